@@ -1,0 +1,142 @@
+#!/usr/bin/env bash
+# The one command that runs every test of every language.
+#
+#   scripts/test.sh                  # bootstrap, then all stages
+#   scripts/test.sh core python      # a subset (groups and/or single stages, run in canonical order)
+#   scripts/test.sh --no-bootstrap clippy
+#   scripts/test.sh --list
+#
+# Stages, in order:
+#   fmt clippy test doc            (group: core)   cargo on the whole workspace, always --locked
+#   wasm     -> bindings-wasm/scripts/test.sh
+#   python   -> bindings-python/scripts/test.sh
+#   mobile   -> bindings-mobile/scripts/test.sh
+#   examples -> examples/scripts/test.sh
+# A component stage is skipped only when its directory does not exist; a directory without
+# scripts/test.sh fails. Fails fast, naming the failed stage; prints a table of durations.
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
+source "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
+BF_LOG_TAG=test
+cd "$BF_ROOT"
+
+ALL_STAGES=(fmt clippy test doc wasm python mobile examples)
+declare -A COMPONENT_DIR=([wasm]=bindings-wasm [python]=bindings-python [mobile]=bindings-mobile [examples]=examples)
+declare -A GROUPS_=([core]="fmt clippy test doc" [components]="wasm python mobile examples" [all]="${ALL_STAGES[*]}")
+
+usage() {
+    sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+}
+
+# ---- arguments -----------------------------------------------------------------------------
+run_bootstrap=1
+declare -A wanted=()
+for arg in "$@"; do
+    case "$arg" in
+    -h | --help) usage; exit 0 ;;
+    --list) printf '%s\n' "${ALL_STAGES[@]}"; exit 0 ;;
+    --no-bootstrap) run_bootstrap=0 ;;
+    bindings-wasm | bindings-python | bindings-mobile) wanted[${arg#bindings-}]=1 ;;
+    *)
+        if [[ -n "${GROUPS_[$arg]:-}" ]]; then
+            for s in ${GROUPS_[$arg]}; do wanted[$s]=1; done
+        elif [[ " ${ALL_STAGES[*]} " == *" $arg "* ]]; then
+            wanted[$arg]=1
+        else
+            bf_die "unknown stage or group '$arg' (stages: ${ALL_STAGES[*]}; groups: ${!GROUPS_[*]})"
+        fi
+        ;;
+    esac
+done
+if ((${#wanted[@]} == 0)); then
+    for s in "${ALL_STAGES[@]}"; do wanted[$s]=1; done
+fi
+
+# ---- stage bookkeeping ---------------------------------------------------------------------
+SUMMARY_NAMES=()
+SUMMARY_TIMES=()
+SUMMARY_STATUS=()
+RUN_T0=$(bf_now_us)
+
+summary() {
+    local i
+    printf '\n== summary\n'
+    printf '%-12s %-10s %s\n' stage time result
+    printf '%-12s %-10s %s\n' ------------ ---------- ------------------------------
+    for i in "${!SUMMARY_NAMES[@]}"; do
+        printf '%-12s %-10s %s\n' "${SUMMARY_NAMES[$i]}" "${SUMMARY_TIMES[$i]}" "${SUMMARY_STATUS[$i]}"
+    done
+    printf '%-12s %-10s\n' total "$(bf_since "$RUN_T0")"
+}
+
+record() { SUMMARY_NAMES+=("$1"); SUMMARY_TIMES+=("$2"); SUMMARY_STATUS+=("$3"); }
+
+# run_stage NAME CMD...: banner, run, time; on failure print a clear message + summary and exit.
+run_stage() {
+    local name=$1 t0 rc=0 dt
+    shift
+    printf '\n== stage: %s\n' "$name"
+    printf '   $ %s\n' "$*"
+    t0=$(bf_now_us)
+    ("$@") </dev/null || rc=$?
+    dt=$(bf_since "$t0")
+    if ((rc != 0)); then
+        record "$name" "$dt" "FAILED (exit $rc)"
+        summary
+        printf '\n!! stage "%s" FAILED (exit %d after %s): %s\n' "$name" "$rc" "$dt" "$*" >&2
+        exit "$rc"
+    fi
+    record "$name" "$dt" ok
+    printf '== stage %s ok (%s)\n' "$name" "$dt"
+}
+
+skip_stage() {
+    printf '\n== stage: %s (skipped: %s)\n' "$1" "$2"
+    record "$1" "-" "skipped: $2"
+}
+
+missing_component_script() {
+    bf_die "$1/ exists but $2 is missing: every component must provide its test script (nothing is silently untested)"
+}
+
+# ---- stages --------------------------------------------------------------------------------
+if ((run_bootstrap)); then
+    run_stage bootstrap "$BF_ROOT/scripts/bootstrap.sh"
+fi
+
+bf_tool_env
+FMT_COLOR=()
+if bf_is_ci; then
+    FMT_COLOR=(--color never) # rustfmt colours its diff even into a file, ignoring CARGO_TERM_COLOR
+    bf_log "CI mode: CARGO_TERM_COLOR=never, cargo --locked"
+fi
+
+for stage in "${ALL_STAGES[@]}"; do
+    [[ -n "${wanted[$stage]:-}" ]] || continue
+    case "$stage" in
+    fmt) run_stage fmt cargo fmt --all -- --check "${FMT_COLOR[@]}" ;;
+    clippy) run_stage clippy cargo clippy --workspace --all-targets --locked -- -D warnings ;;
+    test) run_stage test cargo test --workspace --locked ;;
+    doc) run_stage doc env RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked ;;
+    *)
+        dir=${COMPONENT_DIR[$stage]}
+        script="$dir/scripts/test.sh"
+        if [[ ! -d "$dir" ]]; then
+            skip_stage "$stage" "no $dir/ directory"
+        elif [[ ! -f "$script" ]]; then
+            run_stage "$stage" missing_component_script "$dir" "$script"
+        elif [[ -x "$script" ]]; then
+            run_stage "$stage" "$BF_ROOT/$script"
+        else
+            run_stage "$stage" bash "$BF_ROOT/$script"
+        fi
+        ;;
+    esac
+done
+
+summary
+n_ok=0 n_skip=0
+for s in "${SUMMARY_STATUS[@]}"; do
+    case "$s" in ok) n_ok=$((n_ok + 1)) ;; skipped*) n_skip=$((n_skip + 1)) ;; esac
+done
+printf '\nall selected stages succeeded (%d ok, %d skipped)\n' "$n_ok" "$n_skip"
