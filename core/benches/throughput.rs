@@ -1,0 +1,122 @@
+//! Throughput of the core on 1,000,000 synthetic transactions, on one thread:
+//! - `in_memory/normalise+validate+chain`: typed transactions through normalisation (trim,
+//!   de-duplicate, infer types, sort check) and validation (every generic and Xero rule, the
+//!   balance chain). Target: 5 million transactions a second.
+//! - `json/decode+validate+encode`: a push-body JSON text parsed into typed transactions with
+//!   exact decimals, validated, and written back. Target: 1 million transactions a second.
+//!
+//! Run with `cargo bench -p bankfeeds --bench throughput`; criterion prints the time per
+//! iteration and the throughput in elements (transactions) per second.
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use bankfeeds::dates::LocalDateTime;
+use bankfeeds::model::{BankTransaction, CreateBankTransactions, TransactionType};
+use bankfeeds::normalise::{NormaliseOptions, normalise};
+use bankfeeds::rules::Platform;
+use bankfeeds::validate::{AccountContext, ValidationContext, validate};
+use chrono::NaiveDate;
+use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
+use rust_decimal::Decimal;
+
+const N: usize = 1_000_000;
+
+fn synthetic(n: usize) -> Vec<BankTransaction> {
+    let start = NaiveDate::from_ymd_opt(2024, 1, 1)
+        .unwrap()
+        .and_hms_opt(0, 0, 0)
+        .unwrap();
+    let mut balance = Decimal::new(1_000_000, 2);
+    (0..n)
+        .map(|i| {
+            // A deterministic spread of amounts in and out, to the cent.
+            let cents = ((i as i64 * 7919) % 200_001) - 100_000;
+            let amount = Decimal::new(cents, 2);
+            balance += amount;
+            let when = start + chrono::TimeDelta::seconds(i as i64 * 20);
+            BankTransaction {
+                // Ids in no particular order, like UUIDs, so the duplicate check cannot take its
+                // sequential fast path.
+                id: format!(
+                    "{:016x}-{i}",
+                    (i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15)
+                ),
+                date: LocalDateTime::new(when),
+                description: Some(format!("Card payment {}", i % 977)),
+                counterparty: None,
+                reference: None,
+                reconciled: None,
+                amount,
+                balance: Some(balance),
+                transaction_type: Some(if cents < 0 {
+                    TransactionType::Debit
+                } else {
+                    TransactionType::Credit
+                }),
+            }
+        })
+        .collect()
+}
+
+fn context() -> ValidationContext {
+    ValidationContext::new(
+        Platform::Xero,
+        NaiveDate::from_ymd_opt(2024, 12, 31).unwrap(),
+    )
+    .with_account(AccountContext::in_currency("USD"))
+}
+
+fn in_memory(c: &mut Criterion) {
+    let txs = synthetic(N);
+    let ctx = context();
+    let options = NormaliseOptions::for_platform(Platform::Xero);
+    // Sanity: the synthetic data is valid, so the benchmark measures the clean path.
+    assert!(validate(&txs, &ctx).is_valid());
+    let mut group = c.benchmark_group("in_memory");
+    group.throughput(Throughput::Elements(N as u64));
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(20));
+    group.bench_function("normalise+validate+chain", |b| {
+        b.iter_batched(
+            || txs.clone(),
+            |txs| {
+                let n = normalise(txs, &options);
+                let report = n.validate(&ctx);
+                black_box((n, report))
+            },
+            BatchSize::PerIteration,
+        )
+    });
+    group.bench_function("validate+chain", |b| {
+        b.iter(|| black_box(validate(black_box(&txs), &ctx)))
+    });
+    group.finish();
+}
+
+fn json(c: &mut Criterion) {
+    let body = CreateBankTransactions {
+        account_id: "acc-001".into(),
+        transactions: synthetic(N),
+    };
+    let text = serde_json::to_vec(&body).unwrap();
+    let ctx = context();
+    let mut group = c.benchmark_group("json");
+    group.throughput(Throughput::Elements(N as u64));
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(30));
+    group.bench_function("decode+validate+encode", |b| {
+        b.iter(|| {
+            let body: CreateBankTransactions = serde_json::from_slice(black_box(&text)).unwrap();
+            let report = validate(&body.transactions, &ctx);
+            let out = serde_json::to_vec(&body).unwrap();
+            black_box((report, out))
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, in_memory, json);
+criterion_main!(benches);

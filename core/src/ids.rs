@@ -1,0 +1,168 @@
+//! Finding repeated transaction ids fast.
+//!
+//! A hash table of a million ids costs a cache miss per lookup, which dominated validation. Ids
+//! that arrive strictly increasing (sequence numbers, time-ordered ids) cannot repeat, so
+//! [`IdIndex`] only compares each id with the one before until that stops being true. From then
+//! on each id's 64-bit hash is kept; at the end the hashes are bucketed by their top bits (one
+//! counting pass whose writes the CPU can overlap), each small bucket is sorted, and only equal
+//! hashes are compared as strings. Ids are fed in the caller's own pass over the rows, so the
+//! rows are walked once.
+
+use std::hash::{BuildHasher, Hasher};
+
+fn hash(s: &str) -> u64 {
+    let mut h = rustc_hash::FxBuildHasher.build_hasher();
+    h.write(s.as_bytes());
+    // Fx leaves short keys poorly mixed; a final avalanche spreads every bit.
+    let mut x = h.finish();
+    x ^= x >> 33;
+    x = x.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    x ^= x >> 33;
+    x
+}
+
+/// Collects ids one at a time, then tells which repeat an earlier one.
+pub(crate) struct IdIndex {
+    count: usize,
+    /// Hashes of every id, once the ids stopped increasing (empty while they increase).
+    hashes: Vec<u64>,
+}
+
+impl IdIndex {
+    pub(crate) fn new() -> Self {
+        IdIndex {
+            count: 0,
+            hashes: Vec::new(),
+        }
+    }
+
+    /// Adds the next id, given the one before it. `earlier` gives back the id at an earlier
+    /// position; it is called once for every earlier position when the ids first stop
+    /// increasing.
+    pub(crate) fn push<'e>(
+        &mut self,
+        id: &str,
+        previous: Option<&str>,
+        earlier: impl Fn(usize) -> &'e str,
+    ) {
+        if self.hashes.is_empty() {
+            if previous.is_none_or(|p| p < id) {
+                self.count += 1;
+                return;
+            }
+            self.hashes.reserve(self.count * 2 + 16);
+            self.hashes
+                .extend((0..self.count).map(|i| hash(earlier(i))));
+        }
+        self.hashes.push(hash(id));
+        self.count += 1;
+    }
+
+    /// For every id equal to an earlier one, `(position, position of its first occurrence)`, in
+    /// position order.
+    pub(crate) fn repeats<'a>(self, id_at: impl Fn(usize) -> &'a str) -> Vec<(usize, usize)> {
+        let n = self.hashes.len();
+        if n < 2 {
+            return Vec::new();
+        }
+        // About sixteen hashes a bucket keeps the bucket table small enough to stay in cache.
+        let bits = (usize::BITS - n.leading_zeros())
+            .saturating_sub(4)
+            .clamp(4, 16);
+        let shift = 64 - bits;
+        let buckets = 1usize << bits;
+        let mut starts = vec![0u32; buckets + 1];
+        for h in &self.hashes {
+            starts[(h >> shift) as usize + 1] += 1;
+        }
+        for b in 0..buckets {
+            starts[b + 1] += starts[b];
+        }
+        let mut fill = starts.clone();
+        let mut order = vec![(0u64, 0u32); n];
+        for (i, &h) in self.hashes.iter().enumerate() {
+            let b = (h >> shift) as usize;
+            order[fill[b] as usize] = (h, i as u32);
+            fill[b] += 1;
+        }
+        let mut out = Vec::new();
+        for b in 0..buckets {
+            let bucket = &mut order[starts[b] as usize..starts[b + 1] as usize];
+            if bucket.len() < 2 {
+                continue;
+            }
+            bucket.sort_unstable();
+            let mut g = 0;
+            while g < bucket.len() {
+                let mut end = g + 1;
+                while end < bucket.len() && bucket[end].0 == bucket[g].0 {
+                    end += 1;
+                }
+                // Equal hashes, in position order: compare the strings, since different ids can
+                // share a hash.
+                let group = &bucket[g..end];
+                for (k, &(_, i)) in group.iter().enumerate().skip(1) {
+                    let id = id_at(i as usize);
+                    if let Some(&(_, first)) =
+                        group[..k].iter().find(|(_, j)| id_at(*j as usize) == id)
+                    {
+                        out.push((i as usize, first as usize));
+                    }
+                }
+                g = end;
+            }
+        }
+        out.sort_unstable();
+        out
+    }
+}
+
+/// The repeats among a list of ids; see [`IdIndex::repeats`].
+#[cfg(test)]
+fn repeats(ids: &[&str]) -> Vec<(usize, usize)> {
+    let mut index = IdIndex::new();
+    for (i, id) in ids.iter().enumerate() {
+        index.push(id, i.checked_sub(1).map(|p| ids[p]), |j| ids[j]);
+    }
+    index.repeats(|i| ids[i])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn naive(ids: &[&str]) -> Vec<(usize, usize)> {
+        let mut out = Vec::new();
+        for (i, id) in ids.iter().enumerate() {
+            if let Some(j) = ids[..i].iter().position(|x| x == id) {
+                out.push((i, j));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn agrees_with_the_obvious_algorithm() {
+        let cases: Vec<Vec<&str>> = vec![
+            vec![],
+            vec!["a"],
+            vec!["a", "b", "c"],
+            vec!["c", "b", "a"],
+            vec!["a", "a"],
+            vec!["a", "b", "c", "a"],
+            vec!["b", "a", "b", "a", "b"],
+            vec!["", "", "x"],
+        ];
+        for ids in cases {
+            assert_eq!(repeats(&ids), naive(&ids), "{ids:?}");
+        }
+        let many: Vec<String> = (0..5000)
+            .map(|i| format!("id-{}", (i * 7919) % 3000))
+            .collect();
+        let refs: Vec<&str> = many.iter().map(String::as_str).collect();
+        assert_eq!(repeats(&refs), naive(&refs));
+        let sorted: Vec<String> = (0..5000).map(|i| format!("id-{i:05}")).collect();
+        let refs: Vec<&str> = sorted.iter().map(String::as_str).collect();
+        assert!(repeats(&refs).is_empty());
+    }
+}

@@ -1,0 +1,451 @@
+//! From rows as banks have them to typed transactions, with every problem reported by row and field.
+//!
+//! Files, Python dicts, Arrow tables and JavaScript objects all arrive as [`RawTransaction`]s:
+//! each field a [`RawValue`] that may be missing, null, text, a number, a float, a date... [`ingest`]
+//! types every field, reporting each one it cannot type (`invalid_number`, `invalid_date`,
+//! `missing_field`, ...) and keeps going, so one pass finds every bad field of every row.
+//!
+//! [`read_csv`] and [`read_json`] turn file contents into raw rows.
+
+use std::collections::HashMap;
+
+use rust_decimal::Decimal;
+
+use crate::dates::LocalDateTime;
+use crate::model::{BankTransaction, TransactionType};
+use crate::money::{self, MoneyError};
+use crate::validate::{Code, Field, Issue, ValidationReport};
+
+mod file;
+mod raw;
+
+pub use file::{InputFormat, RawBatch, read_csv, read_file, read_json};
+pub use raw::{RawField, RawTransaction, RawValue};
+
+/// How floats are turned into exact amounts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FloatPolicy {
+    /// Only floats whose binary value is a short exact decimal (`0.5`, `12.75`); `0.1` is refused
+    /// with a message asking for a decimal or a string. For Python.
+    #[default]
+    Exact,
+    /// The float's shortest round-trip text, as JavaScript prints it (`0.1` is 0.1); whether it is
+    /// exact to the cent is then checked against the currency. For JavaScript.
+    Shortest,
+    /// Floats are refused outright.
+    Refuse,
+}
+
+/// Options for [`ingest`].
+#[derive(Debug, Clone, Default)]
+pub struct IngestOptions {
+    /// How floats become decimals.
+    pub floats: FloatPolicy,
+    /// The row number of the first row, when rows arrive in chunks.
+    pub first_row: usize,
+}
+
+/// Typed transactions and what was found on the way.
+#[derive(Debug, Clone, Default)]
+pub struct Ingested {
+    /// Every row that could be typed (rows lacking a usable `id`, `date` or `amount` are not here,
+    /// and each has an error in `report`).
+    pub transactions: Vec<BankTransaction>,
+    /// For each transaction, its input row.
+    pub source_rows: Vec<usize>,
+    /// The account the rows name, when they carry an `accountId` and all name the same one.
+    pub account_id: Option<String>,
+    /// Every problem met, by input row and field.
+    pub report: ValidationReport,
+    /// (row, field) pairs already reported as malformed, so later rules do not report them again
+    /// as missing.
+    pub malformed: Vec<(usize, Field)>,
+    /// Number of input rows read.
+    pub rows_read: usize,
+}
+
+struct Cx<'a> {
+    row: usize,
+    id: Option<&'a str>,
+    report: &'a mut ValidationReport,
+    malformed: &'a mut Vec<(usize, Field)>,
+}
+
+impl Cx<'_> {
+    fn bad(&mut self, code: Code, field: Field, message: String, found: Option<String>) {
+        let mut issue = Issue::new(code, message).at_row(self.row).on(field);
+        if let Some(id) = self.id {
+            issue = issue.with_id(id);
+        }
+        if let Some(found) = found {
+            issue = issue.found(found);
+        }
+        self.report.push(issue);
+        self.malformed.push((self.row, field));
+    }
+}
+
+fn preview(v: &RawValue) -> Option<String> {
+    let s = match v {
+        RawValue::Text(t) => t.clone(),
+        RawValue::Number(n) => n.clone(),
+        RawValue::Int(i) => i.to_string(),
+        RawValue::Float(f) => f.to_string(),
+        RawValue::Bool(b) => b.to_string(),
+        RawValue::Decimal(d) => d.to_string(),
+        RawValue::Date(d) => d.to_string(),
+        RawValue::DateTime(d) => d.to_string(),
+        RawValue::DateTimeOffset(d, _) => d.to_string(),
+        RawValue::Missing | RawValue::Null | RawValue::Other(_) => return None,
+    };
+    Some(if s.chars().count() > 64 {
+        s.chars().take(64).chain(std::iter::once('…')).collect()
+    } else {
+        s
+    })
+}
+
+fn text(cx: &mut Cx, field: Field, v: RawValue) -> Option<String> {
+    match v {
+        RawValue::Missing | RawValue::Null => None,
+        RawValue::Text(s) => Some(s),
+        RawValue::Number(n) => Some(n),
+        RawValue::Int(i) => Some(i.to_string()),
+        other => {
+            let kind = other.kind();
+            cx.bad(
+                Code::InvalidValue,
+                field,
+                format!("{field} must be text, not {kind}"),
+                preview(&other),
+            );
+            None
+        }
+    }
+}
+
+fn money_message(field: Field, e: &MoneyError) -> String {
+    format!("{field} is not an exact amount: {e}")
+}
+
+fn decimal(cx: &mut Cx, field: Field, v: RawValue, floats: FloatPolicy) -> Option<Decimal> {
+    let result = match &v {
+        RawValue::Missing | RawValue::Null => return None,
+        RawValue::Decimal(d) => Ok(*d),
+        RawValue::Int(i) => Ok(Decimal::from(*i)),
+        RawValue::Number(s) | RawValue::Text(s) => {
+            if s.trim().is_empty() {
+                return None;
+            }
+            money::parse_decimal(s)
+        }
+        RawValue::Float(f) => match floats {
+            FloatPolicy::Exact => money::from_f64_exact(*f),
+            FloatPolicy::Shortest => money::from_f64_shortest(*f),
+            FloatPolicy::Refuse => {
+                cx.bad(
+                    Code::InvalidNumber,
+                    field,
+                    format!("{field} is a float ({f}); pass amounts as decimals or strings"),
+                    preview(&v),
+                );
+                return None;
+            }
+        },
+        other => {
+            let kind = other.kind();
+            cx.bad(
+                Code::InvalidNumber,
+                field,
+                format!("{field} must be a number, not {kind}"),
+                preview(other),
+            );
+            return None;
+        }
+    };
+    match result {
+        Ok(d) => Some(d),
+        Err(e) => {
+            cx.bad(
+                Code::InvalidNumber,
+                field,
+                money_message(field, &e),
+                preview(&v),
+            );
+            None
+        }
+    }
+}
+
+fn date(cx: &mut Cx, v: RawValue) -> Option<LocalDateTime> {
+    match v {
+        RawValue::Missing | RawValue::Null => None,
+        RawValue::Text(ref s) if s.trim().is_empty() => None,
+        RawValue::Text(ref s) => match LocalDateTime::parse(s) {
+            Ok(d) => Some(d),
+            Err(e) => {
+                cx.bad(
+                    Code::InvalidDate,
+                    Field::Date,
+                    format!("date {}", e.reason),
+                    preview(&v),
+                );
+                None
+            }
+        },
+        RawValue::Date(d) => Some(LocalDateTime::from_date(d)),
+        RawValue::DateTime(dt) => Some(LocalDateTime::new(dt)),
+        RawValue::DateTimeOffset(dt, off) => Some(LocalDateTime::with_dropped_offset(dt, off)),
+        other => {
+            let kind = other.kind();
+            cx.bad(
+                Code::InvalidDate,
+                Field::Date,
+                format!("date must be an ISO 8601 date or date-time, not {kind}"),
+                preview(&other),
+            );
+            None
+        }
+    }
+}
+
+fn boolean(cx: &mut Cx, field: Field, v: RawValue) -> Option<bool> {
+    let parsed = match &v {
+        RawValue::Missing | RawValue::Null => return None,
+        RawValue::Bool(b) => Some(*b),
+        RawValue::Int(0) => Some(false),
+        RawValue::Int(1) => Some(true),
+        RawValue::Text(t) => match t.trim().to_ascii_lowercase().as_str() {
+            "" => return None,
+            "true" | "yes" | "y" | "1" => Some(true),
+            "false" | "no" | "n" | "0" => Some(false),
+            _ => None,
+        },
+        _ => None,
+    };
+    if parsed.is_none() {
+        cx.bad(
+            Code::InvalidValue,
+            field,
+            format!("{field} must be true or false, not {}", v.kind()),
+            preview(&v),
+        );
+    }
+    parsed
+}
+
+fn transaction_type(cx: &mut Cx, v: RawValue) -> Option<TransactionType> {
+    match v {
+        RawValue::Missing | RawValue::Null => None,
+        RawValue::Text(ref t) if t.trim().is_empty() => None,
+        RawValue::Text(ref t) => match TransactionType::parse_lenient(t) {
+            TransactionType::Unrecognised(_) => {
+                let all: Vec<&str> = TransactionType::ALL.iter().map(|t| t.as_str()).collect();
+                cx.bad(
+                    Code::InvalidValue,
+                    Field::TransactionType,
+                    format!(
+                        "`{}` is not a transaction type; expected one of {}",
+                        t.trim(),
+                        all.join(", ")
+                    ),
+                    preview(&v),
+                );
+                None
+            }
+            known => Some(known),
+        },
+        other => {
+            let kind = other.kind();
+            cx.bad(
+                Code::InvalidValue,
+                Field::TransactionType,
+                format!("transactionType must be text, not {kind}"),
+                preview(&other),
+            );
+            None
+        }
+    }
+}
+
+/// Whether a status text means cleared (`Some(true)`), pending (`Some(false)`), or is unknown.
+fn cleared(status: &str) -> Option<bool> {
+    match status.trim().to_ascii_lowercase().as_str() {
+        "" | "cleared" | "posted" | "booked" | "settled" | "completed" | "complete" | "final" => {
+            Some(true)
+        }
+        "pending" | "authorised" | "authorized" | "uncleared" | "hold" | "on hold"
+        | "processing" => Some(false),
+        _ => None,
+    }
+}
+
+/// Types every row; see the module documentation.
+///
+/// ```
+/// use bankfeeds::ingest::{ingest, IngestOptions, RawTransaction, RawValue};
+/// let mut row = RawTransaction::default();
+/// row.set("id", RawValue::Text("t1".into()));
+/// row.set("date", RawValue::Text("2023-02-30".into()));
+/// row.set("amount", RawValue::Text("12,30".into()));
+/// let out = ingest(vec![row], &IngestOptions::default());
+/// assert!(out.transactions.is_empty());
+/// let codes: Vec<_> = out.report.issues.iter().map(|i| i.code.as_str()).collect();
+/// assert_eq!(codes, ["invalid_date", "invalid_number"]);
+/// ```
+pub fn ingest(rows: impl IntoIterator<Item = RawTransaction>, options: &IngestOptions) -> Ingested {
+    let rows = rows.into_iter();
+    let mut out = Ingested::default();
+    out.transactions.reserve(rows.size_hint().0);
+    out.source_rows.reserve(rows.size_hint().0);
+    let mut unknown_seen: HashMap<String, usize> = HashMap::new();
+    let mut accounts: Option<(String, usize)> = None;
+    let mut multiple_accounts_reported = false;
+    let mut count = 0;
+    for (i, raw) in rows.enumerate() {
+        count += 1;
+        let row = options.first_row + i;
+        let RawTransaction {
+            id,
+            date: raw_date,
+            description,
+            counterparty,
+            reference,
+            reconciled,
+            amount,
+            balance,
+            transaction_type: raw_type,
+            status,
+            account_id,
+            unknown,
+        } = raw;
+        for key in unknown {
+            unknown_seen.entry(key).or_insert(row);
+        }
+        let mut cx = Cx {
+            row,
+            id: None,
+            report: &mut out.report,
+            malformed: &mut out.malformed,
+        };
+        let id_missing = id.is_absent();
+        let id = text(&mut cx, Field::Id, id);
+        cx.id = id.as_deref();
+        let date_missing =
+            raw_date.is_absent() || matches!(&raw_date, RawValue::Text(t) if t.trim().is_empty());
+        let date = date(&mut cx, raw_date);
+        let amount_missing =
+            amount.is_absent() || matches!(&amount, RawValue::Text(t) if t.trim().is_empty());
+        let amount = decimal(&mut cx, Field::Amount, amount, options.floats);
+        let balance = decimal(&mut cx, Field::Balance, balance, options.floats);
+        let description = text(&mut cx, Field::Description, description);
+        let counterparty = text(&mut cx, Field::Counterparty, counterparty);
+        let reference = text(&mut cx, Field::Reference, reference);
+        let reconciled = boolean(&mut cx, Field::Reconciled, reconciled);
+        let transaction_type = transaction_type(&mut cx, raw_type);
+        for (missing, field) in [
+            (id_missing, Field::Id),
+            (date_missing, Field::Date),
+            (amount_missing, Field::Amount),
+        ] {
+            if missing {
+                cx.bad(
+                    Code::MissingField,
+                    field,
+                    format!("{field} is required but missing"),
+                    None,
+                );
+            }
+        }
+        match status {
+            RawValue::Missing | RawValue::Null => {}
+            RawValue::Text(s) => match cleared(&s) {
+                Some(true) => {}
+                Some(false) => {
+                    let issue = Issue::new(
+                        Code::NotCleared,
+                        format!(
+                            "the row is `{}`, not cleared; push it once it has cleared",
+                            s.trim()
+                        ),
+                    )
+                    .at_row(row)
+                    .on(Field::Status)
+                    .found(s.trim());
+                    let issue = match cx.id {
+                        Some(id) => issue.with_id(id),
+                        None => issue,
+                    };
+                    cx.report.push(issue);
+                }
+                None => cx.bad(
+                    Code::InvalidValue,
+                    Field::Status,
+                    format!("status `{}` is neither cleared nor pending", s.trim()),
+                    Some(s),
+                ),
+            },
+            other => {
+                let kind = other.kind();
+                cx.bad(
+                    Code::InvalidValue,
+                    Field::Status,
+                    format!("status must be text, not {kind}"),
+                    preview(&other),
+                );
+            }
+        }
+        if let Some(acc) = text(&mut cx, Field::AccountId, account_id) {
+            match &accounts {
+                None => accounts = Some((acc, row)),
+                Some((first, first_row)) if *first != acc && !multiple_accounts_reported => {
+                    multiple_accounts_reported = true;
+                    cx.report.push(
+                        Issue::new(
+                            Code::MultipleAccounts,
+                            format!(
+                                "row {row} is for account `{acc}` but row {first_row} is for `{first}`; a push carries one account: group the rows by account first"
+                            ),
+                        )
+                        .at_row(row)
+                        .on(Field::AccountId)
+                        .expected_found(first, &acc),
+                    );
+                }
+                Some(_) => {}
+            }
+        }
+        if let (Some(id), Some(date), Some(amount)) = (id, date, amount) {
+            out.transactions.push(BankTransaction {
+                id,
+                date,
+                description,
+                counterparty,
+                reference,
+                reconciled,
+                amount,
+                balance,
+                transaction_type,
+            });
+            out.source_rows.push(row);
+        }
+    }
+    let mut unknown: Vec<(String, usize)> = unknown_seen.into_iter().collect();
+    unknown.sort_by_key(|(_, row)| *row);
+    for (key, row) in unknown {
+        out.report.push(
+            Issue::new(
+                Code::UnknownColumn,
+                format!("`{key}` is not a transaction field; its values are not sent to Codat"),
+            )
+            .found(&key)
+            .at_row(row),
+        );
+    }
+    if !multiple_accounts_reported {
+        out.account_id = accounts.map(|(a, _)| a);
+    }
+    out.rows_read = count;
+    out.report.sort();
+    out
+}

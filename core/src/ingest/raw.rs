@@ -1,0 +1,409 @@
+//! Loosely typed values and rows, as files and other languages hand them over.
+
+use std::fmt;
+
+use chrono::{NaiveDate, NaiveDateTime};
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+/// One field's value before it is given a type.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum RawValue {
+    /// The field is not there at all.
+    #[default]
+    Missing,
+    /// The field is there but null / None / empty cell.
+    Null,
+    /// A boolean.
+    Bool(bool),
+    /// An integer.
+    Int(i64),
+    /// A binary float (Python `float`, JS `number`); converted under the [`super::FloatPolicy`].
+    Float(f64),
+    /// An exact number as written in JSON, e.g. `4002.00`.
+    Number(String),
+    /// Text.
+    Text(String),
+    /// An exact decimal (Python `Decimal`, Arrow `decimal128`).
+    Decimal(Decimal),
+    /// A calendar date (Python `date`, Arrow `date32`).
+    Date(NaiveDate),
+    /// A wall-clock date-time without offset (naive Python `datetime`, Arrow timestamp without
+    /// zone).
+    DateTime(NaiveDateTime),
+    /// A wall-clock date-time that came with an offset in seconds (aware Python `datetime`); the
+    /// offset is dropped, as Codat does, and reported.
+    DateTimeOffset(NaiveDateTime, i32),
+    /// Something else: a list, an object, bytes; named for the message.
+    Other(String),
+}
+
+impl RawValue {
+    /// Text, or missing when `None`.
+    pub fn text(value: Option<impl Into<String>>) -> Self {
+        value.map_or(RawValue::Missing, |v| RawValue::Text(v.into()))
+    }
+
+    /// A short description of the value's kind for messages: "a boolean", "a list"...
+    pub fn kind(&self) -> String {
+        match self {
+            RawValue::Missing => "missing".into(),
+            RawValue::Null => "null".into(),
+            RawValue::Bool(_) => "a boolean".into(),
+            RawValue::Int(_) => "an integer".into(),
+            RawValue::Float(_) => "a float".into(),
+            RawValue::Number(_) => "a number".into(),
+            RawValue::Text(_) => "text".into(),
+            RawValue::Decimal(_) => "a decimal".into(),
+            RawValue::Date(_) => "a date".into(),
+            RawValue::DateTime(_) | RawValue::DateTimeOffset(..) => "a date-time".into(),
+            RawValue::Other(kind) => kind.clone(),
+        }
+    }
+
+    /// Whether the value is absent or null.
+    pub fn is_absent(&self) -> bool {
+        matches!(self, RawValue::Missing | RawValue::Null)
+    }
+}
+
+/// A transaction row with every field still untyped, as read from a CSV line, a JSON object, a
+/// Python dict or a JavaScript object. Field names are matched loosely: `transactionType`,
+/// `transaction_type` and `Transaction Type` are the same column.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RawTransaction {
+    /// `id`
+    pub id: RawValue,
+    /// `date`
+    pub date: RawValue,
+    /// `description`
+    pub description: RawValue,
+    /// `counterparty`
+    pub counterparty: RawValue,
+    /// `reference`
+    pub reference: RawValue,
+    /// `reconciled`
+    pub reconciled: RawValue,
+    /// `amount`
+    pub amount: RawValue,
+    /// `balance`
+    pub balance: RawValue,
+    /// `transactionType`
+    pub transaction_type: RawValue,
+    /// Clearing status: `status` (`cleared`, `posted`, `pending`...), or a boolean `cleared`
+    /// or `pending` column. Not sent to Codat; pending rows are refused.
+    pub status: RawValue,
+    /// `accountId`: which source account the row belongs to. Not sent per transaction.
+    pub account_id: RawValue,
+    /// Keys that are not transaction fields, in the order met.
+    pub unknown: Vec<String>,
+}
+
+/// The fields a key can name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RawField {
+    /// `id`
+    Id,
+    /// `date`
+    Date,
+    /// `description`
+    Description,
+    /// `counterparty`
+    Counterparty,
+    /// `reference`
+    Reference,
+    /// `reconciled`
+    Reconciled,
+    /// `amount`
+    Amount,
+    /// `balance`
+    Balance,
+    /// `transactionType`
+    TransactionType,
+    /// `status`
+    Status,
+    /// `cleared` (boolean)
+    Cleared,
+    /// `pending` (boolean)
+    Pending,
+    /// `accountId`
+    AccountId,
+}
+
+impl RawField {
+    /// The field a key names, ignoring case, `_`, `-` and spaces: `transaction_type`,
+    /// `TransactionType` and `Transaction Type` all name [`RawField::TransactionType`].
+    pub fn for_key(key: &str) -> Option<RawField> {
+        let mut buf = [0u8; 24];
+        let mut n = 0;
+        for b in key.trim().bytes() {
+            if matches!(b, b'_' | b'-' | b' ') {
+                continue;
+            }
+            if n == buf.len() {
+                return None;
+            }
+            buf[n] = b.to_ascii_lowercase();
+            n += 1;
+        }
+        Some(match &buf[..n] {
+            b"id" | b"transactionid" => RawField::Id,
+            b"date" | b"transactiondate" | b"clearedondate" => RawField::Date,
+            b"description" => RawField::Description,
+            b"counterparty" => RawField::Counterparty,
+            b"reference" => RawField::Reference,
+            b"reconciled" => RawField::Reconciled,
+            b"amount" => RawField::Amount,
+            b"balance" | b"runningbalance" => RawField::Balance,
+            b"transactiontype" | b"type" => RawField::TransactionType,
+            b"status" => RawField::Status,
+            b"cleared" => RawField::Cleared,
+            b"pending" => RawField::Pending,
+            b"accountid" | b"sourceaccountid" => RawField::AccountId,
+            _ => return None,
+        })
+    }
+}
+
+impl RawTransaction {
+    /// Sets the field a key names; returns false (and records the key) when it names none.
+    pub fn set(&mut self, key: &str, value: RawValue) -> bool {
+        match RawField::for_key(key) {
+            Some(field) => {
+                self.set_field(field, value);
+                true
+            }
+            None => {
+                self.unknown.push(key.to_owned());
+                false
+            }
+        }
+    }
+
+    /// Sets one field.
+    pub fn set_field(&mut self, field: RawField, value: RawValue) {
+        let slot = match field {
+            RawField::Id => &mut self.id,
+            RawField::Date => &mut self.date,
+            RawField::Description => &mut self.description,
+            RawField::Counterparty => &mut self.counterparty,
+            RawField::Reference => &mut self.reference,
+            RawField::Reconciled => &mut self.reconciled,
+            RawField::Amount => &mut self.amount,
+            RawField::Balance => &mut self.balance,
+            RawField::TransactionType => &mut self.transaction_type,
+            RawField::AccountId => &mut self.account_id,
+            RawField::Status => &mut self.status,
+            RawField::Cleared | RawField::Pending => {
+                // A boolean column becomes a status, so one rule reads all three spellings.
+                let pending_when = field == RawField::Pending;
+                self.status = match value {
+                    RawValue::Bool(b) => RawValue::Text(
+                        if b == pending_when {
+                            "pending"
+                        } else {
+                            "cleared"
+                        }
+                        .into(),
+                    ),
+                    RawValue::Text(t) => match t.trim().to_ascii_lowercase().as_str() {
+                        "true" | "yes" | "y" | "1" => {
+                            RawValue::Text(if pending_when { "pending" } else { "cleared" }.into())
+                        }
+                        "false" | "no" | "n" | "0" => {
+                            RawValue::Text(if pending_when { "cleared" } else { "pending" }.into())
+                        }
+                        "" => RawValue::Null,
+                        _ => RawValue::Text(t),
+                    },
+                    RawValue::Int(1) => {
+                        RawValue::Text(if pending_when { "pending" } else { "cleared" }.into())
+                    }
+                    RawValue::Int(0) => {
+                        RawValue::Text(if pending_when { "cleared" } else { "pending" }.into())
+                    }
+                    other => other,
+                };
+                return;
+            }
+        };
+        *slot = value;
+    }
+}
+
+// ---- serde: read RawValue / RawTransaction from any self-describing format (JSON) ----
+
+/// serde_json's arbitrary-precision number token (see `money::json`).
+const NUMBER_TOKEN: &str = "$serde_json::private::Number";
+
+impl<'de> Deserialize<'de> for RawValue {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(RawValueVisitor)
+    }
+}
+
+struct RawValueVisitor;
+
+impl<'de> Visitor<'de> for RawValueVisitor {
+    type Value = RawValue;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any value")
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<RawValue, E> {
+        Ok(RawValue::Bool(v))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<RawValue, E> {
+        Ok(RawValue::Int(v))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<RawValue, E> {
+        Ok(i64::try_from(v).map_or_else(|_| RawValue::Number(v.to_string()), RawValue::Int))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<RawValue, E> {
+        Ok(RawValue::Float(v))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<RawValue, E> {
+        Ok(RawValue::Text(v.to_owned()))
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<RawValue, E> {
+        Ok(RawValue::Text(v))
+    }
+    fn visit_none<E: de::Error>(self) -> Result<RawValue, E> {
+        Ok(RawValue::Null)
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<RawValue, E> {
+        Ok(RawValue::Null)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<RawValue, D::Error> {
+        d.deserialize_any(self)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<RawValue, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(RawValue::Other("a list".into()))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawValue, A::Error> {
+        let first: Option<String> = map.next_key()?;
+        if first.as_deref() == Some(NUMBER_TOKEN) {
+            let text: String = map.next_value()?;
+            return Ok(RawValue::Number(text));
+        }
+        if first.is_some() {
+            map.next_value::<IgnoredAny>()?;
+            while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        }
+        Ok(RawValue::Other("an object".into()))
+    }
+}
+
+/// A JSON element that should be a transaction object; anything else is kept as its kind so the
+/// row can be reported instead of failing the whole file.
+pub(crate) enum RawElement {
+    Row(Box<RawTransaction>),
+    NotAnObject(String),
+}
+
+impl<'de> Deserialize<'de> for RawElement {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RawElement;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a transaction object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawElement, A::Error> {
+                let mut row = RawTransaction::default();
+                while let Some(key) = map.next_key::<String>()? {
+                    match RawField::for_key(&key) {
+                        Some(field) => {
+                            let value: RawValue = map.next_value()?;
+                            row.set_field(field, value);
+                        }
+                        None => {
+                            map.next_value::<IgnoredAny>()?;
+                            row.unknown.push(key);
+                        }
+                    }
+                }
+                Ok(RawElement::Row(Box::new(row)))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<RawElement, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(RawElement::NotAnObject("a list".into()))
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<RawElement, E> {
+                Ok(RawElement::NotAnObject("a boolean".into()))
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<RawElement, E> {
+                Ok(RawElement::NotAnObject("a number".into()))
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<RawElement, E> {
+                Ok(RawElement::NotAnObject("a number".into()))
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<RawElement, E> {
+                Ok(RawElement::NotAnObject("a number".into()))
+            }
+            fn visit_str<E: de::Error>(self, _: &str) -> Result<RawElement, E> {
+                Ok(RawElement::NotAnObject("text".into()))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<RawElement, E> {
+                Ok(RawElement::NotAnObject("null".into()))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_matched_loosely() {
+        for k in [
+            "transactionType",
+            "transaction_type",
+            "Transaction Type",
+            "TYPE",
+        ] {
+            assert_eq!(RawField::for_key(k), Some(RawField::TransactionType), "{k}");
+        }
+        assert_eq!(RawField::for_key("account_id"), Some(RawField::AccountId));
+        assert_eq!(RawField::for_key("memo"), None);
+        assert_eq!(
+            RawField::for_key("a very very long column name indeed"),
+            None
+        );
+    }
+
+    #[test]
+    fn boolean_status_columns() {
+        let mut row = RawTransaction::default();
+        row.set("pending", RawValue::Bool(true));
+        assert_eq!(row.status, RawValue::Text("pending".into()));
+        row.set("cleared", RawValue::Text("yes".into()));
+        assert_eq!(row.status, RawValue::Text("cleared".into()));
+        assert!(!row.set("memo", RawValue::Null));
+        assert_eq!(row.unknown, vec!["memo"]);
+    }
+
+    #[test]
+    fn json_values_keep_their_kind() {
+        let v: Vec<RawValue> = serde_json::from_str(
+            r#"[1, 4002.00, "x", null, true, [1], {"a":1}, 18446744073709551615]"#,
+        )
+        .unwrap();
+        assert_eq!(
+            v,
+            vec![
+                RawValue::Int(1),
+                RawValue::Number("4002.00".into()),
+                RawValue::Text("x".into()),
+                RawValue::Null,
+                RawValue::Bool(true),
+                RawValue::Other("a list".into()),
+                RawValue::Other("an object".into()),
+                RawValue::Number("18446744073709551615".into()),
+            ]
+        );
+    }
+}

@@ -1,0 +1,32 @@
+//! # bankfeeds
+//!
+//! The core of the bankfeeds SDK for [Codat's Bank Feeds API](https://docs.codat.io/bank-feeds-api/overview):
+//! the wire model, exact money and dates, balance chains, normalisation and validation of bank
+//! transactions, and (with the default `client` feature) an async API client.
+//!
+//! Every binding (Python, WebAssembly, Kotlin and Swift) is a thin skin over this crate: the rules
+//! live here once.
+//!
+//! ## The modules, in the order a push uses them
+//! - [`ingest`]: rows as banks have them (CSV, JSON, dicts, Arrow) to typed transactions, every
+//!   malformed field reported by row.
+//! - [`normalise`]: trim, de-duplicate, infer types, sort oldest first, compute balances; every
+//!   change reported.
+//! - [`validate`] with [`rules`]: Codat's generic rules and each platform's, all findings at once.
+//! - [`balance`]: running balances forward, backward, and verified to the cent.
+//! - [`batch`]: push bodies of at most 1000 transactions.
+//! - [`pipeline`]: all of the above in one call.
+//! - [`model`], [`money`], [`dates`]: Codat's wire format, exact decimals, local dates.
+#![warn(missing_docs)]
+
+pub mod balance;
+pub mod batch;
+pub mod dates;
+mod ids;
+pub mod ingest;
+pub mod model;
+pub mod money;
+pub mod normalise;
+pub mod pipeline;
+pub mod rules;
+pub mod validate;

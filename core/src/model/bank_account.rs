@@ -1,0 +1,224 @@
+//! Bank accounts in the accounting platform (`Accounting: Bank account`): listing them and
+//! creating one to be a bank feed's target.
+
+use std::collections::BTreeMap;
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use super::{Page, PushOperationWithData};
+use crate::dates::Timestamp;
+use crate::money::Currency;
+
+/// A page of the platform's bank accounts (`GET .../data/bankAccounts`).
+pub type BankAccounts = Page<BankAccount>;
+
+super::wire_enum! {
+    /// How balances and transactions of a platform bank account read (`Bank Account Type`).
+    pub enum BankAccountType {
+        /// Not known.
+        Unknown = "Unknown",
+        /// A liability: positive balances are owed, positive transactions reduce what is owed.
+        Credit = "Credit",
+        /// An asset: positive balances are held, positive transactions add to them.
+        Debit = "Debit",
+    }
+}
+
+super::wire_enum! {
+    /// Whether a platform bank account is in use (`Account status`).
+    pub enum BankAccountStatus {
+        /// Not known.
+        Unknown = "Unknown",
+        /// In use.
+        Active = "Active",
+        /// Archived in the platform.
+        Archived = "Archived",
+        /// Awaiting set-up.
+        Pending = "Pending",
+    }
+}
+
+/// Record metadata (`Metadata`).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Metadata {
+    /// Whether the record was deleted in the platform it came from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_deleted: Option<bool>,
+}
+
+/// Platform-specific fields configured for the client (`Supplemental data`).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SupplementalData {
+    /// The extra fields, by configured key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content: Option<BTreeMap<String, serde_json::Map<String, serde_json::Value>>>,
+}
+
+/// A bank account in the accounting platform (`Accounting: Bank account`).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BankAccount {
+    /// The account's id in the platform.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The account's name in the platform.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_name: Option<String>,
+    /// How balances and transactions read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_type: Option<BankAccountType>,
+    /// The nominal code of the account.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nominal_code: Option<String>,
+    /// The sort code (Xero shows it only for GBP accounts).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sort_code: Option<String>,
+    /// The account number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_number: Option<String>,
+    /// The IBAN.
+    #[serde(rename = "iBan", default, skip_serializing_if = "Option::is_none")]
+    pub iban: Option<String>,
+    /// The account's base currency.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub currency: Option<Currency>,
+    /// The balance.
+    #[serde(
+        default,
+        with = "crate::money::json::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub balance: Option<Decimal>,
+    /// The bank.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub institution: Option<String>,
+    /// The balance available, as the data source reports it.
+    #[serde(
+        default,
+        with = "crate::money::json::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub available_balance: Option<Decimal>,
+    /// The arranged overdraft, always positive: `1000` lets the balance reach `-1000`.
+    #[serde(
+        default,
+        with = "crate::money::json::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub overdraft_limit: Option<Decimal>,
+    /// Whether the account is in use.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<BankAccountStatus>,
+    /// Record metadata.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<Metadata>,
+    /// Configured extra fields.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub supplemental_data: Option<SupplementalData>,
+    /// When Codat last fetched the record.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub modified_date: Option<Timestamp>,
+    /// When the record last changed in the platform.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_modified_date: Option<Timestamp>,
+}
+
+impl BankAccount {
+    /// Whether the platform reports the account as deleted.
+    pub fn is_deleted(&self) -> bool {
+        self.metadata.as_ref().and_then(|m| m.is_deleted) == Some(true)
+    }
+}
+
+/// The body that creates a bank account in the platform (`Bank account prototype`,
+/// `POST .../push/bankAccounts`). Which fields each platform needs is answered by
+/// `GET .../options/bankAccounts` as a [`super::PushOption`].
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BankAccountPrototype {
+    /// The account's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_name: Option<String>,
+    /// How balances and transactions read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_type: Option<BankAccountType>,
+    /// The nominal code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nominal_code: Option<String>,
+    /// The sort code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sort_code: Option<String>,
+    /// The account number (FreeAgent needs only the last four digits for credit accounts).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_number: Option<String>,
+    /// The IBAN.
+    #[serde(rename = "iBan", default, skip_serializing_if = "Option::is_none")]
+    pub iban: Option<String>,
+    /// The account's base currency.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub currency: Option<Currency>,
+    /// The opening balance.
+    #[serde(
+        default,
+        with = "crate::money::json::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub balance: Option<Decimal>,
+    /// The bank.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub institution: Option<String>,
+    /// The balance available.
+    #[serde(
+        default,
+        with = "crate::money::json::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub available_balance: Option<Decimal>,
+    /// The arranged overdraft, positive.
+    #[serde(
+        default,
+        with = "crate::money::json::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub overdraft_limit: Option<Decimal>,
+    /// Whether the account is in use.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<BankAccountStatus>,
+}
+
+/// The answer to creating a bank account (`Create bank account response`): a push operation
+/// whose `data` (deprecated by Codat) is the account.
+pub type CreateBankAccountResponse = PushOperationWithData<BankAccount>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iban_spelling_and_enums() {
+        let a: BankAccount = serde_json::from_str(
+            r#"{"id":"1","iBan":"GB00","accountType":"Savings","status":"Closed","balance":-352.03,"metadata":{"isDeleted":true},
+                "supplementalData":{"content":{"bankAccounts":{"x":1}}}}"#,
+        )
+        .unwrap();
+        assert_eq!(a.iban.as_deref(), Some("GB00"));
+        assert_eq!(
+            a.account_type,
+            Some(BankAccountType::Unrecognised("Savings".into()))
+        );
+        assert_eq!(
+            a.status,
+            Some(BankAccountStatus::Unrecognised("Closed".into()))
+        );
+        assert!(a.is_deleted());
+        let v = serde_json::to_value(&a).unwrap();
+        assert_eq!(v["iBan"], "GB00");
+        assert_eq!(v["balance"].to_string(), "-352.03");
+        assert_eq!(v["supplementalData"]["content"]["bankAccounts"]["x"], 1);
+        assert_eq!(BankAccountType::ALL.len(), 3);
+        assert_eq!(BankAccountStatus::ALL.len(), 4);
+    }
+}

@@ -1,0 +1,238 @@
+//! Bank transactions and the push body that carries them.
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::dates::LocalDateTime;
+
+wire_enum! {
+    /// The kind of statement line (`transactionType`), as the spec lists them. Most are OFX
+    /// transaction types; several imply a direction, see [`TransactionType::direction`].
+    pub enum TransactionType {
+        /// Not known.
+        Unknown = "Unknown",
+        /// Money in.
+        Credit = "Credit",
+        /// Money out.
+        Debit = "Debit",
+        /// Interest, earned or paid.
+        Int = "Int",
+        /// Dividend received.
+        Div = "Div",
+        /// A fee charged.
+        Fee = "Fee",
+        /// A service charge.
+        SerChg = "SerChg",
+        /// A deposit.
+        Dep = "Dep",
+        /// A cash machine transaction, withdrawal or deposit.
+        Atm = "Atm",
+        /// A point-of-sale transaction, purchase or refund.
+        Pos = "Pos",
+        /// A transfer, in or out.
+        Xfer = "Xfer",
+        /// A cheque paid.
+        Check = "Check",
+        /// An electronic payment made.
+        Payment = "Payment",
+        /// A cash withdrawal.
+        Cash = "Cash",
+        /// A direct deposit received.
+        DirectDep = "DirectDep",
+        /// A direct debit collected by a merchant.
+        DirectDebit = "DirectDebit",
+        /// A repeating payment or standing order.
+        RepeatPmt = "RepeatPmt",
+        /// Anything else.
+        Other = "Other",
+    }
+}
+
+/// Which way money moves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Direction {
+    /// Money into the account: a positive amount.
+    In,
+    /// Money out of the account: a negative amount.
+    Out,
+}
+
+impl TransactionType {
+    /// The direction the type implies, or `None` where it can go either way (`Int`, `Atm`, `Pos`,
+    /// `Xfer`, `Other`, `Unknown`).
+    pub fn direction(&self) -> Option<Direction> {
+        use TransactionType::*;
+        match self {
+            Credit | Div | Dep | DirectDep => Some(Direction::In),
+            Debit | Fee | SerChg | Check | Payment | Cash | DirectDebit | RepeatPmt => {
+                Some(Direction::Out)
+            }
+            Int | Atm | Pos | Xfer | Other | Unknown | Unrecognised(_) => None,
+        }
+    }
+}
+
+/// One bank statement line as Codat receives it in a push.
+///
+/// The spec marks no field of a transaction required, but Codat refuses a push whose lines lack an
+/// `id`, a `date` or an `amount`, so this type requires those three: a push body that Codat would
+/// refuse for want of them cannot be built. Rows from files and other languages, where any field
+/// may be missing or malformed, go through [`crate::ingest`], which reports each problem with its
+/// row and field instead.
+///
+/// ```
+/// use bankfeeds::model::{BankTransaction, TransactionType};
+/// use rust_decimal_macros::dec;
+/// let tx = BankTransaction::new("tx-1", "2023-08-22T10:21:00".parse().unwrap(), dec!(-17.54))
+///     .with_description("Tech book from Amazon")
+///     .with_type(TransactionType::Debit);
+/// assert_eq!(
+///     serde_json::to_string(&tx).unwrap(),
+///     r#"{"id":"tx-1","date":"2023-08-22T10:21:00","description":"Tech book from Amazon","amount":-17.54,"transactionType":"Debit"}"#
+/// );
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BankTransaction {
+    /// Identifier, unique for the company in the accounting platform.
+    pub id: String,
+    /// Local date-time of the transaction; any offset is ignored by Codat.
+    pub date: LocalDateTime,
+    /// Description of the statement line.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// The other party: a person or organisation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub counterparty: Option<String>,
+    /// An optional reference.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
+    /// Whether the transaction is reconciled in the accounting platform.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reconciled: Option<bool>,
+    /// Amount transacted: positive in, negative out.
+    #[serde(with = "crate::money::json")]
+    pub amount: Decimal,
+    /// The account's balance after this transaction. Required by Xero, Sage, NetSuite, Exact and
+    /// FreeAgent; optional for QuickBooks Online.
+    #[serde(
+        default,
+        with = "crate::money::json::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub balance: Option<Decimal>,
+    /// Kind of statement line.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transaction_type: Option<TransactionType>,
+}
+
+impl BankTransaction {
+    /// A transaction with its three required fields; the rest can be added with the `with_`
+    /// methods.
+    pub fn new(id: impl Into<String>, date: LocalDateTime, amount: Decimal) -> Self {
+        BankTransaction {
+            id: id.into(),
+            date,
+            description: None,
+            counterparty: None,
+            reference: None,
+            reconciled: None,
+            amount,
+            balance: None,
+            transaction_type: None,
+        }
+    }
+
+    /// Sets the description.
+    pub fn with_description(mut self, description: impl Into<String>) -> Self {
+        self.description = Some(description.into());
+        self
+    }
+
+    /// Sets the counterparty.
+    pub fn with_counterparty(mut self, counterparty: impl Into<String>) -> Self {
+        self.counterparty = Some(counterparty.into());
+        self
+    }
+
+    /// Sets the reference.
+    pub fn with_reference(mut self, reference: impl Into<String>) -> Self {
+        self.reference = Some(reference.into());
+        self
+    }
+
+    /// Sets the running balance after this transaction.
+    pub fn with_balance(mut self, balance: Decimal) -> Self {
+        self.balance = Some(balance);
+        self
+    }
+
+    /// Sets the transaction type.
+    pub fn with_type(mut self, transaction_type: TransactionType) -> Self {
+        self.transaction_type = Some(transaction_type);
+        self
+    }
+
+    /// Sets whether the transaction is reconciled.
+    pub fn with_reconciled(mut self, reconciled: bool) -> Self {
+        self.reconciled = Some(reconciled);
+        self
+    }
+}
+
+/// The body of a push: up to [`CreateBankTransactions::MAX_TRANSACTIONS`] transactions for one
+/// source account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateBankTransactions {
+    /// The source account the transactions belong to.
+    pub account_id: String,
+    /// The transactions, oldest first.
+    pub transactions: Vec<BankTransaction>,
+}
+
+impl CreateBankTransactions {
+    /// The spec's `maxItems` for one push.
+    pub const MAX_TRANSACTIONS: usize = 1000;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_types_survive() {
+        let t: TransactionType = serde_json::from_str("\"Crypto\"").unwrap();
+        assert_eq!(t, TransactionType::Unrecognised("Crypto".into()));
+        assert_eq!(serde_json::to_string(&t).unwrap(), "\"Crypto\"");
+        assert_eq!(TransactionType::ALL.len(), 18);
+        assert_eq!(
+            TransactionType::parse_lenient(" debit "),
+            TransactionType::Debit
+        );
+        assert_eq!(
+            TransactionType::parse("debit"),
+            TransactionType::Unrecognised("debit".into())
+        );
+    }
+
+    #[test]
+    fn directions() {
+        assert_eq!(TransactionType::Fee.direction(), Some(Direction::Out));
+        assert_eq!(TransactionType::DirectDep.direction(), Some(Direction::In));
+        assert_eq!(TransactionType::Xfer.direction(), None);
+    }
+
+    #[test]
+    fn extra_fields_and_nulls_are_accepted() {
+        let tx: BankTransaction = serde_json::from_str(
+            r#"{"id":"a","date":"2023-08-22","amount":1,"balance":null,"description":null,"newField":{"x":[1]}}"#,
+        )
+        .unwrap();
+        assert_eq!(tx.balance, None);
+        assert_eq!(
+            serde_json::to_string(&tx).unwrap(),
+            r#"{"id":"a","date":"2023-08-22","amount":1}"#
+        );
+    }
+}

@@ -1,0 +1,581 @@
+//! Normalisation: from rows as banks have them to push bodies Codat accepts, reporting every change.
+//!
+//! In order, [`normalise`]:
+//! 1. trims `description`, `counterparty` and `reference` (blank becomes absent) and, when asked,
+//!    cuts them to the platform's length limits;
+//! 2. drops exact duplicates (same id, same fields), keeping the first, and refuses conflicting
+//!    duplicates (same id, different fields) with a `conflicting_duplicate` error;
+//! 3. infers `Credit`/`Debit` from the sign where the type is missing, and, only when asked, flips
+//!    amounts whose sign contradicts their type (otherwise validation flags them);
+//! 4. sorts oldest to newest, stably (rows with the same date keep their order);
+//! 5. computes balances from an opening or closing balance, when given one.
+//!
+//! Every change is a [`Change`] in the result; nothing is dropped or altered silently. Rows in
+//! changes and findings are input rows. Normalising twice changes nothing the second time.
+
+use std::fmt;
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::balance;
+use crate::batch;
+use crate::model::{BankTransaction, CreateBankTransactions, Direction, TransactionType};
+use crate::rules::Platform;
+use crate::validate::{Code, Field, Issue, ValidationReport};
+
+/// Where balances come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", tag = "from", content = "balance")]
+pub enum BalanceFill {
+    /// Keep the balances the rows carry.
+    #[default]
+    Keep,
+    /// Compute every balance forward from the balance before the oldest transaction.
+    Opening(#[serde(with = "crate::money::json")] Decimal),
+    /// Compute every balance backward from the balance after the newest transaction (what the bank
+    /// shows today).
+    Closing(#[serde(with = "crate::money::json")] Decimal),
+}
+
+/// What [`normalise`] may change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NormaliseOptions {
+    /// Whose limits apply (length limits, batch size).
+    pub platform: Platform,
+    /// Trim text fields; blank ones become absent. Default on.
+    pub trim: bool,
+    /// Cut text fields to the platform's length limits. Default off: over-long text is an error.
+    pub truncate: bool,
+    /// Drop exact duplicates. Default on.
+    pub dedupe: bool,
+    /// Infer `Credit`/`Debit` from the amount's sign where the type is missing. Default on.
+    pub infer_types: bool,
+    /// Flip the sign of amounts that contradict their type. Default off: validation flags them.
+    pub fix_signs: bool,
+    /// Sort oldest to newest. Default on.
+    pub sort: bool,
+    /// Where balances come from.
+    pub balances: BalanceFill,
+    /// Transactions per push (clamped to the platform's maximum).
+    pub batch_size: usize,
+}
+
+impl Default for NormaliseOptions {
+    fn default() -> Self {
+        NormaliseOptions::for_platform(Platform::Generic)
+    }
+}
+
+impl NormaliseOptions {
+    /// The defaults for a platform.
+    pub fn for_platform(platform: Platform) -> Self {
+        NormaliseOptions {
+            platform,
+            trim: true,
+            truncate: false,
+            dedupe: true,
+            infer_types: true,
+            fix_signs: false,
+            sort: true,
+            balances: BalanceFill::Keep,
+            batch_size: platform.profile().max_batch,
+        }
+    }
+}
+
+/// The kind of a change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ChangeKind {
+    /// Whitespace was trimmed from a text field.
+    Trimmed,
+    /// A blank text field was removed.
+    Blanked,
+    /// A text field was cut to the platform's limit.
+    Truncated,
+    /// An exact duplicate row was dropped.
+    DuplicateDropped,
+    /// A missing transaction type was inferred from the sign.
+    TypeInferred,
+    /// An amount's sign was flipped to agree with its type.
+    SignFlipped,
+    /// Rows were re-ordered oldest first.
+    Sorted,
+    /// Balances were computed.
+    BalancesComputed,
+    /// A balance the row carried was replaced by the computed one.
+    BalanceReplaced,
+}
+
+impl ChangeKind {
+    /// The kind as text, e.g. `duplicate_dropped`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChangeKind::Trimmed => "trimmed",
+            ChangeKind::Blanked => "blanked",
+            ChangeKind::Truncated => "truncated",
+            ChangeKind::DuplicateDropped => "duplicate_dropped",
+            ChangeKind::TypeInferred => "type_inferred",
+            ChangeKind::SignFlipped => "sign_flipped",
+            ChangeKind::Sorted => "sorted",
+            ChangeKind::BalancesComputed => "balances_computed",
+            ChangeKind::BalanceReplaced => "balance_replaced",
+        }
+    }
+}
+
+/// One change normalisation made. A change to one row names the row; a change to many rows
+/// (sorting, inferring types, computing balances) is one entry listing the rows it touched.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Change {
+    /// What changed.
+    pub kind: ChangeKind,
+    /// The input row, for a change to one row.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub row: Option<usize>,
+    /// That row's id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The field changed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<Field>,
+    /// The value before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<String>,
+    /// The value after.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<String>,
+    /// For a change to many rows, the input rows it touched.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rows: Vec<usize>,
+    /// A sentence for a person.
+    pub message: String,
+}
+
+impl Change {
+    fn one(kind: ChangeKind, row: usize, id: &str, field: Field, message: String) -> Self {
+        Change {
+            kind,
+            row: Some(row),
+            id: Some(id.to_owned()),
+            field: Some(field),
+            before: None,
+            after: None,
+            rows: Vec::new(),
+            message,
+        }
+    }
+
+    fn many(kind: ChangeKind, field: Option<Field>, rows: Vec<usize>, message: String) -> Self {
+        Change {
+            kind,
+            row: None,
+            id: None,
+            field,
+            before: None,
+            after: None,
+            rows,
+            message,
+        }
+    }
+
+    fn values(
+        mut self,
+        before: impl Into<Option<String>>,
+        after: impl Into<Option<String>>,
+    ) -> Self {
+        self.before = before.into();
+        self.after = after.into();
+        self
+    }
+}
+
+impl fmt::Display for Change {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.kind.as_str())?;
+        if let Some(row) = self.row {
+            write!(f, " row {row}")?;
+        }
+        if let Some(id) = &self.id {
+            write!(f, " (id {id})")?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+/// The result of [`normalise`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Normalised {
+    /// The transactions, ready to validate and push.
+    pub transactions: Vec<BankTransaction>,
+    /// For each transaction, its input row.
+    pub source_rows: Vec<usize>,
+    /// Every change made.
+    pub changes: Vec<Change>,
+    /// What normalisation refused (conflicting duplicates, a balance overflow).
+    pub report: ValidationReport,
+    /// Transactions per push.
+    pub batch_size: usize,
+    /// Whether every repeated id was already found (de-duplication ran).
+    pub(crate) ids_checked: bool,
+}
+
+impl Normalised {
+    /// Validates the normalised transactions; findings name input rows. Rules normalisation
+    /// already applied are not applied twice: repeated ids are in [`Normalised::report`].
+    pub fn validate(&self, ctx: &crate::validate::ValidationContext) -> ValidationReport {
+        crate::validate::validate_checked(
+            &self.transactions,
+            Some(&self.source_rows),
+            ctx,
+            self.ids_checked,
+        )
+    }
+
+    /// Push bodies for one account, in order, each within the batch size.
+    pub fn push_bodies(&self, account_id: &str) -> Vec<CreateBankTransactions> {
+        batch::push_bodies(account_id, self.transactions.clone(), self.batch_size)
+    }
+
+    /// The batches as slices, in order.
+    pub fn batches(&self) -> std::slice::Chunks<'_, BankTransaction> {
+        batch::split(&self.transactions, self.batch_size)
+    }
+}
+
+/// Normalises transactions whose input rows are `0..n`.
+pub fn normalise(txs: Vec<BankTransaction>, options: &NormaliseOptions) -> Normalised {
+    let rows = (0..txs.len()).collect();
+    normalise_rows(txs, rows, options)
+}
+
+/// Normalises transactions whose input rows are given (after [`crate::ingest`] set some aside).
+pub fn normalise_rows(
+    mut txs: Vec<BankTransaction>,
+    mut rows: Vec<usize>,
+    options: &NormaliseOptions,
+) -> Normalised {
+    if rows.len() != txs.len() {
+        rows = (0..txs.len()).collect();
+    }
+    let profile = options.platform.profile();
+    let mut changes = Vec::new();
+    let mut report = ValidationReport::new();
+
+    // One pass does everything that looks at a single row: a million rows do not fit in cache, so
+    // each extra pass over them costs more than the work done in it.
+    let mut ids = crate::ids::IdIndex::new();
+    let mut sorted = true;
+    let mut inferred = Vec::new();
+    for (i, &row) in rows.iter().enumerate() {
+        let (before, rest) = txs.split_at_mut(i);
+        let tx = &mut rest[0];
+        let previous = before.last();
+        if previous.is_some_and(|p| tx.date < p.date) {
+            sorted = false;
+        }
+        if options.dedupe {
+            ids.push(&tx.id, previous.map(|p| p.id.as_str()), |j| {
+                before[j].id.as_str()
+            });
+        }
+        if options.trim || options.truncate {
+            tidy_text(tx, row, options, &mut changes);
+        }
+        match &tx.transaction_type {
+            None if options.infer_types && !tx.amount.is_zero() => {
+                tx.transaction_type = Some(if tx.amount.is_sign_negative() {
+                    TransactionType::Debit
+                } else {
+                    TransactionType::Credit
+                });
+                inferred.push(row);
+            }
+            Some(t) if options.fix_signs && !profile.type_decides_direction => {
+                let wrong = match t.direction() {
+                    Some(Direction::In) => tx.amount.is_sign_negative(),
+                    Some(Direction::Out) => tx.amount.is_sign_positive(),
+                    None => false,
+                };
+                if wrong && !tx.amount.is_zero() {
+                    let before = tx.amount;
+                    tx.amount.set_sign_negative(!before.is_sign_negative());
+                    changes.push(
+                        Change::one(
+                            ChangeKind::SignFlipped,
+                            row,
+                            &tx.id,
+                            Field::Amount,
+                            format!(
+                                "the sign of the amount was flipped to agree with its type {t}"
+                            ),
+                        )
+                        .values(before.to_string(), tx.amount.to_string()),
+                    );
+                }
+            }
+            _ => {}
+        }
+    }
+    if !inferred.is_empty() {
+        changes.push(Change::many(
+            ChangeKind::TypeInferred,
+            Some(Field::TransactionType),
+            inferred.clone(),
+            format!(
+                "transactionType inferred from the sign (Credit in, Debit out) on {} row(s)",
+                inferred.len()
+            ),
+        ));
+    }
+
+    if options.dedupe {
+        let repeats = ids.repeats(|j| &txs[j].id);
+        let mut drop = vec![false; txs.len()];
+        let mut any = false;
+        for (i, j) in repeats {
+            let tx = &txs[i];
+            if *tx == txs[j] {
+                drop[i] = true;
+                any = true;
+                changes.push(Change::one(
+                    ChangeKind::DuplicateDropped,
+                    rows[i],
+                    &tx.id,
+                    Field::Id,
+                    format!("an exact repeat of row {}; dropped", rows[j]),
+                ));
+            } else {
+                report.push(
+                    Issue::new(
+                        Code::ConflictingDuplicate,
+                        format!(
+                            "id `{}` is also used by row {} with different {}; which one is right cannot be told",
+                            tx.id,
+                            rows[j],
+                            differing_fields(tx, &txs[j])
+                        ),
+                    )
+                    .at_row(rows[i])
+                    .with_id(&tx.id)
+                    .on(Field::Id),
+                );
+            }
+        }
+        if any {
+            let mut keep = drop.iter().map(|d| !d);
+            txs.retain(|_| keep.next().unwrap_or(true));
+            let mut keep = drop.iter().map(|d| !d);
+            rows.retain(|_| keep.next().unwrap_or(true));
+        }
+    }
+
+    if options.sort && !sorted && !txs.is_sorted_by(|a, b| a.date <= b.date) {
+        let mut order: Vec<usize> = (0..txs.len()).collect();
+        order.sort_by_key(|&i| txs[i].date);
+        let moved: Vec<usize> = order
+            .iter()
+            .enumerate()
+            .filter(|(pos, i)| *pos != **i)
+            .map(|(_, &i)| rows[i])
+            .collect();
+        let mut slots: Vec<Option<BankTransaction>> = txs.into_iter().map(Some).collect();
+        txs = order
+            .iter()
+            .map(|&i| slots[i].take().expect("each index once"))
+            .collect();
+        rows = order.iter().map(|&i| rows[i]).collect();
+        if !moved.is_empty() {
+            changes.push(Change::many(
+                ChangeKind::Sorted,
+                Some(Field::Date),
+                moved.clone(),
+                format!("sorted oldest first; {} row(s) moved", moved.len()),
+            ));
+        }
+    }
+
+    let fill = match options.balances {
+        BalanceFill::Keep => None,
+        BalanceFill::Opening(o) => Some((true, o)),
+        BalanceFill::Closing(c) => Some((false, c)),
+    };
+    if let Some((forward, anchor)) = fill {
+        let before: Vec<Option<Decimal>> = txs.iter().map(|t| t.balance).collect();
+        let result = if forward {
+            balance::fill_forward(&mut txs, anchor)
+        } else {
+            balance::fill_backward(&mut txs, anchor)
+        };
+        match result {
+            Ok(other_end) => {
+                let mut replaced = 0;
+                for ((tx, old), &row) in txs.iter().zip(&before).zip(&rows) {
+                    if let Some(old) = old
+                        && Some(*old) != tx.balance
+                    {
+                        replaced += 1;
+                        changes.push(
+                            Change::one(
+                                ChangeKind::BalanceReplaced,
+                                row,
+                                &tx.id,
+                                Field::Balance,
+                                "the row's balance did not follow the chain and was replaced"
+                                    .into(),
+                            )
+                            .values(old.to_string(), tx.balance.map(|b| b.to_string())),
+                        );
+                    }
+                }
+                let (from, to) = if forward {
+                    ("opening", "closing")
+                } else {
+                    ("closing", "opening")
+                };
+                changes.push(Change::many(
+                    ChangeKind::BalancesComputed,
+                    Some(Field::Balance),
+                    rows.clone(),
+                    format!(
+                        "{} balance(s) computed from the {from} balance {anchor}; the {to} balance is {other_end}{}",
+                        txs.len(),
+                        if replaced > 0 { format!("; {replaced} differing balance(s) replaced") } else { String::new() }
+                    ),
+                ));
+            }
+            Err(e) => {
+                // Leave the balances as they were.
+                for (tx, old) in txs.iter_mut().zip(before) {
+                    tx.balance = old;
+                }
+                report.push(
+                    Issue::new(Code::BalanceOverflow, e.to_string())
+                        .at_row(rows.get(e.row).copied().unwrap_or(e.row))
+                        .with_id(&e.id)
+                        .on(Field::Balance),
+                );
+            }
+        }
+    }
+
+    report.sort();
+    Normalised {
+        transactions: txs,
+        source_rows: rows,
+        changes,
+        report,
+        batch_size: batch::clamp_size(options.batch_size.min(profile.max_batch)),
+        ids_checked: options.dedupe,
+    }
+}
+
+/// Trims and, when asked, truncates one row's text fields, recording each change.
+fn tidy_text(
+    tx: &mut BankTransaction,
+    row: usize,
+    options: &NormaliseOptions,
+    changes: &mut Vec<Change>,
+) {
+    let profile = options.platform.profile();
+    for (field, max) in [
+        (Field::Description, profile.max_description),
+        (Field::Counterparty, profile.max_counterparty),
+        (Field::Reference, profile.max_reference),
+    ] {
+        let slot = match field {
+            Field::Description => &mut tx.description,
+            Field::Counterparty => &mut tx.counterparty,
+            _ => &mut tx.reference,
+        };
+        let Some(value) = slot.as_mut() else { continue };
+        if options.trim && needs_trim(value) {
+            let trimmed = value.trim();
+            if trimmed.is_empty() {
+                let before = std::mem::take(value);
+                *slot = None;
+                changes.push(
+                    Change::one(
+                        ChangeKind::Blanked,
+                        row,
+                        &tx.id,
+                        field,
+                        format!("blank {field} removed"),
+                    )
+                    .values(before, None),
+                );
+                continue;
+            }
+            if trimmed.len() != value.len() {
+                let before = value.clone();
+                *value = trimmed.to_owned();
+                changes.push(
+                    Change::one(
+                        ChangeKind::Trimmed,
+                        row,
+                        &tx.id,
+                        field,
+                        format!("whitespace trimmed from {field}"),
+                    )
+                    .values(before, value.clone()),
+                );
+            }
+        }
+        if let (true, Some(max)) = (options.truncate, max)
+            && value.len() > max
+            && value.chars().count() > max
+        {
+            let before = value.clone();
+            *value = value.chars().take(max).collect();
+            changes.push(
+                Change::one(
+                    ChangeKind::Truncated,
+                    row,
+                    &tx.id,
+                    field,
+                    format!("{field} cut to {max} characters, {}'s limit", profile.name),
+                )
+                .values(before, value.clone()),
+            );
+        }
+    }
+}
+
+/// Whether text has leading or trailing whitespace (checks the ends only).
+fn needs_trim(s: &str) -> bool {
+    match (s.as_bytes().first(), s.as_bytes().last()) {
+        (Some(a), Some(z)) => !(a.is_ascii_graphic() && z.is_ascii_graphic()),
+        _ => true,
+    }
+}
+
+fn differing_fields(a: &BankTransaction, b: &BankTransaction) -> String {
+    let mut fields = Vec::new();
+    if a.date != b.date {
+        fields.push("date");
+    }
+    if a.amount != b.amount {
+        fields.push("amount");
+    }
+    if a.balance != b.balance {
+        fields.push("balance");
+    }
+    if a.description != b.description {
+        fields.push("description");
+    }
+    if a.counterparty != b.counterparty {
+        fields.push("counterparty");
+    }
+    if a.reference != b.reference {
+        fields.push("reference");
+    }
+    if a.reconciled != b.reconciled {
+        fields.push("reconciled");
+    }
+    if a.transaction_type != b.transaction_type {
+        fields.push("transactionType");
+    }
+    fields.join(", ")
+}

@@ -1,0 +1,301 @@
+//! Findings as data: every issue with its code, severity, row, id, field and message.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use super::Code;
+
+/// How serious a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Codat or the platform would refuse the push, or the books would be wrong: nothing is sent.
+    Error,
+    /// Worth a look, but the push can go ahead.
+    Warning,
+}
+
+impl Severity {
+    /// `"error"` or `"warning"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The field of a transaction or account a finding is about, named as on the wire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub enum Field {
+    /// `id`
+    Id,
+    /// `date`
+    Date,
+    /// `description`
+    Description,
+    /// `counterparty`
+    Counterparty,
+    /// `reference`
+    Reference,
+    /// `reconciled`
+    Reconciled,
+    /// `amount`
+    Amount,
+    /// `balance`
+    Balance,
+    /// `transactionType`
+    TransactionType,
+    /// The row's clearing status (`status` column of an input file; not sent to Codat).
+    Status,
+    /// `accountId`
+    AccountId,
+    /// The source account's `currency`.
+    Currency,
+    /// The source account's `sortCode`.
+    SortCode,
+    /// The source account's `status`.
+    AccountStatus,
+    /// The source account's `feedStartDate`.
+    FeedStartDate,
+    /// The whole list of `transactions`.
+    Transactions,
+}
+
+impl Field {
+    /// The wire name, e.g. `transactionType`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Field::Id => "id",
+            Field::Date => "date",
+            Field::Description => "description",
+            Field::Counterparty => "counterparty",
+            Field::Reference => "reference",
+            Field::Reconciled => "reconciled",
+            Field::Amount => "amount",
+            Field::Balance => "balance",
+            Field::TransactionType => "transactionType",
+            Field::Status => "status",
+            Field::AccountId => "accountId",
+            Field::Currency => "currency",
+            Field::SortCode => "sortCode",
+            Field::AccountStatus => "accountStatus",
+            Field::FeedStartDate => "feedStartDate",
+            Field::Transactions => "transactions",
+        }
+    }
+}
+
+impl fmt::Display for Field {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One finding.
+///
+/// `row` is the zero-based position of the transaction in the input as the caller gave it (after
+/// normalisation re-orders rows, findings still point at the input row). For a CSV file with a
+/// header, line number = `row + 2`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Issue {
+    /// Stable machine-readable code, e.g. `balance_mismatch`.
+    pub code: Code,
+    /// Error or warning.
+    pub severity: Severity,
+    /// Zero-based input row, when the finding is about one transaction.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub row: Option<usize>,
+    /// The transaction's id, when it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The field at fault.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<Field>,
+    /// A sentence for a person.
+    pub message: String,
+    /// The value that was expected, where there is one (e.g. the balance the chain implies).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected: Option<String>,
+    /// The value that was found.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub found: Option<String>,
+}
+
+impl Issue {
+    /// A finding with the code's default severity.
+    pub fn new(code: Code, message: impl Into<String>) -> Self {
+        Issue {
+            code,
+            severity: code.default_severity(),
+            row: None,
+            id: None,
+            field: None,
+            message: message.into(),
+            expected: None,
+            found: None,
+        }
+    }
+
+    /// Sets the row.
+    pub fn at_row(mut self, row: usize) -> Self {
+        self.row = Some(row);
+        self
+    }
+
+    /// Sets the transaction id (empty ids are left out).
+    pub fn with_id(mut self, id: &str) -> Self {
+        if !id.is_empty() {
+            self.id = Some(id.to_owned());
+        }
+        self
+    }
+
+    /// Sets the field.
+    pub fn on(mut self, field: Field) -> Self {
+        self.field = Some(field);
+        self
+    }
+
+    /// Overrides the severity.
+    pub fn severity(mut self, severity: Severity) -> Self {
+        self.severity = severity;
+        self
+    }
+
+    /// Records what was expected and what was found.
+    pub fn expected_found(mut self, expected: impl ToString, found: impl ToString) -> Self {
+        self.expected = Some(expected.to_string());
+        self.found = Some(found.to_string());
+        self
+    }
+
+    /// Records what was found.
+    pub fn found(mut self, found: impl ToString) -> Self {
+        self.found = Some(found.to_string());
+        self
+    }
+
+    /// Whether this is an error.
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+impl fmt::Display for Issue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} [{}]", self.severity, self.code)?;
+        if let Some(row) = self.row {
+            write!(f, " row {row}")?;
+        }
+        if let Some(id) = &self.id {
+            write!(f, " (id {id})")?;
+        }
+        if let Some(field) = self.field {
+            write!(f, " {field}")?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+/// Everything found in one pass, errors and warnings together, ordered by row.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ValidationReport {
+    /// Every finding.
+    pub issues: Vec<Issue>,
+}
+
+impl ValidationReport {
+    /// An empty report.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a finding.
+    pub fn push(&mut self, issue: Issue) {
+        self.issues.push(issue);
+    }
+
+    /// Adds every finding of another report.
+    pub fn extend(&mut self, other: ValidationReport) {
+        self.issues.extend(other.issues);
+    }
+
+    /// The errors.
+    pub fn errors(&self) -> impl Iterator<Item = &Issue> {
+        self.issues.iter().filter(|i| i.severity == Severity::Error)
+    }
+
+    /// The warnings.
+    pub fn warnings(&self) -> impl Iterator<Item = &Issue> {
+        self.issues
+            .iter()
+            .filter(|i| i.severity == Severity::Warning)
+    }
+
+    /// Number of errors.
+    pub fn error_count(&self) -> usize {
+        self.errors().count()
+    }
+
+    /// Number of warnings.
+    pub fn warning_count(&self) -> usize {
+        self.warnings().count()
+    }
+
+    /// True when there is no error (warnings allowed): the rows may be pushed.
+    pub fn is_valid(&self) -> bool {
+        self.errors().next().is_none()
+    }
+
+    /// True when there is no finding at all.
+    pub fn is_empty(&self) -> bool {
+        self.issues.is_empty()
+    }
+
+    /// The findings with this code.
+    pub fn with_code(&self, code: Code) -> impl Iterator<Item = &Issue> {
+        self.issues.iter().filter(move |i| i.code == code)
+    }
+
+    /// Orders findings by row (findings without a row first), keeping the order of findings on the
+    /// same row, so a reader sees each row's problems together.
+    pub fn sort(&mut self) {
+        self.issues.sort_by_key(|i| i.row.map_or(0, |r| r + 1));
+    }
+
+    /// Rewrites rows through a map from position to input row (used after rows were re-ordered
+    /// or some were set aside).
+    pub fn remap_rows(&mut self, source_rows: &[usize]) {
+        for issue in &mut self.issues {
+            if let Some(r) = issue.row
+                && let Some(&src) = source_rows.get(r)
+            {
+                issue.row = Some(src);
+            }
+        }
+    }
+}
+
+impl fmt::Display for ValidationReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for issue in &self.issues {
+            writeln!(f, "{issue}")?;
+        }
+        write!(
+            f,
+            "{} error(s), {} warning(s)",
+            self.error_count(),
+            self.warning_count()
+        )
+    }
+}
