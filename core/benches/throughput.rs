@@ -100,7 +100,7 @@ fn json(c: &mut Criterion) {
         account_id: "acc-001".into(),
         transactions: synthetic(N),
     };
-    let text = serde_json::to_vec(&body).unwrap();
+    let text = body.to_json();
     let ctx = context();
     let mut group = c.benchmark_group("json");
     group.throughput(Throughput::Elements(N as u64));
@@ -109,9 +109,9 @@ fn json(c: &mut Criterion) {
         .measurement_time(Duration::from_secs(30));
     group.bench_function("decode+validate+encode", |b| {
         b.iter(|| {
-            let body: CreateBankTransactions = serde_json::from_slice(black_box(&text)).unwrap();
+            let body = CreateBankTransactions::from_json(black_box(&text)).unwrap();
             let report = validate(&body.transactions, &ctx);
-            let out = serde_json::to_vec(&body).unwrap();
+            let out = body.to_json();
             black_box((report, out))
         })
     });

@@ -116,6 +116,14 @@ proptest! {
     }
 
     #[test]
+    fn wide_decimals_are_written_as_display_writes_them(lo in any::<u32>(), mid in any::<u32>(), hi in any::<u32>(), neg in any::<bool>(), scale in 0u32..=28) {
+        let d = Decimal::from_parts(lo, mid, hi, neg, scale);
+        let tx = BankTransaction::new("x", "2024-01-01".parse().unwrap(), d);
+        let json = serde_json::to_string(&tx).unwrap();
+        prop_assert_eq!(json, format!("{{\"id\":\"x\",\"date\":\"2024-01-01\",\"amount\":{d}}}"));
+    }
+
+    #[test]
     fn decimals_round_trip_through_text(m in any::<i64>(), s in 0u32..=18) {
         let d = Decimal::new(m, s);
         prop_assert_eq!(bankfeeds::money::parse_decimal(&d.to_string()).unwrap(), d);

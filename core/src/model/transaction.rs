@@ -194,6 +194,31 @@ pub struct CreateBankTransactions {
 impl CreateBankTransactions {
     /// The spec's `maxItems` for one push.
     pub const MAX_TRANSACTIONS: usize = 1000;
+
+    /// Reads a push body from JSON bytes, amounts digit for digit.
+    ///
+    /// Checks the bytes are UTF-8 once, up front, instead of string by string as
+    /// `serde_json::from_slice` does: on a body of a million transactions that is measurably
+    /// faster.
+    pub fn from_json(bytes: &[u8]) -> Result<Self, serde_json::Error> {
+        match std::str::from_utf8(bytes) {
+            Ok(text) => serde_json::from_str(text),
+            // Let serde_json say where the bad byte is.
+            Err(_) => serde_json::from_slice(bytes),
+        }
+    }
+
+    /// Writes the push body as JSON bytes, amounts digit for digit.
+    pub fn to_json(&self) -> Vec<u8> {
+        // About 200 bytes a transaction; one allocation instead of a dozen doublings.
+        let mut out = Vec::with_capacity(64 + self.transactions.len() * 224);
+        // Writing our own types to a Vec cannot fail: every key is a string and no Serialize
+        // impl here returns an error.
+        if serde_json::to_writer(&mut out, self).is_err() {
+            out.clear();
+        }
+        out
+    }
 }
 
 #[cfg(test)]
@@ -221,6 +246,15 @@ mod tests {
         assert_eq!(TransactionType::Fee.direction(), Some(Direction::Out));
         assert_eq!(TransactionType::DirectDep.direction(), Some(Direction::In));
         assert_eq!(TransactionType::Xfer.direction(), None);
+    }
+
+    #[test]
+    fn json_bytes_round_trip() {
+        let text = br#"{"accountId":"a","transactions":[{"id":"t","date":"2023-08-22T10:21:00","amount":-17.54,"balance":4002.00}]}"#;
+        let body = CreateBankTransactions::from_json(text).unwrap();
+        assert_eq!(body.to_json(), text.to_vec());
+        let err = CreateBankTransactions::from_json(b"{\"accountId\":\"\xff\"}").unwrap_err();
+        assert!(err.to_string().contains("line 1"), "{err}");
     }
 
     #[test]

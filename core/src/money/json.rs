@@ -24,12 +24,9 @@ const NUMBER_TOKEN: &str = "$serde_json::private::Number";
 
 /// Writes a decimal as a JSON number with its exact digits.
 pub fn serialize<S: Serializer>(value: &Decimal, serializer: S) -> Result<S::Ok, S::Error> {
-    // Decimal's Display never needs more than 31 bytes; format on the stack.
-    let mut buf = DecimalText::new();
-    use fmt::Write;
-    write!(buf, "{value}").map_err(serde::ser::Error::custom)?;
+    let text = DecimalText::new(value);
     let mut s = serializer.serialize_struct(NUMBER_TOKEN, 1)?;
-    s.serialize_field(NUMBER_TOKEN, buf.as_str())?;
+    s.serialize_field(NUMBER_TOKEN, text.as_str())?;
     s.end()
 }
 
@@ -38,32 +35,61 @@ pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Decimal
     deserializer.deserialize_any(DecimalVisitor)
 }
 
-struct DecimalText {
-    buf: [u8; 40],
-    len: usize,
+/// A decimal's text exactly as `Decimal`'s `Display` writes it (`-17.54`, `4002.00`, `-0.00`),
+/// formatted on the stack without the formatting machinery.
+pub(crate) struct DecimalText {
+    buf: [u8; 48],
+    start: usize,
 }
 
 impl DecimalText {
-    fn new() -> Self {
-        DecimalText {
-            buf: [0; 40],
-            len: 0,
+    pub(crate) fn new(value: &Decimal) -> Self {
+        let mut buf = [0u8; 48];
+        let mut at = buf.len();
+        let scale = value.scale() as usize;
+        let mantissa = value.mantissa().unsigned_abs();
+        let mut written = 0;
+        let digit = |d: u8, buf: &mut [u8; 48], at: &mut usize, written: &mut usize| {
+            if *written == scale && scale != 0 {
+                *at -= 1;
+                buf[*at] = b'.';
+            }
+            *at -= 1;
+            buf[*at] = b'0' + d;
+            *written += 1;
+        };
+        // Digits right to left, the point after `scale` of them, at least one digit before it.
+        // Money fits in 64 bits; 128-bit division is a slow library call, so it is used only to
+        // split off the low 19 digits of larger values.
+        const TEN19: u128 = 10_000_000_000_000_000_000;
+        let (high, mut low, low_digits) = match u64::try_from(mantissa) {
+            Ok(m) => (0u64, m, usize::MAX),
+            Err(_) => ((mantissa / TEN19) as u64, (mantissa % TEN19) as u64, 19),
+        };
+        let mut n = 0;
+        while (low != 0 || high != 0 || written <= scale) && n < low_digits {
+            digit((low % 10) as u8, &mut buf, &mut at, &mut written);
+            low /= 10;
+            n += 1;
         }
+        let mut high = high;
+        while high != 0 {
+            digit((high % 10) as u8, &mut buf, &mut at, &mut written);
+            high /= 10;
+        }
+        while written <= scale {
+            digit(0, &mut buf, &mut at, &mut written);
+        }
+        if value.is_sign_negative() {
+            at -= 1;
+            buf[at] = b'-';
+        }
+        DecimalText { buf, start: at }
     }
-    fn as_str(&self) -> &str {
-        std::str::from_utf8(&self.buf[..self.len]).unwrap_or("0")
-    }
-}
 
-impl fmt::Write for DecimalText {
-    fn write_str(&mut self, s: &str) -> fmt::Result {
-        let end = self.len + s.len();
-        if end > self.buf.len() {
-            return Err(fmt::Error);
-        }
-        self.buf[self.len..end].copy_from_slice(s.as_bytes());
-        self.len = end;
-        Ok(())
+    pub(crate) fn as_str(&self) -> &str {
+        // Only ASCII digits, '.' and '-' are written.
+        std::str::from_utf8(&self.buf[self.start..]).unwrap_or("0")
     }
 }
 
@@ -106,10 +132,7 @@ impl<'de> Visitor<'de> for DecimalVisitor {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Decimal, A::Error> {
         // serde_json with `arbitrary_precision` hands numbers over as a one-entry map.
         match map.next_key::<NumberKey>()? {
-            Some(NumberKey) => {
-                let text: NumberText = map.next_value()?;
-                parse_decimal(&text.0).map_err(de::Error::custom)
-            }
+            Some(NumberKey) => map.next_value_seed(NumberText),
             None => Err(de::Error::invalid_type(de::Unexpected::Map, &self)),
         }
     }
@@ -137,12 +160,23 @@ impl<'de> de::Deserialize<'de> for NumberKey {
     }
 }
 
-/// The number's text; borrowed when the input allows, owned otherwise.
-struct NumberText(String);
+/// Parses the number's text where the deserializer hands it over, without copying it.
+struct NumberText;
 
-impl<'de> de::Deserialize<'de> for NumberText {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        String::deserialize(d).map(NumberText)
+impl<'de> de::DeserializeSeed<'de> for NumberText {
+    type Value = Decimal;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Decimal, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Decimal;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a number's text")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Decimal, E> {
+                parse_decimal(v).map_err(E::custom)
+            }
+        }
+        d.deserialize_str(V)
     }
 }
 
@@ -249,6 +283,21 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("significant digits"), "{e}");
+    }
+
+    #[test]
+    fn text_matches_display() {
+        for m in [0i64, 1, -1, 5, -17, 100, 400200, -145754, 999_999_999_999_999_999, i64::MIN + 1] {
+            for scale in [0u32, 1, 2, 3, 7, 18, 28] {
+                let d = Decimal::new(m, scale);
+                assert_eq!(DecimalText::new(&d).as_str(), d.to_string(), "{m} e-{scale}");
+            }
+        }
+        let mut neg_zero = Decimal::new(0, 2);
+        neg_zero.set_sign_negative(true);
+        assert_eq!(DecimalText::new(&neg_zero).as_str(), neg_zero.to_string());
+        assert_eq!(DecimalText::new(&Decimal::MAX).as_str(), Decimal::MAX.to_string());
+        assert_eq!(DecimalText::new(&Decimal::MIN).as_str(), Decimal::MIN.to_string());
     }
 
     #[test]

@@ -1,0 +1,257 @@
+//! Reading and writing ISO 8601 text, digit by digit.
+
+use std::fmt;
+
+use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime, Timelike};
+
+use super::{DateError, Precision};
+
+/// The pieces of an ISO 8601 text, before any meaning is given to its offset.
+pub(super) struct Parsed {
+    pub(super) datetime: NaiveDateTime,
+    pub(super) precision: Precision,
+    /// Offset from UTC in seconds; `Some(0)` for `Z`; `None` when absent.
+    pub(super) offset: Option<i32>,
+}
+
+fn digits(b: &[u8], at: usize, n: usize) -> Option<u32> {
+    let part = b.get(at..at + n)?;
+    let mut v = 0u32;
+    for &c in part {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        v = v * 10 + u32::from(c - b'0');
+    }
+    Some(v)
+}
+
+const MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
+pub(super) fn parse_iso(input: &str) -> Result<Parsed, DateError> {
+    let s = input.trim();
+    let b = s.as_bytes();
+    let shape = "expected YYYY-MM-DD, optionally followed by THH:MM[:SS[.fff]] and Z or ±HH:MM";
+    if b.len() < 10 || b[4] != b'-' || b[7] != b'-' {
+        return Err(DateError::new(input, shape));
+    }
+    let (Some(year), Some(month), Some(day)) = (digits(b, 0, 4), digits(b, 5, 2), digits(b, 8, 2))
+    else {
+        return Err(DateError::new(input, shape));
+    };
+    if !(1..=12).contains(&month) {
+        return Err(DateError::new(input, format!("there is no month {month}")));
+    }
+    let Some(date) = NaiveDate::from_ymd_opt(year as i32, month, day) else {
+        return Err(DateError::new(
+            input,
+            format!("{} {year} has no day {day}", MONTHS[(month - 1) as usize]),
+        ));
+    };
+    if b.len() == 10 {
+        return Ok(Parsed {
+            datetime: date.and_time(NaiveTime::MIN),
+            precision: Precision::Date,
+            offset: None,
+        });
+    }
+    if b[10] != b'T' && b[10] != b't' && b[10] != b' ' {
+        return Err(DateError::new(input, shape));
+    }
+    let (Some(hour), Some(minute)) = (digits(b, 11, 2), digits(b, 14, 2)) else {
+        return Err(DateError::new(input, shape));
+    };
+    if b.get(13) != Some(&b':') {
+        return Err(DateError::new(input, shape));
+    }
+    let mut at = 16;
+    let mut second = 0;
+    let mut nanos = 0u32;
+    let mut precision = Precision::Minutes;
+    if b.get(at) == Some(&b':') {
+        second = digits(b, at + 1, 2).ok_or_else(|| DateError::new(input, shape))?;
+        at += 3;
+        precision = Precision::Seconds;
+        if matches!(b.get(at), Some(b'.') | Some(b',')) {
+            at += 1;
+            let start = at;
+            while at < b.len() && b[at].is_ascii_digit() {
+                at += 1;
+            }
+            let n = at - start;
+            if n == 0 {
+                return Err(DateError::new(
+                    input,
+                    "a decimal point must be followed by digits",
+                ));
+            }
+            if n > 9 {
+                return Err(DateError::new(
+                    input,
+                    format!("{n} fractional digits; at most 9 (nanoseconds) are kept"),
+                ));
+            }
+            let frac = digits(b, start, n).unwrap_or(0);
+            nanos = frac * 10u32.pow(9 - n as u32);
+            precision = Precision::Fraction(n as u8);
+        }
+    }
+    if hour > 23 {
+        return Err(DateError::new(input, format!("there is no hour {hour}")));
+    }
+    if minute > 59 {
+        return Err(DateError::new(
+            input,
+            format!("there is no minute {minute}"),
+        ));
+    }
+    if second > 59 {
+        return Err(DateError::new(
+            input,
+            format!("there is no second {second}"),
+        ));
+    }
+    let time = NaiveTime::from_hms_nano_opt(hour, minute, second, nanos)
+        .ok_or_else(|| DateError::new(input, "the time of day is out of range"))?;
+    let rest = &b[at..];
+    let offset = match rest {
+        [] => None,
+        [b'Z'] | [b'z'] => Some(0),
+        [sign @ (b'+' | b'-'), tail @ ..] => {
+            let sign = if *sign == b'-' { -1 } else { 1 };
+            let (h, m) = match tail {
+                [_, _] => (digits(tail, 0, 2), Some(0)),
+                [_, _, b':', _, _] => (digits(tail, 0, 2), digits(tail, 3, 2)),
+                [_, _, _, _] => (digits(tail, 0, 2), digits(tail, 2, 2)),
+                _ => (None, None),
+            };
+            match (h, m) {
+                (Some(h), Some(m)) if h <= 23 && m <= 59 => {
+                    Some(sign * (h as i32 * 3600 + m as i32 * 60))
+                }
+                _ => {
+                    return Err(DateError::new(
+                        input,
+                        "the offset must be Z, ±HH:MM, ±HHMM or ±HH",
+                    ));
+                }
+            }
+        }
+        _ => return Err(DateError::new(input, shape)),
+    };
+    Ok(Parsed {
+        datetime: date.and_time(time),
+        precision,
+        offset,
+    })
+}
+
+/// ISO 8601 text, at most 35 bytes (`YYYY-MM-DDTHH:MM:SS.fffffffffZ`).
+pub(super) struct IsoText {
+    buf: [u8; 40],
+    len: usize,
+}
+
+impl IsoText {
+    /// Formats digit by digit: serialising a million dates through `write!` cost more than
+    /// parsing them.
+    pub(super) fn new(dt: &NaiveDateTime, precision: Precision, zulu: bool) -> Option<Self> {
+        let year = dt.year();
+        if !(0..=9999).contains(&year) {
+            return None;
+        }
+        let mut t = IsoText {
+            buf: [0; 40],
+            len: 0,
+        };
+        t.num(year as u32, 4);
+        t.byte(b'-');
+        t.num(dt.month(), 2);
+        t.byte(b'-');
+        t.num(dt.day(), 2);
+        if precision != Precision::Date {
+            t.byte(b'T');
+            t.num(dt.hour(), 2);
+            t.byte(b':');
+            t.num(dt.minute(), 2);
+            if let Precision::Seconds | Precision::Fraction(_) = precision {
+                t.byte(b':');
+                t.num(dt.second(), 2);
+            }
+            if let Precision::Fraction(n) = precision {
+                let n = u32::from(n.clamp(1, 9));
+                t.byte(b'.');
+                t.num(
+                    dt.nanosecond() % 1_000_000_000 / 10u32.pow(9 - n),
+                    n as usize,
+                );
+            }
+            if zulu {
+                t.byte(b'Z');
+            }
+        }
+        Some(t)
+    }
+
+    fn byte(&mut self, b: u8) {
+        self.buf[self.len] = b;
+        self.len += 1;
+    }
+
+    /// Writes `value` as exactly `width` digits, zero-padded.
+    fn num(&mut self, mut value: u32, width: usize) {
+        for i in (0..width).rev() {
+            self.buf[self.len + i] = b'0' + (value % 10) as u8;
+            value /= 10;
+        }
+        self.len += width;
+    }
+
+    pub(super) fn as_str(&self) -> &str {
+        // Only ASCII digits and punctuation are written.
+        std::str::from_utf8(&self.buf[..self.len]).unwrap_or_default()
+    }
+}
+
+pub(super) fn write_iso(
+    f: &mut fmt::Formatter<'_>,
+    dt: &NaiveDateTime,
+    precision: Precision,
+    zulu: bool,
+) -> fmt::Result {
+    if let Some(text) = IsoText::new(dt, precision, zulu) {
+        return f.write_str(text.as_str());
+    }
+    // Years outside 0000-9999 (only reachable from values built in code).
+    let d = dt.date();
+    write!(f, "{:04}-{:02}-{:02}", d.year(), d.month(), d.day())?;
+    if precision == Precision::Date {
+        return Ok(());
+    }
+    write!(f, "T{:02}:{:02}", dt.hour(), dt.minute())?;
+    if let Precision::Seconds | Precision::Fraction(_) = precision {
+        write!(f, ":{:02}", dt.second())?;
+    }
+    if let Precision::Fraction(n) = precision {
+        let n = u32::from(n.clamp(1, 9));
+        let frac = dt.nanosecond() % 1_000_000_000 / 10u32.pow(9 - n);
+        write!(f, ".{:0width$}", frac, width = n as usize)?;
+    }
+    if zulu {
+        f.write_str("Z")?;
+    }
+    Ok(())
+}

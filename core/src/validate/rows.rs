@@ -1,0 +1,431 @@
+//! The rules applied to each transaction, in one pass over the rows.
+
+use chrono::TimeDelta;
+
+use super::{Code, Field, Issue, ValidationContext, ValidationReport};
+use crate::balance::{ChainWalker, Link};
+use crate::ids::IdIndex;
+use crate::model::{BankTransaction, Direction, TransactionType};
+use crate::money::{self, Currency};
+
+/// Whether text is empty or only whitespace, without scanning ordinary text.
+fn is_blank(s: &str) -> bool {
+    match s.as_bytes().first() {
+        None => true,
+        Some(b) if b.is_ascii_graphic() => false,
+        Some(_) => s.trim().is_empty(),
+    }
+}
+
+fn describe(t: &TransactionType) -> &'static str {
+    match t.direction() {
+        Some(Direction::In) => "money in, a positive amount",
+        Some(Direction::Out) => "money out, a negative amount",
+        None => "either direction",
+    }
+}
+
+fn too_long(
+    report: &mut ValidationReport,
+    row: usize,
+    tx: &BankTransaction,
+    limit: TextLimit<'_>,
+    platform: &str,
+) {
+    let TextLimit {
+        field,
+        code,
+        value,
+        max,
+    } = limit;
+    let (Some(value), Some(max)) = (value, max) else {
+        return;
+    };
+    // Byte length bounds char count from above: only count chars when it could matter.
+    if value.len() <= max {
+        return;
+    }
+    let chars = value.chars().count();
+    if chars > max {
+        report.push(
+            Issue::new(
+                code,
+                format!("{field} has {chars} characters; {platform} takes at most {max}"),
+            )
+            .at_row(row)
+            .with_id(&tx.id)
+            .on(field)
+            .expected_found(max, chars),
+        );
+    }
+}
+
+/// A text field and the platform's limit for it.
+struct TextLimit<'a> {
+    field: Field,
+    code: Code,
+    value: Option<&'a String>,
+    max: Option<usize>,
+}
+
+pub(super) fn check_rows(
+    txs: &[BankTransaction],
+    row_of: &dyn Fn(usize) -> usize,
+    ctx: &ValidationContext,
+    ids_checked: bool,
+    report: &mut ValidationReport,
+) {
+    let profile = ctx.profile();
+    let name = profile.name;
+    let minor_units = ctx.currency().and_then(Currency::minor_units);
+    let currency_code = ctx.currency().map(Currency::code).unwrap_or_default();
+    let feed_start = ctx.account.as_ref().and_then(|a| a.feed_start_date);
+    let oldest = profile
+        .max_age_days
+        .and_then(|d| ctx.today.checked_sub_signed(TimeDelta::days(d)));
+    let mut ids = IdIndex::new();
+    let mut chain = ChainWalker::new(ctx.opening_balance);
+    let mut previous: Option<&BankTransaction> = None;
+    let mut missing_balance = 0usize;
+    let mut ignored_seen = [false; 3];
+
+    for (i, tx) in txs.iter().enumerate() {
+        let row = row_of(i);
+        let issue =
+            |code: Code, message: String| Issue::new(code, message).at_row(row).with_id(&tx.id);
+
+        // Identity (repeats are reported after the loop, once every id is known).
+        if is_blank(&tx.id) {
+            report.push(
+                issue(
+                    Code::EmptyId,
+                    "id is empty; every transaction needs a unique id".into(),
+                )
+                .on(Field::Id),
+            );
+        }
+        if !ids_checked {
+            ids.push(&tx.id, previous.map(|p| p.id.as_str()), |j| &txs[j].id);
+        }
+
+        // Type and sign.
+        if let Some(t) = &tx.transaction_type {
+            if let TransactionType::Unrecognised(s) = t {
+                report.push(
+                    issue(
+                        Code::UnknownTransactionType,
+                        format!("`{s}` is not a transaction type Codat knows"),
+                    )
+                    .on(Field::TransactionType)
+                    .found(s),
+                );
+            } else if let Some(allowed) = profile.allowed_types
+                && !allowed.contains(t)
+            {
+                let names: Vec<&str> = allowed.iter().map(|a| a.as_str()).collect();
+                report.push(
+                    issue(
+                        Code::UnsupportedTransactionType,
+                        format!(
+                            "{name} takes only {} as transactionType, not {t}",
+                            names.join(", ")
+                        ),
+                    )
+                    .on(Field::TransactionType)
+                    .expected_found(names.join("|"), t),
+                );
+            }
+            if let Some(direction) = t.direction() {
+                let wrong = match direction {
+                    Direction::In => tx.amount.is_sign_negative() && !tx.amount.is_zero(),
+                    Direction::Out => tx.amount.is_sign_positive() && !tx.amount.is_zero(),
+                };
+                if wrong {
+                    if profile.type_decides_direction {
+                        report.push(
+                            issue(
+                                Code::TypeDecidesDirection,
+                                format!(
+                                    "{name} books a {t} as {} whatever the sign, so {} will be booked the other way",
+                                    describe(t),
+                                    tx.amount
+                                ),
+                            )
+                            .on(Field::Amount),
+                        );
+                    } else {
+                        report.push(
+                            issue(
+                                Code::SignMismatch,
+                                format!(
+                                    "a {t} is {}, but the amount is {}",
+                                    describe(t),
+                                    tx.amount
+                                ),
+                            )
+                            .on(Field::Amount)
+                            .found(tx.amount),
+                        );
+                    }
+                }
+            }
+        }
+        if tx.amount.is_zero() {
+            report.push(issue(Code::ZeroAmount, "the amount is zero".into()).on(Field::Amount));
+        }
+
+        // Precision against the currency.
+        if let Some(units) = minor_units {
+            for (field, value) in [
+                (Field::Amount, Some(tx.amount)),
+                (Field::Balance, tx.balance),
+            ] {
+                if let Some(v) = value {
+                    // Trailing zeros are fine, so only a longer scale needs a closer look.
+                    let places = if v.scale() <= units {
+                        v.scale()
+                    } else {
+                        money::significant_decimal_places(&v)
+                    };
+                    if places > units {
+                        report.push(
+                            issue(
+                                Code::TooManyDecimals,
+                                format!("{field} {v} has {places} decimal places; {currency_code} has {units}"),
+                            )
+                            .on(field)
+                            .expected_found(format!("at most {units} decimal places"), v),
+                        );
+                    }
+                }
+            }
+        }
+
+        // Dates.
+        let when = tx.date.datetime();
+        let day = when.date();
+        if let Some(prev) = previous
+            && tx.date < prev.date
+        {
+            report.push(
+                    issue(
+                        Code::NotChronological,
+                        format!(
+                            "dated {} but the row above is dated {}; Codat takes transactions oldest first",
+                            tx.date, prev.date
+                        ),
+                    )
+                    .on(Field::Date)
+                    .expected_found(format!("on or after {}", prev.date), tx.date),
+                );
+        }
+        previous = Some(tx);
+        if day > ctx.today {
+            report.push(
+                issue(
+                    Code::FutureDate,
+                    format!("dated {} which is after today ({}); only cleared transactions can be pushed", day, ctx.today),
+                )
+                .on(Field::Date)
+                .expected_found(format!("on or before {}", ctx.today), tx.date),
+            );
+        }
+        if let Some(oldest) = oldest
+            && day < oldest
+        {
+            report.push(
+                    issue(
+                        Code::DateTooOld,
+                        format!("dated {day}, more than {} days before today; {name} refuses older transactions", profile.max_age_days.unwrap_or_default()),
+                    )
+                    .on(Field::Date)
+                    .expected_found(format!("on or after {oldest}"), tx.date),
+                );
+        }
+        if let Some(start) = feed_start
+            && day < start
+        {
+            report.push(
+                issue(
+                    Code::BeforeFeedStart,
+                    format!("dated {day}, before the account's feed start date {start}"),
+                )
+                .severity(profile.before_feed_start)
+                .on(Field::Date)
+                .expected_found(format!("on or after {start}"), tx.date),
+            );
+        }
+        if let Some(latest) = ctx.latest_existing
+            && when < latest
+        {
+            report.push(
+                    issue(
+                        Code::OlderThanLatest,
+                        format!(
+                            "dated {}, older than the newest transaction already on the account ({latest})",
+                            tx.date
+                        ),
+                    )
+                    .severity(profile.older_than_latest)
+                    .on(Field::Date)
+                    .expected_found(format!("on or after {latest}"), tx.date),
+                );
+        }
+        if let Some(offset) = tx.date.dropped_offset_seconds() {
+            let sign = if offset < 0 { '-' } else { '+' };
+            let abs = offset.unsigned_abs();
+            report.push(
+                issue(
+                    Code::OffsetDropped,
+                    format!(
+                        "the offset {sign}{:02}:{:02} was dropped: Codat books the local time {} as written",
+                        abs / 3600,
+                        abs % 3600 / 60,
+                        tx.date
+                    ),
+                )
+                .on(Field::Date),
+            );
+        }
+
+        // Text fields.
+        if profile.description_required
+            && tx
+                .description
+                .as_deref()
+                .is_none_or(|d| d.trim().is_empty())
+        {
+            report.push(
+                issue(
+                    Code::MissingDescription,
+                    format!("{name} needs a description on every transaction"),
+                )
+                .on(Field::Description),
+            );
+        }
+        for limit in [
+            TextLimit {
+                field: Field::Description,
+                code: Code::DescriptionTooLong,
+                value: tx.description.as_ref(),
+                max: profile.max_description,
+            },
+            TextLimit {
+                field: Field::Counterparty,
+                code: Code::CounterpartyTooLong,
+                value: tx.counterparty.as_ref(),
+                max: profile.max_counterparty,
+            },
+            TextLimit {
+                field: Field::Reference,
+                code: Code::ReferenceTooLong,
+                value: tx.reference.as_ref(),
+                max: profile.max_reference,
+            },
+        ] {
+            too_long(report, row, tx, limit, name);
+        }
+        for (k, field) in profile.ignored_fields.iter().enumerate() {
+            let present = match field {
+                Field::Counterparty => tx.counterparty.is_some(),
+                Field::Reference => tx.reference.is_some(),
+                Field::Reconciled => tx.reconciled.is_some(),
+                _ => false,
+            };
+            if present && k < ignored_seen.len() && !ignored_seen[k] {
+                ignored_seen[k] = true;
+                report.push(
+                    Issue::new(
+                        Code::FieldIgnored,
+                        format!("{name} ignores {field}; it will not show in the accounting software (first seen on row {row})"),
+                    )
+                    .on(*field),
+                );
+            }
+        }
+
+        if tx.balance.is_none() {
+            missing_balance += 1;
+        }
+
+        // The balance chain.
+        match chain.step(tx) {
+            Link::Follows | Link::Missing => {}
+            Link::Breaks { expected, found } => {
+                let previous = expected.checked_sub(tx.amount).unwrap_or_default();
+                let origin = if i == 0 {
+                    "the opening balance"
+                } else {
+                    "the previous balance"
+                };
+                let off = found.checked_sub(expected).unwrap_or_default();
+                report.push(
+                    issue(
+                        Code::BalanceMismatch,
+                        format!(
+                            "balance is {found} but {origin} {previous} plus the amount {} makes {expected} (off by {off})",
+                            tx.amount
+                        ),
+                    )
+                    .on(Field::Balance)
+                    .expected_found(expected, found),
+                );
+            }
+            Link::Overflows => report.push(
+                issue(
+                    Code::BalanceOverflow,
+                    "the running balance overflows 28 digits".into(),
+                )
+                .on(Field::Balance),
+            ),
+        }
+    }
+
+    for (i, first) in ids.repeats(|j| &txs[j].id) {
+        let tx = &txs[i];
+        if !is_blank(&tx.id) {
+            report.push(
+                Issue::new(
+                    Code::DuplicateId,
+                    format!(
+                        "id `{}` is used by row {} too; ids must be unique",
+                        tx.id,
+                        row_of(first)
+                    ),
+                )
+                .at_row(row_of(i))
+                .with_id(&tx.id)
+                .on(Field::Id),
+            );
+        }
+    }
+
+    if let Some(severity) = profile.missing_balance {
+        if missing_balance == txs.len() {
+            report.push(
+                Issue::new(
+                    Code::MissingBalance,
+                    format!(
+                        "none of the {} transactions has a balance; {name} needs one on every transaction: compute them from the account's opening or closing balance",
+                        txs.len()
+                    ),
+                )
+                .severity(severity)
+                .on(Field::Balance),
+            );
+        } else if missing_balance > 0 {
+            for (i, tx) in txs.iter().enumerate().filter(|(_, t)| t.balance.is_none()) {
+                report.push(
+                    Issue::new(
+                        Code::MissingBalance,
+                        format!("{name} needs a balance on every transaction"),
+                    )
+                    .severity(severity)
+                    .at_row(row_of(i))
+                    .with_id(&tx.id)
+                    .on(Field::Balance),
+                );
+            }
+        }
+    }
+}
