@@ -21,6 +21,8 @@
 
 pub mod balance;
 pub mod batch;
+#[cfg(feature = "client")]
+pub mod client;
 pub mod dates;
 mod ids;
 pub mod ingest;
@@ -30,3 +32,5 @@ pub mod normalise;
 pub mod pipeline;
 pub mod rules;
 pub mod validate;
+#[cfg(feature = "webhook")]
+pub mod webhook;

@@ -5,7 +5,9 @@ use bankfeeds::model::{BankTransaction, SourceAccountStatus, TransactionType};
 use bankfeeds::normalise::{BalanceFill, ChangeKind};
 use bankfeeds::pipeline::{PrepareOptions, Prepared, prepare, prepare_file, prepare_transactions};
 use bankfeeds::rules::Platform;
-use bankfeeds::validate::{AccountContext, Code, Field, Severity, ValidationContext, validate};
+use bankfeeds::validate::{
+    AccountContext, Code, Field, Severity, ValidationContext, validate, validate_account,
+};
 use chrono::NaiveDate;
 use rust_decimal_macros::dec;
 
@@ -242,11 +244,12 @@ fn xero_date_rules() {
 
 #[test]
 fn gbp_accounts_need_a_sort_code_and_must_be_connected() {
+    let account = AccountContext {
+        status: Some(SourceAccountStatus::Pending),
+        ..AccountContext::in_currency("GBP")
+    };
     let ctx =
-        ValidationContext::new(Platform::Generic, day(2024, 6, 1)).with_account(AccountContext {
-            status: Some(SourceAccountStatus::Pending),
-            ..AccountContext::in_currency("GBP")
-        });
+        ValidationContext::new(Platform::Generic, day(2024, 6, 1)).with_account(account.clone());
     let txs = vec![BankTransaction::new(
         "a",
         "2024-01-01".parse().unwrap(),
@@ -254,13 +257,25 @@ fn gbp_accounts_need_a_sort_code_and_must_be_connected() {
     )];
     let report = validate(&txs, &ctx);
     let codes: Vec<_> = report.errors().map(|i| i.code).collect();
+    assert_eq!(codes, [Code::AccountNotConnected, Code::TooManyDecimals]);
+    // The sort code is an account rule, checked where accounts are created.
+    let codes: Vec<_> = validate_account(&account, Platform::Generic)
+        .errors()
+        .map(|i| i.code)
+        .collect();
+    assert_eq!(codes, [Code::SortCodeRequired]);
+    let with_code = AccountContext {
+        sort_code: Some("12 34 56".into()),
+        ..account
+    };
+    assert!(validate_account(&with_code, Platform::Generic).is_valid());
+    let bad = AccountContext {
+        sort_code: Some("12-34".into()),
+        ..with_code
+    };
     assert_eq!(
-        codes,
-        [
-            Code::AccountNotConnected,
-            Code::SortCodeRequired,
-            Code::TooManyDecimals
-        ]
+        validate_account(&bad, Platform::Generic).issues[0].code,
+        Code::InvalidSortCode
     );
 }
 

@@ -122,7 +122,15 @@ impl<'de> Visitor<'de> for DecimalVisitor {
     }
 
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<Decimal, E> {
-        super::from_f64_shortest(v).map_err(E::custom)
+        // serde_json's `Value` hands over a number as a float when the float's shortest text
+        // (`100.0`, with its `.0`) is the number's text; Debug formatting writes that same text,
+        // so `100.0` stays `100.0`.
+        if !v.is_finite() {
+            return Err(E::custom(super::MoneyError::NotFinite {
+                input: v.to_string(),
+            }));
+        }
+        parse_decimal(&format!("{v:?}")).map_err(E::custom)
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Decimal, E> {
@@ -287,17 +295,62 @@ mod tests {
 
     #[test]
     fn text_matches_display() {
-        for m in [0i64, 1, -1, 5, -17, 100, 400200, -145754, 999_999_999_999_999_999, i64::MIN + 1] {
+        for m in [
+            0i64,
+            1,
+            -1,
+            5,
+            -17,
+            100,
+            400200,
+            -145754,
+            999_999_999_999_999_999,
+            i64::MIN + 1,
+        ] {
             for scale in [0u32, 1, 2, 3, 7, 18, 28] {
                 let d = Decimal::new(m, scale);
-                assert_eq!(DecimalText::new(&d).as_str(), d.to_string(), "{m} e-{scale}");
+                assert_eq!(
+                    DecimalText::new(&d).as_str(),
+                    d.to_string(),
+                    "{m} e-{scale}"
+                );
             }
         }
         let mut neg_zero = Decimal::new(0, 2);
         neg_zero.set_sign_negative(true);
         assert_eq!(DecimalText::new(&neg_zero).as_str(), neg_zero.to_string());
-        assert_eq!(DecimalText::new(&Decimal::MAX).as_str(), Decimal::MAX.to_string());
-        assert_eq!(DecimalText::new(&Decimal::MIN).as_str(), Decimal::MIN.to_string());
+        assert_eq!(
+            DecimalText::new(&Decimal::MAX).as_str(),
+            Decimal::MAX.to_string()
+        );
+        assert_eq!(
+            DecimalText::new(&Decimal::MIN).as_str(),
+            Decimal::MIN.to_string()
+        );
+    }
+
+    #[test]
+    fn values_from_serde_json_value_keep_their_digits() {
+        for text in [
+            r#"{"amount":100.0,"balance":4002.00}"#,
+            r#"{"amount":4002.00,"balance":100.0}"#,
+            r#"{"amount":-0.5,"balance":1e2}"#,
+            r#"{"amount":12,"balance":0.1}"#,
+        ] {
+            let v: serde_json::Value = serde_json::from_str(text).unwrap();
+            let direct: Row = serde_json::from_str(text).unwrap();
+            let via_value: Row = serde_json::from_value(v).unwrap();
+            assert_eq!(
+                via_value.amount.to_string(),
+                direct.amount.to_string(),
+                "{text}"
+            );
+            assert_eq!(
+                via_value.balance.map(|b| b.to_string()),
+                direct.balance.map(|b| b.to_string()),
+                "{text}"
+            );
+        }
     }
 
     #[test]

@@ -33,8 +33,8 @@ impl AccountContext {
         }
     }
 
-    pub(super) fn check(&self, platform: Platform, report: &mut ValidationReport) {
-        let profile = platform.profile();
+    /// The rule a push adds: the account must be `connected`.
+    pub(super) fn check_for_push(&self, report: &mut ValidationReport) {
         match &self.status {
             Some(SourceAccountStatus::Connected) => {}
             Some(status) => report.push(
@@ -52,56 +52,82 @@ impl AccountContext {
             ),
             None => {}
         }
-        if let Some(currency) = &self.currency {
-            let code = currency.code();
-            if !currency.is_iso() {
-                report.push(
-                    Issue::new(
-                        Code::UnknownCurrency,
-                        format!("`{currency}` is not an ISO 4217 currency code"),
-                    )
-                    .on(Field::Currency)
-                    .found(currency),
-                );
-            }
-            if code == "GBP" {
-                match self.sort_code.as_deref().map(str::trim) {
-                    None | Some("") => report.push(
-                        Issue::new(Code::SortCodeRequired, "GBP accounts need a sort code")
-                            .on(Field::SortCode),
-                    ),
-                    Some(sc) => {
-                        if normalise_sort_code(sc).is_none() {
-                            report.push(
-                                Issue::new(
-                                    Code::InvalidSortCode,
-                                    format!("sort code `{sc}` is not six digits"),
-                                )
-                                .on(Field::SortCode)
-                                .expected_found("six digits, e.g. 12-34-56", sc),
-                            );
-                        }
+    }
+}
+
+/// Checks a source account's own rules, as when it is created: GBP accounts need a six-digit sort
+/// code, the currency should be an ISO 4217 code, and some platforms take only some kinds of
+/// account (Xero: `Debit` or `Credit`). Transaction validation does not repeat these: a context
+/// built for a push may not know the sort code, and its absence there means "not given", not
+/// "missing". The status rule (`connected` before a push) is part of transaction validation.
+///
+/// ```
+/// use bankfeeds::rules::Platform;
+/// use bankfeeds::validate::{validate_account, AccountContext, Code};
+/// let account = AccountContext { sort_code: Some("12-34-56".into()), ..AccountContext::in_currency("GBP") };
+/// assert!(validate_account(&account, Platform::Xero).is_valid());
+/// let report = validate_account(&AccountContext::in_currency("GBP"), Platform::Xero);
+/// assert_eq!(report.issues[0].code, Code::SortCodeRequired);
+/// ```
+pub fn validate_account(account: &AccountContext, platform: Platform) -> ValidationReport {
+    let mut report = ValidationReport::new();
+    let profile = platform.profile();
+    let id = account.id.as_deref().unwrap_or("");
+    if let Some(currency) = &account.currency {
+        let code = currency.code();
+        if !currency.is_iso() {
+            report.push(
+                Issue::new(
+                    Code::UnknownCurrency,
+                    format!("`{currency}` is not an ISO 4217 currency code"),
+                )
+                .on(Field::Currency)
+                .found(currency),
+            );
+        }
+        if code == "GBP" {
+            match account.sort_code.as_deref().map(str::trim) {
+                None | Some("") => report.push(
+                    Issue::new(Code::SortCodeRequired, "GBP accounts need a sort code")
+                        .on(Field::SortCode),
+                ),
+                Some(sc) => {
+                    if normalise_sort_code(sc).is_none() {
+                        report.push(
+                            Issue::new(
+                                Code::InvalidSortCode,
+                                format!("sort code `{sc}` is not six digits"),
+                            )
+                            .on(Field::SortCode)
+                            .expected_found("six digits, e.g. 12-34-56", sc),
+                        );
                     }
                 }
             }
         }
-        if let (Some(allowed), Some(kind)) = (profile.account_types, self.account_type.as_deref())
-            && !allowed.iter().any(|a| a.eq_ignore_ascii_case(kind.trim()))
-        {
-            report.push(
-                Issue::new(
-                    Code::UnsupportedAccountType,
-                    format!(
-                        "{} takes bank feeds for {} accounts only, not `{kind}`",
-                        profile.name,
-                        allowed.join(" or ")
-                    ),
-                )
-                .severity(Severity::Error)
-                .expected_found(allowed.join("|"), kind),
-            );
+    }
+    if let (Some(allowed), Some(kind)) = (profile.account_types, account.account_type.as_deref())
+        && !allowed.iter().any(|a| a.eq_ignore_ascii_case(kind.trim()))
+    {
+        report.push(
+            Issue::new(
+                Code::UnsupportedAccountType,
+                format!(
+                    "{} takes bank feeds for {} accounts only, not `{kind}`",
+                    profile.name,
+                    allowed.join(" or ")
+                ),
+            )
+            .severity(Severity::Error)
+            .expected_found(allowed.join("|"), kind),
+        );
+    }
+    for issue in &mut report.issues {
+        if issue.id.is_none() && !id.is_empty() {
+            issue.id = Some(id.to_owned());
         }
     }
+    report
 }
 
 /// A sort code in Codat's six-digit form (`12-34-56`, `12 34 56` and `123456` all give `123456`),
@@ -160,8 +186,21 @@ mod tests {
             status: Some(SourceAccountStatus::Pending),
             ..AccountContext::in_currency("GBP")
         };
-        ctx.check(Platform::Generic, &mut report);
+        ctx.check_for_push(&mut report);
+        report.extend(validate_account(&ctx, Platform::Generic));
         let codes: Vec<_> = report.issues.iter().map(|i| i.code).collect();
         assert_eq!(codes, [Code::AccountNotConnected, Code::SortCodeRequired]);
+        let xero = AccountContext {
+            sort_code: Some("123456".into()),
+            account_type: Some("Loan".into()),
+            ..AccountContext::in_currency("GBP")
+        };
+        let codes: Vec<_> = validate_account(&xero, Platform::Xero)
+            .issues
+            .iter()
+            .map(|i| i.code)
+            .collect();
+        assert_eq!(codes, [Code::UnsupportedAccountType]);
+        assert!(validate_account(&xero, Platform::Generic).is_valid());
     }
 }

@@ -36,7 +36,7 @@ mod codes;
 mod report;
 mod rows;
 
-pub use account::{AccountContext, normalise_sort_code};
+pub use account::{AccountContext, normalise_sort_code, validate_account};
 pub use codes::Code;
 pub use report::{Field, Issue, Severity, ValidationReport};
 
@@ -132,7 +132,7 @@ pub(crate) fn validate_checked(
     let mut report = ValidationReport::new();
     let row_of = |i: usize| source_rows.and_then(|r| r.get(i).copied()).unwrap_or(i);
     if let Some(account) = &ctx.account {
-        account.check(ctx.platform, &mut report);
+        account.check_for_push(&mut report);
     }
     if let Some(region) = ctx.profile().regions {
         check_region(ctx, region, &mut report);

@@ -1,0 +1,248 @@
+//! Reading a statement file through the core's pipeline, and the `validate` and `normalise`
+//! commands. Flags map one to one onto [`PrepareOptions`]; every rule is the core's.
+
+use std::path::{Path, PathBuf};
+
+use bankfeeds::ingest::InputFormat;
+use bankfeeds::money::Currency;
+use bankfeeds::normalise::BalanceFill;
+use bankfeeds::pipeline::{PrepareOptions, Prepared, prepare_file};
+use bankfeeds::rules::Platform;
+use bankfeeds::validate::{AccountContext, Code};
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+use crate::output::{self, Format};
+use crate::{FINDINGS, OK, UNREADABLE};
+
+/// The options every command that reads a file shares.
+#[derive(Debug, Clone, clap::Args)]
+pub struct PrepareArgs {
+    /// Whose rules apply: generic, xero, qbo, freeagent, sage, netsuite, exact (or a platform
+    /// key such as gbol).
+    #[arg(long, default_value = "generic")]
+    pub platform: Platform,
+    /// The day to judge dates against (YYYY-MM-DD; default: today's UTC date).
+    #[arg(long)]
+    pub today: Option<NaiveDate>,
+    /// The account's feed start date: earlier transactions are flagged (YYYY-MM-DD).
+    #[arg(long)]
+    pub feed_start: Option<NaiveDate>,
+    /// The balance before the oldest transaction: balances are computed forward from it.
+    #[arg(long, allow_hyphen_values = true, conflicts_with = "closing_balance")]
+    pub opening_balance: Option<Decimal>,
+    /// The balance after the newest transaction (what the bank shows now): balances are
+    /// computed backward from it.
+    #[arg(long, allow_hyphen_values = true)]
+    pub closing_balance: Option<Decimal>,
+    /// The account's currency (ISO 4217): amounts may not have more decimals than it allows.
+    #[arg(long)]
+    pub currency: Option<String>,
+}
+
+impl PrepareArgs {
+    /// The core's options for these flags.
+    pub fn options(&self, batch_size: Option<usize>) -> PrepareOptions {
+        let today = self
+            .today
+            .unwrap_or_else(|| chrono::Utc::now().date_naive());
+        let mut options = PrepareOptions::new(self.platform, today);
+        if self.feed_start.is_some() || self.currency.is_some() {
+            options.context.account = Some(AccountContext {
+                currency: self.currency.as_deref().map(Currency::new),
+                feed_start_date: self.feed_start,
+                ..AccountContext::default()
+            });
+        }
+        if let Some(opening) = self.opening_balance {
+            options.normalise.balances = BalanceFill::Opening(opening);
+            options.context.opening_balance = Some(opening);
+        }
+        if let Some(closing) = self.closing_balance {
+            options.normalise.balances = BalanceFill::Closing(closing);
+        }
+        if let Some(size) = batch_size {
+            options.normalise.batch_size = size.clamp(1, self.platform.profile().max_batch);
+        }
+        options
+    }
+}
+
+/// A file read through the pipeline.
+pub struct Loaded {
+    /// What the pipeline made of the file.
+    pub prepared: Prepared,
+    /// Whether the file was CSV (findings then name CSV lines).
+    pub csv: bool,
+}
+
+impl Loaded {
+    /// The message of a finding that means the file itself could not be read (malformed JSON,
+    /// a CSV header without the required columns, text that is not UTF-8).
+    pub fn unreadable(&self) -> Option<&str> {
+        self.prepared
+            .report
+            .issues
+            .iter()
+            .find(|i| i.code == Code::MalformedInput && i.row.is_none())
+            .map(|i| i.message.as_str())
+    }
+}
+
+/// Reads and prepares a file; `Err` is the message for a file that cannot be opened.
+pub fn load(path: &Path, args: &PrepareArgs, batch_size: Option<usize>) -> Result<Loaded, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let extension = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    let format = match extension.as_deref() {
+        Some("csv") => InputFormat::Csv,
+        Some("json") => InputFormat::Json,
+        _ => InputFormat::Auto,
+    };
+    let prepared = prepare_file(&bytes, format, &args.options(batch_size));
+    let csv = match format {
+        InputFormat::Csv => true,
+        InputFormat::Json => false,
+        InputFormat::Auto => !matches!(
+            String::from_utf8_lossy(&bytes)
+                .trim_start()
+                .as_bytes()
+                .first(),
+            Some(b'{' | b'[')
+        ),
+    };
+    Ok(Loaded { prepared, csv })
+}
+
+/// Loads a file or prints why it cannot be, giving the exit code to stop with.
+pub fn load_or_exit(
+    path: &Path,
+    args: &PrepareArgs,
+    batch_size: Option<usize>,
+) -> Result<Loaded, u8> {
+    let loaded = match load(path, args, batch_size) {
+        Ok(l) => l,
+        Err(message) => {
+            eprintln!("bankfeeds: {message}");
+            return Err(UNREADABLE);
+        }
+    };
+    if let Some(message) = loaded.unreadable() {
+        eprintln!("bankfeeds: {}: {message}", path.display());
+        return Err(UNREADABLE);
+    }
+    Ok(loaded)
+}
+
+/// `bankfeeds validate`.
+pub fn validate(path: &Path, args: &PrepareArgs, format: Format) -> u8 {
+    let loaded = match load(path, args, None) {
+        Ok(l) => l,
+        Err(message) => {
+            eprintln!("bankfeeds: {message}");
+            return UNREADABLE;
+        }
+    };
+    let unreadable = loaded.unreadable().map(str::to_owned);
+    match format {
+        Format::Text => {
+            if let Some(message) = &unreadable {
+                eprintln!("bankfeeds: {}: {message}", path.display());
+            } else {
+                output::print_findings(&loaded, &mut std::io::stdout());
+                say!("{}", output::summary(&loaded, args.platform));
+            }
+        }
+        Format::Json => say!("{}", output::json_report(path, &loaded, args.platform)),
+    }
+    if unreadable.is_some() {
+        UNREADABLE
+    } else if loaded.prepared.is_valid() {
+        OK
+    } else {
+        FINDINGS
+    }
+}
+
+/// `bankfeeds normalise`.
+pub fn normalise(
+    path: &Path,
+    args: &PrepareArgs,
+    out: &Path,
+    account_id: Option<String>,
+    batch_size: Option<usize>,
+) -> u8 {
+    let loaded = match load_or_exit(path, args, batch_size) {
+        Ok(l) => l,
+        Err(code) => return code,
+    };
+    let prepared = &loaded.prepared;
+    if !prepared.is_valid() {
+        output::print_findings(&loaded, &mut std::io::stderr());
+        eprintln!("{}", output::summary(&loaded, args.platform));
+        eprintln!("bankfeeds: nothing written: fix the errors above first");
+        return FINDINGS;
+    }
+    let Some(account) = account_id.or_else(|| prepared.account_id.clone()) else {
+        eprintln!(
+            "bankfeeds: the file names no account: pass --account-id with the source account's id"
+        );
+        return UNREADABLE;
+    };
+    output::print_findings(&loaded, &mut std::io::stderr());
+    match write_batches(out, &prepared.push_bodies(&account)) {
+        Ok(files) => {
+            for (file, count) in &files {
+                say!("wrote {} ({count} transactions)", file.display());
+            }
+            say!(
+                "{} transaction(s) for account {account} in {} batch(es) under {}",
+                prepared.transactions.len(),
+                files.len(),
+                out.display()
+            );
+            if !prepared.changes.is_empty() {
+                say!("normalisation made {} change(s):", prepared.changes.len());
+                for change in &prepared.changes {
+                    say!("  {change}");
+                }
+            }
+            OK
+        }
+        Err(message) => {
+            eprintln!("bankfeeds: {message}");
+            UNREADABLE
+        }
+    }
+}
+
+/// Writes `batch-0001.json`... replacing the batches of an earlier run, so a directory never
+/// mixes two runs.
+fn write_batches(
+    out: &Path,
+    bodies: &[bankfeeds::model::CreateBankTransactions],
+) -> Result<Vec<(PathBuf, usize)>, String> {
+    std::fs::create_dir_all(out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
+    let entries =
+        std::fs::read_dir(out).map_err(|e| format!("cannot read {}: {e}", out.display()))?;
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with("batch-") && name.ends_with(".json") {
+            std::fs::remove_file(entry.path())
+                .map_err(|e| format!("cannot remove {}: {e}", entry.path().display()))?;
+        }
+    }
+    let mut written = Vec::new();
+    for (i, body) in bodies.iter().enumerate() {
+        let file = out.join(format!("batch-{:04}.json", i + 1));
+        let mut text = serde_json::to_string_pretty(body)
+            .map_err(|e| format!("cannot write {}: {e}", file.display()))?;
+        text.push('\n');
+        std::fs::write(&file, text).map_err(|e| format!("cannot write {}: {e}", file.display()))?;
+        written.push((file, body.transactions.len()));
+    }
+    Ok(written)
+}

@@ -1,0 +1,229 @@
+//! `bankfeeds`: validate, normalise and push bank transactions to Codat Bank Feeds, run the
+//! offline sandbox, or watch the whole flow in a demo.
+//!
+//! Every rule lives in the `bankfeeds` core; this binary maps flags to its options and prints
+//! what it finds. Exit codes: 0 success (warnings allowed), 1 findings with errors or a failed
+//! push, 2 a file that cannot be read or a usage error.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// `println!` that ignores a closed stdout (`bankfeeds validate ... | head`) instead of
+/// panicking.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
+mod demo;
+mod input;
+mod output;
+mod push;
+mod sandbox;
+
+use input::PrepareArgs;
+
+/// Exit code: everything went well (warnings allowed).
+const OK: u8 = 0;
+/// Exit code: the data has errors, or the push did not fully succeed.
+const FINDINGS: u8 = 1;
+/// Exit code: the input cannot be read, or the command line is wrong.
+const UNREADABLE: u8 = 2;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "bankfeeds",
+    version,
+    about = "Feed bank transactions into accounting software through Codat Bank Feeds",
+    long_about = "Feed bank transactions into accounting software through Codat Bank Feeds.\n\n\
+        Validate and normalise statement files against each platform's rules, push them to Codat, \
+        or run an offline Codat sandbox. New here? Start with `bankfeeds demo`.",
+    after_help = "Exit codes: 0 success (warnings allowed), 1 errors found or push failed, \
+        2 unreadable input or bad arguments.\n\nExamples:\n  \
+        bankfeeds demo\n  \
+        bankfeeds validate statement.csv --platform xero --feed-start 2024-05-01\n  \
+        bankfeeds normalise statement.csv --closing-balance 1520.33 --account-id acc-001 --out batches\n  \
+        CODAT_API_KEY=... bankfeeds push statement.csv --company C --connection D --account acc-001"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Check a file against Codat's rules and a platform's; print every finding.
+    #[command(
+        long_about = "Check a file of bank transactions against Codat's generic rules and a \
+            platform's (balance chains, dates, signs, types, lengths, duplicates...) and print \
+            every finding at once, with CSV line numbers.\n\n\
+            FILE is a push body {\"accountId\": ..., \"transactions\": [...]}, a JSON array of \
+            transactions, or CSV with a header: id,date,description,amount and optionally \
+            balance, transactionType, counterparty, reference, reconciled, status.",
+        after_help = "Examples:\n  \
+            bankfeeds validate statement.csv --platform xero --today 2024-06-01\n  \
+            bankfeeds validate push.json --platform qbo --currency USD --format json\n\n\
+            Exit codes: 0 valid (warnings allowed), 1 errors, 2 unreadable file."
+    )]
+    Validate {
+        /// The file: CSV with a header, a JSON push body, or a JSON array of transactions.
+        file: PathBuf,
+        #[command(flatten)]
+        prepare: PrepareArgs,
+        /// `text`: one line per finding and a summary; `json`: the report with every finding and
+        /// change.
+        #[arg(long, value_enum, default_value_t = output::Format::Text)]
+        format: output::Format,
+    },
+    /// Normalise a file and write Codat push bodies, one JSON file per batch.
+    #[command(
+        long_about = "Normalise a file (trim text, drop exact duplicates, infer Credit/Debit, sort \
+            oldest first, compute balances from --opening-balance or --closing-balance), validate \
+            it, and write the push bodies as batch-0001.json, batch-0002.json... Amounts are \
+            written digit for digit. Nothing is written when validation finds errors.",
+        after_help = "Examples:\n  \
+            bankfeeds normalise statement.csv --account-id acc-001 --out batches\n  \
+            bankfeeds normalise statement.csv --platform xero --closing-balance 2000.00 \
+            --account-id acc-001 --batch-size 500\n\n\
+            Exit codes: 0 written, 1 errors (nothing written), 2 unreadable file."
+    )]
+    Normalise {
+        /// The file: CSV with a header, a JSON push body, or a JSON array of transactions.
+        file: PathBuf,
+        #[command(flatten)]
+        prepare: PrepareArgs,
+        /// Where to write the batches (created if missing).
+        #[arg(long, default_value = "batches")]
+        out: PathBuf,
+        /// The source account id for the push bodies (default: the file's `accountId`).
+        #[arg(long)]
+        account_id: Option<String>,
+        /// Transactions per push, at most the platform's limit (1000).
+        #[arg(long)]
+        batch_size: Option<usize>,
+    },
+    /// Validate a file and push it to Codat, batch by batch, with progress.
+    #[command(
+        long_about = "Validate a file and push it to a source account through Codat's API, in \
+            batches, waiting for each push operation to finish. Pushes already made for the same \
+            transactions are recognised and not repeated, so a rerun after an interruption is safe.\n\n\
+            The rules applied are those of the connection's platform (--platform only names the \
+            one you expect, and a different one is reported). The API key is read from the \
+            CODAT_API_KEY environment variable, never from a flag, and is never printed.",
+        after_help = "Examples:\n  \
+            CODAT_API_KEY=... bankfeeds push statement.csv --company C --connection D --account acc-001\n  \
+            CODAT_API_KEY=any bankfeeds push statement.csv --company C --connection D --account acc-001 \
+            --base-url http://127.0.0.1:4010   (against `bankfeeds sandbox`)\n\n\
+            Exit codes: 0 everything pushed, 1 errors or a push that failed, 2 unreadable file or \
+            missing CODAT_API_KEY."
+    )]
+    Push {
+        /// The file: CSV with a header, a JSON push body, or a JSON array of transactions.
+        file: PathBuf,
+        /// Codat's company id.
+        #[arg(long)]
+        company: String,
+        /// The bank feeds connection id.
+        #[arg(long)]
+        connection: String,
+        /// The source account id.
+        #[arg(long)]
+        account: String,
+        /// The API's base URL (default: Codat's).
+        #[arg(long)]
+        base_url: Option<String>,
+        /// Transactions per push, at most the platform's limit (1000).
+        #[arg(long)]
+        batch_size: Option<usize>,
+        #[command(flatten)]
+        prepare: PrepareArgs,
+    },
+    /// Run the offline Codat sandbox in the foreground.
+    #[command(
+        long_about = "Run an in-memory Codat Bank Feeds server on 127.0.0.1 speaking the same API as \
+            Codat, plus /sandbox/ endpoints that play the customer (link a connection, map an \
+            account), read back stored transactions and inject faults. Its URL is the first line \
+            of output. Stop it with Ctrl-C.",
+        after_help = "Examples:\n  \
+            bankfeeds sandbox\n  \
+            bankfeeds sandbox --port 4010 --push-delay-ms 50 --today 2024-06-01\n\n\
+            See sandbox/README.md for the endpoints."
+    )]
+    Sandbox {
+        /// The port (0 picks a free one).
+        #[arg(long, default_value_t = 0)]
+        port: u16,
+        /// How long pushes stay Pending, in milliseconds.
+        #[arg(long, default_value_t = 200)]
+        push_delay_ms: u64,
+        /// The day the platform rules take as today (YYYY-MM-DD; default: the real date).
+        #[arg(long)]
+        today: Option<chrono::NaiveDate>,
+    },
+    /// Watch the whole bank feeds flow against an embedded sandbox: no account, no network.
+    #[command(
+        long_about = "Run the flow of Codat's bank feeds guides against a sandbox started on a free \
+            port: create a company and a connection, complete the customer's link, create and map \
+            a source account, then validate and push a small statement in batches, following each \
+            push operation until it succeeds. Needs no Codat account and no network.",
+        after_help = "Example:\n  bankfeeds demo"
+    )]
+    Demo,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let code = match cli.command {
+        Command::Validate {
+            file,
+            prepare,
+            format,
+        } => input::validate(&file, &prepare, format),
+        Command::Normalise {
+            file,
+            prepare,
+            out,
+            account_id,
+            batch_size,
+        } => input::normalise(&file, &prepare, &out, account_id, batch_size),
+        Command::Push {
+            file,
+            company,
+            connection,
+            account,
+            base_url,
+            batch_size,
+            prepare,
+        } => push::run(push::PushArgs {
+            file,
+            company,
+            connection,
+            account,
+            base_url,
+            batch_size,
+            prepare,
+        }),
+        Command::Sandbox {
+            port,
+            push_delay_ms,
+            today,
+        } => sandbox::run(port, push_delay_ms, today),
+        Command::Demo => demo::run(),
+    };
+    ExitCode::from(code)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,288 @@
+//! `bankfeeds validate` and `bankfeeds normalise` on the files in `tests/data/`: exit codes and
+//! what is printed.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn data(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(name)
+}
+
+fn bankfeeds(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_bankfeeds"))
+        .args(args)
+        .env_remove("CODAT_API_KEY")
+        .output()
+        .unwrap()
+}
+
+fn validate(file: &str, extra: &[&str]) -> (i32, String, String) {
+    let path = data(file);
+    let mut args = vec!["validate", path.to_str().unwrap()];
+    if !extra.contains(&"--today") {
+        args.extend_from_slice(&["--today", "2024-06-01"]);
+    }
+    args.extend_from_slice(extra);
+    let out = bankfeeds(&args);
+    (
+        out.status.code().unwrap(),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("bankfeeds-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+#[test]
+fn a_valid_csv_exits_0_with_a_summary() {
+    for platform in ["generic", "xero", "sage", "netsuite"] {
+        let (code, out, err) =
+            validate("valid.csv", &["--platform", platform, "--currency", "GBP"]);
+        assert_eq!(code, 0, "{platform}: {out}{err}");
+        let last = out.lines().last().unwrap();
+        assert!(
+            last.starts_with("5 row(s) read, 5 transaction(s), 0 error(s)"),
+            "{last}"
+        );
+        assert!(last.ends_with("ready to push in 1 batch(es)"), "{last}");
+    }
+}
+
+#[test]
+fn every_kind_of_bad_cell_is_reported_on_its_csv_line() {
+    let (code, out, _) = validate("bad-cells.csv", &["--platform", "xero"]);
+    assert_eq!(code, 1, "{out}");
+    let expected = [
+        ("line 3: error invalid_date", "b-002"),
+        ("line 4: error missing_field", "id"),
+        ("line 5: error invalid_number", "b-004, amount"),
+        ("line 6: error invalid_number", "b-005, balance"),
+        ("line 7: error invalid_value", "b-006, transactionType"),
+        ("line 8: error sign_mismatch", "b-007, amount"),
+        ("line 9: error balance_mismatch", "b-008, balance"),
+        ("line 10: error future_date", "b-009, date"),
+        ("line 11: error missing_field", "b-010, amount"),
+        ("line 12: error conflicting_duplicate", "b-008, id"),
+    ];
+    for (start, about) in expected {
+        assert!(
+            out.lines()
+                .any(|l| l.starts_with(start) && l.contains(about)),
+            "no `{start} ({about}` in:\n{out}"
+        );
+    }
+    // The good first row has nothing to report.
+    assert!(!out.contains("line 2:"), "{out}");
+    let summary = out.lines().last().unwrap();
+    assert!(summary.contains("11 row(s) read"), "{summary}");
+    assert!(summary.ends_with("not ready to push"), "{summary}");
+}
+
+#[test]
+fn the_xero_fixture_has_a_broken_balance_chain() {
+    let (code, out, _) = validate(
+        "xero-push.json",
+        &["--platform", "xero", "--today", "2022-09-01"],
+    );
+    assert_eq!(code, 1, "{out}");
+    let mismatch = out
+        .lines()
+        .find(|l| l.contains("balance_mismatch"))
+        .unwrap_or_else(|| panic!("{out}"));
+    assert!(
+        mismatch
+            .starts_with("transactions[1]: error balance_mismatch (id 7832323211-SDC, balance)"),
+        "{mismatch}"
+    );
+    assert!(mismatch.contains("makes 1270"), "{mismatch}");
+    assert!(out.lines().last().unwrap().contains("1 error(s)"), "{out}");
+    // The generic rules only need the chain too.
+    let (code, _, _) = validate("xero-push.json", &["--today", "2022-09-01"]);
+    assert_eq!(code, 1);
+}
+
+#[test]
+fn json_format_prints_the_report() {
+    let (code, out, _) = validate("bad-cells.csv", &["--platform", "xero", "--format", "json"]);
+    assert_eq!(code, 1);
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(report["valid"], false);
+    assert_eq!(report["format"], "csv");
+    assert_eq!(report["rowsRead"], 11);
+    let issues = report["issues"].as_array().unwrap();
+    assert_eq!(report["errors"], issues.len());
+    let date = issues.iter().find(|i| i["code"] == "invalid_date").unwrap();
+    assert_eq!(
+        (date["row"].as_u64(), date["line"].as_u64()),
+        (Some(1), Some(3))
+    );
+    assert_eq!(date["found"], "2024-02-30");
+    assert!(
+        report["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["kind"] == "sorted")
+    );
+
+    let (code, out, _) = validate("valid.csv", &["--format", "json"]);
+    assert_eq!(code, 0);
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        (report["valid"].as_bool(), report["transactions"].as_u64()),
+        (Some(true), Some(5))
+    );
+}
+
+#[test]
+fn unreadable_files_exit_2() {
+    for (file, says) in [
+        ("malformed.json", "the JSON cannot be read"),
+        ("missing-columns.csv", "lacks the required column(s) amount"),
+        ("not-utf8.csv", "not UTF-8"),
+        ("does-not-exist.csv", "cannot read"),
+    ] {
+        let (code, out, err) = validate(file, &[]);
+        assert_eq!(code, 2, "{file}: {out}{err}");
+        assert!(err.contains(says), "{file}: {err}");
+        assert!(out.is_empty(), "{file}: {out}");
+    }
+    let (code, out, _) = validate("malformed.json", &["--format", "json"]);
+    assert_eq!(code, 2);
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(report["issues"][0]["code"], "malformed_input");
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let out = bankfeeds(&[
+        "validate",
+        data("valid.csv").to_str().unwrap(),
+        "--platform",
+        "quickbook",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown platform"));
+    let out = bankfeeds(&[
+        "validate",
+        data("valid.csv").to_str().unwrap(),
+        "--opening-balance",
+        "1",
+        "--closing-balance",
+        "2",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn normalise_writes_batches_digit_for_digit() {
+    let dir = temp_dir("normalise");
+    let out = bankfeeds(&[
+        "normalise",
+        data("no-balances.csv").to_str().unwrap(),
+        "--platform",
+        "xero",
+        "--today",
+        "2024-06-01",
+        "--closing-balance",
+        "1296.80",
+        "--account-id",
+        "acc-001",
+        "--batch-size",
+        "2",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("3 transaction(s) for account acc-001 in 2 batch(es)"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("balances_computed"), "{stdout}");
+    let first = std::fs::read_to_string(dir.join("batch-0001.json")).unwrap();
+    let second = std::fs::read_to_string(dir.join("batch-0002.json")).unwrap();
+    assert!(!dir.join("batch-0003.json").exists());
+    // Sorted oldest first; amounts and computed balances keep their digits.
+    assert!(
+        first.contains(r#""amount": 2500.00"#) && first.contains(r#""balance": 2500.00"#),
+        "{first}"
+    );
+    assert!(
+        first.contains(r#""amount": -3.20"#) && first.contains(r#""balance": 2496.80"#),
+        "{first}"
+    );
+    assert!(second.contains(r#""balance": 1296.80"#), "{second}");
+    let body: bankfeeds::model::CreateBankTransactions = serde_json::from_str(&first).unwrap();
+    assert_eq!(body.account_id, "acc-001");
+    assert_eq!(body.transactions.len(), 2);
+
+    // A rerun with bigger batches replaces the earlier run's files.
+    let out = bankfeeds(&[
+        "normalise",
+        data("valid.csv").to_str().unwrap(),
+        "--account-id",
+        "acc-001",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(dir.join("batch-0001.json").exists() && !dir.join("batch-0002.json").exists());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn normalise_refuses_files_with_errors_and_writes_nothing() {
+    let dir = temp_dir("refuse");
+    let out = bankfeeds(&[
+        "normalise",
+        data("bad-cells.csv").to_str().unwrap(),
+        "--account-id",
+        "acc-001",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("line 3: error invalid_date"), "{err}");
+    assert!(err.contains("nothing written"), "{err}");
+    assert!(!dir.exists());
+    // Without an account id (a CSV names none) nothing can be written either.
+    let out = bankfeeds(&[
+        "normalise",
+        data("valid.csv").to_str().unwrap(),
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--account-id"));
+    let out = bankfeeds(&["normalise", data("malformed.json").to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn help_explains_each_command_with_an_example() {
+    for command in ["validate", "normalise", "push", "sandbox", "demo"] {
+        let out = bankfeeds(&[command, "--help"]);
+        assert_eq!(out.status.code(), Some(0));
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains("Example"), "{command}: {text}");
+        assert!(
+            text.contains(&format!("bankfeeds {command}")),
+            "{command}: {text}"
+        );
+    }
+    let out = bankfeeds(&["--help"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("bankfeeds demo"));
+}

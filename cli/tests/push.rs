@@ -1,0 +1,254 @@
+//! `bankfeeds push` against a sandbox the test starts, and `bankfeeds demo`.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+use std::time::Duration;
+
+use bankfeeds_sandbox::{BlockingSandbox, Fault, FaultRule, Faults, Sandbox};
+use chrono::NaiveDate;
+use serde_json::{Value, json};
+
+const KEY: &str = "test-key-do-not-print-7f3a";
+
+fn data(name: &str) -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(name)
+        .to_string_lossy()
+        .into_owned()
+}
+
+fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap()
+}
+
+/// Ids of a linked Xero connection with a connected GBP account.
+struct Target {
+    company: String,
+    connection: String,
+}
+
+/// Creates a company and a Xero connection over HTTP, links it, and creates and maps one
+/// source account per id.
+fn target(sandbox: &BlockingSandbox, accounts: &[&str]) -> Target {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let url = sandbox.url().to_owned();
+    let ids: Vec<String> = accounts.iter().map(|s| s.to_string()).collect();
+    let (company, connection) = runtime.block_on(async move {
+        let http = reqwest::Client::builder().no_proxy().build().unwrap();
+        let post = |path: String, body: Value| {
+            let http = http.clone();
+            let url = url.clone();
+            async move {
+                let resp = http
+                    .post(format!("{url}{path}"))
+                    .header("Authorization", "Basic setup")
+                    .json(&body)
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(resp.status(), 200, "{path}");
+                resp.json::<Value>().await.unwrap()
+            }
+        };
+        let company = post("/companies".into(), json!({"name": "Toft"})).await;
+        let c = company["id"].as_str().unwrap().to_owned();
+        let conn = post(
+            format!("/companies/{c}/connections"),
+            json!({"platformKey": "gbol"}),
+        )
+        .await;
+        let d = conn["id"].as_str().unwrap().to_owned();
+        post(
+            format!("/sandbox/companies/{c}/connections/{d}/link"),
+            json!({}),
+        )
+        .await;
+        for id in ids {
+            post(
+                format!("/companies/{c}/connections/{d}/connectionInfo/bankFeedAccounts"),
+                json!({"id": id, "accountName": "Current", "accountType": "Debit",
+                       "accountNumber": "31926819", "sortCode": "401276", "currency": "GBP",
+                       "balance": 0}),
+            )
+            .await;
+        }
+        (c, d)
+    });
+    for id in accounts {
+        sandbox
+            .map_account(&company, &connection, id, Some(day(2024, 4, 1)))
+            .unwrap();
+    }
+    Target {
+        company,
+        connection,
+    }
+}
+
+fn push(
+    sandbox: &BlockingSandbox,
+    t: &Target,
+    account: &str,
+    file: &str,
+    key: Option<&str>,
+) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_bankfeeds"));
+    cmd.args([
+        "push",
+        &data(file),
+        "--company",
+        &t.company,
+        "--connection",
+        &t.connection,
+        "--account",
+        account,
+        "--base-url",
+        sandbox.url(),
+        "--today",
+        "2024-06-01",
+        "--batch-size",
+        "2",
+    ]);
+    match key {
+        Some(k) => cmd.env("CODAT_API_KEY", k),
+        None => cmd.env_remove("CODAT_API_KEY"),
+    };
+    cmd.output().unwrap()
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+fn sandbox() -> BlockingSandbox {
+    Sandbox::builder()
+        .push_delay(Duration::from_millis(20))
+        .today(day(2024, 6, 1))
+        .start_blocking()
+        .unwrap()
+}
+
+#[test]
+fn push_sends_everything_once_and_a_rerun_sends_nothing() {
+    let sandbox = sandbox();
+    let t = target(&sandbox, &["acc-001"]);
+    let out = push(&sandbox, &t, "acc-001", "valid.csv", Some(KEY));
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{all}");
+    assert!(
+        all.contains("5 of 5 transaction(s) pushed to account acc-001 in 3 of 3 batch(es)"),
+        "{all}"
+    );
+    assert!(
+        all.contains("batch 1: Success (2 transactions, tx-001..tx-002)"),
+        "{all}"
+    );
+    assert!(!all.contains(KEY), "the key was printed: {all}");
+    let stats = sandbox.stats();
+    assert_eq!((stats.pushes_accepted, stats.transactions_stored), (3, 5));
+    let stored = sandbox
+        .stored_transactions(&t.company, &t.connection, "acc-001")
+        .unwrap();
+    let ids: Vec<&str> = stored.iter().map(|t| t.id.as_str()).collect();
+    assert_eq!(ids, ["tx-001", "tx-002", "tx-003", "tx-004", "tx-005"]);
+
+    let again = push(&sandbox, &t, "acc-001", "valid.csv", Some(KEY));
+    let all = text(&again);
+    assert_eq!(again.status.code(), Some(0), "{all}");
+    assert!(
+        all.contains("5 transaction(s) were already on the account"),
+        "{all}"
+    );
+    assert!(all.contains("0 of 5 transaction(s) pushed"), "{all}");
+    assert_eq!(sandbox.stats().pushes_accepted, 3);
+    assert_eq!(
+        sandbox
+            .stored_transactions(&t.company, &t.connection, "acc-001")
+            .unwrap()
+            .len(),
+        5
+    );
+}
+
+#[test]
+fn a_push_whose_answer_is_lost_is_found_again_not_repeated() {
+    let sandbox = sandbox();
+    let t = target(&sandbox, &["acc-002"]);
+    sandbox
+        .set_faults(
+            Faults::none().rule(
+                FaultRule::new(Fault::DropAfterApply)
+                    .method("POST")
+                    .path("**/bankTransactions")
+                    .nth([2]),
+            ),
+        )
+        .unwrap();
+    let out = push(&sandbox, &t, "acc-002", "valid.csv", Some(KEY));
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{all}");
+    assert!(all.contains("found again after a lost answer"), "{all}");
+    assert_eq!(sandbox.stats().faults_by_kind["dropAfterApply"], 1);
+    let stored = sandbox
+        .stored_transactions(&t.company, &t.connection, "acc-002")
+        .unwrap();
+    assert_eq!(stored.len(), 5, "{stored:?}");
+}
+
+#[test]
+fn push_refuses_bad_input_before_sending_anything() {
+    let sandbox = sandbox();
+    let t = target(&sandbox, &["acc-003"]);
+    let before = sandbox.stats().requests;
+
+    let out = push(&sandbox, &t, "acc-003", "valid.csv", None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out).contains("CODAT_API_KEY"));
+    let out = push(&sandbox, &t, "acc-003", "malformed.json", Some(KEY));
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert_eq!(sandbox.stats().requests, before, "nothing was sent");
+
+    let out = push(&sandbox, &t, "acc-003", "bad-cells.csv", Some(KEY));
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{all}");
+    assert!(all.contains("line 3: error invalid_date"), "{all}");
+    assert!(all.contains("nothing was pushed"), "{all}");
+    assert_eq!(sandbox.stats().pushes_accepted, 0);
+
+    let out = push(&sandbox, &t, "no-such-account", "valid.csv", Some(KEY));
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("no-such-account"));
+}
+
+#[test]
+fn demo_runs_the_whole_flow() {
+    let out = Command::new(env!("CARGO_BIN_EXE_bankfeeds"))
+        .arg("demo")
+        .output()
+        .unwrap();
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{all}");
+    for expected in [
+        "1. Create a company",
+        "status PendingAuth",
+        "?otp=",
+        "connection is Linked",
+        "status pending",
+        "status connected",
+        "12 transactions, 0 error(s)",
+        "batch 3/3",
+        "Pending -> Success",
+        "12 already on the account, 0 sent",
+        "Done: 12 transactions pushed in 3 batches",
+    ] {
+        assert!(all.contains(expected), "no `{expected}` in:\n{all}");
+    }
+}

@@ -1,0 +1,355 @@
+//! Building a [`Client`]: where it talks to, how it authenticates, how long it waits and how it
+//! retries.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::secret::{ApiKey, Secret};
+use super::transport::{ReqwestTransport, Transport};
+use super::{Client, Error, Inner, RetryPolicy};
+
+/// Codat's production API.
+pub const DEFAULT_BASE_URL: &str = "https://api.codat.io";
+
+/// How the client authenticates.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Auth {
+    /// A Codat API key, sent as `Authorization: Basic <base64 key>`.
+    ApiKey(ApiKey),
+    /// A header of your own, sent instead of the key: for a mobile app talking to the bank's
+    /// backend, which holds the Codat key and forwards the calls (e.g. `Authorization: Bearer
+    /// <user token>`).
+    Header {
+        /// The header's name.
+        name: String,
+        /// The header's value.
+        value: Secret,
+    },
+}
+
+impl fmt::Debug for Auth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Auth::ApiKey(k) => write!(f, "{k:?}"),
+            Auth::Header { name, .. } => write!(f, "Header({name}: [redacted])"),
+        }
+    }
+}
+
+/// Time limits of one HTTP attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeouts {
+    /// Establishing the connection (10 s).
+    pub connect: Duration,
+    /// One whole attempt, from sending to the last byte of the answer (60 s).
+    pub request: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Timeouts {
+            connect: Duration::from_secs(10),
+            request: Duration::from_secs(60),
+        }
+    }
+}
+
+/// Builds a [`Client`].
+///
+/// ```
+/// use std::time::Duration;
+/// use bankfeeds::client::{Client, RetryPolicy};
+/// let client = Client::builder()
+///     .api_key("my-codat-api-key")
+///     .base_url("http://127.0.0.1:4010")
+///     .request_timeout(Duration::from_secs(30))
+///     .retry(RetryPolicy::default().with_max_elapsed(Duration::from_secs(120)))
+///     .user_agent("my-bank/2.1")
+///     .build()
+///     .unwrap();
+/// assert!(!format!("{client:?}").contains("my-codat-api-key"));
+///
+/// // A mobile app talking to its bank's backend instead of to Codat:
+/// let app = Client::builder()
+///     .base_url("https://bank.example/codat-proxy")
+///     .auth_header("Authorization", "Bearer user-session-token")
+///     .build()
+///     .unwrap();
+/// # let _ = app;
+/// ```
+#[derive(Clone)]
+pub struct ClientBuilder {
+    base_url: String,
+    auth: Option<Auth>,
+    timeouts: Timeouts,
+    retry: RetryPolicy,
+    user_agent: String,
+    jitter_seed: Option<u64>,
+    transport: Option<Arc<dyn Transport>>,
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("base_url", &self.base_url)
+            .field("auth", &self.auth)
+            .field("timeouts", &self.timeouts)
+            .field("retry", &self.retry)
+            .field("user_agent", &self.user_agent)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for ClientBuilder {
+    fn default() -> Self {
+        ClientBuilder {
+            base_url: DEFAULT_BASE_URL.to_owned(),
+            auth: None,
+            timeouts: Timeouts::default(),
+            retry: RetryPolicy::default(),
+            user_agent: concat!("bankfeeds-rust/", env!("CARGO_PKG_VERSION")).to_owned(),
+            jitter_seed: None,
+            transport: None,
+        }
+    }
+}
+
+impl ClientBuilder {
+    /// A builder with Codat's production URL, the spec's retry policy and no authentication yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The Codat API key (as the portal lists it); see [`ApiKey`].
+    pub fn api_key(mut self, key: impl AsRef<str>) -> Self {
+        self.auth = Some(Auth::ApiKey(ApiKey::new(key)));
+        self
+    }
+
+    /// An [`ApiKey`] built another way (e.g. [`ApiKey::from_encoded`]).
+    pub fn key(mut self, key: ApiKey) -> Self {
+        self.auth = Some(Auth::ApiKey(key));
+        self
+    }
+
+    /// A header sent instead of the API key (see [`Auth::Header`]).
+    pub fn auth_header(mut self, name: impl Into<String>, value: impl Into<Secret>) -> Self {
+        self.auth = Some(Auth::Header {
+            name: name.into(),
+            value: value.into(),
+        });
+        self
+    }
+
+    /// Any [`Auth`].
+    pub fn auth(mut self, auth: Auth) -> Self {
+        self.auth = Some(auth);
+        self
+    }
+
+    /// Where the API is: Codat's by default; a proxy, a mock or the sandbox otherwise. A path is
+    /// kept (`https://bank.example/codat` calls `https://bank.example/codat/companies`).
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = url.into();
+        self
+    }
+
+    /// The time limit for establishing a connection.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.timeouts.connect = timeout;
+        self
+    }
+
+    /// The time limit for one attempt of a request, answer included.
+    pub fn request_timeout(mut self, timeout: Duration) -> Self {
+        self.timeouts.request = timeout;
+        self
+    }
+
+    /// Both time limits.
+    pub fn timeouts(mut self, timeouts: Timeouts) -> Self {
+        self.timeouts = timeouts;
+        self
+    }
+
+    /// How failed requests are retried.
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// The `User-Agent` header (`bankfeeds-rust/<version>` by default).
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.user_agent = user_agent.into();
+        self
+    }
+
+    /// Seeds the jitter's random numbers, for reproducible tests.
+    pub fn jitter_seed(mut self, seed: u64) -> Self {
+        self.jitter_seed = Some(seed);
+        self
+    }
+
+    #[cfg(test)]
+    pub(crate) fn transport(mut self, transport: Arc<dyn Transport>) -> Self {
+        self.transport = Some(transport);
+        self
+    }
+
+    /// Checks the configuration and builds the client.
+    ///
+    /// Fails with [`Error::Config`] when there is no authentication, the key or header is empty
+    /// or not valid in a header, or the base URL is not an `http`/`https` URL. Must be called
+    /// where a tokio runtime can later run the client's futures (building needs none).
+    pub fn build(self) -> Result<Client, Error> {
+        let auth = self.auth.ok_or_else(|| {
+            Error::Config(
+                "no authentication: set an API key (api_key) or a custom header (auth_header)"
+                    .into(),
+            )
+        })?;
+        let auth_header = match &auth {
+            Auth::ApiKey(key) => {
+                if key.is_blank() {
+                    return Err(Error::Config("the API key is empty".into()));
+                }
+                ("Authorization".to_owned(), key.header_value())
+            }
+            Auth::Header { name, value } => {
+                let name = name.trim();
+                if name.is_empty() || !name.bytes().all(is_token_byte) {
+                    return Err(Error::Config(format!(
+                        "`{name}` is not a valid header name"
+                    )));
+                }
+                if value.is_blank() {
+                    return Err(Error::Config(format!(
+                        "the `{name}` header's value is empty"
+                    )));
+                }
+                (name.to_owned(), value.clone())
+            }
+        };
+        if !auth_header
+            .1
+            .expose()
+            .bytes()
+            .all(|b| b == b'\t' || (0x20..0x7f).contains(&b))
+        {
+            // The value is not shown: it is the secret.
+            return Err(Error::Config(format!(
+                "the `{}` header's value has characters a header cannot carry",
+                auth_header.0
+            )));
+        }
+        let base = parse_base_url(&self.base_url)?;
+        if self.user_agent.bytes().any(|b| b < 0x20 || b == 0x7f) {
+            return Err(Error::Config(
+                "the user agent has control characters".into(),
+            ));
+        }
+        if self.timeouts.request.is_zero() || self.timeouts.connect.is_zero() {
+            return Err(Error::Config("timeouts must be longer than zero".into()));
+        }
+        let transport: Arc<dyn Transport> = match self.transport {
+            Some(t) => t,
+            None => Arc::new(ReqwestTransport::new(self.timeouts.connect).map_err(Error::Config)?),
+        };
+        Ok(Client {
+            inner: Arc::new(Inner {
+                base,
+                auth,
+                auth_header,
+                timeouts: self.timeouts,
+                retry: self.retry,
+                user_agent: self.user_agent,
+                jitter_seed: self.jitter_seed,
+                transport,
+            }),
+        })
+    }
+}
+
+fn is_token_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+}
+
+fn parse_base_url(text: &str) -> Result<url::Url, Error> {
+    let url = url::Url::parse(text.trim())
+        .map_err(|e| Error::Config(format!("base URL `{text}` is not a URL: {e}")))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(Error::Config(format!(
+            "base URL `{text}` must start with http:// or https://"
+        )));
+    }
+    if url.cannot_be_a_base() || url.host().is_none() {
+        return Err(Error::Config(format!("base URL `{text}` has no host")));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(Error::Config(format!(
+            "base URL `{text}` must not have a query or a fragment"
+        )));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(Error::Config(
+            "the base URL must not carry credentials: use api_key or auth_header".into(),
+        ));
+    }
+    Ok(url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(b: ClientBuilder) -> String {
+        b.build().unwrap_err().to_string()
+    }
+
+    #[test]
+    fn configuration_errors_are_clear_and_keep_secrets() {
+        assert!(err(ClientBuilder::new()).contains("no authentication"));
+        assert!(err(ClientBuilder::new().api_key("  ")).contains("API key is empty"));
+        assert!(err(ClientBuilder::new().api_key("k").base_url("ftp://x")).contains("http"));
+        assert!(err(ClientBuilder::new().api_key("k").base_url("not a url")).contains("not a URL"));
+        assert!(
+            err(ClientBuilder::new().api_key("k").base_url("https://x/?a=1")).contains("query")
+        );
+        let e = err(ClientBuilder::new().auth_header("Bad Name", "v"));
+        assert!(e.contains("not a valid header name"));
+        let e = err(ClientBuilder::new().auth_header("X-Token", "line\nbreak-SECRET"));
+        assert!(e.contains("X-Token") && !e.contains("SECRET"), "{e}");
+        let e = err(ClientBuilder::new()
+            .api_key("k")
+            .base_url("https://user:SECRETPW@x"));
+        assert!(!e.contains("SECRETPW"), "{e}");
+        assert!(
+            err(ClientBuilder::new()
+                .api_key("k")
+                .request_timeout(Duration::ZERO))
+            .contains("zero")
+        );
+    }
+
+    #[test]
+    fn builds_and_hides_the_key() {
+        let c = ClientBuilder::new()
+            .api_key("sk-secret-123")
+            .base_url("http://127.0.0.1:1/prefix/")
+            .build()
+            .unwrap();
+        let shown = format!("{c:?} {:?}", ClientBuilder::new().api_key("sk-secret-123"));
+        assert!(!shown.contains("sk-secret-123"), "{shown}");
+        assert!(!shown.contains("c2stc2VjcmV0LTEyMw"), "{shown}");
+        let h = ClientBuilder::new()
+            .auth_header("X-Bank-Token", "tok-SECRET")
+            .build()
+            .unwrap();
+        let shown = format!("{h:?}");
+        assert!(
+            shown.contains("X-Bank-Token") && !shown.contains("tok-SECRET"),
+            "{shown}"
+        );
+    }
+}

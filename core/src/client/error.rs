@@ -1,0 +1,431 @@
+//! The client's errors: what Codat answered, what the network did, and what the client refused.
+//!
+//! Every variant keeps the values a caller needs (status, Codat's error body and correlation id,
+//! the validation report...) so bindings can give each language a structured exception instead
+//! of a string. No variant ever holds the API key or a custom authorisation value.
+
+use std::fmt;
+use std::time::Duration;
+
+use crate::model::{ErrorMessage, PushOperationStatus, ValidationItem};
+use crate::validate::ValidationReport;
+
+/// Codat answered with an error status (4xx or 5xx).
+///
+/// ```
+/// use bankfeeds::client::ApiError;
+/// use bankfeeds::model::ErrorMessage;
+/// let e = ApiError {
+///     status: 404,
+///     method: "GET",
+///     path: "/companies/c1".into(),
+///     message: Some(ErrorMessage {
+///         error: Some("Company not found".into()),
+///         correlation_id: Some("abc123".into()),
+///         ..Default::default()
+///     }),
+///     body_snippet: None,
+///     retry_after: None,
+/// };
+/// assert_eq!(e.to_string(), "GET /companies/c1 answered 404: Company not found (correlation id abc123)");
+/// assert!(!e.is_retryable());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    /// The HTTP status.
+    pub status: u16,
+    /// The request's method.
+    pub method: &'static str,
+    /// The request's path (and query), relative to the base URL.
+    pub path: String,
+    /// Codat's error body, when the answer carried one.
+    pub message: Option<ErrorMessage>,
+    /// The start of the body, when it was not Codat's error body (a proxy's HTML page, say).
+    pub body_snippet: Option<String>,
+    /// How long the server asked to wait (`Retry-After`), if it did.
+    pub retry_after: Option<Duration>,
+}
+
+impl ApiError {
+    /// The id to quote to Codat support.
+    pub fn correlation_id(&self) -> Option<&str> {
+        self.message.as_ref()?.correlation_id.as_deref()
+    }
+
+    /// Codat's validation errors, if the request failed validation.
+    pub fn validation_errors(&self) -> &[ValidationItem] {
+        self.message
+            .as_ref()
+            .map(ErrorMessage::validation_errors)
+            .unwrap_or_default()
+    }
+
+    /// Whether trying again later could succeed: `408`, `429` and `5xx`, unless Codat's body says
+    /// `canBeRetried: False`; any status whose body says `canBeRetried: True`.
+    pub fn is_retryable(&self) -> bool {
+        let flag = self.message.as_ref().and_then(ErrorMessage::retryable);
+        match flag {
+            Some(flag) => flag,
+            None => is_retryable_status(self.status),
+        }
+    }
+}
+
+/// `408`, `429` and `5xx`: the statuses the spec's retry policy retries.
+pub(crate) fn is_retryable_status(status: u16) -> bool {
+    status == 408 || status == 429 || (500..600).contains(&status)
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {} answered {}", self.method, self.path, self.status)?;
+        if let Some(m) = &self.message {
+            write!(f, ": {}", m.error.as_deref().unwrap_or("error"))?;
+            for item in m.validation_errors() {
+                if let Some(text) = &item.message {
+                    write!(f, "; {text}")?;
+                }
+            }
+            if let Some(id) = &m.correlation_id {
+                write!(f, " (correlation id {id})")?;
+            }
+        } else if let Some(snippet) = &self.body_snippet {
+            write!(f, ": {snippet}")?;
+        }
+        if let Some(wait) = self.retry_after {
+            write!(f, " (retry after {}s)", wait.as_secs())?;
+        }
+        Ok(())
+    }
+}
+
+/// What kind of error, as a flat code bindings can switch on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// [`Error::Api`]
+    Api,
+    /// [`Error::Timeout`]
+    Timeout,
+    /// [`Error::Transport`]
+    Transport,
+    /// [`Error::Decode`]
+    Decode,
+    /// [`Error::Config`]
+    Config,
+    /// [`Error::Validation`]
+    Validation,
+    /// [`Error::SourceAccountNotFound`]
+    SourceAccountNotFound,
+    /// [`Error::PushOutcomeUnknown`]
+    PushOutcomeUnknown,
+    /// [`Error::WaitTimeout`]
+    WaitTimeout,
+    /// [`Error::HistoryIncomplete`]
+    HistoryIncomplete,
+}
+
+impl ErrorKind {
+    /// A stable snake_case code: `api`, `timeout`, `transport`, `decode`, `config`, `validation`,
+    /// `source_account_not_found`, `push_outcome_unknown`, `wait_timeout`, `history_incomplete`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::Api => "api",
+            ErrorKind::Timeout => "timeout",
+            ErrorKind::Transport => "transport",
+            ErrorKind::Decode => "decode",
+            ErrorKind::Config => "config",
+            ErrorKind::Validation => "validation",
+            ErrorKind::SourceAccountNotFound => "source_account_not_found",
+            ErrorKind::PushOutcomeUnknown => "push_outcome_unknown",
+            ErrorKind::WaitTimeout => "wait_timeout",
+            ErrorKind::HistoryIncomplete => "history_incomplete",
+        }
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Everything that can go wrong in a client call.
+///
+/// Errors returned after retries are the last attempt's error: retryable ones
+/// ([`Error::is_retryable`]) were already retried as long as the [`super::RetryPolicy`] allows.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Codat answered with an error status.
+    #[error("{0}")]
+    Api(Box<ApiError>),
+    /// No answer within the request timeout.
+    #[error("{method} {path}: no answer within {}s", timeout.as_secs_f64())]
+    Timeout {
+        /// The request's method.
+        method: &'static str,
+        /// The request's path.
+        path: String,
+        /// The timeout that passed.
+        timeout: Duration,
+    },
+    /// The connection failed: refused, reset, dropped mid-answer, TLS or DNS failure.
+    #[error("{method} {path}: {message}")]
+    Transport {
+        /// The request's method.
+        method: &'static str,
+        /// The request's path.
+        path: String,
+        /// What happened.
+        message: String,
+        /// Whether the request may have reached the server (`false` only when the connection was
+        /// never made).
+        sent: bool,
+    },
+    /// The answer could not be read as the expected type.
+    #[error(
+        "{method} {path}: could not read the {status} answer as {expected}: {message}; the body starts {snippet:?}"
+    )]
+    Decode {
+        /// The request's method.
+        method: &'static str,
+        /// The request's path.
+        path: String,
+        /// The HTTP status of the answer.
+        status: u16,
+        /// The type expected.
+        expected: &'static str,
+        /// What did not fit.
+        message: String,
+        /// The start of the body.
+        snippet: String,
+    },
+    /// The client is not configured correctly (no API key, a bad base URL...).
+    #[error("client configuration: {0}")]
+    Config(String),
+    /// Nothing was sent: the transactions have errors. The report lists every finding.
+    #[error("nothing was pushed: {} error(s) in the transactions, first: {}", .0.error_count(), first_error(.0))]
+    Validation(Box<ValidationReport>),
+    /// The source account is not on the connection.
+    #[error(
+        "source account `{account_id}` was not found on connection {connection_id} of company {company_id}"
+    )]
+    SourceAccountNotFound {
+        /// The company.
+        company_id: String,
+        /// The connection.
+        connection_id: String,
+        /// The account looked for.
+        account_id: String,
+    },
+    /// A push may or may not have been accepted and the client could not find out, so it did not
+    /// send it again. Look the push up later (or rerun `push_transactions`, which checks first).
+    #[error(
+        "the push of {transactions} transaction(s) to account `{account_id}` has an unknown outcome ({attempt}); looking it up failed: {lookup}"
+    )]
+    PushOutcomeUnknown {
+        /// The source account.
+        account_id: String,
+        /// Transactions in the push.
+        transactions: usize,
+        /// What went wrong with the push itself.
+        attempt: Box<Error>,
+        /// What went wrong looking it up.
+        lookup: Box<Error>,
+    },
+    /// A push operation did not finish within the wait.
+    #[error("push operation {operation_key} is still {status} after {}s", waited.as_secs())]
+    WaitTimeout {
+        /// The push operation.
+        operation_key: String,
+        /// Its last status.
+        status: PushOperationStatus,
+        /// How long the client waited.
+        waited: Duration,
+    },
+    /// What was already pushed cannot be read: successful push operations on the connection lack
+    /// their `data`, so rows could be pushed twice. Nothing was sent.
+    #[error(
+        "cannot tell which transactions were already pushed: {operations} successful push operation(s) on the connection do not say what they pushed; nothing was sent (see PushOptions::unreadable_history)"
+    )]
+    HistoryIncomplete {
+        /// Successful operations without `data`.
+        operations: usize,
+    },
+}
+
+fn first_error(report: &ValidationReport) -> String {
+    report
+        .errors()
+        .next()
+        .map_or_else(|| "none".to_owned(), ToString::to_string)
+}
+
+impl Error {
+    /// The kind of error, for bindings.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::Api(_) => ErrorKind::Api,
+            Error::Timeout { .. } => ErrorKind::Timeout,
+            Error::Transport { .. } => ErrorKind::Transport,
+            Error::Decode { .. } => ErrorKind::Decode,
+            Error::Config(_) => ErrorKind::Config,
+            Error::Validation(_) => ErrorKind::Validation,
+            Error::SourceAccountNotFound { .. } => ErrorKind::SourceAccountNotFound,
+            Error::PushOutcomeUnknown { .. } => ErrorKind::PushOutcomeUnknown,
+            Error::WaitTimeout { .. } => ErrorKind::WaitTimeout,
+            Error::HistoryIncomplete { .. } => ErrorKind::HistoryIncomplete,
+        }
+    }
+
+    /// Whether the same call could succeed later: retryable statuses (see
+    /// [`ApiError::is_retryable`]), timeouts, connection failures, unknown push outcomes and
+    /// unfinished waits. Bad requests, decoding, configuration and validation errors are not.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::Api(e) => e.is_retryable(),
+            Error::Timeout { .. }
+            | Error::Transport { .. }
+            | Error::PushOutcomeUnknown { .. }
+            | Error::WaitTimeout { .. } => true,
+            Error::Decode { .. }
+            | Error::Config(_)
+            | Error::Validation(_)
+            | Error::SourceAccountNotFound { .. }
+            | Error::HistoryIncomplete { .. } => false,
+        }
+    }
+
+    /// The HTTP status, for errors Codat answered.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::Api(e) => Some(e.status),
+            Error::Decode { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// Codat's error body, for errors Codat answered with one.
+    pub fn error_message(&self) -> Option<&ErrorMessage> {
+        match self {
+            Error::Api(e) => e.message.as_ref(),
+            _ => None,
+        }
+    }
+
+    /// Codat's correlation id, to quote to Codat support.
+    pub fn correlation_id(&self) -> Option<&str> {
+        match self {
+            Error::Api(e) => e.correlation_id(),
+            _ => None,
+        }
+    }
+
+    /// The validation report, for [`Error::Validation`].
+    pub fn validation_report(&self) -> Option<&ValidationReport> {
+        match self {
+            Error::Validation(r) => Some(r),
+            _ => None,
+        }
+    }
+
+    /// The server's `Retry-After`, when it sent one.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Error::Api(e) => e.retry_after,
+            _ => None,
+        }
+    }
+
+    pub(crate) fn api(e: ApiError) -> Self {
+        Error::Api(Box::new(e))
+    }
+}
+
+/// The first `max` characters of a body, for messages: valid UTF-8 cut on a character boundary,
+/// control characters shown as spaces.
+pub(crate) fn snippet(body: &[u8], max: usize) -> String {
+    let text = String::from_utf8_lossy(&body[..body.len().min(max * 4)]);
+    let mut out: String = text
+        .chars()
+        .take(max)
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    if text.chars().count() > max || body.len() > max * 4 {
+        out.push('…');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn api(status: u16, can_be_retried: Option<&str>) -> ApiError {
+        ApiError {
+            status,
+            method: "GET",
+            path: "/x".into(),
+            message: Some(ErrorMessage {
+                status_code: Some(status),
+                error: Some("boom".into()),
+                can_be_retried: can_be_retried.map(Into::into),
+                ..Default::default()
+            }),
+            body_snippet: None,
+            retry_after: None,
+        }
+    }
+
+    #[test]
+    fn retryable_statuses_and_flags() {
+        for s in [408, 429, 500, 502, 503, 504] {
+            assert!(api(s, None).is_retryable(), "{s}");
+        }
+        for s in [400, 401, 403, 404, 409, 422] {
+            assert!(!api(s, None).is_retryable(), "{s}");
+        }
+        assert!(!api(503, Some("False")).is_retryable());
+        assert!(api(400, Some("True")).is_retryable());
+        assert!(api(500, Some("Unknown")).is_retryable());
+        assert!(Error::api(api(429, None)).is_retryable());
+        assert!(!Error::Config("x".into()).is_retryable());
+    }
+
+    #[test]
+    fn messages_carry_the_details() {
+        let mut e = api(400, None);
+        e.message.as_mut().unwrap().validation = Some(crate::model::Validation {
+            errors: Some(vec![ValidationItem {
+                message: Some("amount is required".into()),
+                ..Default::default()
+            }]),
+            warnings: None,
+        });
+        e.message.as_mut().unwrap().correlation_id = Some("c0ffee".into());
+        e.retry_after = Some(Duration::from_secs(3));
+        let err = Error::api(e);
+        assert_eq!(
+            err.to_string(),
+            "GET /x answered 400: boom; amount is required (correlation id c0ffee) (retry after 3s)"
+        );
+        assert_eq!(err.correlation_id(), Some("c0ffee"));
+        assert_eq!(err.status(), Some(400));
+        assert_eq!(err.kind().as_str(), "api");
+        let plain = ApiError {
+            message: None,
+            body_snippet: Some("<html>Bad gateway".into()),
+            ..api(502, None)
+        };
+        assert_eq!(plain.to_string(), "GET /x answered 502: <html>Bad gateway");
+    }
+
+    #[test]
+    fn snippets_are_short_and_clean() {
+        assert_eq!(snippet(b"abc", 10), "abc");
+        assert_eq!(snippet(b"a\nb\tc", 10), "a b c");
+        assert_eq!(snippet("ééééé".as_bytes(), 3), "ééé…");
+        assert_eq!(snippet(&[0xff, b'a'], 5), "\u{fffd}a");
+    }
+}

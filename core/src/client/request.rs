@@ -1,0 +1,604 @@
+//! A request from path to typed answer: URL building, one attempt, retries, decoding.
+//!
+//! Which failures are retried depends on what a repeat could do ([`Retry`]): reads and
+//! replacements are retried on every retryable failure; creations that would be duplicated only
+//! when the server certainly did not process the first attempt (`429`, `408`, or no connection);
+//! a bank transactions push never here (see [`super::push`]).
+
+use std::time::{Duration, SystemTime};
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::Client;
+use super::error::{ApiError, Error, snippet};
+use super::retry::{Backoff, parse_retry_after};
+use super::transport::{HttpRequest, HttpResponse, Method, TransportError};
+use crate::model::ErrorMessage;
+
+/// How far a request may be repeated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Retry {
+    /// Repeating has the same effect as sending once (GET, PUT, PATCH, DELETE, and POSTs that
+    /// create nothing twice): retried on every retryable failure.
+    Safe,
+    /// Repeating could create a second record: retried only when the first attempt certainly
+    /// did not reach the server's logic.
+    IfNotProcessed,
+}
+
+/// A request to make: method, path segments (encoded when the URL is built), query and body.
+#[derive(Debug, Clone)]
+pub(crate) struct Call {
+    pub(crate) method: Method,
+    pub(crate) segments: Vec<String>,
+    pub(crate) query: Vec<(&'static str, String)>,
+    pub(crate) body: Option<Vec<u8>>,
+    pub(crate) retry: Retry,
+    /// Error statuses whose body is an answer to read (a batch create's `409` lists per-account
+    /// results).
+    pub(crate) accept: &'static [u16],
+}
+
+impl Call {
+    fn new<S: AsRef<str>>(method: Method, segments: impl IntoIterator<Item = S>) -> Self {
+        Call {
+            method,
+            segments: segments
+                .into_iter()
+                .map(|s| s.as_ref().to_owned())
+                .collect(),
+            query: Vec::new(),
+            body: None,
+            retry: Retry::Safe,
+            accept: &[],
+        }
+    }
+
+    pub(crate) fn get<S: AsRef<str>>(segments: impl IntoIterator<Item = S>) -> Self {
+        Call::new(Method::Get, segments)
+    }
+
+    pub(crate) fn post<S: AsRef<str>>(segments: impl IntoIterator<Item = S>) -> Self {
+        Call::new(Method::Post, segments)
+    }
+
+    pub(crate) fn put<S: AsRef<str>>(segments: impl IntoIterator<Item = S>) -> Self {
+        Call::new(Method::Put, segments)
+    }
+
+    pub(crate) fn patch<S: AsRef<str>>(segments: impl IntoIterator<Item = S>) -> Self {
+        Call::new(Method::Patch, segments)
+    }
+
+    pub(crate) fn delete<S: AsRef<str>>(segments: impl IntoIterator<Item = S>) -> Self {
+        Call::new(Method::Delete, segments)
+    }
+
+    /// Sets a JSON body.
+    pub(crate) fn json<T: Serialize + ?Sized>(mut self, body: &T) -> Result<Self, Error> {
+        let bytes = serde_json::to_vec(body).map_err(|e| {
+            Error::Config(format!("the request body cannot be written as JSON: {e}"))
+        })?;
+        self.body = Some(bytes);
+        Ok(self)
+    }
+
+    /// Adds a query parameter.
+    pub(crate) fn query(mut self, name: &'static str, value: impl ToString) -> Self {
+        self.query.push((name, value.to_string()));
+        self
+    }
+
+    /// Adds a query parameter when there is a value.
+    pub(crate) fn query_opt(self, name: &'static str, value: Option<impl ToString>) -> Self {
+        match value {
+            Some(v) => self.query(name, v),
+            None => self,
+        }
+    }
+
+    pub(crate) fn retry(mut self, retry: Retry) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    pub(crate) fn accept(mut self, statuses: &'static [u16]) -> Self {
+        self.accept = statuses;
+        self
+    }
+
+    /// The path and query for messages, e.g. `/companies/c1/connections?page=2`.
+    pub(crate) fn display_path(&self) -> String {
+        let mut url = url::Url::parse("http://x/").expect("static URL");
+        url.path_segments_mut()
+            .expect("http URLs have paths")
+            .extend(&self.segments);
+        if !self.query.is_empty() {
+            url.query_pairs_mut().extend_pairs(&self.query);
+        }
+        let mut out = url.path().to_owned();
+        if let Some(q) = url.query() {
+            out.push('?');
+            out.push_str(q);
+        }
+        out
+    }
+}
+
+/// A request that failed after its retries.
+#[derive(Debug)]
+pub(crate) struct Failed {
+    /// The last attempt's error.
+    pub(crate) error: Error,
+    /// Whether an earlier attempt may have been acted on (it failed after it may have reached
+    /// the server).
+    pub(crate) uncertain: bool,
+}
+
+/// Whether the server certainly did not act on the request: it said it was limiting (`429`) or
+/// timed out reading it (`408`), or the connection was never made.
+pub(crate) fn not_processed(e: &Error) -> bool {
+    match e {
+        Error::Api(a) => a.status == 429 || a.status == 408,
+        Error::Transport { sent, .. } => !sent,
+        _ => false,
+    }
+}
+
+impl Client {
+    fn url(&self, call: &Call) -> url::Url {
+        let mut url = self.inner.base.clone();
+        url.path_segments_mut()
+            .expect("the base URL was checked to have a path")
+            .pop_if_empty()
+            .extend(&call.segments);
+        if !call.query.is_empty() {
+            url.query_pairs_mut().extend_pairs(&call.query);
+        }
+        url
+    }
+
+    /// One exchange: a 2xx answer, or the error it amounts to.
+    pub(crate) async fn attempt(&self, call: &Call) -> Result<HttpResponse, Error> {
+        let method = call.method.as_str();
+        let request = HttpRequest {
+            method: call.method,
+            url: self.url(call),
+            auth: self.inner.auth_header.clone(),
+            user_agent: self.inner.user_agent.clone(),
+            body: call.body.clone(),
+            timeout: self.inner.timeouts.request,
+        };
+        let response = match self.inner.transport.send(request).await {
+            Ok(r) => r,
+            Err(TransportError::Timeout) => {
+                return Err(Error::Timeout {
+                    method,
+                    path: call.display_path(),
+                    timeout: self.inner.timeouts.request,
+                });
+            }
+            Err(TransportError::NotSent(message)) => {
+                return Err(Error::Transport {
+                    method,
+                    path: call.display_path(),
+                    message,
+                    sent: false,
+                });
+            }
+            Err(TransportError::Failed(message)) => {
+                return Err(Error::Transport {
+                    method,
+                    path: call.display_path(),
+                    message,
+                    sent: true,
+                });
+            }
+        };
+        if (200..300).contains(&response.status) || call.accept.contains(&response.status) {
+            return Ok(response);
+        }
+        Err(Error::api(api_error(
+            method,
+            call.display_path(),
+            &response,
+        )))
+    }
+
+    /// Sends with retries (see the module docs); a 2xx answer or the last error.
+    pub(crate) async fn execute(&self, call: &Call) -> Result<HttpResponse, Error> {
+        self.execute_tracked(call).await.map_err(|f| f.error)
+    }
+
+    /// [`Client::execute`], telling on failure whether an earlier attempt may have been acted on.
+    pub(crate) async fn execute_tracked(&self, call: &Call) -> Result<HttpResponse, Failed> {
+        let mut backoff = Backoff::new(&self.inner.retry, self.inner.jitter_seed);
+        let mut uncertain = false;
+        loop {
+            let err = match self.attempt(call).await {
+                Ok(response) => return Ok(response),
+                Err(e) => e,
+            };
+            // A DELETE whose earlier attempt may have gone through finds nothing left to delete.
+            if call.method == Method::Delete && uncertain && err.status() == Some(404) {
+                return Ok(HttpResponse {
+                    status: 204,
+                    headers: Vec::new(),
+                    body: Vec::new(),
+                });
+            }
+            if !self.may_retry(call.retry, &err) {
+                return Err(Failed {
+                    error: err,
+                    uncertain,
+                });
+            }
+            uncertain |= !not_processed(&err);
+            match backoff.next_delay(err.retry_after()) {
+                Some(delay) => tokio::time::sleep(delay).await,
+                None => {
+                    return Err(Failed {
+                        error: err,
+                        uncertain,
+                    });
+                }
+            }
+        }
+    }
+
+    pub(crate) fn may_retry(&self, retry: Retry, err: &Error) -> bool {
+        let connection = matches!(err, Error::Transport { .. } | Error::Timeout { .. });
+        if connection && !self.inner.retry.retry_connection_errors {
+            return false;
+        }
+        match retry {
+            Retry::Safe => err.is_retryable(),
+            Retry::IfNotProcessed => not_processed(err),
+        }
+    }
+
+    /// Sends with retries and reads the answer as `T`.
+    pub(crate) async fn fetch<T: DeserializeOwned>(&self, call: &Call) -> Result<T, Error> {
+        let response = self.execute(call).await?;
+        decode(call, &response)
+    }
+
+    /// Sends with retries, expecting no body worth reading.
+    pub(crate) async fn send(&self, call: &Call) -> Result<(), Error> {
+        self.execute(call).await.map(drop)
+    }
+}
+
+/// Reads an answer's body as `T`.
+pub(crate) fn decode<T: DeserializeOwned>(
+    call: &Call,
+    response: &HttpResponse,
+) -> Result<T, Error> {
+    serde_json::from_slice(&response.body).map_err(|e| Error::Decode {
+        method: call.method.as_str(),
+        path: call.display_path(),
+        status: response.status,
+        expected: short_type_name::<T>(),
+        message: e.to_string(),
+        snippet: snippet(&response.body, 200),
+    })
+}
+
+fn api_error(method: &'static str, path: String, response: &HttpResponse) -> ApiError {
+    let message = serde_json::from_slice::<ErrorMessage>(&response.body)
+        .ok()
+        .filter(|m| m.error.is_some() || m.status_code.is_some() || m.correlation_id.is_some());
+    let body_snippet = match (&message, response.body.is_empty()) {
+        (None, false) => Some(snippet(&response.body, 500)),
+        _ => None,
+    };
+    ApiError {
+        status: response.status,
+        method,
+        path,
+        message,
+        body_snippet,
+        retry_after: response
+            .header("retry-after")
+            .and_then(|v| parse_retry_after(v, SystemTime::now())),
+    }
+}
+
+/// `Vec<AnySourceAccount>` rather than `alloc::vec::Vec<bankfeeds::model::...::AnySourceAccount>`.
+fn short_type_name<T>() -> &'static str {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    static NAMES: OnceLock<Mutex<HashMap<&'static str, &'static str>>> = OnceLock::new();
+    let full = std::any::type_name::<T>();
+    let mut names = NAMES
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|p| p.into_inner());
+    names.entry(full).or_insert_with(|| {
+        let mut out = String::new();
+        let mut word = String::new();
+        let mut chars = full.chars().peekable();
+        while let Some(c) = chars.next() {
+            if c == ':' && chars.peek() == Some(&':') {
+                chars.next();
+                word.clear();
+            } else if c.is_alphanumeric() || c == '_' {
+                word.push(c);
+            } else {
+                out.push_str(&word);
+                word.clear();
+                out.push(c);
+            }
+        }
+        out.push_str(&word);
+        Box::leak(out.into_boxed_str())
+    })
+}
+
+/// How long to wait before polling again, for callers that poll.
+pub(crate) fn grow(interval: Duration, factor: f64, max: Duration) -> Duration {
+    let factor = if factor.is_finite() && factor >= 1.0 {
+        factor
+    } else {
+        1.0
+    };
+    interval.mul_f64(factor).min(max)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_are_encoded() {
+        let c = Call::get(["companies", "c 1", "connectionInfo", "a/b?c"])
+            .query("query", "status=Success&&dataType=bankTransactions")
+            .query("pageSize", 5);
+        assert_eq!(
+            c.display_path(),
+            "/companies/c%201/connectionInfo/a%2Fb%3Fc?query=status%3DSuccess%26%26dataType%3DbankTransactions&pageSize=5"
+        );
+    }
+
+    #[test]
+    fn type_names_are_short() {
+        assert_eq!(
+            short_type_name::<Vec<crate::model::AnySourceAccount>>(),
+            "Vec<AnySourceAccount>"
+        );
+        assert_eq!(
+            short_type_name::<crate::model::Page<crate::model::Company>>(),
+            "Page<Company>"
+        );
+    }
+
+    #[test]
+    fn errors_read_codat_bodies_or_keep_a_snippet() {
+        let r = HttpResponse {
+            status: 429,
+            headers: vec![("retry-after".into(), "12".into())],
+            body: br#"{"statusCode":429,"error":"Too many requests","correlationId":"c1","canBeRetried":"True"}"#.to_vec(),
+        };
+        let e = api_error("GET", "/x".into(), &r);
+        assert_eq!(e.retry_after, Some(Duration::from_secs(12)));
+        assert_eq!(e.correlation_id(), Some("c1"));
+        assert!(e.body_snippet.is_none());
+        let r = HttpResponse {
+            status: 422,
+            headers: vec![],
+            body: br#"{"type":"https://stoplight.io/prism/errors#UNPROCESSABLE_ENTITY","title":"Invalid request"}"#.to_vec(),
+        };
+        let e = api_error("POST", "/y".into(), &r);
+        assert!(e.message.is_none());
+        assert!(e.body_snippet.unwrap().contains("Invalid request"));
+    }
+
+    mod behaviour {
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicU32, Ordering};
+        use std::time::Duration;
+
+        use tokio::time::Instant;
+
+        use crate::client::testing::{COMPANY, answer, answer_with, builder, scripted};
+        use crate::client::transport::{Method, TransportError};
+        use crate::client::{Error, ErrorKind};
+        use crate::model::CompanyRequestBody;
+
+        fn counter() -> (Arc<AtomicU32>, Arc<AtomicU32>) {
+            let c = Arc::new(AtomicU32::new(0));
+            (c.clone(), c)
+        }
+
+        #[tokio::test(start_paused = true)]
+        async fn retries_5xx_and_honours_retry_after() {
+            let (n, seen) = counter();
+            let (client, t) = scripted(builder(3600), move |_| {
+                match n.fetch_add(1, Ordering::SeqCst) {
+                    0 => answer(503, r#"{"statusCode":503,"error":"down"}"#),
+                    1 => answer_with(429, &[("retry-after", "7")], "{}"),
+                    _ => answer(200, COMPANY),
+                }
+            });
+            let started = Instant::now();
+            let company = client.companies().get("c1").await.unwrap();
+            assert_eq!(company.id, "c1");
+            assert_eq!(seen.load(Ordering::SeqCst), 3);
+            // 500 ms backoff (at most) then at least the 7 s asked for.
+            assert!(started.elapsed() >= Duration::from_secs(7));
+            assert!(started.elapsed() < Duration::from_secs(9));
+            assert_eq!(t.count(Method::Get, "/companies/c1"), 3);
+        }
+
+        #[tokio::test(start_paused = true)]
+        async fn gives_up_at_the_bound_with_the_last_error() {
+            let (client, t) = scripted(builder(10), |_| {
+                answer(
+                    502,
+                    r#"{"statusCode":502,"error":"bad gateway","correlationId":"k9"}"#,
+                )
+            });
+            let started = Instant::now();
+            let err = client.companies().get("c1").await.unwrap_err();
+            assert_eq!(err.status(), Some(502));
+            assert_eq!(err.correlation_id(), Some("k9"));
+            assert!(err.is_retryable());
+            assert!(started.elapsed() <= Duration::from_secs(10));
+            // 0.5, 0.75, 1.1, 1.7, 2.5, 3.8 s (less jitter) fit in 10 s: several attempts, not one.
+            let attempts = t.requests().len();
+            assert!((5..=12).contains(&attempts), "{attempts}");
+        }
+
+        #[tokio::test(start_paused = true)]
+        async fn client_errors_are_not_retried() {
+            let (client, t) = scripted(builder(3600), |_| {
+                answer(404, r#"{"statusCode":404,"error":"Company not found"}"#)
+            });
+            let err = client.companies().get("c1").await.unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::Api);
+            assert!(!err.is_retryable());
+            assert_eq!(t.requests().len(), 1);
+        }
+
+        #[tokio::test(start_paused = true)]
+        async fn creations_retry_only_what_was_not_processed() {
+            // A 500 after a create may have created the company: not retried.
+            let (client, t) = scripted(builder(3600), |_| answer(500, "{}"));
+            let body = CompanyRequestBody::new("Toft");
+            assert_eq!(
+                client.companies().create(&body).await.unwrap_err().status(),
+                Some(500)
+            );
+            assert_eq!(t.requests().len(), 1);
+            // A dropped connection likewise.
+            let (client, t) = scripted(builder(3600), |_| {
+                Err(TransportError::Failed("reset".into()))
+            });
+            let err = client.companies().create(&body).await.unwrap_err();
+            assert!(
+                matches!(err, Error::Transport { sent: true, .. }),
+                "{err:?}"
+            );
+            assert_eq!(t.requests().len(), 1);
+            // 429 and a refused connection never reached Codat's logic: retried.
+            let (n, _) = counter();
+            let (client, t) = scripted(builder(3600), move |_| {
+                match n.fetch_add(1, Ordering::SeqCst) {
+                    0 => answer(429, "{}"),
+                    1 => Err(TransportError::NotSent("refused".into())),
+                    2 => answer(408, "{}"),
+                    _ => answer(200, COMPANY),
+                }
+            });
+            client.companies().create(&body).await.unwrap();
+            assert_eq!(t.count(Method::Post, "/companies"), 4);
+        }
+
+        #[tokio::test(start_paused = true)]
+        async fn timeouts_and_resets_are_retried_for_reads() {
+            let (n, _) = counter();
+            let (client, t) = scripted(builder(3600), move |_| {
+                match n.fetch_add(1, Ordering::SeqCst) {
+                    0 => Err(TransportError::Timeout),
+                    1 => Err(TransportError::Failed("connection reset".into())),
+                    _ => answer(200, COMPANY),
+                }
+            });
+            client.companies().get("c1").await.unwrap();
+            assert_eq!(t.requests().len(), 3);
+            // Unless connection errors are excluded by the policy.
+            let (client, t) = scripted(
+                builder(3600).retry(crate::client::RetryPolicy {
+                    retry_connection_errors: false,
+                    ..Default::default()
+                }),
+                |_| Err(TransportError::Timeout),
+            );
+            let err = client.companies().get("c1").await.unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::Timeout);
+            assert_eq!(t.requests().len(), 1);
+        }
+
+        #[tokio::test(start_paused = true)]
+        async fn a_delete_that_went_through_is_done() {
+            let (n, _) = counter();
+            let (client, t) = scripted(builder(3600), move |_| {
+                match n.fetch_add(1, Ordering::SeqCst) {
+                    0 => Err(TransportError::Failed("dropped after the request".into())),
+                    _ => answer(404, r#"{"statusCode":404,"error":"Company not found"}"#),
+                }
+            });
+            client.companies().delete("c1").await.unwrap();
+            assert_eq!(t.count(Method::Delete, "/companies/c1"), 2);
+            // A plain 404 on the first attempt is still an error.
+            let (client, _) = scripted(builder(3600), |_| answer(404, "{}"));
+            assert_eq!(
+                client.companies().delete("c1").await.unwrap_err().status(),
+                Some(404)
+            );
+        }
+
+        #[tokio::test(start_paused = true)]
+        async fn keys_and_custom_headers_are_sent_but_never_shown() {
+            let (client, t) = scripted(builder(1), |_| {
+                answer(
+                    401,
+                    r#"{"statusCode":401,"error":"Unauthorized","correlationId":"x1"}"#,
+                )
+            });
+            let err = client.companies().get("c1").await.unwrap_err();
+            let sent = &t.requests()[0].auth;
+            assert_eq!(sent.0, "Authorization");
+            assert_eq!(sent.1, "Basic dGVzdC1rZXktU0VDUkVU"); // base64("test-key-SECRET")
+            for shown in [format!("{err}"), format!("{err:?}"), format!("{client:?}")] {
+                assert!(
+                    !shown.contains("SECRET") && !shown.contains("dGVzdC1rZXktU0VDUkVU"),
+                    "{shown}"
+                );
+            }
+            let (client, t) = scripted(
+                crate::client::ClientBuilder::new().auth_header("X-Bank-Session", "session-SECRET"),
+                |_| Err(TransportError::Failed("reset".into())),
+            );
+            let err = client
+                .companies()
+                .create(&CompanyRequestBody::new("T"))
+                .await
+                .unwrap_err();
+            assert_eq!(
+                t.requests()[0].auth,
+                ("X-Bank-Session".into(), "session-SECRET".into())
+            );
+            for shown in [format!("{err}"), format!("{err:?}"), format!("{client:?}")] {
+                assert!(!shown.contains("session-SECRET"), "{shown}");
+            }
+        }
+
+        #[tokio::test(start_paused = true)]
+        async fn undecodable_answers_keep_a_snippet() {
+            let (client, _) = scripted(builder(1), |_| answer(200, r#"{"id":"c1","name":7}"#));
+            let err = client.companies().get("c1").await.unwrap_err();
+            let Error::Decode {
+                expected,
+                snippet,
+                status,
+                ..
+            } = &err
+            else {
+                panic!("{err:?}")
+            };
+            assert_eq!((*expected, *status), ("Company", 200));
+            assert!(snippet.contains(r#""name":7"#));
+            assert!(!err.is_retryable());
+        }
+    }
+
+    #[test]
+    fn polling_grows_to_a_cap() {
+        let d = grow(Duration::from_secs(2), 1.5, Duration::from_secs(4));
+        assert_eq!(d, Duration::from_secs(3));
+        assert_eq!(grow(d, 1.5, Duration::from_secs(4)), Duration::from_secs(4));
+        assert_eq!(grow(d, f64::NAN, Duration::from_secs(4)), d);
+    }
+}

@@ -1,0 +1,173 @@
+//! Source accounts: the bank accounts you offer as feeds (`Source accounts` in the spec), their
+//! credentials and the one-time password that links a feed.
+
+use super::request::{Call, decode};
+use super::{Client, Error};
+use crate::model::{
+    AnySourceAccount, BankAccountCredentials, BatchCreateSourceAccounts, CreateSourceAccount,
+    GenerateOtpResponse, SourceAccount, SourceAccountBatchItem, SourceAccounts,
+};
+
+/// The answer to a batch create: Codat's status (`201` all created, `207` some, `409` none) and
+/// one entry per account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BatchCreateOutcome {
+    /// `201`, `207` or `409`.
+    pub status: u16,
+    /// Each account's result, created or not.
+    pub items: Vec<SourceAccountBatchItem>,
+}
+
+impl BatchCreateOutcome {
+    /// The entries of accounts that were not created.
+    pub fn failures(&self) -> impl Iterator<Item = &SourceAccountBatchItem> {
+        self.items.iter().filter(|i| !i.is_created())
+    }
+
+    /// Whether every account was created.
+    pub fn all_created(&self) -> bool {
+        self.items.iter().all(SourceAccountBatchItem::is_created)
+    }
+}
+
+/// The source account endpoints of one connection; from [`Client::source_accounts`].
+#[derive(Debug, Clone, Copy)]
+pub struct SourceAccountsApi<'a> {
+    pub(crate) client: &'a Client,
+    pub(crate) company_id: &'a str,
+    pub(crate) connection_id: &'a str,
+}
+
+impl SourceAccountsApi<'_> {
+    fn segments<'s>(&'s self, tail: &[&'s str]) -> Vec<&'s str> {
+        let mut s = vec![
+            "companies",
+            self.company_id,
+            "connections",
+            self.connection_id,
+            "connectionInfo",
+            "bankFeedAccounts",
+        ];
+        s.extend_from_slice(tail);
+        s
+    }
+
+    /// Creates one source account, v1 or v2 shape (`create-source-account`).
+    ///
+    /// The id is yours, so a repeat cannot create a second account: the request is retried like a
+    /// read, and when Codat refuses a repeat because the account now exists, the account is read
+    /// back and returned.
+    ///
+    /// ```no_run
+    /// # async fn run(client: bankfeeds::client::Client) -> Result<(), bankfeeds::client::Error> {
+    /// use bankfeeds::model::{SourceAccountV2Prototype, SourceAccountV2Type};
+    /// use bankfeeds::money::Currency;
+    /// use rust_decimal::Decimal;
+    /// let body = SourceAccountV2Prototype::new(
+    ///     "acc-001", "Business current", SourceAccountV2Type::Checking, "12345678",
+    ///     Currency::new("GBP"), Decimal::new(400200, 2),
+    /// );
+    /// let account = client.source_accounts("company-id", "connection-id").create(body).await?;
+    /// assert!(!account.is_connected()); // `pending` until the customer maps it
+    /// # Ok(()) }
+    /// ```
+    pub async fn create(
+        &self,
+        account: impl Into<CreateSourceAccount>,
+    ) -> Result<AnySourceAccount, Error> {
+        let account = account.into();
+        let call = Call::post(self.segments(&[])).json(&account)?;
+        match self.client.execute_tracked(&call).await {
+            Ok(response) => decode(&call, &response),
+            Err(failed) => {
+                let conflict = matches!(failed.error.status(), Some(400 | 409));
+                if failed.uncertain && conflict {
+                    // An earlier attempt may have created it: the refusal then says "exists".
+                    if let Some(existing) = self.find(account.id()).await? {
+                        return Ok(existing);
+                    }
+                }
+                Err(failed.error)
+            }
+        }
+    }
+
+    /// Creates several source accounts at once, all v1 or all v2 (`create-batch-source-account`).
+    ///
+    /// Codat answers `201`, `207` (some created) or `409` (none); each entry says what happened to
+    /// its account. After a retry, an account created by a lost attempt shows as "already
+    /// exists".
+    pub async fn create_batch(
+        &self,
+        accounts: &BatchCreateSourceAccounts,
+    ) -> Result<BatchCreateOutcome, Error> {
+        let call = Call::post(self.segments(&["batch"]))
+            .json(accounts)?
+            .accept(&[409]);
+        let response = self.client.execute(&call).await?;
+        Ok(BatchCreateOutcome {
+            status: response.status,
+            items: decode(&call, &response)?,
+        })
+    }
+
+    /// Every source account of the connection, in either shape (`list-source-accounts`).
+    pub async fn list(&self) -> Result<SourceAccounts, Error> {
+        self.client.fetch(&Call::get(self.segments(&[]))).await
+    }
+
+    /// One source account by id, from the list (the spec has no single-account read).
+    pub async fn find(&self, account_id: &str) -> Result<Option<AnySourceAccount>, Error> {
+        Ok(self
+            .list()
+            .await?
+            .into_iter()
+            .find(|a| a.id() == account_id))
+    }
+
+    /// Updates a source account (`update-source-account`); the body is the v1 shape, fields left
+    /// `None` are not sent.
+    pub async fn update(
+        &self,
+        account_id: &str,
+        account: &SourceAccount,
+    ) -> Result<SourceAccount, Error> {
+        let call = Call::patch(self.segments(&[account_id])).json(account)?;
+        self.client.fetch(&call).await
+    }
+
+    /// Deletes a source account and its feed (`delete-source-account`).
+    pub async fn delete(&self, account_id: &str) -> Result<(), Error> {
+        self.client
+            .send(&Call::delete(self.segments(&[account_id])))
+            .await
+    }
+
+    /// Generates the username and password the platform (QuickBooks Online Bank Feeds) signs in
+    /// with (`generate-credentials`). `Debug` hides the password.
+    pub async fn generate_credentials(&self) -> Result<BankAccountCredentials, Error> {
+        let call = Call::post(self.segments(&["credentials"])).json(&serde_json::json!({}))?;
+        self.client.fetch(&call).await
+    }
+
+    /// Deletes every credential generated for the connection (`delete-bank-feed-credentials`).
+    pub async fn delete_credentials(&self) -> Result<(), Error> {
+        self.client
+            .send(&Call::delete(self.segments(&["credentials"])))
+            .await
+    }
+
+    /// A one-time password to link the feed in the platform, with its expiry (`generate-otp`).
+    /// `Debug` hides the password.
+    pub async fn generate_otp(&self) -> Result<GenerateOtpResponse, Error> {
+        let call = Call::post([
+            "companies",
+            self.company_id,
+            "connections",
+            self.connection_id,
+            "bankFeeds",
+            "otp",
+        ]);
+        self.client.fetch(&call).await
+    }
+}

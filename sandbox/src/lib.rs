@@ -1,0 +1,547 @@
+//! # bankfeeds-sandbox
+//!
+//! An in-memory Codat Bank Feeds server for offline development and for the tests of every
+//! binding. It speaks the API of `Codat-Bank-Feeds.json`: the same paths, methods, bodies and
+//! status codes, Codat's `ErrorMessage` body on errors, bodies typed with the core's
+//! [`bankfeeds::model`]. Pushes are validated with the core's platform rules
+//! ([`bankfeeds::validate::validate_push`]), so a push the sandbox accepts is one the rules
+//! accept.
+//!
+//! On top of the API it has endpoints under `/sandbox/` that stand in for the customer (complete
+//! a connection's link, map a source account), read back stored transactions, set a
+//! [fault plan](faults), and report health and [`Stats`]. `sandbox/README.md` lists them all.
+//!
+//! ```no_run
+//! # async fn run() -> std::io::Result<()> {
+//! use std::time::Duration;
+//! use bankfeeds_sandbox::Sandbox;
+//!
+//! let sandbox = Sandbox::builder()
+//!     .port(0) // a free port
+//!     .push_delay(Duration::from_millis(50))
+//!     .today(chrono::NaiveDate::from_ymd_opt(2024, 6, 1).unwrap())
+//!     .start()
+//!     .await?;
+//! println!("Codat sandbox at {}", sandbox.url());
+//! // ... point a client at sandbox.url() with any `Authorization: Basic <key>` ...
+//! sandbox.shutdown().await;
+//! # Ok(()) }
+//! ```
+//!
+//! Synchronous callers (a CLI, a test in another language's harness) use
+//! [`SandboxBuilder::start_blocking`], which runs the server on its own thread and runtime.
+#![warn(missing_docs)]
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use bankfeeds::model::{AnySourceAccount, BankTransaction, Connection};
+use chrono::NaiveDate;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+mod api;
+mod error;
+pub mod faults;
+mod query;
+mod sandbox_api;
+mod server;
+mod stats;
+mod store;
+
+pub use faults::{Fault, FaultRule, Faults};
+pub use stats::Stats;
+
+use faults::FaultEngine;
+use store::{Settings, Store};
+
+/// Which credentials the sandbox accepts.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Auth {
+    /// The one key `Authorization: Basic <key>` must carry; any non-empty key when `None`.
+    pub(crate) api_key: Option<String>,
+    /// A header name and value accepted instead of `Authorization`.
+    pub(crate) custom_header: Option<(String, String)>,
+}
+
+/// Everything that changes, behind one lock.
+pub(crate) struct State {
+    pub(crate) store: Store,
+    pub(crate) stats: Stats,
+    pub(crate) faults: FaultEngine,
+}
+
+/// What every request handler shares.
+pub(crate) struct Shared {
+    pub(crate) settings: Settings,
+    pub(crate) auth: Auth,
+    state: Mutex<State>,
+    pub(crate) shutdown: watch::Sender<bool>,
+}
+
+impl Shared {
+    /// The state; a handler that panicked while holding the lock does not stop the sandbox.
+    pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The counters, after applying what is due (so finished pushes are counted).
+    pub(crate) fn stats(&self) -> Stats {
+        let mut state = self.lock();
+        let State { store, stats, .. } = &mut *state;
+        store.settle(std::time::Instant::now(), &self.settings, stats);
+        stats.clone()
+    }
+
+    fn set_faults(&self, plan: Faults) -> Result<(), String> {
+        plan.check()?;
+        self.lock().faults = FaultEngine::new(plan);
+        Ok(())
+    }
+}
+
+/// Why a direct call on a running sandbox ([`SandboxHandle::complete_link`]...) was refused:
+/// the HTTP status and Codat's error message the same call over HTTP would answer with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SandboxError {
+    /// The HTTP status, e.g. 404.
+    pub status: u16,
+    /// The error message.
+    pub message: String,
+}
+
+impl std::fmt::Display for SandboxError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}", self.status, self.message)
+    }
+}
+
+impl std::error::Error for SandboxError {}
+
+impl From<error::ApiError> for SandboxError {
+    fn from(e: error::ApiError) -> Self {
+        SandboxError {
+            status: e.status.as_u16(),
+            message: e.message,
+        }
+    }
+}
+
+/// What the customer does outside the API, callable without HTTP (the `/sandbox/` endpoints do
+/// the same over HTTP).
+impl Shared {
+    fn complete_link(&self, company: &str, connection: &str) -> Result<Connection, SandboxError> {
+        Ok(api::with_store(self, |st, _| {
+            st.link_connection(company, connection, None)
+        })?)
+    }
+
+    fn map_account(
+        &self,
+        company: &str,
+        connection: &str,
+        account: &str,
+        feed_start: Option<NaiveDate>,
+    ) -> Result<AnySourceAccount, SandboxError> {
+        let start = feed_start.map(|d| {
+            bankfeeds::dates::Timestamp::new(d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc())
+        });
+        Ok(api::with_store(self, |st, sh| {
+            st.sandbox_map(company, connection, account, None, start, &sh.settings)
+        })?)
+    }
+
+    fn stored_transactions(
+        &self,
+        company: &str,
+        connection: &str,
+        account: &str,
+    ) -> Result<Vec<BankTransaction>, SandboxError> {
+        Ok(api::with_store(self, |st, _| {
+            st.account_rec(company, connection, account)
+                .map(|a| a.transactions.clone())
+        })?)
+    }
+}
+
+/// Entry point: `Sandbox::builder()`.
+#[derive(Debug)]
+pub struct Sandbox;
+
+impl Sandbox {
+    /// A builder with the defaults: a free port, pushes finishing after 200 ms, today's real
+    /// UTC date, one-hour link passwords, no faults, any API key.
+    pub fn builder() -> SandboxBuilder {
+        SandboxBuilder::default()
+    }
+}
+
+/// How to start a sandbox.
+#[derive(Debug, Clone)]
+pub struct SandboxBuilder {
+    port: u16,
+    push_delay: Duration,
+    mapping_delay: Duration,
+    today: Option<NaiveDate>,
+    otp_validity: Duration,
+    faults: Faults,
+    auth: Auth,
+}
+
+impl Default for SandboxBuilder {
+    fn default() -> Self {
+        SandboxBuilder {
+            port: 0,
+            push_delay: Duration::from_millis(200),
+            mapping_delay: Duration::ZERO,
+            today: None,
+            otp_validity: Duration::from_secs(3600),
+            faults: Faults::none(),
+            auth: Auth::default(),
+        }
+    }
+}
+
+impl SandboxBuilder {
+    /// The port on 127.0.0.1; 0 (the default) picks a free one.
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = port;
+        self
+    }
+
+    /// How long a push stays `Pending` before it finishes.
+    pub fn push_delay(mut self, delay: Duration) -> Self {
+        self.push_delay = delay;
+        self
+    }
+
+    /// How long an account mapped through the API stays `connecting` (default: until the next
+    /// request).
+    pub fn mapping_delay(mut self, delay: Duration) -> Self {
+        self.mapping_delay = delay;
+        self
+    }
+
+    /// The day the platform rules take as today (future dates, Xero's one-year limit, the
+    /// default feed start date). Default: the real UTC date, read on each use.
+    pub fn today(mut self, today: NaiveDate) -> Self {
+        self.today = Some(today);
+        self
+    }
+
+    /// How long the one-time password in a connection's `linkUrl` is valid (Codat: one hour).
+    pub fn otp_validity(mut self, validity: Duration) -> Self {
+        self.otp_validity = validity;
+        self
+    }
+
+    /// The fault plan to start with.
+    pub fn faults(mut self, faults: Faults) -> Self {
+        self.faults = faults;
+        self
+    }
+
+    /// Accept only this API key in `Authorization: Basic <key>` (the key itself or its base64
+    /// form); without it any non-empty key is accepted.
+    pub fn api_key(mut self, key: impl Into<String>) -> Self {
+        self.auth.api_key = Some(key.into());
+        self
+    }
+
+    /// Also accept requests carrying this header with this exact value instead of
+    /// `Authorization`.
+    pub fn auth_header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.auth.custom_header = Some((name.into().to_ascii_lowercase(), value.into()));
+        self
+    }
+
+    /// Binds 127.0.0.1 and serves on the current tokio runtime until
+    /// [`SandboxHandle::shutdown`] (or the handle is dropped).
+    pub async fn start(self) -> std::io::Result<SandboxHandle> {
+        self.faults
+            .check()
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
+        let listener =
+            TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, self.port))).await?;
+        let addr = listener.local_addr()?;
+        let url = format!("http://{addr}");
+        let (shutdown, _) = watch::channel(false);
+        let shared = Arc::new(Shared {
+            settings: Settings {
+                push_delay: self.push_delay,
+                mapping_delay: self.mapping_delay,
+                today: self.today,
+                otp_validity: self.otp_validity,
+                base_url: url.clone(),
+            },
+            auth: self.auth,
+            state: Mutex::new(State {
+                store: Store::default(),
+                stats: Stats::default(),
+                faults: FaultEngine::new(self.faults),
+            }),
+            shutdown,
+        });
+        let router = api::routes()
+            .merge(sandbox_api::routes())
+            .fallback(server::not_found)
+            .method_not_allowed_fallback(server::method_not_allowed)
+            .with_state(shared.clone());
+        let task = tokio::spawn(server::serve(listener, shared.clone(), router));
+        Ok(SandboxHandle {
+            url,
+            addr,
+            shared,
+            task: Some(task),
+        })
+    }
+
+    /// Starts the sandbox on a thread of its own with its own runtime, for callers without
+    /// one. Returns once the port is bound.
+    pub fn start_blocking(self) -> std::io::Result<BlockingSandbox> {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let thread = std::thread::Builder::new()
+            .name("bankfeeds-sandbox".into())
+            .spawn(move || {
+                let runtime = match tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                {
+                    Ok(rt) => rt,
+                    Err(e) => {
+                        let _ = tx.send(Err(e));
+                        return;
+                    }
+                };
+                runtime.block_on(async move {
+                    match self.start().await {
+                        Ok(mut handle) => {
+                            let task = handle.task.take();
+                            let _ = tx.send(Ok((
+                                handle.url.clone(),
+                                handle.addr,
+                                handle.shared.clone(),
+                            )));
+                            if let Some(task) = task {
+                                let _ = task.await;
+                            }
+                        }
+                        Err(e) => {
+                            let _ = tx.send(Err(e));
+                        }
+                    }
+                });
+            })?;
+        let (url, addr, shared) = rx
+            .recv()
+            .map_err(|_| std::io::Error::other("the sandbox thread stopped before it started"))??;
+        Ok(BlockingSandbox {
+            url,
+            addr,
+            shared,
+            thread: Some(thread),
+        })
+    }
+}
+
+/// A running sandbox on the caller's runtime. Dropping it stops the server.
+#[derive(Debug)]
+pub struct SandboxHandle {
+    url: String,
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for Shared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Shared")
+            .field("base_url", &self.settings.base_url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SandboxHandle {
+    /// The base URL, e.g. `http://127.0.0.1:41234`, without a trailing slash.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The counters so far.
+    pub fn stats(&self) -> Stats {
+        self.shared.stats()
+    }
+
+    /// Replaces the fault plan (counters and generator restart); refused when a rule is
+    /// invalid.
+    pub fn set_faults(&self, faults: Faults) -> Result<(), String> {
+        self.shared.set_faults(faults)
+    }
+
+    /// Removes every fault.
+    pub fn clear_faults(&self) {
+        self.shared.lock().faults = FaultEngine::new(Faults::none());
+    }
+
+    /// Completes a connection's link as the customer would in Codat Link: `Linked`.
+    pub fn complete_link(
+        &self,
+        company: &str,
+        connection: &str,
+    ) -> Result<Connection, SandboxError> {
+        self.shared.complete_link(company, connection)
+    }
+
+    /// Maps a source account as the customer would in their software: `connected`, with the
+    /// feed start date (default: the sandbox's today).
+    pub fn map_account(
+        &self,
+        company: &str,
+        connection: &str,
+        account: &str,
+        feed_start: Option<NaiveDate>,
+    ) -> Result<AnySourceAccount, SandboxError> {
+        self.shared
+            .map_account(company, connection, account, feed_start)
+    }
+
+    /// Every transaction stored on a source account by successful pushes, in order.
+    pub fn stored_transactions(
+        &self,
+        company: &str,
+        connection: &str,
+        account: &str,
+    ) -> Result<Vec<BankTransaction>, SandboxError> {
+        self.shared
+            .stored_transactions(company, connection, account)
+    }
+
+    /// Stops accepting connections, lets open requests finish (up to five seconds) and waits
+    /// for the server to stop.
+    pub async fn shutdown(mut self) {
+        self.shared.shutdown.send_replace(true);
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+
+    /// Waits until the server stops (after [`SandboxHandle::shutdown`] from elsewhere, or a
+    /// `stop` through [`SandboxHandle::stopper`]).
+    pub async fn wait(mut self) {
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+
+    /// A cheap handle that can stop the server from anywhere, e.g. a signal handler.
+    pub fn stopper(&self) -> Stopper {
+        Stopper(self.shared.clone())
+    }
+}
+
+impl Drop for SandboxHandle {
+    fn drop(&mut self) {
+        if self.task.is_some() {
+            self.shared.shutdown.send_replace(true);
+        }
+    }
+}
+
+/// Stops a sandbox when [`Stopper::stop`] is called.
+#[derive(Debug, Clone)]
+pub struct Stopper(Arc<Shared>);
+
+impl Stopper {
+    /// Asks the server to stop; [`SandboxHandle::wait`] then returns.
+    pub fn stop(&self) {
+        self.0.shutdown.send_replace(true);
+    }
+}
+
+/// A sandbox running on its own thread. Dropping it stops the server and joins the thread.
+#[derive(Debug)]
+pub struct BlockingSandbox {
+    url: String,
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl BlockingSandbox {
+    /// The base URL, e.g. `http://127.0.0.1:41234`.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The counters so far.
+    pub fn stats(&self) -> Stats {
+        self.shared.stats()
+    }
+
+    /// Replaces the fault plan; refused when a rule is invalid.
+    pub fn set_faults(&self, faults: Faults) -> Result<(), String> {
+        self.shared.set_faults(faults)
+    }
+
+    /// Completes a connection's link as the customer would in Codat Link: `Linked`.
+    pub fn complete_link(
+        &self,
+        company: &str,
+        connection: &str,
+    ) -> Result<Connection, SandboxError> {
+        self.shared.complete_link(company, connection)
+    }
+
+    /// Maps a source account as the customer would in their software: `connected`, with the
+    /// feed start date (default: the sandbox's today).
+    pub fn map_account(
+        &self,
+        company: &str,
+        connection: &str,
+        account: &str,
+        feed_start: Option<NaiveDate>,
+    ) -> Result<AnySourceAccount, SandboxError> {
+        self.shared
+            .map_account(company, connection, account, feed_start)
+    }
+
+    /// Every transaction stored on a source account by successful pushes, in order.
+    pub fn stored_transactions(
+        &self,
+        company: &str,
+        connection: &str,
+        account: &str,
+    ) -> Result<Vec<BankTransaction>, SandboxError> {
+        self.shared
+            .stored_transactions(company, connection, account)
+    }
+
+    /// Stops the server and waits for its thread.
+    pub fn shutdown(mut self) {
+        self.stop_and_join();
+    }
+
+    fn stop_and_join(&mut self) {
+        self.shared.shutdown.send_replace(true);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for BlockingSandbox {
+    fn drop(&mut self) {
+        self.stop_and_join();
+    }
+}

@@ -1,0 +1,360 @@
+//! Codat's list parameters: `page`, `pageSize`, `query` and `orderBy`, applied to any list of
+//! spec objects through their JSON form.
+//!
+//! A query is conditions joined by `&&` (all must hold) and `||` (either side), `&&` binding
+//! tighter; each condition is `property OP value` with `OP` one of `=`, `!=`, `>`, `>=`, `<`,
+//! `<=` and `~` (contains). Properties may be nested (`data.accountId`). Text compares ignoring
+//! case; numbers and timestamps compare by value.
+
+use std::cmp::Ordering;
+use std::collections::HashMap;
+
+use bankfeeds::dates::Timestamp;
+use bankfeeds::model::{HalRef, Links, Page};
+use rust_decimal::Decimal;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::error::ApiError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Op {
+    Eq,
+    Ne,
+    Gt,
+    Ge,
+    Lt,
+    Le,
+    Contains,
+}
+
+#[derive(Debug, Clone)]
+struct Condition {
+    path: Vec<String>,
+    op: Op,
+    value: String,
+}
+
+/// A parsed `query`: alternatives (`||`) of conjunctions (`&&`).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Query {
+    any_of: Vec<Vec<Condition>>,
+}
+
+/// The first segment of a property path, checked against the entity's properties.
+fn resolve(property: &str, properties: &[&str], entity: &str) -> Result<Vec<String>, ApiError> {
+    let mut path: Vec<String> = property.trim().split('.').map(str::to_owned).collect();
+    if path.iter().any(String::is_empty) {
+        return Err(ApiError::malformed_query("Malformed query."));
+    }
+    match properties.iter().find(|p| p.eq_ignore_ascii_case(&path[0])) {
+        Some(p) => path[0] = (*p).to_owned(),
+        None => {
+            return Err(ApiError::malformed_query(format!(
+                "Could not resolve property {property} on {entity}"
+            )));
+        }
+    }
+    Ok(path)
+}
+
+impl Query {
+    pub(crate) fn parse(text: &str, properties: &[&str], entity: &str) -> Result<Query, ApiError> {
+        let mut any_of = Vec::new();
+        for alternative in text.split("||") {
+            let mut all_of = Vec::new();
+            for condition in alternative.split("&&") {
+                all_of.push(Self::condition(condition, properties, entity)?);
+            }
+            any_of.push(all_of);
+        }
+        Ok(Query { any_of })
+    }
+
+    fn condition(text: &str, properties: &[&str], entity: &str) -> Result<Condition, ApiError> {
+        let at = text
+            .find(['=', '!', '<', '>', '~'])
+            .ok_or_else(|| ApiError::malformed_query("Malformed query."))?;
+        let (property, rest) = text.split_at(at);
+        let (op, len) = match (rest.as_bytes()[0], rest.as_bytes().get(1)) {
+            (b'!', Some(b'=')) => (Op::Ne, 2),
+            (b'>', Some(b'=')) => (Op::Ge, 2),
+            (b'<', Some(b'=')) => (Op::Le, 2),
+            (b'=', _) => (Op::Eq, 1),
+            (b'>', _) => (Op::Gt, 1),
+            (b'<', _) => (Op::Lt, 1),
+            (b'~', _) => (Op::Contains, 1),
+            _ => return Err(ApiError::malformed_query("Malformed query.")),
+        };
+        let value = rest[len..].trim();
+        let value = value
+            .strip_prefix('\'')
+            .and_then(|v| v.strip_suffix('\''))
+            .or_else(|| value.strip_prefix('"').and_then(|v| v.strip_suffix('"')))
+            .unwrap_or(value);
+        Ok(Condition {
+            path: resolve(property, properties, entity)?,
+            op,
+            value: value.to_owned(),
+        })
+    }
+
+    pub(crate) fn matches(&self, item: &Value) -> bool {
+        self.any_of.is_empty()
+            || self
+                .any_of
+                .iter()
+                .any(|all| all.iter().all(|c| c.matches(item)))
+    }
+}
+
+fn lookup<'a>(item: &'a Value, path: &[String]) -> Option<&'a Value> {
+    path.iter().try_fold(item, |v, key| {
+        v.as_object()?
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(key))
+            .map(|(_, v)| v)
+    })
+}
+
+fn scalar_text(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+/// Orders two scalars: as numbers, then as timestamps, then as text ignoring case.
+fn compare(a: &str, b: &str) -> Ordering {
+    if let (Ok(x), Ok(y)) = (a.parse::<Decimal>(), b.parse::<Decimal>()) {
+        return x.cmp(&y);
+    }
+    if let (Ok(x), Ok(y)) = (Timestamp::parse(a), Timestamp::parse(b)) {
+        return x.cmp(&y);
+    }
+    a.to_lowercase().cmp(&b.to_lowercase())
+}
+
+impl Condition {
+    fn matches(&self, item: &Value) -> bool {
+        let Some(found) = lookup(item, &self.path).and_then(scalar_text) else {
+            let null = self.value.eq_ignore_ascii_case("null");
+            return match self.op {
+                Op::Eq => null,
+                Op::Ne => !null,
+                _ => false,
+            };
+        };
+        let ord = compare(&found, &self.value);
+        match self.op {
+            Op::Eq => ord == Ordering::Equal,
+            Op::Ne => ord != Ordering::Equal,
+            Op::Gt => ord == Ordering::Greater,
+            Op::Ge => ord != Ordering::Less,
+            Op::Lt => ord == Ordering::Less,
+            Op::Le => ord != Ordering::Greater,
+            Op::Contains => found.to_lowercase().contains(&self.value.to_lowercase()),
+        }
+    }
+}
+
+/// Paging, query and order of a list request.
+#[derive(Debug, Clone)]
+pub(crate) struct ListParams {
+    page: u32,
+    page_size: u32,
+    query: Option<String>,
+    order_by: Option<String>,
+}
+
+impl ListParams {
+    /// Reads `page` (from 1, default 1), `pageSize` (1 to 5000, default 100), `query` and
+    /// `orderBy`.
+    pub(crate) fn from_params(params: &HashMap<String, String>) -> Result<Self, ApiError> {
+        let number = |name: &str, default: u32, max: u32| -> Result<u32, ApiError> {
+            match params.get(name).map(|s| s.trim()) {
+                None | Some("") => Ok(default),
+                Some(text) => text
+                    .parse::<u32>()
+                    .ok()
+                    .filter(|n| (1..=max).contains(n))
+                    .ok_or_else(|| {
+                        ApiError::bad_request(format!(
+                            "{name} must be a whole number from 1 to {max}, not `{text}`"
+                        ))
+                    }),
+            }
+        };
+        let text = |name: &str| {
+            params
+                .get(name)
+                .map(|s| s.trim().to_owned())
+                .filter(|s| !s.is_empty())
+        };
+        Ok(ListParams {
+            page: number("page", 1, u32::MAX)?,
+            page_size: number("pageSize", 100, 5000)?,
+            query: text("query"),
+            order_by: text("orderBy"),
+        })
+    }
+
+    /// Filters, orders and pages `items` (in their stored order), with links under `base`.
+    pub(crate) fn apply<T: Serialize + DeserializeOwned>(
+        &self,
+        items: Vec<T>,
+        base: &str,
+        properties: &[&str],
+        entity: &str,
+    ) -> Result<Page<Value>, ApiError> {
+        let query = match &self.query {
+            Some(q) => Query::parse(q, properties, entity)?,
+            None => Query::default(),
+        };
+        let order = match &self.order_by {
+            Some(o) => {
+                let (desc, name) = match o.strip_prefix('-') {
+                    Some(name) => (true, name),
+                    None => (false, o.as_str()),
+                };
+                Some((desc, resolve(name, properties, entity)?))
+            }
+            None => None,
+        };
+        let mut values: Vec<Value> = items
+            .iter()
+            .filter_map(|i| serde_json::to_value(i).ok())
+            .filter(|v| query.matches(v))
+            .collect();
+        if let Some((desc, path)) = order {
+            // A stable sort keeps stored order among equal keys; absent values sort first.
+            values.sort_by(|a, b| {
+                let ka = lookup(a, &path).and_then(scalar_text);
+                let kb = lookup(b, &path).and_then(scalar_text);
+                let ord = match (ka, kb) {
+                    (Some(x), Some(y)) => compare(&x, &y),
+                    (x, y) => x.is_some().cmp(&y.is_some()),
+                };
+                if desc { ord.reverse() } else { ord }
+            });
+        }
+        let total = values.len() as u64;
+        let size = self.page_size as usize;
+        let start = (self.page as usize - 1).saturating_mul(size);
+        let results: Vec<Value> = values.into_iter().skip(start).take(size).collect();
+        let href = |page: u32| {
+            let mut s = form_urlencoded::Serializer::new(String::new());
+            s.append_pair("page", &page.to_string());
+            s.append_pair("pageSize", &self.page_size.to_string());
+            if let Some(q) = &self.query {
+                s.append_pair("query", q);
+            }
+            if let Some(o) = &self.order_by {
+                s.append_pair("orderBy", o);
+            }
+            HalRef::new(format!("{base}?{}", s.finish()))
+        };
+        let has_next = (self.page as u64).saturating_mul(self.page_size as u64) < total;
+        Ok(Page {
+            results,
+            page_number: self.page,
+            page_size: self.page_size,
+            total_results: total,
+            links: Links {
+                self_: HalRef::new(base),
+                current: href(self.page),
+                next: has_next.then(|| href(self.page + 1)),
+                previous: (self.page > 1).then(|| href(self.page - 1)),
+            },
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const PROPS: &[&str] = &[
+        "status",
+        "dataConnectionKey",
+        "requestedOnUtc",
+        "completedOnUtc",
+        "data",
+        "statusCode",
+    ];
+
+    fn q(text: &str) -> Query {
+        Query::parse(text, PROPS, "PushOperation").unwrap()
+    }
+
+    #[test]
+    fn conditions() {
+        let op = json!({"status":"Success","dataConnectionKey":"k1","statusCode":200,
+                        "requestedOnUtc":"2024-01-02T10:00:00Z","data":{"accountId":"a"}});
+        assert!(q("status=success").matches(&op));
+        assert!(q("dataConnectionKey=k1&&status=Success").matches(&op));
+        assert!(!q("dataConnectionKey=k2&&status=Success").matches(&op));
+        assert!(q("dataConnectionKey=k2||status=Success").matches(&op));
+        assert!(q("status!=Failed").matches(&op));
+        assert!(q("statusCode>=200&&statusCode<300").matches(&op));
+        assert!(q("requestedOnUtc>2024-01-01").matches(&op));
+        assert!(q("data.accountId='a'").matches(&op));
+        assert!(q("status~ucc").matches(&op));
+        assert!(q("completedOnUtc=null").matches(&op));
+        assert!(!q("statusCode=null").matches(&op));
+    }
+
+    #[test]
+    fn malformed_and_unknown() {
+        let e = Query::parse("status", PROPS, "PushOperation").unwrap_err();
+        assert_eq!(e.message, "Error parsing query - Malformed query.");
+        let e = Query::parse("isCompleted=true", PROPS, "PushOperation").unwrap_err();
+        assert_eq!(
+            e.message,
+            "Error parsing query - Could not resolve property isCompleted on PushOperation"
+        );
+    }
+
+    #[test]
+    fn paging_and_order() {
+        let items: Vec<Value> = (1..=5)
+            .map(|i| json!({"status": if i % 2 == 0 {"Failed"} else {"Success"}, "statusCode": i}))
+            .collect();
+        let params = |pairs: &[(&str, &str)]| {
+            ListParams::from_params(
+                &pairs
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+            )
+            .unwrap()
+        };
+        let page = params(&[("pageSize", "2"), ("page", "2"), ("orderBy", "-statusCode")])
+            .apply(items.clone(), "/x", PROPS, "P")
+            .unwrap();
+        assert_eq!(page.total_results, 5);
+        let codes: Vec<String> = page
+            .results
+            .iter()
+            .map(|v| v["statusCode"].to_string())
+            .collect();
+        assert_eq!(codes, ["3", "2"]);
+        assert!(page.links.next.is_some() && page.links.previous.is_some());
+        assert_eq!(
+            page.links.current.href.as_deref(),
+            Some("/x?page=2&pageSize=2&orderBy=-statusCode")
+        );
+        let page = params(&[("query", "status=Failed")])
+            .apply(items, "/x", PROPS, "P")
+            .unwrap();
+        assert_eq!(page.total_results, 2);
+        assert!(page.links.next.is_none());
+        assert!(
+            ListParams::from_params(&[("pageSize".to_string(), "0".to_string())].into()).is_err()
+        );
+    }
+}

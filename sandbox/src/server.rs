@@ -1,0 +1,226 @@
+//! The HTTP server, driven through hyper directly so a fault can close a connection without
+//! writing an answer (axum's `serve` always answers), and the gate every API request passes:
+//! statistics, fault plan, credentials.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, Response, StatusCode};
+use axum::response::IntoResponse;
+use hyper::body::Incoming;
+use hyper_util::rt::TokioIo;
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::net::TcpListener;
+use tower::ServiceExt;
+
+use crate::Shared;
+use crate::api::TimeOutPush;
+use crate::error::ApiError;
+use crate::faults::Fault;
+
+/// The error that makes hyper close the connection without an answer.
+#[derive(Debug)]
+struct Dropped;
+
+impl fmt::Display for Dropped {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("connection dropped by the sandbox's fault plan")
+    }
+}
+
+impl std::error::Error for Dropped {}
+
+/// Accepts connections until shutdown is signalled, then lets open connections finish their
+/// current request (up to five seconds).
+pub(crate) async fn serve(listener: TcpListener, shared: Arc<Shared>, router: Router) {
+    let graceful = GracefulShutdown::new();
+    let mut shutdown = shared.shutdown.subscribe();
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let stream = match accepted {
+                    Ok((stream, _)) => stream,
+                    Err(_) => {
+                        // Out of file descriptors or similar: wait a little instead of spinning.
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                };
+                let _ = stream.set_nodelay(true);
+                let shared = shared.clone();
+                let router = router.clone();
+                let service = hyper::service::service_fn(move |req| {
+                    handle(shared.clone(), router.clone(), req)
+                });
+                let connection = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), service);
+                let connection = graceful.watch(connection);
+                tokio::spawn(async move {
+                    // A dropped connection ends with an error by design; nothing to report.
+                    let _ = connection.await;
+                });
+            }
+            _ = async { shutdown.wait_for(|stop| *stop).await.map(|_| ()) } => break,
+        }
+    }
+    drop(listener);
+    let _ = tokio::time::timeout(Duration::from_secs(5), graceful.shutdown()).await;
+}
+
+/// Whether the request carries credentials the sandbox accepts.
+fn authorised(shared: &Shared, req: &Request<Incoming>) -> bool {
+    let auth = &shared.auth;
+    if let Some((name, value)) = &auth.custom_header
+        && req
+            .headers()
+            .get(name.as_str())
+            .is_some_and(|v| v.as_bytes() == value.as_bytes())
+    {
+        return true;
+    }
+    let Some(header) = req
+        .headers()
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let Some((scheme, key)) = header.trim().split_once(' ') else {
+        return false;
+    };
+    let key = key.trim();
+    if !scheme.eq_ignore_ascii_case("basic") || key.is_empty() {
+        return false;
+    }
+    match &auth.api_key {
+        None => true,
+        // Codat's docs send the key itself; its SDKs send it base64-encoded. Both are fine.
+        Some(expected) => key == expected || key == base64(expected.as_bytes()),
+    }
+}
+
+/// Standard base64 with padding.
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ALPHABET[(n >> (18 - 6 * i)) as usize & 63] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+async fn handle(
+    shared: Arc<Shared>,
+    router: Router,
+    mut req: Request<Incoming>,
+) -> Result<Response<Body>, Dropped> {
+    let path = req.uri().path().to_owned();
+    let api = !path.starts_with("/sandbox/") && path != "/sandbox";
+    let fault = {
+        let mut state = shared.lock();
+        if api {
+            state.stats.requests += 1;
+            let fault = state.faults.decide(req.method().as_str(), &path);
+            if let Some(f) = &fault {
+                state.stats.faults_injected += 1;
+                *state.stats.faults_by_kind.entry(f.name()).or_default() += 1;
+            }
+            fault
+        } else {
+            state.stats.sandbox_requests += 1;
+            None
+        }
+    };
+    let mut drop_after = false;
+    match fault {
+        None => {}
+        Some(Fault::Slow { delay_ms }) => {
+            tokio::time::sleep(Duration::from_millis(delay_ms)).await;
+        }
+        Some(Fault::RateLimit { retry_after_secs }) => {
+            let mut e = ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "You have made too many requests in a given amount of time; please retry later.",
+            );
+            e.retry_after = Some(retry_after_secs);
+            return Ok(e.into_response());
+        }
+        Some(Fault::Status { status }) => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+            let message = match status.as_u16() {
+                503 => {
+                    "The Codat API is temporarily offline for maintenance. Please try again later."
+                }
+                502 => "Bad gateway. Please try again later.",
+                _ => "There is a problem with our server. Please try again later.",
+            };
+            return Ok(ApiError::new(status, message).into_response());
+        }
+        Some(Fault::DropBeforeApply) => return Err(Dropped),
+        Some(Fault::DropAfterApply) => drop_after = true,
+        Some(Fault::PushTimedOut) => {
+            req.extensions_mut().insert(TimeOutPush);
+        }
+    }
+    let exempt = !api || path.starts_with("/link/");
+    if !exempt && !authorised(&shared, &req) {
+        shared.lock().stats.unauthorized += 1;
+        return Ok(ApiError::unauthorized().into_response());
+    }
+    let response = match router.oneshot(req.map(Body::new)).await {
+        Ok(response) => response,
+        Err(never) => match never {},
+    };
+    if drop_after {
+        return Err(Dropped);
+    }
+    Ok(response)
+}
+
+/// Answers requests no route takes, with Codat's error body.
+pub(crate) async fn not_found(req: Request<Body>) -> Response<Body> {
+    ApiError::not_found(format!(
+        "No endpoint {} {} in the Codat Bank Feeds API.",
+        req.method(),
+        req.uri().path()
+    ))
+    .into_response()
+}
+
+/// Answers a known path with a method it does not take.
+pub(crate) async fn method_not_allowed(req: Request<Body>) -> Response<Body> {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        format!("{} is not allowed on {}.", req.method(), req.uri().path()),
+    )
+    .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::base64;
+
+    #[test]
+    fn base64_matches_the_rfc_examples() {
+        assert_eq!(base64(b""), "");
+        assert_eq!(base64(b"f"), "Zg==");
+        assert_eq!(base64(b"fo"), "Zm8=");
+        assert_eq!(base64(b"foo"), "Zm9v");
+        assert_eq!(base64(b"foobar"), "Zm9vYmFy");
+    }
+}

@@ -1,0 +1,504 @@
+//! The sandbox's memory: companies with their connections, source accounts, stored transactions
+//! and push operations. Everything that changes state lives here, away from HTTP.
+//!
+//! Time-driven changes (a push finishing, an API mapping becoming `connected`) are applied
+//! lazily by [`Store::settle`], which every request calls first, in the order they were
+//! requested. That keeps the sandbox free of background tasks and its outcomes deterministic.
+
+use std::time::{Duration, Instant};
+
+use bankfeeds::dates::Timestamp;
+use bankfeeds::model::{
+    AnySourceAccount, BankAccountCredentials, BankFeedAccountMapping,
+    BankFeedAccountMappingResponse, BankFeedMapping, BankTransaction, Company, CompanyInformation,
+    CompanyRequestBody, CompanyUpdateRequest, Connection, ConnectionStatus, CreateBankTransactions,
+    CreateBankTransactionsResponse, CreateConnectionRequestBody, CreateSourceAccount, DataType,
+    GenerateOtpResponse, PlatformKey, PushChangeType, PushOperationChange, PushOperationRef,
+    PushOperationStatus, SourceAccount, SourceAccountStatus, SourceAccountV2, SourceType,
+    TargetAccountOption, Validation, ValidationItem,
+};
+use bankfeeds::money::Currency;
+use bankfeeds::rules::Platform;
+use bankfeeds::validate::{
+    self, AccountContext, Issue, Severity, ValidationContext, ValidationReport,
+};
+use chrono::{NaiveDate, Utc};
+use rust_decimal::Decimal;
+
+use crate::error::ApiError;
+
+mod accounts;
+mod push;
+
+use crate::stats::Stats;
+pub(crate) use accounts::AccountUpdate;
+use accounts::{account_status_mut, set_modified};
+use push::complete_push;
+
+/// What the sandbox was started with.
+#[derive(Debug, Clone)]
+pub(crate) struct Settings {
+    pub(crate) push_delay: Duration,
+    pub(crate) mapping_delay: Duration,
+    pub(crate) today: Option<NaiveDate>,
+    pub(crate) otp_validity: Duration,
+    pub(crate) base_url: String,
+}
+
+impl Settings {
+    /// The sandbox's today: the configured day, or the real UTC date.
+    pub(crate) fn today(&self) -> NaiveDate {
+        self.today.unwrap_or_else(|| Utc::now().date_naive())
+    }
+}
+
+pub(crate) struct AccountRec {
+    pub(crate) account: AnySourceAccount,
+    target: Option<String>,
+    connected_at: Option<Instant>,
+    pub(crate) transactions: Vec<BankTransaction>,
+}
+
+pub(crate) struct ConnectionRec {
+    company_id: String,
+    pub(crate) connection: Connection,
+    otps: Vec<(String, Timestamp)>,
+    targets: Vec<TargetAccountOption>,
+    pub(crate) accounts: Vec<AccountRec>,
+    credentials: Option<BankAccountCredentials>,
+}
+
+struct PushRec {
+    op: CreateBankTransactionsResponse,
+    /// The body as pushed (the echo in `op.data` fills in `reconciled` as Codat's does).
+    body: CreateBankTransactions,
+    due: Instant,
+    time_out: bool,
+}
+
+pub(crate) struct CompanyRec {
+    company: Company,
+    pub(crate) connections: Vec<ConnectionRec>,
+    pushes: Vec<PushRec>,
+}
+
+/// Everything the sandbox holds.
+#[derive(Default)]
+pub(crate) struct Store {
+    companies: Vec<CompanyRec>,
+}
+
+fn random_bytes() -> [u8; 16] {
+    *uuid::Uuid::new_v4().as_bytes()
+}
+
+/// `n` random characters from `alphabet`.
+fn random_text(alphabet: &[u8], n: usize) -> String {
+    let mut out = String::with_capacity(n);
+    while out.len() < n {
+        for b in random_bytes() {
+            if out.len() < n {
+                out.push(alphabet[b as usize % alphabet.len()] as char);
+            }
+        }
+    }
+    out
+}
+
+fn new_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+fn now() -> Timestamp {
+    Timestamp::now()
+}
+
+fn midnight(day: NaiveDate) -> Timestamp {
+    Timestamp::new(day.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc())
+}
+
+impl Store {
+    // ---- time-driven changes -------------------------------------------------------------
+
+    /// Applies what is due by `at`: API mappings become `connected`, pending pushes finish, in
+    /// the order they were requested.
+    pub(crate) fn settle(&mut self, at: Instant, settings: &Settings, stats: &mut Stats) {
+        for company in &mut self.companies {
+            for conn in &mut company.connections {
+                for acc in &mut conn.accounts {
+                    if acc.connected_at.is_some_and(|t| t <= at) {
+                        acc.connected_at = None;
+                        *account_status_mut(&mut acc.account) =
+                            Some(SourceAccountStatus::Connected);
+                        set_modified(&mut acc.account, now());
+                    }
+                }
+            }
+            for i in 0..company.pushes.len() {
+                let rec = &company.pushes[i];
+                if rec.op.status == PushOperationStatus::Pending && rec.due <= at {
+                    complete_push(company, i, settings.today(), stats);
+                }
+            }
+        }
+    }
+
+    // ---- companies -----------------------------------------------------------------------
+
+    fn company_rec(&mut self, id: &str) -> Result<&mut CompanyRec, ApiError> {
+        self.companies
+            .iter_mut()
+            .find(|c| c.company.id == id)
+            .ok_or_else(|| ApiError::company_not_found(id))
+    }
+
+    fn company_view(rec: &CompanyRec) -> Company {
+        Company {
+            data_connections: Some(
+                rec.connections
+                    .iter()
+                    .map(|c| c.connection.clone())
+                    .collect(),
+            ),
+            ..rec.company.clone()
+        }
+    }
+
+    fn check_name(name: &str) -> Result<(), ApiError> {
+        if name.trim().is_empty() {
+            return Err(ApiError::bad_request("The company name must not be empty."));
+        }
+        Ok(())
+    }
+
+    pub(crate) fn create_company(
+        &mut self,
+        body: CompanyRequestBody,
+        settings: &Settings,
+    ) -> Result<Company, ApiError> {
+        Self::check_name(&body.name)?;
+        let id = new_id();
+        let company = Company {
+            redirect: format!("{}/link/company/{id}", settings.base_url),
+            id,
+            name: body.name,
+            description: body.description,
+            last_sync: None,
+            created: Some(now()),
+            created_by_user_name: Some("bankfeeds sandbox".into()),
+            products: Some(vec!["bank-feeds".into()]),
+            tags: body.tags,
+            reference_parent_company: None,
+            reference_subsidiary_companies: Some(Vec::new()),
+            data_connections: None,
+        };
+        let rec = CompanyRec {
+            company,
+            connections: Vec::new(),
+            pushes: Vec::new(),
+        };
+        let view = Self::company_view(&rec);
+        self.companies.push(rec);
+        Ok(view)
+    }
+
+    pub(crate) fn companies(&self) -> Vec<Company> {
+        self.companies.iter().map(Self::company_view).collect()
+    }
+
+    pub(crate) fn company(&mut self, id: &str) -> Result<Company, ApiError> {
+        self.company_rec(id).map(|c| Self::company_view(c))
+    }
+
+    pub(crate) fn replace_company(
+        &mut self,
+        id: &str,
+        body: CompanyRequestBody,
+    ) -> Result<Company, ApiError> {
+        Self::check_name(&body.name)?;
+        let rec = self.company_rec(id)?;
+        rec.company.name = body.name;
+        rec.company.description = body.description;
+        rec.company.tags = body.tags;
+        Ok(Self::company_view(rec))
+    }
+
+    pub(crate) fn update_company(
+        &mut self,
+        id: &str,
+        body: CompanyUpdateRequest,
+    ) -> Result<Company, ApiError> {
+        if let Some(name) = &body.name {
+            Self::check_name(name)?;
+        }
+        let rec = self.company_rec(id)?;
+        if let Some(name) = body.name {
+            rec.company.name = name;
+        }
+        if let Some(description) = body.description {
+            rec.company.description = Some(description);
+        }
+        if let Some(tags) = body.tags {
+            rec.company.tags = Some(tags);
+        }
+        Ok(Self::company_view(rec))
+    }
+
+    pub(crate) fn delete_company(&mut self, id: &str) -> Result<(), ApiError> {
+        let before = self.companies.len();
+        self.companies.retain(|c| c.company.id != id);
+        if self.companies.len() == before {
+            return Err(ApiError::company_not_found(id));
+        }
+        Ok(())
+    }
+
+    // ---- connections ---------------------------------------------------------------------
+
+    pub(crate) fn connection_rec(
+        &mut self,
+        company_id: &str,
+        connection_id: &str,
+    ) -> Result<&mut ConnectionRec, ApiError> {
+        self.company_rec(company_id)?
+            .connections
+            .iter_mut()
+            .find(|c| c.connection.id == connection_id)
+            .ok_or_else(|| {
+                ApiError::not_found(format!("Data connection {connection_id} not found"))
+            })
+    }
+
+    /// A connection as the API shows it: a `PendingAuth` connection whose link password has
+    /// expired gets a fresh link URL, as Codat's Get connection does.
+    fn connection_view(rec: &mut ConnectionRec, settings: &Settings) -> Connection {
+        if rec.connection.status.needs_authorisation()
+            && rec
+                .connection
+                .link_otp()
+                .is_none_or(|otp| !rec.otp_valid(otp))
+        {
+            let otp = rec.issue_otp(settings, b"0123456789");
+            rec.connection.link_url = link_url(settings, &rec.company_id, &rec.connection.id, &otp);
+        }
+        rec.connection.clone()
+    }
+
+    pub(crate) fn create_connection(
+        &mut self,
+        company_id: &str,
+        body: CreateConnectionRequestBody,
+        settings: &Settings,
+    ) -> Result<Connection, ApiError> {
+        let key = body
+            .platform_key
+            .ok_or_else(|| ApiError::bad_request("platformKey is required."))?;
+        let text = key.as_str();
+        if text.len() != 4 || !text.bytes().all(|b| b.is_ascii_lowercase()) {
+            return Err(ApiError::bad_request(format!(
+                "platformKey `{text}` is not a platform key: four lower-case letters such as gbol or hcws."
+            )));
+        }
+        let company = self.company_rec(company_id)?;
+        let mut connection = Connection {
+            id: new_id(),
+            integration_id: integration_id(&key),
+            source_id: new_id(),
+            source_type: SourceType::BankFeed,
+            platform_name: key.name().to_owned(),
+            integration_key: Some(key),
+            link_url: String::new(),
+            status: ConnectionStatus::PendingAuth,
+            last_sync: None,
+            created: now(),
+            data_connection_errors: None,
+            connection_info: None,
+        };
+        let mut rec = ConnectionRec {
+            company_id: company_id.to_owned(),
+            otps: Vec::new(),
+            targets: target_accounts(),
+            accounts: Vec::new(),
+            credentials: None,
+            connection: connection.clone(),
+        };
+        let otp = rec.issue_otp(settings, b"0123456789");
+        connection.link_url = link_url(settings, company_id, &connection.id, &otp);
+        rec.connection = connection.clone();
+        company.connections.push(rec);
+        Ok(connection)
+    }
+
+    pub(crate) fn connections(
+        &mut self,
+        company_id: &str,
+        settings: &Settings,
+    ) -> Result<Vec<Connection>, ApiError> {
+        Ok(self
+            .company_rec(company_id)?
+            .connections
+            .iter_mut()
+            .map(|c| Self::connection_view(c, settings))
+            .collect())
+    }
+
+    pub(crate) fn connection(
+        &mut self,
+        company_id: &str,
+        connection_id: &str,
+        settings: &Settings,
+    ) -> Result<Connection, ApiError> {
+        let rec = self.connection_rec(company_id, connection_id)?;
+        Ok(Self::connection_view(rec, settings))
+    }
+
+    pub(crate) fn unlink_connection(
+        &mut self,
+        company_id: &str,
+        connection_id: &str,
+        status: Option<ConnectionStatus>,
+    ) -> Result<Connection, ApiError> {
+        if status != Some(ConnectionStatus::Unlinked) {
+            return Err(ApiError::bad_request(
+                "Only the status Unlinked can be set on a connection.",
+            ));
+        }
+        let rec = self.connection_rec(company_id, connection_id)?;
+        rec.connection.status = ConnectionStatus::Unlinked;
+        Ok(rec.connection.clone())
+    }
+
+    pub(crate) fn delete_connection(
+        &mut self,
+        company_id: &str,
+        connection_id: &str,
+    ) -> Result<(), ApiError> {
+        self.connection_rec(company_id, connection_id)?;
+        let company = self.company_rec(company_id)?;
+        company
+            .connections
+            .retain(|c| c.connection.id != connection_id);
+        Ok(())
+    }
+
+    /// The customer completes Codat Link: `PendingAuth` (or `Deauthorized`) becomes `Linked`.
+    /// When `otp` is given it must be one of the connection's unexpired passwords.
+    pub(crate) fn link_connection(
+        &mut self,
+        company_id: &str,
+        connection_id: &str,
+        otp: Option<&str>,
+    ) -> Result<Connection, ApiError> {
+        let rec = self.connection_rec(company_id, connection_id)?;
+        if let Some(otp) = otp
+            && !rec.otp_valid(otp)
+        {
+            return Err(ApiError::new(
+                axum::http::StatusCode::UNAUTHORIZED,
+                "The one-time password is wrong or has expired: get the connection again for a fresh link URL.",
+            ));
+        }
+        match rec.connection.status {
+            ConnectionStatus::Unlinked => Err(ApiError::bad_request(format!(
+                "Data connection {connection_id} was unlinked; create a new connection."
+            ))),
+            _ => {
+                rec.connection.status = ConnectionStatus::Linked;
+                rec.connection.last_sync = Some(now());
+                Ok(rec.connection.clone())
+            }
+        }
+    }
+
+    pub(crate) fn generate_otp(
+        &mut self,
+        company_id: &str,
+        connection_id: &str,
+        settings: &Settings,
+    ) -> Result<GenerateOtpResponse, ApiError> {
+        let rec = self.connection_rec(company_id, connection_id)?;
+        let otp = rec.issue_otp(settings, b"ABCDEFGHJKLMNPQRSTUVWXYZ0123456789");
+        let expiry = rec.otps.last().map(|(_, e)| *e).unwrap_or_else(now);
+        Ok(GenerateOtpResponse { otp, expiry })
+    }
+
+    pub(crate) fn company_information(
+        &mut self,
+        company_id: &str,
+        connection_id: &str,
+    ) -> Result<CompanyInformation, ApiError> {
+        let name = self.company_rec(company_id)?.company.name.clone();
+        let rec = self.connection_rec(company_id, connection_id)?;
+        require_linked(&rec.connection)?;
+        if matches!(
+            rec.connection.platform_key(),
+            Some(
+                PlatformKey::QuickBooksOnlineBankFeeds | PlatformKey::FreeAgent | PlatformKey::Sage
+            )
+        ) {
+            return Err(ApiError::bad_request(format!(
+                "Get company information is not supported for {}: only Xero and Oracle NetSuite answer it.",
+                rec.connection.platform_name
+            )));
+        }
+        Ok(CompanyInformation {
+            company_name: Some(name),
+            base_currency: Some(Currency::new("GBP")),
+            plan_type: Some("Standard".into()),
+            multicurrency_enabled: Some(true),
+            currencies: Some(vec![
+                Currency::new("GBP"),
+                Currency::new("EUR"),
+                Currency::new("USD"),
+            ]),
+        })
+    }
+}
+
+fn require_linked(c: &Connection) -> Result<(), ApiError> {
+    if c.status.is_linked() {
+        Ok(())
+    } else {
+        Err(ApiError::bad_request(format!(
+            "Data connection {} is {}, not Linked: the customer must complete the link first.",
+            c.id, c.status
+        )))
+    }
+}
+
+/// Where the customer authorises the connection: the sandbox's stand-in for Codat Link.
+fn link_url(settings: &Settings, company_id: &str, connection_id: &str, otp: &str) -> String {
+    format!(
+        "{}/link/companies/{company_id}/connections/{connection_id}/start?otp={otp}",
+        settings.base_url
+    )
+}
+
+/// One integration id per platform key, stable across runs, derived from the key.
+fn integration_id(key: &PlatformKey) -> String {
+    let mut bytes = [0u8; 16];
+    for (i, b) in key.as_str().bytes().cycle().take(16).enumerate() {
+        bytes[i] = b.wrapping_mul(31).wrapping_add(i as u8);
+    }
+    uuid::Builder::from_random_bytes(bytes)
+        .into_uuid()
+        .to_string()
+}
+
+/// The accounts a customer's accounting software offers as feed targets.
+fn target_accounts() -> Vec<TargetAccountOption> {
+    [
+        ("Business Current Account", "40-12-76", "31926819"),
+        ("Business Savings Account", "40-12-76", "51926820"),
+        ("Company Credit Card", "", "4929 1234"),
+    ]
+    .into_iter()
+    .map(|(name, sort_code, number)| TargetAccountOption {
+        id: Some(new_id()),
+        name: Some(name.into()),
+        balance: Some(Decimal::ZERO),
+        sort_code: (!sort_code.is_empty()).then(|| sort_code.replace('-', "")),
+        account_number: Some(number.into()),
+    })
+    .collect()
+}
