@@ -110,6 +110,19 @@ pub enum ChangeKind {
 }
 
 impl ChangeKind {
+    /// Every kind.
+    pub const ALL: &'static [ChangeKind] = &[
+        ChangeKind::Trimmed,
+        ChangeKind::Blanked,
+        ChangeKind::Truncated,
+        ChangeKind::DuplicateDropped,
+        ChangeKind::TypeInferred,
+        ChangeKind::SignFlipped,
+        ChangeKind::Sorted,
+        ChangeKind::BalancesComputed,
+        ChangeKind::BalanceReplaced,
+    ];
+
     /// The kind as text, e.g. `duplicate_dropped`.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -340,12 +353,19 @@ pub fn normalise_rows(
             if *tx == txs[j] {
                 drop[i] = true;
                 any = true;
+                let message = format!("an exact repeat of row {}; dropped", rows[j]);
+                report.push(
+                    Issue::new(Code::ExactDuplicate, message.clone())
+                        .at_row(rows[i])
+                        .with_id(&tx.id)
+                        .on(Field::Id),
+                );
                 changes.push(Change::one(
                     ChangeKind::DuplicateDropped,
                     rows[i],
                     &tx.id,
                     Field::Id,
-                    format!("an exact repeat of row {}; dropped", rows[j]),
+                    message,
                 ));
             } else {
                 report.push(
@@ -578,4 +598,22 @@ fn differing_fields(a: &BankTransaction, b: &BankTransaction) -> String {
         fields.push("transactionType");
     }
     fields.join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_change_kind_is_listed_once_with_its_serde_name() {
+        let names: std::collections::HashSet<_> =
+            ChangeKind::ALL.iter().map(|k| k.as_str()).collect();
+        assert_eq!(names.len(), ChangeKind::ALL.len());
+        for k in ChangeKind::ALL {
+            assert_eq!(
+                serde_json::to_string(k).unwrap(),
+                format!("\"{}\"", k.as_str())
+            );
+        }
+    }
 }

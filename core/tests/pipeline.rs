@@ -163,6 +163,7 @@ fn duplicates_exact_are_dropped_and_conflicting_refused() {
         .map(|c| c.row)
         .collect();
     assert_eq!(dropped, [Some(1)]);
+    assert_eq!(codes_at(&p, 1), ["exact_duplicate"]);
     assert_eq!(codes_at(&p, 3), ["conflicting_duplicate"]);
     assert_eq!(p.transactions.len(), 3);
 }
@@ -440,4 +441,36 @@ fn rows_for_two_accounts_are_refused() {
     );
     assert_eq!(codes_at(&p, 1), ["multiple_accounts"]);
     assert_eq!(p.account_id, None);
+}
+
+#[test]
+fn javascript_floats_are_taken_by_their_text_unless_they_are_noise() {
+    use bankfeeds::ingest::FloatPolicy;
+    let mut options = PrepareOptions::new(Platform::Generic, day(2024, 6, 1));
+    options.ingest.floats = FloatPolicy::Shortest;
+    let row = |id: &str, amount: f64| {
+        let mut r = RawTransaction::default();
+        r.set("id", RawValue::Text(id.into()));
+        r.set("date", RawValue::Text("2024-05-01".into()));
+        r.set("amount", RawValue::Float(amount));
+        r
+    };
+    let p = prepare(
+        vec![row("a", 12.3), row("b", 0.1 + 0.2), row("c", 0.1234)],
+        &options,
+    );
+    assert_eq!(
+        p.transactions
+            .iter()
+            .map(|t| t.amount.to_string())
+            .collect::<Vec<_>>(),
+        ["12.3", "0.1234"]
+    );
+    assert_eq!(codes_at(&p, 1), ["invalid_number"]);
+    assert!(
+        p.report
+            .issues
+            .iter()
+            .any(|i| i.found.as_deref() == Some("0.30000000000000004"))
+    );
 }

@@ -578,3 +578,74 @@ async fn faults_lose_nothing_and_book_nothing_twice() {
     );
     sandbox.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_ledger_keeps_reruns_safe_when_the_history_says_nothing() {
+    use bankfeeds::client::push::{FileLedger, PushLedger};
+
+    // A server whose push history leaves out what each operation carried.
+    let sandbox = Sandbox::builder()
+        .today(today())
+        .push_delay(Duration::from_millis(10))
+        .push_data_in_history(false)
+        .start()
+        .await
+        .unwrap();
+    let client = client_builder(sandbox.url(), Duration::from_secs(10))
+        .build()
+        .unwrap();
+    let feed = connected_feed(&client, PlatformKey::Xero).await;
+    let all = rows("tx-", 0, 1_500, Decimal::ZERO);
+    let dir = std::env::temp_dir().join(format!("bankfeeds-ledger-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("pushed.jsonl");
+    let _ = std::fs::remove_file(&path);
+    let ledger: Arc<dyn PushLedger> = Arc::new(FileLedger::new(&path));
+    let push = |rows: Vec<bankfeeds::model::BankTransaction>, options: PushOptions| {
+        let client = client.clone();
+        let feed = (
+            feed.company.clone(),
+            feed.connection.clone(),
+            feed.account.clone(),
+        );
+        async move {
+            client
+                .push_transactions(&feed.0, &feed.1, &feed.2, rows, &options)
+                .await
+        }
+    };
+
+    // First run: 1,200 rows in two batches, each recorded in the ledger once it succeeds.
+    let first = push(
+        all[..1_200].to_vec(),
+        quick_options().ledger(ledger.clone()),
+    )
+    .await
+    .unwrap();
+    assert!(first.is_complete(), "{first}");
+    assert_eq!(first.pushed, 1_200);
+    let records = ledger.records(&feed.company, &feed.connection).unwrap();
+    assert_eq!(records.len(), 2);
+    assert_eq!(
+        records
+            .iter()
+            .map(|(_, r)| r.transaction_ids.len())
+            .sum::<usize>(),
+        1_200
+    );
+
+    // Without the ledger, the history cannot say what was pushed: nothing is sent.
+    let blind = push(all.to_vec(), quick_options()).await.unwrap_err();
+    assert_eq!(blind.kind(), ErrorKind::HistoryIncomplete, "{blind}");
+
+    // With it (read back by a new ledger on the same file, as a later process would), only
+    // the 300 new rows are sent.
+    let ledger: Arc<dyn PushLedger> = Arc::new(FileLedger::new(&path));
+    let rerun = push(all.to_vec(), quick_options().ledger(ledger))
+        .await
+        .unwrap();
+    assert!(rerun.is_complete(), "{rerun}");
+    assert_eq!((rerun.already_pushed.len(), rerun.pushed), (1_200, 300));
+    assert_eq!(stored(&feed).await, all);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

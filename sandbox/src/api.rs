@@ -497,11 +497,26 @@ async fn push_transactions(
     Ok(ok(&op))
 }
 
+/// A push operation as get/list answer it: with its `data` only when the sandbox includes it.
+fn without_data_unless(
+    include: bool,
+    mut op: bankfeeds::model::CreateBankTransactionsResponse,
+) -> bankfeeds::model::CreateBankTransactionsResponse {
+    if !include {
+        op.data = None;
+    }
+    op
+}
+
 async fn get_push_operation(
     State(s): State<Arc<Shared>>,
     Path((c, key)): Path<(String, String)>,
 ) -> Result {
-    with_store(&s, |st, _| st.push_operation(&c, &key)).map(|o| ok(&o))
+    with_store(&s, |st, sh| {
+        st.push_operation(&c, &key)
+            .map(|o| without_data_unless(sh.settings.push_data_in_history, o))
+    })
+    .map(|o| ok(&o))
 }
 
 async fn list_push_operations(
@@ -510,7 +525,13 @@ async fn list_push_operations(
     RawQuery(q): RawQuery,
 ) -> Result {
     let params = ListParams::from_params(&params(q))?;
-    let items = with_store(&s, |st, _| st.push_operations(&c))?;
+    let items = with_store(&s, |st, sh| {
+        st.push_operations(&c).map(|ops| {
+            ops.into_iter()
+                .map(|o| without_data_unless(sh.settings.push_data_in_history, o))
+                .collect::<Vec<_>>()
+        })
+    })?;
     let base = format!("/companies/{c}/push");
     let page = params.apply(items, &base, PUSH_PROPERTIES, "PushOperation")?;
     Ok(ok(&page))

@@ -185,6 +185,7 @@ pub struct SandboxBuilder {
     mapping_delay: Duration,
     today: Option<NaiveDate>,
     otp_validity: Duration,
+    push_data_in_history: bool,
     faults: Faults,
     auth: Auth,
 }
@@ -197,6 +198,7 @@ impl Default for SandboxBuilder {
             mapping_delay: Duration::ZERO,
             today: None,
             otp_validity: Duration::from_secs(3600),
+            push_data_in_history: true,
             faults: Faults::none(),
             auth: Auth::default(),
         }
@@ -233,6 +235,15 @@ impl SandboxBuilder {
     /// How long the one-time password in a connection's `linkUrl` is valid (Codat: one hour).
     pub fn otp_validity(mut self, validity: Duration) -> Self {
         self.otp_validity = validity;
+        self
+    }
+
+    /// Whether getting and listing push operations includes each bank-transaction push's
+    /// `data` (yes by default, as the push's own answer does). The spec's `PushOperation` has no
+    /// `data`; `false` plays a server that leaves it out, so a client cannot tell from the history
+    /// which transactions an operation carried.
+    pub fn push_data_in_history(mut self, include: bool) -> Self {
+        self.push_data_in_history = include;
         self
     }
 
@@ -273,6 +284,7 @@ impl SandboxBuilder {
                 mapping_delay: self.mapping_delay,
                 today: self.today,
                 otp_validity: self.otp_validity,
+                push_data_in_history: self.push_data_in_history,
                 base_url: url.clone(),
             },
             auth: self.auth,

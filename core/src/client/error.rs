@@ -123,11 +123,14 @@ pub enum ErrorKind {
     WaitTimeout,
     /// [`Error::HistoryIncomplete`]
     HistoryIncomplete,
+    /// [`Error::Ledger`]
+    Ledger,
 }
 
 impl ErrorKind {
     /// A stable snake_case code: `api`, `timeout`, `transport`, `decode`, `config`, `validation`,
-    /// `source_account_not_found`, `push_outcome_unknown`, `wait_timeout`, `history_incomplete`.
+    /// `source_account_not_found`, `push_outcome_unknown`, `wait_timeout`, `history_incomplete`,
+    /// `ledger`.
     pub fn as_str(self) -> &'static str {
         match self {
             ErrorKind::Api => "api",
@@ -140,6 +143,7 @@ impl ErrorKind {
             ErrorKind::PushOutcomeUnknown => "push_outcome_unknown",
             ErrorKind::WaitTimeout => "wait_timeout",
             ErrorKind::HistoryIncomplete => "history_incomplete",
+            ErrorKind::Ledger => "ledger",
         }
     }
 }
@@ -253,6 +257,13 @@ pub enum Error {
         /// Successful operations without `data`.
         operations: usize,
     },
+    /// The push ledger ([`crate::client::push::PushLedger`]) could not be read or written. When
+    /// writing failed, the batch it was recording had been pushed: the report says which.
+    #[error("the push ledger failed: {message}")]
+    Ledger {
+        /// What went wrong.
+        message: String,
+    },
 }
 
 fn first_error(report: &ValidationReport) -> String {
@@ -276,6 +287,7 @@ impl Error {
             Error::PushOutcomeUnknown { .. } => ErrorKind::PushOutcomeUnknown,
             Error::WaitTimeout { .. } => ErrorKind::WaitTimeout,
             Error::HistoryIncomplete { .. } => ErrorKind::HistoryIncomplete,
+            Error::Ledger { .. } => ErrorKind::Ledger,
         }
     }
 
@@ -293,7 +305,8 @@ impl Error {
             | Error::Config(_)
             | Error::Validation(_)
             | Error::SourceAccountNotFound { .. }
-            | Error::HistoryIncomplete { .. } => false,
+            | Error::HistoryIncomplete { .. }
+            | Error::Ledger { .. } => false,
         }
     }
 

@@ -7,7 +7,7 @@
 //!
 //! [`read_csv`] and [`read_json`] turn file contents into raw rows.
 
-use std::collections::HashMap;
+use std::collections::HashSet;
 
 use rust_decimal::Decimal;
 
@@ -22,6 +22,9 @@ mod raw;
 pub use file::{InputFormat, RawBatch, read_csv, read_file, read_json};
 pub use raw::{RawField, RawTransaction, RawValue};
 
+/// The most decimal places any ISO 4217 currency has (CLF and UYW have four).
+const MAX_MINOR_UNITS: u32 = 4;
+
 /// How floats are turned into exact amounts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum FloatPolicy {
@@ -29,8 +32,9 @@ pub enum FloatPolicy {
     /// with a message asking for a decimal or a string. For Python.
     #[default]
     Exact,
-    /// The float's shortest round-trip text, as JavaScript prints it (`0.1` is 0.1); whether it is
-    /// exact to the cent is then checked against the currency. For JavaScript.
+    /// The float's shortest round-trip text, as JavaScript prints it (`0.1` is 0.1); a float whose
+    /// text has more than four decimal places (`0.1 + 0.2` = 0.30000000000000004) is refused, and
+    /// the currency's own minor units are checked by validation. For JavaScript.
     Shortest,
     /// Floats are refused outright.
     Refuse,
@@ -141,7 +145,23 @@ fn decimal(cx: &mut Cx, field: Field, v: RawValue, floats: FloatPolicy) -> Optio
         }
         RawValue::Float(f) => match floats {
             FloatPolicy::Exact => money::from_f64_exact(*f),
-            FloatPolicy::Shortest => money::from_f64_shortest(*f),
+            FloatPolicy::Shortest => match money::from_f64_shortest(*f) {
+                // No currency has more than four decimal places (CLF, UYW): a float whose
+                // shortest text has more is binary noise (0.1 + 0.2), not an amount.
+                Ok(d) if money::significant_decimal_places(&d) > MAX_MINOR_UNITS => {
+                    cx.bad(
+                        Code::InvalidNumber,
+                        field,
+                        format!(
+                            "{field} {f} is not exact to the cent: floating-point arithmetic left {} decimal places; pass amounts as strings",
+                            money::significant_decimal_places(&d)
+                        ),
+                        preview(&v),
+                    );
+                    return None;
+                }
+                other => other,
+            },
             FloatPolicy::Refuse => {
                 cx.bad(
                     Code::InvalidNumber,
@@ -298,7 +318,9 @@ pub fn ingest(rows: impl IntoIterator<Item = RawTransaction>, options: &IngestOp
     let mut out = Ingested::default();
     out.transactions.reserve(rows.size_hint().0);
     out.source_rows.reserve(rows.size_hint().0);
-    let mut unknown_seen: HashMap<String, usize> = HashMap::new();
+    // Unknown keys in the order first met, each reported once.
+    let mut unknown_seen: HashSet<String> = HashSet::new();
+    let mut unknown_keys: Vec<(String, usize)> = Vec::new();
     let mut accounts: Option<(String, usize)> = None;
     let mut multiple_accounts_reported = false;
     let mut count = 0;
@@ -320,7 +342,10 @@ pub fn ingest(rows: impl IntoIterator<Item = RawTransaction>, options: &IngestOp
             unknown,
         } = raw;
         for key in unknown {
-            unknown_seen.entry(key).or_insert(row);
+            if !unknown_seen.contains(&key) {
+                unknown_seen.insert(key.clone());
+                unknown_keys.push((key, row));
+            }
         }
         let mut cx = Cx {
             row,
@@ -430,9 +455,7 @@ pub fn ingest(rows: impl IntoIterator<Item = RawTransaction>, options: &IngestOp
             out.source_rows.push(row);
         }
     }
-    let mut unknown: Vec<(String, usize)> = unknown_seen.into_iter().collect();
-    unknown.sort_by_key(|(_, row)| *row);
-    for (key, row) in unknown {
+    for (key, row) in unknown_keys {
         out.report.push(
             Issue::new(
                 Code::UnknownColumn,

@@ -72,6 +72,26 @@ pub enum Field {
 }
 
 impl Field {
+    /// Every field.
+    pub const ALL: &'static [Field] = &[
+        Field::Id,
+        Field::Date,
+        Field::Description,
+        Field::Counterparty,
+        Field::Reference,
+        Field::Reconciled,
+        Field::Amount,
+        Field::Balance,
+        Field::TransactionType,
+        Field::Status,
+        Field::AccountId,
+        Field::Currency,
+        Field::SortCode,
+        Field::AccountStatus,
+        Field::FeedStartDate,
+        Field::Transactions,
+    ];
+
     /// The wire name, e.g. `transactionType`.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -297,5 +317,20 @@ impl fmt::Display for ValidationReport {
             self.error_count(),
             self.warning_count()
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_field_is_listed_once_with_its_wire_name() {
+        let names: std::collections::HashSet<_> = Field::ALL.iter().map(|f| f.as_str()).collect();
+        assert_eq!(names.len(), Field::ALL.len());
+        for f in Field::ALL {
+            let json = serde_json::to_string(f).unwrap();
+            assert_eq!(json, format!("\"{}\"", f.as_str()));
+        }
     }
 }

@@ -42,6 +42,8 @@ pub(crate) struct Settings {
     pub(crate) mapping_delay: Duration,
     pub(crate) today: Option<NaiveDate>,
     pub(crate) otp_validity: Duration,
+    /// Whether get/list of push operations carry the push's `data`.
+    pub(crate) push_data_in_history: bool,
     pub(crate) base_url: String,
 }
 

@@ -28,8 +28,10 @@ pub struct PushHistory {
     /// Pending operations of the account that were waited for.
     pub waited_for: usize,
     /// Successful or pending operations on the connection whose `data` is missing or unreadable,
-    /// so which transactions they carried is unknown.
+    /// so which transactions they carried is unknown (unless a [`super::PushLedger`] says).
     pub unreadable_operations: usize,
+    /// Their keys.
+    pub unreadable_keys: Vec<String>,
 }
 
 impl PushHistory {
@@ -75,6 +77,9 @@ impl Transactions<'_> {
             }
             let Some(data) = PushedData::read(&entry) else {
                 history.unreadable_operations += 1;
+                history
+                    .unreadable_keys
+                    .push(entry.push_operation_key.clone());
                 continue;
             };
             if data.account_id != account_id {
@@ -108,5 +113,30 @@ impl PushHistory {
             }
             self.transaction_ids.insert(tx.id);
         }
+    }
+
+    /// Adds what a ledger recorded: operations whose `data` the server left out are resolved
+    /// by the record of whichever account they were for, and the account's own records count as
+    /// pushed (a successful operation the server's list no longer shows included).
+    pub(crate) fn merge_ledger(
+        &mut self,
+        records: Vec<(super::LedgerAccount, super::LedgerRecord)>,
+    ) {
+        for (account, record) in records {
+            self.unreadable_keys.retain(|k| *k != record.operation_key);
+            if account.account_id != self.account_id
+                || self.successful_operations.contains(&record.operation_key)
+            {
+                continue;
+            }
+            self.successful_operations.push(record.operation_key);
+            if let Some(newest) = record.newest
+                && self.newest.is_none_or(|n| newest > n)
+            {
+                self.newest = Some(newest);
+            }
+            self.transaction_ids.extend(record.transaction_ids);
+        }
+        self.unreadable_operations = self.unreadable_keys.len();
     }
 }

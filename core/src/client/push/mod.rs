@@ -33,11 +33,13 @@ use crate::rules::Platform;
 use crate::validate::{AccountContext, Code, Field, Issue, ValidationContext};
 
 mod history;
+pub mod ledger;
 pub mod once;
 mod options;
 mod report;
 
 pub use history::PushHistory;
+pub use ledger::{FileLedger, LedgerAccount, LedgerRecord, MemoryLedger, PushLedger};
 pub use once::{PushBatchOptions, PushedBatch};
 pub use options::{
     LookupOptions, ProgressFn, PushOptions, PushProgress, PushStage, UnreadableHistory,
@@ -151,11 +153,24 @@ impl Client {
 
         // 2. What the account already has.
         let transactions = self.transactions(company_id, connection_id);
-        let history = if options.skips_already_pushed() {
+        let ledger_account = LedgerAccount {
+            company_id: company_id.to_owned(),
+            connection_id: connection_id.to_owned(),
+            account_id: account_id.to_owned(),
+        };
+        let mut history = if options.skips_already_pushed() {
             transactions.history(account_id, &options.wait).await?
         } else {
             PushHistory::default()
         };
+        if let (Some(ledger), true) = (&options.ledger, options.skips_already_pushed()) {
+            let records = ledger
+                .records(company_id, connection_id)
+                .map_err(|e| Error::Ledger {
+                    message: format!("reading it: {e}"),
+                })?;
+            history.merge_ledger(records);
+        }
         if history.unreadable_operations > 0
             && options.unreadable_history == UnreadableHistory::Refuse
         {
@@ -283,6 +298,25 @@ impl Client {
                 report.pushed += count;
                 progress.transactions_done += count;
                 options.report(progress.clone());
+                if let Some(ledger) = &options.ledger {
+                    let record = LedgerRecord {
+                        operation_key: operation.push_operation_key.clone(),
+                        transaction_ids: body.transactions.iter().map(|t| t.id.clone()).collect(),
+                        newest: body.transactions.iter().map(|t| t.date).max(),
+                    };
+                    if let Err(e) = ledger.record(&ledger_account, &record) {
+                        report.stopped = Some(PushStop::Error {
+                            batch: index,
+                            error: Arc::new(Error::Ledger {
+                                message: format!(
+                                    "recording operation {} (batch {index}, pushed): {e}",
+                                    record.operation_key
+                                ),
+                            }),
+                        });
+                        break;
+                    }
+                }
             } else {
                 options.report(progress.clone());
                 report.stopped = Some(PushStop::OperationFailed {

@@ -87,6 +87,9 @@ pub struct PushOptions {
     pub unreadable_history: UnreadableHistory,
     /// Progress callback.
     pub progress: Option<ProgressFn>,
+    /// Where successful pushes are recorded, for servers whose push history leaves out what was
+    /// pushed.
+    pub ledger: Option<Arc<dyn super::PushLedger>>,
 }
 
 impl fmt::Debug for PushOptions {
@@ -103,6 +106,7 @@ impl fmt::Debug for PushOptions {
             .field("skip_already_pushed", &self.skips_already_pushed())
             .field("unreadable_history", &self.unreadable_history)
             .field("progress", &self.progress.as_ref().map(|_| "<callback>"))
+            .field("ledger", &self.ledger.is_some())
             .finish()
     }
 }
@@ -152,6 +156,28 @@ impl PushOptions {
     /// What to do when the history cannot be read.
     pub fn unreadable_history(mut self, policy: UnreadableHistory) -> Self {
         self.unreadable_history = policy;
+        self
+    }
+
+    /// Where balances come from: kept as given (the default), or computed from the balance after
+    /// the newest transaction (`BalanceFill::Closing`, what a bank shows today) or before the
+    /// oldest (`BalanceFill::Opening`). Platforms that need balances (Xero, Sage, ...) refuse rows
+    /// without them, so a statement without balances needs one of the two.
+    pub fn balances(mut self, fill: crate::normalise::BalanceFill) -> Self {
+        let mut normalise = self
+            .normalise
+            .take()
+            .unwrap_or_else(|| NormaliseOptions::for_platform(crate::rules::Platform::Generic));
+        normalise.balances = fill;
+        self.normalise = Some(normalise);
+        self
+    }
+
+    /// Records every successful batch in `ledger` and reads it back on the next run, so rows
+    /// already pushed are skipped even when the server's push history does not say what each
+    /// operation carried (see [`super::ledger`]).
+    pub fn ledger(mut self, ledger: Arc<dyn super::PushLedger>) -> Self {
+        self.ledger = Some(ledger);
         self
     }
 

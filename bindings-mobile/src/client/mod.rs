@@ -1,0 +1,352 @@
+//! The async API client: an object an app creates with its backend's URL and its own
+//! authorisation header, whose methods are Kotlin `suspend` functions and Swift `async` ones.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bankfeeds::client::{self, ClientBuilder, RetryPolicy, WaitOptions};
+use bankfeeds::dates::Timestamp;
+use bankfeeds::ingest::RawTransaction;
+use bankfeeds::model::{BankFeedAccountMapping, CompanyRequestBody, PlatformKey};
+use chrono::NaiveTime;
+
+use crate::error::BankFeedsError;
+use crate::report::Field;
+use crate::transaction::Transaction;
+use crate::types::CalendarDate;
+
+mod error;
+mod model;
+mod push;
+
+pub use model::{
+    AccountMapping, Company, CompanyPage, Connection, ConnectionStatus, ListOptions, MappingResult,
+    NewSourceAccount, PushOperation, PushOperationStatus, SourceAccount, TargetAccountOption,
+};
+pub use push::{
+    BatchOutcome, PushOptions, PushProgress, PushProgressListener, PushReport, PushStage,
+    PushStopReason, PushStopped,
+};
+
+/// How the client waits and retries. Everything left out takes the core client's default
+/// (10 s to connect, 60 s per attempt, retries of `408`, `429`, `5xx` and lost connections for up
+/// to Codat's recommended time, honouring `Retry-After`).
+#[derive(Debug, Clone, PartialEq, Default, uniffi::Record)]
+pub struct ClientOptions {
+    /// The `User-Agent` sent, e.g. `my-bank-android/4.2`.
+    #[uniffi(default = None)]
+    pub user_agent: Option<String>,
+    /// Seconds to establish a connection.
+    #[uniffi(default = None)]
+    pub connect_timeout_seconds: Option<f64>,
+    /// Seconds for one whole attempt, from sending to the last byte of the answer.
+    #[uniffi(default = None)]
+    pub request_timeout_seconds: Option<f64>,
+    /// Most attempts per request, the first included (1 turns retries off).
+    #[uniffi(default = None)]
+    pub max_attempts: Option<u32>,
+    /// Seconds after which no further attempt is started.
+    #[uniffi(default = None)]
+    pub max_retry_seconds: Option<f64>,
+}
+
+fn seconds(value: f64, what: &str) -> Result<Duration, BankFeedsError> {
+    Duration::try_from_secs_f64(value).map_err(|_| BankFeedsError::Configuration {
+        reason: format!("{what}: {value} is not a number of seconds"),
+    })
+}
+
+/// A client of the bank's backend, which forwards Codat's Bank Feeds API.
+///
+/// **Never put a Codat API key in an app**: anyone can read it out of the package and act on
+/// every company of the bank. The app talks to the bank's own backend, authenticated as the
+/// signed-in user (`Authorization: Bearer <session token>`, or any header the backend wants);
+/// the backend checks the user may act on the company, adds the Codat key and forwards the
+/// call. The base URL is the backend's prefix under which Codat's paths are served.
+///
+/// Every method is asynchronous (Kotlin `suspend`, Swift `async`) and runs on the binding's own
+/// Rust runtime, never blocking the caller's thread; cancelling the coroutine or task cancels
+/// the request. Retries follow Codat's policy; a push is never sent twice.
+///
+/// ```kotlin
+/// val client = BankFeedsClient("https://bank.example/codat", "Authorization", "Bearer $sessionToken")
+/// val connection = client.getConnection(companyId, connectionId)
+/// connection.linkUrl?.let { openInBrowser(it) }   // the customer authorises in Codat Link
+/// ```
+#[derive(uniffi::Object)]
+pub struct BankFeedsClient {
+    inner: client::Client,
+}
+
+#[uniffi::export(async_runtime = "tokio")]
+impl BankFeedsClient {
+    /// A client for `base_url`, sending `auth_header_name: auth_header_value` with every request.
+    /// The value is kept out of every message and log line.
+    ///
+    /// Throws `Configuration` for a base URL that is not `http(s)://...` or a header that is not
+    /// a valid HTTP header.
+    #[uniffi::constructor(default(options = None))]
+    pub fn new(
+        base_url: String,
+        auth_header_name: String,
+        auth_header_value: String,
+        options: Option<ClientOptions>,
+    ) -> Result<Arc<Self>, BankFeedsError> {
+        let options = options.unwrap_or_default();
+        let mut builder = ClientBuilder::new()
+            .base_url(base_url)
+            .auth_header(auth_header_name, auth_header_value);
+        if let Some(agent) = options.user_agent {
+            builder = builder.user_agent(agent);
+        }
+        if let Some(s) = options.connect_timeout_seconds {
+            builder = builder.connect_timeout(seconds(s, "connect timeout")?);
+        }
+        if let Some(s) = options.request_timeout_seconds {
+            builder = builder.request_timeout(seconds(s, "request timeout")?);
+        }
+        if options.max_attempts.is_some() || options.max_retry_seconds.is_some() {
+            let mut policy = RetryPolicy::default();
+            if let Some(n) = options.max_attempts {
+                policy = policy.with_max_attempts(n);
+            }
+            if let Some(s) = options.max_retry_seconds {
+                policy = policy.with_max_elapsed(seconds(s, "max retry time")?);
+            }
+            builder = builder.retry(policy);
+        }
+        Ok(Arc::new(BankFeedsClient {
+            inner: builder.build()?,
+        }))
+    }
+
+    /// The base URL requests go to.
+    pub fn base_url(&self) -> String {
+        self.inner.base_url().to_owned()
+    }
+
+    /// One page of companies.
+    pub async fn list_companies(
+        &self,
+        options: ListOptions,
+    ) -> Result<CompanyPage, BankFeedsError> {
+        let pager = self.inner.companies().list(options.to_core());
+        let page = match options.page {
+            Some(n) => pager.page(n).await?,
+            None => pager.first().await?,
+        };
+        Ok(page.into())
+    }
+
+    /// One company.
+    pub async fn get_company(&self, company_id: String) -> Result<Company, BankFeedsError> {
+        Ok(self.inner.companies().get(&company_id).await?.into())
+    }
+
+    /// Creates a company (one SMB customer).
+    pub async fn create_company(
+        &self,
+        name: String,
+        description: Option<String>,
+    ) -> Result<Company, BankFeedsError> {
+        let mut body = CompanyRequestBody::new(name);
+        body.description = description;
+        Ok(self.inner.companies().create(&body).await?.into())
+    }
+
+    /// Every connection of a company (all pages).
+    pub async fn list_connections(
+        &self,
+        company_id: String,
+    ) -> Result<Vec<Connection>, BankFeedsError> {
+        let all = self
+            .inner
+            .connections(&company_id)
+            .list(client::ListQuery::new())
+            .all()
+            .await?;
+        Ok(all.into_iter().map(Connection::from).collect())
+    }
+
+    /// One connection; its `linkUrl` is where the customer authorises it.
+    pub async fn get_connection(
+        &self,
+        company_id: String,
+        connection_id: String,
+    ) -> Result<Connection, BankFeedsError> {
+        Ok(self
+            .inner
+            .connections(&company_id)
+            .get(&connection_id)
+            .await?
+            .into())
+    }
+
+    /// Creates a connection to an accounting platform by its key (`gbol` Xero, `hcws`
+    /// QuickBooks Online Bank Feeds, `olpr` Sage, `fbrh` FreeAgent, `akxx` NetSuite). It starts
+    /// `PENDING_AUTH`, with the `linkUrl` to send the customer to.
+    pub async fn create_connection(
+        &self,
+        company_id: String,
+        platform_key: String,
+    ) -> Result<Connection, BankFeedsError> {
+        let key = PlatformKey::from(platform_key.as_str());
+        Ok(self
+            .inner
+            .connections(&company_id)
+            .create_for(key)
+            .await?
+            .into())
+    }
+
+    /// The connection's source accounts, with their feed status.
+    pub async fn list_source_accounts(
+        &self,
+        company_id: String,
+        connection_id: String,
+    ) -> Result<Vec<SourceAccount>, BankFeedsError> {
+        let accounts = self
+            .inner
+            .source_accounts(&company_id, &connection_id)
+            .list()
+            .await?;
+        Ok(accounts.into_iter().map(SourceAccount::from).collect())
+    }
+
+    /// Creates a source account (retried safely: a lost answer does not create it twice).
+    pub async fn create_source_account(
+        &self,
+        company_id: String,
+        connection_id: String,
+        account: NewSourceAccount,
+    ) -> Result<SourceAccount, BankFeedsError> {
+        let body = account.to_core()?;
+        Ok(self
+            .inner
+            .source_accounts(&company_id, &connection_id)
+            .create(body)
+            .await?
+            .into())
+    }
+
+    /// Each source account with the target account it feeds and the ones it could: the mapping
+    /// status a set-up screen shows.
+    pub async fn get_account_mappings(
+        &self,
+        company_id: String,
+        connection_id: String,
+    ) -> Result<Vec<AccountMapping>, BankFeedsError> {
+        let mappings = self
+            .inner
+            .account_mapping(&company_id, &connection_id)
+            .get()
+            .await?;
+        Ok(mappings.into_iter().map(AccountMapping::from).collect())
+    }
+
+    /// Maps a source account to a target account in the accounting software (from
+    /// `getAccountMappings`' `targetAccountOptions`), for apps with their own mapping screen.
+    /// Transactions can be pushed from `feed_start_date` (a day; Codat's default when left out).
+    /// Check `MappingResult.failed`: Codat may refuse with a `200`.
+    #[uniffi::method(default(feed_start_date = None))]
+    pub async fn map_source_account(
+        &self,
+        company_id: String,
+        connection_id: String,
+        source_account_id: String,
+        target_account_id: String,
+        feed_start_date: Option<CalendarDate>,
+    ) -> Result<MappingResult, BankFeedsError> {
+        let mut body = BankFeedAccountMapping::new(source_account_id, target_account_id);
+        if let Some(day) = feed_start_date {
+            let day = day.parse().map_err(|e| {
+                BankFeedsError::option(Some(Field::FeedStartDate), format!("feed start date: {e}"))
+            })?;
+            body =
+                body.with_feed_start_date(Timestamp::new(day.and_time(NaiveTime::MIN).and_utc()));
+        }
+        Ok(self
+            .inner
+            .account_mapping(&company_id, &connection_id)
+            .create(&body)
+            .await?
+            .into())
+    }
+
+    /// Pushes transactions to a source account, in order and each at most once: checks the
+    /// connection and account, skips what was already pushed, normalises and validates with the
+    /// connection's platform rules, then pushes in batches, waiting for each.
+    ///
+    /// Throws `Validation` (with every finding) before sending anything when a transaction has
+    /// an error, `SourceAccountNotFound`, or a request error. Once batches go out, problems do
+    /// not throw: `PushReport.stopped` says where and why the push stopped, and a rerun with the
+    /// same transactions sends only what is missing.
+    ///
+    /// ```kotlin
+    /// val report = client.pushTransactions(companyId, connectionId, accountId, rows, PushOptions(), listener)
+    /// if (!report.complete) println(report.stopped?.message)
+    /// ```
+    #[uniffi::method(default(options = None, listener = None))]
+    pub async fn push_transactions(
+        &self,
+        company_id: String,
+        connection_id: String,
+        account_id: String,
+        transactions: Vec<Transaction>,
+        options: Option<PushOptions>,
+        listener: Option<Box<dyn PushProgressListener>>,
+    ) -> Result<PushReport, BankFeedsError> {
+        let options = options
+            .unwrap_or_default()
+            .to_core(listener.map(Arc::<dyn PushProgressListener>::from))?;
+        let rows: Vec<RawTransaction> =
+            transactions.into_iter().map(RawTransaction::from).collect();
+        let report = self
+            .inner
+            .push_transactions(&company_id, &connection_id, &account_id, rows, &options)
+            .await?;
+        Ok(report.into())
+    }
+
+    /// A push operation's current state.
+    pub async fn get_push_operation(
+        &self,
+        company_id: String,
+        push_operation_key: String,
+    ) -> Result<PushOperation, BankFeedsError> {
+        Ok(self
+            .inner
+            .push_operations(&company_id)
+            .get(&push_operation_key)
+            .await?
+            .into())
+    }
+
+    /// Waits until a push operation is final (`SUCCESS`, `FAILED`, `TIMED_OUT`), polling every
+    /// `poll_interval_seconds` (1) for at most `timeout_seconds` (30 minutes); throws
+    /// `WaitTimeout` when it is still pending then.
+    #[uniffi::method(default(poll_interval_seconds = None, timeout_seconds = None))]
+    pub async fn wait_for_push_operation(
+        &self,
+        company_id: String,
+        push_operation_key: String,
+        poll_interval_seconds: Option<f64>,
+        timeout_seconds: Option<f64>,
+    ) -> Result<PushOperation, BankFeedsError> {
+        let defaults = WaitOptions::default();
+        let interval = poll_interval_seconds
+            .map(|s| seconds(s, "poll interval"))
+            .transpose()?
+            .unwrap_or(defaults.poll_interval);
+        let timeout = timeout_seconds
+            .map(|s| seconds(s, "timeout"))
+            .transpose()?
+            .unwrap_or(defaults.timeout);
+        let op = self
+            .inner
+            .push_operations(&company_id)
+            .wait(&push_operation_key, &WaitOptions::every(interval, timeout))
+            .await?;
+        Ok(op.into())
+    }
+}

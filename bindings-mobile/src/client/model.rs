@@ -1,0 +1,427 @@
+//! Codat's resources as an app shows them: companies, connections, source accounts, mappings
+//! and push operations. Server timestamps are `java.time.Instant` / `Date` (UTC instants).
+
+use std::collections::HashMap;
+use std::time::SystemTime;
+
+use bankfeeds::dates::Timestamp;
+use bankfeeds::model;
+
+use crate::context::{Platform, SourceAccountStatus};
+use crate::types::Money;
+
+fn instant(t: Timestamp) -> SystemTime {
+    t.utc().into()
+}
+
+mirror_enum! {
+    /// Where a connection to an accounting platform is.
+    pub enum ConnectionStatus mirrors model::ConnectionStatus {
+        /// Waiting for the customer to authorise it in Codat Link: send them to `linkUrl`.
+        PendingAuth,
+        /// Linked: data flows.
+        Linked,
+        /// Unlinked by the customer or the bank.
+        Unlinked,
+        /// The platform withdrew the authorisation: the customer must link again.
+        Deauthorized,
+    }
+    extra {
+        /// A status newer than this binding.
+        Unrecognised
+    }
+}
+
+mirror_enum! {
+    /// Where a push operation is. `Pending` until the platform has the transactions.
+    pub enum PushOperationStatus mirrors model::PushOperationStatus {
+        /// Accepted, not final yet.
+        Pending,
+        /// The platform refused it; see `errorMessage` and `validationErrors`.
+        Failed,
+        /// Written to the accounting platform.
+        Success,
+        /// The platform did not answer in time.
+        TimedOut,
+    }
+    extra {
+        /// A status newer than this binding.
+        Unrecognised
+    }
+}
+
+/// One SMB customer of the bank, as Codat knows it.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct Company {
+    /// Codat's id for the company.
+    pub id: String,
+    /// Its name.
+    pub name: String,
+    /// A description.
+    pub description: Option<String>,
+    /// The Codat Link URL for the company.
+    pub redirect: String,
+    /// When it was created.
+    pub created: Option<SystemTime>,
+    /// When data was last synced.
+    pub last_sync: Option<SystemTime>,
+    /// Tags set on it.
+    pub tags: HashMap<String, String>,
+    /// Its connections, when the server included them.
+    pub connections: Vec<Connection>,
+}
+
+impl From<model::Company> for Company {
+    fn from(c: model::Company) -> Self {
+        Company {
+            id: c.id,
+            name: c.name,
+            description: c.description,
+            redirect: c.redirect,
+            created: c.created.map(instant),
+            last_sync: c.last_sync.map(instant),
+            tags: c.tags.unwrap_or_default().into_iter().collect(),
+            connections: c
+                .data_connections
+                .unwrap_or_default()
+                .into_iter()
+                .map(Connection::from)
+                .collect(),
+        }
+    }
+}
+
+/// A page of a list: its items and where it is in the whole list.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct CompanyPage {
+    /// The companies on this page.
+    pub companies: Vec<Company>,
+    /// This page's number, from 1.
+    pub page_number: u32,
+    /// Companies per page.
+    pub page_size: u32,
+    /// Companies in the whole list.
+    pub total_results: u64,
+    /// The next page's number, when there is one.
+    pub next_page: Option<u32>,
+}
+
+impl From<model::Companies> for CompanyPage {
+    fn from(p: model::Companies) -> Self {
+        CompanyPage {
+            next_page: p.next_page_number(),
+            page_number: p.page_number,
+            page_size: p.page_size,
+            total_results: p.total_results,
+            companies: p.results.into_iter().map(Company::from).collect(),
+        }
+    }
+}
+
+/// Which page of a list to read, and how to filter and order it (Codat's `page`, `pageSize`,
+/// `query`, `orderBy`).
+#[derive(Debug, Clone, PartialEq, Default, uniffi::Record)]
+pub struct ListOptions {
+    /// The page, from 1.
+    #[uniffi(default = None)]
+    pub page: Option<u32>,
+    /// Items per page (Codat's default is 100, at most 5000).
+    #[uniffi(default = None)]
+    pub page_size: Option<u32>,
+    /// Codat's query language, e.g. `name=Toft Bakery`.
+    #[uniffi(default = None)]
+    pub query: Option<String>,
+    /// A field to order by, `-` first for descending, e.g. `-created`.
+    #[uniffi(default = None)]
+    pub order_by: Option<String>,
+}
+
+impl ListOptions {
+    pub(crate) fn to_core(&self) -> bankfeeds::client::ListQuery {
+        let mut q = bankfeeds::client::ListQuery::new();
+        if let Some(page) = self.page {
+            q = q.starting_at(page);
+        }
+        if let Some(size) = self.page_size {
+            q = q.page_size(size);
+        }
+        if let Some(query) = &self.query {
+            q = q.query(query.clone());
+        }
+        if let Some(order) = &self.order_by {
+            q = q.order_by(order.clone());
+        }
+        q
+    }
+}
+
+/// A company's link to one accounting platform.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct Connection {
+    /// Codat's id for the connection.
+    pub id: String,
+    /// The platform's key (`gbol` Xero, `hcws` QuickBooks Online...).
+    pub platform_key: Option<String>,
+    /// Whose validation rules apply to pushes on this connection.
+    pub platform: Platform,
+    /// The platform's name.
+    pub platform_name: String,
+    /// Where the connection is.
+    pub status: ConnectionStatus,
+    /// The Codat Link URL to send the customer to while the connection needs authorising
+    /// (`PENDING_AUTH`, `DEAUTHORIZED`); `null` once it is linked.
+    pub link_url: Option<String>,
+    /// When it was created.
+    pub created: SystemTime,
+    /// When data was last synced.
+    pub last_sync: Option<SystemTime>,
+    /// Problems the platform reported that are not resolved yet.
+    pub active_errors: Vec<String>,
+}
+
+impl From<model::Connection> for Connection {
+    fn from(c: model::Connection) -> Self {
+        Connection {
+            platform: c.platform_key().map_or(Platform::Generic, |k| {
+                Platform::from_core(bankfeeds::rules::Platform::from_key(k))
+            }),
+            platform_key: c.platform_key().map(|k| k.as_str().to_owned()),
+            link_url: c.link_url().map(str::to_owned),
+            status: ConnectionStatus::from_core(&c.status),
+            active_errors: c
+                .active_errors()
+                .map(|e| {
+                    e.error_message
+                        .clone()
+                        .or_else(|| e.status_text.clone())
+                        .unwrap_or_default()
+                })
+                .collect(),
+            created: instant(c.created),
+            last_sync: c.last_sync.map(instant),
+            platform_name: c.platform_name,
+            id: c.id,
+        }
+    }
+}
+
+/// A bank account of the bank's that a customer can feed into their accounting software.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct SourceAccount {
+    /// The bank's id for the account.
+    pub id: String,
+    /// Its name.
+    pub account_name: Option<String>,
+    /// Its number.
+    pub account_number: Option<String>,
+    /// Its sort code.
+    pub sort_code: Option<String>,
+    /// Its ISO 4217 currency.
+    pub currency: Option<String>,
+    /// Its balance.
+    pub balance: Option<Money>,
+    /// Where the feed is: transactions can be pushed once it is `CONNECTED`.
+    pub status: SourceAccountStatus,
+    /// The first day transactions may be pushed for.
+    pub feed_start_date: Option<SystemTime>,
+    /// When it was last changed.
+    pub modified_date: Option<SystemTime>,
+}
+
+impl From<model::AnySourceAccount> for SourceAccount {
+    fn from(a: model::AnySourceAccount) -> Self {
+        let sort_code = match &a {
+            model::AnySourceAccount::V1(v1) => v1.sort_code.clone(),
+            model::AnySourceAccount::V2(v2) => v2.sort_code.clone(),
+        };
+        SourceAccount {
+            id: a.id().to_owned(),
+            account_name: a.account_name().map(str::to_owned),
+            account_number: a.account_number().map(str::to_owned),
+            sort_code,
+            currency: a.currency().map(|c| c.as_str().to_owned()),
+            balance: a.balance().map(Money::from),
+            status: a
+                .status()
+                .map_or(SourceAccountStatus::Unknown, SourceAccountStatus::from_core),
+            feed_start_date: a.feed_start_date().map(instant),
+            modified_date: a.modified_date().map(instant),
+        }
+    }
+}
+
+/// A source account to create (Codat's v1 shape). It stays `PENDING` until the customer maps it
+/// to an account in their accounting software.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct NewSourceAccount {
+    /// The bank's id for the account.
+    pub id: String,
+    /// Its name.
+    #[uniffi(default = None)]
+    pub account_name: Option<String>,
+    /// `Debit` (a current account) or `Credit` (a credit card).
+    #[uniffi(default = None)]
+    pub account_type: Option<String>,
+    /// Its number.
+    #[uniffi(default = None)]
+    pub account_number: Option<String>,
+    /// Its sort code (GBP accounts need one).
+    #[uniffi(default = None)]
+    pub sort_code: Option<String>,
+    /// Its ISO 4217 currency.
+    #[uniffi(default = None)]
+    pub currency: Option<String>,
+    /// Its balance today.
+    #[uniffi(default = None)]
+    pub balance: Option<Money>,
+}
+
+impl NewSourceAccount {
+    pub(crate) fn to_core(&self) -> Result<model::SourceAccountPrototype, crate::BankFeedsError> {
+        let balance = self
+            .balance
+            .as_ref()
+            .map(|b| b.decimal())
+            .transpose()
+            .map_err(|e| {
+                crate::BankFeedsError::option(Some(crate::Field::Balance), format!("balance: {e}"))
+            })?;
+        Ok(model::SourceAccountPrototype {
+            id: self.id.clone(),
+            account_name: self.account_name.clone(),
+            account_type: self.account_type.clone(),
+            account_number: self.account_number.clone(),
+            sort_code: self.sort_code.clone(),
+            currency: self
+                .currency
+                .as_deref()
+                .map(bankfeeds::money::Currency::new),
+            balance,
+            modified_date: None,
+        })
+    }
+}
+
+/// An account in the accounting software a source account can feed.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct TargetAccountOption {
+    /// The platform's id for it.
+    pub id: Option<String>,
+    /// Its name.
+    pub name: Option<String>,
+    /// Its balance.
+    pub balance: Option<Money>,
+}
+
+/// Which target account a source account feeds, and which it could feed: what a mapping screen
+/// shows.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct AccountMapping {
+    /// The source account.
+    pub source_account_id: Option<String>,
+    /// Its name.
+    pub source_account_name: Option<String>,
+    /// The target account it feeds, once mapped.
+    pub target_account_id: Option<String>,
+    /// That account's name.
+    pub target_account_name: Option<String>,
+    /// Whether it is mapped to a target account.
+    pub mapped: bool,
+    /// Codat's status text for the mapping.
+    pub status: Option<String>,
+    /// The first day transactions may be pushed for.
+    pub feed_start_date: Option<SystemTime>,
+    /// The accounts it could be mapped to.
+    pub target_account_options: Vec<TargetAccountOption>,
+}
+
+impl From<model::BankFeedMapping> for AccountMapping {
+    fn from(m: model::BankFeedMapping) -> Self {
+        AccountMapping {
+            mapped: m.is_mapped(),
+            source_account_id: m.source_account_id,
+            source_account_name: m.source_account_name,
+            target_account_id: m.target_account_id,
+            target_account_name: m.target_account_name,
+            status: m.status,
+            feed_start_date: m.feed_start_date.map(instant),
+            target_account_options: m
+                .target_account_options
+                .unwrap_or_default()
+                .into_iter()
+                .map(|o| TargetAccountOption {
+                    id: o.id,
+                    name: o.name,
+                    balance: o.balance.map(Money::from),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Codat's answer to mapping a source account to a target account.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct MappingResult {
+    /// The source account.
+    pub source_account_id: Option<String>,
+    /// The target account.
+    pub target_account_id: Option<String>,
+    /// Codat's status text.
+    pub status: Option<String>,
+    /// Codat's error text, when it failed.
+    pub error: Option<String>,
+    /// Whether the mapping failed (Codat may say so with a `200`).
+    pub failed: bool,
+}
+
+impl From<model::BankFeedAccountMappingResponse> for MappingResult {
+    fn from(r: model::BankFeedAccountMappingResponse) -> Self {
+        MappingResult {
+            failed: r.is_failed(),
+            source_account_id: r.source_account_id,
+            target_account_id: r.target_account_id,
+            status: r.status,
+            error: r.error,
+        }
+    }
+}
+
+/// Codat's record of one push: it finishes asynchronously.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct PushOperation {
+    /// Codat's key for it.
+    pub push_operation_key: String,
+    /// The company.
+    pub company_id: String,
+    /// The connection.
+    pub data_connection_key: String,
+    /// Where it is.
+    pub status: PushOperationStatus,
+    /// When it was requested.
+    pub requested_on: SystemTime,
+    /// When it finished.
+    pub completed_on: Option<SystemTime>,
+    /// Codat's error message, when it failed.
+    pub error_message: Option<String>,
+    /// Codat's validation errors, when it failed.
+    pub validation_errors: Vec<String>,
+}
+
+impl From<model::PushOperation> for PushOperation {
+    fn from(op: model::PushOperation) -> Self {
+        PushOperation {
+            validation_errors: op
+                .validation_errors()
+                .iter()
+                .filter_map(|v| v.message.clone())
+                .collect(),
+            status: PushOperationStatus::from_core(&op.status),
+            requested_on: instant(op.requested_on_utc),
+            completed_on: op.completed_on_utc.map(instant),
+            push_operation_key: op.push_operation_key,
+            company_id: op.company_id,
+            data_connection_key: op.data_connection_key,
+            error_message: op.error_message,
+        }
+    }
+}

@@ -1,0 +1,45 @@
+//! UniFFI binding of bankfeeds for Kotlin (package `bankfeeds`) and Swift (module `BankFeeds`).
+//!
+//! A thin skin over the core crate: every file here translates the core's types into records and
+//! enums the generated Kotlin and Swift show idiomatically, and forwards calls. Rules live in the
+//! core. Functions take whole lists of transactions, so a batch crosses the boundary once.
+//!
+//! Money is `java.math.BigDecimal` / `Foundation.Decimal` and transaction dates are
+//! `java.time.LocalDateTime` / ISO strings through the custom types in [`types`], configured in
+//! `uniffi.toml`. Bad input comes back as findings or as [`BankFeedsError`], never as a panic.
+
+#[macro_use]
+mod convert;
+
+mod balance;
+mod batch;
+mod client;
+mod context;
+mod error;
+mod pipeline;
+mod report;
+mod transaction;
+pub mod types;
+
+pub use balance::{
+    BalanceBreak, BalanceChain, ChainReport, fill_balances_backward, fill_balances_forward,
+    verify_balances,
+};
+pub use batch::{PushBody, push_bodies};
+pub use client::{
+    AccountMapping, BankFeedsClient, BatchOutcome, ClientOptions, Company, CompanyPage, Connection,
+    ConnectionStatus, ListOptions, MappingResult, NewSourceAccount, PushOperation,
+    PushOperationStatus, PushOptions, PushProgress, PushProgressListener, PushReport, PushStage,
+    PushStopReason, PushStopped, SourceAccount, TargetAccountOption,
+};
+pub use context::{
+    AccountContext, BalanceFill, NormaliseOptions, Platform, PlatformRules, PrepareOptions,
+    SourceAccountStatus, ValidationContext, platform_for_key, platform_rules, validate_account,
+};
+pub use error::BankFeedsError;
+pub use pipeline::{FileFormat, Prepared, prepare, prepare_file, validate};
+pub use report::{Change, ChangeKind, Code, Field, Issue, Severity, ValidationReport};
+pub use transaction::{Transaction, TransactionType};
+pub use types::{CalendarDate, Money, WallClock};
+
+uniffi::setup_scaffolding!();

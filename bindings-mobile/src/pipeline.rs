@@ -1,0 +1,138 @@
+//! Prepare and validate: one call per list of transactions.
+
+use bankfeeds::ingest::{self, InputFormat, RawTransaction};
+use bankfeeds::normalise::BalanceFill;
+use bankfeeds::pipeline;
+
+use crate::context::{PrepareOptions, ValidationContext};
+use crate::convert::row;
+use crate::error::BankFeedsError;
+use crate::report::{Change, ValidationReport};
+use crate::transaction::Transaction;
+
+/// Transactions ready to push, with every finding and every change normalisation made.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct Prepared {
+    /// The normalised transactions, oldest first. Rows that could not be read (a malformed
+    /// amount or date) are not here; each has an error in `report`.
+    pub transactions: Vec<Transaction>,
+    /// For each transaction, its row in the list passed in.
+    pub source_rows: Vec<u32>,
+    /// Every change normalisation made.
+    pub changes: Vec<Change>,
+    /// Every finding, by input row.
+    pub report: ValidationReport,
+    /// Transactions per push for this platform and these options.
+    pub batch_size: u32,
+    /// Rows read from the input.
+    pub rows_read: u32,
+}
+
+impl From<pipeline::Prepared> for Prepared {
+    fn from(p: pipeline::Prepared) -> Self {
+        Prepared {
+            transactions: p.transactions.into_iter().map(Transaction::from).collect(),
+            source_rows: p.source_rows.into_iter().map(row).collect(),
+            changes: p.changes.into_iter().map(Change::from).collect(),
+            report: p.report.into(),
+            batch_size: row(p.batch_size),
+            rows_read: row(p.rows_read),
+        }
+    }
+}
+
+impl PrepareOptions {
+    fn to_core(&self) -> Result<pipeline::PrepareOptions, BankFeedsError> {
+        let context = self.context.to_core()?;
+        let mut options = pipeline::PrepareOptions::new(context.platform, context.today);
+        options.normalise = self.normalise.to_core(self.context.platform)?;
+        options.context = context;
+        Ok(options)
+    }
+}
+
+/// Normalises and validates transactions in one call: trims text, drops exact duplicates, infers
+/// missing types, sorts oldest first, fills balances when asked, then applies Codat's and the
+/// platform's rules. Bad values (an amount with 40 digits, the year 10000) are findings on their
+/// row, not exceptions.
+///
+/// Throws `BankFeedsException.InvalidInput` only for an unusable option (for example an opening
+/// balance out of range).
+///
+/// ```kotlin
+/// val prepared = prepare(rows, PrepareOptions(ValidationContext(Platform.XERO, LocalDate.now())))
+/// if (prepared.report.valid) pushBodies(accountId, prepared.transactions, prepared.batchSize)
+/// ```
+#[uniffi::export]
+pub fn prepare(
+    transactions: Vec<Transaction>,
+    options: PrepareOptions,
+) -> Result<Prepared, BankFeedsError> {
+    let options = options.to_core()?;
+    let rows = transactions.into_iter().map(RawTransaction::from);
+    Ok(pipeline::prepare(rows, &options).into())
+}
+
+/// The format of a file handed to [`prepare_file`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum FileFormat {
+    /// Comma-separated values with a header row.
+    Csv,
+    /// A JSON array of transactions, or a push body (`{"accountId": ..., "transactions": [...]}`).
+    Json,
+}
+
+/// [`prepare`] for the contents of a CSV or JSON file, as bytes. Rows in findings are data rows
+/// (for a CSV file with a header, line number = row + 2).
+#[uniffi::export]
+pub fn prepare_file(
+    contents: Vec<u8>,
+    format: FileFormat,
+    options: PrepareOptions,
+) -> Result<Prepared, BankFeedsError> {
+    let options = options.to_core()?;
+    let format = match format {
+        FileFormat::Csv => InputFormat::Csv,
+        FileFormat::Json => InputFormat::Json,
+    };
+    Ok(pipeline::prepare_file(&contents, format, &options).into())
+}
+
+/// Validates transactions as given, changing nothing: every finding at once, by row. Unlike
+/// [`prepare`], nothing is trimmed, de-duplicated, inferred or sorted first, so rows out of date
+/// order are reported (`NOT_CHRONOLOGICAL`) rather than sorted.
+#[uniffi::export]
+pub fn validate(
+    transactions: Vec<Transaction>,
+    context: ValidationContext,
+) -> Result<ValidationReport, BankFeedsError> {
+    let context = context.to_core()?;
+    let mut options = pipeline::PrepareOptions::new(context.platform, context.today);
+    options.context = context;
+    // Validation alone is the pipeline with every normalisation switched off.
+    let n = &mut options.normalise;
+    (
+        n.trim,
+        n.truncate,
+        n.dedupe,
+        n.infer_types,
+        n.fix_signs,
+        n.sort,
+    ) = (false, false, false, false, false, false);
+    n.balances = BalanceFill::Keep;
+    let rows = transactions.into_iter().map(RawTransaction::from);
+    Ok(pipeline::prepare(rows, &options).report.into())
+}
+
+/// Reads typed transactions for the functions that compute with them (balances, batches): the
+/// first value the core cannot read is an `InvalidInput` naming its row and field.
+pub(crate) fn read(
+    transactions: Vec<Transaction>,
+) -> Result<Vec<bankfeeds::model::BankTransaction>, BankFeedsError> {
+    let rows = transactions.into_iter().map(RawTransaction::from);
+    let ingested = ingest::ingest(rows, &ingest::IngestOptions::default());
+    match BankFeedsError::first_error(&ingested.report) {
+        Some(e) => Err(e),
+        None => Ok(ingested.transactions),
+    }
+}

@@ -1,0 +1,77 @@
+package bankfeeds.tests
+
+import bankfeeds.*
+import bankfeeds.tests.Harness.test
+import java.math.BigDecimal
+import java.time.LocalDate
+
+/** What a caller sees: `when` over the sealed class must name every case (no `else`), so a new
+ *  error kind added without a test here fails to compile. */
+fun kind(e: BankFeedsException): String = when (e) {
+    is BankFeedsException.Validation -> "validation"
+    is BankFeedsException.InvalidInput -> "invalid input"
+    is BankFeedsException.Api -> "api"
+    is BankFeedsException.Transport -> "transport"
+    is BankFeedsException.UnexpectedResponse -> "unexpected response"
+    is BankFeedsException.Configuration -> "configuration"
+    is BankFeedsException.SourceAccountNotFound -> "source account not found"
+    is BankFeedsException.PushOutcomeUnknown -> "push outcome unknown"
+    is BankFeedsException.WaitTimeout -> "wait timeout"
+    is BankFeedsException.HistoryIncomplete -> "history incomplete"
+    is BankFeedsException.Other -> "other"
+}
+
+fun errorTests() = Harness.suite("errors (synchronous)") {
+    test("InvalidInput names the row and field of an amount the core cannot hold") {
+        val rows = listOf(tx("a", "2024-05-01", "1.00"), tx("b", "2024-05-02", "1234567890123456789012345678901234567890"))
+        val e = assertThrows<BankFeedsException.InvalidInput> { fillBalancesForward(rows, BigDecimal.ZERO) }
+        assertEquals(1u, e.row, "row")
+        assertEquals(Field.AMOUNT, e.field, "field")
+        check(e.reason.contains("significant digits") || e.reason.contains("too large")) { e.reason }
+        check(e.toString().startsWith("row 1: ")) { e.toString() }
+        assertEquals("invalid input", kind(e), "kind")
+    }
+
+    test("InvalidInput names the date of a row the core cannot read") {
+        val rows = listOf(
+            tx("a", "2024-05-01", "1.00"),
+            tx("b", "2024-05-01", "1.00"),
+            Transaction(id = "c", date = at(10000, 1, 1), amount = BigDecimal.ONE),
+        )
+        val e = assertThrows<BankFeedsException.InvalidInput> { pushBodies("acc", rows, null) }
+        assertEquals(2u, e.row, "row")
+        assertEquals(Field.DATE, e.field, "field")
+    }
+
+    test("a running balance that overflows is InvalidInput on the row, not a crash") {
+        // 28 nines: the most digits an amount may have; eight of them pass the largest decimal.
+        val rows = (0 until 8).map { tx("t$it", "2024-05-01", "9".repeat(28)) }
+        val e = assertThrows<BankFeedsException.InvalidInput> { fillBalancesForward(rows, BigDecimal.ZERO) }
+        assertEquals(7u, e.row, "row")
+        assertEquals(Field.AMOUNT, e.field, "field")
+        check(e.reason.contains("overflows")) { e.reason }
+    }
+
+    test("an unusable option is InvalidInput without a row") {
+        val e = assertThrows<BankFeedsException.InvalidInput> {
+            prepare(listOf(tx("a", "2024-05-01", "1.00")), options(normalise = NormaliseOptions(balances = BalanceFill.Opening(BigDecimal("1E+40")))))
+        }
+        assertEquals(null, e.row, "row")
+        assertEquals(Field.BALANCE, e.field, "field")
+        check(e.reason.startsWith("opening balance")) { e.reason }
+        val late = assertThrows<BankFeedsException.InvalidInput> {
+            validate(listOf(tx("a", "2024-05-01", "1.00")), ValidationContext(Platform.XERO, LocalDate.of(10000, 1, 1)))
+        }
+        check(late.reason.startsWith("today")) { late.reason }
+        val feed = assertThrows<BankFeedsException.InvalidInput> {
+            validate(emptyList(), context(account = AccountContext(feedStartDate = LocalDate.of(-1, 1, 1))))
+        }
+        assertEquals(Field.FEED_START_DATE, feed.field, "field")
+    }
+
+    test("exceptions are catchable as the sealed base class and as Exception") {
+        val e: Exception = assertThrows<BankFeedsException> { verifyBalances(listOf(tx("a", "2024-05-01", "1E+40")), null) }
+        check(e is BankFeedsException.InvalidInput) { "$e" }
+        check(e.message!!.contains("row=0")) { e.message!! }
+    }
+}

@@ -1,0 +1,10 @@
+package bankfeeds.tests
+
+fun main() {
+    validationTests()
+    balanceBatchTests()
+    errorTests()
+    hostileInputTests()
+    clientTests()
+    Harness.finish()
+}

@@ -1,0 +1,650 @@
+"""Type stubs of the compiled module ``bankfeeds._bankfeeds`` (kept by hand; checked by
+``mypy --strict`` on the tests and by ``python -m mypy.stubtest bankfeeds._bankfeeds``)."""
+
+import datetime
+import decimal
+import os
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any, Protocol, final, overload
+
+__version__: str
+__all__ = [
+    "__version__",
+    "Transaction",
+    "Transactions",
+    "PushBody",
+    "Issue",
+    "Report",
+    "Change",
+    "Normalised",
+    "Balanced",
+    "ChainReport",
+    "Break",
+    "Account",
+    "Profile",
+    "ArrowStream",
+    "Client",
+    "PushReport",
+    "validate",
+    "normalise",
+    "validate_file",
+    "normalise_file",
+    "fill_forward",
+    "fill_backward",
+    "verify",
+    "batches",
+    "push_bodies",
+    "validate_push",
+    "validate_account",
+    "profile",
+    "platforms",
+    "codes",
+    "_panic_for_tests",
+]
+
+class _ArrowStreamExportable(Protocol):
+    def __arrow_c_stream__(self, requested_schema: object | None = None) -> object: ...
+
+class _ArrowArrayExportable(Protocol):
+    def __arrow_c_array__(self, requested_schema: object | None = None) -> tuple[object, object]: ...
+
+#: What batch functions take: dicts and/or ``Transaction`` objects, a ``Transactions`` batch, or
+#: Arrow data (``pyarrow.Table``/``RecordBatch``/``RecordBatchReader``, polars and pandas frames).
+_Rows = (
+    Iterable[Mapping[str, Any] | Transaction]
+    | Transactions
+    | _ArrowStreamExportable
+    | _ArrowArrayExportable
+)
+#: A local date or date-time: a naive ``datetime``, an aware one (its wall-clock part is kept),
+#: a ``date`` or an ISO 8601 text.
+_DateLike = datetime.date | str
+#: An exact amount: a ``Decimal``, an ``int``, a numeric text, or a float that is exactly a short
+#: decimal (``0.5`` yes, ``0.1`` no).
+_AmountLike = decimal.Decimal | int | float | str
+#: The source account: an ``Account`` or a dict of its keyword arguments.
+_AccountLike = Account | Mapping[str, Any]
+
+@final
+class Transaction:
+    """One bank statement line, typed and checked when built; raises ``ValidationError``
+    listing every argument it cannot use."""
+
+    def __new__(
+        cls,
+        id: str,
+        date: _DateLike,
+        amount: _AmountLike,
+        *,
+        description: str | None = None,
+        counterparty: str | None = None,
+        reference: str | None = None,
+        reconciled: bool | None = None,
+        balance: _AmountLike | None = None,
+        transaction_type: str | None = None,
+    ) -> Transaction: ...
+    @staticmethod
+    def from_dict(mapping: Mapping[str, Any]) -> Transaction:
+        """Builds a transaction from a dict whose keys are matched as row keys are."""
+    @property
+    def id(self) -> str: ...
+    @property
+    def date(self) -> datetime.datetime:
+        """The local wall-clock date-time, naive."""
+    @property
+    def date_text(self) -> str:
+        """The date exactly as it will be sent."""
+    @property
+    def date_only(self) -> bool:
+        """Whether the date was given without a time of day."""
+    @property
+    def amount(self) -> decimal.Decimal: ...
+    @property
+    def balance(self) -> decimal.Decimal | None: ...
+    @property
+    def description(self) -> str | None: ...
+    @property
+    def counterparty(self) -> str | None: ...
+    @property
+    def reference(self) -> str | None: ...
+    @property
+    def reconciled(self) -> bool | None: ...
+    @property
+    def transaction_type(self) -> str | None: ...
+    def to_dict(self) -> dict[str, Any]:
+        """A dict with the keys ``id, date, description, counterparty, reference, reconciled,
+        amount, balance, transaction_type``."""
+    def to_json(self) -> str:
+        """The transaction as Codat receives it: camelCase JSON, exact amounts."""
+    def __eq__(self, other: object, /) -> bool: ...
+    def __ne__(self, other: object, /) -> bool: ...
+
+@final
+class Transactions:
+    """A batch of typed transactions kept in Rust until asked for."""
+
+    def __len__(self) -> int: ...
+    @overload
+    def __getitem__(self, index: int, /) -> Transaction: ...
+    @overload
+    def __getitem__(self, index: slice, /) -> Transactions: ...
+    def __iter__(self) -> Iterator[Transaction]: ...
+    @property
+    def source_rows(self) -> list[int] | None:
+        """For each transaction, its zero-based input row."""
+    def to_list(self) -> list[Transaction]: ...
+    def to_dicts(self) -> list[dict[str, Any]]: ...
+    def to_arrow(self, *, source_row: bool = False) -> Any:
+        """A ``pyarrow.Table``: ``date`` as naive ``timestamp[us]``, amounts as
+        ``decimal128(38, s)``."""
+    def to_json(self) -> str: ...
+    def batches(self, size: int = 1000) -> list[Transactions]: ...
+    def push_bodies(self, account_id: str, size: int = 1000) -> list[PushBody]: ...
+    def closing_balance(self) -> decimal.Decimal | None: ...
+    def opening_balance(self) -> decimal.Decimal | None: ...
+
+@final
+class PushBody:
+    """The body of one push: up to 1000 transactions for one source account."""
+
+    def __new__(cls, account_id: str, transactions: Transactions | Iterable[Transaction]) -> PushBody: ...
+    @property
+    def account_id(self) -> str: ...
+    @property
+    def transactions(self) -> Transactions: ...
+    def to_json(self) -> str: ...
+    def __len__(self) -> int: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    def __ne__(self, other: object, /) -> bool: ...
+
+@final
+class Issue:
+    """One finding: ``code``, ``severity``, ``row``, ``id``, ``field``, ``message``,
+    ``expected`` and ``found``."""
+
+    @property
+    def code(self) -> str: ...
+    @property
+    def severity(self) -> str: ...
+    @property
+    def row(self) -> int | None: ...
+    @property
+    def id(self) -> str | None: ...
+    @property
+    def field(self) -> str | None: ...
+    @property
+    def message(self) -> str: ...
+    @property
+    def expected(self) -> str | None: ...
+    @property
+    def found(self) -> str | None: ...
+    @property
+    def is_error(self) -> bool: ...
+    def to_dict(self) -> dict[str, Any]: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    def __ne__(self, other: object, /) -> bool: ...
+
+@final
+class Report:
+    """Every finding of one pass, errors and warnings together, ordered by row."""
+
+    @property
+    def issues(self) -> list[Issue]: ...
+    @property
+    def errors(self) -> list[Issue]: ...
+    @property
+    def warnings(self) -> list[Issue]: ...
+    @property
+    def error_count(self) -> int: ...
+    @property
+    def warning_count(self) -> int: ...
+    @property
+    def is_valid(self) -> bool: ...
+    def with_code(self, code: str) -> list[Issue]: ...
+    def raise_for_errors(self) -> None: ...
+    def to_dicts(self) -> list[dict[str, Any]]: ...
+    def to_arrow(self) -> Any: ...
+    def __len__(self) -> int: ...
+    def __iter__(self) -> Iterator[Issue]: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    def __ne__(self, other: object, /) -> bool: ...
+
+@final
+class Change:
+    """One change normalisation made."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def row(self) -> int | None: ...
+    @property
+    def id(self) -> str | None: ...
+    @property
+    def field(self) -> str | None: ...
+    @property
+    def before(self) -> str | None: ...
+    @property
+    def after(self) -> str | None: ...
+    @property
+    def rows(self) -> list[int]: ...
+    @property
+    def message(self) -> str: ...
+    def to_dict(self) -> dict[str, Any]: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    def __ne__(self, other: object, /) -> bool: ...
+
+@final
+class Normalised:
+    """What ``normalise()`` returns: transactions, changes and findings."""
+
+    @property
+    def transactions(self) -> Transactions: ...
+    @property
+    def source_rows(self) -> list[int]: ...
+    @property
+    def changes(self) -> list[Change]: ...
+    @property
+    def report(self) -> Report: ...
+    @property
+    def is_valid(self) -> bool: ...
+    @property
+    def account_id(self) -> str | None: ...
+    @property
+    def batch_size(self) -> int: ...
+    @property
+    def rows_read(self) -> int: ...
+    def to_dicts(self) -> list[dict[str, Any]]: ...
+    def to_arrow(self, *, source_row: bool = False) -> Any: ...
+    def batches(self) -> list[Transactions]: ...
+    def push_bodies(self, account_id: str | None = None) -> list[PushBody]: ...
+    def raise_for_errors(self) -> None: ...
+    def __len__(self) -> int: ...
+
+@final
+class Balanced:
+    """Transactions with balances computed along the chain."""
+
+    @property
+    def transactions(self) -> Transactions: ...
+    @property
+    def opening(self) -> decimal.Decimal: ...
+    @property
+    def closing(self) -> decimal.Decimal: ...
+    def __len__(self) -> int: ...
+
+@final
+class Break:
+    """A row whose balance is not the previous balance plus its amount."""
+
+    @property
+    def row(self) -> int: ...
+    @property
+    def id(self) -> str: ...
+    @property
+    def expected(self) -> decimal.Decimal: ...
+    @property
+    def found(self) -> decimal.Decimal: ...
+    @property
+    def difference(self) -> decimal.Decimal: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    def __ne__(self, other: object, /) -> bool: ...
+
+@final
+class ChainReport:
+    """What ``verify()`` found."""
+
+    @property
+    def breaks(self) -> list[Break]: ...
+    @property
+    def missing(self) -> list[int]: ...
+    @property
+    def overflows(self) -> list[int]: ...
+    @property
+    def is_intact(self) -> bool: ...
+    def to_dicts(self) -> list[dict[str, Any]]: ...
+
+@final
+class Account:
+    """What is known of the source account."""
+
+    def __new__(
+        cls,
+        *,
+        id: str | None = None,
+        currency: str | None = None,
+        status: str | None = None,
+        sort_code: str | None = None,
+        account_type: str | None = None,
+        feed_start_date: _DateLike | None = None,
+    ) -> Account: ...
+    @property
+    def id(self) -> str | None: ...
+    @property
+    def currency(self) -> str | None: ...
+    @property
+    def status(self) -> str | None: ...
+    @property
+    def sort_code(self) -> str | None: ...
+    @property
+    def account_type(self) -> str | None: ...
+    @property
+    def feed_start_date(self) -> datetime.date | None: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    def __ne__(self, other: object, /) -> bool: ...
+
+@final
+class Profile:
+    """One accounting platform's rules."""
+
+    @property
+    def platform(self) -> str: ...
+    @property
+    def key(self) -> str | None: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def max_batch(self) -> int: ...
+    @property
+    def missing_balance(self) -> str | None: ...
+    @property
+    def description_required(self) -> bool: ...
+    @property
+    def max_age_days(self) -> int | None: ...
+    @property
+    def before_feed_start(self) -> str: ...
+    @property
+    def older_than_latest(self) -> str: ...
+    @property
+    def max_description(self) -> int | None: ...
+    @property
+    def max_counterparty(self) -> int | None: ...
+    @property
+    def max_reference(self) -> int | None: ...
+    @property
+    def allowed_types(self) -> list[str] | None: ...
+    @property
+    def ignored_fields(self) -> list[str]: ...
+    @property
+    def countries(self) -> list[str] | None: ...
+    @property
+    def type_decides_direction(self) -> bool: ...
+    @property
+    def account_types(self) -> list[str] | None: ...
+
+@final
+class ArrowStream:
+    """A record batch exporting itself through the Arrow PyCapsule stream protocol."""
+
+    def __arrow_c_stream__(self, requested_schema: object | None = None) -> object: ...
+    def __len__(self) -> int: ...
+
+_Model = Mapping[str, Any]
+
+@final
+class Client:
+    """A Codat Bank Feeds client; every API operation is a method that blocks with the GIL
+    released. Models are dicts with snake_case keys, ``Decimal`` amounts and aware UTC
+    ``datetime`` server timestamps."""
+
+    def __new__(
+        cls,
+        api_key: str | None = None,
+        *,
+        base_url: str | None = None,
+        auth_header: tuple[str, str] | None = None,
+        connect_timeout: float | None = None,
+        request_timeout: float | None = None,
+        retries: bool = True,
+        max_retry_seconds: float | None = None,
+        max_attempts: int | None = None,
+        user_agent: str | None = None,
+    ) -> Client: ...
+    @property
+    def base_url(self) -> str: ...
+    def create_company(self, body: _Model) -> dict[str, Any]: ...
+    def list_companies(
+        self, *, query: str | None = None, order_by: str | None = None, page_size: int | None = None, tags: str | None = None
+    ) -> list[dict[str, Any]]: ...
+    def get_company(self, company_id: str) -> dict[str, Any]: ...
+    def replace_company(self, company_id: str, body: _Model) -> dict[str, Any]: ...
+    def update_company(self, company_id: str, body: _Model) -> dict[str, Any]: ...
+    def delete_company(self, company_id: str) -> None: ...
+    def get_company_access_token(self, company_id: str) -> dict[str, Any]: ...
+    def list_connections(
+        self,
+        company_id: str,
+        *,
+        query: str | None = None,
+        order_by: str | None = None,
+        page_size: int | None = None,
+        tags: str | None = None,
+    ) -> list[dict[str, Any]]: ...
+    def create_connection(self, company_id: str, platform: str | _Model) -> dict[str, Any]: ...
+    def get_connection(self, company_id: str, connection_id: str) -> dict[str, Any]: ...
+    def fresh_link_url(self, company_id: str, connection_id: str) -> str | None: ...
+    def unlink_connection(self, company_id: str, connection_id: str) -> dict[str, Any]: ...
+    def delete_connection(self, company_id: str, connection_id: str) -> None: ...
+    def list_bank_accounts(
+        self,
+        company_id: str,
+        connection_id: str,
+        *,
+        query: str | None = None,
+        order_by: str | None = None,
+        page_size: int | None = None,
+        tags: str | None = None,
+    ) -> list[dict[str, Any]]: ...
+    def get_create_bank_account_model(self, company_id: str, connection_id: str) -> dict[str, Any]: ...
+    def create_bank_account(
+        self, company_id: str, connection_id: str, body: _Model, *, timeout_in_minutes: int | None = None
+    ) -> dict[str, Any]: ...
+    def create_source_account(self, company_id: str, connection_id: str, account: _Model) -> dict[str, Any]: ...
+    def create_source_accounts(
+        self, company_id: str, connection_id: str, accounts: Iterable[_Model] | _Model
+    ) -> dict[str, Any]: ...
+    def list_source_accounts(self, company_id: str, connection_id: str) -> list[dict[str, Any]]: ...
+    def find_source_account(self, company_id: str, connection_id: str, account_id: str) -> dict[str, Any] | None: ...
+    def update_source_account(
+        self, company_id: str, connection_id: str, account_id: str, account: _Model
+    ) -> dict[str, Any]: ...
+    def delete_source_account(self, company_id: str, connection_id: str, account_id: str) -> None: ...
+    def generate_credentials(self, company_id: str, connection_id: str) -> dict[str, Any]: ...
+    def delete_credentials(self, company_id: str, connection_id: str) -> None: ...
+    def generate_otp(self, company_id: str, connection_id: str) -> dict[str, Any]: ...
+    def get_account_mappings(self, company_id: str, connection_id: str) -> list[dict[str, Any]]: ...
+    def create_account_mapping(self, company_id: str, connection_id: str, mapping: _Model) -> dict[str, Any]: ...
+    def get_company_information(self, company_id: str, connection_id: str) -> dict[str, Any]: ...
+    def create_bank_transactions(
+        self,
+        company_id: str,
+        connection_id: str,
+        body: PushBody | _Model,
+        *,
+        timeout_in_minutes: int | None = None,
+        allow_sync_on_push_complete: bool | None = None,
+    ) -> dict[str, Any]: ...
+    def get_create_bank_transactions_model(self, company_id: str, connection_id: str, account_id: str) -> dict[str, Any]: ...
+    def push_batch(
+        self,
+        company_id: str,
+        connection_id: str,
+        body: PushBody | _Model,
+        *,
+        timeout_in_minutes: int | None = None,
+        allow_sync_on_push_complete: bool | None = None,
+    ) -> dict[str, Any]: ...
+    def push_history(self, company_id: str, connection_id: str, account_id: str) -> dict[str, Any]: ...
+    def get_push_operation(self, company_id: str, push_operation_key: str) -> dict[str, Any]: ...
+    def list_push_operations(
+        self, company_id: str, *, query: str | None = None, order_by: str | None = None, page_size: int | None = None, tags: str | None = None
+    ) -> list[dict[str, Any]]: ...
+    def wait_for_push_operation(
+        self, company_id: str, push_operation_key: str, *, poll_interval: float | None = None, timeout: float | None = None
+    ) -> dict[str, Any]: ...
+    def get_sync_status(self, company_id: str, connection_id: str, account_id: str, sync_id: str) -> dict[str, Any]: ...
+    def latest_sync_status(self, company_id: str, connection_id: str, account_id: str) -> dict[str, Any] | None: ...
+    def run_sync(self, company_id: str, connection_id: str, account_id: str) -> dict[str, Any]: ...
+    def push_transactions(
+        self,
+        company_id: str,
+        connection_id: str,
+        account_id: str,
+        rows: _Rows,
+        *,
+        batch_size: int | None = None,
+        today: _DateLike | None = None,
+        country: str | None = None,
+        timeout_in_minutes: int | None = None,
+        allow_sync_on_push_complete: bool | None = None,
+        poll_interval: float | None = None,
+        wait_timeout: float | None = None,
+        skip_already_pushed: bool = True,
+        on_progress: Callable[[dict[str, Any]], object] | None = None,
+    ) -> PushReport:
+        """Validates, normalises, pushes and waits; raises ValidationError when nothing may be sent."""
+
+@final
+class PushReport:
+    """What ``Client.push_transactions`` did."""
+
+    @property
+    def is_complete(self) -> bool: ...
+    @property
+    def company_id(self) -> str: ...
+    @property
+    def connection_id(self) -> str: ...
+    @property
+    def account_id(self) -> str: ...
+    @property
+    def platform(self) -> str: ...
+    @property
+    def transactions(self) -> int: ...
+    @property
+    def already_pushed(self) -> list[str]: ...
+    @property
+    def pushed(self) -> int: ...
+    @property
+    def not_pushed(self) -> int: ...
+    @property
+    def batches_total(self) -> int: ...
+    @property
+    def batches(self) -> list[dict[str, Any]]: ...
+    @property
+    def operation_keys(self) -> list[str]: ...
+    @property
+    def validation(self) -> Report: ...
+    @property
+    def changes(self) -> list[Change]: ...
+    @property
+    def stopped(self) -> dict[str, Any] | None: ...
+
+def validate(
+    rows: _Rows,
+    *,
+    platform: str = "generic",
+    today: _DateLike | None = None,
+    account: _AccountLike | None = None,
+    opening_balance: _AmountLike | None = None,
+    latest_existing: _DateLike | None = None,
+    country: str | None = None,
+) -> Report:
+    """Validates rows as they are; every finding at once, as data."""
+
+def normalise(
+    rows: _Rows,
+    *,
+    platform: str = "generic",
+    today: _DateLike | None = None,
+    account: _AccountLike | None = None,
+    opening_balance: _AmountLike | None = None,
+    latest_existing: _DateLike | None = None,
+    country: str | None = None,
+    trim: bool = True,
+    truncate: bool = False,
+    dedupe: bool = True,
+    infer_types: bool = True,
+    fix_signs: bool = False,
+    sort: bool = True,
+    fill_from_opening: _AmountLike | None = None,
+    fill_from_closing: _AmountLike | None = None,
+    batch_size: int | None = None,
+    strict: bool = False,
+) -> Normalised:
+    """Normalises and validates rows."""
+
+def validate_file(
+    source: str | os.PathLike[str] | bytes,
+    *,
+    format: str = "auto",
+    platform: str = "generic",
+    today: _DateLike | None = None,
+    account: _AccountLike | None = None,
+    opening_balance: _AmountLike | None = None,
+    latest_existing: _DateLike | None = None,
+    country: str | None = None,
+) -> Report:
+    """Reads a CSV or JSON file and validates its rows as they are."""
+
+def normalise_file(
+    source: str | os.PathLike[str] | bytes,
+    *,
+    format: str = "auto",
+    platform: str = "generic",
+    today: _DateLike | None = None,
+    account: _AccountLike | None = None,
+    opening_balance: _AmountLike | None = None,
+    latest_existing: _DateLike | None = None,
+    country: str | None = None,
+    trim: bool = True,
+    truncate: bool = False,
+    dedupe: bool = True,
+    infer_types: bool = True,
+    fix_signs: bool = False,
+    sort: bool = True,
+    fill_from_opening: _AmountLike | None = None,
+    fill_from_closing: _AmountLike | None = None,
+    batch_size: int | None = None,
+    strict: bool = False,
+) -> Normalised:
+    """Reads a CSV or JSON file, normalises and validates it."""
+
+def fill_forward(rows: _Rows, opening: _AmountLike) -> Balanced:
+    """Sets every balance forward from the opening balance."""
+
+def fill_backward(rows: _Rows, closing: _AmountLike) -> Balanced:
+    """Sets every balance backward from the closing balance."""
+
+def verify(rows: _Rows, opening: _AmountLike | None = None) -> ChainReport:
+    """Checks each balance against the previous balance plus the amount."""
+
+def batches(rows: _Rows, size: int = 1000) -> list[Transactions]:
+    """Consecutive batches of at most ``size`` transactions."""
+
+def push_bodies(account_id: str, rows: _Rows, size: int = 1000) -> list[PushBody]:
+    """Push bodies for one account."""
+
+def validate_push(
+    body: PushBody | Mapping[str, Any],
+    *,
+    platform: str = "generic",
+    today: _DateLike | None = None,
+    account: _AccountLike | None = None,
+    opening_balance: _AmountLike | None = None,
+    latest_existing: _DateLike | None = None,
+    country: str | None = None,
+) -> Report:
+    """Validates one push body as it would be sent."""
+
+def validate_account(account: _AccountLike, *, platform: str = "generic") -> Report:
+    """Checks a source account's own rules (sort code, currency, account type)."""
+
+def profile(name: str) -> Profile:
+    """A platform's rules."""
+
+def platforms() -> list[str]:
+    """The short names of every platform."""
+
+def codes() -> list[tuple[str, str]]:
+    """Every finding code with its default severity."""
+
+def _panic_for_tests(detached: bool) -> None: ...

@@ -1,0 +1,167 @@
+"""The exceptions bankfeeds raises, all under one base class.
+
+::
+
+    BankFeedsError(Exception)
+    ├── ValidationError(BankFeedsError, ValueError)   rows that cannot be used; carries the report
+    │   └── SchemaError(ValidationError, TypeError)   the input cannot be read as rows at all
+    ├── ConfigurationError(BankFeedsError, ValueError) an option or setting that cannot be used
+    ├── ApiError(BankFeedsError)                     Codat answered with an error
+    ├── TransportError(BankFeedsError)               no answer: connection, TLS, timeout
+    ├── PushError(BankFeedsError)                    a push could not be started or confirmed
+    └── InternalError(BankFeedsError)                a bug in bankfeeds, stopped safely
+
+Declared in Python so ``except bankfeeds.ValidationError`` works and so the compiled module can
+raise them with their attributes set.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Optional
+
+if TYPE_CHECKING:  # pragma: no cover
+    from bankfeeds._bankfeeds import Issue, Report
+
+__all__ = [
+    "ApiError",
+    "BankFeedsError",
+    "ConfigurationError",
+    "InternalError",
+    "PushError",
+    "SchemaError",
+    "TransportError",
+    "ValidationError",
+]
+
+
+class BankFeedsError(Exception):
+    """Base class of every error bankfeeds raises: ``except bankfeeds.BankFeedsError`` catches
+    them all, and nothing else. Errors from the client carry the core's stable ``kind``
+    (``"api"``, ``"timeout"``, ``"transport"``, ``"validation"``, ``"wait_timeout"``...)."""
+
+    kind: Optional[str] = None
+
+
+class ValidationError(BankFeedsError, ValueError):
+    """Rows (or one transaction) that cannot be used for what was asked.
+
+    ``report`` holds every finding (errors and warnings); ``issue`` is the first error and
+    ``row``, ``field``, ``code`` and ``id`` repeat its location for a quick ``except`` clause.
+    """
+
+    report: Report
+    issue: Optional[Issue]
+    row: Optional[int]
+    field: Optional[str]
+    code: Optional[str]
+    id: Optional[str]
+
+    def __init__(self, message: str, report: Report) -> None:
+        self.lead = message
+        self.report = report
+        errors = report.errors
+        self.issue = errors[0] if errors else None
+        self.row = self.issue.row if self.issue is not None else None
+        self.field = self.issue.field if self.issue is not None else None
+        self.code = self.issue.code if self.issue is not None else None
+        self.id = self.issue.id if self.issue is not None else None
+        super().__init__(self._describe())
+
+    @property
+    def issues(self) -> list[Issue]:
+        """Every error of the report."""
+        return self.report.errors
+
+    def _describe(self) -> str:
+        n = self.report.error_count
+        if self.issue is None:
+            return self.lead
+        more = f" (and {n - 1} more error(s))" if n > 1 else ""
+        return f"{self.lead}: {self.issue}{more}"
+
+
+class SchemaError(ValidationError, TypeError):
+    """The input as a whole cannot be read as rows: an Arrow column whose type no field can take
+    (a list, a struct, binary...), or an Arrow stream that failed. Raised before any row is read;
+    ``column`` names the column when there is one."""
+
+    column: Optional[str]
+
+    def __init__(self, message: str, report: Report, column: Optional[str] = None) -> None:
+        self.column = column
+        super().__init__(message, report)
+
+    def _describe(self) -> str:
+        return self.lead
+
+
+class ConfigurationError(BankFeedsError, ValueError):
+    """An option or setting that cannot be used: an unknown platform, an inexact float as an
+    opening balance, a missing API key, both an opening and a closing balance."""
+
+
+class ApiError(BankFeedsError):
+    """Codat answered with an error status.
+
+    ``status`` is the HTTP status, ``message`` Codat's own message, ``correlation_id`` the id
+    Codat's support asks for, ``body`` the error body (a dict when it was JSON, else text),
+    ``retryable`` whether trying again later may succeed (429, 5xx), and ``operation`` the client
+    operation that failed.
+    """
+
+    status: int
+    message: Optional[str]
+    correlation_id: Optional[str]
+    body: Any
+    retryable: bool
+    operation: Optional[str]
+
+    def __init__(
+        self,
+        text: str,
+        *,
+        status: int,
+        message: Optional[str] = None,
+        correlation_id: Optional[str] = None,
+        body: Any = None,
+        retryable: bool = False,
+        operation: Optional[str] = None,
+    ) -> None:
+        super().__init__(text)
+        self.status = status
+        self.message = message
+        self.correlation_id = correlation_id
+        self.body = body
+        self.retryable = retryable
+        self.operation = operation
+
+
+class TransportError(BankFeedsError):
+    """No usable answer: the connection failed, TLS failed, or the request timed out.
+    ``retryable`` says whether trying again may succeed."""
+
+    retryable: bool
+
+    def __init__(self, text: str, *, retryable: bool = True) -> None:
+        super().__init__(text)
+        self.retryable = retryable
+
+
+class PushError(BankFeedsError):
+    """A push that could not be started or whose outcome could not be confirmed: the source
+    account does not exist (``kind == "source_account_not_found"``), the account's push history
+    cannot be read (``"history_incomplete"``), a push operation stayed pending too long
+    (``"wait_timeout"``) or its outcome is unknown (``"push_outcome_unknown"``). ``retryable``
+    says whether running the push again may succeed (it sends only what is missing)."""
+
+    retryable: bool
+
+    def __init__(self, text: str, *, kind: str, retryable: bool = False) -> None:
+        super().__init__(text)
+        self.kind = kind
+        self.retryable = retryable
+
+
+class InternalError(BankFeedsError):
+    """A bug in bankfeeds, caught at the boundary so it never escapes as a ``BaseException``.
+    Please report it with the message."""

@@ -1,0 +1,47 @@
+"""asyncio face of ``bankfeeds.Client``: every method as a coroutine.
+
+The synchronous client already releases the GIL while it waits for Codat, so running its
+methods in worker threads (``asyncio.to_thread``) lets an event loop run many calls and pushes at
+once without blocking::
+
+    from bankfeeds.aio import AsyncClient
+
+    async def main() -> None:
+        client = AsyncClient("api-key")
+        company = await client.create_company({"name": "Acme"})
+        report = await client.push_transactions(company["id"], connection_id, account_id, rows)
+
+Each await takes one thread of the loop's default executor while the call runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from typing import Any, Awaitable, Callable
+
+from bankfeeds._bankfeeds import Client
+
+__all__ = ["AsyncClient"]
+
+
+class AsyncClient:
+    """Wraps a ``bankfeeds.Client`` (or builds one from the same arguments); every method of the
+    client is available here as a coroutine function with the same signature."""
+
+    def __init__(self, *args: Any, client: Client | None = None, **kwargs: Any) -> None:
+        self.client: Client = client if client is not None else Client(*args, **kwargs)
+
+    def __getattr__(self, name: str) -> Callable[..., Awaitable[Any]]:
+        method = getattr(self.client, name)
+        if not callable(method):
+            raise AttributeError(name)
+
+        @functools.wraps(method)
+        async def call(*args: Any, **kwargs: Any) -> Any:
+            return await asyncio.to_thread(method, *args, **kwargs)
+
+        return call
+
+    def __repr__(self) -> str:
+        return f"AsyncClient({self.client!r})"

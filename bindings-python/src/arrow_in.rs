@@ -1,0 +1,486 @@
+//! Columnar input: a `pyarrow.Table`, `RecordBatch` or `RecordBatchReader`, a polars or pandas
+//! frame (anything with `__arrow_c_stream__` or `__arrow_c_array__`) read from its Arrow buffers
+//! in Rust, without a Python object per row and without the GIL.
+//!
+//! Each column's Arrow type maps to one kind of the core's [`RawValue`], exactly:
+//!
+//! | Arrow                                   | core                                          |
+//! |-----------------------------------------|-----------------------------------------------|
+//! | `string`, `large_string`, `string_view` | `Text`                                        |
+//! | `dictionary<_, string>` (categoricals)  | `Text`                                        |
+//! | `int8`..`int64`, `uint8`..`uint64`      | `Int`                                         |
+//! | `float16/32/64`                         | `Float` (the exact policy: 0.5 yes, 0.1 no)   |
+//! | `decimal32/64/128/256(p, s)`            | `Decimal`, digit for digit                    |
+//! | `date32`, `date64`                      | `Date`                                        |
+//! | `timestamp(unit)` without zone          | `DateTime` (local wall-clock)                 |
+//! | `timestamp(unit, tz)`                   | `DateTimeOffset`: the wall-clock time in `tz`, its offset dropped and reported |
+//! | `bool`                                  | `Bool`                                        |
+//! | `null`, null slots                      | `Null`                                        |
+//!
+//! The core then judges each value for its field as it judges a dict's (a boolean `amount` is
+//! an `invalid_number` finding on each row). A column whose type maps to nothing (lists,
+//! structs, binary, durations...) cannot be read at all: it raises `SchemaError` naming the column
+//! before any row is read. Columns that name no field are ignored with an `unknown_column`
+//! warning, whatever their type.
+
+use arrow_array::cast::AsArray;
+use arrow_array::ffi::{FFI_ArrowArray, from_ffi_and_data_type};
+use arrow_array::ffi_stream::{FFI_ArrowArrayStream, RecordBatchStreamReader};
+use arrow_array::temporal_conversions::{
+    date32_to_datetime, date64_to_datetime, timestamp_ms_to_datetime, timestamp_ns_to_datetime,
+    timestamp_s_to_datetime, timestamp_us_to_datetime,
+};
+use arrow_array::timezone::Tz;
+use arrow_array::types::*;
+use arrow_array::{Array, ArrayRef, RecordBatch, StructArray};
+use arrow_schema::ffi::FFI_ArrowSchema;
+use arrow_schema::{ArrowError, DataType, SchemaRef, TimeUnit};
+use bankfeeds::ingest::{RawField, RawTransaction, RawValue};
+use bankfeeds::validate::Field;
+use chrono::{NaiveDateTime, Offset, TimeDelta, TimeZone};
+use pyo3::intern;
+use pyo3::prelude::*;
+use pyo3::types::{PyCapsule, PyCapsuleMethods, PyTuple};
+use rust_decimal::Decimal;
+
+use crate::errors::{BindError, BindResult, SchemaProblem};
+
+/// An Arrow input taken from its Python object, ready to be read without the GIL.
+pub enum ArrowInput {
+    /// From `__arrow_c_stream__`: a table, a reader, a frame.
+    Stream(FFI_ArrowArrayStream),
+    /// From `__arrow_c_array__`: one record batch (a struct array).
+    Batch(FFI_ArrowArray, DataType),
+}
+
+/// Takes the Arrow data out of a PyCapsule-protocol object, or `None` when it has none.
+pub fn take(obj: &Bound<'_, PyAny>) -> BindResult<Option<ArrowInput>> {
+    let py = obj.py();
+    if obj.hasattr(intern!(py, "__arrow_c_stream__"))? {
+        let capsule = obj.call_method0(intern!(py, "__arrow_c_stream__"))?;
+        let capsule = capsule.cast::<PyCapsule>().map_err(PyErr::from)?;
+        let ptr = capsule.pointer_checked(Some(c"arrow_array_stream"))?;
+        // SAFETY: the capsule holds an ArrowArrayStream (its name says so); `from_raw` moves it
+        // out and leaves a released stream behind, which the capsule's destructor ignores.
+        let stream =
+            unsafe { FFI_ArrowArrayStream::from_raw(ptr.as_ptr().cast::<FFI_ArrowArrayStream>()) };
+        return Ok(Some(ArrowInput::Stream(stream)));
+    }
+    if obj.hasattr(intern!(py, "__arrow_c_array__"))? {
+        let pair = obj.call_method0(intern!(py, "__arrow_c_array__"))?;
+        let pair = pair.cast::<PyTuple>().map_err(PyErr::from)?;
+        let schema = pair.get_item(0)?;
+        let schema = schema.cast::<PyCapsule>().map_err(PyErr::from)?;
+        let array = pair.get_item(1)?;
+        let array = array.cast::<PyCapsule>().map_err(PyErr::from)?;
+        let schema_ptr = schema.pointer_checked(Some(c"arrow_schema"))?;
+        // SAFETY: the capsule holds an ArrowSchema and stays alive (it is borrowed here).
+        let schema = unsafe { &*schema_ptr.as_ptr().cast::<FFI_ArrowSchema>() };
+        let data_type = DataType::try_from(schema).map_err(|e| arrow_error(&e))?;
+        let array_ptr = array.pointer_checked(Some(c"arrow_array"))?;
+        // SAFETY: the capsule holds an ArrowArray; `from_raw` moves it out as above.
+        let array =
+            unsafe { FFI_ArrowArray::from_raw(array_ptr.as_ptr().cast::<FFI_ArrowArray>()) };
+        return Ok(Some(ArrowInput::Batch(array, data_type)));
+    }
+    Ok(None)
+}
+
+fn arrow_error(e: &ArrowError) -> BindError {
+    BindError::Arrow(format!("the Arrow input cannot be read: {e}"))
+}
+
+/// The field a raw field fills, for naming it in a schema error.
+fn wire_field(f: RawField) -> Field {
+    match f {
+        RawField::Id => Field::Id,
+        RawField::Date => Field::Date,
+        RawField::Description => Field::Description,
+        RawField::Counterparty => Field::Counterparty,
+        RawField::Reference => Field::Reference,
+        RawField::Reconciled => Field::Reconciled,
+        RawField::Amount => Field::Amount,
+        RawField::Balance => Field::Balance,
+        RawField::TransactionType => Field::TransactionType,
+        RawField::Status | RawField::Cleared | RawField::Pending => Field::Status,
+        RawField::AccountId => Field::AccountId,
+    }
+}
+
+/// Reads one value of a column.
+type Get = Box<dyn Fn(usize) -> RawValue + Send>;
+
+/// Text of an integer mantissa at a scale: `(-1234, 2)` is `-12.34`, `(5, -3)` is `5e3`.
+fn scaled_text(digits: String, scale: i8) -> String {
+    if scale <= 0 {
+        return if scale == 0 {
+            digits
+        } else {
+            format!("{digits}e{}", -i32::from(scale))
+        };
+    }
+    let (sign, digits) = match digits.strip_prefix('-') {
+        Some(d) => ("-", d.to_owned()),
+        None => ("", digits),
+    };
+    let scale = scale as usize;
+    let padded = if digits.len() <= scale {
+        format!("{}{digits}", "0".repeat(scale + 1 - digits.len()))
+    } else {
+        digits
+    };
+    let (int, frac) = padded.split_at(padded.len() - scale);
+    format!("{sign}{int}.{frac}")
+}
+
+/// A decimal mantissa and scale: exact when a core decimal holds it, otherwise its text, which
+/// the core refuses with the reason (too many digits, too large).
+fn decimal_value(mantissa: i128, scale: i8) -> RawValue {
+    if (0..=28).contains(&scale)
+        && let Ok(d) = Decimal::try_from_i128_with_scale(mantissa, scale as u32)
+    {
+        return RawValue::Decimal(d);
+    }
+    RawValue::Number(scaled_text(mantissa.to_string(), scale))
+}
+
+macro_rules! primitive {
+    ($array:expr, $ty:ty, |$v:ident| $body:expr) => {{
+        let a = $array.as_primitive_opt::<$ty>().cloned()?;
+        Box::new(move |i| {
+            if a.is_null(i) {
+                RawValue::Null
+            } else {
+                let $v = a.value(i);
+                $body
+            }
+        }) as Get
+    }};
+}
+
+fn timestamp(array: &ArrayRef, unit: TimeUnit, tz: Option<&str>) -> Option<Get> {
+    let (values, to): (_, fn(i64) -> Option<NaiveDateTime>) = match unit {
+        TimeUnit::Second => (
+            array
+                .as_primitive_opt::<TimestampSecondType>()?
+                .values()
+                .clone(),
+            timestamp_s_to_datetime,
+        ),
+        TimeUnit::Millisecond => (
+            array
+                .as_primitive_opt::<TimestampMillisecondType>()?
+                .values()
+                .clone(),
+            timestamp_ms_to_datetime,
+        ),
+        TimeUnit::Microsecond => (
+            array
+                .as_primitive_opt::<TimestampMicrosecondType>()?
+                .values()
+                .clone(),
+            timestamp_us_to_datetime,
+        ),
+        TimeUnit::Nanosecond => (
+            array
+                .as_primitive_opt::<TimestampNanosecondType>()?
+                .values()
+                .clone(),
+            timestamp_ns_to_datetime,
+        ),
+    };
+    let nulls = array.logical_nulls();
+    let tz: Option<Tz> = match tz {
+        Some(name) => Some(name.parse().ok()?),
+        None => None,
+    };
+    Some(Box::new(move |i| {
+        if nulls.as_ref().is_some_and(|n| n.is_null(i)) {
+            return RawValue::Null;
+        }
+        let Some(at) = to(values[i]) else {
+            return RawValue::Other("a timestamp out of range".into());
+        };
+        match &tz {
+            None => RawValue::DateTime(at),
+            Some(tz) => {
+                // `at` is UTC; the bank meant the wall-clock time in the column's zone.
+                let offset = tz.offset_from_utc_datetime(&at).fix().local_minus_utc();
+                match at.checked_add_signed(TimeDelta::seconds(i64::from(offset))) {
+                    Some(local) => RawValue::DateTimeOffset(local, offset),
+                    None => RawValue::Other("a timestamp out of range".into()),
+                }
+            }
+        }
+    }))
+}
+
+/// A reader for a column, or `None` when its type maps to no value kind.
+fn reader(array: &ArrayRef) -> Option<Get> {
+    Some(match array.data_type() {
+        DataType::Null => Box::new(|_| RawValue::Null),
+        DataType::Boolean => {
+            let a = array.as_boolean_opt()?.clone();
+            Box::new(move |i| {
+                if a.is_null(i) {
+                    RawValue::Null
+                } else {
+                    RawValue::Bool(a.value(i))
+                }
+            })
+        }
+        DataType::Int8 => primitive!(array, Int8Type, |v| RawValue::Int(v.into())),
+        DataType::Int16 => primitive!(array, Int16Type, |v| RawValue::Int(v.into())),
+        DataType::Int32 => primitive!(array, Int32Type, |v| RawValue::Int(v.into())),
+        DataType::Int64 => primitive!(array, Int64Type, |v| RawValue::Int(v)),
+        DataType::UInt8 => primitive!(array, UInt8Type, |v| RawValue::Int(v.into())),
+        DataType::UInt16 => primitive!(array, UInt16Type, |v| RawValue::Int(v.into())),
+        DataType::UInt32 => primitive!(array, UInt32Type, |v| RawValue::Int(v.into())),
+        DataType::UInt64 => primitive!(array, UInt64Type, |v| i64::try_from(v)
+            .map_or_else(|_| RawValue::Number(v.to_string()), RawValue::Int)),
+        DataType::Float16 => primitive!(array, Float16Type, |v| RawValue::Float(v.to_f64())),
+        DataType::Float32 => primitive!(array, Float32Type, |v| RawValue::Float(v.into())),
+        DataType::Float64 => primitive!(array, Float64Type, |v| RawValue::Float(v)),
+        DataType::Decimal32(_, s) => {
+            let s = *s;
+            primitive!(array, Decimal32Type, |v| decimal_value(v.into(), s))
+        }
+        DataType::Decimal64(_, s) => {
+            let s = *s;
+            primitive!(array, Decimal64Type, |v| decimal_value(v.into(), s))
+        }
+        DataType::Decimal128(_, s) => {
+            let s = *s;
+            primitive!(array, Decimal128Type, |v| decimal_value(v, s))
+        }
+        DataType::Decimal256(_, s) => {
+            let s = *s;
+            primitive!(array, Decimal256Type, |v| match v.to_i128() {
+                Some(m) => decimal_value(m, s),
+                None => RawValue::Number(scaled_text(v.to_string(), s)),
+            })
+        }
+        DataType::Utf8 => {
+            let a = array.as_string_opt::<i32>()?.clone();
+            Box::new(move |i| {
+                if a.is_null(i) {
+                    RawValue::Null
+                } else {
+                    RawValue::Text(a.value(i).to_owned())
+                }
+            })
+        }
+        DataType::LargeUtf8 => {
+            let a = array.as_string_opt::<i64>()?.clone();
+            Box::new(move |i| {
+                if a.is_null(i) {
+                    RawValue::Null
+                } else {
+                    RawValue::Text(a.value(i).to_owned())
+                }
+            })
+        }
+        DataType::Utf8View => {
+            let a = array.as_string_view_opt()?.clone();
+            Box::new(move |i| {
+                if a.is_null(i) {
+                    RawValue::Null
+                } else {
+                    RawValue::Text(a.value(i).to_owned())
+                }
+            })
+        }
+        DataType::Date32 => primitive!(array, Date32Type, |v| date32_to_datetime(v).map_or_else(
+            || RawValue::Other("a date out of range".into()),
+            |d| RawValue::Date(d.date())
+        )),
+        DataType::Date64 => primitive!(array, Date64Type, |v| date64_to_datetime(v).map_or_else(
+            || RawValue::Other("a date out of range".into()),
+            |d| RawValue::Date(d.date())
+        )),
+        DataType::Timestamp(unit, tz) => timestamp(array, *unit, tz.as_deref())?,
+        DataType::Dictionary(_, value_type)
+            if !matches!(**value_type, DataType::Dictionary(..)) =>
+        {
+            let dict = array.as_any_dictionary_opt()?;
+            let keys = dict.normalized_keys();
+            let values = reader(dict.values())?;
+            let nulls = array.logical_nulls();
+            Box::new(move |i| {
+                if nulls.as_ref().is_some_and(|n| n.is_null(i)) {
+                    RawValue::Null
+                } else {
+                    values(keys[i])
+                }
+            })
+        }
+        _ => return None,
+    })
+}
+
+/// Whether a column of this type can be read (checked on the schema, before any row).
+fn readable(data_type: &DataType) -> Result<(), String> {
+    match data_type {
+        DataType::Timestamp(_, Some(tz)) => tz
+            .parse::<Tz>()
+            .map(|_| ())
+            .map_err(|_| format!("its time zone `{tz}` is not known")),
+        DataType::Dictionary(_, v) if !matches!(**v, DataType::Dictionary(..)) => readable(v),
+        DataType::Null
+        | DataType::Boolean
+        | DataType::Int8
+        | DataType::Int16
+        | DataType::Int32
+        | DataType::Int64
+        | DataType::UInt8
+        | DataType::UInt16
+        | DataType::UInt32
+        | DataType::UInt64
+        | DataType::Float16
+        | DataType::Float32
+        | DataType::Float64
+        | DataType::Decimal32(..)
+        | DataType::Decimal64(..)
+        | DataType::Decimal128(..)
+        | DataType::Decimal256(..)
+        | DataType::Utf8
+        | DataType::LargeUtf8
+        | DataType::Utf8View
+        | DataType::Date32
+        | DataType::Date64
+        | DataType::Timestamp(..) => Ok(()),
+        _ => Err("no field takes values of that type".into()),
+    }
+}
+
+/// The rows of an Arrow input, one `RawTransaction` at a time, so a million rows never sit in
+/// memory as raw values. Stops at the first error of the stream, kept in `error`.
+pub struct ArrowRows {
+    batches: Box<dyn Iterator<Item = Result<RecordBatch, ArrowError>> + Send>,
+    /// (column index, field) for every column that names a field.
+    plan: Vec<(usize, RawField)>,
+    /// Columns that name no field, reported once on the first row.
+    unknown: Vec<String>,
+    current: Vec<(RawField, Get)>,
+    len: usize,
+    pos: usize,
+    rows: usize,
+    /// Why reading stopped early, if it did.
+    pub error: Option<String>,
+}
+
+impl ArrowRows {
+    /// Checks the schema and prepares to read. Fails before any row on a column no field can
+    /// take.
+    pub fn new(input: ArrowInput) -> BindResult<ArrowRows> {
+        let (schema, batches): (
+            SchemaRef,
+            Box<dyn Iterator<Item = Result<RecordBatch, ArrowError>> + Send>,
+        ) = match input {
+            ArrowInput::Stream(stream) => {
+                let reader =
+                    RecordBatchStreamReader::try_new(stream).map_err(|e| arrow_error(&e))?;
+                (
+                    arrow_array::RecordBatchReader::schema(&reader),
+                    Box::new(reader),
+                )
+            }
+            ArrowInput::Batch(array, data_type) => {
+                if !matches!(data_type, DataType::Struct(_)) {
+                    return Err(BindError::Type(format!(
+                        "an Arrow array of {data_type} is not a table: pass a Table or RecordBatch"
+                    )));
+                }
+                // SAFETY: the array was moved out of its capsule and its type read from the
+                // schema capsule that came with it.
+                let data = unsafe { from_ffi_and_data_type(array, data_type) }
+                    .map_err(|e| arrow_error(&e))?;
+                let batch = RecordBatch::from(StructArray::from(data));
+                (batch.schema(), Box::new(std::iter::once(Ok(batch))))
+            }
+        };
+        let mut plan = Vec::new();
+        let mut unknown = Vec::new();
+        for (index, column) in schema.fields().iter().enumerate() {
+            match RawField::for_key(column.name()) {
+                Some(field) => {
+                    if let Err(why) = readable(column.data_type()) {
+                        return Err(BindError::Schema(SchemaProblem {
+                            column: Some(column.name().clone()),
+                            field: Some(wire_field(field)),
+                            message: format!(
+                                "column `{}` is {}: {why}; {} takes text, numbers, decimals, dates, timestamps or booleans",
+                                column.name(),
+                                column.data_type(),
+                                wire_field(field)
+                            ),
+                        }));
+                    }
+                    plan.push((index, field));
+                }
+                None => unknown.push(column.name().clone()),
+            }
+        }
+        Ok(ArrowRows {
+            batches,
+            plan,
+            unknown,
+            current: Vec::new(),
+            len: 0,
+            pos: 0,
+            rows: 0,
+            error: None,
+        })
+    }
+
+    fn load(&mut self, batch: &RecordBatch) -> Result<(), String> {
+        self.current.clear();
+        for &(index, field) in &self.plan {
+            let column = batch
+                .columns()
+                .get(index)
+                .ok_or_else(|| "a batch has fewer columns than its schema".to_owned())?;
+            let get = reader(column).ok_or_else(|| {
+                format!(
+                    "a batch's column {index} is {}, not the schema's type",
+                    column.data_type()
+                )
+            })?;
+            self.current.push((field, get));
+        }
+        self.len = batch.num_rows();
+        self.pos = 0;
+        Ok(())
+    }
+}
+
+impl Iterator for ArrowRows {
+    type Item = RawTransaction;
+
+    fn next(&mut self) -> Option<RawTransaction> {
+        while self.pos >= self.len {
+            match self.batches.next()? {
+                Ok(batch) => {
+                    if let Err(e) = self.load(&batch) {
+                        self.error = Some(e);
+                        return None;
+                    }
+                }
+                Err(e) => {
+                    self.error = Some(format!("the Arrow stream failed: {e}"));
+                    return None;
+                }
+            }
+        }
+        let mut row = RawTransaction::default();
+        for (field, get) in &self.current {
+            row.set_field(*field, get(self.pos));
+        }
+        if self.rows == 0 {
+            row.unknown = std::mem::take(&mut self.unknown);
+        }
+        self.pos += 1;
+        self.rows += 1;
+        Some(row)
+    }
+}

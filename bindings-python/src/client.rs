@@ -1,0 +1,1112 @@
+//! `bankfeeds.Client`: the core's async Codat client behind synchronous methods. The client owns
+//! a tokio runtime; each method blocks on it with the GIL released, so Python threads run
+//! requests and pushes in parallel. Models cross as dicts (see `pyser.rs`); the high-level
+//! `push_transactions` takes rows as every batch function does and returns a `PushReport`.
+
+use std::future::Future;
+use std::time::Duration;
+
+use bankfeeds::client::push::{PushProgress, PushReport, PushStop};
+use bankfeeds::client::{
+    Client, Error, ListQuery, PushBatchOptions, PushInput, PushOptions, PushParams, RetryPolicy,
+    WaitOptions,
+};
+use bankfeeds::model::{
+    BankAccountPrototype, BankFeedAccountMapping, BatchCreateSourceAccounts, CompanyRequestBody,
+    CompanyUpdateRequest, CreateBankTransactions, CreateConnectionRequestBody, CreateSourceAccount,
+    PlatformKey, SourceAccount,
+};
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+use serde::Serialize;
+
+use crate::errors::{BindError, BindResult, config, guard};
+use crate::pyser::{from_python, to_python};
+use crate::report::{PyChange, PyReport};
+use crate::rows::{self, Source};
+use crate::transaction::PyPushBody;
+use crate::values::day_from;
+
+/// A Codat Bank Feeds client. Every operation of the API is a method; each blocks until Codat
+/// answers (retrying as the core's policy says) with the GIL released.
+///
+/// ```python
+/// client = bankfeeds.Client("api-key")                       # production
+/// client = bankfeeds.Client("key", base_url=sandbox_url)     # the sandbox, a proxy...
+/// report = client.push_transactions(company_id, connection_id, account_id, rows)
+/// ```
+#[pyclass(module = "bankfeeds", name = "Client", frozen)]
+pub struct PyClient {
+    client: Client,
+    runtime: tokio::runtime::Runtime,
+}
+
+/// Converts a core client error into the `bankfeeds` exception it stands for.
+fn client_error(py: Python<'_>, e: Error) -> PyErr {
+    let kind = e.kind().as_str();
+    let retryable = e.is_retryable();
+    let text = e.to_string();
+    let made: PyResult<PyErr> = (|| {
+        let errors = py.import("bankfeeds._errors")?;
+        let kwargs = PyDict::new(py);
+        let (class, lead) = match &e {
+            Error::Validation(report) => {
+                return Ok(crate::errors::validation_error(
+                    py,
+                    "nothing was pushed: the transactions have errors",
+                    report.as_ref().clone(),
+                ));
+            }
+            Error::Config(m) => return Ok(crate::errors::configuration_error(py, m)),
+            Error::Api(api) => {
+                kwargs.set_item("status", api.status)?;
+                kwargs.set_item(
+                    "message",
+                    api.message.as_ref().and_then(|m| m.error.clone()),
+                )?;
+                kwargs.set_item("correlation_id", api.correlation_id())?;
+                let body = match &api.message {
+                    Some(m) => to_python(py, m)?,
+                    None => api
+                        .body_snippet
+                        .clone()
+                        .into_pyobject(py)?
+                        .into_any()
+                        .unbind(),
+                };
+                kwargs.set_item("body", body)?;
+                kwargs.set_item("retryable", retryable)?;
+                kwargs.set_item("operation", format!("{} {}", api.method, api.path))?;
+                ("ApiError", text.clone())
+            }
+            Error::Decode {
+                method,
+                path,
+                status,
+                snippet,
+                ..
+            } => {
+                kwargs.set_item("status", *status)?;
+                kwargs.set_item("body", snippet.clone())?;
+                kwargs.set_item("retryable", false)?;
+                kwargs.set_item("operation", format!("{method} {path}"))?;
+                ("ApiError", text.clone())
+            }
+            Error::Timeout { .. } | Error::Transport { .. } => {
+                kwargs.set_item("retryable", retryable)?;
+                ("TransportError", text.clone())
+            }
+            _ => {
+                kwargs.set_item("retryable", retryable)?;
+                kwargs.set_item("kind", kind)?;
+                ("PushError", text.clone())
+            }
+        };
+        let exc = errors.getattr(class)?.call((lead,), Some(&kwargs))?;
+        exc.setattr("kind", kind)?;
+        Ok(PyErr::from_value(exc))
+    })();
+    made.unwrap_or_else(|e| e)
+}
+
+fn seconds(name: &str, v: Option<f64>) -> BindResult<Option<Duration>> {
+    v.map(|s| {
+        Duration::try_from_secs_f64(s)
+            .map_err(|_| config(format!("{name} must be a number of seconds, not {s}")))
+    })
+    .transpose()
+}
+
+fn list_query(
+    query: Option<String>,
+    order_by: Option<String>,
+    page_size: Option<u32>,
+    tags: Option<String>,
+) -> ListQuery {
+    let mut q = ListQuery::new();
+    if let Some(v) = query {
+        q = q.query(v);
+    }
+    if let Some(v) = order_by {
+        q = q.order_by(v);
+    }
+    if let Some(v) = page_size {
+        q = q.page_size(v);
+    }
+    if let Some(v) = tags {
+        q = q.tags(v);
+    }
+    q
+}
+
+fn wait_options(poll_interval: Option<f64>, timeout: Option<f64>) -> BindResult<WaitOptions> {
+    let mut w = WaitOptions::default();
+    if let Some(i) = seconds("poll_interval", poll_interval)? {
+        w = WaitOptions::every(i, w.timeout);
+    }
+    if let Some(t) = seconds("timeout", timeout)? {
+        w.timeout = t;
+    }
+    Ok(w)
+}
+
+fn model<T: serde::de::DeserializeOwned>(what: &str, v: &Bound<'_, PyAny>) -> BindResult<T> {
+    from_python(what, v).map_err(BindError::Config)
+}
+
+impl PyClient {
+    /// Runs one core call to completion with the GIL released, and converts its answer.
+    fn run<T, F>(&self, py: Python<'_>, make: impl FnOnce(Client) -> F) -> PyResult<Py<PyAny>>
+    where
+        T: Serialize + Send,
+        F: Future<Output = Result<T, Error>> + Send,
+    {
+        let answer = guard(py, || {
+            let future = make(self.client.clone());
+            Ok(py.detach(|| self.runtime.block_on(future)))
+        })?;
+        match answer {
+            Ok(v) => to_python(py, &v),
+            Err(e) => Err(client_error(py, e)),
+        }
+    }
+}
+
+#[pymethods]
+impl PyClient {
+    /// A client. `api_key` is sent as Codat expects (`Authorization: Basic ...`); `auth_header`
+    /// (a `(name, value)` pair) replaces it, e.g. for a bank backend's own token. Timeouts are
+    /// in seconds; `retries=False` turns the core's retry policy off, `max_retry_seconds` and
+    /// `max_attempts` bound it. Raises `ConfigurationError` for unusable settings.
+    #[new]
+    #[pyo3(signature = (api_key=None, *, base_url=None, auth_header=None, connect_timeout=None, request_timeout=None, retries=true, max_retry_seconds=None, max_attempts=None, user_agent=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        py: Python<'_>,
+        api_key: Option<String>,
+        base_url: Option<String>,
+        auth_header: Option<(String, String)>,
+        connect_timeout: Option<f64>,
+        request_timeout: Option<f64>,
+        retries: bool,
+        max_retry_seconds: Option<f64>,
+        max_attempts: Option<u32>,
+        user_agent: Option<String>,
+    ) -> PyResult<Self> {
+        guard(py, || {
+            let mut b = Client::builder();
+            if let Some(key) = api_key {
+                b = b.api_key(key);
+            }
+            if let Some((name, value)) = auth_header {
+                b = b.auth_header(name, value);
+            }
+            if let Some(url) = base_url {
+                b = b.base_url(url);
+            }
+            if let Some(t) = seconds("connect_timeout", connect_timeout)? {
+                b = b.connect_timeout(t);
+            }
+            if let Some(t) = seconds("request_timeout", request_timeout)? {
+                b = b.request_timeout(t);
+            }
+            let mut policy = if retries {
+                RetryPolicy::default()
+            } else {
+                RetryPolicy::never()
+            };
+            if let Some(t) = seconds("max_retry_seconds", max_retry_seconds)? {
+                policy = policy.with_max_elapsed(t);
+            }
+            if let Some(n) = max_attempts {
+                policy = policy.with_max_attempts(n);
+            }
+            b = b.retry(policy);
+            if let Some(ua) = user_agent {
+                b = b.user_agent(ua);
+            }
+            let client = b.build().map_err(|e| config(e.to_string()))?;
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .thread_name("bankfeeds-client")
+                .enable_all()
+                .build()
+                .map_err(|e| config(format!("cannot start the client's runtime: {e}")))?;
+            Ok(PyClient { client, runtime })
+        })
+    }
+
+    /// The API's base URL.
+    #[getter]
+    fn base_url(&self) -> &str {
+        self.client.base_url()
+    }
+
+    // ---- companies ----------------------------------------------------------------------------
+
+    /// Creates a company (`create-company`): `{"name": ..., "description": ..., "tags": {...}}`.
+    fn create_company(&self, py: Python<'_>, body: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        let body: CompanyRequestBody = guard(py, || model("company", body))?;
+        self.run(py, |c| async move { c.companies().create(&body).await })
+    }
+    /// Every company (`list-companies`), fetched page by page.
+    #[pyo3(signature = (*, query=None, order_by=None, page_size=None, tags=None))]
+    fn list_companies(
+        &self,
+        py: Python<'_>,
+        query: Option<String>,
+        order_by: Option<String>,
+        page_size: Option<u32>,
+        tags: Option<String>,
+    ) -> PyResult<Py<PyAny>> {
+        let q = list_query(query, order_by, page_size, tags);
+        self.run(py, |c| async move { c.companies().list(q).all().await })
+    }
+    /// One company (`get-company`).
+    fn get_company(&self, py: Python<'_>, company_id: String) -> PyResult<Py<PyAny>> {
+        self.run(py, |c| async move { c.companies().get(&company_id).await })
+    }
+    /// Replaces a company's name, description and tags (`replace-company`).
+    fn replace_company(
+        &self,
+        py: Python<'_>,
+        company_id: String,
+        body: &Bound<'_, PyAny>,
+    ) -> PyResult<Py<PyAny>> {
+        let body: CompanyRequestBody = guard(py, || model("company", body))?;
+        self.run(py, |c| async move {
+            c.companies().replace(&company_id, &body).await
+        })
+    }
+    /// Changes only the fields given (`update-company`).
+    fn update_company(
+        &self,
+        py: Python<'_>,
+        company_id: String,
+        body: &Bound<'_, PyAny>,
+    ) -> PyResult<Py<PyAny>> {
+        let body: CompanyUpdateRequest = guard(py, || model("company update", body))?;
+        self.run(py, |c| async move {
+            c.companies().update(&company_id, &body).await
+        })
+    }
+    /// Deletes a company (`delete-company`).
+    fn delete_company(&self, py: Python<'_>, company_id: String) -> PyResult<()> {
+        self.run(
+            py,
+            |c| async move { c.companies().delete(&company_id).await },
+        )
+        .map(|_| ())
+    }
+    /// A company access token (`get-company-access-token`).
+    fn get_company_access_token(&self, py: Python<'_>, company_id: String) -> PyResult<Py<PyAny>> {
+        self.run(py, |c| async move {
+            c.companies().access_token(&company_id).await
+        })
+    }
+
+    // ---- connections --------------------------------------------------------------------------
+
+    /// Every connection of a company (`list-connections`).
+    #[pyo3(signature = (company_id, *, query=None, order_by=None, page_size=None, tags=None))]
+    fn list_connections(
+        &self,
+        py: Python<'_>,
+        company_id: String,
+        query: Option<String>,
+        order_by: Option<String>,
+        page_size: Option<u32>,
+        tags: Option<String>,
+    ) -> PyResult<Py<PyAny>> {
+        let q = list_query(query, order_by, page_size, tags);
+        self.run(py, |c| async move {
+            c.connections(&company_id).list(q).all().await
+        })
+    }
+    /// Creates a connection to a platform (`create-connection`): a platform key such as
+    /// `"gbol"` (Xero), or a request body dict.
+    fn create_connection(
+        &self,
+        py: Python<'_>,
+        company_id: String,
+        platform: &Bound<'_, PyAny>,
+    ) -> PyResult<Py<PyAny>> {
+        let body: CreateConnectionRequestBody = guard(py, || match platform.extract::<String>() {
+            Ok(key) => Ok(CreateConnectionRequestBody {
+                platform_key: Some(PlatformKey::from(key.as_str())),
+            }),
+            Err(_) => model("connection", platform),
+        })?;
+        self.run(py, |c| async move {
+            c.connections(&company_id).create(&body).await
+        })
+    }
+    /// One connection (`get-connection`).
+    fn get_connection(
+        &self,
+        py: Python<'_>,
+        company_id: String,
+        connection_id: String,
+    ) -> PyResult<Py<PyAny>> {
+        self.run(py, |c| async move {
+            c.connections(&company_id).get(&connection_id).await
+        })
+    }
+    /// The connection's link URL with a fresh one-hour password, or `None` once linked.
+    fn fresh_link_url(
+        &self,
+        py: Python<'_>,
+        company_id: String,
+        connection_id: String,
+    ) -> PyResult<Py<PyAny>> {
+        self.run(py, |c| async move {
+            c.connections(&company_id)
+                .fresh_link_url(&connection_id)
+                .await
+        })
+    }
+    /// Unlinks a connection (`unlink-connection`).
+    fn unlink_connection(
+        &self,
+        py: Python<'_>,
+        company_id: String,
+        connection_id: String,
+    ) -> PyResult<Py<PyAny>> {
+        self.run(py, |c| async move {
+            c.connections(&company_id).unlink(&connection_id).await
+        })
+    }
+    /// Deletes a connection (`delete-connection`).
+    fn delete_connection(
+        &self,
+        py: Python<'_>,
+        company_id: String,
+        connection_id: String,
+    ) -> PyResult<()> {
+        self.run(py, |c| async move {
+            c.connections(&company_id).delete(&connection_id).await
+        })
+        .map(|_| ())
+    }
+
+    // ---- target bank accounts -----------------------------------------------------------------
+
+    /// The platform's bank accounts (`list-bank-accounts`).
+    #[pyo3(signature = (company_id, connection_id, *, query=None, order_by=None, page_size=None, tags=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn list_bank_accounts(
+        &self,
+        py: Python<'_>,
+        company_id: String,
+        connection_id: String,
+        query: Option<String>,
+        order_by: Option<String>,
+        page_size: Option<u32>,
+        tags: Option<String>,
+    ) -> PyResult<Py<PyAny>> {
+        let q = list_query(query, order_by, page_size, tags);
+        self.run(py, |c| async move {
+            c.bank_accounts(&company_id, &connection_id)
+                .list(q)
+                .all()
+                .await
+        })
+    }
+    /// What creating a bank account takes on this platform (`get-create-bank-account-model`).
+    fn get_create_bank_account_model(
+        &self,
+        py: Python<'_>,
+        company_id: String,
+        connection_id: String,
+    ) -> PyResult<Py<PyAny>> {
+        self.run(py, |c| async move {
+            c.bank_accounts(&company_id, &connection_id)
+                .create_model()
+                .await
+        })
+    }
+    /// Creates a bank account in the platform (`create-bank-account`), as a push operation.
+    #[pyo3(signature = (company_id, connection_id, body, *, timeout_in_minutes=None))]
+    fn create_bank_account(
+        &self,
+        py: Python<'_>,
+        company_id: String,
+        connection_id: String,
+        body: &Bound<'_, PyAny>,
+        timeout_in_minutes: Option<i32>,
+    ) -> PyResult<Py<PyAny>> {
+        let body: BankAccountPrototype = guard(py, || model("bank account", body))?;
+        self.run(py, |c| async move {
+            c.bank_accounts(&company_id, &connection_id)
+                .create(&body, timeout_in_minutes)
+                .await
+        })
+    }
+
+    // ---- source accounts ----------------------------------------------------------------------
+
+    /// Creates a source account (`create-source-account`), v1 or v2 shape; `pending` until the
+    /// customer maps it.
+    fn create_source_account(
+        &self,
+        py: Python<'_>,
+        company_id: String,
+        connection_id: String,
+        account: &Bound<'_, PyAny>,
+    ) -> PyResult<Py<PyAny>> {
+        let account: CreateSourceAccount = guard(py, || model("source account", account))?;
+        self.run(py, |c| async move {
+            c.source_accounts(&company_id, &connection_id)
+                .create(account)
+                .await
+        })
+    }
+    /// Creates several source accounts (`create-batch-source-account`): a dict with `status`
+    /// (201 all, 207 some, 409 none) and one result per account in `items`.
+    fn create_source_accounts(
+        &self,
+        py: Python<'_>,
+        company_id: String,
+        connection_id: String,
+        accounts: &Bound<'_, PyAny>,
+    ) -> PyResult<Py<PyAny>> {
+        let accounts: BatchCreateSourceAccounts = guard(py, || model("source accounts", accounts))?;
+        #[derive(Serialize)]
+        struct Outcome {
+            status: u16,
+            items: serde_json::Value,
+        }
+        self.run(py, |c| async move {
+            let out = c
+                .source_accounts(&company_id, &connection_id)
+                .create_batch(&accounts)
+                .await?;
+            let items =
+                serde_json::to_value(&out.items).map_err(|e| Error::Config(e.to_string()))?;
+            Ok(Outcome {
+                status: out.status,
+                items,
+            })
+        })
+    }
+    /// Every source account of a connection (`list-source-accounts`).
+    fn list_source_accounts(
+        &self,
+        py: Python<'_>,
+        company_id: String,
+        connection_id: String,
+    ) -> PyResult<Py<PyAny>> {
+        self.run(py, |c| async move {
+            c.source_accounts(&company_id, &connection_id).list().await
+        })
+    }
+    /// One source account, or `None`.
+    fn find_source_account(
+        &self,
+        py: Python<'_>,
+        company_id: String,
+        connection_id: String,
+        account_id: String,
+    ) -> PyResult<Py<PyAny>> {
+        self.run(py, |c| async move {
+            c.source_accounts(&company_id, &connection_id)
+                .find(&account_id)
+                .await
+        })
+    }
+    /// Updates a source account (`update-source-account`).
+    fn update_source_account(
+        &self,
+        py: Python<'_>,
+        company_id: String,
+        connection_id: String,
+        account_id: String,
+        account: &Bound<'_, PyAny>,
+    ) -> PyResult<Py<PyAny>> {
+        let account: SourceAccount = guard(py, || model("source account", account))?;
+        self.run(py, |c| async move {
+            c.source_accounts(&company_id, &connection_id)
+                .update(&account_id, &account)
+                .await
+        })
+    }
+    /// Deletes a source account (`delete-source-account`).
+    fn delete_source_account(
+        &self,
+        py: Python<'_>,
+        company_id: String,
+        connection_id: String,
+        account_id: String,
+    ) -> PyResult<()> {
+        self.run(py, |c| async move {
+            c.source_accounts(&company_id, &connection_id)
+                .delete(&account_id)
+                .await
+        })
+        .map(|_| ())
+    }
+    /// Generates bank feed credentials (`generate-credentials`).
+    fn generate_credentials(
+        &self,
+        py: Python<'_>,
+        company_id: String,
+        connection_id: String,
+    ) -> PyResult<Py<PyAny>> {
+        self.run(py, |c| async move {
+            c.source_accounts(&company_id, &connection_id)
+                .generate_credentials()
+                .await
+        })
+    }
+    /// Deletes bank feed credentials (`delete-bank-feed-credentials`).
+    fn delete_credentials(
+        &self,
+        py: Python<'_>,
+        company_id: String,
+        connection_id: String,
+    ) -> PyResult<()> {
+        self.run(py, |c| async move {
+            c.source_accounts(&company_id, &connection_id)
+                .delete_credentials()
+                .await
+        })
+        .map(|_| ())
+    }
+    /// A one-time password for the customer (`generate-otp`).
+    fn generate_otp(
+        &self,
+        py: Python<'_>,
+        company_id: String,
+        connection_id: String,
+    ) -> PyResult<Py<PyAny>> {
+        self.run(py, |c| async move {
+            c.source_accounts(&company_id, &connection_id)
+                .generate_otp()
+                .await
+        })
+    }
+
+    // ---- account mapping and company information ----------------------------------------------
+
+    /// Each source account with its target and the target options (`get-bank-account-mapping`).
+    fn get_account_mappings(
+        &self,
+        py: Python<'_>,
+        company_id: String,
+        connection_id: String,
+    ) -> PyResult<Py<PyAny>> {
+        self.run(py, |c| async move {
+            c.account_mapping(&company_id, &connection_id).get().await
+        })
+    }
+    /// Maps a source account to a target account (`create-bank-account-mapping`); check the
+    /// answer's `status`: Codat may answer 200 with `Failed`.
+    fn create_account_mapping(
+        &self,
+        py: Python<'_>,
+        company_id: String,
+        connection_id: String,
+        mapping: &Bound<'_, PyAny>,
+    ) -> PyResult<Py<PyAny>> {
+        let mapping: BankFeedAccountMapping = guard(py, || model("mapping", mapping))?;
+        self.run(py, |c| async move {
+            c.account_mapping(&company_id, &connection_id)
+                .create(&mapping)
+                .await
+        })
+    }
+    /// The company's details in the platform (`get-company-information`).
+    fn get_company_information(
+        &self,
+        py: Python<'_>,
+        company_id: String,
+        connection_id: String,
+    ) -> PyResult<Py<PyAny>> {
+        self.run(py, |c| async move {
+            c.company_information(&company_id, &connection_id)
+                .get()
+                .await
+        })
+    }
+
+    // ---- transactions and push operations -----------------------------------------------------
+
+    /// One raw push (`create-bank-transactions`) of a `PushBody` or a wire-shaped dict; answers
+    /// the pending push operation. Prefer `push_transactions`, which validates, batches, never
+    /// sends a batch twice and waits.
+    #[pyo3(signature = (company_id, connection_id, body, *, timeout_in_minutes=None, allow_sync_on_push_complete=None))]
+    fn create_bank_transactions(
+        &self,
+        py: Python<'_>,
+        company_id: String,
+        connection_id: String,
+        body: &Bound<'_, PyAny>,
+        timeout_in_minutes: Option<i32>,
+        allow_sync_on_push_complete: Option<bool>,
+    ) -> PyResult<Py<PyAny>> {
+        let body = guard(py, || push_body(body))?;
+        let params = PushParams {
+            timeout_in_minutes,
+            allow_sync_on_push_complete,
+        };
+        self.run(py, |c| async move {
+            c.transactions(&company_id, &connection_id)
+                .create(&body, &params)
+                .await
+        })
+    }
+    /// What a push takes for this account on this platform (`get-create-bank-transactions-model`).
+    fn get_create_bank_transactions_model(
+        &self,
+        py: Python<'_>,
+        company_id: String,
+        connection_id: String,
+        account_id: String,
+    ) -> PyResult<Py<PyAny>> {
+        self.run(py, |c| async move {
+            c.transactions(&company_id, &connection_id)
+                .create_model(&account_id)
+                .await
+        })
+    }
+    /// Pushes one body exactly once: on an unknown outcome the core looks for the operation
+    /// before sending again. Answers `{"operation": ..., "recovered": bool, "attempts": int}`.
+    #[pyo3(signature = (company_id, connection_id, body, *, timeout_in_minutes=None, allow_sync_on_push_complete=None))]
+    fn push_batch(
+        &self,
+        py: Python<'_>,
+        company_id: String,
+        connection_id: String,
+        body: &Bound<'_, PyAny>,
+        timeout_in_minutes: Option<i32>,
+        allow_sync_on_push_complete: Option<bool>,
+    ) -> PyResult<Py<PyAny>> {
+        let body = guard(py, || push_body(body))?;
+        let options = PushBatchOptions {
+            params: PushParams {
+                timeout_in_minutes,
+                allow_sync_on_push_complete,
+            },
+            ..PushBatchOptions::default()
+        };
+        #[derive(Serialize)]
+        struct Pushed {
+            operation: bankfeeds::model::PushOperation,
+            recovered: bool,
+            attempts: u32,
+        }
+        self.run(py, |c| async move {
+            let b = c
+                .transactions(&company_id, &connection_id)
+                .push_batch(&body, &options)
+                .await?;
+            Ok(Pushed {
+                operation: b.operation,
+                recovered: b.recovered,
+                attempts: b.attempts,
+            })
+        })
+    }
+    /// What has been pushed to an account: `transaction_ids`, `newest` (local date-time text),
+    /// `successful_operations` (pending ones are waited for).
+    fn push_history(
+        &self,
+        py: Python<'_>,
+        company_id: String,
+        connection_id: String,
+        account_id: String,
+    ) -> PyResult<Py<PyAny>> {
+        #[derive(Serialize)]
+        struct History {
+            account_id: String,
+            transaction_ids: Vec<String>,
+            newest: Option<String>,
+            successful_operations: Vec<String>,
+            unreadable_operations: usize,
+        }
+        self.run(py, |c| async move {
+            let h = c
+                .transactions(&company_id, &connection_id)
+                .history(&account_id, &WaitOptions::default())
+                .await?;
+            let mut ids: Vec<String> = h.transaction_ids.into_iter().collect();
+            ids.sort();
+            Ok(History {
+                account_id: h.account_id,
+                transaction_ids: ids,
+                newest: h.newest.map(|n| n.to_string()),
+                successful_operations: h.successful_operations,
+                unreadable_operations: h.unreadable_operations,
+            })
+        })
+    }
+    /// One push operation (`get-push-operation`), with aware UTC `requested_on_utc` and
+    /// `completed_on_utc`.
+    fn get_push_operation(
+        &self,
+        py: Python<'_>,
+        company_id: String,
+        push_operation_key: String,
+    ) -> PyResult<Py<PyAny>> {
+        self.run(py, |c| async move {
+            c.push_operations(&company_id)
+                .get(&push_operation_key)
+                .await
+        })
+    }
+    /// Every push operation of a company (`list-push-operations`), with its `data`.
+    #[pyo3(signature = (company_id, *, query=None, order_by=None, page_size=None, tags=None))]
+    fn list_push_operations(
+        &self,
+        py: Python<'_>,
+        company_id: String,
+        query: Option<String>,
+        order_by: Option<String>,
+        page_size: Option<u32>,
+        tags: Option<String>,
+    ) -> PyResult<Py<PyAny>> {
+        let q = list_query(query, order_by, page_size, tags);
+        self.run(py, |c| async move {
+            c.push_operations(&company_id).list(q).all().await
+        })
+    }
+    /// Polls a push operation until it is no longer pending (seconds; default every 1 s backing
+    /// off to 15 s, for at most 30 minutes).
+    #[pyo3(signature = (company_id, push_operation_key, *, poll_interval=None, timeout=None))]
+    fn wait_for_push_operation(
+        &self,
+        py: Python<'_>,
+        company_id: String,
+        push_operation_key: String,
+        poll_interval: Option<f64>,
+        timeout: Option<f64>,
+    ) -> PyResult<Py<PyAny>> {
+        let wait = guard(py, || wait_options(poll_interval, timeout))?;
+        self.run(py, |c| async move {
+            c.push_operations(&company_id)
+                .wait(&push_operation_key, &wait)
+                .await
+        })
+    }
+
+    // ---- managed bank feeds -------------------------------------------------------------------
+
+    /// A managed bank feed sync's status (`get-sync-status`).
+    fn get_sync_status(
+        &self,
+        py: Python<'_>,
+        company_id: String,
+        connection_id: String,
+        account_id: String,
+        sync_id: String,
+    ) -> PyResult<Py<PyAny>> {
+        self.run(py, |c| async move {
+            c.managed_bank_feeds(&company_id, &connection_id, &account_id)
+                .get(&sync_id)
+                .await
+        })
+    }
+    /// The latest sync's status, or `None` (`get-last-successful-sync`).
+    fn latest_sync_status(
+        &self,
+        py: Python<'_>,
+        company_id: String,
+        connection_id: String,
+        account_id: String,
+    ) -> PyResult<Py<PyAny>> {
+        self.run(py, |c| async move {
+            c.managed_bank_feeds(&company_id, &connection_id, &account_id)
+                .latest()
+                .await
+        })
+    }
+    /// Starts a sync (`start-scheduled-sync`).
+    fn run_sync(
+        &self,
+        py: Python<'_>,
+        company_id: String,
+        connection_id: String,
+        account_id: String,
+    ) -> PyResult<Py<PyAny>> {
+        self.run(py, |c| async move {
+            c.managed_bank_feeds(&company_id, &connection_id, &account_id)
+                .run()
+                .await
+        })
+    }
+
+    // ---- the high-level push ------------------------------------------------------------------
+
+    /// Validates, normalises and pushes rows to one source account, and waits for every push
+    /// operation: the one call most pipelines need. Rows are whatever `validate` takes.
+    ///
+    /// Raises `ValidationError` (nothing sent) when the rows have errors under the connection's
+    /// platform rules and the account's facts; `ApiError`/`TransportError`/`PushError` when Codat
+    /// cannot be used. A push that stops part-way is *not* an exception: check
+    /// `report.is_complete`; running it again with the same rows sends only what is missing.
+    /// `on_progress(progress: dict)` is called at each stage (from the pushing thread).
+    #[pyo3(signature = (company_id, connection_id, account_id, rows, *, batch_size=None, today=None, country=None, timeout_in_minutes=None, allow_sync_on_push_complete=None, poll_interval=None, wait_timeout=None, skip_already_pushed=true, on_progress=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn push_transactions(
+        &self,
+        py: Python<'_>,
+        company_id: String,
+        connection_id: String,
+        account_id: String,
+        rows: &Bound<'_, PyAny>,
+        batch_size: Option<usize>,
+        today: Option<&Bound<'_, PyAny>>,
+        country: Option<String>,
+        timeout_in_minutes: Option<i32>,
+        allow_sync_on_push_complete: Option<bool>,
+        poll_interval: Option<f64>,
+        wait_timeout: Option<f64>,
+        skip_already_pushed: bool,
+        on_progress: Option<Py<PyAny>>,
+    ) -> PyResult<PyPushReport> {
+        let (input, mut options) = guard(py, || {
+            let mut options = PushOptions::new()
+                .skip_already_pushed(skip_already_pushed)
+                .params(PushParams {
+                    timeout_in_minutes,
+                    allow_sync_on_push_complete,
+                })
+                .wait(wait_options(poll_interval, wait_timeout)?);
+            if let Some(n) = batch_size {
+                options = options.batch_size(n);
+            }
+            if let Some(t) = today.filter(|t| !t.is_none()) {
+                options = options.today(
+                    day_from(t)
+                        .ok_or_else(|| config("today must be a date or an ISO date text"))?,
+                );
+            }
+            options.country = country;
+            let source = rows::read(rows)?;
+            let input = py.detach(move || -> BindResult<PushInput> {
+                Ok(match source {
+                    Source::Typed(txs) => PushInput::Transactions(txs),
+                    Source::Raw(rows, shape) => {
+                        if !shape.is_valid() {
+                            return Err(BindError::Invalid(
+                                "nothing was pushed: some rows are not transactions",
+                                shape,
+                            ));
+                        }
+                        PushInput::Raw(rows)
+                    }
+                    Source::Arrow(arrow) => {
+                        let mut reader = crate::arrow_in::ArrowRows::new(arrow)?;
+                        let rows: Vec<_> = reader.by_ref().collect();
+                        if let Some(e) = reader.error {
+                            return Err(BindError::Arrow(e));
+                        }
+                        PushInput::Raw(rows)
+                    }
+                })
+            })?;
+            Ok((input, options))
+        })?;
+        if let Some(callback) = on_progress {
+            options = options.on_progress(move |p: PushProgress| {
+                Python::attach(|py| {
+                    let call = progress_dict(py, &p).and_then(|d| callback.call1(py, (d,)));
+                    if let Err(e) = call {
+                        e.write_unraisable(py, Some(callback.bind(py)));
+                    }
+                });
+            });
+        }
+        let answer = guard(py, || {
+            let client = self.client.clone();
+            Ok(py.detach(|| {
+                self.runtime.block_on(async move {
+                    client
+                        .push_transactions(
+                            &company_id,
+                            &connection_id,
+                            &account_id,
+                            input,
+                            &options,
+                        )
+                        .await
+                })
+            }))
+        })?;
+        match answer {
+            Ok(report) => Ok(PyPushReport { inner: report }),
+            Err(e) => Err(client_error(py, e)),
+        }
+    }
+
+    fn __repr__(&self) -> String {
+        format!("Client(base_url={:?})", self.client.base_url())
+    }
+}
+
+fn push_body(body: &Bound<'_, PyAny>) -> BindResult<CreateBankTransactions> {
+    match body.cast::<PyPushBody>() {
+        Ok(b) => Ok(b.get().body()),
+        Err(_) => model("push body", body),
+    }
+}
+
+fn progress_dict<'py>(py: Python<'py>, p: &PushProgress) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item("stage", format!("{:?}", p.stage).to_lowercase())?;
+    d.set_item("batches_done", p.batches_done)?;
+    d.set_item("batches_total", p.batches_total)?;
+    d.set_item("transactions_done", p.transactions_done)?;
+    d.set_item("transactions_total", p.transactions_total)?;
+    d.set_item("already_pushed", p.already_pushed)?;
+    d.set_item("operation_key", p.operation_key.as_deref())?;
+    d.set_item("status", p.status.as_ref().map(|s| s.as_str()))?;
+    Ok(d)
+}
+
+/// What `Client.push_transactions` did: how many transactions were pushed, skipped (already
+/// pushed) or not pushed, every batch with its push operation, the validation warnings and the
+/// normalisation changes, and why it stopped early if it did.
+#[pyclass(module = "bankfeeds", name = "PushReport", frozen)]
+pub struct PyPushReport {
+    inner: PushReport,
+}
+
+#[pymethods]
+impl PyPushReport {
+    /// Whether every batch was pushed successfully.
+    #[getter]
+    fn is_complete(&self) -> bool {
+        self.inner.is_complete()
+    }
+    /// The company.
+    #[getter]
+    fn company_id(&self) -> &str {
+        &self.inner.company_id
+    }
+    /// The connection.
+    #[getter]
+    fn connection_id(&self) -> &str {
+        &self.inner.connection_id
+    }
+    /// The source account.
+    #[getter]
+    fn account_id(&self) -> &str {
+        &self.inner.account_id
+    }
+    /// Whose rules applied (from the connection's platform key): `"xero"`, `"generic"`...
+    #[getter]
+    fn platform(&self) -> &'static str {
+        self.inner.platform.as_str()
+    }
+    /// Transactions after normalisation.
+    #[getter]
+    fn transactions(&self) -> usize {
+        self.inner.transactions
+    }
+    /// Ids skipped because a successful push already carried them.
+    #[getter]
+    fn already_pushed(&self) -> Vec<String> {
+        self.inner.already_pushed.clone()
+    }
+    /// Transactions in batches whose operation succeeded.
+    #[getter]
+    fn pushed(&self) -> usize {
+        self.inner.pushed
+    }
+    /// Transactions not pushed (failed or unfinished batches, or after a stop).
+    #[getter]
+    fn not_pushed(&self) -> usize {
+        self.inner.not_pushed
+    }
+    /// Batches the transactions were split into.
+    #[getter]
+    fn batches_total(&self) -> usize {
+        self.inner.batches_total
+    }
+    /// Every batch sent, in order: `index, operation_key, status, transactions, first_id,
+    /// last_id, error_message, validation_errors, recovered`.
+    #[getter]
+    fn batches(&self, py: Python<'_>) -> PyResult<Vec<Py<PyAny>>> {
+        self.inner
+            .batches
+            .iter()
+            .map(|b| {
+                let d = PyDict::new(py);
+                d.set_item("index", b.index)?;
+                d.set_item("operation_key", &b.operation_key)?;
+                d.set_item("status", b.status.as_str())?;
+                d.set_item("transactions", b.transactions)?;
+                d.set_item("first_id", &b.first_id)?;
+                d.set_item("last_id", &b.last_id)?;
+                d.set_item("error_message", b.error_message.as_deref())?;
+                d.set_item("validation_errors", to_python(py, &b.validation_errors)?)?;
+                d.set_item("recovered", b.recovered)?;
+                Ok(d.into_any().unbind())
+            })
+            .collect()
+    }
+    /// The keys of the push operations that succeeded.
+    #[getter]
+    fn operation_keys(&self) -> Vec<String> {
+        self.inner.operation_keys().map(str::to_owned).collect()
+    }
+    /// Validation warnings (errors stop a push before it starts).
+    #[getter]
+    fn validation(&self) -> PyReport {
+        PyReport::from(self.inner.validation.clone())
+    }
+    /// What normalisation changed.
+    #[getter]
+    fn changes(&self) -> Vec<PyChange> {
+        self.inner
+            .changes
+            .iter()
+            .map(|c| PyChange { inner: c.clone() })
+            .collect()
+    }
+    /// Why the push stopped early, or `None`: a dict with `reason` (`"operation_failed"`,
+    /// `"still_pending"`, `"error"`), `batch`, and the operation or error.
+    #[getter]
+    fn stopped(&self, py: Python<'_>) -> PyResult<Option<Py<PyAny>>> {
+        let Some(stop) = &self.inner.stopped else {
+            return Ok(None);
+        };
+        let d = PyDict::new(py);
+        d.set_item("batch", stop.batch())?;
+        match stop {
+            PushStop::OperationFailed { operation, .. } => {
+                d.set_item("reason", "operation_failed")?;
+                d.set_item("operation", to_python(py, operation.as_ref())?)?;
+            }
+            PushStop::StillPending {
+                operation_key,
+                status,
+                ..
+            } => {
+                d.set_item("reason", "still_pending")?;
+                d.set_item("operation_key", operation_key)?;
+                d.set_item("status", status.as_str())?;
+            }
+            PushStop::Error { error, .. } => {
+                d.set_item("reason", "error")?;
+                d.set_item("error", error.to_string())?;
+                d.set_item("kind", error.kind().as_str())?;
+            }
+            _ => d.set_item("reason", "other")?,
+        }
+        Ok(Some(d.into_any().unbind()))
+    }
+    fn __str__(&self) -> String {
+        self.inner.to_string()
+    }
+    fn __repr__(&self) -> String {
+        format!(
+            "PushReport(pushed={}, already_pushed={}, not_pushed={}, complete={})",
+            self.inner.pushed,
+            self.inner.already_pushed.len(),
+            self.inner.not_pushed,
+            self.inner.is_complete()
+        )
+    }
+}

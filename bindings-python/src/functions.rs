@@ -1,0 +1,507 @@
+//! The module's functions: one core call each, with the GIL released while the core works.
+//!
+//! Which functions report and which raise:
+//! - `validate`, `validate_file`, `validate_push` and `normalise` (by default) return every
+//!   finding as data, never raising for a bad value or row.
+//! - `normalise(strict=True)`, `fill_forward`, `fill_backward`, `verify`, `batches` and
+//!   `push_bodies` need typed rows: they raise `ValidationError` (carrying the full report) when
+//!   any row has an error.
+//! - Every function raises `SchemaError` when its input cannot be read as rows at all (an Arrow
+//!   column of a type no field takes), `ConfigurationError` for an unusable option and
+//!   `TypeError` for an argument of the wrong Python type.
+
+use bankfeeds::balance;
+use bankfeeds::ingest::InputFormat;
+use bankfeeds::model::CreateBankTransactions;
+use bankfeeds::pipeline::{self, PrepareOptions};
+use bankfeeds::rules::Platform;
+use bankfeeds::validate::{Code, Field, Issue, ValidationReport};
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict};
+
+use crate::errors::{BindError, BindResult, config, guard};
+use crate::options::{ContextArgs, NormaliseArgs, PyProfile, platform};
+use crate::report::PyReport;
+use crate::results::{PyBalanced, PyChainReport, PyNormalised, strict};
+use crate::rows;
+use crate::transaction::{PyPushBody, PyTransactions, bodies, split, typed_list};
+use crate::values::amount_from;
+
+/// Validates rows as they are, without changing them: Codat's generic rules and the platform's,
+/// every finding at once.
+///
+/// `rows` is a list of dicts (keys matched loosely: `transactionType`, `transaction_type`,
+/// `Transaction Type`), a list of `Transaction`s, a `Transactions` batch, or Arrow data
+/// (`pyarrow.Table`/`RecordBatch`, a polars frame, anything with `__arrow_c_stream__`). Bad
+/// values and rows are findings, not exceptions.
+#[pyfunction]
+#[pyo3(signature = (rows, *, platform="generic", today=None, account=None, opening_balance=None, latest_existing=None, country=None))]
+#[allow(clippy::too_many_arguments)]
+pub fn validate(
+    py: Python<'_>,
+    rows: &Bound<'_, PyAny>,
+    platform: &str,
+    today: Option<&Bound<'_, PyAny>>,
+    account: Option<&Bound<'_, PyAny>>,
+    opening_balance: Option<&Bound<'_, PyAny>>,
+    latest_existing: Option<&Bound<'_, PyAny>>,
+    country: Option<String>,
+) -> PyResult<PyReport> {
+    guard(py, || {
+        let options = ContextArgs {
+            platform,
+            today,
+            account,
+            opening_balance,
+            latest_existing,
+            country,
+        }
+        .as_is()?;
+        if let Some(prepared) = rows::prepare_dicts(py, rows, &options)? {
+            return Ok(PyReport::from(prepared.report));
+        }
+        let source = rows::read(rows)?;
+        let prepared = py.detach(move || source.prepare(&options))?;
+        Ok(PyReport::from(prepared.report))
+    })
+}
+
+/// Normalises rows (trim, de-duplicate, infer types, sort oldest first, compute balances when
+/// given an anchor) and validates the result. Returns a `Normalised` with the transactions, every
+/// change and every finding; with `strict=True`, raises `ValidationError` when any finding is an
+/// error.
+#[pyfunction]
+#[pyo3(signature = (rows, *, platform="generic", today=None, account=None, opening_balance=None, latest_existing=None, country=None, trim=true, truncate=false, dedupe=true, infer_types=true, fix_signs=false, sort=true, fill_from_opening=None, fill_from_closing=None, batch_size=None, strict=false))]
+#[allow(clippy::too_many_arguments)]
+pub fn normalise(
+    py: Python<'_>,
+    rows: &Bound<'_, PyAny>,
+    platform: &str,
+    today: Option<&Bound<'_, PyAny>>,
+    account: Option<&Bound<'_, PyAny>>,
+    opening_balance: Option<&Bound<'_, PyAny>>,
+    latest_existing: Option<&Bound<'_, PyAny>>,
+    country: Option<String>,
+    trim: bool,
+    truncate: bool,
+    dedupe: bool,
+    infer_types: bool,
+    fix_signs: bool,
+    sort: bool,
+    fill_from_opening: Option<&Bound<'_, PyAny>>,
+    fill_from_closing: Option<&Bound<'_, PyAny>>,
+    batch_size: Option<usize>,
+    strict: bool,
+) -> PyResult<PyNormalised> {
+    let result = guard(py, || {
+        let context = ContextArgs {
+            platform,
+            today,
+            account,
+            opening_balance,
+            latest_existing,
+            country,
+        }
+        .context()?;
+        let normalise = NormaliseArgs {
+            trim,
+            truncate,
+            dedupe,
+            infer_types,
+            fix_signs,
+            sort,
+            fill_from_opening,
+            fill_from_closing,
+            batch_size,
+        }
+        .options(context.platform)?;
+        let options = PrepareOptions {
+            ingest: Default::default(),
+            normalise,
+            context,
+        };
+        if let Some(prepared) = rows::prepare_dicts(py, rows, &options)? {
+            return Ok(PyNormalised::from(prepared));
+        }
+        let source = rows::read(rows)?;
+        let prepared = py.detach(move || source.prepare(&options))?;
+        Ok(PyNormalised::from(prepared))
+    })?;
+    if strict {
+        self::strict(py, result)
+    } else {
+        Ok(result)
+    }
+}
+
+fn strict_result(py: Python<'_>, n: PyNormalised, strict: bool) -> PyResult<PyNormalised> {
+    if strict { self::strict(py, n) } else { Ok(n) }
+}
+
+fn input_format(format: &str) -> BindResult<InputFormat> {
+    match format.trim().to_ascii_lowercase().as_str() {
+        "auto" | "" => Ok(InputFormat::Auto),
+        "csv" => Ok(InputFormat::Csv),
+        "json" => Ok(InputFormat::Json),
+        other => Err(config(format!(
+            "format must be \"auto\", \"csv\" or \"json\", not {other:?}"
+        ))),
+    }
+}
+
+/// The bytes of a file given as a path (`str`/`os.PathLike`) or as `bytes`.
+fn file_bytes(py: Python<'_>, source: &Bound<'_, PyAny>) -> BindResult<Vec<u8>> {
+    if let Ok(b) = source.cast::<PyBytes>() {
+        return Ok(b.as_bytes().to_vec());
+    }
+    let path: std::path::PathBuf = source.extract().map_err(|_| {
+        BindError::Type("a file is given as a path (str or os.PathLike) or as bytes".into())
+    })?;
+    py.detach(|| std::fs::read(&path))
+        .map_err(|e| BindError::Py(PyErr::from(e)))
+}
+
+/// Reads a CSV or JSON file (a path or its bytes) and validates its rows as they are. Rows are
+/// numbered from 0 (for a CSV with a header, line = row + 2).
+#[pyfunction]
+#[pyo3(signature = (source, *, format="auto", platform="generic", today=None, account=None, opening_balance=None, latest_existing=None, country=None))]
+#[allow(clippy::too_many_arguments)]
+pub fn validate_file(
+    py: Python<'_>,
+    source: &Bound<'_, PyAny>,
+    format: &str,
+    platform: &str,
+    today: Option<&Bound<'_, PyAny>>,
+    account: Option<&Bound<'_, PyAny>>,
+    opening_balance: Option<&Bound<'_, PyAny>>,
+    latest_existing: Option<&Bound<'_, PyAny>>,
+    country: Option<String>,
+) -> PyResult<PyReport> {
+    guard(py, || {
+        let options = ContextArgs {
+            platform,
+            today,
+            account,
+            opening_balance,
+            latest_existing,
+            country,
+        }
+        .as_is()?;
+        let format = input_format(format)?;
+        let bytes = file_bytes(py, source)?;
+        let prepared = py.detach(move || pipeline::prepare_file(&bytes, format, &options));
+        Ok(PyReport::from(prepared.report))
+    })
+}
+
+/// Reads a CSV or JSON file (a path or its bytes, a push body or an array of transactions),
+/// normalises and validates it, as `normalise()` does for rows.
+#[pyfunction]
+#[pyo3(signature = (source, *, format="auto", platform="generic", today=None, account=None, opening_balance=None, latest_existing=None, country=None, trim=true, truncate=false, dedupe=true, infer_types=true, fix_signs=false, sort=true, fill_from_opening=None, fill_from_closing=None, batch_size=None, strict=false))]
+#[allow(clippy::too_many_arguments)]
+pub fn normalise_file(
+    py: Python<'_>,
+    source: &Bound<'_, PyAny>,
+    format: &str,
+    platform: &str,
+    today: Option<&Bound<'_, PyAny>>,
+    account: Option<&Bound<'_, PyAny>>,
+    opening_balance: Option<&Bound<'_, PyAny>>,
+    latest_existing: Option<&Bound<'_, PyAny>>,
+    country: Option<String>,
+    trim: bool,
+    truncate: bool,
+    dedupe: bool,
+    infer_types: bool,
+    fix_signs: bool,
+    sort: bool,
+    fill_from_opening: Option<&Bound<'_, PyAny>>,
+    fill_from_closing: Option<&Bound<'_, PyAny>>,
+    batch_size: Option<usize>,
+    strict: bool,
+) -> PyResult<PyNormalised> {
+    let result = guard(py, || {
+        let context = ContextArgs {
+            platform,
+            today,
+            account,
+            opening_balance,
+            latest_existing,
+            country,
+        }
+        .context()?;
+        let normalise = NormaliseArgs {
+            trim,
+            truncate,
+            dedupe,
+            infer_types,
+            fix_signs,
+            sort,
+            fill_from_opening,
+            fill_from_closing,
+            batch_size,
+        }
+        .options(context.platform)?;
+        let options = PrepareOptions {
+            ingest: Default::default(),
+            normalise,
+            context,
+        };
+        let format = input_format(format)?;
+        let bytes = file_bytes(py, source)?;
+        let prepared = py.detach(move || pipeline::prepare_file(&bytes, format, &options));
+        Ok(PyNormalised::from(prepared))
+    })?;
+    strict_result(py, result, strict)
+}
+
+fn overflow_report(e: &balance::BalanceOverflow, source_rows: &[usize]) -> ValidationReport {
+    ValidationReport {
+        issues: vec![
+            Issue::new(Code::BalanceOverflow, e.to_string())
+                .at_row(source_rows.get(e.row).copied().unwrap_or(e.row))
+                .with_id(&e.id)
+                .on(Field::Balance),
+        ],
+    }
+}
+
+/// Sets every balance forward from the balance before the first row, in the order given.
+/// Raises `ValidationError` when a row cannot be typed or the running balance overflows.
+#[pyfunction]
+pub fn fill_forward(
+    py: Python<'_>,
+    rows: &Bound<'_, PyAny>,
+    opening: &Bound<'_, PyAny>,
+) -> PyResult<PyBalanced> {
+    guard(py, || {
+        let opening = amount_from("opening", opening).map_err(config)?;
+        let source = rows::read(rows)?;
+        py.detach(move || {
+            let mut typed = source.typed_strict("the rows cannot be read")?;
+            match balance::fill_forward(&mut typed.transactions, opening) {
+                Ok(closing) => Ok(PyBalanced {
+                    transactions: PyTransactions::new(typed.transactions, Some(typed.source_rows)),
+                    opening,
+                    closing,
+                }),
+                Err(e) => Err(BindError::Invalid(
+                    "the balances cannot be filled",
+                    overflow_report(&e, &typed.source_rows),
+                )),
+            }
+        })
+    })
+}
+
+/// Sets every balance backward from the balance after the last row (what the bank shows
+/// today), in the order given. Raises `ValidationError` as `fill_forward` does.
+#[pyfunction]
+pub fn fill_backward(
+    py: Python<'_>,
+    rows: &Bound<'_, PyAny>,
+    closing: &Bound<'_, PyAny>,
+) -> PyResult<PyBalanced> {
+    guard(py, || {
+        let closing = amount_from("closing", closing).map_err(config)?;
+        let source = rows::read(rows)?;
+        py.detach(move || {
+            let mut typed = source.typed_strict("the rows cannot be read")?;
+            match balance::fill_backward(&mut typed.transactions, closing) {
+                Ok(opening) => Ok(PyBalanced {
+                    transactions: PyTransactions::new(typed.transactions, Some(typed.source_rows)),
+                    opening,
+                    closing,
+                }),
+                Err(e) => Err(BindError::Invalid(
+                    "the balances cannot be filled",
+                    overflow_report(&e, &typed.source_rows),
+                )),
+            }
+        })
+    })
+}
+
+/// Checks each row's balance against the previous balance plus its amount, to the cent, in the
+/// order given; with `opening`, the first row too. Raises `ValidationError` when a row cannot be
+/// typed.
+#[pyfunction]
+#[pyo3(signature = (rows, opening=None))]
+pub fn verify(
+    py: Python<'_>,
+    rows: &Bound<'_, PyAny>,
+    opening: Option<&Bound<'_, PyAny>>,
+) -> PyResult<PyChainReport> {
+    guard(py, || {
+        let opening = match opening.filter(|o| !o.is_none()) {
+            Some(o) => Some(amount_from("opening", o).map_err(config)?),
+            None => None,
+        };
+        let source = rows::read(rows)?;
+        py.detach(move || {
+            let typed = source.typed_strict("the rows cannot be read")?;
+            Ok(PyChainReport {
+                inner: balance::verify(&typed.transactions, opening),
+            })
+        })
+    })
+}
+
+/// Splits rows into consecutive batches of at most `size` transactions (clamped to 1..1000),
+/// in the order given. Raises `ValidationError` when a row cannot be typed.
+#[pyfunction]
+#[pyo3(signature = (rows, size=1000))]
+pub fn batches(
+    py: Python<'_>,
+    rows: &Bound<'_, PyAny>,
+    size: usize,
+) -> PyResult<Vec<PyTransactions>> {
+    guard(py, || {
+        let source = rows::read(rows)?;
+        py.detach(move || {
+            let typed = source.typed_strict("the rows cannot be read")?;
+            Ok(split(&typed.transactions, Some(&typed.source_rows), size))
+        })
+    })
+}
+
+/// Push bodies for one account, each with at most `size` transactions (clamped to 1..1000), in
+/// the order given. Raises `ValidationError` when a row cannot be typed.
+#[pyfunction]
+#[pyo3(signature = (account_id, rows, size=1000))]
+pub fn push_bodies(
+    py: Python<'_>,
+    account_id: &str,
+    rows: &Bound<'_, PyAny>,
+    size: usize,
+) -> PyResult<Vec<PyPushBody>> {
+    guard(py, || {
+        let source = rows::read(rows)?;
+        let account_id = account_id.to_owned();
+        py.detach(move || {
+            let typed = source.typed_strict("the rows cannot be read")?;
+            Ok(bodies(
+                &account_id,
+                std::sync::Arc::new(typed.transactions),
+                size,
+            ))
+        })
+    })
+}
+
+/// Validates one push body as it would be sent: everything `validate` checks, plus its size and
+/// that its `accountId` is the account's (when `account` names one).
+#[pyfunction]
+#[pyo3(signature = (body, *, platform="generic", today=None, account=None, opening_balance=None, latest_existing=None, country=None))]
+#[allow(clippy::too_many_arguments)]
+pub fn validate_push(
+    py: Python<'_>,
+    body: &Bound<'_, PyAny>,
+    platform: &str,
+    today: Option<&Bound<'_, PyAny>>,
+    account: Option<&Bound<'_, PyAny>>,
+    opening_balance: Option<&Bound<'_, PyAny>>,
+    latest_existing: Option<&Bound<'_, PyAny>>,
+    country: Option<String>,
+) -> PyResult<PyReport> {
+    guard(py, || {
+        let context = ContextArgs {
+            platform,
+            today,
+            account,
+            opening_balance,
+            latest_existing,
+            country,
+        }
+        .context()?;
+        let body: CreateBankTransactions = match body.cast::<PyPushBody>() {
+            Ok(b) => b.get().body(),
+            Err(_) => {
+                let dict = body.cast::<PyDict>().map_err(|_| {
+                    BindError::Type("body must be a bankfeeds.PushBody or a dict with accountId and transactions".into())
+                })?;
+                let account_id: String = dict
+                    .get_item("accountId")?
+                    .or(dict.get_item("account_id")?)
+                    .map(|a| a.extract())
+                    .transpose()?
+                    .unwrap_or_default();
+                let transactions = match dict.get_item("transactions")? {
+                    Some(t) => typed_list(&t)?,
+                    None => Vec::new(),
+                };
+                CreateBankTransactions {
+                    account_id,
+                    transactions,
+                }
+            }
+        };
+        let report = py.detach(move || bankfeeds::validate::validate_push(&body, &context));
+        Ok(PyReport::from(report))
+    })
+}
+
+/// Checks a source account's own rules, as when it is created: GBP accounts need a six-digit
+/// sort code, the currency should be ISO 4217, some platforms take only some kinds of account.
+/// (Transaction validation checks only the account's status: a context for a push may not know
+/// the sort code.)
+#[pyfunction]
+#[pyo3(signature = (account, *, platform="generic"))]
+pub fn validate_account(
+    py: Python<'_>,
+    account: &Bound<'_, PyAny>,
+    platform: &str,
+) -> PyResult<PyReport> {
+    guard(py, || {
+        let context = ContextArgs {
+            platform,
+            today: None,
+            account: Some(account),
+            opening_balance: None,
+            latest_existing: None,
+            country: None,
+        }
+        .context()?;
+        let account = context.account.unwrap_or_default();
+        Ok(PyReport::from(bankfeeds::validate::validate_account(
+            &account,
+            context.platform,
+        )))
+    })
+}
+
+/// A platform's rules: `profile("xero")`, `profile("qbo")`, or a platform key (`"gbol"`).
+/// Raises `ConfigurationError` for an unknown platform.
+#[pyfunction]
+pub fn profile(py: Python<'_>, name: &str) -> PyResult<PyProfile> {
+    guard(py, || {
+        Ok(PyProfile {
+            platform: platform(name)?,
+        })
+    })
+}
+
+/// The short names of every platform whose rules bankfeeds knows.
+#[pyfunction]
+pub fn platforms() -> Vec<&'static str> {
+    Platform::ALL.iter().map(|p| p.as_str()).collect()
+}
+
+/// Every finding code with its default severity (`{"balance_mismatch": "error", ...}`).
+#[pyfunction]
+pub fn codes() -> Vec<(&'static str, &'static str)> {
+    crate::report::codes()
+}
+
+/// For tests of the panic guard: panics inside the guard, which must raise
+/// `bankfeeds.InternalError` (never `PanicException`).
+#[pyfunction]
+pub fn _panic_for_tests(py: Python<'_>, detached: bool) -> PyResult<()> {
+    guard(py, || {
+        if detached {
+            py.detach(|| -> BindResult<()> { panic!("a deliberate panic (detached)") })
+        } else {
+            panic!("a deliberate panic")
+        }
+    })
+}

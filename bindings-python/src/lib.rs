@@ -1,0 +1,71 @@
+//! Python binding of bankfeeds: the compiled module `bankfeeds._bankfeeds`, which the pure-Python
+//! package `bankfeeds` (in `python/bankfeeds/`) re-exports.
+//!
+//! Thin by design: every rule lives in the core crate. Each file here translates one concept:
+//!
+//! | file             | translates                                                        |
+//! |------------------|-------------------------------------------------------------------|
+//! | `values.rs`      | single values: `Decimal`, `datetime`, `date`, `str`... ↔ the core's |
+//! | `rows.rs`        | a batch of dicts / `Transaction`s / Arrow data → rows for the core  |
+//! | `arrow_in.rs`    | Arrow C streams and arrays → rows, read in Rust without the GIL     |
+//! | `arrow_out.rs`   | transactions and findings → Arrow record batches for pyarrow       |
+//! | `transaction.rs` | `Transaction`, `Transactions`, `PushBody`                           |
+//! | `report.rs`      | `Issue`, `Report`, `Change`                                         |
+//! | `results.rs`     | `Normalised`, `Balanced`, `ChainReport`, `Break`                    |
+//! | `options.rs`     | keyword arguments → the core's options; `Account`, `Profile`        |
+//! | `functions.rs`   | the module functions                                              |
+//! | `client.rs`      | `Client` (every API operation, the high-level push), `PushReport`  |
+//! | `pyser.rs`       | wire-model types ↔ dicts (snake_case, `Decimal`, UTC `datetime`)  |
+//! | `errors.rs`      | core errors and panics → `bankfeeds` exceptions                    |
+
+mod arrow_in;
+mod arrow_out;
+mod client;
+mod errors;
+mod functions;
+mod options;
+mod pyser;
+mod report;
+mod results;
+mod rows;
+mod transaction;
+mod values;
+
+use pyo3::prelude::*;
+
+/// The compiled part of bankfeeds; import `bankfeeds`, not this module.
+#[pymodule]
+fn _bankfeeds(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add_class::<transaction::PyTransaction>()?;
+    m.add_class::<transaction::PyTransactions>()?;
+    m.add_class::<transaction::PyPushBody>()?;
+    m.add_class::<report::PyIssue>()?;
+    m.add_class::<report::PyReport>()?;
+    m.add_class::<report::PyChange>()?;
+    m.add_class::<results::PyNormalised>()?;
+    m.add_class::<results::PyBalanced>()?;
+    m.add_class::<results::PyChainReport>()?;
+    m.add_class::<results::PyBreak>()?;
+    m.add_class::<options::PyAccount>()?;
+    m.add_class::<options::PyProfile>()?;
+    m.add_class::<arrow_out::ArrowStream>()?;
+    m.add_class::<client::PyClient>()?;
+    m.add_class::<client::PyPushReport>()?;
+    m.add_function(wrap_pyfunction!(functions::validate, m)?)?;
+    m.add_function(wrap_pyfunction!(functions::normalise, m)?)?;
+    m.add_function(wrap_pyfunction!(functions::validate_file, m)?)?;
+    m.add_function(wrap_pyfunction!(functions::normalise_file, m)?)?;
+    m.add_function(wrap_pyfunction!(functions::fill_forward, m)?)?;
+    m.add_function(wrap_pyfunction!(functions::fill_backward, m)?)?;
+    m.add_function(wrap_pyfunction!(functions::verify, m)?)?;
+    m.add_function(wrap_pyfunction!(functions::batches, m)?)?;
+    m.add_function(wrap_pyfunction!(functions::push_bodies, m)?)?;
+    m.add_function(wrap_pyfunction!(functions::validate_push, m)?)?;
+    m.add_function(wrap_pyfunction!(functions::validate_account, m)?)?;
+    m.add_function(wrap_pyfunction!(functions::profile, m)?)?;
+    m.add_function(wrap_pyfunction!(functions::platforms, m)?)?;
+    m.add_function(wrap_pyfunction!(functions::codes, m)?)?;
+    m.add_function(wrap_pyfunction!(functions::_panic_for_tests, m)?)?;
+    Ok(())
+}

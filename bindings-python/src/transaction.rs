@@ -1,0 +1,527 @@
+//! Typed transactions: `Transaction` (one statement line), `Transactions` (a batch kept in Rust
+//! until asked for) and `PushBody` (what one push sends).
+
+use std::sync::Arc;
+
+use bankfeeds::dates::Precision;
+use bankfeeds::ingest::{self, IngestOptions, RawTransaction, RawValue};
+use bankfeeds::model::{BankTransaction, CreateBankTransactions};
+use bankfeeds::{balance, batch};
+use pyo3::exceptions::PyIndexError;
+use pyo3::intern;
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList, PySlice, PySliceMethods};
+
+use crate::arrow_out;
+use crate::errors::{BindError, BindResult, guard};
+use crate::values::{py_decimal, py_decimal_opt, py_naive_datetime, raw_value};
+
+/// One bank statement line, typed and checked when built.
+///
+/// ```python
+/// from datetime import datetime
+/// from decimal import Decimal
+/// import bankfeeds
+/// tx = bankfeeds.Transaction("tx-1", datetime(2024, 5, 1, 9, 30), Decimal("-17.54"),
+///                            description="Coffee", transaction_type="Debit")
+/// ```
+///
+/// The constructor reads its arguments as a row is read (`date` may be a `datetime`, a `date` or
+/// an ISO text; `amount` a `Decimal`, an `int`, a numeric text or an exactly representable
+/// float) and raises `bankfeeds.ValidationError` listing every argument it cannot use.
+#[pyclass(module = "bankfeeds", name = "Transaction", frozen, eq)]
+#[derive(Clone, PartialEq)]
+pub struct PyTransaction {
+    pub inner: BankTransaction,
+}
+
+/// A row's fields as the core reads them, from a typed transaction (for lists that mix
+/// dicts and `Transaction`s).
+pub fn raw_from_typed(t: &BankTransaction) -> RawTransaction {
+    let text = |v: &Option<String>| v.clone().map_or(RawValue::Null, RawValue::Text);
+    RawTransaction {
+        id: RawValue::Text(t.id.clone()),
+        date: match t.date.dropped_offset_seconds() {
+            Some(offset) => RawValue::DateTimeOffset(t.date.datetime(), offset),
+            None => RawValue::Text(t.date.to_string()),
+        },
+        description: text(&t.description),
+        counterparty: text(&t.counterparty),
+        reference: text(&t.reference),
+        reconciled: t.reconciled.map_or(RawValue::Null, RawValue::Bool),
+        amount: RawValue::Decimal(t.amount),
+        balance: t.balance.map_or(RawValue::Null, RawValue::Decimal),
+        transaction_type: t
+            .transaction_type
+            .as_ref()
+            .map_or(RawValue::Null, |t| RawValue::Text(t.as_str().to_owned())),
+        ..RawTransaction::default()
+    }
+}
+
+/// The transaction as a dict with snake_case keys and Python values.
+pub fn transaction_dict<'py>(py: Python<'py>, t: &BankTransaction) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item(intern!(py, "id"), &t.id)?;
+    d.set_item(
+        intern!(py, "date"),
+        py_naive_datetime(py, &t.date.datetime())?,
+    )?;
+    d.set_item(intern!(py, "description"), t.description.as_deref())?;
+    d.set_item(intern!(py, "counterparty"), t.counterparty.as_deref())?;
+    d.set_item(intern!(py, "reference"), t.reference.as_deref())?;
+    d.set_item(intern!(py, "reconciled"), t.reconciled)?;
+    d.set_item(intern!(py, "amount"), py_decimal(py, &t.amount)?)?;
+    d.set_item(
+        intern!(py, "balance"),
+        py_decimal_opt(py, t.balance.as_ref())?,
+    )?;
+    d.set_item(
+        intern!(py, "transaction_type"),
+        t.transaction_type.as_ref().map(|t| t.as_str()),
+    )?;
+    Ok(d)
+}
+
+#[pymethods]
+impl PyTransaction {
+    #[new]
+    #[pyo3(signature = (id, date, amount, *, description=None, counterparty=None, reference=None, reconciled=None, balance=None, transaction_type=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        py: Python<'_>,
+        id: &Bound<'_, PyAny>,
+        date: &Bound<'_, PyAny>,
+        amount: &Bound<'_, PyAny>,
+        description: Option<&Bound<'_, PyAny>>,
+        counterparty: Option<&Bound<'_, PyAny>>,
+        reference: Option<&Bound<'_, PyAny>>,
+        reconciled: Option<&Bound<'_, PyAny>>,
+        balance: Option<&Bound<'_, PyAny>>,
+        transaction_type: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
+        guard(py, || {
+            let opt = |v: Option<&Bound<'_, PyAny>>| v.map_or(Ok(RawValue::Null), raw_value);
+            let row = RawTransaction {
+                id: raw_value(id)?,
+                date: raw_value(date)?,
+                amount: raw_value(amount)?,
+                description: opt(description)?,
+                counterparty: opt(counterparty)?,
+                reference: opt(reference)?,
+                reconciled: opt(reconciled)?,
+                balance: opt(balance)?,
+                transaction_type: opt(transaction_type)?,
+                ..RawTransaction::default()
+            };
+            Ok(PyTransaction {
+                inner: one_transaction(row)?,
+            })
+        })
+    }
+
+    /// Builds a transaction from a mapping whose keys are matched as row keys are (`id`,
+    /// `transactionType` or `transaction_type`, ...). Raises `ValidationError` as the
+    /// constructor does; unknown keys are refused too, so a typo does not lose a field.
+    #[staticmethod]
+    fn from_dict(py: Python<'_>, mapping: &Bound<'_, PyAny>) -> PyResult<Self> {
+        guard(py, || {
+            let dict = mapping
+                .cast::<PyDict>()
+                .map_err(|_| BindError::Type("from_dict() takes a dict".into()))?;
+            let mut row = RawTransaction::default();
+            for (k, v) in dict.iter() {
+                let key = k.str()?.to_cow()?.into_owned();
+                row.set(&key, raw_value(&v)?);
+            }
+            Ok(PyTransaction {
+                inner: one_transaction(row)?,
+            })
+        })
+    }
+
+    /// The transaction's id.
+    #[getter]
+    fn id(&self) -> &str {
+        &self.inner.id
+    }
+    /// The local wall-clock date-time Codat books, as a naive `datetime` (finer than
+    /// microseconds is kept for the wire but not shown here).
+    #[getter]
+    fn date<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        py_naive_datetime(py, &self.inner.date.datetime())
+    }
+    /// The date exactly as it will be sent (`"2024-05-01"`, `"2024-05-01T09:30:00"`).
+    #[getter]
+    fn date_text(&self) -> String {
+        self.inner.date.to_string()
+    }
+    /// Whether the date was given without a time of day.
+    #[getter]
+    fn date_only(&self) -> bool {
+        self.inner.date.precision() == Precision::Date
+    }
+    /// Amount as a `Decimal`: positive in, negative out.
+    #[getter]
+    fn amount<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        py_decimal(py, &self.inner.amount)
+    }
+    /// The account balance after this transaction, or `None`.
+    #[getter]
+    fn balance<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        py_decimal_opt(py, self.inner.balance.as_ref())
+    }
+    /// Description of the statement line.
+    #[getter]
+    fn description(&self) -> Option<&str> {
+        self.inner.description.as_deref()
+    }
+    /// The other party.
+    #[getter]
+    fn counterparty(&self) -> Option<&str> {
+        self.inner.counterparty.as_deref()
+    }
+    /// A reference.
+    #[getter]
+    fn reference(&self) -> Option<&str> {
+        self.inner.reference.as_deref()
+    }
+    /// Whether the transaction is reconciled.
+    #[getter]
+    fn reconciled(&self) -> Option<bool> {
+        self.inner.reconciled
+    }
+    /// The transaction type as the spec spells it (`"Debit"`), or `None`.
+    #[getter]
+    fn transaction_type(&self) -> Option<&str> {
+        self.inner.transaction_type.as_ref().map(|t| t.as_str())
+    }
+    /// A dict with the keys `id, date, description, counterparty, reference, reconciled,
+    /// amount, balance, transaction_type`.
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        transaction_dict(py, &self.inner)
+    }
+    /// The transaction as Codat receives it: camelCase JSON, exact amounts.
+    fn to_json(&self, py: Python<'_>) -> PyResult<String> {
+        guard(py, || {
+            serde_json::to_string(&self.inner).map_err(|e| BindError::Value(e.to_string()))
+        })
+    }
+    fn __repr__(&self) -> String {
+        let t = &self.inner;
+        let mut s = format!(
+            "Transaction(id={:?}, date={:?}, amount=Decimal({:?})",
+            t.id,
+            t.date.to_string(),
+            t.amount.to_string()
+        );
+        if let Some(b) = t.balance {
+            s.push_str(&format!(", balance=Decimal({:?})", b.to_string()));
+        }
+        if let Some(d) = &t.description {
+            s.push_str(&format!(", description={d:?}"));
+        }
+        if let Some(ty) = &t.transaction_type {
+            s.push_str(&format!(", transaction_type={:?}", ty.as_str()));
+        }
+        s.push(')');
+        s
+    }
+}
+
+/// Types one row or lists every problem with it.
+fn one_transaction(row: RawTransaction) -> BindResult<BankTransaction> {
+    let mut out = ingest::ingest([row], &IngestOptions::default());
+    if out.report.is_valid()
+        && let Some(tx) = out.transactions.pop()
+    {
+        return Ok(tx);
+    }
+    // Not a row of a batch: the findings name fields only.
+    for issue in &mut out.report.issues {
+        issue.row = None;
+    }
+    Err(BindError::Invalid(
+        "the transaction cannot be built",
+        out.report,
+    ))
+}
+
+/// A batch of typed transactions, kept in Rust until asked for: index it, iterate it, or turn
+/// it into a list, dicts or a `pyarrow.Table` in one call.
+#[pyclass(module = "bankfeeds", name = "Transactions", frozen, sequence)]
+#[derive(Clone, Default)]
+pub struct PyTransactions {
+    pub items: Arc<Vec<BankTransaction>>,
+    /// For each transaction, its input row (when the batch came from rows).
+    pub source_rows: Option<Arc<Vec<usize>>>,
+}
+
+impl PyTransactions {
+    pub fn new(items: Vec<BankTransaction>, source_rows: Option<Vec<usize>>) -> Self {
+        PyTransactions {
+            items: Arc::new(items),
+            source_rows: source_rows.map(Arc::new),
+        }
+    }
+}
+
+fn wrap(py: Python<'_>, t: &BankTransaction) -> PyResult<Py<PyTransaction>> {
+    Py::new(py, PyTransaction { inner: t.clone() })
+}
+
+#[pymethods]
+impl PyTransactions {
+    fn __len__(&self) -> usize {
+        self.items.len()
+    }
+    fn __getitem__(&self, py: Python<'_>, index: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        if let Ok(slice) = index.cast::<PySlice>() {
+            let ind = slice.indices(self.items.len() as isize)?;
+            let mut items = Vec::new();
+            let mut rows = Vec::new();
+            let mut i = ind.start;
+            while (ind.step > 0 && i < ind.stop) || (ind.step < 0 && i > ind.stop) {
+                items.push(self.items[i as usize].clone());
+                if let Some(r) = &self.source_rows {
+                    rows.push(r[i as usize]);
+                }
+                i += ind.step;
+            }
+            let rows = self.source_rows.as_ref().map(|_| rows);
+            return Ok(Py::new(py, PyTransactions::new(items, rows))?.into_any());
+        }
+        let i: isize = index.extract()?;
+        let n = self.items.len() as isize;
+        let j = if i < 0 { i + n } else { i };
+        if j < 0 || j >= n {
+            return Err(PyIndexError::new_err(format!(
+                "index {i} out of range for {n} transactions"
+            )));
+        }
+        Ok(wrap(py, &self.items[j as usize])?.into_any())
+    }
+    fn __iter__(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        Ok(self.to_list(py)?.try_iter()?.into_any().unbind())
+    }
+    fn __repr__(&self) -> String {
+        format!("Transactions({} transaction(s))", self.items.len())
+    }
+    /// For each transaction, its zero-based input row, or `None` when the batch did not come
+    /// from rows.
+    #[getter]
+    fn source_rows(&self) -> Option<Vec<usize>> {
+        self.source_rows.as_ref().map(|r| r.as_ref().clone())
+    }
+    /// A list of `Transaction` objects.
+    fn to_list<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let list = PyList::empty(py);
+        for t in self.items.iter() {
+            list.append(wrap(py, t)?)?;
+        }
+        Ok(list)
+    }
+    /// A list of dicts with the keys `id, date, description, counterparty, reference,
+    /// reconciled, amount, balance, transaction_type` (`Decimal` amounts, naive `datetime`
+    /// dates).
+    fn to_dicts<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let list = PyList::empty(py);
+        for t in self.items.iter() {
+            list.append(transaction_dict(py, t)?)?;
+        }
+        Ok(list)
+    }
+    /// A `pyarrow.Table` with the columns `id, date (timestamp[us], naive), description,
+    /// counterparty, reference, reconciled, amount (decimal128(38, s)), balance, transaction_type`,
+    /// plus `source_row` when `source_row=True`. Needs pyarrow; no Python object per row.
+    #[pyo3(signature = (*, source_row=false))]
+    fn to_arrow<'py>(&self, py: Python<'py>, source_row: bool) -> PyResult<Bound<'py, PyAny>> {
+        guard(py, || {
+            let rows: Option<Vec<usize>> = if source_row {
+                Some(match &self.source_rows {
+                    Some(r) => r.as_ref().clone(),
+                    None => (0..self.items.len()).collect(),
+                })
+            } else {
+                None
+            };
+            let items = Arc::clone(&self.items);
+            let batch = py
+                .detach(move || arrow_out::transactions_batch(&items, rows.as_deref()))
+                .map_err(BindError::Value)?;
+            Ok(arrow_out::to_pyarrow(py, batch)?)
+        })
+    }
+    /// The transactions as a JSON array, exactly as Codat receives them.
+    fn to_json(&self, py: Python<'_>) -> PyResult<String> {
+        guard(py, || {
+            let items = Arc::clone(&self.items);
+            py.detach(move || {
+                serde_json::to_string(items.as_ref()).map_err(|e| BindError::Value(e.to_string()))
+            })
+        })
+    }
+    /// Consecutive batches of at most `size` transactions (clamped to 1..1000), in order.
+    #[pyo3(signature = (size=1000))]
+    fn batches(&self, size: usize) -> Vec<PyTransactions> {
+        split(
+            &self.items,
+            self.source_rows.as_deref().map(|v| v.as_slice()),
+            size,
+        )
+    }
+    /// Push bodies for one account, each with at most `size` transactions (clamped to 1..1000).
+    #[pyo3(signature = (account_id, size=1000))]
+    fn push_bodies(&self, account_id: &str, size: usize) -> Vec<PyPushBody> {
+        bodies(account_id, Arc::clone(&self.items), size)
+    }
+    /// The account balance after these transactions: the last one's balance, or `None`.
+    fn closing_balance<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        py_decimal_opt(py, balance::closing_balance(&self.items).as_ref())
+    }
+    /// The balance before the first transaction, from its balance and amount, or `None`.
+    fn opening_balance<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        py_decimal_opt(py, balance::opening_balance(&self.items).as_ref())
+    }
+}
+
+/// Batches as `Transactions`, keeping each transaction's input row.
+pub fn split(
+    items: &[BankTransaction],
+    rows: Option<&[usize]>,
+    size: usize,
+) -> Vec<PyTransactions> {
+    let size = batch::clamp_size(size);
+    batch::split(items, size)
+        .enumerate()
+        .map(|(k, chunk)| {
+            let rows = rows.map(|r| r[k * size..k * size + chunk.len()].to_vec());
+            PyTransactions::new(chunk.to_vec(), rows)
+        })
+        .collect()
+}
+
+/// Push bodies as Python objects, sharing the batch's storage (no copy per body).
+pub fn bodies(account_id: &str, items: Arc<Vec<BankTransaction>>, size: usize) -> Vec<PyPushBody> {
+    let size = batch::clamp_size(size);
+    (0..items.len())
+        .step_by(size)
+        .map(|start| PyPushBody {
+            account_id: account_id.to_owned(),
+            items: Arc::clone(&items),
+            range: start..(start + size).min(items.len()),
+        })
+        .collect()
+}
+
+/// The body of one push: up to 1000 transactions for one source account, oldest first.
+#[pyclass(module = "bankfeeds", name = "PushBody", frozen)]
+#[derive(Clone)]
+pub struct PyPushBody {
+    account_id: String,
+    items: Arc<Vec<BankTransaction>>,
+    range: std::ops::Range<usize>,
+}
+
+/// A push body as it is written, borrowed from a batch. Field for field the core's
+/// `CreateBankTransactions` (checked against it by the tests); kept here so writing a million
+/// transactions as JSON does not first copy them into owned bodies.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct BodyView<'a> {
+    account_id: &'a str,
+    transactions: &'a [BankTransaction],
+}
+
+impl PyPushBody {
+    /// The transactions of this body.
+    pub fn transactions_slice(&self) -> &[BankTransaction] {
+        &self.items[self.range.clone()]
+    }
+
+    /// The core's body (owned), for validating or sending it.
+    pub fn body(&self) -> CreateBankTransactions {
+        CreateBankTransactions {
+            account_id: self.account_id.clone(),
+            transactions: self.transactions_slice().to_vec(),
+        }
+    }
+}
+
+#[pymethods]
+impl PyPushBody {
+    /// Builds a body from an account id and transactions (a `Transactions` batch or a list of
+    /// `Transaction`s).
+    #[new]
+    fn new(py: Python<'_>, account_id: String, transactions: &Bound<'_, PyAny>) -> PyResult<Self> {
+        guard(py, || {
+            let transactions = typed_list(transactions)?;
+            let n = transactions.len();
+            Ok(PyPushBody {
+                account_id,
+                items: Arc::new(transactions),
+                range: 0..n,
+            })
+        })
+    }
+    /// The source account the transactions belong to.
+    #[getter]
+    fn account_id(&self) -> &str {
+        &self.account_id
+    }
+    /// The transactions.
+    #[getter]
+    fn transactions(&self) -> PyTransactions {
+        PyTransactions::new(self.transactions_slice().to_vec(), None)
+    }
+    /// The body as Codat receives it: `{"accountId": ..., "transactions": [...]}`, exact
+    /// amounts.
+    fn to_json(&self, py: Python<'_>) -> PyResult<String> {
+        guard(py, || {
+            py.detach(|| {
+                let view = BodyView {
+                    account_id: &self.account_id,
+                    transactions: self.transactions_slice(),
+                };
+                serde_json::to_string(&view).map_err(|e| BindError::Value(e.to_string()))
+            })
+        })
+    }
+    fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
+        other.cast::<PyPushBody>().is_ok_and(|o| {
+            let o = o.get();
+            o.account_id == self.account_id && o.transactions_slice() == self.transactions_slice()
+        })
+    }
+    fn __len__(&self) -> usize {
+        self.range.len()
+    }
+    fn __repr__(&self) -> String {
+        format!(
+            "PushBody(account_id={:?}, {} transaction(s))",
+            self.account_id,
+            self.range.len()
+        )
+    }
+}
+
+/// Typed transactions from a `Transactions` batch or a list of `Transaction` objects.
+pub fn typed_list(obj: &Bound<'_, PyAny>) -> BindResult<Vec<BankTransaction>> {
+    if let Ok(batch) = obj.cast::<PyTransactions>() {
+        return Ok(batch.get().items.as_ref().clone());
+    }
+    let mut out = Vec::new();
+    for item in obj.try_iter()? {
+        let item = item?;
+        match item.cast::<PyTransaction>() {
+            Ok(t) => out.push(t.get().inner.clone()),
+            Err(_) => {
+                return Err(BindError::Type(format!(
+                    "expected bankfeeds.Transaction objects, found {}",
+                    item.get_type().name()?
+                )));
+            }
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,338 @@
+//! Single values across the boundary: Python objects to the core's [`RawValue`], and exact
+//! decimals and local date-times back to `decimal.Decimal` and naive `datetime`.
+//!
+//! | Python                      | core                                                   |
+//! |-----------------------------|--------------------------------------------------------|
+//! | `None`                      | `RawValue::Null`                                       |
+//! | `str`                       | `RawValue::Text`                                       |
+//! | `bool`                      | `RawValue::Bool`                                       |
+//! | `int`                       | `RawValue::Int` (beyond 64 bits: `Number`, refused by the core) |
+//! | `float`                     | `RawValue::Float` (the core's exact policy: 0.5 yes, 0.1 no) |
+//! | `decimal.Decimal`           | `RawValue::Number` with its text, parsed exactly by the core |
+//! | naive `datetime`            | `RawValue::DateTime`                                   |
+//! | aware `datetime`            | `RawValue::DateTimeOffset` (wall-clock kept, offset dropped and reported) |
+//! | `date`                      | `RawValue::Date`                                       |
+//! | anything else               | `RawValue::Other` naming its type, refused by the core |
+
+use bankfeeds::dates::LocalDateTime;
+use bankfeeds::ingest::RawValue;
+use chrono::{Datelike, NaiveDate, NaiveDateTime, Timelike};
+use pyo3::intern;
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{
+    PyBool, PyDate, PyDateAccess, PyDateTime, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple,
+    PyType,
+};
+use rust_decimal::Decimal;
+
+static DECIMAL: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static DATETIME: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static DATE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+
+/// `decimal.Decimal`.
+pub fn decimal_type(py: Python<'_>) -> PyResult<&Bound<'_, PyType>> {
+    DECIMAL.import(py, "decimal", "Decimal")
+}
+
+unsafe extern "C" {
+    // Part of the stable ABI from 3.10, and exported by every CPython 3 (3.9 included), so an
+    // abi3-py39 module can call it; PyO3 only declares it for 3.10+ under abi3 and falls back to
+    // encoding into a temporary `bytes` object, which doubles the cost of reading a string.
+    fn PyUnicode_AsUTF8AndSize(
+        unicode: *mut pyo3::ffi::PyObject,
+        size: *mut pyo3::ffi::Py_ssize_t,
+    ) -> *const std::ffi::c_char;
+}
+
+/// A `str`'s UTF-8 text, borrowed from the string object (CPython caches it there).
+pub fn utf8<'a>(s: &'a Bound<'_, PyString>) -> PyResult<&'a str> {
+    let mut size: pyo3::ffi::Py_ssize_t = 0;
+    // SAFETY: `s` is a live `str`; the returned buffer lives as long as it and is valid UTF-8.
+    unsafe {
+        let data = PyUnicode_AsUTF8AndSize(s.as_ptr(), &mut size);
+        if data.is_null() {
+            return Err(PyErr::fetch(s.py()));
+        }
+        let bytes = std::slice::from_raw_parts(data.cast::<u8>(), size as usize);
+        Ok(std::str::from_utf8_unchecked(bytes))
+    }
+}
+
+/// Whether a type is exactly `Decimal`, `datetime` or `date` (read without running Python code).
+pub fn is_exact_value_type(py: Python<'_>, ty: *mut pyo3::ffi::PyTypeObject) -> bool {
+    [&DECIMAL, &DATETIME, &DATE]
+        .iter()
+        .any(|cell| cell.get(py).is_some_and(|t| t.as_ptr().cast() == ty))
+}
+
+/// How a value's kind reads in a message: "a list", "bytes", "a numpy.int64".
+pub fn kind(v: &Bound<'_, PyAny>) -> String {
+    if v.is_none() {
+        return "None".into();
+    }
+    if v.is_instance_of::<PyList>() || v.is_instance_of::<PyTuple>() {
+        return "a list".into();
+    }
+    if v.is_instance_of::<PyDict>() {
+        return "a mapping".into();
+    }
+    let ty = v.get_type();
+    let name = ty
+        .qualname()
+        .map(|n| n.to_string())
+        .unwrap_or_else(|_| "object".into());
+    let module = ty
+        .module()
+        .map(|m| m.to_string())
+        .unwrap_or_else(|_| "builtins".into());
+    match (module.as_str(), name.as_str()) {
+        ("builtins", "bytes" | "bytearray") => "bytes".into(),
+        ("builtins", n) => format!("a {n}"),
+        (m, n) => format!("a {m}.{n}"),
+    }
+}
+
+/// One Python value as the core reads it; see the module table.
+pub fn raw_value(v: &Bound<'_, PyAny>) -> PyResult<RawValue> {
+    let py = v.py();
+    if v.is_none() {
+        return Ok(RawValue::Null);
+    }
+    if let Ok(s) = v.cast::<PyString>() {
+        return Ok(RawValue::Text(utf8(s)?.to_owned()));
+    }
+    if v.is_instance_of::<PyBool>() {
+        return Ok(RawValue::Bool(v.is_truthy()?));
+    }
+    if v.is_instance_of::<PyInt>() {
+        return Ok(match v.extract::<i64>() {
+            Ok(i) => RawValue::Int(i),
+            Err(_) => RawValue::Number(v.str()?.to_cow()?.into_owned()),
+        });
+    }
+    if let Ok(f) = v.cast::<PyFloat>() {
+        return Ok(RawValue::Float(f.value()));
+    }
+    let ty = v.get_type_ptr();
+    let decimal = decimal_type(py)?;
+    if ty == decimal.as_type_ptr() || v.is_instance(decimal)? {
+        return decimal_value(v);
+    }
+    let datetime = DATETIME.import(py, "datetime", "datetime")?;
+    if ty == datetime.as_type_ptr() {
+        if let Some(raw) = pickled_datetime(v)? {
+            return Ok(raw);
+        }
+        return datetime_value(v);
+    }
+    if v.is_instance(datetime)? {
+        return datetime_value(v);
+    }
+    let date = DATE.import(py, "datetime", "date")?;
+    if ty == date.as_type_ptr()
+        && let Some(raw) = pickled_date(v)?
+    {
+        return Ok(raw);
+    }
+    if let Ok(d) = v.cast::<PyDate>() {
+        return Ok(
+            NaiveDate::from_ymd_opt(d.get_year(), d.get_month().into(), d.get_day().into())
+                .map_or_else(|| RawValue::Other("an invalid date".into()), RawValue::Date),
+        );
+    }
+    Ok(RawValue::Other(kind(v)))
+}
+
+/// A `Decimal` through its text, read by the core's exact parser; text the parser refuses is
+/// handed on as it is, so the core reports why (`NaN`, too many digits...).
+fn decimal_value(v: &Bound<'_, PyAny>) -> PyResult<RawValue> {
+    let text = v.str()?;
+    let text = utf8(&text)?;
+    Ok(match bankfeeds::money::parse_decimal(text) {
+        Ok(d) => RawValue::Decimal(d),
+        Err(_) => RawValue::Number(text.to_owned()),
+    })
+}
+
+/// The state bytes of `date`/`datetime.__reduce__()`: the pickle format, frozen since Python 2
+/// so old pickles still load (year as two bytes, then month, day, hour, minute, second and
+/// three bytes of microseconds). One call instead of seven attribute lookups.
+/// A `date`/`datetime`'s pickled state and its `tzinfo`.
+struct Reduced<'py> {
+    state: Vec<u8>,
+    tz: Option<Bound<'py, PyAny>>,
+}
+
+fn reduced<'py>(v: &Bound<'py, PyAny>) -> PyResult<Option<Reduced<'py>>> {
+    let reduced = v.call_method0(intern!(v.py(), "__reduce__"))?;
+    // Lengths are checked first: an out-of-range `get_item` builds an exception, which costs
+    // more than the whole conversion.
+    let Ok(outer) = reduced.cast::<PyTuple>() else {
+        return Ok(None);
+    };
+    if outer.len() != 2 {
+        return Ok(None);
+    }
+    let Ok(args) = outer.get_item(1)?.cast_into::<PyTuple>() else {
+        return Ok(None);
+    };
+    if args.is_empty() || args.len() > 2 {
+        return Ok(None);
+    }
+    let state = args.get_item(0)?;
+    let Ok(state) = state.cast::<pyo3::types::PyBytes>() else {
+        return Ok(None);
+    };
+    let tz = if args.len() == 2 {
+        Some(args.get_item(1)?).filter(|t| !t.is_none())
+    } else {
+        None
+    };
+    Ok(Some(Reduced {
+        state: state.as_bytes().to_vec(),
+        tz,
+    }))
+}
+
+fn pickled_date(v: &Bound<'_, PyAny>) -> PyResult<Option<RawValue>> {
+    let Some(Reduced { state: b, .. }) = reduced(v)? else {
+        return Ok(None);
+    };
+    if b.len() != 4 {
+        return Ok(None);
+    }
+    let year = i32::from(b[0]) * 256 + i32::from(b[1]);
+    Ok(NaiveDate::from_ymd_opt(year, b[2].into(), b[3].into()).map(RawValue::Date))
+}
+
+fn pickled_datetime(v: &Bound<'_, PyAny>) -> PyResult<Option<RawValue>> {
+    let Some(Reduced { state: b, tz }) = reduced(v)? else {
+        return Ok(None);
+    };
+    if b.len() != 10 || tz.is_some() {
+        // Aware values go through their ISO text, which carries the offset.
+        return Ok(None);
+    }
+    let year = i32::from(b[0]) * 256 + i32::from(b[1]);
+    let micro = u32::from(b[7]) << 16 | u32::from(b[8]) << 8 | u32::from(b[9]);
+    Ok(
+        NaiveDate::from_ymd_opt(year, (b[2] & 0x7f).into(), b[3].into())
+            .and_then(|d| d.and_hms_micro_opt(b[4].into(), b[5].into(), b[6].into(), micro))
+            .map(RawValue::DateTime),
+    )
+}
+
+/// A `datetime` through its ISO text, which carries every digit (pandas' nanoseconds too) and the
+/// offset of an aware value; the core's parser keeps the wall-clock part and remembers the offset.
+fn datetime_value(v: &Bound<'_, PyAny>) -> PyResult<RawValue> {
+    let iso = v.call_method0(intern!(v.py(), "isoformat"))?;
+    let iso = utf8(iso.cast::<PyString>()?)?;
+    Ok(match LocalDateTime::parse(iso) {
+        Ok(local) => match local.dropped_offset_seconds() {
+            Some(offset) => RawValue::DateTimeOffset(local.datetime(), offset),
+            None => RawValue::DateTime(local.datetime()),
+        },
+        // `NaT`, or an offset with seconds: the core reports the text as an invalid date.
+        Err(_) => RawValue::Text(iso.to_owned()),
+    })
+}
+
+/// `decimal.Decimal` with the same digits and scale (`4002.00` stays `4002.00`).
+pub fn py_decimal<'py>(py: Python<'py>, d: &Decimal) -> PyResult<Bound<'py, PyAny>> {
+    decimal_type(py)?.call1((d.to_string(),))
+}
+
+/// An optional decimal.
+pub fn py_decimal_opt<'py>(py: Python<'py>, d: Option<&Decimal>) -> PyResult<Bound<'py, PyAny>> {
+    match d {
+        Some(d) => py_decimal(py, d),
+        None => Ok(py.None().into_bound(py)),
+    }
+}
+
+/// A naive `datetime` with the same wall-clock value. Python's `datetime` stops at microseconds:
+/// finer digits (Codat writes 7) are cut here, and kept in the transaction for the wire.
+pub fn py_naive_datetime<'py>(py: Python<'py>, dt: &NaiveDateTime) -> PyResult<Bound<'py, PyAny>> {
+    let d = dt.date();
+    let t = dt.time();
+    Ok(PyDateTime::new(
+        py,
+        d.year(),
+        d.month() as u8,
+        d.day() as u8,
+        t.hour() as u8,
+        t.minute() as u8,
+        t.second() as u8,
+        (t.nanosecond() % 1_000_000_000) / 1000,
+        None,
+    )?
+    .into_any())
+}
+
+/// A `date`.
+pub fn py_date<'py>(py: Python<'py>, d: &NaiveDate) -> PyResult<Bound<'py, PyAny>> {
+    Ok(PyDate::new(py, d.year(), d.month() as u8, d.day() as u8)?.into_any())
+}
+
+/// A calendar day from a `date`, a `datetime` (its date part) or an ISO text.
+pub fn day_from(v: &Bound<'_, PyAny>) -> Option<NaiveDate> {
+    match raw_value(v).ok()? {
+        RawValue::Date(d) => Some(d),
+        RawValue::DateTime(dt) | RawValue::DateTimeOffset(dt, _) => Some(dt.date()),
+        RawValue::Text(t) => LocalDateTime::parse(&t).ok().map(|l| l.date()),
+        _ => None,
+    }
+}
+
+/// A local date-time from a `datetime`, a `date` or an ISO text; the wall-clock part of an aware
+/// value.
+pub fn local_from(v: &Bound<'_, PyAny>) -> Option<NaiveDateTime> {
+    match raw_value(v).ok()? {
+        RawValue::Date(d) => Some(d.and_time(chrono::NaiveTime::MIN)),
+        RawValue::DateTime(dt) | RawValue::DateTimeOffset(dt, _) => Some(dt),
+        RawValue::Text(t) => LocalDateTime::parse(&t).ok().map(|l| l.datetime()),
+        _ => None,
+    }
+}
+
+/// An exact amount given as an argument (an opening balance): a `Decimal`, an `int`, a text or a
+/// float that is exactly a short decimal, under the same rules as amounts in rows.
+pub fn amount_from(name: &str, v: &Bound<'_, PyAny>) -> Result<Decimal, String> {
+    use bankfeeds::money;
+    let result = match raw_value(v).map_err(|e| e.to_string())? {
+        RawValue::Int(i) => Ok(Decimal::from(i)),
+        RawValue::Float(f) => money::from_f64_exact(f),
+        RawValue::Number(s) | RawValue::Text(s) => money::parse_decimal(&s),
+        RawValue::Decimal(d) => Ok(d),
+        other => {
+            return Err(format!(
+                "{name} must be a decimal.Decimal, not {}",
+                other.kind()
+            ));
+        }
+    };
+    result.map_err(|e| format!("{name} is not an exact amount: {e}"))
+}
+/// An aware UTC `datetime`, for server timestamps.
+pub fn py_utc_datetime<'py>(
+    py: Python<'py>,
+    utc: &chrono::DateTime<chrono::Utc>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let naive = utc.naive_utc();
+    let d = naive.date();
+    let t = naive.time();
+    let tz = pyo3::types::PyTzInfo::utc(py)?;
+    Ok(PyDateTime::new(
+        py,
+        d.year(),
+        d.month() as u8,
+        d.day() as u8,
+        t.hour() as u8,
+        t.minute() as u8,
+        t.second() as u8,
+        (t.nanosecond() % 1_000_000_000) / 1000,
+        Some(&tz),
+    )?
+    .into_any())
+}

@@ -1,0 +1,137 @@
+"""Balance chains (fill_forward, fill_backward, verify), batching and push bodies."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+import bankfeeds
+from conftest import TODAY, chain_rows
+
+
+def unbalanced() -> list[dict[str, Any]]:
+    return [{k: v for k, v in r.items() if k != "balance"} for r in chain_rows()]
+
+
+def test_fill_backward_from_what_the_bank_shows() -> None:
+    result = bankfeeds.fill_backward(unbalanced(), Decimal("2400.00"))
+    assert [t.balance for t in result.transactions] == [Decimal("2500.00"), Decimal("2496.80"), Decimal("2400.00")]
+    assert (result.opening, result.closing) == (Decimal("0.00"), Decimal("2400.00"))
+    assert len(result) == 3 and result.transactions.source_rows == [0, 1, 2]
+
+
+def test_fill_forward_keeps_cents_exact() -> None:
+    rows = [{"id": str(i), "date": "2024-05-01", "amount": Decimal("0.10")} for i in range(10)]
+    result = bankfeeds.fill_forward(rows, "0.20")
+    assert result.closing == Decimal("1.20")
+    assert result.transactions[0].balance == Decimal("0.30")
+
+
+def test_fill_refuses_rows_with_errors() -> None:
+    rows = unbalanced()
+    rows[1]["amount"] = "3,20"
+    with pytest.raises(bankfeeds.ValidationError) as caught:
+        bankfeeds.fill_forward(rows, 0)
+    assert (caught.value.row, caught.value.field, caught.value.code) == (1, "amount", "invalid_number")
+
+
+def test_fill_overflow_is_an_error_naming_the_row() -> None:
+    big = Decimal("9" * 28)  # the most digits an amount may have; eight of them overflow
+    rows = [{"id": f"r{i}", "date": "2024-05-01", "amount": big} for i in range(9)]
+    with pytest.raises(bankfeeds.ValidationError) as caught:
+        bankfeeds.fill_forward(rows, 0)
+    assert (caught.value.row, caught.value.id, caught.value.code) == (7, "r7", "balance_overflow")
+
+
+def test_fill_anchor_must_be_exact() -> None:
+    with pytest.raises(bankfeeds.ConfigurationError, match="closing is not an exact amount"):
+        bankfeeds.fill_backward(unbalanced(), 0.1)
+
+
+def test_verify_lists_every_break() -> None:
+    rows = chain_rows()
+    rows[1]["balance"] = Decimal("2496.81")
+    rows.append({"id": "t4", "date": "2024-05-04", "amount": "1.00"})
+    chain = bankfeeds.verify(rows, opening=Decimal("0"))
+    assert not chain.is_intact
+    assert [(b.row, b.id, b.expected, b.found, b.difference) for b in chain.breaks] == [
+        (1, "t2", Decimal("2496.80"), Decimal("2496.81"), Decimal("0.01")),
+        (2, "t3", Decimal("2400.01"), Decimal("2400.00"), Decimal("-0.01")),
+    ]
+    assert chain.missing == [3] and chain.overflows == []
+    assert chain.to_dicts()[0] == {
+        "row": 1,
+        "id": "t2",
+        "expected": Decimal("2496.80"),
+        "found": Decimal("2496.81"),
+        "difference": Decimal("0.01"),
+    }
+    assert bankfeeds.verify(chain_rows()).is_intact
+    assert repr(chain) == "ChainReport(2 break(s), 1 missing, 0 overflow(s))"
+
+
+def test_batches_keep_order_and_rows() -> None:
+    rows = [{"id": f"t{i}", "date": "2024-05-01", "amount": "1"} for i in range(25)]
+    parts = bankfeeds.batches(rows, size=10)
+    assert [len(p) for p in parts] == [10, 10, 5]
+    assert [t.id for p in parts for t in p] == [r["id"] for r in rows]
+    assert parts[1].source_rows == list(range(10, 20))
+    assert [len(p) for p in bankfeeds.batches(rows, size=0)] == [1] * 25
+    assert len(bankfeeds.batches(rows * 100, size=5000)[0]) == 1000
+
+
+def test_push_bodies_are_wire_exact() -> None:
+    bodies = bankfeeds.push_bodies("acc-1", chain_rows(), size=2)
+    assert [len(b) for b in bodies] == [2, 1]
+    wire = json.loads(bodies[0].to_json(), parse_float=Decimal)
+    assert wire["accountId"] == "acc-1"
+    assert wire["transactions"][1] == {
+        "id": "t2",
+        "date": "2024-05-02",
+        "description": "Coffee",
+        "amount": Decimal("-3.20"),
+        "balance": Decimal("2496.80"),
+        "transactionType": "Debit",
+    }
+    assert bodies[0].to_json().count("-3.20") == 1
+    # Byte for byte the core's push body: each transaction exactly as Transaction.to_json writes it.
+    txs = bodies[0].transactions
+    assert bodies[0].to_json() == '{"accountId":"acc-1","transactions":[' + ",".join(t.to_json() for t in txs) + "]}"
+    with pytest.raises(bankfeeds.ValidationError):
+        bankfeeds.push_bodies("acc-1", [{"id": "a"}])
+
+
+def test_validate_push() -> None:
+    txs = bankfeeds.normalise(chain_rows(), today=TODAY).transactions
+    body = bankfeeds.PushBody("acc-1", txs)
+    assert bankfeeds.validate_push(body, platform="xero", today=TODAY).is_valid
+    wrong = bankfeeds.validate_push(body, today=TODAY, account=bankfeeds.Account(id="acc-2"))
+    assert [(i.field, i.code, i.expected, i.found) for i in wrong.errors] == [
+        ("accountId", "multiple_accounts", "acc-2", "acc-1")
+    ]
+    as_dict = bankfeeds.validate_push({"accountId": "", "transactions": list(txs)}, today=TODAY)
+    assert [(i.field, i.code) for i in as_dict.errors] == [("accountId", "missing_field")]
+    with pytest.raises(TypeError):
+        bankfeeds.validate_push("body")  # type: ignore[arg-type]
+
+
+def test_profiles() -> None:
+    xero = bankfeeds.profile("xero")
+    assert (xero.platform, xero.key, xero.name, xero.max_batch) == ("xero", "gbol", "Xero", 1000)
+    assert (xero.missing_balance, xero.max_age_days, xero.max_counterparty) == ("error", 365, 255)
+    assert xero.account_types == ["Debit", "Credit"]
+    qbo = bankfeeds.profile("hcws")
+    assert qbo.platform == "qbo" and qbo.description_required
+    assert qbo.allowed_types == ["Credit", "Debit", "Unknown"]
+    assert qbo.ignored_fields == ["counterparty", "reference", "reconciled"]
+    assert qbo.countries == ["US", "CA"]
+    assert bankfeeds.profile("freeagent").type_decides_direction
+    assert bankfeeds.PLATFORMS == ("generic", "xero", "qbo", "freeagent", "sage", "netsuite", "exact")
+    assert all(bankfeeds.profile(p).platform == p for p in bankfeeds.PLATFORMS)
+    assert bankfeeds.CODES["balance_mismatch"] == "error"
+    assert bankfeeds.CODES["offset_dropped"] == "warning"
+    with pytest.raises(bankfeeds.ConfigurationError, match="unknown platform `quickbook`"):
+        bankfeeds.profile("quickbook")

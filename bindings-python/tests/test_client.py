@@ -1,0 +1,312 @@
+"""The client against the sandbox (`bankfeeds sandbox`, started here as a subprocess): the whole
+flow up to the high-level push, errors as exceptions with their details, threads and asyncio."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import os
+import subprocess
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pytest
+
+import bankfeeds
+from bankfeeds.aio import AsyncClient
+
+TODAY = dt.date(2024, 6, 1)
+
+
+def cli() -> str:
+    path = os.environ.get("BANKFEEDS_CLI") or str(Path(__file__).resolve().parents[2] / "target" / "debug" / "bankfeeds")
+    if not Path(path).exists():
+        pytest.fail(f"the sandbox binary {path} is missing: run `cargo build -p bankfeeds-cli` (scripts/test.sh does)")
+    return path
+
+
+@pytest.fixture(scope="module")
+def sandbox() -> Iterator[str]:
+    proc = subprocess.Popen(
+        [cli(), "sandbox", "--port", "0", "--push-delay-ms", "30", "--today", TODAY.isoformat()],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    assert proc.stdout is not None
+    url = proc.stdout.readline().strip()
+    assert url.startswith("http://127.0.0.1:"), url
+    try:
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def post(url: str, body: dict[str, Any] | None = None) -> Any:
+    data = json.dumps(body or {}).encode()
+    req = urllib.request.Request(url, data=data, method="POST", headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req) as answer:
+        return json.loads(answer.read() or b"null")
+
+
+def get(url: str) -> Any:
+    with urllib.request.urlopen(url) as answer:
+        return json.loads(answer.read(), parse_float=Decimal)
+
+
+@pytest.fixture(scope="module")
+def client(sandbox: str) -> bankfeeds.Client:
+    return bankfeeds.Client("test-key", base_url=sandbox, request_timeout=10)
+
+
+def linked_account(client: bankfeeds.Client, sandbox: str, account_id: str) -> tuple[str, str]:
+    """A company with a linked Xero connection and a connected GBP source account."""
+    company = client.create_company({"name": f"Acme {account_id}"})
+    connection = client.create_connection(company["id"], "gbol")
+    assert connection["status"] == "PendingAuth"
+    post(f"{sandbox}/sandbox/companies/{company['id']}/connections/{connection['id']}/link")
+    created = client.create_source_account(
+        company["id"],
+        connection["id"],
+        {
+            "id": account_id,
+            "account_name": "Current account",
+            "account_type": "Credit",
+            "account_number": "12345678",
+            "sort_code": "12-34-56",
+            "currency": "GBP",
+            "balance": Decimal("0.00"),
+        },
+    )
+    assert created["status"] == "pending"
+    post(
+        f"{sandbox}/sandbox/companies/{company['id']}/connections/{connection['id']}/bankFeedAccounts/{account_id}/map",
+        {"feedStartDate": "2024-05-01"},
+    )
+    return company["id"], connection["id"]
+
+
+def rows(n: int = 3, start: int = 0) -> list[dict[str, Any]]:
+    out, balance = [], Decimal("0.00")
+    for i in range(start):
+        balance += Decimal("4002.00") if i % 2 == 0 else Decimal("-17.54")
+    for i in range(start, start + n):
+        amount = Decimal("4002.00") if i % 2 == 0 else Decimal("-17.54")
+        balance += amount
+        out.append(
+            {
+                "id": f"t{i}",
+                "date": dt.datetime(2024, 5, 2) + dt.timedelta(hours=i),
+                "amount": amount,
+                "balance": balance,
+                "description": f"Line {i}",
+            }
+        )
+    return out
+
+
+def test_companies_connections_and_models(client: bankfeeds.Client, sandbox: str) -> None:
+    company = client.create_company({"name": "Models Ltd", "description": "d"})
+    assert isinstance(company["created"], dt.datetime)
+    assert company["created"].tzinfo is not None and company["created"].utcoffset() == dt.timedelta(0)
+    assert client.get_company(company["id"])["name"] == "Models Ltd"
+    assert any(c["id"] == company["id"] for c in client.list_companies(page_size=50))
+    updated = client.update_company(company["id"], {"description": "updated"})
+    assert updated["description"] == "updated"
+    connection = client.create_connection(company["id"], "gbol")
+    assert connection["platform_name"] and connection["link_url"].startswith("http")
+    assert client.get_connection(company["id"], connection["id"])["id"] == connection["id"]
+    assert [c["id"] for c in client.list_connections(company["id"])] == [connection["id"]]
+    assert client.fresh_link_url(company["id"], connection["id"]) is not None
+    post(f"{sandbox}/sandbox/companies/{company['id']}/connections/{connection['id']}/link")
+    assert client.list_source_accounts(company["id"], connection["id"]) == []
+    assert client.find_source_account(company["id"], connection["id"], "nope") is None
+    unlinked = client.unlink_connection(company["id"], connection["id"])
+    assert unlinked["status"] == "Unlinked"
+    client.delete_company(company["id"])
+    with pytest.raises(bankfeeds.ApiError) as caught:
+        client.get_company(company["id"])
+    err = caught.value
+    assert err.status == 404 and err.kind == "api" and not err.retryable
+    assert err.operation is not None and err.operation.startswith("GET ")
+    assert isinstance(err.body, dict) and err.body["status_code"] == 404
+    assert err.message
+
+
+def test_the_whole_flow_with_the_high_level_push(client: bankfeeds.Client, sandbox: str) -> None:
+    company_id, connection_id = linked_account(client, sandbox, "acc-flow")
+    account = client.find_source_account(company_id, connection_id, "acc-flow")
+    assert account is not None and account["status"] == "connected"
+    assert account["feed_start_date"] == dt.datetime(2024, 5, 1, tzinfo=dt.timezone.utc)
+    seen: list[str] = []
+    report = client.push_transactions(
+        company_id, connection_id, "acc-flow", rows(3), today=TODAY, poll_interval=0.02,
+        on_progress=lambda p: seen.append(p["stage"]),
+    )
+    assert report.is_complete, str(report)
+    assert (report.pushed, report.not_pushed, report.transactions, report.platform) == (3, 0, 3, "xero")
+    assert report.batches[0]["status"] == "Success" and report.batches[0]["first_id"] == "t0"
+    assert "finished" in seen and "sending" in seen
+    key = report.operation_keys[0]
+    operation = client.get_push_operation(company_id, key)
+    assert operation["status"] == "Success"
+    requested = operation["requested_on_utc"]
+    assert isinstance(requested, dt.datetime) and requested.utcoffset() == dt.timedelta(0)
+    stored = get(f"{sandbox}/sandbox/companies/{company_id}/connections/{connection_id}/bankFeedAccounts/acc-flow/transactions")
+    assert [t["amount"] for t in stored] == [Decimal("4002.00"), Decimal("-17.54"), Decimal("4002.00")]
+    assert json.dumps(stored[0]["date"]) == '"2024-05-02T00:00:00"'
+    # Running it again sends only what is missing.
+    again = client.push_transactions(company_id, connection_id, "acc-flow", rows(4), today=TODAY, poll_interval=0.02)
+    assert (again.already_pushed, again.pushed) == (["t0", "t1", "t2"], 1)
+    history = client.push_history(company_id, connection_id, "acc-flow")
+    assert history["transaction_ids"] == ["t0", "t1", "t2", "t3"]
+    assert len(client.list_push_operations(company_id)) == 2
+    waited = client.wait_for_push_operation(company_id, key, poll_interval=0.02, timeout=5)
+    assert waited["push_operation_key"] == key
+
+
+def test_push_from_arrow_and_typed_objects(client: bankfeeds.Client, sandbox: str) -> None:
+    company_id, connection_id = linked_account(client, sandbox, "acc-arrow")
+    table = pa.Table.from_pylist(rows(2))
+    report = client.push_transactions(company_id, connection_id, "acc-arrow", table, today=TODAY, poll_interval=0.02)
+    assert report.is_complete and report.pushed == 2
+    typed = bankfeeds.normalise(rows(2, start=2), today=TODAY).transactions
+    report = client.push_transactions(company_id, connection_id, "acc-arrow", typed, today=TODAY, poll_interval=0.02)
+    assert report.is_complete and report.pushed == 2
+
+
+def test_invalid_rows_raise_and_nothing_is_sent(client: bankfeeds.Client, sandbox: str) -> None:
+    company_id, connection_id = linked_account(client, sandbox, "acc-bad")
+    bad = rows(3)
+    bad[1]["balance"] = Decimal("1.00")
+    with pytest.raises(bankfeeds.ValidationError) as caught:
+        client.push_transactions(company_id, connection_id, "acc-bad", bad, today=TODAY)
+    assert (caught.value.row, caught.value.field, caught.value.code) == (1, "balance", "balance_mismatch")
+    assert client.push_history(company_id, connection_id, "acc-bad")["transaction_ids"] == []
+
+
+def test_push_to_a_missing_account_is_a_push_error(client: bankfeeds.Client, sandbox: str) -> None:
+    company_id, connection_id = linked_account(client, sandbox, "acc-real")
+    with pytest.raises(bankfeeds.PushError) as caught:
+        client.push_transactions(company_id, connection_id, "acc-missing", rows(1), today=TODAY)
+    assert caught.value.kind == "source_account_not_found"
+
+
+def test_raw_push_and_push_batch(client: bankfeeds.Client, sandbox: str) -> None:
+    company_id, connection_id = linked_account(client, sandbox, "acc-raw")
+    body = bankfeeds.push_bodies("acc-raw", rows(2))[0]
+    pending = client.create_bank_transactions(company_id, connection_id, body)
+    assert pending["status"] == "Pending"
+    done = client.wait_for_push_operation(company_id, pending["push_operation_key"], poll_interval=0.02)
+    assert done["status"] == "Success"
+    pushed = client.push_batch(company_id, connection_id, bankfeeds.push_bodies("acc-raw", rows(1, start=2))[0])
+    assert pushed["attempts"] == 1 and not pushed["recovered"]
+
+
+def test_transport_errors_and_configuration(sandbox: str) -> None:
+    dead = bankfeeds.Client("k", base_url="http://127.0.0.1:9", retries=False, connect_timeout=2)
+    with pytest.raises(bankfeeds.TransportError) as caught:
+        dead.list_companies()
+    assert caught.value.retryable and caught.value.kind == "transport"
+    with pytest.raises(bankfeeds.ConfigurationError):
+        bankfeeds.Client("k", base_url="not a url")
+    with pytest.raises(bankfeeds.ConfigurationError, match="company"):
+        bankfeeds.Client("k", base_url=sandbox).create_company({"description": "no name"})
+    unauthorised = bankfeeds.Client(auth_header=("X-Other", "x"), base_url=sandbox, retries=False)
+    with pytest.raises(bankfeeds.ApiError) as denied:
+        unauthorised.list_companies()
+    assert denied.value.status == 401
+
+
+def test_pushes_run_in_parallel_threads_with_the_gil_released(client: bankfeeds.Client, sandbox: str) -> None:
+    accounts = [linked_account(client, sandbox, f"acc-thread-{k}") for k in range(2)]
+    reports: list[bankfeeds.PushReport] = []
+    ticks = 0
+    done = threading.Event()
+
+    def push(k: int) -> None:
+        company_id, connection_id = accounts[k]
+        reports.append(client.push_transactions(company_id, connection_id, f"acc-thread-{k}", rows(3), today=TODAY, poll_interval=0.05))
+
+    def spin() -> None:
+        nonlocal ticks
+        while not done.is_set():
+            ticks += 1
+            time.sleep(0.001)
+
+    threads = [threading.Thread(target=push, args=(k,)) for k in range(2)]
+    spinner = threading.Thread(target=spin)
+    spinner.start()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    done.set()
+    spinner.join()
+    assert len(reports) == 2 and all(r.is_complete for r in reports)
+    assert ticks > 10
+
+
+def test_asyncio_client(sandbox: str) -> None:
+    async def main() -> list[Any]:
+        client = AsyncClient("test-key", base_url=sandbox)
+        made = await asyncio.gather(*(client.create_company({"name": f"Async {k}"}) for k in range(3)))
+        return [c["name"] for c in made]
+
+    assert sorted(asyncio.run(main())) == ["Async 0", "Async 1", "Async 2"]
+
+
+def test_every_other_operation(client: bankfeeds.Client, sandbox: str) -> None:
+    company_id, connection_id = linked_account(client, sandbox, "acc-ops")
+    replaced = client.replace_company(company_id, {"name": "Replaced"})
+    assert replaced["name"] == "Replaced"
+    mappings = client.get_account_mappings(company_id, connection_id)
+    assert [m["source_account_id"] for m in mappings] == ["acc-ops"]
+    batch = client.create_source_accounts(
+        company_id,
+        connection_id,
+        [{"id": f"b{k}", "account_name": "B", "account_type": "Credit", "account_number": "1", "sort_code": "123456",
+          "currency": "GBP", "balance": Decimal("0")} for k in range(2)],
+    )
+    assert batch["status"] == 201 and len(batch["items"]) == 2
+    mapped = client.create_account_mapping(company_id, connection_id, {"source_account_id": "b0", "target_account_id": "new-target"})
+    assert mapped["status"] in ("Success", "Failed")
+    updated = client.update_source_account(company_id, connection_id, "b1", {"id": "b1", "account_name": "Renamed"})
+    assert updated["account_name"] == "Renamed"
+    client.delete_source_account(company_id, connection_id, "b1")
+    assert client.find_source_account(company_id, connection_id, "b1") is None
+    otp = client.generate_otp(company_id, connection_id)
+    assert isinstance(otp["expiry"], dt.datetime) and otp["expiry"].tzinfo is not None
+    assert client.generate_credentials(company_id, connection_id)
+    client.delete_credentials(company_id, connection_id)
+    info = client.get_company_information(company_id, connection_id)
+    assert isinstance(info, dict)
+    # Operations the sandbox may not serve still answer a dict or a typed ApiError, never anything else.
+    for call in (
+        lambda: client.get_company_access_token(company_id),
+        lambda: client.list_bank_accounts(company_id, connection_id),
+        lambda: client.get_create_bank_account_model(company_id, connection_id),
+        lambda: client.create_bank_account(company_id, connection_id, {"nominal_code": "1", "name": "x"}),
+        lambda: client.get_create_bank_transactions_model(company_id, connection_id, "acc-ops"),
+        lambda: client.latest_sync_status(company_id, connection_id, "acc-ops"),
+        lambda: client.run_sync(company_id, connection_id, "acc-ops"),
+        lambda: client.get_sync_status(company_id, connection_id, "acc-ops", "00000000-0000-0000-0000-000000000000"),
+    ):
+        try:
+            answer = call()
+        except bankfeeds.ApiError as e:
+            assert e.status >= 400
+        else:
+            assert answer is None or isinstance(answer, (dict, list))
+    client.delete_connection(company_id, connection_id)
+    with pytest.raises(bankfeeds.ApiError) as gone:
+        client.get_connection(company_id, connection_id)
+    assert gone.value.status == 404

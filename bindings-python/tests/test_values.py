@@ -1,0 +1,224 @@
+"""Single values across the boundary: exact money, local dates, and bad input of every kind
+reported with its row and field."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+import bankfeeds
+from conftest import TODAY
+
+
+def one(**fields: Any) -> dict[str, Any]:
+    row: dict[str, Any] = {"id": "x1", "date": "2024-05-01", "amount": Decimal("1.00")}
+    row.update(fields)
+    return {k: v for k, v in row.items() if v is not ...}
+
+
+def issues_for(row: dict[str, Any], *, at: int = 0) -> list[tuple[str | None, str]]:
+    """(field, code) of every error on a row placed at position `at` of a batch."""
+    good = one(id="ok")
+    batch = [dict(good, id=f"ok{i}") for i in range(at)] + [row]
+    report = bankfeeds.validate(batch, today=TODAY)
+    assert all(i.row == at for i in report.errors), list(report.errors)
+    return [(i.field, i.code) for i in report.errors]
+
+
+class TestMoneyIsExact:
+    def test_decimal_keeps_its_digits_and_scale(self) -> None:
+        tx = bankfeeds.normalise([one(amount=Decimal("4002.00"))], today=TODAY).transactions[0]
+        assert tx.amount == Decimal("4002.00")
+        assert str(tx.amount) == "4002.00"
+        assert tx.to_json() == '{"id":"x1","date":"2024-05-01","amount":4002.00,"transactionType":"Credit"}'
+
+    @pytest.mark.parametrize(
+        "value, expected",
+        [
+            (Decimal("-17.54"), "-17.54"),
+            (Decimal("0.001"), "0.001"),
+            ("12.30", "12.30"),
+            ("-1.5e2", "-150"),
+            (42, "42"),
+            (0.5, "0.5"),
+            (12.75, "12.75"),
+            (-100.0, "-100"),
+        ],
+    )
+    def test_accepted_amounts(self, value: Any, expected: str) -> None:
+        result = bankfeeds.normalise([one(amount=value)], today=TODAY)
+        assert result.report.is_valid, list(result.report)
+        assert str(result.transactions[0].amount) == expected
+
+    def test_float_that_is_not_exact_is_refused_with_the_way_out(self) -> None:
+        report = bankfeeds.validate([one(amount=0.1)], today=TODAY)
+        (issue,) = report.errors
+        assert (issue.row, issue.id, issue.field, issue.code) == (0, "x1", "amount", "invalid_number")
+        assert "0.1" in issue.message and "decimal or a string" in issue.message
+        assert issue.found == "0.1"
+
+    @pytest.mark.parametrize(
+        "value, words",
+        [
+            (math.nan, "finite"),
+            (math.inf, "finite"),
+            (-math.inf, "finite"),
+            (Decimal("NaN"), "finite"),
+            (Decimal("sNaN"), "not a decimal number"),
+            (Decimal("Infinity"), "finite"),
+            (1e30, "too large"),
+            (Decimal("1E+30"), "too large"),
+            (10**40, "significant digits"),
+            ("12,30", "not a decimal number"),
+            ("abc", "not a decimal number"),
+            ("£12.30", "not a decimal number"),
+            ("1.00000000000000000000000000001", "significant digits"),
+            (True, "must be a number, not a boolean"),
+            ([1, 2], "must be a number, not a list"),
+            ({"value": 1}, "must be a number, not a mapping"),
+            (b"12", "must be a number, not bytes"),
+            (dt.date(2024, 1, 1), "must be a number, not a date"),
+            (object(), "must be a number, not a object"),
+        ],
+    )
+    def test_bad_amounts_are_findings_naming_row_and_field(self, value: Any, words: str) -> None:
+        report = bankfeeds.validate([one(id="ok"), one(amount=value)], today=TODAY)
+        errors = report.errors
+        assert [(i.row, i.id, i.field, i.code) for i in errors] == [(1, "x1", "amount", "invalid_number")]
+        assert words in errors[0].message, errors[0].message
+
+    def test_bad_balance_names_the_balance(self) -> None:
+        assert issues_for(one(balance="1O.00"), at=2) == [("balance", "invalid_number")]
+        assert issues_for(one(balance=math.nan)) == [("balance", "invalid_number")]
+
+    def test_none_balance_is_simply_absent(self) -> None:
+        tx = bankfeeds.normalise([one(balance=None)], today=TODAY).transactions[0]
+        assert tx.balance is None
+
+
+class TestDatesAreLocal:
+    def test_aware_datetime_keeps_its_wall_clock_day_and_warns(self) -> None:
+        est = dt.timezone(dt.timedelta(hours=-5))
+        row = one(date=dt.datetime(2024, 3, 31, 23, 30, tzinfo=est))
+        result = bankfeeds.normalise([row], today=TODAY)
+        tx = result.transactions[0]
+        assert tx.date == dt.datetime(2024, 3, 31, 23, 30)
+        assert tx.date.tzinfo is None
+        assert tx.date_text == "2024-03-31T23:30:00"
+        (warning,) = result.report.warnings
+        assert (warning.code, warning.field, warning.row) == ("offset_dropped", "date", 0)
+        assert "-05:00" in warning.message
+
+    def test_iso_text_with_offset_stays_on_its_day(self) -> None:
+        tx = bankfeeds.normalise([one(date="2024-03-31T23:30:00-05:00")], today=TODAY).transactions[0]
+        assert tx.date == dt.datetime(2024, 3, 31, 23, 30)
+
+    def test_utc_datetime_keeps_its_time_without_warning(self) -> None:
+        row = one(date=dt.datetime(2024, 3, 31, 23, 30, tzinfo=dt.timezone.utc))
+        result = bankfeeds.normalise([row], today=TODAY)
+        assert result.transactions[0].date == dt.datetime(2024, 3, 31, 23, 30)
+        assert result.report.warnings == []
+
+    @pytest.mark.parametrize(
+        "value, text",
+        [
+            (dt.date(2024, 5, 1), "2024-05-01"),
+            (dt.datetime(2024, 5, 1, 10, 21), "2024-05-01T10:21:00"),
+            (dt.datetime(2024, 5, 1, 10, 21, 0, 123000), "2024-05-01T10:21:00.123"),
+            (dt.datetime(2024, 5, 1, 10, 21, 0, 123456), "2024-05-01T10:21:00.123456"),
+            ("2024-05-01", "2024-05-01"),
+            ("2023-09-06T09:13:40.2266667", "2023-09-06T09:13:40.2266667"),
+        ],
+    )
+    def test_dates_are_sent_as_written(self, value: Any, text: str) -> None:
+        tx = bankfeeds.normalise([one(date=value)], today=TODAY).transactions[0]
+        assert tx.date_text == text
+
+    def test_date_only_is_flagged(self) -> None:
+        txs = bankfeeds.normalise([one(date="2024-05-01"), one(id="b", date="2024-05-01T10:00")], today=TODAY).transactions
+        assert [t.date_only for t in txs] == [True, False]
+
+    @pytest.mark.parametrize(
+        "value, words",
+        [
+            ("2023-02-30", "February 2023 has no day 30"),
+            ("2024-13-01", "month"),
+            ("yesterday", "YYYY-MM-DD"),
+            ("01/05/2024", "YYYY-MM-DD"),
+            (20240501, "not an integer"),
+            (1.5, "not a float"),
+            (True, "not a boolean"),
+        ],
+    )
+    def test_bad_dates_are_findings(self, value: Any, words: str) -> None:
+        report = bankfeeds.validate([one(id="ok"), one(date=value)], today=TODAY)
+        errors = report.errors
+        assert [(i.row, i.field, i.code) for i in errors] == [(1, "date", "invalid_date")]
+        assert words.lower() in errors[0].message.lower(), errors[0].message
+
+
+class TestMissingAndWrong:
+    @pytest.mark.parametrize("field", ["id", "date", "amount"])
+    def test_missing_required_keys(self, field: str) -> None:
+        row = one(**{field: ...})
+        assert issues_for(row, at=1) == [(field, "missing_field")]
+
+    @pytest.mark.parametrize("field", ["id", "date", "amount"])
+    def test_none_required_values(self, field: str) -> None:
+        assert issues_for(one(**{field: None})) == [(field, "missing_field")]
+
+    def test_empty_text_is_missing(self) -> None:
+        assert issues_for(one(amount="  ")) == [("amount", "missing_field")]
+
+    def test_wrong_types_for_text_fields(self) -> None:
+        assert issues_for(one(description=["a"])) == [("description", "invalid_value")]
+        assert issues_for(one(reconciled="maybe")) == [("reconciled", "invalid_value")]
+        assert issues_for(one(transaction_type="Refund")) == [("transactionType", "invalid_value")]
+
+    def test_integer_ids_are_text(self) -> None:
+        tx = bankfeeds.normalise([one(id=12345)], today=TODAY).transactions[0]
+        assert tx.id == "12345"
+
+    def test_rows_that_are_not_mappings_are_findings_in_place(self) -> None:
+        rows: list[Any] = [one(id="a"), None, 42, one(id="b")]
+        report = bankfeeds.validate(rows, today=TODAY)
+        shape = [(i.row, i.field) for i in report.with_code("invalid_value")]
+        assert shape == [(1, "transactions"), (2, "transactions")]
+        assert "None" in report.with_code("invalid_value")[0].message
+        assert {i.row for i in report.errors} == {1, 2}
+
+    def test_unknown_keys_are_one_warning_each(self) -> None:
+        rows = [one(id="a", memo="x"), one(id="b", memo="y", Notes=1)]
+        warnings = bankfeeds.validate(rows, today=TODAY).with_code("unknown_column")
+        assert [(w.row, w.found) for w in warnings] == [(0, "memo"), (1, "Notes")]
+
+    def test_keys_are_matched_loosely(self) -> None:
+        row = {"ID": "a", "Date": "2024-05-01", "Amount": "1.00", "Transaction Type": "Credit", "running_balance": "1.00"}
+        result = bankfeeds.normalise([row], today=TODAY)
+        assert result.report.is_valid
+        tx = result.transactions[0]
+        assert (tx.transaction_type, tx.balance) == ("Credit", Decimal("1.00"))
+
+    def test_pending_rows_are_refused(self) -> None:
+        assert issues_for(one(status="pending")) == [("status", "not_cleared")]
+        assert issues_for(one(pending=True)) == [("status", "not_cleared")]
+        assert issues_for(one(status="posted")) == []
+
+    def test_every_bad_field_of_every_row_at_once(self) -> None:
+        rows: list[dict[str, Any]] = [
+            {"id": "a", "date": "2024-02-30", "amount": "x"},
+            {"date": "2024-05-01", "amount": math.nan},
+            {"id": "c", "date": "2024-05-01", "amount": "1.00"},
+        ]
+        report = bankfeeds.validate(rows, today=TODAY)
+        got = [(i.row, i.field, i.code) for i in report.errors]
+        assert got == [
+            (0, "date", "invalid_date"),
+            (0, "amount", "invalid_number"),
+            (1, "amount", "invalid_number"),
+            (1, "id", "missing_field"),
+        ]

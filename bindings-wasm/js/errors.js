@@ -1,0 +1,28 @@
+// The error classes the WebAssembly module throws. They live in JavaScript so that they are real
+// `Error` subclasses: `instanceof` works, and the engine records a stack when the module creates
+// one. The module constructs them (wasm-bindgen imports this file) and re-exports them, so
+// `import { BankFeedsError } from "bankfeeds-wasm"` is the same class the module throws.
+
+/** Any error from bankfeeds: `code` says what went wrong; `row`, `id` and `field` say where. */
+export class BankFeedsError extends Error {
+  constructor(message, code, row, id, field) {
+    super(message);
+    this.name = "BankFeedsError";
+    this.code = code;
+    this.row = row;
+    this.id = id;
+    this.field = field;
+  }
+}
+
+/**
+ * Rows that cannot be used as given. `issues` lists every finding (the same objects a validation
+ * report holds); `code`, `row`, `id` and `field` are the first error's.
+ */
+export class ValidationError extends BankFeedsError {
+  constructor(message, code, row, id, field, issues) {
+    super(message, code, row, id, field);
+    this.name = "ValidationError";
+    this.issues = issues;
+  }
+}

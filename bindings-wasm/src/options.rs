@@ -1,0 +1,317 @@
+//! Options objects, camelCase, to the core's `PrepareOptions`. Unknown keys are refused, so a
+//! typo (`plaform`) is an error instead of a silently ignored setting.
+
+use bankfeeds::dates::LocalDateTime;
+use bankfeeds::ingest::{FloatPolicy, RawValue};
+use bankfeeds::model::SourceAccountStatus;
+use bankfeeds::money::{self, Currency};
+use bankfeeds::normalise::BalanceFill;
+use bankfeeds::pipeline::PrepareOptions;
+use bankfeeds::rules::Platform;
+use bankfeeds::validate::AccountContext;
+use chrono::{NaiveDate, NaiveDateTime};
+use rust_decimal::Decimal;
+use wasm_bindgen::JsValue;
+
+use crate::error::Error;
+use crate::input::{is_plain_object, kind, object_keys, raw_value};
+
+/// Which function the options are for: each takes its own set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Purpose {
+    /// `validate()`: the rows are checked as given.
+    Validate,
+    /// `normalise()`: the rows are tidied, sorted and given balances, then checked.
+    Normalise,
+}
+
+/// Options both functions take.
+const CONTEXT: &[&str] = &[
+    "platform",
+    "today",
+    "currency",
+    "accountId",
+    "accountStatus",
+    "feedStartDate",
+    "openingBalance",
+    "latestExisting",
+    "country",
+];
+
+/// Options only `normalise()` takes.
+const NORMALISE: &[&str] = &[
+    "closingBalance",
+    "fixSigns",
+    "trim",
+    "truncate",
+    "dedupe",
+    "inferTypes",
+    "sort",
+    "batchSize",
+];
+
+/// What the caller asked for, read and checked.
+#[derive(Debug, Default)]
+pub(crate) struct Options {
+    platform: Option<Platform>,
+    today: Option<NaiveDate>,
+    account: AccountContext,
+    opening: Option<Decimal>,
+    closing: Option<Decimal>,
+    latest_existing: Option<NaiveDateTime>,
+    country: Option<String>,
+    fix_signs: Option<bool>,
+    trim: Option<bool>,
+    truncate: Option<bool>,
+    dedupe: Option<bool>,
+    infer_types: Option<bool>,
+    sort: Option<bool>,
+    batch_size: Option<usize>,
+}
+
+impl Options {
+    /// Reads an options object (`undefined` and `null` mean no options).
+    pub(crate) fn read(value: &JsValue, purpose: Purpose) -> Result<Options, Error> {
+        let mut o = Options::default();
+        if value.is_undefined() || value.is_null() {
+            return Ok(o);
+        }
+        if !is_plain_object(value) {
+            return Err(Error::argument(
+                "options",
+                format!("options must be an object, not {}", kind(value)),
+            ));
+        }
+        let names = object_keys(value).map_err(|_| {
+            Error::argument("options", "the options object's keys cannot be listed")
+        })?;
+        for key in names.iter() {
+            let name = key.as_string().unwrap_or_default();
+            let v = js_sys::Reflect::get(value, &key)
+                .map_err(|_| Error::option(&name, format!("reading option `{name}` threw")))?;
+            if v.is_undefined() || v.is_null() {
+                continue;
+            }
+            let n = name.as_str();
+            if purpose == Purpose::Validate && NORMALISE.contains(&n) {
+                return Err(Error::option(
+                    n,
+                    format!(
+                        "`{n}` is an option of normalise(), which changes the rows; validate() checks them as given and takes: {}",
+                        CONTEXT.join(", ")
+                    ),
+                ));
+            }
+            match n {
+                "platform" => {
+                    o.platform = Some(text(n, &v)?.parse().map_err(
+                        |e: bankfeeds::rules::UnknownPlatform| Error::option(n, e.to_string()),
+                    )?)
+                }
+                "today" => o.today = Some(date(n, &v)?.date()),
+                "currency" => o.account.currency = Some(Currency::new(text(n, &v)?)),
+                "accountId" => o.account.id = Some(text(n, &v)?),
+                "accountStatus" => {
+                    o.account.status = Some(SourceAccountStatus::parse_lenient(&text(n, &v)?))
+                }
+                "feedStartDate" => o.account.feed_start_date = Some(date(n, &v)?.date()),
+                "openingBalance" => o.opening = Some(amount(n, v)?),
+                "latestExisting" => o.latest_existing = Some(date(n, &v)?.datetime()),
+                "country" => o.country = Some(text(n, &v)?),
+                "closingBalance" => o.closing = Some(amount(n, v)?),
+                "fixSigns" => o.fix_signs = Some(flag(n, &v)?),
+                "trim" => o.trim = Some(flag(n, &v)?),
+                "truncate" => o.truncate = Some(flag(n, &v)?),
+                "dedupe" => o.dedupe = Some(flag(n, &v)?),
+                "inferTypes" => o.infer_types = Some(flag(n, &v)?),
+                "sort" => o.sort = Some(flag(n, &v)?),
+                "batchSize" => o.batch_size = Some(count(n, &v)?),
+                "sortCode" | "accountType" => {
+                    return Err(Error::option(
+                        n,
+                        format!(
+                            "`{n}` is a rule of the account, not of its transactions: check it with validateAccount()"
+                        ),
+                    ));
+                }
+                _ => {
+                    let mut known = CONTEXT.to_vec();
+                    if purpose == Purpose::Normalise {
+                        known.extend_from_slice(NORMALISE);
+                    }
+                    return Err(Error::option(
+                        n,
+                        format!("unknown option `{n}`; expected one of {}", known.join(", ")),
+                    ));
+                }
+            }
+        }
+        if o.opening.is_some() && o.closing.is_some() {
+            return Err(Error::option(
+                "closingBalance",
+                "give openingBalance or closingBalance, not both: balances are computed from one end of the chain",
+            ));
+        }
+        Ok(o)
+    }
+
+    /// The core's options for the purpose.
+    pub(crate) fn prepare(&self, purpose: Purpose) -> Result<PrepareOptions, Error> {
+        let platform = self.platform.unwrap_or(Platform::Generic);
+        let today = match self.today {
+            Some(day) => day,
+            None => local_today()?,
+        };
+        let mut p = PrepareOptions::new(platform, today);
+        p.ingest.floats = FloatPolicy::Shortest;
+        let n = &mut p.normalise;
+        match purpose {
+            Purpose::Validate => {
+                // Checked as given: nothing is changed, so every finding is about the input.
+                n.trim = false;
+                n.truncate = false;
+                n.dedupe = false;
+                n.infer_types = false;
+                n.fix_signs = false;
+                n.sort = false;
+            }
+            Purpose::Normalise => {
+                n.trim = self.trim.unwrap_or(n.trim);
+                n.truncate = self.truncate.unwrap_or(n.truncate);
+                n.dedupe = self.dedupe.unwrap_or(n.dedupe);
+                n.infer_types = self.infer_types.unwrap_or(n.infer_types);
+                n.fix_signs = self.fix_signs.unwrap_or(n.fix_signs);
+                n.sort = self.sort.unwrap_or(n.sort);
+                n.batch_size = self.batch_size.unwrap_or(n.batch_size);
+                n.balances = match (self.opening, self.closing) {
+                    (Some(opening), _) => BalanceFill::Opening(opening),
+                    (None, Some(closing)) => BalanceFill::Closing(closing),
+                    (None, None) => BalanceFill::Keep,
+                };
+            }
+        }
+        let c = &mut p.context;
+        if self.account != AccountContext::default() {
+            c.account = Some(self.account.clone());
+        }
+        c.opening_balance = self.opening;
+        c.latest_existing = self.latest_existing;
+        c.country = self.country.clone();
+        Ok(p)
+    }
+}
+
+/// The account for `validateAccount()`: `{ id, currency, sortCode, accountType }`.
+pub(crate) fn account(value: &JsValue) -> Result<AccountContext, Error> {
+    const KEYS: &[&str] = &["id", "currency", "sortCode", "accountType"];
+    if !is_plain_object(value) {
+        return Err(Error::argument(
+            "account",
+            format!(
+                "the account must be an object such as {{ currency: \"GBP\", sortCode: \"12-34-56\" }}, not {}",
+                kind(value)
+            ),
+        ));
+    }
+    let names = object_keys(value)
+        .map_err(|_| Error::argument("account", "the account object's keys cannot be listed"))?;
+    let mut account = AccountContext::default();
+    for key in names.iter() {
+        let name = key.as_string().unwrap_or_default();
+        let n = name.as_str();
+        let v = js_sys::Reflect::get(value, &key)
+            .map_err(|_| Error::argument(n, format!("reading `{n}` threw")))?;
+        if v.is_undefined() || v.is_null() {
+            continue;
+        }
+        let v = text(n, &v).map_err(Error::into_argument)?;
+        match n {
+            "id" => account.id = Some(v),
+            "currency" => account.currency = Some(Currency::new(v)),
+            "sortCode" => account.sort_code = Some(v),
+            "accountType" => account.account_type = Some(v),
+            _ => {
+                return Err(Error::argument(
+                    n,
+                    format!(
+                        "unknown account field `{n}`; expected one of {}",
+                        KEYS.join(", ")
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(account)
+}
+
+/// Today's date where the caller is: JavaScript's local calendar date.
+fn local_today() -> Result<NaiveDate, Error> {
+    let now = js_sys::Date::new_0();
+    NaiveDate::from_ymd_opt(
+        now.get_full_year() as i32,
+        now.get_month() + 1,
+        now.get_date(),
+    )
+    .ok_or_else(|| Error::option("today", "today's date cannot be read from this JavaScript clock; pass `today` as \"YYYY-MM-DD\""))
+}
+
+fn text(name: &str, v: &JsValue) -> Result<String, Error> {
+    v.as_string()
+        .ok_or_else(|| Error::option(name, format!("{name} must be text, not {}", kind(v))))
+}
+
+fn flag(name: &str, v: &JsValue) -> Result<bool, Error> {
+    v.as_bool().ok_or_else(|| {
+        Error::option(
+            name,
+            format!("{name} must be true or false, not {}", kind(v)),
+        )
+    })
+}
+
+fn date(name: &str, v: &JsValue) -> Result<LocalDateTime, Error> {
+    let t = text(name, v)?;
+    LocalDateTime::parse(&t).map_err(|e| Error::option(name, format!("{name}: {e}")))
+}
+
+/// A count such as a batch size: a whole number of at least 1.
+pub(crate) fn count(name: &str, v: &JsValue) -> Result<usize, Error> {
+    match v.as_f64() {
+        Some(f) if f.fract() == 0.0 && f >= 1.0 && f <= u32::MAX as f64 => Ok(f as usize),
+        _ => Err(Error::option(
+            name,
+            format!(
+                "{name} must be a whole number of at least 1, not {}",
+                describe(v)
+            ),
+        )),
+    }
+}
+
+/// An amount given as a decimal string or an exact number, read as the core reads row amounts.
+pub(crate) fn amount(name: &str, v: JsValue) -> Result<Decimal, Error> {
+    let found = describe(&v);
+    let parsed = match raw_value(v) {
+        RawValue::Text(s) | RawValue::Number(s) => money::parse_decimal(&s),
+        RawValue::Int(i) => Ok(Decimal::from(i)),
+        RawValue::Float(f) => money::from_f64_shortest(f),
+        _ => {
+            return Err(Error::option(
+                name,
+                format!("{name} must be a decimal string such as \"12.30\", not {found}"),
+            ));
+        }
+    };
+    parsed.map_err(|e| Error::option(name, format!("{name} is not an exact amount: {e}")))
+}
+
+/// A value for a message: numbers and text as written, anything else by kind.
+fn describe(v: &JsValue) -> String {
+    match v.as_f64() {
+        Some(f) => format!("{f}"),
+        None => match v.as_string() {
+            Some(s) if s.chars().count() <= 64 => format!("\"{s}\""),
+            _ => kind(v),
+        },
+    }
+}

@@ -1,0 +1,381 @@
+//! From the core's results to plain JavaScript objects: camelCase keys, money as decimal strings
+//! with the digits the core holds (`"4002.00"` stays `"4002.00"`), dates as ISO text without a
+//! suffix, absent fields left out.
+
+use bankfeeds::balance::ChainReport;
+use bankfeeds::ingest::{RawTransaction, RawValue};
+use bankfeeds::model::{BankTransaction, CreateBankTransactions};
+use bankfeeds::normalise::Change;
+use bankfeeds::rules::{Platform, Profile as CoreProfile};
+use bankfeeds::validate::{Code, Issue, Severity, ValidationReport};
+use rust_decimal::Decimal;
+use serde::Serialize;
+use serde::ser::{SerializeMap, SerializeSeq};
+use wasm_bindgen::JsValue;
+
+use crate::error::{Error, code};
+
+/// Serialises to a plain object (maps as objects, `None` as absent or `null`).
+pub(crate) fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, Error> {
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|e| Error::Usage {
+            code: code::INTERNAL,
+            field: None,
+            message: format!(
+                "internal error in bankfeeds: a result cannot be given to JavaScript: {e}"
+            ),
+        })
+}
+
+/// The findings as an array of issue objects (`[]` if that fails, which it cannot for issues).
+pub(crate) fn issues(issues: &[Issue]) -> JsValue {
+    to_js(issues).unwrap_or_else(|_| js_sys::Array::new().into())
+}
+
+fn money(d: &Decimal) -> String {
+    d.to_string()
+}
+
+/// A transaction as Codat's wire format spells it, money as strings.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Transaction<'a> {
+    id: &'a str,
+    date: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    counterparty: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reference: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reconciled: Option<bool>,
+    amount: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    balance: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    transaction_type: Option<&'a str>,
+}
+
+impl<'a> From<&'a BankTransaction> for Transaction<'a> {
+    fn from(t: &'a BankTransaction) -> Self {
+        Transaction {
+            id: &t.id,
+            date: t.date.to_string(),
+            description: t.description.as_deref(),
+            counterparty: t.counterparty.as_deref(),
+            reference: t.reference.as_deref(),
+            reconciled: t.reconciled,
+            amount: money(&t.amount),
+            balance: t.balance.as_ref().map(money),
+            transaction_type: t.transaction_type.as_ref().map(|t| t.as_str()),
+        }
+    }
+}
+
+pub(crate) fn transactions(txs: &[BankTransaction]) -> Vec<Transaction<'_>> {
+    txs.iter().map(Transaction::from).collect()
+}
+
+/// `{ valid, errorCount, warningCount, issues }`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Report<'a> {
+    valid: bool,
+    error_count: usize,
+    warning_count: usize,
+    issues: &'a [Issue],
+}
+
+impl<'a> From<&'a ValidationReport> for Report<'a> {
+    fn from(r: &'a ValidationReport) -> Self {
+        Report {
+            valid: r.is_valid(),
+            error_count: r.error_count(),
+            warning_count: r.warning_count(),
+            issues: &r.issues,
+        }
+    }
+}
+
+/// What `normalise()` returns, less `batches` (added as slices of `transactions`).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Normalised<'a> {
+    pub transactions: Vec<Transaction<'a>>,
+    pub source_rows: &'a [usize],
+    pub changes: &'a [Change],
+    pub report: Report<'a>,
+    pub batch_size: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<&'a str>,
+    pub rows_read: usize,
+}
+
+/// One row whose balance does not follow from the row above.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Break<'a> {
+    row: usize,
+    id: &'a str,
+    expected: String,
+    found: String,
+    difference: String,
+}
+
+/// `verifyChain()`'s result; rows are input rows.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Chain<'a> {
+    intact: bool,
+    breaks: Vec<Break<'a>>,
+    missing: Vec<usize>,
+    overflows: Vec<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    closing_balance: Option<String>,
+}
+
+impl<'a> Chain<'a> {
+    /// The core's report, its positions mapped to input rows through `rows`.
+    pub(crate) fn new(r: &'a ChainReport, rows: &[usize], closing: Option<Decimal>) -> Self {
+        let row = |i: usize| rows.get(i).copied().unwrap_or(i);
+        Chain {
+            intact: r.is_intact(),
+            breaks: r
+                .breaks
+                .iter()
+                .map(|b| Break {
+                    row: row(b.row),
+                    id: &b.id,
+                    expected: money(&b.expected),
+                    found: money(&b.found),
+                    difference: money(&b.difference()),
+                })
+                .collect(),
+            missing: r.missing.iter().map(|&i| row(i)).collect(),
+            overflows: r.overflows.iter().map(|&i| row(i)).collect(),
+            closing_balance: closing.as_ref().map(money),
+        }
+    }
+}
+
+/// `fillBalances()`'s result.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Filled<'a> {
+    pub transactions: Vec<Transaction<'a>>,
+    pub opening_balance: String,
+    pub closing_balance: String,
+}
+
+impl<'a> Filled<'a> {
+    pub(crate) fn new(txs: &'a [BankTransaction], opening: Decimal, closing: Decimal) -> Self {
+        Filled {
+            transactions: transactions(txs),
+            opening_balance: money(&opening),
+            closing_balance: money(&closing),
+        }
+    }
+}
+
+/// A push body: `{ accountId, transactions }`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct PushBody<'a> {
+    account_id: &'a str,
+    transactions: Vec<Transaction<'a>>,
+}
+
+impl<'a> From<&'a CreateBankTransactions> for PushBody<'a> {
+    fn from(b: &'a CreateBankTransactions) -> Self {
+        PushBody {
+            account_id: &b.account_id,
+            transactions: transactions(&b.transactions),
+        }
+    }
+}
+
+/// A platform in `platforms()`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct PlatformSummary {
+    platform: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    key: Option<String>,
+    name: &'static str,
+}
+
+impl From<Platform> for PlatformSummary {
+    fn from(p: Platform) -> Self {
+        PlatformSummary {
+            platform: p.as_str(),
+            key: p.key().map(|k| k.as_str().to_owned()),
+            name: p.profile().name,
+        }
+    }
+}
+
+/// Where a platform serves bank feeds.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Regions {
+    countries: &'static [&'static str],
+    currencies: &'static [&'static str],
+}
+
+/// A platform's rules, field for field.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Profile {
+    platform: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    key: Option<String>,
+    name: &'static str,
+    max_batch: usize,
+    missing_balance: Option<Severity>,
+    description_required: bool,
+    max_age_days: Option<i64>,
+    before_feed_start: Severity,
+    older_than_latest: Severity,
+    max_description: Option<usize>,
+    max_counterparty: Option<usize>,
+    max_reference: Option<usize>,
+    allowed_types: Option<Vec<&'static str>>,
+    ignored_fields: Vec<&'static str>,
+    regions: Option<Regions>,
+    type_decides_direction: bool,
+    account_types: Option<&'static [&'static str]>,
+}
+
+impl From<&'static CoreProfile> for Profile {
+    fn from(p: &'static CoreProfile) -> Self {
+        Profile {
+            platform: p.platform.as_str(),
+            key: p.platform.key().map(|k| k.as_str().to_owned()),
+            name: p.name,
+            max_batch: p.max_batch,
+            missing_balance: p.missing_balance,
+            description_required: p.description_required,
+            max_age_days: p.max_age_days,
+            before_feed_start: p.before_feed_start,
+            older_than_latest: p.older_than_latest,
+            max_description: p.max_description,
+            max_counterparty: p.max_counterparty,
+            max_reference: p.max_reference,
+            allowed_types: p
+                .allowed_types
+                .map(|ts| ts.iter().map(|t| t.as_str()).collect()),
+            ignored_fields: p.ignored_fields.iter().map(|f| f.as_str()).collect(),
+            regions: p.regions.map(|r| Regions {
+                countries: r.countries,
+                currencies: r.currencies,
+            }),
+            type_decides_direction: p.type_decides_direction,
+            account_types: p.account_types,
+        }
+    }
+}
+
+/// A finding code in `codes()`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct CodeInfo {
+    code: &'static str,
+    severity: Severity,
+}
+
+impl From<Code> for CodeInfo {
+    fn from(c: Code) -> Self {
+        CodeInfo {
+            code: c.as_str(),
+            severity: c.default_severity(),
+        }
+    }
+}
+
+/// `parseFile()`'s result: the rows as plain objects, values as the file has them.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Parsed<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<&'a str>,
+    pub rows: Vec<Row<'a>>,
+    pub issues: &'a [Issue],
+}
+
+/// A raw row: every field the file had, by its canonical name.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Row<'a> {
+    #[serde(skip_serializing_if = "Value::is_missing")]
+    id: Value<'a>,
+    #[serde(skip_serializing_if = "Value::is_missing")]
+    date: Value<'a>,
+    #[serde(skip_serializing_if = "Value::is_missing")]
+    description: Value<'a>,
+    #[serde(skip_serializing_if = "Value::is_missing")]
+    counterparty: Value<'a>,
+    #[serde(skip_serializing_if = "Value::is_missing")]
+    reference: Value<'a>,
+    #[serde(skip_serializing_if = "Value::is_missing")]
+    reconciled: Value<'a>,
+    #[serde(skip_serializing_if = "Value::is_missing")]
+    amount: Value<'a>,
+    #[serde(skip_serializing_if = "Value::is_missing")]
+    balance: Value<'a>,
+    #[serde(skip_serializing_if = "Value::is_missing")]
+    transaction_type: Value<'a>,
+    #[serde(skip_serializing_if = "Value::is_missing")]
+    status: Value<'a>,
+    #[serde(skip_serializing_if = "Value::is_missing")]
+    account_id: Value<'a>,
+}
+
+impl<'a> From<&'a RawTransaction> for Row<'a> {
+    fn from(r: &'a RawTransaction) -> Self {
+        Row {
+            id: Value(&r.id),
+            date: Value(&r.date),
+            description: Value(&r.description),
+            counterparty: Value(&r.counterparty),
+            reference: Value(&r.reference),
+            reconciled: Value(&r.reconciled),
+            amount: Value(&r.amount),
+            balance: Value(&r.balance),
+            transaction_type: Value(&r.transaction_type),
+            status: Value(&r.status),
+            account_id: Value(&r.account_id),
+        }
+    }
+}
+
+/// A raw value as JavaScript: numbers as their digits (text), so that giving the row back to
+/// `validate()` reads the same value.
+pub(crate) struct Value<'a>(&'a RawValue);
+
+impl Value<'_> {
+    fn is_missing(&self) -> bool {
+        matches!(self.0, RawValue::Missing)
+    }
+}
+
+impl Serialize for Value<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.0 {
+            RawValue::Missing | RawValue::Null => s.serialize_none(),
+            RawValue::Bool(b) => s.serialize_bool(*b),
+            RawValue::Text(t) | RawValue::Number(t) => s.serialize_str(t),
+            RawValue::Int(i) => s.collect_str(i),
+            RawValue::Float(f) => s.collect_str(f),
+            RawValue::Decimal(d) => s.collect_str(d),
+            RawValue::Date(d) => s.collect_str(d),
+            RawValue::DateTime(d) | RawValue::DateTimeOffset(d, _) => {
+                s.collect_str(&d.format("%Y-%m-%dT%H:%M:%S%.f"))
+            }
+            // Kept as a value of the same kind, so that validating the row reports it.
+            RawValue::Other(kind) if kind == "a list" => s.serialize_seq(Some(0))?.end(),
+            RawValue::Other(_) => s.serialize_map(Some(0))?.end(),
+        }
+    }
+}

@@ -1,0 +1,7 @@
+package example
+
+fun main() {
+    val ready = validateStatement()
+    runFlow(ready)
+    println("== done")
+}
