@@ -57,6 +57,8 @@ SUMMARY_NAMES=()
 SUMMARY_TIMES=()
 SUMMARY_STATUS=()
 RUN_T0=$(bf_now_us)
+# Each stage gets at most this many seconds (the slowest, bootstrap on a cold machine, takes ~7 min).
+BF_STAGE_TIMEOUT=${BF_STAGE_TIMEOUT:-1800}
 
 summary() {
     local i
@@ -78,7 +80,13 @@ run_stage() {
     printf '\n== stage: %s\n' "$name"
     printf '   $ %s\n' "$*"
     t0=$(bf_now_us)
-    ("$@") </dev/null || rc=$?
+    if [[ "$(type -t "$1")" == file ]]; then
+        # A hung stage must fail with its name, not eat CI's whole time budget.
+        timeout --kill-after=30 "$BF_STAGE_TIMEOUT" "$@" </dev/null || rc=$?
+        ((rc == 124)) && printf '!! stage "%s" exceeded BF_STAGE_TIMEOUT=%ss\n' "$name" "$BF_STAGE_TIMEOUT" >&2
+    else
+        ("$@") </dev/null || rc=$?
+    fi
     dt=$(bf_since "$t0")
     if ((rc != 0)); then
         record "$name" "$dt" "FAILED (exit $rc)"

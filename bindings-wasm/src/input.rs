@@ -244,10 +244,15 @@ impl Unpacker {
 
     /// The next text value, `bytes` long (each value is whole UTF-8: it ends on a boundary).
     fn text(&mut self, bytes: usize) -> String {
-        let end = self.at.saturating_add(bytes);
-        let value = self.text.get(self.at..end).unwrap_or("").to_owned();
+        self.text_str(bytes).to_owned()
+    }
+
+    /// The same, borrowed.
+    fn text_str(&mut self, bytes: usize) -> &str {
+        let start = self.at;
+        let end = start.saturating_add(bytes);
         self.at = end;
-        value
+        self.text.get(start..end).unwrap_or("")
     }
 
     fn next(&mut self, report: &mut ValidationReport) -> Option<RawTransaction> {
@@ -264,19 +269,28 @@ impl Unpacker {
                 break;
             };
             let key = (tag / 16.0) as usize;
+            let field = self.fields.get(key).copied().flatten();
             let value = match (tag % 16.0) as u8 {
                 kind::MISSING => RawValue::Missing,
                 kind::NULL => RawValue::Null,
-                kind::TEXT => RawValue::Text(self.text(payload as usize)),
+                kind::TEXT => match field {
+                    // Amounts and dates are read straight from the buffer, without a copy.
+                    Some(field) => {
+                        let text = self.text_str(payload as usize);
+                        raw.set_text(field, text);
+                        continue;
+                    }
+                    None => RawValue::Text(self.text(payload as usize)),
+                },
                 kind::NUMBER => number(payload),
                 kind::FALSE => RawValue::Bool(false),
                 kind::TRUE => RawValue::Bool(true),
                 kind::BIGINT => RawValue::Number(self.text(payload as usize)),
                 other => RawValue::Other(kind::name(other).to_owned()),
             };
-            match self.fields.get(key) {
-                Some(Some(field)) => raw.set_field(*field, value),
-                _ => raw
+            match field {
+                Some(field) => raw.set_field(field, value),
+                None => raw
                     .unknown
                     .push(self.names.get(key).cloned().unwrap_or_default()),
             }

@@ -373,6 +373,7 @@ impl Serialize for Value<'_> {
             RawValue::DateTime(d) | RawValue::DateTimeOffset(d, _) => {
                 s.collect_str(&d.format("%Y-%m-%dT%H:%M:%S%.f"))
             }
+            RawValue::LocalDateTime(d) => s.collect_str(d),
             // Kept as a value of the same kind, so that validating the row reports it.
             RawValue::Other(kind) if kind == "a list" => s.serialize_seq(Some(0))?.end(),
             RawValue::Other(_) => s.serialize_map(Some(0))?.end(),

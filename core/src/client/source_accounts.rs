@@ -7,6 +7,8 @@ use crate::model::{
     AnySourceAccount, BankAccountCredentials, BatchCreateSourceAccounts, CreateSourceAccount,
     GenerateOtpResponse, SourceAccount, SourceAccountBatchItem, SourceAccounts,
 };
+use crate::rules::Platform;
+use crate::validate::{AccountContext, validate_account};
 
 /// The answer to a batch create: Codat's status (`201` all created, `207` some, `409` none) and
 /// one entry per account.
@@ -54,6 +56,11 @@ impl SourceAccountsApi<'_> {
 
     /// Creates one source account, v1 or v2 shape (`create-source-account`).
     ///
+    /// The account is normalised first (currency upper-cased, sort code as six digits; see
+    /// [`crate::normalise::normalise_account`]) and checked with the account rules
+    /// ([`crate::validate::validate_account`]): a GBP account without a six-digit sort code is
+    /// refused with [`Error::Validation`] before anything is sent.
+    ///
     /// The id is yours, so a repeat cannot create a second account: the request is retried like a
     /// read, and when Codat refuses a repeat because the account now exists, the account is read
     /// back and returned.
@@ -63,10 +70,13 @@ impl SourceAccountsApi<'_> {
     /// use bankfeeds::model::{SourceAccountV2Prototype, SourceAccountV2Type};
     /// use bankfeeds::money::Currency;
     /// use rust_decimal::Decimal;
-    /// let body = SourceAccountV2Prototype::new(
-    ///     "acc-001", "Business current", SourceAccountV2Type::Checking, "12345678",
-    ///     Currency::new("GBP"), Decimal::new(400200, 2),
-    /// );
+    /// let body = SourceAccountV2Prototype {
+    ///     sort_code: Some("12-34-56".into()), // GBP accounts need one; sent as 123456
+    ///     ..SourceAccountV2Prototype::new(
+    ///         "acc-001", "Business current", SourceAccountV2Type::Checking, "12345678",
+    ///         Currency::new("GBP"), Decimal::new(400200, 2),
+    ///     )
+    /// };
     /// let account = client.source_accounts("company-id", "connection-id").create(body).await?;
     /// assert!(!account.is_connected()); // `pending` until the customer maps it
     /// # Ok(()) }
@@ -75,7 +85,12 @@ impl SourceAccountsApi<'_> {
         &self,
         account: impl Into<CreateSourceAccount>,
     ) -> Result<AnySourceAccount, Error> {
-        let account = account.into();
+        let mut account = account.into();
+        crate::normalise::normalise_account(&mut account);
+        let report = validate_account(&AccountContext::from(&account), Platform::Generic);
+        if !report.is_valid() {
+            return Err(Error::Validation(Box::new(report)));
+        }
         let call = Call::post(self.segments(&[])).json(&account)?;
         match self.client.execute_tracked(&call).await {
             Ok(response) => decode(&call, &response),
@@ -97,6 +112,10 @@ impl SourceAccountsApi<'_> {
     /// Codat answers `201`, `207` (some created) or `409` (none); each entry says what happened to
     /// its account. After a retry, an account created by a lost attempt shows as "already
     /// exists".
+    ///
+    /// The accounts are sent as given, so that Codat's own answer says what happened to each;
+    /// to check them first, run [`crate::normalise::normalise_account`] and
+    /// [`crate::validate::validate_account`] on each.
     pub async fn create_batch(
         &self,
         accounts: &BatchCreateSourceAccounts,
@@ -169,5 +188,45 @@ impl SourceAccountsApi<'_> {
             "otp",
         ]);
         self.client.fetch(&call).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::client::Error;
+    use crate::client::testing::{answer, builder, scripted};
+    use crate::model::SourceAccountPrototype;
+    use crate::money::Currency;
+    use crate::validate::Code;
+
+    #[tokio::test]
+    async fn accounts_are_normalised_and_checked_before_they_are_sent() {
+        let (client, seen) = scripted(builder(1), |req| {
+            let body = req.body.clone().unwrap_or_default();
+            answer(200, &body)
+        });
+        let accounts = client.source_accounts("c1", "k1");
+        let without_sort_code = SourceAccountPrototype {
+            currency: Some(Currency::new("GBP")),
+            ..SourceAccountPrototype::new("acc-1")
+        };
+        let refused = accounts.create(without_sort_code).await.unwrap_err();
+        let Error::Validation(report) = refused else {
+            panic!("expected a validation error, got {refused:?}")
+        };
+        assert_eq!(report.issues[0].code, Code::SortCodeRequired);
+        assert!(seen.requests().is_empty(), "nothing is sent");
+
+        let tidy = SourceAccountPrototype {
+            currency: Some(Currency::new("gbp")),
+            sort_code: Some("12-34-56".into()),
+            ..SourceAccountPrototype::new("acc-1")
+        };
+        accounts.create(tidy).await.unwrap();
+        let sent = seen.requests()[0].body.clone().unwrap();
+        assert!(
+            sent.contains(r#""sortCode":"123456""#) && sent.contains(r#""currency":"GBP""#),
+            "{sent}"
+        );
     }
 }

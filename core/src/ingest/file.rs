@@ -154,12 +154,11 @@ pub fn read_csv(text: &str) -> RawBatch {
                 let mut raw = RawTransaction::default();
                 for (cell, col) in record.iter().zip(&columns) {
                     if let Some(field) = col {
-                        let value = if cell.is_empty() {
-                            RawValue::Null
+                        if cell.is_empty() {
+                            raw.set_field(*field, RawValue::Null);
                         } else {
-                            RawValue::Text(cell.to_owned())
-                        };
-                        raw.set_field(*field, value);
+                            raw.set_text(*field, cell);
+                        }
                     }
                 }
                 batch.rows.push(raw);
@@ -298,12 +297,23 @@ mod tests {
     #[test]
     fn csv_cells_and_unknown_columns() {
         let b = read_csv(
-            "\u{feff}ID, Date ,Amount,Balance,memo\nt1,2024-01-01,-1.00,,hi\n\nt2,2024-01-02,2\n",
+            "\u{feff}ID, Date ,Amount,Balance,memo\nt1,2024-01-01,-1.00,,hi\n\nt2,2024-02-30,2x\n",
         );
         assert_eq!(b.rows.len(), 2);
         assert_eq!(b.rows[0].balance, RawValue::Null);
         assert_eq!(b.rows[1].balance, RawValue::Missing);
-        assert_eq!(b.rows[0].amount, RawValue::Text("-1.00".into()));
+        // Amounts and dates are read as the cells are met; what cannot be read stays text, for
+        // ingest to report by row and field.
+        assert_eq!(
+            b.rows[0].amount,
+            RawValue::Decimal(rust_decimal::Decimal::new(-100, 2))
+        );
+        assert_eq!(
+            b.rows[0].date,
+            RawValue::LocalDateTime("2024-01-01".parse().unwrap())
+        );
+        assert_eq!(b.rows[1].amount, RawValue::Text("2x".into()));
+        assert_eq!(b.rows[1].date, RawValue::Text("2024-02-30".into()));
         assert_eq!(b.report.issues.len(), 1);
         assert_eq!(b.report.issues[0].code, Code::UnknownColumn);
     }

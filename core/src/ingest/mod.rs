@@ -100,6 +100,7 @@ fn preview(v: &RawValue) -> Option<String> {
         RawValue::Date(d) => d.to_string(),
         RawValue::DateTime(d) => d.to_string(),
         RawValue::DateTimeOffset(d, _) => d.to_string(),
+        RawValue::LocalDateTime(d) => d.to_string(),
         RawValue::Missing | RawValue::Null | RawValue::Other(_) => return None,
     };
     Some(if s.chars().count() > 64 {
@@ -216,6 +217,7 @@ fn date(cx: &mut Cx, v: RawValue) -> Option<LocalDateTime> {
         RawValue::Date(d) => Some(LocalDateTime::from_date(d)),
         RawValue::DateTime(dt) => Some(LocalDateTime::new(dt)),
         RawValue::DateTimeOffset(dt, off) => Some(LocalDateTime::with_dropped_offset(dt, off)),
+        RawValue::LocalDateTime(d) => Some(d),
         other => {
             let kind = other.kind();
             cx.bad(

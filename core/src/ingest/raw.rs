@@ -35,6 +35,8 @@ pub enum RawValue {
     /// A wall-clock date-time that came with an offset in seconds (aware Python `datetime`); the
     /// offset is dropped, as Codat does, and reported.
     DateTimeOffset(NaiveDateTime, i32),
+    /// A transaction date already read from text (see [`RawTransaction::set_text`]).
+    LocalDateTime(crate::dates::LocalDateTime),
     /// Something else: a list, an object, bytes; named for the message.
     Other(String),
 }
@@ -57,7 +59,9 @@ impl RawValue {
             RawValue::Text(_) => "text".into(),
             RawValue::Decimal(_) => "a decimal".into(),
             RawValue::Date(_) => "a date".into(),
-            RawValue::DateTime(_) | RawValue::DateTimeOffset(..) => "a date-time".into(),
+            RawValue::DateTime(_) | RawValue::DateTimeOffset(..) | RawValue::LocalDateTime(_) => {
+                "a date-time".into()
+            }
             RawValue::Other(kind) => kind.clone(),
         }
     }
@@ -179,6 +183,25 @@ impl RawTransaction {
                 false
             }
         }
+    }
+
+    /// Sets one field from text, as files and most languages hand values over. Amounts, balances
+    /// and dates are read at once with the core's parsers, so their text is not copied; text
+    /// they cannot read is kept as it is, and [`super::ingest`] reports it by row and field exactly
+    /// as it would have.
+    pub fn set_text(&mut self, field: RawField, text: &str) {
+        let value = match field {
+            RawField::Amount | RawField::Balance => match crate::money::parse_decimal(text) {
+                Ok(d) => RawValue::Decimal(d),
+                Err(_) => RawValue::Text(text.to_owned()),
+            },
+            RawField::Date => match crate::dates::LocalDateTime::parse(text) {
+                Ok(d) => RawValue::LocalDateTime(d),
+                Err(_) => RawValue::Text(text.to_owned()),
+            },
+            _ => RawValue::Text(text.to_owned()),
+        };
+        self.set_field(field, value);
     }
 
     /// Sets one field.

@@ -22,6 +22,11 @@ use super::parse_decimal;
 /// of this name is written as the raw number text.
 const NUMBER_TOKEN: &str = "$serde_json::private::Number";
 
+/// serde_json's name for a raw value: asked for a newtype struct of this name, its deserializer
+/// hands over the value's JSON text as it stands in the input, borrowed, without parsing it into
+/// a `Number` (which would copy the text into a new `String` for every amount).
+const RAW_TOKEN: &str = "$serde_json::private::RawValue";
+
 /// Writes a decimal as a JSON number with its exact digits.
 pub fn serialize<S: Serializer>(value: &Decimal, serializer: S) -> Result<S::Ok, S::Error> {
     let text = DecimalText::new(value);
@@ -32,7 +37,36 @@ pub fn serialize<S: Serializer>(value: &Decimal, serializer: S) -> Result<S::Ok,
 
 /// Reads a decimal exactly from a JSON number, a numeric string or an integer.
 pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Decimal, D::Error> {
-    deserializer.deserialize_any(DecimalVisitor)
+    // serde_json answers with the raw text; any other format does not know the name and calls
+    // `visit_newtype_struct`, which reads the value as usual.
+    deserializer.deserialize_newtype_struct(RAW_TOKEN, DecimalVisitor)
+}
+
+/// A decimal from a JSON value's raw text: a number, or a string holding one.
+fn from_raw_json(raw: &str) -> Result<Decimal, String> {
+    let raw = raw.trim();
+    match raw.as_bytes().first() {
+        Some(b'"') => {
+            let inner = &raw[1..raw.len().saturating_sub(1).max(1)];
+            if inner.contains('\\') {
+                let text: String = serde_json::from_str(raw).map_err(|e| e.to_string())?;
+                parse_decimal(&text).map_err(|e| e.to_string())
+            } else {
+                parse_decimal(inner).map_err(|e| e.to_string())
+            }
+        }
+        Some(b'-' | b'0'..=b'9') => parse_decimal(raw).map_err(|e| e.to_string()),
+        _ => {
+            let found = match raw.as_bytes().first() {
+                Some(b'n') => "null",
+                Some(b't' | b'f') => "a boolean",
+                Some(b'{') => "an object",
+                Some(b'[') => "a list",
+                _ => "nothing",
+            };
+            Err(format!("invalid type: {found}, expected a decimal number"))
+        }
+    }
 }
 
 /// A decimal's text exactly as `Decimal`'s `Display` writes it (`-17.54`, `4002.00`, `-0.00`),
@@ -137,16 +171,25 @@ impl<'de> Visitor<'de> for DecimalVisitor {
         parse_decimal(v).map_err(E::custom)
     }
 
+    fn visit_newtype_struct<D: Deserializer<'de>>(self, d: D) -> Result<Decimal, D::Error> {
+        d.deserialize_any(DecimalVisitor)
+    }
+
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Decimal, A::Error> {
-        // serde_json with `arbitrary_precision` hands numbers over as a one-entry map.
+        // serde_json hands a raw value, and with `arbitrary_precision` a number, over as a
+        // one-entry map.
         match map.next_key::<NumberKey>()? {
-            Some(NumberKey) => map.next_value_seed(NumberText),
+            // A number's text is raw JSON too.
+            Some(NumberKey::Number | NumberKey::Raw) => map.next_value_seed(RawText),
             None => Err(de::Error::invalid_type(de::Unexpected::Map, &self)),
         }
     }
 }
 
-struct NumberKey;
+enum NumberKey {
+    Number,
+    Raw,
+}
 
 impl<'de> de::Deserialize<'de> for NumberKey {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -157,10 +200,10 @@ impl<'de> de::Deserialize<'de> for NumberKey {
                 f.write_str("a JSON number")
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<NumberKey, E> {
-                if v == NUMBER_TOKEN {
-                    Ok(NumberKey)
-                } else {
-                    Err(E::custom("expected a number, found an object"))
+                match v {
+                    NUMBER_TOKEN => Ok(NumberKey::Number),
+                    RAW_TOKEN => Ok(NumberKey::Raw),
+                    _ => Err(E::custom("expected a number, found an object")),
                 }
             }
         }
@@ -168,20 +211,20 @@ impl<'de> de::Deserialize<'de> for NumberKey {
     }
 }
 
-/// Parses the number's text where the deserializer hands it over, without copying it.
-struct NumberText;
+/// Reads a raw JSON value's text (borrowed from the input where it can be).
+struct RawText;
 
-impl<'de> de::DeserializeSeed<'de> for NumberText {
+impl<'de> de::DeserializeSeed<'de> for RawText {
     type Value = Decimal;
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Decimal, D::Error> {
         struct V;
         impl Visitor<'_> for V {
             type Value = Decimal;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a number's text")
+                f.write_str("a JSON value's text")
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Decimal, E> {
-                parse_decimal(v).map_err(E::custom)
+                from_raw_json(v).map_err(E::custom)
             }
         }
         d.deserialize_str(V)
@@ -286,7 +329,14 @@ mod tests {
         let e = serde_json::from_str::<Row>(r#"{"amount":{"x":1}}"#)
             .unwrap_err()
             .to_string();
-        assert!(e.contains("expected a number"), "{e}");
+        assert!(e.contains("an object, expected a decimal number"), "{e}");
+        let e = serde_json::from_str::<Row>(r#"{"amount":null}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("null, expected a decimal number"), "{e}");
+        // Strings with escapes are decoded first; the number inside is still read exactly.
+        let row: Row = serde_json::from_str(r#"{"amount":"\u0031\u0032.30"}"#).unwrap();
+        assert_eq!(row.amount.to_string(), "12.30");
         let e = serde_json::from_str::<Row>(r#"{"amount":1.2345678901234567890123456789012}"#)
             .unwrap_err()
             .to_string();

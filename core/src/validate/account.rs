@@ -3,7 +3,7 @@
 use chrono::NaiveDate;
 
 use super::{Code, Field, Issue, Severity, ValidationReport};
-use crate::model::{SourceAccount, SourceAccountStatus, SourceAccountV2};
+use crate::model::{CreateSourceAccount, SourceAccount, SourceAccountStatus, SourceAccountV2};
 use crate::money::Currency;
 use crate::rules::Platform;
 
@@ -149,6 +149,26 @@ impl From<&SourceAccount> for AccountContext {
             sort_code: a.sort_code.clone(),
             account_type: a.account_type.clone(),
             feed_start_date: a.feed_start_date.map(|t| t.date()),
+        }
+    }
+}
+
+impl From<&CreateSourceAccount> for AccountContext {
+    fn from(a: &CreateSourceAccount) -> Self {
+        match a {
+            CreateSourceAccount::V1(p) => AccountContext {
+                id: Some(p.id.clone()),
+                currency: p.currency.clone(),
+                sort_code: p.sort_code.clone(),
+                account_type: p.account_type.clone(),
+                ..AccountContext::default()
+            },
+            CreateSourceAccount::V2(p) => AccountContext {
+                id: Some(p.id.clone()),
+                currency: Some(p.currency.clone()),
+                sort_code: p.sort_code.clone(),
+                ..AccountContext::default()
+            },
         }
     }
 }

@@ -12,11 +12,18 @@
 //!
 //! Every change is a [`Change`] in the result; nothing is dropped or altered silently. Rows in
 //! changes and findings are input rows. Normalising twice changes nothing the second time.
+//!
+//! [`normalise_account`] does the same for a source account before it is created: currency
+//! upper-cased, sort code as six digits.
 
 use std::fmt;
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
+
+mod account;
+
+pub use account::{AccountNormalised, normalise_account};
 
 use crate::balance;
 use crate::batch;
@@ -107,6 +114,9 @@ pub enum ChangeKind {
     BalancesComputed,
     /// A balance the row carried was replaced by the computed one.
     BalanceReplaced,
+    /// A source account's value was written in Codat's form (currency upper-cased, sort code
+    /// as six digits).
+    Reformatted,
 }
 
 impl ChangeKind {
@@ -121,6 +131,7 @@ impl ChangeKind {
         ChangeKind::Sorted,
         ChangeKind::BalancesComputed,
         ChangeKind::BalanceReplaced,
+        ChangeKind::Reformatted,
     ];
 
     /// The kind as text, e.g. `duplicate_dropped`.
@@ -135,6 +146,7 @@ impl ChangeKind {
             ChangeKind::Sorted => "sorted",
             ChangeKind::BalancesComputed => "balances_computed",
             ChangeKind::BalanceReplaced => "balance_replaced",
+            ChangeKind::Reformatted => "reformatted",
         }
     }
 }
