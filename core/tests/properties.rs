@@ -5,7 +5,7 @@ use bankfeeds::balance;
 use bankfeeds::batch;
 use bankfeeds::dates::LocalDateTime;
 use bankfeeds::ingest::{self, InputFormat};
-use bankfeeds::model::{BankTransaction, TransactionType};
+use bankfeeds::model::{BankTransaction, CreateBankTransactions, TransactionType};
 use bankfeeds::normalise::{BalanceFill, NormaliseOptions, normalise};
 use bankfeeds::pipeline::{PrepareOptions, prepare_file};
 use bankfeeds::rules::Platform;
@@ -95,6 +95,7 @@ proptest! {
         let _ = bankfeeds::money::parse_decimal(&text);
         let _ = LocalDateTime::parse(&text);
         let _ = bankfeeds::dates::Timestamp::parse(&text);
+        let _ = CreateBankTransactions::from_json(text.as_bytes());
         let today = NaiveDate::from_ymd_opt(2024, 6, 1).unwrap();
         for format in [InputFormat::Csv, InputFormat::Json, InputFormat::Auto] {
             let _ = prepare_file(text.as_bytes(), format, &PrepareOptions::new(Platform::Xero, today));
@@ -130,5 +131,31 @@ proptest! {
         let json = format!("{{\"id\":\"x\",\"date\":\"2024-01-01\",\"amount\":{d}}}");
         let tx: BankTransaction = serde_json::from_str(&json).unwrap();
         prop_assert_eq!(serde_json::to_string(&tx).unwrap(), json);
+    }
+
+    #[test]
+    fn the_push_body_writer_matches_serde(
+        txs in proptest::collection::vec(transaction(), 0..20),
+        texts in proptest::collection::vec(proptest::option::of(any::<String>()), 3..=3),
+        reconciled in proptest::option::of(any::<bool>()),
+        unknown_type in proptest::option::of("[\"\\\\a-z\u{1}\u{7f}é]{0,5}"),
+        account in any::<String>(),
+    ) {
+        // Arbitrary text (quotes, backslashes, control characters, any Unicode) in every string
+        // field of the first transaction, and a type the spec does not know.
+        let mut txs = txs;
+        if let Some(t) = txs.first_mut() {
+            t.description = texts[0].clone();
+            t.counterparty = texts[1].clone();
+            t.reference = texts[2].clone();
+            t.reconciled = reconciled;
+            if let Some(u) = unknown_type {
+                t.transaction_type = Some(TransactionType::parse(&u));
+            }
+        }
+        let body = CreateBankTransactions { account_id: account, transactions: txs };
+        let ours = body.to_json();
+        prop_assert_eq!(String::from_utf8(ours.clone()).unwrap(), serde_json::to_string(&body).unwrap());
+        prop_assert_eq!(CreateBankTransactions::from_json(&ours).unwrap(), body);
     }
 }

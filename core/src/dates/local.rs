@@ -146,6 +146,19 @@ impl fmt::Display for LocalDateTime {
     }
 }
 
+impl LocalDateTime {
+    /// Appends the date-time as a JSON string, exactly as its `Serialize` writes it (ISO 8601
+    /// text needs no escaping).
+    pub(crate) fn write_json(&self, out: &mut Vec<u8>) {
+        out.push(b'"');
+        match IsoText::new(&self.datetime, self.precision, false) {
+            Some(text) => out.extend_from_slice(text.as_str().as_bytes()),
+            None => out.extend_from_slice(self.to_string().as_bytes()),
+        }
+        out.push(b'"');
+    }
+}
+
 impl Serialize for LocalDateTime {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match IsoText::new(&self.datetime, self.precision, false) {

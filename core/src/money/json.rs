@@ -43,7 +43,7 @@ pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Decimal
 }
 
 /// A decimal from a JSON value's raw text: a number, or a string holding one.
-fn from_raw_json(raw: &str) -> Result<Decimal, String> {
+pub(crate) fn from_raw_json(raw: &str) -> Result<Decimal, String> {
     let raw = raw.trim();
     match raw.as_bytes().first() {
         Some(b'"') => {
