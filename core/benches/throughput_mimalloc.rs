@@ -5,5 +5,13 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod common;
 
-criterion::criterion_group!(benches, common::in_memory, common::json);
+fn in_memory(c: &mut criterion::Criterion) {
+    common::in_memory(c, "mimalloc")
+}
+
+fn json(c: &mut criterion::Criterion) {
+    common::json(c, "mimalloc")
+}
+
+criterion::criterion_group!(benches, in_memory, json);
 criterion::criterion_main!(benches);

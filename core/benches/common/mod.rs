@@ -60,13 +60,13 @@ fn context() -> ValidationContext {
     .with_account(AccountContext::in_currency("USD"))
 }
 
-pub fn in_memory(c: &mut Criterion) {
+pub fn in_memory(c: &mut Criterion, allocator: &str) {
     let txs = synthetic(N);
     let ctx = context();
     let options = NormaliseOptions::for_platform(Platform::Xero);
     // Sanity: the synthetic data is valid, so the benchmark measures the clean path.
     assert!(validate(&txs, &ctx).is_valid());
-    let mut group = c.benchmark_group("in_memory");
+    let mut group = c.benchmark_group(format!("in_memory/{allocator}"));
     group.throughput(Throughput::Elements(N as u64));
     group
         .sample_size(10)
@@ -88,14 +88,14 @@ pub fn in_memory(c: &mut Criterion) {
     group.finish();
 }
 
-pub fn json(c: &mut Criterion) {
+pub fn json(c: &mut Criterion, allocator: &str) {
     let body = CreateBankTransactions {
         account_id: "acc-001".into(),
         transactions: synthetic(N),
     };
     let text = body.to_json();
     let ctx = context();
-    let mut group = c.benchmark_group("json");
+    let mut group = c.benchmark_group(format!("json/{allocator}"));
     group.throughput(Throughput::Elements(N as u64));
     group
         .sample_size(10)
@@ -125,7 +125,7 @@ pub fn json(c: &mut Criterion) {
             .to_json()
         })
         .collect();
-    group.bench_function("decode+validate+encode, 1000 bodies of 1000", |b| {
+    group.bench_function("decode+validate+encode/1000 bodies of 1000", |b| {
         b.iter(|| {
             let mut errors = 0;
             for text in &bodies {

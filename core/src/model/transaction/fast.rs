@@ -60,6 +60,34 @@ pub(super) fn read_body(text: &str, capacity: usize) -> Option<CreateBankTransac
     })
 }
 
+/// How many bytes at the start of `b` need no attention inside a string: none is a quote, a
+/// backslash or a control character. Eight bytes at a time, then byte by byte.
+fn plain_run(b: &[u8]) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // A byte of `v` is zero, or below 0x20: exact tests for "any such byte" (the bits they set
+    // may be wrong above the first such byte, which is why a hit rescans its eight bytes).
+    let has_zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH != 0;
+    let has_control = |v: u64| v.wrapping_sub(ONES * 0x20) & !v & HIGH != 0;
+    let mut at = 0;
+    while let Some(chunk) = b.get(at..at + 8) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let v = u64::from_le_bytes(word);
+        if has_zero(v ^ (ONES * u64::from(b'"')))
+            || has_zero(v ^ (ONES * u64::from(b'\\')))
+            || has_control(v)
+        {
+            break;
+        }
+        at += 8;
+    }
+    at + b[at..]
+        .iter()
+        .position(|&c| c == b'"' || c == b'\\' || c < 0x20)
+        .unwrap_or(b.len() - at)
+}
+
 struct Reader<'a> {
     text: &'a str,
     b: &'a [u8],
@@ -114,11 +142,7 @@ impl<'a> Reader<'a> {
         let mut escaped = false;
         loop {
             // The bytes that end a plain run: the closing quote, an escape, a control character.
-            let rest = &self.b[self.at..];
-            let run = rest
-                .iter()
-                .position(|&c| c == b'"' || c == b'\\' || c < 0x20)?;
-            self.at += run;
+            self.at += plain_run(&self.b[self.at..]);
             match self.next()? {
                 b'"' => return Some((self.text.get(start..self.at)?, escaped)),
                 b'\\' => {
@@ -432,6 +456,21 @@ mod tests {
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        #[test]
+        fn plain_run_stops_where_a_byte_scan_stops(b in proptest::collection::vec(any::<u8>(), 0..40)) {
+            let expected = b.iter().position(|&c| c == b'"' || c == b'\\' || c < 0x20).unwrap_or(b.len());
+            prop_assert_eq!(plain_run(&b), expected);
+        }
+
+        #[test]
+        fn plain_run_on_mostly_plain_text(prefix in "[ -~é]{0,30}", stop in prop_oneof![Just(b'"'), Just(b'\\'), 0u8..0x20], suffix in "[ -~]{0,9}") {
+            let mut b = prefix.as_bytes().to_vec();
+            let first = b.iter().position(|&c| c == b'"' || c == b'\\').unwrap_or(b.len());
+            b.push(stop);
+            b.extend_from_slice(suffix.as_bytes());
+            prop_assert_eq!(plain_run(&b), first);
+        }
 
         #[test]
         fn never_disagrees_with_serde(text in body()) {
