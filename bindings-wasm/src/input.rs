@@ -268,9 +268,12 @@ impl Unpacker {
             let Some((tag, payload)) = self.pair() else {
                 break;
             };
-            let key = (tag / 16.0) as usize;
+            // Integer arithmetic: `f64 % f64` is a library call (fmod) in WebAssembly. A tag
+            // that is not a small non-negative integer saturates to a key no row has.
+            let tag = tag as u32;
+            let key = (tag >> 4) as usize;
             let field = self.fields.get(key).copied().flatten();
-            let value = match (tag % 16.0) as u8 {
+            let value = match (tag & 15) as u8 {
                 kind::MISSING => RawValue::Missing,
                 kind::NULL => RawValue::Null,
                 kind::TEXT => match field {

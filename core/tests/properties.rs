@@ -158,4 +158,24 @@ proptest! {
         prop_assert_eq!(String::from_utf8(ours.clone()).unwrap(), serde_json::to_string(&body).unwrap());
         prop_assert_eq!(CreateBankTransactions::from_json(&ours).unwrap(), body);
     }
+
+    #[test]
+    fn decimal_text_reads_as_rust_decimal_reads_it(text in "[-+]?0{0,3}[0-9]{0,24}(\\.[0-9]{0,12}0{0,3})?") {
+        let ours = bankfeeds::money::parse_decimal(&text);
+        let theirs = Decimal::from_str_exact(&text);
+        if let (Ok(a), Ok(b)) = (&ours, &theirs) {
+            prop_assert_eq!(a, b);
+            // The same digits and scale: 1.50 stays 1.50. (A zero keeps the sign it was written
+            // with, which rust_decimal's reader drops.)
+            if a.is_zero() {
+                prop_assert_eq!(a.scale(), b.scale());
+            } else {
+                prop_assert_eq!(a.to_string(), b.to_string());
+            }
+        }
+        let digits = text.bytes().filter(u8::is_ascii_digit).count();
+        if digits > 0 && digits <= 28 {
+            prop_assert!(ours.is_ok(), "{text}: {ours:?}");
+        }
+    }
 }

@@ -117,6 +117,9 @@ pub fn parse_decimal(input: &str) -> Result<Decimal, MoneyError> {
             MoneyError::NotANumber { input: cut(input) }
         }
     };
+    // Money has a handful of digits: accumulate in 64 bits (128-bit arithmetic is a library
+    // call in WebAssembly) and widen only past 19 significant digits.
+    let mut small: u64 = 0;
     let mut mantissa: u128 = 0;
     let mut significant = 0u32;
     let mut scale: i64 = 0;
@@ -130,11 +133,16 @@ pub fn parse_decimal(input: &str) -> Result<Decimal, MoneyError> {
                 if seen_point {
                     scale += 1;
                 }
-                if mantissa != 0 || c != b'0' {
+                if significant > 0 || c != b'0' {
                     significant += 1;
-                    if significant > MAX_SIGNIFICANT_DIGITS + 1 {
+                    if significant <= 19 {
+                        small = small * 10 + u64::from(c - b'0');
+                    } else if significant > MAX_SIGNIFICANT_DIGITS + 1 {
                         // Keep counting digits for the message, but stop accumulating.
                     } else {
+                        if significant == 20 {
+                            mantissa = u128::from(small);
+                        }
                         mantissa = mantissa * 10 + u128::from(c - b'0');
                     }
                 } else if seen_point {
@@ -175,6 +183,15 @@ pub fn parse_decimal(input: &str) -> Result<Decimal, MoneyError> {
             i += 1;
         }
         scale -= if exp_negative { -exp } else { exp };
+    }
+    if significant <= 19 {
+        mantissa = u128::from(small);
+        if (0..=28).contains(&scale) && significant <= 18 && small != 0 {
+            // Fits an i64: no 128-bit arithmetic at all.
+            let mut d = Decimal::new(small as i64, scale as u32);
+            d.set_sign_negative(negative);
+            return Ok(d);
+        }
     }
     if significant > MAX_SIGNIFICANT_DIGITS {
         return Err(MoneyError::TooManyDigits {
