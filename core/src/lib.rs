@@ -31,6 +31,7 @@ pub mod money;
 pub mod normalise;
 pub mod pipeline;
 pub mod rules;
+mod text;
 pub mod validate;
 #[cfg(feature = "webhook")]
 pub mod webhook;

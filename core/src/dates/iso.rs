@@ -42,7 +42,7 @@ const MONTHS: [&str; 12] = [
 ];
 
 pub(super) fn parse_iso(input: &str) -> Result<Parsed, DateError> {
-    let s = crate::money::trim_ascii_or_unicode(input);
+    let s = crate::text::trim(input);
     let b = s.as_bytes();
     let shape = "expected YYYY-MM-DD, optionally followed by THH:MM[:SS[.fff]] and Z or ±HH:MM";
     if b.len() < 10 || b[4] != b'-' || b[7] != b'-' {

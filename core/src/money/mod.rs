@@ -63,15 +63,6 @@ pub enum MoneyError {
     ArithmeticOverflow,
 }
 
-/// `str::trim`, skipped when the text plainly has nothing to trim (the usual case, and `trim`
-/// walks Unicode whitespace from both ends).
-pub(crate) fn trim_ascii_or_unicode(s: &str) -> &str {
-    match (s.as_bytes().first(), s.as_bytes().last()) {
-        (Some(a), Some(z)) if a.is_ascii_graphic() && z.is_ascii_graphic() => s,
-        _ => s.trim(),
-    }
-}
-
 fn cut(input: &str) -> String {
     if input.len() <= 64 {
         return input.to_owned();
@@ -94,7 +85,7 @@ fn cut(input: &str) -> String {
 /// assert!(parse_decimal("1e30").is_err());
 /// ```
 pub fn parse_decimal(input: &str) -> Result<Decimal, MoneyError> {
-    let s = trim_ascii_or_unicode(input);
+    let s = crate::text::trim(input);
     let b = s.as_bytes();
     let mut i = 0;
     let negative = match b.first() {

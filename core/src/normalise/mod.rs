@@ -523,8 +523,8 @@ fn tidy_text(
             _ => &mut tx.reference,
         };
         let Some(value) = slot.as_mut() else { continue };
-        if options.trim && needs_trim(value) {
-            let trimmed = value.trim();
+        if options.trim {
+            let trimmed = crate::text::trim(value);
             if trimmed.is_empty() {
                 let before = std::mem::take(value);
                 *slot = None;
@@ -572,14 +572,6 @@ fn tidy_text(
                 .values(before, value.clone()),
             );
         }
-    }
-}
-
-/// Whether text has leading or trailing whitespace (checks the ends only).
-fn needs_trim(s: &str) -> bool {
-    match (s.as_bytes().first(), s.as_bytes().last()) {
-        (Some(a), Some(z)) => !(a.is_ascii_graphic() && z.is_ascii_graphic()),
-        _ => true,
     }
 }
 
