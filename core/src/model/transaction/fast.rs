@@ -8,6 +8,8 @@
 //! same text with serde, which gives the value or the precise error, so the two readers can only
 //! differ in speed. The tests hold them together over generated and mutated bodies.
 
+use std::borrow::Cow;
+
 use rust_decimal::Decimal;
 
 use super::{BankTransaction, CreateBankTransactions, TransactionType};
@@ -22,34 +24,13 @@ pub(super) fn read_body(text: &str, capacity: usize) -> Option<CreateBankTransac
         at: 0,
     };
     r.ws();
-    r.eat(b'{')?;
     let mut account_id = None;
-    let mut transactions: Option<Vec<BankTransaction>> = None;
-    r.ws();
-    if r.peek()? != b'}' {
-        loop {
-            r.ws();
-            let key = r.key()?;
-            r.ws();
-            r.eat(b':')?;
-            r.ws();
-            match key {
-                "accountId" if account_id.is_none() => account_id = Some(r.string()?),
-                "transactions" if transactions.is_none() => {
-                    transactions = Some(r.transactions(capacity)?)
-                }
-                _ => return None,
-            }
-            r.ws();
-            match r.next()? {
-                b',' => continue,
-                b'}' => break,
-                _ => return None,
-            }
-        }
-    } else {
-        r.at += 1;
-    }
+    let mut transactions = None;
+    r.object(|r, key| match key {
+        "accountId" => once(&mut account_id, r.string()),
+        "transactions" => once(&mut transactions, r.transactions(capacity)),
+        _ => None,
+    })?;
     r.ws();
     if r.at != r.b.len() {
         return None;
@@ -86,6 +67,16 @@ fn plain_run(b: &[u8]) -> usize {
         .iter()
         .position(|&c| c == b'"' || c == b'\\' || c < 0x20)
         .unwrap_or(b.len() - at)
+}
+
+/// Fills a field read once: a repeated key is serde's "duplicate field" error, so the fast
+/// reader declines it, as it declines a value it could not read.
+fn once<T>(slot: &mut Option<T>, value: Option<T>) -> Option<()> {
+    if slot.is_some() {
+        return None;
+    }
+    *slot = Some(value?);
+    Some(())
 }
 
 struct Reader<'a> {
@@ -164,32 +155,57 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// A string's value; escapes are decoded by serde_json itself, so they mean the same.
-    fn string(&mut self) -> Option<String> {
+    /// A string's value, borrowed from the text unless it holds escapes; those are decoded by
+    /// serde_json itself, so they mean the same.
+    fn str_value(&mut self) -> Option<Cow<'a, str>> {
         let (token, escaped) = self.string_token()?;
         if escaped {
-            serde_json::from_str(token).ok()
+            serde_json::from_str(token).ok().map(Cow::Owned)
         } else {
-            Some(token[1..token.len() - 1].to_owned())
+            Some(Cow::Borrowed(&token[1..token.len() - 1]))
         }
+    }
+
+    fn string(&mut self) -> Option<String> {
+        self.str_value().map(Cow::into_owned)
     }
 
     fn with_str<T>(&mut self, f: impl FnOnce(&str) -> Option<T>) -> Option<T> {
-        let (token, escaped) = self.string_token()?;
-        if escaped {
-            let owned: String = serde_json::from_str(token).ok()?;
-            f(&owned)
-        } else {
-            f(&token[1..token.len() - 1])
-        }
+        f(&self.str_value()?)
     }
 
-    fn optional_string(&mut self) -> Option<Option<String>> {
+    /// `null` as `Some(None)`, anything else as `value` reads it.
+    fn nullable<T>(&mut self, value: impl FnOnce(&mut Self) -> Option<T>) -> Option<Option<T>> {
         if self.peek()? == b'n' {
             self.literal(b"null")?;
             return Some(None);
         }
-        self.string().map(Some)
+        value(self).map(Some)
+    }
+
+    /// An object: `field` is called with each key, the reader at its value, and reads the value
+    /// (`None` declines the whole body).
+    fn object(&mut self, mut field: impl FnMut(&mut Self, &'a str) -> Option<()>) -> Option<()> {
+        self.eat(b'{')?;
+        self.ws();
+        if self.peek()? == b'}' {
+            self.at += 1;
+            return Some(());
+        }
+        loop {
+            self.ws();
+            let key = self.key()?;
+            self.ws();
+            self.eat(b':')?;
+            self.ws();
+            field(self, key)?;
+            self.ws();
+            match self.next()? {
+                b',' => continue,
+                b'}' => return Some(()),
+                _ => return None,
+            }
+        }
     }
 
     /// A number token exactly as JSON's grammar has it.
@@ -259,7 +275,6 @@ impl<'a> Reader<'a> {
     }
 
     fn transaction(&mut self) -> Option<BankTransaction> {
-        self.eat(b'{')?;
         let mut id = None;
         let mut date = None;
         let mut description = None;
@@ -269,62 +284,28 @@ impl<'a> Reader<'a> {
         let mut amount = None;
         let mut balance = None;
         let mut transaction_type = None;
-        self.ws();
-        if self.peek()? == b'}' {
-            return None; // `id` is missing: serde says so
-        }
-        loop {
-            self.ws();
-            let key = self.key()?;
-            self.ws();
-            self.eat(b':')?;
-            self.ws();
-            // A repeated key is serde's "duplicate field" error.
-            match key {
-                "id" if id.is_none() => id = Some(self.string()?),
-                "date" if date.is_none() => {
-                    date = Some(self.with_str(|s| s.parse::<LocalDateTime>().ok())?)
-                }
-                "description" if description.is_none() => {
-                    description = Some(self.optional_string()?)
-                }
-                "counterparty" if counterparty.is_none() => {
-                    counterparty = Some(self.optional_string()?)
-                }
-                "reference" if reference.is_none() => reference = Some(self.optional_string()?),
-                "reconciled" if reconciled.is_none() => {
-                    reconciled = Some(match self.peek()? {
-                        b't' => self.literal(b"true").map(|_| Some(true))?,
-                        b'f' => self.literal(b"false").map(|_| Some(false))?,
-                        _ => self.literal(b"null").map(|_| None)?,
-                    })
-                }
-                "amount" if amount.is_none() => amount = Some(self.decimal()?),
-                "balance" if balance.is_none() => {
-                    balance = Some(if self.peek()? == b'n' {
-                        self.literal(b"null")?;
-                        None
-                    } else {
-                        Some(self.decimal()?)
-                    })
-                }
-                "transactionType" if transaction_type.is_none() => {
-                    transaction_type = Some(if self.peek()? == b'n' {
-                        self.literal(b"null")?;
-                        None
-                    } else {
-                        Some(self.with_str(|s| Some(TransactionType::parse(s)))?)
-                    })
-                }
-                _ => return None,
-            }
-            self.ws();
-            match self.next()? {
-                b',' => continue,
-                b'}' => break,
-                _ => return None,
-            }
-        }
+        self.object(|r, key| match key {
+            "id" => once(&mut id, r.string()),
+            "date" => once(&mut date, r.with_str(|s| s.parse::<LocalDateTime>().ok())),
+            "description" => once(&mut description, r.nullable(Self::string)),
+            "counterparty" => once(&mut counterparty, r.nullable(Self::string)),
+            "reference" => once(&mut reference, r.nullable(Self::string)),
+            "reconciled" => once(
+                &mut reconciled,
+                r.nullable(|r| match r.peek()? {
+                    b't' => r.literal(b"true").map(|_| true),
+                    b'f' => r.literal(b"false").map(|_| false),
+                    _ => None,
+                }),
+            ),
+            "amount" => once(&mut amount, r.decimal()),
+            "balance" => once(&mut balance, r.nullable(Self::decimal)),
+            "transactionType" => once(
+                &mut transaction_type,
+                r.nullable(|r| r.with_str(|s| Some(TransactionType::parse(s)))),
+            ),
+            _ => None,
+        })?;
         Some(BankTransaction {
             id: id?,
             date: date?,
