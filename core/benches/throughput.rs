@@ -16,13 +16,9 @@
 
 mod common;
 
-fn in_memory(c: &mut criterion::Criterion) {
-    common::in_memory(c, "system")
+fn throughput(c: &mut criterion::Criterion) {
+    common::all(c, "system")
 }
 
-fn json(c: &mut criterion::Criterion) {
-    common::json(c, "system")
-}
-
-criterion::criterion_group!(benches, in_memory, json);
+criterion::criterion_group!(benches, throughput);
 criterion::criterion_main!(benches);

@@ -5,13 +5,9 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod common;
 
-fn in_memory(c: &mut criterion::Criterion) {
-    common::in_memory(c, "mimalloc")
+fn throughput(c: &mut criterion::Criterion) {
+    common::all(c, "mimalloc")
 }
 
-fn json(c: &mut criterion::Criterion) {
-    common::json(c, "mimalloc")
-}
-
-criterion::criterion_group!(benches, in_memory, json);
+criterion::criterion_group!(benches, throughput);
 criterion::criterion_main!(benches);

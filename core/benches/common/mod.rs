@@ -52,6 +52,12 @@ fn synthetic(n: usize) -> Vec<BankTransaction> {
         .collect()
 }
 
+/// Every throughput benchmark, in groups named after the process's allocator.
+pub fn all(c: &mut Criterion, allocator: &str) {
+    in_memory(c, allocator);
+    json(c, allocator);
+}
+
 fn context() -> ValidationContext {
     ValidationContext::new(
         Platform::Xero,
@@ -60,7 +66,7 @@ fn context() -> ValidationContext {
     .with_account(AccountContext::in_currency("USD"))
 }
 
-pub fn in_memory(c: &mut Criterion, allocator: &str) {
+fn in_memory(c: &mut Criterion, allocator: &str) {
     let txs = synthetic(N);
     let ctx = context();
     let options = NormaliseOptions::for_platform(Platform::Xero);
@@ -88,7 +94,7 @@ pub fn in_memory(c: &mut Criterion, allocator: &str) {
     group.finish();
 }
 
-pub fn json(c: &mut Criterion, allocator: &str) {
+fn json(c: &mut Criterion, allocator: &str) {
     let body = CreateBankTransactions {
         account_id: "acc-001".into(),
         transactions: synthetic(N),

@@ -147,24 +147,29 @@ impl fmt::Display for LocalDateTime {
 }
 
 impl LocalDateTime {
+    /// Hands `f` the ISO text, formatted on the stack (a heap string only for years that
+    /// `IsoText` does not write).
+    fn with_iso<R>(&self, f: impl FnOnce(&str) -> R) -> R {
+        match IsoText::new(&self.datetime, self.precision, false) {
+            Some(text) => f(text.as_str()),
+            None => f(&self.to_string()),
+        }
+    }
+
     /// Appends the date-time as a JSON string, exactly as its `Serialize` writes it (ISO 8601
     /// text needs no escaping).
     pub(crate) fn write_json(&self, out: &mut Vec<u8>) {
-        out.push(b'"');
-        match IsoText::new(&self.datetime, self.precision, false) {
-            Some(text) => out.extend_from_slice(text.as_str().as_bytes()),
-            None => out.extend_from_slice(self.to_string().as_bytes()),
-        }
-        out.push(b'"');
+        self.with_iso(|text| {
+            out.push(b'"');
+            out.extend_from_slice(text.as_bytes());
+            out.push(b'"');
+        })
     }
 }
 
 impl Serialize for LocalDateTime {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match IsoText::new(&self.datetime, self.precision, false) {
-            Some(text) => s.serialize_str(text.as_str()),
-            None => s.collect_str(self),
-        }
+        self.with_iso(|text| s.serialize_str(text))
     }
 }
 

@@ -263,17 +263,15 @@ mod write {
         string(&t.id, out);
         out.extend_from_slice(b",\"date\":");
         t.date.write_json(out);
-        if let Some(v) = &t.description {
-            out.extend_from_slice(b",\"description\":");
-            string(v, out);
-        }
-        if let Some(v) = &t.counterparty {
-            out.extend_from_slice(b",\"counterparty\":");
-            string(v, out);
-        }
-        if let Some(v) = &t.reference {
-            out.extend_from_slice(b",\"reference\":");
-            string(v, out);
+        for (key, value) in [
+            (&b",\"description\":"[..], &t.description),
+            (b",\"counterparty\":", &t.counterparty),
+            (b",\"reference\":", &t.reference),
+        ] {
+            if let Some(v) = value {
+                out.extend_from_slice(key);
+                string(v, out);
+            }
         }
         if let Some(v) = t.reconciled {
             out.extend_from_slice(if v {
