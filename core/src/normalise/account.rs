@@ -6,7 +6,7 @@
 use crate::model::CreateSourceAccount;
 use crate::money::Currency;
 use crate::normalise::{Change, ChangeKind};
-use crate::validate::{Code, Field, Issue, ValidationReport, normalise_sort_code};
+use crate::validate::{Field, ValidationReport, invalid_sort_code, normalise_sort_code};
 
 /// What [`normalise_account`] changed and found.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -66,15 +66,7 @@ pub fn normalise_account(account: &mut CreateSourceAccount) -> AccountNormalised
                 ));
             }
             Some(_) => {}
-            None => out.report.push(
-                Issue::new(
-                    Code::InvalidSortCode,
-                    format!("sort code `{sort_code}` is not six digits"),
-                )
-                .with_id(&id)
-                .on(Field::SortCode)
-                .expected_found("six digits, e.g. 12-34-56", sort_code.as_str()),
-            ),
+            None => out.report.push(invalid_sort_code(sort_code).with_id(&id)),
         }
     }
     out
@@ -97,6 +89,7 @@ fn change(id: &str, field: Field, before: String, after: String, message: &str) 
 mod tests {
     use super::*;
     use crate::model::{SourceAccountPrototype, SourceAccountV2Prototype, SourceAccountV2Type};
+    use crate::validate::Code;
     use rust_decimal::Decimal;
 
     #[test]

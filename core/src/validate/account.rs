@@ -93,14 +93,7 @@ pub fn validate_account(account: &AccountContext, platform: Platform) -> Validat
                 ),
                 Some(sc) => {
                     if normalise_sort_code(sc).is_none() {
-                        report.push(
-                            Issue::new(
-                                Code::InvalidSortCode,
-                                format!("sort code `{sc}` is not six digits"),
-                            )
-                            .on(Field::SortCode)
-                            .expected_found("six digits, e.g. 12-34-56", sc),
-                        );
+                        report.push(invalid_sort_code(sc));
                     }
                 }
             }
@@ -128,6 +121,16 @@ pub fn validate_account(account: &AccountContext, platform: Platform) -> Validat
         }
     }
     report
+}
+
+/// The finding for a sort code that cannot be written as six digits.
+pub(crate) fn invalid_sort_code(sort_code: &str) -> Issue {
+    Issue::new(
+        Code::InvalidSortCode,
+        format!("sort code `{sort_code}` is not six digits"),
+    )
+    .on(Field::SortCode)
+    .expected_found("six digits, e.g. 12-34-56", sort_code)
 }
 
 /// A sort code in Codat's six-digit form (`12-34-56`, `12 34 56` and `123456` all give `123456`),

@@ -36,6 +36,7 @@ mod codes;
 mod report;
 mod rows;
 
+pub(crate) use account::invalid_sort_code;
 pub use account::{AccountContext, normalise_sort_code, validate_account};
 pub use codes::Code;
 pub use report::{Field, Issue, Severity, ValidationReport};
