@@ -1,12 +1,13 @@
-// Packs a list of row objects into three buffers that cross into WebAssembly in three copies,
-// instead of one call per field (100,000 rows would otherwise take over half a second). Nothing
-// here judges a value: each is tagged with its JavaScript kind, and src/input.rs turns the tags
-// into the core's raw values. The tags must match `mod kind` in src/input.rs.
+// Packs row objects straight into buffers in the WebAssembly module's memory, a chunk of rows at
+// a time, instead of one call per field (100,000 rows would otherwise take over half a second)
+// or a copy of every row through JavaScript buffers. Nothing here judges a value: each is tagged
+// with its JavaScript kind, and src/input.rs turns the tags into the core's raw values. The tags
+// must match `mod kind` in src/input.rs.
 
 const MISSING = 0; // undefined
 const NULL = 1;
 const TEXT = 2; // the next `length` bytes of `text` (UTF-8)
-const NUMBER = 3; // the number itself
+const NUMBER = 3; // the next of `numbers`
 const FALSE = 4;
 const TRUE = 5;
 const BIGINT = 6; // its digits, in `text`
@@ -19,130 +20,185 @@ const THROWS = 12; // reading it threw
 const KEYS_THROW = 13; // listing the row's keys threw (a hostile Proxy)
 
 const encoder = new TextEncoder();
-
-// The buffers are kept from call to call: allocating tens of megabytes of fresh ArrayBuffers on
-// each call makes V8 run full collections (a large WebAssembly memory counts against the same
-// budget), which costs more than the packing itself. The module copies them out before it
-// returns, and JavaScript runs one call at a time, so reuse is safe. Buffers past `KEEP_BYTES`
-// (a few hundred thousand rows) are let go rather than held for the life of the page.
-const KEEP_BYTES = 64 << 20;
-let textBuffer = new Uint8Array(1 << 16);
-let cellBuffer = new Float64Array(1 << 12);
-
-/** A buffer at least `size` long, keeping the first `used` items. */
-function grown(buffer, used, size) {
-  if (size <= buffer.length) return buffer;
-  const bigger = new buffer.constructor(Math.max(size, buffer.length * 2));
-  bigger.set(buffer.subarray(0, used));
-  return bigger;
-}
-
 const hasOwn = Object.prototype.hasOwnProperty;
 
+/** Which buffer a row did not fit in (`RowEncoder.short`, a bit each). */
+const SHORT_TEXT = 1;
+const SHORT_CELLS = 2;
+const SHORT_NUMBERS = 4;
+
 /**
- * @param {ArrayLike<unknown>} rows
- * @returns {{ keys: string[], text: Uint8Array, cells: Float64Array, count: number }}
- *   `cells` holds, for each row, a pair: `-1 - kind, 0` when the row is not an object, or
- *   `fields, 0` followed by one pair per field: `key * 16 + kind` (key: index in `keys`) and
- *   the payload (the number, or the text's length in bytes of `text`, which is UTF-8).
+ * Reads a list of rows for the module, a chunk at a time: `fill` writes as many whole rows as
+ * fit into three buffers the module owns, and the module reads them before it asks for more.
+ *
+ * For each row, `cells` gets a pair: `0, kind` when the row is not an object, or `fields, OBJECT`
+ * followed by one pair per field: `key * 16 + kind` (key: index in `keys`) and, for text and
+ * bigints, the value's length in bytes of `text` (UTF-8; the values follow one another). Numbers
+ * go to `numbers`, in the order met.
  */
-export function encodeRows(rows) {
-  const keys = [];
-  const keyIndex = new Map();
-  const shapeKeys = [];
-  const shapeIndex = [];
-  const length = rows.length;
-  // Room for six fields a row; more grows the buffer.
-  let cells = grown(cellBuffer, 0, length * 14 + 2);
-  let text = textBuffer;
-  let n = 0;
-  let textLength = 0;
-  for (let r = 0; r < length; r++) {
-    let row;
-    let rowKind;
-    try {
-      row = rows[r];
-      rowKind = kindOf(row);
-    } catch {
-      rowKind = THROWS;
-    }
-    if (rowKind !== OBJECT) {
-      if (n + 2 > cells.length) cells = grown(cells, n, n + 2);
-      cells[n++] = -1 - rowKind;
-      cells[n++] = 0;
-      continue;
-    }
-    if (n + 2 > cells.length) cells = grown(cells, n, n + 2);
-    const head = n;
-    const textHead = textLength;
-    n += 2;
-    let fields = 0;
-    try {
-      // for...in with an own-property check lists what Object.keys lists, without allocating.
-      for (const name in row) {
-        if (!hasOwn.call(row, name)) continue;
-        // Rows usually share their keys, in the same order: try the key the last row had here.
-        let key = shapeKeys[fields] === name ? shapeIndex[fields] : keyIndex.get(name);
-        if (key === undefined) {
-          key = keys.length;
-          keys.push(name);
-          keyIndex.set(name, key);
-        }
-        shapeKeys[fields] = name;
-        shapeIndex[fields] = key;
-        let value;
-        let kind;
-        try {
-          value = row[name];
-          kind = kindOf(value);
-        } catch {
-          kind = THROWS;
-        }
-        let payload = 0;
-        if (kind === BIGINT) {
-          value = value.toString();
-        }
-        if (kind === TEXT || kind === BIGINT) {
-          const units = value.length;
-          // 3 bytes is the most UTF-8 needs for one UTF-16 unit.
-          if (textLength + units * 3 > text.length) text = grown(text, textLength, textLength + units * 3);
-          // Most bank text is ASCII: copy it unit by unit, and hand the rest of a string that
-          // is not to the encoder.
-          let i = 0;
-          for (; i < units; i++) {
-            const c = value.charCodeAt(i);
-            if (c > 0x7f) break;
-            text[textLength + i] = c;
-          }
-          if (i < units) {
-            i += encoder.encodeInto(value.slice(i), text.subarray(textLength + i)).written;
-          }
-          textLength += i;
-          payload = i;
-        } else if (kind === NUMBER) {
-          payload = value;
-        }
-        if (n + 2 > cells.length) cells = grown(cells, n, n + 2);
-        cells[n++] = key * 16 + kind;
-        cells[n++] = payload;
-        fields++;
-      }
-    } catch (e) {
-      // Out of memory for the buffers: the whole call fails (the module reports it).
-      if (e instanceof RangeError) throw e;
-      // Listing the keys threw (a hostile Proxy): the row is reported as a whole.
-      n = head;
-      textLength = textHead;
-      cells[n++] = -1 - KEYS_THROW;
-      cells[n++] = 0;
-      continue;
-    }
-    cells[head] = fields;
-    cells[head + 1] = 0;
+export class RowEncoder {
+  /** @param {ArrayLike<unknown>} rows */
+  constructor(rows) {
+    this.rows = rows;
+    // Read once: a list whose length cannot be read is an error for the whole call.
+    this.count = rows.length >>> 0;
+    /** The next row to write. */
+    this.next = 0;
+    /** Every key met, in order; `keyIndex` finds one's index. */
+    this.keys = [];
+    this.keyIndex = new Map();
+    // Rows usually share their keys, in the same order: the keys the last row had, by position.
+    this.shapeKeys = [];
+    this.shapeIndex = [];
+    /** What the last `fill` wrote. */
+    this.textUsed = 0;
+    this.cellsUsed = 0;
+    this.numbersUsed = 0;
+    /** When `fill` wrote no row: the buffers the next row did not fit in (SHORT_* bits). */
+    this.short = 0;
   }
-  if (text.byteLength <= KEEP_BYTES) textBuffer = text;
-  if (cells.byteLength <= KEEP_BYTES) cellBuffer = cells;
-  return { keys, text: text.subarray(0, textLength), cells: cells.subarray(0, n), count: length };
+
+  /** The keys met since the first `from`. */
+  keysFrom(from) {
+    return this.keys.slice(from);
+  }
+
+  /**
+   * Writes whole rows from `next` on until a buffer is full or the rows end, and returns how
+   * many it wrote. A row that does not fit is left for the next call, which reads it again
+   * (a getter on it runs again).
+   * @param {WebAssembly.Memory} memory
+   */
+  fill(memory, textAt, textRoom, cellsAt, cellsRoom, numbersAt, numbersRoom) {
+    const text = new Uint8Array(memory.buffer, textAt, textRoom);
+    const cells = new Uint32Array(memory.buffer, cellsAt, cellsRoom);
+    const numbers = new Float64Array(memory.buffer, numbersAt, numbersRoom);
+    const { rows, count, keys, keyIndex, shapeKeys, shapeIndex } = this;
+    let n = 0;
+    let textLength = 0;
+    let numberCount = 0;
+    let short = 0;
+    let r = this.next;
+    for (; r < count; r++) {
+      let row;
+      let rowKind;
+      try {
+        row = rows[r];
+        rowKind = kindOf(row);
+      } catch {
+        rowKind = THROWS;
+      }
+      if (n + 2 > cellsRoom) {
+        short = SHORT_CELLS;
+        break;
+      }
+      if (rowKind !== OBJECT) {
+        cells[n++] = 0;
+        cells[n++] = rowKind;
+        continue;
+      }
+      const head = n;
+      const textHead = textLength;
+      const numberHead = numberCount;
+      n += 2;
+      let fields = 0;
+      try {
+        // for...in with an own-property check lists what Object.keys lists, without allocating.
+        for (const name in row) {
+          if (!hasOwn.call(row, name)) continue;
+          let key = shapeKeys[fields] === name ? shapeIndex[fields] : keyIndex.get(name);
+          if (key === undefined) {
+            key = keys.length;
+            keys.push(name);
+            keyIndex.set(name, key);
+          }
+          shapeKeys[fields] = name;
+          shapeIndex[fields] = key;
+          let value;
+          let kind;
+          try {
+            value = row[name];
+            kind = kindOf(value);
+          } catch {
+            kind = THROWS;
+          }
+          let payload = 0;
+          if (kind === BIGINT) {
+            value = value.toString();
+          }
+          if (kind === TEXT || kind === BIGINT) {
+            // 3 bytes is the most UTF-8 needs for one UTF-16 unit.
+            if (textLength + value.length * 3 > textRoom) short |= SHORT_TEXT;
+            else {
+              payload = writeText(value, text, textLength);
+              textLength += payload;
+            }
+          } else if (kind === NUMBER) {
+            if (numberCount === numbersRoom) short |= SHORT_NUMBERS;
+            else numbers[numberCount++] = value;
+          }
+          if (n + 2 > cellsRoom) short |= SHORT_CELLS;
+          if (short !== 0) break;
+          cells[n++] = key * 16 + kind;
+          cells[n++] = payload;
+          fields++;
+        }
+      } catch {
+        // Listing the keys threw (a hostile Proxy): the row is reported as a whole.
+        n = head;
+        textLength = textHead;
+        numberCount = numberHead;
+        cells[n++] = 0;
+        cells[n++] = KEYS_THROW;
+        continue;
+      }
+      if (short !== 0) {
+        n = head;
+        textLength = textHead;
+        numberCount = numberHead;
+        break;
+      }
+      cells[head] = fields;
+      cells[head + 1] = OBJECT;
+    }
+    const written = r - this.next;
+    this.next = r;
+    this.textUsed = textLength;
+    this.cellsUsed = n;
+    this.numbersUsed = numberCount;
+    this.short = written === 0 ? short : 0;
+    return written;
+  }
+}
+
+/**
+ * Writes `value` as UTF-8 at `at` (`text` has room for 3 bytes a unit) and returns its length
+ * in bytes. Most bank text is ASCII: it is copied four units at a time, and the rest of a
+ * string that is not is handed to the encoder.
+ */
+function writeText(value, text, at) {
+  const units = value.length;
+  let i = 0;
+  for (; i + 3 < units; i += 4) {
+    const a = value.charCodeAt(i);
+    const b = value.charCodeAt(i + 1);
+    const c = value.charCodeAt(i + 2);
+    const d = value.charCodeAt(i + 3);
+    if ((a | b | c | d) > 0x7f) break;
+    text[at + i] = a;
+    text[at + i + 1] = b;
+    text[at + i + 2] = c;
+    text[at + i + 3] = d;
+  }
+  for (; i < units; i++) {
+    const c = value.charCodeAt(i);
+    if (c > 0x7f) break;
+    text[at + i] = c;
+  }
+  if (i < units) {
+    i += encoder.encodeInto(value.slice(i), text.subarray(at + i)).written;
+  }
+  return i;
 }
 
 function kindOf(value) {

@@ -1,8 +1,10 @@
-//! From JavaScript values to the core's raw rows: one call takes the whole list.
+//! From JavaScript values to the core's raw rows.
 //!
-//! `js/rows.js` packs the rows into three buffers (keys, text, tagged numbers) so that 100,000
-//! rows cross in three copies rather than a million calls; this file is the table from those
-//! tags to the core's raw values:
+//! A list of row objects is read by `js/rows.js`, which writes the rows straight into buffers in
+//! the module's memory a chunk at a time (tagged cells, text, numbers, and the keys met), so that
+//! 100,000 rows cross in about a hundred calls rather than a million, with no copy in between;
+//! the core reads each chunk before the next is written. This file is the table from those tags
+//! to the core's raw values:
 //!
 //! | JavaScript | core |
 //! |---|---|
@@ -48,23 +50,49 @@ pub(crate) fn is_plain_object(v: &JsValue) -> bool {
 
 #[wasm_bindgen(module = "/js/rows.js")]
 extern "C" {
-    /// The rows, packed by `encodeRows`.
-    type Packed;
+    /// Writes rows into the module's memory, a chunk at a time.
+    type RowEncoder;
 
-    #[wasm_bindgen(catch, js_name = encodeRows)]
-    fn encode_rows(rows: &JsValue) -> Result<Packed, JsValue>;
-
-    #[wasm_bindgen(method, getter)]
-    fn keys(this: &Packed) -> Vec<String>;
+    #[wasm_bindgen(catch, constructor)]
+    fn new(rows: &JsValue) -> Result<RowEncoder, JsValue>;
 
     #[wasm_bindgen(method, getter)]
-    fn text(this: &Packed) -> Vec<u8>;
+    fn count(this: &RowEncoder) -> u32;
+
+    #[wasm_bindgen(method, js_name = keysFrom)]
+    fn keys_from(this: &RowEncoder, from: u32) -> Vec<String>;
+
+    #[wasm_bindgen(method, catch)]
+    #[allow(clippy::too_many_arguments)]
+    fn fill(
+        this: &RowEncoder,
+        memory: &JsValue,
+        text_at: u32,
+        text_room: u32,
+        cells_at: u32,
+        cells_room: u32,
+        numbers_at: u32,
+        numbers_room: u32,
+    ) -> Result<u32, JsValue>;
+
+    #[wasm_bindgen(method, getter, js_name = textUsed)]
+    fn text_used(this: &RowEncoder) -> u32;
+
+    #[wasm_bindgen(method, getter, js_name = cellsUsed)]
+    fn cells_used(this: &RowEncoder) -> u32;
+
+    #[wasm_bindgen(method, getter, js_name = numbersUsed)]
+    fn numbers_used(this: &RowEncoder) -> u32;
 
     #[wasm_bindgen(method, getter)]
-    fn cells(this: &Packed) -> Vec<f64>;
+    fn short(this: &RowEncoder) -> u32;
+}
 
-    #[wasm_bindgen(method, getter)]
-    fn count(this: &Packed) -> u32;
+/// Which chunk buffer a row did not fit in (`RowEncoder.short` in `js/rows.js`).
+mod short {
+    pub const TEXT: u32 = 1;
+    pub const CELLS: u32 = 2;
+    pub const NUMBERS: u32 = 4;
 }
 
 /// The tags `js/rows.js` gives values.
@@ -112,6 +140,9 @@ pub(crate) struct Rows {
     /// Problems with the input as a whole, and with rows that are not objects (added as the
     /// rows are read).
     pub report: ValidationReport,
+    /// Why the rows stopped before their end: reading them threw, or memory ran out. The
+    /// caller throws it once the core has stopped asking for rows.
+    pub error: Option<Error>,
     source: Source,
 }
 
@@ -128,7 +159,7 @@ impl Iterator for Rows {
     fn next(&mut self) -> Option<RawTransaction> {
         match &mut self.source {
             Source::Read(rows) => rows.next(),
-            Source::Packed(p) => p.next(&mut self.report),
+            Source::Packed(p) => p.next(&mut self.report, &mut self.error),
         }
     }
 
@@ -149,6 +180,7 @@ pub(crate) fn rows(input: &JsValue) -> Result<Rows, Error> {
             account_id: batch.account_id,
             report: batch.report,
             source: Source::Read(batch.rows.into_iter()),
+            error: None,
         });
     }
     if is_array(input) {
@@ -183,52 +215,94 @@ fn property(object: &JsValue, key: &str) -> JsValue {
     js_sys::Reflect::get(object, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
 }
 
-/// A list of row objects, packed in one call.
+/// A list of row objects, read a chunk at a time as the core asks for rows.
 fn list(array: &JsValue, account_id: Option<String>) -> Result<Rows, Error> {
-    let packed = encode_rows(array).map_err(|e| {
-        let why = js_sys::Reflect::get(&e, &JsValue::from_str("message"))
-            .ok()
-            .and_then(|m| m.as_string())
-            .unwrap_or_else(|| kind(&e));
-        Error::argument("rows", format!("the rows cannot be read: {why}"))
-    })?;
-    let names = packed.keys();
-    let fields = names.iter().map(|k| RawField::for_key(k)).collect();
-    let cells = packed.cells();
-    let count = (packed.count() as usize).min(cells.len() / 2);
+    let encoder = RowEncoder::new(array).map_err(unreadable)?;
+    let count = encoder.count() as usize;
     Ok(Rows {
         account_id,
         report: ValidationReport::new(),
         source: Source::Packed(Unpacker {
-            names,
-            fields,
-            // TextEncoder writes UTF-8, so this cannot fail; were it to, values would read as "".
-            text: String::from_utf8(packed.text()).unwrap_or_default(),
+            memory: wasm_bindgen::memory(),
+            names: Vec::new(),
+            fields: Vec::new(),
+            chunk: vec![0; 64 << 10],
+            text: String::new(),
             at: 0,
-            cells,
+            cells: vec![0; 16 << 10],
+            cells_used: 0,
             next_cell: 0,
+            numbers: vec![0.0; 1 << 10],
+            numbers_used: 0,
+            next_number: 0,
+            chunk_rows: 0,
             row: 0,
             count,
+            encoder,
         }),
+        error: None,
     })
 }
 
-/// Unpacks the buffers of `js/rows.js`, one row at a time.
+/// The error for rows that cannot be read at all.
+fn unreadable(e: JsValue) -> Error {
+    let why = js_sys::Reflect::get(&e, &JsValue::from_str("message"))
+        .ok()
+        .and_then(|m| m.as_string())
+        .unwrap_or_else(|| kind(&e));
+    Error::argument("rows", format!("the rows cannot be read: {why}"))
+}
+
+/// Unpacks what `js/rows.js` writes, one row at a time, asking it for a chunk of rows whenever
+/// the last is read. The chunk buffers are kept from chunk to chunk, and grow only for a row
+/// that does not fit in them alone.
 struct Unpacker {
+    encoder: RowEncoder,
+    /// The module's memory, which the encoder writes into.
+    memory: JsValue,
     /// The keys met, in order; a cell names its key by index.
     names: Vec<String>,
     /// The field each key names.
     fields: Vec<Option<RawField>>,
-    /// Every text value, one after the other.
+    /// Where the encoder writes the chunk's text values, one after the other, as UTF-8.
+    chunk: Vec<u8>,
+    /// The chunk's text, checked.
     text: String,
     /// Byte offset in `text` of the next text value.
     at: usize,
-    cells: Vec<f64>,
+    cells: Vec<u32>,
+    cells_used: usize,
     next_cell: usize,
+    numbers: Vec<f64>,
+    numbers_used: usize,
+    next_number: usize,
+    /// Rows of the chunk not yet read.
+    chunk_rows: usize,
     /// The row `next` reads.
     row: usize,
     /// Rows in the input.
     count: usize,
+}
+
+/// A buffer's address in the module's memory, for JavaScript (the module's memory is 32-bit).
+fn address<T>(buffer: &mut [T]) -> u32 {
+    buffer.as_mut_ptr() as usize as u32
+}
+
+/// Doubles a buffer, or fails when memory is short (rather than abort the module).
+fn double<T: Copy + Default>(buffer: &mut Vec<T>) -> Result<(), Error> {
+    let len = buffer.len().max(1);
+    buffer.try_reserve_exact(len).map_err(|_| {
+        Error::argument(
+            "rows",
+            format!(
+                "the rows cannot be read: a row needs more than {} bytes of memory",
+                len * std::mem::size_of::<T>()
+            ),
+        )
+    })?;
+    buffer.resize(len * 2, T::default());
+    Ok(())
 }
 
 impl Unpacker {
@@ -236,10 +310,73 @@ impl Unpacker {
         self.count.saturating_sub(self.row)
     }
 
-    fn pair(&mut self) -> Option<(f64, f64)> {
-        let pair = self.cells.get(self.next_cell..self.next_cell + 2)?;
+    /// Has the encoder write the next chunk; false when the rows have ended.
+    fn refill(&mut self) -> Result<bool, Error> {
+        if self.row >= self.count {
+            return Ok(false);
+        }
+        loop {
+            let written = self
+                .encoder
+                .fill(
+                    &self.memory,
+                    address(&mut self.chunk),
+                    self.chunk.len() as u32,
+                    address(&mut self.cells),
+                    self.cells.len() as u32,
+                    address(&mut self.numbers),
+                    self.numbers.len() as u32,
+                )
+                .map_err(unreadable)?;
+            if written > 0 {
+                let text_used = (self.encoder.text_used() as usize).min(self.chunk.len());
+                self.cells_used = (self.encoder.cells_used() as usize).min(self.cells.len());
+                self.numbers_used = (self.encoder.numbers_used() as usize).min(self.numbers.len());
+                self.text.clear();
+                // TextEncoder writes UTF-8, so this cannot fail; were it to, values would read
+                // as "".
+                self.text
+                    .push_str(std::str::from_utf8(&self.chunk[..text_used]).unwrap_or(""));
+                self.at = 0;
+                self.next_cell = 0;
+                self.next_number = 0;
+                self.chunk_rows = written as usize;
+                let new_keys = self.encoder.keys_from(self.names.len() as u32);
+                self.fields
+                    .extend(new_keys.iter().map(|k| RawField::for_key(k)));
+                self.names.extend(new_keys);
+                return Ok(true);
+            }
+            // Not one row fitted: grow what it did not fit in, and ask again.
+            let short = self.encoder.short();
+            if short == 0 {
+                return Ok(false);
+            }
+            if short & short::TEXT != 0 {
+                double(&mut self.chunk)?;
+            }
+            if short & short::CELLS != 0 {
+                double(&mut self.cells)?;
+            }
+            if short & short::NUMBERS != 0 {
+                double(&mut self.numbers)?;
+            }
+        }
+    }
+
+    fn pair(&mut self) -> Option<(u32, u32)> {
+        let pair = self.cells[..self.cells_used].get(self.next_cell..self.next_cell + 2)?;
         self.next_cell += 2;
         Some((pair[0], pair[1]))
+    }
+
+    fn number(&mut self) -> f64 {
+        let n = self.numbers[..self.numbers_used]
+            .get(self.next_number)
+            .copied()
+            .unwrap_or(f64::NAN);
+        self.next_number += 1;
+        n
     }
 
     /// The next text value, `bytes` long (each value is whole UTF-8: it ends on a boundary).
@@ -255,22 +392,36 @@ impl Unpacker {
         self.text.get(start..end).unwrap_or("")
     }
 
-    fn next(&mut self, report: &mut ValidationReport) -> Option<RawTransaction> {
-        let (head, _) = self.pair()?;
+    /// The next row, or `None` when the rows have ended or `error` is set.
+    fn next(
+        &mut self,
+        report: &mut ValidationReport,
+        error: &mut Option<Error>,
+    ) -> Option<RawTransaction> {
+        if self.chunk_rows == 0 {
+            match self.refill() {
+                Ok(true) => {}
+                Ok(false) => return None,
+                Err(e) => {
+                    *error = Some(e);
+                    self.count = self.row;
+                    return None;
+                }
+            }
+        }
+        self.chunk_rows -= 1;
+        let (fields, row_kind) = self.pair()?;
         let row = self.row;
         self.row += 1;
-        if head < 0.0 {
-            not_an_object(report, row, kind::name((-1.0 - head) as u8));
+        if row_kind != u32::from(kind::OBJECT) {
+            not_an_object(report, row, kind::name(row_kind.min(255) as u8));
             return Some(RawTransaction::default());
         }
         let mut raw = RawTransaction::default();
-        for _ in 0..head as usize {
+        for _ in 0..fields {
             let Some((tag, payload)) = self.pair() else {
                 break;
             };
-            // Integer arithmetic: `f64 % f64` is a library call (fmod) in WebAssembly. A tag
-            // that is not a small non-negative integer saturates to a key no row has.
-            let tag = tag as u32;
             let key = (tag >> 4) as usize;
             let field = self.fields.get(key).copied().flatten();
             let value = match (tag & 15) as u8 {
@@ -285,7 +436,7 @@ impl Unpacker {
                     }
                     None => RawValue::Text(self.text(payload as usize)),
                 },
-                kind::NUMBER => number(payload),
+                kind::NUMBER => number(self.number()),
                 kind::FALSE => RawValue::Bool(false),
                 kind::TRUE => RawValue::Bool(true),
                 kind::BIGINT => RawValue::Number(self.text(payload as usize)),

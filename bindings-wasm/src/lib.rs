@@ -285,8 +285,14 @@ fn prepare(rows: &JsValue, options: &JsValue, purpose: Purpose) -> Result<Prepar
     let mut rows = input::rows(rows)?;
     let mut prepared = pipeline::prepare(&mut rows, &options);
     let Rows {
-        account_id, report, ..
+        account_id,
+        report,
+        error,
+        ..
     } = rows;
+    if let Some(error) = error {
+        return Err(error);
+    }
     if !report.is_empty() {
         // Findings about the input as a whole come first, then the rows' in row order.
         let mut all = report;
@@ -313,6 +319,9 @@ fn typed(rows: &JsValue) -> Result<Typed, Error> {
         first_row: 0,
     };
     let ingested = ingest::ingest(&mut rows, &options);
+    if let Some(error) = rows.error {
+        return Err(error);
+    }
     let mut report = rows.report;
     report.extend(ingested.report);
     if !report.is_valid() {

@@ -22,17 +22,47 @@ const allFunctions = [
   ["pushBodies", (rows) => bf.pushBodies(rows, "acc", 2)],
 ];
 
-// First in the file, so that it runs with the packing buffers at their first size: rows wider
-// than the packer's guess make it grow them mid-row and between rows.
-test("wide rows, empty rows and rows that throw keep their places when the buffers grow", () => {
+// src/input.rs has js/rows.js write rows into three buffers a chunk at a time (64 KiB of text,
+// 16,384 cells, 1,024 numbers) and grows a buffer only for a row that does not fit in it alone.
+test("rows cross in chunks: rows on a chunk's edge or bigger than a chunk keep their values and places", () => {
   const keysThrow = new Proxy({}, { ownKeys: () => { throw new Error("no keys"); } });
-  // White-box: js/rows.js sizes its buffer for 14 cells a row (2 + 2 per field, six fields).
-  // 4201 rows of seven fields fill exactly the room 4801 rows get, so row 4201 starts at the end
-  // of the buffer: a row that is not an object must still be recorded there.
-  const exact = Array.from({ length: 4201 }, (_, i) => ({ id: `e${i}`, date: "2024-05-01", amount: "1", a: 1, b: 2, c: 3, d: 4 }));
-  exact.push(keysThrow, ...Array.from({ length: 599 }, () => ({})));
+  // White-box: a row of seven text fields takes 16 cells, so 1,024 of them fill the cells of a
+  // chunk exactly and row 1024, which is not an object, starts the next chunk.
+  const exact = Array.from({ length: 1024 }, (_, i) => ({ id: `e${i}`, date: "2024-05-01", amount: "1", a: "1", b: "2", c: "3", d: "4" }));
+  exact.push(keysThrow, ...Array.from({ length: 599 }, (_, i) => ({ id: `f${i}`, date: "2024-05-01", amount: "2" })));
   const atTheEdge = bf.validate(exact, { today });
-  assert.deepEqual(withCode(atTheEdge, "invalid_value").map((i) => i.row), [4201]);
+  assert.deepEqual(withCode(atTheEdge, "invalid_value").map((i) => i.row), [1024]);
+  assert.deepEqual(withCode(atTheEdge, "missing_field").map((i) => i.row), [1024, 1024, 1024]);
+
+  // Rows of every size, some bigger than a chunk in text (60,000 "é" is 120,000 bytes), in
+  // cells (9,000 fields) or in numbers (2,000 of them), among rows that are not objects.
+  const rows = [];
+  const expected = [];
+  for (let i = 0; i < 6000; i++) {
+    if (i % 997 === 5) {
+      rows.push(i % 2 ? null : keysThrow);
+      continue;
+    }
+    const description = i % 1500 === 7 ? "é".repeat(60_000) : `${"ß".repeat(i % 5)}payment ${i}`;
+    const row = { id: `r${i}`, date: "2024-05-01", amount: `${i}.25`, description };
+    const extra = i === 3001 ? 9000 : i === 4002 ? 2000 : i % 50;
+    for (let k = 0; k < extra; k++) row[`x${k}`] = k % 3 ? k : `t${k}`;
+    rows.push(row);
+    expected.push([row.id, row.amount, description]);
+  }
+  const report = bf.validate(rows, { today });
+  assert.deepEqual(
+    withCode(report, "invalid_value").map((i) => i.row),
+    rows.map((r, i) => (r === null || r === keysThrow ? i : -1)).filter((i) => i >= 0),
+  );
+  assert.equal(withCode(report, "unknown_column").length, 9000);
+  const out = bf.normalise(rows.filter((r) => r !== null && r !== keysThrow), { today, trim: false, sort: false });
+  assert.deepEqual(out.transactions.map((t) => [t.id, t.amount, t.description]), expected);
+  stillWorks();
+});
+
+test("wide rows, empty rows and rows that throw keep their places", () => {
+  const keysThrow = new Proxy({}, { ownKeys: () => { throw new Error("no keys"); } });
   const rows = [];
   for (let i = 0; i < 900; i++) {
     const wide = { id: `w${i}`, date: "2024-05-01", amount: `${i}.25`, description: "é".repeat(i % 7) };
