@@ -106,14 +106,19 @@ export class RowEncoder {
         // for...in with an own-property check lists what Object.keys lists, without allocating.
         for (const name in row) {
           if (!hasOwn.call(row, name)) continue;
-          let key = shapeKeys[fields] === name ? shapeIndex[fields] : keyIndex.get(name);
-          if (key === undefined) {
-            key = keys.length;
-            keys.push(name);
-            keyIndex.set(name, key);
+          let key;
+          if (shapeKeys[fields] === name) {
+            key = shapeIndex[fields];
+          } else {
+            key = keyIndex.get(name);
+            if (key === undefined) {
+              key = keys.length;
+              keys.push(name);
+              keyIndex.set(name, key);
+            }
+            shapeKeys[fields] = name;
+            shapeIndex[fields] = key;
           }
-          shapeKeys[fields] = name;
-          shapeIndex[fields] = key;
           let value;
           let kind;
           try {

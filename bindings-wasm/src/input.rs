@@ -226,8 +226,8 @@ fn list(array: &JsValue, account_id: Option<String>) -> Result<Rows, Error> {
             memory: wasm_bindgen::memory(),
             names: Vec::new(),
             fields: Vec::new(),
-            chunk: vec![0; 64 << 10],
             text: String::new(),
+            text_room: 64 << 10,
             at: 0,
             cells: vec![0; 16 << 10],
             cells_used: 0,
@@ -264,10 +264,10 @@ struct Unpacker {
     names: Vec<String>,
     /// The field each key names.
     fields: Vec<Option<RawField>>,
-    /// Where the encoder writes the chunk's text values, one after the other, as UTF-8.
-    chunk: Vec<u8>,
-    /// The chunk's text, checked.
+    /// The chunk's text values, one after the other (the encoder writes them as UTF-8).
     text: String,
+    /// The room for text a chunk is given, in bytes.
+    text_room: usize,
     /// Byte offset in `text` of the next text value.
     at: usize,
     cells: Vec<u32>,
@@ -289,19 +289,20 @@ fn address<T>(buffer: &mut [T]) -> u32 {
     buffer.as_mut_ptr() as usize as u32
 }
 
-/// Doubles a buffer, or fails when memory is short (rather than abort the module).
-fn double<T: Copy + Default>(buffer: &mut Vec<T>) -> Result<(), Error> {
-    let len = buffer.len().max(1);
-    buffer.try_reserve_exact(len).map_err(|_| {
-        Error::argument(
-            "rows",
-            format!(
-                "the rows cannot be read: a row needs more than {} bytes of memory",
-                len * std::mem::size_of::<T>()
-            ),
-        )
-    })?;
-    buffer.resize(len * 2, T::default());
+/// Makes a buffer `len` long, or fails when memory is short (rather than abort the module).
+fn resize<T: Copy + Default>(buffer: &mut Vec<T>, len: usize) -> Result<(), Error> {
+    buffer
+        .try_reserve_exact(len.saturating_sub(buffer.len()))
+        .map_err(|_| {
+            Error::argument(
+                "rows",
+                format!(
+                    "the rows cannot be read: a row needs more than {} bytes of memory",
+                    len.saturating_mul(std::mem::size_of::<T>()) / 2
+                ),
+            )
+        })?;
+    buffer.resize(len, T::default());
     Ok(())
 }
 
@@ -316,27 +317,33 @@ impl Unpacker {
             return Ok(false);
         }
         loop {
+            // The chunk's text is written into the buffer of the last chunk's (no copy either
+            // way: a `String` is its bytes, checked).
+            let mut chunk = std::mem::take(&mut self.text).into_bytes();
+            resize(&mut chunk, self.text_room)?;
             let written = self
                 .encoder
                 .fill(
                     &self.memory,
-                    address(&mut self.chunk),
-                    self.chunk.len() as u32,
+                    address(&mut chunk),
+                    chunk.len() as u32,
                     address(&mut self.cells),
                     self.cells.len() as u32,
                     address(&mut self.numbers),
                     self.numbers.len() as u32,
                 )
                 .map_err(unreadable)?;
+            if written == 0 {
+                chunk.clear();
+            } else {
+                chunk.truncate(self.encoder.text_used() as usize);
+            }
+            // TextEncoder writes UTF-8, so this cannot fail; were it to, values would read as ""
+            // (and the next chunk would start from a fresh buffer).
+            self.text = String::from_utf8(chunk).unwrap_or_default();
             if written > 0 {
-                let text_used = (self.encoder.text_used() as usize).min(self.chunk.len());
                 self.cells_used = (self.encoder.cells_used() as usize).min(self.cells.len());
                 self.numbers_used = (self.encoder.numbers_used() as usize).min(self.numbers.len());
-                self.text.clear();
-                // TextEncoder writes UTF-8, so this cannot fail; were it to, values would read
-                // as "".
-                self.text
-                    .push_str(std::str::from_utf8(&self.chunk[..text_used]).unwrap_or(""));
                 self.at = 0;
                 self.next_cell = 0;
                 self.next_number = 0;
@@ -353,13 +360,15 @@ impl Unpacker {
                 return Ok(false);
             }
             if short & short::TEXT != 0 {
-                double(&mut self.chunk)?;
+                self.text_room = self.text_room.saturating_mul(2);
             }
             if short & short::CELLS != 0 {
-                double(&mut self.cells)?;
+                let len = self.cells.len().saturating_mul(2);
+                resize(&mut self.cells, len)?;
             }
             if short & short::NUMBERS != 0 {
-                double(&mut self.numbers)?;
+                let len = self.numbers.len().saturating_mul(2);
+                resize(&mut self.numbers, len)?;
             }
         }
     }
