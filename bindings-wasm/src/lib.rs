@@ -78,8 +78,10 @@ pub fn normalise(
     #[wasm_bindgen(unchecked_optional_param_type = "NormaliseOptions")] options: JsValue,
 ) -> Result<JsValue, Error> {
     let prepared = prepare(&rows, &options, Purpose::Normalise)?;
+    let transactions = output::transactions(&prepared.transactions);
+    let all: Array = transactions.clone().unchecked_into();
     let result = to_js(&output::Normalised {
-        transactions: output::transactions(&prepared.transactions),
+        transactions,
         source_rows: &prepared.source_rows,
         changes: &prepared.changes,
         report: output::Report::from(&prepared.report),
@@ -87,9 +89,6 @@ pub fn normalise(
         account_id: prepared.account_id.as_deref(),
         rows_read: prepared.rows_read,
     })?;
-    let all: Array = Reflect::get(&result, &"transactions".into())
-        .map(JsCast::unchecked_into)
-        .unwrap_or_default();
     let batches = Array::new();
     let mut start = 0;
     for chunk in batch::split(&prepared.transactions, prepared.batch_size) {

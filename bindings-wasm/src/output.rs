@@ -12,6 +12,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 use serde::ser::{SerializeMap, SerializeSeq};
 use wasm_bindgen::JsValue;
+use wasm_bindgen::prelude::*;
 
 use crate::error::{Error, code};
 
@@ -37,45 +38,83 @@ fn money(d: &Decimal) -> String {
     d.to_string()
 }
 
-/// A transaction as Codat's wire format spells it, money as strings.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct Transaction<'a> {
-    id: &'a str,
-    date: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    description: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    counterparty: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    reference: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    reconciled: Option<bool>,
-    amount: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    balance: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    transaction_type: Option<&'a str>,
+#[wasm_bindgen(module = "/js/transactions.js")]
+extern "C" {
+    /// Builds the transaction objects from the text and lengths `transactions` writes.
+    #[wasm_bindgen(js_name = decodeTransactions)]
+    fn decode_transactions(text: &[u8], cells: &[u32]) -> js_sys::Array;
 }
 
-impl<'a> From<&'a BankTransaction> for Transaction<'a> {
-    fn from(t: &'a BankTransaction) -> Self {
-        Transaction {
-            id: &t.id,
-            date: t.date.to_string(),
-            description: t.description.as_deref(),
-            counterparty: t.counterparty.as_deref(),
-            reference: t.reference.as_deref(),
-            reconciled: t.reconciled,
-            amount: money(&t.amount),
-            balance: t.balance.as_ref().map(money),
-            transaction_type: t.transaction_type.as_ref().map(|t| t.as_str()),
+/// What each transaction's first cell says is present (`js/transactions.js` reads the same bits).
+mod present {
+    pub const DESCRIPTION: u32 = 1;
+    pub const COUNTERPARTY: u32 = 2;
+    pub const RECONCILED: u32 = 4;
+    pub const RECONCILED_TRUE: u32 = 8;
+    pub const REFERENCE: u32 = 16;
+    pub const BALANCE: u32 = 32;
+    pub const TRANSACTION_TYPE: u32 = 64;
+}
+
+/// Transactions as Codat's wire format spells them, money as strings: an array of
+/// `{ id, date, description?, counterparty?, reference?, reconciled?, amount, balance?,
+/// transactionType? }`, absent fields left out.
+///
+/// Built in two calls rather than one per field: every text value goes into one UTF-8 buffer and
+/// its length in UTF-16 units into `cells`, and `js/transactions.js` decodes the buffer once
+/// and cuts it up (100,000 transactions: about a tenth of the time serde-wasm-bindgen takes).
+pub(crate) fn transactions(txs: &[BankTransaction]) -> JsValue {
+    use std::fmt::Write;
+    let mut text = String::with_capacity(txs.len() * 64);
+    let mut cells: Vec<u32> = Vec::with_capacity(txs.len() * 8);
+    /// Appends a text value and its length in UTF-16 units.
+    fn put(text: &mut String, cells: &mut Vec<u32>, value: &str) {
+        text.push_str(value);
+        let units = if value.is_ascii() {
+            value.len()
+        } else {
+            value.chars().map(char::len_utf16).sum()
+        };
+        cells.push(units as u32);
+    }
+    /// Appends what `Display` writes (ASCII: dates and decimals) and its length.
+    fn put_display(text: &mut String, cells: &mut Vec<u32>, value: &dyn std::fmt::Display) {
+        let start = text.len();
+        // Writing into a String cannot fail.
+        let _ = write!(text, "{value}");
+        cells.push((text.len() - start) as u32);
+    }
+    for t in txs {
+        let flags = [
+            (t.description.is_some(), present::DESCRIPTION),
+            (t.counterparty.is_some(), present::COUNTERPARTY),
+            (t.reference.is_some(), present::REFERENCE),
+            (t.reconciled.is_some(), present::RECONCILED),
+            (t.reconciled == Some(true), present::RECONCILED_TRUE),
+            (t.balance.is_some(), present::BALANCE),
+            (t.transaction_type.is_some(), present::TRANSACTION_TYPE),
+        ]
+        .iter()
+        .filter(|(on, _)| *on)
+        .fold(0, |all, (_, bit)| all | bit);
+        cells.push(flags);
+        put(&mut text, &mut cells, &t.id);
+        put_display(&mut text, &mut cells, &t.date);
+        for value in [&t.description, &t.counterparty, &t.reference]
+            .into_iter()
+            .flatten()
+        {
+            put(&mut text, &mut cells, value);
+        }
+        put_display(&mut text, &mut cells, &t.amount);
+        if let Some(balance) = &t.balance {
+            put_display(&mut text, &mut cells, balance);
+        }
+        if let Some(kind) = &t.transaction_type {
+            put(&mut text, &mut cells, kind.as_str());
         }
     }
-}
-
-pub(crate) fn transactions(txs: &[BankTransaction]) -> Vec<Transaction<'_>> {
-    txs.iter().map(Transaction::from).collect()
+    decode_transactions(text.as_bytes(), &cells).into()
 }
 
 /// `{ valid, errorCount, warningCount, issues }`.
@@ -103,7 +142,8 @@ impl<'a> From<&'a ValidationReport> for Report<'a> {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct Normalised<'a> {
-    pub transactions: Vec<Transaction<'a>>,
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    pub transactions: JsValue,
     pub source_rows: &'a [usize],
     pub changes: &'a [Change],
     pub report: Report<'a>,
@@ -163,14 +203,15 @@ impl<'a> Chain<'a> {
 /// `fillBalances()`'s result.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-pub(crate) struct Filled<'a> {
-    pub transactions: Vec<Transaction<'a>>,
+pub(crate) struct Filled {
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    pub transactions: JsValue,
     pub opening_balance: String,
     pub closing_balance: String,
 }
 
-impl<'a> Filled<'a> {
-    pub(crate) fn new(txs: &'a [BankTransaction], opening: Decimal, closing: Decimal) -> Self {
+impl Filled {
+    pub(crate) fn new(txs: &[BankTransaction], opening: Decimal, closing: Decimal) -> Self {
         Filled {
             transactions: transactions(txs),
             opening_balance: money(&opening),
@@ -184,7 +225,8 @@ impl<'a> Filled<'a> {
 #[serde(rename_all = "camelCase")]
 pub(crate) struct PushBody<'a> {
     account_id: &'a str,
-    transactions: Vec<Transaction<'a>>,
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    transactions: JsValue,
 }
 
 impl<'a> From<&'a CreateBankTransactions> for PushBody<'a> {

@@ -358,6 +358,47 @@ test("pushBodies: bodies of at most batchSize, in order, wire format", () => {
   }
 });
 
+test("transactions come back whole: every optional field present or left out, keys in wire order, any text", () => {
+  // src/output.rs writes every text value into one buffer with its length in UTF-16 units, and
+  // js/transactions.js cuts the decoded text up: any text must come back exactly.
+  const texts = ["", "plain", "Café ☕", "\uFEFFstarts with a byte order mark", "𝄞 astral", "日本語", "tab\tand\nnewline", "\u{1F600}\u{1F600}"];
+  const order = ["id", "date", "description", "counterparty", "reference", "reconciled", "amount", "balance", "transactionType"];
+  const input = [];
+  for (let i = 0; i < 160; i++) {
+    const t = texts[i % texts.length];
+    const row = { id: `${t}#${i}`, date: `2024-05-${String(1 + (i % 28)).padStart(2, "0")}`, amount: `${i % 2 ? "-" : ""}${i}.${String(i % 100).padStart(2, "0")}` };
+    if (i & 1) row.description = `${t}!`;
+    if (i & 2) row.counterparty = `${t}?`;
+    if (i & 4) row.reference = t;
+    if (i & 8) row.reconciled = (i & 16) !== 0;
+    if (i & 32) row.transactionType = i % 2 ? "Debit" : "Credit";
+    input.push(row);
+  }
+  const expected = input.map((r) => Object.fromEntries(order.filter((k) => k in r).map((k) => [k, r[k]])));
+  const options = { today: "2024-06-01", trim: false, sort: false, dedupe: false, inferTypes: false, fixSigns: false };
+  const out = bf.normalise(input, options);
+  assert.deepEqual(out.transactions, expected);
+  for (const t of out.transactions) assert.deepEqual(Object.keys(t), order.filter((k) => k in t));
+  // Balances appear when computed, after amount and before transactionType.
+  const filled = bf.fillBalances(input, { opening: "0.00" });
+  let balance = 0n;
+  filled.transactions.forEach((t, i) => {
+    const [whole, cents] = input[i].amount.replace("-", "").split(".");
+    balance += (input[i].amount.startsWith("-") ? -1n : 1n) * (BigInt(whole) * 100n + BigInt(cents));
+    const sign = balance < 0n ? "-" : "";
+    const abs = balance < 0n ? -balance : balance;
+    assert.deepEqual(t, { ...expected[i], balance: `${sign}${abs / 100n}.${String(abs % 100n).padStart(2, "0")}` });
+    assert.deepEqual(Object.keys(t), order.filter((k) => k in t));
+  });
+  const bodies = bf.pushBodies(input, "acc", 7);
+  assert.deepEqual(bodies.flatMap((b) => b.transactions), expected);
+  assert.equal(bodies.length, Math.ceil(input.length / 7));
+  // The first value of the buffer starting with U+FEFF: a decoder that drops a leading byte order
+  // mark would lose it.
+  const bom = [{ id: "\uFEFF1", date: "2024-05-01", amount: "1.00", description: "\uFEFF" }];
+  assert.deepEqual(bf.normalise(bom, options).transactions, [{ id: "\uFEFF1", date: "2024-05-01", description: "\uFEFF", amount: "1.00" }]);
+});
+
 test("platforms and profile describe every platform", () => {
   const all = bf.platforms();
   assert.deepEqual(all.map((p) => p.platform), ["generic", "xero", "qbo", "freeagent", "sage", "netsuite", "exact"]);
