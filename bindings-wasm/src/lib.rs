@@ -274,7 +274,7 @@ pub fn parse_file(
     to_js(&output::Parsed {
         account_id: batch.account_id.as_deref(),
         rows: batch.rows.iter().map(output::Row::from).collect(),
-        issues: &batch.report.issues,
+        issues: output::issues(&batch.report.issues),
     })
 }
 

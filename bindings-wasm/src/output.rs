@@ -29,24 +29,24 @@ pub(crate) fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, Error> 
         })
 }
 
-/// The findings as an array of issue objects (`[]` if that fails, which it cannot for issues).
-pub(crate) fn issues(issues: &[Issue]) -> JsValue {
-    to_js(issues).unwrap_or_else(|_| js_sys::Array::new().into())
-}
-
 fn money(d: &Decimal) -> String {
     d.to_string()
 }
 
-#[wasm_bindgen(module = "/js/transactions.js")]
+#[wasm_bindgen(module = "/js/results.js")]
 extern "C" {
-    /// Builds the transaction objects from the text and lengths `transactions` writes.
+    /// Builds the transaction objects from what [`transactions`] writes.
     #[wasm_bindgen(js_name = decodeTransactions)]
     fn decode_transactions(text: &[u8], cells: &[u32]) -> js_sys::Array;
+
+    /// Builds the finding objects from what [`issues`] writes.
+    #[wasm_bindgen(js_name = decodeIssues)]
+    fn decode_issues(text: &[u8], cells: &[u32]) -> js_sys::Array;
 }
 
-/// What each transaction's first cell says is present (`js/transactions.js` reads the same bits).
+/// The optional fields a record has, in its first cell (`js/results.js` reads the same bits).
 mod present {
+    // A transaction's.
     pub const DESCRIPTION: u32 = 1;
     pub const COUNTERPARTY: u32 = 2;
     pub const RECONCILED: u32 = 4;
@@ -54,38 +54,115 @@ mod present {
     pub const REFERENCE: u32 = 16;
     pub const BALANCE: u32 = 32;
     pub const TRANSACTION_TYPE: u32 = 64;
+    // A finding's.
+    pub const ROW: u32 = 1;
+    pub const ID: u32 = 2;
+    pub const FIELD: u32 = 4;
+    pub const EXPECTED: u32 = 8;
+    pub const FOUND: u32 = 16;
 }
 
-/// Transactions as Codat's wire format spells them, money as strings: an array of
-/// `{ id, date, description?, counterparty?, reference?, reconciled?, amount, balance?,
-/// transactionType? }`, absent fields left out.
-///
-/// Built in two calls rather than one per field: every text value goes into one UTF-8 buffer and
-/// its length in UTF-16 units into `cells`, and `js/transactions.js` decodes the buffer once
-/// and cuts it up (100,000 transactions: about a tenth of the time serde-wasm-bindgen takes).
-pub(crate) fn transactions(txs: &[BankTransaction]) -> JsValue {
-    use std::fmt::Write;
-    let mut text = String::with_capacity(txs.len() * 64);
-    let mut cells: Vec<u32> = Vec::with_capacity(txs.len() * 8);
-    /// Appends a text value and its length in UTF-16 units.
-    fn put(text: &mut String, cells: &mut Vec<u32>, value: &str) {
-        text.push_str(value);
+/// Records packed for `js/results.js`: every text value in one UTF-8 buffer, and per record its
+/// `present` bits followed by each value's length in UTF-16 units (or a number itself), so that
+/// a list of records crosses in one call and its text is decoded once, instead of one call per
+/// field and one decoding per value (for 100,000 transactions, about half the time
+/// serde-wasm-bindgen took).
+struct Packer {
+    text: String,
+    cells: Vec<u32>,
+}
+
+impl Packer {
+    fn new(records: usize) -> Self {
+        Packer {
+            text: String::with_capacity(records * 64),
+            cells: Vec::with_capacity(records * 8),
+        }
+    }
+
+    /// Starts a record with the optional fields it has.
+    fn record(&mut self, fields: &[(bool, u32)]) {
+        let bits = fields
+            .iter()
+            .filter(|(on, _)| *on)
+            .fold(0, |all, (_, bit)| all | bit);
+        self.cells.push(bits);
+    }
+
+    fn text(&mut self, value: &str) {
+        self.text.push_str(value);
         let units = if value.is_ascii() {
             value.len()
         } else {
             value.chars().map(char::len_utf16).sum()
         };
-        cells.push(units as u32);
+        self.cells.push(units as u32);
     }
-    /// Appends what `Display` writes (ASCII: dates and decimals) and its length.
-    fn put_display(text: &mut String, cells: &mut Vec<u32>, value: &dyn std::fmt::Display) {
-        let start = text.len();
+
+    /// What `Display` writes: ASCII for dates and decimals, but counted all the same.
+    fn display(&mut self, value: &dyn std::fmt::Display) {
+        use std::fmt::Write;
+        let start = self.text.len();
         // Writing into a String cannot fail.
-        let _ = write!(text, "{value}");
-        cells.push((text.len() - start) as u32);
+        let _ = write!(self.text, "{value}");
+        let written = &self.text[start..];
+        let units = if written.is_ascii() {
+            written.len()
+        } else {
+            written.chars().map(char::len_utf16).sum()
+        };
+        self.cells.push(units as u32);
     }
+
+    fn number(&mut self, n: u32) {
+        self.cells.push(n);
+    }
+
+    fn finish(self, decode: fn(&[u8], &[u32]) -> js_sys::Array) -> JsValue {
+        decode(self.text.as_bytes(), &self.cells).into()
+    }
+}
+
+/// The findings as an array of `{ code, severity, row?, id?, field?, message, expected?, found? }`
+/// (absent fields left out, keys in that order, as serde writes an [`Issue`]).
+pub(crate) fn issues(issues: &[Issue]) -> JsValue {
+    let mut out = Packer::new(issues.len());
+    for issue in issues {
+        // A row past u32 cannot be: the module's memory is 32-bit.
+        let row = issue.row.and_then(|r| u32::try_from(r).ok());
+        out.record(&[
+            (row.is_some(), present::ROW),
+            (issue.id.is_some(), present::ID),
+            (issue.field.is_some(), present::FIELD),
+            (issue.expected.is_some(), present::EXPECTED),
+            (issue.found.is_some(), present::FOUND),
+        ]);
+        out.text(issue.code.as_str());
+        out.text(issue.severity.as_str());
+        if let Some(row) = row {
+            out.number(row);
+        }
+        if let Some(id) = &issue.id {
+            out.text(id);
+        }
+        if let Some(field) = issue.field {
+            out.text(field.as_str());
+        }
+        out.text(&issue.message);
+        for value in [&issue.expected, &issue.found].into_iter().flatten() {
+            out.text(value);
+        }
+    }
+    out.finish(decode_issues)
+}
+
+/// Transactions as Codat's wire format spells them, money as strings: an array of
+/// `{ id, date, description?, counterparty?, reference?, reconciled?, amount, balance?,
+/// transactionType? }` (absent fields left out, keys in that order).
+pub(crate) fn transactions(txs: &[BankTransaction]) -> JsValue {
+    let mut out = Packer::new(txs.len());
     for t in txs {
-        let flags = [
+        out.record(&[
             (t.description.is_some(), present::DESCRIPTION),
             (t.counterparty.is_some(), present::COUNTERPARTY),
             (t.reference.is_some(), present::REFERENCE),
@@ -93,47 +170,44 @@ pub(crate) fn transactions(txs: &[BankTransaction]) -> JsValue {
             (t.reconciled == Some(true), present::RECONCILED_TRUE),
             (t.balance.is_some(), present::BALANCE),
             (t.transaction_type.is_some(), present::TRANSACTION_TYPE),
-        ]
-        .iter()
-        .filter(|(on, _)| *on)
-        .fold(0, |all, (_, bit)| all | bit);
-        cells.push(flags);
-        put(&mut text, &mut cells, &t.id);
-        put_display(&mut text, &mut cells, &t.date);
+        ]);
+        out.text(&t.id);
+        out.display(&t.date);
         for value in [&t.description, &t.counterparty, &t.reference]
             .into_iter()
             .flatten()
         {
-            put(&mut text, &mut cells, value);
+            out.text(value);
         }
-        put_display(&mut text, &mut cells, &t.amount);
+        out.display(&t.amount);
         if let Some(balance) = &t.balance {
-            put_display(&mut text, &mut cells, balance);
+            out.display(balance);
         }
         if let Some(kind) = &t.transaction_type {
-            put(&mut text, &mut cells, kind.as_str());
+            out.text(kind.as_str());
         }
     }
-    decode_transactions(text.as_bytes(), &cells).into()
+    out.finish(decode_transactions)
 }
 
 /// `{ valid, errorCount, warningCount, issues }`.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-pub(crate) struct Report<'a> {
+pub(crate) struct Report {
     valid: bool,
     error_count: usize,
     warning_count: usize,
-    issues: &'a [Issue],
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    issues: JsValue,
 }
 
-impl<'a> From<&'a ValidationReport> for Report<'a> {
-    fn from(r: &'a ValidationReport) -> Self {
+impl From<&ValidationReport> for Report {
+    fn from(r: &ValidationReport) -> Self {
         Report {
             valid: r.is_valid(),
             error_count: r.error_count(),
             warning_count: r.warning_count(),
-            issues: &r.issues,
+            issues: issues(&r.issues),
         }
     }
 }
@@ -146,7 +220,7 @@ pub(crate) struct Normalised<'a> {
     pub transactions: JsValue,
     pub source_rows: &'a [usize],
     pub changes: &'a [Change],
-    pub report: Report<'a>,
+    pub report: Report,
     pub batch_size: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub account_id: Option<&'a str>,
@@ -343,7 +417,8 @@ pub(crate) struct Parsed<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub account_id: Option<&'a str>,
     pub rows: Vec<Row<'a>>,
-    pub issues: &'a [Issue],
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    pub issues: JsValue,
 }
 
 /// A raw row: every field the file had, by its canonical name.

@@ -51,6 +51,27 @@ test("validate: findings name code, severity, row, id, field, expected and found
       found: "2596.81",
     },
   ]);
+  // Findings cross packed as text and lengths (src/output.rs `issues`): keys in wire order, any
+  // text (U+FEFF included), optional fields left out.
+  const order = ["code", "severity", "row", "id", "field", "message", "expected", "found"];
+  const odd = ["\uFEFFbom", "é", "𝄞 clef", "日本"].map((id, i) => ({ id, date: "2024-05-01", amount: "1.00", balance: `${i * 2}.00` }));
+  const many = bf.validate(odd, { today: "2024-06-01", accountStatus: "pending" });
+  assert.deepEqual(
+    many.issues.map((i) => [i.code, i.row, i.id, i.field]),
+    [
+      ["account_not_connected", undefined, undefined, "accountStatus"],
+      ["balance_mismatch", 1, "é", "balance"],
+      ["balance_mismatch", 2, "𝄞 clef", "balance"],
+      ["balance_mismatch", 3, "日本", "balance"],
+    ],
+  );
+  for (const issue of many.issues) {
+    assert.deepEqual(Object.keys(issue), order.filter((k) => k in issue));
+    assert.ok(Object.values(issue).every((v) => v !== undefined && v !== null));
+  }
+  assert.equal(many.issues[1].message, "balance is 2.00 but the previous balance 0.00 plus the amount 1.00 makes 1.00 (off by 1.00)");
+  const bom = bf.validate([{ id: "\uFEFFx", date: "2024-05-01", amount: "1.00", balance: "5.00" }], { today: "2024-06-01", openingBalance: "0" });
+  assert.deepEqual(bom.issues.map((i) => [i.id, i.row, i.found]), [["\uFEFFx", 0, "5.00"]]);
 });
 
 test("validate: rows are checked as given, nothing is fixed first", () => {

@@ -1,6 +1,7 @@
-// Builds the transaction objects the module returns, from one buffer of text and a list of
-// lengths (src/output.rs `transactions` writes them), instead of one call into JavaScript per
-// field and a string decoded per value. The bits must match `mod present` in src/output.rs.
+// Builds the transactions and findings the module returns from one buffer of text and a list of
+// lengths (src/output.rs `transactions` and `issues` write them), instead of one call into
+// JavaScript per field and a string decoded per value. The bits must match `mod present` in
+// src/output.rs.
 
 const DESCRIPTION = 1;
 const COUNTERPARTY = 2;
@@ -9,6 +10,12 @@ const RECONCILED_TRUE = 8;
 const REFERENCE = 16;
 const BALANCE = 32;
 const TRANSACTION_TYPE = 64;
+// A finding's optional fields.
+const ROW = 1;
+const ID = 2;
+const FIELD = 4;
+const EXPECTED = 8;
+const FOUND = 16;
 
 // ignoreBOM: a value that starts with U+FEFF keeps it (by default the decoder would drop it from
 // the front of the buffer, and every length after it would be off by one).
@@ -40,6 +47,35 @@ export function decodeTransactions(bytes, cells) {
     if (flags & BALANCE) t.balance = text.slice(at, (at += cells[c++]));
     if (flags & TRANSACTION_TYPE) t.transactionType = text.slice(at, (at += cells[c++]));
     out.push(t);
+  }
+  return out;
+}
+
+/**
+ * @param {Uint8Array} bytes every text value, one after the other, UTF-8
+ * @param {Uint32Array} cells for each finding: which optional fields it has (bits), then for each
+ *   field in order the length of its text in UTF-16 units, or for `row` the row itself
+ * @returns {object[]} `{ code, severity, row?, id?, field?, message, expected?, found? }`, keys
+ *   in that order
+ */
+export function decodeIssues(bytes, cells) {
+  const text = decoder.decode(bytes);
+  const out = [];
+  const end = cells.length;
+  let at = 0;
+  let c = 0;
+  while (c < end) {
+    const flags = cells[c++];
+    const code = text.slice(at, (at += cells[c++]));
+    const severity = text.slice(at, (at += cells[c++]));
+    const issue = { code, severity };
+    if (flags & ROW) issue.row = cells[c++];
+    if (flags & ID) issue.id = text.slice(at, (at += cells[c++]));
+    if (flags & FIELD) issue.field = text.slice(at, (at += cells[c++]));
+    issue.message = text.slice(at, (at += cells[c++]));
+    if (flags & EXPECTED) issue.expected = text.slice(at, (at += cells[c++]));
+    if (flags & FOUND) issue.found = text.slice(at, (at += cells[c++]));
+    out.push(issue);
   }
   return out;
 }
