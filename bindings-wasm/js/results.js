@@ -21,6 +21,32 @@ const FOUND = 16;
 // the front of the buffer, and every length after it would be off by one).
 const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
 
+/** Reads the records `src/output.rs` packs: cells in order, and text values cut from `bytes`. */
+class Records {
+  constructor(bytes, cells) {
+    this.text = decoder.decode(bytes);
+    this.cells = cells;
+    this.at = 0;
+    this.c = 0;
+  }
+
+  more() {
+    return this.c < this.cells.length;
+  }
+
+  /** The next cell itself: a record's `present` bits, or a number. */
+  cell() {
+    return this.cells[this.c++];
+  }
+
+  /** The next text value (its cell is its length in UTF-16 units). */
+  next() {
+    const start = this.at;
+    this.at += this.cells[this.c++];
+    return this.text.slice(start, this.at);
+  }
+}
+
 /**
  * @param {Uint8Array} bytes every text value, one after the other, UTF-8
  * @param {Uint32Array} cells for each transaction: which optional fields it has (bits), then the
@@ -29,23 +55,18 @@ const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
  *   balance?, transactionType? }`, keys in that order
  */
 export function decodeTransactions(bytes, cells) {
-  const text = decoder.decode(bytes);
+  const r = new Records(bytes, cells);
   const out = [];
-  const end = cells.length;
-  let at = 0;
-  let c = 0;
-  while (c < end) {
-    const flags = cells[c++];
-    const id = text.slice(at, (at += cells[c++]));
-    const date = text.slice(at, (at += cells[c++]));
-    const t = { id, date };
-    if (flags & DESCRIPTION) t.description = text.slice(at, (at += cells[c++]));
-    if (flags & COUNTERPARTY) t.counterparty = text.slice(at, (at += cells[c++]));
-    if (flags & REFERENCE) t.reference = text.slice(at, (at += cells[c++]));
+  while (r.more()) {
+    const flags = r.cell();
+    const t = { id: r.next(), date: r.next() };
+    if (flags & DESCRIPTION) t.description = r.next();
+    if (flags & COUNTERPARTY) t.counterparty = r.next();
+    if (flags & REFERENCE) t.reference = r.next();
     if (flags & RECONCILED) t.reconciled = (flags & RECONCILED_TRUE) !== 0;
-    t.amount = text.slice(at, (at += cells[c++]));
-    if (flags & BALANCE) t.balance = text.slice(at, (at += cells[c++]));
-    if (flags & TRANSACTION_TYPE) t.transactionType = text.slice(at, (at += cells[c++]));
+    t.amount = r.next();
+    if (flags & BALANCE) t.balance = r.next();
+    if (flags & TRANSACTION_TYPE) t.transactionType = r.next();
     out.push(t);
   }
   return out;
@@ -59,22 +80,17 @@ export function decodeTransactions(bytes, cells) {
  *   in that order
  */
 export function decodeIssues(bytes, cells) {
-  const text = decoder.decode(bytes);
+  const r = new Records(bytes, cells);
   const out = [];
-  const end = cells.length;
-  let at = 0;
-  let c = 0;
-  while (c < end) {
-    const flags = cells[c++];
-    const code = text.slice(at, (at += cells[c++]));
-    const severity = text.slice(at, (at += cells[c++]));
-    const issue = { code, severity };
-    if (flags & ROW) issue.row = cells[c++];
-    if (flags & ID) issue.id = text.slice(at, (at += cells[c++]));
-    if (flags & FIELD) issue.field = text.slice(at, (at += cells[c++]));
-    issue.message = text.slice(at, (at += cells[c++]));
-    if (flags & EXPECTED) issue.expected = text.slice(at, (at += cells[c++]));
-    if (flags & FOUND) issue.found = text.slice(at, (at += cells[c++]));
+  while (r.more()) {
+    const flags = r.cell();
+    const issue = { code: r.next(), severity: r.next() };
+    if (flags & ROW) issue.row = r.cell();
+    if (flags & ID) issue.id = r.next();
+    if (flags & FIELD) issue.field = r.next();
+    issue.message = r.next();
+    if (flags & EXPECTED) issue.expected = r.next();
+    if (flags & FOUND) issue.found = r.next();
     out.push(issue);
   }
   return out;

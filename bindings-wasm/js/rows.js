@@ -157,6 +157,8 @@ export class RowEncoder {
         cells[n++] = KEYS_THROW;
         continue;
       }
+      // The same roll-back as in the catch above, on purpose: one shared branch behind a
+      // "keys threw" flag measured 7 ms slower on 100,000 rows (bench/validate.mjs).
       if (short !== 0) {
         n = head;
         textLength = textHead;

@@ -90,13 +90,9 @@ impl Packer {
     }
 
     fn text(&mut self, value: &str) {
+        let start = self.text.len();
         self.text.push_str(value);
-        let units = if value.is_ascii() {
-            value.len()
-        } else {
-            value.chars().map(char::len_utf16).sum()
-        };
-        self.cells.push(units as u32);
+        self.close(start);
     }
 
     /// What `Display` writes: ASCII for dates and decimals, but counted all the same.
@@ -105,11 +101,16 @@ impl Packer {
         let start = self.text.len();
         // Writing into a String cannot fail.
         let _ = write!(self.text, "{value}");
-        let written = &self.text[start..];
-        let units = if written.is_ascii() {
-            written.len()
+        self.close(start);
+    }
+
+    /// Records the length in UTF-16 units of the value written since byte `start`.
+    fn close(&mut self, start: usize) {
+        let value = &self.text[start..];
+        let units = if value.is_ascii() {
+            value.len()
         } else {
-            written.chars().map(char::len_utf16).sum()
+            value.chars().map(char::len_utf16).sum()
         };
         self.cells.push(units as u32);
     }
