@@ -132,8 +132,10 @@ async fn run(legacy: bool, rounds: usize) {
     api.send(
         Method::POST,
         &format!("{conn}/connectionInfo/bankFeedAccounts"),
-        Some(json!({"id": "acc-1", "accountName": "Current", "accountType": "Debit",
-                    "accountNumber": "12345678", "currency": "USD", "balance": 0})),
+        Some(
+            json!({"id": "acc-1", "accountName": "Current", "accountType": "Debit",
+                    "accountNumber": "12345678", "currency": "USD", "balance": 0}),
+        ),
     )
     .await;
     api.send(

@@ -47,10 +47,12 @@ pub mod faults;
 mod query;
 mod sandbox_api;
 mod server;
+pub mod spec;
 mod stats;
 mod store;
 
 pub use faults::{Fault, FaultRule, Faults};
+pub use spec::{Spec, SpecViolation};
 pub use stats::Stats;
 
 use faults::FaultEngine;

@@ -1,0 +1,359 @@
+//! Checking answers against Codat's OpenAPI spec (`Codat-Bank-Feeds.json`).
+//!
+//! A [`Spec`] finds the operation a request was for (by method and path template), the response
+//! the spec declares for the answer's status, and checks the answer's content type and body
+//! against that response's schema, strictly: a property the schema does not declare is a
+//! violation (see [`schema`] for the keywords and how `allOf`/`oneOf` count). Each finding is a
+//! [`SpecViolation`] with the operation, the status, a JSON pointer into the body and a message.
+//!
+//! ```
+//! use bankfeeds_sandbox::spec::Spec;
+//! let spec = Spec::from_value(serde_json::json!({
+//!     "openapi": "3.1.0",
+//!     "paths": {"/companies/{companyId}": {"get": {"operationId": "get-company", "responses": {
+//!         "200": {"content": {"application/json": {"schema": {
+//!             "type": "object", "properties": {"id": {"type": "string"}}, "required": ["id"]}}}},
+//!         "404": {"content": {"application/json": {"schema": {"type": "object"}}}}}}}}
+//! })).unwrap();
+//! let ok = spec.check_response("GET", "/companies/c1", 200, Some("application/json"), br#"{"id":"c1"}"#);
+//! assert_eq!(ok.operation_id.as_deref(), Some("get-company"));
+//! assert!(ok.violations.is_empty());
+//! let extra = spec.check_response("GET", "/companies/c1", 200, Some("application/json"), br#"{"id":"c1","data":[]}"#);
+//! assert_eq!(extra.violations[0].pointer, "/data");
+//! let status = spec.check_response("GET", "/companies/c1", 409, Some("application/json"), b"{}");
+//! assert!(status.violations[0].message.contains("409"));
+//! ```
+
+pub mod schema;
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use regex::Regex;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+pub use schema::SchemaError;
+
+/// One way an answer breaks the spec.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SpecViolation {
+    /// The spec's `operationId` of the request.
+    pub operation_id: String,
+    /// The request's method, e.g. `GET`.
+    pub method: String,
+    /// The request's path, without the query.
+    pub path: String,
+    /// The answer's HTTP status.
+    pub status: u16,
+    /// A JSON pointer (RFC 6901) into the answer's body; `""` for the whole answer (its status
+    /// or content type).
+    pub pointer: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl std::fmt::Display for SpecViolation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let pointer = if self.pointer.is_empty() {
+            "(the answer)"
+        } else {
+            &self.pointer
+        };
+        write!(
+            f,
+            "{} {} ({}) answered {}: {pointer}: {}",
+            self.method, self.path, self.operation_id, self.status, self.message
+        )
+    }
+}
+
+/// What checking one answer found.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ResponseCheck {
+    /// The operation the request was for; `None` when the spec has no operation for the method
+    /// and path (nothing was checked).
+    pub operation_id: Option<String>,
+    /// Every violation; empty when the answer is what the spec says.
+    pub violations: Vec<SpecViolation>,
+}
+
+#[derive(Debug)]
+struct Operation {
+    method: String,
+    /// Path segments; `None` for a `{parameter}`.
+    segments: Vec<Option<String>>,
+    template: String,
+    pointer: String,
+    operation_id: String,
+}
+
+/// A loaded OpenAPI document, ready to check answers.
+#[derive(Debug)]
+pub struct Spec {
+    doc: Value,
+    operations: Vec<Operation>,
+    patterns: HashMap<String, Regex>,
+}
+
+const METHODS: &[&str] = &[
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
+
+impl Spec {
+    /// Reads the spec from a JSON file.
+    pub fn from_path(path: impl AsRef<Path>) -> Result<Spec, String> {
+        let path = path.as_ref();
+        let bytes = std::fs::read(path)
+            .map_err(|e| format!("cannot read the spec {}: {e}", path.display()))?;
+        let doc: Value = serde_json::from_slice(&bytes)
+            .map_err(|e| format!("the spec {} is not JSON: {e}", path.display()))?;
+        Spec::from_value(doc).map_err(|e| format!("the spec {}: {e}", path.display()))
+    }
+
+    /// Takes an OpenAPI document (3.0 or 3.1) already parsed.
+    pub fn from_value(doc: Value) -> Result<Spec, String> {
+        let Some(Value::Object(paths)) = doc.get("paths") else {
+            return Err("it has no `paths`: not an OpenAPI document".into());
+        };
+        let mut operations = Vec::new();
+        for (template, item) in paths {
+            let Value::Object(item) = item else { continue };
+            for (method, op) in item {
+                if !METHODS.contains(&method.as_str()) {
+                    continue;
+                }
+                let operation_id = op.get("operationId").and_then(Value::as_str).map_or_else(
+                    || format!("{} {template}", method.to_uppercase()),
+                    str::to_owned,
+                );
+                let segments = template
+                    .trim_matches('/')
+                    .split('/')
+                    .map(|s| (!(s.starts_with('{') && s.ends_with('}'))).then(|| s.to_owned()))
+                    .collect();
+                operations.push(Operation {
+                    method: method.to_ascii_uppercase(),
+                    segments,
+                    template: template.clone(),
+                    pointer: format!("/paths/{}/{method}", schema::escape(template)),
+                    operation_id,
+                });
+            }
+        }
+        let mut patterns = HashMap::new();
+        let mut bad = None;
+        schema::for_each_schema(&doc, &mut |s| {
+            if let Some(p) = s.get("pattern").and_then(Value::as_str)
+                && !patterns.contains_key(p)
+            {
+                match Regex::new(p) {
+                    Ok(r) => {
+                        patterns.insert(p.to_owned(), r);
+                    }
+                    Err(e) => bad = Some(format!("pattern {p} does not compile: {e}")),
+                }
+            }
+        });
+        if let Some(e) = bad {
+            return Err(e);
+        }
+        Ok(Spec {
+            doc,
+            operations,
+            patterns,
+        })
+    }
+
+    /// The number of operations in the spec.
+    pub fn operation_count(&self) -> usize {
+        self.operations.len()
+    }
+
+    /// Every `operationId`, in the spec's order.
+    pub fn operation_ids(&self) -> impl Iterator<Item = &str> {
+        self.operations.iter().map(|o| o.operation_id.as_str())
+    }
+
+    /// The operation for a method and a path (without the query): the template with the most
+    /// literal segments wins, as a router would choose (`.../syncs/latest` over
+    /// `.../syncs/{syncId}`).
+    fn operation(&self, method: &str, path: &str) -> Option<&Operation> {
+        let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+        self.operations
+            .iter()
+            .filter(|o| o.method.eq_ignore_ascii_case(method))
+            .filter(|o| {
+                o.segments.len() == segments.len()
+                    && o.segments.iter().zip(&segments).all(|(t, s)| match t {
+                        Some(literal) => literal == s,
+                        None => !s.is_empty(),
+                    })
+            })
+            .max_by_key(|o| o.segments.iter().filter(|s| s.is_some()).count())
+    }
+
+    /// The `operationId` for a method and path, if the spec has that operation.
+    pub fn operation_id(&self, method: &str, path: &str) -> Option<&str> {
+        self.operation(method, path)
+            .map(|o| o.operation_id.as_str())
+    }
+
+    /// Follows `$ref`s (of response objects) to the object itself.
+    fn deref<'a>(&'a self, mut value: &'a Value) -> &'a Value {
+        for _ in 0..16 {
+            match value.get("$ref").and_then(Value::as_str) {
+                Some(r) => match r.strip_prefix('#').and_then(|p| self.doc.pointer(p)) {
+                    Some(target) => value = target,
+                    None => return value,
+                },
+                None => return value,
+            }
+        }
+        value
+    }
+
+    /// Validates `value` against a schema of this document (a schema object, or `{"$ref": ...}`),
+    /// strictly; every finding with its JSON pointer into `value`.
+    pub fn validate(&self, value: &Value, schema: &Value) -> Vec<SchemaError> {
+        schema::Validator::new(&self.doc, &self.patterns).validate(value, schema)
+    }
+
+    /// Checks one answer: the status must be one the operation declares, the content type one of
+    /// that response's media types (or no body when it declares none), and the body must match
+    /// the media type's schema.
+    pub fn check_response(
+        &self,
+        method: &str,
+        path: &str,
+        status: u16,
+        content_type: Option<&str>,
+        body: &[u8],
+    ) -> ResponseCheck {
+        let Some(op) = self.operation(method, path) else {
+            return ResponseCheck::default();
+        };
+        let violation = |pointer: &str, message: String| SpecViolation {
+            operation_id: op.operation_id.clone(),
+            method: method.to_ascii_uppercase(),
+            path: path.to_owned(),
+            status,
+            pointer: pointer.to_owned(),
+            message,
+        };
+        let mut check = ResponseCheck {
+            operation_id: Some(op.operation_id.clone()),
+            violations: Vec::new(),
+        };
+        let responses = self
+            .doc
+            .pointer(&op.pointer)
+            .and_then(|o| o.get("responses"));
+        let code = status.to_string();
+        let range = format!("{}XX", status / 100);
+        let declared = responses.and_then(|r| {
+            r.get(&code)
+                .or_else(|| r.get(&range))
+                .or_else(|| r.get(range.to_lowercase()))
+                .or_else(|| r.get("default"))
+        });
+        let Some(declared) = declared else {
+            let mut known: Vec<&str> = responses
+                .and_then(Value::as_object)
+                .map(|r| r.keys().map(String::as_str).collect())
+                .unwrap_or_default();
+            known.sort_unstable();
+            check.violations.push(violation(
+                "",
+                format!(
+                    "status {status} is not declared by {} {} (it declares {})",
+                    op.method,
+                    op.template,
+                    known.join(", ")
+                ),
+            ));
+            return check;
+        };
+        let declared = self.deref(declared);
+        let media_types = declared.get("content").and_then(Value::as_object);
+        let essence = content_type
+            .map(|c| {
+                c.split(';')
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .to_ascii_lowercase()
+            })
+            .filter(|c| !c.is_empty());
+        let Some(media_types) = media_types.filter(|m| !m.is_empty()) else {
+            if !body.is_empty() {
+                check.violations.push(violation(
+                    "",
+                    format!(
+                        "status {status} declares no body, but the answer has {} byte(s){}",
+                        body.len(),
+                        essence.map(|c| format!(" of {c}")).unwrap_or_default()
+                    ),
+                ));
+            }
+            return check;
+        };
+        let names: Vec<&str> = media_types.keys().map(String::as_str).collect();
+        let Some(essence) = essence else {
+            check.violations.push(violation(
+                "",
+                format!(
+                    "the answer has no Content-Type; status {status} declares {}",
+                    names.join(", ")
+                ),
+            ));
+            return check;
+        };
+        let media = media_types
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case(&essence))
+            .or_else(|| {
+                media_types.iter().find(|(name, _)| {
+                    name.as_str() == "*/*"
+                        || name
+                            .strip_suffix("/*")
+                            .is_some_and(|main| essence.starts_with(&format!("{main}/")))
+                })
+            });
+        let Some((_, media)) = media else {
+            check.violations.push(violation(
+                "",
+                format!(
+                    "Content-Type {essence} is not one status {status} declares ({})",
+                    names.join(", ")
+                ),
+            ));
+            return check;
+        };
+        let Some(schema) = media.get("schema") else {
+            return check;
+        };
+        let json = essence == "application/json" || essence.ends_with("+json");
+        if !json {
+            return check;
+        }
+        let value: Value = match serde_json::from_slice(body) {
+            Ok(v) => v,
+            Err(e) => {
+                check.violations.push(violation(
+                    "",
+                    format!("the body is not JSON ({} byte(s)): {e}", body.len()),
+                ));
+                return check;
+            }
+        };
+        for e in self.validate(&value, schema) {
+            check.violations.push(violation(&e.pointer, e.message));
+        }
+        check
+    }
+}
+
+#[cfg(test)]
+mod tests;
