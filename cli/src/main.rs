@@ -150,7 +150,8 @@ enum Command {
             of output. Stop it with Ctrl-C.",
         after_help = "Examples:\n  \
             bankfeeds sandbox\n  \
-            bankfeeds sandbox --port 4010 --push-delay-ms 50 --today 2024-06-01\n\n\
+            bankfeeds sandbox --port 4010 --push-delay-ms 50 --today 2024-06-01\n  \
+            bankfeeds sandbox --check-spec ../shared/codat-oas/Codat-Bank-Feeds.json\n\n\
             See sandbox/README.md for the endpoints."
     )]
     Sandbox {
@@ -163,6 +164,18 @@ enum Command {
         /// The day the platform rules take as today (YYYY-MM-DD; default: the real date).
         #[arg(long)]
         today: Option<chrono::NaiveDate>,
+        /// Check every API answer against Codat's spec (Codat-Bank-Feeds.json): a violation is
+        /// printed, listed at /sandbox/spec-violations and answered as a 500 instead. Default:
+        /// the file BANKFEEDS_SPEC names, when set.
+        #[arg(long, value_name = "PATH")]
+        check_spec: Option<std::path::PathBuf>,
+        /// Legacy: push operation reads (get and list) also carry each push's `data`, as Codat's
+        /// API did until 2024. The spec's push operations have no `data`.
+        #[arg(long)]
+        legacy_push_data: bool,
+        /// Lists ignore `orderBy` and answer oldest first, like a server that does not honour it.
+        #[arg(long)]
+        ignore_order_by: bool,
     },
     /// Watch the whole bank feeds flow against an embedded sandbox: no account, no network.
     #[command(
@@ -211,7 +224,17 @@ fn main() -> ExitCode {
             port,
             push_delay_ms,
             today,
-        } => sandbox::run(port, push_delay_ms, today),
+            check_spec,
+            legacy_push_data,
+            ignore_order_by,
+        } => sandbox::run(sandbox::Options {
+            port,
+            push_delay_ms,
+            today,
+            check_spec,
+            legacy_push_data,
+            ignore_order_by,
+        }),
         Command::Demo => demo::run(),
     };
     ExitCode::from(code)

@@ -4,12 +4,37 @@ use std::io::Write;
 use std::time::Duration;
 
 use bankfeeds_sandbox::Sandbox;
+use bankfeeds_sandbox::spec::SPEC_ENV;
 use chrono::NaiveDate;
 
 use crate::{OK, UNREADABLE};
 
+/// What `bankfeeds sandbox` was asked for.
+pub struct Options {
+    pub port: u16,
+    pub push_delay_ms: u64,
+    pub today: Option<NaiveDate>,
+    /// The spec to check answers against; `BANKFEEDS_SPEC` when absent.
+    pub check_spec: Option<std::path::PathBuf>,
+    pub legacy_push_data: bool,
+    pub ignore_order_by: bool,
+}
+
 /// Runs the sandbox; its URL is the first line of stdout, for scripts and tests to read.
-pub fn run(port: u16, push_delay_ms: u64, today: Option<NaiveDate>) -> u8 {
+pub fn run(options: Options) -> u8 {
+    let Options {
+        port,
+        push_delay_ms,
+        today,
+        check_spec,
+        legacy_push_data,
+        ignore_order_by,
+    } = options;
+    let spec = check_spec.or_else(|| {
+        std::env::var_os(SPEC_ENV)
+            .filter(|p| !p.is_empty())
+            .map(Into::into)
+    });
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -23,9 +48,14 @@ pub fn run(port: u16, push_delay_ms: u64, today: Option<NaiveDate>) -> u8 {
     runtime.block_on(async move {
         let mut builder = Sandbox::builder()
             .port(port)
-            .push_delay(Duration::from_millis(push_delay_ms));
+            .push_delay(Duration::from_millis(push_delay_ms))
+            .push_data_in_history(legacy_push_data)
+            .ignore_order_by(ignore_order_by);
         if let Some(day) = today {
             builder = builder.today(day);
+        }
+        if let Some(path) = &spec {
+            builder = builder.check_spec(path.clone());
         }
         let sandbox = match builder.start().await {
             Ok(s) => s,
@@ -42,6 +72,16 @@ pub fn run(port: u16, push_delay_ms: u64, today: Option<NaiveDate>) -> u8 {
              Health: {0}/sandbox/health   Stats: {0}/sandbox/stats   Stop: Ctrl-C",
             sandbox.url()
         );
+        if let Some(path) = &spec {
+            eprintln!(
+                "Every answer is checked against {}: violations at {}/sandbox/spec-violations",
+                path.display(),
+                sandbox.url()
+            );
+        }
+        if legacy_push_data {
+            eprintln!("Legacy: push operation reads carry each push's `data`.");
+        }
         stop_signal().await;
         eprintln!("stopping the sandbox");
         sandbox.shutdown().await;

@@ -83,6 +83,12 @@ fn params(raw: Option<String>) -> HashMap<String, String> {
         .collect()
 }
 
+/// Runs a handler's work; an error it answers keeps the request's body for the spec check (see
+/// [`crate::error::RefusedRequest`]).
+fn refusing(body: &Bytes, work: impl FnOnce() -> Result) -> Result {
+    work().map_err(|e| e.refusing(body))
+}
+
 fn ok<T: Serialize>(value: &T) -> Response {
     json(StatusCode::OK, value)
 }
@@ -151,12 +157,14 @@ pub(crate) fn routes() -> Router<Arc<Shared>> {
 // ---- companies ---------------------------------------------------------------------------
 
 async fn create_company(State(s): State<Arc<Shared>>, body: Bytes) -> Result {
-    let body = parse_body(&body)?;
-    with_store(&s, |st, sh| st.create_company(body, &sh.settings)).map(|c| ok(&c))
+    refusing(&body, || {
+        let body = parse_body(&body)?;
+        with_store(&s, |st, sh| st.create_company(body, &sh.settings)).map(|c| ok(&c))
+    })
 }
 
 async fn list_companies(State(s): State<Arc<Shared>>, RawQuery(q): RawQuery) -> Result {
-    let params = ListParams::from_params(&params(q))?;
+    let params = ListParams::from_params(&params(q))?.ignoring_order(s.settings.ignore_order_by);
     let items = with_store(&s, |st, _| st.companies());
     let page = params.apply(items, "/companies", COMPANY_PROPERTIES, "Company")?;
     Ok(ok(&page))
@@ -171,8 +179,10 @@ async fn replace_company(
     Path(c): Path<String>,
     body: Bytes,
 ) -> Result {
-    let body = parse_body(&body)?;
-    with_store(&s, |st, _| st.replace_company(&c, body)).map(|c| ok(&c))
+    refusing(&body, || {
+        let body = parse_body(&body)?;
+        with_store(&s, |st, _| st.replace_company(&c, body)).map(|c| ok(&c))
+    })
 }
 
 async fn update_company(
@@ -180,8 +190,10 @@ async fn update_company(
     Path(c): Path<String>,
     body: Bytes,
 ) -> Result {
-    let body = parse_body(&body)?;
-    with_store(&s, |st, _| st.update_company(&c, body)).map(|c| ok(&c))
+    refusing(&body, || {
+        let body = parse_body(&body)?;
+        with_store(&s, |st, _| st.update_company(&c, body)).map(|c| ok(&c))
+    })
 }
 
 async fn delete_company(State(s): State<Arc<Shared>>, Path(c): Path<String>) -> Result {
@@ -196,8 +208,10 @@ async fn create_connection(
     Path(c): Path<String>,
     body: Bytes,
 ) -> Result {
-    let body = parse_body(&body)?;
-    with_store(&s, |st, sh| st.create_connection(&c, body, &sh.settings)).map(|c| ok(&c))
+    refusing(&body, || {
+        let body = parse_body(&body)?;
+        with_store(&s, |st, sh| st.create_connection(&c, body, &sh.settings)).map(|c| ok(&c))
+    })
 }
 
 async fn list_connections(
@@ -205,7 +219,7 @@ async fn list_connections(
     Path(c): Path<String>,
     RawQuery(q): RawQuery,
 ) -> Result {
-    let params = ListParams::from_params(&params(q))?;
+    let params = ListParams::from_params(&params(q))?.ignoring_order(s.settings.ignore_order_by);
     let items = with_store(&s, |st, sh| st.connections(&c, &sh.settings))?;
     let base = format!("/companies/{c}/connections");
     let page = params.apply(items, &base, CONNECTION_PROPERTIES, "Connection")?;
@@ -224,8 +238,10 @@ async fn unlink_connection(
     Path((c, conn)): Path<(String, String)>,
     body: Bytes,
 ) -> Result {
-    let body: UpdateConnection = parse_body(&body)?;
-    with_store(&s, |st, _| st.unlink_connection(&c, &conn, body.status)).map(|c| ok(&c))
+    refusing(&body, || {
+        let body: UpdateConnection = parse_body(&body)?;
+        with_store(&s, |st, _| st.unlink_connection(&c, &conn, body.status)).map(|c| ok(&c))
+    })
 }
 
 async fn delete_connection(
@@ -299,17 +315,19 @@ async fn create_account(
     Path((c, conn)): Path<(String, String)>,
     body: Bytes,
 ) -> Result {
-    let body: CreateSourceAccount = parse_body(&body)?;
-    let created = with_store(&s, |st, _| st.create_account(&c, &conn, body));
-    match created {
-        Ok(account) => Ok(ok(&account)),
-        // A single create answers 400 for a repeated id; only the batch has 409.
-        Err(e) if e.status == StatusCode::CONFLICT => Err(ApiError {
-            status: StatusCode::BAD_REQUEST,
-            ..e
-        }),
-        Err(e) => Err(e),
-    }
+    refusing(&body, || {
+        let body: CreateSourceAccount = parse_body(&body)?;
+        let created = with_store(&s, |st, _| st.create_account(&c, &conn, body));
+        match created {
+            Ok(account) => Ok(ok(&account)),
+            // A single create answers 400 for a repeated id; only the batch has 409.
+            Err(e) if e.status == StatusCode::CONFLICT => Err(ApiError {
+                status: StatusCode::BAD_REQUEST,
+                ..e
+            }),
+            Err(e) => Err(e),
+        }
+    })
 }
 
 async fn create_accounts(
@@ -317,39 +335,41 @@ async fn create_accounts(
     Path((c, conn)): Path<(String, String)>,
     body: Bytes,
 ) -> Result {
-    let body: BatchCreateSourceAccounts = parse_body(&body)?;
-    let bodies: Vec<CreateSourceAccount> = match body {
-        BatchCreateSourceAccounts::V1(a) => a.into_iter().map(Into::into).collect(),
-        BatchCreateSourceAccounts::V2(a) => a.into_iter().map(Into::into).collect(),
-    };
-    if bodies.is_empty() {
-        return Err(ApiError::bad_request(
-            "The batch must hold at least one source account.",
-        ));
-    }
-    let outcomes = with_store(&s, |st, _| st.create_accounts(&c, &conn, bodies))?;
-    let created = outcomes.iter().filter(|(_, r)| r.is_ok()).count();
-    let items: Vec<Value> = outcomes
-        .into_iter()
-        .map(|(id, result)| match result {
-            Ok(account) => serde_json::json!({
-                "sourceAccountId": id,
-                "result": { "statusCode": 201, "account": account },
-            }),
-            Err(e) => serde_json::json!({
-                "sourceAccountId": id,
-                "result": { "statusCode": e.status.as_u16().to_string(), "error": e.message },
-            }),
-        })
-        .collect();
-    let status = if created == items.len() {
-        StatusCode::CREATED
-    } else if created == 0 {
-        StatusCode::CONFLICT
-    } else {
-        StatusCode::MULTI_STATUS
-    };
-    Ok(json(status, &items))
+    refusing(&body, || {
+        let body: BatchCreateSourceAccounts = parse_body(&body)?;
+        let bodies: Vec<CreateSourceAccount> = match body {
+            BatchCreateSourceAccounts::V1(a) => a.into_iter().map(Into::into).collect(),
+            BatchCreateSourceAccounts::V2(a) => a.into_iter().map(Into::into).collect(),
+        };
+        if bodies.is_empty() {
+            return Err(ApiError::bad_request(
+                "The batch must hold at least one source account.",
+            ));
+        }
+        let outcomes = with_store(&s, |st, _| st.create_accounts(&c, &conn, bodies))?;
+        let created = outcomes.iter().filter(|(_, r)| r.is_ok()).count();
+        let items: Vec<Value> = outcomes
+            .into_iter()
+            .map(|(id, result)| match result {
+                Ok(account) => serde_json::json!({
+                    "sourceAccountId": id,
+                    "result": { "statusCode": 201, "account": account },
+                }),
+                Err(e) => serde_json::json!({
+                    "sourceAccountId": id,
+                    "result": { "statusCode": e.status.as_u16().to_string(), "error": e.message },
+                }),
+            })
+            .collect();
+        let status = if created == items.len() {
+            StatusCode::CREATED
+        } else if created == 0 {
+            StatusCode::CONFLICT
+        } else {
+            StatusCode::MULTI_STATUS
+        };
+        Ok(json(status, &items))
+    })
 }
 
 async fn list_accounts(
@@ -364,32 +384,35 @@ async fn update_account(
     Path((c, conn, account)): Path<(String, String, String)>,
     body: Bytes,
 ) -> Result {
-    let raw: Value = parse_body(&body)?;
-    if let Some(id) = raw.get("id").and_then(Value::as_str)
-        && id != account
-    {
-        return Err(ApiError::bad_request(format!(
-            "The body's id `{id}` is not the account in the path (`{account}`)."
-        )));
-    }
-    let update: AccountUpdate = parse_body(&body)?;
-    let updated = with_store(&s, |st, _| {
-        // Fields other than the three updatable ones may be sent back unchanged, not changed.
-        let current =
-            serde_json::to_value(&st.account_rec(&c, &conn, &account)?.account).unwrap_or_default();
-        if let Some(map) = raw.as_object() {
-            for (key, value) in map {
-                let updatable = matches!(key.as_str(), "id" | "accountName" | "status" | "balance");
-                if !updatable && !value.is_null() && current.get(key) != Some(value) {
-                    return Err(ApiError::bad_request(format!(
-                        "{key} cannot be updated: only accountName, status and balance can."
-                    )));
+    refusing(&body, || {
+        let raw: Value = parse_body(&body)?;
+        if let Some(id) = raw.get("id").and_then(Value::as_str)
+            && id != account
+        {
+            return Err(ApiError::bad_request(format!(
+                "The body's id `{id}` is not the account in the path (`{account}`)."
+            )));
+        }
+        let update: AccountUpdate = parse_body(&body)?;
+        let updated = with_store(&s, |st, _| {
+            // Fields other than the three updatable ones may be sent back unchanged, not changed.
+            let current = serde_json::to_value(&st.account_rec(&c, &conn, &account)?.account)
+                .unwrap_or_default();
+            if let Some(map) = raw.as_object() {
+                for (key, value) in map {
+                    let updatable =
+                        matches!(key.as_str(), "id" | "accountName" | "status" | "balance");
+                    if !updatable && !value.is_null() && current.get(key) != Some(value) {
+                        return Err(ApiError::bad_request(format!(
+                            "{key} cannot be updated: only accountName, status and balance can."
+                        )));
+                    }
                 }
             }
-        }
-        st.update_account(&c, &conn, &account, update)
-    })?;
-    Ok(ok(&updated))
+            st.update_account(&c, &conn, &account, update)
+        })?;
+        Ok(ok(&updated))
+    })
 }
 
 async fn delete_account(
@@ -429,11 +452,13 @@ async fn create_mapping(
     Path((c, conn)): Path<(String, String)>,
     body: Bytes,
 ) -> Result {
-    let body = parse_body(&body)?;
-    with_store(&s, |st, sh| {
-        st.create_mapping(&c, &conn, body, &sh.settings)
+    refusing(&body, || {
+        let body = parse_body(&body)?;
+        with_store(&s, |st, sh| {
+            st.create_mapping(&c, &conn, body, &sh.settings)
+        })
+        .map(|m| ok(&m))
     })
-    .map(|m| ok(&m))
 }
 
 async fn company_information(
@@ -459,42 +484,44 @@ async fn push_transactions(
     extensions: Extensions,
     body: Bytes,
 ) -> Result {
-    let q = params(q);
-    let timeout = match q.get("timeoutInMinutes") {
-        None => None,
-        Some(t) => Some(t.trim().parse::<i32>().map_err(|_| {
-            ApiError::bad_request(format!(
-                "timeoutInMinutes must be a whole number, not `{t}`"
-            ))
-        })?),
-    };
-    if let Some(flag) = q.get("allowSyncOnPushComplete")
-        && !matches!(flag.to_ascii_lowercase().as_str(), "true" | "false")
-    {
-        return Err(ApiError::bad_request(format!(
-            "allowSyncOnPushComplete must be true or false, not `{flag}`"
-        )));
-    }
-    // Count before typing, so an oversized push is refused for its size, not a later field.
-    let raw: Value = parse_body(&body)?;
-    let max = CreateBankTransactions::MAX_TRANSACTIONS;
-    if let Some(list) = raw.get("transactions").and_then(Value::as_array)
-        && list.len() > max
-    {
-        return Err(ApiError::bad_request(format!(
-            "A push carries at most {max} transactions; this one has {}.",
-            list.len()
-        )));
-    }
-    drop(raw);
-    // Typed from the bytes, not from the `Value`: amounts keep every digit as sent.
-    let body: CreateBankTransactions = parse_body(&body)?;
-    let time_out = extensions.get::<TimeOutPush>().is_some();
-    let op = with_store(&s, |st, sh| {
-        st.push((&c, &conn, &account), body, timeout, time_out, &sh.settings)
-    })?;
-    s.lock().stats.pushes_accepted += 1;
-    Ok(ok(&op))
+    refusing(&body, || {
+        let q = params(q);
+        let timeout = match q.get("timeoutInMinutes") {
+            None => None,
+            Some(t) => Some(t.trim().parse::<i32>().map_err(|_| {
+                ApiError::bad_request(format!(
+                    "timeoutInMinutes must be a whole number, not `{t}`"
+                ))
+            })?),
+        };
+        if let Some(flag) = q.get("allowSyncOnPushComplete")
+            && !matches!(flag.to_ascii_lowercase().as_str(), "true" | "false")
+        {
+            return Err(ApiError::bad_request(format!(
+                "allowSyncOnPushComplete must be true or false, not `{flag}`"
+            )));
+        }
+        // Count before typing, so an oversized push is refused for its size, not a later field.
+        let raw: Value = parse_body(&body)?;
+        let max = CreateBankTransactions::MAX_TRANSACTIONS;
+        if let Some(list) = raw.get("transactions").and_then(Value::as_array)
+            && list.len() > max
+        {
+            return Err(ApiError::bad_request(format!(
+                "A push carries at most {max} transactions; this one has {}.",
+                list.len()
+            )));
+        }
+        drop(raw);
+        // Typed from the bytes, not from the `Value`: amounts keep every digit as sent.
+        let body: CreateBankTransactions = parse_body(&body)?;
+        let time_out = extensions.get::<TimeOutPush>().is_some();
+        let op = with_store(&s, |st, sh| {
+            st.push((&c, &conn, &account), body, timeout, time_out, &sh.settings)
+        })?;
+        s.lock().stats.pushes_accepted += 1;
+        Ok(ok(&op))
+    })
 }
 
 /// A push operation as get/list answer it: with its `data` only when the sandbox includes it.
@@ -524,7 +551,7 @@ async fn list_push_operations(
     Path(c): Path<String>,
     RawQuery(q): RawQuery,
 ) -> Result {
-    let params = ListParams::from_params(&params(q))?;
+    let params = ListParams::from_params(&params(q))?.ignoring_order(s.settings.ignore_order_by);
     let items = with_store(&s, |st, sh| {
         st.push_operations(&c).map(|ops| {
             ops.into_iter()

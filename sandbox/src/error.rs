@@ -13,7 +13,18 @@ pub(crate) struct ApiError {
     pub(crate) message: String,
     pub(crate) validation: Option<Validation>,
     pub(crate) retry_after: Option<u64>,
+    /// `canBeRetried` when it is not the status's usual (`True` for 429 and 5xx, else
+    /// `Unknown`).
+    pub(crate) can_be_retried: Option<bool>,
+    /// The body of the request refused, for the spec check (see [`RefusedRequest`]).
+    pub(crate) request: Option<Box<axum::body::Bytes>>,
 }
+
+/// A response extension: the body of the request an error answer refused. The spec check uses
+/// it to tell a request that broke the spec (which the spec gives no answer for) from one that
+/// did not.
+#[derive(Debug, Clone)]
+pub(crate) struct RefusedRequest(pub(crate) axum::body::Bytes);
 
 impl ApiError {
     pub(crate) fn new(status: StatusCode, message: impl Into<String>) -> Self {
@@ -23,7 +34,15 @@ impl ApiError {
             message: message.into(),
             validation: None,
             retry_after: None,
+            can_be_retried: None,
+            request: None,
         }
+    }
+
+    /// Remembers the body of the request this error refuses.
+    pub(crate) fn refusing(mut self, body: &axum::body::Bytes) -> Self {
+        self.request = Some(Box::new(body.clone()));
+        self
     }
 
     /// 400: the request is not valid.
@@ -60,6 +79,29 @@ impl ApiError {
         ApiError::new(StatusCode::UNAUTHORIZED, "Unauthorized")
     }
 
+    /// 500 in place of an answer that broke the spec: names the first violation, and is not
+    /// worth retrying (the same request gets the same answer).
+    pub(crate) fn spec_violation(violations: &[crate::SpecViolation]) -> Self {
+        let first = violations
+            .first()
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        let more = match violations.len() {
+            0 | 1 => String::new(),
+            n => format!(" (and {} more)", n - 1),
+        };
+        ApiError {
+            service: "bankfeeds-sandbox",
+            can_be_retried: Some(false),
+            ..ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!(
+                    "The sandbox's answer broke Codat's spec: {first}{more}. Every violation: GET /sandbox/spec-violations."
+                ),
+            )
+        }
+    }
+
     /// Adds validation findings to the body.
     pub(crate) fn with_validation(mut self, validation: Validation) -> Self {
         self.validation = Some(validation);
@@ -70,13 +112,19 @@ impl ApiError {
     pub(crate) fn body(&self) -> ErrorMessage {
         let code = self.status.as_u16();
         let transient = code == 429 || code >= 500;
+        let can_be_retried = match self.can_be_retried {
+            Some(true) => "True",
+            Some(false) => "False",
+            None if transient => "True",
+            None => "Unknown",
+        };
         ErrorMessage {
             status_code: Some(code),
             service: Some(self.service.to_owned()),
             error: Some(self.message.clone()),
             correlation_id: Some(uuid::Uuid::new_v4().simple().to_string()),
             validation: self.validation.clone(),
-            can_be_retried: Some(if transient { "True" } else { "Unknown" }.to_owned()),
+            can_be_retried: Some(can_be_retried.to_owned()),
             detailed_error_code: Some(0),
         }
     }
@@ -85,6 +133,9 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let mut response = json(self.status, &self.body());
+        if let Some(request) = self.request {
+            response.extensions_mut().insert(RefusedRequest(*request));
+        }
         if let Some(secs) = self.retry_after {
             response
                 .headers_mut()

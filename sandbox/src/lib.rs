@@ -33,6 +33,7 @@
 #![warn(missing_docs)]
 
 use std::net::{Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -72,12 +73,19 @@ pub(crate) struct State {
     pub(crate) store: Store,
     pub(crate) stats: Stats,
     pub(crate) faults: FaultEngine,
+    /// The first [`MAX_VIOLATIONS_KEPT`] spec violations (all are counted in `stats`).
+    pub(crate) violations: Vec<SpecViolation>,
 }
+
+/// How many spec violations the sandbox keeps to list; more are counted, not kept.
+pub(crate) const MAX_VIOLATIONS_KEPT: usize = 1000;
 
 /// What every request handler shares.
 pub(crate) struct Shared {
     pub(crate) settings: Settings,
     pub(crate) auth: Auth,
+    /// The spec every API answer is checked against, when checking is on.
+    pub(crate) spec: Option<Arc<Spec>>,
     state: Mutex<State>,
     pub(crate) shutdown: watch::Sender<bool>,
 }
@@ -100,6 +108,61 @@ impl Shared {
         plan.check()?;
         self.lock().faults = FaultEngine::new(plan);
         Ok(())
+    }
+
+    fn spec_violations(&self) -> Vec<SpecViolation> {
+        self.lock().violations.clone()
+    }
+}
+
+/// Where the spec to check answers against comes from ([`SandboxBuilder::check_spec`]).
+#[derive(Debug, Clone)]
+pub enum SpecSource {
+    /// A JSON file, read when the sandbox starts.
+    File(PathBuf),
+    /// The document itself.
+    Document(serde_json::Value),
+    /// A spec already loaded.
+    Loaded(Arc<Spec>),
+}
+
+impl From<PathBuf> for SpecSource {
+    fn from(path: PathBuf) -> Self {
+        SpecSource::File(path)
+    }
+}
+
+impl From<&std::path::Path> for SpecSource {
+    fn from(path: &std::path::Path) -> Self {
+        SpecSource::File(path.to_owned())
+    }
+}
+
+impl From<serde_json::Value> for SpecSource {
+    fn from(doc: serde_json::Value) -> Self {
+        SpecSource::Document(doc)
+    }
+}
+
+impl From<Spec> for SpecSource {
+    fn from(spec: Spec) -> Self {
+        SpecSource::Loaded(Arc::new(spec))
+    }
+}
+
+impl From<Arc<Spec>> for SpecSource {
+    fn from(spec: Arc<Spec>) -> Self {
+        SpecSource::Loaded(spec)
+    }
+}
+
+impl SpecSource {
+    fn load(self) -> Result<Arc<Spec>, String> {
+        match self {
+            SpecSource::File(path) => Spec::from_path(path).map(Arc::new),
+            SpecSource::Document(doc) => Spec::from_value(doc).map(Arc::new),
+            SpecSource::Loaded(spec) => Ok(spec),
+        }
     }
 }
 
@@ -188,6 +251,8 @@ pub struct SandboxBuilder {
     today: Option<NaiveDate>,
     otp_validity: Duration,
     push_data_in_history: bool,
+    ignore_order_by: bool,
+    spec: Option<SpecSource>,
     faults: Faults,
     auth: Auth,
 }
@@ -200,7 +265,9 @@ impl Default for SandboxBuilder {
             mapping_delay: Duration::ZERO,
             today: None,
             otp_validity: Duration::from_secs(3600),
-            push_data_in_history: true,
+            push_data_in_history: false,
+            ignore_order_by: false,
+            spec: None,
             faults: Faults::none(),
             auth: Auth::default(),
         }
@@ -240,13 +307,48 @@ impl SandboxBuilder {
         self
     }
 
-    /// Whether getting and listing push operations includes each bank-transaction push's
-    /// `data` (yes by default, as the push's own answer does). The spec's `PushOperation` has no
-    /// `data`; `false` plays a server that leaves it out, so a client cannot tell from the history
-    /// which transactions an operation carried.
+    /// **Legacy.** Whether getting and listing push operations (`get-create-operation`,
+    /// `list-create-operations`) also carry each push's `data`, the records it carried, as
+    /// Codat's API did until 2024. Off by default: the spec's `PushOperation` has no `data`, so a
+    /// client cannot tell from the history which transactions an operation carried. The push's
+    /// own answer (`create-bank-transactions`) always has `data`, as the spec says. With it on,
+    /// the sandbox also keeps every push's transactions for the history (more memory).
     pub fn push_data_in_history(mut self, include: bool) -> Self {
         self.push_data_in_history = include;
         self
+    }
+
+    /// Lists ignore `orderBy` and answer oldest first (the order items were made), as a server
+    /// that does not honour it would; a client's look-ups can then be tested against one. Off by
+    /// default: `orderBy=-requestedOnUtc` orders newest first.
+    pub fn ignore_order_by(mut self, ignore: bool) -> Self {
+        self.ignore_order_by = ignore;
+        self
+    }
+
+    /// Checks every API answer against Codat's spec (a path to `Codat-Bank-Feeds.json`, the
+    /// document as a `serde_json::Value`, or a [`Spec`]): the status must be one the operation
+    /// declares, the content type and body what that response declares, strictly (a property
+    /// the schema does not declare is a violation). Error bodies and injected faults are checked
+    /// too; the `/sandbox/` endpoints and the link pages are not.
+    ///
+    /// A violation is printed to stderr, kept (`GET /sandbox/spec-violations`,
+    /// [`SandboxHandle::spec_violations`]), counted in [`Stats::spec_violations`], and the answer
+    /// is replaced by a `500` with Codat's error body naming it (`canBeRetried: False`), so the
+    /// client under test fails visibly. [`start`](Self::start) fails when the spec cannot be
+    /// read.
+    pub fn check_spec(mut self, spec: impl Into<SpecSource>) -> Self {
+        self.spec = Some(spec.into());
+        self
+    }
+
+    /// [`check_spec`](Self::check_spec) with the file the `BANKFEEDS_SPEC` environment variable
+    /// names, when it is set (test scripts set it); nothing otherwise.
+    pub fn check_spec_from_env(self) -> Self {
+        match std::env::var_os(spec::SPEC_ENV).filter(|p| !p.is_empty()) {
+            Some(path) => self.check_spec(PathBuf::from(path)),
+            None => self,
+        }
     }
 
     /// The fault plan to start with.
@@ -275,6 +377,14 @@ impl SandboxBuilder {
         self.faults
             .check()
             .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
+        let spec = match self.spec {
+            Some(source) => Some(
+                source
+                    .load()
+                    .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?,
+            ),
+            None => None,
+        };
         let listener =
             TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, self.port))).await?;
         let addr = listener.local_addr()?;
@@ -287,13 +397,16 @@ impl SandboxBuilder {
                 today: self.today,
                 otp_validity: self.otp_validity,
                 push_data_in_history: self.push_data_in_history,
+                ignore_order_by: self.ignore_order_by,
                 base_url: url.clone(),
             },
             auth: self.auth,
+            spec,
             state: Mutex::new(State {
                 store: Store::default(),
                 stats: Stats::default(),
                 faults: FaultEngine::new(self.faults),
+                violations: Vec::new(),
             }),
             shutdown,
         });
@@ -390,6 +503,17 @@ impl SandboxHandle {
     /// The counters so far.
     pub fn stats(&self) -> Stats {
         self.shared.stats()
+    }
+
+    /// Whether answers are checked against the spec ([`SandboxBuilder::check_spec`]).
+    pub fn checks_spec(&self) -> bool {
+        self.shared.spec.is_some()
+    }
+
+    /// The spec violations found so far (the first 1,000; [`Stats::spec_violations`] counts
+    /// them all). Always empty when the spec is not checked.
+    pub fn spec_violations(&self) -> Vec<SpecViolation> {
+        self.shared.spec_violations()
     }
 
     /// Replaces the fault plan (counters and generator restart); refused when a rule is
@@ -501,6 +625,17 @@ impl BlockingSandbox {
     /// The counters so far.
     pub fn stats(&self) -> Stats {
         self.shared.stats()
+    }
+
+    /// Whether answers are checked against the spec ([`SandboxBuilder::check_spec`]).
+    pub fn checks_spec(&self) -> bool {
+        self.shared.spec.is_some()
+    }
+
+    /// The spec violations found so far (the first 1,000; [`Stats::spec_violations`] counts
+    /// them all). Always empty when the spec is not checked.
+    pub fn spec_violations(&self) -> Vec<SpecViolation> {
+        self.shared.spec_violations()
     }
 
     /// Replaces the fault plan; refused when a rule is invalid.

@@ -168,6 +168,8 @@ pub(crate) struct ListParams {
     page_size: u32,
     query: Option<String>,
     order_by: Option<String>,
+    /// Play a server that does not honour `orderBy`: stored order (oldest first).
+    ignore_order: bool,
 }
 
 impl ListParams {
@@ -199,7 +201,14 @@ impl ListParams {
             page_size: number("pageSize", 100, 5000)?,
             query: text("query"),
             order_by: text("orderBy"),
+            ignore_order: false,
         })
+    }
+
+    /// Ignores `orderBy` (items stay in stored order, oldest first) when `ignore` is set.
+    pub(crate) fn ignoring_order(mut self, ignore: bool) -> Self {
+        self.ignore_order = ignore;
+        self
     }
 
     /// Filters, orders and pages `items` (in their stored order), with links under `base`.
@@ -215,6 +224,7 @@ impl ListParams {
             None => Query::default(),
         };
         let order = match &self.order_by {
+            Some(_) if self.ignore_order => None,
             Some(o) => {
                 let (desc, name) = match o.strip_prefix('-') {
                     Some(name) => (true, name),

@@ -51,6 +51,10 @@ pub(crate) fn routes() -> Router<Arc<Shared>> {
         .route("/sandbox/health", get(health))
         .route("/sandbox/stats", get(stats))
         .route(
+            "/sandbox/spec-violations",
+            get(spec_violations).delete(clear_spec_violations),
+        )
+        .route(
             "/sandbox/faults",
             put(set_faults).get(get_faults).delete(clear_faults),
         )
@@ -74,6 +78,7 @@ async fn health(State(s): State<Arc<Shared>>) -> Response {
             "version": env!("CARGO_PKG_VERSION"),
             "url": s.settings.base_url,
             "today": s.settings.today().to_string(),
+            "checksSpec": s.spec.is_some(),
         }),
     )
 }
@@ -81,6 +86,16 @@ async fn health(State(s): State<Arc<Shared>>) -> Response {
 async fn stats(State(s): State<Arc<Shared>>) -> Response {
     let stats = s.stats();
     json(StatusCode::OK, &stats)
+}
+
+async fn spec_violations(State(s): State<Arc<Shared>>) -> Response {
+    let violations = s.lock().violations.clone();
+    json(StatusCode::OK, &violations)
+}
+
+async fn clear_spec_violations(State(s): State<Arc<Shared>>) -> Response {
+    s.lock().violations.clear();
+    StatusCode::NO_CONTENT.into_response()
 }
 
 async fn set_faults(State(s): State<Arc<Shared>>, body: Bytes) -> Result {

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::body::Body;
-use axum::http::{Request, Response, StatusCode};
+use axum::http::{Request, Response, StatusCode, header};
 use axum::response::IntoResponse;
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
@@ -20,6 +20,7 @@ use crate::Shared;
 use crate::api::TimeOutPush;
 use crate::error::ApiError;
 use crate::faults::Fault;
+use crate::spec::{Answer, Spec};
 
 /// The error that makes hyper close the connection without an answer.
 #[derive(Debug)]
@@ -127,15 +128,34 @@ fn base64(bytes: &[u8]) -> String {
 async fn handle(
     shared: Arc<Shared>,
     router: Router,
-    mut req: Request<Incoming>,
+    req: Request<Incoming>,
 ) -> Result<Response<Body>, Dropped> {
     let path = req.uri().path().to_owned();
+    let method = req.method().as_str().to_owned();
     let api = !path.starts_with("/sandbox/") && path != "/sandbox";
+    let response = answer(&shared, router, req, &path, api).await?;
+    // Codat's API only: the link pages stand in for Codat Link, which the spec does not cover.
+    match &shared.spec {
+        Some(spec) if api && !path.starts_with("/link/") => {
+            Ok(check_against_spec(&shared, spec, &method, &path, response).await)
+        }
+        _ => Ok(response),
+    }
+}
+
+/// The answer to one request: statistics, the fault plan, credentials, then the routes.
+async fn answer(
+    shared: &Arc<Shared>,
+    router: Router,
+    mut req: Request<Incoming>,
+    path: &str,
+    api: bool,
+) -> Result<Response<Body>, Dropped> {
     let fault = {
         let mut state = shared.lock();
         if api {
             state.stats.requests += 1;
-            let fault = state.faults.decide(req.method().as_str(), &path);
+            let fault = state.faults.decide(req.method().as_str(), path);
             if let Some(f) = &fault {
                 state.stats.faults_injected += 1;
                 *state.stats.faults_by_kind.entry(f.name()).or_default() += 1;
@@ -178,7 +198,7 @@ async fn handle(
         }
     }
     let exempt = !api || path.starts_with("/link/");
-    if !exempt && !authorised(&shared, &req) {
+    if !exempt && !authorised(shared, &req) {
         shared.lock().stats.unauthorized += 1;
         return Ok(ApiError::unauthorized().into_response());
     }
@@ -190,6 +210,132 @@ async fn handle(
         return Err(Dropped);
     }
     Ok(response)
+}
+
+fn operation_id_of<'s>(spec: &'s Spec, method: &str, path: &str) -> Option<&'s str> {
+    spec.operation_id(method, path)
+}
+
+/// What an operation's description requires of its request that its schema does not say, as a
+/// schema checked with the request schema when the sandbox refuses a request with a `400` the
+/// operation does not declare:
+/// - create-connection: "Creates a connection for the company by providing a valid
+///   `platformKey`": `platformKey` is required;
+/// - unlink-connection: it "allows you to deauthorize a connection": `status` must be
+///   `Unlinked`;
+/// - replace-company, update-company: the sandbox refuses a blank company name, as
+///   create-company does.
+fn request_rules(operation_id: &str) -> Option<&'static serde_json::Value> {
+    static CONNECTION: std::sync::LazyLock<serde_json::Value> =
+        std::sync::LazyLock::new(|| serde_json::json!({"required": ["platformKey"]}));
+    static UNLINK: std::sync::LazyLock<serde_json::Value> = std::sync::LazyLock::new(
+        || serde_json::json!({"required": ["status"], "properties": {"status": {"const": "Unlinked"}}}),
+    );
+    static NAME: std::sync::LazyLock<serde_json::Value> = std::sync::LazyLock::new(
+        || serde_json::json!({"properties": {"name": {"pattern": "\\S"}}}),
+    );
+    match operation_id {
+        "create-connection" => Some(&CONNECTION),
+        "unlink-connection" => Some(&UNLINK),
+        "replace-company" | "update-company" => Some(&NAME),
+        _ => None,
+    }
+}
+
+/// The legacy push history's operation: the spec's push operation plus the `data` the push's own
+/// answer carries (a bank transactions push's body, or a created bank account), and nothing else.
+static LEGACY_PUSH_OPERATION: std::sync::LazyLock<serde_json::Value> =
+    std::sync::LazyLock::new(|| {
+        serde_json::json!({"allOf": [
+            {"type": "object", "properties": {"data": {"oneOf": [
+                {"$ref": "#/components/schemas/CreateBankTransactions"},
+                {"$ref": "#/components/schemas/BankAccounts/allOf/0/properties/results/items"}
+            ]}}},
+            {"$ref": "#/components/schemas/PushOperation"}
+        ]})
+    });
+
+/// A page of [`LEGACY_PUSH_OPERATION`]s, paged as the spec's `PushOperations`.
+static LEGACY_PUSH_OPERATIONS: std::sync::LazyLock<serde_json::Value> =
+    std::sync::LazyLock::new(|| {
+        serde_json::json!({"allOf": [
+            {"type": "object", "properties": {"results": {
+                "type": "array", "items": LEGACY_PUSH_OPERATION.clone()
+            }}},
+            {"$ref": "#/components/schemas/Companies/allOf/1"}
+        ]})
+    });
+
+/// Checks an answer against the spec; one that breaks it is recorded, printed to stderr and
+/// replaced by a 500 naming the violation. Answers to requests the spec has no operation for
+/// (an unknown path or method) pass unchecked.
+async fn check_against_spec(
+    shared: &Shared,
+    spec: &Spec,
+    method: &str,
+    path: &str,
+    response: Response<Body>,
+) -> Response<Body> {
+    let (parts, body) = response.into_parts();
+    let bytes = match axum::body::to_bytes(body, usize::MAX).await {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            return ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!("the sandbox could not read its own answer: {e}"),
+            )
+            .into_response();
+        }
+    };
+    let content_type = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
+    let status = parts.status.as_u16();
+    let legacy = if shared.settings.push_data_in_history && status == 200 {
+        match operation_id_of(spec, method, path) {
+            Some("get-create-operation") => Some(&*LEGACY_PUSH_OPERATION),
+            Some("list-create-operations") => Some(&*LEGACY_PUSH_OPERATIONS),
+            _ => None,
+        }
+    } else {
+        None
+    };
+    let operation_id = spec.operation_id(method, path);
+    let refused = parts
+        .extensions
+        .get::<crate::error::RefusedRequest>()
+        .map(|r| r.0.clone());
+    let rules = operation_id.and_then(request_rules);
+    let found = spec.check(&Answer {
+        method,
+        path,
+        status,
+        content_type,
+        body: &bytes,
+        schema: legacy,
+        refused_request: refused.as_deref(),
+        request_rules: rules,
+    });
+    if found.operation_id.is_none() {
+        return Response::from_parts(parts, Body::from(bytes));
+    }
+    {
+        let mut state = shared.lock();
+        state.stats.spec_checked += 1;
+        state.stats.spec_violations += found.violations.len() as u64;
+        let room = crate::MAX_VIOLATIONS_KEPT.saturating_sub(state.violations.len());
+        state
+            .violations
+            .extend(found.violations.iter().take(room).cloned());
+    }
+    if found.violations.is_empty() {
+        return Response::from_parts(parts, Body::from(bytes));
+    }
+    for v in &found.violations {
+        eprintln!("bankfeeds-sandbox: spec violation: {v}");
+    }
+    ApiError::spec_violation(&found.violations).into_response()
 }
 
 /// Answers requests no route takes, with Codat's error body.

@@ -29,4 +29,10 @@ pub struct Stats {
     /// Faults injected by kind (`status503`, `dropAfterApply`...; see
     /// [`crate::faults::Fault::name`]).
     pub faults_by_kind: BTreeMap<String, u64>,
+    /// API answers checked against the spec (0 unless [`crate::SandboxBuilder::check_spec`]).
+    #[serde(default)]
+    pub spec_checked: u64,
+    /// Violations of the spec found in those answers (each answer may have several).
+    #[serde(default)]
+    pub spec_violations: u64,
 }

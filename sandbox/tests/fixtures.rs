@@ -34,13 +34,13 @@ fn keys(v: &Value) -> BTreeSet<String> {
     v.as_object().unwrap().keys().cloned().collect()
 }
 
-async fn sandbox() -> (bankfeeds_sandbox::SandboxHandle, Api) {
-    let s = Sandbox::builder()
-        .push_delay(Duration::from_millis(10))
-        .today(NaiveDate::from_ymd_opt(2023, 9, 12).unwrap())
-        .start()
-        .await
-        .unwrap();
+async fn sandbox() -> (common::Checked, Api) {
+    let s = common::start(
+        Sandbox::builder()
+            .push_delay(Duration::from_millis(10))
+            .today(NaiveDate::from_ymd_opt(2023, 9, 12).unwrap()),
+    )
+    .await;
     let api = Api::new(s.url());
     (s, api)
 }

@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use bankfeeds::model::{
     AnySourceAccount, BankTransaction, Companies, Company, Connection, ConnectionStatus,
-    Connections, CreateBankTransactions, CreateBankTransactionsResponse, Page, PushOperationStatus,
-    PushOperationWithData, SourceAccountStatus, SourceAccounts,
+    Connections, CreateBankTransactions, CreateBankTransactionsResponse, Page, PushOperation,
+    PushOperationStatus, PushOperationWithData, SourceAccountStatus, SourceAccounts,
 };
 use bankfeeds_sandbox::{Sandbox, Stats};
 use chrono::NaiveDate;
@@ -21,12 +21,12 @@ fn day(y: i32, m: u32, d: u32) -> NaiveDate {
 
 #[tokio::test]
 async fn codat_guide_flow_end_to_end() {
-    let sandbox = Sandbox::builder()
-        .push_delay(Duration::from_millis(100))
-        .today(day(2024, 6, 1))
-        .start()
-        .await
-        .unwrap();
+    let sandbox = common::start(
+        Sandbox::builder()
+            .push_delay(Duration::from_millis(100))
+            .today(day(2024, 6, 1)),
+    )
+    .await;
     let api = Api::new(sandbox.url());
 
     // 1. A company for the customer.
@@ -123,8 +123,7 @@ async fn codat_guide_flow_end_to_end() {
         .await;
     assert_eq!(early.status, 200);
     let early: CreateBankTransactionsResponse = early.as_();
-    let done: CreateBankTransactionsResponse =
-        typed(&api.wait_final(&c, &early.push_operation_key).await);
+    let done: PushOperation = typed(&api.wait_final(&c, &early.push_operation_key).await);
     assert_eq!(done.status, PushOperationStatus::Failed);
     assert_eq!(
         done.validation.unwrap().errors()[0]
@@ -159,16 +158,16 @@ async fn codat_guide_flow_end_to_end() {
     assert_eq!(pushed.status_code, 202);
     assert_eq!(pushed.data.as_ref().unwrap().transactions.len(), 4);
     assert!(uuid_like(&pushed.push_operation_key));
-    let still: CreateBankTransactionsResponse = api
+    let still_raw = api
         .get(&format!(
             "/companies/{c}/push/{}",
             pushed.push_operation_key
         ))
         .await
-        .as_();
+        .body;
+    let still: PushOperation = typed(&still_raw);
     assert_eq!(still.status, PushOperationStatus::Pending);
-    let done: CreateBankTransactionsResponse =
-        typed(&api.wait_final(&c, &pushed.push_operation_key).await);
+    let done: PushOperation = typed(&api.wait_final(&c, &pushed.push_operation_key).await);
     assert_eq!(done.status, PushOperationStatus::Success, "{done:#?}");
     assert_eq!(done.status_code, 200);
     assert!(done.completed_on_utc.is_some());
@@ -185,7 +184,7 @@ async fn codat_guide_flow_end_to_end() {
     let all: SourceAccounts = api.get(&accounts).await.as_();
     assert_eq!(all[0].balance().unwrap().to_string(), "97.00");
 
-    // 8. Push operations, filtered and newest first, carry their data.
+    // 8. Push operations, filtered and newest first, as the spec's PushOperation: no `data`.
     let query = format!("dataConnectionKey={d}&&status=Success&&dataType=bankTransactions");
     let list = api
         .send(
@@ -197,10 +196,19 @@ async fn codat_guide_flow_end_to_end() {
             None,
         )
         .await;
-    let list: Page<PushOperationWithData<CreateBankTransactions>> = list.as_();
+    assert!(
+        list.body["results"][0].get("data").is_none(),
+        "{:#}",
+        list.body
+    );
+    let list: Page<PushOperation> = list.as_();
     assert_eq!(list.total_results, 1);
-    assert_eq!(list.results[0].data.as_ref().unwrap().account_id, "acc-1");
-    let newest: Page<CreateBankTransactionsResponse> = api
+    assert_eq!(
+        list.results[0].push_operation_key,
+        pushed.push_operation_key
+    );
+    assert!(still_raw.get("data").is_none(), "{still_raw:#}");
+    let newest: Page<PushOperation> = api
         .get(&format!("/companies/{c}/push?orderBy=-requestedOnUtc"))
         .await
         .as_();
@@ -224,12 +232,12 @@ async fn codat_guide_flow_end_to_end() {
 
 #[tokio::test]
 async fn xero_refuses_a_transaction_older_than_the_newest_stored() {
-    let sandbox = Sandbox::builder()
-        .push_delay(Duration::from_millis(10))
-        .today(day(2024, 6, 1))
-        .start()
-        .await
-        .unwrap();
+    let sandbox = common::start(
+        Sandbox::builder()
+            .push_delay(Duration::from_millis(10))
+            .today(day(2024, 6, 1)),
+    )
+    .await;
     let api = Api::new(sandbox.url());
     let acc = linked_account(&api, "gbol", gbp_account("xero-1"), Some("2024-01-01")).await;
     let first = api
@@ -248,7 +256,7 @@ async fn xero_refuses_a_transaction_older_than_the_newest_stored() {
     let second = api.post(&acc.push_path(), &older).await;
     assert_eq!(second.status, 200);
     let key = second.body["pushOperationKey"].as_str().unwrap().to_owned();
-    let done: CreateBankTransactionsResponse = typed(&api.wait_final(&acc.company, &key).await);
+    let done: PushOperation = typed(&api.wait_final(&acc.company, &key).await);
     assert_eq!(done.status, PushOperationStatus::Failed);
     assert_eq!(done.status_code, 400);
     assert!(done.error_message.as_deref().unwrap().contains("Xero"));
@@ -275,11 +283,7 @@ async fn xero_refuses_a_transaction_older_than_the_newest_stored() {
 
 #[tokio::test]
 async fn spec_violations_are_refused_with_400() {
-    let sandbox = Sandbox::builder()
-        .today(day(2024, 6, 1))
-        .start()
-        .await
-        .unwrap();
+    let sandbox = common::start(Sandbox::builder().today(day(2024, 6, 1))).await;
     let api = Api::new(sandbox.url());
     let acc = linked_account(&api, "gbol", gbp_account("big"), Some("2024-01-01")).await;
 
@@ -347,7 +351,7 @@ async fn spec_violations_are_refused_with_400() {
 
 #[tokio::test]
 async fn requests_without_credentials_get_401() {
-    let sandbox = Sandbox::builder().start().await.unwrap();
+    let sandbox = common::start(Sandbox::builder()).await;
     let mut api = Api::new(sandbox.url());
     api.auth = None;
     api.get("/companies").await.expect_error(401);
@@ -365,12 +369,12 @@ async fn requests_without_credentials_get_401() {
     assert_eq!(sandbox.stats().unauthorized, 3);
     assert_eq!(api.get("/companies").await.body["statusCode"], 401);
 
-    let strict = Sandbox::builder()
-        .api_key("s3cret")
-        .auth_header("X-Api-Key", "other-secret")
-        .start()
-        .await
-        .unwrap();
+    let strict = common::start(
+        Sandbox::builder()
+            .api_key("s3cret")
+            .auth_header("X-Api-Key", "other-secret"),
+    )
+    .await;
     let mut api = Api::new(strict.url());
     api.auth = Some("Basic wrong".into());
     api.get("/companies").await.expect_error(401);
@@ -390,7 +394,7 @@ async fn requests_without_credentials_get_401() {
 
 #[tokio::test]
 async fn companies_crud_and_paging() {
-    let sandbox = Sandbox::builder().start().await.unwrap();
+    let sandbox = common::start(Sandbox::builder()).await;
     let api = Api::new(sandbox.url());
     let mut ids = Vec::new();
     for i in 0..5 {
@@ -448,11 +452,7 @@ async fn companies_crud_and_paging() {
 
 #[tokio::test]
 async fn connections_unlink_delete_otp_and_credentials() {
-    let sandbox = Sandbox::builder()
-        .otp_validity(Duration::from_millis(1500))
-        .start()
-        .await
-        .unwrap();
+    let sandbox = common::start(Sandbox::builder().otp_validity(Duration::from_millis(1500))).await;
     let api = Api::new(sandbox.url());
     let c: Company = api.post("/companies", &json!({"name": "Toft"})).await.as_();
     let conns = format!("/companies/{}/connections", c.id);
@@ -532,7 +532,7 @@ async fn connections_unlink_delete_otp_and_credentials() {
 
 #[tokio::test]
 async fn accounts_batch_update_delete_and_api_mapping() {
-    let sandbox = Sandbox::builder().start().await.unwrap();
+    let sandbox = common::start(Sandbox::builder()).await;
     let api = Api::new(sandbox.url());
     let acc = linked_account(&api, "gbol", gbp_account("a1"), None).await;
     let accounts = format!("{}/connectionInfo/bankFeedAccounts", acc.conn_path());
@@ -687,12 +687,12 @@ fn urlencode(s: &str) -> String {
 
 #[tokio::test]
 async fn finished_pushes_are_counted_without_polling() {
-    let sandbox = Sandbox::builder()
-        .push_delay(Duration::from_millis(20))
-        .today(day(2024, 6, 1))
-        .start()
-        .await
-        .unwrap();
+    let sandbox = common::start(
+        Sandbox::builder()
+            .push_delay(Duration::from_millis(20))
+            .today(day(2024, 6, 1)),
+    )
+    .await;
     let api = Api::new(sandbox.url());
     let acc = linked_account(&api, "zzzz", gbp_account("s1"), Some("2024-01-01")).await;
     let body = json!({"accountId": "s1", "transactions": transactions("s", "2024-05-10", 4, 0)});
@@ -707,4 +707,36 @@ async fn finished_pushes_are_counted_without_polling() {
     assert_eq!(stored.len(), 4);
     let missing = sandbox.stored_transactions(&acc.company, &acc.connection, "nope");
     assert_eq!(missing.unwrap_err().status, 404);
+}
+
+#[tokio::test]
+async fn legacy_push_data_puts_each_push_s_data_back_in_the_history() {
+    let sandbox = common::start(
+        Sandbox::builder()
+            // legacy push data: needed until the push ledger lands
+            .push_data_in_history(true)
+            .push_delay(Duration::from_millis(10))
+            .today(day(2024, 6, 1)),
+    )
+    .await;
+    let api = Api::new(sandbox.url());
+    let acc = linked_account(&api, "gbol", gbp_account("acc-1"), Some("2024-01-01")).await;
+    let body =
+        json!({"accountId": "acc-1", "transactions": transactions("t", "2024-05-10", 3, 100)});
+    let pushed: CreateBankTransactionsResponse = api.post(&acc.push_path(), &body).await.as_();
+    let done: CreateBankTransactionsResponse = typed(
+        &api.wait_final(&acc.company, &pushed.push_operation_key)
+            .await,
+    );
+    assert_eq!(done.status, PushOperationStatus::Success);
+    let data = done.data.expect("legacy history carries data");
+    assert_eq!(data.account_id, "acc-1");
+    assert_eq!(data.transactions.len(), 3);
+    assert_eq!(data.transactions[0].reconciled, Some(false));
+    let list: Page<PushOperationWithData<CreateBankTransactions>> = api
+        .get(&format!("/companies/{}/push", acc.company))
+        .await
+        .as_();
+    assert_eq!(list.results[0].data.as_ref().unwrap().transactions.len(), 3);
+    sandbox.shutdown().await;
 }

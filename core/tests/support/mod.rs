@@ -10,7 +10,51 @@ use bankfeeds::model::{
     SourceAccountPrototype, TransactionType,
 };
 use bankfeeds::money::Currency;
+use bankfeeds_sandbox::{SandboxBuilder, SandboxHandle};
 use rust_decimal::Decimal;
+
+/// Starts a sandbox whose every answer is checked against Codat's spec when the spec is beside
+/// the checkout (`../shared/codat-oas/Codat-Bank-Feeds.json`) or `BANKFEEDS_SPEC` names it (one
+/// line on stderr says the check is skipped otherwise). The guard asserts, when the test ends
+/// (`shutdown` or drop), that no answer broke the spec.
+pub async fn start(builder: SandboxBuilder) -> Checked {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let builder = match bankfeeds_sandbox::spec::for_tests(root) {
+        Some(spec) => builder.check_spec(spec),
+        None => builder,
+    };
+    Checked(Some(builder.start().await.expect("start the sandbox")))
+}
+
+/// A running sandbox whose answers must all have kept to the spec by the end of the test.
+pub struct Checked(Option<SandboxHandle>);
+
+impl std::ops::Deref for Checked {
+    type Target = SandboxHandle;
+    fn deref(&self) -> &SandboxHandle {
+        self.0.as_ref().expect("the sandbox is running")
+    }
+}
+
+impl Checked {
+    /// Asserts that no answer broke the spec, then stops the sandbox.
+    pub async fn shutdown(mut self) {
+        if let Some(sandbox) = self.0.take() {
+            bankfeeds_sandbox::spec::assert_no_violations(&sandbox.spec_violations());
+            sandbox.shutdown().await;
+        }
+    }
+}
+
+impl Drop for Checked {
+    fn drop(&mut self) {
+        if let Some(sandbox) = &self.0
+            && !std::thread::panicking()
+        {
+            bankfeeds_sandbox::spec::assert_no_violations(&sandbox.spec_violations());
+        }
+    }
+}
 
 /// The day the sandbox and the client both take as today.
 pub fn today() -> chrono::NaiveDate {

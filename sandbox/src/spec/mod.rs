@@ -35,6 +35,60 @@ use serde_json::Value;
 
 pub use schema::SchemaError;
 
+/// The environment variable naming the spec file (`Codat-Bank-Feeds.json`) for test harnesses
+/// and `bankfeeds sandbox`.
+pub const SPEC_ENV: &str = "BANKFEEDS_SPEC";
+
+/// Where Codat's spec is for a checkout whose root is `repo_root`: the file `BANKFEEDS_SPEC`
+/// names when it is set (even if it does not exist, so that a wrong setting fails loudly), else
+/// `../shared/codat-oas/Codat-Bank-Feeds.json` beside the checkout when that exists, else `None`
+/// (a user's clone has no `../shared`).
+pub fn locate(repo_root: impl AsRef<Path>) -> Option<std::path::PathBuf> {
+    if let Some(path) = std::env::var_os(SPEC_ENV).filter(|p| !p.is_empty()) {
+        return Some(path.into());
+    }
+    let beside = repo_root
+        .as_ref()
+        .join("../shared/codat-oas/Codat-Bank-Feeds.json");
+    beside.exists().then_some(beside)
+}
+
+/// For test harnesses: Codat's spec for the checkout at `repo_root` (see [`locate`]), read once
+/// per process and shared. `None` when there is none, after one line on stderr saying that the
+/// spec check is skipped. Panics when the file is there but cannot be read (a wrong
+/// `BANKFEEDS_SPEC`): a harness must not silently run unchecked.
+pub fn for_tests(repo_root: impl AsRef<Path>) -> Option<std::sync::Arc<Spec>> {
+    static LOADED: std::sync::OnceLock<Option<std::sync::Arc<Spec>>> = std::sync::OnceLock::new();
+    LOADED
+        .get_or_init(|| match locate(repo_root) {
+            Some(path) => match Spec::from_path(&path) {
+                Ok(spec) => Some(std::sync::Arc::new(spec)),
+                Err(e) => panic!("{e}"),
+            },
+            None => {
+                eprintln!(
+                    "spec check skipped: ../shared/codat-oas/Codat-Bank-Feeds.json is not beside \
+                     this checkout and {SPEC_ENV} is not set"
+                );
+                None
+            }
+        })
+        .clone()
+}
+
+/// Panics listing every violation, when there are any (a harness's check at teardown).
+pub fn assert_no_violations(violations: &[SpecViolation]) {
+    if violations.is_empty() {
+        return;
+    }
+    let list: Vec<String> = violations.iter().map(|v| format!("  {v}")).collect();
+    panic!(
+        "the sandbox broke Codat's spec {} time(s):\n{}",
+        violations.len(),
+        list.join("\n")
+    );
+}
+
 /// One way an answer breaks the spec.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -77,6 +131,28 @@ pub struct ResponseCheck {
     pub operation_id: Option<String>,
     /// Every violation; empty when the answer is what the spec says.
     pub violations: Vec<SpecViolation>,
+}
+
+/// An answer to check ([`Spec::check`]).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Answer<'a> {
+    /// The request's method, e.g. `GET`.
+    pub method: &'a str,
+    /// The request's path, without the query.
+    pub path: &'a str,
+    /// The answer's status.
+    pub status: u16,
+    /// The answer's `Content-Type`.
+    pub content_type: Option<&'a str>,
+    /// The answer's body.
+    pub body: &'a [u8],
+    /// Checks the body against this schema instead of the one the spec declares for the status.
+    pub schema: Option<&'a Value>,
+    /// The body of a request the server refused, when it knows it.
+    pub refused_request: Option<&'a [u8]>,
+    /// Rules the operation's description states on its request that its schema does not
+    /// encode, as a schema applied with the request schema.
+    pub request_rules: Option<&'a Value>,
 }
 
 #[derive(Debug)]
@@ -200,6 +276,46 @@ impl Spec {
             .map(|o| o.operation_id.as_str())
     }
 
+    /// How a refused request breaks the operation's request schema (and the rules given with
+    /// it); `None` when the request or its schema is not known.
+    fn refused_request_errors(
+        &self,
+        op: &Operation,
+        answer: &Answer<'_>,
+    ) -> Option<Vec<SchemaError>> {
+        let request = answer.refused_request?;
+        let schema = self
+            .doc
+            .pointer(&op.pointer)?
+            .get("requestBody")
+            .map(|b| self.deref(b))?
+            .pointer("/content/application~1json/schema")?;
+        if request.iter().all(u8::is_ascii_whitespace) {
+            return Some(vec![SchemaError {
+                pointer: String::new(),
+                message: "the request has no body".into(),
+            }]);
+        }
+        let value: Value = match serde_json::from_slice(request) {
+            Ok(v) => v,
+            Err(e) => {
+                return Some(vec![SchemaError {
+                    pointer: String::new(),
+                    message: format!("the request body is not JSON: {e}"),
+                }]);
+            }
+        };
+        let combined;
+        let schema = match answer.request_rules {
+            Some(rules) => {
+                combined = serde_json::json!({"allOf": [schema, rules]});
+                &combined
+            }
+            None => schema,
+        };
+        Some(self.validate(&value, schema))
+    }
+
     /// Follows `$ref`s (of response objects) to the object itself.
     fn deref<'a>(&'a self, mut value: &'a Value) -> &'a Value {
         for _ in 0..16 {
@@ -231,6 +347,32 @@ impl Spec {
         content_type: Option<&str>,
         body: &[u8],
     ) -> ResponseCheck {
+        self.check(&Answer {
+            method,
+            path,
+            status,
+            content_type,
+            body,
+            ..Answer::default()
+        })
+    }
+
+    /// Checks one answer, with what [`Answer`] says beyond the response itself.
+    ///
+    /// A `400` to an operation that declares none is accepted only when the request itself broke
+    /// the spec ([`Answer::refused_request`] does not validate against the operation's request
+    /// schema and [`Answer::request_rules`]): the spec describes no answer to such a request,
+    /// and the body must then be the spec's `BadRequest` error body.
+    pub fn check(&self, answer: &Answer<'_>) -> ResponseCheck {
+        let Answer {
+            method,
+            path,
+            status,
+            content_type,
+            body,
+            schema,
+            ..
+        } = *answer;
         let Some(op) = self.operation(method, path) else {
             return ResponseCheck::default();
         };
@@ -258,6 +400,17 @@ impl Spec {
                 .or_else(|| r.get(range.to_lowercase()))
                 .or_else(|| r.get("default"))
         });
+        let declared = match declared {
+            Some(d) => Some(d),
+            None if status == 400 => match self.refused_request_errors(op, answer) {
+                // The request broke the spec: Codat's answer to it is its BadRequest.
+                Some(errors) if !errors.is_empty() => {
+                    self.doc.pointer("/components/responses/BadRequest")
+                }
+                _ => None,
+            },
+            None => None,
+        };
         let Some(declared) = declared else {
             let mut known: Vec<&str> = responses
                 .and_then(Value::as_object)
@@ -331,7 +484,7 @@ impl Spec {
             ));
             return check;
         };
-        let Some(schema) = media.get("schema") else {
+        let Some(schema) = schema.or_else(|| media.get("schema")) else {
             return check;
         };
         let json = essence == "application/json" || essence.ends_with("+json");

@@ -42,8 +42,10 @@ pub(crate) struct Settings {
     pub(crate) mapping_delay: Duration,
     pub(crate) today: Option<NaiveDate>,
     pub(crate) otp_validity: Duration,
-    /// Whether get/list of push operations carry the push's `data`.
+    /// Whether get/list of push operations carry the push's `data` (legacy).
     pub(crate) push_data_in_history: bool,
+    /// Whether lists ignore `orderBy` (oldest first).
+    pub(crate) ignore_order_by: bool,
     pub(crate) base_url: String,
 }
 
