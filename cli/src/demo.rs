@@ -337,6 +337,10 @@ pub fn run() -> u8 {
     let today = Utc::now().date_naive();
     runtime.block_on(async move {
         let sandbox = match Sandbox::builder()
+            // legacy push data: needed until the push ledger lands
+            .push_data_in_history(true)
+            // This repo's tests set BANKFEEDS_SPEC: every answer is then checked against the spec.
+            .check_spec_from_env()
             .push_delay(Duration::from_millis(120))
             .mapping_delay(Duration::from_millis(150))
             .today(today)

@@ -62,3 +62,159 @@ fn sandbox_prints_its_url_first_and_stops_cleanly_on_sigterm() {
     };
     assert!(status.success(), "{status}");
 }
+
+/// Starts `bankfeeds sandbox` with `args` (and `env`, without any `BANKFEEDS_SPEC` of the
+/// caller's); returns the child and its URL.
+fn start(args: &[&str], env: &[(&str, &str)]) -> (std::process::Child, String) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_bankfeeds"));
+    cmd.args(["sandbox", "--port", "0", "--today", "2024-06-01"])
+        .args(args)
+        .env_remove("BANKFEEDS_SPEC")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut url = String::new();
+    stdout.read_line(&mut url).unwrap();
+    (child, url.trim().to_owned())
+}
+
+/// Stops the sandbox with SIGTERM; its stderr.
+fn stop(child: std::process::Child) -> String {
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", out.status);
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn get(url: &str) -> serde_json::Value {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let http = reqwest::Client::builder().no_proxy().build().unwrap();
+        let resp = http
+            .get(url)
+            .header("Authorization", "Basic k")
+            .send()
+            .await
+            .unwrap();
+        resp.json().await.unwrap()
+    })
+}
+
+fn post(url: &str, body: serde_json::Value) -> serde_json::Value {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let http = reqwest::Client::builder().no_proxy().build().unwrap();
+        let resp = http
+            .post(url)
+            .header("Authorization", "Basic k")
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        resp.json().await.unwrap()
+    })
+}
+
+/// A spec file with one operation, written to a fresh temporary directory.
+fn spec_file(name: &str) -> std::path::PathBuf {
+    let dir =
+        std::env::temp_dir().join(format!("bankfeeds-cli-spec-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("Codat-Bank-Feeds.json");
+    let spec = serde_json::json!({"openapi": "3.1.0", "paths": {"/companies": {"get": {
+        "operationId": "list-companies",
+        "responses": {"200": {"content": {"application/json": {"schema": {"type": "object"}}}}}}}}});
+    std::fs::write(&path, spec.to_string()).unwrap();
+    path
+}
+
+#[test]
+fn check_spec_comes_from_the_flag_or_bankfeeds_spec() {
+    let path = spec_file("flag");
+    let (child, url) = start(&["--check-spec", path.to_str().unwrap()], &[]);
+    assert_eq!(get(&format!("{url}/sandbox/health"))["checksSpec"], true);
+    // The one-operation spec declares no property of a page: the answer breaks it.
+    let answer = get(&format!("{url}/companies"));
+    assert_eq!(answer["statusCode"], 500, "{answer}");
+    let violations = get(&format!("{url}/sandbox/spec-violations"));
+    assert_eq!(
+        violations[0]["operationId"], "list-companies",
+        "{violations}"
+    );
+    let pointers: Vec<&str> = violations
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|v| v["pointer"].as_str())
+        .collect();
+    assert!(pointers.contains(&"/results"), "{violations}");
+    let stderr = stop(child);
+    assert!(
+        stderr.contains("spec violation: GET /companies"),
+        "{stderr}"
+    );
+
+    let (child, url) = start(&[], &[("BANKFEEDS_SPEC", path.to_str().unwrap())]);
+    assert_eq!(get(&format!("{url}/sandbox/health"))["checksSpec"], true);
+    stop(child);
+    let (child, url) = start(&[], &[]);
+    assert_eq!(get(&format!("{url}/sandbox/health"))["checksSpec"], false);
+    stop(child);
+    std::fs::remove_dir_all(path.parent().unwrap()).unwrap();
+
+    let out = Command::new(env!("CARGO_BIN_EXE_bankfeeds"))
+        .args([
+            "sandbox",
+            "--port",
+            "0",
+            "--check-spec",
+            "no/such/spec.json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("no/such/spec.json"), "{stderr}");
+}
+
+#[test]
+fn ordering_and_legacy_history_flags() {
+    let (child, url) = start(&["--ignore-order-by", "--legacy-push-data"], &[]);
+    for name in ["First", "Second"] {
+        post(
+            &format!("{url}/companies"),
+            serde_json::json!({ "name": name }),
+        );
+    }
+    let page = get(&format!("{url}/companies?orderBy=-created"));
+    assert_eq!(page["results"][0]["name"], "First", "{page}");
+    let stderr = stop(child);
+    assert!(
+        stderr.contains("Legacy: push operation reads carry"),
+        "{stderr}"
+    );
+
+    let (child, url) = start(&[], &[]);
+    for name in ["First", "Second"] {
+        post(
+            &format!("{url}/companies"),
+            serde_json::json!({ "name": name }),
+        );
+    }
+    let page = get(&format!("{url}/companies?orderBy=-created"));
+    assert_eq!(page["results"][0]["name"], "Second", "{page}");
+    stop(child);
+}
