@@ -659,3 +659,212 @@ async fn a_ledger_keeps_reruns_safe_when_the_history_says_nothing() {
     assert_eq!(stored(&feed).await, all);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// The eight operations the sandbox added to serve all 33 of the spec, through the client:
+/// company access token, the platform's bank accounts (list, model, create), the model of a
+/// bank transactions push, and managed bank feed syncs (run, get, latest).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_other_operation_through_the_client() {
+    use bankfeeds::model::{
+        BankAccountPrototype, BankAccountStatus, BankAccountType, DataType, PushOptionType,
+        SyncStatus,
+    };
+    let sandbox = support::start(
+        Sandbox::builder()
+            .today(today())
+            .push_delay(Duration::from_millis(40)),
+    )
+    .await;
+    let client = client_builder(sandbox.url(), Duration::from_secs(5))
+        .build()
+        .unwrap();
+    let feed = connected_feed(&client, PlatformKey::Xero).await;
+    let (c, k, a) = (&feed.company, &feed.connection, &feed.account);
+
+    // get-company-access-token: a one-day bearer token.
+    let token = client.companies().access_token(c).await.unwrap();
+    assert_eq!(
+        (token.expires_in, token.token_type.as_str()),
+        (86_400, "Bearer")
+    );
+    assert!(token.access_token.len() >= 32);
+    let missing = client
+        .companies()
+        .access_token("00000000-0000-0000-0000-000000000000")
+        .await
+        .unwrap_err();
+    assert_eq!(missing.status(), Some(404));
+
+    // list-bank-accounts: the platform's accounts, which are the mapping's targets.
+    let bank = client.bank_accounts(c, k);
+    let accounts = bank.list(ListQuery::new()).all().await.unwrap();
+    let targets = client.account_mapping(c, k).get().await.unwrap();
+    let target_ids: Vec<_> = targets[0].options().iter().map(|o| o.id.clone()).collect();
+    assert_eq!(
+        accounts.iter().map(|b| b.id.clone()).collect::<Vec<_>>(),
+        target_ids
+    );
+    assert!(
+        accounts
+            .iter()
+            .all(|b| b.status == Some(BankAccountStatus::Active))
+    );
+    let cards = bank
+        .list(ListQuery::new().query("accountType=Credit"))
+        .all()
+        .await
+        .unwrap();
+    assert_eq!(cards.len(), 1);
+    assert_eq!(
+        cards[0].account_name.as_deref(),
+        Some("Company Credit Card")
+    );
+
+    // get-create-bankAccounts-model, then create-bank-account: a push operation that adds an
+    // account to the platform once it succeeds, or fails naming what the platform requires.
+    let model = bank.create_model().await.unwrap();
+    assert_eq!(model.r#type, PushOptionType::Object);
+    let mut required: Vec<&str> = model.required_properties().collect();
+    required.sort_unstable();
+    assert_eq!(required, ["accountName", "currency"]);
+    let created = bank
+        .create(
+            &BankAccountPrototype {
+                account_name: Some("Feed Savings".into()),
+                account_type: Some(BankAccountType::Debit),
+                currency: Some(Currency::new("GBP")),
+                ..BankAccountPrototype::default()
+            },
+            Some(5),
+        )
+        .await
+        .unwrap();
+    assert_eq!(created.status, PushOperationStatus::Pending);
+    assert_eq!(created.data_type, Some(DataType::BankAccounts));
+    assert_eq!(created.timeout_in_seconds, Some(300));
+    assert_eq!(
+        created.data.as_ref().unwrap().account_name.as_deref(),
+        Some("Feed Savings")
+    );
+    let ops = client.push_operations(c);
+    let done = ops
+        .wait(
+            &created.push_operation_key,
+            &WaitOptions::every(Duration::from_millis(20), Duration::from_secs(5)),
+        )
+        .await
+        .unwrap();
+    assert_eq!(done.status, PushOperationStatus::Success, "{done:?}");
+    let new_id = done.changes.as_ref().unwrap()[0]
+        .record_ref
+        .as_ref()
+        .unwrap()
+        .id
+        .clone()
+        .expect("the created account's id");
+    let accounts = bank.list(ListQuery::new()).all().await.unwrap();
+    assert_eq!(accounts.len(), 4);
+    assert_eq!(accounts[3].id.as_deref(), Some(new_id.as_str()));
+    let options = client.account_mapping(c, k).get().await.unwrap();
+    assert!(
+        options[0]
+            .options()
+            .iter()
+            .any(|o| o.id.as_deref() == Some(&new_id))
+    );
+    let nameless = bank
+        .create(&BankAccountPrototype::default(), None)
+        .await
+        .unwrap();
+    let refused = ops
+        .wait(
+            &nameless.push_operation_key,
+            &WaitOptions::every(Duration::from_millis(20), Duration::from_secs(5)),
+        )
+        .await
+        .unwrap();
+    assert_eq!(refused.status, PushOperationStatus::Failed);
+    let messages: Vec<_> = refused
+        .validation_errors()
+        .iter()
+        .filter_map(|e| e.message.clone())
+        .collect();
+    assert_eq!(
+        messages,
+        [
+            "accountName is required by Xero.",
+            "currency is required by Xero."
+        ]
+    );
+    // The bank account pushes are in the history, apart from the bank transaction pushes.
+    let pushes = ops
+        .list(ListQuery::new().query("dataType=bankAccounts"))
+        .all()
+        .await
+        .unwrap();
+    assert_eq!(pushes.len(), 2);
+
+    // get-create-bank-transactions-model: the platform's rules for this account, from the core's
+    // Xero profile (balance required, text limits, one year back).
+    let tx_model = client.transactions(c, k).create_model(a).await.unwrap();
+    let transactions = tx_model.property("transactions").unwrap();
+    let fields = transactions.properties.as_ref().unwrap();
+    let required: Vec<&str> = fields
+        .iter()
+        .filter(|(_, p)| p.required)
+        .map(|(n, _)| n.as_str())
+        .collect();
+    assert_eq!(required, ["amount", "balance", "date", "id"]);
+    let description = serde_json::to_string(&fields["description"]).unwrap();
+    assert!(
+        description.contains("At most 2000 characters"),
+        "{description}"
+    );
+    let date = serde_json::to_string(&fields["date"]).unwrap();
+    assert!(date.contains("365 days"), "{date}");
+    let unknown = client
+        .transactions(c, k)
+        .create_model("no-such-account")
+        .await
+        .unwrap_err();
+    assert_eq!(unknown.status(), Some(404));
+
+    // Managed bank feed syncs: none yet (204), one started (201), a second refused while it
+    // runs (409), then it ends with nothing to push (no bank to fetch from).
+    let syncs = client.managed_bank_feeds(c, k, a);
+    assert_eq!(syncs.latest().await.unwrap(), None);
+    let started = syncs.run().await.unwrap();
+    let running = syncs.get(&started.sync_id).await.unwrap();
+    assert_eq!(running.status, SyncStatus::Started);
+    assert_eq!(running.source_account_id, *a);
+    assert_eq!(running.data_connection_id, *k);
+    assert_eq!(running.company_name, "Toft Bakery");
+    assert_eq!(running.execution_end_utc, None);
+    assert_eq!(
+        running.period_start_utc,
+        "2024-01-01T00:00:00Z".parse().unwrap(),
+        "the first sync starts at the feed start date"
+    );
+    let busy = syncs.run().await.unwrap_err();
+    assert_eq!(busy.status(), Some(409), "{busy}");
+    tokio::time::sleep(Duration::from_millis(60)).await;
+    let latest = syncs.latest().await.unwrap().expect("a latest sync");
+    assert_eq!(latest.sync_id, started.sync_id);
+    assert_eq!(latest.status, SyncStatus::SuccessNoDataPushed);
+    assert!(latest.execution_end_utc.is_some());
+    let second = syncs.run().await.unwrap();
+    let second = syncs.get(&second.sync_id).await.unwrap();
+    assert_eq!(second.period_start_utc, latest.period_end_utc);
+    let nope = syncs
+        .get("00000000-0000-0000-0000-000000000000")
+        .await
+        .unwrap_err();
+    assert_eq!(nope.status(), Some(404));
+    let unmapped = client
+        .managed_bank_feeds(c, k, "no-such-account")
+        .run()
+        .await
+        .unwrap_err();
+    assert_eq!(unmapped.status(), Some(404));
+    sandbox.shutdown().await;
+}

@@ -12,14 +12,15 @@ use axum::http::{Extensions, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use bankfeeds::model::{
-    BatchCreateSourceAccounts, CreateBankTransactions, CreateSourceAccount, UpdateConnection,
+    BankAccountPrototype, BatchCreateSourceAccounts, CreateBankTransactions, CreateSourceAccount,
+    UpdateConnection,
 };
 use serde::Serialize;
 use serde_json::Value;
 
 use crate::error::{ApiError, json, parse_body};
 use crate::query::ListParams;
-use crate::store::{AccountUpdate, Store};
+use crate::store::{AccountUpdate, BANK_ACCOUNT_PROPERTIES, Store};
 use crate::{Shared, State as Inner};
 
 type Result<T = Response> = std::result::Result<T, ApiError>;
@@ -51,21 +52,6 @@ const CONNECTION_PROPERTIES: &[&str] = &[
     "lastSync",
     "created",
 ];
-const PUSH_PROPERTIES: &[&str] = &[
-    "changes",
-    "data",
-    "dataType",
-    "companyId",
-    "pushOperationKey",
-    "dataConnectionKey",
-    "requestedOnUtc",
-    "completedOnUtc",
-    "timeoutInMinutes",
-    "timeoutInSeconds",
-    "status",
-    "errorMessage",
-    "statusCode",
-];
 
 /// Runs `f` on the settled store, under the lock.
 pub(crate) fn with_store<T>(shared: &Shared, f: impl FnOnce(&mut Store, &Shared) -> T) -> T {
@@ -87,6 +73,18 @@ fn params(raw: Option<String>) -> HashMap<String, String> {
 /// [`crate::error::RefusedRequest`]).
 fn refusing(body: &Bytes, work: impl FnOnce() -> Result) -> Result {
     work().map_err(|e| e.refusing(body))
+}
+
+/// `timeoutInMinutes`, when given: a whole number.
+fn timeout_in_minutes(q: &HashMap<String, String>) -> Result<Option<i32>> {
+    match q.get("timeoutInMinutes") {
+        None => Ok(None),
+        Some(t) => t.trim().parse::<i32>().map(Some).map_err(|_| {
+            ApiError::bad_request(format!(
+                "timeoutInMinutes must be a whole number, not `{t}`"
+            ))
+        }),
+    }
 }
 
 fn ok<T: Serialize>(value: &T) -> Response {
@@ -141,6 +139,37 @@ pub(crate) fn routes() -> Router<Arc<Shared>> {
         .route(
             &format!("{conn}/push/bankAccounts/{{accountId}}/bankTransactions"),
             post(push_transactions),
+        )
+        .route(&format!("{c}/accessToken"), get(company_access_token))
+        .route(
+            &format!("{conn}/data/bankAccounts"),
+            get(list_bank_accounts),
+        )
+        .route(
+            &format!("{conn}/options/bankAccounts"),
+            get(bank_account_model),
+        )
+        .route(
+            &format!("{conn}/push/bankAccounts"),
+            post(create_bank_account),
+        )
+        .route(
+            &format!("{conn}/options/bankAccounts/{{accountId}}/bankTransactions"),
+            get(bank_transactions_model),
+        )
+        .route(
+            &format!("{conn}/bankFeedAccounts/{{sourceAccountId}}/managedBankFeeds/syncs"),
+            post(run_sync),
+        )
+        .route(
+            &format!("{conn}/bankFeedAccounts/{{sourceAccountId}}/managedBankFeeds/syncs/latest"),
+            get(latest_sync),
+        )
+        .route(
+            &format!(
+                "{conn}/bankFeedAccounts/{{sourceAccountId}}/managedBankFeeds/syncs/{{syncId}}"
+            ),
+            get(get_sync),
         )
         .route(&format!("{c}/push"), get(list_push_operations))
         .route(
@@ -486,14 +515,7 @@ async fn push_transactions(
 ) -> Result {
     refusing(&body, || {
         let q = params(q);
-        let timeout = match q.get("timeoutInMinutes") {
-            None => None,
-            Some(t) => Some(t.trim().parse::<i32>().map_err(|_| {
-                ApiError::bad_request(format!(
-                    "timeoutInMinutes must be a whole number, not `{t}`"
-                ))
-            })?),
-        };
+        let timeout = timeout_in_minutes(&q)?;
         if let Some(flag) = q.get("allowSyncOnPushComplete")
             && !matches!(flag.to_ascii_lowercase().as_str(), "true" | "false")
         {
@@ -524,26 +546,11 @@ async fn push_transactions(
     })
 }
 
-/// A push operation as get/list answer it: with its `data` only when the sandbox includes it.
-fn without_data_unless(
-    include: bool,
-    mut op: bankfeeds::model::CreateBankTransactionsResponse,
-) -> bankfeeds::model::CreateBankTransactionsResponse {
-    if !include {
-        op.data = None;
-    }
-    op
-}
-
 async fn get_push_operation(
     State(s): State<Arc<Shared>>,
     Path((c, key)): Path<(String, String)>,
 ) -> Result {
-    with_store(&s, |st, sh| {
-        st.push_operation(&c, &key)
-            .map(|o| without_data_unless(sh.settings.push_data_in_history, o))
-    })
-    .map(|o| ok(&o))
+    with_store(&s, |st, sh| st.push_operation(&c, &key, &sh.settings)).map(|o| ok(&o))
 }
 
 async fn list_push_operations(
@@ -552,14 +559,80 @@ async fn list_push_operations(
     RawQuery(q): RawQuery,
 ) -> Result {
     let params = ListParams::from_params(&params(q))?.ignoring_order(s.settings.ignore_order_by);
-    let items = with_store(&s, |st, sh| {
-        st.push_operations(&c).map(|ops| {
-            ops.into_iter()
-                .map(|o| without_data_unless(sh.settings.push_data_in_history, o))
-                .collect::<Vec<_>>()
-        })
-    })?;
-    let base = format!("/companies/{c}/push");
-    let page = params.apply(items, &base, PUSH_PROPERTIES, "PushOperation")?;
+    with_store(&s, |st, sh| st.push_operations(&c, &params, &sh.settings)).map(|p| ok(&p))
+}
+
+// ---- companies' access tokens, the platform's bank accounts, push models ---------------------
+
+async fn company_access_token(State(s): State<Arc<Shared>>, Path(c): Path<String>) -> Result {
+    with_store(&s, |st, _| st.company_access_token(&c)).map(|t| ok(&t))
+}
+
+async fn list_bank_accounts(
+    State(s): State<Arc<Shared>>,
+    Path((c, conn)): Path<(String, String)>,
+    RawQuery(q): RawQuery,
+) -> Result {
+    let params = ListParams::from_params(&params(q))?.ignoring_order(s.settings.ignore_order_by);
+    let items = with_store(&s, |st, _| st.bank_accounts(&c, &conn))?;
+    let base = format!("/companies/{c}/connections/{conn}/data/bankAccounts");
+    let page = params.apply(items, &base, BANK_ACCOUNT_PROPERTIES, "BankAccount")?;
     Ok(ok(&page))
+}
+
+async fn bank_account_model(
+    State(s): State<Arc<Shared>>,
+    Path((c, conn)): Path<(String, String)>,
+) -> Result {
+    with_store(&s, |st, _| st.bank_account_model(&c, &conn)).map(|m| ok(&m))
+}
+
+async fn create_bank_account(
+    State(s): State<Arc<Shared>>,
+    Path((c, conn)): Path<(String, String)>,
+    RawQuery(q): RawQuery,
+    body: Bytes,
+) -> Result {
+    refusing(&body, || {
+        let timeout = timeout_in_minutes(&params(q))?;
+        let body: BankAccountPrototype = parse_body(&body)?;
+        with_store(&s, |st, sh| {
+            st.create_bank_account(&c, &conn, body, timeout, &sh.settings)
+        })
+        .map(|op| ok(&op))
+    })
+}
+
+async fn bank_transactions_model(
+    State(s): State<Arc<Shared>>,
+    Path((c, conn, account)): Path<(String, String, String)>,
+) -> Result {
+    with_store(&s, |st, _| st.bank_transactions_model(&c, &conn, &account)).map(|m| ok(&m))
+}
+
+// ---- managed bank feeds ----------------------------------------------------------------------
+
+async fn run_sync(
+    State(s): State<Arc<Shared>>,
+    Path((c, conn, account)): Path<(String, String, String)>,
+) -> Result {
+    with_store(&s, |st, sh| st.run_sync(&c, &conn, &account, &sh.settings))
+        .map(|r| json(StatusCode::CREATED, &r))
+}
+
+async fn latest_sync(
+    State(s): State<Arc<Shared>>,
+    Path((c, conn, account)): Path<(String, String, String)>,
+) -> Result {
+    match with_store(&s, |st, _| st.latest_sync(&c, &conn, &account))? {
+        Some(sync) => Ok(ok(&sync)),
+        None => Ok(StatusCode::NO_CONTENT.into_response()),
+    }
+}
+
+async fn get_sync(
+    State(s): State<Arc<Shared>>,
+    Path((c, conn, account, sync)): Path<(String, String, String, String)>,
+) -> Result {
+    with_store(&s, |st, _| st.sync(&c, &conn, &account, &sync)).map(|r| ok(&r))
 }

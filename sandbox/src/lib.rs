@@ -399,6 +399,7 @@ impl SandboxBuilder {
                 push_data_in_history: self.push_data_in_history,
                 ignore_order_by: self.ignore_order_by,
                 base_url: url.clone(),
+                client_id: uuid::Uuid::new_v4().to_string(),
             },
             auth: self.auth,
             spec,

@@ -13,7 +13,6 @@ use bankfeeds::dates::Timestamp;
 use bankfeeds::model::{HalRef, Links, Page};
 use rust_decimal::Decimal;
 use serde::Serialize;
-use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::error::ApiError;
@@ -211,50 +210,74 @@ impl ListParams {
         self
     }
 
-    /// Filters, orders and pages `items` (in their stored order), with links under `base`.
-    pub(crate) fn apply<T: Serialize + DeserializeOwned>(
+    /// Whether the query names `property` (e.g. `data`), at any depth's first segment.
+    pub(crate) fn queries(&self, property: &str) -> bool {
+        self.query.as_deref().is_some_and(|q| {
+            q.split("||").flat_map(|a| a.split("&&")).any(|c| {
+                let name = c.split(['=', '!', '<', '>', '~']).next().unwrap_or("");
+                let first = name.trim().split('.').next().unwrap_or("");
+                first.eq_ignore_ascii_case(property)
+            })
+        })
+    }
+
+    /// Filters and orders `views` (the items' JSON, in stored order) and returns the positions
+    /// of this page's items, in order, and how many items match. Nothing is cloned: a list of
+    /// thousands costs a comparison or two per item, and only the page is then written out.
+    pub(crate) fn select(
         &self,
-        items: Vec<T>,
-        base: &str,
+        views: &[&Value],
         properties: &[&str],
         entity: &str,
-    ) -> Result<Page<Value>, ApiError> {
+    ) -> Result<(Vec<usize>, u64), ApiError> {
         let query = match &self.query {
             Some(q) => Query::parse(q, properties, entity)?,
             None => Query::default(),
         };
         let order = match &self.order_by {
-            Some(_) if self.ignore_order => None,
             Some(o) => {
                 let (desc, name) = match o.strip_prefix('-') {
                     Some(name) => (true, name),
                     None => (false, o.as_str()),
                 };
-                Some((desc, resolve(name, properties, entity)?))
+                let path = resolve(name, properties, entity)?;
+                (!self.ignore_order).then_some((desc, path))
             }
             None => None,
         };
-        let mut values: Vec<Value> = items
-            .iter()
-            .filter_map(|i| serde_json::to_value(i).ok())
-            .filter(|v| query.matches(v))
+        let mut chosen: Vec<usize> = (0..views.len())
+            .filter(|&i| query.matches(views[i]))
             .collect();
         if let Some((desc, path)) = order {
-            // A stable sort keeps stored order among equal keys; absent values sort first.
-            values.sort_by(|a, b| {
-                let ka = lookup(a, &path).and_then(scalar_text);
-                let kb = lookup(b, &path).and_then(scalar_text);
-                let ord = match (ka, kb) {
-                    (Some(x), Some(y)) => compare(&x, &y),
+            // Keys once per item; a stable sort keeps stored order among equal keys; absent
+            // values sort first.
+            let keys: Vec<Option<SortKey>> = chosen
+                .iter()
+                .map(|&i| {
+                    lookup(views[i], &path)
+                        .and_then(scalar_text)
+                        .map(SortKey::new)
+                })
+                .collect();
+            let mut order: Vec<usize> = (0..chosen.len()).collect();
+            order.sort_by(|&a, &b| {
+                let ord = match (&keys[a], &keys[b]) {
+                    (Some(x), Some(y)) => x.cmp(y),
                     (x, y) => x.is_some().cmp(&y.is_some()),
                 };
                 if desc { ord.reverse() } else { ord }
             });
+            chosen = order.into_iter().map(|k| chosen[k]).collect();
         }
-        let total = values.len() as u64;
+        let total = chosen.len() as u64;
         let size = self.page_size as usize;
         let start = (self.page as usize - 1).saturating_mul(size);
-        let results: Vec<Value> = values.into_iter().skip(start).take(size).collect();
+        let page: Vec<usize> = chosen.into_iter().skip(start).take(size).collect();
+        Ok((page, total))
+    }
+
+    /// A page of `results` (already selected) out of `total`, with links under `base`.
+    pub(crate) fn page(&self, results: Vec<Value>, total: u64, base: &str) -> Page<Value> {
         let href = |page: u32| {
             let mut s = form_urlencoded::Serializer::new(String::new());
             s.append_pair("page", &page.to_string());
@@ -268,7 +291,7 @@ impl ListParams {
             HalRef::new(format!("{base}?{}", s.finish()))
         };
         let has_next = (self.page as u64).saturating_mul(self.page_size as u64) < total;
-        Ok(Page {
+        Page {
             results,
             page_number: self.page,
             page_size: self.page_size,
@@ -279,7 +302,58 @@ impl ListParams {
                 next: has_next.then(|| href(self.page + 1)),
                 previous: (self.page > 1).then(|| href(self.page - 1)),
             },
-        })
+        }
+    }
+
+    /// Filters, orders and pages `items` (in their stored order), with links under `base`.
+    pub(crate) fn apply<T: Serialize>(
+        &self,
+        items: Vec<T>,
+        base: &str,
+        properties: &[&str],
+        entity: &str,
+    ) -> Result<Page<Value>, ApiError> {
+        let values: Vec<Value> = items
+            .iter()
+            .filter_map(|i| serde_json::to_value(i).ok())
+            .collect();
+        let views: Vec<&Value> = values.iter().collect();
+        let (chosen, total) = self.select(&views, properties, entity)?;
+        let mut values: Vec<Option<Value>> = values.into_iter().map(Some).collect();
+        let results = chosen
+            .into_iter()
+            .filter_map(|i| values[i].take())
+            .collect();
+        Ok(self.page(results, total, base))
+    }
+}
+
+/// A sort key read once: as a number, as a timestamp, and as text ignoring case, compared as
+/// [`compare`] compares.
+#[derive(Debug)]
+struct SortKey {
+    number: Option<Decimal>,
+    time: Option<Timestamp>,
+    text: String,
+}
+
+impl SortKey {
+    fn new(text: String) -> Self {
+        SortKey {
+            number: text.parse().ok(),
+            time: Timestamp::parse(&text).ok(),
+            text: text.to_lowercase(),
+        }
+    }
+
+    fn cmp(&self, other: &SortKey) -> Ordering {
+        if let (Some(x), Some(y)) = (&self.number, &other.number) {
+            return x.cmp(y);
+        }
+        if let (Some(x), Some(y)) = (&self.time, &other.time) {
+            return x.cmp(y);
+        }
+        self.text.cmp(&other.text)
     }
 }
 

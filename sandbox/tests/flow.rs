@@ -738,5 +738,212 @@ async fn legacy_push_data_puts_each_push_s_data_back_in_the_history() {
         .await
         .as_();
     assert_eq!(list.results[0].data.as_ref().unwrap().transactions.len(), 3);
+    // A bank account push carries the account, once created with its id.
+    let created = api
+        .post(
+            &format!("{}/push/bankAccounts", acc.conn_path()),
+            &json!({"accountName": "Feed", "currency": "GBP"}),
+        )
+        .await;
+    let key = created.body["pushOperationKey"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let done = api.wait_final(&acc.company, &key).await;
+    assert_eq!(done["status"], "Success");
+    assert_eq!(done["data"]["accountName"], "Feed");
+    assert_eq!(done["data"]["id"], done["changes"][0]["recordRef"]["id"]);
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn ignore_order_by_lists_oldest_first_whatever_the_order_asked() {
+    for ignore in [false, true] {
+        let sandbox = common::start(
+            Sandbox::builder()
+                .ignore_order_by(ignore)
+                .push_delay(Duration::from_millis(10))
+                .today(day(2024, 6, 1)),
+        )
+        .await;
+        let api = Api::new(sandbox.url());
+        let acc = linked_account(&api, "zzzz", gbp_account("acc-1"), Some("2024-01-01")).await;
+        let mut keys = Vec::new();
+        for (i, day) in ["2024-05-10", "2024-05-11", "2024-05-12"]
+            .into_iter()
+            .enumerate()
+        {
+            let body = json!({"accountId": "acc-1",
+                              "transactions": transactions(&format!("t{i}"), day, 1, 100)});
+            let op = api.post(&acc.push_path(), &body).await;
+            keys.push(op.body["pushOperationKey"].as_str().unwrap().to_owned());
+            // Distinct request times.
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        let page: Page<PushOperation> = api
+            .get(&format!(
+                "/companies/{}/push?orderBy=-requestedOnUtc",
+                acc.company
+            ))
+            .await
+            .as_();
+        let listed: Vec<&str> = page
+            .results
+            .iter()
+            .map(|o| o.push_operation_key.as_str())
+            .collect();
+        let mut expected: Vec<&str> = keys.iter().map(String::as_str).collect();
+        if !ignore {
+            expected.reverse();
+        }
+        assert_eq!(listed, expected, "ignore_order_by({ignore})");
+        // The order asked for is still echoed in the links, and still checked.
+        assert!(
+            page.links
+                .current
+                .href
+                .unwrap()
+                .contains("orderBy=-requestedOnUtc")
+        );
+        api.get(&format!("/companies/{}/push?orderBy=nope", acc.company))
+            .await
+            .expect_error(400);
+        sandbox.shutdown().await;
+    }
+}
+
+#[tokio::test]
+async fn bank_accounts_models_and_syncs_refuse_what_codat_refuses() {
+    let sandbox = common::start(
+        Sandbox::builder()
+            .push_delay(Duration::from_millis(10))
+            .today(day(2024, 6, 1)),
+    )
+    .await;
+    let api = Api::new(sandbox.url());
+    let c: Company = api.post("/companies", &json!({"name": "Toft"})).await.as_();
+    let conn: Connection = api
+        .post(
+            &format!("/companies/{}/connections", c.id),
+            &json!({"platformKey": "fbrh"}),
+        )
+        .await
+        .as_();
+    let base = format!("/companies/{}/connections/{}", c.id, conn.id);
+    // Nothing has been synced before the customer links: 409, as for any data read.
+    let e = api
+        .get(&format!("{base}/data/bankAccounts"))
+        .await
+        .expect_error(409);
+    assert!(e.error.unwrap().contains("not been linked"));
+    api.post(
+        &format!("{base}/push/bankAccounts"),
+        &json!({"accountName": "x", "currency": "GBP"}),
+    )
+    .await
+    .expect_error(400);
+    // The models need no link: FreeAgent wants a name and a currency.
+    let model: bankfeeds::model::PushOption =
+        api.get(&format!("{base}/options/bankAccounts")).await.as_();
+    let mut required: Vec<&str> = model.required_properties().collect();
+    required.sort_unstable();
+    assert_eq!(required, ["accountName", "currency"]);
+
+    api.post_empty(&format!("/sandbox{base}/link")).await;
+    api.post(
+        &format!("{base}/connectionInfo/bankFeedAccounts"),
+        &gbp_account("acc-1"),
+    )
+    .await;
+    let page = api
+        .get(&format!(
+            "{base}/data/bankAccounts?pageSize=2&orderBy=-accountName"
+        ))
+        .await;
+    assert_eq!(page.status, 200);
+    assert_eq!(page.body["totalResults"], 3);
+    assert_eq!(
+        page.body["results"][0]["accountName"],
+        "Company Credit Card"
+    );
+    assert!(page.body["_links"]["next"]["href"].is_string());
+    api.post(
+        &format!("{base}/push/bankAccounts?timeoutInMinutes=soon"),
+        &json!({"accountName": "x", "currency": "GBP"}),
+    )
+    .await
+    .expect_error(400);
+    // FreeAgent's transactions model: the type decides the direction.
+    let tx_model = api
+        .get(&format!(
+            "{base}/options/bankAccounts/acc-1/bankTransactions"
+        ))
+        .await;
+    assert_eq!(tx_model.status, 200);
+    assert!(
+        tx_model
+            .body
+            .to_string()
+            .contains("takes the direction from the type")
+    );
+    api.get(&format!(
+        "{base}/options/bankAccounts/nope/bankTransactions"
+    ))
+    .await
+    .expect_error(404);
+
+    // Syncs: the account must exist (404) and be connected (400); no sync yet is a bare 204.
+    let syncs = format!("{base}/bankFeedAccounts/acc-1/managedBankFeeds/syncs");
+    let none = api.get(&format!("{syncs}/latest")).await;
+    assert_eq!(none.status, 204);
+    assert!(none.headers.get("content-type").is_none());
+    assert_eq!(none.body, serde_json::Value::Null);
+    let e = api.post_empty(&syncs).await.expect_error(400);
+    assert!(e.error.unwrap().contains("pending"));
+    api.post_empty(&syncs.replace("acc-1", "nope"))
+        .await
+        .expect_error(404);
+    api.post(
+        &format!("/sandbox{base}/bankFeedAccounts/acc-1/map"),
+        &json!({"feedStartDate": "2024-05-01"}),
+    )
+    .await;
+    let started = api.post_empty(&syncs).await;
+    assert_eq!(started.status, 201, "{:#}", started.body);
+    let id = started.body["syncId"].as_str().unwrap().to_owned();
+    assert!(uuid_like(&id));
+    api.post_empty(&syncs).await.expect_error(409);
+    // Another account's sync is not this one's.
+    api.post(
+        &format!("{base}/connectionInfo/bankFeedAccounts"),
+        &gbp_account("acc-2"),
+    )
+    .await;
+    api.get(&format!(
+        "{base}/bankFeedAccounts/acc-2/managedBankFeeds/syncs/{id}"
+    ))
+    .await
+    .expect_error(404);
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn company_access_tokens_differ_and_need_a_company() {
+    let sandbox = common::start(Sandbox::builder()).await;
+    let api = Api::new(sandbox.url());
+    let c: Company = api.post("/companies", &json!({"name": "Toft"})).await.as_();
+    let first: bankfeeds::model::CompanyAccessToken = api
+        .get(&format!("/companies/{}/accessToken", c.id))
+        .await
+        .as_();
+    let second: bankfeeds::model::CompanyAccessToken = api
+        .get(&format!("/companies/{}/accessToken", c.id))
+        .await
+        .as_();
+    assert_ne!(first.access_token, second.access_token);
+    assert_eq!(first.expires_in, 86_400);
+    api.get("/companies/00000000-0000-0000-0000-000000000000/accessToken")
+        .await
+        .expect_error(404);
     sandbox.shutdown().await;
 }

@@ -1,5 +1,6 @@
 //! Source accounts and their mapping to target accounts.
 
+use super::bank_accounts;
 use super::push::validation;
 use super::*;
 
@@ -211,10 +212,11 @@ impl Store {
             .accounts
             .iter()
             .map(|acc| {
-                let target = acc
-                    .target
-                    .as_ref()
-                    .and_then(|t| rec.targets.iter().find(|o| o.id.as_deref() == Some(t)));
+                let target = acc.target.as_ref().and_then(|t| {
+                    rec.bank_accounts
+                        .iter()
+                        .find(|o| o.id.as_deref() == Some(t))
+                });
                 BankFeedMapping {
                     source_account_id: Some(acc.account.id().to_owned()),
                     source_account_name: acc.account.account_name().map(str::to_owned),
@@ -222,9 +224,14 @@ impl Store {
                     source_balance: acc.account.balance(),
                     source_currency: acc.account.currency().cloned(),
                     target_account_id: acc.target.clone(),
-                    target_account_name: target.and_then(|t| t.name.clone()),
+                    target_account_name: target.and_then(|t| t.account_name.clone()),
                     status: acc.account.status().map(|s| s.as_str().to_owned()),
-                    target_account_options: Some(rec.targets.clone()),
+                    target_account_options: Some(
+                        rec.bank_accounts
+                            .iter()
+                            .map(bank_accounts::target_option)
+                            .collect(),
+                    ),
                     feed_start_date: acc.account.feed_start_date(),
                 }
             })
@@ -240,6 +247,7 @@ impl Store {
         body: BankFeedAccountMapping,
         settings: &Settings,
     ) -> Result<BankFeedAccountMappingResponse, ApiError> {
+        let seq = self.company_seq(company_id)?;
         let rec = self.connection_rec(company_id, connection_id)?;
         require_linked(&rec.connection)?;
         if let Some(PlatformKey::QuickBooksOnlineBankFeeds | PlatformKey::Sage) =
@@ -260,7 +268,10 @@ impl Store {
             Ok(target) => {
                 let acc = rec.account_mut(&source)?;
                 *account_status_mut(&mut acc.account) = Some(SourceAccountStatus::Connecting);
-                acc.connected_at = Some(Instant::now() + settings.mapping_delay);
+                let due = Instant::now() + settings.mapping_delay;
+                acc.connected_at = Some(due);
+                self.connecting
+                    .push_back((due, seq, connection_id.to_owned(), source.clone()));
                 Ok(BankFeedAccountMappingResponse {
                     source_account_id: Some(source),
                     target_account_id: Some(target),
@@ -319,6 +330,9 @@ impl ConnectionRec {
     }
 
     pub(super) fn issue_otp(&mut self, settings: &Settings, alphabet: &[u8]) -> String {
+        // Expired passwords are of no more use: the list stays as long as the unexpired ones.
+        let current = now();
+        self.otps.retain(|(_, expiry)| *expiry > current);
         let otp = random_text(alphabet, 6);
         let validity =
             chrono::Duration::from_std(settings.otp_validity).unwrap_or(chrono::Duration::hours(1));
@@ -389,6 +403,7 @@ impl ConnectionRec {
             target: None,
             connected_at: None,
             transactions: Vec::new(),
+            latest: None,
         });
         Ok(account)
     }
@@ -403,7 +418,11 @@ impl ConnectionRec {
     ) -> Result<String, MapError> {
         let target_id = match target {
             Some(t) => {
-                if !self.targets.iter().any(|o| o.id.as_deref() == Some(t)) {
+                if !self
+                    .bank_accounts
+                    .iter()
+                    .any(|o| o.id.as_deref() == Some(t))
+                {
                     return Err(MapError::Failed(format!(
                         "Target account {t} is not one of the connection's target account options."
                     )));
@@ -414,15 +433,10 @@ impl ConnectionRec {
                 // Codat creates a new account in the platform when no target is chosen.
                 let acc = self.account_mut(account_id).map_err(MapError::Refused)?;
                 let name = acc.account.account_name().unwrap_or("Bank feed").to_owned();
-                let option = TargetAccountOption {
-                    id: Some(new_id()),
-                    name: Some(name),
-                    balance: Some(Decimal::ZERO),
-                    sort_code: None,
-                    account_number: None,
-                };
-                let id = option.id.clone().unwrap_or_default();
-                self.targets.push(option);
+                let currency = acc.account.currency().cloned();
+                let account = bank_accounts::new_account(name, currency);
+                let id = account.id.clone().unwrap_or_default();
+                self.bank_accounts.push(account);
                 id
             }
         };

@@ -5,17 +5,19 @@
 //! lazily by [`Store::settle`], which every request calls first, in the order they were
 //! requested. That keeps the sandbox free of background tasks and its outcomes deterministic.
 
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::time::{Duration, Instant};
 
 use bankfeeds::dates::Timestamp;
 use bankfeeds::model::{
-    AnySourceAccount, BankAccountCredentials, BankFeedAccountMapping,
-    BankFeedAccountMappingResponse, BankFeedMapping, BankTransaction, Company, CompanyInformation,
-    CompanyRequestBody, CompanyUpdateRequest, Connection, ConnectionStatus, CreateBankTransactions,
-    CreateBankTransactionsResponse, CreateConnectionRequestBody, CreateSourceAccount, DataType,
-    GenerateOtpResponse, PlatformKey, PushChangeType, PushOperationChange, PushOperationRef,
+    AnySourceAccount, BankAccount, BankAccountCredentials, BankAccountStatus, BankAccountType,
+    BankFeedAccountMapping, BankFeedAccountMappingResponse, BankFeedMapping, BankTransaction,
+    Company, CompanyAccessToken, CompanyInformation, CompanyRequestBody, CompanyUpdateRequest,
+    Connection, ConnectionStatus, CreateBankTransactions, CreateBankTransactionsResponse,
+    CreateConnectionRequestBody, CreateSourceAccount, DataType, GenerateOtpResponse, Metadata,
+    PlatformKey, PushChangeType, PushOperation, PushOperationChange, PushOperationRef,
     PushOperationStatus, SourceAccount, SourceAccountStatus, SourceAccountV2, SourceType,
-    TargetAccountOption, Validation, ValidationItem,
+    SyncStatusResult, TargetAccountOption, Validation, ValidationItem,
 };
 use bankfeeds::money::Currency;
 use bankfeeds::rules::Platform;
@@ -28,12 +30,16 @@ use rust_decimal::Decimal;
 use crate::error::ApiError;
 
 mod accounts;
+mod bank_accounts;
 mod push;
+mod syncs;
 
 use crate::stats::Stats;
 pub(crate) use accounts::AccountUpdate;
 use accounts::{account_status_mut, set_modified};
-use push::complete_push;
+pub(crate) use bank_accounts::BANK_ACCOUNT_PROPERTIES;
+use push::{PushRec, complete_push};
+use syncs::SyncRec;
 
 /// What the sandbox was started with.
 #[derive(Debug, Clone)]
@@ -47,6 +53,8 @@ pub(crate) struct Settings {
     /// Whether lists ignore `orderBy` (oldest first).
     pub(crate) ignore_order_by: bool,
     pub(crate) base_url: String,
+    /// The Codat client that owns every company of this sandbox (`clientId` of managed syncs).
+    pub(crate) client_id: String,
 }
 
 impl Settings {
@@ -59,37 +67,52 @@ impl Settings {
 pub(crate) struct AccountRec {
     pub(crate) account: AnySourceAccount,
     target: Option<String>,
+    /// When an account mapped through the API becomes `connected`.
     connected_at: Option<Instant>,
     pub(crate) transactions: Vec<BankTransaction>,
+    /// The newest date among `transactions`, kept as they are stored.
+    latest: Option<chrono::NaiveDateTime>,
 }
 
 pub(crate) struct ConnectionRec {
     company_id: String,
     pub(crate) connection: Connection,
     otps: Vec<(String, Timestamp)>,
-    targets: Vec<TargetAccountOption>,
+    /// The bank accounts in the customer's accounting platform: the targets a source account
+    /// can be mapped to, and what `list-bank-accounts` lists.
+    bank_accounts: Vec<BankAccount>,
     pub(crate) accounts: Vec<AccountRec>,
     credentials: Option<BankAccountCredentials>,
-}
-
-struct PushRec {
-    op: CreateBankTransactionsResponse,
-    /// The body as pushed (the echo in `op.data` fills in `reconciled` as Codat's does).
-    body: CreateBankTransactions,
-    due: Instant,
-    time_out: bool,
+    /// Managed bank feed syncs of every source account, oldest first.
+    syncs: Vec<SyncRec>,
 }
 
 pub(crate) struct CompanyRec {
     company: Company,
     pub(crate) connections: Vec<ConnectionRec>,
+    /// Push operations in the order they were requested.
     pushes: Vec<PushRec>,
+    /// Each push operation's position in `pushes`, by key.
+    push_index: HashMap<String, usize>,
 }
 
 /// Everything the sandbox holds.
+///
+/// Companies are kept in creation order and found by id through an index; each company's push
+/// operations likewise. What is due later (pushes to finish, API mappings to connect) waits in
+/// queues in the order it was made, so a request settles only what is due instead of visiting
+/// everything.
 #[derive(Default)]
 pub(crate) struct Store {
-    companies: Vec<CompanyRec>,
+    companies: BTreeMap<u64, CompanyRec>,
+    company_index: HashMap<String, u64>,
+    next_company: u64,
+    /// Pending pushes, oldest first: (company, position in its `pushes`). The push delay is the
+    /// same for all, so they fall due in this order.
+    pending_pushes: VecDeque<(u64, usize)>,
+    /// Accounts mapped through the API and not yet connected, oldest first: (when, company,
+    /// connection id, account id).
+    connecting: VecDeque<(Instant, u64, String, String)>,
 }
 
 fn random_bytes() -> [u8; 16] {
@@ -127,22 +150,44 @@ impl Store {
     /// Applies what is due by `at`: API mappings become `connected`, pending pushes finish, in
     /// the order they were requested.
     pub(crate) fn settle(&mut self, at: Instant, settings: &Settings, stats: &mut Stats) {
-        for company in &mut self.companies {
-            for conn in &mut company.connections {
-                for acc in &mut conn.accounts {
-                    if acc.connected_at.is_some_and(|t| t <= at) {
-                        acc.connected_at = None;
-                        *account_status_mut(&mut acc.account) =
-                            Some(SourceAccountStatus::Connected);
-                        set_modified(&mut acc.account, now());
-                    }
-                }
+        while let Some((due, company, connection, account)) = self.connecting.front() {
+            if *due > at {
+                break;
             }
-            for i in 0..company.pushes.len() {
-                let rec = &company.pushes[i];
-                if rec.op.status == PushOperationStatus::Pending && rec.due <= at {
-                    complete_push(company, i, settings.today(), stats);
-                }
+            let (due, company, connection, account) =
+                (*due, *company, connection.clone(), account.clone());
+            self.connecting.pop_front();
+            let Some(acc) = self
+                .companies
+                .get_mut(&company)
+                .and_then(|c| {
+                    c.connections
+                        .iter_mut()
+                        .find(|c| c.connection.id == connection)
+                })
+                .and_then(|c| c.accounts.iter_mut().find(|a| a.account.id() == account))
+            else {
+                continue;
+            };
+            // Unless it was disconnected or mapped again since.
+            if acc.connected_at == Some(due) {
+                acc.connected_at = None;
+                *account_status_mut(&mut acc.account) = Some(SourceAccountStatus::Connected);
+                set_modified(&mut acc.account, now());
+            }
+        }
+        while let Some(&(company, index)) = self.pending_pushes.front() {
+            let Some(rec) = self.companies.get_mut(&company) else {
+                self.pending_pushes.pop_front();
+                continue;
+            };
+            let push = &rec.pushes[index];
+            if push.due > at {
+                break;
+            }
+            self.pending_pushes.pop_front();
+            if push.op.status == PushOperationStatus::Pending {
+                complete_push(rec, index, settings, stats);
             }
         }
     }
@@ -150,9 +195,17 @@ impl Store {
     // ---- companies -----------------------------------------------------------------------
 
     fn company_rec(&mut self, id: &str) -> Result<&mut CompanyRec, ApiError> {
-        self.companies
-            .iter_mut()
-            .find(|c| c.company.id == id)
+        self.company_index
+            .get(id)
+            .and_then(|seq| self.companies.get_mut(seq))
+            .ok_or_else(|| ApiError::company_not_found(id))
+    }
+
+    /// A company's position in creation order, by id.
+    fn company_seq(&self, id: &str) -> Result<u64, ApiError> {
+        self.company_index
+            .get(id)
+            .copied()
             .ok_or_else(|| ApiError::company_not_found(id))
     }
 
@@ -200,14 +253,18 @@ impl Store {
             company,
             connections: Vec::new(),
             pushes: Vec::new(),
+            push_index: HashMap::new(),
         };
         let view = Self::company_view(&rec);
-        self.companies.push(rec);
+        let seq = self.next_company;
+        self.next_company += 1;
+        self.company_index.insert(rec.company.id.clone(), seq);
+        self.companies.insert(seq, rec);
         Ok(view)
     }
 
     pub(crate) fn companies(&self) -> Vec<Company> {
-        self.companies.iter().map(Self::company_view).collect()
+        self.companies.values().map(Self::company_view).collect()
     }
 
     pub(crate) fn company(&mut self, id: &str) -> Result<Company, ApiError> {
@@ -248,13 +305,29 @@ impl Store {
         Ok(Self::company_view(rec))
     }
 
+    /// Deletes a company and everything it holds (connections, accounts, stored transactions,
+    /// push operations): the memory is freed.
     pub(crate) fn delete_company(&mut self, id: &str) -> Result<(), ApiError> {
-        let before = self.companies.len();
-        self.companies.retain(|c| c.company.id != id);
-        if self.companies.len() == before {
-            return Err(ApiError::company_not_found(id));
-        }
+        let seq = self.company_seq(id)?;
+        self.company_index.remove(id);
+        self.companies.remove(&seq);
         Ok(())
+    }
+
+    /// A company access token for the embeddable UIs, valid for one day.
+    pub(crate) fn company_access_token(
+        &mut self,
+        company_id: &str,
+    ) -> Result<CompanyAccessToken, ApiError> {
+        self.company_rec(company_id)?;
+        Ok(CompanyAccessToken {
+            expires_in: 86_400,
+            access_token: random_text(
+                b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789",
+                48,
+            ),
+            token_type: "Bearer".into(),
+        })
     }
 
     // ---- connections ---------------------------------------------------------------------
@@ -321,9 +394,10 @@ impl Store {
         let mut rec = ConnectionRec {
             company_id: company_id.to_owned(),
             otps: Vec::new(),
-            targets: target_accounts(),
+            bank_accounts: bank_accounts::starting_accounts(),
             accounts: Vec::new(),
             credentials: None,
+            syncs: Vec::new(),
             connection: connection.clone(),
         };
         let otp = rec.issue_otp(settings, b"0123456789");
@@ -487,22 +561,4 @@ fn integration_id(key: &PlatformKey) -> String {
     uuid::Builder::from_random_bytes(bytes)
         .into_uuid()
         .to_string()
-}
-
-/// The accounts a customer's accounting software offers as feed targets.
-fn target_accounts() -> Vec<TargetAccountOption> {
-    [
-        ("Business Current Account", "40-12-76", "31926819"),
-        ("Business Savings Account", "40-12-76", "51926820"),
-        ("Company Credit Card", "", "4929 1234"),
-    ]
-    .into_iter()
-    .map(|(name, sort_code, number)| TargetAccountOption {
-        id: Some(new_id()),
-        name: Some(name.into()),
-        balance: Some(Decimal::ZERO),
-        sort_code: (!sort_code.is_empty()).then(|| sort_code.replace('-', "")),
-        account_number: Some(number.into()),
-    })
-    .collect()
 }
