@@ -244,22 +244,56 @@ impl Faults {
 
 /// Whether `path` matches `pattern`: segments compare literally, `*` matches one segment and
 /// `**` any number of them (none included).
+///
+/// Runs in at most about 2 × (segments of the path + 1) × (segments of the pattern + 1) steps,
+/// whatever the pattern: it follows every place in the pattern the path could have reached at
+/// once, segment by segment, instead of trying each way a `**` could split the path in turn
+/// (which took exponential time with many `**`, under the sandbox's lock).
 pub fn path_matches(pattern: &str, path: &str) -> bool {
-    let pattern: Vec<&str> = pattern.trim_matches('/').split('/').collect();
-    let path: Vec<&str> = path.trim_matches('/').split('/').collect();
-    matches_from(&pattern, &path)
+    matches_counting(pattern, path).0
 }
 
-fn matches_from(pattern: &[&str], path: &[&str]) -> bool {
-    match pattern.split_first() {
-        None => path.is_empty(),
-        Some((&"**", rest)) => (0..=path.len()).any(|skip| matches_from(rest, &path[skip..])),
-        Some((first, rest)) => match path.split_first() {
-            Some((segment, path_rest)) => {
-                (*first == "*" || first == segment) && matches_from(rest, path_rest)
+/// [`path_matches`], and the number of steps it took.
+fn matches_counting(pattern: &str, path: &str) -> (bool, usize) {
+    let pattern: Vec<&str> = pattern.trim_matches('/').split('/').collect();
+    let path: Vec<&str> = path.trim_matches('/').split('/').collect();
+    let m = pattern.len();
+    let mut steps = 0usize;
+    // `reached[i]`: the path read so far matches the pattern's first `i` segments.
+    let mut reached = vec![false; m + 1];
+    reached[0] = true;
+    skip_globstars(&pattern, &mut reached, &mut steps);
+    for segment in &path {
+        let mut next = vec![false; m + 1];
+        for (i, part) in pattern.iter().enumerate() {
+            steps += 1;
+            if !reached[i] {
+                continue;
             }
-            None => false,
-        },
+            match *part {
+                // `**` takes this segment and may take more.
+                "**" => next[i] = true,
+                "*" => next[i + 1] = true,
+                literal if literal == *segment => next[i + 1] = true,
+                _ => {}
+            }
+        }
+        skip_globstars(&pattern, &mut next, &mut steps);
+        reached = next;
+        if !reached.contains(&true) {
+            break;
+        }
+    }
+    (reached[m], steps)
+}
+
+/// A `**` may also take no segment: wherever one starts, the place after it is reached too.
+fn skip_globstars(pattern: &[&str], reached: &mut [bool], steps: &mut usize) {
+    for (i, part) in pattern.iter().enumerate() {
+        *steps += 1;
+        if reached[i] && *part == "**" {
+            reached[i + 1] = true;
+        }
     }
 }
 
@@ -267,6 +301,9 @@ fn matches_from(pattern: &[&str], path: &[&str]) -> bool {
 #[derive(Debug)]
 pub(crate) struct FaultEngine {
     plan: Faults,
+    /// Each rule's `nth`, sorted: a request looks its occurrence up in O(log n), whatever the
+    /// size of the list a plan gives.
+    nth: Vec<Option<Vec<u64>>>,
     considered: Vec<u64>,
     fired: Vec<u64>,
     rng: SplitMix64,
@@ -275,8 +312,21 @@ pub(crate) struct FaultEngine {
 impl FaultEngine {
     pub(crate) fn new(plan: Faults) -> Self {
         let n = plan.rules.len();
+        let nth = plan
+            .rules
+            .iter()
+            .map(|r| {
+                r.nth.as_ref().map(|n| {
+                    let mut n = n.clone();
+                    n.sort_unstable();
+                    n.dedup();
+                    n
+                })
+            })
+            .collect();
         FaultEngine {
             rng: SplitMix64(plan.seed),
+            nth,
             plan,
             considered: vec![0; n],
             fired: vec![0; n],
@@ -299,7 +349,9 @@ impl FaultEngine {
             self.considered[i] += 1;
             let occurrence = self.considered[i];
             let drawn = rule.rate.map(|rate| self.rng.next_f64() < rate);
-            let fires = rule.nth.as_ref().is_none_or(|n| n.contains(&occurrence))
+            let fires = self.nth[i]
+                .as_ref()
+                .is_none_or(|n| n.binary_search(&occurrence).is_ok())
                 && drawn.unwrap_or(true)
                 && rule.limit.is_none_or(|limit| self.fired[i] < limit);
             if fires && chosen.is_none() {
@@ -353,6 +405,40 @@ mod tests {
     }
 
     #[test]
+    fn many_globstars_match_in_linear_steps() {
+        // Twelve `**` before a segment the path lacks: every way of splitting 40 segments among
+        // them fails, and trying them one by one hangs; following them together does not.
+        let pattern = format!("{}/never", "/**".repeat(12));
+        let path = "/a".repeat(40);
+        let (matched, steps) = matches_counting(&pattern, &path);
+        assert!(!matched);
+        let bound = 2 * (40 + 1) * (13 + 1);
+        assert!(steps <= bound, "{steps} steps, more than {bound}");
+        let (matched, steps) = matches_counting(&pattern, &format!("{path}/never"));
+        assert!(matched);
+        assert!(steps <= 2 * (41 + 1) * (13 + 1), "{steps} steps");
+        // A thousand `**` and a thousand segments stay quadratic at worst.
+        let pattern = format!("{}/x", "/**".repeat(1000));
+        let path = "/a".repeat(1000);
+        let (matched, steps) = matches_counting(&pattern, &path);
+        assert!(!matched);
+        assert!(steps <= 2 * 1001 * 1002, "{steps} steps");
+    }
+
+    #[test]
+    fn globstars_in_every_position() {
+        assert!(path_matches("**", "/"));
+        assert!(path_matches("**", "/a/b/c"));
+        assert!(path_matches("/a/**/**/d", "/a/d"));
+        assert!(path_matches("/a/**/c/**/e", "/a/b/c/d/e"));
+        assert!(!path_matches("/a/**/c/**/e", "/a/b/d/e"));
+        assert!(path_matches("/*/**/*", "/a/b"));
+        assert!(!path_matches("/*/**/*", "/a"));
+        assert!(path_matches("/a/*", "/a/b/"));
+        assert!(!path_matches("/a/b", "/a/b/c"));
+    }
+
+    #[test]
     fn nth_counts_considered_requests_only() {
         let plan = Faults::seeded(1).rule(
             FaultRule::new(Fault::DropBeforeApply)
@@ -368,6 +454,16 @@ mod tests {
             Some(Fault::DropBeforeApply)
         );
         assert_eq!(engine.decide("POST", "/companies"), None);
+    }
+
+    #[test]
+    fn nth_in_any_order_and_repeated() {
+        let plan = Faults::none().rule(FaultRule::new(Fault::DropBeforeApply).nth([3, 1, 3]));
+        let mut e = FaultEngine::new(plan.clone());
+        let fired: Vec<bool> = (0..4).map(|_| e.decide("GET", "/a").is_some()).collect();
+        assert_eq!(fired, [true, false, true, false]);
+        // The plan reads back as it was given.
+        assert_eq!(e.plan(), &plan);
     }
 
     #[test]

@@ -32,7 +32,51 @@ enum Op {
 struct Condition {
     path: Vec<String>,
     op: Op,
-    value: String,
+    value: Literal,
+}
+
+/// A condition's value, read once: as a number, as a timestamp and as text ignoring case.
+/// Scalars compare as numbers when both are, else as timestamps when both are, else as text
+/// ignoring case.
+#[derive(Debug, Clone)]
+struct Literal {
+    text: String,
+    number: Option<Decimal>,
+    time: Option<Timestamp>,
+    lower: String,
+}
+
+impl Literal {
+    fn new(text: &str) -> Self {
+        Literal {
+            text: text.to_owned(),
+            number: text.parse().ok(),
+            time: Timestamp::parse(text).ok(),
+            lower: text.to_lowercase(),
+        }
+    }
+
+    /// `found` against this value, as [`compare`] orders them.
+    fn compare(&self, found: &str) -> Ordering {
+        if let Some(y) = &self.number
+            && let Ok(x) = found.parse::<Decimal>()
+        {
+            return x.cmp(y);
+        }
+        if let Some(y) = &self.time
+            && let Ok(x) = Timestamp::parse(found)
+        {
+            return x.cmp(y);
+        }
+        if found.is_ascii() && self.lower.is_ascii() {
+            found
+                .bytes()
+                .map(|b| b.to_ascii_lowercase())
+                .cmp(self.lower.bytes())
+        } else {
+            found.to_lowercase().cmp(&self.lower)
+        }
+    }
 }
 
 /// A parsed `query`: alternatives (`||`) of conjunctions (`&&`).
@@ -95,7 +139,7 @@ impl Query {
         Ok(Condition {
             path: resolve(property, properties, entity)?,
             op,
-            value: value.to_owned(),
+            value: Literal::new(value),
         })
     }
 
@@ -110,44 +154,43 @@ impl Query {
 
 fn lookup<'a>(item: &'a Value, path: &[String]) -> Option<&'a Value> {
     path.iter().try_fold(item, |v, key| {
-        v.as_object()?
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(key))
-            .map(|(_, v)| v)
+        let map = v.as_object()?;
+        map.get(key.as_str()).or_else(|| {
+            map.iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(key))
+                .map(|(_, v)| v)
+        })
     })
 }
 
-fn scalar_text(v: &Value) -> Option<String> {
+fn scalar(v: &Value) -> Option<std::borrow::Cow<'_, str>> {
     match v {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
+        Value::String(s) => Some(std::borrow::Cow::Borrowed(s)),
+        Value::Number(n) => Some(std::borrow::Cow::Owned(n.to_string())),
+        Value::Bool(b) => Some(std::borrow::Cow::Borrowed(if *b {
+            "true"
+        } else {
+            "false"
+        })),
         _ => None,
     }
 }
 
-/// Orders two scalars: as numbers, then as timestamps, then as text ignoring case.
-fn compare(a: &str, b: &str) -> Ordering {
-    if let (Ok(x), Ok(y)) = (a.parse::<Decimal>(), b.parse::<Decimal>()) {
-        return x.cmp(&y);
-    }
-    if let (Ok(x), Ok(y)) = (Timestamp::parse(a), Timestamp::parse(b)) {
-        return x.cmp(&y);
-    }
-    a.to_lowercase().cmp(&b.to_lowercase())
+fn scalar_text(v: &Value) -> Option<String> {
+    scalar(v).map(std::borrow::Cow::into_owned)
 }
 
 impl Condition {
     fn matches(&self, item: &Value) -> bool {
-        let Some(found) = lookup(item, &self.path).and_then(scalar_text) else {
-            let null = self.value.eq_ignore_ascii_case("null");
+        let Some(found) = lookup(item, &self.path).and_then(scalar) else {
+            let null = self.value.text.eq_ignore_ascii_case("null");
             return match self.op {
                 Op::Eq => null,
                 Op::Ne => !null,
                 _ => false,
             };
         };
-        let ord = compare(&found, &self.value);
+        let ord = self.value.compare(&found);
         match self.op {
             Op::Eq => ord == Ordering::Equal,
             Op::Ne => ord != Ordering::Equal,
@@ -155,7 +198,7 @@ impl Condition {
             Op::Ge => ord != Ordering::Less,
             Op::Lt => ord == Ordering::Less,
             Op::Le => ord != Ordering::Greater,
-            Op::Contains => found.to_lowercase().contains(&self.value.to_lowercase()),
+            Op::Contains => found.to_lowercase().contains(&self.value.lower),
         }
     }
 }
@@ -329,7 +372,7 @@ impl ListParams {
 }
 
 /// A sort key read once: as a number, as a timestamp, and as text ignoring case, compared as
-/// [`compare`] compares.
+/// [`Literal::compare`] compares.
 #[derive(Debug)]
 struct SortKey {
     number: Option<Decimal>,
