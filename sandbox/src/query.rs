@@ -143,6 +143,25 @@ impl Query {
         })
     }
 
+    /// The value every item matching the query must have for `property` (`property=value` among
+    /// conditions all joined by `&&`), in lower case; `None` when the query does not pin it, or
+    /// pins it to a number or a timestamp (compared by value, not by text).
+    fn required_equal(&self, property: &str) -> Option<&str> {
+        let [all] = self.any_of.as_slice() else {
+            return None;
+        };
+        all.iter()
+            .find(|c| {
+                c.op == Op::Eq
+                    && c.path.len() == 1
+                    && c.path[0] == property
+                    && c.value.number.is_none()
+                    && c.value.time.is_none()
+                    && !c.value.text.eq_ignore_ascii_case("null")
+            })
+            .map(|c| c.value.lower.as_str())
+    }
+
     pub(crate) fn matches(&self, item: &Value) -> bool {
         self.any_of.is_empty()
             || self
@@ -202,6 +221,19 @@ impl Condition {
         }
     }
 }
+
+/// What a store knows about the items it lists that saves a list work.
+#[derive(Default)]
+pub(crate) struct Shortcuts<'a> {
+    /// The items are stored in strictly increasing order of this property.
+    pub(crate) sorted_by: Option<&'static str>,
+    /// An index on a property: the positions (ascending) of the items whose value for it is the
+    /// given one in lower case.
+    pub(crate) index: Option<Index<'a>>,
+}
+
+/// A property and how to find the positions of the items with a value for it.
+pub(crate) type Index<'a> = (&'static str, &'a dyn Fn(&str) -> Vec<usize>);
 
 /// Paging, query and order of a list request.
 #[derive(Debug, Clone)]
@@ -273,6 +305,17 @@ impl ListParams {
         properties: &[&str],
         entity: &str,
     ) -> Result<(Vec<usize>, u64), ApiError> {
+        self.select_with(views, properties, entity, &Shortcuts::default())
+    }
+
+    /// [`select`](Self::select), with what the caller knows of its items.
+    pub(crate) fn select_with(
+        &self,
+        views: &[&Value],
+        properties: &[&str],
+        entity: &str,
+        shortcuts: &Shortcuts<'_>,
+    ) -> Result<(Vec<usize>, u64), ApiError> {
         let query = match &self.query {
             Some(q) => Query::parse(q, properties, entity)?,
             None => Query::default(),
@@ -288,29 +331,47 @@ impl ListParams {
             }
             None => None,
         };
-        let mut chosen: Vec<usize> = (0..views.len())
-            .filter(|&i| query.matches(views[i]))
-            .collect();
-        if let Some((desc, path)) = order {
-            // Keys once per item; a stable sort keeps stored order among equal keys; absent
-            // values sort first.
-            let keys: Vec<Option<SortKey>> = chosen
-                .iter()
-                .map(|&i| {
-                    lookup(views[i], &path)
-                        .and_then(scalar_text)
-                        .map(SortKey::new)
-                })
-                .collect();
-            let mut order: Vec<usize> = (0..chosen.len()).collect();
-            order.sort_by(|&a, &b| {
-                let ord = match (&keys[a], &keys[b]) {
-                    (Some(x), Some(y)) => x.cmp(y),
-                    (x, y) => x.is_some().cmp(&y.is_some()),
-                };
-                if desc { ord.reverse() } else { ord }
-            });
-            chosen = order.into_iter().map(|k| chosen[k]).collect();
+        // An index narrows the items a condition `property=value` (all conditions joined by
+        // `&&`) can match; every condition is still checked on each.
+        let indexed = shortcuts
+            .index
+            .and_then(|(property, find)| query.required_equal(property).map(find));
+        let candidates: Box<dyn Iterator<Item = usize>> = match indexed {
+            Some(positions) => Box::new(positions.into_iter()),
+            None => Box::new(0..views.len()),
+        };
+        let mut chosen: Vec<usize> = candidates.filter(|&i| query.matches(views[i])).collect();
+        let presorted = |path: &[String]| {
+            shortcuts
+                .sorted_by
+                .is_some_and(|p| path.len() == 1 && path[0] == p)
+        };
+        match order {
+            // Stored order is this order, strictly: no keys to read.
+            Some((true, path)) if presorted(&path) => chosen.reverse(),
+            Some((false, path)) if presorted(&path) => {}
+            Some((desc, path)) => {
+                // Keys once per item; a stable sort keeps stored order among equal keys; absent
+                // values sort first.
+                let keys: Vec<Option<SortKey>> = chosen
+                    .iter()
+                    .map(|&i| {
+                        lookup(views[i], &path)
+                            .and_then(scalar_text)
+                            .map(SortKey::new)
+                    })
+                    .collect();
+                let mut order: Vec<usize> = (0..chosen.len()).collect();
+                order.sort_by(|&a, &b| {
+                    let ord = match (&keys[a], &keys[b]) {
+                        (Some(x), Some(y)) => x.cmp(y),
+                        (x, y) => x.is_some().cmp(&y.is_some()),
+                    };
+                    if desc { ord.reverse() } else { ord }
+                });
+                chosen = order.into_iter().map(|k| chosen[k]).collect();
+            }
+            None => {}
         }
         let total = chosen.len() as u64;
         let size = self.page_size as usize;
@@ -483,5 +544,75 @@ mod tests {
         assert!(
             ListParams::from_params(&[("pageSize".to_string(), "0".to_string())].into()).is_err()
         );
+    }
+
+    #[test]
+    fn shortcuts_give_what_a_full_scan_gives() {
+        // Operations in time order on two connections; the index and the stored order must not
+        // change any answer.
+        let items: Vec<Value> = (0..40)
+            .map(|i| {
+                json!({"dataConnectionKey": if i % 3 == 0 {"K-1"} else {"k-2"},
+                       "status": if i % 2 == 0 {"Success"} else {"Failed"},
+                       "statusCode": i,
+                       "requestedOnUtc": format!("2024-01-01T00:00:{i:02}Z")})
+            })
+            .collect();
+        let views: Vec<&Value> = items.iter().collect();
+        let positions = |key: &str| -> Vec<usize> {
+            let key = key.to_owned();
+            (0..items.len())
+                .filter(|&i| {
+                    items[i]["dataConnectionKey"]
+                        .as_str()
+                        .unwrap()
+                        .to_lowercase()
+                        == key
+                })
+                .collect()
+        };
+        let shortcuts = Shortcuts {
+            sorted_by: Some("requestedOnUtc"),
+            index: Some(("dataConnectionKey", &positions)),
+        };
+        for (query, order) in [
+            (Some("dataConnectionKey=k-1"), Some("-requestedOnUtc")),
+            (
+                Some("dataconnectionkey=K-1&&status=Success"),
+                Some("requestedOnUtc"),
+            ),
+            (
+                Some("dataConnectionKey=k-2||status=Success"),
+                Some("-requestedOnUtc"),
+            ),
+            (Some("dataConnectionKey!=k-1"), None),
+            (Some("dataConnectionKey=null"), None),
+            (Some("dataConnectionKey=k-3"), Some("-statusCode")),
+            (None, Some("-requestedOnUtc")),
+            (None, Some("-statusCode")),
+        ] {
+            let mut pairs = vec![
+                ("pageSize".to_string(), "7".to_string()),
+                ("page".to_string(), "2".to_string()),
+            ];
+            if let Some(q) = query {
+                pairs.push(("query".into(), q.into()));
+            }
+            if let Some(o) = order {
+                pairs.push(("orderBy".into(), o.into()));
+            }
+            let params = ListParams::from_params(&pairs.into_iter().collect()).unwrap();
+            let props = &[
+                "dataConnectionKey",
+                "status",
+                "statusCode",
+                "requestedOnUtc",
+            ];
+            let full = params.select(&views, props, "PushOperation").unwrap();
+            let quick = params
+                .select_with(&views, props, "PushOperation", &shortcuts)
+                .unwrap();
+            assert_eq!(full, quick, "{query:?} {order:?}");
+        }
     }
 }

@@ -94,6 +94,12 @@ pub(crate) struct CompanyRec {
     pushes: Vec<PushRec>,
     /// Each push operation's position in `pushes`, by key.
     push_index: HashMap<String, usize>,
+    /// The positions in `pushes` of each connection's operations, by connection id in lower
+    /// case (a list filtered on `dataConnectionKey` reads only those).
+    pushes_by_connection: HashMap<String, Vec<usize>>,
+    /// Whether `pushes` is in strictly increasing `requestedOnUtc` (it is unless the clock
+    /// stepped back): a list ordered by it then needs no sorting.
+    pushes_in_time_order: bool,
 }
 
 /// Everything the sandbox holds.
@@ -254,6 +260,8 @@ impl Store {
             connections: Vec::new(),
             pushes: Vec::new(),
             push_index: HashMap::new(),
+            pushes_by_connection: HashMap::new(),
+            pushes_in_time_order: true,
         };
         let view = Self::company_view(&rec);
         let seq = self.next_company;

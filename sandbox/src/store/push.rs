@@ -4,7 +4,7 @@ use serde_json::Value;
 
 use super::accounts::{context_of, set_balance, set_modified};
 use super::*;
-use crate::query::ListParams;
+use crate::query::{ListParams, Shortcuts};
 use bankfeeds::model::{Page, PushOperationWithData};
 
 /// The platform whose rules apply to a connection.
@@ -133,9 +133,22 @@ pub(super) fn record(
     settings: &Settings,
 ) {
     let view = serde_json::to_value(&op).unwrap_or_default();
+    let position = company.pushes.len();
+    if company
+        .pushes
+        .last()
+        .is_some_and(|last| last.op.requested_on_utc >= op.requested_on_utc)
+    {
+        company.pushes_in_time_order = false;
+    }
     company
         .push_index
-        .insert(op.push_operation_key.clone(), company.pushes.len());
+        .insert(op.push_operation_key.clone(), position);
+    company
+        .pushes_by_connection
+        .entry(op.data_connection_key.to_lowercase())
+        .or_default()
+        .push(position);
     company.pushes.push(PushRec {
         op,
         view,
@@ -302,7 +315,19 @@ impl Store {
         } else {
             company.pushes.iter().map(|p| &p.view).collect()
         };
-        let (chosen, total) = params.select(&views, properties, "PushOperation")?;
+        let by_connection = |id: &str| {
+            company
+                .pushes_by_connection
+                .get(id)
+                .cloned()
+                .unwrap_or_default()
+        };
+        let shortcuts = Shortcuts {
+            sorted_by: company.pushes_in_time_order.then_some("requestedOnUtc"),
+            index: Some(("dataConnectionKey", &by_connection)),
+        };
+        let (chosen, total) =
+            params.select_with(&views, properties, "PushOperation", &shortcuts)?;
         let results = chosen
             .into_iter()
             .map(|i| company.pushes[i].answer(legacy))
