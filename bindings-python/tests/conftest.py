@@ -98,6 +98,8 @@ def run_sandbox(*extra: str) -> Iterator[str]:
     url = proc.stdout.readline().strip()
     assert url.startswith("http://127.0.0.1:"), url
     try:
+        with urllib.request.urlopen(f"{url}/sandbox/health") as answer:
+            assert json.loads(answer.read())["checksSpec"] is (spec is not None)
         yield url
         if spec is not None:
             with urllib.request.urlopen(f"{url}/sandbox/spec-violations") as answer:

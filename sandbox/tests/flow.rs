@@ -912,6 +912,10 @@ async fn bank_accounts_models_and_syncs_refuse_what_codat_refuses() {
     assert_eq!(started.status, 201, "{:#}", started.body);
     let id = started.body["syncId"].as_str().unwrap().to_owned();
     assert!(uuid_like(&id));
+    // The feed start date was given as a plain date; the sync's period is a full date-time.
+    let sync = api.get(&format!("{syncs}/{id}")).await;
+    assert_eq!(sync.status, 200, "{:#}", sync.body);
+    assert_eq!(sync.body["periodStartUtc"], "2024-05-01T00:00:00Z");
     api.post_empty(&syncs).await.expect_error(409);
     // Another account's sync is not this one's.
     api.post(

@@ -91,7 +91,9 @@ impl Store {
             .map(|s| s.result.period_end_utc)
             .max()
             .or(feed_start)
-            .unwrap_or(start);
+            // A full UTC date-time, as the spec's `date-time` requires (a feed start date may
+            // have been given as a plain date).
+            .map_or(start, |t| Timestamp::new(t.utc()));
         let sync_id = new_id();
         rec.syncs.push(SyncRec {
             result: SyncStatusResult {
