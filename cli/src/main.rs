@@ -151,7 +151,7 @@ enum Command {
         after_help = "Examples:\n  \
             bankfeeds sandbox\n  \
             bankfeeds sandbox --port 4010 --push-delay-ms 50 --today 2024-06-01\n  \
-            bankfeeds sandbox --check-spec ../shared/codat-oas/Codat-Bank-Feeds.json\n\n\
+            bankfeeds sandbox --check-spec Codat-Bank-Feeds.json\n\n\
             See sandbox/README.md for the endpoints."
     )]
     Sandbox {

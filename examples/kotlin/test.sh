@@ -5,6 +5,8 @@
 set -euo pipefail
 source "$(dirname -- "${BASH_SOURCE[0]}")/../../bindings-mobile/scripts/build-env.sh"
 cd "$BF_ROOT"
+# shellcheck source=examples/scripts/spec.sh
+source examples/scripts/spec.sh
 
 bindings-mobile/scripts/build.sh -p bankfeeds-cli
 JAR="$BFM_OUT/example-kotlin.jar"

@@ -32,7 +32,10 @@ def post(url: str, body: dict[str, object] | None = None) -> None:
 
 def main() -> None:
     cli = os.environ.get("BANKFEEDS_CLI", str(HERE.parents[1] / "target" / "debug" / "bankfeeds"))
-    sandbox = subprocess.Popen([cli, "sandbox", "--port", "0", "--push-delay-ms", "20", "--today", TODAY.isoformat()],
+    # The sandbox checks every answer against Codat's spec when BANKFEEDS_SPEC names it (test.sh sets it).
+    # legacy push data: needed until the push ledger lands
+    sandbox = subprocess.Popen([cli, "sandbox", "--port", "0", "--push-delay-ms", "20", "--today", TODAY.isoformat(),
+                                "--legacy-push-data"],
                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     assert sandbox.stdout is not None
     url = sandbox.stdout.readline().strip()
@@ -96,6 +99,10 @@ def main() -> None:
         check(stored[-1]["balance"] == Decimal("2331.32"), f"closing balance {stored[-1]['balance']}")
         with urllib.request.urlopen(f"{base}/bankFeedAccounts/acc-typo/transactions") as answer:
             check(json.loads(answer.read()) == [], "nothing of the refused account was sent")
+        if os.environ.get("BANKFEEDS_SPEC"):
+            with urllib.request.urlopen(f"{url}/sandbox/spec-violations") as answer:
+                violations = json.loads(answer.read())
+            check(violations == [], f"the sandbox kept to Codat's spec: {violations}")
     finally:
         sandbox.terminate()
         sandbox.wait(timeout=10)

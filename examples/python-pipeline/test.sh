@@ -6,6 +6,8 @@
 set -euo pipefail
 ROOT="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/../.." && pwd -P)"
 cd "$ROOT"
+# shellcheck source=examples/scripts/spec.sh
+source examples/scripts/spec.sh
 VENV="$ROOT/.venv-test"
 cargo build --locked -q -p bankfeeds-cli
 if ! "$VENV/bin/python" -c "import bankfeeds, pyarrow" 2>/dev/null; then

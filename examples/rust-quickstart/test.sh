@@ -2,7 +2,14 @@
 # Runs the Rust quickstart against its embedded sandbox and checks what it printed.
 set -euo pipefail
 cd "$(dirname -- "${BASH_SOURCE[0]}")/../.."
-out=$(cargo run --locked -q -p rust-quickstart)
+# shellcheck source=examples/scripts/spec.sh
+source examples/scripts/spec.sh
+# stderr too: the embedded sandbox prints every answer that broke the spec there.
+out=$(cargo run --locked -q -p rust-quickstart 2>&1)
 echo "$out"
 grep -q "send the customer to http" <<<"$out"
 grep -q "rerun: 4 already pushed, 0 sent" <<<"$out"
+if grep -q "spec violation" <<<"$out"; then
+    echo "rust-quickstart: the sandbox broke Codat's spec (see above)" >&2
+    exit 1
+fi

@@ -8,6 +8,9 @@ if [ -n "${BF_EXAMPLES_RUNNER:-}" ]; then
     exit 2
 fi
 export BF_EXAMPLES_RUNNER=1
+# Every sandbox the examples start checks its answers against Codat's spec when it is found.
+# shellcheck source=examples/scripts/spec.sh
+source scripts/spec.sh
 ran=0
 for t in */test.sh; do
     [ -e "$t" ] || continue

@@ -11,6 +11,11 @@
 //! a connection's link, map a source account), read back stored transactions, set a
 //! [fault plan](faults), and report health and [`Stats`]. `sandbox/README.md` lists them all.
 //!
+//! With [`SandboxBuilder::check_spec`] every answer is checked against Codat's OpenAPI spec as it
+//! is sent ([`spec`]): one that breaks it is recorded and replaced by a `500` naming the
+//! violation, so a test that talks to the sandbox also proves the answers it relied on are the
+//! spec's.
+//!
 //! ```no_run
 //! # async fn run() -> std::io::Result<()> {
 //! use std::time::Duration;

@@ -117,7 +117,9 @@ fun clientTests() = Harness.suite("async client against the sandbox") {
         }
 
         test("push 2500 transactions in three batches with observable progress; amounts stored exactly") {
-            runBlocking {
+            // legacy push data: needed until the push ledger lands
+            Sandbox("--push-delay-ms", "20", "--legacy-push-data").use { sandbox -> runBlocking {
+                val client = sandboxClient(sandbox)
                 val feed = setUpFeed(client, sandbox)
                 val rows = statement(2500)
                 val seen = CopyOnWriteArrayList<PushProgress>()
@@ -153,7 +155,7 @@ fun clientTests() = Harness.suite("async client against the sandbox") {
                 assertEquals(2500, again.alreadyPushed.size, "already pushed")
                 assertEquals(0u, again.pushed, "pushed again")
                 check(again.complete) { again.summary }
-            }
+            } }
         }
 
         test("Validation: nothing is sent when a transaction has an error, and the report says why") {

@@ -19,7 +19,9 @@ class Sandbox : AutoCloseable {
 
     init {
         val cli = System.getenv("BANKFEEDS_CLI") ?: "target/debug/bankfeeds"
-        process = ProcessBuilder(cli, "sandbox", "--port", "0", "--today", TODAY.toString(), "--push-delay-ms", "50")
+        // The rerun below reads what was pushed from the push history.
+        // legacy push data: needed until the push ledger lands
+        process = ProcessBuilder(cli, "sandbox", "--port", "0", "--today", TODAY.toString(), "--push-delay-ms", "50", "--legacy-push-data")
             .redirectError(ProcessBuilder.Redirect.DISCARD)
             .start()
         val out = process.inputStream.bufferedReader()
@@ -32,6 +34,14 @@ class Sandbox : AutoCloseable {
         val request = HttpRequest.newBuilder(URI.create("$url/sandbox/companies/$companyId/connections/$connectionId/link"))
             .POST(HttpRequest.BodyPublishers.noBody()).build()
         HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.discarding())
+    }
+
+    /** When this repo's tests set BANKFEEDS_SPEC, the sandbox checked every answer against Codat's spec. */
+    fun checkKeptToTheSpec() {
+        if (System.getenv("BANKFEEDS_SPEC").isNullOrEmpty()) return
+        val request = HttpRequest.newBuilder(URI.create("$url/sandbox/spec-violations")).GET().build()
+        val violations = HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString()).body()
+        check(violations.trim() == "[]") { "the sandbox broke Codat's spec: $violations" }
     }
 
     override fun close() = process.destroy()
@@ -84,5 +94,6 @@ fun runFlow(transactions: List<Transaction>) = Sandbox().use { sandbox ->
         val e = runCatching { client.getCompany("no-such-company") }.exceptionOrNull()
         check(e is BankFeedsException.Api) { "expected an API error, got $e" }
         println("   an API error keeps its structure: status ${e.status}, retryable ${e.retryable}, correlation id ${e.correlationId}")
+        sandbox.checkKeptToTheSpec()
     }
 }

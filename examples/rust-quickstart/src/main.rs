@@ -26,7 +26,14 @@ tx-001,2024-05-01T09:14:00,Card payment - Coffee Corner,-3.20
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let today = chrono::NaiveDate::from_ymd_opt(2024, 5, 6).expect("a valid date");
-    let sandbox = Sandbox::builder().today(today).start().await?;
+    let sandbox = Sandbox::builder()
+        .today(today)
+        // legacy push data: needed until the push ledger lands
+        .push_data_in_history(true)
+        // This repo's tests set BANKFEEDS_SPEC: every answer is then checked against the spec.
+        .check_spec_from_env()
+        .start()
+        .await?;
     let client = Client::builder()
         .api_key("sandbox-key")
         .base_url(sandbox.url())
