@@ -95,8 +95,23 @@ pub(crate) fn escape(token: &str) -> String {
     token.replace('~', "~0").replace('/', "~1")
 }
 
-fn child(pointer: &str, token: &str) -> String {
-    format!("{pointer}/{}", escape(token))
+/// Where a value is, as the path from the whole value: its JSON pointer is written only for a
+/// finding, not for every value checked.
+#[derive(Debug, Clone, Copy)]
+enum Loc<'a> {
+    Root,
+    Key(&'a Loc<'a>, &'a str),
+    Index(&'a Loc<'a>, usize),
+}
+
+impl Loc<'_> {
+    fn pointer(&self) -> String {
+        match self {
+            Loc::Root => String::new(),
+            Loc::Key(parent, key) => format!("{}/{}", parent.pointer(), escape(key)),
+            Loc::Index(parent, i) => format!("{}/{i}", parent.pointer()),
+        }
+    }
 }
 
 /// A short, bounded rendering of a value for messages.
@@ -226,19 +241,92 @@ fn format_error(format: &str, value: &Value) -> Option<String> {
     (!ok).then(|| format!("{} is not a valid {format}", show(value)))
 }
 
+/// A schema's keywords, read in one pass over it (a schema has a few of the many keywords).
+#[derive(Debug, Default)]
+struct Keywords<'s> {
+    reference: Option<&'s Value>,
+    additional_properties: Option<&'s Value>,
+    all_of: Option<&'s Value>,
+    any_of: Option<&'s Value>,
+    one_of: Option<&'s Value>,
+    const_: Option<&'s Value>,
+    enum_: Option<&'s Value>,
+    format: Option<&'s Value>,
+    items: Option<&'s Value>,
+    max_items: Option<&'s Value>,
+    min_items: Option<&'s Value>,
+    max_length: Option<&'s Value>,
+    min_length: Option<&'s Value>,
+    max_properties: Option<&'s Value>,
+    min_properties: Option<&'s Value>,
+    not: Option<&'s Value>,
+    nullable: Option<&'s Value>,
+    pattern: Option<&'s Value>,
+    properties: Option<&'s Value>,
+    property_names: Option<&'s Value>,
+    required: Option<&'s Value>,
+    type_: Option<&'s Value>,
+    unique_items: Option<&'s Value>,
+    minimum: Option<&'s Value>,
+    maximum: Option<&'s Value>,
+    exclusive_minimum: Option<&'s Value>,
+    exclusive_maximum: Option<&'s Value>,
+}
+
+impl<'s> Keywords<'s> {
+    fn of(schema: &'s Map<String, Value>) -> Self {
+        let mut kw = Keywords::default();
+        for (key, value) in schema {
+            let slot = match key.as_str() {
+                "$ref" => &mut kw.reference,
+                "additionalProperties" => &mut kw.additional_properties,
+                "allOf" => &mut kw.all_of,
+                "anyOf" => &mut kw.any_of,
+                "oneOf" => &mut kw.one_of,
+                "const" => &mut kw.const_,
+                "enum" => &mut kw.enum_,
+                "format" => &mut kw.format,
+                "items" => &mut kw.items,
+                "maxItems" => &mut kw.max_items,
+                "minItems" => &mut kw.min_items,
+                "maxLength" => &mut kw.max_length,
+                "minLength" => &mut kw.min_length,
+                "maxProperties" => &mut kw.max_properties,
+                "minProperties" => &mut kw.min_properties,
+                "not" => &mut kw.not,
+                "nullable" => &mut kw.nullable,
+                "pattern" => &mut kw.pattern,
+                "properties" => &mut kw.properties,
+                "propertyNames" => &mut kw.property_names,
+                "required" => &mut kw.required,
+                "type" => &mut kw.type_,
+                "uniqueItems" => &mut kw.unique_items,
+                "minimum" => &mut kw.minimum,
+                "maximum" => &mut kw.maximum,
+                "exclusiveMinimum" => &mut kw.exclusive_minimum,
+                "exclusiveMaximum" => &mut kw.exclusive_maximum,
+                _ => continue,
+            };
+            *slot = Some(value);
+        }
+        kw
+    }
+}
+
 /// Which properties of an object the schemas applied at one location declare.
 #[derive(Debug, Default)]
-struct Evaluated {
+struct Evaluated<'s> {
     /// Some schema applied here describes an object (`type: object`, `properties` or
     /// `required`): undeclared properties are then violations.
     describes_object: bool,
     /// `additionalProperties` allowed the rest.
     all: bool,
-    names: HashSet<String>,
+    /// The names declared, borrowed from the schemas (a handful: a list beats hashing).
+    names: Vec<&'s str>,
 }
 
-impl Evaluated {
-    fn merge(&mut self, other: Evaluated) {
+impl<'s> Evaluated<'s> {
+    fn merge(&mut self, other: Evaluated<'s>) {
         self.describes_object |= other.describes_object;
         self.all |= other.all;
         self.names.extend(other.names);
@@ -258,9 +346,12 @@ impl<'d> Validator<'d> {
     }
 
     /// Every way `value` breaks `schema`, strictly (see the module docs).
-    pub(crate) fn validate(&self, value: &Value, schema: &Value) -> Vec<SchemaError> {
+    pub(crate) fn validate<'s>(&self, value: &Value, schema: &'s Value) -> Vec<SchemaError>
+    where
+        'd: 's,
+    {
         let mut errors = Vec::new();
-        self.check_at(value, schema, "", 0, &mut errors);
+        self.check_at(value, schema, &Loc::Root, 0, &mut errors);
         errors
     }
 
@@ -270,23 +361,25 @@ impl<'d> Validator<'d> {
     }
 
     /// Validates the value at one location and reports its undeclared properties.
-    fn check_at(
+    fn check_at<'s>(
         &self,
         value: &Value,
-        schema: &Value,
-        pointer: &str,
+        schema: &'s Value,
+        at: &Loc<'_>,
         chain: usize,
         errors: &mut Vec<SchemaError>,
-    ) {
-        let evaluated = self.eval(value, schema, pointer, chain, errors);
+    ) where
+        'd: 's,
+    {
+        let evaluated = self.eval(value, schema, at, chain, errors);
         if let Value::Object(map) = value
             && evaluated.describes_object
             && !evaluated.all
         {
             for key in map.keys() {
-                if !evaluated.names.contains(key) {
+                if !evaluated.names.contains(&key.as_str()) {
                     errors.push(SchemaError {
-                        pointer: child(pointer, key),
+                        pointer: Loc::Key(at, key).pointer(),
                         message: format!("property `{key}` is not declared by the schema"),
                     });
                 }
@@ -296,20 +389,23 @@ impl<'d> Validator<'d> {
 
     /// Applies every keyword of `schema` at this location; returns what it declares for an
     /// object here. Nested locations are checked strictly on their own.
-    fn eval(
+    fn eval<'s>(
         &self,
         value: &Value,
-        schema: &Value,
-        pointer: &str,
+        schema: &'s Value,
+        at: &Loc<'_>,
         chain: usize,
         errors: &mut Vec<SchemaError>,
-    ) -> Evaluated {
+    ) -> Evaluated<'s>
+    where
+        'd: 's,
+    {
         let mut evaluated = Evaluated::default();
         let schema = match schema {
             Value::Bool(true) => return evaluated,
             Value::Bool(false) => {
                 errors.push(SchemaError {
-                    pointer: pointer.to_owned(),
+                    pointer: at.pointer(),
                     message: "no value is allowed here".into(),
                 });
                 return evaluated;
@@ -317,31 +413,32 @@ impl<'d> Validator<'d> {
             Value::Object(s) => s,
             _ => {
                 errors.push(SchemaError {
-                    pointer: pointer.to_owned(),
+                    pointer: at.pointer(),
                     message: format!("the spec's schema here is not a schema: {}", show(schema)),
                 });
                 return evaluated;
             }
         };
-        if value.is_null() && schema.get("nullable").and_then(Value::as_bool) == Some(true) {
+        let kw = Keywords::of(schema);
+        if value.is_null() && kw.nullable.and_then(Value::as_bool) == Some(true) {
             return evaluated;
         }
-        if let Some(reference) = schema.get("$ref").and_then(Value::as_str) {
+        if let Some(reference) = kw.reference.and_then(Value::as_str) {
             match self.resolve(reference) {
                 Some(_) if chain >= MAX_REF_CHAIN => errors.push(SchemaError {
-                    pointer: pointer.to_owned(),
+                    pointer: at.pointer(),
                     message: format!("$ref {reference} chains more than {MAX_REF_CHAIN} deep"),
                 }),
                 Some(target) => {
-                    evaluated.merge(self.eval(value, target, pointer, chain + 1, errors));
+                    evaluated.merge(self.eval(value, target, at, chain + 1, errors));
                 }
                 None => errors.push(SchemaError {
-                    pointer: pointer.to_owned(),
+                    pointer: at.pointer(),
                     message: format!("$ref {reference} points at nothing in the spec"),
                 }),
             }
         }
-        if let Some(types) = schema.get("type") {
+        if let Some(types) = kw.type_ {
             let names: Vec<&str> = match types {
                 Value::String(t) => vec![t.as_str()],
                 Value::Array(list) => list.iter().filter_map(Value::as_str).collect(),
@@ -352,7 +449,7 @@ impl<'d> Validator<'d> {
             }
             if !names.is_empty() && !names.iter().any(|t| matches_type(value, t)) {
                 errors.push(SchemaError {
-                    pointer: pointer.to_owned(),
+                    pointer: at.pointer(),
                     message: format!(
                         "expected {}, found {} {}",
                         names.join(" or "),
@@ -363,57 +460,56 @@ impl<'d> Validator<'d> {
                 return evaluated;
             }
         }
-        if let Some(Value::Array(allowed)) = schema.get("enum")
+        if let Some(Value::Array(allowed)) = kw.enum_
             && !allowed.contains(value)
         {
             let list: Vec<String> = allowed.iter().map(show).collect();
             errors.push(SchemaError {
-                pointer: pointer.to_owned(),
+                pointer: at.pointer(),
                 message: format!("{} is not one of {}", show(value), list.join(", ")),
             });
         }
-        if let Some(expected) = schema.get("const")
+        if let Some(expected) = kw.const_
             && expected != value
         {
             errors.push(SchemaError {
-                pointer: pointer.to_owned(),
+                pointer: at.pointer(),
                 message: format!("{} is not {}", show(value), show(expected)),
             });
         }
-        if let Some(format) = schema.get("format").and_then(Value::as_str)
+        if let Some(format) = kw.format.and_then(Value::as_str)
             && let Some(message) = format_error(format, value)
         {
             errors.push(SchemaError {
-                pointer: pointer.to_owned(),
+                pointer: at.pointer(),
                 message,
             });
         }
         match value {
-            Value::String(s) => self.string(s, schema, pointer, errors),
-            Value::Number(n) => number(n, schema, pointer, errors),
-            Value::Array(items) => self.array(items, schema, pointer, errors),
+            Value::String(s) => self.string(s, &kw, at, errors),
+            Value::Number(n) => number(n, &kw, at, errors),
+            Value::Array(items) => self.array(items, &kw, at, errors),
             Value::Object(map) => {
-                evaluated.merge(self.object(map, schema, pointer, errors));
+                evaluated.merge(self.object(map, &kw, at, errors));
             }
             _ => {}
         }
-        if let Some(Value::Array(all)) = schema.get("allOf") {
+        if let Some(Value::Array(all)) = kw.all_of {
             for branch in all {
-                evaluated.merge(self.eval(value, branch, pointer, chain + 1, errors));
+                evaluated.merge(self.eval(value, branch, at, chain + 1, errors));
             }
         }
-        for keyword in ["anyOf", "oneOf"] {
-            if let Some(Value::Array(branches)) = schema.get(keyword) {
-                evaluated
-                    .merge(self.alternatives(keyword, branches, value, pointer, chain, errors));
+        for (keyword, list) in [("anyOf", kw.any_of), ("oneOf", kw.one_of)] {
+            if let Some(Value::Array(branches)) = list {
+                evaluated.merge(self.alternatives(keyword, branches, value, at, chain, errors));
             }
         }
-        if let Some(not) = schema.get("not") {
+        if let Some(not) = kw.not {
             let mut inner = Vec::new();
-            self.check_at(value, not, pointer, chain + 1, &mut inner);
+            self.check_at(value, not, at, chain + 1, &mut inner);
             if inner.is_empty() {
                 errors.push(SchemaError {
-                    pointer: pointer.to_owned(),
+                    pointer: at.pointer(),
                     message: format!("{} matches a schema it must not match", show(value)),
                 });
             }
@@ -421,21 +517,24 @@ impl<'d> Validator<'d> {
         evaluated
     }
 
-    fn alternatives(
+    fn alternatives<'s>(
         &self,
         keyword: &str,
-        branches: &[Value],
+        branches: &'s [Value],
         value: &Value,
-        pointer: &str,
+        at: &Loc<'_>,
         chain: usize,
         errors: &mut Vec<SchemaError>,
-    ) -> Evaluated {
+    ) -> Evaluated<'s>
+    where
+        'd: 's,
+    {
         let mut evaluated = Evaluated::default();
         let mut closest: Option<Vec<SchemaError>> = None;
         let mut matched = false;
         for branch in branches {
             let mut branch_errors = Vec::new();
-            let e = self.eval(value, branch, pointer, chain + 1, &mut branch_errors);
+            let e = self.eval(value, branch, at, chain + 1, &mut branch_errors);
             if branch_errors.is_empty() {
                 matched = true;
                 evaluated.merge(e);
@@ -453,7 +552,7 @@ impl<'d> Validator<'d> {
                 .map(|e| format!(" (closest: {} at `{}`)", e.message, e.pointer))
                 .unwrap_or_default();
             errors.push(SchemaError {
-                pointer: pointer.to_owned(),
+                pointer: at.pointer(),
                 message: format!(
                     "matches none of the {} schemas of {keyword}{first}",
                     branches.len()
@@ -463,31 +562,25 @@ impl<'d> Validator<'d> {
         evaluated
     }
 
-    fn string(
-        &self,
-        s: &str,
-        schema: &Map<String, Value>,
-        pointer: &str,
-        errors: &mut Vec<SchemaError>,
-    ) {
+    fn string(&self, s: &str, kw: &Keywords<'_>, at: &Loc<'_>, errors: &mut Vec<SchemaError>) {
         let len = s.chars().count() as u64;
-        if let Some(min) = schema.get("minLength").and_then(Value::as_u64)
+        if let Some(min) = kw.min_length.and_then(Value::as_u64)
             && len < min
         {
             errors.push(SchemaError {
-                pointer: pointer.to_owned(),
+                pointer: at.pointer(),
                 message: format!("{len} character(s), fewer than minLength {min}"),
             });
         }
-        if let Some(max) = schema.get("maxLength").and_then(Value::as_u64)
+        if let Some(max) = kw.max_length.and_then(Value::as_u64)
             && len > max
         {
             errors.push(SchemaError {
-                pointer: pointer.to_owned(),
+                pointer: at.pointer(),
                 message: format!("{len} character(s), more than maxLength {max}"),
             });
         }
-        if let Some(pattern) = schema.get("pattern").and_then(Value::as_str) {
+        if let Some(pattern) = kw.pattern.and_then(Value::as_str) {
             let compiled;
             let regex = match self.patterns.get(pattern) {
                 Some(r) => Some(r),
@@ -499,138 +592,135 @@ impl<'d> Validator<'d> {
             match regex {
                 Some(r) if r.is_match(s) => {}
                 Some(_) => errors.push(SchemaError {
-                    pointer: pointer.to_owned(),
+                    pointer: at.pointer(),
                     message: format!("{} does not match the pattern {pattern}", show(&Value::String(s.to_owned()))),
                 }),
                 None => errors.push(SchemaError {
-                    pointer: pointer.to_owned(),
+                    pointer: at.pointer(),
                     message: format!("the spec's pattern {pattern} is not a regular expression this validator reads"),
                 }),
             }
         }
     }
 
-    fn array(
+    fn array<'s>(
         &self,
         items: &[Value],
-        schema: &Map<String, Value>,
-        pointer: &str,
+        kw: &Keywords<'s>,
+        at: &Loc<'_>,
         errors: &mut Vec<SchemaError>,
     ) {
         let len = items.len() as u64;
-        if let Some(min) = schema.get("minItems").and_then(Value::as_u64)
+        if let Some(min) = kw.min_items.and_then(Value::as_u64)
             && len < min
         {
             errors.push(SchemaError {
-                pointer: pointer.to_owned(),
+                pointer: at.pointer(),
                 message: format!("{len} item(s), fewer than minItems {min}"),
             });
         }
-        if let Some(max) = schema.get("maxItems").and_then(Value::as_u64)
+        if let Some(max) = kw.max_items.and_then(Value::as_u64)
             && len > max
         {
             errors.push(SchemaError {
-                pointer: pointer.to_owned(),
+                pointer: at.pointer(),
                 message: format!("{len} item(s), more than maxItems {max}"),
             });
         }
-        if schema.get("uniqueItems").and_then(Value::as_bool) == Some(true) {
+        if kw.unique_items.and_then(Value::as_bool) == Some(true) {
             let mut seen = HashSet::new();
             if let Some(i) = items.iter().position(|v| !seen.insert(v.to_string())) {
                 errors.push(SchemaError {
-                    pointer: child(pointer, &i.to_string()),
+                    pointer: Loc::Index(at, i).pointer(),
                     message: "repeats an earlier item (uniqueItems)".into(),
                 });
             }
         }
-        if let Some(item_schema) = schema.get("items") {
+        if let Some(item_schema) = kw.items {
             for (i, item) in items.iter().enumerate() {
-                self.check_at(
-                    item,
-                    item_schema,
-                    &child(pointer, &i.to_string()),
-                    0,
-                    errors,
-                );
+                self.check_at(item, item_schema, &Loc::Index(at, i), 0, errors);
             }
         }
     }
 
-    fn object(
+    fn object<'s>(
         &self,
         map: &Map<String, Value>,
-        schema: &Map<String, Value>,
-        pointer: &str,
+        kw: &Keywords<'s>,
+        at: &Loc<'_>,
         errors: &mut Vec<SchemaError>,
-    ) -> Evaluated {
+    ) -> Evaluated<'s>
+    where
+        'd: 's,
+    {
         let mut evaluated = Evaluated::default();
-        if let Some(Value::Object(properties)) = schema.get("properties") {
+        if let Some(Value::Object(properties)) = kw.properties {
             evaluated.describes_object = true;
             for (name, property_schema) in properties {
-                evaluated.names.insert(name.clone());
+                evaluated.names.push(name.as_str());
                 if let Some(v) = map.get(name) {
-                    self.check_at(v, property_schema, &child(pointer, name), 0, errors);
+                    self.check_at(v, property_schema, &Loc::Key(at, name), 0, errors);
                 }
             }
         }
-        if let Some(Value::Array(required)) = schema.get("required") {
+        if let Some(Value::Array(required)) = kw.required {
             evaluated.describes_object = true;
             for name in required.iter().filter_map(Value::as_str) {
                 if !map.contains_key(name) {
                     errors.push(SchemaError {
-                        pointer: child(pointer, name),
+                        pointer: Loc::Key(at, name).pointer(),
                         message: format!("required property `{name}` is missing"),
                     });
                 }
             }
         }
         let count = map.len() as u64;
-        if let Some(min) = schema.get("minProperties").and_then(Value::as_u64)
+        if let Some(min) = kw.min_properties.and_then(Value::as_u64)
             && count < min
         {
             errors.push(SchemaError {
-                pointer: pointer.to_owned(),
+                pointer: at.pointer(),
                 message: format!("{count} properties, fewer than minProperties {min}"),
             });
         }
-        if let Some(max) = schema.get("maxProperties").and_then(Value::as_u64)
+        if let Some(max) = kw.max_properties.and_then(Value::as_u64)
             && count > max
         {
             errors.push(SchemaError {
-                pointer: pointer.to_owned(),
+                pointer: at.pointer(),
                 message: format!("{count} properties, more than maxProperties {max}"),
             });
         }
-        if let Some(names_schema) = schema.get("propertyNames") {
+        if let Some(names_schema) = kw.property_names {
             for name in map.keys() {
                 let mut inner = Vec::new();
                 self.check_at(
                     &Value::String(name.clone()),
                     names_schema,
-                    "",
+                    &Loc::Root,
                     0,
                     &mut inner,
                 );
                 if let Some(first) = inner.first() {
                     errors.push(SchemaError {
-                        pointer: child(pointer, name),
+                        pointer: Loc::Key(at, name).pointer(),
                         message: format!("the property name is not allowed: {}", first.message),
                     });
                 }
             }
         }
-        match schema.get("additionalProperties") {
+        match kw.additional_properties {
             Some(Value::Bool(true)) => evaluated.all = true,
             Some(Value::Bool(false)) | None => {}
             Some(rest) => {
                 evaluated.all = true;
-                let declared: HashSet<&str> = match schema.get("properties") {
+                let declared: HashSet<&str> = match kw.properties {
                     Some(Value::Object(p)) => p.keys().map(String::as_str).collect(),
                     _ => HashSet::new(),
                 };
                 for (name, v) in map {
                     if !declared.contains(name.as_str()) {
-                        self.check_at(v, rest, &child(pointer, name), 0, errors);
+                        self.check_at(v, rest, &Loc::Key(at, name), 0, errors);
                     }
                 }
             }
@@ -639,33 +729,28 @@ impl<'d> Validator<'d> {
     }
 }
 
-fn number(
-    n: &serde_json::Number,
-    schema: &Map<String, Value>,
-    pointer: &str,
-    errors: &mut Vec<SchemaError>,
-) {
+fn number(n: &serde_json::Number, kw: &Keywords<'_>, at: &Loc<'_>, errors: &mut Vec<SchemaError>) {
     use std::cmp::Ordering::{Greater, Less};
-    let checks: [(&str, &[std::cmp::Ordering], &str); 4] = [
-        ("minimum", &[Less], "less than minimum"),
-        ("maximum", &[Greater], "more than maximum"),
+    let checks: [(Option<&Value>, &[std::cmp::Ordering], &str); 4] = [
+        (kw.minimum, &[Less], "less than minimum"),
+        (kw.maximum, &[Greater], "more than maximum"),
         (
-            "exclusiveMinimum",
+            kw.exclusive_minimum,
             &[Less, std::cmp::Ordering::Equal],
             "not more than exclusiveMinimum",
         ),
         (
-            "exclusiveMaximum",
+            kw.exclusive_maximum,
             &[Greater, std::cmp::Ordering::Equal],
             "not less than exclusiveMaximum",
         ),
     ];
-    for (keyword, failing, text) in checks {
-        if let Some(Value::Number(limit)) = schema.get(keyword)
+    for (limit, failing, text) in checks {
+        if let Some(Value::Number(limit)) = limit
             && compare_numbers(n, limit).is_some_and(|o| failing.contains(&o))
         {
             errors.push(SchemaError {
-                pointer: pointer.to_owned(),
+                pointer: at.pointer(),
                 message: format!("{n} is {text} {limit}"),
             });
         }
