@@ -212,10 +212,6 @@ async fn answer(
     Ok(response)
 }
 
-fn operation_id_of<'s>(spec: &'s Spec, method: &str, path: &str) -> Option<&'s str> {
-    spec.operation_id(method, path)
-}
-
 /// What an operation's description requires of its request that its schema does not say, as a
 /// schema checked with the request schema when the sandbox refuses a request with a `400` the
 /// operation does not declare:
@@ -292,16 +288,16 @@ async fn check_against_spec(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok());
     let status = parts.status.as_u16();
-    let legacy = if shared.settings.push_data_in_history && status == 200 {
-        match operation_id_of(spec, method, path) {
-            Some("get-create-operation") => Some(&*LEGACY_PUSH_OPERATION),
-            Some("list-create-operations") => Some(&*LEGACY_PUSH_OPERATIONS),
-            _ => None,
-        }
-    } else {
-        None
-    };
     let operation_id = spec.operation_id(method, path);
+    let legacy = match operation_id {
+        Some("get-create-operation") if shared.settings.push_data_in_history && status == 200 => {
+            Some(&*LEGACY_PUSH_OPERATION)
+        }
+        Some("list-create-operations") if shared.settings.push_data_in_history && status == 200 => {
+            Some(&*LEGACY_PUSH_OPERATIONS)
+        }
+        _ => None,
+    };
     let refused = parts
         .extensions
         .get::<crate::error::RefusedRequest>()
