@@ -81,11 +81,11 @@ def spec_path() -> Path | None:
     return beside if beside.exists() else None
 
 
-def run_sandbox(*extra: str) -> Iterator[str]:
+def run_sandbox(*extra: str, push_delay_ms: int = 30) -> Iterator[str]:
     """`bankfeeds sandbox --port 0` with `extra` arguments, every answer checked against Codat's spec when
     the spec is found; yields its URL, and at teardown asserts that no answer broke the spec."""
     global _skipped_said
-    args = [cli(), "sandbox", "--port", "0", "--push-delay-ms", "30", "--today", TODAY.isoformat(), *extra]
+    args = [cli(), "sandbox", "--port", "0", "--push-delay-ms", str(push_delay_ms), "--today", TODAY.isoformat(), *extra]
     spec = spec_path()
     if spec is not None:
         args += ["--check-spec", str(spec)]
@@ -123,3 +123,9 @@ def sandbox() -> Iterator[str]:
 def legacy_sandbox() -> Iterator[str]:
     # legacy push data: needed until the push ledger lands
     yield from run_sandbox("--legacy-push-data")
+
+
+@pytest.fixture(scope="module")
+def slow_sandbox() -> Iterator[str]:
+    """Pushes and managed syncs stay pending a minute: what is running can be seen running."""
+    yield from run_sandbox(push_delay_ms=60_000)

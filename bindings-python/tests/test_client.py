@@ -244,7 +244,7 @@ def test_asyncio_client(sandbox: str) -> None:
     assert sorted(asyncio.run(main())) == ["Async 0", "Async 1", "Async 2"]
 
 
-def test_every_other_operation(client: bankfeeds.Client, sandbox: str) -> None:
+def test_every_other_operation(client: bankfeeds.Client, sandbox: str, slow_sandbox: str) -> None:
     company_id, connection_id = linked_account(client, sandbox, "acc-ops")
     replaced = client.replace_company(company_id, {"name": "Replaced"})
     assert replaced["name"] == "Replaced"
@@ -282,15 +282,18 @@ def test_every_other_operation(client: bankfeeds.Client, sandbox: str) -> None:
     assert done["status"] == "Success"
     tx_model = client.get_create_bank_transactions_model(company_id, connection_id, "acc-ops")
     assert tx_model["properties"]["transactions"]["properties"]["balance"]["required"] is True
-    assert client.latest_sync_status(company_id, connection_id, "acc-ops") is None
-    started = client.run_sync(company_id, connection_id, "acc-ops")
-    sync = client.get_sync_status(company_id, connection_id, "acc-ops", started["sync_id"])
-    assert sync["status"] == "Started" and sync["source_account_id"] == "acc-ops"
+    # Managed syncs, on a sandbox where a sync runs a minute: it can be seen running.
+    slow = bankfeeds.Client("test-key", base_url=slow_sandbox, request_timeout=10)
+    slow_company, slow_connection = linked_account(slow, slow_sandbox, "acc-sync")
+    assert slow.latest_sync_status(slow_company, slow_connection, "acc-sync") is None
+    started = slow.run_sync(slow_company, slow_connection, "acc-sync")
+    sync = slow.get_sync_status(slow_company, slow_connection, "acc-sync", started["sync_id"])
+    assert sync["status"] == "Started" and sync["source_account_id"] == "acc-sync"
     with pytest.raises(bankfeeds.ApiError) as busy:
-        client.run_sync(company_id, connection_id, "acc-ops")
+        slow.run_sync(slow_company, slow_connection, "acc-sync")
     assert busy.value.status == 409
     with pytest.raises(bankfeeds.ApiError) as unknown:
-        client.get_sync_status(company_id, connection_id, "acc-ops", "00000000-0000-0000-0000-000000000000")
+        slow.get_sync_status(slow_company, slow_connection, "acc-sync", "00000000-0000-0000-0000-000000000000")
     assert unknown.value.status == 404
     client.delete_connection(company_id, connection_id)
     with pytest.raises(bankfeeds.ApiError) as gone:

@@ -669,10 +669,11 @@ async fn every_other_operation_through_the_client() {
         BankAccountPrototype, BankAccountStatus, BankAccountType, DataType, PushOptionType,
         SyncStatus,
     };
+    // Long enough for a sync to be still running when it is asked again, under any load.
     let sandbox = support::start(
         Sandbox::builder()
             .today(today())
-            .push_delay(Duration::from_millis(40)),
+            .push_delay(Duration::from_millis(500)),
     )
     .await;
     let client = client_builder(sandbox.url(), Duration::from_secs(5))
@@ -847,8 +848,14 @@ async fn every_other_operation_through_the_client() {
     );
     let busy = syncs.run().await.unwrap_err();
     assert_eq!(busy.status(), Some(409), "{busy}");
-    tokio::time::sleep(Duration::from_millis(60)).await;
-    let latest = syncs.latest().await.unwrap().expect("a latest sync");
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let latest = loop {
+        let latest = syncs.latest().await.unwrap().expect("a latest sync");
+        if latest.status != SyncStatus::Started || std::time::Instant::now() > deadline {
+            break latest;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
     assert_eq!(latest.sync_id, started.sync_id);
     assert_eq!(latest.status, SyncStatus::SuccessNoDataPushed);
     assert!(latest.execution_end_utc.is_some());

@@ -816,7 +816,8 @@ async fn ignore_order_by_lists_oldest_first_whatever_the_order_asked() {
 async fn bank_accounts_models_and_syncs_refuse_what_codat_refuses() {
     let sandbox = common::start(
         Sandbox::builder()
-            .push_delay(Duration::from_millis(10))
+            // Long enough for the sync below to be still running when it is asked again.
+            .push_delay(Duration::from_secs(30))
             .today(day(2024, 6, 1)),
     )
     .await;
