@@ -122,10 +122,11 @@ pub enum BankFeedsError {
         /// How long the client waited.
         waited_seconds: u64,
     },
-    /// What was already pushed cannot be read, so rows could be pushed twice: nothing was sent.
+    /// What the account already has cannot be told, so rows could be pushed twice: nothing was
+    /// sent.
     #[error("{reason}")]
-    HistoryIncomplete {
-        /// Successful push operations that do not say what they pushed.
+    HistoryUnknown {
+        /// Push operations on the connection that the ledger does not know.
         operations: u32,
         /// The whole message.
         reason: String,

@@ -722,12 +722,17 @@ impl PyClient {
             transaction_ids: Vec<String>,
             newest: Option<String>,
             successful_operations: Vec<String>,
-            unreadable_operations: usize,
+            unknown_operations: usize,
         }
         self.run(py, |c| async move {
             let h = c
                 .transactions(&company_id, &connection_id)
-                .history(&account_id, &WaitOptions::default())
+                .history(
+                    &account_id,
+                    None,
+                    &WaitOptions::default(),
+                    &bankfeeds::client::LookupOptions::default(),
+                )
                 .await?;
             let mut ids: Vec<String> = h.transaction_ids.into_iter().collect();
             ids.sort();
@@ -736,7 +741,7 @@ impl PyClient {
                 transaction_ids: ids,
                 newest: h.newest.map(|n| n.to_string()),
                 successful_operations: h.successful_operations,
-                unreadable_operations: h.unreadable_operations,
+                unknown_operations: h.unknown_operations.len(),
             })
         })
     }

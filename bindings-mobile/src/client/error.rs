@@ -68,8 +68,8 @@ impl From<client::Error> for BankFeedsError {
                 status: PushOperationStatus::from_core(&status),
                 waited_seconds: waited.as_secs(),
             },
-            client::Error::HistoryIncomplete { operations } => BankFeedsError::HistoryIncomplete {
-                operations: row(operations),
+            client::Error::HistoryUnknown { operations, .. } => BankFeedsError::HistoryUnknown {
+                operations: row(operations.len()),
                 reason,
             },
             other => BankFeedsError::Other {

@@ -17,7 +17,7 @@ fun kind(e: BankFeedsException): String = when (e) {
     is BankFeedsException.SourceAccountNotFound -> "source account not found"
     is BankFeedsException.PushOutcomeUnknown -> "push outcome unknown"
     is BankFeedsException.WaitTimeout -> "wait timeout"
-    is BankFeedsException.HistoryIncomplete -> "history incomplete"
+    is BankFeedsException.HistoryUnknown -> "history unknown"
     is BankFeedsException.Other -> "other"
 }
 

@@ -80,7 +80,7 @@ pub use managed_bank_feeds::ManagedBankFeeds;
 pub use paging::{ItemStream, ListQuery, MAX_PAGE_SIZE, PageStream, Pager};
 pub use push::{
     BatchOutcome, LookupOptions, ProgressFn, PushBatchOptions, PushHistory, PushInput, PushOptions,
-    PushProgress, PushReport, PushStage, PushStop, PushedBatch, UnreadableHistory,
+    PushProgress, PushReport, PushStage, PushStop, PushedBatch, UnknownHistory,
 };
 pub use push_operations::{PushOperationEntry, PushOperations, WaitOptions};
 pub use retry::{RetryPolicy, parse_retry_after};
@@ -270,10 +270,11 @@ mod tests {
                 .push_operations("c")
                 .wait("k", &WaitOptions::default()),
         );
-        send(
-            &client
-                .transactions("c", "k")
-                .history("a", &WaitOptions::default()),
-        );
+        send(&client.transactions("c", "k").history(
+            "a",
+            None,
+            &WaitOptions::default(),
+            &LookupOptions::default(),
+        ));
     }
 }
