@@ -35,7 +35,6 @@ fn options(ledger: &TestLedger) -> PushOptions {
 async fn start(push_delay_ms: u64) -> (SandboxHandle, Client) {
     let sandbox = Sandbox::builder()
         .today(today())
-        .push_data_in_history(false)
         .push_delay(Duration::from_millis(push_delay_ms))
         .start()
         .await

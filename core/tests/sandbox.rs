@@ -43,7 +43,6 @@ async fn codat_guide_end_to_end() {
     let ledger = TestLedger::new();
     let sandbox = Sandbox::builder()
         .today(today())
-        .push_data_in_history(false)
         .push_delay(Duration::from_millis(30))
         .start()
         .await
@@ -234,7 +233,6 @@ async fn thousands_of_rows_with_progress_then_a_rerun_pushes_nothing_twice() {
     let ledger = TestLedger::new();
     let sandbox = Sandbox::builder()
         .today(today())
-        .push_data_in_history(false)
         .push_delay(Duration::from_millis(20))
         .start()
         .await
@@ -347,7 +345,6 @@ async fn a_refused_batch_stops_the_push_and_says_why() {
     let ledger = TestLedger::new();
     let sandbox = Sandbox::builder()
         .today(today())
-        .push_data_in_history(false)
         .push_delay(Duration::from_millis(10))
         .start()
         .await
@@ -417,7 +414,6 @@ async fn an_unfinished_push_is_waited_for_on_rerun() {
     let ledger = TestLedger::new();
     let sandbox = Sandbox::builder()
         .today(today())
-        .push_data_in_history(false)
         .push_delay(Duration::from_millis(1500))
         .start()
         .await
@@ -484,7 +480,6 @@ async fn faults_lose_nothing_and_book_nothing_twice() {
     let ledger = TestLedger::new();
     let sandbox = Sandbox::builder()
         .today(today())
-        .push_data_in_history(false)
         .push_delay(Duration::from_millis(5))
         .start()
         .await

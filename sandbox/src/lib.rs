@@ -198,7 +198,7 @@ impl Default for SandboxBuilder {
             mapping_delay: Duration::ZERO,
             today: None,
             otp_validity: Duration::from_secs(3600),
-            push_data_in_history: true,
+            push_data_in_history: false,
             faults: Faults::none(),
             auth: Auth::default(),
         }
@@ -239,9 +239,9 @@ impl SandboxBuilder {
     }
 
     /// Whether getting and listing push operations includes each bank-transaction push's
-    /// `data` (yes by default, as the push's own answer does). The spec's `PushOperation` has no
-    /// `data`; `false` plays a server that leaves it out, so a client cannot tell from the history
-    /// which transactions an operation carried.
+    /// `data`, as Codat did before 2024 (no by default: the spec's `PushOperation` has no
+    /// `data`, so a client cannot tell from the history which transactions an operation
+    /// carried). A legacy switch, for testing clients against old behaviour.
     pub fn push_data_in_history(mut self, include: bool) -> Self {
         self.push_data_in_history = include;
         self
