@@ -79,8 +79,9 @@ pub use error::{ApiError, Error, ErrorKind};
 pub use managed_bank_feeds::ManagedBankFeeds;
 pub use paging::{ItemStream, ListQuery, MAX_PAGE_SIZE, PageStream, Pager};
 pub use push::{
-    BatchOutcome, LookupOptions, ProgressFn, PushBatchOptions, PushHistory, PushInput, PushOptions,
-    PushProgress, PushReport, PushStage, PushStop, PushedBatch, UnknownHistory,
+    BatchOutcome, Cursor, HeldBatch, LedgerChoice, LookupOptions, ProgressFn, PushBatchOptions,
+    PushHistory, PushInput, PushOptions, PushProgress, PushReport, PushStage, PushStop,
+    PushedBatch, UnknownHistory,
 };
 pub use push_operations::{PushOperationEntry, PushOperations, WaitOptions};
 pub use retry::{RetryPolicy, parse_retry_after};

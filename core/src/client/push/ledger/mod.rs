@@ -327,7 +327,8 @@ pub trait PushLedger: Send + Sync {
         connection_id: &str,
     ) -> Result<Vec<LedgerBatch>, LedgerError>;
 
-    /// Writes a batch: inserts it, or replaces the one with the same `batch_id`.
+    /// Writes a batch: inserts it, or updates the one with the same `batch_id` (its key, state and
+    /// `updated_at`: a batch's account, transactions and dates never change once written).
     fn save(&self, batch: &LedgerBatch) -> Result<(), LedgerError>;
 
     /// Takes (or renews) the account's lease for `ttl`. Fails with [`LedgerError::Busy`] when

@@ -1,7 +1,11 @@
 //! The default ledger: one SQLite file.
 //!
-//! - **Crash-safe**: write-ahead log with `synchronous=FULL`, so every [`PushLedger::save`] is on
-//!   disk when it returns, and a process killed at any point leaves the file consistent.
+//! - **Crash-safe**: a write-ahead log with `synchronous=NORMAL`: a process killed at any point
+//!   loses nothing and leaves the file consistent (each [`PushLedger::save`] is in the log when it
+//!   returns). A power cut or OS crash may lose the last writes since a checkpoint; that is still
+//!   safe, only less convenient: an operation the ledger lost is one it does not know, and the
+//!   next push refuses (`HistoryUnknown`) rather than send its rows again. `FULL` (an `fsync` on
+//!   every write) cost 6 ms a write here, 18 ms a batch; `NORMAL` costs well under 1 ms.
 //! - **Safe across processes**: SQLite's own file locks serialise writers; each write is one
 //!   short transaction, and leases are taken in an `IMMEDIATE` transaction (read and write under
 //!   one lock), so two processes cannot both take an account.
@@ -85,7 +89,7 @@ impl SqliteLedger {
         conn.busy_timeout(Duration::from_secs(10)).map_err(fail)?;
         conn.pragma_update(None, "journal_mode", "WAL")
             .map_err(fail)?;
-        conn.pragma_update(None, "synchronous", "FULL")
+        conn.pragma_update(None, "synchronous", "NORMAL")
             .map_err(fail)?;
         let version: i64 = conn
             .pragma_query_value(None, "user_version", |r| r.get(0))
@@ -168,16 +172,28 @@ impl PushLedger for SqliteLedger {
     }
 
     fn save(&self, batch: &LedgerBatch) -> Result<(), LedgerError> {
-        let ids = serde_json::to_string(&batch.transaction_ids).map_err(LedgerError::storage)?;
         self.with("writing a batch", |conn| {
+            // A batch's transactions never change once written: later saves (its key, its
+            // state) are a short update.
+            let updated = conn
+                .prepare_cached(
+                    "UPDATE batches SET operation_key = ?2, state = ?3, updated_at = ?4
+                     WHERE batch_id = ?1",
+                )?
+                .execute(params![
+                    batch.batch_id,
+                    batch.operation_key,
+                    batch.state.as_str(),
+                    batch.updated_at.to_string(),
+                ])?;
+            if updated > 0 {
+                return Ok(());
+            }
+            let ids = serde_json::to_string(&batch.transaction_ids).map_err(text_err)?;
             conn.prepare_cached(
                 "INSERT INTO batches (batch_id, company_id, connection_id, account_id, operation_key,
                                       state, transaction_ids, oldest, newest, sent_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
-                 ON CONFLICT (batch_id) DO UPDATE SET
-                     operation_key = excluded.operation_key, state = excluded.state,
-                     transaction_ids = excluded.transaction_ids, oldest = excluded.oldest,
-                     newest = excluded.newest, updated_at = excluded.updated_at",
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             )?
             .execute(params![
                 batch.batch_id,
