@@ -202,9 +202,10 @@ fn print_text(
         .any(|b| b.state == bankfeeds::client::push::ledger::BatchState::TimedOut)
     {
         say!(
-            "timed_out batches may or may not be in the accounting platform and are never sent \
-             again on their own: check their ids there (--ids), then send the missing ones with \
-             `bankfeeds push ... --resend ID` or `--resend-file FILE`"
+            "a timed_out batch may or may not be in the accounting platform: its ids are never \
+             sent again on their own. Check them there (--ids), then send the missing ones with \
+             `bankfeeds push ... --resend ID` or `--resend-file FILE` (a later success batch \
+             holding them means they were resent)"
         );
     }
     if batches.iter().any(|b| b.state.is_open()) {

@@ -328,7 +328,8 @@ fn print_report(report: &PushReport, ctx: &Context<'_>) {
         },
     );
     if let Some(stop) = &report.stopped {
-        say!("stopped: {}", stop_text(stop));
+        let later = stop.batch() + 1 < report.batches_total;
+        say!("stopped: {}", stop_text(stop, later, ctx));
     }
 }
 
@@ -360,12 +361,20 @@ fn print_timed_out(report: &PushReport, ctx: &Context<'_>) {
         }
     }
     say!(
-        "Codat stopped waiting for the accounting platform, which may still have written them:          they are not sent again. Check them there, then send the missing ones with --resend ID          (repeatable) or --resend-file FILE (one id a line)."
+        "Codat stopped waiting for the accounting platform, which may still have written them: \
+         they are not sent again. Check them there, then send the missing ones with --resend ID \
+         (repeatable) or --resend-file FILE (one id a line)."
     );
 }
 
-/// Why the push stopped, in the CLI's words (batches counted from 1, as in the report).
-fn stop_text(stop: &PushStop) -> String {
+/// Why the push stopped, in the CLI's words (batches counted from 1, as in the report);
+/// `later`: batches after it were not sent.
+fn stop_text(stop: &PushStop, later: bool, ctx: &Context<'_>) -> String {
+    let rest = if later {
+        "; later batches were not sent: rerun to push them"
+    } else {
+        ""
+    };
     match stop {
         PushStop::OperationFailed { batch, operation } => {
             let mut text = format!(
@@ -377,9 +386,10 @@ fn stop_text(stop: &PushStop) -> String {
             if let Some(m) = &operation.error_message {
                 text.push_str(&format!(": {}", printable(m)));
             }
-            text.push_str(
-                "; nothing of it was written and later batches were not sent: fix the rows and rerun",
-            );
+            text.push_str("; nothing of it was written: fix the rows and rerun");
+            if later {
+                text.push_str(" (later batches were not sent)");
+            }
             text
         }
         PushStop::TimedOut {
@@ -387,7 +397,7 @@ fn stop_text(stop: &PushStop) -> String {
             operation_key,
             transaction_ids,
         } => format!(
-            "batch {} timed out (push operation {}, {} transaction(s)); later batches were not sent: rerun to push them",
+            "batch {} timed out (push operation {}, {} transaction(s)){rest}",
             batch + 1,
             printable(operation_key),
             transaction_ids.len()
@@ -397,15 +407,15 @@ fn stop_text(stop: &PushStop) -> String {
             operation_key,
             status,
         } => format!(
-            "batch {} is still {status} (push operation {}): rerun to wait for it and push the rest",
+            "batch {} is still {status} (push operation {}): rerun to wait for it{}",
             batch + 1,
-            printable(operation_key)
+            printable(operation_key),
+            if later { " and push the rest" } else { "" }
         ),
-        PushStop::Error { batch, error } => format!(
-            "batch {}: {}; rerun to push the rest",
-            batch + 1,
-            printable(&error.to_string())
-        ),
+        // In the CLI's words too (a lease lost mid-push names --wait-for-lock).
+        PushStop::Error { batch, error } => {
+            format!("batch {}: {}{rest}", batch + 1, error_text(error, ctx).0)
+        }
         other => printable(&other.to_string()).into_owned(),
     }
 }
