@@ -115,3 +115,36 @@ pub fn json_report(path: &Path, loaded: &Loaded, platform: Platform) -> String {
     });
     serde_json::to_string_pretty(&report).unwrap_or_default()
 }
+
+/// Text from a ledger, a file or a server as one line for people: control characters (escape,
+/// carriage return, line feed, the C1 controls...) are written as `\x1b` or `\u{9b}`, so a
+/// terminal shows them instead of obeying them.
+pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        let code = u32::from(c);
+        match c {
+            c if !c.is_control() => out.push(c),
+            _ if code < 0x80 => out.push_str(&format!("\\x{code:02x}")),
+            _ => out.push_str(&format!("\\u{{{code:x}}}")),
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::printable;
+
+    #[test]
+    fn printable_escapes_control_characters_only() {
+        assert_eq!(printable("tx-001 Café"), "tx-001 Café");
+        assert_eq!(
+            printable("a\u{1b}[31mb\r\nc\u{9b}d\u{7f}"),
+            "a\\x1b[31mb\\x0d\\x0ac\\u{9b}d\\x7f"
+        );
+    }
+}

@@ -22,10 +22,23 @@ fn day(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).unwrap()
 }
 
-/// Ids of a linked Xero connection with a connected GBP account.
+/// Ids of a linked Xero connection with a connected GBP account, and the push ledger the
+/// test's pushes use (never the user's default one).
 struct Target {
     company: String,
     connection: String,
+    ledger: PathBuf,
+}
+
+/// A fresh ledger path under Cargo's temporary folder for integration tests.
+fn temp_ledger() -> PathBuf {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("cli-push-{}-{n}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join("ledger.sqlite3")
 }
 
 /// Creates a company and a Xero connection over HTTP, links it, and creates and maps one
@@ -86,6 +99,7 @@ fn target(sandbox: &BlockingSandbox, accounts: &[&str]) -> Target {
     Target {
         company,
         connection,
+        ledger: temp_ledger(),
     }
 }
 
@@ -112,6 +126,8 @@ fn push(
         "2024-06-01",
         "--batch-size",
         "2",
+        "--ledger",
+        t.ledger.to_str().unwrap(),
     ]);
     match key {
         Some(k) => cmd.env("CODAT_API_KEY", k),
@@ -224,7 +240,7 @@ fn push_refuses_bad_input_before_sending_anything() {
     assert_eq!(sandbox.stats().pushes_accepted, 0);
 
     let out = push(&sandbox, &t, "no-such-account", "valid.csv", Some(KEY));
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
     assert!(text(&out).contains("no-such-account"));
 }
 

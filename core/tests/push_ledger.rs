@@ -322,6 +322,60 @@ async fn a_timed_out_batch_is_never_sent_again_unless_asked() {
     sandbox.shutdown().await;
 }
 
+/// A timed-out batch resent in two parts, over two runs, is settled once all its rows are on
+/// the account: the second run no longer reports it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_timed_out_batch_resent_in_parts_is_settled() {
+    let (sandbox, client) = start(10).await;
+    let ledger = TestLedger::new();
+    let feed = connected_feed(&client, PlatformKey::FreeAgent).await;
+    let (day1, _) = days();
+    sandbox
+        .set_faults(
+            Faults::none().rule(
+                FaultRule::new(Fault::PushTimedOut)
+                    .method("POST")
+                    .path("**/bankTransactions")
+                    .nth([1]),
+            ),
+        )
+        .unwrap();
+    let first = push(&client, &feed, &day1, &options(&ledger))
+        .await
+        .unwrap();
+    assert_eq!(first.timed_out.len(), 1, "{first}");
+
+    let part = push(
+        &client,
+        &feed,
+        &day1,
+        &options(&ledger).resend([day1[0].id.clone()]),
+    )
+    .await
+    .unwrap();
+    assert_eq!(part.pushed, 1, "{part}");
+    assert_eq!(part.held_back, ids(&day1[1..]), "{part}");
+    assert_eq!(part.timed_out.len(), 1, "two rows are still held: {part}");
+
+    let rest = push(
+        &client,
+        &feed,
+        &day1,
+        &options(&ledger).resend(ids(&day1[1..])),
+    )
+    .await
+    .unwrap();
+    assert_eq!(rest.already_pushed, ids(&day1[..1]), "{rest}");
+    assert_eq!(rest.pushed, 2, "{rest}");
+    assert!(rest.is_complete(), "{rest}");
+    assert!(
+        rest.timed_out.is_empty(),
+        "every row of the timed-out batch is on the account: {rest}"
+    );
+    assert_each_once(&stored(&feed).await, &day1);
+    sandbox.shutdown().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_new_machine_refuses_then_follows_the_callers_policy() {
     let (sandbox, client) = start(10).await;

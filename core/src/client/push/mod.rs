@@ -242,7 +242,7 @@ impl Client {
             }
         }
         report.not_pushed = progress.state.transactions_total - report.pushed;
-        settle_timed_out(&mut report, &bodies);
+        settle_timed_out(&mut report, &bodies, &history.transaction_ids);
         progress.send(PushStage::Finished);
         drop(lease);
         Ok(report)
@@ -467,9 +467,13 @@ impl BatchSender<'_> {
     }
 }
 
-/// Drops from the report's timed-out batches those whose rows this run pushed (resent on
-/// request).
-fn settle_timed_out(report: &mut PushReport, bodies: &[CreateBankTransactions]) {
+/// Drops from the report's timed-out batches those whose rows are all on the account now:
+/// pushed by this run (resent on request) or, for a batch resent in parts, by earlier ones.
+fn settle_timed_out(
+    report: &mut PushReport,
+    bodies: &[CreateBankTransactions],
+    on_account: &HashSet<String>,
+) {
     let succeeded: HashSet<&str> = report
         .batches
         .iter()
@@ -479,7 +483,7 @@ fn settle_timed_out(report: &mut PushReport, bodies: &[CreateBankTransactions]) 
     report.timed_out.retain(|b| {
         !b.transaction_ids
             .iter()
-            .all(|id| succeeded.contains(id.as_str()))
+            .all(|id| succeeded.contains(id.as_str()) || on_account.contains(id))
     });
 }
 
