@@ -492,3 +492,47 @@ async fn a_ledger_that_cannot_be_opened_stops_the_push_before_anything_is_sent()
     assert_eq!(sandbox.stats().pushes_accepted, 0);
     sandbox.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn push_history_reads_the_ledger_under_the_accounts_lease() {
+    let (sandbox, client) = start(10).await;
+    let ledger = TestLedger::new();
+    let feed = connected_feed(&client, PlatformKey::Xero).await;
+    let (day1, _) = days();
+    push(&client, &feed, &day1, &options(&ledger))
+        .await
+        .unwrap();
+    let history = client
+        .push_history(
+            &feed.company,
+            &feed.connection,
+            &feed.account,
+            &options(&ledger),
+        )
+        .await
+        .unwrap();
+    let mut got: Vec<_> = history.transaction_ids.iter().cloned().collect();
+    got.sort();
+    assert_eq!(got, ids(&day1));
+    assert_eq!(history.newest, Some(day1.last().unwrap().date));
+    assert!(history.unknown_operations.is_empty());
+
+    // While another pusher holds the account, reading waits for it or refuses.
+    let other = bankfeeds::client::push::ledger::LeaseHolder::this_process();
+    let target = LedgerAccount::new(&feed.company, &feed.connection, &feed.account);
+    ledger
+        .open()
+        .acquire(&target, &other, Duration::from_secs(60))
+        .unwrap();
+    let err = client
+        .push_history(
+            &feed.company,
+            &feed.connection,
+            &feed.account,
+            &options(&ledger),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::AccountBusy, "{err}");
+    sandbox.shutdown().await;
+}

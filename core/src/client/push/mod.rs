@@ -148,22 +148,7 @@ impl Client {
 
         // 2. One pusher per account.
         let target = LedgerAccount::new(company_id, connection_id, account_id);
-        let ledger = options
-            .ledger
-            .open()
-            .map_err(|e| Error::ledger("opening it", e))?;
-        let mut lease = match &ledger {
-            Some(l) => Some(
-                AccountLease::take(
-                    Arc::clone(l),
-                    target.clone(),
-                    options.lease_ttl,
-                    options.lock_wait,
-                )
-                .await?,
-            ),
-            None => None,
-        };
+        let (ledger, mut lease) = open_and_lease(&target, options).await?;
 
         // 3. What the account already has.
         let transactions = self.transactions(company_id, connection_id);
@@ -248,6 +233,32 @@ impl Client {
         Ok(report)
     }
 
+    /// What an account already has, as [`Client::push_transactions`] would read it: the ledger
+    /// chosen in `options` (brought up to date: batches left unanswered are looked up, pending
+    /// ones waited for) and the connection's push operations. Holds the account's lease while it
+    /// reads, so it never races a push.
+    pub async fn push_history(
+        &self,
+        company_id: &str,
+        connection_id: &str,
+        account_id: &str,
+        options: &PushOptions,
+    ) -> Result<PushHistory, Error> {
+        let target = LedgerAccount::new(company_id, connection_id, account_id);
+        let (ledger, lease) = open_and_lease(&target, options).await?;
+        let history = self
+            .transactions(company_id, connection_id)
+            .history(
+                account_id,
+                ledger.as_deref(),
+                &options.wait,
+                &options.lookup,
+            )
+            .await;
+        drop(lease);
+        history
+    }
+
     /// The connection's platform and the source account.
     async fn push_target(
         &self,
@@ -270,6 +281,30 @@ impl Client {
             })?;
         Ok((platform, account))
     }
+}
+
+/// Opens the ledger the options choose and takes the account's lease in it.
+async fn open_and_lease(
+    target: &LedgerAccount,
+    options: &PushOptions,
+) -> Result<(Option<Arc<dyn PushLedger>>, Option<AccountLease>), Error> {
+    let ledger = options
+        .ledger
+        .open()
+        .map_err(|e| Error::ledger("opening it", e))?;
+    let lease = match &ledger {
+        Some(l) => Some(
+            AccountLease::take(
+                Arc::clone(l),
+                target.clone(),
+                options.lease_ttl,
+                options.lock_wait,
+            )
+            .await?,
+        ),
+        None => None,
+    };
+    Ok((ledger, lease))
 }
 
 /// The progress callback and the snapshot it is given.
