@@ -51,9 +51,9 @@ fun statement(n: Int, idPrefix: String = "tx"): List<Transaction> {
 }
 
 /** The README's snippet: a push's progress as a Kotlin Flow. */
-fun BankFeedsClient.pushWithProgress(c: String, k: String, a: String, rows: List<Transaction>): Flow<PushProgress> =
+fun BankFeedsClient.pushWithProgress(c: String, k: String, a: String, rows: List<Transaction>, options: PushOptions): Flow<PushProgress> =
     callbackFlow {
-        pushTransactions(c, k, a, rows, PushOptions(ledgerPath = TempLedgers.file(), today = TODAY, pollIntervalSeconds = 0.02), object : PushProgressListener {
+        pushTransactions(c, k, a, rows, options, object : PushProgressListener {
             override fun onProgress(progress: PushProgress) { trySend(progress) }
         })
         close()
@@ -323,7 +323,7 @@ fun clientTests() = Harness.suite("async client against the sandbox") {
         test("progress as a Kotlin Flow") {
             runBlocking {
                 val feed = setUpFeed(client, sandbox)
-                val seen = client.pushWithProgress(feed.company, feed.connection, feed.account, statement(4)).toList()
+                val seen = client.pushWithProgress(feed.company, feed.connection, feed.account, statement(4), pushOptions()).toList()
                 assertEquals(PushStage.FINISHED, seen.last().stage, "last stage")
                 assertEquals(4u, seen.last().transactionsDone, "transactions")
             }
