@@ -275,19 +275,21 @@ fun clientTests() = Harness.suite("async client against the sandbox") {
             }
         }
 
-        test("a push whose outcome cannot be found out is not resent, and the report says so") {
+        test("a push whose outcome cannot be found out is not resent; the next push finds it through the ledger") {
             runBlocking {
                 val feed = setUpFeed(client, sandbox)
                 val once = sandboxClient(sandbox, ClientOptions(maxAttempts = 1u))
+                val ledger = TempLedgers.file()
                 try {
                     // The first list of push operations (what was already pushed) goes through;
                     // the look-up after the lost answer fails.
                     sandbox.faults("""{"rules":[
                         {"kind":"dropAfterApply","method":"POST","path":"/companies/*/connections/*/push/bankAccounts/*/bankTransactions","limit":1},
                         {"kind":"status","status":500,"method":"GET","path":"/companies/*/push","nth":[2,3,4,5,6,7,8,9,10]}]}""")
-                    val report = once.pushTransactions(feed.company, feed.connection, feed.account, statement(3), pushOptions())
+                    val report = once.pushTransactions(feed.company, feed.connection, feed.account, statement(3), pushOptions(ledger))
                     val stopped = report.stopped ?: fail("no stop: ${report.summary}")
                     assertEquals(PushStopReason.REQUEST_FAILED, stopped.reason, "reason")
+                    assertEquals("push_outcome_unknown", stopped.errorCode, "error code")
                     check(stopped.message.contains("unknown outcome")) { stopped.message }
                     assertEquals(3u, report.notPushed, "not pushed")
                 } finally {
@@ -296,6 +298,15 @@ fun clientTests() = Harness.suite("async client against the sandbox") {
                 // Applied once, by the lost request; never sent again.
                 val stored = sandbox.stored(feed.company, feed.connection, feed.account)
                 assertEquals(3, Regex("\"id\":\"tx-").findAll(stored).count(), "stored once")
+
+                // As after a crash between sending and the answer: the ledger still has the batch
+                // as SENDING, and the next push looks it up before sending anything.
+                val rerun = client.pushTransactions(feed.company, feed.connection, feed.account, statement(3), pushOptions(ledger))
+                check(rerun.complete) { rerun.summary }
+                assertEquals(BatchState.SUCCESS, rerun.recovered.single().state, "recovered")
+                assertEquals(listOf("tx-0", "tx-1", "tx-2"), rerun.alreadyPushed, "already pushed")
+                assertEquals(0u, rerun.pushed, "nothing sent")
+                assertEquals(stored, sandbox.stored(feed.company, feed.connection, feed.account), "still stored once")
             }
         }
 
