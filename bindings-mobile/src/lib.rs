@@ -27,10 +27,13 @@ pub use balance::{
 };
 pub use batch::{PushBody, push_bodies};
 pub use client::{
-    AccountMapping, BankFeedsClient, BatchOutcome, ClientOptions, Company, CompanyPage, Connection,
-    ConnectionStatus, ListOptions, MappingResult, NewSourceAccount, PushOperation,
-    PushOperationStatus, PushOptions, PushProgress, PushProgressListener, PushReport, PushStage,
-    PushStopReason, PushStopped, SourceAccount, TargetAccountOption,
+    AccountMapping, BankFeedsClient, BatchOutcome, BatchState, ClientOptions, Company,
+    CompanyAccessToken, CompanyPage, Connection, ConnectionStatus, HeldBatch, Lease, LeaseHolder,
+    LedgerAccount, LedgerBatch, LedgerError, ListOptions, MappingResult, NewSourceAccount,
+    OneTimePassword, PushLedger, PushOperation, PushOperationPage, PushOperationStatus,
+    PushOptions, PushProgress, PushProgressListener, PushReport, PushStage, PushStopReason,
+    PushStopped, RecoveredBatch, SourceAccount, SourceAccountUpdate, TargetAccountOption,
+    UnknownHistory, lease_expiry, lease_may_take,
 };
 pub use context::{
     AccountContext, BalanceFill, NormaliseOptions, Platform, PlatformRules, PrepareOptions,

@@ -6,5 +6,7 @@ fun main() {
     errorTests()
     hostileInputTests()
     clientTests()
+    ledgerTests()
+    parityTests()
     Harness.finish()
 }

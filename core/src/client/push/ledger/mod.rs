@@ -535,12 +535,18 @@ pub fn default_path() -> Result<PathBuf, LedgerError> {
     } else {
         var("XDG_DATA_HOME").or_else(|| var("HOME").map(|h| h.join(".local").join("share")))
     };
-    base.map(|b| b.join("bankfeeds").join("ledger.sqlite3"))
-        .ok_or_else(|| {
-            LedgerError::Storage(format!(
-                "no default place for the push ledger (no home folder): set {LEDGER_ENV} or give a path"
-            ))
-        })
+    base.map(path_in).ok_or_else(|| {
+        LedgerError::Storage(format!(
+            "no default place for the push ledger (no home folder): set {LEDGER_ENV} or give a path"
+        ))
+    })
+}
+
+/// Where the ledger lives in a data folder: `<folder>/bankfeeds/ledger.sqlite3`. The default
+/// ledger is this in the user's data folder; an app gives its own folder (Android's files
+/// folder, iOS's Application Support) to the bindings, which use this too.
+pub fn path_in(folder: impl AsRef<std::path::Path>) -> PathBuf {
+    folder.as_ref().join("bankfeeds").join("ledger.sqlite3")
 }
 
 #[cfg(test)]
