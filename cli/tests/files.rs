@@ -64,7 +64,7 @@ fn every_kind_of_bad_cell_is_reported_on_its_csv_line() {
         ("line 5: error invalid_number", "b-004, amount"),
         ("line 6: error invalid_number", "b-005, balance"),
         ("line 7: error invalid_value", "b-006, transactionType"),
-        ("line 8: error sign_mismatch", "b-007, amount"),
+        ("line 8: warning sign_mismatch", "b-007, amount"),
         ("line 9: error balance_mismatch", "b-008, balance"),
         ("line 10: error future_date", "b-009, date"),
         ("line 11: error missing_field", "b-010, amount"),
