@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import http.server
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -87,7 +87,7 @@ def test_no_credential_or_body_follows_a_redirect_to_another_origin(
         body = bankfeeds.push_bodies(
             "acc-1", [{"id": "tx-BODY-MARKER", "date": "2024-05-01", "amount": Decimal("-1.00")}]
         )[0]
-        calls = [
+        calls: list[Callable[[], object]] = [
             lambda: client.get_company("c1"),
             lambda: client.create_company({"name": "Toft"}),
             lambda: client.push_batch("c1", "k1", body),
