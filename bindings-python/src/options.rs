@@ -1,12 +1,12 @@
 //! Options from Python arguments: the platform, today, what is known of the account, and the
 //! platform profiles as Python objects.
 
+use bankfeeds::dates::{TimeZone, today_in};
 use bankfeeds::model::SourceAccountStatus;
 use bankfeeds::money::Currency;
 use bankfeeds::normalise::{BalanceFill, NormaliseOptions};
 use bankfeeds::pipeline::PrepareOptions;
 use bankfeeds::rules::{Platform, Profile};
-use bankfeeds::dates::{TimeZone, today_in};
 use bankfeeds::validate::{AccountContext, RulePolicy, Severity, ValidationContext};
 use chrono::NaiveDate;
 use pyo3::prelude::*;
@@ -201,10 +201,8 @@ pub struct ContextArgs<'a, 'py> {
 impl ContextArgs<'_, '_> {
     /// The core's validation context.
     pub fn context(&self) -> BindResult<ValidationContext> {
-        let mut ctx = ValidationContext::new(
-            platform(self.platform)?,
-            today(self.today, self.time_zone)?,
-        );
+        let mut ctx =
+            ValidationContext::new(platform(self.platform)?, today(self.today, self.time_zone)?);
         ctx.rules = rules(self.rules)?;
         ctx.account = account(self.account)?;
         if let Some(v) = self.opening_balance.filter(|v| !v.is_none()) {
