@@ -1,31 +1,4 @@
-//! The caller's say over how severe each rule is: error, warning or off, by stable code.
-//!
-//! bankfeeds applies Codat's rules as Codat and each platform apply them (a sign that contradicts
-//! the transaction type is a warning, as Codat warns; a future date on Xero is an error, as Xero
-//! refuses it). A [`RulePolicy`] changes that for the caller's own reasons: a bank that never
-//! wants a sign mismatch sent makes `sign_mismatch` an error; one that knows its statements
-//! repeat rows on purpose turns `exact_duplicate` off.
-//!
-//! The policy is applied once, to every finding of a validation (the validator's own, reading
-//! rows and normalising included), through [`ValidationContext::rules`]. Only the severity
-//! changes; what the rows become does not.
-//!
-//! Some findings mean a row or a value could not be read, or a push Codat cannot take at all:
-//! their rows would be left out or altered without anything saying so. Those codes
-//! ([`RulePolicy::is_fixed`]) stay errors: making them warnings or turning them off is refused.
-//!
-//! ```
-//! use bankfeeds::validate::{Code, RuleLevel, RulePolicy};
-//! let policy: RulePolicy = "sign_mismatch=error, exact_duplicate=off".parse().unwrap();
-//! assert_eq!(policy.level(Code::SignMismatch), Some(RuleLevel::Error));
-//! assert_eq!(policy.to_string(), "exact_duplicate=off,sign_mismatch=error"); // catalogue order
-//! let refused = "invalid_date=off".parse::<RulePolicy>().unwrap_err();
-//! assert!(refused.to_string().contains("cannot be made a warning or turned off"));
-//! let unknown = RulePolicy::from_settings([("sign_mismatches", "error")]).unwrap_err();
-//! assert!(unknown.to_string().contains("sign_mismatch"), "lists the codes: {unknown}");
-//! ```
-//!
-//! [`ValidationContext::rules`]: super::ValidationContext::rules
+//! The caller's say over how severe each rule is: [`RulePolicy`].
 
 use std::fmt;
 use std::str::FromStr;
@@ -128,7 +101,34 @@ fn fixed_reason(code: Code) -> Option<&'static str> {
 }
 
 /// Severities the caller sets, by code; codes not set keep the severity Codat's and the
-/// platform's rules give them. See the [module docs](self).
+/// platform's rules give them.
+///
+/// bankfeeds applies Codat's rules as Codat and each platform apply them (a sign that contradicts
+/// the transaction type is a warning, as Codat warns; a future date on Xero is an error, as Xero
+/// refuses it). A [`RulePolicy`] changes that for the caller's own reasons: a bank that never
+/// wants a sign mismatch sent makes `sign_mismatch` an error; one that knows its statements
+/// repeat rows on purpose turns `exact_duplicate` off.
+///
+/// The policy is applied once, to every finding of a validation (the validator's own, reading
+/// rows and normalising included), through [`ValidationContext::rules`]. Only the severity
+/// changes; what the rows become does not.
+///
+/// Some findings mean a row or a value could not be read, or a push Codat cannot take at all:
+/// their rows would be left out or altered without anything saying so. Those codes
+/// ([`RulePolicy::is_fixed`]) stay errors: making them warnings or turning them off is refused.
+///
+/// ```
+/// use bankfeeds::validate::{Code, RuleLevel, RulePolicy};
+/// let policy: RulePolicy = "sign_mismatch=error, exact_duplicate=off".parse().unwrap();
+/// assert_eq!(policy.level(Code::SignMismatch), Some(RuleLevel::Error));
+/// assert_eq!(policy.to_string(), "exact_duplicate=off,sign_mismatch=error"); // catalogue order
+/// let refused = "invalid_date=off".parse::<RulePolicy>().unwrap_err();
+/// assert!(refused.to_string().contains("cannot be made a warning or turned off"));
+/// let unknown = RulePolicy::from_settings([("sign_mismatches", "error")]).unwrap_err();
+/// assert!(unknown.to_string().contains("sign_mismatch"), "lists the codes: {unknown}");
+/// ```
+///
+/// Through a validation context:
 ///
 /// ```
 /// use bankfeeds::rules::Platform;
@@ -143,6 +143,8 @@ fn fixed_reason(code: Code) -> Option<&'static str> {
 /// let ctx = ValidationContext::new(Platform::Generic, today).with_rules(strict);
 /// assert!(!validate(&rows, &ctx).is_valid());
 /// ```
+///
+/// [`ValidationContext::rules`]: super::ValidationContext::rules
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct RulePolicy {
     /// Sorted by code, each code once.

@@ -263,7 +263,7 @@ pub(super) fn check_rows(
                         issue(
                             Code::OlderThanLatest,
                             format!(
-                                "dated {day}, before the day of the newest transaction already on the account ({}); {name} takes no earlier day",
+                                "dated {day}, older than the newest transaction already on the account (on {}); {name} compares days, and takes none earlier",
                                 latest.date()
                             ),
                         )
