@@ -37,7 +37,8 @@ pub use client::{
 };
 pub use context::{
     AccountContext, BalanceFill, NormaliseOptions, Platform, PlatformRules, PrepareOptions,
-    SourceAccountStatus, ValidationContext, platform_for_key, platform_rules, validate_account,
+    RuleLevel, SourceAccountStatus, ValidationContext, platform_for_key, platform_rules,
+    validate_account,
 };
 pub use error::BankFeedsError;
 pub use pipeline::{FileFormat, Prepared, prepare, prepare_file, validate};

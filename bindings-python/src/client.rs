@@ -25,7 +25,6 @@ use crate::pyser::{from_python, to_python};
 use crate::report::{PyChange, PyReport};
 use crate::rows::{self, Source};
 use crate::transaction::PyPushBody;
-use crate::values::day_from;
 
 /// A Codat Bank Feeds client. Every operation of the API is a method; each blocks until Codat
 /// answers (retrying as the core's policy says) with the GIL released.
@@ -849,8 +848,10 @@ impl PyClient {
     /// platform rules and the account's facts; `ApiError`/`TransportError`/`PushError` when Codat
     /// cannot be used. A push that stops part-way is *not* an exception: check
     /// `report.is_complete`; running it again with the same rows sends only what is missing.
-    /// `on_progress(progress: dict)` is called at each stage (from the pushing thread).
-    #[pyo3(signature = (company_id, connection_id, account_id, rows, *, batch_size=None, today=None, country=None, timeout_in_minutes=None, allow_sync_on_push_complete=None, poll_interval=None, wait_timeout=None, skip_already_pushed=true, on_progress=None))]
+    /// `on_progress(progress: dict)` is called at each stage (from the pushing thread). Dates are
+    /// judged against `today`, by default today where the account is kept: `time_zone` (an IANA
+    /// name such as `"Australia/Sydney"`, an offset such as `"+10:00"`), else this machine's zone.
+    #[pyo3(signature = (company_id, connection_id, account_id, rows, *, batch_size=None, today=None, time_zone=None, country=None, timeout_in_minutes=None, allow_sync_on_push_complete=None, poll_interval=None, wait_timeout=None, skip_already_pushed=true, on_progress=None))]
     #[allow(clippy::too_many_arguments)]
     fn push_transactions(
         &self,
@@ -861,6 +862,7 @@ impl PyClient {
         rows: &Bound<'_, PyAny>,
         batch_size: Option<usize>,
         today: Option<&Bound<'_, PyAny>>,
+        time_zone: Option<String>,
         country: Option<String>,
         timeout_in_minutes: Option<i32>,
         allow_sync_on_push_complete: Option<bool>,
@@ -880,12 +882,8 @@ impl PyClient {
             if let Some(n) = batch_size {
                 options = options.batch_size(n);
             }
-            if let Some(t) = today.filter(|t| !t.is_none()) {
-                options = options.today(
-                    day_from(t)
-                        .ok_or_else(|| config("today must be a date or an ISO date text"))?,
-                );
-            }
+            // `today`, or today where the account is kept (time_zone, else this machine's zone).
+            options = options.today(crate::options::today(today, time_zone.as_deref())?);
             options.country = country;
             let source = rows::read(rows)?;
             let input = py.detach(move || -> BindResult<PushInput> {

@@ -35,7 +35,7 @@ use crate::values::amount_from;
 /// (`pyarrow.Table`/`RecordBatch`, a polars frame, anything with `__arrow_c_stream__`). Bad
 /// values and rows are findings, not exceptions.
 #[pyfunction]
-#[pyo3(signature = (rows, *, platform="generic", today=None, account=None, opening_balance=None, latest_existing=None, country=None))]
+#[pyo3(signature = (rows, *, platform="generic", today=None, account=None, opening_balance=None, latest_existing=None, country=None, rules=None, time_zone=None))]
 #[allow(clippy::too_many_arguments)]
 pub fn validate(
     py: Python<'_>,
@@ -46,6 +46,8 @@ pub fn validate(
     opening_balance: Option<&Bound<'_, PyAny>>,
     latest_existing: Option<&Bound<'_, PyAny>>,
     country: Option<String>,
+    rules: Option<&Bound<'_, PyAny>>,
+    time_zone: Option<String>,
 ) -> PyResult<PyReport> {
     guard(py, || {
         let options = ContextArgs {
@@ -55,6 +57,8 @@ pub fn validate(
             opening_balance,
             latest_existing,
             country,
+            rules,
+            time_zone: time_zone.as_deref(),
         }
         .as_is()?;
         if let Some(prepared) = rows::prepare_dicts(py, rows, &options)? {
@@ -71,7 +75,7 @@ pub fn validate(
 /// change and every finding; with `strict=True`, raises `ValidationError` when any finding is an
 /// error.
 #[pyfunction]
-#[pyo3(signature = (rows, *, platform="generic", today=None, account=None, opening_balance=None, latest_existing=None, country=None, trim=true, truncate=false, dedupe=true, infer_types=true, fix_signs=false, sort=true, fill_from_opening=None, fill_from_closing=None, batch_size=None, strict=false))]
+#[pyo3(signature = (rows, *, platform="generic", today=None, account=None, opening_balance=None, latest_existing=None, country=None, rules=None, time_zone=None, trim=true, truncate=false, dedupe=true, infer_types=true, fix_signs=false, sort=true, fill_from_opening=None, fill_from_closing=None, batch_size=None, strict=false))]
 #[allow(clippy::too_many_arguments)]
 pub fn normalise(
     py: Python<'_>,
@@ -82,6 +86,8 @@ pub fn normalise(
     opening_balance: Option<&Bound<'_, PyAny>>,
     latest_existing: Option<&Bound<'_, PyAny>>,
     country: Option<String>,
+    rules: Option<&Bound<'_, PyAny>>,
+    time_zone: Option<String>,
     trim: bool,
     truncate: bool,
     dedupe: bool,
@@ -101,6 +107,8 @@ pub fn normalise(
             opening_balance,
             latest_existing,
             country,
+            rules,
+            time_zone: time_zone.as_deref(),
         }
         .context()?;
         let normalise = NormaliseArgs {
@@ -164,7 +172,7 @@ fn file_bytes(py: Python<'_>, source: &Bound<'_, PyAny>) -> BindResult<Vec<u8>> 
 /// Reads a CSV or JSON file (a path or its bytes) and validates its rows as they are. Rows are
 /// numbered from 0 (for a CSV with a header, line = row + 2).
 #[pyfunction]
-#[pyo3(signature = (source, *, format="auto", platform="generic", today=None, account=None, opening_balance=None, latest_existing=None, country=None))]
+#[pyo3(signature = (source, *, format="auto", platform="generic", today=None, account=None, opening_balance=None, latest_existing=None, country=None, rules=None, time_zone=None))]
 #[allow(clippy::too_many_arguments)]
 pub fn validate_file(
     py: Python<'_>,
@@ -176,6 +184,8 @@ pub fn validate_file(
     opening_balance: Option<&Bound<'_, PyAny>>,
     latest_existing: Option<&Bound<'_, PyAny>>,
     country: Option<String>,
+    rules: Option<&Bound<'_, PyAny>>,
+    time_zone: Option<String>,
 ) -> PyResult<PyReport> {
     guard(py, || {
         let options = ContextArgs {
@@ -185,6 +195,8 @@ pub fn validate_file(
             opening_balance,
             latest_existing,
             country,
+            rules,
+            time_zone: time_zone.as_deref(),
         }
         .as_is()?;
         let format = input_format(format)?;
@@ -197,7 +209,7 @@ pub fn validate_file(
 /// Reads a CSV or JSON file (a path or its bytes, a push body or an array of transactions),
 /// normalises and validates it, as `normalise()` does for rows.
 #[pyfunction]
-#[pyo3(signature = (source, *, format="auto", platform="generic", today=None, account=None, opening_balance=None, latest_existing=None, country=None, trim=true, truncate=false, dedupe=true, infer_types=true, fix_signs=false, sort=true, fill_from_opening=None, fill_from_closing=None, batch_size=None, strict=false))]
+#[pyo3(signature = (source, *, format="auto", platform="generic", today=None, account=None, opening_balance=None, latest_existing=None, country=None, rules=None, time_zone=None, trim=true, truncate=false, dedupe=true, infer_types=true, fix_signs=false, sort=true, fill_from_opening=None, fill_from_closing=None, batch_size=None, strict=false))]
 #[allow(clippy::too_many_arguments)]
 pub fn normalise_file(
     py: Python<'_>,
@@ -209,6 +221,8 @@ pub fn normalise_file(
     opening_balance: Option<&Bound<'_, PyAny>>,
     latest_existing: Option<&Bound<'_, PyAny>>,
     country: Option<String>,
+    rules: Option<&Bound<'_, PyAny>>,
+    time_zone: Option<String>,
     trim: bool,
     truncate: bool,
     dedupe: bool,
@@ -228,6 +242,8 @@ pub fn normalise_file(
             opening_balance,
             latest_existing,
             country,
+            rules,
+            time_zone: time_zone.as_deref(),
         }
         .context()?;
         let normalise = NormaliseArgs {
@@ -392,7 +408,7 @@ pub fn push_bodies(
 /// Validates one push body as it would be sent: everything `validate` checks, plus its size and
 /// that its `accountId` is the account's (when `account` names one).
 #[pyfunction]
-#[pyo3(signature = (body, *, platform="generic", today=None, account=None, opening_balance=None, latest_existing=None, country=None))]
+#[pyo3(signature = (body, *, platform="generic", today=None, account=None, opening_balance=None, latest_existing=None, country=None, rules=None, time_zone=None))]
 #[allow(clippy::too_many_arguments)]
 pub fn validate_push(
     py: Python<'_>,
@@ -403,6 +419,8 @@ pub fn validate_push(
     opening_balance: Option<&Bound<'_, PyAny>>,
     latest_existing: Option<&Bound<'_, PyAny>>,
     country: Option<String>,
+    rules: Option<&Bound<'_, PyAny>>,
+    time_zone: Option<String>,
 ) -> PyResult<PyReport> {
     guard(py, || {
         let context = ContextArgs {
@@ -412,6 +430,8 @@ pub fn validate_push(
             opening_balance,
             latest_existing,
             country,
+            rules,
+            time_zone: time_zone.as_deref(),
         }
         .context()?;
         let body: CreateBankTransactions = match body.cast::<PyPushBody>() {
@@ -460,6 +480,8 @@ pub fn validate_account(
             opening_balance: None,
             latest_existing: None,
             country: None,
+            rules: None,
+            time_zone: None,
         }
         .context()?;
         let account = context.account.unwrap_or_default();

@@ -42,6 +42,9 @@ export type IssueCode =
   | "sort_code_required" | "invalid_sort_code" | "unknown_currency" | "unsupported_region"
   | "unsupported_account_type";
 
+/** How severe a rule's findings are made: `"off"` drops them from the report. */
+export type RuleLevel = "error" | "warning" | "off";
+
 /** The field of a transaction or account a finding is about, as the wire names it. */
 export type FieldName =
   | "id" | "date" | "description" | "counterparty" | "reference" | "reconciled" | "amount"
@@ -150,8 +153,12 @@ export interface Change {
 export interface ValidateOptions {
   /** Whose rules apply; default `"generic"`. */
   platform?: PlatformName | (string & {});
-  /** Today where the account is kept, `"YYYY-MM-DD"`; future and age rules use it. Default: the local date of JavaScript's clock. */
+  /** Today where the account is kept, `"YYYY-MM-DD"`; future and age rules use it. Default: today in `timeZone`, else the local date of JavaScript's clock. */
   today?: string;
+  /** Where the account is kept, for today's date (not with `today`): an IANA name (`"Australia/Sydney"`, resolved by the JavaScript engine), an offset (`"+10:00"`), `"UTC"` or `"local"` (the default). */
+  timeZone?: string;
+  /** Each rule's severity by its code, e.g. `{ sign_mismatch: "error", exact_duplicate: "off" }`. Codes about rows or values that cannot be read stay errors; an unknown code or level throws a `BankFeedsError` listing what is allowed. */
+  rules?: Partial<Record<IssueCode, RuleLevel>>;
   /** The account's ISO 4217 currency: amounts may have no more decimals than it allows. */
   currency?: string;
   /** The source account's id. */

@@ -297,6 +297,8 @@ fn prepare(rows: &JsValue, options: &JsValue, purpose: Purpose) -> Result<Prepar
         let mut all = report;
         all.extend(std::mem::take(&mut prepared.report));
         all.sort();
+        // The caller's rule severities, for the input's findings as for the rows'.
+        options.context.settle(&mut all);
         prepared.report = all;
     }
     if account_id.is_some() {

@@ -78,8 +78,12 @@ enum Command {
             balance, transactionType, counterparty, reference, reconciled, status.",
         after_help = "Examples:\n  \
             bankfeeds validate statement.csv --platform xero --today 2024-06-01\n  \
-            bankfeeds validate push.json --platform qbo --currency USD --format json\n\n\
-            Exit codes: 0 valid (warnings allowed), 1 errors, 2 unreadable file."
+            bankfeeds validate push.json --platform qbo --currency USD --format json\n  \
+            bankfeeds validate statement.csv --platform xero --time-zone Australia/Sydney \
+            --rule sign_mismatch=error --rule exact_duplicate=off\n\n\
+            Every finding's code can be set to error, warning or off with --rule CODE=LEVEL \
+            (a bad code lists them all).\n\n\
+            Exit codes: 0 valid (warnings allowed), 1 errors, 2 unreadable file or bad arguments."
     )]
     Validate {
         /// The file: CSV with a header, a JSON push body, or a JSON array of transactions.

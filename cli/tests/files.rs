@@ -64,7 +64,7 @@ fn every_kind_of_bad_cell_is_reported_on_its_csv_line() {
         ("line 5: error invalid_number", "b-004, amount"),
         ("line 6: error invalid_number", "b-005, balance"),
         ("line 7: error invalid_value", "b-006, transactionType"),
-        ("line 8: error sign_mismatch", "b-007, amount"),
+        ("line 8: warning sign_mismatch", "b-007, amount"),
         ("line 9: error balance_mismatch", "b-008, balance"),
         ("line 10: error future_date", "b-009, date"),
         ("line 11: error missing_field", "b-010, amount"),
@@ -116,7 +116,9 @@ fn json_format_prints_the_report() {
     assert_eq!(report["format"], "csv");
     assert_eq!(report["rowsRead"], 11);
     let issues = report["issues"].as_array().unwrap();
-    assert_eq!(report["errors"], issues.len());
+    let errors = issues.iter().filter(|i| i["severity"] == "error").count();
+    assert_eq!(report["errors"], errors);
+    assert_eq!(errors + 1, issues.len(), "one warning: the sign mismatch");
     let date = issues.iter().find(|i| i["code"] == "invalid_date").unwrap();
     assert_eq!(
         (date["row"].as_u64(), date["line"].as_u64()),

@@ -220,6 +220,33 @@ fn a_push_whose_answer_is_lost_is_found_again_not_repeated() {
 }
 
 #[test]
+fn an_absurd_retry_after_ends_the_push_with_the_error_not_a_panic() {
+    // `Retry-After: 18446744073709551615` on every push: a wait no retry budget allows, so the
+    // push gives up with Codat's 429 at once. It used to panic adding durations (exit 101) when
+    // the time already spent and the jitter carried past a second; the core's retry tests cover
+    // that deterministically, this checks what a user of the CLI sees.
+    let sandbox = sandbox();
+    let t = target(&sandbox, &["acc-004"]);
+    sandbox
+        .set_faults(
+            Faults::none().rule(
+                FaultRule::new(Fault::RateLimit {
+                    retry_after_secs: u64::MAX,
+                })
+                .method("POST")
+                .path("**/bankTransactions"),
+            ),
+        )
+        .unwrap();
+    let out = push(&sandbox, &t, "acc-004", "valid.csv", Some(KEY));
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{all}");
+    assert!(!all.contains("panicked"), "{all}");
+    assert!(all.contains("429"), "{all}");
+    assert_eq!(sandbox.stats().pushes_accepted, 0);
+}
+
+#[test]
 fn push_refuses_bad_input_before_sending_anything() {
     let sandbox = sandbox();
     let t = target(&sandbox, &["acc-003"]);

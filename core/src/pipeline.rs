@@ -114,6 +114,7 @@ pub fn prepare_file(bytes: &[u8], format: InputFormat, options: &PrepareOptions)
     let mut report = batch.report;
     report.extend(std::mem::take(&mut prepared.report));
     report.sort();
+    options.context.settle(&mut report);
     prepared.report = report;
     if batch.account_id.is_some() {
         prepared.account_id = batch.account_id;
@@ -163,6 +164,7 @@ fn finish(
             !repeated
         }));
     report.sort();
+    context.settle(&mut report);
     Prepared {
         transactions: normalised.transactions,
         source_rows: normalised.source_rows,

@@ -6,7 +6,7 @@ use std::time::Duration;
 use bankfeeds::client::push::ledger::path_in;
 use bankfeeds::client::push::{Cursor, LedgerChoice};
 use bankfeeds::client::{self, WaitOptions};
-use bankfeeds::dates::LocalDateTime;
+use bankfeeds::dates::{LocalDateTime, TimeZone, today_in};
 
 use crate::client::ledger::{BatchState, ForeignLedger, PushLedger};
 use crate::client::model::PushOperationStatus;
@@ -93,9 +93,14 @@ pub struct PushOptions {
     /// Transactions per push operation, at most the platform's limit (1000).
     #[uniffi(default = None)]
     pub batch_size: Option<u32>,
-    /// The day where the account is kept, for date rules (today in UTC when left out).
+    /// The day where the account is kept, for date rules: today in `time_zone` when left out.
     #[uniffi(default = None)]
     pub today: Option<CalendarDate>,
+    /// Where the account is kept, for today's date (not with `today`): an IANA name
+    /// (`"Australia/Sydney"`), an offset from UTC (`"+10:00"`), `"UTC"` or `"local"` (the
+    /// device's zone, the default).
+    #[uniffi(default = None)]
+    pub time_zone: Option<String>,
     /// The company's country (ISO 3166 alpha-2), for platforms limited to some regions.
     #[uniffi(default = None)]
     pub country: Option<String>,
@@ -187,13 +192,25 @@ impl PushOptions {
         if let Some(size) = self.batch_size {
             o = o.batch_size(usize::try_from(size).unwrap_or(usize::MAX));
         }
-        if let Some(today) = &self.today {
-            o = o.today(
-                today
-                    .parse()
-                    .map_err(|e| BankFeedsError::option(None, format!("today: {e}")))?,
-            );
-        }
+        let zone = self
+            .time_zone
+            .as_deref()
+            .map(TimeZone::parse)
+            .transpose()
+            .map_err(|e| BankFeedsError::option(None, format!("time zone: {e}")))?;
+        let today = match (&self.today, zone) {
+            (Some(_), Some(_)) => {
+                return Err(BankFeedsError::option(
+                    None,
+                    "give today or a time zone, not both: the time zone only says which day today is",
+                ));
+            }
+            (Some(today), None) => today
+                .parse()
+                .map_err(|e| BankFeedsError::option(None, format!("today: {e}")))?,
+            (None, zone) => today_in(&zone.unwrap_or_default()),
+        };
+        o = o.today(today);
         o.country = self.country.clone();
         if let Some(normalise) = &self.normalise {
             // The platform is the connection's, known only once the push has read it: the core

@@ -5,6 +5,7 @@ fun main() {
     balanceBatchTests()
     errorTests()
     hostileInputTests()
+    rulesTests()
     clientTests()
     ledgerTests()
     parityTests()

@@ -64,6 +64,9 @@ _DateLike = datetime.date | str
 _AmountLike = decimal.Decimal | int | float | str
 #: The source account: an ``Account`` or a dict of its keyword arguments.
 _AccountLike = Account | Mapping[str, Any]
+#: Severities by rule code (``bankfeeds.codes()``): ``{"sign_mismatch": "error",
+#: "exact_duplicate": "off"}``; each level is ``"error"``, ``"warning"`` or ``"off"``.
+_Rules = Mapping[str, str]
 
 @final
 class Transaction:
@@ -493,6 +496,7 @@ class Client:
         *,
         batch_size: int | None = None,
         today: _DateLike | None = None,
+        time_zone: str | None = None,
         country: str | None = None,
         timeout_in_minutes: int | None = None,
         allow_sync_on_push_complete: bool | None = None,
@@ -547,8 +551,12 @@ def validate(
     opening_balance: _AmountLike | None = None,
     latest_existing: _DateLike | None = None,
     country: str | None = None,
+    rules: _Rules | None = None,
+    time_zone: str | None = None,
 ) -> Report:
-    """Validates rows as they are; every finding at once, as data."""
+    """Validates rows as they are; every finding at once, as data. ``rules`` sets a rule's
+    severity by its code; ``time_zone`` (an IANA name, an offset or ``"local"``, the default)
+    says which day ``today`` is when it is not given."""
 
 def normalise(
     rows: _Rows,
@@ -559,6 +567,8 @@ def normalise(
     opening_balance: _AmountLike | None = None,
     latest_existing: _DateLike | None = None,
     country: str | None = None,
+    rules: _Rules | None = None,
+    time_zone: str | None = None,
     trim: bool = True,
     truncate: bool = False,
     dedupe: bool = True,
@@ -582,6 +592,8 @@ def validate_file(
     opening_balance: _AmountLike | None = None,
     latest_existing: _DateLike | None = None,
     country: str | None = None,
+    rules: _Rules | None = None,
+    time_zone: str | None = None,
 ) -> Report:
     """Reads a CSV or JSON file and validates its rows as they are."""
 
@@ -595,6 +607,8 @@ def normalise_file(
     opening_balance: _AmountLike | None = None,
     latest_existing: _DateLike | None = None,
     country: str | None = None,
+    rules: _Rules | None = None,
+    time_zone: str | None = None,
     trim: bool = True,
     truncate: bool = False,
     dedupe: bool = True,
@@ -632,6 +646,8 @@ def validate_push(
     opening_balance: _AmountLike | None = None,
     latest_existing: _DateLike | None = None,
     country: str | None = None,
+    rules: _Rules | None = None,
+    time_zone: str | None = None,
 ) -> Report:
     """Validates one push body as it would be sent."""
 

@@ -73,7 +73,7 @@ pub use account_mapping::AccountMapping;
 pub use bank_accounts::BankAccounts;
 pub use companies::Companies;
 pub use company_information::CompanyInformation;
-pub use config::{Auth, ClientBuilder, DEFAULT_BASE_URL, Timeouts};
+pub use config::{Auth, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_MAX_RESPONSE_BYTES, Timeouts};
 pub use connections::Connections;
 pub use error::{ApiError, Error, ErrorKind};
 pub use managed_bank_feeds::ManagedBankFeeds;
@@ -88,6 +88,7 @@ pub use retry::{RetryPolicy, parse_retry_after};
 pub use secret::{ApiKey, Secret};
 pub use source_accounts::{BatchCreateOutcome, SourceAccountsApi};
 pub use transactions::{PushParams, Transactions};
+pub use transport::MAX_ERROR_BODY_BYTES;
 
 use transport::Transport;
 
@@ -106,6 +107,7 @@ pub(crate) struct Inner {
     pub(crate) retry: RetryPolicy,
     pub(crate) user_agent: String,
     pub(crate) jitter_seed: Option<u64>,
+    pub(crate) limits: transport::BodyLimits,
     pub(crate) transport: Arc<dyn Transport>,
 }
 

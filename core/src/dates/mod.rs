@@ -9,6 +9,9 @@
 //! * Server timestamps (`requestedOnUtc`, `modifiedDate`, `feedStartDate`, ...) are UTC
 //!   ([`Timestamp`]). Codat sometimes omits the `Z`; such values are read as UTC.
 //!
+//! "Today", for the date rules, is the calendar date where the account is kept: [`TimeZone`] and
+//! [`today_in`] (the machine's local zone by default, never UTC by accident).
+//!
 //! Both parsers accept what banks and Codat send: `Z`, `±HH:MM`, `±HHMM`, `±HH` offsets or none,
 //! a `T` or a space between date and time, up to 9 fractional digits (Codat itself writes 7, as in
 //! `2023-09-06T09:13:40.2266667`), seconds optional, and plain dates. Both write back the precision
@@ -22,9 +25,11 @@ use serde::de::{self, Visitor};
 mod iso;
 mod local;
 mod timestamp;
+mod zone;
 
 pub use local::LocalDateTime;
 pub use timestamp::Timestamp;
+pub use zone::{TimeZone, TimeZoneError, today_in};
 
 /// Why a date could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

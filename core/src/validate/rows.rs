@@ -255,10 +255,25 @@ pub(super) fn check_rows(
                 .expected_found(format!("on or after {start}"), tx.date),
             );
         }
-        if let Some(latest) = ctx.latest_existing
-            && when < latest
-        {
-            report.push(
+        if let Some(latest) = ctx.latest_existing {
+            if profile.latest_by_date {
+                // Statement lines are dates: the same day is not older, whatever the time.
+                if day < latest.date() {
+                    report.push(
+                        issue(
+                            Code::OlderThanLatest,
+                            format!(
+                                "dated {day}, older than the newest transaction already on the account (on {}); {name} compares days, and takes none earlier",
+                                latest.date()
+                            ),
+                        )
+                        .severity(profile.older_than_latest)
+                        .on(Field::Date)
+                        .expected_found(format!("on or after {}", latest.date()), tx.date),
+                    );
+                }
+            } else if when < latest {
+                report.push(
                     issue(
                         Code::OlderThanLatest,
                         format!(
@@ -270,6 +285,7 @@ pub(super) fn check_rows(
                     .on(Field::Date)
                     .expected_found(format!("on or after {latest}"), tx.date),
                 );
+            }
         }
         if let Some(offset) = tx.date.dropped_offset_seconds() {
             let sign = if offset < 0 { '-' } else { '+' };
