@@ -87,13 +87,14 @@ pub struct PushArgs {
     pub prepare: PrepareArgs,
 }
 
-/// The client's options for the shared flags: the rules themselves are the connection's
-/// platform's; balances and the day come from the flags.
+/// The client's options for the shared flags: the platform is the connection's; the rules'
+/// severities, balances and the day come from the flags.
 fn push_options(args: &PushArgs) -> PushOptions {
     let mut options = PushOptions::new();
     options.batch_size = args.batch_size;
     // Today where the account is kept (--today, --time-zone, or this machine's zone).
     options.today = Some(args.prepare.today());
+    options.rules = args.prepare.rule_policy();
     let fill = match (args.prepare.opening_balance, args.prepare.closing_balance) {
         (Some(opening), _) => Some(BalanceFill::Opening(opening)),
         (None, Some(closing)) => Some(BalanceFill::Closing(closing)),
@@ -487,14 +488,6 @@ pub fn run(args: PushArgs) -> u8 {
         );
         return UNREADABLE;
     };
-    if !args.prepare.rules.is_empty() {
-        // The client's push judges the rows itself and takes no rule settings yet: refusing is
-        // better than a push that silently ignores them.
-        eprintln!(
-            "bankfeeds: --rule is not taken by push yet: check the file with `bankfeeds validate --rule ...` first"
-        );
-        return UNREADABLE;
-    }
     // Read the file first: an unreadable file stops here, before any request.
     let loaded: Loaded = match input::load_or_exit(&args.file, &args.prepare, args.batch_size) {
         Ok(l) => l,

@@ -931,3 +931,30 @@ fn the_demo_never_writes_the_default_ledger() {
     assert!(all.contains("12 already on the account, 0 sent"), "{all}");
     assert!(!default.exists(), "the demo wrote the user's ledger");
 }
+
+/// `--rule` applies to a push as to validation: made an error, a sign mismatch stops the push
+/// before anything is sent; by default it is a warning (Codat warns) and the rows go.
+#[test]
+fn push_applies_the_callers_rules() {
+    let dir = Folder::new("rules");
+    let ledger = dir.path("ledger.sqlite3");
+    let l = ["--ledger", ledger.to_str().unwrap()];
+    let sb = SandboxProcess::start(20);
+    let a = sb.account("gbol", "acc-rules");
+    let file = dir.write(
+        "signs.csv",
+        "id,date,description,amount,balance,transactionType\n\
+         s-1,2024-05-01,Salary,100.00,100.00,Credit\n\
+         s-2,2024-05-02,Refund,5.00,105.00,Debit\n",
+    );
+    let strict = [l[0], l[1], "--rule", "sign_mismatch=error"];
+    let (code, out) = push(&sb, &a, &file, &strict);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("sign_mismatch"), "{out}");
+    assert_eq!(sb.pushes_accepted(), 0, "nothing sent: {out}");
+
+    let (code, out) = push(&sb, &a, &file, &l);
+    assert_eq!(code, OK, "{out}");
+    assert!(out.contains("sign_mismatch"), "the warning is shown: {out}");
+    assert_eq!(sb.stored(&a), ["s-1", "s-2"]);
+}

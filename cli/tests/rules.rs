@@ -133,38 +133,6 @@ fn bad_rules_are_usage_errors_that_say_what_is_allowed() {
 }
 
 #[test]
-fn push_refuses_rules_it_cannot_apply_yet() {
-    let path = file("push-rules.csv", SIGNS);
-    let (code, _, err) = Command::new(env!("CARGO_BIN_EXE_bankfeeds"))
-        .args([
-            "push",
-            path.to_str().unwrap(),
-            "--company",
-            "c",
-            "--connection",
-            "k",
-            "--account",
-            "a",
-            "--base-url",
-            "http://127.0.0.1:9",
-            "--rule",
-            "sign_mismatch=error",
-        ])
-        .env("CODAT_API_KEY", "k")
-        .output()
-        .map(|o| {
-            (
-                o.status.code().unwrap(),
-                (),
-                String::from_utf8(o.stderr).unwrap(),
-            )
-        })
-        .unwrap();
-    assert_eq!(code, 2, "{err}");
-    assert!(err.contains("--rule"), "{err}");
-}
-
-#[test]
 fn today_is_the_accounts_local_date() {
     // UTC+14 is always a day or two ahead of UTC-12: a row dated today in Kiritimati is in the
     // future at Baker Island.

@@ -104,6 +104,11 @@ pub struct PushOptions {
     /// The company's country (ISO 3166 alpha-2), for platforms limited to some regions.
     #[uniffi(default = None)]
     pub country: Option<String>,
+    /// Rule codes (`"sign_mismatch"`) to the level wanted for them; the rules as Codat and the
+    /// platform apply them when left out. Codes about rows or values that cannot be read stay
+    /// errors.
+    #[uniffi(default = None)]
+    pub rules: Option<std::collections::HashMap<String, crate::context::RuleLevel>>,
     /// What normalisation may change (the platform's defaults when left out).
     #[uniffi(default = None)]
     pub normalise: Option<NormaliseOptions>,
@@ -211,6 +216,9 @@ impl PushOptions {
             (None, zone) => today_in(&zone.unwrap_or_default()),
         };
         o = o.today(today);
+        if let Some(rules) = &self.rules {
+            o = o.rules(crate::context::rule_policy(rules)?);
+        }
         o.country = self.country.clone();
         if let Some(normalise) = &self.normalise {
             // The platform is the connection's, known only once the push has read it: the core

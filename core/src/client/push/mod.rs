@@ -29,8 +29,6 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use chrono::Utc;
-
 use self::lease::AccountLease;
 use self::ledger::{BatchState, LedgerAccount, LedgerBatch, PushLedger};
 
@@ -573,12 +571,16 @@ fn prepare_options(
     cursor: Option<&Cursor>,
     options: &PushOptions,
 ) -> PrepareOptions {
-    let today = options.today.unwrap_or_else(|| Utc::now().date_naive());
+    let today = options
+        .today
+        .unwrap_or_else(|| crate::dates::today_in(&options.time_zone));
     let account_context = match account {
         AnySourceAccount::V1(a) => AccountContext::from(a),
         AnySourceAccount::V2(a) => AccountContext::from(a),
     };
-    let mut context = ValidationContext::new(platform, today).with_account(account_context);
+    let mut context = ValidationContext::new(platform, today)
+        .with_account(account_context)
+        .with_rules(options.rules.clone());
     let newest = history.newest.max(cursor.map(|c| c.date));
     if let Some(newest) = newest {
         context = context.with_latest_existing(newest.datetime());

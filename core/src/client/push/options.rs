@@ -115,8 +115,14 @@ pub struct PushOptions {
     /// Transactions per push, at most the platform's limit (1000); the platform's limit when
     /// unset.
     pub batch_size: Option<usize>,
-    /// The day where the account is kept, for date rules (today in UTC when unset).
+    /// The day date rules are judged against (today in [`PushOptions::time_zone`] when unset).
     pub today: Option<NaiveDate>,
+    /// Where the account is kept, for today's date when `today` is unset (the machine's local
+    /// zone by default, not UTC: a bank in Sydney pushing at 08:00 must not see today's rows as
+    /// future).
+    pub time_zone: crate::dates::TimeZone,
+    /// The caller's severity for any rule, by code (`sign_mismatch` an error, say).
+    pub rules: crate::validate::RulePolicy,
     /// The company's country (ISO 3166 alpha-2), for platforms limited to some regions.
     pub country: Option<String>,
     /// How raw rows are typed (for raw rows and files).
@@ -154,6 +160,8 @@ impl fmt::Debug for PushOptions {
         f.debug_struct("PushOptions")
             .field("batch_size", &self.batch_size)
             .field("today", &self.today)
+            .field("time_zone", &self.time_zone)
+            .field("rules", &self.rules)
             .field("country", &self.country)
             .field("ingest", &self.ingest)
             .field("normalise", &self.normalise)
@@ -176,6 +184,8 @@ impl Default for PushOptions {
         PushOptions {
             batch_size: None,
             today: None,
+            time_zone: crate::dates::TimeZone::default(),
+            rules: crate::validate::RulePolicy::default(),
             country: None,
             ingest: IngestOptions::default(),
             normalise: None,
@@ -194,8 +204,8 @@ impl Default for PushOptions {
 }
 
 impl PushOptions {
-    /// The defaults: the platform's batch size, today in UTC, the SQLite ledger at its default
-    /// path, skip what is already on the account, refuse when its history cannot be told.
+    /// The defaults: the platform's batch size, today in the machine's local zone, the platform's
+    /// rules as Codat applies them, the SQLite ledger at its default path, skip what is already on the account, refuse when its history cannot be told.
     pub fn new() -> Self {
         Self::default()
     }
@@ -209,6 +219,18 @@ impl PushOptions {
     /// The day date rules are judged against.
     pub fn today(mut self, today: NaiveDate) -> Self {
         self.today = Some(today);
+        self
+    }
+
+    /// Where the account is kept: today is judged in this zone when not given.
+    pub fn time_zone(mut self, zone: crate::dates::TimeZone) -> Self {
+        self.time_zone = zone;
+        self
+    }
+
+    /// Sets rules' severities (error, warning or off) by code.
+    pub fn rules(mut self, rules: crate::validate::RulePolicy) -> Self {
+        self.rules = rules;
         self
     }
 
