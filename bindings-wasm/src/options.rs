@@ -14,7 +14,7 @@ use rust_decimal::Decimal;
 use wasm_bindgen::JsValue;
 
 use crate::error::Error;
-use crate::input::{is_plain_object, kind, object_keys, raw_value};
+use crate::input::{is_plain_object, js_text, kind, object_keys, raw_value};
 
 /// Which function the options are for: each takes its own set.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -256,8 +256,17 @@ fn local_today() -> Result<NaiveDate, Error> {
 }
 
 fn text(name: &str, v: &JsValue) -> Result<String, Error> {
-    v.as_string()
-        .ok_or_else(|| Error::option(name, format!("{name} must be text, not {}", kind(v))))
+    match js_text(v) {
+        Some(Ok(t)) => Ok(t),
+        Some(Err(why)) => Err(Error::option(
+            name,
+            format!("{name} must be text, not {why}"),
+        )),
+        None => Err(Error::option(
+            name,
+            format!("{name} must be text, not {}", kind(v)),
+        )),
+    }
 }
 
 fn flag(name: &str, v: &JsValue) -> Result<bool, Error> {
