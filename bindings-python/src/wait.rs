@@ -164,6 +164,8 @@ where
     }
     let cancel = cancel_var(py)?.call_method0(intern!(py, "get"))?;
     let cancel = (!cancel.is_none()).then(|| cancel.unbind());
+    // Cancelled while waiting for a worker thread: nothing is started.
+    look_up(py, cancel.as_ref())?;
     let _waiting = Waiting::enter();
     let outcome = catch_unwind(AssertUnwindSafe(|| {
         py.detach(|| runtime.0.block_on(interruptible(future, cancel.as_ref())))

@@ -12,7 +12,9 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -187,6 +189,26 @@ def test_cancelling_an_aio_call_stops_it_in_its_worker_thread(silent: Server) ->
         await asyncio.to_thread(silent.wait_for, "closed", 1, 10)
 
     asyncio.run(main())
+    assert silent.requests == 1
+
+
+def test_an_aio_call_cancelled_before_its_thread_starts_sends_nothing(silent: Server) -> None:
+    async def main() -> None:
+        asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(max_workers=1))
+        client = AsyncClient("k", base_url=silent.url, request_timeout=60)
+        first = asyncio.create_task(client.create_company({"name": "first"}))
+        while silent.requests < 1:
+            await asyncio.sleep(0.01)
+        # The only worker thread is busy: the second call waits for it.
+        second = asyncio.create_task(client.create_company({"name": "second"}))
+        await asyncio.sleep(0.1)
+        second.cancel()
+        first.cancel()
+        results = await asyncio.gather(first, second, return_exceptions=True)
+        assert [type(r) for r in results] == [asyncio.CancelledError] * 2
+
+    asyncio.run(main())
+    time.sleep(0.3)  # a request sent by the second call would have arrived by now
     assert silent.requests == 1
 
 
