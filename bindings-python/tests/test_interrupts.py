@@ -196,11 +196,11 @@ def test_an_aio_call_cancelled_before_its_thread_starts_sends_nothing(silent: Se
     async def main() -> None:
         asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(max_workers=1))
         client = AsyncClient("k", base_url=silent.url, request_timeout=60)
-        first = asyncio.create_task(client.create_company({"name": "first"}))
+        first = asyncio.ensure_future(client.create_company({"name": "first"}))
         while silent.requests < 1:
             await asyncio.sleep(0.01)
         # The only worker thread is busy: the second call waits for it.
-        second = asyncio.create_task(client.create_company({"name": "second"}))
+        second = asyncio.ensure_future(client.create_company({"name": "second"}))
         await asyncio.sleep(0.1)
         second.cancel()
         first.cancel()
