@@ -4,6 +4,7 @@
 //! argument has its own extractor (`#[pyo3(from_py_with = ...)]`) so the message can name it.
 
 use pyo3::exceptions::{PyIndexError, PyOverflowError, PyTypeError};
+use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyInt};
 
@@ -17,15 +18,26 @@ fn type_name(v: &Bound<'_, PyAny>) -> String {
         .unwrap_or_else(|_| "object".into())
 }
 
-/// A Python `int` (not a `bool`) as an `i128`, or `None` when it is beyond `i128` (its sign then
-/// says which way). `TypeError` naming the argument for anything else.
+/// A whole number (an `int`, or anything with `__index__` such as `numpy.int64`; not a `bool`)
+/// as an `i128`, or `Err(negative)` when it is beyond `i128`. `TypeError` naming the argument for
+/// anything else.
 fn whole(name: &str, v: &Bound<'_, PyAny>) -> PyResult<Result<i128, bool>> {
-    if v.is_instance_of::<PyBool>() || !v.is_instance_of::<PyInt>() {
-        return Err(PyTypeError::new_err(format!(
-            "{name} must be an int, not {}",
-            type_name(v)
-        )));
+    let not_an_int =
+        || PyTypeError::new_err(format!("{name} must be an int, not {}", type_name(v)));
+    if v.is_instance_of::<PyBool>() {
+        return Err(not_an_int());
     }
+    let owned;
+    let v = if v.is_instance_of::<PyInt>() {
+        v
+    } else {
+        owned = v
+            .py()
+            .import(intern!(v.py(), "operator"))?
+            .call_method1(intern!(v.py(), "index"), (v,))
+            .map_err(|_| not_an_int())?;
+        &owned
+    };
     match v.extract::<i128>() {
         Ok(n) => Ok(Ok(n)),
         Err(e) if e.is_instance_of::<PyOverflowError>(v.py()) => Ok(Err(v.lt(0)?)),

@@ -433,9 +433,6 @@ pub struct Stream {
     ended: bool,
 }
 
-// SAFETY: the C stream interface lets one thread at a time use a stream, which `&mut self` ensures.
-unsafe impl Send for Stream {}
-
 impl Stream {
     /// Reads and checks the stream's schema.
     pub fn new(mut stream: FFI_ArrowArrayStream) -> Result<Stream, Mismatch> {

@@ -312,6 +312,17 @@ class TestNumericOptions:
         assert [len(b) for b in bankfeeds.batches(rows, size=10**30)] == [3]
         assert [len(b) for b in bankfeeds.normalise(rows, today=TODAY).transactions.batches(2**64)] == [3]
 
+    def test_any_whole_number_type_is_a_count(self) -> None:
+        class Two:
+            def __index__(self) -> int:
+                return 2
+
+        rows = [one(id=f"t{i}") for i in range(3)]
+        assert [len(b) for b in bankfeeds.batches(rows, size=Two())] == [2, 1]  # type: ignore[arg-type]
+        assert bankfeeds.normalise(rows, today=TODAY, batch_size=Two()).batch_size == 2  # type: ignore[arg-type]
+        with pytest.raises(TypeError, match="size must be an int, not bool"):
+            bankfeeds.batches(rows, size=True)
+
     def test_a_batch_size_of_the_wrong_type_is_a_type_error(self) -> None:
         with pytest.raises(TypeError, match="batch_size must be an int, not str"):
             bankfeeds.normalise([one()], today=TODAY, batch_size="5")  # type: ignore[arg-type]
