@@ -19,6 +19,7 @@ use bankfeeds::validate::{Code, Field, Issue, ValidationReport};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
 
+use crate::args;
 use crate::errors::{BindError, BindResult, config, guard};
 use crate::options::{ContextArgs, NormaliseArgs, PyProfile, platform};
 use crate::report::PyReport;
@@ -96,7 +97,7 @@ pub fn normalise(
     sort: bool,
     fill_from_opening: Option<&Bound<'_, PyAny>>,
     fill_from_closing: Option<&Bound<'_, PyAny>>,
-    batch_size: Option<usize>,
+    #[pyo3(from_py_with = args::batch_size)] batch_size: Option<usize>,
     strict: bool,
 ) -> PyResult<PyNormalised> {
     let result = guard(py, || {
@@ -231,7 +232,7 @@ pub fn normalise_file(
     sort: bool,
     fill_from_opening: Option<&Bound<'_, PyAny>>,
     fill_from_closing: Option<&Bound<'_, PyAny>>,
-    batch_size: Option<usize>,
+    #[pyo3(from_py_with = args::batch_size)] batch_size: Option<usize>,
     strict: bool,
 ) -> PyResult<PyNormalised> {
     let result = guard(py, || {
@@ -363,14 +364,15 @@ pub fn verify(
     })
 }
 
-/// Splits rows into consecutive batches of at most `size` transactions (clamped to 1..1000),
-/// in the order given. Raises `ValidationError` when a row cannot be typed.
+/// Splits rows into consecutive batches of at most `size` transactions (at least 1; more than
+/// 1000 counts as 1000), in the order given. Raises `ValidationError` when a row cannot be typed
+/// and `ConfigurationError` for a `size` below 1.
 #[pyfunction]
 #[pyo3(signature = (rows, size=1000))]
 pub fn batches(
     py: Python<'_>,
     rows: &Bound<'_, PyAny>,
-    size: usize,
+    #[pyo3(from_py_with = args::size)] size: usize,
 ) -> PyResult<Vec<PyTransactions>> {
     guard(py, || {
         let source = rows::read(rows)?;
@@ -381,15 +383,16 @@ pub fn batches(
     })
 }
 
-/// Push bodies for one account, each with at most `size` transactions (clamped to 1..1000), in
-/// the order given. Raises `ValidationError` when a row cannot be typed.
+/// Push bodies for one account, each with at most `size` transactions (at least 1; more than
+/// 1000 counts as 1000), in the order given. Raises `ValidationError` when a row cannot be typed
+/// and `ConfigurationError` for a `size` below 1.
 #[pyfunction]
 #[pyo3(signature = (account_id, rows, size=1000))]
 pub fn push_bodies(
     py: Python<'_>,
     account_id: &str,
     rows: &Bound<'_, PyAny>,
-    size: usize,
+    #[pyo3(from_py_with = args::size)] size: usize,
 ) -> PyResult<Vec<PyPushBody>> {
     guard(py, || {
         let source = rows::read(rows)?;

@@ -339,8 +339,11 @@ export interface ParsedFile {
   issues: Issue[];
 }
 
-/** Codes of errors about arguments and options, and of bugs; findings use `IssueCode`. */
-export type UsageErrorCode = "invalid_argument" | "invalid_option" | "internal";
+/**
+ * Codes of errors about arguments and options (`too_large`: more than one call takes, 1,000,000
+ * rows or 128 MiB of text), and of bugs; findings use `IssueCode`.
+ */
+export type UsageErrorCode = "invalid_argument" | "invalid_option" | "too_large" | "internal";
 
 /**
  * Any error bankfeeds throws. `code` says what went wrong; `row`, `id` and `field` say where

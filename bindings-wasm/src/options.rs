@@ -16,7 +16,7 @@ use wasm_bindgen::JsValue;
 use wasm_bindgen::prelude::wasm_bindgen;
 
 use crate::error::Error;
-use crate::input::{is_plain_object, kind, object_keys, raw_value};
+use crate::input::{is_plain_object, js_text, kind, object_keys, raw_value};
 
 /// Which function the options are for: each takes its own set.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -396,8 +396,17 @@ fn rules(name: &str, v: &JsValue) -> Result<RulePolicy, Error> {
 }
 
 fn text(name: &str, v: &JsValue) -> Result<String, Error> {
-    v.as_string()
-        .ok_or_else(|| Error::option(name, format!("{name} must be text, not {}", kind(v))))
+    match js_text(v) {
+        Some(Ok(t)) => Ok(t),
+        Some(Err(why)) => Err(Error::option(
+            name,
+            format!("{name} must be text, not {why}"),
+        )),
+        None => Err(Error::option(
+            name,
+            format!("{name} must be text, not {}", kind(v)),
+        )),
+    }
 }
 
 fn flag(name: &str, v: &JsValue) -> Result<bool, Error> {

@@ -1,13 +1,17 @@
 """Type stubs of the compiled module ``bankfeeds._bankfeeds`` (kept by hand; checked by
 ``mypy --strict`` on the tests and by ``python -m mypy.stubtest bankfeeds._bankfeeds``)."""
 
+import contextvars
 import datetime
 import decimal
 import os
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, Protocol, final, overload
 
 __version__: str
+#: Set by ``bankfeeds.aio`` in the worker thread of each call; the call stops when the event is set.
+_cancel: contextvars.ContextVar[threading.Event | None]
 __all__ = [
     "__version__",
     "Transaction",
@@ -40,6 +44,7 @@ __all__ = [
     "platforms",
     "codes",
     "_panic_for_tests",
+    "_cancel",
 ]
 
 class _ArrowStreamExportable(Protocol):
@@ -386,8 +391,8 @@ _Model = Mapping[str, Any]
 @final
 class Client:
     """A Codat Bank Feeds client; every API operation is a method that blocks with the GIL
-    released. Models are dicts with snake_case keys, ``Decimal`` amounts and aware UTC
-    ``datetime`` server timestamps."""
+    released (Ctrl-C stops it with ``KeyboardInterrupt``). Models are dicts with snake_case keys,
+    ``Decimal`` amounts and aware UTC ``datetime`` server timestamps."""
 
     def __new__(
         cls,

@@ -32,6 +32,20 @@ pub enum InputFormat {
     Json,
 }
 
+impl InputFormat {
+    /// The format to read `text` as: `Auto` is JSON when the first non-blank character is `{`
+    /// or `[`, CSV otherwise.
+    pub(super) fn resolve(self, text: &str) -> InputFormat {
+        match self {
+            InputFormat::Auto => match text.trim_start().as_bytes().first() {
+                Some(b'{') | Some(b'[') => InputFormat::Json,
+                _ => InputFormat::Csv,
+            },
+            f => f,
+        }
+    }
+}
+
 /// Reads a file's bytes as CSV or JSON.
 pub fn read_file(bytes: &[u8], format: InputFormat) -> RawBatch {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
@@ -49,14 +63,7 @@ pub fn read_file(bytes: &[u8], format: InputFormat) -> RawBatch {
             return batch;
         }
     };
-    let format = match format {
-        InputFormat::Auto => match text.trim_start().as_bytes().first() {
-            Some(b'{') | Some(b'[') => InputFormat::Json,
-            _ => InputFormat::Csv,
-        },
-        f => f,
-    };
-    match format {
+    match format.resolve(text) {
         InputFormat::Json => read_json(text),
         _ => read_csv(text),
     }

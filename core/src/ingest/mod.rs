@@ -16,9 +16,11 @@ use crate::model::{BankTransaction, TransactionType};
 use crate::money::{self, MoneyError};
 use crate::validate::{Code, Field, Issue, ValidationReport};
 
+mod count;
 mod file;
 mod raw;
 
+pub use count::rows_exceed;
 pub use file::{InputFormat, RawBatch, read_csv, read_file, read_json};
 pub use raw::{RawField, RawTransaction, RawValue};
 
