@@ -33,5 +33,8 @@ pub mod pipeline;
 pub mod rules;
 mod text;
 pub mod validate;
+#[cfg(test)]
+#[path = "../tests/shared/mod.rs"]
+mod test_shared;
 #[cfg(feature = "webhook")]
 pub mod webhook;

@@ -429,10 +429,24 @@ mod tests {
 
     #[test]
     fn parses_the_push_status_event_and_redacts_the_key() {
-        let body = include_bytes!(
-            "../../../shared/fixtures/codat-docs/webhook.push-operation-status-changed.json"
+        let shown = format!("{:?}", Verifier::new(SECRET).unwrap());
+        assert!(
+            !shown.contains("MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"),
+            "{shown}"
         );
-        let WebhookEvent::PushOperationStatusChanged(w) = parse(body).unwrap() else {
+        assert!(matches!(
+            parse(b"not json"),
+            Err(WebhookError::InvalidBody(_))
+        ));
+        // Codat's own example, read when the test runs so that a clone without `../shared`
+        // still builds.
+        let Some(body) = crate::test_shared::read(
+            "fixtures/codat-docs/webhook.push-operation-status-changed.json",
+            "webhook::tests::parses_the_push_status_event_and_redacts_the_key (Codat's example)",
+        ) else {
+            return;
+        };
+        let WebhookEvent::PushOperationStatusChanged(w) = parse(body.as_bytes()).unwrap() else {
             panic!("not a push operation event");
         };
         let data = w.data.unwrap();
@@ -440,15 +454,6 @@ mod tests {
         assert_eq!(
             data.push_operation_key,
             "e881111f-b6a4-4740-b125-340a6c300cd3"
-        );
-        assert!(matches!(
-            parse(b"not json"),
-            Err(WebhookError::InvalidBody(_))
-        ));
-        let shown = format!("{:?}", Verifier::new(SECRET).unwrap());
-        assert!(
-            !shown.contains("MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"),
-            "{shown}"
         );
     }
 
