@@ -330,7 +330,7 @@ pub fn run() -> u8 {
     {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("bankfeeds: cannot start a runtime: {e}");
+            tell!("bankfeeds: cannot start a runtime: {e}");
             return FINDINGS;
         }
     };
@@ -345,7 +345,7 @@ pub fn run() -> u8 {
         {
             Ok(s) => s,
             Err(e) => {
-                eprintln!("bankfeeds: cannot start the sandbox: {e}");
+                tell!("bankfeeds: cannot start the sandbox: {e}");
                 return FINDINGS;
             }
         };
@@ -367,7 +367,7 @@ pub fn run() -> u8 {
                 OK
             }
             Err(e) => {
-                eprintln!("bankfeeds demo failed: {e}");
+                tell!("bankfeeds demo failed: {e}");
                 FINDINGS
             }
         }

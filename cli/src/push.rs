@@ -66,16 +66,17 @@ fn progress_bar() -> ProgressBar {
 }
 
 fn show(bar: &ProgressBar, p: &PushProgress) {
-    bar.set_length(p.transactions_total as u64);
-    bar.set_position(p.transactions_done as u64);
-    let batch = (p.batches_done + 1).min(p.batches_total.max(1));
+    bar.set_length(u64::try_from(p.transactions_total).unwrap_or(u64::MAX));
+    bar.set_position(u64::try_from(p.transactions_done).unwrap_or(u64::MAX));
+    let batch = p.batches_done.saturating_add(1).min(p.batches_total.max(1));
     let message = match p.stage {
         PushStage::Checking => "checking the account and what it already has".to_owned(),
         PushStage::Sending => format!("batch {batch}/{}: sending", p.batches_total),
         PushStage::Waiting => format!(
             "batch {batch}/{}: {}",
             p.batches_total,
-            p.status.as_ref().map_or("waiting", |s| s.as_str())
+            // The status is the server's text: shown, never obeyed.
+            output::clean(p.status.as_ref().map_or("waiting", |s| s.as_str()))
         ),
         PushStage::BatchDone => format!("{}/{} batches done", p.batches_done, p.batches_total),
         _ => "done".to_owned(),
@@ -91,20 +92,23 @@ fn print_report(report: &PushReport) {
             report.already_pushed.len()
         );
     }
+    use output::clean;
     for batch in &report.batches {
         let span = if batch.transactions == 1 {
-            format!("1 transaction, {}", batch.first_id)
+            format!("1 transaction, {}", clean(&batch.first_id))
         } else {
             format!(
                 "{} transactions, {}..{}",
-                batch.transactions, batch.first_id, batch.last_id
+                batch.transactions,
+                clean(&batch.first_id),
+                clean(&batch.last_id)
             )
         };
         say!(
             "batch {}: {} ({span}) push operation {}{}",
-            batch.index + 1,
-            batch.status,
-            batch.operation_key,
+            batch.index.saturating_add(1),
+            clean(&batch.status.to_string()),
+            clean(&batch.operation_key),
             if batch.recovered {
                 " (found again after a lost answer)"
             } else {
@@ -112,16 +116,16 @@ fn print_report(report: &PushReport) {
             }
         );
         if let Some(message) = &batch.error_message {
-            say!("  {message}");
+            say!("  {}", clean(message));
         }
         for item in &batch.validation_errors {
             say!(
                 "  {}{}",
                 item.item_id
                     .as_deref()
-                    .map(|id| format!("{id}: "))
+                    .map(|id| format!("{}: ", clean(id)))
                     .unwrap_or_default(),
-                item.message.as_deref().unwrap_or("")
+                clean(item.message.as_deref().unwrap_or(""))
             );
         }
     }
@@ -134,9 +138,7 @@ pub fn run(args: PushArgs) -> u8 {
         .ok()
         .filter(|k| !k.trim().is_empty())
     else {
-        eprintln!(
-            "bankfeeds: set {API_KEY_VAR} to your Codat API key (it is never taken as a flag)"
-        );
+        tell!("bankfeeds: set {API_KEY_VAR} to your Codat API key (it is never taken as a flag)");
         return UNREADABLE;
     };
     // Read the file first: an unreadable file stops here, before any request.
@@ -147,7 +149,7 @@ pub fn run(args: PushArgs) -> u8 {
     let bytes = match std::fs::read(&args.file) {
         Ok(b) => b,
         Err(e) => {
-            eprintln!("bankfeeds: cannot read {}: {e}", args.file.display());
+            tell!("bankfeeds: cannot read {}: {e}", args.file.display());
             return UNREADABLE;
         }
     };
@@ -163,7 +165,7 @@ pub fn run(args: PushArgs) -> u8 {
     let client = match builder.build() {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("bankfeeds: {e}");
+            tell!("bankfeeds: {e}");
             return UNREADABLE;
         }
     };
@@ -173,7 +175,7 @@ pub fn run(args: PushArgs) -> u8 {
     {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("bankfeeds: cannot start a runtime: {e}");
+            tell!("bankfeeds: cannot start a runtime: {e}");
             return UNREADABLE;
         }
     };
@@ -193,7 +195,7 @@ pub fn run(args: PushArgs) -> u8 {
             if report.platform != args.prepare.platform
                 && args.prepare.platform != bankfeeds::rules::Platform::Generic
             {
-                eprintln!(
+                tell!(
                     "bankfeeds: the connection is {}: its rules applied, not {}'s",
                     report.platform.profile().name,
                     args.prepare.platform.profile().name
@@ -217,7 +219,7 @@ pub fn run(args: PushArgs) -> u8 {
             FINDINGS
         }
         Err(e) => {
-            eprintln!("bankfeeds: {e}");
+            tell!("bankfeeds: {e}");
             FINDINGS
         }
     }
