@@ -388,7 +388,7 @@ fn escape_sequences_in_the_input_are_shown_not_obeyed() {
 
 #[test]
 fn lines_are_the_lines_of_the_file() {
-    // A blank line and a quoted line break before the bad rows: lines 5 and 7, not row + 2.
+    // A blank line and a quoted line break before the bad rows: lines 6 and 8, not row + 2.
     let csv = "id,date,description,amount\n\
                t1,2024-05-01,one,1.00\n\
                \n\
