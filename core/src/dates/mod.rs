@@ -174,6 +174,14 @@ mod tests {
 
     #[test]
     fn timestamps_apply_offsets_and_keep_style() {
+        // Found by fuzzing: an offset that moves the instant past 9999 (or before 0000) in UTC
+        // made a timestamp that printed as text no parser reads back.
+        for edge in ["9999-12-31T23:59:50.0000-10", "0000-01-01T00:30:00+01:00"] {
+            let e = Timestamp::parse(edge).unwrap_err();
+            assert!(e.reason.contains("0000 to 9999"), "{edge}: {e}");
+        }
+        let last = Timestamp::parse("9999-12-31T23:59:59.999Z").unwrap();
+        assert_eq!(Timestamp::parse(&last.to_string()).unwrap(), last);
         let t = Timestamp::parse("2023-01-09T13:46:59.4019628Z").unwrap();
         assert_eq!(t.to_string(), "2023-01-09T13:46:59.4019628Z");
         let bare = Timestamp::parse("2023-09-06T09:13:40.2266667").unwrap();
