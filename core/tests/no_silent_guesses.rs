@@ -205,6 +205,9 @@ fn csv_findings_carry_the_line_the_row_is_on() {
             (Code::InvalidNumber, Some(5))
         ]
     );
+    // Old Mac line ends (a lone carriage return) end lines too, as they end records.
+    let batch = ingest::read_csv("id,date,amount\rt1,2024-05-01,1\r\rt2,2024-05-01,2\r\n");
+    assert_eq!(batch.lines, [2, 4]);
     // JSON has no lines to give: findings name rows only.
     let p = file(
         Platform::Generic,

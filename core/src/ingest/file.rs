@@ -66,20 +66,56 @@ pub fn read_file(bytes: &[u8], format: InputFormat) -> RawBatch {
     }
 }
 
-/// The line a CSV record starts on, from 1. The reader's position for a record is where it
-/// started looking for it, before the empty lines it skipped: those are stepped over here.
-fn line_of(text: &[u8], position: Option<&csv::Position>) -> Option<usize> {
-    let position = position?;
-    let mut line = usize::try_from(position.line()).unwrap_or(usize::MAX);
-    let start = usize::try_from(position.byte()).unwrap_or(usize::MAX);
-    for &b in text.get(start..).unwrap_or_default() {
-        match b {
-            b'\n' => line = line.saturating_add(1),
-            b'\r' => {}
-            _ => break,
+/// Finds the line a CSV record starts on, from 1, counting line breaks as the CSV reader ends
+/// records: `\n`, `\r\n` or a lone `\r`. The reader's position for a record is where it started
+/// looking for it, before the empty lines it skipped: those are stepped over. Records come in
+/// order, so the text is scanned once in all.
+struct Lines<'a> {
+    text: &'a [u8],
+    /// Bytes before this one are counted...
+    at: usize,
+    /// ...and hold this many line breaks.
+    breaks: usize,
+}
+
+impl<'a> Lines<'a> {
+    fn new(text: &'a [u8]) -> Self {
+        Lines {
+            text,
+            at: 0,
+            breaks: 0,
         }
     }
-    Some(line)
+
+    /// Whether the byte at `i` ends a line (a `\r` followed by `\n` does not: the `\n` does).
+    fn ends_line(&self, i: usize) -> bool {
+        match self.text[i] {
+            b'\n' => true,
+            b'\r' => self.text.get(i + 1) != Some(&b'\n'),
+            _ => false,
+        }
+    }
+
+    /// The line of the first byte at or after `position` that is not a line break.
+    fn line(&mut self, position: Option<&csv::Position>) -> Option<usize> {
+        let byte = usize::try_from(position?.byte()).unwrap_or(usize::MAX);
+        let byte = byte.min(self.text.len()).max(self.at);
+        while self.at < byte {
+            if self.ends_line(self.at) {
+                self.breaks += 1;
+            }
+            self.at += 1;
+        }
+        let mut breaks = self.breaks;
+        let mut i = self.at;
+        while i < self.text.len() && matches!(self.text[i], b'\n' | b'\r') {
+            if self.ends_line(i) {
+                breaks += 1;
+            }
+            i += 1;
+        }
+        Some(breaks + 1)
+    }
 }
 
 /// The most header names a message lists before saying how many more there are.
@@ -147,6 +183,7 @@ pub fn read_csv(text: &str) -> RawBatch {
         .flexible(true)
         .trim(csv::Trim::Headers)
         .from_reader(text.as_bytes());
+    let mut lines = Lines::new(text.as_bytes());
     let headers = match reader.headers() {
         Ok(h) => h.clone(),
         Err(e) => {
@@ -154,12 +191,12 @@ pub fn read_csv(text: &str) -> RawBatch {
                 Code::MalformedInput,
                 format!("the CSV header cannot be read: {e}"),
             );
-            issue.line = line_of(text.as_bytes(), e.position());
+            issue.line = lines.line(e.position());
             batch.report.push(issue);
             return batch;
         }
     };
-    let header_line = line_of(text.as_bytes(), headers.position()).unwrap_or(1);
+    let header_line = lines.line(headers.position()).unwrap_or(1);
     let columns: Vec<Option<RawField>> = headers.iter().map(RawField::for_key).collect();
     if let Some(message) = repeated_column(&headers, &columns) {
         batch
@@ -213,7 +250,7 @@ pub fn read_csv(text: &str) -> RawBatch {
                     // A line of empty cells carries nothing; it is not a row.
                     continue;
                 }
-                let line = line_of(text.as_bytes(), record.position()).unwrap_or(0);
+                let line = lines.line(record.position()).unwrap_or(0);
                 if record.len() > columns.len() {
                     batch.report.push(
                         Issue::new(
@@ -246,7 +283,7 @@ pub fn read_csv(text: &str) -> RawBatch {
                 let mut issue =
                     Issue::new(Code::MalformedInput, format!("the CSV cannot be read: {e}"))
                         .at_row(row);
-                issue.line = line_of(text.as_bytes(), e.position());
+                issue.line = lines.line(e.position());
                 batch.report.push(issue);
                 break;
             }
