@@ -1,18 +1,19 @@
 //! Where the tests find Codat's spec and the shared fixtures: the `shared` folder beside the
-//! repository (`../shared`), or the folder `BANKFEEDS_SHARED_DIR` names. A clone without it still
-//! builds and passes: each test that needs it says on the terminal that it skipped, and why.
+//! repository (`../shared`), or the folder `BANKFEEDS_SHARED` names (the variable the WASM tests
+//! read too). A clone without it still builds and passes: each test that needs it says on the
+//! terminal that it skipped, and why.
 //!
 //! One file for every crate's tests: the core's unit tests include it from `core/src/lib.rs`, the
-//! core's and the sandbox's integration tests with `#[path]`.
+//! core's and the sandbox's integration tests with `mod shared;` or `#[path]`.
 #![allow(dead_code)]
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 /// The environment variable that names the shared folder, when it is not `../shared`.
-pub const ENV: &str = "BANKFEEDS_SHARED_DIR";
+pub const ENV: &str = "BANKFEEDS_SHARED";
 
-/// The shared folder, when there is one. A `BANKFEEDS_SHARED_DIR` that names no folder is a
+/// The shared folder, when there is one. A `BANKFEEDS_SHARED` that names no folder is a
 /// mistake worth stopping for, not a reason to skip.
 pub fn dir() -> Option<PathBuf> {
     if let Some(named) = std::env::var_os(ENV).filter(|v| !v.is_empty()) {
