@@ -41,6 +41,30 @@ pub(crate) fn cut(text: &str, max_chars: usize) -> Cow<'_, str> {
     Cow::Owned(format!("{}… ({total} characters)", &text[..end]))
 }
 
+/// The longest text [`excerpt`] gives: the excerpt, the ellipsis and the length.
+pub(crate) const MAX_QUOTE_CHARS: usize = MAX_ECHO_CHARS + 40;
+
+/// A value a finding or change holds (an id, what was found): quoted by [`excerpt`] unless it is
+/// short enough already, so that a value quoted once is not quoted again.
+pub(crate) fn quote(value: String) -> String {
+    if fits_a_quote(&value) {
+        return value;
+    }
+    excerpt(&value).into_owned()
+}
+
+/// [`quote`] for borrowed text: only what is kept is copied.
+pub(crate) fn quote_str(value: &str) -> String {
+    if fits_a_quote(value) {
+        return value.to_owned();
+    }
+    excerpt(value).into_owned()
+}
+
+fn fits_a_quote(value: &str) -> bool {
+    value.len() <= MAX_QUOTE_CHARS || value.char_indices().nth(MAX_QUOTE_CHARS).is_none()
+}
+
 /// An owned message, cut to [`MAX_MESSAGE_CHARS`] (without a copy when it is short).
 pub(crate) fn bounded(message: String) -> String {
     match cut(&message, MAX_MESSAGE_CHARS) {
@@ -65,6 +89,13 @@ mod tests {
             format!("{}… (1200 characters)", "é".repeat(MAX_ECHO_CHARS))
         );
         assert_eq!(bounded("short".into()), "short");
+        // Quoting a quotation changes nothing.
+        let once = excerpt(&"2".repeat(100_000)).into_owned();
+        assert_eq!(quote(once.clone()), once);
+        assert_eq!(
+            quote("x".repeat(5000)),
+            format!("{}… (5000 characters)", "x".repeat(200))
+        );
         assert!(bounded("m".repeat(5000)).ends_with("… (5000 characters)"));
     }
 }

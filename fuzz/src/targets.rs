@@ -364,7 +364,7 @@ pub fn dates(data: &[u8]) -> u64 {
         }
         Err(e) => {
             assert!(
-                e.input.chars().count() <= 65,
+                e.input.chars().count() <= QUOTE_CHARS,
                 "a date error quotes too much"
             );
             s.add(e.reason.split(' ').next().unwrap_or(""));

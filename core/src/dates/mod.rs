@@ -30,7 +30,7 @@ pub use timestamp::Timestamp;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("`{input}` is not a valid date: {reason}")]
 pub struct DateError {
-    /// The text that was given (cut to 64 characters).
+    /// The text that was given (quoted as [`crate::text::excerpt`] quotes input).
     pub input: String,
     /// What is wrong with it, e.g. "February 2023 has no day 29".
     pub reason: String,
@@ -38,18 +38,9 @@ pub struct DateError {
 
 impl DateError {
     pub(crate) fn new(input: &str, reason: impl Into<String>) -> Self {
-        // Only what is kept is copied: a date cell of 200 MB costs 64 bytes here.
-        let input = if input.len() > 64 {
-            let mut end = 64;
-            while !input.is_char_boundary(end) {
-                end -= 1;
-            }
-            format!("{}…", &input[..end])
-        } else {
-            input.to_owned()
-        };
+        // Only what is quoted is copied (the core's one rule, `text::excerpt`).
         DateError {
-            input,
+            input: crate::text::excerpt(input).into_owned(),
             reason: reason.into(),
         }
     }

@@ -258,7 +258,7 @@ impl RawTransaction {
         let before = self.repeated.len();
         self.set_field(field, value);
         if let Some(r) = self.repeated.get_mut(before) {
-            r.key = Some(crate::text::excerpt(key).into_owned());
+            r.key = Some(crate::text::quote_str(key));
         }
     }
 

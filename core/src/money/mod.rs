@@ -27,7 +27,7 @@ pub enum MoneyError {
     /// Text that is not a decimal number (`"12,30"`, `"abc"`, `""`).
     #[error("`{input}` is not a decimal number")]
     NotANumber {
-        /// The text given (cut to 64 characters).
+        /// The text given (quoted as [`crate::text::excerpt`] quotes input).
         input: String,
     },
     /// NaN or an infinity.
@@ -63,15 +63,9 @@ pub enum MoneyError {
     ArithmeticOverflow,
 }
 
+/// The input as an error quotes it: the core's one rule, [`crate::text::excerpt`].
 fn cut(input: &str) -> String {
-    if input.len() <= 64 {
-        return input.to_owned();
-    }
-    let mut end = 64;
-    while !input.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}…", &input[..end])
+    crate::text::excerpt(input).into_owned()
 }
 
 /// Parses a decimal number exactly: an optional sign, digits with an optional decimal point, and

@@ -186,7 +186,7 @@ impl Change {
         Change {
             kind,
             row: Some(row),
-            id: Some(crate::text::excerpt(id).into_owned()),
+            id: Some(crate::text::quote_str(id)),
             field: Some(field),
             before: None,
             after: None,
@@ -214,12 +214,7 @@ impl Change {
         after: impl Into<Option<String>>,
     ) -> Self {
         // Values are quoted as findings quote input: long text by its start and its length.
-        let quote = |v: Option<String>| {
-            v.map(|v| match crate::text::excerpt(&v) {
-                std::borrow::Cow::Borrowed(_) => v,
-                std::borrow::Cow::Owned(cut) => cut,
-            })
-        };
+        let quote = |v: Option<String>| v.map(crate::text::quote);
         self.before = quote(before.into());
         self.after = quote(after.into());
         self

@@ -190,7 +190,7 @@ impl Issue {
     /// Sets the transaction id (empty ids are left out; long ones are cut, see [`Issue`]).
     pub fn with_id(mut self, id: &str) -> Self {
         if !id.is_empty() {
-            self.id = Some(crate::text::excerpt(id).into_owned());
+            self.id = Some(crate::text::quote_str(id));
         }
         self
     }
@@ -228,10 +228,7 @@ impl Issue {
 
 /// A value as a finding quotes it (see [`Issue`]).
 fn quoted(value: String) -> String {
-    match crate::text::excerpt(&value) {
-        std::borrow::Cow::Borrowed(_) => value,
-        std::borrow::Cow::Owned(cut) => cut,
-    }
+    crate::text::quote(value)
 }
 
 impl fmt::Display for Issue {
