@@ -319,11 +319,19 @@ fn no_finding_quotes_more_than_an_excerpt_of_the_input() {
     // Quoted once, with the length of the input (not of a quotation of it).
     let date = p.report.with_code(Code::InvalidDate).next().unwrap();
     assert!(
-        date.found.as_deref().unwrap().ends_with("h… (5000000 characters)"),
+        date.found
+            .as_deref()
+            .unwrap()
+            .ends_with("h… (5000000 characters)"),
         "{:?}",
         date.found
     );
-    let id = p.report.issues.iter().find_map(|i| i.id.as_deref()).unwrap();
+    let id = p
+        .report
+        .issues
+        .iter()
+        .find_map(|i| i.id.as_deref())
+        .unwrap();
     assert!(id.ends_with("… (5000000 characters)"), "{id}");
     let text = format!("id,date,amount,status,description\nt1,2024-05-01,1,{huge},\" {huge} \"\n");
     let p = file(Platform::Generic, &text);
