@@ -171,7 +171,7 @@ fn file_bytes(py: Python<'_>, source: &Bound<'_, PyAny>) -> BindResult<Vec<u8>> 
 }
 
 /// Reads a CSV or JSON file (a path or its bytes) and validates its rows as they are. Rows are
-/// numbered from 0 (for a CSV with a header, line = row + 2).
+/// numbered from 0; findings about rows of a CSV file also carry the `line` the row is on.
 #[pyfunction]
 #[pyo3(signature = (source, *, format="auto", platform="generic", today=None, account=None, opening_balance=None, latest_existing=None, country=None, rules=None, time_zone=None))]
 #[allow(clippy::too_many_arguments)]

@@ -397,11 +397,14 @@ pub fn split(
     rows: Option<&[usize]>,
     size: usize,
 ) -> Vec<PyTransactions> {
-    let size = batch::clamp_size(size);
+    // Batches differ in length (the core keeps each push body within its byte limit), so each
+    // batch's rows start where the last batch's ended.
+    let mut start = 0;
     batch::split(items, size)
-        .enumerate()
-        .map(|(k, chunk)| {
-            let rows = rows.map(|r| r[k * size..k * size + chunk.len()].to_vec());
+        .map(|chunk| {
+            let end = start + chunk.len();
+            let rows = rows.and_then(|r| r.get(start..end)).map(<[usize]>::to_vec);
+            start = end;
             PyTransactions::new(chunk.to_vec(), rows)
         })
         .collect()
@@ -409,13 +412,12 @@ pub fn split(
 
 /// Push bodies as Python objects, sharing the batch's storage (no copy per body).
 pub fn bodies(account_id: &str, items: Arc<Vec<BankTransaction>>, size: usize) -> Vec<PyPushBody> {
-    let size = batch::clamp_size(size);
-    (0..items.len())
-        .step_by(size)
-        .map(|start| PyPushBody {
+    batch::body_ranges(account_id, &items, size)
+        .into_iter()
+        .map(|range| PyPushBody {
             account_id: account_id.to_owned(),
             items: Arc::clone(&items),
-            range: start..(start + size).min(items.len()),
+            range,
         })
         .collect()
 }

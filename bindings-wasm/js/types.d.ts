@@ -113,7 +113,7 @@ export interface BankTransaction {
   transactionType?: TransactionTypeName | (string & {});
 }
 
-/** One finding. `row` is the zero-based input row (line `row + 2` of a CSV file with a header). */
+/** One finding. `row` is the zero-based input row (for a CSV file, the n-th record after the header; blank lines and quoted line breaks are not rows). */
 export interface Issue {
   code: IssueCode;
   severity: Severity;

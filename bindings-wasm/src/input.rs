@@ -530,34 +530,6 @@ impl Unpacker {
         }
     }
 
-    fn pair(&mut self) -> Option<(u32, u32)> {
-        let pair = self.cells[..self.cells_used].get(self.next_cell..self.next_cell + 2)?;
-        self.next_cell += 2;
-        Some((pair[0], pair[1]))
-    }
-
-    fn number(&mut self) -> f64 {
-        let n = self.numbers[..self.numbers_used]
-            .get(self.next_number)
-            .copied()
-            .unwrap_or(f64::NAN);
-        self.next_number += 1;
-        n
-    }
-
-    /// The next text value, `bytes` long (each value is whole UTF-8: it ends on a boundary).
-    fn text(&mut self, bytes: usize) -> String {
-        self.text_str(bytes).to_owned()
-    }
-
-    /// The same, borrowed.
-    fn text_str(&mut self, bytes: usize) -> &str {
-        let start = self.at;
-        let end = start.saturating_add(bytes);
-        self.at = end;
-        self.text.get(start..end).unwrap_or("")
-    }
-
     /// The next row, or `None` when the rows have ended or `error` is set.
     fn next(
         &mut self,
@@ -576,9 +548,88 @@ impl Unpacker {
             }
         }
         self.chunk_rows -= 1;
+        let mut packed = Packed {
+            cells: &self.cells[..self.cells_used],
+            text: &self.text,
+            numbers: &self.numbers[..self.numbers_used],
+            fields: &self.fields,
+            names: &self.names,
+            next_cell: self.next_cell,
+            at: self.at,
+            next_number: self.next_number,
+        };
+        let raw = packed.row(self.row, report);
+        (self.next_cell, self.at, self.next_number) =
+            (packed.next_cell, packed.at, packed.next_number);
+        if raw.is_some() {
+            self.row += 1;
+        }
+        raw
+    }
+}
+
+/// One chunk of rows as `js/rows.js` packs them, and how far it has been read: the row decoder,
+/// in plain Rust (no JavaScript), so that it can be tested and fuzzed on its own (`fuzz/`).
+///
+/// A row is a pair of cells `(number of fields, kind of the row)`, then per field a pair
+/// `(key index << 4 | kind, payload)`: the payload of text and bigints is their length in bytes
+/// in `text`; numbers are taken in turn from `numbers`. Anything out of bounds reads as empty.
+#[doc(hidden)]
+pub struct Packed<'a> {
+    /// The cells.
+    pub cells: &'a [u32],
+    /// The chunk's text values, one after the other.
+    pub text: &'a str,
+    /// The chunk's numbers.
+    pub numbers: &'a [f64],
+    /// The field each key index names.
+    pub fields: &'a [Option<RawField>],
+    /// The keys met, by index.
+    pub names: &'a [String],
+    /// The next cell to read.
+    pub next_cell: usize,
+    /// Byte offset in `text` of the next text value.
+    pub at: usize,
+    /// The next number to read.
+    pub next_number: usize,
+}
+
+impl Packed<'_> {
+    fn pair(&mut self) -> Option<(u32, u32)> {
+        let pair = self
+            .cells
+            .get(self.next_cell..self.next_cell.saturating_add(2))?;
+        self.next_cell += 2;
+        Some((pair[0], pair[1]))
+    }
+
+    fn number(&mut self) -> f64 {
+        let n = self
+            .numbers
+            .get(self.next_number)
+            .copied()
+            .unwrap_or(f64::NAN);
+        self.next_number = self.next_number.saturating_add(1);
+        n
+    }
+
+    /// The next text value, `bytes` long (each value is whole UTF-8: it ends on a boundary).
+    fn text(&mut self, bytes: usize) -> String {
+        self.text_str(bytes).to_owned()
+    }
+
+    /// The same, borrowed.
+    fn text_str(&mut self, bytes: usize) -> &str {
+        let start = self.at;
+        let end = start.saturating_add(bytes);
+        self.at = end;
+        self.text.get(start..end).unwrap_or("")
+    }
+
+    /// Decodes the next row (input row `row`), or `None` when the cells have ended. A row that
+    /// is not an object is reported in `report` and read as an empty row.
+    pub fn row(&mut self, row: usize, report: &mut ValidationReport) -> Option<RawTransaction> {
         let (fields, row_kind) = self.pair()?;
-        let row = self.row;
-        self.row += 1;
         if row_kind != u32::from(kind::OBJECT) {
             not_an_object(report, row, kind::name(row_kind.min(255) as u8));
             return Some(RawTransaction::default());

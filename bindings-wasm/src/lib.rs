@@ -34,6 +34,11 @@ mod input;
 mod options;
 mod output;
 
+/// The row decoder on its own, in plain Rust, for the fuzzing harness (`fuzz/`); not part of
+/// the JavaScript API.
+#[doc(hidden)]
+pub use input::Packed;
+
 use error::Error;
 use input::{Rows, object_keys};
 use options::{Options, Purpose};

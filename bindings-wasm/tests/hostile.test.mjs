@@ -218,10 +218,13 @@ test("enormous strings are read, reported, and cut in messages", () => {
   assert.deepEqual([long.row, long.field, long.found, long.expected], [0, "description", "10000000", "2000"]);
   const number = withCode(report, "invalid_number")[0];
   assert.equal(number.row, 1);
-  assert.ok(number.message.length < 300, "the message cuts the value");
+  assert.ok(number.message.length < 400, "the message cuts the value");
+  assert.match(number.message, /… \(100000 characters\)`/);
+  assert.equal(number.id.length, 222, "the id is quoted by its first 200 characters and its length");
   const date = withCode(report, "invalid_date")[0];
   assert.equal(date.row, 2);
-  assert.ok(date.found.length <= 65);
+  assert.ok(date.found.length <= 240, "quoted by its first 200 characters and its length");
+  assert.match(date.found, /… \(100000 characters\)$/);
   // And it comes back whole where it is data.
   const out = bf.normalise([{ id: "a", date: "2024-05-01", amount: "1.00", description: huge }], { today });
   assert.equal(out.transactions[0].description.length, huge.length);

@@ -339,7 +339,7 @@ pub fn run() -> u8 {
     {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("bankfeeds: cannot start a runtime: {e}");
+            tell!("bankfeeds: cannot start a runtime: {e}");
             return FINDINGS;
         }
     };
@@ -354,7 +354,7 @@ pub fn run() -> u8 {
         {
             Ok(s) => s,
             Err(e) => {
-                eprintln!("bankfeeds: cannot start the sandbox: {e}");
+                tell!("bankfeeds: cannot start the sandbox: {e}");
                 return FINDINGS;
             }
         };
@@ -376,7 +376,7 @@ pub fn run() -> u8 {
                 OK
             }
             Err(e) => {
-                eprintln!("bankfeeds demo failed: {e}");
+                tell!("bankfeeds demo failed: {e}");
                 FINDINGS
             }
         }

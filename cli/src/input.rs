@@ -164,12 +164,12 @@ pub fn load_or_exit(
     let loaded = match load(path, args, batch_size) {
         Ok(l) => l,
         Err(message) => {
-            eprintln!("bankfeeds: {message}");
+            tell!("bankfeeds: {message}");
             return Err(UNREADABLE);
         }
     };
     if let Some(message) = loaded.unreadable() {
-        eprintln!("bankfeeds: {}: {message}", path.display());
+        tell!("bankfeeds: {}: {message}", path.display());
         return Err(UNREADABLE);
     }
     Ok(loaded)
@@ -180,7 +180,7 @@ pub fn validate(path: &Path, args: &PrepareArgs, format: Format) -> u8 {
     let loaded = match load(path, args, None) {
         Ok(l) => l,
         Err(message) => {
-            eprintln!("bankfeeds: {message}");
+            tell!("bankfeeds: {message}");
             return UNREADABLE;
         }
     };
@@ -188,13 +188,13 @@ pub fn validate(path: &Path, args: &PrepareArgs, format: Format) -> u8 {
     match format {
         Format::Text => {
             if let Some(message) = &unreadable {
-                eprintln!("bankfeeds: {}: {message}", path.display());
+                tell!("bankfeeds: {}: {message}", path.display());
             } else {
                 output::print_findings(&loaded, &mut std::io::stdout());
                 say!("{}", output::summary(&loaded, args.platform));
             }
         }
-        Format::Json => say!("{}", output::json_report(path, &loaded, args.platform)),
+        Format::Json => say_exact!("{}", output::json_report(path, &loaded, args.platform)),
     }
     if unreadable.is_some() {
         UNREADABLE
@@ -220,12 +220,12 @@ pub fn normalise(
     let prepared = &loaded.prepared;
     if !prepared.is_valid() {
         output::print_findings(&loaded, &mut std::io::stderr());
-        eprintln!("{}", output::summary(&loaded, args.platform));
-        eprintln!("bankfeeds: nothing written: fix the errors above first");
+        tell!("{}", output::summary(&loaded, args.platform));
+        tell!("bankfeeds: nothing written: fix the errors above first");
         return FINDINGS;
     }
     let Some(account) = account_id.or_else(|| prepared.account_id.clone()) else {
-        eprintln!(
+        tell!(
             "bankfeeds: the file names no account: pass --account-id with the source account's id"
         );
         return UNREADABLE;
@@ -237,28 +237,30 @@ pub fn normalise(
                 say!("wrote {} ({count} transactions)", file.display());
             }
             say!(
-                "{} transaction(s) for account {account} in {} batch(es) under {}",
+                "{} transaction(s) for account {} in {} batch(es) under {}",
                 prepared.transactions.len(),
+                output::clean(&account),
                 files.len(),
                 out.display()
             );
             if !prepared.changes.is_empty() {
                 say!("normalisation made {} change(s):", prepared.changes.len());
                 for change in &prepared.changes {
-                    say!("  {change}");
+                    say!("  {}", output::clean(&change.to_string()));
                 }
             }
             OK
         }
         Err(message) => {
-            eprintln!("bankfeeds: {message}");
+            tell!("bankfeeds: {message}");
             UNREADABLE
         }
     }
 }
 
 /// Writes `batch-0001.json`... replacing the batches of an earlier run, so a directory never
-/// mixes two runs.
+/// mixes two runs. Each file is a push body exactly as the client sends it (compact JSON, within
+/// `bankfeeds::batch::MAX_PUSH_BODY_BYTES`), then a line break.
 fn write_batches(
     out: &Path,
     bodies: &[bankfeeds::model::CreateBankTransactions],
@@ -277,7 +279,7 @@ fn write_batches(
     let mut written = Vec::new();
     for (i, body) in bodies.iter().enumerate() {
         let file = out.join(format!("batch-{:04}.json", i + 1));
-        let mut text = serde_json::to_string_pretty(body)
+        let mut text = serde_json::to_string(body)
             .map_err(|e| format!("cannot write {}: {e}", file.display()))?;
         text.push('\n');
         std::fs::write(&file, text).map_err(|e| format!("cannot write {}: {e}", file.display()))?;

@@ -9,7 +9,7 @@ use bankfeeds::client::push::ledger::{
 };
 use serde_json::{Value, json};
 
-use crate::output::printable;
+use crate::output::clean;
 use crate::{OK, UNREADABLE};
 
 /// The help of `--ledger`, naming the default path this machine would use.
@@ -149,43 +149,43 @@ fn print_text(
     lease: Option<&bankfeeds::client::push::ledger::Lease>,
 ) {
     let whose = match &args.account {
-        Some(account) => format!("account {}", printable(account)),
+        Some(account) => format!("account {}", clean(account)),
         None => "every account".to_owned(),
     };
     say!(
         "{} batch(es) of {whose} of connection {} (company {}) in {}",
         batches.len(),
-        printable(&args.connection),
-        printable(&args.company),
+        clean(&args.connection),
+        clean(&args.company),
         path.display()
     );
     for b in batches {
         let span = match (b.transaction_ids.first(), b.transaction_ids.last()) {
             (Some(first), Some(last)) if b.transaction_ids.len() > 1 => {
-                format!("{}..{}", printable(first), printable(last))
+                format!("{}..{}", clean(first), clean(last))
             }
-            (Some(only), _) => printable(only).into_owned(),
+            (Some(only), _) => clean(only).into_owned(),
             _ => String::new(),
         };
         say!(
             "{:<12} operation {}  account {}  {} transaction(s) {span}  sent {}  updated {}",
             b.state.as_str(),
-            printable(b.operation_key.as_deref().unwrap_or("-")),
-            printable(&b.account.account_id),
+            clean(b.operation_key.as_deref().unwrap_or("-")),
+            clean(&b.account.account_id),
             b.transaction_ids.len(),
             b.sent_at,
             b.updated_at
         );
         if args.ids {
             for id in &b.transaction_ids {
-                say!("    {}", printable(id));
+                say!("    {}", clean(id));
             }
         }
     }
     if let Some(lease) = lease {
         say!(
             "lease: held by {} until {}",
-            printable(&lease.holder.to_string()),
+            clean(&lease.holder.to_string()),
             lease.expires_at
         );
     }

@@ -11,9 +11,29 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-/// `println!` that ignores a closed stdout (`bankfeeds validate ... | head`) instead of
-/// panicking.
+/// `println!` for people: ignores a closed stdout (`bankfeeds validate ... | head`) instead of
+/// panicking, and escapes control characters and bidi overrides from ids, column names,
+/// descriptions or server messages, so a terminal shows them instead of obeying them
+/// ([`output::terminal`]).
 macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let text = format!($($arg)*);
+        let _ = writeln!(std::io::stdout(), "{}", crate::output::terminal(&text));
+    }};
+}
+
+/// `eprintln!` for people, escaped as [`say!`] is.
+macro_rules! tell {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let text = format!($($arg)*);
+        let _ = writeln!(std::io::stderr(), "{}", crate::output::terminal(&text));
+    }};
+}
+
+/// Exact output for programs (JSON): ignores a closed stdout, escapes nothing.
+macro_rules! say_exact {
     ($($arg:tt)*) => {{
         use std::io::Write as _;
         let _ = writeln!(std::io::stdout(), $($arg)*);
@@ -99,8 +119,10 @@ enum Command {
     #[command(
         long_about = "Normalise a file (trim text, drop exact duplicates, infer Credit/Debit, sort \
             oldest first, compute balances from --opening-balance or --closing-balance), validate \
-            it, and write the push bodies as batch-0001.json, batch-0002.json... Amounts are \
-            written digit for digit. Nothing is written when validation finds errors.",
+            it, and write the push bodies as batch-0001.json, batch-0002.json..., each exactly as \
+            it would be pushed: compact JSON of at most --batch-size transactions and at most 1 MiB \
+            (long descriptions make more batches). Amounts are written digit for digit. Nothing \
+            is written when validation finds errors.",
         after_help = "Examples:\n  \
             bankfeeds normalise statement.csv --account-id acc-001 --out batches\n  \
             bankfeeds normalise statement.csv --platform xero --closing-balance 2000.00 \

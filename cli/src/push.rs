@@ -15,7 +15,7 @@ use bankfeeds::normalise::{BalanceFill, NormaliseOptions};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::input::{self, Loaded, PrepareArgs};
-use crate::output::{self, printable};
+use crate::output::{self, clean};
 use crate::{BUSY, FINDINGS, HISTORY_UNKNOWN, INCOMPLETE, OK, UNREADABLE};
 
 /// The environment variable holding the Codat API key.
@@ -145,16 +145,17 @@ fn progress_bar() -> ProgressBar {
 }
 
 fn show(bar: &ProgressBar, p: &PushProgress) {
-    bar.set_length(p.transactions_total as u64);
-    bar.set_position(p.transactions_done as u64);
-    let batch = (p.batches_done + 1).min(p.batches_total.max(1));
+    bar.set_length(u64::try_from(p.transactions_total).unwrap_or(u64::MAX));
+    bar.set_position(u64::try_from(p.transactions_done).unwrap_or(u64::MAX));
+    let batch = p.batches_done.saturating_add(1).min(p.batches_total.max(1));
     let message = match p.stage {
         PushStage::Checking => "checking the account and what it already has".to_owned(),
         PushStage::Sending => format!("batch {batch}/{}: sending", p.batches_total),
         PushStage::Waiting => format!(
             "batch {batch}/{}: {}",
             p.batches_total,
-            p.status.as_ref().map_or("waiting", |s| s.as_str())
+            // The status is the server's text: shown, never obeyed.
+            output::clean(p.status.as_ref().map_or("waiting", |s| s.as_str()))
         ),
         PushStage::BatchDone => format!("{}/{} batches done", p.batches_done, p.batches_total),
         _ => "done".to_owned(),
@@ -169,7 +170,7 @@ fn log_progress() -> impl Fn(PushProgress) + Send + Sync + 'static {
     let accepted: Arc<Mutex<Option<String>>> = Arc::new(Mutex::new(None));
     move |p: PushProgress| {
         let batch = (p.batches_done + 1).min(p.batches_total.max(1));
-        let key = p.operation_key.as_deref().map(printable);
+        let key = p.operation_key.as_deref().map(clean);
         let status = p.status.as_ref().map_or("?", |s| s.as_str());
         match (p.stage, key) {
             (PushStage::Waiting, Some(key)) => {
@@ -204,9 +205,9 @@ impl Context<'_> {
             format!(
                 "bankfeeds ledger list --ledger {} --company {} --connection {} --account {} --ids",
                 path.display(),
-                printable(&self.args.company),
-                printable(&self.args.connection),
-                printable(&self.args.account)
+                clean(&self.args.company),
+                clean(&self.args.connection),
+                clean(&self.args.account)
             )
         })
     }
@@ -215,7 +216,7 @@ impl Context<'_> {
 /// `a, b, c`, escaped.
 fn id_list<'a>(ids: impl IntoIterator<Item = &'a String>) -> String {
     ids.into_iter()
-        .map(|id| printable(id).into_owned())
+        .map(|id| clean(id).into_owned())
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -224,8 +225,8 @@ fn id_list<'a>(ids: impl IntoIterator<Item = &'a String>) -> String {
 fn span(ids: &[String]) -> String {
     match ids {
         [] => String::new(),
-        [only] => printable(only).into_owned(),
-        [first, .., last] => format!("{}..{}", printable(first), printable(last)),
+        [only] => clean(only).into_owned(),
+        [first, .., last] => format!("{}..{}", clean(first), clean(last)),
     }
 }
 
@@ -235,7 +236,7 @@ fn print_report(report: &PushReport, ctx: &Context<'_>) {
     for (batch_id, state) in &report.recovered {
         say!(
             "an earlier run's batch {} (its answer never came) was looked up: {state}",
-            printable(batch_id)
+            clean(batch_id)
         );
     }
     if !report.already_pushed.is_empty() {
@@ -251,7 +252,7 @@ fn print_report(report: &PushReport, ctx: &Context<'_>) {
             .skip_through
             .as_ref()
             .map(|c| match &c.id {
-                Some(id) => format!("{},{}", c.date, printable(id)),
+                Some(id) => format!("{},{}", c.date, clean(id)),
                 None => c.date.to_string(),
             })
             .unwrap_or_default();
@@ -274,20 +275,20 @@ fn print_report(report: &PushReport, ctx: &Context<'_>) {
     }
     for batch in &report.batches {
         let span = if batch.transactions == 1 {
-            format!("1 transaction, {}", printable(&batch.first_id))
+            format!("1 transaction, {}", clean(&batch.first_id))
         } else {
             format!(
                 "{} transactions, {}..{}",
                 batch.transactions,
-                printable(&batch.first_id),
-                printable(&batch.last_id)
+                clean(&batch.first_id),
+                clean(&batch.last_id)
             )
         };
         say!(
             "batch {}: {} ({span}) push operation {}{}",
-            batch.index + 1,
-            batch.status,
-            printable(&batch.operation_key),
+            batch.index.saturating_add(1),
+            clean(&batch.status.to_string()),
+            clean(&batch.operation_key),
             if batch.recovered {
                 " (found again after a lost answer)"
             } else {
@@ -295,16 +296,16 @@ fn print_report(report: &PushReport, ctx: &Context<'_>) {
             }
         );
         if let Some(message) = &batch.error_message {
-            say!("  {}", printable(message));
+            say!("  {}", clean(message));
         }
         for item in &batch.validation_errors {
             say!(
                 "  {}{}",
                 item.item_id
                     .as_deref()
-                    .map(|id| format!("{}: ", printable(id)))
+                    .map(|id| format!("{}: ", clean(id)))
                     .unwrap_or_default(),
-                printable(item.message.as_deref().unwrap_or(""))
+                clean(item.message.as_deref().unwrap_or(""))
             );
         }
     }
@@ -313,7 +314,7 @@ fn print_report(report: &PushReport, ctx: &Context<'_>) {
         "{} of {} transaction(s) pushed to account {} in {} of {} batch(es); {} already pushed, {} not pushed{}{}",
         report.pushed,
         report.transactions,
-        printable(&report.account_id),
+        clean(&report.account_id),
         report.batches.iter().filter(|b| b.is_success()).count(),
         report.batches_total,
         report.already_pushed.len(),
@@ -349,7 +350,7 @@ fn print_timed_out(report: &PushReport, ctx: &Context<'_>) {
         );
     }
     for held in &report.timed_out {
-        let key = printable(&held.operation_key);
+        let key = clean(&held.operation_key);
         let count = held.transaction_ids.len();
         match ctx.list_command() {
             Some(command) if count > IDS_SHOWN => say!(
@@ -383,10 +384,10 @@ fn stop_text(stop: &PushStop, later: bool, ctx: &Context<'_>) -> String {
                 "batch {} ended {} (push operation {})",
                 batch + 1,
                 operation.status,
-                printable(&operation.push_operation_key)
+                clean(&operation.push_operation_key)
             );
             if let Some(m) = &operation.error_message {
-                text.push_str(&format!(": {}", printable(m)));
+                text.push_str(&format!(": {}", clean(m)));
             }
             text.push_str("; nothing of it was written: fix the rows and rerun");
             if later {
@@ -401,7 +402,7 @@ fn stop_text(stop: &PushStop, later: bool, ctx: &Context<'_>) -> String {
         } => format!(
             "batch {} timed out (push operation {}, {} transaction(s)){rest}",
             batch + 1,
-            printable(operation_key),
+            clean(operation_key),
             transaction_ids.len()
         ),
         PushStop::StillPending {
@@ -411,14 +412,14 @@ fn stop_text(stop: &PushStop, later: bool, ctx: &Context<'_>) -> String {
         } => format!(
             "batch {} is still {status} (push operation {}): rerun to wait for it{}",
             batch + 1,
-            printable(operation_key),
+            clean(operation_key),
             if later { " and push the rest" } else { "" }
         ),
         // In the CLI's words too (a lease lost mid-push names --wait-for-lock).
         PushStop::Error { batch, error } => {
             format!("batch {}: {}{rest}", batch + 1, error_text(error, ctx).0)
         }
-        other => printable(&other.to_string()).into_owned(),
+        other => clean(&other.to_string()).into_owned(),
     }
 }
 
@@ -429,7 +430,7 @@ fn error_text(error: &Error, ctx: &Context<'_>) -> (String, u8) {
             account_id,
             operations,
         } => {
-            let first = operations.first().map(|k| printable(k)).unwrap_or_default();
+            let first = operations.first().map(|k| clean(k)).unwrap_or_default();
             let why = match ctx.ledger {
                 Some(path) => format!(
                     "are not in the push ledger {} and do not say what they carried (first: {first}); \
@@ -448,7 +449,7 @@ fn error_text(error: &Error, ctx: &Context<'_>) -> (String, u8) {
                      connection {why}\n  If none of these rows is on the account yet: \
                      --unknown-history trust\n  If the account has everything up to a date (and \
                      that day up to an id): --skip-through DATE[,ID]",
-                    printable(account_id),
+                    clean(account_id),
                     operations.len(),
                 ),
                 HISTORY_UNKNOWN,
@@ -463,17 +464,17 @@ fn error_text(error: &Error, ctx: &Context<'_>) -> (String, u8) {
                 "account `{}` is being pushed by {} (its lease runs until {expires_at}); nothing \
                  was sent. Run again when that push has finished, or wait for it with \
                  --wait-for-lock SECS.",
-                printable(account_id),
-                printable(holder)
+                clean(account_id),
+                clean(holder)
             ),
             BUSY,
         ),
         // The ledger cannot be opened or read, or a flag's value does not fit the rows (a
         // --skip-through id not on its date): nothing was sent.
         Error::Ledger { .. } | Error::Config(_) => {
-            (printable(&error.to_string()).into_owned(), UNREADABLE)
+            (clean(&error.to_string()).into_owned(), UNREADABLE)
         }
-        _ => (printable(&error.to_string()).into_owned(), INCOMPLETE),
+        _ => (clean(&error.to_string()).into_owned(), INCOMPLETE),
     }
 }
 
@@ -483,9 +484,7 @@ pub fn run(args: PushArgs) -> u8 {
         .ok()
         .filter(|k| !k.trim().is_empty())
     else {
-        eprintln!(
-            "bankfeeds: set {API_KEY_VAR} to your Codat API key (it is never taken as a flag)"
-        );
+        tell!("bankfeeds: set {API_KEY_VAR} to your Codat API key (it is never taken as a flag)");
         return UNREADABLE;
     };
     // Read the file first: an unreadable file stops here, before any request.
@@ -496,7 +495,7 @@ pub fn run(args: PushArgs) -> u8 {
     let bytes = match std::fs::read(&args.file) {
         Ok(b) => b,
         Err(e) => {
-            eprintln!("bankfeeds: cannot read {}: {e}", args.file.display());
+            tell!("bankfeeds: cannot read {}: {e}", args.file.display());
             return UNREADABLE;
         }
     };
@@ -512,7 +511,7 @@ pub fn run(args: PushArgs) -> u8 {
     let client = match builder.build() {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("bankfeeds: {e}");
+            tell!("bankfeeds: {e}");
             return UNREADABLE;
         }
     };
@@ -522,7 +521,7 @@ pub fn run(args: PushArgs) -> u8 {
     {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("bankfeeds: cannot start a runtime: {e}");
+            tell!("bankfeeds: cannot start a runtime: {e}");
             return UNREADABLE;
         }
     };
@@ -577,7 +576,7 @@ pub fn run(args: PushArgs) -> u8 {
             if report.platform != args.prepare.platform
                 && args.prepare.platform != bankfeeds::rules::Platform::Generic
             {
-                eprintln!(
+                tell!(
                     "bankfeeds: the connection is {}: its rules applied, not {}'s",
                     report.platform.profile().name,
                     args.prepare.platform.profile().name
@@ -602,7 +601,7 @@ pub fn run(args: PushArgs) -> u8 {
         }
         Err(e) => {
             let (message, code) = error_text(&e, &ctx);
-            eprintln!("bankfeeds: {message}");
+            tell!("bankfeeds: {message}");
             code
         }
     }

@@ -182,14 +182,39 @@ async fn handle(
         shared.lock().stats.unauthorized += 1;
         return Ok(ApiError::unauthorized().into_response());
     }
+    if declared_too_large(&req) {
+        return Ok(ApiError::too_large().into_response());
+    }
     let response = match router.oneshot(req.map(Body::new)).await {
-        Ok(response) => response,
+        Ok(response) => too_large(response),
         Err(never) => match never {},
     };
     if drop_after {
         return Err(Dropped);
     }
     Ok(response)
+}
+
+/// Whether a request says up front (`Content-Length`) that its body is over the limit.
+fn declared_too_large(req: &Request<Incoming>) -> bool {
+    req.headers()
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .is_some_and(|n| n > bankfeeds::batch::MAX_PUSH_BODY_BYTES as u64)
+}
+
+/// axum answers a body over the limit (one sent without a length, found so while reading it)
+/// with a plain-text 413; Codat answers with its error body, and so does the sandbox.
+fn too_large(response: Response<Body>) -> Response<Body> {
+    let json = response
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if response.status() == StatusCode::PAYLOAD_TOO_LARGE && !json {
+        return ApiError::too_large().into_response();
+    }
+    response
 }
 
 /// Answers requests no route takes, with Codat's error body.

@@ -177,6 +177,9 @@ class Issue:
     @property
     def row(self) -> int | None: ...
     @property
+    def line(self) -> int | None:
+        """The line of a CSV file the finding is on, or ``None``."""
+    @property
     def id(self) -> str | None: ...
     @property
     def field(self) -> str | None: ...

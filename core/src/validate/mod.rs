@@ -202,12 +202,31 @@ pub fn validate_push(body: &CreateBankTransactions, ctx: &ValidationContext) -> 
             Issue::new(
                 Code::MultipleAccounts,
                 format!(
-                    "the push body is for account `{}` but the account is `{id}`",
-                    body.account_id
+                    "the push body is for account `{}` but the account is `{}`",
+                    crate::text::excerpt(&body.account_id),
+                    crate::text::excerpt(id)
                 ),
             )
             .on(Field::AccountId)
             .expected_found(id, &body.account_id),
+        );
+    } else if let Some(problem) = crate::ids::id_text(&body.account_id) {
+        // The account id follows the rule for ids: Codat matches it exactly.
+        let what = match problem {
+            crate::ids::IdText::Control { .. } => "has a control character",
+            crate::ids::IdText::Untrimmed => "has whitespace at its start or end",
+        };
+        report.issues.insert(
+            0,
+            Issue::new(
+                Code::InvalidValue,
+                format!(
+                    "the push body's accountId `{}` {what}; Codat matches account ids exactly",
+                    crate::text::excerpt(&body.account_id)
+                ),
+            )
+            .on(Field::AccountId)
+            .found(&body.account_id),
         );
     }
     ctx.settle(&mut report);
