@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything the tests need on a machine of our kind (Debian 12, rustup, Node 20, Python 3.11,
 # registries only). Idempotent: every step checks first and is a no-op when already done.
-# See /work/shared/TOOLCHAIN.md for why each piece is installed the way it is.
+# See TOOLCHAIN.md in the shared folder beside the repository (../shared) for why each piece is installed the way it is.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"

@@ -8,6 +8,8 @@
 #
 # Stages, in order:
 #   fmt clippy test doc            (group: core)   cargo on the whole workspace, always --locked
+#                                  (test includes a short, fixed-seed run of every fuzz target:
+#                                  fuzz/, a workspace member, seconds in all)
 #   wasm     -> bindings-wasm/scripts/test.sh
 #   python   -> bindings-python/scripts/test.sh
 #   mobile   -> bindings-mobile/scripts/test.sh
@@ -25,7 +27,7 @@ declare -A COMPONENT_DIR=([wasm]=bindings-wasm [python]=bindings-python [mobile]
 declare -A GROUPS_=([core]="fmt clippy test doc" [components]="wasm python mobile examples" [all]="${ALL_STAGES[*]}")
 
 usage() {
-    sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+    sed -n '2,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 # ---- arguments -----------------------------------------------------------------------------

@@ -1,6 +1,8 @@
 //! What validation and normalisation need to know: the platform, the day, the account, and the
 //! switches of normalisation.
 
+use std::collections::HashMap;
+
 use bankfeeds::model;
 use bankfeeds::money::Currency;
 use bankfeeds::normalise;
@@ -169,6 +171,44 @@ pub struct ValidationContext {
     /// The company's country (ISO 3166 alpha-2), for platforms limited to some regions.
     #[uniffi(default = None)]
     pub country: Option<String>,
+    /// Each rule's severity by its code (`Issue.codeText`, e.g. `"sign_mismatch"`), applied to
+    /// every finding; the rules as Codat and the platform apply them when left out. Codes about
+    /// rows or values that cannot be read stay errors.
+    #[uniffi(default = None)]
+    pub rules: Option<HashMap<String, RuleLevel>>,
+}
+
+/// How severe a rule's findings are made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
+pub enum RuleLevel {
+    /// Its findings are errors: nothing is pushed while one remains.
+    Error,
+    /// Its findings are warnings: reported, and the push goes ahead.
+    Warning,
+    /// Its findings are dropped from the report.
+    Off,
+}
+
+impl RuleLevel {
+    fn to_core(self) -> validate::RuleLevel {
+        match self {
+            RuleLevel::Error => validate::RuleLevel::Error,
+            RuleLevel::Warning => validate::RuleLevel::Warning,
+            RuleLevel::Off => validate::RuleLevel::Off,
+        }
+    }
+}
+
+/// The core's rule policy for a map of code text to level.
+pub(crate) fn rule_policy(
+    rules: &HashMap<String, RuleLevel>,
+) -> Result<validate::RulePolicy, BankFeedsError> {
+    validate::RulePolicy::from_settings(
+        rules
+            .iter()
+            .map(|(code, level)| (code.as_str(), level.to_core().as_str())),
+    )
+    .map_err(|e| BankFeedsError::option(None, format!("rules: {e}")))
 }
 
 impl ValidationContext {
@@ -195,6 +235,9 @@ impl ValidationContext {
         }
         if let Some(country) = &self.country {
             ctx = ctx.with_country(country.clone());
+        }
+        if let Some(rules) = &self.rules {
+            ctx = ctx.with_rules(rule_policy(rules)?);
         }
         Ok(ctx)
     }

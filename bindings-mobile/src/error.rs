@@ -1,6 +1,9 @@
 //! The one error type every exported function throws: a sealed exception class in Kotlin, an
 //! `Error` enum in Swift.
 
+use std::time::SystemTime;
+
+use bankfeeds::client::ErrorKind;
 use bankfeeds::validate;
 
 use crate::client::PushOperationStatus;
@@ -122,12 +125,46 @@ pub enum BankFeedsError {
         /// How long the client waited.
         waited_seconds: u64,
     },
-    /// What was already pushed cannot be read, so rows could be pushed twice: nothing was sent.
+    /// What the account already has cannot be told: push operations on the connection that the
+    /// push ledger does not know and that do not say what they carried (a new device, a lost
+    /// ledger, or another system pushing to the connection). Nothing was sent. Choose with
+    /// `PushOptions.unknownHistory`.
     #[error("{reason}")]
-    HistoryIncomplete {
-        /// Successful push operations that do not say what they pushed.
-        operations: u32,
+    HistoryUnknown {
+        /// The source account.
+        account_id: String,
+        /// The keys of the push operations nobody can account for.
+        operations: Vec<String>,
         /// The whole message.
+        reason: String,
+    },
+    /// Another pusher holds the account's lease in the push ledger (another push in this app, or
+    /// another device sharing the ledger). Nothing was sent; worth retrying once it is done.
+    #[error("{reason}")]
+    AccountBusy {
+        /// The source account.
+        account_id: String,
+        /// Who holds it (process and host).
+        holder: String,
+        /// When the lease lapses unless renewed.
+        expires_at: SystemTime,
+        /// The whole message.
+        reason: String,
+    },
+    /// Looking for a push whose answer was lost could not read every push operation requested
+    /// since it began, so its outcome is left unknown rather than guessed.
+    #[error("{reason}")]
+    LookupIncomplete {
+        /// Push operations examined.
+        examined: u32,
+        /// The whole message.
+        reason: String,
+    },
+    /// The push ledger could not be opened, read or written (a `ledgerPath` that cannot be
+    /// written, or a `PushLedger` that threw). Nothing more was sent.
+    #[error("{reason}")]
+    Ledger {
+        /// What went wrong, with what the ledger said.
         reason: String,
     },
     /// An error kind newer than this binding.
@@ -138,6 +175,37 @@ pub enum BankFeedsError {
         /// The whole message.
         reason: String,
     },
+}
+
+#[uniffi::export]
+impl BankFeedsError {
+    /// The error's stable code, the same in every language bankfeeds speaks: the core's error
+    /// kind (`validation`, `api`, `timeout`, `transport`, `decode`, `config`,
+    /// `source_account_not_found`, `push_outcome_unknown`, `wait_timeout`, `history_unknown`,
+    /// `account_busy`, `lookup_incomplete`, `ledger`), `invalid_input` for a value this binding
+    /// could not use, or the kind named by `Other`.
+    pub fn code(&self) -> String {
+        let kind = match self {
+            BankFeedsError::Validation { .. } => ErrorKind::Validation,
+            BankFeedsError::InvalidInput { .. } => return "invalid_input".to_owned(),
+            BankFeedsError::Api { .. } => ErrorKind::Api,
+            BankFeedsError::Transport {
+                timed_out: true, ..
+            } => ErrorKind::Timeout,
+            BankFeedsError::Transport { .. } => ErrorKind::Transport,
+            BankFeedsError::UnexpectedResponse { .. } => ErrorKind::Decode,
+            BankFeedsError::Configuration { .. } => ErrorKind::Config,
+            BankFeedsError::SourceAccountNotFound { .. } => ErrorKind::SourceAccountNotFound,
+            BankFeedsError::PushOutcomeUnknown { .. } => ErrorKind::PushOutcomeUnknown,
+            BankFeedsError::WaitTimeout { .. } => ErrorKind::WaitTimeout,
+            BankFeedsError::HistoryUnknown { .. } => ErrorKind::HistoryUnknown,
+            BankFeedsError::AccountBusy { .. } => ErrorKind::AccountBusy,
+            BankFeedsError::LookupIncomplete { .. } => ErrorKind::LookupIncomplete,
+            BankFeedsError::Ledger { .. } => ErrorKind::Ledger,
+            BankFeedsError::Other { kind, .. } => return kind.clone(),
+        };
+        kind.as_str().to_owned()
+    }
 }
 
 impl BankFeedsError {

@@ -27,14 +27,18 @@ pub use balance::{
 };
 pub use batch::{PushBody, push_bodies};
 pub use client::{
-    AccountMapping, BankFeedsClient, BatchOutcome, ClientOptions, Company, CompanyPage, Connection,
-    ConnectionStatus, ListOptions, MappingResult, NewSourceAccount, PushOperation,
-    PushOperationStatus, PushOptions, PushProgress, PushProgressListener, PushReport, PushStage,
-    PushStopReason, PushStopped, SourceAccount, TargetAccountOption,
+    AccountMapping, BankFeedsClient, BatchOutcome, BatchState, ClientOptions, Company,
+    CompanyAccessToken, CompanyPage, Connection, ConnectionStatus, HeldBatch, Lease, LeaseHolder,
+    LedgerAccount, LedgerBatch, LedgerError, ListOptions, MappingResult, NewSourceAccount,
+    OneTimePassword, PushLedger, PushOperation, PushOperationPage, PushOperationStatus,
+    PushOptions, PushProgress, PushProgressListener, PushReport, PushStage, PushStopReason,
+    PushStopped, RecoveredBatch, SourceAccount, SourceAccountUpdate, TargetAccountOption,
+    UnknownHistory, lease_expiry, lease_may_take,
 };
 pub use context::{
     AccountContext, BalanceFill, NormaliseOptions, Platform, PlatformRules, PrepareOptions,
-    SourceAccountStatus, ValidationContext, platform_for_key, platform_rules, validate_account,
+    RuleLevel, SourceAccountStatus, ValidationContext, platform_for_key, platform_rules,
+    validate_account,
 };
 pub use error::BankFeedsError;
 pub use pipeline::{FileFormat, Prepared, prepare, prepare_file, validate};

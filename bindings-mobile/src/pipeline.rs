@@ -82,8 +82,8 @@ pub enum FileFormat {
     Json,
 }
 
-/// [`prepare`] for the contents of a CSV or JSON file, as bytes. Rows in findings are data rows
-/// (for a CSV file with a header, line number = row + 2).
+/// [`prepare`] for the contents of a CSV or JSON file, as bytes. Rows in findings are data rows;
+/// findings about the rows of a CSV file also carry the `line` the row is on.
 #[uniffi::export]
 pub fn prepare_file(
     contents: Vec<u8>,

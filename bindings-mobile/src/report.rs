@@ -196,6 +196,9 @@ pub struct Issue {
     pub severity: Severity,
     /// Zero-based input row, when the finding is about one transaction.
     pub row: Option<u32>,
+    /// The line of a CSV file the finding is on (from 1; blank lines and line breaks inside
+    /// quoted cells counted), when the input was a CSV file ([`crate::prepare_file`]).
+    pub line: Option<u32>,
     /// The transaction's id, when it has one.
     pub id: Option<String>,
     /// The field at fault.
@@ -215,6 +218,7 @@ impl From<validate::Issue> for Issue {
             code_text: i.code.as_str().to_owned(),
             severity: i.severity.into(),
             row: i.row.map(row),
+            line: i.line.map(row),
             id: i.id,
             field: i.field.as_ref().and_then(Field::from_core),
             message: i.message,

@@ -64,6 +64,7 @@ impl From<Transaction> for RawTransaction {
             status: RawValue::Missing,
             account_id: RawValue::Missing,
             unknown: Vec::new(),
+            repeated: Vec::new(),
         }
     }
 }

@@ -22,17 +22,20 @@
 //! structs, binary, durations...) cannot be read at all: it raises `SchemaError` naming the column
 //! before any row is read. Columns that name no field are ignored with an `unknown_column`
 //! warning, whatever their type.
+//!
+//! Every batch is checked against its schema before a value is read (`arrow_check.rs`): a batch
+//! whose arrays do not match their declared types raises `SchemaError` saying where.
 
 use arrow_array::cast::AsArray;
-use arrow_array::ffi::{FFI_ArrowArray, from_ffi_and_data_type};
-use arrow_array::ffi_stream::{FFI_ArrowArrayStream, RecordBatchStreamReader};
+use arrow_array::ffi::FFI_ArrowArray;
+use arrow_array::ffi_stream::FFI_ArrowArrayStream;
 use arrow_array::temporal_conversions::{
     date32_to_datetime, date64_to_datetime, timestamp_ms_to_datetime, timestamp_ns_to_datetime,
     timestamp_s_to_datetime, timestamp_us_to_datetime,
 };
 use arrow_array::timezone::Tz;
 use arrow_array::types::*;
-use arrow_array::{Array, ArrayRef, RecordBatch, StructArray};
+use arrow_array::{Array, ArrayRef, RecordBatch};
 use arrow_schema::ffi::FFI_ArrowSchema;
 use arrow_schema::{ArrowError, DataType, SchemaRef, TimeUnit};
 use bankfeeds::ingest::{RawField, RawTransaction, RawValue};
@@ -43,6 +46,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyCapsule, PyCapsuleMethods, PyTuple};
 use rust_decimal::Decimal;
 
+use crate::arrow_check;
 use crate::errors::{BindError, BindResult, SchemaProblem};
 
 /// An Arrow input taken from its Python object, ready to be read without the GIL.
@@ -76,6 +80,7 @@ pub fn take(obj: &Bound<'_, PyAny>) -> BindResult<Option<ArrowInput>> {
         let schema_ptr = schema.pointer_checked(Some(c"arrow_schema"))?;
         // SAFETY: the capsule holds an ArrowSchema and stays alive (it is borrowed here).
         let schema = unsafe { &*schema_ptr.as_ptr().cast::<FFI_ArrowSchema>() };
+        arrow_check::check_schema(schema).map_err(BindError::Arrow)?;
         let data_type = DataType::try_from(schema).map_err(|e| arrow_error(&e))?;
         let array_ptr = array.pointer_checked(Some(c"arrow_array"))?;
         // SAFETY: the capsule holds an ArrowArray; `from_raw` moves it out as above.
@@ -355,8 +360,23 @@ fn readable(data_type: &DataType) -> Result<(), String> {
 
 /// The rows of an Arrow input, one `RawTransaction` at a time, so a million rows never sit in
 /// memory as raw values. Stops at the first error of the stream, kept in `error`.
+/// Record batches, each checked against the schema before it is handed out.
+type Batches = Box<dyn Iterator<Item = Result<RecordBatch, arrow_check::Mismatch>> + Send>;
+
+/// A batch that does not match its schema: `SchemaError`, naming the column when there is one.
+fn mismatch(m: arrow_check::Mismatch) -> BindError {
+    match m.column {
+        Some(column) => BindError::Schema(SchemaProblem {
+            field: RawField::for_key(&column).map(wire_field),
+            column: Some(column),
+            message: m.message,
+        }),
+        None => BindError::Arrow(m.message),
+    }
+}
+
 pub struct ArrowRows {
-    batches: Box<dyn Iterator<Item = Result<RecordBatch, ArrowError>> + Send>,
+    batches: Batches,
     /// (column index, field) for every column that names a field.
     plan: Vec<(usize, RawField)>,
     /// Columns that name no field, reported once on the first row.
@@ -366,24 +386,17 @@ pub struct ArrowRows {
     pos: usize,
     rows: usize,
     /// Why reading stopped early, if it did.
-    pub error: Option<String>,
+    pub error: Option<BindError>,
 }
 
 impl ArrowRows {
     /// Checks the schema and prepares to read. Fails before any row on a column no field can
     /// take.
     pub fn new(input: ArrowInput) -> BindResult<ArrowRows> {
-        let (schema, batches): (
-            SchemaRef,
-            Box<dyn Iterator<Item = Result<RecordBatch, ArrowError>> + Send>,
-        ) = match input {
+        let (schema, batches): (SchemaRef, Batches) = match input {
             ArrowInput::Stream(stream) => {
-                let reader =
-                    RecordBatchStreamReader::try_new(stream).map_err(|e| arrow_error(&e))?;
-                (
-                    arrow_array::RecordBatchReader::schema(&reader),
-                    Box::new(reader),
-                )
+                let stream = arrow_check::Stream::new(stream).map_err(mismatch)?;
+                (stream.schema(), Box::new(stream))
             }
             ArrowInput::Batch(array, data_type) => {
                 if !matches!(data_type, DataType::Struct(_)) {
@@ -391,11 +404,7 @@ impl ArrowRows {
                         "an Arrow array of {data_type} is not a table: pass a Table or RecordBatch"
                     )));
                 }
-                // SAFETY: the array was moved out of its capsule and its type read from the
-                // schema capsule that came with it.
-                let data = unsafe { from_ffi_and_data_type(array, data_type) }
-                    .map_err(|e| arrow_error(&e))?;
-                let batch = RecordBatch::from(StructArray::from(data));
+                let batch = arrow_check::import_batch(array, &data_type, None).map_err(mismatch)?;
                 (batch.schema(), Box::new(std::iter::once(Ok(batch))))
             }
         };
@@ -462,12 +471,12 @@ impl Iterator for ArrowRows {
             match self.batches.next()? {
                 Ok(batch) => {
                     if let Err(e) = self.load(&batch) {
-                        self.error = Some(e);
+                        self.error = Some(BindError::Arrow(e));
                         return None;
                     }
                 }
                 Err(e) => {
-                    self.error = Some(format!("the Arrow stream failed: {e}"));
+                    self.error = Some(mismatch(e));
                     return None;
                 }
             }

@@ -20,12 +20,13 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use serde::Serialize;
 
+use crate::args;
 use crate::errors::{BindError, BindResult, config, guard};
 use crate::pyser::{from_python, to_python};
 use crate::report::{PyChange, PyReport};
 use crate::rows::{self, Source};
 use crate::transaction::PyPushBody;
-use crate::values::day_from;
+use crate::wait;
 
 /// A Codat Bank Feeds client. Every operation of the API is a method; each blocks until Codat
 /// answers (retrying as the core's policy says) with the GIL released.
@@ -38,7 +39,7 @@ use crate::values::day_from;
 #[pyclass(module = "bankfeeds", name = "Client", frozen)]
 pub struct PyClient {
     client: Client,
-    runtime: tokio::runtime::Runtime,
+    runtime: wait::Runtime,
 }
 
 /// Converts a core client error into the `bankfeeds` exception it stands for.
@@ -151,7 +152,7 @@ fn wait_options(poll_interval: Option<f64>, timeout: Option<f64>) -> BindResult<
 }
 
 fn model<T: serde::de::DeserializeOwned>(what: &str, v: &Bound<'_, PyAny>) -> BindResult<T> {
-    from_python(what, v).map_err(BindError::Config)
+    from_python(what, v)
 }
 
 impl PyClient {
@@ -161,10 +162,7 @@ impl PyClient {
         T: Serialize + Send,
         F: Future<Output = Result<T, Error>> + Send,
     {
-        let answer = guard(py, || {
-            let future = make(self.client.clone());
-            Ok(py.detach(|| self.runtime.block_on(future)))
-        })?;
+        let answer = wait::block_on(py, &self.runtime, None, make(self.client.clone()))?;
         match answer {
             Ok(v) => to_python(py, &v),
             Err(e) => Err(client_error(py, e)),
@@ -186,11 +184,11 @@ impl PyClient {
         api_key: Option<String>,
         base_url: Option<String>,
         auth_header: Option<(String, String)>,
-        connect_timeout: Option<f64>,
-        request_timeout: Option<f64>,
+        #[pyo3(from_py_with = args::connect_timeout)] connect_timeout: Option<f64>,
+        #[pyo3(from_py_with = args::request_timeout)] request_timeout: Option<f64>,
         retries: bool,
-        max_retry_seconds: Option<f64>,
-        max_attempts: Option<u32>,
+        #[pyo3(from_py_with = args::max_retry_seconds)] max_retry_seconds: Option<f64>,
+        #[pyo3(from_py_with = args::max_attempts)] max_attempts: Option<u32>,
         user_agent: Option<String>,
     ) -> PyResult<Self> {
         guard(py, || {
@@ -226,11 +224,7 @@ impl PyClient {
                 b = b.user_agent(ua);
             }
             let client = b.build().map_err(|e| config(e.to_string()))?;
-            let runtime = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .thread_name("bankfeeds-client")
-                .enable_all()
-                .build()
+            let runtime = wait::Runtime::new()
                 .map_err(|e| config(format!("cannot start the client's runtime: {e}")))?;
             Ok(PyClient { client, runtime })
         })
@@ -256,7 +250,7 @@ impl PyClient {
         py: Python<'_>,
         query: Option<String>,
         order_by: Option<String>,
-        page_size: Option<u32>,
+        #[pyo3(from_py_with = args::page_size)] page_size: Option<u32>,
         tags: Option<String>,
     ) -> PyResult<Py<PyAny>> {
         let q = list_query(query, order_by, page_size, tags);
@@ -315,7 +309,7 @@ impl PyClient {
         company_id: String,
         query: Option<String>,
         order_by: Option<String>,
-        page_size: Option<u32>,
+        #[pyo3(from_py_with = args::page_size)] page_size: Option<u32>,
         tags: Option<String>,
     ) -> PyResult<Py<PyAny>> {
         let q = list_query(query, order_by, page_size, tags);
@@ -401,7 +395,7 @@ impl PyClient {
         connection_id: String,
         query: Option<String>,
         order_by: Option<String>,
-        page_size: Option<u32>,
+        #[pyo3(from_py_with = args::page_size)] page_size: Option<u32>,
         tags: Option<String>,
     ) -> PyResult<Py<PyAny>> {
         let q = list_query(query, order_by, page_size, tags);
@@ -433,7 +427,7 @@ impl PyClient {
         company_id: String,
         connection_id: String,
         body: &Bound<'_, PyAny>,
-        timeout_in_minutes: Option<i32>,
+        #[pyo3(from_py_with = args::timeout_in_minutes)] timeout_in_minutes: Option<i32>,
     ) -> PyResult<Py<PyAny>> {
         let body: BankAccountPrototype = guard(py, || model("bank account", body))?;
         self.run(py, |c| async move {
@@ -641,7 +635,7 @@ impl PyClient {
         company_id: String,
         connection_id: String,
         body: &Bound<'_, PyAny>,
-        timeout_in_minutes: Option<i32>,
+        #[pyo3(from_py_with = args::timeout_in_minutes)] timeout_in_minutes: Option<i32>,
         allow_sync_on_push_complete: Option<bool>,
     ) -> PyResult<Py<PyAny>> {
         let body = guard(py, || push_body(body))?;
@@ -678,7 +672,7 @@ impl PyClient {
         company_id: String,
         connection_id: String,
         body: &Bound<'_, PyAny>,
-        timeout_in_minutes: Option<i32>,
+        #[pyo3(from_py_with = args::timeout_in_minutes)] timeout_in_minutes: Option<i32>,
         allow_sync_on_push_complete: Option<bool>,
     ) -> PyResult<Py<PyAny>> {
         let body = guard(py, || push_body(body))?;
@@ -722,12 +716,17 @@ impl PyClient {
             transaction_ids: Vec<String>,
             newest: Option<String>,
             successful_operations: Vec<String>,
-            unreadable_operations: usize,
+            unknown_operations: usize,
         }
         self.run(py, |c| async move {
             let h = c
                 .transactions(&company_id, &connection_id)
-                .history(&account_id, &WaitOptions::default())
+                .history(
+                    &account_id,
+                    None,
+                    &WaitOptions::default(),
+                    &bankfeeds::client::LookupOptions::default(),
+                )
                 .await?;
             let mut ids: Vec<String> = h.transaction_ids.into_iter().collect();
             ids.sort();
@@ -736,7 +735,7 @@ impl PyClient {
                 transaction_ids: ids,
                 newest: h.newest.map(|n| n.to_string()),
                 successful_operations: h.successful_operations,
-                unreadable_operations: h.unreadable_operations,
+                unknown_operations: h.unknown_operations.len(),
             })
         })
     }
@@ -762,7 +761,7 @@ impl PyClient {
         company_id: String,
         query: Option<String>,
         order_by: Option<String>,
-        page_size: Option<u32>,
+        #[pyo3(from_py_with = args::page_size)] page_size: Option<u32>,
         tags: Option<String>,
     ) -> PyResult<Py<PyAny>> {
         let q = list_query(query, order_by, page_size, tags);
@@ -778,8 +777,8 @@ impl PyClient {
         py: Python<'_>,
         company_id: String,
         push_operation_key: String,
-        poll_interval: Option<f64>,
-        timeout: Option<f64>,
+        #[pyo3(from_py_with = args::poll_interval)] poll_interval: Option<f64>,
+        #[pyo3(from_py_with = args::timeout)] timeout: Option<f64>,
     ) -> PyResult<Py<PyAny>> {
         let wait = guard(py, || wait_options(poll_interval, timeout))?;
         self.run(py, |c| async move {
@@ -844,8 +843,12 @@ impl PyClient {
     /// platform rules and the account's facts; `ApiError`/`TransportError`/`PushError` when Codat
     /// cannot be used. A push that stops part-way is *not* an exception: check
     /// `report.is_complete`; running it again with the same rows sends only what is missing.
-    /// `on_progress(progress: dict)` is called at each stage (from the pushing thread).
-    #[pyo3(signature = (company_id, connection_id, account_id, rows, *, batch_size=None, today=None, country=None, timeout_in_minutes=None, allow_sync_on_push_complete=None, poll_interval=None, wait_timeout=None, skip_already_pushed=true, on_progress=None))]
+    /// `on_progress(progress: dict)` is called at each stage, on the calling thread; what it
+    /// raises stops the push (nothing further is sent) and is raised here. It may not call the
+    /// client (`ReentrancyError`). Ctrl-C stops the push too (`KeyboardInterrupt`). Dates are
+    /// judged against `today`, by default today where the account is kept: `time_zone` (an IANA
+    /// name such as `"Australia/Sydney"`, an offset such as `"+10:00"`), else this machine's zone.
+    #[pyo3(signature = (company_id, connection_id, account_id, rows, *, batch_size=None, today=None, time_zone=None, country=None, timeout_in_minutes=None, allow_sync_on_push_complete=None, poll_interval=None, wait_timeout=None, skip_already_pushed=true, on_progress=None))]
     #[allow(clippy::too_many_arguments)]
     fn push_transactions(
         &self,
@@ -854,16 +857,18 @@ impl PyClient {
         connection_id: String,
         account_id: String,
         rows: &Bound<'_, PyAny>,
-        batch_size: Option<usize>,
+        #[pyo3(from_py_with = args::batch_size)] batch_size: Option<usize>,
         today: Option<&Bound<'_, PyAny>>,
+        time_zone: Option<String>,
         country: Option<String>,
-        timeout_in_minutes: Option<i32>,
+        #[pyo3(from_py_with = args::timeout_in_minutes)] timeout_in_minutes: Option<i32>,
         allow_sync_on_push_complete: Option<bool>,
-        poll_interval: Option<f64>,
-        wait_timeout: Option<f64>,
+        #[pyo3(from_py_with = args::poll_interval)] poll_interval: Option<f64>,
+        #[pyo3(from_py_with = args::wait_timeout)] wait_timeout: Option<f64>,
         skip_already_pushed: bool,
         on_progress: Option<Py<PyAny>>,
     ) -> PyResult<PyPushReport> {
+        let on_progress = wait::callable("on_progress", on_progress, py)?;
         let (input, mut options) = guard(py, || {
             let mut options = PushOptions::new()
                 .skip_already_pushed(skip_already_pushed)
@@ -875,12 +880,8 @@ impl PyClient {
             if let Some(n) = batch_size {
                 options = options.batch_size(n);
             }
-            if let Some(t) = today.filter(|t| !t.is_none()) {
-                options = options.today(
-                    day_from(t)
-                        .ok_or_else(|| config("today must be a date or an ISO date text"))?,
-                );
-            }
+            // `today`, or today where the account is kept (time_zone, else this machine's zone).
+            options = options.today(crate::options::today(today, time_zone.as_deref())?);
             options.country = country;
             let source = rows::read(rows)?;
             let input = py.detach(move || -> BindResult<PushInput> {
@@ -899,7 +900,7 @@ impl PyClient {
                         let mut reader = crate::arrow_in::ArrowRows::new(arrow)?;
                         let rows: Vec<_> = reader.by_ref().collect();
                         if let Some(e) = reader.error {
-                            return Err(BindError::Arrow(e));
+                            return Err(e);
                         }
                         PushInput::Raw(rows)
                     }
@@ -907,31 +908,21 @@ impl PyClient {
             })?;
             Ok((input, options))
         })?;
+        let callbacks = wait::Callbacks::default();
         if let Some(callback) = on_progress {
+            let calls = callbacks.clone();
             options = options.on_progress(move |p: PushProgress| {
-                Python::attach(|py| {
-                    let call = progress_dict(py, &p).and_then(|d| callback.call1(py, (d,)));
-                    if let Err(e) = call {
-                        e.write_unraisable(py, Some(callback.bind(py)));
-                    }
+                calls.call(|py| {
+                    callback.call1(py, (progress_dict(py, &p)?,))?;
+                    Ok(())
                 });
             });
         }
-        let answer = guard(py, || {
-            let client = self.client.clone();
-            Ok(py.detach(|| {
-                self.runtime.block_on(async move {
-                    client
-                        .push_transactions(
-                            &company_id,
-                            &connection_id,
-                            &account_id,
-                            input,
-                            &options,
-                        )
-                        .await
-                })
-            }))
+        let client = self.client.clone();
+        let answer = wait::block_on(py, &self.runtime, Some(&callbacks), async move {
+            client
+                .push_transactions(&company_id, &connection_id, &account_id, input, &options)
+                .await
         })?;
         match answer {
             Ok(report) => Ok(PyPushReport { inner: report }),

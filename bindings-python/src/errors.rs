@@ -156,18 +156,27 @@ pub fn guard<T>(py: Python<'_>, f: impl FnOnce() -> BindResult<T>) -> PyResult<T
     match catch_unwind(AssertUnwindSafe(f)) {
         Ok(Ok(v)) => Ok(v),
         Ok(Err(e)) => Err(e.into_py(py)),
-        Err(payload) => {
-            let what = payload
-                .downcast_ref::<&str>()
-                .map(|s| (*s).to_owned())
-                .or_else(|| payload.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "unknown panic".to_owned());
-            Err(raise(
-                py,
-                "InternalError",
-                &format!("bankfeeds hit a bug and stopped safely: {what}; please report it"),
-                &PyDict::new(py),
-            ))
-        }
+        Err(payload) => Err(panic_error(py, payload)),
     }
+}
+
+/// `bankfeeds.InternalError` for a caught panic, with the panic's message.
+pub fn panic_error(py: Python<'_>, payload: Box<dyn std::any::Any + Send>) -> PyErr {
+    let what = payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".to_owned());
+    raise(
+        py,
+        "InternalError",
+        &format!("bankfeeds hit a bug and stopped safely: {what}; please report it"),
+        &PyDict::new(py),
+    )
+}
+
+/// `bankfeeds.ReentrancyError`: a client call made where it cannot run (inside a callback of
+/// another client call on the same thread).
+pub fn reentrancy_error(py: Python<'_>, message: &str) -> PyErr {
+    raise(py, "ReentrancyError", message, &PyDict::new(py))
 }

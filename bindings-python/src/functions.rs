@@ -19,6 +19,7 @@ use bankfeeds::validate::{Code, Field, Issue, ValidationReport};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
 
+use crate::args;
 use crate::errors::{BindError, BindResult, config, guard};
 use crate::options::{ContextArgs, NormaliseArgs, PyProfile, platform};
 use crate::report::PyReport;
@@ -35,7 +36,7 @@ use crate::values::amount_from;
 /// (`pyarrow.Table`/`RecordBatch`, a polars frame, anything with `__arrow_c_stream__`). Bad
 /// values and rows are findings, not exceptions.
 #[pyfunction]
-#[pyo3(signature = (rows, *, platform="generic", today=None, account=None, opening_balance=None, latest_existing=None, country=None))]
+#[pyo3(signature = (rows, *, platform="generic", today=None, account=None, opening_balance=None, latest_existing=None, country=None, rules=None, time_zone=None))]
 #[allow(clippy::too_many_arguments)]
 pub fn validate(
     py: Python<'_>,
@@ -46,6 +47,8 @@ pub fn validate(
     opening_balance: Option<&Bound<'_, PyAny>>,
     latest_existing: Option<&Bound<'_, PyAny>>,
     country: Option<String>,
+    rules: Option<&Bound<'_, PyAny>>,
+    time_zone: Option<String>,
 ) -> PyResult<PyReport> {
     guard(py, || {
         let options = ContextArgs {
@@ -55,6 +58,8 @@ pub fn validate(
             opening_balance,
             latest_existing,
             country,
+            rules,
+            time_zone: time_zone.as_deref(),
         }
         .as_is()?;
         if let Some(prepared) = rows::prepare_dicts(py, rows, &options)? {
@@ -71,7 +76,7 @@ pub fn validate(
 /// change and every finding; with `strict=True`, raises `ValidationError` when any finding is an
 /// error.
 #[pyfunction]
-#[pyo3(signature = (rows, *, platform="generic", today=None, account=None, opening_balance=None, latest_existing=None, country=None, trim=true, truncate=false, dedupe=true, infer_types=true, fix_signs=false, sort=true, fill_from_opening=None, fill_from_closing=None, batch_size=None, strict=false))]
+#[pyo3(signature = (rows, *, platform="generic", today=None, account=None, opening_balance=None, latest_existing=None, country=None, rules=None, time_zone=None, trim=true, truncate=false, dedupe=true, infer_types=true, fix_signs=false, sort=true, fill_from_opening=None, fill_from_closing=None, batch_size=None, strict=false))]
 #[allow(clippy::too_many_arguments)]
 pub fn normalise(
     py: Python<'_>,
@@ -82,6 +87,8 @@ pub fn normalise(
     opening_balance: Option<&Bound<'_, PyAny>>,
     latest_existing: Option<&Bound<'_, PyAny>>,
     country: Option<String>,
+    rules: Option<&Bound<'_, PyAny>>,
+    time_zone: Option<String>,
     trim: bool,
     truncate: bool,
     dedupe: bool,
@@ -90,7 +97,7 @@ pub fn normalise(
     sort: bool,
     fill_from_opening: Option<&Bound<'_, PyAny>>,
     fill_from_closing: Option<&Bound<'_, PyAny>>,
-    batch_size: Option<usize>,
+    #[pyo3(from_py_with = args::batch_size)] batch_size: Option<usize>,
     strict: bool,
 ) -> PyResult<PyNormalised> {
     let result = guard(py, || {
@@ -101,6 +108,8 @@ pub fn normalise(
             opening_balance,
             latest_existing,
             country,
+            rules,
+            time_zone: time_zone.as_deref(),
         }
         .context()?;
         let normalise = NormaliseArgs {
@@ -162,9 +171,9 @@ fn file_bytes(py: Python<'_>, source: &Bound<'_, PyAny>) -> BindResult<Vec<u8>> 
 }
 
 /// Reads a CSV or JSON file (a path or its bytes) and validates its rows as they are. Rows are
-/// numbered from 0 (for a CSV with a header, line = row + 2).
+/// numbered from 0; findings about rows of a CSV file also carry the `line` the row is on.
 #[pyfunction]
-#[pyo3(signature = (source, *, format="auto", platform="generic", today=None, account=None, opening_balance=None, latest_existing=None, country=None))]
+#[pyo3(signature = (source, *, format="auto", platform="generic", today=None, account=None, opening_balance=None, latest_existing=None, country=None, rules=None, time_zone=None))]
 #[allow(clippy::too_many_arguments)]
 pub fn validate_file(
     py: Python<'_>,
@@ -176,6 +185,8 @@ pub fn validate_file(
     opening_balance: Option<&Bound<'_, PyAny>>,
     latest_existing: Option<&Bound<'_, PyAny>>,
     country: Option<String>,
+    rules: Option<&Bound<'_, PyAny>>,
+    time_zone: Option<String>,
 ) -> PyResult<PyReport> {
     guard(py, || {
         let options = ContextArgs {
@@ -185,6 +196,8 @@ pub fn validate_file(
             opening_balance,
             latest_existing,
             country,
+            rules,
+            time_zone: time_zone.as_deref(),
         }
         .as_is()?;
         let format = input_format(format)?;
@@ -197,7 +210,7 @@ pub fn validate_file(
 /// Reads a CSV or JSON file (a path or its bytes, a push body or an array of transactions),
 /// normalises and validates it, as `normalise()` does for rows.
 #[pyfunction]
-#[pyo3(signature = (source, *, format="auto", platform="generic", today=None, account=None, opening_balance=None, latest_existing=None, country=None, trim=true, truncate=false, dedupe=true, infer_types=true, fix_signs=false, sort=true, fill_from_opening=None, fill_from_closing=None, batch_size=None, strict=false))]
+#[pyo3(signature = (source, *, format="auto", platform="generic", today=None, account=None, opening_balance=None, latest_existing=None, country=None, rules=None, time_zone=None, trim=true, truncate=false, dedupe=true, infer_types=true, fix_signs=false, sort=true, fill_from_opening=None, fill_from_closing=None, batch_size=None, strict=false))]
 #[allow(clippy::too_many_arguments)]
 pub fn normalise_file(
     py: Python<'_>,
@@ -209,6 +222,8 @@ pub fn normalise_file(
     opening_balance: Option<&Bound<'_, PyAny>>,
     latest_existing: Option<&Bound<'_, PyAny>>,
     country: Option<String>,
+    rules: Option<&Bound<'_, PyAny>>,
+    time_zone: Option<String>,
     trim: bool,
     truncate: bool,
     dedupe: bool,
@@ -217,7 +232,7 @@ pub fn normalise_file(
     sort: bool,
     fill_from_opening: Option<&Bound<'_, PyAny>>,
     fill_from_closing: Option<&Bound<'_, PyAny>>,
-    batch_size: Option<usize>,
+    #[pyo3(from_py_with = args::batch_size)] batch_size: Option<usize>,
     strict: bool,
 ) -> PyResult<PyNormalised> {
     let result = guard(py, || {
@@ -228,6 +243,8 @@ pub fn normalise_file(
             opening_balance,
             latest_existing,
             country,
+            rules,
+            time_zone: time_zone.as_deref(),
         }
         .context()?;
         let normalise = NormaliseArgs {
@@ -347,14 +364,15 @@ pub fn verify(
     })
 }
 
-/// Splits rows into consecutive batches of at most `size` transactions (clamped to 1..1000),
-/// in the order given. Raises `ValidationError` when a row cannot be typed.
+/// Splits rows into consecutive batches of at most `size` transactions (at least 1; more than
+/// 1000 counts as 1000), in the order given. Raises `ValidationError` when a row cannot be typed
+/// and `ConfigurationError` for a `size` below 1.
 #[pyfunction]
 #[pyo3(signature = (rows, size=1000))]
 pub fn batches(
     py: Python<'_>,
     rows: &Bound<'_, PyAny>,
-    size: usize,
+    #[pyo3(from_py_with = args::size)] size: usize,
 ) -> PyResult<Vec<PyTransactions>> {
     guard(py, || {
         let source = rows::read(rows)?;
@@ -365,15 +383,16 @@ pub fn batches(
     })
 }
 
-/// Push bodies for one account, each with at most `size` transactions (clamped to 1..1000), in
-/// the order given. Raises `ValidationError` when a row cannot be typed.
+/// Push bodies for one account, each with at most `size` transactions (at least 1; more than
+/// 1000 counts as 1000), in the order given. Raises `ValidationError` when a row cannot be typed
+/// and `ConfigurationError` for a `size` below 1.
 #[pyfunction]
 #[pyo3(signature = (account_id, rows, size=1000))]
 pub fn push_bodies(
     py: Python<'_>,
     account_id: &str,
     rows: &Bound<'_, PyAny>,
-    size: usize,
+    #[pyo3(from_py_with = args::size)] size: usize,
 ) -> PyResult<Vec<PyPushBody>> {
     guard(py, || {
         let source = rows::read(rows)?;
@@ -392,7 +411,7 @@ pub fn push_bodies(
 /// Validates one push body as it would be sent: everything `validate` checks, plus its size and
 /// that its `accountId` is the account's (when `account` names one).
 #[pyfunction]
-#[pyo3(signature = (body, *, platform="generic", today=None, account=None, opening_balance=None, latest_existing=None, country=None))]
+#[pyo3(signature = (body, *, platform="generic", today=None, account=None, opening_balance=None, latest_existing=None, country=None, rules=None, time_zone=None))]
 #[allow(clippy::too_many_arguments)]
 pub fn validate_push(
     py: Python<'_>,
@@ -403,6 +422,8 @@ pub fn validate_push(
     opening_balance: Option<&Bound<'_, PyAny>>,
     latest_existing: Option<&Bound<'_, PyAny>>,
     country: Option<String>,
+    rules: Option<&Bound<'_, PyAny>>,
+    time_zone: Option<String>,
 ) -> PyResult<PyReport> {
     guard(py, || {
         let context = ContextArgs {
@@ -412,6 +433,8 @@ pub fn validate_push(
             opening_balance,
             latest_existing,
             country,
+            rules,
+            time_zone: time_zone.as_deref(),
         }
         .context()?;
         let body: CreateBankTransactions = match body.cast::<PyPushBody>() {
@@ -460,6 +483,8 @@ pub fn validate_account(
             opening_balance: None,
             latest_existing: None,
             country: None,
+            rules: None,
+            time_zone: None,
         }
         .context()?;
         let account = context.account.unwrap_or_default();

@@ -5,9 +5,11 @@
 //!
 //! | file             | translates                                                        |
 //! |------------------|-------------------------------------------------------------------|
+//! | `args.rs`        | numeric arguments: counts, minutes, seconds, indices               |
 //! | `values.rs`      | single values: `Decimal`, `datetime`, `date`, `str`... ↔ the core's |
 //! | `rows.rs`        | a batch of dicts / `Transaction`s / Arrow data → rows for the core  |
 //! | `arrow_in.rs`    | Arrow C streams and arrays → rows, read in Rust without the GIL     |
+//! | `arrow_check.rs` | Arrow batches checked against their schema before they are read    |
 //! | `arrow_out.rs`   | transactions and findings → Arrow record batches for pyarrow       |
 //! | `transaction.rs` | `Transaction`, `Transactions`, `PushBody`                           |
 //! | `report.rs`      | `Issue`, `Report`, `Change`                                         |
@@ -16,8 +18,11 @@
 //! | `functions.rs`   | the module functions                                              |
 //! | `client.rs`      | `Client` (every API operation, the high-level push), `PushReport`  |
 //! | `pyser.rs`       | wire-model types ↔ dicts (snake_case, `Decimal`, UTC `datetime`)  |
+//! | `wait.rs`        | blocking on the client's runtime: Ctrl-C, cancellation, callbacks  |
 //! | `errors.rs`      | core errors and panics → `bankfeeds` exceptions                    |
 
+mod args;
+mod arrow_check;
 mod arrow_in;
 mod arrow_out;
 mod client;
@@ -30,6 +35,7 @@ mod results;
 mod rows;
 mod transaction;
 mod values;
+mod wait;
 
 use pyo3::prelude::*;
 
@@ -37,6 +43,7 @@ use pyo3::prelude::*;
 #[pymodule]
 fn _bankfeeds(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add("_cancel", wait::cancel_var(m.py())?)?;
     m.add_class::<transaction::PyTransaction>()?;
     m.add_class::<transaction::PyTransactions>()?;
     m.add_class::<transaction::PyPushBody>()?;

@@ -1,15 +1,16 @@
 //! Options from Python arguments: the platform, today, what is known of the account, and the
 //! platform profiles as Python objects.
 
+use bankfeeds::dates::{TimeZone, today_in};
 use bankfeeds::model::SourceAccountStatus;
 use bankfeeds::money::Currency;
 use bankfeeds::normalise::{BalanceFill, NormaliseOptions};
 use bankfeeds::pipeline::PrepareOptions;
 use bankfeeds::rules::{Platform, Profile};
-use bankfeeds::validate::{AccountContext, Severity, ValidationContext};
+use bankfeeds::validate::{AccountContext, RulePolicy, Severity, ValidationContext};
 use chrono::NaiveDate;
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
+use pyo3::types::{PyDict, PyMapping};
 
 use crate::errors::{BindError, BindResult, config, guard};
 use crate::values::{amount_from, day_from, local_from, py_date};
@@ -20,10 +21,17 @@ pub fn platform(name: &str) -> BindResult<Platform> {
         .map_err(|e| BindError::Config(e.to_string()))
 }
 
-fn today(v: Option<&Bound<'_, PyAny>>) -> BindResult<NaiveDate> {
-    match v {
-        None => Ok(chrono::Local::now().date_naive()),
-        Some(v) if v.is_none() => Ok(chrono::Local::now().date_naive()),
+/// `today`, or today where the account is kept (`time_zone`: an IANA name, an offset, `"local"`;
+/// the core's default, the machine's zone, when neither is given).
+pub fn today(v: Option<&Bound<'_, PyAny>>, time_zone: Option<&str>) -> BindResult<NaiveDate> {
+    let zone = time_zone
+        .map(|z| TimeZone::parse(z).map_err(|e| config(format!("time_zone: {e}"))))
+        .transpose()?;
+    match v.filter(|v| !v.is_none()) {
+        None => Ok(today_in(&zone.unwrap_or_default())),
+        Some(_) if zone.is_some() => Err(config(
+            "give today or time_zone, not both: time_zone only says which day today is",
+        )),
         Some(v) => day_from(v).ok_or_else(|| {
             config(format!(
                 "today must be a date or an ISO date text, not {}",
@@ -31,6 +39,36 @@ fn today(v: Option<&Bound<'_, PyAny>>) -> BindResult<NaiveDate> {
             ))
         }),
     }
+}
+
+/// `rules={"sign_mismatch": "error", ...}`: a rule code to `"error"`, `"warning"` or `"off"`.
+pub fn rules(v: Option<&Bound<'_, PyAny>>) -> BindResult<RulePolicy> {
+    let Some(v) = v.filter(|v| !v.is_none()) else {
+        return Ok(RulePolicy::new());
+    };
+    let mapping = v.cast::<PyMapping>().map_err(|_| {
+        BindError::Type(
+            "rules must be a dict of rule code to level, e.g. {\"sign_mismatch\": \"error\"}"
+                .into(),
+        )
+    })?;
+    let mut settings = Vec::new();
+    for item in mapping.items()?.iter() {
+        let (code, level): (Bound<'_, PyAny>, Bound<'_, PyAny>) = item.extract()?;
+        let text = |v: &Bound<'_, PyAny>, what: &str| -> BindResult<String> {
+            v.extract::<String>().map_err(|_| {
+                BindError::Type(format!(
+                    "rules: each {what} must be text, not {}",
+                    v.get_type()
+                        .name()
+                        .map(|n| n.to_string())
+                        .unwrap_or_default()
+                ))
+            })
+        };
+        settings.push((text(&code, "rule code")?, text(&level, "level")?));
+    }
+    RulePolicy::from_settings(settings).map_err(|e| config(format!("rules: {e}")))
 }
 
 /// What is known of the source account: its id, currency (amounts may not have more decimals
@@ -154,12 +192,18 @@ pub struct ContextArgs<'a, 'py> {
     pub opening_balance: Option<&'a Bound<'py, PyAny>>,
     pub latest_existing: Option<&'a Bound<'py, PyAny>>,
     pub country: Option<String>,
+    /// `{"code": "error" | "warning" | "off"}`.
+    pub rules: Option<&'a Bound<'py, PyAny>>,
+    /// Where the account is kept, for today's date.
+    pub time_zone: Option<&'a str>,
 }
 
 impl ContextArgs<'_, '_> {
     /// The core's validation context.
     pub fn context(&self) -> BindResult<ValidationContext> {
-        let mut ctx = ValidationContext::new(platform(self.platform)?, today(self.today)?);
+        let mut ctx =
+            ValidationContext::new(platform(self.platform)?, today(self.today, self.time_zone)?);
+        ctx.rules = rules(self.rules)?;
         ctx.account = account(self.account)?;
         if let Some(v) = self.opening_balance.filter(|v| !v.is_none()) {
             ctx.opening_balance = Some(amount_from("opening_balance", v).map_err(config)?);

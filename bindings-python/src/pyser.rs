@@ -18,6 +18,7 @@ use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 use serde::Serialize;
 use serde::ser::{self, Impossible};
 
+use crate::errors::{BindError, BindResult};
 use crate::values::{py_decimal, py_utc_datetime, utf8};
 
 /// serde_json's exact-number token (`arbitrary_precision`), through which the core writes amounts.
@@ -392,71 +393,105 @@ impl<'py> ser::SerializeStruct for Struct<'py> {
     }
 }
 
+/// Why a Python value cannot become a model's JSON: Python raised (a `__str__` or an iterator
+/// of the caller's, a Ctrl-C), which propagates as it is, or the value has no JSON form.
+pub enum JsonError {
+    Py(PyErr),
+    Bad(String),
+}
+
+impl From<PyErr> for JsonError {
+    fn from(e: PyErr) -> Self {
+        JsonError::Py(e)
+    }
+}
+
 /// A Python value as JSON for a model's `Deserialize`: keys camelCased, `Decimal`s as exact
 /// numbers, dates as ISO text, floats only when exactly a short decimal.
-pub fn to_json(v: &Bound<'_, PyAny>) -> Result<serde_json::Value, String> {
+pub fn to_json(v: &Bound<'_, PyAny>) -> Result<serde_json::Value, JsonError> {
     use serde_json::Value;
+    let bad = |m: String| JsonError::Bad(m);
     if v.is_none() {
         return Ok(Value::Null);
     }
     if let Ok(s) = v.cast::<PyString>() {
-        return Ok(Value::String(
-            utf8(s).map_err(|e| e.to_string())?.to_owned(),
-        ));
+        return match crate::values::text_of(s)? {
+            Ok(text) => Ok(Value::String(text.to_owned())),
+            Err(why) => Err(bad(why)),
+        };
     }
     if let Ok(b) = v.cast::<PyBool>() {
         return Ok(Value::Bool(b.is_true()));
     }
     if v.is_instance_of::<PyInt>() {
-        let text = v.str().map_err(|e| e.to_string())?.to_string();
-        return serde_json::from_str(&text).map_err(|e| e.to_string());
+        // Read from the int's value (an `int` subclass's `__str__` is not asked), exactly.
+        return match v.extract::<i128>() {
+            Ok(n) => serde_json::from_str(&n.to_string()).map_err(|e| bad(e.to_string())),
+            Err(_) => Err(bad(
+                "an integer beyond 128 bits cannot be sent to Codat".into()
+            )),
+        };
     }
     if let Ok(d) = v.cast::<PyDict>() {
         let mut map = serde_json::Map::new();
         for (k, val) in d.iter() {
-            let key = k.str().map_err(|e| e.to_string())?.to_string();
+            let key = match k.cast::<PyString>() {
+                Ok(s) => s.clone(),
+                Err(_) => k.str()?,
+            };
+            let key = match crate::values::text_of(&key)? {
+                Ok(text) => text.to_owned(),
+                Err(why) => return Err(bad(format!("a key is {why}"))),
+            };
             map.insert(camel(&key), to_json(&val)?);
         }
         return Ok(Value::Object(map));
     }
     if v.is_instance_of::<PyList>() || v.is_instance_of::<PyTuple>() {
         let mut out = Vec::new();
-        for item in v.try_iter().map_err(|e| e.to_string())? {
-            out.push(to_json(&item.map_err(|e| e.to_string())?)?);
+        for item in v.try_iter()? {
+            out.push(to_json(&item?)?);
         }
         return Ok(Value::Array(out));
     }
     if let Ok(f) = v.cast::<PyFloat>() {
-        let d = bankfeeds::money::from_f64_exact(f.value()).map_err(|e| e.to_string())?;
-        return serde_json::from_str(&d.to_string()).map_err(|e| e.to_string());
+        let d = bankfeeds::money::from_f64_exact(f.value()).map_err(|e| bad(e.to_string()))?;
+        return serde_json::from_str(&d.to_string()).map_err(|e| bad(e.to_string()));
     }
-    match crate::values::raw_value(v).map_err(|e| e.to_string())? {
+    match crate::values::raw_value(v)? {
         bankfeeds::ingest::RawValue::Decimal(d) => {
-            serde_json::from_str(&d.to_string()).map_err(|e| e.to_string())
+            serde_json::from_str(&d.to_string()).map_err(|e| bad(e.to_string()))
         }
-        bankfeeds::ingest::RawValue::Number(n) => Err(format!("`{n}` is not an exact number")),
+        bankfeeds::ingest::RawValue::Number(n) => Err(bad(format!("`{n}` is not an exact number"))),
         bankfeeds::ingest::RawValue::Date(d) => Ok(Value::String(d.to_string())),
         bankfeeds::ingest::RawValue::DateTime(dt) => Ok(Value::String(
             bankfeeds::dates::LocalDateTime::new(dt).to_string(),
         )),
         bankfeeds::ingest::RawValue::DateTimeOffset(..) => {
-            let iso = v.call_method0("isoformat").map_err(|e| e.to_string())?;
-            Ok(Value::String(iso.to_string()))
+            Ok(Value::String(crate::values::iso_text(v)?))
         }
-        other => Err(format!("{} cannot be sent to Codat", other.kind())),
+        other => Err(bad(format!("{} cannot be sent to Codat", other.kind()))),
     }
 }
 
-/// A model from a Python dict (or a JSON text).
+/// A model from a Python dict (or a JSON text). What Python raises while the value is read
+/// propagates; a value the model cannot take is a `ConfigurationError` naming `what`.
 pub fn from_python<T: serde::de::DeserializeOwned>(
     what: &str,
     v: &Bound<'_, PyAny>,
-) -> Result<T, String> {
+) -> BindResult<T> {
     let json = if let Ok(s) = v.cast::<PyString>() {
-        serde_json::from_str(utf8(s).map_err(|e| e.to_string())?)
-            .map_err(|e| format!("{what}: {e}"))?
+        let text = match crate::values::text_of(s)? {
+            Ok(text) => text,
+            Err(why) => return Err(BindError::Config(format!("{what}: {why}"))),
+        };
+        serde_json::from_str(text).map_err(|e| BindError::Config(format!("{what}: {e}")))?
     } else {
-        to_json(v).map_err(|e| format!("{what}: {e}"))?
+        match to_json(v) {
+            Ok(json) => json,
+            Err(JsonError::Py(e)) => return Err(BindError::Py(e)),
+            Err(JsonError::Bad(m)) => return Err(BindError::Config(format!("{what}: {m}"))),
+        }
     };
-    serde_json::from_value(json).map_err(|e| format!("{what}: {e}"))
+    serde_json::from_value(json).map_err(|e| BindError::Config(format!("{what}: {e}")))
 }

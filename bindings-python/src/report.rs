@@ -36,6 +36,12 @@ impl PyIssue {
     fn row(&self) -> Option<usize> {
         self.inner.row
     }
+    /// The line of a CSV file the finding is on (from 1; blank lines and line breaks inside
+    /// quoted cells counted), or `None` for other input.
+    #[getter]
+    fn line(&self) -> Option<usize> {
+        self.inner.line
+    }
     /// The transaction's id, when it has one.
     #[getter]
     fn id(&self) -> Option<&str> {

@@ -106,15 +106,17 @@ impl PyNormalised {
         t.bind(py).call_method("to_arrow", (), Some(&kwargs))
     }
     /// The transactions in push-sized batches, in order.
-    fn batches(&self) -> Vec<PyTransactions> {
-        split(
-            &self.transactions.items,
-            self.transactions
-                .source_rows
-                .as_deref()
-                .map(|v| v.as_slice()),
-            self.batch_size,
-        )
+    fn batches(&self, py: Python<'_>) -> PyResult<Vec<PyTransactions>> {
+        guard(py, || {
+            Ok(split(
+                &self.transactions.items,
+                self.transactions
+                    .source_rows
+                    .as_deref()
+                    .map(|v| v.as_slice()),
+                self.batch_size,
+            ))
+        })
     }
     /// Push bodies for an account (by default the account the rows name), each within the
     /// platform's batch size.

@@ -8,13 +8,14 @@ use bankfeeds::pipeline::{self, PrepareOptions, Prepared};
 use bankfeeds::validate::{Code, Field, Issue, ValidationReport};
 use pyo3::Borrowed;
 use pyo3::ffi;
+use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyMapping, PyString, PyTuple};
 
 use crate::arrow_in::{self, ArrowInput, ArrowRows};
 use crate::errors::{BindError, BindResult};
 use crate::transaction::{PyTransaction, PyTransactions, raw_from_typed};
-use crate::values::{self, kind, raw_value, utf8};
+use crate::values::{self, kind, raw_value};
 
 /// Rows taken from Python, ready for the core.
 pub enum Source {
@@ -55,8 +56,8 @@ impl Keys {
             });
         }
         let name = match key.cast::<PyString>() {
-            Ok(s) => utf8(s)?.to_owned(),
-            Err(_) => key.str()?.to_cow()?.into_owned(),
+            Ok(s) => key_text(s)?,
+            Err(_) => key_text(&key.str()?)?,
         };
         let field = RawField::for_key(&name);
         if self.seen.len() < Self::MAX_CACHED {
@@ -86,6 +87,20 @@ impl Keys {
         }
         Ok(())
     }
+}
+
+/// A key's text. A key with a lone surrogate names no field; it is kept with the surrogate
+/// escaped (`id\\ud800`), so the warning about it shows which key it was.
+fn key_text(s: &Bound<'_, PyString>) -> PyResult<String> {
+    Ok(match values::text_of(s)? {
+        Ok(text) => text.to_owned(),
+        Err(_) => {
+            let escaped = s
+                .call_method1(intern!(s.py(), "encode"), ("utf-8", "backslashreplace"))?
+                .cast_into::<PyBytes>()?;
+            String::from_utf8_lossy(escaped.as_bytes()).into_owned()
+        }
+    })
 }
 
 fn type_name(obj: &Bound<'_, PyAny>) -> String {
@@ -309,7 +324,7 @@ impl Source {
                 let mut rows = ArrowRows::new(input)?;
                 let prepared = pipeline::prepare(&mut rows, options);
                 match rows.error {
-                    Some(e) => Err(BindError::Arrow(e)),
+                    Some(e) => Err(e),
                     None => Ok(prepared),
                 }
             }
@@ -338,7 +353,7 @@ impl Source {
                 let mut rows = ArrowRows::new(input)?;
                 let out = ingest::ingest(&mut rows, &options);
                 if let Some(e) = rows.error {
-                    return Err(BindError::Arrow(e));
+                    return Err(e);
                 }
                 out
             }

@@ -7,11 +7,11 @@ use bankfeeds::dates::Precision;
 use bankfeeds::ingest::{self, IngestOptions, RawTransaction, RawValue};
 use bankfeeds::model::{BankTransaction, CreateBankTransactions};
 use bankfeeds::{balance, batch};
-use pyo3::exceptions::PyIndexError;
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PySlice, PySliceMethods};
 
+use crate::args;
 use crate::arrow_out;
 use crate::errors::{BindError, BindResult, guard};
 use crate::values::{py_decimal, py_decimal_opt, py_naive_datetime, raw_value};
@@ -291,15 +291,8 @@ impl PyTransactions {
             let rows = self.source_rows.as_ref().map(|_| rows);
             return Ok(Py::new(py, PyTransactions::new(items, rows))?.into_any());
         }
-        let i: isize = index.extract()?;
-        let n = self.items.len() as isize;
-        let j = if i < 0 { i + n } else { i };
-        if j < 0 || j >= n {
-            return Err(PyIndexError::new_err(format!(
-                "index {i} out of range for {n} transactions"
-            )));
-        }
-        Ok(wrap(py, &self.items[j as usize])?.into_any())
+        let j = args::index(index, self.items.len(), "transactions")?;
+        Ok(wrap(py, &self.items[j])?.into_any())
     }
     fn __iter__(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         Ok(self.to_list(py)?.try_iter()?.into_any().unbind())
@@ -361,19 +354,32 @@ impl PyTransactions {
             })
         })
     }
-    /// Consecutive batches of at most `size` transactions (clamped to 1..1000), in order.
+    /// Consecutive batches of at most `size` transactions (at least 1; more than 1000 counts as
+    /// 1000), in order.
     #[pyo3(signature = (size=1000))]
-    fn batches(&self, size: usize) -> Vec<PyTransactions> {
-        split(
-            &self.items,
-            self.source_rows.as_deref().map(|v| v.as_slice()),
-            size,
-        )
+    fn batches(
+        &self,
+        py: Python<'_>,
+        #[pyo3(from_py_with = args::size)] size: usize,
+    ) -> PyResult<Vec<PyTransactions>> {
+        guard(py, || {
+            Ok(split(
+                &self.items,
+                self.source_rows.as_deref().map(|v| v.as_slice()),
+                size,
+            ))
+        })
     }
-    /// Push bodies for one account, each with at most `size` transactions (clamped to 1..1000).
+    /// Push bodies for one account, each with at most `size` transactions (at least 1; more than
+    /// 1000 counts as 1000).
     #[pyo3(signature = (account_id, size=1000))]
-    fn push_bodies(&self, account_id: &str, size: usize) -> Vec<PyPushBody> {
-        bodies(account_id, Arc::clone(&self.items), size)
+    fn push_bodies(
+        &self,
+        py: Python<'_>,
+        account_id: &str,
+        #[pyo3(from_py_with = args::size)] size: usize,
+    ) -> PyResult<Vec<PyPushBody>> {
+        guard(py, || Ok(bodies(account_id, Arc::clone(&self.items), size)))
     }
     /// The account balance after these transactions: the last one's balance, or `None`.
     fn closing_balance<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
@@ -391,11 +397,14 @@ pub fn split(
     rows: Option<&[usize]>,
     size: usize,
 ) -> Vec<PyTransactions> {
-    let size = batch::clamp_size(size);
+    // Batches differ in length (the core keeps each push body within its byte limit), so each
+    // batch's rows start where the last batch's ended.
+    let mut start = 0;
     batch::split(items, size)
-        .enumerate()
-        .map(|(k, chunk)| {
-            let rows = rows.map(|r| r[k * size..k * size + chunk.len()].to_vec());
+        .map(|chunk| {
+            let end = start + chunk.len();
+            let rows = rows.and_then(|r| r.get(start..end)).map(<[usize]>::to_vec);
+            start = end;
             PyTransactions::new(chunk.to_vec(), rows)
         })
         .collect()
@@ -403,13 +412,12 @@ pub fn split(
 
 /// Push bodies as Python objects, sharing the batch's storage (no copy per body).
 pub fn bodies(account_id: &str, items: Arc<Vec<BankTransaction>>, size: usize) -> Vec<PyPushBody> {
-    let size = batch::clamp_size(size);
-    (0..items.len())
-        .step_by(size)
-        .map(|start| PyPushBody {
+    batch::body_ranges(account_id, &items, size)
+        .into_iter()
+        .map(|range| PyPushBody {
             account_id: account_id.to_owned(),
             items: Arc::clone(&items),
-            range: start..(start + size).min(items.len()),
+            range,
         })
         .collect()
 }

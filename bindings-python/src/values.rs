@@ -4,25 +4,31 @@
 //! | Python                      | core                                                   |
 //! |-----------------------------|--------------------------------------------------------|
 //! | `None`                      | `RawValue::Null`                                       |
-//! | `str`                       | `RawValue::Text`                                       |
+//! | `str`                       | `RawValue::Text` (with a lone surrogate, which UTF-8 cannot carry: `Other`, refused by the core) |
 //! | `bool`                      | `RawValue::Bool`                                       |
-//! | `int`                       | `RawValue::Int` (beyond 64 bits: `Number`, refused by the core) |
+//! | `int`                       | `RawValue::Int` (beyond 64 bits: `Number`, its digits, read from its value) |
 //! | `float`                     | `RawValue::Float` (the core's exact policy: 0.5 yes, 0.1 no) |
-//! | `decimal.Decimal`           | `RawValue::Number` with its text, parsed exactly by the core |
+//! | `decimal.Decimal`           | `RawValue::Decimal`, or `Number` with its text for the core to refuse |
 //! | naive `datetime`            | `RawValue::DateTime`                                   |
 //! | aware `datetime`            | `RawValue::DateTimeOffset` (wall-clock kept, offset dropped and reported) |
 //! | `date`                      | `RawValue::Date`                                       |
 //! | anything else               | `RawValue::Other` naming its type, refused by the core |
+//!
+//! A subclass is read from its value, never from the text its own methods give: an `int`'s
+//! digits, `decimal.Decimal.__str__` and `datetime.isoformat` of the base class, a `str`'s
+//! characters. Only exceptions Python raises while a value is read (a `__reduce__` that fails, a
+//! Ctrl-C) propagate; every value is a finding otherwise.
 
 use bankfeeds::dates::LocalDateTime;
 use bankfeeds::ingest::RawValue;
 use chrono::{Datelike, NaiveDate, NaiveDateTime, Timelike};
+use pyo3::exceptions::PyUnicodeEncodeError;
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{
-    PyBool, PyDate, PyDateAccess, PyDateTime, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple,
-    PyType,
+    PyBool, PyBytes, PyDate, PyDateAccess, PyDateTime, PyDict, PyFloat, PyInt, PyList, PyString,
+    PyTuple, PyType,
 };
 use rust_decimal::Decimal;
 
@@ -56,6 +62,45 @@ pub fn utf8<'a>(s: &'a Bound<'_, PyString>) -> PyResult<&'a str> {
         }
         let bytes = std::slice::from_raw_parts(data.cast::<u8>(), size as usize);
         Ok(std::str::from_utf8_unchecked(bytes))
+    }
+}
+
+/// A `str`'s UTF-8 text, or why it has none: Python strings may hold lone surrogates
+/// (`"\\ud800"`, from `surrogateescape` or JSON), which UTF-8 cannot carry. Other errors propagate.
+pub fn text_of<'a>(s: &'a Bound<'_, PyString>) -> PyResult<Result<&'a str, String>> {
+    match utf8(s) {
+        Ok(text) => Ok(Ok(text)),
+        Err(e) if e.is_instance_of::<PyUnicodeEncodeError>(s.py()) => Ok(Err(lone_surrogate(s))),
+        Err(e) => Err(e),
+    }
+}
+
+/// "a str with a lone surrogate (U+D800 at index 1), ...", naming the first one.
+fn lone_surrogate(s: &Bound<'_, PyString>) -> String {
+    let found = s
+        .call_method1(intern!(s.py(), "encode"), ("utf-8", "surrogatepass"))
+        .ok()
+        .and_then(|b| b.cast_into::<PyBytes>().ok())
+        .and_then(|b| first_surrogate(b.as_bytes()));
+    match found {
+        Some((index, unit)) => format!(
+            "a str with a lone surrogate (U+{unit:04X} at index {index}), which is not Unicode text"
+        ),
+        None => "a str with a lone surrogate, which is not Unicode text".into(),
+    }
+}
+
+/// The index (in code points) and value of the first surrogate in UTF-8 that lets them through
+/// (Python's `surrogatepass`: `ED A0..BF xx`).
+fn first_surrogate(bytes: &[u8]) -> Option<(usize, u32)> {
+    let at = std::str::from_utf8(bytes).err()?.valid_up_to();
+    let index = std::str::from_utf8(&bytes[..at]).ok()?.chars().count();
+    match *bytes.get(at..at + 3)? {
+        [0xED, b1 @ 0xA0..=0xBF, b2] => Some((
+            index,
+            0xD000 | (u32::from(b1 & 0x3F) << 6) | u32::from(b2 & 0x3F),
+        )),
+        _ => None,
     }
 }
 
@@ -100,16 +145,16 @@ pub fn raw_value(v: &Bound<'_, PyAny>) -> PyResult<RawValue> {
         return Ok(RawValue::Null);
     }
     if let Ok(s) = v.cast::<PyString>() {
-        return Ok(RawValue::Text(utf8(s)?.to_owned()));
+        return Ok(match text_of(s)? {
+            Ok(text) => RawValue::Text(text.to_owned()),
+            Err(why) => RawValue::Other(why),
+        });
     }
     if v.is_instance_of::<PyBool>() {
         return Ok(RawValue::Bool(v.is_truthy()?));
     }
     if v.is_instance_of::<PyInt>() {
-        return Ok(match v.extract::<i64>() {
-            Ok(i) => RawValue::Int(i),
-            Err(_) => RawValue::Number(v.str()?.to_cow()?.into_owned()),
-        });
+        return int_value(v);
     }
     if let Ok(f) = v.cast::<PyFloat>() {
         return Ok(RawValue::Float(f.value()));
@@ -144,10 +189,35 @@ pub fn raw_value(v: &Bound<'_, PyAny>) -> PyResult<RawValue> {
     Ok(RawValue::Other(kind(v)))
 }
 
+/// An `int` from its value, never its text: `str()` refuses more than 4300 digits (a
+/// `ValueError`), and an `int` subclass's `__str__` may say anything. Beyond 64 bits it is handed
+/// on as its digits, for the core to read (a decimal holds 28) or refuse; beyond 128 bits the
+/// digits are written by `decimal.Decimal`, which reads the value itself and has no such limit.
+fn int_value(v: &Bound<'_, PyAny>) -> PyResult<RawValue> {
+    if let Ok(i) = v.extract::<i64>() {
+        return Ok(RawValue::Int(i));
+    }
+    if let Ok(i) = v.extract::<i128>() {
+        return Ok(RawValue::Number(i.to_string()));
+    }
+    let digits = decimal_type(v.py())?.call1((v,))?.str()?;
+    Ok(RawValue::Number(utf8(&digits)?.to_owned()))
+}
+
 /// A `Decimal` through its text, read by the core's exact parser; text the parser refuses is
-/// handed on as it is, so the core reports why (`NaN`, too many digits...).
+/// handed on as it is, so the core reports why (`NaN`, too many digits...). A subclass's own
+/// `__str__` is not asked: `decimal.Decimal.__str__` writes the digits it holds.
 fn decimal_value(v: &Bound<'_, PyAny>) -> PyResult<RawValue> {
-    let text = v.str()?;
+    let py = v.py();
+    let decimal = decimal_type(py)?;
+    let text = if v.get_type_ptr() == decimal.as_type_ptr() {
+        v.str()?
+    } else {
+        decimal
+            .getattr(intern!(py, "__str__"))?
+            .call1((v,))?
+            .cast_into::<PyString>()?
+    };
     let text = utf8(&text)?;
     Ok(match bankfeeds::money::parse_decimal(text) {
         Ok(d) => RawValue::Decimal(d),
@@ -226,8 +296,8 @@ fn pickled_datetime(v: &Bound<'_, PyAny>) -> PyResult<Option<RawValue>> {
 /// A `datetime` through its ISO text, which carries every digit (pandas' nanoseconds too) and the
 /// offset of an aware value; the core's parser keeps the wall-clock part and remembers the offset.
 fn datetime_value(v: &Bound<'_, PyAny>) -> PyResult<RawValue> {
-    let iso = v.call_method0(intern!(v.py(), "isoformat"))?;
-    let iso = utf8(iso.cast::<PyString>()?)?;
+    let iso = iso_text(v)?;
+    let iso = iso.as_str();
     Ok(match LocalDateTime::parse(iso) {
         Ok(local) => match local.dropped_offset_seconds() {
             Some(offset) => RawValue::DateTimeOffset(local.datetime(), offset),
@@ -236,6 +306,16 @@ fn datetime_value(v: &Bound<'_, PyAny>) -> PyResult<RawValue> {
         // `NaT`, or an offset with seconds: the core reports the text as an invalid date.
         Err(_) => RawValue::Text(iso.to_owned()),
     })
+}
+
+/// A `datetime`'s ISO text from `datetime.datetime.isoformat`, not a subclass's own method.
+pub fn iso_text(v: &Bound<'_, PyAny>) -> PyResult<String> {
+    let py = v.py();
+    let iso = DATETIME
+        .import(py, "datetime", "datetime")?
+        .getattr(intern!(py, "isoformat"))?
+        .call1((v,))?;
+    Ok(utf8(iso.cast::<PyString>()?)?.to_owned())
 }
 
 /// `decimal.Decimal` with the same digits and scale (`4002.00` stays `4002.00`).

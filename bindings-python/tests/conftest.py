@@ -120,12 +120,6 @@ def sandbox() -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def legacy_sandbox() -> Iterator[str]:
-    # legacy push data: needed until the push ledger lands
-    yield from run_sandbox("--legacy-push-data")
-
-
-@pytest.fixture(scope="module")
 def slow_sandbox() -> Iterator[str]:
     """Pushes and managed syncs stay pending a minute: what is running can be seen running."""
     yield from run_sandbox(push_delay_ms=60_000)

@@ -3,6 +3,7 @@ dicts and typed objects."""
 
 from __future__ import annotations
 
+import ctypes
 import datetime as dt
 from decimal import Decimal
 from typing import Any
@@ -245,3 +246,121 @@ def test_round_trip_through_arrow_is_exact() -> None:
     again = bankfeeds.normalise(result.to_arrow(), platform="xero", today=TODAY)
     assert list(again.transactions) == list(result.transactions)
     assert [str(t.amount) for t in again.transactions] == ["2500.00", "-3.20", "-96.80"]
+
+
+# ---- batches that do not match their schema ----------------------------------------------------
+# Other libraries hand Arrow data over as C structs (the PyCapsule interface). A batch whose arrays
+# do not match the types its schema declares is refused before any value is read, with the column
+# when there is one; it is never read past the end of a buffer, nor a panic.
+
+
+class CArray(ctypes.Structure):
+    pass
+
+
+CArray._fields_ = [
+    ("length", ctypes.c_int64),
+    ("null_count", ctypes.c_int64),
+    ("offset", ctypes.c_int64),
+    ("n_buffers", ctypes.c_int64),
+    ("n_children", ctypes.c_int64),
+    ("buffers", ctypes.POINTER(ctypes.c_void_p)),
+    ("children", ctypes.POINTER(ctypes.POINTER(CArray))),
+    ("dictionary", ctypes.POINTER(CArray)),
+    ("release", ctypes.c_void_p),
+    ("private_data", ctypes.c_void_p),
+]
+
+_capsule_pointer = ctypes.pythonapi.PyCapsule_GetPointer
+_capsule_pointer.restype = ctypes.c_void_p
+_capsule_pointer.argtypes = [ctypes.py_object, ctypes.c_char_p]
+
+
+class Exported:
+    """Hands over one batch through ``__arrow_c_array__``: the schema of `schema_of` with the
+    array of `array_of` (the same batch unless given), after `tamper` has changed the array's C
+    struct (only ever lowering a count, so the producer's release callback stays safe)."""
+
+    def __init__(self, schema_of: pa.RecordBatch, array_of: pa.RecordBatch | None = None, tamper: Any = None) -> None:
+        self.schema_of = schema_of
+        self.array_of = array_of if array_of is not None else schema_of
+        self.tamper = tamper
+
+    def __arrow_c_array__(self, requested_schema: Any = None) -> tuple[Any, Any]:
+        schema, _ = self.schema_of.__arrow_c_array__()
+        _, array = self.array_of.__arrow_c_array__()
+        if self.tamper is not None:
+            self.tamper(CArray.from_address(_capsule_pointer(array, b"arrow_array")))
+        return schema, array
+
+
+def decimal_batch(n: int = 2) -> pa.RecordBatch:
+    return pa.record_batch(base(n, date=pa.array(["2024-05-01"] * n)))
+
+
+def refused(data: Any, column: str | None, words: str) -> None:
+    with pytest.raises(bankfeeds.SchemaError) as caught:
+        bankfeeds.validate(data, today=TODAY)
+    assert caught.value.column == column, str(caught.value)
+    assert words in str(caught.value), str(caught.value)
+    assert caught.value.report.issues[0].code == "malformed_input"
+
+
+def test_arrays_of_another_type_than_the_schema_says() -> None:
+    batch = decimal_batch()
+    # int64 values read as decimal128 would be read 16 bytes at a time from an 8-byte-wide buffer.
+    ints = pa.record_batch(base(2, date=pa.array(["2024-05-01"] * 2), amount=pa.array([1, 2], pa.int64())))
+    refused(Exported(batch, ints), "amount", "has more than 18 digits")
+    text = pa.record_batch(base(2, date=pa.array(["2024-05-01"] * 2), amount=pa.array(["1", "2"])))
+    refused(Exported(batch, text), "amount", "3 buffers where the type has 2")
+    fewer = pa.record_batch({"id": ["a", "b"], "date": ["2024-05-01"] * 2})
+    refused(Exported(batch, fewer), None, "2 children where the type has 3")
+
+
+def _children(a: CArray) -> list[CArray]:
+    return [a.children[i].contents for i in range(a.n_children)]
+
+
+@pytest.mark.parametrize(
+    "tamper, column, words",
+    [
+        (lambda a: setattr(_children(a)[2], "length", -1), "amount", "negative length (-1)"),
+        (lambda a: setattr(_children(a)[0], "offset", 2**62), "id", "a length of 2 from offset"),
+        (lambda a: setattr(a, "length", 5), None, "does not match its schema"),
+        (lambda a: setattr(a, "n_children", 2), None, "2 children where the type has 3"),
+        (lambda a: setattr(_children(a)[2], "n_buffers", 1), "amount", "1 buffers where the type has 2"),
+        (lambda a: setattr(_children(a)[2], "null_count", 1), "amount", "1 nulls declared without a validity bitmap"),
+        (lambda a: setattr(_children(a)[2], "null_count", 3), "amount", "3 nulls in 2 values"),
+        (lambda a: setattr(_children(a)[0], "n_buffers", 0), "id", "0 buffers where the type has 3"),
+    ],
+    ids=["negative length", "overflowing offset", "longer than its columns", "a column missing", "a buffer missing",
+         "nulls without a bitmap", "more nulls than values", "no buffers"],
+)
+def test_a_batch_whose_c_structs_do_not_match_its_schema(tamper: Any, column: str | None, words: str) -> None:
+    refused(Exported(decimal_batch(), tamper=tamper), column, words)
+    # The module is unharmed: the same batch untouched reads as ever.
+    assert bankfeeds.validate(Exported(decimal_batch()), today=TODAY).is_valid
+
+
+def test_text_that_is_not_utf8() -> None:
+    bad = pa.Array.from_buffers(pa.string(), 2, [None, pa.py_buffer(bytes([0, 0, 0, 0, 1, 0, 0, 0, 3, 0, 0, 0])), pa.py_buffer(b"a\xff\xfe")])
+    refused(pa.table(base(2, id=bad)), "id", "Invalid UTF8")
+    refused(Exported(pa.record_batch(base(2, id=bad))), "id", "Invalid UTF8")
+
+
+def test_offsets_out_of_order() -> None:
+    offsets = bytearray(bytes([0, 0, 0, 0, 4, 0, 0, 0, 2, 0, 0, 0]))
+    text = pa.Array.from_buffers(pa.string(), 2, [None, pa.py_buffer(offsets), pa.py_buffer(b"abcd")])
+    refused(pa.table(base(2, description=text)), "description", "offset")
+
+
+def test_dictionary_keys_out_of_range() -> None:
+    keys = pa.array([0, 7], pa.int32())
+    categories = pa.DictionaryArray.from_arrays(keys, pa.array(["Credit", "Debit"]), safe=False)
+    refused(pa.table(base(2, transaction_type=categories)), "transaction_type", "out of bounds")
+
+
+def test_decimals_wider_than_their_precision() -> None:
+    wide = (10**12).to_bytes(16, "little", signed=True) + (100).to_bytes(16, "little", signed=True)
+    amounts = pa.Array.from_buffers(pa.decimal128(5, 2), 2, [None, pa.py_buffer(wide)])
+    refused(pa.table(base(2, amount=amounts)), "amount", "the value at row 0 has more than 5 digits")

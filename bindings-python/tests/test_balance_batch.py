@@ -79,7 +79,8 @@ def test_batches_keep_order_and_rows() -> None:
     assert [len(p) for p in parts] == [10, 10, 5]
     assert [t.id for p in parts for t in p] == [r["id"] for r in rows]
     assert parts[1].source_rows == list(range(10, 20))
-    assert [len(p) for p in bankfeeds.batches(rows, size=0)] == [1] * 25
+    with pytest.raises(bankfeeds.ConfigurationError, match="size must be a whole number of at least 1, not 0"):
+        bankfeeds.batches(rows, size=0)
     assert len(bankfeeds.batches(rows * 100, size=5000)[0]) == 1000
 
 

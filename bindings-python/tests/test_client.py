@@ -6,6 +6,9 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+import os
+import subprocess
+import sys
 import threading
 import time
 import urllib.request
@@ -36,11 +39,6 @@ def get(url: str) -> Any:
 @pytest.fixture(scope="module")
 def client(sandbox: str) -> bankfeeds.Client:
     return bankfeeds.Client("test-key", base_url=sandbox, request_timeout=10)
-
-
-@pytest.fixture(scope="module")
-def legacy_client(legacy_sandbox: str) -> bankfeeds.Client:
-    return bankfeeds.Client("test-key", base_url=legacy_sandbox, request_timeout=10)
 
 
 def linked_account(client: bankfeeds.Client, sandbox: str, account_id: str) -> tuple[str, str]:
@@ -117,9 +115,7 @@ def test_companies_connections_and_models(client: bankfeeds.Client, sandbox: str
     assert err.message
 
 
-# legacy push data: needed until the push ledger lands
-def test_the_whole_flow_with_the_high_level_push(legacy_client: bankfeeds.Client, legacy_sandbox: str) -> None:
-    client, sandbox = legacy_client, legacy_sandbox
+def test_the_whole_flow_with_the_high_level_push(client: bankfeeds.Client, sandbox: str) -> None:
     company_id, connection_id = linked_account(client, sandbox, "acc-flow")
     account = client.find_source_account(company_id, connection_id, "acc-flow")
     assert account is not None and account["status"] == "connected"
@@ -151,9 +147,7 @@ def test_the_whole_flow_with_the_high_level_push(legacy_client: bankfeeds.Client
     assert waited["push_operation_key"] == key
 
 
-# legacy push data: needed until the push ledger lands
-def test_push_from_arrow_and_typed_objects(legacy_client: bankfeeds.Client, legacy_sandbox: str) -> None:
-    client, sandbox = legacy_client, legacy_sandbox
+def test_push_from_arrow_and_typed_objects(client: bankfeeds.Client, sandbox: str) -> None:
     company_id, connection_id = linked_account(client, sandbox, "acc-arrow")
     table = pa.Table.from_pylist(rows(2))
     report = client.push_transactions(company_id, connection_id, "acc-arrow", table, today=TODAY, poll_interval=0.02)
@@ -299,3 +293,113 @@ def test_every_other_operation(client: bankfeeds.Client, sandbox: str, slow_sand
     with pytest.raises(bankfeeds.ApiError) as gone:
         client.get_connection(company_id, connection_id)
     assert gone.value.status == 404
+
+
+# ---- callbacks ---------------------------------------------------------------------------------
+
+
+def stored_ids(sandbox: str, company_id: str, connection_id: str, account_id: str) -> list[str]:
+    url = f"{sandbox}/sandbox/companies/{company_id}/connections/{connection_id}/bankFeedAccounts/{account_id}/transactions"
+    return [t["id"] for t in get(url)]
+
+
+class Stop(Exception):
+    """What a test's callback raises."""
+
+
+@pytest.mark.parametrize("raised", [Stop("no more"), KeyboardInterrupt(), SystemExit(3)], ids=["exception", "ctrl-c", "exit"])
+def test_what_a_callback_raises_stops_the_push_and_is_raised(client: bankfeeds.Client, sandbox: str, raised: BaseException) -> None:
+    account = f"acc-raise-{type(raised).__name__}"
+    company_id, connection_id = linked_account(client, sandbox, account)
+    stages: list[tuple[str, int]] = []
+
+    def on_progress(p: dict[str, Any]) -> None:
+        stages.append((p["stage"], p["batches_done"]))
+        if p["stage"] == "sending" and p["batches_done"] == 1:
+            raise raised
+
+    with pytest.raises(type(raised)) as caught:
+        client.push_transactions(
+            company_id, connection_id, account, rows(5), today=TODAY, batch_size=2, poll_interval=0.02, on_progress=on_progress
+        )
+    assert caught.value is raised
+    # The first batch went and finished; the second was never sent, nor anything after it.
+    assert stages[-1] == ("sending", 1)
+    assert stored_ids(sandbox, company_id, connection_id, account) == ["t0", "t1"]
+    assert len(client.list_push_operations(company_id)) == 1
+
+
+def test_a_callback_that_raises_before_anything_is_sent(client: bankfeeds.Client, sandbox: str) -> None:
+    company_id, connection_id = linked_account(client, sandbox, "acc-raise-first")
+
+    def on_progress(p: dict[str, Any]) -> None:
+        raise Stop(p["stage"])
+
+    with pytest.raises(Stop, match="checking"):
+        client.push_transactions(company_id, connection_id, "acc-raise-first", rows(3), today=TODAY, on_progress=on_progress)
+    assert client.list_push_operations(company_id) == []
+
+
+def test_calling_the_client_inside_a_callback_is_a_reentrancy_error(client: bankfeeds.Client, sandbox: str) -> None:
+    company_id, connection_id = linked_account(client, sandbox, "acc-reenter")
+    inner: list[BaseException] = []
+
+    def on_progress(p: dict[str, Any]) -> None:
+        if p["stage"] != "sending":
+            return
+        for call in (
+            lambda: client.get_company(company_id),
+            lambda: bankfeeds.Client("k", base_url=sandbox).get_company(company_id),
+            lambda: client.push_transactions(company_id, connection_id, "acc-reenter", rows(1), today=TODAY),
+        ):
+            try:
+                call()
+            except BaseException as e:  # noqa: BLE001 - the test records whatever it is
+                inner.append(e)
+
+    report = client.push_transactions(
+        company_id, connection_id, "acc-reenter", rows(3), today=TODAY, poll_interval=0.02, on_progress=on_progress
+    )
+    assert report.is_complete and report.pushed == 3
+    assert [type(e) for e in inner] == [bankfeeds.ReentrancyError] * 3
+    assert isinstance(inner[0], bankfeeds.BankFeedsError) and isinstance(inner[0], RuntimeError)
+    assert "inside a callback" in str(inner[0])
+
+    # Not caught, it ends the outer push like any other exception.
+    def calls_the_client(p: dict[str, Any]) -> None:
+        client.list_companies()
+
+    with pytest.raises(bankfeeds.ReentrancyError):
+        client.push_transactions(company_id, connection_id, "acc-reenter", rows(4), today=TODAY, on_progress=calls_the_client)
+
+
+def test_a_client_made_and_dropped_inside_a_callback_is_harmless(client: bankfeeds.Client, sandbox: str) -> None:
+    company_id, connection_id = linked_account(client, sandbox, "acc-new-client")
+    unraisable: list[Any] = []
+    made: list[str] = []
+
+    def on_progress(p: dict[str, Any]) -> None:
+        other = bankfeeds.Client("k", base_url=sandbox)
+        made.append(other.base_url)
+        del other  # its runtime is shut down here, inside the outer call's
+
+    previous = sys.unraisablehook
+    sys.unraisablehook = unraisable.append
+    try:
+        report = client.push_transactions(
+            company_id, connection_id, "acc-new-client", rows(2), today=TODAY, poll_interval=0.02, on_progress=on_progress
+        )
+    finally:
+        sys.unraisablehook = previous
+    assert report.is_complete
+    assert made and unraisable == []
+    # The client still works afterwards.
+    assert client.get_company(company_id)["id"] == company_id
+
+
+@pytest.mark.parametrize("callback", [5, "print", object()], ids=["int", "str", "object"])
+def test_a_callback_that_is_not_callable_is_a_type_error(client: bankfeeds.Client, sandbox: str, callback: Any) -> None:
+    company_id, connection_id = linked_account(client, sandbox, f"acc-not-callable-{type(callback).__name__}")
+    with pytest.raises(TypeError, match="on_progress must be callable"):
+        client.push_transactions(company_id, connection_id, "acc-x", rows(1), today=TODAY, on_progress=callback)
+    assert client.list_push_operations(company_id) == []

@@ -222,3 +222,156 @@ class TestMissingAndWrong:
             (1, "amount", "invalid_number"),
             (1, "id", "missing_field"),
         ]
+
+
+class TestHostileValues:
+    """Values are read from what they are, never from what their own methods say, and a value
+    that cannot be read is a finding on its row and field, never an exception."""
+
+    @pytest.mark.parametrize("value", [10**5000, -(10**5000), 10**40], ids=["5000 digits", "-5000 digits", "41 digits"])
+    def test_huge_ints_are_findings(self, value: int) -> None:
+        report = bankfeeds.validate([one(id="ok"), one(amount=value, balance=value)], today=TODAY)
+        assert [(i.row, i.field, i.code) for i in report.errors] == [(1, "amount", "invalid_number"), (1, "balance", "invalid_number")]
+        assert "significant digits" in report.errors[0].message
+        assert report.errors[0].found is not None and len(report.errors[0].found) < 100
+
+    def test_ints_beyond_64_bits_keep_their_digits(self) -> None:
+        tx = bankfeeds.normalise([one(amount=2**70, id=10**30)], today=TODAY).transactions[0]
+        assert (tx.amount, tx.id) == (Decimal(2**70), "1" + "0" * 30)
+
+    def test_an_int_subclass_is_read_by_its_value(self) -> None:
+        class Liar(int):
+            def __str__(self) -> str:
+                return "1"
+
+        tx = bankfeeds.normalise([one(amount=Liar(10**20))], today=TODAY).transactions[0]
+        assert tx.amount == Decimal(10**20)
+
+    def test_a_decimal_subclass_is_read_by_its_digits(self) -> None:
+        class Liar(Decimal):
+            def __str__(self) -> str:
+                return "1.00"
+
+            def __repr__(self) -> str:
+                return "Liar('1.00')"
+
+        result = bankfeeds.normalise([one(amount=Liar("1.005"))], today=TODAY, account={"currency": "GBP"})
+        assert [(i.field, i.code) for i in result.report.errors] == [("amount", "too_many_decimals")]
+        tx = bankfeeds.normalise([one(amount=Liar("-17.54"))], today=TODAY).transactions[0]
+        assert str(tx.amount) == "-17.54"
+
+    def test_a_datetime_subclass_is_read_by_its_value(self) -> None:
+        class Liar(dt.datetime):
+            def isoformat(self, sep: str = "T", timespec: str = "auto") -> str:
+                return "2020-01-01T00:00:00"
+
+        aware = Liar(2024, 5, 1, 9, 30, tzinfo=dt.timezone.utc)
+        naive = Liar(2024, 5, 2, 9, 30)
+        txs = bankfeeds.normalise([one(id="a", date=aware), one(id="b", date=naive)], today=TODAY).transactions
+        assert [t.date_text for t in txs] == ["2024-05-01T09:30:00", "2024-05-02T09:30:00"]
+
+    def test_text_with_a_lone_surrogate_is_a_finding_naming_row_and_field(self) -> None:
+        rows = [one(id="ok"), one(id="a\ud800"), one(id="a\udfff"), one(id="b", description="caf\udce9"), one(id="c", amount="1\ud800")]
+        report = bankfeeds.validate(rows, today=TODAY)
+        got = [(i.row, i.field, i.code) for i in report.errors]
+        assert got == [(1, "id", "invalid_value"), (2, "id", "invalid_value"), (3, "description", "invalid_value"), (4, "amount", "invalid_number")]
+        assert "lone surrogate (U+D800 at index 1)" in report.errors[0].message
+        assert "U+DFFF" in report.errors[1].message
+        # Neither row is kept as a copy of the other.
+        assert len(bankfeeds.normalise(rows[:3], today=TODAY).transactions) == 1
+
+    def test_a_key_with_a_lone_surrogate_is_an_unknown_column(self) -> None:
+        report = bankfeeds.validate([one(**{"memo\ud800": "x"})], today=TODAY)
+        assert report.is_valid
+        (warning,) = report.with_code("unknown_column")
+        assert warning.found == "memo\\ud800"
+
+
+class TestNumericOptions:
+    """Counts, indices and seconds: a bad one is a ConfigurationError naming it, never an
+    OverflowError; counts beyond the most Codat takes count as that most."""
+
+    @pytest.mark.parametrize("size", [0, -1, -(10**30)])
+    def test_a_batch_size_below_one_is_refused(self, size: int) -> None:
+        rows = [one(id=f"t{i}") for i in range(3)]
+        with pytest.raises(bankfeeds.ConfigurationError, match="batch_size must be a whole number of at least 1"):
+            bankfeeds.normalise(rows, today=TODAY, batch_size=size)
+        with pytest.raises(bankfeeds.ConfigurationError, match="size must be a whole number of at least 1"):
+            bankfeeds.batches(rows, size=size)
+        with pytest.raises(bankfeeds.ConfigurationError, match="size must be a whole number of at least 1"):
+            bankfeeds.push_bodies("acc", rows, size=size)
+        txs = bankfeeds.normalise(rows, today=TODAY).transactions
+        with pytest.raises(bankfeeds.ConfigurationError, match="size must be a whole number of at least 1"):
+            txs.batches(size)
+        with pytest.raises(bankfeeds.ConfigurationError, match="size must be a whole number of at least 1"):
+            txs.push_bodies("acc", size)
+
+    def test_a_huge_batch_size_is_the_most_a_push_takes(self) -> None:
+        rows = [one(id=f"t{i}") for i in range(3)]
+        assert bankfeeds.normalise(rows, today=TODAY, batch_size=10**30).batch_size == 1000
+        assert [len(b) for b in bankfeeds.batches(rows, size=10**30)] == [3]
+        assert [len(b) for b in bankfeeds.normalise(rows, today=TODAY).transactions.batches(2**64)] == [3]
+
+    def test_any_whole_number_type_is_a_count(self) -> None:
+        class Two:
+            def __index__(self) -> int:
+                return 2
+
+        rows = [one(id=f"t{i}") for i in range(3)]
+        assert [len(b) for b in bankfeeds.batches(rows, size=Two())] == [2, 1]  # type: ignore[arg-type]
+        assert bankfeeds.normalise(rows, today=TODAY, batch_size=Two()).batch_size == 2  # type: ignore[arg-type]
+        with pytest.raises(TypeError, match="size must be an int, not bool"):
+            bankfeeds.batches(rows, size=True)
+
+    def test_a_batch_size_of_the_wrong_type_is_a_type_error(self) -> None:
+        with pytest.raises(TypeError, match="batch_size must be an int, not str"):
+            bankfeeds.normalise([one()], today=TODAY, batch_size="5")  # type: ignore[arg-type]
+        with pytest.raises(TypeError, match="size must be an int, not float"):
+            bankfeeds.batches([one()], size=2.0)  # type: ignore[arg-type]
+
+    @pytest.mark.parametrize("index", [10**30, -(10**30), 2**63, 3, -4])
+    def test_an_index_out_of_range_is_an_index_error(self, index: int) -> None:
+        txs = bankfeeds.normalise([one(id=f"t{i}") for i in range(3)], today=TODAY).transactions
+        with pytest.raises(IndexError, match="out of range for 3 transactions"):
+            txs[index]
+        assert txs[-3].id == "t0"
+
+    def test_client_options(self) -> None:
+        with pytest.raises(bankfeeds.ConfigurationError, match="connect_timeout must be a number of seconds"):
+            bankfeeds.Client("k", connect_timeout=10**400)
+        with pytest.raises(bankfeeds.ConfigurationError, match="request_timeout"):
+            bankfeeds.Client("k", request_timeout=-1)
+        with pytest.raises(bankfeeds.ConfigurationError, match="max_attempts must be a whole number of at least 1, not -1"):
+            bankfeeds.Client("k", max_attempts=-1)
+        with pytest.raises(bankfeeds.ConfigurationError, match="max_attempts"):
+            bankfeeds.Client("k", max_attempts=0)
+        # Refused before anything is sent (nothing listens there).
+        client = bankfeeds.Client("k", base_url="http://127.0.0.1:9", retries=False, connect_timeout=1, max_attempts=10**30)
+        with pytest.raises(bankfeeds.ConfigurationError, match="page_size must be a whole number of at least 1, not -5"):
+            client.list_companies(page_size=-5)
+        with pytest.raises(bankfeeds.ConfigurationError, match="timeout_in_minutes must be a whole number of minutes"):
+            client.create_bank_transactions("c", "k", {"account_id": "a", "transactions": []}, timeout_in_minutes=2**31)
+        with pytest.raises(bankfeeds.ConfigurationError, match="timeout_in_minutes"):
+            client.push_batch("c", "k", {"account_id": "a", "transactions": []}, timeout_in_minutes=0)
+        with pytest.raises(bankfeeds.ConfigurationError, match="poll_interval must be a number of seconds"):
+            client.wait_for_push_operation("c", "op", poll_interval=10**400)
+        with pytest.raises(bankfeeds.ConfigurationError, match="batch_size must be a whole number of at least 1"):
+            client.push_transactions("c", "k", "a", [one()], batch_size=-1)
+        with pytest.raises(bankfeeds.ConfigurationError, match="wait_timeout"):
+            client.push_transactions("c", "k", "a", [one()], wait_timeout=-(10**400))
+
+    def test_model_values_that_cannot_be_sent_are_configuration_errors(self) -> None:
+        client = bankfeeds.Client("k", base_url="http://127.0.0.1:9", retries=False, connect_timeout=1)
+        with pytest.raises(bankfeeds.ConfigurationError, match="beyond 128 bits"):
+            client.create_company({"name": "x", "tags": {"n": 10**5000}})
+        with pytest.raises(bankfeeds.ConfigurationError, match="lone surrogate"):
+            client.create_company({"name": "x\ud800"})
+
+    def test_what_python_raises_while_a_model_is_read_propagates(self) -> None:
+        class Interrupting(list[Any]):
+            def __iter__(self) -> Any:
+                raise KeyboardInterrupt
+
+        client = bankfeeds.Client("k", base_url="http://127.0.0.1:9", retries=False, connect_timeout=1)
+        with pytest.raises(KeyboardInterrupt):
+            client.create_source_accounts("c", "k", Interrupting([{"id": "a"}]))

@@ -48,15 +48,16 @@ class Records {
 }
 
 /**
+ * Appends to `out` the transactions packed in `bytes` and `cells` (src/output.rs decodes a long
+ * list a piece at a time, onto one array).
  * @param {Uint8Array} bytes every text value, one after the other, UTF-8
  * @param {Uint32Array} cells for each transaction: which optional fields it has (bits), then the
  *   length in UTF-16 units of each of its text values in the order of the fields
- * @returns {object[]} `{ id, date, description?, counterparty?, reference?, reconciled?, amount,
- *   balance?, transactionType? }`, keys in that order
+ * @param {object[]} out receives `{ id, date, description?, counterparty?, reference?,
+ *   reconciled?, amount, balance?, transactionType? }`, keys in that order
  */
-export function decodeTransactions(bytes, cells) {
+export function decodeTransactions(bytes, cells, out) {
   const r = new Records(bytes, cells);
-  const out = [];
   while (r.more()) {
     const flags = r.cell();
     const t = { id: r.next(), date: r.next() };
@@ -69,19 +70,18 @@ export function decodeTransactions(bytes, cells) {
     if (flags & TRANSACTION_TYPE) t.transactionType = r.next();
     out.push(t);
   }
-  return out;
 }
 
 /**
+ * Appends to `out` the findings packed in `bytes` and `cells`.
  * @param {Uint8Array} bytes every text value, one after the other, UTF-8
  * @param {Uint32Array} cells for each finding: which optional fields it has (bits), then for each
  *   field in order the length of its text in UTF-16 units, or for `row` the row itself
- * @returns {object[]} `{ code, severity, row?, id?, field?, message, expected?, found? }`, keys
- *   in that order
+ * @param {object[]} out receives `{ code, severity, row?, id?, field?, message, expected?,
+ *   found? }`, keys in that order
  */
-export function decodeIssues(bytes, cells) {
+export function decodeIssues(bytes, cells, out) {
   const r = new Records(bytes, cells);
-  const out = [];
   while (r.more()) {
     const flags = r.cell();
     const issue = { code: r.next(), severity: r.next() };
@@ -93,5 +93,4 @@ export function decodeIssues(bytes, cells) {
     if (flags & FOUND) issue.found = r.next();
     out.push(issue);
   }
-  return out;
 }

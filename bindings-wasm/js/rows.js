@@ -18,6 +18,10 @@ const FUNCTION = 10;
 const SYMBOL = 11;
 const THROWS = 12; // reading it threw
 const KEYS_THROW = 13; // listing the row's keys threw (a hostile Proxy)
+// Text with a lone surrogate, which UTF-8 cannot carry (TextEncoder would write U+FFFD in its
+// place, and two ids differing only there would become one). Nothing is written; the payload
+// says which unit and where: (index << 11) | (unit - 0xD800), the index capped at 2^21 - 1.
+const LONE_SURROGATE = 14;
 
 const encoder = new TextEncoder();
 const hasOwn = Object.prototype.hasOwnProperty;
@@ -58,9 +62,9 @@ export class RowEncoder {
     this.short = 0;
   }
 
-  /** The keys met since the first `from`. */
+  /** The keys met since the first `from`; a lone surrogate in one is written `\uD800`. */
   keysFrom(from) {
-    return this.keys.slice(from);
+    return this.keys.slice(from).map((key) => (isWellFormed(key) ? key : escapeLoneSurrogates(key)));
   }
 
   /**
@@ -136,7 +140,10 @@ export class RowEncoder {
             if (textLength + value.length * 3 > textRoom) short |= SHORT_TEXT;
             else {
               payload = writeText(value, text, textLength);
-              textLength += payload;
+              if (payload < 0) {
+                kind = LONE_SURROGATE;
+                payload = loneSurrogatePayload(value);
+              } else textLength += payload;
             }
           } else if (kind === NUMBER) {
             if (numberCount === numbersRoom) short |= SHORT_NUMBERS;
@@ -180,8 +187,9 @@ export class RowEncoder {
 
 /**
  * Writes `value` as UTF-8 at `at` (`text` has room for 3 bytes a unit) and returns its length
- * in bytes. Most bank text is ASCII: it is copied four units at a time, and the rest of a
- * string that is not is handed to the encoder.
+ * in bytes, or -1 when it has a lone surrogate (then what was written is to be ignored). Most
+ * bank text is ASCII: it is copied four units at a time, and the rest of a string that is not is
+ * checked and handed to the encoder.
  */
 function writeText(value, text, at) {
   const units = value.length;
@@ -203,9 +211,53 @@ function writeText(value, text, at) {
     text[at + i] = c;
   }
   if (i < units) {
+    if (!isWellFormed(value)) return -1;
     i += encoder.encodeInto(value.slice(i), text.subarray(at + i)).written;
   }
   return i;
+}
+
+const loneSurrogatePattern = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const loneSurrogates = new RegExp(loneSurrogatePattern.source, "g");
+
+/** Whether a string is Unicode text (no lone surrogate). */
+const isWellFormed =
+  typeof String.prototype.isWellFormed === "function"
+    ? (value) => value.isWellFormed()
+    : (value) => !loneSurrogatePattern.test(value);
+
+/** The cell payload of a string with a lone surrogate: see LONE_SURROGATE. */
+function loneSurrogatePayload(value) {
+  const index = value.search(loneSurrogatePattern);
+  return Math.min(index, 0x1fffff) * 2048 + (value.charCodeAt(index) - 0xd800);
+}
+
+function escapeLoneSurrogates(value) {
+  return value.replace(loneSurrogates, (unit) => `\\u${unit.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+/**
+ * Where the text of a file has its first lone surrogate: `[unit, line, column]` (both from 1,
+ * the column in UTF-16 units), or `undefined` when it has none.
+ * @param {string} text
+ */
+export function loneSurrogateIn(text) {
+  if (isWellFormed(text)) return undefined;
+  const index = text.search(loneSurrogatePattern);
+  const lineStart = text.lastIndexOf("\n", index - 1) + 1;
+  let line = 1;
+  for (let at = text.indexOf("\n"); at !== -1 && at < index; at = text.indexOf("\n", at + 1)) line++;
+  return [text.charCodeAt(index), line, index - lineStart + 1];
+}
+
+/**
+ * The first lone surrogate of a string as `[unit, index]`, or `undefined` when it has none.
+ * @param {string} value
+ */
+export function loneSurrogate(value) {
+  if (isWellFormed(value)) return undefined;
+  const index = value.search(loneSurrogatePattern);
+  return [value.charCodeAt(index), index];
 }
 
 function kindOf(value) {

@@ -42,6 +42,9 @@ export type IssueCode =
   | "sort_code_required" | "invalid_sort_code" | "unknown_currency" | "unsupported_region"
   | "unsupported_account_type";
 
+/** How severe a rule's findings are made: `"off"` drops them from the report. */
+export type RuleLevel = "error" | "warning" | "off";
+
 /** The field of a transaction or account a finding is about, as the wire names it. */
 export type FieldName =
   | "id" | "date" | "description" | "counterparty" | "reference" | "reconciled" | "amount"
@@ -110,7 +113,7 @@ export interface BankTransaction {
   transactionType?: TransactionTypeName | (string & {});
 }
 
-/** One finding. `row` is the zero-based input row (line `row + 2` of a CSV file with a header). */
+/** One finding. `row` is the zero-based input row (for a CSV file, the n-th record after the header; blank lines and quoted line breaks are not rows). */
 export interface Issue {
   code: IssueCode;
   severity: Severity;
@@ -150,8 +153,12 @@ export interface Change {
 export interface ValidateOptions {
   /** Whose rules apply; default `"generic"`. */
   platform?: PlatformName | (string & {});
-  /** Today where the account is kept, `"YYYY-MM-DD"`; future and age rules use it. Default: the local date of JavaScript's clock. */
+  /** Today where the account is kept, `"YYYY-MM-DD"`; future and age rules use it. Default: today in `timeZone`, else the local date of JavaScript's clock. */
   today?: string;
+  /** Where the account is kept, for today's date (not with `today`): an IANA name (`"Australia/Sydney"`, resolved by the JavaScript engine), an offset (`"+10:00"`), `"UTC"` or `"local"` (the default). */
+  timeZone?: string;
+  /** Each rule's severity by its code, e.g. `{ sign_mismatch: "error", exact_duplicate: "off" }`. Codes about rows or values that cannot be read stay errors; an unknown code or level throws a `BankFeedsError` listing what is allowed. */
+  rules?: Partial<Record<IssueCode, RuleLevel>>;
   /** The account's ISO 4217 currency: amounts may have no more decimals than it allows. */
   currency?: string;
   /** The source account's id. */
@@ -332,8 +339,11 @@ export interface ParsedFile {
   issues: Issue[];
 }
 
-/** Codes of errors about arguments and options, and of bugs; findings use `IssueCode`. */
-export type UsageErrorCode = "invalid_argument" | "invalid_option" | "internal";
+/**
+ * Codes of errors about arguments and options (`too_large`: more than one call takes, 1,000,000
+ * rows or 128 MiB of text), and of bugs; findings use `IssueCode`.
+ */
+export type UsageErrorCode = "invalid_argument" | "invalid_option" | "too_large" | "internal";
 
 /**
  * Any error bankfeeds throws. `code` says what went wrong; `row`, `id` and `field` say where

@@ -4,7 +4,8 @@
 #   pkg/web/   wasm-bindgen --target web    (ES module; `await init()` first)
 #   pkg/package.json, pkg/README.md
 # Each .wasm is optimised with binaryen 132's wasm-opt -Oz from tools/node_modules (never
-# Debian's binaryen: its output breaks at run time, see /work/shared/TOOLCHAIN.md G3).
+# Debian's binaryen: its output breaks at run time, see G3 in TOOLCHAIN.md of the shared folder
+# beside the repository, ../shared).
 #
 #   bindings-wasm/scripts/build.sh        # from anywhere; prints the sizes
 set -euo pipefail
@@ -81,7 +82,6 @@ cat >"$PKG/package.json" <<EOF
   "version": "$version",
   "description": "Validate, normalise and batch bank transactions for Codat Bank Feeds, in the browser and Node (WebAssembly). No API client: never put a Codat API key in a browser.",
   "license": "Apache-2.0",
-  "repository": "https://github.com/bankfeeds/bankfeeds",
   "keywords": ["codat", "bank-feeds", "bank-transactions", "validation", "webassembly"],
   "main": "./node/bankfeeds_wasm.js",
   "types": "./node/bankfeeds_wasm.d.ts",

@@ -42,6 +42,9 @@ pub(crate) mod code {
     pub const INVALID_ARGUMENT: &str = "invalid_argument";
     /// An option that is unknown or has an unusable value.
     pub const INVALID_OPTION: &str = "invalid_option";
+    /// Input or a result larger than one call takes (see `input::MAX_ROWS` and
+    /// `input::MAX_TEXT`): split it into several calls.
+    pub const TOO_LARGE: &str = "too_large";
     /// A bug in bankfeeds (a Rust panic); the module should be reloaded.
     pub const INTERNAL: &str = "internal";
 }
@@ -64,6 +67,15 @@ impl Error {
     pub(crate) fn argument(field: &str, message: impl Into<String>) -> Self {
         Error::Usage {
             code: code::INVALID_ARGUMENT,
+            field: Some(field.to_owned()),
+            message: message.into(),
+        }
+    }
+
+    /// Input (or a result) larger than one call takes.
+    pub(crate) fn too_large(field: &str, message: impl Into<String>) -> Self {
+        Error::Usage {
+            code: code::TOO_LARGE,
             field: Some(field.to_owned()),
             message: message.into(),
         }
@@ -107,7 +119,10 @@ impl From<Error> for JsValue {
                 message,
             } => BankFeedsError::new(&message, code, None, None, field.as_deref()).into(),
             Error::Findings(report) => {
-                let issues = output::issues(&report.issues);
+                let issues = match output::issues(&report.issues) {
+                    Ok(issues) => issues,
+                    Err(too_large) => return too_large.into(),
+                };
                 let errors = report.error_count();
                 let headline = report.errors().next().or(report.issues.first());
                 let (message, code, row, id, field) = match headline {

@@ -8,7 +8,7 @@
 //!
 //! | JavaScript | core |
 //! |---|---|
-//! | string | `RawValue::Text` |
+//! | string | `RawValue::Text` (with a lone surrogate, which is not Unicode text: `RawValue::Other`, refused by the core on its row and field) |
 //! | number, an integer JavaScript holds exactly | `RawValue::Int` |
 //! | any other number (`12.3`, `0.1 + 0.2`, `NaN`) | `RawValue::Float`, read by its shortest text (`FloatPolicy::Shortest`) |
 //! | bigint | `RawValue::Number` (its digits) |
@@ -18,6 +18,12 @@
 //!
 //! Text is a CSV or JSON file (`ingest::read_file`); a plain object with a `transactions` list is
 //! a push body. Every value is typed by the core, which reports each bad one by row and field.
+//!
+//! One call takes at most [`MAX_ROWS`] rows and [`MAX_TEXT`] bytes of text, checked before the
+//! rows are built (a file's length before it is copied into the module, its rows by
+//! `ingest::rows_exceed`; a list's length before it is read, its text as it is read): past them the
+//! module would run out of its 4 GiB of memory, and the call throws `BankFeedsError` with code
+//! `too_large` instead.
 
 use bankfeeds::ingest::{self, InputFormat, RawField, RawTransaction, RawValue};
 use bankfeeds::validate::{Code, Field, Issue, ValidationReport};
@@ -48,8 +54,23 @@ pub(crate) fn is_plain_object(v: &JsValue) -> bool {
     v.is_object() && !v.is_function() && !is_array(v)
 }
 
+/// The most rows one call takes: a list's length, a push body's `transactions`, a file's rows.
+pub(crate) const MAX_ROWS: usize = 1_000_000;
+
+/// The most text one call takes, in bytes of UTF-8: a file's text, or all the text values of a
+/// list of rows together (128 MiB).
+pub(crate) const MAX_TEXT: usize = 128 << 20;
+
 #[wasm_bindgen(module = "/js/rows.js")]
 extern "C" {
+    /// `[unit, index]` of a string's first lone surrogate, or `undefined`.
+    #[wasm_bindgen(js_name = loneSurrogate)]
+    fn lone_surrogate(value: &JsValue) -> Option<Vec<u32>>;
+
+    /// `[unit, line, column]` of a file text's first lone surrogate, or `undefined`.
+    #[wasm_bindgen(js_name = loneSurrogateIn)]
+    fn lone_surrogate_in(text: &JsValue) -> Option<Vec<u32>>;
+
     /// Writes rows into the module's memory, a chunk at a time.
     type RowEncoder;
 
@@ -111,6 +132,8 @@ mod kind {
     pub const SYMBOL: u8 = 11;
     pub const THROWS: u8 = 12;
     pub const KEYS_THROW: u8 = 13;
+    /// Text with a lone surrogate; the payload is `(index << 11) | (unit - 0xD800)`.
+    pub const LONE_SURROGATE: u8 = 14;
 
     /// A kind that has no value to carry, named for messages.
     pub fn name(kind: u8) -> &'static str {
@@ -171,11 +194,111 @@ impl Iterator for Rows {
     }
 }
 
+/// How a string with a lone surrogate reads in a message.
+fn lone_surrogate_text(unit: u32, index: Option<u32>) -> String {
+    match index {
+        Some(i) if i < 0x1f_ffff => format!(
+            "a string with a lone surrogate (U+{unit:04X} at index {i}), which is not Unicode text"
+        ),
+        _ => format!("a string with a lone surrogate (U+{unit:04X}), which is not Unicode text"),
+    }
+}
+
+/// A JavaScript string as Rust text: `None` when `v` is not a string, `Some(Err(why))` when it
+/// has a lone surrogate (which `as_string` would silently turn into U+FFFD).
+pub(crate) fn js_text(v: &JsValue) -> Option<Result<String, String>> {
+    if !v.is_string() {
+        return None;
+    }
+    if let Some(found) = lone_surrogate(v) {
+        let unit = found.first().copied().unwrap_or(0xFFFD);
+        return Some(Err(lone_surrogate_text(unit, found.get(1).copied())));
+    }
+    v.as_string().map(Ok)
+}
+
+/// The rows of a CSV or JSON file's text, within the limits of one call. A text with a lone
+/// surrogate is not Unicode text: it gives no rows and one finding saying where, as bytes that
+/// are not UTF-8 do.
+pub(crate) fn file(input: &JsValue, field: &str) -> Result<ingest::RawBatch, Error> {
+    let units = input
+        .dyn_ref::<js_sys::JsString>()
+        .map_or(0, |s| s.length() as usize);
+    let too_large = |what: String| {
+        Error::too_large(
+            field,
+            format!(
+                "the text is {what}, more than the {} bytes (128 MiB) one call takes: split the file",
+                thousands(MAX_TEXT)
+            ),
+        )
+    };
+    // A UTF-16 unit is at least one byte of UTF-8: checked before the text is copied.
+    if units > MAX_TEXT {
+        return Err(too_large(format!("{} characters", thousands(units))));
+    }
+    if let Some(found) = lone_surrogate_in(input) {
+        let at = |i: usize| found.get(i).copied().unwrap_or(0);
+        let mut batch = ingest::RawBatch::default();
+        batch.report.push(Issue::new(
+            Code::MalformedInput,
+            format!(
+                "the text is not Unicode text: a lone surrogate (U+{:04X}) at line {}, column {}",
+                at(0),
+                at(1),
+                at(2)
+            ),
+        ));
+        return Ok(batch);
+    }
+    let text = input.as_string().unwrap_or_default();
+    if text.len() > MAX_TEXT {
+        return Err(too_large(format!(
+            "{} bytes of UTF-8",
+            thousands(text.len())
+        )));
+    }
+    if ingest::rows_exceed(text.as_bytes(), InputFormat::Auto, MAX_ROWS) {
+        return Err(Error::too_large(
+            field,
+            format!(
+                "the file has more than the {} rows one call takes: split it",
+                thousands(MAX_ROWS)
+            ),
+        ));
+    }
+    reserve_memory(text.len().saturating_mul(8));
+    Ok(ingest::read_file(text.as_bytes(), InputFormat::Auto))
+}
+
+/// Grows the module's memory at once to about what reading the input will take (a guess, at most
+/// 1 GiB), by allocating it and giving it back to the allocator, which keeps it. Otherwise the
+/// memory grows a little at a time as rows are built, and V8 runs a full garbage collection of the
+/// JavaScript heap on many of those growths: 300,000 rows of a JSON file took 34 s that way,
+/// 3.3 s this way. A refusal only means growing as it goes.
+fn reserve_memory(bytes: usize) {
+    let mut room: Vec<u8> = Vec::new();
+    let _ = room.try_reserve_exact(bytes.min(1 << 30));
+}
+
+/// `n` with a comma every three digits, for messages: 1,000,000.
+pub(crate) fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// Reads the `rows` argument: a list of row objects, a push body `{ accountId, transactions }`,
 /// or the text of a CSV or JSON file.
 pub(crate) fn rows(input: &JsValue) -> Result<Rows, Error> {
-    if let Some(text) = input.as_string() {
-        let batch = ingest::read_file(text.as_bytes(), InputFormat::Auto);
+    if input.is_string() {
+        let batch = file(input, "rows")?;
         return Ok(Rows {
             account_id: batch.account_id,
             report: batch.report,
@@ -191,12 +314,21 @@ pub(crate) fn rows(input: &JsValue) -> Result<Rows, Error> {
         if is_array(&transactions) {
             let account_id = match property(input, "accountId") {
                 v if v.is_undefined() || v.is_null() => None,
-                v => Some(v.as_string().ok_or_else(|| {
-                    Error::argument(
-                        "accountId",
-                        format!("a push body's accountId must be a string, not {}", kind(&v)),
-                    )
-                })?),
+                v => Some(match js_text(&v) {
+                    Some(Ok(id)) => id,
+                    Some(Err(why)) => {
+                        return Err(Error::argument(
+                            "accountId",
+                            format!("a push body's accountId must be text, not {why}"),
+                        ));
+                    }
+                    None => {
+                        return Err(Error::argument(
+                            "accountId",
+                            format!("a push body's accountId must be a string, not {}", kind(&v)),
+                        ));
+                    }
+                }),
             };
             return list(&transactions, account_id);
         }
@@ -219,6 +351,18 @@ fn property(object: &JsValue, key: &str) -> JsValue {
 fn list(array: &JsValue, account_id: Option<String>) -> Result<Rows, Error> {
     let encoder = RowEncoder::new(array).map_err(unreadable)?;
     let count = encoder.count() as usize;
+    if count > MAX_ROWS {
+        return Err(Error::too_large(
+            "rows",
+            format!(
+                "{} rows are more than the {} one call takes: split them into several calls",
+                thousands(count),
+                thousands(MAX_ROWS)
+            ),
+        ));
+    }
+    // About what a row takes once read, typed and checked.
+    reserve_memory(count.saturating_mul(512));
     Ok(Rows {
         account_id,
         report: ValidationReport::new(),
@@ -235,6 +379,7 @@ fn list(array: &JsValue, account_id: Option<String>) -> Result<Rows, Error> {
             numbers: vec![0.0; 1 << 10],
             numbers_used: 0,
             next_number: 0,
+            text_read: 0,
             chunk_rows: 0,
             row: 0,
             count,
@@ -276,6 +421,8 @@ struct Unpacker {
     numbers: Vec<f64>,
     numbers_used: usize,
     next_number: usize,
+    /// Bytes of text read so far, over every chunk (at most [`MAX_TEXT`]).
+    text_read: usize,
     /// Rows of the chunk not yet read.
     chunk_rows: usize,
     /// The row `next` reads.
@@ -342,6 +489,16 @@ impl Unpacker {
             // (and the next chunk would start from a fresh buffer).
             self.text = String::from_utf8(chunk).unwrap_or_default();
             if written > 0 {
+                self.text_read = self.text_read.saturating_add(self.text.len());
+                if self.text_read > MAX_TEXT {
+                    return Err(Error::too_large(
+                        "rows",
+                        format!(
+                            "the rows' text is more than the {} bytes (128 MiB) one call takes: split them into several calls",
+                            thousands(MAX_TEXT)
+                        ),
+                    ));
+                }
                 self.cells_used = (self.encoder.cells_used() as usize).min(self.cells.len());
                 self.numbers_used = (self.encoder.numbers_used() as usize).min(self.numbers.len());
                 self.at = 0;
@@ -373,34 +530,6 @@ impl Unpacker {
         }
     }
 
-    fn pair(&mut self) -> Option<(u32, u32)> {
-        let pair = self.cells[..self.cells_used].get(self.next_cell..self.next_cell + 2)?;
-        self.next_cell += 2;
-        Some((pair[0], pair[1]))
-    }
-
-    fn number(&mut self) -> f64 {
-        let n = self.numbers[..self.numbers_used]
-            .get(self.next_number)
-            .copied()
-            .unwrap_or(f64::NAN);
-        self.next_number += 1;
-        n
-    }
-
-    /// The next text value, `bytes` long (each value is whole UTF-8: it ends on a boundary).
-    fn text(&mut self, bytes: usize) -> String {
-        self.text_str(bytes).to_owned()
-    }
-
-    /// The same, borrowed.
-    fn text_str(&mut self, bytes: usize) -> &str {
-        let start = self.at;
-        let end = start.saturating_add(bytes);
-        self.at = end;
-        self.text.get(start..end).unwrap_or("")
-    }
-
     /// The next row, or `None` when the rows have ended or `error` is set.
     fn next(
         &mut self,
@@ -419,9 +548,88 @@ impl Unpacker {
             }
         }
         self.chunk_rows -= 1;
+        let mut packed = Packed {
+            cells: &self.cells[..self.cells_used],
+            text: &self.text,
+            numbers: &self.numbers[..self.numbers_used],
+            fields: &self.fields,
+            names: &self.names,
+            next_cell: self.next_cell,
+            at: self.at,
+            next_number: self.next_number,
+        };
+        let raw = packed.row(self.row, report);
+        (self.next_cell, self.at, self.next_number) =
+            (packed.next_cell, packed.at, packed.next_number);
+        if raw.is_some() {
+            self.row += 1;
+        }
+        raw
+    }
+}
+
+/// One chunk of rows as `js/rows.js` packs them, and how far it has been read: the row decoder,
+/// in plain Rust (no JavaScript), so that it can be tested and fuzzed on its own (`fuzz/`).
+///
+/// A row is a pair of cells `(number of fields, kind of the row)`, then per field a pair
+/// `(key index << 4 | kind, payload)`: the payload of text and bigints is their length in bytes
+/// in `text`; numbers are taken in turn from `numbers`. Anything out of bounds reads as empty.
+#[doc(hidden)]
+pub struct Packed<'a> {
+    /// The cells.
+    pub cells: &'a [u32],
+    /// The chunk's text values, one after the other.
+    pub text: &'a str,
+    /// The chunk's numbers.
+    pub numbers: &'a [f64],
+    /// The field each key index names.
+    pub fields: &'a [Option<RawField>],
+    /// The keys met, by index.
+    pub names: &'a [String],
+    /// The next cell to read.
+    pub next_cell: usize,
+    /// Byte offset in `text` of the next text value.
+    pub at: usize,
+    /// The next number to read.
+    pub next_number: usize,
+}
+
+impl Packed<'_> {
+    fn pair(&mut self) -> Option<(u32, u32)> {
+        let pair = self
+            .cells
+            .get(self.next_cell..self.next_cell.saturating_add(2))?;
+        self.next_cell += 2;
+        Some((pair[0], pair[1]))
+    }
+
+    fn number(&mut self) -> f64 {
+        let n = self
+            .numbers
+            .get(self.next_number)
+            .copied()
+            .unwrap_or(f64::NAN);
+        self.next_number = self.next_number.saturating_add(1);
+        n
+    }
+
+    /// The next text value, `bytes` long (each value is whole UTF-8: it ends on a boundary).
+    fn text(&mut self, bytes: usize) -> String {
+        self.text_str(bytes).to_owned()
+    }
+
+    /// The same, borrowed.
+    fn text_str(&mut self, bytes: usize) -> &str {
+        let start = self.at;
+        let end = start.saturating_add(bytes);
+        self.at = end;
+        self.text.get(start..end).unwrap_or("")
+    }
+
+    /// Decodes the next row (input row `row`), or `None` when the cells have ended. A row that
+    /// is not an object is reported in `report` and read as an empty row.
+    pub fn row(&mut self, row: usize, report: &mut ValidationReport) -> Option<RawTransaction> {
         let (fields, row_kind) = self.pair()?;
-        let row = self.row;
-        self.row += 1;
         if row_kind != u32::from(kind::OBJECT) {
             not_an_object(report, row, kind::name(row_kind.min(255) as u8));
             return Some(RawTransaction::default());
@@ -449,6 +657,10 @@ impl Unpacker {
                 kind::FALSE => RawValue::Bool(false),
                 kind::TRUE => RawValue::Bool(true),
                 kind::BIGINT => RawValue::Number(self.text(payload as usize)),
+                kind::LONE_SURROGATE => RawValue::Other(lone_surrogate_text(
+                    0xD800 + (payload & 0x7ff),
+                    Some(payload >> 11),
+                )),
                 other => RawValue::Other(kind::name(other).to_owned()),
             };
             match field {
@@ -489,8 +701,10 @@ fn number(f: f64) -> RawValue {
 
 /// One JavaScript value as a raw value, by the module's table (for single values: options).
 pub(crate) fn raw_value(v: JsValue) -> RawValue {
-    if let Some(s) = v.as_string() {
-        return RawValue::Text(s);
+    match js_text(&v) {
+        Some(Ok(s)) => return RawValue::Text(s),
+        Some(Err(why)) => return RawValue::Other(why),
+        None => {}
     }
     if let Some(f) = v.as_f64() {
         return number(f);

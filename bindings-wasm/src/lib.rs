@@ -34,6 +34,11 @@ mod input;
 mod options;
 mod output;
 
+/// The row decoder on its own, in plain Rust, for the fuzzing harness (`fuzz/`); not part of
+/// the JavaScript API.
+#[doc(hidden)]
+pub use input::Packed;
+
 use error::Error;
 use input::{Rows, object_keys};
 use options::{Options, Purpose};
@@ -60,7 +65,7 @@ pub fn validate(
     #[wasm_bindgen(unchecked_optional_param_type = "ValidateOptions")] options: JsValue,
 ) -> Result<JsValue, Error> {
     let prepared = prepare(&rows, &options, Purpose::Validate)?;
-    to_js(&output::Report::from(&prepared.report))
+    to_js(&output::Report::new(&prepared.report)?)
 }
 
 /// Tidies rows the way Codat wants them (trimmed text, exact duplicates dropped, types
@@ -78,13 +83,13 @@ pub fn normalise(
     #[wasm_bindgen(unchecked_optional_param_type = "NormaliseOptions")] options: JsValue,
 ) -> Result<JsValue, Error> {
     let prepared = prepare(&rows, &options, Purpose::Normalise)?;
-    let transactions = output::transactions(&prepared.transactions);
+    let transactions = output::transactions(&prepared.transactions)?;
     let all: Array = transactions.clone().unchecked_into();
     let result = to_js(&output::Normalised {
         transactions,
         source_rows: &prepared.source_rows,
         changes: &prepared.changes,
-        report: output::Report::from(&prepared.report),
+        report: output::Report::new(&prepared.report)?,
         batch_size: prepared.batch_size,
         account_id: prepared.account_id.as_deref(),
         rows_read: prepared.rows_read,
@@ -141,7 +146,7 @@ pub fn fill_balances(
         Anchor::Closing(closing) => balance::fill_backward(txs, closing).map(|o| (o, closing)),
     };
     match filled {
-        Ok((opening, closing)) => to_js(&output::Filled::new(txs, opening, closing)),
+        Ok((opening, closing)) => to_js(&output::Filled::new(txs, opening, closing)?),
         Err(e) => Err(Error::issue(
             Issue::new(Code::BalanceOverflow, e.to_string())
                 .at_row(typed.source_rows.get(e.row).copied().unwrap_or(e.row))
@@ -164,8 +169,14 @@ pub fn push_bodies(
     #[wasm_bindgen(js_name = batchSize, unchecked_optional_param_type = "number")]
     batch_size: JsValue,
 ) -> Result<JsValue, Error> {
-    let account_id = match account_id.as_string() {
-        Some(id) if !id.trim().is_empty() => id,
+    let account_id = match input::js_text(&account_id) {
+        Some(Ok(id)) if !id.trim().is_empty() => id,
+        Some(Err(why)) => {
+            return Err(Error::argument(
+                "accountId",
+                format!("accountId must be text, not {why}"),
+            ));
+        }
         _ => {
             return Err(Error::argument(
                 "accountId",
@@ -183,7 +194,10 @@ pub fn push_bodies(
     };
     let typed = typed(&rows)?;
     let bodies = batch::push_bodies(&account_id, typed.transactions, size);
-    let out: Vec<output::PushBody> = bodies.iter().map(output::PushBody::from).collect();
+    let out = bodies
+        .iter()
+        .map(output::PushBody::new)
+        .collect::<Result<Vec<_>, _>>()?;
     to_js(&out)
 }
 
@@ -206,7 +220,7 @@ pub fn validate_account(
         platform_named(&platform)?
     };
     let report = bankfeeds::validate::validate_account(&account, platform);
-    to_js(&output::Report::from(&report))
+    to_js(&output::Report::new(&report)?)
 }
 
 /// The platforms whose rules bankfeeds knows: `{ platform, key, name }`.
@@ -261,7 +275,7 @@ pub fn codes() -> Result<JsValue, Error> {
 pub fn parse_file(
     #[wasm_bindgen(unchecked_param_type = "string")] text: JsValue,
 ) -> Result<JsValue, Error> {
-    let Some(text) = text.as_string() else {
+    if !text.is_string() {
         return Err(Error::argument(
             "text",
             format!(
@@ -269,12 +283,12 @@ pub fn parse_file(
                 input::kind(&text)
             ),
         ));
-    };
-    let batch = ingest::read_file(text.as_bytes(), ingest::InputFormat::Auto);
+    }
+    let batch = input::file(&text, "text")?;
     to_js(&output::Parsed {
         account_id: batch.account_id.as_deref(),
         rows: batch.rows.iter().map(output::Row::from).collect(),
-        issues: output::issues(&batch.report.issues),
+        issues: output::issues(&batch.report.issues)?,
     })
 }
 
@@ -297,6 +311,8 @@ fn prepare(rows: &JsValue, options: &JsValue, purpose: Purpose) -> Result<Prepar
         let mut all = report;
         all.extend(std::mem::take(&mut prepared.report));
         all.sort();
+        // The caller's rule severities, for the input's findings as for the rows'.
+        options.context.settle(&mut all);
         prepared.report = all;
     }
     if account_id.is_some() {

@@ -1,20 +1,22 @@
 //! Options objects, camelCase, to the core's `PrepareOptions`. Unknown keys are refused, so a
 //! typo (`plaform`) is an error instead of a silently ignored setting.
 
-use bankfeeds::dates::LocalDateTime;
+use bankfeeds::dates::{LocalDateTime, TimeZone};
 use bankfeeds::ingest::{FloatPolicy, RawValue};
 use bankfeeds::model::SourceAccountStatus;
 use bankfeeds::money::{self, Currency};
 use bankfeeds::normalise::BalanceFill;
 use bankfeeds::pipeline::PrepareOptions;
 use bankfeeds::rules::Platform;
-use bankfeeds::validate::AccountContext;
+use bankfeeds::validate::{AccountContext, RulePolicy};
 use chrono::{NaiveDate, NaiveDateTime};
 use rust_decimal::Decimal;
+use wasm_bindgen::JsCast;
 use wasm_bindgen::JsValue;
+use wasm_bindgen::prelude::wasm_bindgen;
 
 use crate::error::Error;
-use crate::input::{is_plain_object, kind, object_keys, raw_value};
+use crate::input::{is_plain_object, js_text, kind, object_keys, raw_value};
 
 /// Which function the options are for: each takes its own set.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,6 +38,8 @@ const CONTEXT: &[&str] = &[
     "openingBalance",
     "latestExisting",
     "country",
+    "timeZone",
+    "rules",
 ];
 
 /// Options only `normalise()` takes.
@@ -60,6 +64,8 @@ pub(crate) struct Options {
     closing: Option<Decimal>,
     latest_existing: Option<NaiveDateTime>,
     country: Option<String>,
+    time_zone: Option<Zone>,
+    rules: RulePolicy,
     fix_signs: Option<bool>,
     trim: Option<bool>,
     truncate: Option<bool>,
@@ -118,6 +124,8 @@ impl Options {
                 "openingBalance" => o.opening = Some(amount(n, v)?),
                 "latestExisting" => o.latest_existing = Some(date(n, &v)?.datetime()),
                 "country" => o.country = Some(text(n, &v)?),
+                "timeZone" => o.time_zone = Some(Zone::read(&text(n, &v)?)?),
+                "rules" => o.rules = rules(n, &v)?,
                 "closingBalance" => o.closing = Some(amount(n, v)?),
                 "fixSigns" => o.fix_signs = Some(flag(n, &v)?),
                 "trim" => o.trim = Some(flag(n, &v)?),
@@ -146,6 +154,12 @@ impl Options {
                 }
             }
         }
+        if o.today.is_some() && o.time_zone.is_some() {
+            return Err(Error::option(
+                "timeZone",
+                "give today or timeZone, not both: timeZone only says which day today is",
+            ));
+        }
         if o.opening.is_some() && o.closing.is_some() {
             return Err(Error::option(
                 "closingBalance",
@@ -158,9 +172,11 @@ impl Options {
     /// The core's options for the purpose.
     pub(crate) fn prepare(&self, purpose: Purpose) -> Result<PrepareOptions, Error> {
         let platform = self.platform.unwrap_or(Platform::Generic);
-        let today = match self.today {
-            Some(day) => day,
-            None => local_today()?,
+        let today = match (self.today, &self.time_zone) {
+            (Some(day), _) => day,
+            (None, None | Some(Zone::Core(TimeZone::Local))) => local_today()?,
+            (None, Some(Zone::Core(zone))) => zone.date_at(now()?),
+            (None, Some(Zone::Named(name))) => date_in_named_zone(name)?,
         };
         let mut p = PrepareOptions::new(platform, today);
         p.ingest.floats = FloatPolicy::Shortest;
@@ -197,6 +213,7 @@ impl Options {
         c.opening_balance = self.opening;
         c.latest_existing = self.latest_existing;
         c.country = self.country.clone();
+        c.rules = self.rules.clone();
         Ok(p)
     }
 }
@@ -255,9 +272,141 @@ fn local_today() -> Result<NaiveDate, Error> {
     .ok_or_else(|| Error::option("today", "today's date cannot be read from this JavaScript clock; pass `today` as \"YYYY-MM-DD\""))
 }
 
+/// Where the account is kept, for today's date.
+#[derive(Debug, Clone, PartialEq)]
+enum Zone {
+    /// What the core reads without time-zone names: `local`, `UTC`, an offset.
+    Core(TimeZone),
+    /// An IANA name, resolved by the JavaScript engine's own time-zone database: the core's
+    /// (chrono-tz) would take the module from 168 KB to 317 KB gzipped.
+    Named(String),
+}
+
+impl Zone {
+    fn read(text: &str) -> Result<Zone, Error> {
+        match TimeZone::parse(text) {
+            Ok(zone) => Ok(Zone::Core(zone)),
+            Err(_) => {
+                let name = text.trim().to_owned();
+                // Resolved now, so an unknown name is refused before any row is read.
+                date_in_named_zone(&name)?;
+                Ok(Zone::Named(name))
+            }
+        }
+    }
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// `Intl.DateTimeFormat(locales, options)`: throws a RangeError for an unknown time zone.
+    #[wasm_bindgen(catch, js_namespace = Intl, js_name = DateTimeFormat)]
+    fn date_time_format(locales: &str, options: &JsValue) -> Result<JsValue, JsValue>;
+}
+
+/// Today's calendar date in an IANA time zone, from the JavaScript engine's clock and zone data.
+fn date_in_named_zone(name: &str) -> Result<NaiveDate, Error> {
+    let refused = || {
+        Error::option(
+            "timeZone",
+            format!(
+                "timeZone: `{name}` is not a time zone: give an IANA name (such as Australia/Sydney), an offset (+10:00), UTC or local"
+            ),
+        )
+    };
+    let options = js_sys::Object::new();
+    for (key, value) in [
+        ("timeZone", name),
+        ("calendar", "gregory"),
+        ("numberingSystem", "latn"),
+        ("year", "numeric"),
+        ("month", "numeric"),
+        ("day", "numeric"),
+    ] {
+        js_sys::Reflect::set(&options, &key.into(), &value.into()).map_err(|_| refused())?;
+    }
+    let format = date_time_format("en-US", &options).map_err(|_| refused())?;
+    let parts = js_sys::Reflect::get(&format, &"formatToParts".into())
+        .ok()
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
+        .and_then(|f| f.call1(&format, &js_sys::Date::new_0()).ok())
+        .map(|v| js_sys::Array::from(&v))
+        .ok_or_else(refused)?;
+    let (mut year, mut month, mut day) = (None, None, None);
+    for part in parts.iter() {
+        let field = |k: &str| {
+            js_sys::Reflect::get(&part, &k.into())
+                .ok()
+                .and_then(|v| v.as_string())
+        };
+        let value = field("value").and_then(|v| v.parse::<u32>().ok());
+        match field("type").as_deref() {
+            Some("year") => year = value,
+            Some("month") => month = value,
+            Some("day") => day = value,
+            _ => {}
+        }
+    }
+    match (year, month, day) {
+        (Some(y), Some(m), Some(d)) => NaiveDate::from_ymd_opt(y as i32, m, d).ok_or_else(refused),
+        _ => Err(refused()),
+    }
+}
+
+/// This instant, from JavaScript's clock (the core's `Utc::now` has no clock in WebAssembly).
+fn now() -> Result<chrono::DateTime<chrono::Utc>, Error> {
+    let ms = js_sys::Date::now();
+    chrono::DateTime::from_timestamp_millis(ms as i64).ok_or_else(|| {
+        Error::option(
+            "timeZone",
+            "the time cannot be read from this JavaScript clock; pass `today` as \"YYYY-MM-DD\"",
+        )
+    })
+}
+
+/// `rules: { sign_mismatch: "error", exact_duplicate: "off" }`: severities by rule code.
+fn rules(name: &str, v: &JsValue) -> Result<RulePolicy, Error> {
+    if !is_plain_object(v) {
+        return Err(Error::option(
+            name,
+            format!(
+                "rules must be an object of rule code to level, such as {{ sign_mismatch: \"error\" }}, not {}",
+                kind(v)
+            ),
+        ));
+    }
+    let keys = object_keys(v)
+        .map_err(|_| Error::option(name, "the rules object's keys cannot be listed"))?;
+    let mut settings = Vec::new();
+    for key in keys.iter() {
+        let code = key.as_string().unwrap_or_default();
+        let level = js_sys::Reflect::get(v, &key)
+            .map_err(|_| Error::option(name, format!("reading rule `{code}` threw")))?;
+        let level = level.as_string().ok_or_else(|| {
+            Error::option(
+                name,
+                format!(
+                    "rule `{code}` must be \"error\", \"warning\" or \"off\", not {}",
+                    describe(&level)
+                ),
+            )
+        })?;
+        settings.push((code, level));
+    }
+    RulePolicy::from_settings(settings).map_err(|e| Error::option(name, format!("rules: {e}")))
+}
+
 fn text(name: &str, v: &JsValue) -> Result<String, Error> {
-    v.as_string()
-        .ok_or_else(|| Error::option(name, format!("{name} must be text, not {}", kind(v))))
+    match js_text(v) {
+        Some(Ok(t)) => Ok(t),
+        Some(Err(why)) => Err(Error::option(
+            name,
+            format!("{name} must be text, not {why}"),
+        )),
+        None => Err(Error::option(
+            name,
+            format!("{name} must be text, not {}", kind(v)),
+        )),
+    }
 }
 
 fn flag(name: &str, v: &JsValue) -> Result<bool, Error> {

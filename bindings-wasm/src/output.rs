@@ -35,14 +35,21 @@ fn money(d: &Decimal) -> String {
 
 #[wasm_bindgen(module = "/js/results.js")]
 extern "C" {
-    /// Builds the transaction objects from what [`transactions`] writes.
-    #[wasm_bindgen(js_name = decodeTransactions)]
-    fn decode_transactions(text: &[u8], cells: &[u32]) -> js_sys::Array;
+    /// Builds the transaction objects from what [`transactions`] writes, onto `out`.
+    #[wasm_bindgen(catch, js_name = decodeTransactions)]
+    fn decode_transactions(text: &[u8], cells: &[u32], out: &js_sys::Array) -> Result<(), JsValue>;
 
-    /// Builds the finding objects from what [`issues`] writes.
-    #[wasm_bindgen(js_name = decodeIssues)]
-    fn decode_issues(text: &[u8], cells: &[u32]) -> js_sys::Array;
+    /// Builds the finding objects from what [`issues`] writes, onto `out`.
+    #[wasm_bindgen(catch, js_name = decodeIssues)]
+    fn decode_issues(text: &[u8], cells: &[u32], out: &js_sys::Array) -> Result<(), JsValue>;
 }
+
+/// A decoder of packed records (one of the two above).
+type Decode = fn(&[u8], &[u32], &js_sys::Array) -> Result<(), JsValue>;
+
+/// The most text decoded at once: far below the longest string JavaScript makes (2^29 units in
+/// V8), so that any number of records within the input limits can be decoded, a piece at a time.
+const PIECE: usize = 64 << 20;
 
 /// The optional fields a record has, in its first cell (`js/results.js` reads the same bits).
 mod present {
@@ -67,26 +74,55 @@ mod present {
 /// a list of records crosses in one call and its text is decoded once, instead of one call per
 /// field and one decoding per value (for 100,000 transactions, about half the time
 /// serde-wasm-bindgen took).
+///
+/// Records are decoded a piece of at most [`PIECE`] bytes of text at a time, onto one array.
 struct Packer {
     text: String,
     cells: Vec<u32>,
+    decode: Decode,
+    out: js_sys::Array,
+    /// Why a piece could not be decoded (JavaScript ran out of memory), if one could not.
+    failed: Option<JsValue>,
 }
 
 impl Packer {
-    fn new(records: usize) -> Self {
+    fn new(records: usize, decode: Decode) -> Self {
+        let records = records.min(PIECE / 64);
+        let mut text = String::new();
+        let mut cells = Vec::new();
+        // Room for a typical record; a guess, so a refusal only means growing as it goes.
+        let _ = text.try_reserve(records * 64);
+        let _ = cells.try_reserve(records * 8);
         Packer {
-            text: String::with_capacity(records * 64),
-            cells: Vec::with_capacity(records * 8),
+            text,
+            cells,
+            decode,
+            out: js_sys::Array::new(),
+            failed: None,
         }
     }
 
     /// Starts a record with the optional fields it has.
     fn record(&mut self, fields: &[(bool, u32)]) {
+        if self.text.len() >= PIECE {
+            self.flush();
+        }
         let bits = fields
             .iter()
             .filter(|(on, _)| *on)
             .fold(0, |all, (_, bit)| all | bit);
         self.cells.push(bits);
+    }
+
+    /// Decodes the records packed so far onto `out`, and starts again from empty buffers.
+    fn flush(&mut self) {
+        if self.failed.is_none()
+            && let Err(e) = (self.decode)(self.text.as_bytes(), &self.cells, &self.out)
+        {
+            self.failed = Some(e);
+        }
+        self.text.clear();
+        self.cells.clear();
     }
 
     fn text(&mut self, value: &str) {
@@ -119,15 +155,32 @@ impl Packer {
         self.cells.push(n);
     }
 
-    fn finish(self, decode: fn(&[u8], &[u32]) -> js_sys::Array) -> JsValue {
-        decode(self.text.as_bytes(), &self.cells).into()
+    /// The array of every record, or `too_large` when JavaScript could not hold them.
+    fn finish(mut self) -> Result<JsValue, Error> {
+        self.flush();
+        match self.failed {
+            None => Ok(self.out.into()),
+            Some(e) => {
+                let why = js_sys::Reflect::get(&e, &JsValue::from_str("message"))
+                    .ok()
+                    .and_then(|m| m.as_string())
+                    .unwrap_or_else(|| "it ran out of memory".into());
+                Err(Error::Usage {
+                    code: code::TOO_LARGE,
+                    field: None,
+                    message: format!(
+                        "the result is more than JavaScript can hold ({why}): split the rows into several calls"
+                    ),
+                })
+            }
+        }
     }
 }
 
 /// The findings as an array of `{ code, severity, row?, id?, field?, message, expected?, found? }`
 /// (absent fields left out, keys in that order, as serde writes an [`Issue`]).
-pub(crate) fn issues(issues: &[Issue]) -> JsValue {
-    let mut out = Packer::new(issues.len());
+pub(crate) fn issues(issues: &[Issue]) -> Result<JsValue, Error> {
+    let mut out = Packer::new(issues.len(), decode_issues);
     for issue in issues {
         // A row past u32 cannot be: the module's memory is 32-bit.
         let row = issue.row.and_then(|r| u32::try_from(r).ok());
@@ -154,14 +207,14 @@ pub(crate) fn issues(issues: &[Issue]) -> JsValue {
             out.text(value);
         }
     }
-    out.finish(decode_issues)
+    out.finish()
 }
 
 /// Transactions as Codat's wire format spells them, money as strings: an array of
 /// `{ id, date, description?, counterparty?, reference?, reconciled?, amount, balance?,
 /// transactionType? }` (absent fields left out, keys in that order).
-pub(crate) fn transactions(txs: &[BankTransaction]) -> JsValue {
-    let mut out = Packer::new(txs.len());
+pub(crate) fn transactions(txs: &[BankTransaction]) -> Result<JsValue, Error> {
+    let mut out = Packer::new(txs.len(), decode_transactions);
     for t in txs {
         out.record(&[
             (t.description.is_some(), present::DESCRIPTION),
@@ -188,7 +241,7 @@ pub(crate) fn transactions(txs: &[BankTransaction]) -> JsValue {
             out.text(kind.as_str());
         }
     }
-    out.finish(decode_transactions)
+    out.finish()
 }
 
 /// `{ valid, errorCount, warningCount, issues }`.
@@ -202,14 +255,14 @@ pub(crate) struct Report {
     issues: JsValue,
 }
 
-impl From<&ValidationReport> for Report {
-    fn from(r: &ValidationReport) -> Self {
-        Report {
+impl Report {
+    pub(crate) fn new(r: &ValidationReport) -> Result<Self, Error> {
+        Ok(Report {
             valid: r.is_valid(),
             error_count: r.error_count(),
             warning_count: r.warning_count(),
-            issues: issues(&r.issues),
-        }
+            issues: issues(&r.issues)?,
+        })
     }
 }
 
@@ -286,12 +339,16 @@ pub(crate) struct Filled {
 }
 
 impl Filled {
-    pub(crate) fn new(txs: &[BankTransaction], opening: Decimal, closing: Decimal) -> Self {
-        Filled {
-            transactions: transactions(txs),
+    pub(crate) fn new(
+        txs: &[BankTransaction],
+        opening: Decimal,
+        closing: Decimal,
+    ) -> Result<Self, Error> {
+        Ok(Filled {
+            transactions: transactions(txs)?,
             opening_balance: money(&opening),
             closing_balance: money(&closing),
-        }
+        })
     }
 }
 
@@ -304,12 +361,12 @@ pub(crate) struct PushBody<'a> {
     transactions: JsValue,
 }
 
-impl<'a> From<&'a CreateBankTransactions> for PushBody<'a> {
-    fn from(b: &'a CreateBankTransactions) -> Self {
-        PushBody {
+impl<'a> PushBody<'a> {
+    pub(crate) fn new(b: &'a CreateBankTransactions) -> Result<Self, Error> {
+        Ok(PushBody {
             account_id: &b.account_id,
-            transactions: transactions(&b.transactions),
-        }
+            transactions: transactions(&b.transactions)?,
+        })
     }
 }
 

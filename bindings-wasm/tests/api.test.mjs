@@ -105,7 +105,8 @@ test("validate: account options become account findings", () => {
     currency: "GBP",
     accountStatus: "pending",
     feedStartDate: "2024-05-02",
-    latestExisting: "2024-05-01T12:00:00",
+    // Xero compares days: row 0 (1 May) is older, row 1 (later on 2 May) is not.
+    latestExisting: "2024-05-02T12:00:00",
   });
   assert.deepEqual(
     report.issues.map((i) => [i.code, i.severity, i.row, i.field]),

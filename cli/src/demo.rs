@@ -4,6 +4,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use bankfeeds::client::push::ledger::MemoryLedger;
 use bankfeeds::client::{Client, PushInput, PushOptions, PushProgress, PushStage, WaitOptions};
 use bankfeeds::ingest::InputFormat;
 use bankfeeds::model::{
@@ -264,7 +265,15 @@ async fn flow(sandbox: &SandboxHandle, today: NaiveDate) -> Result<(), Failure> 
         7,
         &format!("Push it in batches of {BATCH_SIZE}, oldest first, following each push operation"),
     );
+    // The demo's pushes are recorded in a ledger in memory, never in the user's own ledger file
+    // (its companies exist only in this sandbox); both pushes share it.
+    let ledger = Arc::new(MemoryLedger::new());
+    detail(
+        "the push ledger (what was pushed, so that reruns send nothing twice) is kept in memory \
+         for the demo: `bankfeeds push` keeps it in a file (--ledger)",
+    );
     let push_options = PushOptions::new()
+        .ledger(ledger.clone())
         .batch_size(BATCH_SIZE)
         .today(today)
         .wait(WaitOptions::every(
@@ -292,7 +301,7 @@ async fn flow(sandbox: &SandboxHandle, today: NaiveDate) -> Result<(), Failure> 
             &connection.id,
             ACCOUNT_ID,
             PushInput::file(csv.into_bytes(), InputFormat::Csv),
-            &PushOptions::new().today(today),
+            &PushOptions::new().ledger(ledger).today(today),
         )
         .await?;
     detail(format!(
@@ -330,15 +339,13 @@ pub fn run() -> u8 {
     {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("bankfeeds: cannot start a runtime: {e}");
+            tell!("bankfeeds: cannot start a runtime: {e}");
             return FINDINGS;
         }
     };
     let today = Utc::now().date_naive();
     runtime.block_on(async move {
         let sandbox = match Sandbox::builder()
-            // legacy push data: needed until the push ledger lands
-            .push_data_in_history(true)
             // This repo's tests set BANKFEEDS_SPEC: every answer is then checked against the spec.
             .check_spec_from_env()
             .push_delay(Duration::from_millis(120))
@@ -349,7 +356,7 @@ pub fn run() -> u8 {
         {
             Ok(s) => s,
             Err(e) => {
-                eprintln!("bankfeeds: cannot start the sandbox: {e}");
+                tell!("bankfeeds: cannot start the sandbox: {e}");
                 return FINDINGS;
             }
         };
@@ -371,7 +378,7 @@ pub fn run() -> u8 {
                 OK
             }
             Err(e) => {
-                eprintln!("bankfeeds demo failed: {e}");
+                tell!("bankfeeds demo failed: {e}");
                 FINDINGS
             }
         }

@@ -3,12 +3,13 @@
 
 use std::path::{Path, PathBuf};
 
+use bankfeeds::dates::TimeZone;
 use bankfeeds::ingest::InputFormat;
 use bankfeeds::money::Currency;
 use bankfeeds::normalise::BalanceFill;
 use bankfeeds::pipeline::{PrepareOptions, Prepared, prepare_file};
 use bankfeeds::rules::Platform;
-use bankfeeds::validate::{AccountContext, Code};
+use bankfeeds::validate::{AccountContext, Code, RuleLevel, RulePolicy};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
@@ -22,9 +23,19 @@ pub struct PrepareArgs {
     /// key such as gbol).
     #[arg(long, default_value = "generic")]
     pub platform: Platform,
-    /// The day to judge dates against (YYYY-MM-DD; default: today's UTC date).
+    /// The day to judge dates against (YYYY-MM-DD; default: today where the account is kept,
+    /// see --time-zone).
     #[arg(long)]
     pub today: Option<NaiveDate>,
+    /// Where the account is kept, for today's date: an IANA name (Australia/Sydney), an offset
+    /// from UTC (+10:00, -05:30), UTC, or local (the default: this machine's zone).
+    #[arg(long, value_name = "ZONE", value_parser = parse_zone, conflicts_with = "today")]
+    pub time_zone: Option<TimeZone>,
+    /// A rule's severity, by its code: error, warning or off (repeatable), e.g.
+    /// --rule sign_mismatch=error --rule exact_duplicate=off. Rules about rows that cannot be
+    /// read stay errors.
+    #[arg(long = "rule", value_name = "CODE=LEVEL", value_parser = parse_rule)]
+    pub rules: Vec<(Code, RuleLevel)>,
     /// The account's feed start date: earlier transactions are flagged (YYYY-MM-DD).
     #[arg(long)]
     pub feed_start: Option<NaiveDate>,
@@ -40,13 +51,41 @@ pub struct PrepareArgs {
     pub currency: Option<String>,
 }
 
+/// `--time-zone`, read by the core.
+fn parse_zone(text: &str) -> Result<TimeZone, String> {
+    TimeZone::parse(text).map_err(|e| e.reason)
+}
+
+/// One `--rule CODE=LEVEL`, read and checked by the core (unknown codes list the known ones).
+fn parse_rule(text: &str) -> Result<(Code, RuleLevel), String> {
+    let (code, level) = RulePolicy::parse_setting(text).map_err(|e| e.to_string())?;
+    RulePolicy::new()
+        .with(code, level)
+        .map_err(|e| e.to_string())?;
+    Ok((code, level))
+}
+
 impl PrepareArgs {
+    /// The day dates are judged against: `--today`, or today where the account is kept.
+    pub fn today(&self) -> NaiveDate {
+        self.today
+            .unwrap_or_else(|| bankfeeds::dates::today_in(&self.time_zone.unwrap_or_default()))
+    }
+
+    /// The `--rule` settings (each was checked when the command line was read).
+    pub fn rule_policy(&self) -> RulePolicy {
+        let mut policy = RulePolicy::new();
+        for &(code, level) in &self.rules {
+            // Checked by `parse_rule`: setting it again cannot fail.
+            let _ = policy.set(code, level);
+        }
+        policy
+    }
+
     /// The core's options for these flags.
     pub fn options(&self, batch_size: Option<usize>) -> PrepareOptions {
-        let today = self
-            .today
-            .unwrap_or_else(|| chrono::Utc::now().date_naive());
-        let mut options = PrepareOptions::new(self.platform, today);
+        let mut options = PrepareOptions::new(self.platform, self.today());
+        options.context.rules = self.rule_policy();
         if self.feed_start.is_some() || self.currency.is_some() {
             options.context.account = Some(AccountContext {
                 currency: self.currency.as_deref().map(Currency::new),
@@ -125,12 +164,12 @@ pub fn load_or_exit(
     let loaded = match load(path, args, batch_size) {
         Ok(l) => l,
         Err(message) => {
-            eprintln!("bankfeeds: {message}");
+            tell!("bankfeeds: {message}");
             return Err(UNREADABLE);
         }
     };
     if let Some(message) = loaded.unreadable() {
-        eprintln!("bankfeeds: {}: {message}", path.display());
+        tell!("bankfeeds: {}: {message}", path.display());
         return Err(UNREADABLE);
     }
     Ok(loaded)
@@ -141,7 +180,7 @@ pub fn validate(path: &Path, args: &PrepareArgs, format: Format) -> u8 {
     let loaded = match load(path, args, None) {
         Ok(l) => l,
         Err(message) => {
-            eprintln!("bankfeeds: {message}");
+            tell!("bankfeeds: {message}");
             return UNREADABLE;
         }
     };
@@ -149,13 +188,13 @@ pub fn validate(path: &Path, args: &PrepareArgs, format: Format) -> u8 {
     match format {
         Format::Text => {
             if let Some(message) = &unreadable {
-                eprintln!("bankfeeds: {}: {message}", path.display());
+                tell!("bankfeeds: {}: {message}", path.display());
             } else {
                 output::print_findings(&loaded, &mut std::io::stdout());
                 say!("{}", output::summary(&loaded, args.platform));
             }
         }
-        Format::Json => say!("{}", output::json_report(path, &loaded, args.platform)),
+        Format::Json => say_exact!("{}", output::json_report(path, &loaded, args.platform)),
     }
     if unreadable.is_some() {
         UNREADABLE
@@ -181,12 +220,12 @@ pub fn normalise(
     let prepared = &loaded.prepared;
     if !prepared.is_valid() {
         output::print_findings(&loaded, &mut std::io::stderr());
-        eprintln!("{}", output::summary(&loaded, args.platform));
-        eprintln!("bankfeeds: nothing written: fix the errors above first");
+        tell!("{}", output::summary(&loaded, args.platform));
+        tell!("bankfeeds: nothing written: fix the errors above first");
         return FINDINGS;
     }
     let Some(account) = account_id.or_else(|| prepared.account_id.clone()) else {
-        eprintln!(
+        tell!(
             "bankfeeds: the file names no account: pass --account-id with the source account's id"
         );
         return UNREADABLE;
@@ -198,28 +237,30 @@ pub fn normalise(
                 say!("wrote {} ({count} transactions)", file.display());
             }
             say!(
-                "{} transaction(s) for account {account} in {} batch(es) under {}",
+                "{} transaction(s) for account {} in {} batch(es) under {}",
                 prepared.transactions.len(),
+                output::clean(&account),
                 files.len(),
                 out.display()
             );
             if !prepared.changes.is_empty() {
                 say!("normalisation made {} change(s):", prepared.changes.len());
                 for change in &prepared.changes {
-                    say!("  {change}");
+                    say!("  {}", output::clean(&change.to_string()));
                 }
             }
             OK
         }
         Err(message) => {
-            eprintln!("bankfeeds: {message}");
+            tell!("bankfeeds: {message}");
             UNREADABLE
         }
     }
 }
 
 /// Writes `batch-0001.json`... replacing the batches of an earlier run, so a directory never
-/// mixes two runs.
+/// mixes two runs. Each file is a push body exactly as the client sends it (compact JSON, within
+/// `bankfeeds::batch::MAX_PUSH_BODY_BYTES`), then a line break.
 fn write_batches(
     out: &Path,
     bodies: &[bankfeeds::model::CreateBankTransactions],
@@ -238,7 +279,7 @@ fn write_batches(
     let mut written = Vec::new();
     for (i, body) in bodies.iter().enumerate() {
         let file = out.join(format!("batch-{:04}.json", i + 1));
-        let mut text = serde_json::to_string_pretty(body)
+        let mut text = serde_json::to_string(body)
             .map_err(|e| format!("cannot write {}: {e}", file.display()))?;
         text.push('\n');
         std::fs::write(&file, text).map_err(|e| format!("cannot write {}: {e}", file.display()))?;

@@ -2,17 +2,38 @@
 //! offline sandbox, or watch the whole flow in a demo.
 //!
 //! Every rule lives in the `bankfeeds` core; this binary maps flags to its options and prints
-//! what it finds. Exit codes: 0 success (warnings allowed), 1 findings with errors or a failed
-//! push, 2 a file that cannot be read or a usage error.
+//! what it finds. Exit codes: 0 success (warnings allowed), 1 findings with errors (nothing
+//! written or sent), 2 a file or ledger that cannot be read or a usage error, 3 a push that did
+//! not complete, 4 an account another push holds, 5 an account whose history cannot be told.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-/// `println!` that ignores a closed stdout (`bankfeeds validate ... | head`) instead of
-/// panicking.
+/// `println!` for people: ignores a closed stdout (`bankfeeds validate ... | head`) instead of
+/// panicking, and escapes control characters and bidi overrides from ids, column names,
+/// descriptions or server messages, so a terminal shows them instead of obeying them
+/// ([`output::terminal`]).
 macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let text = format!($($arg)*);
+        let _ = writeln!(std::io::stdout(), "{}", crate::output::terminal(&text));
+    }};
+}
+
+/// `eprintln!` for people, escaped as [`say!`] is.
+macro_rules! tell {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let text = format!($($arg)*);
+        let _ = writeln!(std::io::stderr(), "{}", crate::output::terminal(&text));
+    }};
+}
+
+/// Exact output for programs (JSON): ignores a closed stdout, escapes nothing.
+macro_rules! say_exact {
     ($($arg:tt)*) => {{
         use std::io::Write as _;
         let _ = writeln!(std::io::stdout(), $($arg)*);
@@ -21,18 +42,28 @@ macro_rules! say {
 
 mod demo;
 mod input;
+mod ledger;
 mod output;
 mod push;
 mod sandbox;
 
 use input::PrepareArgs;
 
-/// Exit code: everything went well (warnings allowed).
+/// Exit code: everything went well (warnings allowed); for `push`, every row of the file is on
+/// the account.
 const OK: u8 = 0;
-/// Exit code: the data has errors, or the push did not fully succeed.
+/// Exit code: the data has errors: nothing was written or sent.
 const FINDINGS: u8 = 1;
-/// Exit code: the input cannot be read, or the command line is wrong.
+/// Exit code: the input (file, ledger, list of ids) cannot be read, `CODAT_API_KEY` is missing,
+/// or the command line is wrong (clap's own code for usage errors).
 const UNREADABLE: u8 = 2;
+/// Exit code of `push`: the push did not complete (a batch failed, timed out or is still
+/// pending, rows are held back by a timed-out batch, or a request failed).
+const INCOMPLETE: u8 = 3;
+/// Exit code of `push`: another push holds the account; nothing was sent.
+const BUSY: u8 = 4;
+/// Exit code of `push`: what the account already has cannot be told; nothing was sent.
+const HISTORY_UNKNOWN: u8 = 5;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -42,8 +73,9 @@ const UNREADABLE: u8 = 2;
     long_about = "Feed bank transactions into accounting software through Codat Bank Feeds.\n\n\
         Validate and normalise statement files against each platform's rules, push them to Codat, \
         or run an offline Codat sandbox. New here? Start with `bankfeeds demo`.",
-    after_help = "Exit codes: 0 success (warnings allowed), 1 errors found or push failed, \
-        2 unreadable input or bad arguments.\n\nExamples:\n  \
+    after_help = "Exit codes: 0 success (warnings allowed), 1 errors found (nothing written or \
+        sent), 2 unreadable input or bad arguments; push also 3 incomplete, 4 account busy, \
+        5 history unknown.\n\nExamples:\n  \
         bankfeeds demo\n  \
         bankfeeds validate statement.csv --platform xero --feed-start 2024-05-01\n  \
         bankfeeds normalise statement.csv --closing-balance 1520.33 --account-id acc-001 --out batches\n  \
@@ -66,8 +98,12 @@ enum Command {
             balance, transactionType, counterparty, reference, reconciled, status.",
         after_help = "Examples:\n  \
             bankfeeds validate statement.csv --platform xero --today 2024-06-01\n  \
-            bankfeeds validate push.json --platform qbo --currency USD --format json\n\n\
-            Exit codes: 0 valid (warnings allowed), 1 errors, 2 unreadable file."
+            bankfeeds validate push.json --platform qbo --currency USD --format json\n  \
+            bankfeeds validate statement.csv --platform xero --time-zone Australia/Sydney \
+            --rule sign_mismatch=error --rule exact_duplicate=off\n\n\
+            Every finding's code can be set to error, warning or off with --rule CODE=LEVEL \
+            (a bad code lists them all).\n\n\
+            Exit codes: 0 valid (warnings allowed), 1 errors, 2 unreadable file or bad arguments."
     )]
     Validate {
         /// The file: CSV with a header, a JSON push body, or a JSON array of transactions.
@@ -83,8 +119,10 @@ enum Command {
     #[command(
         long_about = "Normalise a file (trim text, drop exact duplicates, infer Credit/Debit, sort \
             oldest first, compute balances from --opening-balance or --closing-balance), validate \
-            it, and write the push bodies as batch-0001.json, batch-0002.json... Amounts are \
-            written digit for digit. Nothing is written when validation finds errors.",
+            it, and write the push bodies as batch-0001.json, batch-0002.json..., each exactly as \
+            it would be pushed: compact JSON of at most --batch-size transactions and at most 1 MiB \
+            (long descriptions make more batches). Amounts are written digit for digit. Nothing \
+            is written when validation finds errors.",
         after_help = "Examples:\n  \
             bankfeeds normalise statement.csv --account-id acc-001 --out batches\n  \
             bankfeeds normalise statement.csv --platform xero --closing-balance 2000.00 \
@@ -109,17 +147,34 @@ enum Command {
     /// Validate a file and push it to Codat, batch by batch, with progress.
     #[command(
         long_about = "Validate a file and push it to a source account through Codat's API, in \
-            batches, waiting for each push operation to finish. Pushes already made for the same \
-            transactions are recognised and not repeated, so a rerun after an interruption is safe.\n\n\
+            batches, waiting for each push operation to finish. Every batch is written to the push \
+            ledger (a SQLite file) before it is sent and updated as it goes, so a rerun sends \
+            only what the account does not have yet, also after a crash or a kill: a batch whose \
+            answer was lost is looked up, a pending one waited for. One push per account at a \
+            time: the ledger holds a lease on the account while a push runs.\n\n\
+            Codat's push history does not say what each push carried. When the account has pushes \
+            the ledger does not know (a new machine, another ledger, another system), nothing is \
+            sent until you choose: --unknown-history trust (none of the rows is on the account \
+            yet) or --skip-through DATE[,ID] (the account has everything up to then).\n\n\
+            A batch that ends TimedOut may or may not be in the accounting platform: its rows are \
+            never sent again on their own. Check them there (`bankfeeds ledger list ... --ids` \
+            lists them), then send the missing ones with --resend or --resend-file.\n\n\
             The rules applied are those of the connection's platform (--platform only names the \
             one you expect, and a different one is reported). The API key is read from the \
             CODAT_API_KEY environment variable, never from a flag, and is never printed.",
         after_help = "Examples:\n  \
             CODAT_API_KEY=... bankfeeds push statement.csv --company C --connection D --account acc-001\n  \
+            CODAT_API_KEY=... bankfeeds push statement.csv --company C --connection D --account acc-001 \
+            --skip-through 2024-05-31,tx-981\n  \
+            CODAT_API_KEY=... bankfeeds push statement.csv --company C --connection D --account acc-001 \
+            --resend tx-1042 --resend tx-1043\n  \
             CODAT_API_KEY=any bankfeeds push statement.csv --company C --connection D --account acc-001 \
-            --base-url http://127.0.0.1:4010   (against `bankfeeds sandbox`)\n\n\
-            Exit codes: 0 everything pushed, 1 errors or a push that failed, 2 unreadable file or \
-            missing CODAT_API_KEY."
+            --base-url http://127.0.0.1:4010 --ledger sandbox-ledger.sqlite3   (against `bankfeeds sandbox`)\n\n\
+            Exit codes: 0 every row is on the account, 1 the file has errors (nothing sent), \
+            2 unreadable file, ledger or --resend-file, missing CODAT_API_KEY or bad arguments, \
+            3 the push did not complete (a batch failed, timed out or is still pending, rows held \
+            back, a request failed), 4 another push holds the account (nothing sent), \
+            5 the account's history cannot be told (nothing sent)."
     )]
     Push {
         /// The file: CSV with a header, a JSON push body, or a JSON array of transactions.
@@ -140,8 +195,13 @@ enum Command {
         #[arg(long)]
         batch_size: Option<usize>,
         #[command(flatten)]
+        ledger: push::LedgerArgs,
+        #[command(flatten)]
         prepare: PrepareArgs,
     },
+    /// Read the push ledger: every batch pushed, its state and its push operation.
+    #[command(subcommand)]
+    Ledger(LedgerCommand),
     /// Run the offline Codat sandbox in the foreground.
     #[command(
         long_about = "Run an in-memory Codat Bank Feeds server on 127.0.0.1 speaking the same API as \
@@ -188,6 +248,27 @@ enum Command {
     Demo,
 }
 
+#[derive(Debug, Subcommand)]
+enum LedgerCommand {
+    /// List the batches recorded for a connection (or one account), oldest first.
+    #[command(
+        long_about = "List the batches the push ledger recorded for a connection, or one of its \
+            accounts, oldest first: each batch's state (sending, pending, success, failed, \
+            timed_out, not_accepted), Codat's push operation key, when it was sent and last \
+            updated, how many transactions it carried and its first and last id.\n\n\
+            Use it to reconcile: a timed_out batch may or may not be in the accounting platform. \
+            Check its ids there (--ids prints every one), then send the missing ones with \
+            `bankfeeds push ... --resend ID` or `--resend-file FILE`. A sending or pending batch \
+            is looked up or waited for by the next push.",
+        after_help = "Examples:\n  \
+            bankfeeds ledger list --company C --connection D --account acc-001\n  \
+            bankfeeds ledger list --company C --connection D --ids --json\n\n\
+            Exit codes: 0 listed (also when nothing is recorded), 2 no ledger at that path or it \
+            cannot be read."
+    )]
+    List(ledger::ListArgs),
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let code = match cli.command {
@@ -210,6 +291,7 @@ fn main() -> ExitCode {
             account,
             base_url,
             batch_size,
+            ledger,
             prepare,
         } => push::run(push::PushArgs {
             file,
@@ -218,8 +300,10 @@ fn main() -> ExitCode {
             account,
             base_url,
             batch_size,
+            ledger,
             prepare,
         }),
+        Command::Ledger(LedgerCommand::List(args)) => ledger::list(&args),
         Command::Sandbox {
             port,
             push_delay_ms,

@@ -41,7 +41,7 @@ pub fn run(options: Options) -> u8 {
     {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("bankfeeds: cannot start a runtime: {e}");
+            tell!("bankfeeds: cannot start a runtime: {e}");
             return UNREADABLE;
         }
     };
@@ -60,14 +60,14 @@ pub fn run(options: Options) -> u8 {
         let sandbox = match builder.start().await {
             Ok(s) => s,
             Err(e) => {
-                eprintln!("bankfeeds: cannot start the sandbox on port {port}: {e}");
+                tell!("bankfeeds: cannot start the sandbox on port {port}: {e}");
                 return UNREADABLE;
             }
         };
         let mut stdout = std::io::stdout();
         let _ = writeln!(stdout, "{}", sandbox.url());
         let _ = stdout.flush();
-        eprintln!(
+        tell!(
             "Codat Bank Feeds sandbox listening on {} (any `Authorization: Basic <key>`).\n\
              Health: {0}/sandbox/health   Stats: {0}/sandbox/stats   Stop: Ctrl-C",
             sandbox.url()
@@ -83,7 +83,7 @@ pub fn run(options: Options) -> u8 {
             eprintln!("Legacy: push operation reads carry each push's `data`.");
         }
         stop_signal().await;
-        eprintln!("stopping the sandbox");
+        tell!("stopping the sandbox");
         sandbox.shutdown().await;
         OK
     })

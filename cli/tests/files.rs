@@ -64,7 +64,7 @@ fn every_kind_of_bad_cell_is_reported_on_its_csv_line() {
         ("line 5: error invalid_number", "b-004, amount"),
         ("line 6: error invalid_number", "b-005, balance"),
         ("line 7: error invalid_value", "b-006, transactionType"),
-        ("line 8: error sign_mismatch", "b-007, amount"),
+        ("line 8: warning sign_mismatch", "b-007, amount"),
         ("line 9: error balance_mismatch", "b-008, balance"),
         ("line 10: error future_date", "b-009, date"),
         ("line 11: error missing_field", "b-010, amount"),
@@ -116,7 +116,9 @@ fn json_format_prints_the_report() {
     assert_eq!(report["format"], "csv");
     assert_eq!(report["rowsRead"], 11);
     let issues = report["issues"].as_array().unwrap();
-    assert_eq!(report["errors"], issues.len());
+    let errors = issues.iter().filter(|i| i["severity"] == "error").count();
+    assert_eq!(report["errors"], errors);
+    assert_eq!(errors + 1, issues.len(), "one warning: the sign mismatch");
     let date = issues.iter().find(|i| i["code"] == "invalid_date").unwrap();
     assert_eq!(
         (date["row"].as_u64(), date["line"].as_u64()),
@@ -214,16 +216,18 @@ fn normalise_writes_batches_digit_for_digit() {
     let first = std::fs::read_to_string(dir.join("batch-0001.json")).unwrap();
     let second = std::fs::read_to_string(dir.join("batch-0002.json")).unwrap();
     assert!(!dir.join("batch-0003.json").exists());
-    // Sorted oldest first; amounts and computed balances keep their digits.
+    // Sorted oldest first; amounts and computed balances keep their digits. Each file is the
+    // body as the client sends it: compact JSON, then a line break.
     assert!(
-        first.contains(r#""amount": 2500.00"#) && first.contains(r#""balance": 2500.00"#),
+        first.contains(r#""amount":2500.00"#) && first.contains(r#""balance":2500.00"#),
         "{first}"
     );
     assert!(
-        first.contains(r#""amount": -3.20"#) && first.contains(r#""balance": 2496.80"#),
+        first.contains(r#""amount":-3.20"#) && first.contains(r#""balance":2496.80"#),
         "{first}"
     );
-    assert!(second.contains(r#""balance": 1296.80"#), "{second}");
+    assert!(second.contains(r#""balance":1296.80"#), "{second}");
+    assert_eq!(first.lines().count(), 1, "{first}");
     let body: bankfeeds::model::CreateBankTransactions = serde_json::from_str(&first).unwrap();
     assert_eq!(body.account_id, "acc-001");
     assert_eq!(body.transactions.len(), 2);
@@ -285,4 +289,231 @@ fn help_explains_each_command_with_an_example() {
     }
     let out = bankfeeds(&["--help"]);
     assert!(String::from_utf8_lossy(&out.stdout).contains("bankfeeds demo"));
+}
+
+/// Writes a file for one test into its own temporary folder.
+fn temp_file(test: &str, name: &str, contents: &str) -> (PathBuf, PathBuf) {
+    let dir = temp_dir(test);
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, contents).unwrap();
+    (dir, path)
+}
+
+fn run(args: &[&str]) -> (i32, String, String) {
+    let out = bankfeeds(args);
+    (
+        out.status.code().unwrap(),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+/// Bytes a terminal would obey: C0 controls other than the line break, DEL, C1 controls and
+/// bidi overrides.
+fn obeyed(text: &str) -> Vec<char> {
+    text.chars()
+        .filter(|&c| {
+            (c.is_control() && c != '\n')
+                || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}')
+        })
+        .collect()
+}
+
+#[test]
+fn escape_sequences_in_the_input_are_shown_not_obeyed() {
+    // An id that clears the screen, a column name that sets a title, a description with a C1
+    // control and a bidi override, a status that rings the bell.
+    let csv = "id,date,description,amount,status,\u{1b}]0;pwned\u{7}\n\
+               \u{1b}[2Jt1,2024-05-01,\" a\u{9b}31m\u{202e}b \",1.00,\u{7}odd,x\n\
+               t1,2024-05-01,\" a\u{9b}31m\u{202e}b \",2.00,cleared,x\n";
+    let (dir, path) = temp_file("escapes", "escapes.csv", csv);
+    let path = path.to_str().unwrap();
+    let (code, out, err) = run(&["validate", path, "--today", "2024-06-01"]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(obeyed(&out).is_empty(), "{:?}", obeyed(&out));
+    assert!(obeyed(&err).is_empty(), "{:?}", obeyed(&err));
+    assert!(out.contains(r"\x1b[2Jt1"), "{out}");
+    assert!(out.contains(r"\x1b]0;pwned\x07"), "{out}");
+    assert!(out.contains(r"\x07odd"), "{out}");
+
+    // JSON stays exact JSON: the same text comes back, and nothing is obeyed on the way.
+    let (code, out, _) = run(&[
+        "validate",
+        path,
+        "--today",
+        "2024-06-01",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 1);
+    assert!(obeyed(&out).is_empty(), "{:?}", obeyed(&out));
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let found: Vec<&str> = report["issues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|i| i["found"].as_str())
+        .collect();
+    assert!(found.contains(&"\u{1b}]0;pwned\u{7}"), "{found:?}");
+    assert!(found.contains(&"\u{7}odd"), "{found:?}");
+    let ids: Vec<&str> = report["issues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|i| i["id"].as_str())
+        .collect();
+    assert!(ids.contains(&"\u{1b}[2Jt1"), "{ids:?}");
+    let trimmed: Vec<&str> = report["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["kind"] == "trimmed")
+        .filter_map(|c| c["after"].as_str())
+        .collect();
+    assert_eq!(trimmed, ["a\u{9b}31m\u{202e}b"; 2]);
+    assert!(out.contains(r"\u009b31m\u202eb"), "{out}");
+
+    // An unreadable file's message (a header lacking `amount`, listing what it has) is escaped
+    // on stderr too.
+    let (_, path) = temp_file(
+        "escapes",
+        "lacking.csv",
+        "id,date,\u{1b}[31mAmount\nt1,2024-05-01,1\n",
+    );
+    let (code, out, err) = run(&["validate", path.to_str().unwrap()]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(obeyed(&err).is_empty(), "{err}");
+    assert!(err.contains(r"\x1b[31mAmount"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn lines_are_the_lines_of_the_file() {
+    // A blank line and a quoted line break before the bad rows: lines 6 and 8, not row + 2.
+    let csv = "id,date,description,amount\n\
+               t1,2024-05-01,one,1.00\n\
+               \n\
+               t2,2024-05-02,\"two\nlines\",1.00\n\
+               t3,2024-05-03,three,1.0x\n\
+               \n\
+               t4,2024-02-30,four,1.00\n";
+    let (dir, path) = temp_file("lines", "lines.csv", csv);
+    let path = path.to_str().unwrap();
+    let (code, out, _) = run(&["validate", path, "--today", "2024-06-01"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("line 6: error invalid_number (id t3, amount)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("line 8: error invalid_date (id t4, date)"),
+        "{out}"
+    );
+    let (_, out, _) = run(&[
+        "validate",
+        path,
+        "--today",
+        "2024-06-01",
+        "--format",
+        "json",
+    ]);
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let lines: Vec<(u64, u64)> = report["issues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["severity"] == "error")
+        .map(|i| (i["row"].as_u64().unwrap(), i["line"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(lines, [(2, 6), (3, 8)]);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn two_columns_for_one_field_make_the_file_unreadable() {
+    let (dir, path) = temp_file(
+        "twice",
+        "twice.csv",
+        "id,date,Transaction Date,amount\nt1,2024-05-01,2024-06-01,1.00\n",
+    );
+    let (code, out, err) = run(&["validate", path.to_str().unwrap()]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(
+        err.contains("two columns for date: column 2 `date` and column 3 `Transaction Date`"),
+        "{err}"
+    );
+    let (_, path) = temp_file(
+        "twice",
+        "twice.json",
+        r#"{"accountId":"a","transactions":[{"id":"t1","date":"2024-05-01","amount":1}],"transactions":[]}"#,
+    );
+    let (code, out, err) = run(&["validate", path.to_str().unwrap()]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(err.contains("`transactions` twice"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn long_descriptions_are_batched_by_size_on_the_way_out() {
+    // 1000 rows of 2000-character descriptions pass Xero's rules, and go in several bodies,
+    // each within the byte limit: `validate` says how many, `normalise` writes them.
+    let mut csv = String::from("id,date,description,amount\n");
+    for i in 0..1000 {
+        csv.push_str(&format!("t{i:04},2024-05-01,{},1.00\n", "d".repeat(2000)));
+    }
+    let (dir, path) = temp_file("big", "big.csv", &csv);
+    let path = path.to_str().unwrap();
+    let common = [
+        "--platform",
+        "xero",
+        "--today",
+        "2024-06-01",
+        "--opening-balance",
+        "0",
+    ];
+    let mut args = vec!["validate", path];
+    args.extend_from_slice(&common);
+    let (code, out, err) = run(&args);
+    assert_eq!(code, 0, "{out}{err}");
+    let last = out.lines().last().unwrap();
+    let batches: usize = last
+        .rsplit("ready to push in ")
+        .next()
+        .and_then(|t| t.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{last}"));
+    assert!(batches >= 2, "{last}");
+    let out_dir = dir.join("batches");
+    let mut args = vec![
+        "normalise",
+        path,
+        "--account-id",
+        "acc-001",
+        "--out",
+        out_dir.to_str().unwrap(),
+    ];
+    args.extend_from_slice(&common);
+    let (code, out, err) = run(&args);
+    assert_eq!(code, 0, "{out}{err}");
+    let mut total = 0;
+    for k in 1..=batches {
+        let file = out_dir.join(format!("batch-{k:04}.json"));
+        let text = std::fs::read_to_string(&file).unwrap();
+        assert!(
+            text.len() <= bankfeeds::batch::MAX_PUSH_BODY_BYTES,
+            "{}: {} bytes",
+            file.display(),
+            text.len()
+        );
+        let body: bankfeeds::model::CreateBankTransactions = serde_json::from_str(&text).unwrap();
+        total += body.transactions.len();
+    }
+    assert_eq!(total, 1000);
+    assert!(
+        !out_dir
+            .join(format!("batch-{:04}.json", batches + 1))
+            .exists()
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -22,10 +22,23 @@ fn day(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).unwrap()
 }
 
-/// Ids of a linked Xero connection with a connected GBP account.
+/// Ids of a linked Xero connection with a connected GBP account, and the push ledger the
+/// test's pushes use (never the user's default one).
 struct Target {
     company: String,
     connection: String,
+    ledger: PathBuf,
+}
+
+/// A fresh ledger path under Cargo's temporary folder for integration tests.
+fn temp_ledger() -> PathBuf {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("cli-push-{}-{n}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join("ledger.sqlite3")
 }
 
 /// Creates a company and a Xero connection over HTTP, links it, and creates and maps one
@@ -86,6 +99,7 @@ fn target(sandbox: &BlockingSandbox, accounts: &[&str]) -> Target {
     Target {
         company,
         connection,
+        ledger: temp_ledger(),
     }
 }
 
@@ -112,6 +126,8 @@ fn push(
         "2024-06-01",
         "--batch-size",
         "2",
+        "--ledger",
+        t.ledger.to_str().unwrap(),
     ]);
     match key {
         Some(k) => cmd.env("CODAT_API_KEY", k),
@@ -170,8 +186,6 @@ fn sandbox() -> Checked {
 fn push_sends_everything_once_and_a_rerun_sends_nothing() {
     let sandbox = checked(
         Sandbox::builder()
-            // legacy push data: needed until the push ledger lands
-            .push_data_in_history(true)
             .push_delay(Duration::from_millis(20))
             .today(day(2024, 6, 1)),
     );
@@ -240,6 +254,34 @@ fn a_push_whose_answer_is_lost_is_found_again_not_repeated() {
 }
 
 #[test]
+fn an_absurd_retry_after_ends_the_push_with_the_error_not_a_panic() {
+    // `Retry-After: 18446744073709551615` on every push: a wait no retry budget allows, so the
+    // push gives up with Codat's 429 at once. It used to panic adding durations (exit 101) when
+    // the time already spent and the jitter carried past a second; the core's retry tests cover
+    // that deterministically, this checks what a user of the CLI sees.
+    let sandbox = sandbox();
+    let t = target(&sandbox, &["acc-004"]);
+    sandbox
+        .set_faults(
+            Faults::none().rule(
+                FaultRule::new(Fault::RateLimit {
+                    retry_after_secs: u64::MAX,
+                })
+                .method("POST")
+                .path("**/bankTransactions"),
+            ),
+        )
+        .unwrap();
+    let out = push(&sandbox, &t, "acc-004", "valid.csv", Some(KEY));
+    let all = text(&out);
+    // 3: the push stopped (incomplete), not a file with errors.
+    assert_eq!(out.status.code(), Some(3), "{all}");
+    assert!(!all.contains("panicked"), "{all}");
+    assert!(all.contains("429"), "{all}");
+    assert_eq!(sandbox.stats().pushes_accepted, 0);
+}
+
+#[test]
 fn push_refuses_bad_input_before_sending_anything() {
     let sandbox = sandbox();
     let t = target(&sandbox, &["acc-003"]);
@@ -260,7 +302,7 @@ fn push_refuses_bad_input_before_sending_anything() {
     assert_eq!(sandbox.stats().pushes_accepted, 0);
 
     let out = push(&sandbox, &t, "no-such-account", "valid.csv", Some(KEY));
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
     assert!(text(&out).contains("no-such-account"));
 }
 

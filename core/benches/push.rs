@@ -11,7 +11,8 @@
 //!   printed beside it, with the client's share;
 //! - two ways in: `push_batch + wait` (the building blocks, bodies prepared beforehand) and
 //!   `push_transactions` (the whole call: account and history reads, normalisation, validation,
-//!   batching, pushes, waits). Their difference is the core's preparation of 200,000 rows.
+//!   batching, pushes, waits, the push ledger in a temporary SQLite file), and the same without
+//!   the ledger. Their differences are the core's preparation of 200,000 rows and the ledger.
 //!
 //! `BENCH_ROUNDS` sets the number of rounds (default 3).
 
@@ -145,10 +146,12 @@ fn main() {
     }
     print("push_batch + wait", &blocks);
 
+    let ledger = support::TestLedger::new();
     let mut whole = Vec::new();
     for _ in 0..rounds {
         let feed = runtime.block_on(support::connected_feed(&client, PlatformKey::Xero));
         let options = PushOptions::new()
+            .ledger_path(ledger.path())
             .today(support::today())
             .wait(wait)
             .lookup(LookupOptions::default());
@@ -171,6 +174,32 @@ fn main() {
         })));
     }
     print("push_transactions", &whole);
+
+    // The same without the ledger (a first push: nothing to read back), for its cost.
+    let mut bare = Vec::new();
+    for _ in 0..rounds {
+        let feed = runtime.block_on(support::connected_feed(&client, PlatformKey::Xero));
+        let options = PushOptions::new()
+            .without_ledger()
+            .today(support::today())
+            .wait(wait)
+            .lookup(LookupOptions::default());
+        let rows = rows.clone();
+        bare.push(runtime.block_on(measure(async {
+            let report = client
+                .push_transactions(
+                    &feed.company,
+                    &feed.connection,
+                    &feed.account,
+                    rows,
+                    &options,
+                )
+                .await
+                .expect("push_transactions");
+            assert!(report.is_complete(), "{report}");
+        })));
+    }
+    print("push_transactions without ledger", &bare);
 
     let blocks_cpu = median(blocks.iter().map(Round::client_ms_per_batch).collect());
     let whole_cpu = median(whole.iter().map(Round::client_ms_per_batch).collect());

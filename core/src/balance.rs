@@ -101,11 +101,21 @@ pub struct Break {
 }
 
 impl Break {
-    /// `found - expected`: how far the row is off.
+    /// `found - expected`: how far the row is off. Two balances can be further apart than a
+    /// decimal holds: the difference then stops at [`Decimal::MAX`] or [`Decimal::MIN`], on the
+    /// side it lies ([`Break::checked_difference`] says when).
     pub fn difference(&self) -> Decimal {
-        self.found
-            .checked_sub(self.expected)
-            .unwrap_or(Decimal::MAX)
+        self.checked_difference()
+            .unwrap_or(if self.found > self.expected {
+                Decimal::MAX
+            } else {
+                Decimal::MIN
+            })
+    }
+
+    /// `found - expected`, or `None` when it does not fit a decimal.
+    pub fn checked_difference(&self) -> Option<Decimal> {
+        self.found.checked_sub(self.expected)
     }
 }
 
@@ -305,5 +315,26 @@ mod tests {
             tx("b", Decimal::MAX, Some(Decimal::MAX)),
         ];
         assert_eq!(verify(&txs, None).overflows, vec![1]);
+    }
+
+    #[test]
+    fn a_difference_beyond_a_decimal_keeps_its_sign() {
+        // A row far below the chain: found - expected is below Decimal::MIN.
+        let txs = vec![
+            tx("a", dec!(1), Some(Decimal::MAX - dec!(1))),
+            tx("b", dec!(1), Some(Decimal::MIN)),
+        ];
+        let r = verify(&txs, None);
+        let b = &r.breaks[0];
+        assert_eq!((b.row, b.expected), (1, Decimal::MAX));
+        assert_eq!(b.checked_difference(), None);
+        assert_eq!(b.difference(), Decimal::MIN);
+        let up = Break {
+            row: 0,
+            id: "c".into(),
+            expected: Decimal::MIN,
+            found: Decimal::MAX,
+        };
+        assert_eq!(up.difference(), Decimal::MAX);
     }
 }

@@ -117,6 +117,35 @@ impl IdIndex {
     }
 }
 
+/// What is wrong with an id's text, when something is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum IdText {
+    /// A control character (C0, DEL or C1: NUL, a tab, an escape...), the `at`-th character
+    /// (from 0).
+    Control { at: usize, ch: char },
+    /// Whitespace at the start or the end.
+    Untrimmed,
+}
+
+/// The rule for ids, in one place: no control character anywhere (an id is sent to the
+/// accounting software as it is, and NUL or an escape sequence has no business in it), and no
+/// whitespace at either end (ids are compared exactly, so ` t1 ` and `t1` would be two
+/// transactions; normalisation trims them). Blank ids are another rule's (`empty_id`).
+pub(crate) fn id_text(id: &str) -> Option<IdText> {
+    let bytes = id.as_bytes();
+    // Printable ASCII, the usual case, needs only its ends looked at.
+    if bytes.iter().all(|b| (0x20..0x7f).contains(b)) {
+        return match (bytes.first(), bytes.last()) {
+            (Some(b' '), _) | (_, Some(b' ')) => Some(IdText::Untrimmed),
+            _ => None,
+        };
+    }
+    if let Some((at, ch)) = id.chars().enumerate().find(|(_, c)| c.is_control()) {
+        return Some(IdText::Control { at, ch });
+    }
+    (id.trim().len() != id.len()).then_some(IdText::Untrimmed)
+}
+
 /// The repeats among a list of ids; see [`IdIndex::repeats`].
 #[cfg(test)]
 fn repeats(ids: &[&str]) -> Vec<(usize, usize)> {
@@ -130,6 +159,42 @@ fn repeats(ids: &[&str]) -> Vec<(usize, usize)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn id_text_finds_control_characters_and_untrimmed_ends() {
+        for ok in ["t1", "a b", "é-1", "", "x\u{202e}y"] {
+            assert_eq!(id_text(ok), None, "{ok:?}");
+        }
+        for untrimmed in [" t1", "t1 ", "\u{a0}t1", "t1\u{3000}"] {
+            assert_eq!(id_text(untrimmed), Some(IdText::Untrimmed), "{untrimmed:?}");
+        }
+        assert_eq!(
+            id_text("t\u{0}1"),
+            Some(IdText::Control { at: 1, ch: '\u{0}' })
+        );
+        assert_eq!(
+            id_text("é\u{1b}[31m"),
+            Some(IdText::Control {
+                at: 1,
+                ch: '\u{1b}'
+            })
+        );
+        assert_eq!(id_text("\tt1"), Some(IdText::Control { at: 0, ch: '\t' }));
+        assert_eq!(
+            id_text("a\u{7f}"),
+            Some(IdText::Control {
+                at: 1,
+                ch: '\u{7f}'
+            })
+        );
+        assert_eq!(
+            id_text("a\u{85}"),
+            Some(IdText::Control {
+                at: 1,
+                ch: '\u{85}'
+            })
+        );
+    }
 
     fn naive(ids: &[&str]) -> Vec<(usize, usize)> {
         let mut out = Vec::new();

@@ -31,7 +31,10 @@ pub mod money;
 pub mod normalise;
 pub mod pipeline;
 pub mod rules;
-mod text;
+#[cfg(test)]
+#[path = "../tests/shared/mod.rs"]
+mod test_shared;
+pub mod text;
 pub mod validate;
 #[cfg(feature = "webhook")]
 pub mod webhook;

@@ -65,9 +65,15 @@ pub struct Prepared {
 }
 
 impl Prepared {
-    /// Push bodies for an account, each within the batch size, in order.
+    /// Push bodies for an account, each within the batch size and
+    /// [`crate::batch::MAX_PUSH_BODY_BYTES`], in order.
     pub fn push_bodies(&self, account_id: &str) -> Vec<CreateBankTransactions> {
         crate::batch::push_bodies(account_id, self.transactions.clone(), self.batch_size)
+    }
+
+    /// The batches the transactions go in, in order (see [`crate::batch::split`]).
+    pub fn batches(&self) -> crate::batch::Split<'_> {
+        crate::batch::split(&self.transactions, self.batch_size)
     }
 
     /// True when nothing stops a push.
@@ -113,7 +119,9 @@ pub fn prepare_file(bytes: &[u8], format: InputFormat, options: &PrepareOptions)
     let mut prepared = prepare(batch.rows, options);
     let mut report = batch.report;
     report.extend(std::mem::take(&mut prepared.report));
+    report.locate_lines(&batch.lines);
     report.sort();
+    options.context.settle(&mut report);
     prepared.report = report;
     if batch.account_id.is_some() {
         prepared.account_id = batch.account_id;
@@ -163,6 +171,7 @@ fn finish(
             !repeated
         }));
     report.sort();
+    context.settle(&mut report);
     Prepared {
         transactions: normalised.transactions,
         source_rows: normalised.source_rows,

@@ -1,4 +1,7 @@
-//! Small text helpers shared by the readers and normalisation.
+//! Text helpers shared by the readers, normalisation and validation, and the one rule for how
+//! much input text a message may quote ([`excerpt`]).
+
+use std::borrow::Cow;
 
 /// `str::trim`, skipped when the text plainly has nothing to trim: both ends are visible ASCII
 /// (the usual case; `trim` walks Unicode whitespace from both ends).
@@ -6,5 +9,93 @@ pub(crate) fn trim(s: &str) -> &str {
     match (s.as_bytes().first(), s.as_bytes().last()) {
         (Some(a), Some(z)) if a.is_ascii_graphic() && z.is_ascii_graphic() => s,
         _ => s.trim(),
+    }
+}
+
+/// The most characters of input text any message, finding or change quotes back. A 200 MB
+/// header line or cell is not copied into a report: it is quoted by its first
+/// `MAX_ECHO_CHARS` characters, an ellipsis, and its full length.
+pub const MAX_ECHO_CHARS: usize = 200;
+
+/// The most characters a finding's message has, whatever it quotes: a backstop behind
+/// [`excerpt`], which every quotation of input goes through.
+pub(crate) const MAX_MESSAGE_CHARS: usize = 1000;
+
+/// Input text as a message may quote it: whole when it has at most [`MAX_ECHO_CHARS`]
+/// characters, else its first [`MAX_ECHO_CHARS`] characters, `…` and how long it was, e.g.
+/// `abc… (209715200 characters)`. Only the part kept is copied.
+pub fn excerpt(text: &str) -> Cow<'_, str> {
+    cut(text, MAX_ECHO_CHARS)
+}
+
+/// [`excerpt`] with another bound.
+pub(crate) fn cut(text: &str, max_chars: usize) -> Cow<'_, str> {
+    // Fewer bytes than the bound means fewer characters too: nothing to count.
+    if text.len() <= max_chars {
+        return Cow::Borrowed(text);
+    }
+    let Some((end, _)) = text.char_indices().nth(max_chars) else {
+        return Cow::Borrowed(text);
+    };
+    let total = max_chars + text[end..].chars().count();
+    Cow::Owned(format!("{}… ({total} characters)", &text[..end]))
+}
+
+/// The longest text [`excerpt`] gives: the excerpt, the ellipsis and the length.
+pub(crate) const MAX_QUOTE_CHARS: usize = MAX_ECHO_CHARS + 40;
+
+/// A value a finding or change holds (an id, what was found): quoted by [`excerpt`] unless it is
+/// short enough already, so that a value quoted once is not quoted again.
+pub(crate) fn quote(value: String) -> String {
+    if fits_a_quote(&value) {
+        return value;
+    }
+    excerpt(&value).into_owned()
+}
+
+/// [`quote`] for borrowed text: only what is kept is copied.
+pub(crate) fn quote_str(value: &str) -> String {
+    if fits_a_quote(value) {
+        return value.to_owned();
+    }
+    excerpt(value).into_owned()
+}
+
+fn fits_a_quote(value: &str) -> bool {
+    value.len() <= MAX_QUOTE_CHARS || value.char_indices().nth(MAX_QUOTE_CHARS).is_none()
+}
+
+/// An owned message, cut to [`MAX_MESSAGE_CHARS`] (without a copy when it is short).
+pub(crate) fn bounded(message: String) -> String {
+    match cut(&message, MAX_MESSAGE_CHARS) {
+        Cow::Borrowed(_) => message,
+        Cow::Owned(cut) => cut,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_text_is_quoted_whole_and_long_text_by_its_start_and_length() {
+        assert!(matches!(excerpt("t1"), Cow::Borrowed("t1")));
+        let exact = "é".repeat(MAX_ECHO_CHARS);
+        assert!(matches!(excerpt(&exact), Cow::Borrowed(_)));
+        let long = format!("{}{}", "é".repeat(MAX_ECHO_CHARS), "x".repeat(1000));
+        let quoted = excerpt(&long);
+        assert_eq!(
+            quoted,
+            format!("{}… (1200 characters)", "é".repeat(MAX_ECHO_CHARS))
+        );
+        assert_eq!(bounded("short".into()), "short");
+        // Quoting a quotation changes nothing.
+        let once = excerpt(&"2".repeat(100_000)).into_owned();
+        assert_eq!(quote(once.clone()), once);
+        assert_eq!(
+            quote("x".repeat(5000)),
+            format!("{}… (5000 characters)", "x".repeat(200))
+        );
+        assert!(bounded("m".repeat(5000)).ends_with("… (5000 characters)"));
     }
 }

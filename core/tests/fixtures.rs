@@ -13,13 +13,19 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-const DIR: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../shared/fixtures/codat-docs/"
-);
+mod shared;
+
+const DIR: &str = "fixtures/codat-docs";
+
+/// Whether Codat's documentation bodies are here; in a clone without `../shared`, false after
+/// saying that `test` skipped.
+fn fixtures_present(test: &str) -> bool {
+    shared::present(DIR, &format!("fixtures::{test}"))
+}
 
 fn read(name: &str) -> String {
-    std::fs::read_to_string(format!("{DIR}{name}")).unwrap_or_else(|e| panic!("{name}: {e}"))
+    shared::read(&format!("{DIR}/{name}"), name)
+        .unwrap_or_else(|| panic!("{name}: no shared folder"))
 }
 
 /// Parses the fixture as `T`, writes it back, and checks the two JSON documents agree.
@@ -98,7 +104,10 @@ const COVERED: &[&str] = &[
 
 #[test]
 fn every_fixture_is_covered() {
-    let on_disk: BTreeSet<String> = std::fs::read_dir(DIR)
+    let Some(dir) = shared::path(DIR, "fixtures::every_fixture_is_covered") else {
+        return;
+    };
+    let on_disk: BTreeSet<String> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
         .filter(|n| n.ends_with(".json"))
@@ -112,6 +121,9 @@ fn every_fixture_is_covered() {
 
 #[test]
 fn create_connection_response() {
+    if !fixtures_present("create_connection_response") {
+        return;
+    }
     let c: bankfeeds::model::Connection = round_trip("create-connection.response.json");
     assert_eq!(c.status, ConnectionStatus::PendingAuth);
     assert_eq!(c.source_type, bankfeeds::model::SourceType::BankFeed);
@@ -126,6 +138,9 @@ fn create_connection_response() {
 
 #[test]
 fn create_source_account_request() {
+    if !fixtures_present("create_source_account_request") {
+        return;
+    }
     let body: SourceAccountPrototype = round_trip("create-source-account.request.json");
     assert_eq!(body.balance.unwrap().to_string(), "4002");
     assert_eq!(body.account_type.as_deref(), Some("Debit"));
@@ -136,6 +151,9 @@ fn create_source_account_request() {
 
 #[test]
 fn create_source_account_response() {
+    if !fixtures_present("create_source_account_response") {
+        return;
+    }
     let account: SourceAccount = round_trip("create-source-account.response.json");
     assert_eq!(account.balance.unwrap().to_string(), "4002.00");
     assert_eq!(account.status, Some(SourceAccountStatus::Pending));
@@ -150,6 +168,9 @@ fn create_source_account_response() {
 
 #[test]
 fn list_bank_feed_accounts_response() {
+    if !fixtures_present("list_bank_feed_accounts_response") {
+        return;
+    }
     let accounts: Vec<SourceAccount> = round_trip("list-bank-feed-accounts.response.json");
     assert_eq!(accounts.len(), 2);
     assert!(!accounts[0].is_connected());
@@ -166,6 +187,9 @@ fn list_bank_feed_accounts_response() {
 
 #[test]
 fn push_bank_transactions_request() {
+    if !fixtures_present("push_bank_transactions_request") {
+        return;
+    }
     let body: CreateBankTransactions = round_trip("push-bank-transactions.request.json");
     assert_eq!(body.transactions.len(), 6);
     let first = &body.transactions[0];
@@ -178,6 +202,9 @@ fn push_bank_transactions_request() {
 
 #[test]
 fn push_bank_transactions_response() {
+    if !fixtures_present("push_bank_transactions_response") {
+        return;
+    }
     let resp: CreateBankTransactionsResponse = round_trip("push-bank-transactions.response.json");
     assert_eq!(resp.status, PushOperationStatus::Pending);
     assert_eq!(resp.status_code, 202);
@@ -199,6 +226,9 @@ fn push_bank_transactions_response() {
 
 #[test]
 fn xero_push_request() {
+    if !fixtures_present("xero_push_request") {
+        return;
+    }
     let body: CreateBankTransactions = round_trip("xero.push-bank-transactions.request.json");
     assert_eq!(body.account_id, "482342-acc-001");
     assert_eq!(body.transactions[0].amount.to_string(), "-450");
@@ -207,6 +237,9 @@ fn xero_push_request() {
 
 #[test]
 fn push_operation_status_changed_webhook() {
+    if !fixtures_present("push_operation_status_changed_webhook") {
+        return;
+    }
     let w: PushOperationStatusChangedWebhook =
         round_trip("webhook.push-operation-status-changed.json");
     assert_eq!(w.rule_type(), Some("Push Operation Status Changed"));

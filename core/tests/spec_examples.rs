@@ -17,14 +17,12 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-const SPEC: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../shared/codat-oas/Codat-Bank-Feeds.json"
-);
+mod shared;
 
-fn spec() -> Value {
-    let text = std::fs::read_to_string(SPEC).expect("the spec");
-    serde_json::from_str(&text).expect("the spec is JSON")
+/// The spec, or `None` (the test says it skipped) in a clone without `../shared`.
+fn spec(test: &str) -> Option<Value> {
+    let text = shared::read("codat-oas/Codat-Bank-Feeds.json", test)?;
+    Some(serde_json::from_str(&text).expect("the spec is JSON"))
 }
 
 /// Parses an example from its JSON text, as a client would, and writes it back.
@@ -587,7 +585,9 @@ const ADDED: &[(&str, &str)] = &[(
 
 #[test]
 fn every_spec_example_parses_and_round_trips() {
-    let spec = spec();
+    let Some(spec) = spec("spec_examples::every_spec_example_parses_and_round_trips") else {
+        return;
+    };
     let found = find_examples(&spec);
     assert!(
         found.unmapped_examples.is_empty(),
@@ -667,7 +667,9 @@ fn every_spec_example_parses_and_round_trips() {
 fn every_operation_body_has_a_type() {
     // The operation table covers every (operationId, request/status) whose body has a schema,
     // and names nothing that is not in the spec.
-    let spec = spec();
+    let Some(spec) = spec("spec_examples::every_operation_body_has_a_type") else {
+        return;
+    };
     let mut in_spec = BTreeSet::new();
     for item in spec["paths"].as_object().unwrap().values() {
         for op in item.as_object().unwrap().values() {
@@ -699,7 +701,9 @@ fn every_operation_body_has_a_type() {
 
 #[test]
 fn source_account_examples_keep_their_version() {
-    let spec = spec();
+    let Some(spec) = spec("spec_examples::source_account_examples_keep_their_version") else {
+        return;
+    };
     let media = spec
         .pointer("/paths/~1companies~1{companyId}~1connections~1{connectionId}~1connectionInfo~1bankFeedAccounts/post/requestBody/content/application~1json")
         .unwrap();
@@ -713,7 +717,9 @@ fn source_account_examples_keep_their_version() {
 #[test]
 fn rate_limit_reset_example_has_an_impossible_time() {
     // Codat's example says 23:59:99; it is kept as text instead of failing the webhook.
-    let spec = spec();
+    let Some(spec) = spec("spec_examples::rate_limit_reset_example_has_an_impossible_time") else {
+        return;
+    };
     let value = spec
         .pointer("/webhooks/client.rateLimit.reset/post/requestBody/content/application~1json/examples/Reset/value")
         .unwrap()

@@ -43,17 +43,22 @@ fn node(script: &str, args: &[&str]) -> String {
     String::from_utf8(out.stdout).unwrap().trim().to_owned()
 }
 
-fn body() -> String {
-    std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../shared/fixtures/codat-docs/webhook.push-operation-status-changed.json"),
+mod shared;
+
+/// Codat's example delivery, or `None` (the test says it skipped) in a clone without
+/// `../shared`.
+fn body(test: &str) -> Option<String> {
+    shared::read(
+        "fixtures/codat-docs/webhook.push-operation-status-changed.json",
+        test,
     )
-    .unwrap()
 }
 
 #[test]
 fn node_signs_we_verify_and_refuse_tampering() {
-    let body = body();
+    let Some(body) = body("webhook_standard::node_signs_we_verify_and_refuse_tampering") else {
+        return;
+    };
     let now = Timestamp::now();
     let ts = now.utc().timestamp().to_string();
     let signature = node(
@@ -100,7 +105,9 @@ fn node_signs_we_verify_and_refuse_tampering() {
 
 #[test]
 fn we_sign_node_verifies() {
-    let body = body();
+    let Some(body) = body("webhook_standard::we_sign_node_verifies") else {
+        return;
+    };
     let ts = Timestamp::now().utc().timestamp();
     let verifier = Verifier::new(SECRET).unwrap();
     let signature = verifier.sign("msg_abc", ts, body.as_bytes());

@@ -33,9 +33,7 @@ def post(url: str, body: dict[str, object] | None = None) -> None:
 def main() -> None:
     cli = os.environ.get("BANKFEEDS_CLI", str(HERE.parents[1] / "target" / "debug" / "bankfeeds"))
     # The sandbox checks every answer against Codat's spec when BANKFEEDS_SPEC names it (test.sh sets it).
-    # legacy push data: needed until the push ledger lands
-    sandbox = subprocess.Popen([cli, "sandbox", "--port", "0", "--push-delay-ms", "20", "--today", TODAY.isoformat(),
-                                "--legacy-push-data"],
+    sandbox = subprocess.Popen([cli, "sandbox", "--port", "0", "--push-delay-ms", "20", "--today", TODAY.isoformat()],
                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     assert sandbox.stdout is not None
     url = sandbox.stdout.readline().strip()

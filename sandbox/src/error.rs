@@ -74,6 +74,18 @@ impl ApiError {
         }
     }
 
+    /// 413: a body larger than the core's push body limit
+    /// (`bankfeeds::batch::MAX_PUSH_BODY_BYTES`), with Codat's error body.
+    pub(crate) fn too_large() -> Self {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!(
+                "The request body is larger than {} bytes; split the push into smaller batches.",
+                bankfeeds::batch::MAX_PUSH_BODY_BYTES
+            ),
+        )
+    }
+
     /// 401: no usable credentials.
     pub(crate) fn unauthorized() -> Self {
         ApiError::new(StatusCode::UNAUTHORIZED, "Unauthorized")

@@ -420,6 +420,10 @@ impl SandboxBuilder {
             .merge(sandbox_api::routes())
             .fallback(server::not_found)
             .method_not_allowed_fallback(server::method_not_allowed)
+            // The core's push body limit, the one its batches keep to (see server::too_large).
+            .layer(axum::extract::DefaultBodyLimit::max(
+                bankfeeds::batch::MAX_PUSH_BODY_BYTES,
+            ))
             .with_state(shared.clone());
         let task = tokio::spawn(server::serve(listener, shared.clone(), router));
         Ok(SandboxHandle {

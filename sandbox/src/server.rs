@@ -202,8 +202,11 @@ async fn answer(
         shared.lock().stats.unauthorized += 1;
         return Ok(ApiError::unauthorized().into_response());
     }
+    if declared_too_large(&req) {
+        return Ok(ApiError::too_large().into_response());
+    }
     let response = match router.oneshot(req.map(Body::new)).await {
-        Ok(response) => response,
+        Ok(response) => too_large(response),
         Err(never) => match never {},
     };
     if drop_after {
@@ -288,6 +291,11 @@ async fn check_against_spec(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok());
     let status = parts.status.as_u16();
+    if status == StatusCode::PAYLOAD_TOO_LARGE.as_u16() {
+        // The request size limit is the gateway's, before any operation: the spec declares no
+        // 413 anywhere, though Codat's gateway answers one (with its error body) as any would.
+        return Response::from_parts(parts, Body::from(bytes));
+    }
     let operation_id = spec.operation_id(method, path);
     let legacy = match operation_id {
         Some("get-create-operation") if shared.settings.push_data_in_history && status == 200 => {
@@ -332,6 +340,28 @@ async fn check_against_spec(
         eprintln!("bankfeeds-sandbox: spec violation: {v}");
     }
     ApiError::spec_violation(&found.violations).into_response()
+}
+
+/// Whether a request says up front (`Content-Length`) that its body is over the limit.
+fn declared_too_large(req: &Request<Incoming>) -> bool {
+    req.headers()
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .is_some_and(|n| n > bankfeeds::batch::MAX_PUSH_BODY_BYTES as u64)
+}
+
+/// axum answers a body over the limit (one sent without a length, found so while reading it)
+/// with a plain-text 413; Codat answers with its error body, and so does the sandbox.
+fn too_large(response: Response<Body>) -> Response<Body> {
+    let json = response
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if response.status() == StatusCode::PAYLOAD_TOO_LARGE && !json {
+        return ApiError::too_large().into_response();
+    }
+    response
 }
 
 /// Answers requests no route takes, with Codat's error body.

@@ -713,7 +713,6 @@ async fn finished_pushes_are_counted_without_polling() {
 async fn legacy_push_data_puts_each_push_s_data_back_in_the_history() {
     let sandbox = common::start(
         Sandbox::builder()
-            // legacy push data: needed until the push ledger lands
             .push_data_in_history(true)
             .push_delay(Duration::from_millis(10))
             .today(day(2024, 6, 1)),

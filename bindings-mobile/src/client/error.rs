@@ -68,14 +68,44 @@ impl From<client::Error> for BankFeedsError {
                 status: PushOperationStatus::from_core(&status),
                 waited_seconds: waited.as_secs(),
             },
-            client::Error::HistoryIncomplete { operations } => BankFeedsError::HistoryIncomplete {
-                operations: row(operations),
+            client::Error::HistoryUnknown {
+                account_id,
+                operations,
+            } => BankFeedsError::HistoryUnknown {
+                reason: history_unknown(&account_id, &operations),
+                account_id,
+                operations,
+            },
+            client::Error::AccountBusy {
+                account_id,
+                holder,
+                expires_at,
+            } => BankFeedsError::AccountBusy {
+                reason: format!(
+                    "account `{account_id}` is being pushed by {holder} (its lease runs until {expires_at}); nothing was sent. Wait for that push to finish, or let this one wait for it (PushOptions lockWaitMs)"
+                ),
+                account_id,
+                holder,
+                expires_at: expires_at.utc().into(),
+            },
+            client::Error::LookupIncomplete { examined } => BankFeedsError::LookupIncomplete {
+                examined: row(examined),
                 reason,
             },
+            client::Error::Ledger { .. } => BankFeedsError::Ledger { reason },
             other => BankFeedsError::Other {
                 kind: other.kind().as_str().to_owned(),
                 reason,
             },
         }
     }
+}
+
+/// The HistoryUnknown message, naming the options as Kotlin and Swift spell them.
+fn history_unknown(account_id: &str, operations: &[String]) -> String {
+    format!(
+        "cannot tell what account `{account_id}` already has: {} push operation(s) on the connection are not in the push ledger and do not say what they carried (first: {}); nothing was sent. Push with the ledger that recorded them (PushOptions ledgerPath or ledger), or choose: `unknownHistory = UnknownHistory.Trust` when none of the rows is on the account yet, or `unknownHistory = UnknownHistory.SkipThrough(date, id)` to skip the rows the account already has, up to that day (and that transaction); in Swift `unknownHistory: .trust` or `.skipThrough(date:id:)`",
+        operations.len(),
+        operations.first().map_or("", String::as_str)
+    )
 }

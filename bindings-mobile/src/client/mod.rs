@@ -16,16 +16,23 @@ use crate::transaction::Transaction;
 use crate::types::CalendarDate;
 
 mod error;
+mod ledger;
 mod model;
 mod push;
 
+pub use ledger::{
+    BatchState, Lease, LeaseHolder, LedgerAccount, LedgerBatch, LedgerError, PushLedger,
+    lease_expiry, lease_may_take,
+};
 pub use model::{
-    AccountMapping, Company, CompanyPage, Connection, ConnectionStatus, ListOptions, MappingResult,
-    NewSourceAccount, PushOperation, PushOperationStatus, SourceAccount, TargetAccountOption,
+    AccountMapping, Company, CompanyAccessToken, CompanyPage, Connection, ConnectionStatus,
+    ListOptions, MappingResult, NewSourceAccount, OneTimePassword, PushOperation,
+    PushOperationPage, PushOperationStatus, SourceAccount, SourceAccountUpdate,
+    TargetAccountOption,
 };
 pub use push::{
-    BatchOutcome, PushOptions, PushProgress, PushProgressListener, PushReport, PushStage,
-    PushStopReason, PushStopped,
+    BatchOutcome, HeldBatch, PushOptions, PushProgress, PushProgressListener, PushReport,
+    PushStage, PushStopReason, PushStopped, RecoveredBatch, UnknownHistory,
 };
 
 /// How the client waits and retries. Everything left out takes the core client's default
@@ -199,6 +206,48 @@ impl BankFeedsClient {
             .into())
     }
 
+    /// Unlinks a connection (`unlink-connection`): no more data flows, Codat keeps what it has,
+    /// and the customer can link it again later. Returns the connection, now `UNLINKED`.
+    pub async fn unlink_connection(
+        &self,
+        company_id: String,
+        connection_id: String,
+    ) -> Result<Connection, BankFeedsError> {
+        Ok(self
+            .inner
+            .connections(&company_id)
+            .unlink(&connection_id)
+            .await?
+            .into())
+    }
+
+    /// An access token for the company (`get-company-access-token`), for Codat's embedded UIs
+    /// (Link, Connections, the embedded bank feeds set-up); valid for a day. Its `toString()`
+    /// hides the token.
+    pub async fn get_company_access_token(
+        &self,
+        company_id: String,
+    ) -> Result<Arc<CompanyAccessToken>, BankFeedsError> {
+        let token = self.inner.companies().access_token(&company_id).await?;
+        Ok(Arc::new(token.into()))
+    }
+
+    /// A one-time password the customer types into the accounting platform to link the bank
+    /// feed (`generate-otp`; **Sage only**: other platforms answer with an error), with its
+    /// expiry. Its `toString()` hides the password.
+    pub async fn generate_otp(
+        &self,
+        company_id: String,
+        connection_id: String,
+    ) -> Result<Arc<OneTimePassword>, BankFeedsError> {
+        let otp = self
+            .inner
+            .source_accounts(&company_id, &connection_id)
+            .generate_otp()
+            .await?;
+        Ok(Arc::new(otp.into()))
+    }
+
     /// The connection's source accounts, with their feed status.
     pub async fn list_source_accounts(
         &self,
@@ -227,6 +276,38 @@ impl BankFeedsClient {
             .create(body)
             .await?
             .into())
+    }
+
+    /// Changes a source account's name, balance (only while it is not `CONNECTED`) or status
+    /// (only to `DISCONNECTED`) (`update-source-account`); returns the account as Codat has it.
+    pub async fn update_source_account(
+        &self,
+        company_id: String,
+        connection_id: String,
+        account_id: String,
+        update: SourceAccountUpdate,
+    ) -> Result<SourceAccount, BankFeedsError> {
+        let body = update.to_core(&account_id)?;
+        let account = self
+            .inner
+            .source_accounts(&company_id, &connection_id)
+            .update(&account_id, &body)
+            .await?;
+        Ok(bankfeeds::model::AnySourceAccount::V1(account).into())
+    }
+
+    /// Deletes a source account and its feed, with its mapping (`delete-source-account`).
+    pub async fn delete_source_account(
+        &self,
+        company_id: String,
+        connection_id: String,
+        account_id: String,
+    ) -> Result<(), BankFeedsError> {
+        Ok(self
+            .inner
+            .source_accounts(&company_id, &connection_id)
+            .delete(&account_id)
+            .await?)
     }
 
     /// Each source account with the target account it feeds and the ones it could: the mapping
@@ -274,31 +355,36 @@ impl BankFeedsClient {
     }
 
     /// Pushes transactions to a source account, in order and each at most once: checks the
-    /// connection and account, skips what was already pushed, normalises and validates with the
-    /// connection's platform rules, then pushes in batches, waiting for each.
+    /// connection and account, takes the account's lease in the push ledger, reads what the
+    /// account already has (the ledger's record, with batches an earlier push left unanswered
+    /// looked up), normalises and validates with the connection's platform rules, then pushes in
+    /// batches, recording each in the ledger before it is sent and waiting for it.
     ///
-    /// Throws `Validation` (with every finding) before sending anything when a transaction has
-    /// an error, `SourceAccountNotFound`, or a request error. Once batches go out, problems do
-    /// not throw: `PushReport.stopped` says where and why the push stopped, and a rerun with the
-    /// same transactions sends only what is missing.
+    /// `options` must name the push ledger (`ledgerPath` or `ledger`); there is no default.
+    ///
+    /// Throws before sending anything: `Configuration` (no ledger), `Validation` (with every
+    /// finding), `SourceAccountNotFound`, `AccountBusy` (another push holds the account),
+    /// `HistoryUnknown` (the connection has pushes the ledger does not know: see
+    /// `PushOptions.unknownHistory`), `Ledger`, or a request error. Once batches go out, problems
+    /// do not throw: `PushReport.stopped` says where and why the push stopped, and a rerun with
+    /// the same transactions sends only what is missing.
     ///
     /// ```kotlin
-    /// val report = client.pushTransactions(companyId, connectionId, accountId, rows, PushOptions(), listener)
+    /// val report = client.pushTransactions(companyId, connectionId, accountId, rows,
+    ///     PushOptions(ledgerPath = context.filesDir.path), listener)
     /// if (!report.complete) println(report.stopped?.message)
     /// ```
-    #[uniffi::method(default(options = None, listener = None))]
+    #[uniffi::method(default(listener = None))]
     pub async fn push_transactions(
         &self,
         company_id: String,
         connection_id: String,
         account_id: String,
         transactions: Vec<Transaction>,
-        options: Option<PushOptions>,
+        options: PushOptions,
         listener: Option<Box<dyn PushProgressListener>>,
     ) -> Result<PushReport, BankFeedsError> {
-        let options = options
-            .unwrap_or_default()
-            .to_core(listener.map(Arc::<dyn PushProgressListener>::from))?;
+        let options = options.to_core(listener.map(Arc::<dyn PushProgressListener>::from))?;
         let rows: Vec<RawTransaction> =
             transactions.into_iter().map(RawTransaction::from).collect();
         let report = self
@@ -306,6 +392,30 @@ impl BankFeedsClient {
             .push_transactions(&company_id, &connection_id, &account_id, rows, &options)
             .await?;
         Ok(report.into())
+    }
+
+    /// A company's push operations, a page at a time (`list-create-operations`): the push
+    /// history a support screen shows. Narrow it with Codat's query language, e.g. one
+    /// connection's bank feed pushes, newest first:
+    ///
+    /// ```kotlin
+    /// client.listPushOperations(companyId, ListOptions(
+    ///     query = "dataConnectionKey=$connectionId&&dataType=bankTransactions", orderBy = "-requestedOnUtc"))
+    /// ```
+    pub async fn list_push_operations(
+        &self,
+        company_id: String,
+        options: ListOptions,
+    ) -> Result<PushOperationPage, BankFeedsError> {
+        let pager = self
+            .inner
+            .push_operations(&company_id)
+            .list(options.to_core());
+        let page = match options.page {
+            Some(n) => pager.page(n).await?,
+            None => pager.first().await?,
+        };
+        Ok(page.into())
     }
 
     /// A push operation's current state.

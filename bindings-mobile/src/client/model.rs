@@ -395,6 +395,8 @@ pub struct PushOperation {
     pub company_id: String,
     /// The connection.
     pub data_connection_key: String,
+    /// What was pushed (`bankTransactions` for a bank feed), when Codat says.
+    pub data_type: Option<String>,
     /// Where it is.
     pub status: PushOperationStatus,
     /// When it was requested.
@@ -415,6 +417,7 @@ impl From<model::PushOperation> for PushOperation {
                 .iter()
                 .filter_map(|v| v.message.clone())
                 .collect(),
+            data_type: op.data_type.as_ref().map(|t| t.as_str().to_owned()),
             status: PushOperationStatus::from_core(&op.status),
             requested_on: instant(op.requested_on_utc),
             completed_on: op.completed_on_utc.map(instant),
@@ -423,5 +426,169 @@ impl From<model::PushOperation> for PushOperation {
             data_connection_key: op.data_connection_key,
             error_message: op.error_message,
         }
+    }
+}
+
+/// A page of a company's push operations: its push history.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct PushOperationPage {
+    /// The push operations on this page.
+    pub operations: Vec<PushOperation>,
+    /// This page's number, from 1.
+    pub page_number: u32,
+    /// Operations per page.
+    pub page_size: u32,
+    /// Operations in the whole list.
+    pub total_results: u64,
+    /// The next page's number, when there is one.
+    pub next_page: Option<u32>,
+}
+
+impl From<model::Page<bankfeeds::client::PushOperationEntry>> for PushOperationPage {
+    fn from(p: model::Page<bankfeeds::client::PushOperationEntry>) -> Self {
+        PushOperationPage {
+            next_page: p.next_page_number(),
+            page_number: p.page_number,
+            page_size: p.page_size,
+            total_results: p.total_results,
+            operations: p
+                .results
+                .into_iter()
+                .map(|op| PushOperation::from(model::PushOperation::from(op)))
+                .collect(),
+        }
+    }
+}
+
+/// What to change on a source account (`update-source-account`); what is left out stays as it
+/// is. Codat lets three things change: the name, the balance (only while the account is not
+/// `CONNECTED`) and the status (only to `DISCONNECTED`).
+#[derive(Debug, Clone, PartialEq, Default, uniffi::Record)]
+pub struct SourceAccountUpdate {
+    /// A new name.
+    #[uniffi(default = None)]
+    pub account_name: Option<String>,
+    /// A new balance.
+    #[uniffi(default = None)]
+    pub balance: Option<Money>,
+    /// `DISCONNECTED`, to stop the feed.
+    #[uniffi(default = None)]
+    pub status: Option<SourceAccountStatus>,
+}
+
+impl SourceAccountUpdate {
+    pub(crate) fn to_core(
+        &self,
+        account_id: &str,
+    ) -> Result<model::SourceAccount, crate::BankFeedsError> {
+        let balance = self
+            .balance
+            .as_ref()
+            .map(|b| b.decimal())
+            .transpose()
+            .map_err(|e| {
+                crate::BankFeedsError::option(Some(crate::Field::Balance), format!("balance: {e}"))
+            })?;
+        Ok(model::SourceAccount {
+            id: account_id.to_owned(),
+            account_name: self.account_name.clone(),
+            account_type: None,
+            account_number: None,
+            sort_code: None,
+            currency: None,
+            balance,
+            modified_date: None,
+            status: self.status.map(SourceAccountStatus::to_core),
+            feed_start_date: None,
+        })
+    }
+}
+
+/// A one-time password for linking a bank feed in the accounting platform (Sage), and when it
+/// stops working. Printing it (`toString()`, `description`) never shows the password.
+#[derive(uniffi::Object)]
+#[uniffi::export(Display)]
+pub struct OneTimePassword {
+    otp: String,
+    expiry: SystemTime,
+}
+
+impl From<model::GenerateOtpResponse> for OneTimePassword {
+    fn from(r: model::GenerateOtpResponse) -> Self {
+        OneTimePassword {
+            expiry: instant(r.expiry),
+            otp: r.otp,
+        }
+    }
+}
+
+impl std::fmt::Display for OneTimePassword {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "OneTimePassword(otp=[redacted], expiry={})",
+            Timestamp::new(self.expiry.into())
+        )
+    }
+}
+
+#[uniffi::export]
+impl OneTimePassword {
+    /// The password, to show the customer.
+    pub fn otp(&self) -> String {
+        self.otp.clone()
+    }
+
+    /// When it stops working.
+    pub fn expiry(&self) -> SystemTime {
+        self.expiry
+    }
+}
+
+/// An access token for one company, for Codat's embedded UIs (the Link and Connections SDKs,
+/// the embedded bank feeds set-up); valid for a day. Printing it (`toString()`, `description`)
+/// never shows the token.
+#[derive(uniffi::Object)]
+#[uniffi::export(Display)]
+pub struct CompanyAccessToken {
+    inner: model::CompanyAccessToken,
+}
+
+impl From<model::CompanyAccessToken> for CompanyAccessToken {
+    fn from(inner: model::CompanyAccessToken) -> Self {
+        CompanyAccessToken { inner }
+    }
+}
+
+impl std::fmt::Display for CompanyAccessToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "CompanyAccessToken(tokenType={}, accessToken=[redacted], expiresInSeconds={})",
+            self.inner.token_type, self.inner.expires_in
+        )
+    }
+}
+
+#[uniffi::export]
+impl CompanyAccessToken {
+    /// The token.
+    pub fn access_token(&self) -> String {
+        self.inner.access_token.clone()
+    }
+
+    /// Its kind, e.g. `Bearer`.
+    pub fn token_type(&self) -> String {
+        self.inner.token_type.clone()
+    }
+
+    /// Seconds it was valid for when issued.
+    pub fn expires_in_seconds(&self) -> i64 {
+        self.inner.expires_in
+    }
+
+    /// The `Authorization` header value for it: the token type, a space and the token.
+    pub fn authorization_header(&self) -> String {
+        self.inner.authorization_header()
     }
 }

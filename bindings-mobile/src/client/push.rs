@@ -3,8 +3,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use bankfeeds::client::push::ledger::path_in;
+use bankfeeds::client::push::{Cursor, LedgerChoice};
 use bankfeeds::client::{self, WaitOptions};
+use bankfeeds::dates::{LocalDateTime, TimeZone, today_in};
 
+use crate::client::ledger::{BatchState, ForeignLedger, PushLedger};
 use crate::client::model::PushOperationStatus;
 use crate::context::{NormaliseOptions, Platform};
 use crate::convert::row;
@@ -12,23 +16,104 @@ use crate::error::BankFeedsError;
 use crate::report::{Change, ValidationReport};
 use crate::types::CalendarDate;
 
-/// What a push may do. Everything left out takes the platform's or the client's default.
-#[derive(Debug, Clone, PartialEq, Default, uniffi::Record)]
+/// What to do when what an account already has cannot be told: push operations on the connection
+/// that the push ledger does not know and that do not say what they carried (Codat's push
+/// operations carry no `data`). That is a new device or a lost ledger, or another system
+/// pushing to the connection.
+///
+/// Kotlin: `UnknownHistory.Refuse`, `UnknownHistory.Trust`,
+/// `UnknownHistory.SkipThrough(LocalDate.of(2024, 5, 31), "tx-981")`; Swift: `.refuse`, `.trust`,
+/// `.skipThrough(date: "2024-05-31", id: "tx-981")`.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+pub enum UnknownHistory {
+    /// Send nothing and throw `HistoryUnknown` (the default): rows might otherwise be booked twice.
+    Refuse,
+    /// Push the rows as given: you vouch that none of them is on the account yet.
+    Trust,
+    /// Skip every row the account already has, up to and including `date` (the whole day), and
+    /// push the rest. With `id`, rows of that day are skipped only up to and including the one
+    /// with that id, in the order given (the id must be among that day's rows).
+    SkipThrough {
+        /// The last day on the account.
+        date: CalendarDate,
+        /// The last transaction on the account that day.
+        #[uniffi(default = None)]
+        id: Option<String>,
+    },
+}
+
+impl UnknownHistory {
+    fn to_core(&self) -> Result<client::UnknownHistory, BankFeedsError> {
+        Ok(match self {
+            UnknownHistory::Refuse => client::UnknownHistory::Refuse,
+            UnknownHistory::Trust => client::UnknownHistory::Trust,
+            UnknownHistory::SkipThrough { date, id } => {
+                let day = date.parse().map_err(|e| {
+                    BankFeedsError::option(None, format!("unknownHistory SkipThrough date: {e}"))
+                })?;
+                client::UnknownHistory::SkipThrough(Cursor {
+                    date: LocalDateTime::from_date(day),
+                    id: id.clone(),
+                })
+            }
+        })
+    }
+}
+
+/// What a push may do. A push needs a push ledger: `ledgerPath` or `ledger`. Everything else left
+/// out takes the platform's or the client's default.
+///
+/// ```kotlin
+/// PushOptions(ledgerPath = context.filesDir.path)                    // Android
+/// PushOptions(ledgerPath = File(context.filesDir, "feeds.sqlite3").path)
+/// PushOptions(ledger = RoomLedger(db.ledgerDao()))                   // the app's own store
+/// ```
+#[derive(Clone, Default, uniffi::Record)]
 pub struct PushOptions {
+    /// Where the push ledger is kept, as a SQLite file: the file's path, or a folder that exists,
+    /// which then holds it as `bankfeeds/ledger.sqlite3` (Android: `context.filesDir.path`; iOS:
+    /// the Application Support folder). Give this or `ledger`.
+    #[uniffi(default = None)]
+    pub ledger_path: Option<String>,
+    /// The app's own push ledger (a `PushLedger` it implements), instead of the SQLite file.
+    /// Give this or `ledgerPath`.
+    #[uniffi(default = None)]
+    pub ledger: Option<Arc<dyn PushLedger>>,
+    /// What to do when what the account already has cannot be told (`Refuse` when left out).
+    #[uniffi(default = None)]
+    pub unknown_history: Option<UnknownHistory>,
+    /// Ids to send again although a batch that ended `TIMED_OUT` holds them: only once you have
+    /// checked in the accounting platform that they are not there.
+    #[uniffi(default)]
+    pub resend: Vec<String>,
+    /// How long to wait (milliseconds) for another push to the same account to finish before
+    /// throwing `AccountBusy` (0 when left out: throw at once).
+    #[uniffi(default = None)]
+    pub lock_wait_ms: Option<u64>,
     /// Transactions per push operation, at most the platform's limit (1000).
     #[uniffi(default = None)]
     pub batch_size: Option<u32>,
-    /// The day where the account is kept, for date rules (today in UTC when left out).
+    /// The day where the account is kept, for date rules: today in `time_zone` when left out.
     #[uniffi(default = None)]
     pub today: Option<CalendarDate>,
+    /// Where the account is kept, for today's date (not with `today`): an IANA name
+    /// (`"Australia/Sydney"`), an offset from UTC (`"+10:00"`), `"UTC"` or `"local"` (the
+    /// device's zone, the default).
+    #[uniffi(default = None)]
+    pub time_zone: Option<String>,
     /// The company's country (ISO 3166 alpha-2), for platforms limited to some regions.
     #[uniffi(default = None)]
     pub country: Option<String>,
+    /// Rule codes (`"sign_mismatch"`) to the level wanted for them; the rules as Codat and the
+    /// platform apply them when left out. Codes about rows or values that cannot be read stay
+    /// errors.
+    #[uniffi(default = None)]
+    pub rules: Option<std::collections::HashMap<String, crate::context::RuleLevel>>,
     /// What normalisation may change (the platform's defaults when left out).
     #[uniffi(default = None)]
     pub normalise: Option<NormaliseOptions>,
-    /// Whether rows already pushed (read from the account's successful push operations) are
-    /// skipped; yes when left out, so a rerun sends only what is missing.
+    /// Whether rows already on the account (per the push ledger) are skipped; yes when left out,
+    /// so a rerun sends only what is missing.
     #[uniffi(default = None)]
     pub skip_already_pushed: Option<bool>,
     /// Seconds between polls of a push operation (1 when left out).
@@ -37,6 +122,56 @@ pub struct PushOptions {
     /// Seconds to wait for each push operation to finish (30 minutes when left out).
     #[uniffi(default = None)]
     pub wait_timeout_seconds: Option<f64>,
+}
+
+impl std::fmt::Debug for PushOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PushOptions")
+            .field("ledger_path", &self.ledger_path)
+            .field("ledger", &self.ledger.as_ref().map(|_| "<PushLedger>"))
+            .field("unknown_history", &self.unknown_history)
+            .field("resend", &self.resend.len())
+            .field("lock_wait_ms", &self.lock_wait_ms)
+            .field("batch_size", &self.batch_size)
+            .field("today", &self.today)
+            .field("country", &self.country)
+            .field("normalise", &self.normalise)
+            .field("skip_already_pushed", &self.skip_already_pushed)
+            .field("poll_interval_seconds", &self.poll_interval_seconds)
+            .field("wait_timeout_seconds", &self.wait_timeout_seconds)
+            .finish()
+    }
+}
+
+/// Why a push needs a ledger here, in the words an app developer needs.
+const NO_LEDGER: &str = "a push needs a push ledger, where every batch is recorded before it is sent so that a rerun never books a row twice: give PushOptions ledgerPath (a file or folder the app may write: Android `context.filesDir.path`, iOS the Application Support folder) or ledger (a PushLedger of the app's own). There is no default: the desktop default (a folder under the user's home) does not exist for an Android app";
+
+impl PushOptions {
+    /// The core's ledger choice: a SQLite file (`ledgerPath`; a folder holds it as the core's
+    /// `path_in` says) or the app's own ledger; one of the two, never a default.
+    fn ledger_choice(&self) -> Result<LedgerChoice, BankFeedsError> {
+        let config = |reason: String| BankFeedsError::Configuration { reason };
+        match (&self.ledger_path, &self.ledger) {
+            (Some(_), Some(_)) => Err(config(
+                "give PushOptions ledgerPath or ledger, not both: a push records its batches in one ledger".to_owned(),
+            )),
+            (None, None) => Err(config(NO_LEDGER.to_owned())),
+            (None, Some(ledger)) => Ok(LedgerChoice::Custom(Arc::new(ForeignLedger(
+                Arc::clone(ledger),
+            )))),
+            (Some(path), None) if path.trim().is_empty() => Err(config(format!(
+                "PushOptions ledgerPath is empty; {NO_LEDGER}"
+            ))),
+            (Some(path), None) => {
+                let path = std::path::PathBuf::from(path);
+                Ok(LedgerChoice::Path(if path.is_dir() {
+                    path_in(path)
+                } else {
+                    path
+                }))
+            }
+        }
+    }
 }
 
 fn seconds(value: f64, what: &str) -> Result<Duration, BankFeedsError> {
@@ -51,15 +186,38 @@ impl PushOptions {
         progress: Option<Arc<dyn PushProgressListener>>,
     ) -> Result<client::PushOptions, BankFeedsError> {
         let mut o = client::PushOptions::new();
+        o.ledger = self.ledger_choice()?;
+        if let Some(policy) = &self.unknown_history {
+            o = o.unknown_history(policy.to_core()?);
+        }
+        o = o.resend(self.resend.iter().cloned());
+        if let Some(ms) = self.lock_wait_ms {
+            o = o.lock_wait(Duration::from_millis(ms));
+        }
         if let Some(size) = self.batch_size {
             o = o.batch_size(usize::try_from(size).unwrap_or(usize::MAX));
         }
-        if let Some(today) = &self.today {
-            o = o.today(
-                today
-                    .parse()
-                    .map_err(|e| BankFeedsError::option(None, format!("today: {e}")))?,
-            );
+        let zone = self
+            .time_zone
+            .as_deref()
+            .map(TimeZone::parse)
+            .transpose()
+            .map_err(|e| BankFeedsError::option(None, format!("time zone: {e}")))?;
+        let today = match (&self.today, zone) {
+            (Some(_), Some(_)) => {
+                return Err(BankFeedsError::option(
+                    None,
+                    "give today or a time zone, not both: the time zone only says which day today is",
+                ));
+            }
+            (Some(today), None) => today
+                .parse()
+                .map_err(|e| BankFeedsError::option(None, format!("today: {e}")))?,
+            (None, zone) => today_in(&zone.unwrap_or_default()),
+        };
+        o = o.today(today);
+        if let Some(rules) = &self.rules {
+            o = o.rules(crate::context::rule_policy(rules)?);
         }
         o.country = self.country.clone();
         if let Some(normalise) = &self.normalise {
@@ -229,11 +387,16 @@ impl From<client::BatchOutcome> for BatchOutcome {
 /// Why a push stopped before its last batch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
 pub enum PushStopReason {
-    /// The platform refused a batch (`FAILED`) or did not answer in time (`TIMED_OUT`).
+    /// The platform refused a batch (`FAILED`): nothing of it was written. Fix the rows and
+    /// push again.
     OperationFailed,
+    /// A batch's operation ended `TIMED_OUT`: Codat stopped waiting for the platform, which may
+    /// still have written it. Not a failure and never resent on its own: check the accounting
+    /// platform, then push again (its rows are held back) or resend them (`PushOptions.resend`).
+    TimedOut,
     /// A batch's operation was still pending when the wait ended; a rerun waits for it first.
     StillPending,
-    /// A request failed after its retries.
+    /// A request or the push ledger failed (see `errorCode`).
     RequestFailed,
     /// A reason newer than this binding.
     Unrecognised,
@@ -250,6 +413,11 @@ pub struct PushStopped {
     pub operation_key: Option<String>,
     /// Its status, when known.
     pub status: Option<PushOperationStatus>,
+    /// The batch's transactions, when it timed out: check these in the accounting platform.
+    pub transaction_ids: Vec<String>,
+    /// For `REQUEST_FAILED`, the stable code of the error (`BankFeedsException.code()`):
+    /// `transport`, `api`, `ledger`, `account_busy`...
+    pub error_code: Option<String>,
     /// What happened, for a person.
     pub message: String,
 }
@@ -258,35 +426,72 @@ impl From<client::PushStop> for PushStopped {
     fn from(s: client::PushStop) -> Self {
         let message = s.to_string();
         let batch = row(s.batch());
-        let (reason, operation_key, status) = match s {
-            client::PushStop::OperationFailed { operation, .. } => (
-                PushStopReason::OperationFailed,
-                Some(operation.push_operation_key.clone()),
-                Some(PushOperationStatus::from_core(&operation.status)),
-            ),
+        let mut stopped = PushStopped {
+            reason: PushStopReason::Unrecognised,
+            batch,
+            operation_key: None,
+            status: None,
+            transaction_ids: Vec::new(),
+            error_code: None,
+            message,
+        };
+        match s {
+            client::PushStop::OperationFailed { operation, .. } => {
+                stopped.reason = PushStopReason::OperationFailed;
+                stopped.status = Some(PushOperationStatus::from_core(&operation.status));
+                stopped.operation_key = Some(operation.push_operation_key);
+            }
+            client::PushStop::TimedOut {
+                operation_key,
+                transaction_ids,
+                ..
+            } => {
+                stopped.reason = PushStopReason::TimedOut;
+                stopped.status = Some(PushOperationStatus::TimedOut);
+                stopped.operation_key = Some(operation_key);
+                stopped.transaction_ids = transaction_ids;
+            }
             client::PushStop::StillPending {
                 operation_key,
                 status,
                 ..
-            } => (
-                PushStopReason::StillPending,
-                Some(operation_key),
-                Some(PushOperationStatus::from_core(&status)),
-            ),
-            client::PushStop::Error { .. } => (PushStopReason::RequestFailed, None, None),
-            _ => (PushStopReason::Unrecognised, None, None),
-        };
-        PushStopped {
-            reason,
-            batch,
-            operation_key,
-            status,
-            message,
+            } => {
+                stopped.reason = PushStopReason::StillPending;
+                stopped.status = Some(PushOperationStatus::from_core(&status));
+                stopped.operation_key = Some(operation_key);
+            }
+            client::PushStop::Error { error, .. } => {
+                stopped.reason = PushStopReason::RequestFailed;
+                stopped.error_code = Some(error.kind().as_str().to_owned());
+            }
+            _ => {}
         }
+        stopped
     }
 }
 
-/// What a push did. `transactions == alreadyPushed.size + pushed + notPushed`.
+/// A batch that ended `TIMED_OUT` and is not resolved: its rows may or may not be in the
+/// accounting platform. Check there, then resend its ids (`PushOptions.resend`) or leave them.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct HeldBatch {
+    /// Codat's push operation.
+    pub operation_key: String,
+    /// Its transactions.
+    pub transaction_ids: Vec<String>,
+}
+
+/// A batch an earlier push left without an answer (the app was killed, the network dropped),
+/// looked up by this push.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct RecoveredBatch {
+    /// The ledger's id for the batch.
+    pub batch_id: String,
+    /// What it turned out to be.
+    pub state: BatchState,
+}
+
+/// What a push did. `transactions == alreadyPushed.size + heldBack.size + skippedByCursor.size +
+/// pushed + notPushed`.
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
 pub struct PushReport {
     /// The company.
@@ -301,6 +506,11 @@ pub struct PushReport {
     pub transactions: u32,
     /// Ids skipped because a successful push already carried them.
     pub already_pushed: Vec<String>,
+    /// Ids skipped because a batch that ended `TIMED_OUT` holds them (they may be on the
+    /// account): see `timedOut`, and `PushOptions.resend`.
+    pub held_back: Vec<String>,
+    /// Ids skipped as at or before the `UnknownHistory.SkipThrough` cursor.
+    pub skipped_by_cursor: Vec<String>,
     /// Transactions in batches whose operation succeeded.
     pub pushed: u32,
     /// Transactions not pushed: in failed or unfinished batches, or after the stop.
@@ -314,9 +524,17 @@ pub struct PushReport {
     pub validation: ValidationReport,
     /// What normalisation changed.
     pub changes: Vec<Change>,
+    /// Push operations on the connection whose transactions could not be told (the push went
+    /// ahead under `UnknownHistory.Trust` or `SkipThrough`).
+    pub unknown_operations: u32,
+    /// The account's batches that ended `TIMED_OUT` and are not resolved (this push's and
+    /// earlier ones): reconcile them with the accounting platform.
+    pub timed_out: Vec<HeldBatch>,
+    /// Batches an earlier push left without an answer, looked up by this one.
+    pub recovered: Vec<RecoveredBatch>,
     /// Where and why the push stopped early, if it did.
     pub stopped: Option<PushStopped>,
-    /// Whether every batch was pushed successfully.
+    /// Whether every row given is on the account: every batch succeeded and none is held back.
     pub complete: bool,
     /// One line for a person.
     pub summary: String,
@@ -336,7 +554,26 @@ impl From<client::PushReport> for PushReport {
             validation: r.validation.into(),
             changes: r.changes.into_iter().map(Change::from).collect(),
             stopped: r.stopped.map(PushStopped::from),
+            unknown_operations: row(r.unknown_operations),
+            timed_out: r
+                .timed_out
+                .into_iter()
+                .map(|b| HeldBatch {
+                    operation_key: b.operation_key,
+                    transaction_ids: b.transaction_ids,
+                })
+                .collect(),
+            recovered: r
+                .recovered
+                .into_iter()
+                .map(|(batch_id, state)| RecoveredBatch {
+                    batch_id,
+                    state: state.into(),
+                })
+                .collect(),
             already_pushed: r.already_pushed,
+            held_back: r.held_back,
+            skipped_by_cursor: r.skipped_by_cursor,
             company_id: r.company_id,
             connection_id: r.connection_id,
             account_id: r.account_id,

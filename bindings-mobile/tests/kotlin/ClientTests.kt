@@ -51,9 +51,9 @@ fun statement(n: Int, idPrefix: String = "tx"): List<Transaction> {
 }
 
 /** The README's snippet: a push's progress as a Kotlin Flow. */
-fun BankFeedsClient.pushWithProgress(c: String, k: String, a: String, rows: List<Transaction>): Flow<PushProgress> =
+fun BankFeedsClient.pushWithProgress(c: String, k: String, a: String, rows: List<Transaction>, options: PushOptions): Flow<PushProgress> =
     callbackFlow {
-        pushTransactions(c, k, a, rows, PushOptions(today = TODAY, pollIntervalSeconds = 0.02), object : PushProgressListener {
+        pushTransactions(c, k, a, rows, options, object : PushProgressListener {
             override fun onProgress(progress: PushProgress) { trySend(progress) }
         })
         close()
@@ -117,8 +117,7 @@ fun clientTests() = Harness.suite("async client against the sandbox") {
         }
 
         test("push 2500 transactions in three batches with observable progress; amounts stored exactly") {
-            // legacy push data: needed until the push ledger lands
-            Sandbox("--push-delay-ms", "20", "--legacy-push-data").use { sandbox -> runBlocking {
+            Sandbox("--push-delay-ms", "20").use { sandbox -> runBlocking {
                 val client = sandboxClient(sandbox)
                 val feed = setUpFeed(client, sandbox)
                 val rows = statement(2500)
@@ -126,8 +125,9 @@ fun clientTests() = Harness.suite("async client against the sandbox") {
                 val listener = object : PushProgressListener {
                     override fun onProgress(progress: PushProgress) { seen += progress }
                 }
+                val ledger = TempLedgers.file()
                 val report = client.pushTransactions(feed.company, feed.connection, feed.account, rows,
-                    PushOptions(batchSize = 1000u, today = TODAY, pollIntervalSeconds = 0.02), listener)
+                    PushOptions(ledgerPath = ledger, batchSize = 1000u, today = TODAY, pollIntervalSeconds = 0.02), listener)
                 check(report.complete) { report.summary }
                 assertEquals(2500u, report.pushed, "pushed")
                 assertEquals(listOf(1000u, 1000u, 500u), report.batches.map { it.transactions }, "batches")
@@ -151,7 +151,7 @@ fun clientTests() = Harness.suite("async client against the sandbox") {
                 val account = client.listSourceAccounts(feed.company, feed.connection).single()
                 assertEquals(rows.last().balance, account.balance, "account balance")
 
-                val again = client.pushTransactions(feed.company, feed.connection, feed.account, rows, PushOptions(today = TODAY))
+                val again = client.pushTransactions(feed.company, feed.connection, feed.account, rows, pushOptions(ledger))
                 assertEquals(2500, again.alreadyPushed.size, "already pushed")
                 assertEquals(0u, again.pushed, "pushed again")
                 check(again.complete) { again.summary }
@@ -164,7 +164,7 @@ fun clientTests() = Harness.suite("async client against the sandbox") {
                 val rows = statement(3).toMutableList()
                 rows[2] = rows[2].copy(balance = rows[2].balance!!.add(BigDecimal("0.01")))
                 val e = assertThrows<BankFeedsException.Validation> {
-                    runBlocking { client.pushTransactions(feed.company, feed.connection, feed.account, rows, PushOptions(today = TODAY)) }
+                    runBlocking { client.pushTransactions(feed.company, feed.connection, feed.account, rows, pushOptions()) }
                 }
                 val issue = e.report.issues.single { it.code == Code.BALANCE_MISMATCH }
                 assertEquals(2u, issue.row, "row")
@@ -173,7 +173,7 @@ fun clientTests() = Harness.suite("async client against the sandbox") {
 
                 val unmapped = setUpFeed(client, sandbox, map = false)
                 val notConnected = assertThrows<BankFeedsException.Validation> {
-                    runBlocking { client.pushTransactions(unmapped.company, unmapped.connection, unmapped.account, statement(2), PushOptions(today = TODAY)) }
+                    runBlocking { client.pushTransactions(unmapped.company, unmapped.connection, unmapped.account, statement(2), pushOptions()) }
                 }
                 check(notConnected.report.issues.any { it.code == Code.ACCOUNT_NOT_CONNECTED }) { notConnected.report.summary }
             }
@@ -183,7 +183,7 @@ fun clientTests() = Harness.suite("async client against the sandbox") {
             runBlocking {
                 val feed = setUpFeed(client, sandbox)
                 val e = assertThrows<BankFeedsException.SourceAccountNotFound> {
-                    runBlocking { client.pushTransactions(feed.company, feed.connection, "no-such-account", statement(1)) }
+                    runBlocking { client.pushTransactions(feed.company, feed.connection, "no-such-account", statement(1), pushOptions()) }
                 }
                 assertEquals("no-such-account", e.accountId, "account")
                 assertEquals(feed.company, e.companyId, "company")
@@ -265,7 +265,7 @@ fun clientTests() = Harness.suite("async client against the sandbox") {
                 val feed = setUpFeed(client, sandbox)
                 try {
                     sandbox.faults("""{"rules":[{"kind":"dropAfterApply","method":"POST","path":"/companies/*/connections/*/push/bankAccounts/*/bankTransactions","limit":1}]}""")
-                    val report = client.pushTransactions(feed.company, feed.connection, feed.account, statement(5), PushOptions(today = TODAY, pollIntervalSeconds = 0.02))
+                    val report = client.pushTransactions(feed.company, feed.connection, feed.account, statement(5), pushOptions())
                     check(report.complete) { report.summary }
                     check(report.batches.single().recovered) { "${report.batches}" }
                 } finally {
@@ -276,19 +276,21 @@ fun clientTests() = Harness.suite("async client against the sandbox") {
             }
         }
 
-        test("a push whose outcome cannot be found out is not resent, and the report says so") {
+        test("a push whose outcome cannot be found out is not resent; the next push finds it through the ledger") {
             runBlocking {
                 val feed = setUpFeed(client, sandbox)
                 val once = sandboxClient(sandbox, ClientOptions(maxAttempts = 1u))
+                val ledger = TempLedgers.file()
                 try {
                     // The first list of push operations (what was already pushed) goes through;
                     // the look-up after the lost answer fails.
                     sandbox.faults("""{"rules":[
                         {"kind":"dropAfterApply","method":"POST","path":"/companies/*/connections/*/push/bankAccounts/*/bankTransactions","limit":1},
                         {"kind":"status","status":500,"method":"GET","path":"/companies/*/push","nth":[2,3,4,5,6,7,8,9,10]}]}""")
-                    val report = once.pushTransactions(feed.company, feed.connection, feed.account, statement(3), PushOptions(today = TODAY, pollIntervalSeconds = 0.02))
+                    val report = once.pushTransactions(feed.company, feed.connection, feed.account, statement(3), pushOptions(ledger))
                     val stopped = report.stopped ?: fail("no stop: ${report.summary}")
                     assertEquals(PushStopReason.REQUEST_FAILED, stopped.reason, "reason")
+                    assertEquals("push_outcome_unknown", stopped.errorCode, "error code")
                     check(stopped.message.contains("unknown outcome")) { stopped.message }
                     assertEquals(3u, report.notPushed, "not pushed")
                 } finally {
@@ -297,20 +299,32 @@ fun clientTests() = Harness.suite("async client against the sandbox") {
                 // Applied once, by the lost request; never sent again.
                 val stored = sandbox.stored(feed.company, feed.connection, feed.account)
                 assertEquals(3, Regex("\"id\":\"tx-").findAll(stored).count(), "stored once")
+
+                // As after a crash between sending and the answer: the ledger still has the batch
+                // as SENDING, and the next push looks it up before sending anything.
+                val rerun = client.pushTransactions(feed.company, feed.connection, feed.account, statement(3), pushOptions(ledger))
+                check(rerun.complete) { rerun.summary }
+                assertEquals(BatchState.SUCCESS, rerun.recovered.single().state, "recovered")
+                assertEquals(listOf("tx-0", "tx-1", "tx-2"), rerun.alreadyPushed, "already pushed")
+                assertEquals(0u, rerun.pushed, "nothing sent")
+                assertEquals(stored, sandbox.stored(feed.company, feed.connection, feed.account), "still stored once")
             }
         }
 
-        test("a batch the platform times out stops the push, reported, not thrown") {
+        test("a batch the platform times out stops the push as TIMED_OUT, not as a failure") {
             runBlocking {
                 val feed = setUpFeed(client, sandbox)
                 try {
                     sandbox.faults("""{"rules":[{"kind":"pushTimedOut","limit":1}]}""")
-                    val report = client.pushTransactions(feed.company, feed.connection, feed.account, statement(4), PushOptions(today = TODAY, batchSize = 2u, pollIntervalSeconds = 0.02))
+                    val report = client.pushTransactions(feed.company, feed.connection, feed.account, statement(4), pushOptions(batchSize = 2u))
                     check(!report.complete) { report.summary }
                     val stopped = report.stopped ?: fail("no stop")
-                    assertEquals(PushStopReason.OPERATION_FAILED, stopped.reason, "reason")
+                    assertEquals(PushStopReason.TIMED_OUT, stopped.reason, "reason")
                     assertEquals(0u, stopped.batch, "batch")
                     assertEquals(PushOperationStatus.TIMED_OUT, stopped.status, "status")
+                    assertEquals(listOf("tx-0", "tx-1"), stopped.transactionIds, "its transactions")
+                    assertEquals(null, stopped.errorCode, "no error")
+                    assertEquals(listOf(HeldBatch(stopped.operationKey!!, listOf("tx-0", "tx-1"))), report.timedOut, "held for reconciliation")
                     assertEquals(4u, report.notPushed, "not pushed")
                 } finally {
                     sandbox.clearFaults()
@@ -321,7 +335,7 @@ fun clientTests() = Harness.suite("async client against the sandbox") {
         test("progress as a Kotlin Flow") {
             runBlocking {
                 val feed = setUpFeed(client, sandbox)
-                val seen = client.pushWithProgress(feed.company, feed.connection, feed.account, statement(4)).toList()
+                val seen = client.pushWithProgress(feed.company, feed.connection, feed.account, statement(4), pushOptions()).toList()
                 assertEquals(PushStage.FINISHED, seen.last().stage, "last stage")
                 assertEquals(4u, seen.last().transactionsDone, "transactions")
             }
@@ -337,7 +351,7 @@ fun clientTests() = Harness.suite("async client against the sandbox") {
                         throw IllegalStateException("boom")
                     }
                 }
-                val report = client.pushTransactions(feed.company, feed.connection, feed.account, statement(3), PushOptions(today = TODAY, pollIntervalSeconds = 0.02), angry)
+                val report = client.pushTransactions(feed.company, feed.connection, feed.account, statement(3), pushOptions(), angry)
                 check(report.complete) { report.summary }
                 check(calls >= 3) { "the listener was called $calls time(s)" }
             }
@@ -350,7 +364,7 @@ fun clientTests() = Harness.suite("async client against the sandbox") {
             runBlocking {
                 val feed = setUpFeed(client, slow)
                 val report = client.pushTransactions(feed.company, feed.connection, feed.account, statement(2),
-                    PushOptions(today = TODAY, pollIntervalSeconds = 0.05, waitTimeoutSeconds = 0.2))
+                    PushOptions(ledgerPath = TempLedgers.file(), today = TODAY, pollIntervalSeconds = 0.05, waitTimeoutSeconds = 0.2))
                 val stopped = report.stopped ?: fail("no stop: ${report.summary}")
                 assertEquals(PushStopReason.STILL_PENDING, stopped.reason, "reason")
                 val key = stopped.operationKey ?: fail("no operation key")

@@ -17,7 +17,10 @@ fun kind(e: BankFeedsException): String = when (e) {
     is BankFeedsException.SourceAccountNotFound -> "source account not found"
     is BankFeedsException.PushOutcomeUnknown -> "push outcome unknown"
     is BankFeedsException.WaitTimeout -> "wait timeout"
-    is BankFeedsException.HistoryIncomplete -> "history incomplete"
+    is BankFeedsException.HistoryUnknown -> "history unknown"
+    is BankFeedsException.AccountBusy -> "account busy"
+    is BankFeedsException.LookupIncomplete -> "lookup incomplete"
+    is BankFeedsException.Ledger -> "ledger"
     is BankFeedsException.Other -> "other"
 }
 
@@ -67,6 +70,31 @@ fun errorTests() = Harness.suite("errors (synchronous)") {
             validate(emptyList(), context(account = AccountContext(feedStartDate = LocalDate.of(-1, 1, 1))))
         }
         assertEquals(Field.FEED_START_DATE, feed.field, "field")
+    }
+
+    test("every case has the stable code of the core's error kind") {
+        val now = java.time.Instant.now()
+        val report = ValidationReport(emptyList(), 0u, 0u, true, "")
+        val codes = listOf(
+            BankFeedsException.Validation(report) to "validation",
+            BankFeedsException.InvalidInput(null, null, "x") to "invalid_input",
+            BankFeedsException.Api(500u, null, null, emptyList(), true, null, "x") to "api",
+            BankFeedsException.Transport(true, true, "x") to "timeout",
+            BankFeedsException.Transport(false, false, "x") to "transport",
+            BankFeedsException.UnexpectedResponse(200u, "x") to "decode",
+            BankFeedsException.Configuration("x") to "config",
+            BankFeedsException.SourceAccountNotFound("c", "k", "a") to "source_account_not_found",
+            BankFeedsException.PushOutcomeUnknown("a", 1u, "x") to "push_outcome_unknown",
+            BankFeedsException.WaitTimeout("op", PushOperationStatus.PENDING, 1uL) to "wait_timeout",
+            BankFeedsException.HistoryUnknown("a", listOf("op"), "x") to "history_unknown",
+            BankFeedsException.AccountBusy("a", "process 1 on tablet", now, "x") to "account_busy",
+            BankFeedsException.LookupIncomplete(20000u, "x") to "lookup_incomplete",
+            BankFeedsException.Ledger("x") to "ledger",
+            BankFeedsException.Other("something_new", "x") to "something_new",
+        )
+        for ((e, code) in codes) assertEquals(code, e.code(), kind(e))
+        val thrown = assertThrows<BankFeedsException.InvalidInput> { fillBalancesForward(listOf(tx("a", "2024-05-01", "1E+40")), BigDecimal.ZERO) }
+        assertEquals("invalid_input", thrown.code(), "a thrown one")
     }
 
     test("exceptions are catchable as the sealed base class and as Exception") {

@@ -9,6 +9,7 @@ class AssertionFailed(message: String) : Exception(message)
 object Harness {
     private var passed = 0
     private val failures = mutableListOf<String>()
+    private val skipped = mutableListOf<String>()
     private var suite = ""
 
     fun suite(name: String, body: () -> Unit) {
@@ -30,10 +31,17 @@ object Harness {
         }
     }
 
+    /** Records a test that could not run here, and why; the summary lists it. */
+    fun skip(name: String, reason: String) {
+        skipped += "$suite / $name: $reason"
+        println("  skip  $name: $reason")
+    }
+
     /** Prints the counts and exits non-zero when anything failed. */
     fun finish(): Nothing {
         println()
-        println("kotlin: $passed passed, ${failures.size} failed")
+        println("kotlin: $passed passed, ${failures.size} failed, ${skipped.size} skipped")
+        skipped.forEach { println("  skipped: $it") }
         failures.forEach { println("  failed: $it") }
         exitProcess(if (failures.isEmpty() && passed > 0) 0 else 1)
     }

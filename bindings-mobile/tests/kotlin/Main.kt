@@ -5,6 +5,9 @@ fun main() {
     balanceBatchTests()
     errorTests()
     hostileInputTests()
+    rulesTests()
     clientTests()
+    ledgerTests()
+    parityTests()
     Harness.finish()
 }

@@ -1,13 +1,17 @@
 """Type stubs of the compiled module ``bankfeeds._bankfeeds`` (kept by hand; checked by
 ``mypy --strict`` on the tests and by ``python -m mypy.stubtest bankfeeds._bankfeeds``)."""
 
+import contextvars
 import datetime
 import decimal
 import os
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, Protocol, final, overload
 
 __version__: str
+#: Set by ``bankfeeds.aio`` in the worker thread of each call; the call stops when the event is set.
+_cancel: contextvars.ContextVar[threading.Event | None]
 __all__ = [
     "__version__",
     "Transaction",
@@ -40,6 +44,7 @@ __all__ = [
     "platforms",
     "codes",
     "_panic_for_tests",
+    "_cancel",
 ]
 
 class _ArrowStreamExportable(Protocol):
@@ -64,6 +69,9 @@ _DateLike = datetime.date | str
 _AmountLike = decimal.Decimal | int | float | str
 #: The source account: an ``Account`` or a dict of its keyword arguments.
 _AccountLike = Account | Mapping[str, Any]
+#: Severities by rule code (``bankfeeds.codes()``): ``{"sign_mismatch": "error",
+#: "exact_duplicate": "off"}``; each level is ``"error"``, ``"warning"`` or ``"off"``.
+_Rules = Mapping[str, str]
 
 @final
 class Transaction:
@@ -168,6 +176,9 @@ class Issue:
     def severity(self) -> str: ...
     @property
     def row(self) -> int | None: ...
+    @property
+    def line(self) -> int | None:
+        """The line of a CSV file the finding is on, or ``None``."""
     @property
     def id(self) -> str | None: ...
     @property
@@ -383,8 +394,8 @@ _Model = Mapping[str, Any]
 @final
 class Client:
     """A Codat Bank Feeds client; every API operation is a method that blocks with the GIL
-    released. Models are dicts with snake_case keys, ``Decimal`` amounts and aware UTC
-    ``datetime`` server timestamps."""
+    released (Ctrl-C stops it with ``KeyboardInterrupt``). Models are dicts with snake_case keys,
+    ``Decimal`` amounts and aware UTC ``datetime`` server timestamps."""
 
     def __new__(
         cls,
@@ -493,6 +504,7 @@ class Client:
         *,
         batch_size: int | None = None,
         today: _DateLike | None = None,
+        time_zone: str | None = None,
         country: str | None = None,
         timeout_in_minutes: int | None = None,
         allow_sync_on_push_complete: bool | None = None,
@@ -547,8 +559,12 @@ def validate(
     opening_balance: _AmountLike | None = None,
     latest_existing: _DateLike | None = None,
     country: str | None = None,
+    rules: _Rules | None = None,
+    time_zone: str | None = None,
 ) -> Report:
-    """Validates rows as they are; every finding at once, as data."""
+    """Validates rows as they are; every finding at once, as data. ``rules`` sets a rule's
+    severity by its code; ``time_zone`` (an IANA name, an offset or ``"local"``, the default)
+    says which day ``today`` is when it is not given."""
 
 def normalise(
     rows: _Rows,
@@ -559,6 +575,8 @@ def normalise(
     opening_balance: _AmountLike | None = None,
     latest_existing: _DateLike | None = None,
     country: str | None = None,
+    rules: _Rules | None = None,
+    time_zone: str | None = None,
     trim: bool = True,
     truncate: bool = False,
     dedupe: bool = True,
@@ -582,6 +600,8 @@ def validate_file(
     opening_balance: _AmountLike | None = None,
     latest_existing: _DateLike | None = None,
     country: str | None = None,
+    rules: _Rules | None = None,
+    time_zone: str | None = None,
 ) -> Report:
     """Reads a CSV or JSON file and validates its rows as they are."""
 
@@ -595,6 +615,8 @@ def normalise_file(
     opening_balance: _AmountLike | None = None,
     latest_existing: _DateLike | None = None,
     country: str | None = None,
+    rules: _Rules | None = None,
+    time_zone: str | None = None,
     trim: bool = True,
     truncate: bool = False,
     dedupe: bool = True,
@@ -632,6 +654,8 @@ def validate_push(
     opening_balance: _AmountLike | None = None,
     latest_existing: _DateLike | None = None,
     country: str | None = None,
+    rules: _Rules | None = None,
+    time_zone: str | None = None,
 ) -> Report:
     """Validates one push body as it would be sent."""
 

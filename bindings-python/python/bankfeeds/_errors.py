@@ -9,6 +9,7 @@
     ├── ApiError(BankFeedsError)                     Codat answered with an error
     ├── TransportError(BankFeedsError)               no answer: connection, TLS, timeout
     ├── PushError(BankFeedsError)                    a push could not be started or confirmed
+    ├── ReentrancyError(BankFeedsError, RuntimeError) a client call inside a callback of another
     └── InternalError(BankFeedsError)                a bug in bankfeeds, stopped safely
 
 Declared in Python so ``except bankfeeds.ValidationError`` works and so the compiled module can
@@ -28,6 +29,7 @@ __all__ = [
     "ConfigurationError",
     "InternalError",
     "PushError",
+    "ReentrancyError",
     "SchemaError",
     "TransportError",
     "ValidationError",
@@ -160,6 +162,13 @@ class PushError(BankFeedsError):
         super().__init__(text)
         self.kind = kind
         self.retryable = retryable
+
+
+class ReentrancyError(BankFeedsError, RuntimeError):
+    """A client call made inside a callback of another client call on the same thread (an
+    ``on_progress`` that calls the client): the outer call is waiting on that thread, so the inner
+    one cannot run there. Raised at the inner call; nothing is sent for it. Collect what the
+    callback needs and make the call after the outer one returns, or from another thread."""
 
 
 class InternalError(BankFeedsError):

@@ -39,6 +39,7 @@ import {
   type PushBody,
   type PushBodyInput,
   type RowInput,
+  type RuleLevel,
   type Severity,
   type TransactionInput,
   type TransactionTypeName,
@@ -59,6 +60,8 @@ const inputs: TransactionsInput[] = [rows, body, "id,date,amount\n"];
 const status: AccountStatus = "connected";
 const platform: PlatformName = "xero";
 const options: ValidateOptions = { platform, today: "2024-06-01", currency: "GBP", accountStatus: status };
+const strict: ValidateOptions = { platform, timeZone: "Australia/Sydney", rules: { sign_mismatch: "error", exact_duplicate: "off" } };
+const level: RuleLevel = "off";
 const account: AccountInput = { id: "acc", currency: "GBP", sortCode: "12-34-56", accountType: "Debit" };
 const accountReport: ValidationReport = validateAccount(account, "xero");
 const report: ValidationReport = validate(rows, options);
@@ -152,8 +155,13 @@ pushBodies(rows);
 normalise(rows, { fixSigns: "yes" });
 // @ts-expect-error: the sort code is the account's, checked by validateAccount()
 validate(rows, { sortCode: "12-34-56" });
+// @ts-expect-error: a rule's level is error, warning or off
+validate(rows, { rules: { sign_mismatch: "loud" } });
+// @ts-expect-error: rules are keyed by finding code
+validate(rows, { rules: { sign_mismatches: "error" } });
 // @ts-expect-error: dates are ISO text, not Date objects
 const withDate: TransactionInput = { id: "a", date: new Date(), amount: "1" };
 
 void [accountReport, valid, counts, amount, balance, sourceRow, batch, kind, inner, difference, missing, opening, fromOpening,
-  accountId, all, byKey, maxBatch, types, catalogue, parsedRow, again, money, mixed, inBrowser, asNumber, notACode, withDate];
+  accountId, all, byKey, maxBatch, types, catalogue, parsedRow, again, money, mixed, inBrowser, asNumber, notACode, withDate,
+  strict, level];

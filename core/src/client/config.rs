@@ -6,11 +6,22 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::secret::{ApiKey, Secret};
-use super::transport::{ReqwestTransport, Transport};
+use super::transport::{BodyLimits, MAX_ERROR_BODY_BYTES, ReqwestTransport, Transport};
 use super::{Client, Error, Inner, RetryPolicy};
 
 /// Codat's production API.
 pub const DEFAULT_BASE_URL: &str = "https://api.codat.io";
+
+/// The default limit on an answer's body: 64 MiB.
+///
+/// The biggest answers the client reads are pages of push operations, measured by
+/// `core/tests/client_transport.rs` (`the_biggest_legitimate_pages_fit_the_default_limit`): a
+/// page of 5000 operations (the spec's largest page) as Codat's spec shapes them, each with two
+/// validation warnings, is 4.0 MB; a page of 100 operations in the legacy shape that echoes each
+/// push's 1000 transactions in `data` is 25 MB (500 such would be 127 MB: read them 100 or 200 a
+/// page). A longer answer fails with [`Error::Decode`] instead of being held in memory. Error
+/// answers are read up to [`super::MAX_ERROR_BODY_BYTES`] (1 MiB) and only quoted.
+pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 64 << 20;
 
 /// How the client authenticates.
 #[derive(Clone, PartialEq, Eq)]
@@ -86,6 +97,7 @@ pub struct ClientBuilder {
     retry: RetryPolicy,
     user_agent: String,
     jitter_seed: Option<u64>,
+    max_response_bytes: usize,
     transport: Option<Arc<dyn Transport>>,
 }
 
@@ -97,6 +109,7 @@ impl fmt::Debug for ClientBuilder {
             .field("timeouts", &self.timeouts)
             .field("retry", &self.retry)
             .field("user_agent", &self.user_agent)
+            .field("max_response_bytes", &self.max_response_bytes)
             .finish_non_exhaustive()
     }
 }
@@ -110,6 +123,7 @@ impl Default for ClientBuilder {
             retry: RetryPolicy::default(),
             user_agent: concat!("bankfeeds-rust/", env!("CARGO_PKG_VERSION")).to_owned(),
             jitter_seed: None,
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             transport: None,
         }
     }
@@ -185,6 +199,13 @@ impl ClientBuilder {
         self
     }
 
+    /// The most bytes read of an answer's body ([`DEFAULT_MAX_RESPONSE_BYTES`], 64 MiB, by
+    /// default). A longer answer fails with [`Error::Decode`] without being read to the end.
+    pub fn max_response_bytes(mut self, bytes: usize) -> Self {
+        self.max_response_bytes = bytes;
+        self
+    }
+
     /// Seeds the jitter's random numbers, for reproducible tests.
     pub fn jitter_seed(mut self, seed: u64) -> Self {
         self.jitter_seed = Some(seed);
@@ -252,6 +273,11 @@ impl ClientBuilder {
         if self.timeouts.request.is_zero() || self.timeouts.connect.is_zero() {
             return Err(Error::Config("timeouts must be longer than zero".into()));
         }
+        if self.max_response_bytes == 0 {
+            return Err(Error::Config(
+                "max_response_bytes must be more than zero".into(),
+            ));
+        }
         let transport: Arc<dyn Transport> = match self.transport {
             Some(t) => t,
             None => Arc::new(ReqwestTransport::new(self.timeouts.connect).map_err(Error::Config)?),
@@ -265,6 +291,10 @@ impl ClientBuilder {
                 retry: self.retry,
                 user_agent: self.user_agent,
                 jitter_seed: self.jitter_seed,
+                limits: BodyLimits {
+                    answer: self.max_response_bytes,
+                    error: MAX_ERROR_BODY_BYTES.min(self.max_response_bytes),
+                },
                 transport,
             }),
         })

@@ -121,16 +121,20 @@ pub enum ErrorKind {
     PushOutcomeUnknown,
     /// [`Error::WaitTimeout`]
     WaitTimeout,
-    /// [`Error::HistoryIncomplete`]
-    HistoryIncomplete,
+    /// [`Error::HistoryUnknown`]
+    HistoryUnknown,
+    /// [`Error::AccountBusy`]
+    AccountBusy,
+    /// [`Error::LookupIncomplete`]
+    LookupIncomplete,
     /// [`Error::Ledger`]
     Ledger,
 }
 
 impl ErrorKind {
     /// A stable snake_case code: `api`, `timeout`, `transport`, `decode`, `config`, `validation`,
-    /// `source_account_not_found`, `push_outcome_unknown`, `wait_timeout`, `history_incomplete`,
-    /// `ledger`.
+    /// `source_account_not_found`, `push_outcome_unknown`, `wait_timeout`, `history_unknown`,
+    /// `account_busy`, `lookup_incomplete`, `ledger`.
     pub fn as_str(self) -> &'static str {
         match self {
             ErrorKind::Api => "api",
@@ -142,7 +146,9 @@ impl ErrorKind {
             ErrorKind::SourceAccountNotFound => "source_account_not_found",
             ErrorKind::PushOutcomeUnknown => "push_outcome_unknown",
             ErrorKind::WaitTimeout => "wait_timeout",
-            ErrorKind::HistoryIncomplete => "history_incomplete",
+            ErrorKind::HistoryUnknown => "history_unknown",
+            ErrorKind::AccountBusy => "account_busy",
+            ErrorKind::LookupIncomplete => "lookup_incomplete",
             ErrorKind::Ledger => "ledger",
         }
     }
@@ -248,14 +254,42 @@ pub enum Error {
         /// How long the client waited.
         waited: Duration,
     },
-    /// What was already pushed cannot be read: successful push operations on the connection lack
-    /// their `data`, so rows could be pushed twice. Nothing was sent.
+    /// What the account already has cannot be told: push operations on the connection that the
+    /// ledger does not know and whose transactions the server does not say (the spec's push
+    /// operations carry no `data`). Nothing was sent. Choose what to do with
+    /// `PushOptions::unknown_history` (each binding names it in its own language).
     #[error(
-        "cannot tell which transactions were already pushed: {operations} successful push operation(s) on the connection do not say what they pushed; nothing was sent (see PushOptions::unreadable_history)"
+        "cannot tell what account `{account_id}` already has: {} push operation(s) on the connection are not in the push ledger and do not say what they carried (first: {}); nothing was sent. Push from the machine whose ledger recorded them, or choose: trust the rows as new, or skip through a cursor (PushOptions::unknown_history)",
+        .operations.len(),
+        .operations.first().map_or("", String::as_str)
     )]
-    HistoryIncomplete {
-        /// Successful operations without `data`.
-        operations: usize,
+    HistoryUnknown {
+        /// The source account.
+        account_id: String,
+        /// The unknown operations' keys.
+        operations: Vec<String>,
+    },
+    /// Another pusher holds the account's lease (another process, or another machine sharing the
+    /// ledger). Nothing was sent.
+    #[error(
+        "account `{account_id}` is being pushed by {holder} (its lease runs until {expires_at}); nothing was sent. Wait for it, or allow waiting (PushOptions::lock_wait)"
+    )]
+    AccountBusy {
+        /// The source account.
+        account_id: String,
+        /// Who holds it (process and host).
+        holder: String,
+        /// When the lease lapses unless renewed.
+        expires_at: crate::dates::Timestamp,
+    },
+    /// Looking for a push whose answer was lost could not read every operation requested since
+    /// the push began (too many to examine, or the server's order could not be relied on).
+    #[error(
+        "could not look through every push operation since the push began ({examined} examined, the limit is LookupOptions::max_operations)"
+    )]
+    LookupIncomplete {
+        /// Operations examined.
+        examined: usize,
     },
     /// The push ledger ([`crate::client::push::PushLedger`]) could not be read or written. When
     /// writing failed, the batch it was recording had been pushed: the report says which.
@@ -286,7 +320,9 @@ impl Error {
             Error::SourceAccountNotFound { .. } => ErrorKind::SourceAccountNotFound,
             Error::PushOutcomeUnknown { .. } => ErrorKind::PushOutcomeUnknown,
             Error::WaitTimeout { .. } => ErrorKind::WaitTimeout,
-            Error::HistoryIncomplete { .. } => ErrorKind::HistoryIncomplete,
+            Error::HistoryUnknown { .. } => ErrorKind::HistoryUnknown,
+            Error::AccountBusy { .. } => ErrorKind::AccountBusy,
+            Error::LookupIncomplete { .. } => ErrorKind::LookupIncomplete,
             Error::Ledger { .. } => ErrorKind::Ledger,
         }
     }
@@ -300,12 +336,14 @@ impl Error {
             Error::Timeout { .. }
             | Error::Transport { .. }
             | Error::PushOutcomeUnknown { .. }
-            | Error::WaitTimeout { .. } => true,
+            | Error::WaitTimeout { .. }
+            | Error::AccountBusy { .. } => true,
             Error::Decode { .. }
             | Error::Config(_)
             | Error::Validation(_)
             | Error::SourceAccountNotFound { .. }
-            | Error::HistoryIncomplete { .. }
+            | Error::HistoryUnknown { .. }
+            | Error::LookupIncomplete { .. }
             | Error::Ledger { .. } => false,
         }
     }
@@ -353,6 +391,12 @@ impl Error {
 
     pub(crate) fn api(e: ApiError) -> Self {
         Error::Api(Box::new(e))
+    }
+
+    pub(crate) fn ledger(doing: &str, e: crate::client::push::ledger::LedgerError) -> Self {
+        Error::Ledger {
+            message: format!("{doing}: {e}"),
+        }
     }
 }
 

@@ -73,20 +73,22 @@ pub use account_mapping::AccountMapping;
 pub use bank_accounts::BankAccounts;
 pub use companies::Companies;
 pub use company_information::CompanyInformation;
-pub use config::{Auth, ClientBuilder, DEFAULT_BASE_URL, Timeouts};
+pub use config::{Auth, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_MAX_RESPONSE_BYTES, Timeouts};
 pub use connections::Connections;
 pub use error::{ApiError, Error, ErrorKind};
 pub use managed_bank_feeds::ManagedBankFeeds;
 pub use paging::{ItemStream, ListQuery, MAX_PAGE_SIZE, PageStream, Pager};
 pub use push::{
-    BatchOutcome, LookupOptions, ProgressFn, PushBatchOptions, PushHistory, PushInput, PushOptions,
-    PushProgress, PushReport, PushStage, PushStop, PushedBatch, UnreadableHistory,
+    BatchOutcome, Cursor, HeldBatch, LedgerChoice, LookupOptions, ProgressFn, PushBatchOptions,
+    PushHistory, PushInput, PushOptions, PushProgress, PushReport, PushStage, PushStop,
+    PushedBatch, UnknownHistory,
 };
 pub use push_operations::{PushOperationEntry, PushOperations, WaitOptions};
 pub use retry::{RetryPolicy, parse_retry_after};
 pub use secret::{ApiKey, Secret};
 pub use source_accounts::{BatchCreateOutcome, SourceAccountsApi};
 pub use transactions::{PushParams, Transactions};
+pub use transport::MAX_ERROR_BODY_BYTES;
 
 use transport::Transport;
 
@@ -105,6 +107,7 @@ pub(crate) struct Inner {
     pub(crate) retry: RetryPolicy,
     pub(crate) user_agent: String,
     pub(crate) jitter_seed: Option<u64>,
+    pub(crate) limits: transport::BodyLimits,
     pub(crate) transport: Arc<dyn Transport>,
 }
 
@@ -270,10 +273,11 @@ mod tests {
                 .push_operations("c")
                 .wait("k", &WaitOptions::default()),
         );
-        send(
-            &client
-                .transactions("c", "k")
-                .history("a", &WaitOptions::default()),
-        );
+        send(&client.transactions("c", "k").history(
+            "a",
+            None,
+            &WaitOptions::default(),
+            &LookupOptions::default(),
+        ));
     }
 }

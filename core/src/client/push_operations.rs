@@ -116,7 +116,10 @@ impl PushOperations<'_> {
                 return Ok(op);
             }
             let waited = started.elapsed();
-            if waited + interval > options.timeout {
+            if waited
+                .checked_add(interval)
+                .is_none_or(|end| end > options.timeout)
+            {
                 return Err(Error::WaitTimeout {
                     operation_key: push_operation_key.to_owned(),
                     status: op.status,
@@ -126,5 +129,63 @@ impl PushOperations<'_> {
             tokio::time::sleep(interval).await;
             interval = grow(interval, options.backoff, options.max_poll_interval);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::client::testing::{answer, builder, scripted};
+
+    const PENDING: &str = r#"{"companyId":"c1","pushOperationKey":"p1","dataConnectionKey":"k1","requestedOnUtc":"2024-05-01T00:00:00Z","status":"Pending","statusCode":202}"#;
+
+    #[tokio::test(start_paused = true)]
+    async fn waits_of_any_length_end_without_overflow() {
+        // Intervals and timeouts as long as a Duration gets: a wait is cut to what the timer can
+        // count, and a next poll that would end past any clock ends the wait with WaitTimeout
+        // instead of panicking.
+        for (options, polls) in [
+            (
+                WaitOptions {
+                    poll_interval: Duration::MAX,
+                    max_poll_interval: Duration::MAX,
+                    backoff: f64::MAX,
+                    timeout: Duration::MAX,
+                },
+                2,
+            ),
+            (
+                WaitOptions::every(Duration::from_secs(u64::MAX), Duration::MAX),
+                2,
+            ),
+            (
+                WaitOptions::every(Duration::MAX, Duration::from_secs(60)),
+                1,
+            ),
+        ] {
+            let (client, t) = scripted(builder(1), |_| answer(200, PENDING));
+            let err = client
+                .push_operations("c1")
+                .wait("p1", &options)
+                .await
+                .unwrap_err();
+            assert!(matches!(err, Error::WaitTimeout { .. }), "{err:?}");
+            assert_eq!(t.requests().len(), polls);
+        }
+        // Growth saturates: a long wait with a huge backoff polls, then times out.
+        let options = WaitOptions {
+            poll_interval: Duration::from_secs(1),
+            max_poll_interval: Duration::MAX,
+            backoff: f64::MAX,
+            timeout: Duration::from_secs(10),
+        };
+        let (client, t) = scripted(builder(1), |_| answer(200, PENDING));
+        let err = client
+            .push_operations("c1")
+            .wait("p1", &options)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::WaitTimeout { .. }), "{err:?}");
+        assert_eq!(t.requests().len(), 2);
     }
 }

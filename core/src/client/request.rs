@@ -13,7 +13,7 @@ use serde::de::DeserializeOwned;
 use super::Client;
 use super::error::{ApiError, Error, snippet};
 use super::retry::{Backoff, parse_retry_after};
-use super::transport::{HttpRequest, HttpResponse, Method, TransportError};
+use super::transport::{HttpRequest, HttpResponse, MAX_REDIRECTS, Method, TransportError};
 use crate::model::ErrorMessage;
 
 /// How far a request may be repeated.
@@ -162,13 +162,16 @@ impl Client {
     /// One exchange: a 2xx answer, or the error it amounts to.
     pub(crate) async fn attempt(&self, call: &Call) -> Result<HttpResponse, Error> {
         let method = call.method.as_str();
+        let url = self.url(call);
         let request = HttpRequest {
             method: call.method,
-            url: self.url(call),
+            url: url.clone(),
             auth: self.inner.auth_header.clone(),
             user_agent: self.inner.user_agent.clone(),
             body: call.body.clone(),
             timeout: self.inner.timeouts.request,
+            limits: self.inner.limits,
+            accept: call.accept,
         };
         let response = match self.inner.transport.send(request).await {
             Ok(r) => r,
@@ -199,6 +202,14 @@ impl Client {
         if (200..300).contains(&response.status) || call.accept.contains(&response.status) {
             return Ok(response);
         }
+        if (300..400).contains(&response.status) {
+            return Err(Error::api(redirect_error(
+                method,
+                call.display_path(),
+                &url,
+                &response,
+            )));
+        }
         Err(Error::api(api_error(
             method,
             call.display_path(),
@@ -226,6 +237,7 @@ impl Client {
                     status: 204,
                     headers: Vec::new(),
                     body: Vec::new(),
+                    cut_at: None,
                 });
             }
             if !self.may_retry(call.retry, &err) {
@@ -270,11 +282,23 @@ impl Client {
     }
 }
 
-/// Reads an answer's body as `T`.
+/// Reads an answer's body as `T`; an answer cut at the size limit is not read at all.
 pub(crate) fn decode<T: DeserializeOwned>(
     call: &Call,
     response: &HttpResponse,
 ) -> Result<T, Error> {
+    if let Some(limit) = response.cut_at {
+        return Err(Error::Decode {
+            method: call.method.as_str(),
+            path: call.display_path(),
+            status: response.status,
+            expected: short_type_name::<T>(),
+            message: format!(
+                "the answer is longer than the client's limit of {limit} bytes (ClientBuilder::max_response_bytes) and was not read to the end"
+            ),
+            snippet: snippet(&response.body, 200),
+        });
+    }
     serde_json::from_slice(&response.body).map_err(|e| Error::Decode {
         method: call.method.as_str(),
         path: call.display_path(),
@@ -283,6 +307,38 @@ pub(crate) fn decode<T: DeserializeOwned>(
         message: e.to_string(),
         snippet: snippet(&response.body, 200),
     })
+}
+
+/// A `3xx` the transport did not follow: it pointed at another origin (the credentials and the
+/// body are never sent there), or it went round too many times, or had no usable `Location`.
+fn redirect_error(
+    method: &'static str,
+    path: String,
+    url: &url::Url,
+    response: &HttpResponse,
+) -> ApiError {
+    let here = url.origin().ascii_serialization();
+    let target = response
+        .header("location")
+        .and_then(|l| url.join(l.trim()).ok());
+    let explanation = match target {
+        Some(target) if target.origin() != url.origin() => format!(
+            "a redirect to another origin ({}), not followed: the credentials and the body are only ever sent to {here}; if the API has moved, set the base URL to its new address",
+            target.origin().ascii_serialization()
+        ),
+        Some(_) => format!(
+            "a redirect within {here} that was not followed (more than {MAX_REDIRECTS} in a row)"
+        ),
+        None => "a redirect without a usable Location, not followed".to_owned(),
+    };
+    ApiError {
+        status: response.status,
+        method,
+        path,
+        message: None,
+        body_snippet: Some(explanation),
+        retry_after: None,
+    }
 }
 
 fn api_error(method: &'static str, path: String, response: &HttpResponse) -> ApiError {
@@ -336,14 +392,24 @@ fn short_type_name<T>() -> &'static str {
     })
 }
 
-/// How long to wait before polling again, for callers that poll.
+/// How long to wait before polling again, for callers that poll: `interval × factor`, at most
+/// `max`, without overflowing whatever the inputs.
 pub(crate) fn grow(interval: Duration, factor: f64, max: Duration) -> Duration {
     let factor = if factor.is_finite() && factor >= 1.0 {
         factor
     } else {
         1.0
     };
-    interval.mul_f64(factor).min(max)
+    scale(interval, factor).min(max)
+}
+
+/// `d × factor` (`factor` finite and not negative), saturating at [`Duration::MAX`] instead of
+/// panicking as `Duration::mul_f64` does.
+pub(crate) fn scale(d: Duration, factor: f64) -> Duration {
+    if !(factor.is_finite() && factor >= 0.0) || factor == 1.0 {
+        return d;
+    }
+    Duration::try_from_secs_f64(d.as_secs_f64() * factor).unwrap_or(Duration::MAX)
 }
 
 #[cfg(test)]
@@ -379,6 +445,7 @@ mod tests {
             status: 429,
             headers: vec![("retry-after".into(), "12".into())],
             body: br#"{"statusCode":429,"error":"Too many requests","correlationId":"c1","canBeRetried":"True"}"#.to_vec(),
+            cut_at: None,
         };
         let e = api_error("GET", "/x".into(), &r);
         assert_eq!(e.retry_after, Some(Duration::from_secs(12)));
@@ -388,6 +455,7 @@ mod tests {
             status: 422,
             headers: vec![],
             body: br#"{"type":"https://stoplight.io/prism/errors#UNPROCESSABLE_ENTITY","title":"Invalid request"}"#.to_vec(),
+            cut_at: None,
         };
         let e = api_error("POST", "/y".into(), &r);
         assert!(e.message.is_none());
@@ -429,6 +497,124 @@ mod tests {
             assert!(started.elapsed() >= Duration::from_secs(7));
             assert!(started.elapsed() < Duration::from_secs(9));
             assert_eq!(t.count(Method::Get, "/companies/c1"), 3);
+        }
+
+        #[tokio::test(start_paused = true)]
+        async fn absurd_retry_after_gives_up_or_is_ignored_never_panics() {
+            // Waits no budget allows: the error at once, one request, no sleep.
+            for value in [
+                "18446744073709551615",
+                "18446744073709551616",
+                "1e400",
+                "Fri, 31 Dec 9999 23:59:59 GMT",
+                "86400",
+            ] {
+                let (client, t) = scripted(builder(3600), move |_| {
+                    answer_with(429, &[("retry-after", value)], "{}")
+                });
+                let started = Instant::now();
+                let err = client.companies().get("c1").await.unwrap_err();
+                assert_eq!(err.status(), Some(429), "{value}");
+                assert!(err.retry_after().is_some(), "{value}");
+                assert_eq!(t.requests().len(), 1, "{value}");
+                assert!(started.elapsed() < Duration::from_millis(1), "{value}");
+                assert!(!err.to_string().is_empty());
+            }
+            // Negative and garbage values are ignored: the policy's own backoff applies.
+            for value in [
+                "-5",
+                "-18446744073709551615",
+                "NaN",
+                "soon",
+                "1.2.3",
+                "-inf",
+            ] {
+                let (n, _) = counter();
+                let (client, t) = scripted(builder(3600), move |_| {
+                    match n.fetch_add(1, Ordering::SeqCst) {
+                        0 => answer_with(429, &[("retry-after", value)], "{}"),
+                        _ => answer(200, COMPANY),
+                    }
+                });
+                let started = Instant::now();
+                client.companies().get("c1").await.unwrap();
+                assert_eq!(t.requests().len(), 2, "{value}");
+                assert!(started.elapsed() <= Duration::from_millis(500), "{value}");
+            }
+        }
+
+        #[tokio::test(start_paused = true)]
+        async fn redirects_that_reach_the_client_are_errors_naming_where_they_pointed() {
+            let (client, t) = scripted(builder(3600), |_| {
+                answer_with(
+                    307,
+                    &[("location", "https://elsewhere.example:8443/steal?x=1")],
+                    "",
+                )
+            });
+            let err = client.companies().get("c1").await.unwrap_err();
+            assert_eq!(err.status(), Some(307));
+            assert!(!err.is_retryable());
+            assert_eq!(t.requests().len(), 1, "never retried");
+            let text = err.to_string();
+            assert!(
+                text.contains("https://elsewhere.example:8443")
+                    && text.contains("another origin")
+                    && text.contains("http://codat.test")
+                    && !text.contains("steal"),
+                "{text}"
+            );
+            // Same origin, handed back (too many hops) or without a Location.
+            let (client, _) = scripted(builder(3600), |_| {
+                answer_with(302, &[("location", "/companies/c2")], "")
+            });
+            let text = client.companies().get("c1").await.unwrap_err().to_string();
+            assert!(text.contains("within http://codat.test"), "{text}");
+            let (client, _) = scripted(builder(3600), |_| answer(301, ""));
+            let text = client.companies().get("c1").await.unwrap_err().to_string();
+            assert!(text.contains("without a usable Location"), "{text}");
+        }
+
+        #[tokio::test(start_paused = true)]
+        async fn answers_over_the_limit_are_refused_and_error_bodies_cut() {
+            let big = format!(
+                r#"{{"id":"c1","name":"{}","redirect":"r"}}"#,
+                "x".repeat(500)
+            );
+            let (client, _) = scripted(builder(1).max_response_bytes(100), move |_| {
+                answer(200, &big)
+            });
+            let err = client.companies().get("c1").await.unwrap_err();
+            let Error::Decode {
+                message,
+                snippet,
+                status,
+                ..
+            } = &err
+            else {
+                panic!("{err:?}")
+            };
+            assert_eq!(*status, 200);
+            assert!(
+                message.contains("limit of 100 bytes") && message.contains("max_response_bytes"),
+                "{message}"
+            );
+            assert!(snippet.len() <= 200 * 4 + 3, "{snippet}");
+            assert!(!err.is_retryable());
+            // An error answer is read up to MAX_ERROR_BODY_BYTES and quoted in 500 characters.
+            let huge = "e".repeat(crate::client::MAX_ERROR_BODY_BYTES * 3);
+            let (client, _) = scripted(builder(1), move |_| answer(400, &huge));
+            let err = client.companies().get("c1").await.unwrap_err();
+            let Error::Api(api) = &err else {
+                panic!("{err:?}")
+            };
+            let quoted = api.body_snippet.as_deref().unwrap();
+            assert_eq!(
+                quoted.chars().count(),
+                501,
+                "500 characters and an ellipsis"
+            );
+            assert!(err.to_string().len() < 700);
         }
 
         #[tokio::test(start_paused = true)]
@@ -600,5 +786,15 @@ mod tests {
         assert_eq!(d, Duration::from_secs(3));
         assert_eq!(grow(d, 1.5, Duration::from_secs(4)), Duration::from_secs(4));
         assert_eq!(grow(d, f64::NAN, Duration::from_secs(4)), d);
+        // The longest intervals saturate instead of overflowing.
+        assert_eq!(grow(Duration::MAX, 1.5, Duration::MAX), Duration::MAX);
+        assert_eq!(grow(Duration::MAX, f64::MAX, Duration::MAX), Duration::MAX);
+        assert_eq!(
+            grow(Duration::from_secs(u64::MAX), 1.0, Duration::MAX),
+            Duration::from_secs(u64::MAX)
+        );
+        assert_eq!(scale(Duration::MAX, 1.0), Duration::MAX);
+        assert_eq!(scale(Duration::from_secs(4), 0.5), Duration::from_secs(2));
+        assert_eq!(scale(Duration::from_secs(4), -1.0), Duration::from_secs(4));
     }
 }

@@ -4,6 +4,8 @@ use std::time::{Duration, SystemTime};
 
 use tokio::time::Instant;
 
+use super::request::scale;
+
 /// How a failed request is retried.
 ///
 /// The defaults are the spec's `x-speakeasy-retries` (the policy Codat's own SDKs follow):
@@ -107,7 +109,9 @@ impl RetryPolicy {
             1.0
         };
         let secs = initial * exponent.powi(retry.min(1000) as i32);
-        Duration::from_secs_f64(if secs.is_finite() { secs.min(max) } else { max })
+        let secs = if secs.is_finite() { secs.min(max) } else { max };
+        // `max` may be `Duration::MAX`, whose seconds as a float round up past it.
+        Duration::try_from_secs_f64(secs).unwrap_or(Duration::MAX)
     }
 
     /// The wait before retry number `retry`, given the server's `Retry-After` (if any) and a
@@ -121,8 +125,8 @@ impl RetryPolicy {
         };
         let backoff = self.backoff(retry);
         match retry_after {
-            Some(floor) => floor + backoff.mul_f64(jitter * unit),
-            None => backoff.mul_f64(1.0 - jitter * unit),
+            Some(floor) => floor.saturating_add(scale(backoff, jitter * unit)),
+            None => scale(backoff, 1.0 - jitter * unit),
         }
     }
 
@@ -136,7 +140,9 @@ impl RetryPolicy {
 }
 
 /// Reads a `Retry-After` header: a number of seconds, or an HTTP date (judged against `now`; a
-/// date in the past means no wait).
+/// date in the past means no wait). Absurd values never overflow: more seconds than a
+/// [`Duration`] holds read as [`Duration::MAX`] (which no retry budget allows, so the client
+/// gives up with the error); negative numbers and anything else unreadable are ignored.
 ///
 /// ```
 /// use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -152,12 +158,19 @@ pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
         return None;
     }
     if value.bytes().all(|b| b.is_ascii_digit()) {
-        return value.parse::<u64>().ok().map(Duration::from_secs);
+        // All digits: too many for a u64 is still a (very long) wait.
+        return Some(
+            value
+                .parse::<u64>()
+                .map_or(Duration::MAX, Duration::from_secs),
+        );
     }
     // Some servers send fractional seconds; accept them rather than ignore the header.
     if let Ok(secs) = value.parse::<f64>() {
-        return (secs.is_finite() && secs >= 0.0)
-            .then(|| Duration::from_secs_f64(secs.min(u32::MAX as f64)));
+        if secs.is_nan() || secs < 0.0 {
+            return None;
+        }
+        return Some(Duration::try_from_secs_f64(secs).unwrap_or(Duration::MAX));
     }
     let when = httpdate::parse_http_date(value).ok()?;
     Some(when.duration_since(now).unwrap_or(Duration::ZERO))
@@ -203,8 +216,10 @@ impl Backoff {
             return None;
         }
         let delay = self.policy.delay(self.retries, retry_after, self.rng.f64());
-        if self.elapsed() + delay > self.policy.max_elapsed {
-            return None;
+        // A wait that would end past the budget (or past what a clock can count) is not started.
+        match self.elapsed().checked_add(delay) {
+            Some(end) if end <= self.policy.max_elapsed => {}
+            _ => return None,
         }
         self.retries += 1;
         Some(delay)
@@ -298,6 +313,81 @@ mod tests {
         );
         assert_eq!(parse_retry_after("", now), None);
         assert_eq!(parse_retry_after("tomorrow", now), None);
+    }
+
+    #[test]
+    fn absurd_retry_after_values_never_overflow() {
+        let now = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        // More seconds than anything can wait: the longest wait, never a panic.
+        assert_eq!(
+            parse_retry_after("18446744073709551615", now),
+            Some(Duration::from_secs(u64::MAX))
+        );
+        for huge in [
+            "18446744073709551616",
+            "99999999999999999999999999999",
+            "1e400",
+            "inf",
+        ] {
+            assert_eq!(parse_retry_after(huge, now), Some(Duration::MAX), "{huge}");
+        }
+        assert_eq!(
+            parse_retry_after("1e300", now),
+            Some(Duration::MAX),
+            "beyond Duration::MAX"
+        );
+        // Negative, not a number, garbage: ignored.
+        for bad in [
+            "-1",
+            "-18446744073709551615",
+            "-inf",
+            "NaN",
+            "12abc",
+            "Fri, 99 Foo",
+        ] {
+            assert_eq!(parse_retry_after(bad, now), None, "{bad}");
+        }
+        // The far future as a date: a long wait, no overflow.
+        let far = parse_retry_after("Fri, 31 Dec 9999 23:59:59 GMT", now).unwrap();
+        assert!(far > Duration::from_secs(7_900 * 365 * 86_400), "{far:?}");
+        // Every policy copes with the longest floor and the longest intervals.
+        for p in [
+            RetryPolicy::default(),
+            RetryPolicy::default().with_intervals(Duration::MAX, Duration::MAX),
+            RetryPolicy::default()
+                .with_intervals(Duration::from_secs(u64::MAX), Duration::MAX)
+                .with_jitter(1.0),
+        ] {
+            for retry in [0, 1, 30, u32::MAX] {
+                for unit in [0.0, 0.5, 0.999_999] {
+                    assert_eq!(p.delay(retry, Some(Duration::MAX), unit), Duration::MAX);
+                    let _ = p.delay(retry, None, unit);
+                    let _ = p.delay(retry, Some(far), unit);
+                }
+            }
+        }
+        assert_eq!(
+            RetryPolicy::default()
+                .with_intervals(Duration::MAX, Duration::MAX)
+                .backoff(3),
+            Duration::MAX
+        );
+    }
+
+    #[test]
+    fn a_wait_beyond_the_budget_gives_up_even_without_limits() {
+        // The budget itself as long as a Duration gets: still no overflow, and a wait that would
+        // end past it is not started.
+        let p = RetryPolicy::default().with_max_elapsed(Duration::MAX);
+        let mut b = Backoff::new(&p, Some(3));
+        assert!(b.next_delay(Some(Duration::MAX)).is_none());
+        assert_eq!(
+            b.next_delay(Some(Duration::from_secs(5)))
+                .map(|d| d.as_secs()),
+            Some(5)
+        );
+        let mut b = Backoff::new(&RetryPolicy::default(), Some(3));
+        assert!(b.next_delay(Some(Duration::from_secs(u64::MAX))).is_none());
     }
 
     #[tokio::test(start_paused = true)]

@@ -52,7 +52,15 @@ impl Transport for Scripted {
                 .map(|b| String::from_utf8_lossy(b).into_owned()),
         };
         self.seen.lock().unwrap().push(seen.clone());
-        let answer = (self.handler.lock().unwrap())(&seen);
+        let mut answer = (self.handler.lock().unwrap())(&seen);
+        // Cut bodies as the real transport does.
+        if let Ok(r) = &mut answer {
+            let limit = request.limit_for(r.status);
+            if r.body.len() > limit {
+                r.body.truncate(limit);
+                r.cut_at = Some(limit);
+            }
+        }
         Box::pin(async move { answer })
     }
 }
@@ -87,6 +95,7 @@ pub(crate) fn answer(status: u16, body: &str) -> Result<HttpResponse, TransportE
         status,
         headers: vec![("content-type".into(), "application/json".into())],
         body: body.as_bytes().to_vec(),
+        cut_at: None,
     })
 }
 
@@ -102,6 +111,7 @@ pub(crate) fn answer_with(
             .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
             .collect(),
         body: body.as_bytes().to_vec(),
+        cut_at: None,
     })
 }
 

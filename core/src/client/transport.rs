@@ -18,6 +18,24 @@
 //!   build, so enabling it here would make other crates' plain `reqwest::Client::new()` (the
 //!   sandbox's tests, say) panic. 0.12's feature selects ring as reqwest's own default, so
 //!   nothing else is affected.
+//!
+//! # Redirects
+//!
+//! The authorisation (the API key, or a custom header such as a bank's session token) and a push's
+//! body go to the base URL's origin and nowhere else. reqwest's default policy follows redirects
+//! to any host and strips only `Authorization` (and cookies) on the way, so a custom header, and
+//! a `307`'s re-sent body, would reach whatever host the redirect names. The transport follows a
+//! redirect only within the origin (scheme, host and port) of the request, at most
+//! [`MAX_REDIRECTS`] times; any other redirect is handed back as the `3xx` answer it is, and the
+//! client reports it as an error naming where it pointed (see `request.rs`).
+//!
+//! # Answer sizes
+//!
+//! An answer's body is read in chunks, up to a limit ([`BodyLimits`]): the client's
+//! `max_response_bytes` for answers the client reads (2xx), [`MAX_ERROR_BODY_BYTES`] for error
+//! bodies, which are only quoted. Beyond it the transport stops reading and marks the answer as
+//! cut ([`HttpResponse::cut_at`]); a body whose `Content-Length` already says it is too big is not
+//! read past its first [`PEEK_BYTES`].
 
 use std::future::Future;
 use std::pin::Pin;
@@ -47,6 +65,25 @@ impl Method {
     }
 }
 
+/// Redirects followed within one origin before the transport gives up and hands back the `3xx`.
+pub(crate) const MAX_REDIRECTS: usize = 10;
+
+/// The most read of an error answer's body (1 MiB): Codat's error bodies are small JSON objects,
+/// even with a validation item for each of a push's 1000 transactions (about 200 KB).
+pub const MAX_ERROR_BODY_BYTES: usize = 1 << 20;
+
+/// What is read of a body whose `Content-Length` is over the limit: enough for a snippet.
+pub(crate) const PEEK_BYTES: usize = 4096;
+
+/// How much of an answer's body is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct BodyLimits {
+    /// Answers the client reads: 2xx, and the error statuses a call accepts.
+    pub(crate) answer: usize,
+    /// Other error answers, which are only quoted in errors.
+    pub(crate) error: usize,
+}
+
 /// A request ready to send. `Debug` leaves the authorisation value out.
 pub(crate) struct HttpRequest {
     pub(crate) method: Method,
@@ -56,6 +93,26 @@ pub(crate) struct HttpRequest {
     pub(crate) user_agent: String,
     pub(crate) body: Option<Vec<u8>>,
     pub(crate) timeout: Duration,
+    /// How much of the answer is read.
+    pub(crate) limits: BodyLimits,
+    /// Error statuses whose body is an answer to read in full (within `limits.answer`).
+    pub(crate) accept: &'static [u16],
+}
+
+impl HttpRequest {
+    /// The body limit for an answer with this status.
+    #[cfg(test)]
+    pub(crate) fn limit_for(&self, status: u16) -> usize {
+        limit_for(self.limits, self.accept, status)
+    }
+}
+
+fn limit_for(limits: BodyLimits, accept: &[u16], status: u16) -> usize {
+    if (200..300).contains(&status) || accept.contains(&status) {
+        limits.answer
+    } else {
+        limits.error
+    }
 }
 
 impl std::fmt::Debug for HttpRequest {
@@ -73,9 +130,12 @@ impl std::fmt::Debug for HttpRequest {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct HttpResponse {
     pub(crate) status: u16,
-    /// Headers the client reads (`Retry-After`, `Content-Type`), lower-case names.
+    /// Headers the client reads (`Retry-After`, `Content-Type`, `Location`), lower-case names.
     pub(crate) headers: Vec<(String, String)>,
+    /// The body, or its start when it was cut.
     pub(crate) body: Vec<u8>,
+    /// `Some(limit)` when the body was longer than the limit and only its start was read.
+    pub(crate) cut_at: Option<usize>,
 }
 
 impl HttpResponse {
@@ -109,9 +169,10 @@ pub(crate) trait Transport: Send + Sync {
 }
 
 /// Headers kept from an answer.
-const KEPT_HEADERS: [&str; 5] = [
+const KEPT_HEADERS: [&str; 6] = [
     "retry-after",
     "content-type",
+    "location",
     "x-rate-limit-limit",
     "x-rate-limit-remaining",
     "x-rate-limit-reset",
@@ -129,6 +190,7 @@ impl ReqwestTransport {
             .tls_built_in_root_certs(true)
             .min_tls_version(reqwest::tls::Version::TLS_1_2)
             .connect_timeout(connect_timeout)
+            .redirect(same_origin_redirects())
             .build()
             .map_err(|e| format!("cannot build the HTTP client: {}", chain(&e)))?;
         Ok(ReqwestTransport { http })
@@ -150,6 +212,7 @@ impl Transport for ReqwestTransport {
                     TransportError::NotSent("the authorisation value is not a valid header".into())
                 })?;
             auth_value.set_sensitive(true);
+            let limits = (request.limits, request.accept);
             let mut builder = self
                 .http
                 .request(method, request.url)
@@ -162,7 +225,7 @@ impl Transport for ReqwestTransport {
                     .header(reqwest::header::CONTENT_TYPE, "application/json")
                     .body(body);
             }
-            let response = builder.send().await.map_err(classify)?;
+            let mut response = builder.send().await.map_err(classify)?;
             let status = response.status().as_u16();
             let headers = KEPT_HEADERS
                 .iter()
@@ -171,20 +234,60 @@ impl Transport for ReqwestTransport {
                     Some(((*name).to_owned(), value.to_owned()))
                 })
                 .collect();
-            let body = response.bytes().await.map_err(|e| {
-                if e.is_timeout() {
-                    TransportError::Timeout
-                } else {
-                    TransportError::Failed(format!("the answer was cut off: {}", chain(&e)))
+            let limit = limit_for(limits.0, limits.1, status);
+            let declared = response.content_length();
+            let too_big = declared.is_some_and(|n| n > limit as u64);
+            // Declared too big: read a snippet's worth only. Otherwise read up to the limit, and
+            // one byte past it means the body is longer than the limit.
+            let cap = if too_big {
+                limit.min(PEEK_BYTES)
+            } else {
+                limit
+            };
+            let expected = declared.map_or(0, |n| usize::try_from(n).unwrap_or(usize::MAX));
+            let mut body = Vec::with_capacity(expected.min(cap).min(1 << 20));
+            let mut cut = too_big;
+            loop {
+                let chunk = response.chunk().await.map_err(|e| {
+                    if e.is_timeout() {
+                        TransportError::Timeout
+                    } else {
+                        TransportError::Failed(format!("the answer was cut off: {}", chain(&e)))
+                    }
+                })?;
+                let Some(chunk) = chunk else { break };
+                let room = cap - body.len();
+                if chunk.len() > room {
+                    body.extend_from_slice(&chunk[..room]);
+                    cut = true;
+                    break;
                 }
-            })?;
+                body.extend_from_slice(&chunk);
+            }
             Ok(HttpResponse {
                 status,
                 headers,
-                body: body.to_vec(),
+                body,
+                cut_at: cut.then_some(limit),
             })
         })
     }
+}
+
+/// Follows a redirect only within the origin of the first request, at most [`MAX_REDIRECTS`]
+/// times; otherwise stops and hands back the `3xx` (see the module docs).
+fn same_origin_redirects() -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(|attempt| {
+        let previous = attempt.previous();
+        let same_origin = previous
+            .first()
+            .is_some_and(|first| first.origin() == attempt.url().origin());
+        if same_origin && previous.len() <= MAX_REDIRECTS {
+            attempt.follow()
+        } else {
+            attempt.stop()
+        }
+    })
 }
 
 fn classify(e: reqwest::Error) -> TransportError {
@@ -228,6 +331,11 @@ mod tests {
             user_agent: "t".into(),
             body: None,
             timeout: Duration::from_secs(1),
+            limits: BodyLimits {
+                answer: 10,
+                error: 10,
+            },
+            accept: &[],
         };
         let shown = format!("{r:?}");
         assert!(!shown.contains("c2VjcmV0"), "{shown}");
@@ -258,6 +366,11 @@ mod tests {
                 user_agent: "t".into(),
                 body: None,
                 timeout: Duration::from_secs(2),
+                limits: BodyLimits {
+                    answer: 10,
+                    error: 10,
+                },
+                accept: &[],
             })
             .await;
         assert!(matches!(r, Err(TransportError::NotSent(_))), "{r:?}");

@@ -9,6 +9,9 @@
 //! * Server timestamps (`requestedOnUtc`, `modifiedDate`, `feedStartDate`, ...) are UTC
 //!   ([`Timestamp`]). Codat sometimes omits the `Z`; such values are read as UTC.
 //!
+//! "Today", for the date rules, is the calendar date where the account is kept: [`TimeZone`] and
+//! [`today_in`] (the machine's local zone by default, never UTC by accident).
+//!
 //! Both parsers accept what banks and Codat send: `Z`, `±HH:MM`, `±HHMM`, `±HH` offsets or none,
 //! a `T` or a space between date and time, up to 9 fractional digits (Codat itself writes 7, as in
 //! `2023-09-06T09:13:40.2266667`), seconds optional, and plain dates. Both write back the precision
@@ -22,15 +25,17 @@ use serde::de::{self, Visitor};
 mod iso;
 mod local;
 mod timestamp;
+mod zone;
 
 pub use local::LocalDateTime;
 pub use timestamp::Timestamp;
+pub use zone::{TimeZone, TimeZoneError, today_in};
 
 /// Why a date could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("`{input}` is not a valid date: {reason}")]
 pub struct DateError {
-    /// The text that was given (cut to 64 characters).
+    /// The text that was given (quoted as [`crate::text::excerpt`] quotes input).
     pub input: String,
     /// What is wrong with it, e.g. "February 2023 has no day 29".
     pub reason: String,
@@ -38,17 +43,9 @@ pub struct DateError {
 
 impl DateError {
     pub(crate) fn new(input: &str, reason: impl Into<String>) -> Self {
-        let mut cut = input.to_owned();
-        if cut.len() > 64 {
-            let mut end = 64;
-            while !cut.is_char_boundary(end) {
-                end -= 1;
-            }
-            cut.truncate(end);
-            cut.push('…');
-        }
+        // Only what is quoted is copied (the core's one rule, `text::excerpt`).
         DateError {
-            input: cut,
+            input: crate::text::excerpt(input).into_owned(),
             reason: reason.into(),
         }
     }
@@ -173,6 +170,14 @@ mod tests {
 
     #[test]
     fn timestamps_apply_offsets_and_keep_style() {
+        // Found by fuzzing: an offset that moves the instant past 9999 (or before 0000) in UTC
+        // made a timestamp that printed as text no parser reads back.
+        for edge in ["9999-12-31T23:59:50.0000-10", "0000-01-01T00:30:00+01:00"] {
+            let e = Timestamp::parse(edge).unwrap_err();
+            assert!(e.reason.contains("0000 to 9999"), "{edge}: {e}");
+        }
+        let last = Timestamp::parse("9999-12-31T23:59:59.999Z").unwrap();
+        assert_eq!(Timestamp::parse(&last.to_string()).unwrap(), last);
         let t = Timestamp::parse("2023-01-09T13:46:59.4019628Z").unwrap();
         assert_eq!(t.to_string(), "2023-01-09T13:46:59.4019628Z");
         let bare = Timestamp::parse("2023-09-06T09:13:40.2266667").unwrap();

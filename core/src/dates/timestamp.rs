@@ -48,6 +48,14 @@ impl Timestamp {
                 .ok_or_else(|| DateError::new(input, "out of range after applying the offset"))?,
             None => p.datetime,
         };
+        // 9999-12-31T23:00:00-10:00 is in the year 10000 in UTC: an instant no ISO text of
+        // four-digit years can write back, so it is refused rather than read.
+        if !(0..=9999).contains(&chrono::Datelike::year(&utc)) {
+            return Err(DateError::new(
+                input,
+                "is outside the years 0000 to 9999 once its offset is applied",
+            ));
+        }
         Ok(Timestamp {
             utc,
             precision: p.precision,

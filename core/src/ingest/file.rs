@@ -16,6 +16,10 @@ pub struct RawBatch {
     pub account_id: Option<String>,
     /// The rows, in file order.
     pub rows: Vec<RawTransaction>,
+    /// For a CSV file, the line each row starts on (from 1, the header included, blank lines
+    /// and line breaks inside quoted cells counted); empty for JSON. Findings about rows get
+    /// their line through [`ValidationReport::locate_lines`].
+    pub lines: Vec<usize>,
     /// Problems with the file itself (bad JSON, a CSV without an `amount` column...).
     pub report: ValidationReport,
 }
@@ -30,6 +34,20 @@ pub enum InputFormat {
     Csv,
     /// A push body `{"accountId": ..., "transactions": [...]}` or a JSON array of transactions.
     Json,
+}
+
+impl InputFormat {
+    /// The format to read `text` as: `Auto` is JSON when the first non-blank character is `{`
+    /// or `[`, CSV otherwise.
+    pub(super) fn resolve(self, text: &str) -> InputFormat {
+        match self {
+            InputFormat::Auto => match text.trim_start().as_bytes().first() {
+                Some(b'{') | Some(b'[') => InputFormat::Json,
+                _ => InputFormat::Csv,
+            },
+            f => f,
+        }
+    }
 }
 
 /// Reads a file's bytes as CSV or JSON.
@@ -49,28 +67,120 @@ pub fn read_file(bytes: &[u8], format: InputFormat) -> RawBatch {
             return batch;
         }
     };
-    let format = match format {
-        InputFormat::Auto => match text.trim_start().as_bytes().first() {
-            Some(b'{') | Some(b'[') => InputFormat::Json,
-            _ => InputFormat::Csv,
-        },
-        f => f,
-    };
-    match format {
+    match format.resolve(text) {
         InputFormat::Json => read_json(text),
         _ => read_csv(text),
     }
 }
 
+/// Finds the line a CSV record starts on, from 1, counting line breaks as the CSV reader ends
+/// records: `\n`, `\r\n` or a lone `\r`. The reader's position for a record is where it started
+/// looking for it, before the empty lines it skipped: those are stepped over. Records come in
+/// order, so the text is scanned once in all.
+struct Lines<'a> {
+    text: &'a [u8],
+    /// Bytes before this one are counted...
+    at: usize,
+    /// ...and hold this many line breaks.
+    breaks: usize,
+}
+
+impl<'a> Lines<'a> {
+    fn new(text: &'a [u8]) -> Self {
+        Lines {
+            text,
+            at: 0,
+            breaks: 0,
+        }
+    }
+
+    /// Whether the byte at `i` ends a line (a `\r` followed by `\n` does not: the `\n` does).
+    fn ends_line(&self, i: usize) -> bool {
+        match self.text[i] {
+            b'\n' => true,
+            b'\r' => self.text.get(i + 1) != Some(&b'\n'),
+            _ => false,
+        }
+    }
+
+    /// The line of the first byte at or after `position` that is not a line break.
+    fn line(&mut self, position: Option<&csv::Position>) -> Option<usize> {
+        let byte = usize::try_from(position?.byte()).unwrap_or(usize::MAX);
+        let byte = byte.min(self.text.len()).max(self.at);
+        while self.at < byte {
+            if self.ends_line(self.at) {
+                self.breaks += 1;
+            }
+            self.at += 1;
+        }
+        let mut breaks = self.breaks;
+        let mut i = self.at;
+        while i < self.text.len() && matches!(self.text[i], b'\n' | b'\r') {
+            if self.ends_line(i) {
+                breaks += 1;
+            }
+            i += 1;
+        }
+        Some(breaks + 1)
+    }
+}
+
+/// The most header names a message lists before saying how many more there are.
+const MAX_LISTED_COLUMNS: usize = 20;
+
+/// Header names as a message lists them: each quoted by [`crate::text::excerpt`], at most
+/// [`MAX_LISTED_COLUMNS`] of them.
+fn list_columns(headers: &csv::StringRecord) -> String {
+    if headers.is_empty() {
+        return "nothing".to_owned();
+    }
+    let mut listed: Vec<String> = headers
+        .iter()
+        .take(MAX_LISTED_COLUMNS)
+        .map(|h| crate::text::excerpt(h).into_owned())
+        .collect();
+    if headers.len() > MAX_LISTED_COLUMNS {
+        listed.push(format!("and {} more", headers.len() - MAX_LISTED_COLUMNS));
+    }
+    listed.join(", ")
+}
+
+/// The first field two columns of the header both name, as an error naming both columns: a
+/// file with two `amount` columns, or `date` and `Transaction Date`, cannot be read without
+/// guessing which one is meant.
+fn repeated_column(headers: &csv::StringRecord, columns: &[Option<RawField>]) -> Option<String> {
+    for (j, later) in columns.iter().enumerate() {
+        let Some(later) = later else { continue };
+        let earlier = columns[..j]
+            .iter()
+            .position(|c| c.is_some_and(|c| c.slot() == later.slot()));
+        if let Some(i) = earlier {
+            let name = |k: usize| crate::text::excerpt(headers.get(k).unwrap_or("")).into_owned();
+            return Some(format!(
+                "the CSV header has two columns for {}: column {} `{}` and column {} `{}` ({} are one field, in any case and with or without `_`, `-` or spaces); which one is meant cannot be told: keep one",
+                later.slot().name(),
+                i + 1,
+                name(i),
+                j + 1,
+                name(j),
+                super::spellings(*later),
+            ));
+        }
+    }
+    None
+}
+
 /// Reads CSV with a header line. Required columns: `id`, `date`, `amount`; optional:
 /// `description`, `balance`, `transactionType`, `counterparty`, `reference`, `reconciled`,
 /// `status` (or `cleared` / `pending`), `accountId`. Column names are matched loosely
-/// (`transaction_type`, `Transaction Type`). Empty cells are nulls. Row 0 is the line after the
-/// header.
+/// (`transaction_type`, `Transaction Type`); two columns naming one field make the file
+/// unreadable. Empty cells are nulls; lines with nothing in them are no rows. Row 0 is the first
+/// record after the header; [`RawBatch::lines`] has the line each row starts on.
 ///
 /// ```
-/// let batch = bankfeeds::ingest::read_csv("id,date,amount\nt1,2024-01-02,-12.30\n");
+/// let batch = bankfeeds::ingest::read_csv("id,date,amount\n\nt1,2024-01-02,-12.30\n");
 /// assert_eq!(batch.rows.len(), 1);
+/// assert_eq!(batch.lines, [3]);
 /// assert!(batch.report.is_empty());
 /// ```
 pub fn read_csv(text: &str) -> RawBatch {
@@ -80,17 +190,27 @@ pub fn read_csv(text: &str) -> RawBatch {
         .flexible(true)
         .trim(csv::Trim::Headers)
         .from_reader(text.as_bytes());
+    let mut lines = Lines::new(text.as_bytes());
     let headers = match reader.headers() {
         Ok(h) => h.clone(),
         Err(e) => {
-            batch.report.push(Issue::new(
+            let mut issue = Issue::new(
                 Code::MalformedInput,
                 format!("the CSV header cannot be read: {e}"),
-            ));
+            );
+            issue.line = lines.line(e.position());
+            batch.report.push(issue);
             return batch;
         }
     };
+    let header_line = lines.line(headers.position()).unwrap_or(1);
     let columns: Vec<Option<RawField>> = headers.iter().map(RawField::for_key).collect();
+    if let Some(message) = repeated_column(&headers, &columns) {
+        batch
+            .report
+            .push(Issue::new(Code::MalformedInput, message).at_line(header_line));
+        return batch;
+    }
     let missing: Vec<&str> = [
         (RawField::Id, "id"),
         (RawField::Date, "date"),
@@ -101,29 +221,28 @@ pub fn read_csv(text: &str) -> RawBatch {
     .map(|(_, name)| name)
     .collect();
     if !missing.is_empty() {
-        let found: Vec<&str> = headers.iter().collect();
-        batch.report.push(Issue::new(
-            Code::MalformedInput,
-            format!(
-                "the CSV header lacks the required column(s) {}; found: {}",
-                missing.join(", "),
-                if found.is_empty() {
-                    "nothing".to_owned()
-                } else {
-                    found.join(", ")
-                }
-            ),
-        ));
+        batch.report.push(
+            Issue::new(
+                Code::MalformedInput,
+                format!(
+                    "the CSV header lacks the required column(s) {}; found: {}",
+                    missing.join(", "),
+                    list_columns(&headers)
+                ),
+            )
+            .at_line(header_line),
+        );
         return batch;
     }
     for (i, col) in columns.iter().enumerate() {
         if col.is_none() {
-            let name = headers.get(i).unwrap_or("").to_owned();
+            let name = crate::text::excerpt(headers.get(i).unwrap_or(""));
             batch.report.push(
                 Issue::new(
                     Code::UnknownColumn,
                     format!("column `{name}` is not a transaction field; its values are not sent to Codat"),
                 )
+                .at_line(header_line)
                 .found(&name),
             );
         }
@@ -135,9 +254,10 @@ pub fn read_csv(text: &str) -> RawBatch {
             Ok(false) => break,
             Ok(true) => {
                 if record.iter().all(|c| c.trim().is_empty()) {
-                    // A blank line carries nothing; it is not a row.
+                    // A line of empty cells carries nothing; it is not a row.
                     continue;
                 }
+                let line = lines.line(record.position()).unwrap_or(0);
                 if record.len() > columns.len() {
                     batch.report.push(
                         Issue::new(
@@ -148,7 +268,8 @@ pub fn read_csv(text: &str) -> RawBatch {
                                 columns.len()
                             ),
                         )
-                        .at_row(row),
+                        .at_row(row)
+                        .at_line(line),
                     );
                 }
                 let mut raw = RawTransaction::default();
@@ -162,13 +283,15 @@ pub fn read_csv(text: &str) -> RawBatch {
                     }
                 }
                 batch.rows.push(raw);
+                batch.lines.push(line);
                 row += 1;
             }
             Err(e) => {
-                batch.report.push(
+                let mut issue =
                     Issue::new(Code::MalformedInput, format!("the CSV cannot be read: {e}"))
-                        .at_row(row),
-                );
+                        .at_row(row);
+                issue.line = lines.line(e.position());
+                batch.report.push(issue);
                 break;
             }
         }
@@ -188,6 +311,18 @@ pub fn read_json(text: &str) -> RawBatch {
                 account_id: top.account_id,
                 ..RawBatch::default()
             };
+            for key in &top.unknown {
+                batch.report.push(
+                    Issue::new(
+                        Code::UnknownColumn,
+                        format!(
+                            "`{}` is not a key of a push body (`accountId`, `transactions`); it is ignored",
+                            crate::text::excerpt(key)
+                        ),
+                    )
+                    .found(key),
+                );
+            }
             if !top.has_transactions {
                 batch.report.push(Issue::new(
                     Code::MalformedInput,
@@ -216,9 +351,17 @@ pub fn read_json(text: &str) -> RawBatch {
         }
         Err(e) => {
             let mut batch = RawBatch::default();
+            // serde's message may quote a value; the line and column are kept whole.
+            let message = e.to_string();
+            let message = match crate::text::excerpt(&message) {
+                std::borrow::Cow::Borrowed(m) => m.to_owned(),
+                std::borrow::Cow::Owned(cut) => {
+                    format!("{cut} at line {} column {}", e.line(), e.column())
+                }
+            };
             batch.report.push(Issue::new(
                 Code::MalformedInput,
-                format!("the JSON cannot be read: {e}"),
+                format!("the JSON cannot be read: {message}"),
             ));
             batch
         }
@@ -229,6 +372,68 @@ struct TopLevel {
     account_id: Option<String>,
     rows: Vec<RawElement>,
     has_transactions: bool,
+    /// Keys of a push body other than `accountId` and `transactions`, each once.
+    unknown: Vec<String>,
+}
+
+/// A key a push body may have once: a second `transactions` (or `accountId`) makes the file
+/// unreadable, rather than one of the two being dropped without a word.
+fn once<E: de::Error>(seen: &mut bool, key: &str) -> Result<(), E> {
+    if std::mem::replace(seen, true) {
+        return Err(E::custom(format!(
+            "the push body has `{key}` twice; which one is meant cannot be told: keep one"
+        )));
+    }
+    Ok(())
+}
+
+/// The `transactions` list: anything else is refused by its kind, without quoting it (a string
+/// of 200 MB would otherwise be copied into the message).
+struct Rows(Vec<RawElement>);
+
+impl<'de> Deserialize<'de> for Rows {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Rows;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a list of transactions")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Rows, A::Error> {
+                // The size hint is the caller's claim, not a fact: it is not trusted for more
+                // than a modest first allocation.
+                let mut rows = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
+                while let Some(e) = seq.next_element::<RawElement>()? {
+                    rows.push(e);
+                }
+                Ok(Rows(rows))
+            }
+            fn visit_str<E: de::Error>(self, _: &str) -> Result<Rows, E> {
+                Err(E::custom("`transactions` must be a list, not text"))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, _: A) -> Result<Rows, A::Error> {
+                Err(de::Error::custom(
+                    "`transactions` must be a list, not an object",
+                ))
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Rows, E> {
+                Err(E::custom("`transactions` must be a list, not a boolean"))
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Rows, E> {
+                Err(E::custom("`transactions` must be a list, not a number"))
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Rows, E> {
+                Err(E::custom("`transactions` must be a list, not a number"))
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Rows, E> {
+                Err(E::custom("`transactions` must be a list, not a number"))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Rows, E> {
+                Err(E::custom("`transactions` must be a list, not null"))
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 impl<'de> Deserialize<'de> for TopLevel {
@@ -239,15 +444,13 @@ impl<'de> Deserialize<'de> for TopLevel {
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
                 f.write_str("a push body object or an array of transactions")
             }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<TopLevel, A::Error> {
-                let mut rows = Vec::with_capacity(seq.size_hint().unwrap_or(0));
-                while let Some(e) = seq.next_element::<RawElement>()? {
-                    rows.push(e);
-                }
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<TopLevel, A::Error> {
+                let Rows(rows) = Rows::deserialize(de::value::SeqAccessDeserializer::new(seq))?;
                 Ok(TopLevel {
                     account_id: None,
                     rows,
                     has_transactions: true,
+                    unknown: Vec::new(),
                 })
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<TopLevel, A::Error> {
@@ -255,22 +458,34 @@ impl<'de> Deserialize<'de> for TopLevel {
                     account_id: None,
                     rows: Vec::new(),
                     has_transactions: false,
+                    unknown: Vec::new(),
                 };
+                let mut account_seen = false;
+                let mut unknown_seen = rustc_hash::FxHashSet::default();
                 while let Some(key) = map.next_key::<String>()? {
                     match key.as_str() {
                         "accountId" => {
+                            once(&mut account_seen, "accountId")?;
                             top.account_id = map.next_value::<Option<String>>()?;
                         }
                         "transactions" => {
-                            top.rows = map.next_value::<Vec<RawElement>>()?;
-                            top.has_transactions = true;
+                            once(&mut top.has_transactions, "transactions")?;
+                            top.rows = map.next_value::<Rows>()?.0;
                         }
                         _ => {
                             map.next_value::<IgnoredAny>()?;
+                            if unknown_seen.insert(key.clone()) {
+                                top.unknown.push(key);
+                            }
                         }
                     }
                 }
                 Ok(top)
+            }
+            fn visit_str<E: de::Error>(self, _: &str) -> Result<TopLevel, E> {
+                Err(E::custom(
+                    "expected a push body object or an array of transactions, not text",
+                ))
             }
         }
         d.deserialize_any(V)

@@ -16,11 +16,13 @@ use crate::model::{BankTransaction, TransactionType};
 use crate::money::{self, MoneyError};
 use crate::validate::{Code, Field, Issue, ValidationReport};
 
+mod count;
 mod file;
 mod raw;
 
+pub use count::rows_exceed;
 pub use file::{InputFormat, RawBatch, read_csv, read_file, read_json};
-pub use raw::{RawField, RawTransaction, RawValue};
+pub use raw::{RawField, RawTransaction, RawValue, RepeatedKey};
 
 /// The most decimal places any ISO 4217 currency has (CLF and UYW have four).
 const MAX_MINOR_UNITS: u32 = 4;
@@ -91,8 +93,10 @@ impl Cx<'_> {
 
 fn preview(v: &RawValue) -> Option<String> {
     let s = match v {
-        RawValue::Text(t) => t.clone(),
-        RawValue::Number(n) => n.clone(),
+        // Only what is quoted is copied.
+        RawValue::Text(t) | RawValue::Number(t) => {
+            return Some(crate::text::excerpt(t).into_owned());
+        }
         RawValue::Int(i) => i.to_string(),
         RawValue::Float(f) => f.to_string(),
         RawValue::Bool(b) => b.to_string(),
@@ -103,11 +107,58 @@ fn preview(v: &RawValue) -> Option<String> {
         RawValue::LocalDateTime(d) => d.to_string(),
         RawValue::Missing | RawValue::Null | RawValue::Other(_) => return None,
     };
-    Some(if s.chars().count() > 64 {
-        s.chars().take(64).chain(std::iter::once('…')).collect()
-    } else {
-        s
+    Some(match crate::text::excerpt(&s) {
+        std::borrow::Cow::Borrowed(_) => s,
+        std::borrow::Cow::Owned(cut) => cut,
     })
+}
+
+/// The field a finding names for a raw field (the boolean clearing columns are the status).
+fn finding_field(field: RawField) -> Field {
+    match field {
+        RawField::Id => Field::Id,
+        RawField::Date => Field::Date,
+        RawField::Description => Field::Description,
+        RawField::Counterparty => Field::Counterparty,
+        RawField::Reference => Field::Reference,
+        RawField::Reconciled => Field::Reconciled,
+        RawField::Amount => Field::Amount,
+        RawField::Balance => Field::Balance,
+        RawField::TransactionType => Field::TransactionType,
+        RawField::Status | RawField::Cleared | RawField::Pending => Field::Status,
+        RawField::AccountId => Field::AccountId,
+    }
+}
+
+/// The words for the keys that name one field: "`date`, `transactionDate` or `clearedOnDate`".
+pub(crate) fn spellings(field: RawField) -> String {
+    let names: Vec<String> = field.aliases().iter().map(|a| format!("`{a}`")).collect();
+    match names.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+        _ => names.concat(),
+    }
+}
+
+/// Reports each key of a row that named a field an earlier key had already named.
+fn repeated_keys(cx: &mut Cx, repeated: Vec<RepeatedKey>) {
+    for r in repeated {
+        let field = finding_field(r.field);
+        let which = match &r.key {
+            Some(key) => format!(
+                "the key `{key}` names {field}, which an earlier key of the row already gave"
+            ),
+            None => format!("two keys of the row name {field}"),
+        };
+        cx.bad(
+            Code::MalformedInput,
+            field,
+            format!(
+                "{which} ({} are one field, in any case and with or without `_`, `-` or spaces): which value is meant cannot be told; keep one",
+                spellings(r.field)
+            ),
+            r.key,
+        );
+    }
 }
 
 fn text(cx: &mut Cx, field: Field, v: RawValue) -> Option<String> {
@@ -268,7 +319,7 @@ fn transaction_type(cx: &mut Cx, v: RawValue) -> Option<TransactionType> {
                     Field::TransactionType,
                     format!(
                         "`{}` is not a transaction type; expected one of {}",
-                        t.trim(),
+                        crate::text::excerpt(t.trim()),
                         all.join(", ")
                     ),
                     preview(&v),
@@ -342,6 +393,7 @@ pub fn ingest(rows: impl IntoIterator<Item = RawTransaction>, options: &IngestOp
             status,
             account_id,
             unknown,
+            repeated,
         } = raw;
         for key in unknown {
             if !unknown_seen.contains(&key) {
@@ -358,6 +410,9 @@ pub fn ingest(rows: impl IntoIterator<Item = RawTransaction>, options: &IngestOp
         let id_missing = id.is_absent();
         let id = text(&mut cx, Field::Id, id);
         cx.id = id.as_deref();
+        if !repeated.is_empty() {
+            repeated_keys(&mut cx, repeated);
+        }
         let date_missing =
             raw_date.is_absent() || matches!(&raw_date, RawValue::Text(t) if t.trim().is_empty());
         let date = date(&mut cx, raw_date);
@@ -393,7 +448,7 @@ pub fn ingest(rows: impl IntoIterator<Item = RawTransaction>, options: &IngestOp
                         Code::NotCleared,
                         format!(
                             "the row is `{}`, not cleared; push it once it has cleared",
-                            s.trim()
+                            crate::text::excerpt(s.trim())
                         ),
                     )
                     .at_row(row)
@@ -408,8 +463,11 @@ pub fn ingest(rows: impl IntoIterator<Item = RawTransaction>, options: &IngestOp
                 None => cx.bad(
                     Code::InvalidValue,
                     Field::Status,
-                    format!("status `{}` is neither cleared nor pending", s.trim()),
-                    Some(s),
+                    format!(
+                        "status `{}` is neither cleared nor pending",
+                        crate::text::excerpt(s.trim())
+                    ),
+                    preview(&RawValue::Text(s)),
                 ),
             },
             other => {
@@ -431,7 +489,9 @@ pub fn ingest(rows: impl IntoIterator<Item = RawTransaction>, options: &IngestOp
                         Issue::new(
                             Code::MultipleAccounts,
                             format!(
-                                "row {row} is for account `{acc}` but row {first_row} is for `{first}`; a push carries one account: group the rows by account first"
+                                "row {row} is for account `{}` but row {first_row} is for `{}`; a push carries one account: group the rows by account first",
+                                crate::text::excerpt(&acc),
+                                crate::text::excerpt(first),
                             ),
                         )
                         .at_row(row)
@@ -461,7 +521,10 @@ pub fn ingest(rows: impl IntoIterator<Item = RawTransaction>, options: &IngestOp
         out.report.push(
             Issue::new(
                 Code::UnknownColumn,
-                format!("`{key}` is not a transaction field; its values are not sent to Codat"),
+                format!(
+                    "`{}` is not a transaction field; its values are not sent to Codat",
+                    crate::text::excerpt(&key)
+                ),
             )
             .found(&key)
             .at_row(row),

@@ -102,6 +102,21 @@ pub struct RawTransaction {
     pub account_id: RawValue,
     /// Keys that are not transaction fields, in the order met.
     pub unknown: Vec<String>,
+    /// Keys that named a field an earlier key of the same row had already named (`amount`
+    /// twice, or `date` and `Transaction Date`), in the order met. Which value was meant cannot be
+    /// told, so [`super::ingest`] refuses the row with an error naming the field and the key.
+    pub repeated: Vec<RepeatedKey>,
+}
+
+/// A key that named a field an earlier key of the same row had already named.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RepeatedKey {
+    /// The field both keys name (`status`, `cleared` and `pending` all name the clearing
+    /// status).
+    pub field: RawField,
+    /// The later key as written, when the reader passed it on (see
+    /// [`RawTransaction::set_named`]).
+    pub key: Option<String>,
 }
 
 /// The fields a key can name.
@@ -136,6 +151,56 @@ pub enum RawField {
 }
 
 impl RawField {
+    /// The name of the field as Codat's wire format spells it (`transactionType`); `cleared`
+    /// and `pending` for the boolean clearing columns.
+    pub fn name(self) -> &'static str {
+        match self {
+            RawField::Id => "id",
+            RawField::Date => "date",
+            RawField::Description => "description",
+            RawField::Counterparty => "counterparty",
+            RawField::Reference => "reference",
+            RawField::Reconciled => "reconciled",
+            RawField::Amount => "amount",
+            RawField::Balance => "balance",
+            RawField::TransactionType => "transactionType",
+            RawField::Status => "status",
+            RawField::Cleared => "cleared",
+            RawField::Pending => "pending",
+            RawField::AccountId => "accountId",
+        }
+    }
+
+    /// Every key that names the same value as this one, as [`RawField::for_key`] reads keys
+    /// (any case, with or without `_`, `-` or spaces). `status`, `cleared` and `pending` are
+    /// listed together: all three set the row's clearing status.
+    pub fn aliases(self) -> &'static [&'static str] {
+        match self {
+            RawField::Id => &["id", "transactionId"],
+            RawField::Date => &["date", "transactionDate", "clearedOnDate"],
+            RawField::Description => &["description"],
+            RawField::Counterparty => &["counterparty"],
+            RawField::Reference => &["reference"],
+            RawField::Reconciled => &["reconciled"],
+            RawField::Amount => &["amount"],
+            RawField::Balance => &["balance", "runningBalance"],
+            RawField::TransactionType => &["transactionType", "type"],
+            RawField::Status | RawField::Cleared | RawField::Pending => {
+                &["status", "cleared", "pending"]
+            }
+            RawField::AccountId => &["accountId", "sourceAccountId"],
+        }
+    }
+
+    /// The value this field fills in a row: `cleared` and `pending` fill the clearing status,
+    /// as `status` does; every other field fills its own.
+    pub fn slot(self) -> RawField {
+        match self {
+            RawField::Cleared | RawField::Pending => RawField::Status,
+            other => other,
+        }
+    }
+
     /// The field a key names, ignoring case, `_`, `-` and spaces: `transaction_type`,
     /// `TransactionType` and `Transaction Type` all name [`RawField::TransactionType`].
     pub fn for_key(key: &str) -> Option<RawField> {
@@ -171,17 +236,46 @@ impl RawField {
 }
 
 impl RawTransaction {
-    /// Sets the field a key names; returns false (and records the key) when it names none.
+    /// Sets the field a key names; returns false (and records the key) when it names none. A
+    /// key naming a field that an earlier key already set is recorded in
+    /// [`RawTransaction::repeated`].
     pub fn set(&mut self, key: &str, value: RawValue) -> bool {
         match RawField::for_key(key) {
             Some(field) => {
-                self.set_field(field, value);
+                self.set_named(field, key, value);
                 true
             }
             None => {
                 self.unknown.push(key.to_owned());
                 false
             }
+        }
+    }
+
+    /// [`RawTransaction::set_field`] for a value read under `key`, which names `field`: when
+    /// the field is already set, the key is recorded in [`RawTransaction::repeated`] by name.
+    pub fn set_named(&mut self, field: RawField, key: &str, value: RawValue) {
+        let before = self.repeated.len();
+        self.set_field(field, value);
+        if let Some(r) = self.repeated.get_mut(before) {
+            r.key = Some(crate::text::quote_str(key));
+        }
+    }
+
+    /// The value a field fills (the clearing status for `cleared` and `pending`).
+    fn slot(&self, field: RawField) -> &RawValue {
+        match field.slot() {
+            RawField::Id => &self.id,
+            RawField::Date => &self.date,
+            RawField::Description => &self.description,
+            RawField::Counterparty => &self.counterparty,
+            RawField::Reference => &self.reference,
+            RawField::Reconciled => &self.reconciled,
+            RawField::Amount => &self.amount,
+            RawField::Balance => &self.balance,
+            RawField::TransactionType => &self.transaction_type,
+            RawField::AccountId => &self.account_id,
+            RawField::Status | RawField::Cleared | RawField::Pending => &self.status,
         }
     }
 
@@ -204,8 +298,16 @@ impl RawTransaction {
         self.set_field(field, value);
     }
 
-    /// Sets one field.
+    /// Sets one field. A field set twice in one row (two keys or columns naming it) is
+    /// recorded in [`RawTransaction::repeated`]: the row is refused, never read by guessing which
+    /// value was meant. A value that is [`RawValue::Missing`] does not count as set.
     pub fn set_field(&mut self, field: RawField, value: RawValue) {
+        if !matches!(self.slot(field), RawValue::Missing) {
+            self.repeated.push(RepeatedKey {
+                field: field.slot(),
+                key: None,
+            });
+        }
         let slot = match field {
             RawField::Id => &mut self.id,
             RawField::Date => &mut self.date,
@@ -339,7 +441,7 @@ impl<'de> Deserialize<'de> for RawElement {
                     match RawField::for_key(&key) {
                         Some(field) => {
                             let value: RawValue = map.next_value()?;
-                            row.set_field(field, value);
+                            row.set_named(field, &key, value);
                         }
                         None => {
                             map.next_value::<IgnoredAny>()?;
@@ -399,10 +501,68 @@ mod tests {
     }
 
     #[test]
+    fn every_alias_names_its_field_and_every_spelling_is_listed() {
+        let all = [
+            RawField::Id,
+            RawField::Date,
+            RawField::Description,
+            RawField::Counterparty,
+            RawField::Reference,
+            RawField::Reconciled,
+            RawField::Amount,
+            RawField::Balance,
+            RawField::TransactionType,
+            RawField::Status,
+            RawField::Cleared,
+            RawField::Pending,
+            RawField::AccountId,
+        ];
+        for field in all {
+            assert_eq!(RawField::for_key(field.name()), Some(field));
+            for alias in field.aliases() {
+                let named = RawField::for_key(alias).unwrap_or_else(|| panic!("{alias}"));
+                assert_eq!(named.slot(), field.slot(), "{alias}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_field_named_twice_in_a_row_is_recorded_not_overwritten_silently() {
+        let mut row = RawTransaction::default();
+        row.set("date", RawValue::Text("2024-01-01".into()));
+        row.set("Transaction Date", RawValue::Text("2024-02-01".into()));
+        row.set("amount", RawValue::Text("1".into()));
+        row.set_field(RawField::Amount, RawValue::Text("2".into()));
+        row.set("status", RawValue::Text("cleared".into()));
+        row.set("pending", RawValue::Bool(true));
+        // A key whose value is undefined (JavaScript) sets nothing.
+        row.set("id", RawValue::Missing);
+        row.set("transactionId", RawValue::Text("t1".into()));
+        assert_eq!(
+            row.repeated,
+            vec![
+                RepeatedKey {
+                    field: RawField::Date,
+                    key: Some("Transaction Date".into())
+                },
+                RepeatedKey {
+                    field: RawField::Amount,
+                    key: None
+                },
+                RepeatedKey {
+                    field: RawField::Status,
+                    key: Some("pending".into())
+                },
+            ]
+        );
+    }
+
+    #[test]
     fn boolean_status_columns() {
         let mut row = RawTransaction::default();
         row.set("pending", RawValue::Bool(true));
         assert_eq!(row.status, RawValue::Text("pending".into()));
+        let mut row = RawTransaction::default();
         row.set("cleared", RawValue::Text("yes".into()));
         assert_eq!(row.status, RawValue::Text("cleared".into()));
         assert!(!row.set("memo", RawValue::Null));

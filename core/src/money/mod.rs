@@ -27,7 +27,7 @@ pub enum MoneyError {
     /// Text that is not a decimal number (`"12,30"`, `"abc"`, `""`).
     #[error("`{input}` is not a decimal number")]
     NotANumber {
-        /// The text given (cut to 64 characters).
+        /// The text given (quoted as [`crate::text::excerpt`] quotes input).
         input: String,
     },
     /// NaN or an infinity.
@@ -63,15 +63,9 @@ pub enum MoneyError {
     ArithmeticOverflow,
 }
 
+/// The input as an error quotes it: the core's one rule, [`crate::text::excerpt`].
 fn cut(input: &str) -> String {
-    if input.len() <= 64 {
-        return input.to_owned();
-    }
-    let mut end = 64;
-    while !input.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}…", &input[..end])
+    crate::text::excerpt(input).into_owned()
 }
 
 /// Parses a decimal number exactly: an optional sign, digits with an optional decimal point, and
@@ -252,18 +246,16 @@ pub fn from_f64_exact(value: f64) -> Result<Decimal, MoneyError> {
         value: value.to_string(),
     };
     let (mantissa, scale): (u128, u32) = if e >= 0 {
-        if e > 96 {
+        // The value has as many bits as the mantissa plus the shift; a decimal holds 96.
+        // (Shifting first and looking at the result is not enough: `checked_shl` does not
+        // fail when bits are shifted out of the top, and what is left can look small.)
+        let bits = u64::BITS - m.leading_zeros();
+        if e > 96 || bits + e as u32 > 96 {
             return Err(MoneyError::Overflow {
                 input: value.to_string(),
             });
         }
-        let v = u128::from(m)
-            .checked_shl(e as u32)
-            .filter(|v| v >> 96 == 0)
-            .ok_or_else(|| MoneyError::Overflow {
-                input: value.to_string(),
-            })?;
-        (v, 0)
+        (u128::from(m) << e, 0)
     } else {
         let k = (-e) as u32;
         if k > 28 {
@@ -443,6 +435,28 @@ mod tests {
         ));
         let msg = from_f64_exact(0.1).unwrap_err().to_string();
         assert!(msg.contains("\"0.1\""), "{msg}");
+        // Found by fuzzing: (1 + 2^40) * 2^88 shifted its top bit out of 128 and what was left,
+        // 2^88, passed for the amount. Too large is too large, whatever the bits left over.
+        let gap = (1.0 + 2f64.powi(40)) * 2f64.powi(88);
+        assert!(
+            matches!(from_f64_exact(gap), Err(MoneyError::Overflow { .. })),
+            "{:?}",
+            from_f64_exact(gap)
+        );
+        assert!(matches!(
+            from_f64_exact(4.015_331_929_667_074_4e40),
+            Err(MoneyError::Overflow { .. })
+        ));
+        // The largest a decimal holds from a float: 53 bits shifted to the top of 96.
+        let top = ((1u64 << 53) - 1) as f64 * 2f64.powi(43);
+        assert_eq!(
+            from_f64_exact(top).unwrap(),
+            Decimal::from_i128_with_scale(i128::from((1u64 << 53) - 1) << 43, 0)
+        );
+        assert!(matches!(
+            from_f64_exact(top * 2.0),
+            Err(MoneyError::Overflow { .. })
+        ));
     }
 
     #[test]

@@ -1,8 +1,9 @@
 //! Normalisation: from rows as banks have them to push bodies Codat accepts, reporting every change.
 //!
 //! In order, [`normalise`]:
-//! 1. trims `description`, `counterparty` and `reference` (blank becomes absent) and, when asked,
-//!    cuts them to the platform's length limits;
+//! 1. trims `id` (Codat compares ids exactly: ` t1 ` and `t1` would be two transactions),
+//!    `description`, `counterparty` and `reference` (blank text becomes absent) and, when asked,
+//!    cuts the text to the platform's length limits;
 //! 2. drops exact duplicates (same id, same fields), keeping the first, and refuses conflicting
 //!    duplicates (same id, different fields) with a `conflicting_duplicate` error;
 //! 3. infers `Credit`/`Debit` from the sign where the type is missing, and, only when asked, flips
@@ -96,7 +97,7 @@ impl NormaliseOptions {
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum ChangeKind {
-    /// Whitespace was trimmed from a text field.
+    /// Whitespace was trimmed from an id or a text field.
     Trimmed,
     /// A blank text field was removed.
     Blanked,
@@ -166,7 +167,8 @@ pub struct Change {
     /// The field changed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field: Option<Field>,
-    /// The value before.
+    /// The value before (text longer than [`crate::text::MAX_ECHO_CHARS`] characters is quoted by
+    /// its start and its length, as findings quote input).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub before: Option<String>,
     /// The value after.
@@ -184,7 +186,7 @@ impl Change {
         Change {
             kind,
             row: Some(row),
-            id: Some(id.to_owned()),
+            id: Some(crate::text::quote_str(id)),
             field: Some(field),
             before: None,
             after: None,
@@ -211,8 +213,10 @@ impl Change {
         before: impl Into<Option<String>>,
         after: impl Into<Option<String>>,
     ) -> Self {
-        self.before = before.into();
-        self.after = after.into();
+        // Values are quoted as findings quote input: long text by its start and its length.
+        let quote = |v: Option<String>| v.map(crate::text::quote);
+        self.before = quote(before.into());
+        self.after = quote(after.into());
         self
     }
 }
@@ -264,8 +268,8 @@ impl Normalised {
         batch::push_bodies(account_id, self.transactions.clone(), self.batch_size)
     }
 
-    /// The batches as slices, in order.
-    pub fn batches(&self) -> std::slice::Chunks<'_, BankTransaction> {
+    /// The batches as slices, in order (see [`batch::split`]).
+    pub fn batches(&self) -> batch::Split<'_> {
         batch::split(&self.transactions, self.batch_size)
     }
 }
@@ -300,6 +304,10 @@ pub fn normalise_rows(
         let previous = before.last();
         if previous.is_some_and(|p| tx.date < p.date) {
             sorted = false;
+        }
+        if options.trim {
+            // Before de-duplication, so that ` t1 ` and `t1` are seen to be one id.
+            trim_id(tx, row, &mut changes);
         }
         if options.dedupe {
             ids.push(&tx.id, previous.map(|p| p.id.as_str()), |j| {
@@ -385,7 +393,7 @@ pub fn normalise_rows(
                         Code::ConflictingDuplicate,
                         format!(
                             "id `{}` is also used by row {} with different {}; which one is right cannot be told",
-                            tx.id,
+                            crate::text::excerpt(&tx.id),
                             rows[j],
                             differing_fields(tx, &txs[j])
                         ),
@@ -502,6 +510,27 @@ pub fn normalise_rows(
         batch_size: batch::clamp_size(options.batch_size.min(profile.max_batch)),
         ids_checked: options.dedupe,
     }
+}
+
+/// Trims whitespace from the ends of an id, recording the change (an id that is blank once
+/// trimmed is left for validation's `empty_id`).
+fn trim_id(tx: &mut BankTransaction, row: usize, changes: &mut Vec<Change>) {
+    let trimmed = crate::text::trim(&tx.id);
+    if trimmed.len() == tx.id.len() || trimmed.is_empty() {
+        return;
+    }
+    let after = trimmed.to_owned();
+    let before = std::mem::replace(&mut tx.id, after);
+    changes.push(
+        Change::one(
+            ChangeKind::Trimmed,
+            row,
+            &tx.id,
+            Field::Id,
+            "whitespace trimmed from id".into(),
+        )
+        .values(before, tx.id.clone()),
+    );
 }
 
 /// Trims and, when asked, truncates one row's text fields, recording each change.

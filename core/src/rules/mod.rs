@@ -167,6 +167,9 @@ pub struct Profile {
     pub before_feed_start: Severity,
     /// Severity of a transaction older than the newest one already on the account.
     pub older_than_latest: Severity,
+    /// Whether "older than the newest one already on the account" compares calendar dates
+    /// (the platform's statement lines are dates: Xero) rather than date-times.
+    pub latest_by_date: bool,
     /// Longest description accepted, in characters.
     pub max_description: Option<usize>,
     /// Longest counterparty accepted, in characters.
@@ -196,6 +199,7 @@ impl Profile {
         max_age_days: None,
         before_feed_start: Severity::Warning,
         older_than_latest: Severity::Warning,
+        latest_by_date: false,
         max_description: None,
         max_counterparty: None,
         max_reference: None,

@@ -24,7 +24,8 @@ macro_rules! codes {
                 match self { $( Code::$name => $text, )+ }
             }
 
-            /// The severity a finding with this code has unless a platform profile says otherwise.
+            /// The severity a finding with this code has unless a platform profile says otherwise
+            /// (and the caller's [`super::RulePolicy`] may still change it).
             pub fn default_severity(self) -> Severity {
                 match self { $( Code::$name => Severity::$sev, )+ }
             }
@@ -65,7 +66,9 @@ codes! {
     /// A row repeated exactly; normalisation keeps the first and reports the rest.
     ExactDuplicate = ("exact_duplicate", Warning),
     /// The amount's sign contradicts the transaction type (a `Debit` with a positive amount).
-    SignMismatch = ("sign_mismatch", Error),
+    /// A warning, as Codat's own validation issues one ("Transaction signs" in Codat's push
+    /// guide); make it an error with a [`super::RulePolicy`] to refuse such rows.
+    SignMismatch = ("sign_mismatch", Warning),
     /// The platform decides direction by type, whatever the sign (FreeAgent).
     TypeDecidesDirection = ("type_decides_direction", Warning),
     /// A transaction type this version does not know.

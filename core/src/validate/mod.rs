@@ -33,12 +33,14 @@ use crate::rules::{Platform, Profile};
 
 mod account;
 mod codes;
+mod policy;
 mod report;
 mod rows;
 
 pub(crate) use account::invalid_sort_code;
 pub use account::{AccountContext, normalise_sort_code, validate_account};
 pub use codes::Code;
+pub use policy::{RuleError, RuleLevel, RulePolicy};
 pub use report::{Field, Issue, Severity, ValidationReport};
 
 /// What validation needs to know beyond the transactions themselves.
@@ -57,6 +59,9 @@ pub struct ValidationContext {
     pub latest_existing: Option<NaiveDateTime>,
     /// The company's country (ISO 3166 alpha-2), for platforms limited to some regions.
     pub country: Option<String>,
+    /// The caller's severities by rule code, applied to every finding (see [`RulePolicy`]);
+    /// empty by default: the rules as Codat and the platform apply them.
+    pub rules: RulePolicy,
 }
 
 impl ValidationContext {
@@ -69,6 +74,7 @@ impl ValidationContext {
             opening_balance: None,
             latest_existing: None,
             country: None,
+            rules: RulePolicy::new(),
         }
     }
 
@@ -94,6 +100,20 @@ impl ValidationContext {
     pub fn with_country(mut self, country: impl Into<String>) -> Self {
         self.country = Some(country.into());
         self
+    }
+
+    /// Sets the caller's severities (see [`RulePolicy`]).
+    pub fn with_rules(mut self, rules: RulePolicy) -> Self {
+        self.rules = rules;
+        self
+    }
+
+    /// Gives every finding of a finished report the severity the caller's [`RulePolicy`] sets
+    /// for its code. The one place the policy is applied: every entry point that returns a
+    /// report (validation, and [`crate::pipeline`] with its reading and normalising findings)
+    /// ends here.
+    pub fn settle(&self, report: &mut ValidationReport) {
+        self.rules.apply(report);
     }
 
     /// The platform's rules.
@@ -140,10 +160,12 @@ pub(crate) fn validate_checked(
     }
     if txs.is_empty() {
         report.push(Issue::new(Code::EmptyBatch, "there are no transactions"));
+        ctx.settle(&mut report);
         return report;
     }
     rows::check_rows(txs, &row_of, ctx, ids_checked, &mut report);
     report.sort();
+    ctx.settle(&mut report);
     report
 }
 
@@ -180,14 +202,34 @@ pub fn validate_push(body: &CreateBankTransactions, ctx: &ValidationContext) -> 
             Issue::new(
                 Code::MultipleAccounts,
                 format!(
-                    "the push body is for account `{}` but the account is `{id}`",
-                    body.account_id
+                    "the push body is for account `{}` but the account is `{}`",
+                    crate::text::excerpt(&body.account_id),
+                    crate::text::excerpt(id)
                 ),
             )
             .on(Field::AccountId)
             .expected_found(id, &body.account_id),
         );
+    } else if let Some(problem) = crate::ids::id_text(&body.account_id) {
+        // The account id follows the rule for ids: Codat matches it exactly.
+        let what = match problem {
+            crate::ids::IdText::Control { .. } => "has a control character",
+            crate::ids::IdText::Untrimmed => "has whitespace at its start or end",
+        };
+        report.issues.insert(
+            0,
+            Issue::new(
+                Code::InvalidValue,
+                format!(
+                    "the push body's accountId `{}` {what}; Codat matches account ids exactly",
+                    crate::text::excerpt(&body.account_id)
+                ),
+            )
+            .on(Field::AccountId)
+            .found(&body.account_id),
+        );
     }
+    ctx.settle(&mut report);
     report
 }
 

@@ -124,8 +124,12 @@ impl fmt::Display for Field {
 /// One finding.
 ///
 /// `row` is the zero-based position of the transaction in the input as the caller gave it (after
-/// normalisation re-orders rows, findings still point at the input row). For a CSV file with a
-/// header, line number = `row + 2`.
+/// normalisation re-orders rows, findings still point at the input row). `line` is the line of a
+/// CSV file the row starts on, as read (blank lines and quoted line breaks counted), when the
+/// input was a CSV file.
+///
+/// Input text a finding quotes (in its message, `id`, `expected` or `found`) is cut to
+/// [`crate::text::MAX_ECHO_CHARS`] characters, with an ellipsis and its full length.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Issue {
     /// Stable machine-readable code, e.g. `balance_mismatch`.
@@ -135,6 +139,10 @@ pub struct Issue {
     /// Zero-based input row, when the finding is about one transaction.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub row: Option<usize>,
+    /// The line of the CSV file the row (or the problem) is on, counting from 1, when the input
+    /// was a CSV file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<usize>,
     /// The transaction's id, when it has one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
@@ -158,9 +166,10 @@ impl Issue {
             code,
             severity: code.default_severity(),
             row: None,
+            line: None,
             id: None,
             field: None,
-            message: message.into(),
+            message: crate::text::bounded(message.into()),
             expected: None,
             found: None,
         }
@@ -172,10 +181,16 @@ impl Issue {
         self
     }
 
-    /// Sets the transaction id (empty ids are left out).
+    /// Sets the line of the input file.
+    pub fn at_line(mut self, line: usize) -> Self {
+        self.line = Some(line);
+        self
+    }
+
+    /// Sets the transaction id (empty ids are left out; long ones are cut, see [`Issue`]).
     pub fn with_id(mut self, id: &str) -> Self {
         if !id.is_empty() {
-            self.id = Some(id.to_owned());
+            self.id = Some(crate::text::quote_str(id));
         }
         self
     }
@@ -194,14 +209,14 @@ impl Issue {
 
     /// Records what was expected and what was found.
     pub fn expected_found(mut self, expected: impl ToString, found: impl ToString) -> Self {
-        self.expected = Some(expected.to_string());
-        self.found = Some(found.to_string());
+        self.expected = Some(quoted(expected.to_string()));
+        self.found = Some(quoted(found.to_string()));
         self
     }
 
     /// Records what was found.
     pub fn found(mut self, found: impl ToString) -> Self {
-        self.found = Some(found.to_string());
+        self.found = Some(quoted(found.to_string()));
         self
     }
 
@@ -211,9 +226,17 @@ impl Issue {
     }
 }
 
+/// A value as a finding quotes it (see [`Issue`]).
+fn quoted(value: String) -> String {
+    crate::text::quote(value)
+}
+
 impl fmt::Display for Issue {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} [{}]", self.severity, self.code)?;
+        if let Some(line) = self.line {
+            write!(f, " line {line}")?;
+        }
         if let Some(row) = self.row {
             write!(f, " row {row}")?;
         }
@@ -291,6 +314,22 @@ impl ValidationReport {
     /// same row, so a reader sees each row's problems together.
     pub fn sort(&mut self) {
         self.issues.sort_by_key(|i| i.row.map_or(0, |r| r + 1));
+    }
+
+    /// Sets the `line` of every finding about a row from the line each input row starts on
+    /// ([`crate::ingest::RawBatch::lines`] of a CSV file); findings that already name a line keep
+    /// it.
+    pub fn locate_lines(&mut self, lines: &[usize]) {
+        if lines.is_empty() {
+            return;
+        }
+        for issue in &mut self.issues {
+            if issue.line.is_none()
+                && let Some(line) = issue.row.and_then(|r| lines.get(r))
+            {
+                issue.line = Some(*line);
+            }
+        }
     }
 
     /// Rewrites rows through a map from position to input row (used after rows were re-ordered

@@ -68,6 +68,27 @@ struct TextLimit<'a> {
     max: Option<usize>,
 }
 
+/// The finding for an id that breaks [`crate::ids::id_text`]'s rule.
+fn id_text_issue(
+    issue: impl Fn(Code, String) -> Issue,
+    problem: crate::ids::IdText,
+    id: &str,
+) -> Issue {
+    let message = match problem {
+        crate::ids::IdText::Control { at, ch } => format!(
+            "id has a control character (U+{:04X}) at character {}; ids are sent to the accounting software as they are: remove it",
+            u32::from(ch),
+            at + 1
+        ),
+        crate::ids::IdText::Untrimmed => format!(
+            "id `{}` has whitespace at its start or end; Codat compares ids exactly, so it and `{}` would be two transactions: trim it (normalisation does)",
+            crate::text::excerpt(id),
+            crate::text::excerpt(id.trim())
+        ),
+    };
+    issue(Code::InvalidValue, message).on(Field::Id).found(id)
+}
+
 pub(super) fn check_rows(
     txs: &[BankTransaction],
     row_of: &dyn Fn(usize) -> usize,
@@ -103,9 +124,20 @@ pub(super) fn check_rows(
                 )
                 .on(Field::Id),
             );
+        } else if let Some(problem) = crate::ids::id_text(&tx.id) {
+            report.push(id_text_issue(issue, problem, &tx.id));
         }
         if !ids_checked {
             ids.push(&tx.id, previous.map(|p| p.id.as_str()), |j| &txs[j].id);
+        }
+        if let Some(bytes) = crate::batch::too_large_alone(tx) {
+            report.push(issue(
+                Code::BatchTooLarge,
+                format!(
+                    "this transaction alone takes {bytes} bytes of JSON, and a push body takes at most {}: shorten its text",
+                    crate::batch::MAX_PUSH_BODY_BYTES
+                ),
+            ));
         }
 
         // Type and sign.
@@ -114,7 +146,10 @@ pub(super) fn check_rows(
                 report.push(
                     issue(
                         Code::UnknownTransactionType,
-                        format!("`{s}` is not a transaction type Codat knows"),
+                        format!(
+                            "`{}` is not a transaction type Codat knows",
+                            crate::text::excerpt(s)
+                        ),
                     )
                     .on(Field::TransactionType)
                     .found(s),
@@ -255,10 +290,25 @@ pub(super) fn check_rows(
                 .expected_found(format!("on or after {start}"), tx.date),
             );
         }
-        if let Some(latest) = ctx.latest_existing
-            && when < latest
-        {
-            report.push(
+        if let Some(latest) = ctx.latest_existing {
+            if profile.latest_by_date {
+                // Statement lines are dates: the same day is not older, whatever the time.
+                if day < latest.date() {
+                    report.push(
+                        issue(
+                            Code::OlderThanLatest,
+                            format!(
+                                "dated {day}, older than the newest transaction already on the account (on {}); {name} compares days, and takes none earlier",
+                                latest.date()
+                            ),
+                        )
+                        .severity(profile.older_than_latest)
+                        .on(Field::Date)
+                        .expected_found(format!("on or after {}", latest.date()), tx.date),
+                    );
+                }
+            } else if when < latest {
+                report.push(
                     issue(
                         Code::OlderThanLatest,
                         format!(
@@ -270,6 +320,7 @@ pub(super) fn check_rows(
                     .on(Field::Date)
                     .expected_found(format!("on or after {latest}"), tx.date),
                 );
+            }
         }
         if let Some(offset) = tx.date.dropped_offset_seconds() {
             let sign = if offset < 0 { '-' } else { '+' };
@@ -358,7 +409,10 @@ pub(super) fn check_rows(
                 } else {
                     "the previous balance"
                 };
-                let off = found.checked_sub(expected).unwrap_or_default();
+                // The difference of two balances can exceed what a decimal holds.
+                let off = found
+                    .checked_sub(expected)
+                    .map_or_else(|| "more than 28 digits".to_owned(), |d| d.to_string());
                 report.push(
                     issue(
                         Code::BalanceMismatch,
@@ -389,7 +443,7 @@ pub(super) fn check_rows(
                     Code::DuplicateId,
                     format!(
                         "id `{}` is used by row {} too; ids must be unique",
-                        tx.id,
+                        crate::text::excerpt(&tx.id),
                         row_of(first)
                     ),
                 )

@@ -56,6 +56,53 @@ impl Drop for Checked {
     }
 }
 
+/// A push ledger (SQLite) in a folder of its own, removed when dropped; each process run of a
+/// push would share one such file.
+pub struct TestLedger {
+    dir: std::path::PathBuf,
+}
+
+impl TestLedger {
+    pub fn new() -> Self {
+        let dir = std::env::temp_dir().join(format!(
+            "bankfeeds-test-ledger-{}-{:016x}",
+            std::process::id(),
+            rand_u64()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        TestLedger { dir }
+    }
+
+    pub fn path(&self) -> std::path::PathBuf {
+        self.dir.join("ledger.sqlite3")
+    }
+
+    /// A handle on the file, as a new process would open it.
+    pub fn open(&self) -> std::sync::Arc<dyn bankfeeds::client::push::ledger::PushLedger> {
+        std::sync::Arc::new(
+            bankfeeds::client::push::ledger::SqliteLedger::open(self.path()).unwrap(),
+        )
+    }
+}
+
+impl Drop for TestLedger {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn rand_u64() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos(),
+    );
+    h.finish()
+}
+
 /// The day the sandbox and the client both take as today.
 pub fn today() -> chrono::NaiveDate {
     chrono::NaiveDate::from_ymd_opt(2024, 6, 1).unwrap()

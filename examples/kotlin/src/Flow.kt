@@ -9,6 +9,7 @@ import java.net.URI
 import java.net.http.HttpClient
 import java.net.http.HttpRequest
 import java.net.http.HttpResponse
+import java.nio.file.Files
 import java.util.Base64
 import kotlin.concurrent.thread
 
@@ -19,9 +20,7 @@ class Sandbox : AutoCloseable {
 
     init {
         val cli = System.getenv("BANKFEEDS_CLI") ?: "target/debug/bankfeeds"
-        // The rerun below reads what was pushed from the push history.
-        // legacy push data: needed until the push ledger lands
-        process = ProcessBuilder(cli, "sandbox", "--port", "0", "--today", TODAY.toString(), "--push-delay-ms", "50", "--legacy-push-data")
+        process = ProcessBuilder(cli, "sandbox", "--port", "0", "--today", TODAY.toString(), "--push-delay-ms", "50")
             .redirectError(ProcessBuilder.Redirect.DISCARD)
             .start()
         val out = process.inputStream.bufferedReader()
@@ -79,8 +78,12 @@ fun runFlow(transactions: List<Transaction>) = Sandbox().use { sandbox ->
                 }
             }
         }
+        // The push ledger records every batch before it is sent, so a rerun never books a row
+        // twice. An Android app passes its files folder (`context.filesDir.path`); this program
+        // uses a temporary one.
+        val files = Files.createTempDirectory("bankfeeds-example-").toFile().apply { deleteOnExit() }
         val report = client.pushTransactions(company.id, connection.id, account.id, transactions,
-            PushOptions(today = TODAY, batchSize = 2u, pollIntervalSeconds = 0.05), progress)
+            PushOptions(ledgerPath = files.path, today = TODAY, batchSize = 2u, pollIntervalSeconds = 0.05), progress)
         println("   ${report.summary}")
         for (batch in report.batches) {
             val op = client.getPushOperation(company.id, batch.operationKey)
@@ -88,8 +91,9 @@ fun runFlow(transactions: List<Transaction>) = Sandbox().use { sandbox ->
         }
         check(report.complete && report.pushed == transactions.size.toUInt())
 
-        val again = client.pushTransactions(company.id, connection.id, account.id, transactions, PushOptions(today = TODAY))
+        val again = client.pushTransactions(company.id, connection.id, account.id, transactions, PushOptions(ledgerPath = files.path, today = TODAY))
         println("   pushing again sends nothing: ${again.alreadyPushed.size} already pushed, ${again.pushed} pushed")
+        files.deleteRecursively()
 
         val e = runCatching { client.getCompany("no-such-company") }.exceptionOrNull()
         check(e is BankFeedsException.Api) { "expected an API error, got $e" }

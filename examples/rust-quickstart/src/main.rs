@@ -28,8 +28,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let today = chrono::NaiveDate::from_ymd_opt(2024, 5, 6).expect("a valid date");
     let sandbox = Sandbox::builder()
         .today(today)
-        // legacy push data: needed until the push ledger lands
-        .push_data_in_history(true)
         // This repo's tests set BANKFEEDS_SPEC: every answer is then checked against the spec.
         .check_spec_from_env()
         .start()
@@ -80,7 +78,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // 3. Push the statement. The balance today is 2,018.31; every earlier balance follows from
     //    it, the rows are sorted oldest first, validated with Xero's rules and sent in batches.
+    // The push ledger records what was pushed (Codat's history does not say): a file of its own
+    // for this run against the in-memory sandbox, not your real one.
+    let ledger = std::env::temp_dir().join(format!(
+        "bankfeeds-quickstart-{}.sqlite3",
+        std::process::id()
+    ));
     let options = PushOptions::new()
+        .ledger_path(&ledger)
         .today(today)
         .balances(BalanceFill::Closing(Decimal::new(201_831, 2)))
         .batch_size(2)
@@ -108,5 +113,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         again.pushed
     );
     sandbox.shutdown().await;
+    let _ = std::fs::remove_file(&ledger);
     Ok(())
 }

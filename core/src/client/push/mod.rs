@@ -5,44 +5,56 @@
 //!
 //! 1. reads the connection (its platform key picks the platform's rules) and the source account
 //!    (it must be `connected`; its currency and `feedStartDate` feed validation);
-//! 2. reads what the account already has ([`Transactions::history`]): the ids and newest date in
-//!    its successful push operations, waiting first for any still pending;
-//! 3. normalises and validates every row with the core ([`crate::pipeline`]), skipping rows
-//!    already pushed, and refuses to send anything when there is an error
-//!    ([`Error::Validation`] carries the whole report);
-//! 4. splits the rest into batches of at most the platform's limit and pushes them strictly in
-//!    order, each with [`Transactions::push_batch`] (never sent twice, see [`once`]) and waited
-//!    for until `Success`, `Failed` or `TimedOut`;
-//! 5. stops at the first batch that does not succeed, and reports what was pushed, what was not
-//!    and why ([`PushReport`]).
+//! 2. takes the account's lease in the push ledger ([`ledger`]): one pusher per account at a time
+//!    ([`Error::AccountBusy`] otherwise);
+//! 3. reads what the account already has ([`Transactions::history`]): the ledger's record of
+//!    every batch, brought up to date (batches whose answer was lost are looked up, pending ones
+//!    waited for), and the connection's push operations; operations nobody can account for make
+//!    the history unknown, and [`UnknownHistory`] decides (refuse by default);
+//! 4. normalises and validates every row with the core ([`crate::pipeline`]), skips rows already
+//!    on the account (and rows a timed-out batch holds, and rows at or before the caller's
+//!    cursor), and refuses to send anything when there is an error ([`Error::Validation`]
+//!    carries the whole report);
+//! 5. splits the rest into batches of at most the platform's limit and pushes them strictly in
+//!    order: each is written to the ledger before it is sent, sent with
+//!    [`Transactions::push_batch`] (never sent twice, see [`once`]), recorded with its operation
+//!    key once accepted, and waited for until `Success`, `Failed` or `TimedOut`;
+//! 6. stops at the first batch that does not succeed, and reports what was pushed, what was not
+//!    and why ([`PushReport`]). A `TimedOut` batch is an unknown outcome, not a failure: its rows
+//!    are never sent again unless the caller asks ([`PushOptions::resend`]).
 //!
-//! A rerun with the same rows therefore pushes only what is missing.
+//! A rerun with the same rows therefore pushes only what is missing, also after a crash at any
+//! point.
 
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use chrono::Utc;
+use self::lease::AccountLease;
+use self::ledger::{BatchState, LedgerAccount, LedgerBatch, PushLedger};
 
 use crate::batch;
 use crate::client::{Client, Error};
 use crate::ingest::{InputFormat, RawTransaction};
-use crate::model::{AnySourceAccount, BankTransaction, PushOperationStatus};
+use crate::model::{
+    AnySourceAccount, BankTransaction, CreateBankTransactions, PushOperation, PushOperationStatus,
+};
 use crate::normalise::NormaliseOptions;
 use crate::pipeline::{self, PrepareOptions, Prepared};
 use crate::rules::Platform;
 use crate::validate::{AccountContext, Code, Field, Issue, ValidationContext};
 
 mod history;
+mod lease;
 pub mod ledger;
 pub mod once;
 mod options;
 mod report;
 
-pub use history::PushHistory;
-pub use ledger::{FileLedger, LedgerAccount, LedgerRecord, MemoryLedger, PushLedger};
+pub use history::{HeldBatch, PushHistory, UnknownOperation};
+pub use ledger::LedgerChoice;
 pub use once::{PushBatchOptions, PushedBatch};
 pub use options::{
-    LookupOptions, ProgressFn, PushOptions, PushProgress, PushStage, UnreadableHistory,
+    Cursor, LookupOptions, ProgressFn, PushOptions, PushProgress, PushStage, UnknownHistory,
 };
 pub use report::{BatchOutcome, PushReport, PushStop};
 
@@ -92,9 +104,9 @@ impl Client {
     /// [module docs](self) for the steps.
     ///
     /// Fails before sending anything with [`Error::Validation`] (the rows have errors),
-    /// [`Error::SourceAccountNotFound`], [`Error::HistoryIncomplete`] or a request error. Once
-    /// batches are being sent, problems do not fail the call: the report's
-    /// [`PushReport::stopped`] says where and why the push stopped.
+    /// [`Error::SourceAccountNotFound`], [`Error::AccountBusy`], [`Error::HistoryUnknown`],
+    /// [`Error::Ledger`] or a request error. Once batches are being sent, problems do not fail
+    /// the call: the report's [`PushReport::stopped`] says where and why the push stopped.
     ///
     /// ```no_run
     /// # async fn run(client: bankfeeds::client::Client) -> Result<(), bankfeeds::client::Error> {
@@ -124,19 +136,134 @@ impl Client {
         options: &PushOptions,
     ) -> Result<PushReport, Error> {
         let rows = rows.into();
-        let mut progress = PushProgress {
-            stage: PushStage::Checking,
-            batches_done: 0,
-            batches_total: 0,
-            transactions_done: 0,
-            transactions_total: 0,
-            already_pushed: 0,
-            operation_key: None,
-            status: None,
-        };
-        options.report(progress.clone());
+        let mut progress = Progress::new(options);
+        progress.send(PushStage::Checking);
 
         // 1. The connection's platform and the source account.
+        let (platform, account) = self
+            .push_target(company_id, connection_id, account_id)
+            .await?;
+
+        // 2. One pusher per account.
+        let target = LedgerAccount::new(company_id, connection_id, account_id);
+        let (ledger, mut lease) = open_and_lease(&target, options).await?;
+
+        // 3. What the account already has.
+        let transactions = self.transactions(company_id, connection_id);
+        let history = if options.skips_already_pushed() {
+            transactions
+                .history(
+                    account_id,
+                    ledger.as_deref(),
+                    &options.wait,
+                    &options.lookup,
+                )
+                .await?
+        } else {
+            PushHistory::default()
+        };
+        let cursor = unknown_history_policy(account_id, &history, options)?;
+
+        // 4. Normalise and validate; skip what is already there.
+        let prepare_options = prepare_options(platform, &account, &history, cursor, options);
+        let mut prepared = match rows {
+            PushInput::Transactions(txs) => pipeline::prepare_transactions(txs, &prepare_options),
+            PushInput::Raw(raw) => pipeline::prepare(raw, &prepare_options),
+            PushInput::File { bytes, format } => {
+                pipeline::prepare_file(&bytes, format, &prepare_options)
+            }
+        };
+        check_account_id(&mut prepared, account_id);
+        let total = prepared.transactions.len();
+        let skipped = skip_rows(&mut prepared, &history, cursor, &options.resend)?;
+        if !prepared.report.is_valid() {
+            return Err(Error::Validation(Box::new(prepared.report)));
+        }
+
+        // 5. Push in order.
+        let bodies = batch::push_bodies(account_id, skipped.todo, prepared.batch_size);
+        let mut report = PushReport {
+            company_id: company_id.to_owned(),
+            connection_id: connection_id.to_owned(),
+            account_id: account_id.to_owned(),
+            platform,
+            transactions: total,
+            already_pushed: skipped.on_account,
+            held_back: skipped.held,
+            skipped_by_cursor: skipped.by_cursor,
+            pushed: 0,
+            not_pushed: 0,
+            batches: Vec::with_capacity(bodies.len()),
+            batches_total: bodies.len(),
+            validation: std::mem::take(&mut prepared.report),
+            changes: std::mem::take(&mut prepared.changes),
+            unknown_operations: history.unknown_operations.len(),
+            timed_out: history.held.clone(),
+            recovered: history.resolved.clone(),
+            stopped: None,
+        };
+        progress.state.batches_total = bodies.len();
+        progress.state.transactions_total = bodies.iter().map(|b| b.transactions.len()).sum();
+        progress.state.already_pushed = report.already_pushed.len();
+        let mut sender = BatchSender {
+            client: self,
+            company_id,
+            target: &target,
+            ledger: ledger.as_deref(),
+            lease: lease.as_mut(),
+            options,
+            batch_options: PushBatchOptions {
+                params: options.params,
+                lookup: options.lookup,
+                known_operations: history.operation_keys,
+            },
+        };
+        for (index, body) in bodies.iter().enumerate() {
+            if let Err(stop) = sender.send(index, body, &mut report, &mut progress).await {
+                report.stopped = Some(stop);
+                break;
+            }
+        }
+        report.not_pushed = progress.state.transactions_total - report.pushed;
+        settle_timed_out(&mut report, &bodies, &history.transaction_ids);
+        progress.send(PushStage::Finished);
+        drop(lease);
+        Ok(report)
+    }
+
+    /// What an account already has, as [`Client::push_transactions`] would read it: the ledger
+    /// chosen in `options` (brought up to date: batches left unanswered are looked up, pending
+    /// ones waited for) and the connection's push operations. Holds the account's lease while it
+    /// reads, so it never races a push.
+    pub async fn push_history(
+        &self,
+        company_id: &str,
+        connection_id: &str,
+        account_id: &str,
+        options: &PushOptions,
+    ) -> Result<PushHistory, Error> {
+        let target = LedgerAccount::new(company_id, connection_id, account_id);
+        let (ledger, lease) = open_and_lease(&target, options).await?;
+        let history = self
+            .transactions(company_id, connection_id)
+            .history(
+                account_id,
+                ledger.as_deref(),
+                &options.wait,
+                &options.lookup,
+            )
+            .await;
+        drop(lease);
+        history
+    }
+
+    /// The connection's platform and the source account.
+    async fn push_target(
+        &self,
+        company_id: &str,
+        connection_id: &str,
+        account_id: &str,
+    ) -> Result<(Platform, AnySourceAccount), Error> {
         let connection = self.connections(company_id).get(connection_id).await?;
         let platform = connection
             .platform_key()
@@ -150,214 +277,290 @@ impl Client {
                 connection_id: connection_id.to_owned(),
                 account_id: account_id.to_owned(),
             })?;
-
-        // 2. What the account already has.
-        let transactions = self.transactions(company_id, connection_id);
-        let ledger_account = LedgerAccount {
-            company_id: company_id.to_owned(),
-            connection_id: connection_id.to_owned(),
-            account_id: account_id.to_owned(),
-        };
-        let mut history = if options.skips_already_pushed() {
-            transactions.history(account_id, &options.wait).await?
-        } else {
-            PushHistory::default()
-        };
-        if let (Some(ledger), true) = (&options.ledger, options.skips_already_pushed()) {
-            let records = ledger
-                .records(company_id, connection_id)
-                .map_err(|e| Error::Ledger {
-                    message: format!("reading it: {e}"),
-                })?;
-            history.merge_ledger(records);
-        }
-        if history.unreadable_operations > 0
-            && options.unreadable_history == UnreadableHistory::Refuse
-        {
-            return Err(Error::HistoryIncomplete {
-                operations: history.unreadable_operations,
-            });
-        }
-
-        // 3. Normalise and validate; skip what is already there.
-        let prepare_options = prepare_options(platform, &account, &history, options);
-        let mut prepared = match rows {
-            PushInput::Transactions(txs) => pipeline::prepare_transactions(txs, &prepare_options),
-            PushInput::Raw(raw) => pipeline::prepare(raw, &prepare_options),
-            PushInput::File { bytes, format } => {
-                pipeline::prepare_file(&bytes, format, &prepare_options)
-            }
-        };
-        check_account_id(&mut prepared, account_id);
-        let total = prepared.transactions.len();
-        let (todo, already) = skip_already_pushed(&mut prepared, &history);
-        if !prepared.report.is_valid() {
-            return Err(Error::Validation(Box::new(prepared.report)));
-        }
-
-        // 4. Push in order.
-        let bodies = batch::push_bodies(account_id, todo, prepared.batch_size);
-        let mut report = PushReport {
-            company_id: company_id.to_owned(),
-            connection_id: connection_id.to_owned(),
-            account_id: account_id.to_owned(),
-            platform,
-            transactions: total,
-            already_pushed: already,
-            pushed: 0,
-            not_pushed: 0,
-            batches: Vec::with_capacity(bodies.len()),
-            batches_total: bodies.len(),
-            validation: std::mem::take(&mut prepared.report),
-            changes: std::mem::take(&mut prepared.changes),
-            unreadable_operations: history.unreadable_operations,
-            stopped: None,
-        };
-        progress.batches_total = bodies.len();
-        progress.transactions_total = bodies.iter().map(|b| b.transactions.len()).sum();
-        progress.already_pushed = report.already_pushed.len();
-        let mut batch_options = PushBatchOptions {
-            params: options.params,
-            lookup: options.lookup,
-            known_operations: history.operation_keys,
-        };
-        let ops = self.push_operations(company_id);
-        for (index, body) in bodies.iter().enumerate() {
-            let count = body.transactions.len();
-            progress.stage = PushStage::Sending;
-            progress.operation_key = None;
-            progress.status = None;
-            options.report(progress.clone());
-            let pushed = match transactions.push_batch(body, &batch_options).await {
-                Ok(p) => p,
-                Err(error) => {
-                    report.stopped = Some(PushStop::Error {
-                        batch: index,
-                        error: Arc::new(error),
-                    });
-                    break;
-                }
-            };
-            let key = pushed.operation.push_operation_key.clone();
-            batch_options.known_operations.insert(key.clone());
-            progress.operation_key = Some(key.clone());
-            progress.status = Some(pushed.operation.status.clone());
-            let operation = if pushed.operation.is_final() {
-                pushed.operation
-            } else {
-                progress.stage = PushStage::Waiting;
-                options.report(progress.clone());
-                let waited = ops
-                    .wait_with(&key, &options.wait, |op| {
-                        if progress.status.as_ref() != Some(&op.status) {
-                            progress.status = Some(op.status.clone());
-                            options.report(progress.clone());
-                        }
-                    })
-                    .await;
-                match waited {
-                    Ok(op) => op,
-                    Err(Error::WaitTimeout { status, .. }) => {
-                        report.batches.push(pending_outcome(
-                            index,
-                            body,
-                            &key,
-                            &status,
-                            pushed.recovered,
-                        ));
-                        report.stopped = Some(PushStop::StillPending {
-                            batch: index,
-                            operation_key: key,
-                            status,
-                        });
-                        break;
-                    }
-                    Err(error) => {
-                        report.stopped = Some(PushStop::Error {
-                            batch: index,
-                            error: Arc::new(error),
-                        });
-                        break;
-                    }
-                }
-            };
-            let first = body.transactions.first().map_or("", |t| t.id.as_str());
-            let last = body.transactions.last().map_or("", |t| t.id.as_str());
-            report.batches.push(BatchOutcome::new(
-                index,
-                &operation,
-                count,
-                first,
-                last,
-                pushed.recovered,
-            ));
-            progress.stage = PushStage::BatchDone;
-            progress.batches_done += 1;
-            progress.status = Some(operation.status.clone());
-            if operation.is_success() {
-                report.pushed += count;
-                progress.transactions_done += count;
-                options.report(progress.clone());
-                if let Some(ledger) = &options.ledger {
-                    let record = LedgerRecord {
-                        operation_key: operation.push_operation_key.clone(),
-                        transaction_ids: body.transactions.iter().map(|t| t.id.clone()).collect(),
-                        newest: body.transactions.iter().map(|t| t.date).max(),
-                    };
-                    if let Err(e) = ledger.record(&ledger_account, &record) {
-                        report.stopped = Some(PushStop::Error {
-                            batch: index,
-                            error: Arc::new(Error::Ledger {
-                                message: format!(
-                                    "recording operation {} (batch {index}, pushed): {e}",
-                                    record.operation_key
-                                ),
-                            }),
-                        });
-                        break;
-                    }
-                }
-            } else {
-                options.report(progress.clone());
-                report.stopped = Some(PushStop::OperationFailed {
-                    batch: index,
-                    operation: Box::new(operation),
-                });
-                break;
-            }
-        }
-        report.not_pushed = progress.transactions_total - report.pushed;
-        progress.stage = PushStage::Finished;
-        options.report(progress);
-        Ok(report)
+        Ok((platform, account))
     }
 }
 
+/// Opens the ledger the options choose and takes the account's lease in it.
+async fn open_and_lease(
+    target: &LedgerAccount,
+    options: &PushOptions,
+) -> Result<(Option<Arc<dyn PushLedger>>, Option<AccountLease>), Error> {
+    let ledger = options
+        .ledger
+        .open()
+        .map_err(|e| Error::ledger("opening it", e))?;
+    let lease = match &ledger {
+        Some(l) => Some(
+            AccountLease::take(
+                Arc::clone(l),
+                target.clone(),
+                options.lease_ttl,
+                options.lock_wait,
+            )
+            .await?,
+        ),
+        None => None,
+    };
+    Ok((ledger, lease))
+}
+
+/// The progress callback and the snapshot it is given.
+struct Progress<'a> {
+    options: &'a PushOptions,
+    state: PushProgress,
+}
+
+impl<'a> Progress<'a> {
+    fn new(options: &'a PushOptions) -> Self {
+        Progress {
+            options,
+            state: PushProgress {
+                stage: PushStage::Checking,
+                batches_done: 0,
+                batches_total: 0,
+                transactions_done: 0,
+                transactions_total: 0,
+                already_pushed: 0,
+                operation_key: None,
+                status: None,
+            },
+        }
+    }
+
+    fn send(&mut self, stage: PushStage) {
+        self.state.stage = stage;
+        self.options.report(self.state.clone());
+    }
+}
+
+/// Sends the batches of one push, one at a time, keeping the ledger and the lease up to date.
+struct BatchSender<'a> {
+    client: &'a Client,
+    company_id: &'a str,
+    target: &'a LedgerAccount,
+    ledger: Option<&'a dyn PushLedger>,
+    lease: Option<&'a mut AccountLease>,
+    options: &'a PushOptions,
+    batch_options: PushBatchOptions,
+}
+
+impl BatchSender<'_> {
+    /// Sends one batch and waits for its operation; `Err` says why the push stops here.
+    async fn send(
+        &mut self,
+        index: usize,
+        body: &CreateBankTransactions,
+        report: &mut PushReport,
+        progress: &mut Progress<'_>,
+    ) -> Result<(), PushStop> {
+        let stop = |error: Error| PushStop::Error {
+            batch: index,
+            error: Arc::new(error),
+        };
+        if let Some(lease) = self.lease.as_deref_mut() {
+            lease.renew_if_due().map_err(stop)?;
+        }
+        progress.state.operation_key = None;
+        progress.state.status = None;
+        progress.send(PushStage::Sending);
+
+        // Written before it leaves: a crash from here on leaves a record to look up.
+        let mut record = LedgerBatch::sending(self.target.clone(), &body.transactions);
+        self.save(&record, "recording a batch before sending it")
+            .map_err(stop)?;
+        let transactions = self
+            .client
+            .transactions(self.company_id, &self.target.connection_id);
+        let pushed = match transactions.push_batch(body, &self.batch_options).await {
+            Ok(p) => p,
+            Err(error) => {
+                // Refused or never received: nothing was written. An unknown outcome stays
+                // `Sending`, for the next run to look up.
+                if !matches!(
+                    error,
+                    Error::PushOutcomeUnknown { .. } | Error::Decode { .. }
+                ) {
+                    record.advance(BatchState::NotAccepted, None);
+                    let _ = self.save(&record, "recording a refused batch");
+                }
+                return Err(stop(error));
+            }
+        };
+        let key = pushed.operation.push_operation_key.clone();
+        self.batch_options.known_operations.insert(key.clone());
+        record.advance(
+            BatchState::from_status(&pushed.operation.status),
+            Some(&key),
+        );
+        self.save(&record, &format!("recording accepted operation {key}"))
+            .map_err(stop)?;
+        progress.state.operation_key = Some(key.clone());
+        progress.state.status = Some(pushed.operation.status.clone());
+
+        let operation = match self.wait(&key, pushed.operation, progress).await {
+            Ok(op) => op,
+            Err(Error::WaitTimeout { status, .. }) => {
+                report.batches.push(pending_outcome(
+                    index,
+                    body,
+                    &key,
+                    &status,
+                    pushed.recovered,
+                ));
+                return Err(PushStop::StillPending {
+                    batch: index,
+                    operation_key: key,
+                    status,
+                });
+            }
+            Err(error) => return Err(stop(error)),
+        };
+        record.advance(BatchState::from_status(&operation.status), None);
+        let saved = self.save(&record, &format!("recording the end of operation {key}"));
+        let count = body.transactions.len();
+        let first = body.transactions.first().map_or("", |t| t.id.as_str());
+        let last = body.transactions.last().map_or("", |t| t.id.as_str());
+        report.batches.push(BatchOutcome::new(
+            index,
+            &operation,
+            count,
+            first,
+            last,
+            pushed.recovered,
+        ));
+        progress.state.batches_done += 1;
+        progress.state.status = Some(operation.status.clone());
+        if operation.is_success() {
+            report.pushed += count;
+            progress.state.transactions_done += count;
+        }
+        progress.send(PushStage::BatchDone);
+        match operation.status {
+            PushOperationStatus::Success => saved.map_err(stop),
+            PushOperationStatus::TimedOut => {
+                let held = HeldBatch {
+                    operation_key: key.clone(),
+                    transaction_ids: record.transaction_ids.clone(),
+                };
+                report.timed_out.push(held);
+                Err(PushStop::TimedOut {
+                    batch: index,
+                    operation_key: key,
+                    transaction_ids: record.transaction_ids,
+                })
+            }
+            _ => Err(PushStop::OperationFailed {
+                batch: index,
+                operation: Box::new(operation),
+            }),
+        }
+    }
+
+    /// Waits for an operation to end, renewing the lease as it polls.
+    async fn wait(
+        &mut self,
+        key: &str,
+        answered: PushOperation,
+        progress: &mut Progress<'_>,
+    ) -> Result<PushOperation, Error> {
+        if answered.is_final() {
+            return Ok(answered);
+        }
+        progress.send(PushStage::Waiting);
+        let mut lost_lease = None;
+        let lease = &mut self.lease;
+        let waited = self
+            .client
+            .push_operations(self.company_id)
+            .wait_with(key, &self.options.wait, |op| {
+                if let Some(lease) = lease.as_deref_mut()
+                    && let Err(e) = lease.renew_if_due()
+                {
+                    lost_lease.get_or_insert(e);
+                }
+                if progress.state.status.as_ref() != Some(&op.status) {
+                    progress.state.status = Some(op.status.clone());
+                    progress.send(PushStage::Waiting);
+                }
+            })
+            .await;
+        match lost_lease {
+            // The operation was still read to its end: record that first.
+            Some(e) if waited.is_err() => Err(e),
+            _ => waited,
+        }
+    }
+
+    fn save(&self, batch: &LedgerBatch, doing: &str) -> Result<(), Error> {
+        match self.ledger {
+            Some(l) => l.save(batch).map_err(|e| Error::ledger(doing, e)),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Drops from the report's timed-out batches those whose rows are all on the account now:
+/// pushed by this run (resent on request) or, for a batch resent in parts, by earlier ones.
+fn settle_timed_out(
+    report: &mut PushReport,
+    bodies: &[CreateBankTransactions],
+    on_account: &HashSet<String>,
+) {
+    let succeeded: HashSet<&str> = report
+        .batches
+        .iter()
+        .filter(|b| b.is_success())
+        .flat_map(|b| bodies[b.index].transactions.iter().map(|t| t.id.as_str()))
+        .collect();
+    report.timed_out.retain(|b| {
+        !b.transaction_ids
+            .iter()
+            .all(|id| succeeded.contains(id.as_str()) || on_account.contains(id))
+    });
+}
+
+/// A batch whose operation has not ended.
 fn pending_outcome(
     index: usize,
-    body: &crate::model::CreateBankTransactions,
+    body: &CreateBankTransactions,
     key: &str,
     status: &PushOperationStatus,
     recovered: bool,
 ) -> BatchOutcome {
+    let id = |t: Option<&BankTransaction>| t.map(|t| t.id.clone()).unwrap_or_default();
     BatchOutcome {
         index,
         operation_key: key.to_owned(),
         status: status.clone(),
         transactions: body.transactions.len(),
-        first_id: body
-            .transactions
-            .first()
-            .map(|t| t.id.clone())
-            .unwrap_or_default(),
-        last_id: body
-            .transactions
-            .last()
-            .map(|t| t.id.clone())
-            .unwrap_or_default(),
+        first_id: id(body.transactions.first()),
+        last_id: id(body.transactions.last()),
         error_message: None,
         validation_errors: Vec::new(),
         recovered,
+    }
+}
+
+/// Applies [`UnknownHistory`]: fails when the history cannot be told and the caller did not say
+/// what to do; returns the cursor to skip through, if any.
+fn unknown_history_policy<'a>(
+    account_id: &str,
+    history: &PushHistory,
+    options: &'a PushOptions,
+) -> Result<Option<&'a Cursor>, Error> {
+    match &options.unknown_history {
+        UnknownHistory::SkipThrough(cursor) => Ok(Some(cursor)),
+        UnknownHistory::Trust => Ok(None),
+        UnknownHistory::Refuse if history.unknown_operations.is_empty() => Ok(None),
+        UnknownHistory::Refuse => Err(Error::HistoryUnknown {
+            account_id: account_id.to_owned(),
+            operations: history
+                .unknown_operations
+                .iter()
+                .map(|o| o.operation_key.clone())
+                .collect(),
+        }),
     }
 }
 
@@ -365,15 +568,21 @@ fn prepare_options(
     platform: Platform,
     account: &AnySourceAccount,
     history: &PushHistory,
+    cursor: Option<&Cursor>,
     options: &PushOptions,
 ) -> PrepareOptions {
-    let today = options.today.unwrap_or_else(|| Utc::now().date_naive());
+    let today = options
+        .today
+        .unwrap_or_else(|| crate::dates::today_in(&options.time_zone));
     let account_context = match account {
         AnySourceAccount::V1(a) => AccountContext::from(a),
         AnySourceAccount::V2(a) => AccountContext::from(a),
     };
-    let mut context = ValidationContext::new(platform, today).with_account(account_context);
-    if let Some(newest) = history.newest {
+    let mut context = ValidationContext::new(platform, today)
+        .with_account(account_context)
+        .with_rules(options.rules.clone());
+    let newest = history.newest.max(cursor.map(|c| c.date));
+    if let Some(newest) = newest {
         context = context.with_latest_existing(newest.datetime());
     }
     if let Some(country) = &options.country {
@@ -413,35 +622,107 @@ fn check_account_id(prepared: &mut Prepared, account_id: &str) {
     }
 }
 
-/// Removes transactions already pushed, and the findings about them. Returns the transactions to
-/// push and the ids skipped.
-fn skip_already_pushed(
+/// The rows to push, and the ids of those skipped, by reason.
+struct Skipped {
+    todo: Vec<BankTransaction>,
+    on_account: Vec<String>,
+    held: Vec<String>,
+    by_cursor: Vec<String>,
+}
+
+/// Why a row is not sent.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Skip {
+    OnAccount,
+    Held,
+    Cursor,
+}
+
+/// Removes the rows not to send (on the account, held by a timed-out batch unless `resend`
+/// names them, at or before the cursor) and the findings about them.
+fn skip_rows(
     prepared: &mut Prepared,
     history: &PushHistory,
-) -> (Vec<BankTransaction>, Vec<String>) {
+    cursor: Option<&Cursor>,
+    resend: &HashSet<String>,
+) -> Result<Skipped, Error> {
+    let by_cursor = match cursor {
+        Some(c) => at_or_before(&prepared.transactions, c)?,
+        None => Vec::new(),
+    };
     let transactions = std::mem::take(&mut prepared.transactions);
     let rows = std::mem::take(&mut prepared.source_rows);
-    if history.transaction_ids.is_empty() {
-        prepared.source_rows = rows;
-        return (transactions, Vec::new());
-    }
-    let mut todo = Vec::with_capacity(transactions.len());
+    let mut out = Skipped {
+        todo: Vec::with_capacity(transactions.len()),
+        on_account: Vec::new(),
+        held: Vec::new(),
+        by_cursor: Vec::new(),
+    };
     let mut kept_rows = Vec::with_capacity(rows.len());
     let mut skipped_rows = HashSet::new();
-    let mut already = Vec::new();
-    for (tx, row) in transactions.into_iter().zip(rows) {
-        if history.contains(&tx.id) {
-            skipped_rows.insert(row);
-            already.push(tx.id);
+    for (position, (tx, row)) in transactions.into_iter().zip(rows).enumerate() {
+        let skip = if history.contains(&tx.id) {
+            Some(Skip::OnAccount)
+        } else if history.held_by(&tx.id).is_some() && !resend.contains(&tx.id) {
+            Some(Skip::Held)
+        } else if by_cursor.get(position).copied().unwrap_or(false) {
+            Some(Skip::Cursor)
         } else {
-            todo.push(tx);
-            kept_rows.push(row);
+            None
+        };
+        match skip {
+            None => {
+                out.todo.push(tx);
+                kept_rows.push(row);
+            }
+            Some(why) => {
+                skipped_rows.insert(row);
+                match why {
+                    Skip::OnAccount => out.on_account.push(tx.id),
+                    Skip::Held => out.held.push(tx.id),
+                    Skip::Cursor => out.by_cursor.push(tx.id),
+                }
+            }
         }
     }
     prepared.source_rows = kept_rows;
-    prepared
-        .report
-        .issues
-        .retain(|i| i.row.is_none_or(|r| !skipped_rows.contains(&r)));
-    (todo, already)
+    if !skipped_rows.is_empty() {
+        prepared
+            .report
+            .issues
+            .retain(|i| i.row.is_none_or(|r| !skipped_rows.contains(&r)));
+    }
+    Ok(out)
+}
+
+/// Which transactions are at or before the cursor (in the order given, sorted or not).
+fn at_or_before(transactions: &[BankTransaction], cursor: &Cursor) -> Result<Vec<bool>, Error> {
+    let whole_day = cursor.date.precision() == crate::dates::Precision::Date;
+    let key = |d: crate::dates::LocalDateTime| {
+        if whole_day {
+            d.date().and_time(chrono::NaiveTime::MIN)
+        } else {
+            d.datetime()
+        }
+    };
+    let at = key(cursor.date);
+    let mut flags: Vec<bool> = transactions.iter().map(|t| key(t.date) <= at).collect();
+    if let Some(id) = &cursor.id {
+        let same_day = |t: &BankTransaction| key(t.date) == at;
+        let last = transactions
+            .iter()
+            .position(|t| same_day(t) && t.id == *id)
+            .ok_or_else(|| {
+                Error::Config(format!(
+                    "the cursor names transaction `{id}` on {}, but no row of that date has that id: nothing was sent",
+                    cursor.date
+                ))
+            })?;
+        for (i, t) in transactions.iter().enumerate().skip(last + 1) {
+            if same_day(t) {
+                flags[i] = false;
+            }
+        }
+    }
+    Ok(flags)
 }

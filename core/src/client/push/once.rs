@@ -32,7 +32,9 @@
 //!   time (which ordered bank feeds need anyway): another process's push in the window would be
 //!   taken for this one, and this batch would be reported as pushed when it was not.
 //! - Server clocks further behind than `clock_skew` hide the operation from the window.
-//! - Only the newest [`LookupOptions::max_operations`] operations are examined.
+//! - The look-up asks for the newest operations first but does not rely on it: a server that
+//!   ignores `orderBy` is read to the end, up to [`LookupOptions::max_operations`] operations;
+//!   beyond that the outcome stays unknown ([`Error::LookupIncomplete`]) and nothing is resent.
 
 use std::collections::HashSet;
 
@@ -45,7 +47,7 @@ use crate::client::error::Error;
 use crate::client::paging::ListQuery;
 use crate::client::request::{Retry, decode, not_processed};
 use crate::client::retry::Backoff;
-use crate::client::{PushOperations, PushParams, Transactions};
+use crate::client::{PushOperationEntry, PushOperations, PushParams, Transactions};
 use crate::dates::{LocalDateTime, Timestamp};
 use crate::model::{
     CreateBankTransactions, CreateBankTransactionsResponse, DataType, PushOperation,
@@ -95,6 +97,37 @@ impl PushedData {
     pub(crate) fn read(entry: &PushOperationWithData<serde_json::Value>) -> Option<PushedData> {
         let value = entry.data.as_ref()?;
         PushedData::deserialize(value).ok()
+    }
+}
+
+/// What an operation's `data` says about a batch (an account and its transaction ids).
+pub(crate) enum Carried {
+    /// The same account and exactly the same ids.
+    Same,
+    /// Something else (or `data` that cannot be read).
+    Other,
+    /// No `data`: it cannot say.
+    Unknown,
+}
+
+pub(crate) fn carried(
+    entry: &PushOperationWithData<serde_json::Value>,
+    account_id: &str,
+    ids: &HashSet<&str>,
+) -> Carried {
+    match PushedData::read(entry) {
+        Some(data)
+            if data.account_id == account_id
+                && data.transactions.len() == ids.len()
+                && data
+                    .transactions
+                    .iter()
+                    .all(|t| ids.contains(t.id.as_str())) =>
+        {
+            Carried::Same
+        }
+        None if entry.data.is_none() => Carried::Unknown,
+        _ => Carried::Other,
     }
 }
 
@@ -208,6 +241,11 @@ impl Transactions<'_> {
 
     /// Looks for the push operation that carried `body`, requested at or after `since`: see the
     /// [module docs](self) for how operations are matched. `None` when there is none.
+    ///
+    /// Asks for the newest first, but does not rely on the server honouring that: the pages are
+    /// read to the end, unless the order has been seen to be newest first (times that fall and
+    /// never rise) and a page has reached operations older than the window. Fails with [`Error::LookupIncomplete`] when more than
+    /// [`LookupOptions::max_operations`] would have to be read.
     pub async fn find_push(
         &self,
         body: &CreateBankTransactions,
@@ -223,49 +261,56 @@ impl Transactions<'_> {
         let query = ListQuery::new()
             .query(bank_push_query(self.connection_id))
             .order_by("-requestedOnUtc")
-            .page_size(100);
+            .page_size(500);
         let mut pages = ops.list(query).pages();
         let mut examined = 0usize;
-        let mut data_less = None;
+        let mut data_less: Option<PushOperationEntry> = None;
+        // Newest first is believed only once seen: a strict decrease, and never an increase.
+        let mut increased = false;
+        let mut decreased = false;
+        let mut previous: Option<Timestamp> = None;
         while let Some(page) = pages.next().await {
             let page = page?;
-            let mut any_recent = false;
+            let mut older_than_window = false;
             for entry in page.results {
                 examined += 1;
+                match previous.map(|p| entry.requested_on_utc.cmp(&p)) {
+                    Some(std::cmp::Ordering::Greater) => increased = true,
+                    Some(std::cmp::Ordering::Less) => decreased = true,
+                    _ => {}
+                }
+                previous = Some(entry.requested_on_utc);
                 if entry.requested_on_utc < since {
+                    older_than_window = true;
                     continue;
                 }
-                any_recent = true;
                 if !is_bank_push(&entry, self.connection_id)
                     || known_operations.contains(&entry.push_operation_key)
                 {
                     continue;
                 }
-                match PushedData::read(&entry) {
-                    Some(data) => {
-                        let same = data.account_id == body.account_id
-                            && data.transactions.len() == body.transactions.len()
-                            && data
-                                .transactions
-                                .iter()
-                                .all(|t| wanted.contains(t.id.as_str()));
-                        if same {
-                            return Ok(Some(entry.into()));
-                        }
+                match carried(&entry, &body.account_id, &wanted) {
+                    Carried::Same => return Ok(Some(entry.into())),
+                    // The earliest data-less candidate in the window: the one nearest the first
+                    // attempt.
+                    Carried::Unknown
+                        if data_less
+                            .as_ref()
+                            .is_none_or(|d| entry.requested_on_utc < d.requested_on_utc) =>
+                    {
+                        data_less = Some(entry);
                     }
-                    None if entry.data.is_none() => {
-                        // Newest first: keep the oldest data-less candidate in the window, the
-                        // one nearest the first attempt.
-                        data_less = Some(PushOperation::from(entry));
-                    }
-                    None => {}
+                    _ => {}
                 }
             }
-            if !any_recent || examined >= lookup.max_operations {
+            if older_than_window && decreased && !increased {
                 break;
             }
+            if examined >= lookup.max_operations {
+                return Err(Error::LookupIncomplete { examined });
+            }
         }
-        Ok(data_less)
+        Ok(data_less.map(PushOperation::from))
     }
 }
 
@@ -526,6 +571,97 @@ mod tests {
             .unwrap();
         assert_eq!(pushed.operation.push_operation_key, "fresh");
         assert_eq!(t.count(Method::Post, PUSH), 2);
+    }
+
+    /// A server whose list answers `pages` in turn (by the `page` asked for), whatever `orderBy`
+    /// says.
+    fn paged_server(
+        pushes: Vec<Result<crate::client::transport::HttpResponse, TransportError>>,
+        pages: Vec<Vec<String>>,
+    ) -> (Client, Arc<crate::client::testing::Scripted>) {
+        let n = AtomicU32::new(0);
+        let total: usize = pages.iter().map(Vec::len).sum();
+        scripted(builder(30), move |seen| {
+            if seen.method == Method::Post {
+                let i = n.fetch_add(1, Ordering::SeqCst) as usize;
+                return pushes.get(i).cloned().unwrap_or_else(|| answer(500, "{}"));
+            }
+            let number: usize = seen
+                .target
+                .split(['?', '&'])
+                .find_map(|kv| kv.strip_prefix("page="))
+                .map_or(1, |p| p.parse().unwrap());
+            let items = pages.get(number - 1).cloned().unwrap_or_default();
+            answer(200, &page(&items, number as u32, 2, total as u64))
+        })
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_look_up_does_not_rely_on_the_server_ordering_newest_first() {
+        // The server ignores orderBy and lists oldest first: the first page is all older than
+        // the push, the lost push is on the last page. Stopping at the first page would send
+        // the batch again and book it twice.
+        let b = body(&["t1"]);
+        let old = |key: &str| operation_at(key, "Success", None, "2020-01-01T00:00:00Z");
+        let (client, t) = paged_server(
+            vec![Err(TransportError::Timeout)],
+            vec![
+                vec![old("old-1"), old("old-2")],
+                vec![old("old-3"), operation("ours", "Pending", None)],
+            ],
+        );
+        let pushed = client
+            .transactions("c1", "k1")
+            .push_batch(&b, &options())
+            .await
+            .unwrap();
+        assert_eq!(pushed.operation.push_operation_key, "ours");
+        assert!(pushed.recovered);
+        assert_eq!(t.count(Method::Post, PUSH), 1);
+        assert_eq!(t.count(Method::Get, "/companies/c1/push"), 2);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_server_that_does_order_newest_first_is_read_only_as_far_as_the_window() {
+        let b = body(&["t1"]);
+        let old = |key: &str| operation_at(key, "Success", None, "2020-01-01T00:00:00Z");
+        let (client, t) = paged_server(
+            vec![Err(TransportError::Timeout)],
+            vec![
+                vec![operation("ours", "Pending", None), old("old-1")],
+                vec![old("old-2"), old("old-3")],
+            ],
+        );
+        let pushed = client
+            .transactions("c1", "k1")
+            .push_batch(&b, &options())
+            .await
+            .unwrap();
+        assert_eq!(pushed.operation.push_operation_key, "ours");
+        assert_eq!(t.count(Method::Get, "/companies/c1/push"), 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_look_up_that_cannot_cover_the_window_resends_nothing() {
+        let b = body(&["t1"]);
+        let old = |key: &str| operation_at(key, "Success", None, "2020-01-01T00:00:00Z");
+        // Oldest first, more pages than the look-up may read.
+        let pages: Vec<Vec<String>> = (0..5)
+            .map(|p| vec![old(&format!("o{p}a")), old(&format!("o{p}b"))])
+            .collect();
+        let (client, t) = paged_server(vec![Err(TransportError::Timeout)], pages);
+        let mut opts = options();
+        opts.lookup.max_operations = 4;
+        let err = client
+            .transactions("c1", "k1")
+            .push_batch(&b, &opts)
+            .await
+            .unwrap_err();
+        let Error::PushOutcomeUnknown { lookup, .. } = &err else {
+            panic!("{err}")
+        };
+        assert_eq!(lookup.kind(), ErrorKind::LookupIncomplete, "{lookup}");
+        assert_eq!(t.count(Method::Post, PUSH), 1);
     }
 
     #[tokio::test(start_paused = true)]

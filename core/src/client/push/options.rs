@@ -19,7 +19,8 @@ pub struct LookupOptions {
     /// How far the server's clock may be behind ours: operations requested up to this long before
     /// the push began are candidates (5 min).
     pub clock_skew: Duration,
-    /// Most operations examined per look-up, newest first (2000).
+    /// Most operations examined per look-up (20,000); a look-up that would need more leaves the
+    /// outcome unknown rather than guess.
     pub max_operations: usize,
 }
 
@@ -28,22 +29,70 @@ impl Default for LookupOptions {
         LookupOptions {
             delay: Duration::from_secs(2),
             clock_skew: Duration::from_secs(5 * 60),
-            max_operations: 2000,
+            max_operations: 20_000,
         }
     }
 }
 
-/// What to do when successful push operations on the connection do not carry `data`, so the
-/// transactions they pushed cannot be known.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum UnreadableHistory {
-    /// Send nothing and fail with [`crate::client::Error::HistoryIncomplete`]: rows might be
-    /// pushed twice otherwise.
+/// What to do when the account's history cannot be told: successful (or still pending, or timed
+/// out) push operations on the connection that the ledger does not know and whose `data` does
+/// not say what they carried. That is a new machine, a lost ledger, or another system pushing to
+/// the connection. Codat's spec gives push operations no `data`, so the server cannot say.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum UnknownHistory {
+    /// Send nothing and fail with [`crate::client::Error::HistoryUnknown`] (the default): rows
+    /// might otherwise be booked twice.
     #[default]
     Refuse,
-    /// Push anyway, trusting the caller to send only new rows; the report counts the unreadable
-    /// operations.
-    Proceed,
+    /// Push the rows as given: the caller vouches that none of them is on the account yet.
+    Trust,
+    /// Skip every row at or before the cursor (the caller knows how far the account goes) and
+    /// push the rest.
+    SkipThrough(Cursor),
+}
+
+/// How far an account is known to go: a date (every row dated on or before it), or a date and
+/// the id of the last row on the account that day (rows of that day up to and including it, in
+/// the order given; the id must be among that day's rows).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cursor {
+    /// The last date on the account. A date without a time covers the whole day.
+    pub date: crate::dates::LocalDateTime,
+    /// The last transaction on the account that day.
+    pub id: Option<String>,
+}
+
+impl Cursor {
+    /// Everything dated on or before `date`.
+    pub fn through(date: crate::dates::LocalDateTime) -> Self {
+        Cursor { date, id: None }
+    }
+
+    /// Everything before `date`, and that day's rows up to and including `id`.
+    pub fn through_id(date: crate::dates::LocalDateTime, id: impl Into<String>) -> Self {
+        Cursor {
+            date,
+            id: Some(id.into()),
+        }
+    }
+}
+
+impl std::str::FromStr for Cursor {
+    type Err = String;
+
+    /// `DATE` or `DATE,ID` (`2024-05-31`, `2024-05-31T17:00:00`, `2024-05-31,tx-981`).
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let (date, id) = match s.split_once(',') {
+            Some((d, id)) if !id.trim().is_empty() => (d, Some(id.trim().to_owned())),
+            Some(_) => return Err(format!("`{s}`: the id after the comma is empty")),
+            None => (s, None),
+        };
+        let date = date
+            .trim()
+            .parse::<crate::dates::LocalDateTime>()
+            .map_err(|e| format!("`{s}`: {e}"))?;
+        Ok(Cursor { date, id })
+    }
 }
 
 /// Receives [`PushProgress`] as a push goes; called on the task running the push, so it should
@@ -61,13 +110,19 @@ pub type ProgressFn = Arc<dyn Fn(PushProgress) + Send + Sync>;
 ///     .on_progress(|p| eprintln!("{}/{} batches", p.batches_done, p.batches_total));
 /// assert_eq!(options.batch_size, Some(500));
 /// ```
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct PushOptions {
     /// Transactions per push, at most the platform's limit (1000); the platform's limit when
     /// unset.
     pub batch_size: Option<usize>,
-    /// The day where the account is kept, for date rules (today in UTC when unset).
+    /// The day date rules are judged against (today in [`PushOptions::time_zone`] when unset).
     pub today: Option<NaiveDate>,
+    /// Where the account is kept, for today's date when `today` is unset (the machine's local
+    /// zone by default, not UTC: a bank in Sydney pushing at 08:00 must not see today's rows as
+    /// future).
+    pub time_zone: crate::dates::TimeZone,
+    /// The caller's severity for any rule, by code (`sign_mismatch` an error, say).
+    pub rules: crate::validate::RulePolicy,
     /// The company's country (ISO 3166 alpha-2), for platforms limited to some regions.
     pub country: Option<String>,
     /// How raw rows are typed (for raw rows and files).
@@ -80,16 +135,24 @@ pub struct PushOptions {
     pub wait: WaitOptions,
     /// How an unknown push outcome is looked up.
     pub lookup: LookupOptions,
-    /// Whether rows already pushed (read from the account's successful push operations) are
-    /// skipped (yes). Turning it off sends every row.
+    /// Whether rows already on the account (per the ledger and the server's history) are
+    /// skipped (yes). Turning it off sends every row given.
     pub skip_already_pushed: Option<bool>,
-    /// What to do when the history cannot be read.
-    pub unreadable_history: UnreadableHistory,
+    /// What to do when the account's history cannot be told.
+    pub unknown_history: UnknownHistory,
+    /// Ids to send again although a `TimedOut` batch holds them (after the caller checked they
+    /// are not on the account).
+    pub resend: std::collections::HashSet<String>,
     /// Progress callback.
     pub progress: Option<ProgressFn>,
-    /// Where successful pushes are recorded, for servers whose push history leaves out what was
-    /// pushed.
-    pub ledger: Option<Arc<dyn super::PushLedger>>,
+    /// Where batches are recorded and accounts leased (the SQLite ledger at its default path
+    /// unless told otherwise).
+    pub ledger: super::LedgerChoice,
+    /// How long to wait for another pusher's lease on the account before failing with
+    /// [`crate::client::Error::AccountBusy`] (0: fail at once).
+    pub lock_wait: Duration,
+    /// How long a lease lasts unless renewed (renewed as the push goes; 2 min).
+    pub lease_ttl: Duration,
 }
 
 impl fmt::Debug for PushOptions {
@@ -97,6 +160,8 @@ impl fmt::Debug for PushOptions {
         f.debug_struct("PushOptions")
             .field("batch_size", &self.batch_size)
             .field("today", &self.today)
+            .field("time_zone", &self.time_zone)
+            .field("rules", &self.rules)
             .field("country", &self.country)
             .field("ingest", &self.ingest)
             .field("normalise", &self.normalise)
@@ -104,15 +169,43 @@ impl fmt::Debug for PushOptions {
             .field("wait", &self.wait)
             .field("lookup", &self.lookup)
             .field("skip_already_pushed", &self.skips_already_pushed())
-            .field("unreadable_history", &self.unreadable_history)
+            .field("unknown_history", &self.unknown_history)
+            .field("resend", &self.resend.len())
             .field("progress", &self.progress.as_ref().map(|_| "<callback>"))
-            .field("ledger", &self.ledger.is_some())
+            .field("ledger", &self.ledger)
+            .field("lock_wait", &self.lock_wait)
+            .field("lease_ttl", &self.lease_ttl)
             .finish()
     }
 }
 
+impl Default for PushOptions {
+    fn default() -> Self {
+        PushOptions {
+            batch_size: None,
+            today: None,
+            time_zone: crate::dates::TimeZone::default(),
+            rules: crate::validate::RulePolicy::default(),
+            country: None,
+            ingest: IngestOptions::default(),
+            normalise: None,
+            params: PushParams::default(),
+            wait: WaitOptions::default(),
+            lookup: LookupOptions::default(),
+            skip_already_pushed: None,
+            unknown_history: UnknownHistory::default(),
+            resend: std::collections::HashSet::new(),
+            progress: None,
+            ledger: super::LedgerChoice::default(),
+            lock_wait: Duration::ZERO,
+            lease_ttl: Duration::from_secs(120),
+        }
+    }
+}
+
 impl PushOptions {
-    /// The defaults: the platform's batch size, today in UTC, skip what was already pushed.
+    /// The defaults: the platform's batch size, today in the machine's local zone, the platform's
+    /// rules as Codat applies them, the SQLite ledger at its default path, skip what is already on the account, refuse when its history cannot be told.
     pub fn new() -> Self {
         Self::default()
     }
@@ -126,6 +219,18 @@ impl PushOptions {
     /// The day date rules are judged against.
     pub fn today(mut self, today: NaiveDate) -> Self {
         self.today = Some(today);
+        self
+    }
+
+    /// Where the account is kept: today is judged in this zone when not given.
+    pub fn time_zone(mut self, zone: crate::dates::TimeZone) -> Self {
+        self.time_zone = zone;
+        self
+    }
+
+    /// Sets rules' severities (error, warning or off) by code.
+    pub fn rules(mut self, rules: crate::validate::RulePolicy) -> Self {
+        self.rules = rules;
         self
     }
 
@@ -153,9 +258,27 @@ impl PushOptions {
         self
     }
 
-    /// What to do when the history cannot be read.
-    pub fn unreadable_history(mut self, policy: UnreadableHistory) -> Self {
-        self.unreadable_history = policy;
+    /// What to do when the account's history cannot be told (see [`UnknownHistory`]).
+    pub fn unknown_history(mut self, policy: UnknownHistory) -> Self {
+        self.unknown_history = policy;
+        self
+    }
+
+    /// Sends these ids again although a `TimedOut` batch holds them: only once you have checked
+    /// in the accounting platform that they are not there.
+    pub fn resend<I, S>(mut self, ids: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.resend.extend(ids.into_iter().map(Into::into));
+        self
+    }
+
+    /// Waits up to `wait` for another pusher to finish with the account instead of failing at
+    /// once with [`crate::client::Error::AccountBusy`].
+    pub fn lock_wait(mut self, wait: Duration) -> Self {
+        self.lock_wait = wait;
         self
     }
 
@@ -173,11 +296,23 @@ impl PushOptions {
         self
     }
 
-    /// Records every successful batch in `ledger` and reads it back on the next run, so rows
-    /// already pushed are skipped even when the server's push history does not say what each
-    /// operation carried (see [`super::ledger`]).
+    /// Records batches in `ledger` instead of the default SQLite file (see [`super::ledger`]).
     pub fn ledger(mut self, ledger: Arc<dyn super::PushLedger>) -> Self {
-        self.ledger = Some(ledger);
+        self.ledger = super::LedgerChoice::Custom(ledger);
+        self
+    }
+
+    /// Keeps the SQLite ledger at `path` instead of its default place.
+    pub fn ledger_path(mut self, path: impl Into<std::path::PathBuf>) -> Self {
+        self.ledger = super::LedgerChoice::Path(path.into());
+        self
+    }
+
+    /// Pushes without a ledger: what the account has is read from the server's history alone,
+    /// which the spec's push operations do not carry, so a rerun needs
+    /// [`PushOptions::unknown_history`]. Also no lease: nothing stops two pushers.
+    pub fn without_ledger(mut self) -> Self {
+        self.ledger = super::LedgerChoice::Off;
         self
     }
 

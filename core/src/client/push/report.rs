@@ -64,12 +64,24 @@ impl BatchOutcome {
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum PushStop {
-    /// The platform refused a batch (`Failed`) or did not answer in time (`TimedOut`).
+    /// The platform refused a batch (`Failed`): nothing of it was written. Fix the rows and
+    /// rerun; batches after it were not sent.
     OperationFailed {
         /// The batch.
         batch: usize,
         /// Its push operation, with Codat's error message and validation.
         operation: Box<PushOperation>,
+    },
+    /// A batch's operation ended `TimedOut`: Codat stopped waiting for the platform, which may
+    /// still have written it. It is never sent again on its own: check the accounting platform,
+    /// then rerun (its rows are held back) or rerun with [`super::PushOptions::resend`].
+    TimedOut {
+        /// The batch.
+        batch: usize,
+        /// Its push operation.
+        operation_key: String,
+        /// Its transactions.
+        transaction_ids: Vec<String>,
     },
     /// A batch's operation was still pending when the wait ended. It may still succeed: a rerun
     /// waits for it before pushing anything.
@@ -95,6 +107,7 @@ impl PushStop {
     pub fn batch(&self) -> usize {
         match self {
             PushStop::OperationFailed { batch, .. }
+            | PushStop::TimedOut { batch, .. }
             | PushStop::StillPending { batch, .. }
             | PushStop::Error { batch, .. } => *batch,
         }
@@ -120,6 +133,15 @@ impl fmt::Display for PushStop {
                 }
                 Ok(())
             }
+            PushStop::TimedOut {
+                batch,
+                operation_key,
+                transaction_ids,
+            } => write!(
+                f,
+                "batch {batch} timed out (operation {operation_key}): its {} transaction(s) may or may not be in the accounting platform; check there, then rerun (they are held back) or resend them",
+                transaction_ids.len()
+            ),
             PushStop::StillPending {
                 batch,
                 operation_key,
@@ -136,7 +158,8 @@ impl fmt::Display for PushStop {
 /// What [`crate::client::Client::push_transactions`] did.
 ///
 /// Transactions are counted after normalisation (exact duplicates dropped):
-/// `transactions == already_pushed.len() + pushed + not_pushed`.
+/// `transactions == already_pushed.len() + held_back.len() + skipped_by_cursor.len() + pushed +
+/// not_pushed`.
 #[derive(Debug, Clone)]
 pub struct PushReport {
     /// The company.
@@ -151,6 +174,12 @@ pub struct PushReport {
     pub transactions: usize,
     /// Ids of transactions skipped because a successful push already carried them.
     pub already_pushed: Vec<String>,
+    /// Ids of transactions skipped because a batch that ended `TimedOut` holds them (they may be
+    /// on the account); see [`PushReport::timed_out`].
+    pub held_back: Vec<String>,
+    /// Ids of transactions skipped as at or before the caller's cursor
+    /// ([`super::UnknownHistory::SkipThrough`]).
+    pub skipped_by_cursor: Vec<String>,
     /// Transactions in batches whose operation succeeded.
     pub pushed: usize,
     /// Transactions not pushed: in failed or unfinished batches, or after the stop.
@@ -163,17 +192,24 @@ pub struct PushReport {
     pub validation: ValidationReport,
     /// What normalisation changed.
     pub changes: Vec<Change>,
-    /// Successful bankTransactions operations on the connection whose `data` could not be read
-    /// (counted only with [`super::UnreadableHistory::Proceed`]).
-    pub unreadable_operations: usize,
+    /// Push operations on the connection whose transactions could not be told (the push went
+    /// ahead under [`super::UnknownHistory::Trust`] or [`super::UnknownHistory::SkipThrough`]).
+    pub unknown_operations: usize,
+    /// The account's batches that ended `TimedOut` and are not resolved (this run's and earlier
+    /// ones): reconcile them with the accounting platform.
+    pub timed_out: Vec<super::HeldBatch>,
+    /// Batches an earlier run left without an answer that this run looked up, with what they
+    /// turned out to be.
+    pub recovered: Vec<(String, super::BatchState)>,
     /// Why the push stopped early, if it did.
     pub stopped: Option<PushStop>,
 }
 
 impl PushReport {
-    /// Whether every batch was pushed successfully.
+    /// Whether every row given is on the account: every batch succeeded and no row is held back
+    /// by a timed-out batch.
     pub fn is_complete(&self) -> bool {
-        self.stopped.is_none() && self.not_pushed == 0
+        self.stopped.is_none() && self.not_pushed == 0 && self.held_back.is_empty()
     }
 
     /// The keys of the push operations that succeeded.
@@ -198,6 +234,25 @@ impl fmt::Display for PushReport {
             self.already_pushed.len(),
             self.not_pushed
         )?;
+        if !self.held_back.is_empty() {
+            write!(
+                f,
+                "; {} held back by timed-out operation(s) {}",
+                self.held_back.len(),
+                self.timed_out
+                    .iter()
+                    .map(|b| b.operation_key.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )?;
+        }
+        if !self.skipped_by_cursor.is_empty() {
+            write!(
+                f,
+                "; {} at or before the cursor",
+                self.skipped_by_cursor.len()
+            )?;
+        }
         if let Some(stop) = &self.stopped {
             write!(f, "; stopped: {stop}")?;
         }
