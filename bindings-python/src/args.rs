@@ -193,3 +193,21 @@ extractors! {
 pub fn size(v: &Bound<'_, PyAny>) -> PyResult<usize> {
     count_usize("size", v)
 }
+
+/// `lock_wait`: seconds, `0.0` when `None`.
+pub fn lock_wait(v: &Bound<'_, PyAny>) -> PyResult<f64> {
+    if v.is_none() {
+        Ok(0.0)
+    } else {
+        seconds("lock_wait", v)
+    }
+}
+
+/// `resend`: ids, from any iterable of `str` (not a `str`); none when `None`.
+pub fn resend(v: &Bound<'_, PyAny>) -> PyResult<Vec<String>> {
+    if v.is_none() {
+        Ok(Vec::new())
+    } else {
+        crate::ledger::ids("resend", v)
+    }
+}
