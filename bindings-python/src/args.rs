@@ -180,6 +180,7 @@ extractors! {
     batch_size: usize = count_usize("batch_size");
     page_size: u32 = count_u32("page_size");
     max_attempts: u32 = count_u32("max_attempts");
+    max_response_bytes: usize = count_usize("max_response_bytes");
     timeout_in_minutes: i32 = minutes("timeout_in_minutes");
     connect_timeout: f64 = seconds("connect_timeout");
     request_timeout: f64 = seconds("request_timeout");

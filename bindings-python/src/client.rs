@@ -106,9 +106,10 @@ impl PyClient {
     /// A client. `api_key` is sent as Codat expects (`Authorization: Basic ...`); `auth_header`
     /// (a `(name, value)` pair) replaces it, e.g. for a bank backend's own token. Timeouts are
     /// in seconds; `retries=False` turns the core's retry policy off, `max_retry_seconds` and
-    /// `max_attempts` bound it. Raises `ConfigurationError` for unusable settings.
+    /// `max_attempts` bound it. Answers are read up to `max_response_bytes` (64 MiB). Raises
+    /// `ConfigurationError` for unusable settings.
     #[new]
-    #[pyo3(signature = (api_key=None, *, base_url=None, auth_header=None, connect_timeout=None, request_timeout=None, retries=true, max_retry_seconds=None, max_attempts=None, user_agent=None))]
+    #[pyo3(signature = (api_key=None, *, base_url=None, auth_header=None, connect_timeout=None, request_timeout=None, retries=true, max_retry_seconds=None, max_attempts=None, user_agent=None, max_response_bytes=None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -121,6 +122,7 @@ impl PyClient {
         #[pyo3(from_py_with = args::max_retry_seconds)] max_retry_seconds: Option<f64>,
         #[pyo3(from_py_with = args::max_attempts)] max_attempts: Option<u32>,
         user_agent: Option<String>,
+        #[pyo3(from_py_with = args::max_response_bytes)] max_response_bytes: Option<usize>,
     ) -> PyResult<Self> {
         guard(py, || {
             let mut b = Client::builder();
@@ -153,6 +155,9 @@ impl PyClient {
             b = b.retry(policy);
             if let Some(ua) = user_agent {
                 b = b.user_agent(ua);
+            }
+            if let Some(n) = max_response_bytes {
+                b = b.max_response_bytes(n);
             }
             let client = b.build().map_err(|e| config(e.to_string()))?;
             let runtime = wait::Runtime::new()

@@ -582,6 +582,15 @@ fn storage_error(py: Python<'_>, e: core::LedgerError) -> PyErr {
     ledger_error(py, &format!("the push ledger failed: {e}"), None)
 }
 
+/// Runs one of the core ledger's calls with the GIL released; a panic is `InternalError`, a
+/// failure `LedgerError`.
+fn run_core<T: Send>(
+    py: Python<'_>,
+    f: impl FnOnce() -> Result<T, core::LedgerError> + Send,
+) -> PyResult<T> {
+    crate::errors::guard(py, || Ok(py.detach(f)))?.map_err(|e| storage_error(py, e))
+}
+
 /// `acquire`'s answer: `None` when taken, the lease held when another holder has it.
 fn acquired(py: Python<'_>, r: Result<(), core::LedgerError>) -> PyResult<Option<PyLease>> {
     match r {
@@ -617,16 +626,13 @@ macro_rules! core_ledger_methods {
                 connection_id: String,
             ) -> PyResult<Vec<PyLedgerBatch>> {
                 let ledger = Arc::clone(&self.inner);
-                let found = py
-                    .detach(move || ledger.batches(&company_id, &connection_id))
-                    .map_err(|e| storage_error(py, e))?;
+                let found = run_core(py, move || ledger.batches(&company_id, &connection_id))?;
                 Ok(found.iter().map(PyLedgerBatch::from_core).collect())
             }
             /// Writes a batch: inserts it, or replaces the one with the same `batch_id`.
             fn save(&self, py: Python<'_>, batch: PyLedgerBatch) -> PyResult<()> {
                 let ledger = Arc::clone(&self.inner);
-                py.detach(move || ledger.save(&batch.inner))
-                    .map_err(|e| storage_error(py, e))
+                run_core(py, move || ledger.save(&batch.inner))
             }
             /// Takes (or renews) the account's lease for `ttl` seconds: `None` when taken, the
             /// lease another holder has otherwise.
@@ -639,7 +645,7 @@ macro_rules! core_ledger_methods {
             ) -> PyResult<Option<PyLease>> {
                 let ttl = self::ttl(ttl)?;
                 let ledger = Arc::clone(&self.inner);
-                let r = py.detach(move || ledger.acquire(&account.inner, &holder.inner, ttl));
+                let r = run_core(py, move || Ok(ledger.acquire(&account.inner, &holder.inner, ttl)))?;
                 acquired(py, r)
             }
             /// Gives the lease back (nothing happens when `holder` does not hold it).
@@ -650,15 +656,12 @@ macro_rules! core_ledger_methods {
                 holder: PyLeaseHolder,
             ) -> PyResult<()> {
                 let ledger = Arc::clone(&self.inner);
-                py.detach(move || ledger.release(&account.inner, &holder.inner))
-                    .map_err(|e| storage_error(py, e))
+                run_core(py, move || ledger.release(&account.inner, &holder.inner))
             }
             /// Who holds the account's lease now, if anyone.
             fn lease(&self, py: Python<'_>, account: PyLedgerAccount) -> PyResult<Option<PyLease>> {
                 let ledger = Arc::clone(&self.inner);
-                let found = py
-                    .detach(move || ledger.lease(&account.inner))
-                    .map_err(|e| storage_error(py, e))?;
+                let found = run_core(py, move || ledger.lease(&account.inner))?;
                 Ok(found.as_ref().map(PyLease::from_core))
             }
         }
@@ -690,9 +693,8 @@ core_ledger_methods!(PySqliteLedger {
                 None,
             ));
         }
-        let opened = py.detach(|| core::SqliteLedger::open(&path));
         Ok(PySqliteLedger {
-            inner: Arc::new(opened.map_err(|e| storage_error(py, e))?),
+            inner: Arc::new(run_core(py, || core::SqliteLedger::open(&path))?),
         })
     }
     /// The file.
@@ -825,8 +827,13 @@ fn ledger_error_from(py: Python<'_>, ledger: &str, method: &str, e: PyErr) -> Py
         .name()
         .map(|n| n.to_string())
         .unwrap_or_else(|_| "an exception".into());
+    let after = if method == "release" {
+        "the account's lease was not given back, so the next push of the account waits until it lapses"
+    } else {
+        "the call stopped there and sent nothing more"
+    };
     let message = format!(
-        "the push ledger failed: {ledger}.{method}() raised {what}: {}; the call stopped there and sent nothing more",
+        "the push ledger failed: {ledger}.{method}() raised {what}: {}; {after}",
         e.value(py)
     );
     ledger_error(py, &message, Some(e))

@@ -140,6 +140,11 @@ pub fn error_text(e: &Error, ledger: Option<&LedgerNote>) -> String {
             error_text(attempt, ledger),
             error_text(lookup, ledger)
         ),
+        // The answer-size limit is `Client(max_response_bytes=...)` here.
+        Error::Decode { .. } => e.to_string().replace(
+            "(ClientBuilder::max_response_bytes)",
+            "(Client(max_response_bytes=...))",
+        ),
         other => other.to_string(),
     }
 }

@@ -498,6 +498,41 @@ def test_a_push_whose_record_failed_after_accept_is_looked_up_not_resent(fast: S
     assert fast.accepted() - before == 1 and fast.stored(a) == ids(1)
 
 
+class ReleaseFails(DictLedger):
+    def release(self, account: bankfeeds.LedgerAccount, holder: bankfeeds.LeaseHolder) -> None:
+        self.count("release")
+        raise OSError("read-only database")
+
+
+def test_a_lease_not_given_back_is_raised_once_the_push_is_over(fast: Sandbox) -> None:
+    """The core gives the lease back as the push ends: the push is done, and what `release`
+    raised is raised then."""
+    a = fast.account("gbol", "acc-ledger-release")
+    ledger = ReleaseFails()
+    with pytest.raises(bankfeeds.LedgerError) as caught:
+        pusher(fast, a, ledger=ledger)(days(1))
+    assert isinstance(caught.value.__cause__, OSError)
+    assert "ReleaseFails.release() raised OSError: read-only database; the account's lease was not given back" in str(caught.value)
+    assert fast.stored(a) == ids(1) and [b["state"] for b in ledger.stored.values()] == ["success"]
+
+
+def test_a_callback_s_exception_wins_and_a_python_ledger_s_lease_is_given_back(fast: Sandbox) -> None:
+    a = fast.account("gbol", "acc-ledger-callback")
+    ledger = DictLedger()
+
+    def on_progress(p: dict[str, Any]) -> None:
+        if p["stage"] == "waiting":
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        pusher(fast, a, ledger=ledger)(days(1), on_progress=on_progress)
+    assert ledger.leases == {} and ledger.calls["release"] == 1
+    assert [b["state"] for b in ledger.stored.values()] == ["pending"]
+    # The next push waits for the batch Codat accepted instead of sending it again.
+    report = pusher(fast, a, ledger=ledger)(days(1))
+    assert (report.pushed, report.already_pushed) == (0, ids(1)) and fast.stored(a) == ids(1)
+
+
 class Busy(DictLedger):
     """Another holder has every account."""
 

@@ -420,6 +420,7 @@ class Client:
         max_retry_seconds: float | None = None,
         max_attempts: int | None = None,
         user_agent: str | None = None,
+        max_response_bytes: int | None = None,
     ) -> Client: ...
     @property
     def base_url(self) -> str: ...
