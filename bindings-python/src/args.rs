@@ -180,6 +180,7 @@ extractors! {
     batch_size: usize = count_usize("batch_size");
     page_size: u32 = count_u32("page_size");
     max_attempts: u32 = count_u32("max_attempts");
+    max_response_bytes: usize = count_usize("max_response_bytes");
     timeout_in_minutes: i32 = minutes("timeout_in_minutes");
     connect_timeout: f64 = seconds("connect_timeout");
     request_timeout: f64 = seconds("request_timeout");
@@ -192,4 +193,22 @@ extractors! {
 /// `size` of `batches`/`push_bodies`: a required count (it has a default).
 pub fn size(v: &Bound<'_, PyAny>) -> PyResult<usize> {
     count_usize("size", v)
+}
+
+/// `lock_wait`: seconds, `0.0` when `None`.
+pub fn lock_wait(v: &Bound<'_, PyAny>) -> PyResult<f64> {
+    if v.is_none() {
+        Ok(0.0)
+    } else {
+        seconds("lock_wait", v)
+    }
+}
+
+/// `resend`: ids, from any iterable of `str` (not a `str`); none when `None`.
+pub fn resend(v: &Bound<'_, PyAny>) -> PyResult<Vec<String>> {
+    if v.is_none() {
+        Ok(Vec::new())
+    } else {
+        crate::ledger::ids("resend", v)
+    }
 }

@@ -6,7 +6,7 @@
 use std::future::Future;
 use std::time::Duration;
 
-use bankfeeds::client::push::{PushProgress, PushReport, PushStop};
+use bankfeeds::client::push::PushProgress;
 use bankfeeds::client::{
     Client, Error, ListQuery, PushBatchOptions, PushInput, PushOptions, PushParams, RetryPolicy,
     WaitOptions,
@@ -17,13 +17,12 @@ use bankfeeds::model::{
     PlatformKey, SourceAccount,
 };
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
 use serde::Serialize;
 
 use crate::args;
 use crate::errors::{BindError, BindResult, config, guard};
+use crate::push::{self, PyPushReport, client_error};
 use crate::pyser::{from_python, to_python};
-use crate::report::{PyChange, PyReport};
 use crate::rows::{self, Source};
 use crate::transaction::PyPushBody;
 use crate::wait;
@@ -40,74 +39,6 @@ use crate::wait;
 pub struct PyClient {
     client: Client,
     runtime: wait::Runtime,
-}
-
-/// Converts a core client error into the `bankfeeds` exception it stands for.
-fn client_error(py: Python<'_>, e: Error) -> PyErr {
-    let kind = e.kind().as_str();
-    let retryable = e.is_retryable();
-    let text = e.to_string();
-    let made: PyResult<PyErr> = (|| {
-        let errors = py.import("bankfeeds._errors")?;
-        let kwargs = PyDict::new(py);
-        let (class, lead) = match &e {
-            Error::Validation(report) => {
-                return Ok(crate::errors::validation_error(
-                    py,
-                    "nothing was pushed: the transactions have errors",
-                    report.as_ref().clone(),
-                ));
-            }
-            Error::Config(m) => return Ok(crate::errors::configuration_error(py, m)),
-            Error::Api(api) => {
-                kwargs.set_item("status", api.status)?;
-                kwargs.set_item(
-                    "message",
-                    api.message.as_ref().and_then(|m| m.error.clone()),
-                )?;
-                kwargs.set_item("correlation_id", api.correlation_id())?;
-                let body = match &api.message {
-                    Some(m) => to_python(py, m)?,
-                    None => api
-                        .body_snippet
-                        .clone()
-                        .into_pyobject(py)?
-                        .into_any()
-                        .unbind(),
-                };
-                kwargs.set_item("body", body)?;
-                kwargs.set_item("retryable", retryable)?;
-                kwargs.set_item("operation", format!("{} {}", api.method, api.path))?;
-                ("ApiError", text.clone())
-            }
-            Error::Decode {
-                method,
-                path,
-                status,
-                snippet,
-                ..
-            } => {
-                kwargs.set_item("status", *status)?;
-                kwargs.set_item("body", snippet.clone())?;
-                kwargs.set_item("retryable", false)?;
-                kwargs.set_item("operation", format!("{method} {path}"))?;
-                ("ApiError", text.clone())
-            }
-            Error::Timeout { .. } | Error::Transport { .. } => {
-                kwargs.set_item("retryable", retryable)?;
-                ("TransportError", text.clone())
-            }
-            _ => {
-                kwargs.set_item("retryable", retryable)?;
-                kwargs.set_item("kind", kind)?;
-                ("PushError", text.clone())
-            }
-        };
-        let exc = errors.getattr(class)?.call((lead,), Some(&kwargs))?;
-        exc.setattr("kind", kind)?;
-        Ok(PyErr::from_value(exc))
-    })();
-    made.unwrap_or_else(|e| e)
 }
 
 fn seconds(name: &str, v: Option<f64>) -> BindResult<Option<Duration>> {
@@ -165,7 +96,7 @@ impl PyClient {
         let answer = wait::block_on(py, &self.runtime, None, make(self.client.clone()))?;
         match answer {
             Ok(v) => to_python(py, &v),
-            Err(e) => Err(client_error(py, e)),
+            Err(e) => Err(client_error(py, e, None)),
         }
     }
 }
@@ -175,9 +106,10 @@ impl PyClient {
     /// A client. `api_key` is sent as Codat expects (`Authorization: Basic ...`); `auth_header`
     /// (a `(name, value)` pair) replaces it, e.g. for a bank backend's own token. Timeouts are
     /// in seconds; `retries=False` turns the core's retry policy off, `max_retry_seconds` and
-    /// `max_attempts` bound it. Raises `ConfigurationError` for unusable settings.
+    /// `max_attempts` bound it. Answers are read up to `max_response_bytes` (64 MiB). Raises
+    /// `ConfigurationError` for unusable settings.
     #[new]
-    #[pyo3(signature = (api_key=None, *, base_url=None, auth_header=None, connect_timeout=None, request_timeout=None, retries=true, max_retry_seconds=None, max_attempts=None, user_agent=None))]
+    #[pyo3(signature = (api_key=None, *, base_url=None, auth_header=None, connect_timeout=None, request_timeout=None, retries=true, max_retry_seconds=None, max_attempts=None, user_agent=None, max_response_bytes=None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -190,6 +122,7 @@ impl PyClient {
         #[pyo3(from_py_with = args::max_retry_seconds)] max_retry_seconds: Option<f64>,
         #[pyo3(from_py_with = args::max_attempts)] max_attempts: Option<u32>,
         user_agent: Option<String>,
+        #[pyo3(from_py_with = args::max_response_bytes)] max_response_bytes: Option<usize>,
     ) -> PyResult<Self> {
         guard(py, || {
             let mut b = Client::builder();
@@ -222,6 +155,9 @@ impl PyClient {
             b = b.retry(policy);
             if let Some(ua) = user_agent {
                 b = b.user_agent(ua);
+            }
+            if let Some(n) = max_response_bytes {
+                b = b.max_response_bytes(n);
             }
             let client = b.build().map_err(|e| config(e.to_string()))?;
             let runtime = wait::Runtime::new()
@@ -701,44 +637,6 @@ impl PyClient {
             })
         })
     }
-    /// What has been pushed to an account: `transaction_ids`, `newest` (local date-time text),
-    /// `successful_operations` (pending ones are waited for).
-    fn push_history(
-        &self,
-        py: Python<'_>,
-        company_id: String,
-        connection_id: String,
-        account_id: String,
-    ) -> PyResult<Py<PyAny>> {
-        #[derive(Serialize)]
-        struct History {
-            account_id: String,
-            transaction_ids: Vec<String>,
-            newest: Option<String>,
-            successful_operations: Vec<String>,
-            unknown_operations: usize,
-        }
-        self.run(py, |c| async move {
-            let h = c
-                .transactions(&company_id, &connection_id)
-                .history(
-                    &account_id,
-                    None,
-                    &WaitOptions::default(),
-                    &bankfeeds::client::LookupOptions::default(),
-                )
-                .await?;
-            let mut ids: Vec<String> = h.transaction_ids.into_iter().collect();
-            ids.sort();
-            Ok(History {
-                account_id: h.account_id,
-                transaction_ids: ids,
-                newest: h.newest.map(|n| n.to_string()),
-                successful_operations: h.successful_operations,
-                unknown_operations: h.unknown_operations.len(),
-            })
-        })
-    }
     /// One push operation (`get-push-operation`), with aware UTC `requested_on_utc` and
     /// `completed_on_utc`.
     fn get_push_operation(
@@ -839,16 +737,27 @@ impl PyClient {
     /// Validates, normalises and pushes rows to one source account, and waits for every push
     /// operation: the one call most pipelines need. Rows are whatever `validate` takes.
     ///
+    /// Every batch is recorded in the push ledger before it is sent and as it goes, so a rerun
+    /// sends only what the account does not have, also after a crash; the ledger also keeps a
+    /// second push off the account while this one runs. `ledger`: `None` (the SQLite file at
+    /// `default_ledger_path()`: `$BANKFEEDS_LEDGER`, else the user's data folder), a path, a
+    /// `SqliteLedger` or `MemoryLedger`, an object with the `PushLedger` methods, or `False`
+    /// (none). When the connection has pushes the ledger does not know, `unknown_history`
+    /// (`"refuse"`: raise `HistoryUnknownError`; `"trust"`: none of the rows is on the account)
+    /// or `skip_through` (a date, a datetime, ISO text or `(date, id)`: the account has
+    /// everything up to there) decides. A batch that ended `TimedOut` is never sent again
+    /// unless `resend` names its ids. `lock_wait`: seconds to wait for another push of the
+    /// account (`AccountBusyError` otherwise). `rules`: severities by rule code, as `validate`.
+    ///
     /// Raises `ValidationError` (nothing sent) when the rows have errors under the connection's
     /// platform rules and the account's facts; `ApiError`/`TransportError`/`PushError` when Codat
-    /// cannot be used. A push that stops part-way is *not* an exception: check
-    /// `report.is_complete`; running it again with the same rows sends only what is missing.
-    /// `on_progress(progress: dict)` is called at each stage, on the calling thread; what it
-    /// raises stops the push (nothing further is sent) and is raised here. It may not call the
-    /// client (`ReentrancyError`). Ctrl-C stops the push too (`KeyboardInterrupt`). Dates are
+    /// cannot be used; `LedgerError` when the ledger fails. A push that stops part-way is *not*
+    /// an exception: check `report.is_complete`. `on_progress(progress: dict)` is called at each
+    /// stage, on the calling thread; what it (or a ledger written in Python) raises stops the
+    /// push and is raised here. Ctrl-C stops the push too (`KeyboardInterrupt`). Dates are
     /// judged against `today`, by default today where the account is kept: `time_zone` (an IANA
     /// name such as `"Australia/Sydney"`, an offset such as `"+10:00"`), else this machine's zone.
-    #[pyo3(signature = (company_id, connection_id, account_id, rows, *, batch_size=None, today=None, time_zone=None, country=None, timeout_in_minutes=None, allow_sync_on_push_complete=None, poll_interval=None, wait_timeout=None, skip_already_pushed=true, on_progress=None))]
+    #[pyo3(signature = (company_id, connection_id, account_id, rows, *, batch_size=None, today=None, time_zone=None, country=None, timeout_in_minutes=None, allow_sync_on_push_complete=None, poll_interval=None, wait_timeout=None, skip_already_pushed=true, on_progress=None, ledger=None, unknown_history="refuse", skip_through=None, resend=Vec::new(), lock_wait=0.0, rules=None))]
     #[allow(clippy::too_many_arguments)]
     fn push_transactions(
         &self,
@@ -867,8 +776,16 @@ impl PyClient {
         #[pyo3(from_py_with = args::wait_timeout)] wait_timeout: Option<f64>,
         skip_already_pushed: bool,
         on_progress: Option<Py<PyAny>>,
+        ledger: Option<&Bound<'_, PyAny>>,
+        unknown_history: &str,
+        skip_through: Option<&Bound<'_, PyAny>>,
+        #[pyo3(from_py_with = args::resend)] resend: Vec<String>,
+        #[pyo3(from_py_with = args::lock_wait)] lock_wait: f64,
+        rules: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<PyPushReport> {
         let on_progress = wait::callable("on_progress", on_progress, py)?;
+        let callbacks = wait::Callbacks::default();
+        let (choice, note) = crate::ledger::choice(ledger, &callbacks)?;
         let (input, mut options) = guard(py, || {
             let mut options = PushOptions::new()
                 .skip_already_pushed(skip_already_pushed)
@@ -876,7 +793,12 @@ impl PyClient {
                     timeout_in_minutes,
                     allow_sync_on_push_complete,
                 })
-                .wait(wait_options(poll_interval, wait_timeout)?);
+                .wait(wait_options(poll_interval, wait_timeout)?)
+                .unknown_history(push::unknown_history(unknown_history, skip_through)?)
+                .resend(resend)
+                .lock_wait(push::lock_wait(lock_wait)?)
+                .rules(crate::options::rules(rules)?);
+            options.ledger = choice;
             if let Some(n) = batch_size {
                 options = options.batch_size(n);
             }
@@ -908,12 +830,11 @@ impl PyClient {
             })?;
             Ok((input, options))
         })?;
-        let callbacks = wait::Callbacks::default();
         if let Some(callback) = on_progress {
             let calls = callbacks.clone();
             options = options.on_progress(move |p: PushProgress| {
                 calls.call(|py| {
-                    callback.call1(py, (progress_dict(py, &p)?,))?;
+                    callback.call1(py, (push::progress_dict(py, &p)?,))?;
                     Ok(())
                 });
             });
@@ -925,8 +846,53 @@ impl PyClient {
                 .await
         })?;
         match answer {
-            Ok(report) => Ok(PyPushReport { inner: report }),
-            Err(e) => Err(client_error(py, e)),
+            Ok(report) => Ok(PyPushReport {
+                inner: report,
+                ledger: note,
+            }),
+            Err(e) => Err(client_error(py, e, Some(&note))),
+        }
+    }
+
+    /// What an account already has, read as `push_transactions` reads it, under the account's
+    /// lease in the push ledger (`ledger` and `lock_wait` as for `push_transactions`): the
+    /// ledger is brought up to date on the way (batches an earlier push left without an answer
+    /// are looked up, pending ones waited for). A dict: `transaction_ids` (certainly on the
+    /// account, sorted), `newest` (naive local), `successful_operations`, `timed_out` (batches
+    /// that ended `TimedOut`: `operation_key`, `transaction_ids`), `unknown_operations` (push
+    /// operations on the connection nobody accounts for: `operation_key`, `status`,
+    /// `requested_on_utc`), `waited_for` and `recovered` (`(batch_id, state)`).
+    #[pyo3(signature = (company_id, connection_id, account_id, *, ledger=None, lock_wait=0.0, poll_interval=None, wait_timeout=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn push_history(
+        &self,
+        py: Python<'_>,
+        company_id: String,
+        connection_id: String,
+        account_id: String,
+        ledger: Option<&Bound<'_, PyAny>>,
+        #[pyo3(from_py_with = args::lock_wait)] lock_wait: f64,
+        #[pyo3(from_py_with = args::poll_interval)] poll_interval: Option<f64>,
+        #[pyo3(from_py_with = args::wait_timeout)] wait_timeout: Option<f64>,
+    ) -> PyResult<Py<PyAny>> {
+        let callbacks = wait::Callbacks::default();
+        let (choice, note) = crate::ledger::choice(ledger, &callbacks)?;
+        let options = guard(py, || {
+            let mut options = PushOptions::new()
+                .wait(wait_options(poll_interval, wait_timeout)?)
+                .lock_wait(push::lock_wait(lock_wait)?);
+            options.ledger = choice;
+            Ok(options)
+        })?;
+        let client = self.client.clone();
+        let answer = wait::block_on(py, &self.runtime, Some(&callbacks), async move {
+            client
+                .push_history(&company_id, &connection_id, &account_id, &options)
+                .await
+        })?;
+        match answer {
+            Ok(history) => Ok(push::history_dict(py, &history)?.into_any().unbind()),
+            Err(e) => Err(client_error(py, e, Some(&note))),
         }
     }
 
@@ -939,165 +905,5 @@ fn push_body(body: &Bound<'_, PyAny>) -> BindResult<CreateBankTransactions> {
     match body.cast::<PyPushBody>() {
         Ok(b) => Ok(b.get().body()),
         Err(_) => model("push body", body),
-    }
-}
-
-fn progress_dict<'py>(py: Python<'py>, p: &PushProgress) -> PyResult<Bound<'py, PyDict>> {
-    let d = PyDict::new(py);
-    d.set_item("stage", format!("{:?}", p.stage).to_lowercase())?;
-    d.set_item("batches_done", p.batches_done)?;
-    d.set_item("batches_total", p.batches_total)?;
-    d.set_item("transactions_done", p.transactions_done)?;
-    d.set_item("transactions_total", p.transactions_total)?;
-    d.set_item("already_pushed", p.already_pushed)?;
-    d.set_item("operation_key", p.operation_key.as_deref())?;
-    d.set_item("status", p.status.as_ref().map(|s| s.as_str()))?;
-    Ok(d)
-}
-
-/// What `Client.push_transactions` did: how many transactions were pushed, skipped (already
-/// pushed) or not pushed, every batch with its push operation, the validation warnings and the
-/// normalisation changes, and why it stopped early if it did.
-#[pyclass(module = "bankfeeds", name = "PushReport", frozen)]
-pub struct PyPushReport {
-    inner: PushReport,
-}
-
-#[pymethods]
-impl PyPushReport {
-    /// Whether every batch was pushed successfully.
-    #[getter]
-    fn is_complete(&self) -> bool {
-        self.inner.is_complete()
-    }
-    /// The company.
-    #[getter]
-    fn company_id(&self) -> &str {
-        &self.inner.company_id
-    }
-    /// The connection.
-    #[getter]
-    fn connection_id(&self) -> &str {
-        &self.inner.connection_id
-    }
-    /// The source account.
-    #[getter]
-    fn account_id(&self) -> &str {
-        &self.inner.account_id
-    }
-    /// Whose rules applied (from the connection's platform key): `"xero"`, `"generic"`...
-    #[getter]
-    fn platform(&self) -> &'static str {
-        self.inner.platform.as_str()
-    }
-    /// Transactions after normalisation.
-    #[getter]
-    fn transactions(&self) -> usize {
-        self.inner.transactions
-    }
-    /// Ids skipped because a successful push already carried them.
-    #[getter]
-    fn already_pushed(&self) -> Vec<String> {
-        self.inner.already_pushed.clone()
-    }
-    /// Transactions in batches whose operation succeeded.
-    #[getter]
-    fn pushed(&self) -> usize {
-        self.inner.pushed
-    }
-    /// Transactions not pushed (failed or unfinished batches, or after a stop).
-    #[getter]
-    fn not_pushed(&self) -> usize {
-        self.inner.not_pushed
-    }
-    /// Batches the transactions were split into.
-    #[getter]
-    fn batches_total(&self) -> usize {
-        self.inner.batches_total
-    }
-    /// Every batch sent, in order: `index, operation_key, status, transactions, first_id,
-    /// last_id, error_message, validation_errors, recovered`.
-    #[getter]
-    fn batches(&self, py: Python<'_>) -> PyResult<Vec<Py<PyAny>>> {
-        self.inner
-            .batches
-            .iter()
-            .map(|b| {
-                let d = PyDict::new(py);
-                d.set_item("index", b.index)?;
-                d.set_item("operation_key", &b.operation_key)?;
-                d.set_item("status", b.status.as_str())?;
-                d.set_item("transactions", b.transactions)?;
-                d.set_item("first_id", &b.first_id)?;
-                d.set_item("last_id", &b.last_id)?;
-                d.set_item("error_message", b.error_message.as_deref())?;
-                d.set_item("validation_errors", to_python(py, &b.validation_errors)?)?;
-                d.set_item("recovered", b.recovered)?;
-                Ok(d.into_any().unbind())
-            })
-            .collect()
-    }
-    /// The keys of the push operations that succeeded.
-    #[getter]
-    fn operation_keys(&self) -> Vec<String> {
-        self.inner.operation_keys().map(str::to_owned).collect()
-    }
-    /// Validation warnings (errors stop a push before it starts).
-    #[getter]
-    fn validation(&self) -> PyReport {
-        PyReport::from(self.inner.validation.clone())
-    }
-    /// What normalisation changed.
-    #[getter]
-    fn changes(&self) -> Vec<PyChange> {
-        self.inner
-            .changes
-            .iter()
-            .map(|c| PyChange { inner: c.clone() })
-            .collect()
-    }
-    /// Why the push stopped early, or `None`: a dict with `reason` (`"operation_failed"`,
-    /// `"still_pending"`, `"error"`), `batch`, and the operation or error.
-    #[getter]
-    fn stopped(&self, py: Python<'_>) -> PyResult<Option<Py<PyAny>>> {
-        let Some(stop) = &self.inner.stopped else {
-            return Ok(None);
-        };
-        let d = PyDict::new(py);
-        d.set_item("batch", stop.batch())?;
-        match stop {
-            PushStop::OperationFailed { operation, .. } => {
-                d.set_item("reason", "operation_failed")?;
-                d.set_item("operation", to_python(py, operation.as_ref())?)?;
-            }
-            PushStop::StillPending {
-                operation_key,
-                status,
-                ..
-            } => {
-                d.set_item("reason", "still_pending")?;
-                d.set_item("operation_key", operation_key)?;
-                d.set_item("status", status.as_str())?;
-            }
-            PushStop::Error { error, .. } => {
-                d.set_item("reason", "error")?;
-                d.set_item("error", error.to_string())?;
-                d.set_item("kind", error.kind().as_str())?;
-            }
-            _ => d.set_item("reason", "other")?,
-        }
-        Ok(Some(d.into_any().unbind()))
-    }
-    fn __str__(&self) -> String {
-        self.inner.to_string()
-    }
-    fn __repr__(&self) -> String {
-        format!(
-            "PushReport(pushed={}, already_pushed={}, not_pushed={}, complete={})",
-            self.inner.pushed,
-            self.inner.already_pushed.len(),
-            self.inner.not_pushed,
-            self.inner.is_complete()
-        )
     }
 }

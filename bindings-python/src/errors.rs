@@ -180,3 +180,13 @@ pub fn panic_error(py: Python<'_>, payload: Box<dyn std::any::Any + Send>) -> Py
 pub fn reentrancy_error(py: Python<'_>, message: &str) -> PyErr {
     raise(py, "ReentrancyError", message, &PyDict::new(py))
 }
+
+/// `bankfeeds.LedgerError`: the push ledger could not be opened, read or written, or a ledger
+/// written in Python raised (`cause`, kept as the exception's `__cause__`).
+pub fn ledger_error(py: Python<'_>, message: &str, cause: Option<PyErr>) -> PyErr {
+    let e = raise(py, "LedgerError", message, &PyDict::new(py));
+    if let Some(cause) = cause {
+        e.set_cause(py, Some(cause));
+    }
+    e
+}

@@ -16,7 +16,9 @@
 //! | `results.rs`     | `Normalised`, `Balanced`, `ChainReport`, `Break`                    |
 //! | `options.rs`     | keyword arguments → the core's options; `Account`, `Profile`        |
 //! | `functions.rs`   | the module functions                                              |
-//! | `client.rs`      | `Client` (every API operation, the high-level push), `PushReport`  |
+//! | `client.rs`      | `Client`: every API operation, the high-level push and its history  |
+//! | `push.rs`        | push options, `PushReport`, client errors in Python's words         |
+//! | `ledger.rs`      | the push ledger: its records, `SqliteLedger`, a ledger in Python    |
 //! | `pyser.rs`       | wire-model types ↔ dicts (snake_case, `Decimal`, UTC `datetime`)  |
 //! | `wait.rs`        | blocking on the client's runtime: Ctrl-C, cancellation, callbacks  |
 //! | `errors.rs`      | core errors and panics → `bankfeeds` exceptions                    |
@@ -28,7 +30,9 @@ mod arrow_out;
 mod client;
 mod errors;
 mod functions;
+mod ledger;
 mod options;
+mod push;
 mod pyser;
 mod report;
 mod results;
@@ -58,7 +62,22 @@ fn _bankfeeds(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<options::PyProfile>()?;
     m.add_class::<arrow_out::ArrowStream>()?;
     m.add_class::<client::PyClient>()?;
-    m.add_class::<client::PyPushReport>()?;
+    m.add_class::<push::PyPushReport>()?;
+    m.add_class::<ledger::PyLedgerAccount>()?;
+    m.add_class::<ledger::PyLedgerBatch>()?;
+    m.add_class::<ledger::PyLeaseHolder>()?;
+    m.add_class::<ledger::PyLease>()?;
+    m.add_class::<ledger::PySqliteLedger>()?;
+    m.add_class::<ledger::PyMemoryLedger>()?;
+    m.add_function(wrap_pyfunction!(ledger::default_ledger_path, m)?)?;
+    m.add_function(wrap_pyfunction!(ledger::lease_expiry, m)?)?;
+    m.add(
+        "BATCH_STATES",
+        bankfeeds::client::push::ledger::BatchState::ALL
+            .iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>(),
+    )?;
     m.add_function(wrap_pyfunction!(functions::validate, m)?)?;
     m.add_function(wrap_pyfunction!(functions::normalise, m)?)?;
     m.add_function(wrap_pyfunction!(functions::validate_file, m)?)?;

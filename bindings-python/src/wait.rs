@@ -4,11 +4,12 @@
 //! abandons the call) and, for `bankfeeds.aio`, to see whether the awaiting task was cancelled.
 //! Abandoning a call drops the core's future: nothing further is sent.
 //!
-//! Callbacks (`on_progress`) run on the waiting thread, inside the core's future. What one raises
-//! ends the call: the exception is kept, and the core's future is unwound from the callback with
-//! a private payload ([`CallbackRaised`], through `resume_unwind`, which the panic hook does not
-//! see) so that the core does not take another step, and [`block_on`] raises the exception as it
-//! was (`KeyboardInterrupt` and `SystemExit` included). A client call made inside a callback, on
+//! Callbacks (`on_progress`, and the methods of a push ledger written in Python) run on the
+//! waiting thread, inside the core's future. What one raises ends the call: the exception is
+//! kept, and the core's future is unwound from the callback with a private payload
+//! ([`CallbackRaised`], through `resume_unwind`, which the panic hook does not see) so that the
+//! core does not take another step, and [`block_on`] raises the exception as it was
+//! (`KeyboardInterrupt` and `SystemExit` included). A client call made inside a callback, on
 //! the thread that is waiting, would need a second runtime loop on that thread (tokio panics): it
 //! raises `bankfeeds.ReentrancyError` instead.
 
@@ -77,7 +78,8 @@ impl Drop for Waiting {
 /// The payload that unwinds the core's future from a callback that raised.
 struct CallbackRaised;
 
-/// Where the callbacks of one call keep what they raised.
+/// Where the callbacks of one call (`on_progress`, a `PushLedger` written in Python) keep what
+/// they raised. The first exception kept is the one the call raises.
 #[derive(Clone, Default)]
 pub struct Callbacks {
     raised: Arc<Mutex<Option<PyErr>>>,
@@ -88,8 +90,26 @@ impl Callbacks {
     /// raises, the exception is kept and the core's future is unwound from here: see the module.
     pub fn call(&self, f: impl FnOnce(Python<'_>) -> PyResult<()>) {
         if let Some(e) = Python::attach(|py| f(py).err()) {
-            *self.raised.lock().unwrap_or_else(PoisonError::into_inner) = Some(e);
+            self.raise(e);
+        }
+    }
+
+    /// Keeps `e` (unless an earlier exception is kept) and unwinds the core's future from here,
+    /// so that it takes no further step. While the future is already unwinding (a drop running
+    /// after another exception), nothing more can be unwound: `e` is only kept, and this returns.
+    pub fn raise(&self, e: PyErr) {
+        self.keep(e);
+        if !std::thread::panicking() {
             resume_unwind(Box::new(CallbackRaised));
+        }
+    }
+
+    /// Keeps `e` to be raised when the call returns, unless an earlier exception is kept; the
+    /// core goes on (for what must not stop it midway, such as giving a lease back).
+    pub fn keep(&self, e: PyErr) {
+        let mut raised = self.raised.lock().unwrap_or_else(PoisonError::into_inner);
+        if raised.is_none() {
+            *raised = Some(e);
         }
     }
 
@@ -171,7 +191,13 @@ where
         py.detach(|| runtime.0.block_on(interruptible(future, cancel.as_ref())))
     }));
     match outcome {
-        Ok(result) => result,
+        // Interrupted or cancelled: that is what the call raises.
+        Ok(Err(e)) => Err(e),
+        // Finished, but a callback raised without stopping it (see `Callbacks::keep`).
+        Ok(Ok(value)) => match callbacks.and_then(Callbacks::take) {
+            Some(e) => Err(e),
+            None => Ok(value),
+        },
         Err(payload) if payload.is::<CallbackRaised>() => match callbacks.and_then(Callbacks::take)
         {
             Some(e) => Err(e),

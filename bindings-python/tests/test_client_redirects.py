@@ -103,3 +103,34 @@ def test_no_credential_or_body_follows_a_redirect_to_another_origin(
     finally:
         api.shutdown()
         api.server_close()
+
+
+class _Long(http.server.BaseHTTPRequestHandler):
+    """Answers a company whose description is 10,000 characters long."""
+
+    def do_GET(self) -> None:
+        payload = ('{"id":"c1","name":"Long","redirect":"r","description":"' + "x" * 10_000 + '"}').encode()
+        self.send_response(200)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+def test_an_answer_beyond_the_size_limit_names_the_python_argument() -> None:
+    url, server = _serve(_Long)
+    try:
+        assert len(bankfeeds.Client("k", base_url=url).get_company("c1")["description"]) == 10_000
+        small = bankfeeds.Client("k", base_url=url, retries=False, max_response_bytes=1000)
+        with pytest.raises(bankfeeds.ApiError) as caught:
+            small.get_company("c1")
+        assert "limit of 1000 bytes (Client(max_response_bytes=...))" in str(caught.value)
+        assert "ClientBuilder" not in str(caught.value)
+        with pytest.raises(bankfeeds.ConfigurationError, match="max_response_bytes"):
+            bankfeeds.Client("k", base_url=url, max_response_bytes=0)
+    finally:
+        server.shutdown()
+        server.server_close()

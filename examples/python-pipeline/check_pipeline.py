@@ -71,8 +71,10 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "transactions.csv"
             path.write_text("\n".join(lines) + "\n")
+            ledger = Path(tmp) / "ledger.sqlite3"   # never the user's default ledger
             argv = [str(path), "--company-id", company["id"], "--connection-id", connection["id"], "--base-url", url,
-                    "--api-key", "sandbox-key", "--platform", "xero", "--today", TODAY.isoformat(), "--poll", "0.02"]
+                    "--api-key", "sandbox-key", "--platform", "xero", "--today", TODAY.isoformat(), "--poll", "0.02",
+                    "--ledger", str(ledger)]
             out = io.StringIO()
             with contextlib.redirect_stdout(out):
                 code = pipeline.main(argv)
@@ -89,6 +91,16 @@ def main() -> None:
             again = json.loads(out.getvalue().strip().splitlines()[-1])
             check(again["pushed"]["acc-clean"] == {**again["pushed"]["acc-clean"], "pushed": 0, "already_pushed": 6},
                   f"rerun pushes nothing: {again}")
+            recorded = bankfeeds.SqliteLedger(ledger, create=False).batches(company["id"], connection["id"])
+            check([b.state for b in recorded] == ["success"] and recorded[0].account.account_id == "acc-clean",
+                  f"the push was recorded in the ledger given: {recorded}")
+            # Another machine (another ledger) refuses rather than guess what the account has.
+            out = io.StringIO()
+            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
+                code = pipeline.main(argv[:-1] + [str(Path(tmp) / "other-ledger.sqlite3")])
+            other = json.loads(out.getvalue().strip().splitlines()[-1])
+            check(code == 1 and other["pushed"]["acc-clean"]["error"] == "history_unknown",
+                  f"a ledger that does not know the pushes refuses: {other}")
 
         with urllib.request.urlopen(f"{base}/bankFeedAccounts/acc-clean/transactions") as answer:
             stored = json.loads(answer.read(), parse_float=Decimal)

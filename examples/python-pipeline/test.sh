@@ -13,4 +13,10 @@ cargo build --locked -q -p bankfeeds-cli
 if ! "$VENV/bin/python" -c "import bankfeeds, pyarrow" 2>/dev/null; then
     bash bindings-python/scripts/install-test-venv.sh "$VENV"
 fi
-BANKFEEDS_CLI="$ROOT/target/debug/bankfeeds" "$VENV/bin/python" examples/python-pipeline/check_pipeline.py
+# The check gives the pipeline a ledger of its own; BANKFEEDS_LEDGER keeps anything else off the
+# user's default one.
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+BANKFEEDS_LEDGER="$tmp/default-ledger.sqlite3" BANKFEEDS_CLI="$ROOT/target/debug/bankfeeds" \
+    "$VENV/bin/python" examples/python-pipeline/check_pipeline.py
+test ! -e "$tmp/default-ledger.sqlite3" || { echo "python-pipeline example: the default ledger was written" >&2; exit 1; }

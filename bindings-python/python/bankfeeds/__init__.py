@@ -28,11 +28,18 @@ Which functions report and which raise:
 - ``validate``, ``validate_file``, ``validate_push`` and ``normalise`` return every finding as
   data (a ``Report``); a bad value or row never raises.
 - ``normalise(strict=True)``, ``fill_forward``, ``fill_backward``, ``verify``, ``batches``,
-  ``push_bodies``, the ``Transaction`` constructor and the client's ``push`` need usable rows and
+  ``push_bodies``, the ``Transaction`` constructor and ``Client.push_transactions`` need usable rows and
   raise ``ValidationError`` (carrying the whole report) when any row has an error.
 - Any function raises ``SchemaError`` when its input cannot be read as rows at all,
   ``ConfigurationError`` for an unusable option, and ``TypeError`` for an argument of the wrong
   Python type.
+
+Pushing: ``Client.push_transactions`` records every batch in a push ledger (by default a SQLite
+file at ``default_ledger_path()``: ``$BANKFEEDS_LEDGER``, else the user's data folder), so a
+rerun sends only what the account does not have, also after a crash, and two pushes never send
+to one account at once. ``ledger=`` takes another path, a ``SqliteLedger``, a ``MemoryLedger``,
+``False`` (none), or a ledger kept in the bank's own store (any object with the methods of
+``PushLedger``).
 """
 
 from __future__ import annotations
@@ -47,16 +54,24 @@ from bankfeeds._bankfeeds import (
     Change,
     Client,
     Issue,
+    Lease,
+    LeaseHolder,
+    LedgerAccount,
+    LedgerBatch,
+    MemoryLedger,
     Normalised,
     Profile,
     PushBody,
     PushReport,
     Report,
+    SqliteLedger,
     Transaction,
     Transactions,
     batches,
+    default_ledger_path,
     fill_backward,
     fill_forward,
+    lease_expiry,
     normalise,
     normalise_file,
     profile,
@@ -68,10 +83,14 @@ from bankfeeds._bankfeeds import (
     verify,
 )
 from bankfeeds._errors import (
+    AccountBusyError,
     ApiError,
     BankFeedsError,
     ConfigurationError,
+    HistoryUnknownError,
     InternalError,
+    LedgerError,
+    LookupIncompleteError,
     PushError,
     ReentrancyError,
     SchemaError,
@@ -79,7 +98,12 @@ from bankfeeds._errors import (
     ValidationError,
 )
 
+from bankfeeds._ledger import PushLedger
+
 __version__: str = _bankfeeds.__version__
+
+#: The states of a batch in the push ledger (``LedgerBatch.state``), in the order a batch goes.
+BATCH_STATES: tuple[str, ...] = tuple(_bankfeeds.BATCH_STATES)
 
 #: The short names of every platform whose rules bankfeeds knows.
 PLATFORMS: tuple[str, ...] = tuple(_bankfeeds.platforms())
@@ -88,9 +112,11 @@ PLATFORMS: tuple[str, ...] = tuple(_bankfeeds.platforms())
 CODES: dict[str, str] = dict(_bankfeeds.codes())
 
 __all__ = [
+    "BATCH_STATES",
     "CODES",
     "PLATFORMS",
     "Account",
+    "AccountBusyError",
     "ApiError",
     "ArrowStream",
     "Balanced",
@@ -100,23 +126,35 @@ __all__ = [
     "Change",
     "Client",
     "ConfigurationError",
+    "HistoryUnknownError",
     "InternalError",
     "Issue",
+    "Lease",
+    "LeaseHolder",
+    "LedgerAccount",
+    "LedgerBatch",
+    "LedgerError",
+    "LookupIncompleteError",
+    "MemoryLedger",
     "Normalised",
     "Profile",
     "PushBody",
     "PushError",
+    "PushLedger",
     "PushReport",
     "ReentrancyError",
     "Report",
     "SchemaError",
+    "SqliteLedger",
     "Transaction",
     "Transactions",
     "TransportError",
     "ValidationError",
     "batches",
+    "default_ledger_path",
     "fill_backward",
     "fill_forward",
+    "lease_expiry",
     "normalise",
     "normalise_file",
     "profile",

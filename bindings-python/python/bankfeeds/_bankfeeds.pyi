@@ -5,11 +5,16 @@ import contextvars
 import datetime
 import decimal
 import os
+import pathlib
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import Any, Protocol, final, overload
+from typing import Any, Literal, Protocol, final, overload
+
+from bankfeeds._ledger import PushLedger
 
 __version__: str
+#: The states of a batch in the push ledger, in the order a batch goes.
+BATCH_STATES: list[str]
 #: Set by ``bankfeeds.aio`` in the worker thread of each call; the call stops when the event is set.
 _cancel: contextvars.ContextVar[threading.Event | None]
 __all__ = [
@@ -29,6 +34,15 @@ __all__ = [
     "ArrowStream",
     "Client",
     "PushReport",
+    "LedgerAccount",
+    "LedgerBatch",
+    "LeaseHolder",
+    "Lease",
+    "SqliteLedger",
+    "MemoryLedger",
+    "default_ledger_path",
+    "lease_expiry",
+    "BATCH_STATES",
     "validate",
     "normalise",
     "validate_file",
@@ -409,6 +423,7 @@ class Client:
         max_retry_seconds: float | None = None,
         max_attempts: int | None = None,
         user_agent: str | None = None,
+        max_response_bytes: int | None = None,
     ) -> Client: ...
     @property
     def base_url(self) -> str: ...
@@ -484,7 +499,20 @@ class Client:
         timeout_in_minutes: int | None = None,
         allow_sync_on_push_complete: bool | None = None,
     ) -> dict[str, Any]: ...
-    def push_history(self, company_id: str, connection_id: str, account_id: str) -> dict[str, Any]: ...
+    def push_history(
+        self,
+        company_id: str,
+        connection_id: str,
+        account_id: str,
+        *,
+        ledger: _Ledger | None = None,
+        lock_wait: float = 0.0,
+        poll_interval: float | None = None,
+        wait_timeout: float | None = None,
+    ) -> dict[str, Any]:
+        """What the account already has, read under its lease in the push ledger: ``transaction_ids``,
+        ``newest``, ``successful_operations``, ``timed_out``, ``unknown_operations``, ``waited_for``,
+        ``recovered``."""
     def get_push_operation(self, company_id: str, push_operation_key: str) -> dict[str, Any]: ...
     def list_push_operations(
         self, company_id: str, *, query: str | None = None, order_by: str | None = None, page_size: int | None = None, tags: str | None = None
@@ -512,8 +540,15 @@ class Client:
         wait_timeout: float | None = None,
         skip_already_pushed: bool = True,
         on_progress: Callable[[dict[str, Any]], object] | None = None,
+        ledger: _Ledger | None = None,
+        unknown_history: Literal["refuse", "trust"] = "refuse",
+        skip_through: _Cursor | None = None,
+        resend: Iterable[str] = ...,
+        lock_wait: float = 0.0,
+        rules: _Rules | None = None,
     ) -> PushReport:
-        """Validates, normalises, pushes and waits; raises ValidationError when nothing may be sent."""
+        """Validates, normalises, pushes and waits, recording every batch in the push ledger;
+        raises ValidationError when nothing may be sent."""
 
 @final
 class PushReport:
@@ -534,6 +569,12 @@ class PushReport:
     @property
     def already_pushed(self) -> list[str]: ...
     @property
+    def held_back(self) -> list[str]:
+        """Ids skipped because a batch that ended TimedOut holds them."""
+    @property
+    def skipped_by_cursor(self) -> list[str]:
+        """Ids skipped as at or before ``skip_through``."""
+    @property
     def pushed(self) -> int: ...
     @property
     def not_pushed(self) -> int: ...
@@ -544,11 +585,162 @@ class PushReport:
     @property
     def operation_keys(self) -> list[str]: ...
     @property
+    def unknown_operations(self) -> int:
+        """Push operations on the connection nobody accounts for (pushed under trust or a cursor)."""
+    @property
+    def timed_out(self) -> list[dict[str, Any]]:
+        """The account's unsettled TimedOut batches: ``operation_key``, ``transaction_ids``."""
+    @property
+    def recovered(self) -> list[tuple[str, str]]:
+        """``(batch_id, state)`` of batches an earlier push left without an answer."""
+    @property
     def validation(self) -> Report: ...
     @property
     def changes(self) -> list[Change]: ...
     @property
-    def stopped(self) -> dict[str, Any] | None: ...
+    def stopped(self) -> dict[str, Any] | None:
+        """``None``, or ``reason`` (``"operation_failed"``, ``"timed_out"``, ``"still_pending"``,
+        ``"error"``), ``batch`` and what goes with the reason."""
+
+#: Where ``skip_through`` says the account goes: a ``date`` (that whole day), a ``datetime``, ISO
+#: text (``"2024-05-31"``, ``"2024-05-31,tx-981"``) or ``(date_or_datetime, id)``.
+_Cursor = datetime.date | str | tuple[datetime.date | str, str]
+#: ``ledger=``: a SQLite file's path, ``False`` (none), one of the core's ledgers, or a ledger of
+#: your own (any object with the ``PushLedger`` methods).
+_Ledger = str | os.PathLike[str] | Literal[False] | SqliteLedger | MemoryLedger | PushLedger
+
+@final
+class LedgerAccount:
+    """Which account a batch or a lease is about; hashable."""
+
+    def __new__(cls, company_id: str, connection_id: str, account_id: str) -> LedgerAccount: ...
+    @property
+    def company_id(self) -> str: ...
+    @property
+    def connection_id(self) -> str: ...
+    @property
+    def account_id(self) -> str: ...
+    def to_dict(self) -> dict[str, Any]: ...
+    @staticmethod
+    def from_dict(mapping: Mapping[str, Any]) -> LedgerAccount: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    def __ne__(self, other: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
+
+@final
+class LeaseHolder:
+    """Who holds an account's lease: a random id per push, the host and the process id."""
+
+    def __new__(cls, id: str, host: str, pid: int) -> LeaseHolder: ...
+    @staticmethod
+    def this_process() -> LeaseHolder:
+        """A holder for this process, with a fresh id."""
+    @property
+    def id(self) -> str: ...
+    @property
+    def host(self) -> str: ...
+    @property
+    def pid(self) -> int: ...
+    def to_dict(self) -> dict[str, Any]: ...
+    @staticmethod
+    def from_dict(mapping: Mapping[str, Any]) -> LeaseHolder: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    def __ne__(self, other: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
+
+@final
+class Lease:
+    """An account's lease: its holder and when it lapses (aware UTC)."""
+
+    def __new__(cls, holder: LeaseHolder, expires_at: datetime.datetime | str) -> Lease: ...
+    @property
+    def holder(self) -> LeaseHolder: ...
+    @property
+    def expires_at(self) -> datetime.datetime: ...
+    def may_be_taken_by(self, holder: LeaseHolder, now: datetime.datetime | str | None = None) -> bool:
+        """The core's lease rule: the holder has it already, it has lapsed, or its holder is a
+        dead process of this host."""
+    def to_dict(self) -> dict[str, Any]: ...
+    @staticmethod
+    def from_dict(mapping: Mapping[str, Any]) -> Lease: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    def __ne__(self, other: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
+
+@final
+class LedgerBatch:
+    """One batch as the push ledger keeps it."""
+
+    def __new__(
+        cls,
+        *,
+        batch_id: str,
+        account: LedgerAccount,
+        state: str,
+        transaction_ids: Iterable[str],
+        sent_at: datetime.datetime | str,
+        updated_at: datetime.datetime | str,
+        operation_key: str | None = None,
+        oldest: _DateLike | None = None,
+        newest: _DateLike | None = None,
+    ) -> LedgerBatch: ...
+    @property
+    def batch_id(self) -> str: ...
+    @property
+    def account(self) -> LedgerAccount: ...
+    @property
+    def operation_key(self) -> str | None: ...
+    @property
+    def state(self) -> str:
+        """``"sending"``, ``"pending"``, ``"success"``, ``"failed"``, ``"timed_out"`` or ``"not_accepted"``."""
+    @property
+    def is_open(self) -> bool: ...
+    @property
+    def transaction_ids(self) -> list[str]: ...
+    @property
+    def oldest(self) -> datetime.datetime | None: ...
+    @property
+    def newest(self) -> datetime.datetime | None: ...
+    @property
+    def sent_at(self) -> datetime.datetime: ...
+    @property
+    def updated_at(self) -> datetime.datetime: ...
+    def to_dict(self) -> dict[str, Any]: ...
+    @staticmethod
+    def from_dict(mapping: Mapping[str, Any]) -> LedgerBatch: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    def __ne__(self, other: object, /) -> bool: ...
+
+@final
+class SqliteLedger:
+    """The core's SQLite push ledger (the default one), in one file."""
+
+    def __new__(cls, path: str | os.PathLike[str] | None = None, *, create: bool = True) -> SqliteLedger: ...
+    @property
+    def path(self) -> pathlib.Path:
+        """The file."""
+    def batches(self, company_id: str, connection_id: str) -> list[LedgerBatch]: ...
+    def save(self, batch: LedgerBatch) -> None: ...
+    def acquire(self, account: LedgerAccount, holder: LeaseHolder, ttl: float) -> Lease | None: ...
+    def release(self, account: LedgerAccount, holder: LeaseHolder) -> None: ...
+    def lease(self, account: LedgerAccount) -> Lease | None: ...
+
+@final
+class MemoryLedger:
+    """A push ledger in memory, for one process."""
+
+    def __new__(cls) -> MemoryLedger: ...
+    def batches(self, company_id: str, connection_id: str) -> list[LedgerBatch]: ...
+    def save(self, batch: LedgerBatch) -> None: ...
+    def acquire(self, account: LedgerAccount, holder: LeaseHolder, ttl: float) -> Lease | None: ...
+    def release(self, account: LedgerAccount, holder: LeaseHolder) -> None: ...
+    def lease(self, account: LedgerAccount) -> Lease | None: ...
+
+def default_ledger_path() -> pathlib.Path:
+    """Where the default push ledger lives: ``$BANKFEEDS_LEDGER``, else the user's data folder."""
+
+def lease_expiry(ttl: float, now: datetime.datetime | str | None = None) -> datetime.datetime:
+    """When a lease taken now (or at ``now``) for ``ttl`` seconds lapses."""
 
 def validate(
     rows: _Rows,

@@ -9,6 +9,10 @@
     ├── ApiError(BankFeedsError)                     Codat answered with an error
     ├── TransportError(BankFeedsError)               no answer: connection, TLS, timeout
     ├── PushError(BankFeedsError)                    a push could not be started or confirmed
+    │   ├── HistoryUnknownError(PushError)           the account has pushes no ledger accounts for
+    │   ├── AccountBusyError(PushError)              another push holds the account
+    │   └── LookupIncompleteError(PushError)         a lost push could not be looked up
+    ├── LedgerError(BankFeedsError)                  the push ledger failed (or raised)
     ├── ReentrancyError(BankFeedsError, RuntimeError) a client call inside a callback of another
     └── InternalError(BankFeedsError)                a bug in bankfeeds, stopped safely
 
@@ -18,16 +22,21 @@ raise them with their attributes set.
 
 from __future__ import annotations
 
+import datetime
 from typing import TYPE_CHECKING, Any, Optional
 
 if TYPE_CHECKING:  # pragma: no cover
     from bankfeeds._bankfeeds import Issue, Report
 
 __all__ = [
+    "AccountBusyError",
     "ApiError",
     "BankFeedsError",
     "ConfigurationError",
+    "HistoryUnknownError",
     "InternalError",
+    "LedgerError",
+    "LookupIncompleteError",
     "PushError",
     "ReentrancyError",
     "SchemaError",
@@ -151,16 +160,83 @@ class TransportError(BankFeedsError):
 
 class PushError(BankFeedsError):
     """A push that could not be started or whose outcome could not be confirmed: the source
-    account does not exist (``kind == "source_account_not_found"``), the account's push history
-    cannot be read (``"history_incomplete"``), a push operation stayed pending too long
-    (``"wait_timeout"``) or its outcome is unknown (``"push_outcome_unknown"``). ``retryable``
-    says whether running the push again may succeed (it sends only what is missing)."""
+    account does not exist (``kind == "source_account_not_found"``), what the account already has
+    cannot be told (``"history_unknown"``, ``HistoryUnknownError``), another push holds the
+    account (``"account_busy"``, ``AccountBusyError``), a push whose answer was lost could not be
+    looked up (``"lookup_incomplete"``, ``LookupIncompleteError``), a push operation stayed
+    pending too long (``"wait_timeout"``) or its outcome is unknown (``"push_outcome_unknown"``).
+    ``retryable`` says whether running the push again may succeed (it sends only what is
+    missing)."""
 
     retryable: bool
 
     def __init__(self, text: str, *, kind: str, retryable: bool = False) -> None:
         super().__init__(text)
         self.kind = kind
+        self.retryable = retryable
+
+
+class HistoryUnknownError(PushError):
+    """What the account already has cannot be told, so nothing was sent: push operations on the
+    connection that the push ledger does not know, and that do not say what they carried (Codat's
+    push operations carry no ``data``). A new machine, another ledger, or another system pushing
+    to the connection. Push with the ledger that recorded them (``ledger=``), or say what to do:
+    ``unknown_history="trust"`` (none of the rows is on the account yet) or
+    ``skip_through=date`` / ``skip_through=(date, id)`` (the account has everything up to there).
+
+    ``account_id`` is the account, ``operations`` the keys of the operations nobody accounts for.
+    """
+
+    account_id: str
+    operations: list[str]
+
+    def __init__(self, text: str, *, account_id: str, operations: list[str]) -> None:
+        super().__init__(text, kind="history_unknown", retryable=False)
+        self.account_id = account_id
+        self.operations = operations
+
+
+class AccountBusyError(PushError):
+    """Another push holds the account's lease in the push ledger (another process or thread, or
+    another machine sharing the ledger), so nothing was sent. Run again once it has finished, or
+    wait for it with ``lock_wait=`` seconds.
+
+    ``holder`` says who (process and host), ``expires_at`` (aware UTC) when the lease lapses
+    unless its holder renews it."""
+
+    account_id: str
+    holder: str
+    expires_at: datetime.datetime
+
+    def __init__(self, text: str, *, account_id: str, holder: str, expires_at: datetime.datetime) -> None:
+        super().__init__(text, kind="account_busy", retryable=True)
+        self.account_id = account_id
+        self.holder = holder
+        self.expires_at = expires_at
+
+
+class LookupIncompleteError(PushError):
+    """A push whose answer was lost could not be looked up: more push operations were requested
+    since it began than bankfeeds reads (``examined``). Its outcome stays unknown and it was not
+    sent again; a later ``push_transactions`` looks it up before sending anything."""
+
+    examined: int
+
+    def __init__(self, text: str, *, examined: int) -> None:
+        super().__init__(text, kind="lookup_incomplete", retryable=True)
+        self.examined = examined
+
+
+class LedgerError(BankFeedsError):
+    """The push ledger could not be opened, read or written, or a ledger written in Python
+    raised (the original exception is ``__cause__``). The push stopped there: what it had sent is
+    in the ledger or is looked up by the next push, which sends nothing twice."""
+
+    retryable: bool
+
+    def __init__(self, text: str, *, retryable: bool = False) -> None:
+        super().__init__(text)
+        self.kind = "ledger"
         self.retryable = retryable
 
 

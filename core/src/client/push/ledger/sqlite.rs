@@ -85,24 +85,27 @@ impl SqliteLedger {
         let fail = |e: rusqlite::Error| {
             LedgerError::Storage(format!("cannot open the ledger {}: {e}", path.display()))
         };
-        let conn = Connection::open(&path).map_err(fail)?;
-        conn.busy_timeout(Duration::from_secs(10)).map_err(fail)?;
-        conn.pragma_update(None, "journal_mode", "WAL")
-            .map_err(fail)?;
-        conn.pragma_update(None, "synchronous", "NORMAL")
-            .map_err(fail)?;
-        let version: i64 = conn
-            .pragma_query_value(None, "user_version", |r| r.get(0))
-            .map_err(fail)?;
+        let mut conn = Connection::open(&path).map_err(fail)?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(fail)?;
+        // Several pushes may open a new ledger at once. Switching it to WAL can be refused while
+        // another connection is doing the same (SQLite does not wait for that lock): try again
+        // until the busy timeout has passed.
+        let deadline = std::time::Instant::now() + BUSY_TIMEOUT;
+        let version = loop {
+            match set_up(&mut conn) {
+                Ok(version) => break version,
+                Err(e) if is_busy(&e) && std::time::Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+                Err(e) => return Err(fail(e)),
+            }
+        };
         if version > SCHEMA_VERSION {
             return Err(LedgerError::Storage(format!(
                 "the ledger {} was written by a newer bankfeeds (schema {version}, this one knows {SCHEMA_VERSION})",
                 path.display()
             )));
         }
-        conn.execute_batch(SCHEMA).map_err(fail)?;
-        conn.pragma_update(None, "user_version", SCHEMA_VERSION)
-            .map_err(fail)?;
         Ok(SqliteLedger {
             path,
             conn: Mutex::new(conn),
@@ -124,6 +127,34 @@ impl SqliteLedger {
             LedgerError::Storage(format!("{what} in the ledger {}: {e}", self.path.display()))
         })
     }
+}
+
+/// How long a call waits for another connection's lock on the file.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Puts the file in WAL mode and creates the schema (in one write transaction, so that two
+/// openers never both read an empty file and then both try to write it); answers the schema
+/// version found, and leaves a newer one untouched.
+fn set_up(conn: &mut Connection) -> rusqlite::Result<i64> {
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let version: i64 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    if version > SCHEMA_VERSION {
+        return Ok(version);
+    }
+    tx.execute_batch(SCHEMA)?;
+    tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+    tx.commit()?;
+    Ok(version)
+}
+
+/// Whether SQLite refused because another connection holds a lock.
+fn is_busy(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+    )
 }
 
 fn text_err(e: impl std::fmt::Display) -> rusqlite::Error {
@@ -341,6 +372,36 @@ mod tests {
             Err(LedgerError::Busy { .. })
         ));
         std::fs::remove_dir_all(path.parent().unwrap().parent().unwrap()).unwrap();
+    }
+
+    /// Two pushes started at once both open a ledger that does not exist yet: each waits for
+    /// the other's set-up instead of failing with "database is locked".
+    #[test]
+    fn a_new_ledger_opened_by_many_at_once() {
+        for round in 0..20 {
+            let path = temp("ledger.sqlite3");
+            let start = std::sync::Barrier::new(6);
+            let opened: Vec<Result<SqliteLedger, LedgerError>> = std::thread::scope(|s| {
+                let handles: Vec<_> = (0..6)
+                    .map(|_| {
+                        s.spawn(|| {
+                            start.wait();
+                            SqliteLedger::open(&path)
+                        })
+                    })
+                    .collect();
+                handles.into_iter().map(|h| h.join().unwrap()).collect()
+            });
+            for (i, ledger) in opened.iter().enumerate() {
+                assert!(
+                    ledger.is_ok(),
+                    "round {round}, opener {i}: {:?}",
+                    ledger.as_ref().err()
+                );
+            }
+            drop(opened);
+            std::fs::remove_dir_all(path.parent().unwrap()).unwrap();
+        }
     }
 
     #[test]
