@@ -61,11 +61,11 @@ fun rulesTests() = Harness.suite("rules, their severities, today and redirects")
     test("the push takes a time zone, checked before anything is sent") {
         val nowhere = BankFeedsClient("http://127.0.0.1:9", "Authorization", "Bearer x", ClientOptions(maxAttempts = 1u))
         val bad = assertThrows<BankFeedsException.InvalidInput> {
-            runBlocking { nowhere.pushTransactions("c", "k", "a", signs(), PushOptions(timeZone = "Mars/Olympus_Mons")) }
+            runBlocking { nowhere.pushTransactions("c", "k", "a", signs(), PushOptions(ledgerPath = TempLedgers.file(), timeZone = "Mars/Olympus_Mons")) }
         }
         check(bad.reason.contains("time zone")) { bad.reason }
         val both = assertThrows<BankFeedsException.InvalidInput> {
-            runBlocking { nowhere.pushTransactions("c", "k", "a", signs(), PushOptions(today = TODAY, timeZone = "Australia/Sydney")) }
+            runBlocking { nowhere.pushTransactions("c", "k", "a", signs(), PushOptions(ledgerPath = TempLedgers.file(), today = TODAY, timeZone = "Australia/Sydney")) }
         }
         check(both.reason.contains("not both")) { both.reason }
     }

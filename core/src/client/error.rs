@@ -291,7 +291,7 @@ pub enum Error {
         /// Operations examined.
         examined: usize,
     },
-    /// The push ledger ([`crate::client::push::PushLedger`]) could not be read or written. When
+    /// The push ledger ([`crate::client::push::ledger::PushLedger`]) could not be read or written. When
     /// writing failed, the batch it was recording had been pushed: the report says which.
     #[error("the push ledger failed: {message}")]
     Ledger {

@@ -123,7 +123,7 @@ impl PushHistory {
 }
 
 impl Transactions<'_> {
-    /// Reads what `account_id` already has (see [`PushHistory`] and the [module docs](self)),
+    /// Reads what `account_id` already has (see [`PushHistory`] and [`crate::client::push`]),
     /// bringing the ledger up to date on the way: `Sending` batches are looked up, the account's
     /// pending operations are waited for with `wait`.
     pub async fn history(

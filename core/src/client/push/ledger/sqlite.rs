@@ -54,7 +54,8 @@ CREATE TABLE IF NOT EXISTS leases (
 );
 ";
 
-/// A [`PushLedger`] in one SQLite file; see the [module docs](self).
+/// A [`PushLedger`] in one SQLite file: crash-safe (a write-ahead log), safe across processes,
+/// one row per batch; see the [ledger docs](super).
 ///
 /// ```no_run
 /// use std::sync::Arc;
