@@ -50,7 +50,7 @@ pub fn run(port: u16, push_delay_ms: u64, today: Option<NaiveDate>) -> u8 {
 }
 
 /// Waits for Ctrl-C, or SIGTERM on Unix.
-async fn stop_signal() {
+pub(crate) async fn stop_signal() {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
