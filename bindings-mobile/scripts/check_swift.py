@@ -65,6 +65,12 @@ EXPECTED_DECLARATIONS = [
     r"public let heldBack: \[String\]",
     r"public let timedOut: \[HeldBatch\]",
     r"case timedOut\b",
+    # Webhooks, for server-side code: verifyWebhook, the event and its delivery, the refusal.
+    r"public func verifyWebhook\(secret: String, headers: \[String: String\], body: Data, toleranceSeconds: UInt64 = UInt64\(300\), nowEpochSeconds: Int64\? = nil\)\s*throws\s*-> WebhookEvent",
+    r"public enum WebhookEvent\b",
+    r"public struct WebhookDelivery\b",
+    r"public func delivery\(\) -> WebhookDelivery",
+    r"case WebhookError\(",
     # The operations an app needs besides pushing.
     r"open func unlinkConnection\(companyId: String, connectionId: String\)\s*async throws\s*-> Connection",
     r"open func updateSourceAccount\(companyId: String, connectionId: String, accountId: String, update: SourceAccountUpdate\)\s*async throws\s*-> SourceAccount",

@@ -167,6 +167,19 @@ pub enum BankFeedsError {
         /// What went wrong, with what the ledger said.
         reason: String,
     },
+    /// A webhook delivery refused by `verifyWebhook` (server-side Kotlin): `code` is
+    /// `missing_header`, `invalid_timestamp`, `expired`, `invalid_signature`, `invalid_secret` or
+    /// `invalid_body`, the same in every language; answer the request with `status` (401, 400,
+    /// or 500 for a bad secret). Kotlin: `BankFeedsException.WebhookException`.
+    #[error("{reason}")]
+    WebhookError {
+        /// Why, as a stable code (also `code()`).
+        code: String,
+        /// The HTTP status to answer the delivery with.
+        status: u32,
+        /// What is wrong, for a person (never the secret).
+        reason: String,
+    },
     /// An error kind newer than this binding.
     #[error("{reason}")]
     Other {
@@ -183,7 +196,9 @@ impl BankFeedsError {
     /// kind (`validation`, `api`, `timeout`, `transport`, `decode`, `config`,
     /// `source_account_not_found`, `push_outcome_unknown`, `wait_timeout`, `history_unknown`,
     /// `account_busy`, `lookup_incomplete`, `ledger`), `invalid_input` for a value this binding
-    /// could not use, or the kind named by `Other`.
+    /// could not use, a webhook refusal's own code (`missing_header`, `invalid_timestamp`,
+    /// `expired`, `invalid_signature`, `invalid_secret`, `invalid_body`), or the kind named by
+    /// `Other`.
     pub fn code(&self) -> String {
         let kind = match self {
             BankFeedsError::Validation { .. } => ErrorKind::Validation,
@@ -202,6 +217,7 @@ impl BankFeedsError {
             BankFeedsError::AccountBusy { .. } => ErrorKind::AccountBusy,
             BankFeedsError::LookupIncomplete { .. } => ErrorKind::LookupIncomplete,
             BankFeedsError::Ledger { .. } => ErrorKind::Ledger,
+            BankFeedsError::WebhookError { code, .. } => return code.clone(),
             BankFeedsError::Other { kind, .. } => return kind.clone(),
         };
         kind.as_str().to_owned()

@@ -20,6 +20,7 @@ mod pipeline;
 mod report;
 mod transaction;
 pub mod types;
+mod webhook;
 
 pub use balance::{
     BalanceBreak, BalanceChain, ChainReport, fill_balances_backward, fill_balances_forward,
@@ -45,5 +46,6 @@ pub use pipeline::{FileFormat, Prepared, prepare, prepare_file, validate};
 pub use report::{Change, ChangeKind, Code, Field, Issue, Severity, ValidationReport};
 pub use transaction::{Transaction, TransactionType};
 pub use types::{CalendarDate, Money, WallClock};
+pub use webhook::{WebhookDelivery, WebhookEvent, verify_webhook};
 
 uniffi::setup_scaffolding!();

@@ -26,3 +26,18 @@ export class ValidationError extends BankFeedsError {
     this.issues = issues;
   }
 }
+
+/**
+ * A webhook delivery refused by `verifyWebhook()` (Node build only). `code` is one of
+ * `missing_header`, `invalid_timestamp`, `expired`, `invalid_signature`, `invalid_secret`,
+ * `invalid_body`, the same in every language bankfeeds speaks; `status` is the HTTP status to
+ * answer with (401 for `invalid_signature` and `expired`, 400 for a malformed delivery, 500 for a
+ * bad secret).
+ */
+export class WebhookError extends BankFeedsError {
+  constructor(message, code, status) {
+    super(message, code, undefined, undefined, undefined);
+    this.name = "WebhookError";
+    this.status = status;
+  }
+}

@@ -350,8 +350,8 @@ export type UsageErrorCode = "invalid_argument" | "invalid_option" | "too_large"
  * (`field` names the option or argument for usage errors).
  */
 export class BankFeedsError extends Error {
-  readonly name: "BankFeedsError" | "ValidationError";
-  readonly code: UsageErrorCode | IssueCode;
+  readonly name: BankFeedsErrorName;
+  readonly code: BankFeedsErrorCode;
   readonly row: number | undefined;
   readonly id: string | undefined;
   readonly field: FieldName | (string & {}) | undefined;

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Builds the npm package bankfeeds-wasm into bindings-wasm/pkg/:
-#   pkg/node/  wasm-bindgen --target nodejs (CommonJS, ready on require/import)
-#   pkg/web/   wasm-bindgen --target web    (ES module; `await init()` first)
+#   pkg/node/  wasm-bindgen --target nodejs (CommonJS, ready on require/import), built with the
+#              `webhooks` feature: `verifyWebhook()` for servers
+#   pkg/web/   wasm-bindgen --target web    (ES module; `await init()` first), built without it:
+#              the browser module never handles a webhook signing secret and carries none of
+#              that code
 #   pkg/package.json, pkg/README.md
 # Each .wasm is optimised with binaryen 132's wasm-opt -Oz from tools/node_modules (never
 # Debian's binaryen: its output breaks at run time, see G3 in TOOLCHAIN.md of the shared folder
@@ -19,6 +22,8 @@ CRATE_DIR=bindings-wasm
 PKG="$CRATE_DIR/pkg"
 TARGET_DIR="${CARGO_TARGET_DIR:-$BF_ROOT/target}"
 WASM="$TARGET_DIR/wasm32-unknown-unknown/release/bankfeeds_wasm.wasm"
+# Each build's module is copied here before the next build overwrites $WASM.
+STAGE="$TARGET_DIR/bindings-wasm-stage"
 WASM_OPT="$BF_ROOT/tools/node_modules/.bin/wasm-opt"
 
 # ---- tools ---------------------------------------------------------------------------------
@@ -38,25 +43,40 @@ have_wb=$(wasm-bindgen --version 2>/dev/null | awk '{print $2}') || true
 export CARGO_PROFILE_RELEASE_LTO=true
 export CARGO_PROFILE_RELEASE_CODEGEN_UNITS=1
 export CARGO_PROFILE_RELEASE_OPT_LEVEL=3
+rm -rf "$STAGE"
+mkdir -p "$STAGE"
+# The web module first (no webhooks), then the Node one (with them).
 t0=$(bf_now_us)
 cargo build --locked --release --target wasm32-unknown-unknown -p bankfeeds-wasm
-bf_log "cargo build: $(bf_since "$t0")"
+cp "$WASM" "$STAGE/web.wasm"
+bf_log "cargo build (web): $(bf_since "$t0")"
+t0=$(bf_now_us)
+cargo build --locked --release --target wasm32-unknown-unknown -p bankfeeds-wasm --features webhooks
+cp "$WASM" "$STAGE/node.wasm"
+bf_log "cargo build (node, --features webhooks): $(bf_since "$t0")"
 
 # ---- bind ----------------------------------------------------------------------------------
 rm -rf "$PKG"
 mkdir -p "$PKG"
 for target in nodejs web; do
-    out="$PKG/${target/nodejs/node}"
-    wasm-bindgen "$WASM" --target "$target" --out-dir "$out"
+    name=${target/nodejs/node}
+    out="$PKG/$name"
+    wasm-bindgen "$STAGE/$name.wasm" --target "$target" --out-dir "$out" --out-name bankfeeds_wasm
     dts="$out/bankfeeds_wasm.d.ts"
     # The error classes are re-exported from js/errors.js; wasm-bindgen types a re-export as
-    # `unknown`, which would clash with their declarations in js/types.d.ts.
-    for cls in BankFeedsError ValidationError; do
+    # `unknown`, which would clash with their declarations in js/types.d.ts (and, for
+    # WebhookError, js/webhooks.d.ts).
+    classes=(BankFeedsError ValidationError)
+    [[ $name == node ]] && classes+=(WebhookError)
+    for cls in "${classes[@]}"; do
         grep -qx "export let $cls: unknown;" "$dts" ||
             bf_die "$dts: expected wasm-bindgen's 'export let $cls: unknown;' (did wasm-bindgen change?)"
         sed -i "/^export let $cls: unknown;\$/d" "$dts"
     done
 done
+# The browser build must not have the webhook check: not as an export, not in its types.
+! grep -q 'verifyWebhook\|WebhookError' "$PKG/web/bankfeeds_wasm.js" "$PKG/web/bankfeeds_wasm.d.ts" ||
+    bf_die "the web build mentions verifyWebhook or WebhookError: it must be built without the webhooks feature"
 # Say which files are ES modules, so Node reads each right: the web build and the snippets
 # (js/errors.js, js/rows.js, which the nodejs glue require()s) are; the nodejs glue is CommonJS.
 printf '{ "type": "module" }\n' >"$PKG/web/package.json"
@@ -65,14 +85,13 @@ printf '{ "type": "module" }\n' >"$PKG/node/snippets/package.json"
 
 # ---- optimise ------------------------------------------------------------------------------
 bound_size=$(stat -c %s "$PKG/web/bankfeeds_wasm_bg.wasm")
-t0=$(bf_now_us)
-"$WASM_OPT" -Oz "$PKG/web/bankfeeds_wasm_bg.wasm" -o "$PKG/web/bankfeeds_wasm_bg.wasm.opt"
-# Both targets bind the same module (the glue differs, the .wasm does not): optimise it once.
-cmp -s "$PKG/node/bankfeeds_wasm_bg.wasm" "$PKG/web/bankfeeds_wasm_bg.wasm" ||
-    bf_die "the nodejs and web .wasm files differ: optimise each (wasm-opt -Oz) instead of copying"
-cp "$PKG/web/bankfeeds_wasm_bg.wasm.opt" "$PKG/node/bankfeeds_wasm_bg.wasm"
-mv "$PKG/web/bankfeeds_wasm_bg.wasm.opt" "$PKG/web/bankfeeds_wasm_bg.wasm"
-bf_log "wasm-opt -Oz: $(bf_since "$t0")"
+# The two builds differ (the Node one has the webhook check): each is optimised.
+for name in web node; do
+    t0=$(bf_now_us)
+    "$WASM_OPT" -Oz "$PKG/$name/bankfeeds_wasm_bg.wasm" -o "$PKG/$name/bankfeeds_wasm_bg.wasm.opt"
+    mv "$PKG/$name/bankfeeds_wasm_bg.wasm.opt" "$PKG/$name/bankfeeds_wasm_bg.wasm"
+    bf_log "wasm-opt -Oz ($name): $(bf_since "$t0")"
+done
 
 # ---- package -------------------------------------------------------------------------------
 version=$(awk -F'"' '/^\[workspace.package\]/{p=1} p && /^version = /{print $2; exit}' Cargo.toml)
@@ -80,7 +99,7 @@ cat >"$PKG/package.json" <<EOF
 {
   "name": "bankfeeds-wasm",
   "version": "$version",
-  "description": "Validate, normalise and batch bank transactions for Codat Bank Feeds, in the browser and Node (WebAssembly). No API client: never put a Codat API key in a browser.",
+  "description": "Validate, normalise and batch bank transactions for Codat Bank Feeds, in the browser and Node (WebAssembly); in Node, verify Codat's webhook deliveries. No API client: never put a Codat API key in a browser.",
   "license": "Apache-2.0",
   "keywords": ["codat", "bank-feeds", "bank-transactions", "validation", "webassembly"],
   "main": "./node/bankfeeds_wasm.js",
@@ -104,8 +123,10 @@ cat >"$PKG/package.json" <<EOF
 EOF
 cp "$CRATE_DIR/README.md" "$PKG/README.md"
 
-raw=$(stat -c %s "$WASM")
+raw=$(stat -c %s "$STAGE/web.wasm")
 opt=$(stat -c %s "$PKG/web/bankfeeds_wasm_bg.wasm")
 gz=$(gzip -9 -c "$PKG/web/bankfeeds_wasm_bg.wasm" | wc -c)
-bf_log "sizes: cargo $raw B, after wasm-bindgen $bound_size B, after wasm-opt -Oz $opt B, gzipped $gz B"
+bf_log "sizes (web): cargo $raw B, after wasm-bindgen $bound_size B, after wasm-opt -Oz $opt B, gzipped $gz B"
+node_gz=$(gzip -9 -c "$PKG/node/bankfeeds_wasm_bg.wasm" | wc -c)
+bf_log "size (node, with webhooks): $(stat -c %s "$PKG/node/bankfeeds_wasm_bg.wasm") B, gzipped $node_gz B"
 bf_log "package ready in $PKG"

@@ -60,6 +60,13 @@ pub enum Error {
     },
     /// Findings that stop the operation; the first error is the headline.
     Findings(ValidationReport),
+    /// A webhook delivery refused by the core (`verifyWebhook()`, Node build only).
+    #[cfg(feature = "webhooks")]
+    Webhook {
+        code: &'static str,
+        status: u16,
+        message: String,
+    },
 }
 
 impl Error {
@@ -118,6 +125,12 @@ impl From<Error> for JsValue {
                 field,
                 message,
             } => BankFeedsError::new(&message, code, None, None, field.as_deref()).into(),
+            #[cfg(feature = "webhooks")]
+            Error::Webhook {
+                code,
+                status,
+                message,
+            } => crate::webhook::WebhookError::new(&message, code, status).into(),
             Error::Findings(report) => {
                 let issues = match output::issues(&report.issues) {
                     Ok(issues) => issues,

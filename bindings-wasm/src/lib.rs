@@ -4,6 +4,10 @@
 //! **Not** the API client: a Codat API key must never reach a browser, so nothing here talks to
 //! Codat; the core is built without its `client` feature (no reqwest, no tokio).
 //!
+//! With the `webhooks` feature (the Node build only, see `scripts/build.sh`), `verifyWebhook()`
+//! checks Codat's webhook deliveries with the core's `webhook` module: server-side code that the
+//! browser module never carries.
+//!
 //! Every export takes its rows in one call (a list of plain objects, a push body, or the text of
 //! a CSV or JSON file) and returns plain objects with camelCase keys and money as decimal
 //! strings. Findings are data in a report; errors are thrown as `BankFeedsError` (bad arguments
@@ -33,6 +37,8 @@ mod error;
 mod input;
 mod options;
 mod output;
+#[cfg(feature = "webhooks")]
+mod webhook;
 
 /// The row decoder on its own, in plain Rust, for the fuzzing harness (`fuzz/`); not part of
 /// the JavaScript API.
@@ -46,6 +52,12 @@ use output::to_js;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TYPES: &str = include_str!("../js/types.d.ts");
+
+/// The error names and codes of the web build; the Node build's, with the webhook ones, are in
+/// `js/webhooks.d.ts`.
+#[cfg(not(feature = "webhooks"))]
+#[wasm_bindgen(typescript_custom_section)]
+const ERROR_TYPES: &str = include_str!("../js/errors-web.d.ts");
 
 #[wasm_bindgen(start, private)]
 fn start() {

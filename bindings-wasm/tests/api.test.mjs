@@ -12,9 +12,12 @@ const rows = () => [
 ];
 
 test("the package exports the documented API and nothing else", () => {
+  // The Node build adds the server-side webhook check (webhooks.test.mjs checks the web build
+  // has neither).
   assert.deepEqual(Object.keys(bf).sort(), [
     "BankFeedsError",
     "ValidationError",
+    "WebhookError",
     "codes",
     "fillBalances",
     "normalise",
@@ -25,6 +28,7 @@ test("the package exports the documented API and nothing else", () => {
     "validate",
     "validateAccount",
     "verifyChain",
+    "verifyWebhook",
   ]);
 });
 

@@ -46,6 +46,7 @@ mod ledger;
 mod output;
 mod push;
 mod sandbox;
+mod webhooks;
 
 use input::PrepareArgs;
 
@@ -79,7 +80,8 @@ const HISTORY_UNKNOWN: u8 = 5;
         bankfeeds demo\n  \
         bankfeeds validate statement.csv --platform xero --feed-start 2024-05-01\n  \
         bankfeeds normalise statement.csv --closing-balance 1520.33 --account-id acc-001 --out batches\n  \
-        CODAT_API_KEY=... bankfeeds push statement.csv --company C --connection D --account acc-001"
+        CODAT_API_KEY=... bankfeeds push statement.csv --company C --connection D --account acc-001\n  \
+        BANKFEEDS_WEBHOOK_SECRET=whsec_... bankfeeds webhooks listen --port 8787"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -237,6 +239,9 @@ enum Command {
         #[arg(long)]
         ignore_order_by: bool,
     },
+    /// Receive webhooks locally: check each delivery's signature and print its event.
+    #[command(subcommand)]
+    Webhooks(WebhooksCommand),
     /// Watch the whole bank feeds flow against an embedded sandbox: no account, no network.
     #[command(
         long_about = "Run the flow of Codat's bank feeds guides against a sandbox started on a free \
@@ -267,6 +272,32 @@ enum LedgerCommand {
             cannot be read."
     )]
     List(ledger::ListArgs),
+}
+
+#[derive(Debug, Subcommand)]
+enum WebhooksCommand {
+    /// Run a local receiver that verifies every delivery and prints its event.
+    #[command(
+        long_about = "Run a local HTTP receiver for Codat's webhooks (or the sandbox's), for \
+            development. Every delivery is verified as the SDK verifies it in every language: the \
+            svix-id, svix-timestamp and svix-signature headers (or webhook-*), the timestamp within \
+            --tolerance seconds of now either way, a v1 HMAC-SHA256 signature over the raw body, \
+            then the body as an event.\n\n\
+            Accepted deliveries are printed on stdout (message id, event type, kind, company, and \
+            for push events the push operation's key and status; a redelivery of a message id \
+            already seen is marked) and answered 204. Refused ones are printed on stderr with \
+            their code (missing_header, invalid_timestamp, expired, invalid_signature, \
+            invalid_body) and answered 400 or 401 with {\"code\", \"message\"}. With --json, \
+            every delivery is one JSON line on stdout. The URL is printed on stderr first.\n\n\
+            The secret is read from --secret or BANKFEEDS_WEBHOOK_SECRET (better: it stays out of \
+            the shell's history and the process list) and is never printed.",
+        after_help = "Examples:\n  \
+            BANKFEEDS_WEBHOOK_SECRET=whsec_... bankfeeds webhooks listen --port 8787\n  \
+            bankfeeds webhooks listen --port 8787 --secret whsec_... --json | jq .eventType\n\n\
+            Exit codes: 0 stopped by Ctrl-C or SIGTERM, 2 no secret, a secret that is not \
+            whsec_ and base64, or a port that cannot be listened on."
+    )]
+    Listen(webhooks::ListenArgs),
 }
 
 fn main() -> ExitCode {
@@ -319,6 +350,7 @@ fn main() -> ExitCode {
             legacy_push_data,
             ignore_order_by,
         }),
+        Command::Webhooks(WebhooksCommand::Listen(args)) => webhooks::listen(&args),
         Command::Demo => demo::run(),
     };
     ExitCode::from(code)

@@ -138,6 +138,19 @@ pub fn safe_json_pretty<T: serde::Serialize>(value: &T) -> String {
     String::from_utf8(out).unwrap_or_default()
 }
 
+/// A value as one line of compact JSON that is safe on a terminal (see [`SafeJson`]).
+pub fn safe_json_line<T: serde::Serialize>(value: &T) -> String {
+    let mut out = Vec::new();
+    let mut ser = serde_json::Serializer::with_formatter(
+        &mut out,
+        SafeJson(serde_json::ser::CompactFormatter),
+    );
+    if value.serialize(&mut ser).is_err() {
+        return String::new();
+    }
+    String::from_utf8(out).unwrap_or_default()
+}
+
 /// Output format of `validate`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {

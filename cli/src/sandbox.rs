@@ -90,7 +90,7 @@ pub fn run(options: Options) -> u8 {
 }
 
 /// Waits for Ctrl-C, or SIGTERM on Unix.
-async fn stop_signal() {
+pub(crate) async fn stop_signal() {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};

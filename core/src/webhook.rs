@@ -10,35 +10,58 @@
 //! - signatures are compared in constant time, and a timestamp more than five minutes from `now`
 //!   is refused, so a captured delivery cannot be replayed later.
 //!
-//! `now` is an argument so that checks are reproducible; [`Verifier::verify_now`] uses the clock.
-//! The same message can be delivered more than once (same id): handle events idempotently, and
-//! answer 2xx within 15 seconds.
+//! One entry point checks and parses a delivery the same way in every language bankfeeds speaks:
+//! [`verify`] takes the secret, the request's headers (any [`HeaderLookup`]: a closure, pairs, a
+//! map; names compared ignoring case), the raw body, a tolerance and `now`, and returns a
+//! [`Delivery`]: the message id (the same on every redelivery: handle events idempotently by it),
+//! the signed timestamp, and the typed [`WebhookEvent`] with its kind, event type, company and,
+//! for push events, the push operation's key and status. A refusal is a [`WebhookError`] whose
+//! [`code`](WebhookError::code) is one of six stable codes (`missing_header`,
+//! `invalid_timestamp`, `expired`, `invalid_signature`, `invalid_secret`, `invalid_body`), the
+//! same `code` the Python, Node and Kotlin bindings and the CLI give; answer it with
+//! [`WebhookError::http_status`].
+//!
+//! `now` is an argument so that checks are reproducible ([`Timestamp::now`] for the clock). Answer
+//! 2xx within 15 seconds; Codat retries anything else.
 //!
 //! ```
+//! use std::time::Duration;
 //! use bankfeeds::dates::Timestamp;
-//! use bankfeeds::model::WebhookEvent;
-//! use bankfeeds::webhook::{Verifier, WebhookHeaders};
+//! use bankfeeds::model::{PushOperationStatus, WebhookKind};
+//! use bankfeeds::webhook::{self, Verifier, WebhookErrorCode};
 //!
-//! let verifier = Verifier::new("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").unwrap();
-//! let body = br#"{"CompanyId":"c1","Type":"Push Operation Status Changed",
-//!   "Data":{"dataType":"bankTransactions","status":"Success","pushOperationKey":"k1"}}"#;
+//! let secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+//! let body = br#"{"id":"e1","eventType":"bankTransactions.write.successful",
+//!   "payload":{"id":"k1","status":"Success","referenceCompany":{"id":"c1"}}}"#;
 //! // What Codat sends (signed here for the example):
-//! let signature = verifier.sign("msg_2b3", 1_700_000_000, body);
-//! let headers = WebhookHeaders::from_pairs([
-//!     ("svix-id", "msg_2b3"),
-//!     ("svix-timestamp", "1700000000"),
-//!     ("svix-signature", signature.as_str()),
-//! ]).unwrap();
+//! let signed = Verifier::new(secret).unwrap().signed_headers("msg_2b3", 1_700_000_000, body);
+//! let headers = [
+//!     ("Svix-Id", signed.id.as_str()),
+//!     ("Svix-Timestamp", signed.timestamp.as_str()),
+//!     ("Svix-Signature", signed.signature.as_str()),
+//! ];
 //!
 //! let now: Timestamp = "2023-11-14T22:15:00Z".parse().unwrap();
-//! let event = verifier.verify_and_parse(&headers, body, now).unwrap();
-//! assert!(matches!(event, WebhookEvent::PushOperationStatusChanged(_)));
-//! assert!(verifier.verify(&headers, b"{}", now).is_err()); // tampered body
+//! let delivery = webhook::verify(secret, &headers, body, webhook::DEFAULT_TOLERANCE, now).unwrap();
+//! assert_eq!(delivery.message_id(), "msg_2b3");
+//! assert_eq!(delivery.kind(), WebhookKind::PushOperation);
+//! assert_eq!(delivery.company_id(), Some("c1"));
+//! let push = delivery.push_operation().unwrap();
+//! assert_eq!((push.key.as_str(), push.status), ("k1", PushOperationStatus::Success));
+//!
+//! // A tampered body, or the same delivery ten minutes later:
+//! let refused = webhook::verify(secret, &headers, b"{}", webhook::DEFAULT_TOLERANCE, now).unwrap_err();
+//! assert_eq!(refused.code(), WebhookErrorCode::InvalidSignature);
+//! let later: Timestamp = "2023-11-14T22:25:00Z".parse().unwrap();
+//! let refused = webhook::verify(secret, &headers, body, Duration::from_secs(300), later).unwrap_err();
+//! assert_eq!((refused.as_str(), refused.http_status()), ("expired", 401));
 //! ```
 //!
 //! [Standard Webhooks]: https://www.standardwebhooks.com/
 
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
+use std::hash::BuildHasher;
 use std::time::Duration;
 
 use base64::Engine as _;
@@ -46,8 +69,12 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use subtle::ConstantTimeEq;
 
+use serde::de::Error as _;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::value::RawValue;
+
 use crate::dates::Timestamp;
-use crate::model::WebhookEvent;
+use crate::model::{PushOperationUpdate, WebhookEvent, WebhookKind};
 
 /// How far a delivery's timestamp may be from now (5 minutes).
 pub const DEFAULT_TOLERANCE: Duration = Duration::from_secs(5 * 60);
@@ -92,6 +119,322 @@ pub enum WebhookError {
     InvalidBody(String),
 }
 
+/// The stable code of a [`WebhookError`], the same in every language bankfeeds speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum WebhookErrorCode {
+    /// `missing_header`: a signature header is missing or empty.
+    MissingHeader,
+    /// `invalid_timestamp`: the timestamp header is not a Unix time in seconds.
+    InvalidTimestamp,
+    /// `expired`: the timestamp is further from now than the tolerance, in the past (a possible
+    /// replay) or in the future.
+    Expired,
+    /// `invalid_signature`: no `v1` signature matches: a changed body, id or timestamp, or another
+    /// secret.
+    InvalidSignature,
+    /// `invalid_secret`: the signing secret is not `whsec_` followed by base64.
+    InvalidSecret,
+    /// `invalid_body`: correctly signed, but not a JSON webhook event (or a known event whose body
+    /// does not fit it).
+    InvalidBody,
+}
+
+impl WebhookErrorCode {
+    /// Every code.
+    pub const ALL: [WebhookErrorCode; 6] = [
+        WebhookErrorCode::MissingHeader,
+        WebhookErrorCode::InvalidTimestamp,
+        WebhookErrorCode::Expired,
+        WebhookErrorCode::InvalidSignature,
+        WebhookErrorCode::InvalidSecret,
+        WebhookErrorCode::InvalidBody,
+    ];
+
+    /// The code as text: `missing_header`, `invalid_timestamp`, `expired`, `invalid_signature`,
+    /// `invalid_secret`, `invalid_body`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WebhookErrorCode::MissingHeader => "missing_header",
+            WebhookErrorCode::InvalidTimestamp => "invalid_timestamp",
+            WebhookErrorCode::Expired => "expired",
+            WebhookErrorCode::InvalidSignature => "invalid_signature",
+            WebhookErrorCode::InvalidSecret => "invalid_secret",
+            WebhookErrorCode::InvalidBody => "invalid_body",
+        }
+    }
+
+    /// The HTTP status a receiver answers with: 401 for a delivery that is not (or no longer)
+    /// authentic (`invalid_signature`, `expired`), 400 for one that is malformed
+    /// (`missing_header`, `invalid_timestamp`, `invalid_body`), 500 for the receiver's own
+    /// misconfiguration (`invalid_secret`). Codat retries every non-2xx answer.
+    pub fn http_status(self) -> u16 {
+        match self {
+            WebhookErrorCode::InvalidSignature | WebhookErrorCode::Expired => 401,
+            WebhookErrorCode::MissingHeader
+            | WebhookErrorCode::InvalidTimestamp
+            | WebhookErrorCode::InvalidBody => 400,
+            WebhookErrorCode::InvalidSecret => 500,
+        }
+    }
+}
+
+impl fmt::Display for WebhookErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl WebhookError {
+    /// The stable code of this refusal.
+    pub fn code(&self) -> WebhookErrorCode {
+        match self {
+            WebhookError::InvalidSecret => WebhookErrorCode::InvalidSecret,
+            WebhookError::MissingHeader(_) => WebhookErrorCode::MissingHeader,
+            WebhookError::InvalidTimestamp(_) => WebhookErrorCode::InvalidTimestamp,
+            WebhookError::TooOld { .. } | WebhookError::TooNew { .. } => WebhookErrorCode::Expired,
+            WebhookError::NoMatchingSignature => WebhookErrorCode::InvalidSignature,
+            WebhookError::InvalidBody(_) => WebhookErrorCode::InvalidBody,
+        }
+    }
+
+    /// The stable code as text (`self.code().as_str()`).
+    pub fn as_str(&self) -> &'static str {
+        self.code().as_str()
+    }
+
+    /// The HTTP status to answer this refusal with (see [`WebhookErrorCode::http_status`]).
+    pub fn http_status(&self) -> u16 {
+        self.code().http_status()
+    }
+}
+
+/// Where [`verify`] reads the signature headers: asked for `svix-id`, `svix-timestamp`,
+/// `svix-signature` (or the same with `webhook-`), in lower case, it gives the header's value.
+/// Names are compared ignoring ASCII case.
+///
+/// Implemented for closures `Fn(&str) -> Option<impl AsRef<str>>` (make the lookup
+/// case-insensitive, as most HTTP libraries' header maps are), for name/value pairs (slices,
+/// arrays and `Vec`s of `(name, value)`: the first pair of a name counts) and for `HashMap` and
+/// `BTreeMap` of names to values.
+pub trait HeaderLookup {
+    /// The value of the header called `name` (lower case), or `None` when there is none.
+    fn header(&self, name: &str) -> Option<String>;
+}
+
+impl<F, S> HeaderLookup for F
+where
+    F: Fn(&str) -> Option<S>,
+    S: AsRef<str>,
+{
+    fn header(&self, name: &str) -> Option<String> {
+        self(name).map(|v| v.as_ref().to_owned())
+    }
+}
+
+fn find_pair<'a, K: AsRef<str> + 'a, V: AsRef<str> + 'a>(
+    pairs: impl IntoIterator<Item = (&'a K, &'a V)>,
+    name: &str,
+) -> Option<String> {
+    pairs
+        .into_iter()
+        .find(|(n, _)| n.as_ref().trim().eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_ref().to_owned())
+}
+
+impl<K: AsRef<str>, V: AsRef<str>> HeaderLookup for [(K, V)] {
+    fn header(&self, name: &str) -> Option<String> {
+        find_pair(self.iter().map(|(k, v)| (k, v)), name)
+    }
+}
+
+impl<K: AsRef<str>, V: AsRef<str>, const N: usize> HeaderLookup for [(K, V); N] {
+    fn header(&self, name: &str) -> Option<String> {
+        self.as_slice().header(name)
+    }
+}
+
+impl<K: AsRef<str>, V: AsRef<str>> HeaderLookup for Vec<(K, V)> {
+    fn header(&self, name: &str) -> Option<String> {
+        self.as_slice().header(name)
+    }
+}
+
+impl<K: AsRef<str>, V: AsRef<str>, H: BuildHasher> HeaderLookup for HashMap<K, V, H> {
+    fn header(&self, name: &str) -> Option<String> {
+        find_pair(self.iter(), name)
+    }
+}
+
+impl<K: AsRef<str>, V: AsRef<str>> HeaderLookup for BTreeMap<K, V> {
+    fn header(&self, name: &str) -> Option<String> {
+        find_pair(self.iter(), name)
+    }
+}
+
+/// Checks a delivery and parses its event: the one entry point every binding and the CLI use.
+///
+/// In order: the secret must be `whsec_` and base64 (`invalid_secret`); the three headers must be
+/// there and not empty, the `svix-` set or else the `webhook-` set (`missing_header`); the
+/// timestamp must be whole Unix seconds (`invalid_timestamp`) no further than `tolerance` from
+/// `now`, either way (`expired`); one of the signature header's `v1,` entries must be the
+/// HMAC-SHA256 of `<id>.<timestamp>.<body>`, compared in constant time (`invalid_signature`); the
+/// body must then be a JSON webhook event (`invalid_body`). `body` is the raw bytes received,
+/// never JSON re-serialised.
+///
+/// Codat's default tolerance is [`DEFAULT_TOLERANCE`] (5 minutes).
+pub fn verify<H: HeaderLookup + ?Sized>(
+    secret: &str,
+    headers: &H,
+    body: &[u8],
+    tolerance: Duration,
+    now: Timestamp,
+) -> Result<Delivery, WebhookError> {
+    Verifier::new(secret)?
+        .with_tolerance(tolerance)
+        .verify_delivery(headers, body, now)
+}
+
+/// A delivery that passed [`verify`]: who sent it when, and what it says.
+///
+/// Serialises (with serde_json) as one object with camelCase keys, which the bindings hand over:
+/// `messageId`, `timestamp` (the signed time, ISO 8601 UTC), `kind` (`source_account`,
+/// `rate_limit`, `push_operation`, `other`), `eventType`, `companyId`, `pushOperation` (`key`,
+/// `status`, `dataType`, `connectionId`; push events only) and `body` (the body as received,
+/// embedded as raw JSON). Deserialising reads `messageId`, `timestamp` and `body` and parses the
+/// body again, so the rest always agrees with it. `body` is a raw JSON value: serialise with
+/// serde_json (other serializers do not know raw values).
+#[derive(Debug, Clone)]
+pub struct Delivery {
+    message_id: String,
+    timestamp: Timestamp,
+    event: WebhookEvent,
+    body: Box<RawValue>,
+}
+
+impl Delivery {
+    /// Parses a body that was already verified (or trusted, as in tests).
+    pub fn new(
+        message_id: impl Into<String>,
+        timestamp: Timestamp,
+        body: &[u8],
+    ) -> Result<Self, WebhookError> {
+        let invalid = |e: serde_json::Error| WebhookError::InvalidBody(e.to_string());
+        let body: Box<RawValue> = serde_json::from_slice(body).map_err(invalid)?;
+        let event: WebhookEvent = serde_json::from_str(body.get()).map_err(invalid)?;
+        Ok(Delivery {
+            message_id: message_id.into(),
+            timestamp,
+            event,
+            body,
+        })
+    }
+
+    /// The message id (`svix-id`): the same on every redelivery of this message, so the key for
+    /// handling it once.
+    pub fn message_id(&self) -> &str {
+        &self.message_id
+    }
+
+    /// When the delivery was signed (`svix-timestamp`; an attempt's time, so a redelivery has a
+    /// later one). The event's own time is in its body (`generatedDate`).
+    pub fn timestamp(&self) -> Timestamp {
+        self.timestamp
+    }
+
+    /// The typed event.
+    pub fn event(&self) -> &WebhookEvent {
+        &self.event
+    }
+
+    /// The typed event, by value.
+    pub fn into_event(self) -> WebhookEvent {
+        self.event
+    }
+
+    /// The body as received (JSON text).
+    pub fn body(&self) -> &str {
+        self.body.get()
+    }
+
+    /// What the event is about.
+    pub fn kind(&self) -> WebhookKind {
+        self.event.kind()
+    }
+
+    /// The event's type (`eventType`, or a legacy alert's rule type).
+    pub fn event_type(&self) -> Option<&str> {
+        self.event.event_type()
+    }
+
+    /// The company the event is about, where it names one.
+    pub fn company_id(&self) -> Option<&str> {
+        self.event.company_id()
+    }
+
+    /// For a push event, the push operation's key and status.
+    pub fn push_operation(&self) -> Option<PushOperationUpdate> {
+        self.event.push_operation()
+    }
+
+    /// The serialised form (see [`Delivery`]) as compact JSON text.
+    pub fn to_json(&self) -> String {
+        // Strings, a timestamp, plain enums and a raw value that is valid JSON: cannot fail.
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+impl PartialEq for Delivery {
+    fn eq(&self, other: &Self) -> bool {
+        self.message_id == other.message_id
+            && self.timestamp == other.timestamp
+            && self.body.get() == other.body.get()
+    }
+}
+
+impl Eq for Delivery {}
+
+impl Serialize for Delivery {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Out<'a> {
+            message_id: &'a str,
+            timestamp: Timestamp,
+            kind: WebhookKind,
+            event_type: Option<&'a str>,
+            company_id: Option<&'a str>,
+            push_operation: Option<PushOperationUpdate>,
+            body: &'a RawValue,
+        }
+        Out {
+            message_id: &self.message_id,
+            timestamp: self.timestamp,
+            kind: self.kind(),
+            event_type: self.event_type(),
+            company_id: self.company_id(),
+            push_operation: self.push_operation(),
+            body: &self.body,
+        }
+        .serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Delivery {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct In {
+            message_id: String,
+            timestamp: Timestamp,
+            body: Box<RawValue>,
+        }
+        let read = In::deserialize(d)?;
+        Delivery::new(read.message_id, read.timestamp, read.body.get().as_bytes())
+            .map_err(D::Error::custom)
+    }
+}
+
 /// The three signature headers of one delivery.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WebhookHeaders {
@@ -115,9 +458,10 @@ impl WebhookHeaders {
     /// assert_eq!(headers.id, "m");
     /// ```
     pub fn from_fn<'a>(get: impl Fn(&str) -> Option<&'a str>) -> Result<Self, WebhookError> {
-        let prefix_used = if get("svix-id").is_some() {
+        let present = |name: &str| get(name).is_some_and(|v| !v.trim().is_empty());
+        let prefix_used = if present("svix-id") {
             "svix"
-        } else if get("webhook-id").is_some() {
+        } else if present("webhook-id") {
             "webhook"
         } else {
             return Err(WebhookError::MissingHeader("svix-id"));
@@ -127,9 +471,11 @@ impl WebhookHeaders {
         } else {
             ["webhook-id", "webhook-timestamp", "webhook-signature"]
         };
+        // An empty value says nothing: missing, as Standard Webhooks' own libraries have it.
         let read = |name: &'static str| {
             get(name)
                 .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
                 .ok_or(WebhookError::MissingHeader(name))
         };
         Ok(WebhookHeaders {
@@ -137,6 +483,32 @@ impl WebhookHeaders {
             timestamp: read(names[1])?,
             signature: read(names[2])?,
         })
+    }
+
+    /// Reads the headers through any [`HeaderLookup`].
+    pub fn from_lookup<H: HeaderLookup + ?Sized>(headers: &H) -> Result<Self, WebhookError> {
+        let names = [
+            "svix-id",
+            "svix-timestamp",
+            "svix-signature",
+            "webhook-id",
+            "webhook-timestamp",
+            "webhook-signature",
+        ];
+        let values = names.map(|name| headers.header(name));
+        WebhookHeaders::from_fn(|name| {
+            let at = names.iter().position(|n| *n == name)?;
+            values[at].as_deref()
+        })
+    }
+
+    /// The three headers under their `svix-` names, as a sender writes them.
+    pub fn svix_pairs(&self) -> [(&'static str, &str); 3] {
+        [
+            ("svix-id", self.id.as_str()),
+            ("svix-timestamp", self.timestamp.as_str()),
+            ("svix-signature", self.signature.as_str()),
+        ]
     }
 
     /// Reads the headers from name/value pairs, names compared ignoring case.
@@ -214,6 +586,33 @@ impl Verifier {
         )
     }
 
+    /// The three headers a sender attaches to `body`: its id, its timestamp (Unix seconds) and
+    /// one `v1` signature. For servers (the sandbox) that send signed webhooks, and for tests.
+    pub fn signed_headers(&self, id: &str, timestamp: i64, body: &[u8]) -> WebhookHeaders {
+        WebhookHeaders {
+            id: id.to_owned(),
+            timestamp: timestamp.to_string(),
+            signature: self.sign(id, timestamp, body),
+        }
+    }
+
+    /// Checks a delivery read through any [`HeaderLookup`] and parses its event: what
+    /// [`verify`] does with this verifier's secret and tolerance.
+    pub fn verify_delivery<H: HeaderLookup + ?Sized>(
+        &self,
+        headers: &H,
+        body: &[u8],
+        now: Timestamp,
+    ) -> Result<Delivery, WebhookError> {
+        let headers = WebhookHeaders::from_lookup(headers)?;
+        let sent = self.check(&headers, body, now)?;
+        // Within the tolerance of a representable `now`, unless the tolerance is centuries.
+        let sent = chrono::DateTime::from_timestamp(sent, 0)
+            .map(Timestamp::new)
+            .ok_or_else(|| WebhookError::InvalidTimestamp(headers.timestamp.clone()))?;
+        Delivery::new(headers.id.trim(), sent, body)
+    }
+
     /// Checks a delivery's timestamp against `now` and its signatures against the raw body.
     pub fn verify(
         &self,
@@ -221,6 +620,16 @@ impl Verifier {
         body: &[u8],
         now: Timestamp,
     ) -> Result<(), WebhookError> {
+        self.check(headers, body, now).map(|_| ())
+    }
+
+    /// [`Verifier::verify`], giving the signed time in Unix seconds.
+    fn check(
+        &self,
+        headers: &WebhookHeaders,
+        body: &[u8],
+        now: Timestamp,
+    ) -> Result<i64, WebhookError> {
         let text = headers.timestamp.trim();
         if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
             return Err(WebhookError::InvalidTimestamp(headers.timestamp.clone()));
@@ -257,7 +666,7 @@ impl Verifier {
             matched |= bool::from(given.as_slice().ct_eq(expected.as_slice()));
         }
         if matched {
-            Ok(())
+            Ok(sent)
         } else {
             Err(WebhookError::NoMatchingSignature)
         }
@@ -504,5 +913,211 @@ mod tests {
         ));
         assert!(!verify_legacy_authorization("Bearer abc", None));
         assert!(!verify_legacy_authorization("", Some("")));
+    }
+
+    #[test]
+    fn empty_headers_are_missing() {
+        // An empty value used to count as present: an empty id was signed over, an empty
+        // signature reached the comparison. Standard Webhooks' libraries call both missing.
+        assert_eq!(
+            WebhookHeaders::from_pairs([
+                ("svix-id", " "),
+                ("svix-timestamp", "1"),
+                ("svix-signature", "v1,x")
+            ]),
+            Err(WebhookError::MissingHeader("svix-id"))
+        );
+        assert_eq!(
+            WebhookHeaders::from_pairs([
+                ("svix-id", "m"),
+                ("svix-timestamp", "1"),
+                ("svix-signature", "")
+            ]),
+            Err(WebhookError::MissingHeader("svix-signature"))
+        );
+        // An empty `svix-id` does not hide a complete `webhook-` set.
+        let h = WebhookHeaders::from_pairs([
+            ("svix-id", ""),
+            ("webhook-id", "m"),
+            ("webhook-timestamp", "1"),
+            ("webhook-signature", "v1,x"),
+        ])
+        .unwrap();
+        assert_eq!(h.id, "m");
+    }
+
+    #[test]
+    fn codes_and_statuses() {
+        let codes: Vec<&str> = WebhookErrorCode::ALL.iter().map(|c| c.as_str()).collect();
+        assert_eq!(
+            codes,
+            [
+                "missing_header",
+                "invalid_timestamp",
+                "expired",
+                "invalid_signature",
+                "invalid_secret",
+                "invalid_body"
+            ]
+        );
+        let cases = [
+            (WebhookError::InvalidSecret, "invalid_secret", 500),
+            (
+                WebhookError::MissingHeader("svix-id"),
+                "missing_header",
+                400,
+            ),
+            (
+                WebhookError::InvalidTimestamp("x".into()),
+                "invalid_timestamp",
+                400,
+            ),
+            (
+                WebhookError::TooOld {
+                    age: 301,
+                    tolerance: 300,
+                },
+                "expired",
+                401,
+            ),
+            (
+                WebhookError::TooNew {
+                    ahead: 301,
+                    tolerance: 300,
+                },
+                "expired",
+                401,
+            ),
+            (WebhookError::NoMatchingSignature, "invalid_signature", 401),
+            (WebhookError::InvalidBody("x".into()), "invalid_body", 400),
+        ];
+        for (error, code, status) in cases {
+            assert_eq!(
+                (error.as_str(), error.http_status()),
+                (code, status),
+                "{error}"
+            );
+            assert_eq!(error.code().to_string(), code);
+        }
+    }
+
+    /// A delivery signed at `ts` with the test secret.
+    fn signed(id: &str, ts: i64, body: &[u8]) -> WebhookHeaders {
+        Verifier::new(SECRET).unwrap().signed_headers(id, ts, body)
+    }
+
+    #[test]
+    fn every_header_lookup_reads_alike() {
+        let body = br#"{"eventType":"client.rateLimit.reached","payload":{"dailyQuota":1000}}"#;
+        let h = signed("msg_1", 1000, body);
+        let tolerance = DEFAULT_TOLERANCE;
+        let check = |d: Result<Delivery, WebhookError>| {
+            let d = d.unwrap();
+            assert_eq!(d.message_id(), "msg_1");
+            assert_eq!(d.kind(), WebhookKind::RateLimit);
+            assert_eq!(d.timestamp(), at(1000));
+        };
+        let upper = [
+            ("SVIX-ID", h.id.clone()),
+            ("Svix-Timestamp", h.timestamp.clone()),
+            ("svix-SIGNATURE", h.signature.clone()),
+        ];
+        check(verify(SECRET, &upper, body, tolerance, at(1000)));
+        check(verify(SECRET, &upper.to_vec(), body, tolerance, at(1000)));
+        check(verify(SECRET, &upper[..], body, tolerance, at(1000)));
+        let map: HashMap<String, String> = upper
+            .iter()
+            .cloned()
+            .map(|(k, v)| (k.to_owned(), v))
+            .collect();
+        check(verify(SECRET, &map, body, tolerance, at(1000)));
+        let tree: BTreeMap<&str, &str> = upper.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        check(verify(SECRET, &tree, body, tolerance, at(1000)));
+        let lookup = |name: &str| {
+            map.iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                .map(|(_, v)| v.clone())
+        };
+        check(verify(SECRET, &lookup, body, tolerance, at(1000)));
+        let prefixed = [
+            ("webhook-id", h.id.as_str()),
+            ("webhook-timestamp", h.timestamp.as_str()),
+            ("webhook-signature", h.signature.as_str()),
+        ];
+        check(verify(SECRET, &prefixed, body, tolerance, at(1000)));
+        check(verify(SECRET, &h.svix_pairs(), body, tolerance, at(1000)));
+    }
+
+    #[test]
+    fn verify_checks_in_order() {
+        let body = b"not json";
+        let h = signed("m", 1000, body);
+        let pairs = h.svix_pairs();
+        let code = |secret: &str, pairs: &[(&str, &str)], body: &[u8], now: i64| {
+            verify(secret, pairs, body, Duration::from_secs(300), at(now))
+                .map(|_| ())
+                .map_err(|e| e.as_str())
+        };
+        // The secret first, then the headers, the time, the signature and last the body.
+        assert_eq!(code("whsec_!!", &[], body, 1000), Err("invalid_secret"));
+        assert_eq!(code(SECRET, &pairs[..2], body, 1000), Err("missing_header"));
+        let bad_time = [pairs[0], ("svix-timestamp", "soon"), pairs[2]];
+        assert_eq!(
+            code(SECRET, &bad_time, body, 1000),
+            Err("invalid_timestamp")
+        );
+        assert_eq!(code(SECRET, &pairs, b"{}", 5000), Err("expired"));
+        assert_eq!(code(SECRET, &pairs, b"{}", 1000), Err("invalid_signature"));
+        assert_eq!(code(SECRET, &pairs, body, 1000), Err("invalid_body"));
+        // Both ends of the window are inside it.
+        let json = b"{}";
+        let h = signed("m", 1000, json);
+        assert_eq!(code(SECRET, &h.svix_pairs(), json, 1300), Ok(()));
+        assert_eq!(code(SECRET, &h.svix_pairs(), json, 700), Ok(()));
+        assert_eq!(code(SECRET, &h.svix_pairs(), json, 1301), Err("expired"));
+        assert_eq!(code(SECRET, &h.svix_pairs(), json, 699), Err("expired"));
+    }
+
+    #[test]
+    fn deliveries_serialise_for_the_bindings() {
+        let body = br#"{"id":"e1","eventType":"bankTransactions.write.unsuccessful","payload":{"id":"k1","status":"Failed","connectionId":"d","referenceCompany":{"id":"c1"},"extra":[1.50,2]}}"#;
+        let h = signed("msg_9", 1_717_200_000, body);
+        let d = verify(
+            SECRET,
+            &h.svix_pairs(),
+            body,
+            DEFAULT_TOLERANCE,
+            at(1_717_200_000),
+        )
+        .unwrap();
+        assert_eq!(d.body(), std::str::from_utf8(body).unwrap());
+        let json = d.to_json();
+        assert_eq!(
+            json,
+            concat!(
+                r#"{"messageId":"msg_9","timestamp":"2024-06-01T00:00:00Z","kind":"push_operation","#,
+                r#""eventType":"bankTransactions.write.unsuccessful","companyId":"c1","#,
+                r#""pushOperation":{"key":"k1","status":"Failed","dataType":"bankTransactions","connectionId":"d"},"#,
+                r#""body":{"id":"e1","eventType":"bankTransactions.write.unsuccessful","payload":{"id":"k1","status":"Failed","connectionId":"d","referenceCompany":{"id":"c1"},"extra":[1.50,2]}}}"#
+            )
+        );
+        let back: Delivery = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, d);
+        assert_eq!(back.push_operation(), d.push_operation());
+        // The rest is computed from the body, never read from the JSON.
+        let forged = json.replace(r#""kind":"push_operation""#, r#""kind":"other""#);
+        assert_eq!(
+            serde_json::from_str::<Delivery>(&forged).unwrap().kind(),
+            WebhookKind::PushOperation
+        );
+    }
+
+    #[test]
+    fn a_push_status_alert_without_data_is_refused() {
+        // It used to parse, as a push event that could not say which push.
+        assert!(matches!(
+            parse(br#"{"CompanyId":"c","Type":"Push Operation Status Changed"}"#),
+            Err(WebhookError::InvalidBody(_))
+        ));
     }
 }

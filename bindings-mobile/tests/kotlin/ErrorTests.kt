@@ -21,6 +21,7 @@ fun kind(e: BankFeedsException): String = when (e) {
     is BankFeedsException.AccountBusy -> "account busy"
     is BankFeedsException.LookupIncomplete -> "lookup incomplete"
     is BankFeedsException.Ledger -> "ledger"
+    is BankFeedsException.WebhookException -> "webhook"
     is BankFeedsException.Other -> "other"
 }
 

@@ -9,5 +9,6 @@ fun main() {
     clientTests()
     ledgerTests()
     parityTests()
+    webhookTests()
     Harness.finish()
 }

@@ -14,6 +14,13 @@ import {
   validate,
   validateAccount,
   verifyChain,
+  verifyWebhook,
+  WebhookError,
+  type BankFeedsErrorCode,
+  type VerifyWebhookOptions,
+  type WebhookDelivery,
+  type WebhookErrorCode,
+  type WebhookKind,
   type AccountInput,
   type AccountStatus,
   type BalanceAnchor,
@@ -49,6 +56,7 @@ import {
   type ValidationReport,
 } from "bankfeeds-wasm";
 import init, { validate as validateInBrowser } from "bankfeeds-wasm/web";
+import * as webBuild from "bankfeeds-wasm/web";
 
 const rows: TransactionInput[] = [
   { id: "t1", date: "2024-05-01", amount: "2500.00", balance: "2600.00", transactionType: "Credit" },
@@ -122,7 +130,7 @@ try {
     const row: number | undefined = e.row;
     void [issues, code, row];
   } else if (e instanceof BankFeedsError) {
-    const code: UsageErrorCode | IssueCode = e.code;
+    const code: BankFeedsErrorCode = e.code;
     const field: string | undefined = e.field;
     const error: Error = e;
     void [code, field, error];
@@ -162,6 +170,38 @@ validate(rows, { rules: { sign_mismatches: "error" } });
 // @ts-expect-error: dates are ISO text, not Date objects
 const withDate: TransactionInput = { id: "a", date: new Date(), amount: "1" };
 
+// Webhooks, in the Node build only.
+const webhookOptions: VerifyWebhookOptions = { tolerance: 300, now: Date.now() };
+const delivery: WebhookDelivery = verifyWebhook("whsec_x", { "svix-id": "m", "svix-signature": ["v1,a", "v1,b"] }, new Uint8Array(0), webhookOptions);
+verifyWebhook("whsec_x", new Headers(), "{}", { now: new Date() });
+verifyWebhook("whsec_x", [["svix-id", "m"]], new ArrayBuffer(0));
+verifyWebhook("whsec_x", new Map([["svix-id", "m"]]), "{}");
+const deliveryKind: WebhookKind = delivery.kind;
+const pushKey: string | undefined = delivery.kind === "push_operation" ? delivery.pushOperation.key : undefined;
+const when: string = delivery.messageId + delivery.timestamp;
+try {
+  verifyWebhook("whsec_x", {}, "{}");
+} catch (e) {
+  if (e instanceof WebhookError) {
+    const answer: 400 | 401 | 500 = e.status;
+    const why: WebhookErrorCode = e.code;
+    void [answer, why];
+  } else if (e instanceof BankFeedsError) {
+    const asBase: string = e.code;
+    void asBase;
+  }
+}
+// @ts-expect-error: the browser build has no webhook check
+webBuild.verifyWebhook("whsec_x", {}, "{}");
+// @ts-expect-error: pushOperation is null unless kind says push_operation
+const anyKey: string = delivery.pushOperation.key;
+// @ts-expect-error: the body is the raw bytes or text, never a parsed object
+verifyWebhook("whsec_x", {}, { eventType: "x" });
+// @ts-expect-error: the refusal codes are the six
+const notWebhookCode: WebhookErrorCode = "bad_signature";
+// @ts-expect-error: tolerance is seconds, a number
+verifyWebhook("whsec_x", {}, "{}", { tolerance: "5m" });
+
 void [accountReport, valid, counts, amount, balance, sourceRow, batch, kind, inner, difference, missing, opening, fromOpening,
   accountId, all, byKey, maxBatch, types, catalogue, parsedRow, again, money, mixed, inBrowser, asNumber, notACode, withDate,
-  strict, level];
+  strict, level, deliveryKind, pushKey, when, anyKey, notWebhookCode];

@@ -166,6 +166,8 @@ pub use transaction::{BankTransaction, CreateBankTransactions, Direction, Transa
 pub use webhook::{
     ClientRateLimitWebhook, ClientRateLimitWebhookPayload, DataConnectionStatusChangedData,
     LegacyWebhook, LenientTimestamp, PUSH_OPERATION_STATUS_CHANGED, PushOperationStatusChangedData,
-    PushOperationStatusChangedWebhook, PushOperationTimedOutData, SourceAccountWebhook,
-    SourceAccountWebhookPayload, WebhookEvent, WebhookEventType,
+    PushOperationStatusChangedWebhook, PushOperationTimedOutData, PushOperationUpdate,
+    SourceAccountWebhook, SourceAccountWebhookPayload, WRITE_SUCCESSFUL, WRITE_UNSUCCESSFUL,
+    WebhookEvent, WebhookEventType, WebhookKind, WriteRecord, WriteRequestType, WriteWebhook,
+    WriteWebhookPayload,
 };
