@@ -133,13 +133,45 @@ async fn handle(
     let path = req.uri().path().to_owned();
     let method = req.method().as_str().to_owned();
     let api = !path.starts_with("/sandbox/") && path != "/sandbox";
-    let response = answer(&shared, router, req, &path, api).await?;
+    let mut response = answer(&shared, router, req, &path, api).await?;
+    if api && !path.starts_with("/link/") {
+        rate_limit_headers(&shared, &mut response);
+    }
     // Codat's API only: the link pages stand in for Codat Link, which the spec does not cover.
     match &shared.spec {
         Some(spec) if api && !path.starts_with("/link/") => {
             Ok(check_against_spec(&shared, spec, &method, &path, response).await)
         }
         _ => Ok(response),
+    }
+}
+
+/// Codat's rate-limit headers, as its "Rate limits" page describes them: the daily quota of
+/// 1,000 × (1 + companies) requests, what is left of it (every API request counts; none is left
+/// on a `429`), and when it resets (the next 00:00 UTC, in ISO 8601).
+fn rate_limit_headers(shared: &Shared, response: &mut Response<Body>) {
+    let (limit, used) = {
+        let state = shared.lock();
+        let limit = 1000u64.saturating_mul(1 + state.store.company_count() as u64);
+        (limit, state.stats.requests)
+    };
+    let remaining = if response.status() == StatusCode::TOO_MANY_REQUESTS {
+        0
+    } else {
+        limit.saturating_sub(used)
+    };
+    let reset = (chrono::Utc::now().date_naive() + chrono::Days::new(1))
+        .format("%Y-%m-%dT00:00:00Z")
+        .to_string();
+    let headers = response.headers_mut();
+    for (name, value) in [
+        ("x-rate-limit-limit", limit.to_string()),
+        ("x-rate-limit-remaining", remaining.to_string()),
+        ("x-rate-limit-reset", reset),
+    ] {
+        if let Ok(value) = header::HeaderValue::from_str(&value) {
+            headers.insert(name, value);
+        }
     }
 }
 

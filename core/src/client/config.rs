@@ -2,9 +2,12 @@
 //! retries.
 
 use std::fmt;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::network::{IdentitySource, KeySource, NetworkOptions, PemSource, TrustStore};
+use super::rate_limit::{RateLimit, RateLimitFn};
 use super::secret::{ApiKey, Secret};
 use super::transport::{BodyLimits, MAX_ERROR_BODY_BYTES, ReqwestTransport, Transport};
 use super::{Client, Error, Inner, RetryPolicy};
@@ -98,6 +101,8 @@ pub struct ClientBuilder {
     user_agent: String,
     jitter_seed: Option<u64>,
     max_response_bytes: usize,
+    network: NetworkOptions,
+    on_rate_limit: Option<RateLimitFn>,
     transport: Option<Arc<dyn Transport>>,
 }
 
@@ -110,6 +115,7 @@ impl fmt::Debug for ClientBuilder {
             .field("retry", &self.retry)
             .field("user_agent", &self.user_agent)
             .field("max_response_bytes", &self.max_response_bytes)
+            .field("network", &self.network)
             .finish_non_exhaustive()
     }
 }
@@ -124,6 +130,8 @@ impl Default for ClientBuilder {
             user_agent: concat!("bankfeeds-rust/", env!("CARGO_PKG_VERSION")).to_owned(),
             jitter_seed: None,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            network: NetworkOptions::default(),
+            on_rate_limit: None,
             transport: None,
         }
     }
@@ -206,6 +214,88 @@ impl ClientBuilder {
         self
     }
 
+    /// Which certificate authorities are trusted ([`TrustStore::Webpki`], the compiled-in Mozilla
+    /// roots, by default; [`TrustStore::Native`] for the operating system's store, where a bank
+    /// installs its own roots; [`TrustStore::Both`]).
+    pub fn trust_store(mut self, store: TrustStore) -> Self {
+        self.network.trust_store = store;
+        self
+    }
+
+    /// Trusts the certificate authorities in a PEM text as well (one or several
+    /// `-----BEGIN CERTIFICATE-----` blocks): a bank's private CA. May be called several times.
+    pub fn add_ca_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.network.extra_cas.push(PemSource::Bytes(pem.into()));
+        self
+    }
+
+    /// [`ClientBuilder::add_ca_pem`] with a PEM file, read when the client is built.
+    pub fn add_ca_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.network.extra_cas.push(PemSource::File(path.into()));
+        self
+    }
+
+    /// The client certificate (a PEM chain, the client's own first) and its private key (PEM:
+    /// PKCS#8, PKCS#1 RSA or SEC1 EC) presented when the server asks for one (mTLS). The key is
+    /// kept out of every message and `Debug`.
+    pub fn client_identity_pem(
+        mut self,
+        certificate_pem: impl Into<Vec<u8>>,
+        key_pem: impl AsRef<[u8]>,
+    ) -> Self {
+        self.network.identity = Some(IdentitySource {
+            certificate: PemSource::Bytes(certificate_pem.into()),
+            key: KeySource::Bytes(Secret::new(
+                String::from_utf8_lossy(key_pem.as_ref()).into_owned(),
+            )),
+        });
+        self
+    }
+
+    /// [`ClientBuilder::client_identity_pem`] with PEM files, read when the client is built.
+    pub fn client_identity_files(
+        mut self,
+        certificate_path: impl Into<PathBuf>,
+        key_path: impl Into<PathBuf>,
+    ) -> Self {
+        self.network.identity = Some(IdentitySource {
+            certificate: PemSource::File(certificate_path.into()),
+            key: KeySource::File(key_path.into()),
+        });
+        self
+    }
+
+    /// Sends every request through this proxy (`http://host:port`, or `https://` for a TLS
+    /// proxy; `http://user:password@host:port` for one that wants a login). HTTPS requests go
+    /// through it with `CONNECT`, so the proxy never sees the API key. Overrides the environment.
+    pub fn proxy(mut self, url: impl Into<String>) -> Self {
+        self.network.proxy.url = Some(url.into());
+        self
+    }
+
+    /// Hosts that bypass the [`ClientBuilder::proxy`], as `NO_PROXY` lists them
+    /// (`localhost,.bank.internal,10.0.0.0/8`).
+    pub fn no_proxy(mut self, hosts: impl Into<String>) -> Self {
+        self.network.proxy.no_proxy = Some(hosts.into());
+        self
+    }
+
+    /// Whether `HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY` and `NO_PROXY` (or their lower-case
+    /// forms) are honoured when no explicit proxy is set: yes by default; `false` connects
+    /// directly whatever the environment says. Read when the client is built.
+    pub fn proxy_from_env(mut self, honour: bool) -> Self {
+        self.network.proxy.from_env = honour;
+        self
+    }
+
+    /// Called with Codat's rate-limit headers ([`RateLimit`]) of every answer that carries them,
+    /// for a dashboard or to slow down before the quota runs out. Runs on the task that made the
+    /// request: keep it quick. A panic in it is caught and logged.
+    pub fn on_rate_limit(mut self, callback: impl Fn(&RateLimit) + Send + Sync + 'static) -> Self {
+        self.on_rate_limit = Some(Arc::new(callback));
+        self
+    }
+
     /// Seeds the jitter's random numbers, for reproducible tests.
     pub fn jitter_seed(mut self, seed: u64) -> Self {
         self.jitter_seed = Some(seed);
@@ -280,7 +370,7 @@ impl ClientBuilder {
         }
         let transport: Arc<dyn Transport> = match self.transport {
             Some(t) => t,
-            None => Arc::new(ReqwestTransport::new(self.timeouts.connect).map_err(Error::Config)?),
+            None => Arc::new(ReqwestTransport::new(self.timeouts.connect, &self.network)?),
         };
         Ok(Client {
             inner: Arc::new(Inner {
@@ -295,6 +385,7 @@ impl ClientBuilder {
                     answer: self.max_response_bytes,
                     error: MAX_ERROR_BODY_BYTES.min(self.max_response_bytes),
                 },
+                on_rate_limit: self.on_rate_limit,
                 transport,
             }),
         })

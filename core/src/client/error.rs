@@ -7,6 +7,7 @@
 use std::fmt;
 use std::time::Duration;
 
+use super::rate_limit::RateLimit;
 use crate::model::{ErrorMessage, PushOperationStatus, ValidationItem};
 use crate::validate::ValidationReport;
 
@@ -26,6 +27,7 @@ use crate::validate::ValidationReport;
 ///     }),
 ///     body_snippet: None,
 ///     retry_after: None,
+///     rate_limit: None,
 /// };
 /// assert_eq!(e.to_string(), "GET /companies/c1 answered 404: Company not found (correlation id abc123)");
 /// assert!(!e.is_retryable());
@@ -44,6 +46,8 @@ pub struct ApiError {
     pub body_snippet: Option<String>,
     /// How long the server asked to wait (`Retry-After`), if it did.
     pub retry_after: Option<Duration>,
+    /// Codat's rate-limit headers on the answer, if it had any.
+    pub rate_limit: Option<RateLimit>,
 }
 
 impl ApiError {
@@ -389,6 +393,14 @@ impl Error {
         }
     }
 
+    /// Codat's rate-limit headers on the error answer, when it had them.
+    pub fn rate_limit(&self) -> Option<&RateLimit> {
+        match self {
+            Error::Api(e) => e.rate_limit.as_ref(),
+            _ => None,
+        }
+    }
+
     pub(crate) fn api(e: ApiError) -> Self {
         Error::Api(Box::new(e))
     }
@@ -432,6 +444,7 @@ mod tests {
             }),
             body_snippet: None,
             retry_after: None,
+            rate_limit: None,
         }
     }
 

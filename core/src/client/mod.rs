@@ -57,9 +57,11 @@ mod config;
 mod connections;
 mod error;
 mod managed_bank_feeds;
+mod network;
 mod paging;
 pub mod push;
 mod push_operations;
+mod rate_limit;
 mod request;
 mod retry;
 mod secret;
@@ -77,6 +79,7 @@ pub use config::{Auth, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_MAX_RESPONSE_BYT
 pub use connections::Connections;
 pub use error::{ApiError, Error, ErrorKind};
 pub use managed_bank_feeds::ManagedBankFeeds;
+pub use network::TrustStore;
 pub use paging::{ItemStream, ListQuery, MAX_PAGE_SIZE, PageStream, Pager};
 pub use push::{
     BatchOutcome, Cursor, HeldBatch, LedgerChoice, LookupOptions, ProgressFn, PushBatchOptions,
@@ -84,6 +87,7 @@ pub use push::{
     PushedBatch, UnknownHistory,
 };
 pub use push_operations::{PushOperationEntry, PushOperations, WaitOptions};
+pub use rate_limit::RateLimit;
 pub use retry::{RetryPolicy, parse_retry_after};
 pub use secret::{ApiKey, Secret};
 pub use source_accounts::{BatchCreateOutcome, SourceAccountsApi};
@@ -99,6 +103,7 @@ pub struct Client {
     pub(crate) inner: Arc<Inner>,
 }
 
+#[derive(Clone)]
 pub(crate) struct Inner {
     pub(crate) base: url::Url,
     pub(crate) auth: Auth,
@@ -108,6 +113,7 @@ pub(crate) struct Inner {
     pub(crate) user_agent: String,
     pub(crate) jitter_seed: Option<u64>,
     pub(crate) limits: transport::BodyLimits,
+    pub(crate) on_rate_limit: Option<rate_limit::RateLimitFn>,
     pub(crate) transport: Arc<dyn Transport>,
 }
 
@@ -142,6 +148,46 @@ impl Client {
     /// The retry policy.
     pub fn retry_policy(&self) -> &RetryPolicy {
         &self.inner.retry
+    }
+
+    /// The time limits.
+    pub fn timeouts(&self) -> Timeouts {
+        self.inner.timeouts
+    }
+
+    /// A copy of this client whose attempts may each take `timeout` (the answer included), for
+    /// the calls made through it: per-call overrides without a second connection pool.
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use bankfeeds::client::{Client, RetryPolicy};
+    /// let client = Client::new("my-codat-api-key").unwrap();
+    /// // A slow report, allowed 5 minutes, tried once:
+    /// let patient = client
+    ///     .with_request_timeout(Duration::from_secs(300))
+    ///     .with_retry(RetryPolicy::never());
+    /// assert_eq!(patient.timeouts().request, Duration::from_secs(300));
+    /// assert_eq!(client.timeouts().request, Duration::from_secs(60));
+    /// ```
+    ///
+    /// The copy shares the connection pool, the network settings and the `on_rate_limit`
+    /// callback; it costs one allocation. A zero timeout is taken as the smallest there is (1 ms).
+    pub fn with_request_timeout(&self, timeout: std::time::Duration) -> Client {
+        let mut inner = (*self.inner).clone();
+        inner.timeouts.request = timeout.max(std::time::Duration::from_millis(1));
+        Client {
+            inner: Arc::new(inner),
+        }
+    }
+
+    /// A copy of this client retrying as `policy` says, for the calls made through it (see
+    /// [`Client::with_request_timeout`]). A push is still never sent twice without a look-up.
+    pub fn with_retry(&self, policy: RetryPolicy) -> Client {
+        let mut inner = (*self.inner).clone();
+        inner.retry = policy;
+        Client {
+            inner: Arc::new(inner),
+        }
     }
 
     /// Companies: create, list, get, replace, update, delete, access token.

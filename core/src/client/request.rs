@@ -9,9 +9,11 @@ use std::time::{Duration, SystemTime};
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use tracing::Instrument as _;
 
 use super::Client;
 use super::error::{ApiError, Error, snippet};
+use super::rate_limit::{self, RateLimit};
 use super::retry::{Backoff, parse_retry_after};
 use super::transport::{HttpRequest, HttpResponse, MAX_REDIRECTS, Method, TransportError};
 use crate::model::ErrorMessage;
@@ -160,7 +162,34 @@ impl Client {
     }
 
     /// One exchange: a 2xx answer, or the error it amounts to.
+    ///
+    /// Traced as a `request` span (method, and the path and query without the host: never a
+    /// header, so never the key) holding one event: `answered` (status, duration) or
+    /// `no answer` (the kind of failure, duration).
     pub(crate) async fn attempt(&self, call: &Call) -> Result<HttpResponse, Error> {
+        let span = tracing::debug_span!(
+            "request",
+            method = call.method.as_str(),
+            path = %call.display_path(),
+        );
+        async {
+            let started = tokio::time::Instant::now();
+            let outcome = self.attempt_untraced(call).await;
+            let ms = started.elapsed().as_millis() as u64;
+            match &outcome {
+                Ok(response) => tracing::debug!(status = response.status, ms, "answered"),
+                Err(e) => match e.status() {
+                    Some(status) => tracing::debug!(status, ms, "answered"),
+                    None => tracing::debug!(ms, kind = %e.kind(), "no answer"),
+                },
+            }
+            outcome
+        }
+        .instrument(span)
+        .await
+    }
+
+    async fn attempt_untraced(&self, call: &Call) -> Result<HttpResponse, Error> {
         let method = call.method.as_str();
         let url = self.url(call);
         let request = HttpRequest {
@@ -173,7 +202,8 @@ impl Client {
             limits: self.inner.limits,
             accept: call.accept,
         };
-        let response = match self.inner.transport.send(request).await {
+        let response = self.inner.transport.send(request).await;
+        let response = match response {
             Ok(r) => r,
             Err(TransportError::Timeout) => {
                 return Err(Error::Timeout {
@@ -199,6 +229,18 @@ impl Client {
                 });
             }
         };
+        let rate = RateLimit::from_headers(|name| response.header(name));
+        if let Some(rate) = &rate {
+            tracing::debug!(
+                limit = rate.limit,
+                remaining = rate.remaining,
+                reset = rate.reset.as_deref(),
+                "rate limit"
+            );
+            if let Some(callback) = &self.inner.on_rate_limit {
+                rate_limit::report(callback, rate);
+            }
+        }
         if (200..300).contains(&response.status) || call.accept.contains(&response.status) {
             return Ok(response);
         }
@@ -210,11 +252,9 @@ impl Client {
                 &response,
             )));
         }
-        Err(Error::api(api_error(
-            method,
-            call.display_path(),
-            &response,
-        )))
+        let mut error = api_error(method, call.display_path(), &response);
+        error.rate_limit = rate;
+        Err(Error::api(error))
     }
 
     /// Sends with retries (see the module docs); a 2xx answer or the last error.
@@ -223,6 +263,9 @@ impl Client {
     }
 
     /// [`Client::execute`], telling on failure whether an earlier attempt may have been acted on.
+    ///
+    /// Each attempt is traced (see [`Client::attempt`]); so is each retry (`retrying`: method,
+    /// path, attempt, reason, delay) and giving up.
     pub(crate) async fn execute_tracked(&self, call: &Call) -> Result<HttpResponse, Failed> {
         let mut backoff = Backoff::new(&self.inner.retry, self.inner.jitter_seed);
         let mut uncertain = false;
@@ -247,9 +290,28 @@ impl Client {
                 });
             }
             uncertain |= !not_processed(&err);
+            let attempt = backoff.attempts();
             match backoff.next_delay(err.retry_after()) {
-                Some(delay) => tokio::time::sleep(delay).await,
+                Some(delay) => {
+                    tracing::info!(
+                        method = call.method.as_str(),
+                        path = %call.display_path(),
+                        attempt,
+                        delay_ms = delay.as_millis() as u64,
+                        reason = %retry_reason(&err),
+                        "retrying"
+                    );
+                    tokio::time::sleep(delay).await
+                }
                 None => {
+                    tracing::warn!(
+                        method = call.method.as_str(),
+                        path = %call.display_path(),
+                        attempts = attempt,
+                        elapsed_ms = backoff.elapsed().as_millis() as u64,
+                        reason = %retry_reason(&err),
+                        "giving up: the retry policy's bound is reached"
+                    );
                     return Err(Failed {
                         error: err,
                         uncertain,
@@ -279,6 +341,19 @@ impl Client {
     /// Sends with retries, expecting no body worth reading.
     pub(crate) async fn send(&self, call: &Call) -> Result<(), Error> {
         self.execute(call).await.map(drop)
+    }
+}
+
+/// Why a request is retried, in a few words: the status (and `Retry-After`) or the failure.
+fn retry_reason(err: &Error) -> String {
+    match err {
+        Error::Api(a) => match a.retry_after {
+            Some(wait) => format!("status {} (Retry-After {}s)", a.status, wait.as_secs()),
+            None => format!("status {}", a.status),
+        },
+        Error::Timeout { timeout, .. } => format!("no answer within {}s", timeout.as_secs_f64()),
+        Error::Transport { message, .. } => message.clone(),
+        other => other.kind().to_string(),
     }
 }
 
@@ -338,6 +413,7 @@ fn redirect_error(
         message: None,
         body_snippet: Some(explanation),
         retry_after: None,
+        rate_limit: None,
     }
 }
 
@@ -358,6 +434,7 @@ fn api_error(method: &'static str, path: String, response: &HttpResponse) -> Api
         retry_after: response
             .header("retry-after")
             .and_then(|v| parse_retry_after(v, SystemTime::now())),
+        rate_limit: None,
     }
 }
 
@@ -759,6 +836,75 @@ mod tests {
             for shown in [format!("{err}"), format!("{err:?}"), format!("{client:?}")] {
                 assert!(!shown.contains("session-SECRET"), "{shown}");
             }
+        }
+
+        #[tokio::test(start_paused = true)]
+        async fn rate_limit_headers_reach_the_callback_and_the_error() {
+            let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+            let log = seen.clone();
+            let (n, _) = counter();
+            let (client, _) = scripted(
+                builder(3600).on_rate_limit(move |r| log.lock().unwrap().push(r.clone())),
+                move |_| match n.fetch_add(1, Ordering::SeqCst) {
+                    0 => answer_with(
+                        200,
+                        &[
+                            ("x-rate-limit-limit", "2000"),
+                            ("x-rate-limit-remaining", "1"),
+                            ("x-rate-limit-reset", "2024-09-02T00:00:00Z"),
+                        ],
+                        COMPANY,
+                    ),
+                    1 => answer(200, COMPANY),
+                    _ => answer_with(
+                        429,
+                        &[
+                            ("retry-after", "86400"),
+                            ("x-rate-limit-limit", "2000"),
+                            ("x-rate-limit-remaining", "0"),
+                        ],
+                        r#"{"statusCode":429,"error":"Too many requests"}"#,
+                    ),
+                },
+            );
+            client.companies().get("c1").await.unwrap();
+            client.companies().get("c1").await.unwrap();
+            let err = client.companies().get("c1").await.unwrap_err();
+            let limited = crate::client::RateLimit {
+                limit: Some(2000),
+                remaining: Some(0),
+                reset: None,
+            };
+            assert_eq!(err.rate_limit(), Some(&limited));
+            let seen = seen.lock().unwrap();
+            assert_eq!(
+                seen.len(),
+                2,
+                "answers without the headers are not reported"
+            );
+            assert_eq!(seen[0].remaining, Some(1));
+            assert_eq!(seen[0].reset.as_deref(), Some("2024-09-02T00:00:00Z"));
+            assert_eq!(seen[1], limited);
+        }
+
+        #[tokio::test(start_paused = true)]
+        async fn per_call_copies_change_the_timeout_and_retries_only_for_their_calls() {
+            let (client, t) = scripted(builder(3600), |_| answer(503, "{}"));
+            let once = client
+                .with_retry(crate::client::RetryPolicy::never())
+                .with_request_timeout(Duration::from_secs(5));
+            assert_eq!(
+                once.companies().get("c1").await.unwrap_err().status(),
+                Some(503)
+            );
+            assert_eq!(t.requests().len(), 1);
+            assert_eq!(t.requests()[0].timeout, Duration::from_secs(5));
+            // The original keeps its own: 60 s and retries.
+            let (client, t) = scripted(builder(3), |_| answer(503, "{}"));
+            let _copy = client.with_retry(crate::client::RetryPolicy::never());
+            client.companies().get("c1").await.unwrap_err();
+            assert!(t.requests().len() > 1);
+            assert_eq!(t.requests()[0].timeout, Duration::from_secs(60));
         }
 
         #[tokio::test(start_paused = true)]

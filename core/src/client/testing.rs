@@ -13,6 +13,8 @@ pub(crate) struct Seen {
     pub(crate) target: String,
     pub(crate) auth: (String, String),
     pub(crate) body: Option<String>,
+    /// The attempt's time limit.
+    pub(crate) timeout: std::time::Duration,
 }
 
 type Handler = dyn FnMut(&Seen) -> Result<HttpResponse, TransportError> + Send;
@@ -50,6 +52,7 @@ impl Transport for Scripted {
                 .body
                 .as_ref()
                 .map(|b| String::from_utf8_lossy(b).into_owned()),
+            timeout: request.timeout,
         };
         self.seen.lock().unwrap().push(seen.clone());
         let mut answer = (self.handler.lock().unwrap())(&seen);

@@ -9,15 +9,23 @@
 //! - no OpenSSL and no aws-lc: ring cross-compiles for Android and iOS with the C toolchain the
 //!   NDK and Xcode already provide, where aws-lc-sys needs cmake and per-target care (and ~20 s of
 //!   build script per profile);
-//! - the same roots on every platform: webpki-roots needs no JNI initialisation on Android (the
-//!   platform verifier does) and behaves the same in CI as on a phone; a bank backend with a
-//!   private CA is reached through a proxy or a public certificate;
+//! - the same roots on every platform by default: webpki-roots needs no JNI initialisation on
+//!   Android (the platform verifier does) and behaves the same in CI as on a phone. A bank's own
+//!   roots are added on request ([`super::network`]): the operating system's store read with
+//!   rustls-native-certs (`TrustStore::Native` / `Both`), extra PEM CAs, and a client certificate
+//!   for mTLS;
 //! - why 0.12 and not 0.13: reqwest 0.13's only ring-capable set-up is `rustls-no-provider`,
 //!   which makes every `reqwest::Client` built without a preconfigured TLS config panic unless
 //!   the process installed a default provider first. Cargo unifies features across a workspace
 //!   build, so enabling it here would make other crates' plain `reqwest::Client::new()` (the
 //!   sandbox's tests, say) panic. 0.12's feature selects ring as reqwest's own default, so
 //!   nothing else is affected.
+//!
+//! # Proxies
+//!
+//! reqwest honours `HTTPS_PROXY` / `HTTP_PROXY` / `ALL_PROXY` / `NO_PROXY` when the client is
+//! built, unless the builder turns it off or names a proxy (see [`super::network`]). HTTPS goes
+//! through a proxy with `CONNECT`: the proxy sees the host, never the headers.
 //!
 //! # Redirects
 //!
@@ -41,6 +49,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
 
+use super::network::NetworkOptions;
 use super::secret::Secret;
 
 /// The methods the spec uses.
@@ -184,15 +193,18 @@ pub(crate) struct ReqwestTransport {
 }
 
 impl ReqwestTransport {
-    pub(crate) fn new(connect_timeout: Duration) -> Result<Self, String> {
-        let http = reqwest::Client::builder()
+    pub(crate) fn new(
+        connect_timeout: Duration,
+        network: &NetworkOptions,
+    ) -> Result<Self, crate::client::Error> {
+        let builder = reqwest::Client::builder()
             .use_rustls_tls()
-            .tls_built_in_root_certs(true)
             .min_tls_version(reqwest::tls::Version::TLS_1_2)
             .connect_timeout(connect_timeout)
-            .redirect(same_origin_redirects())
-            .build()
-            .map_err(|e| format!("cannot build the HTTP client: {}", chain(&e)))?;
+            .redirect(same_origin_redirects());
+        let http = network.apply(builder)?.build().map_err(|e| {
+            crate::client::Error::Config(format!("cannot build the HTTP client: {}", chain(&e)))
+        })?;
         Ok(ReqwestTransport { http })
     }
 }
@@ -345,7 +357,7 @@ mod tests {
     #[test]
     fn builds_without_a_process_wide_crypto_provider() {
         // Nothing installs a default rustls provider in this process: building must not need one.
-        assert!(ReqwestTransport::new(Duration::from_secs(1)).is_ok());
+        assert!(ReqwestTransport::new(Duration::from_secs(1), &NetworkOptions::default()).is_ok());
     }
 
     #[tokio::test]
@@ -355,7 +367,7 @@ mod tests {
             let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
             l.local_addr().unwrap().port()
         };
-        let t = ReqwestTransport::new(Duration::from_secs(2)).unwrap();
+        let t = ReqwestTransport::new(Duration::from_secs(2), &NetworkOptions::default()).unwrap();
         let r = t
             .send(HttpRequest {
                 method: Method::Get,

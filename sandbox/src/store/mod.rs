@@ -271,6 +271,11 @@ impl Store {
         Ok(view)
     }
 
+    /// How many companies there are (the rate-limit headers' daily quota grows with them).
+    pub(crate) fn company_count(&self) -> usize {
+        self.companies.len()
+    }
+
     pub(crate) fn companies(&self) -> Vec<Company> {
         self.companies.values().map(Self::company_view).collect()
     }

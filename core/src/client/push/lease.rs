@@ -31,6 +31,11 @@ impl AccountLease {
         loop {
             match ledger.acquire(&account, &holder, ttl) {
                 Ok(()) => {
+                    tracing::debug!(
+                        account_id = %account.account_id,
+                        waited_ms = started.elapsed().as_millis() as u64,
+                        "ledger lease taken"
+                    );
                     return Ok(AccountLease {
                         ledger,
                         account,
@@ -42,6 +47,11 @@ impl AccountLease {
                 Err(LedgerError::Busy { lease }) => {
                     let waited = started.elapsed();
                     if waited >= wait {
+                        tracing::warn!(
+                            account_id = %account.account_id,
+                            holder = %lease.holder,
+                            "ledger lease busy"
+                        );
                         return Err(Error::AccountBusy {
                             account_id: account.account_id,
                             holder: lease.holder.to_string(),
@@ -63,6 +73,7 @@ impl AccountLease {
         }
         match self.ledger.acquire(&self.account, &self.holder, self.ttl) {
             Ok(()) => {
+                tracing::debug!(account_id = %self.account.account_id, "ledger lease renewed");
                 self.renewed = Instant::now();
                 Ok(())
             }

@@ -136,6 +136,7 @@ impl Client {
         options: &PushOptions,
     ) -> Result<PushReport, Error> {
         let rows = rows.into();
+        tracing::info!(company_id, connection_id, account_id, "push started");
         let mut progress = Progress::new(options);
         progress.send(PushStage::Checking);
 
@@ -226,6 +227,14 @@ impl Client {
         }
         report.not_pushed = progress.state.transactions_total - report.pushed;
         settle_timed_out(&mut report, &bodies, &history.transaction_ids);
+        tracing::info!(
+            account_id,
+            pushed = report.pushed,
+            not_pushed = report.not_pushed,
+            already_pushed = report.already_pushed.len(),
+            stopped = report.stopped.is_some(),
+            "push finished"
+        );
         progress.send(PushStage::Finished);
         drop(lease);
         Ok(report)
@@ -372,9 +381,15 @@ impl BatchSender<'_> {
         let transactions = self
             .client
             .transactions(self.company_id, &self.target.connection_id);
+        tracing::info!(
+            batch = index,
+            transactions = body.transactions.len(),
+            "pushing batch"
+        );
         let pushed = match transactions.push_batch(body, &self.batch_options).await {
             Ok(p) => p,
             Err(error) => {
+                tracing::warn!(batch = index, error = %error, "batch not pushed");
                 // Refused or never received: nothing was written. An unknown outcome stays
                 // `Sending`, for the next run to look up.
                 if !matches!(
@@ -388,6 +403,13 @@ impl BatchSender<'_> {
             }
         };
         let key = pushed.operation.push_operation_key.clone();
+        tracing::info!(
+            batch = index,
+            operation_key = %key,
+            status = %pushed.operation.status,
+            recovered = pushed.recovered,
+            "batch accepted"
+        );
         self.batch_options.known_operations.insert(key.clone());
         record.advance(
             BatchState::from_status(&pushed.operation.status),
@@ -416,6 +438,12 @@ impl BatchSender<'_> {
             }
             Err(error) => return Err(stop(error)),
         };
+        tracing::info!(
+            batch = index,
+            operation_key = %key,
+            status = %operation.status,
+            "push operation ended"
+        );
         record.advance(BatchState::from_status(&operation.status), None);
         let saved = self.save(&record, &format!("recording the end of operation {key}"));
         let count = body.transactions.len();
@@ -480,6 +508,7 @@ impl BatchSender<'_> {
                     lost_lease.get_or_insert(e);
                 }
                 if progress.state.status.as_ref() != Some(&op.status) {
+                    tracing::debug!(operation_key = key, status = %op.status, "push operation status");
                     progress.state.status = Some(op.status.clone());
                     progress.send(PushStage::Waiting);
                 }
@@ -494,7 +523,14 @@ impl BatchSender<'_> {
 
     fn save(&self, batch: &LedgerBatch, doing: &str) -> Result<(), Error> {
         match self.ledger {
-            Some(l) => l.save(batch).map_err(|e| Error::ledger(doing, e)),
+            Some(l) => {
+                let saved = l.save(batch).map_err(|e| Error::ledger(doing, e));
+                match &saved {
+                    Ok(()) => tracing::debug!(state = %batch.state, "ledger saved: {doing}"),
+                    Err(e) => tracing::warn!(error = %e, "ledger save failed"),
+                }
+                saved
+            }
             None => Ok(()),
         }
     }
