@@ -38,7 +38,66 @@ use crate::wait;
 #[pyclass(module = "bankfeeds", name = "Client", frozen)]
 pub struct PyClient {
     client: Client,
-    runtime: wait::Runtime,
+    runtime: std::sync::Arc<wait::Runtime>,
+}
+
+/// A PEM argument: text holding `-----BEGIN`, bytes, or else a path (`str` or `os.PathLike`).
+enum Pem {
+    Text(Vec<u8>),
+    Path(std::path::PathBuf),
+}
+
+fn pem(name: &str, v: &Bound<'_, PyAny>) -> BindResult<Pem> {
+    if let Ok(b) = v.cast::<pyo3::types::PyBytes>() {
+        return Ok(Pem::Text(b.as_bytes().to_vec()));
+    }
+    if let Ok(s) = v.extract::<String>() {
+        return Ok(if s.contains("-----BEGIN") {
+            Pem::Text(s.into_bytes())
+        } else {
+            Pem::Path(s.into())
+        });
+    }
+    let path = v
+        .py()
+        .import("os")
+        .and_then(|os| os.call_method1("fspath", (v,)))
+        .and_then(|p| p.extract::<std::path::PathBuf>())
+        .map_err(|_| {
+            config(format!(
+                "{name} must be PEM text, bytes or a path, not {}",
+                v.get_type()
+                    .name()
+                    .map(|n| n.to_string())
+                    .unwrap_or_else(|_| "object".into())
+            ))
+        })?;
+    Ok(Pem::Path(path))
+}
+
+/// `ca_certs`: one PEM argument or a list or tuple of them.
+fn pems(name: &str, v: &Bound<'_, PyAny>) -> BindResult<Vec<Pem>> {
+    if v.is_instance_of::<pyo3::types::PyList>() || v.is_instance_of::<pyo3::types::PyTuple>() {
+        let mut out = Vec::new();
+        for item in v.try_iter().map_err(|e| config(format!("{name}: {e}")))? {
+            let item = item.map_err(|e| config(format!("{name}: {e}")))?;
+            out.push(pem(name, &item)?);
+        }
+        return Ok(out);
+    }
+    Ok(vec![pem(name, v)?])
+}
+
+/// A `RateLimit` as the dict Python sees: `limit`, `remaining`, `reset`.
+pub fn rate_limit_dict<'py>(
+    py: Python<'py>,
+    r: &bankfeeds::client::RateLimit,
+) -> PyResult<Bound<'py, pyo3::types::PyDict>> {
+    let d = pyo3::types::PyDict::new(py);
+    d.set_item("limit", r.limit)?;
+    d.set_item("remaining", r.remaining)?;
+    d.set_item("reset", r.reset.as_deref())?;
+    Ok(d)
 }
 
 fn seconds(name: &str, v: Option<f64>) -> BindResult<Option<Duration>> {
@@ -109,7 +168,15 @@ impl PyClient {
     /// `max_attempts` bound it. Answers are read up to `max_response_bytes` (64 MiB). Raises
     /// `ConfigurationError` for unusable settings.
     #[new]
-    #[pyo3(signature = (api_key=None, *, base_url=None, auth_header=None, connect_timeout=None, request_timeout=None, retries=true, max_retry_seconds=None, max_attempts=None, user_agent=None, max_response_bytes=None))]
+    ///
+    /// Network: `trust_store` is `"webpki"` (the roots compiled in, the default), `"native"`
+    /// (the operating system's store), `"both"` or `"none"`; `ca_certs` adds certificate
+    /// authorities (PEM text or bytes, a path, or a list of them); `client_cert` and `client_key`
+    /// (PEM text, bytes or paths) are presented for mTLS; `proxy` sends every request through
+    /// that URL, `no_proxy` lists hosts that bypass it, and `proxy_from_env=False` ignores
+    /// `HTTPS_PROXY` / `HTTP_PROXY` / `NO_PROXY`. `on_rate_limit` is called with a dict
+    /// (`limit`, `remaining`, `reset`) for every answer carrying Codat's rate-limit headers.
+    #[pyo3(signature = (api_key=None, *, base_url=None, auth_header=None, connect_timeout=None, request_timeout=None, retries=true, max_retry_seconds=None, max_attempts=None, user_agent=None, max_response_bytes=None, trust_store="webpki", ca_certs=None, client_cert=None, client_key=None, proxy=None, no_proxy=None, proxy_from_env=true, on_rate_limit=None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -123,7 +190,16 @@ impl PyClient {
         #[pyo3(from_py_with = args::max_attempts)] max_attempts: Option<u32>,
         user_agent: Option<String>,
         #[pyo3(from_py_with = args::max_response_bytes)] max_response_bytes: Option<usize>,
+        trust_store: &str,
+        ca_certs: Option<Bound<'_, PyAny>>,
+        client_cert: Option<Bound<'_, PyAny>>,
+        client_key: Option<Bound<'_, PyAny>>,
+        proxy: Option<String>,
+        no_proxy: Option<String>,
+        proxy_from_env: bool,
+        on_rate_limit: Option<Py<PyAny>>,
     ) -> PyResult<Self> {
+        let on_rate_limit = wait::callable("on_rate_limit", on_rate_limit, py)?;
         guard(py, || {
             let mut b = Client::builder();
             if let Some(key) = api_key {
@@ -159,10 +235,68 @@ impl PyClient {
             if let Some(n) = max_response_bytes {
                 b = b.max_response_bytes(n);
             }
+            b = b.trust_store(trust_store.parse().map_err(config)?);
+            if let Some(cas) = &ca_certs
+                && !cas.is_none()
+            {
+                for ca in pems("ca_certs", cas)? {
+                    b = match ca {
+                        Pem::Text(t) => b.add_ca_pem(t),
+                        Pem::Path(p) => b.add_ca_file(p),
+                    };
+                }
+            }
+            let cert = client_cert.filter(|c| !c.is_none());
+            let key = client_key.filter(|k| !k.is_none());
+            match (cert, key) {
+                (None, None) => {}
+                (Some(c), Some(k)) => {
+                    b = match (pem("client_cert", &c)?, pem("client_key", &k)?) {
+                        (Pem::Path(c), Pem::Path(k)) => b.client_identity_files(c, k),
+                        (c, k) => {
+                            let read = |p: Pem, what: &str| match p {
+                                Pem::Text(t) => Ok(t),
+                                Pem::Path(path) => std::fs::read(&path).map_err(|e| {
+                                    config(format!("{what}: cannot read {}: {e}", path.display()))
+                                }),
+                            };
+                            b.client_identity_pem(read(c, "client_cert")?, read(k, "client_key")?)
+                        }
+                    };
+                }
+                _ => {
+                    return Err(config(
+                        "client_cert and client_key go together: give both or neither",
+                    ));
+                }
+            }
+            if let Some(p) = proxy {
+                b = b.proxy(p);
+            }
+            if let Some(hosts) = no_proxy {
+                b = b.no_proxy(hosts);
+            }
+            b = b.proxy_from_env(proxy_from_env);
+            if let Some(callback) = on_rate_limit {
+                b = b.on_rate_limit(move |r| {
+                    Python::attach(|py| {
+                        let outcome =
+                            rate_limit_dict(py, r).and_then(|d| callback.call1(py, (d,)));
+                        if let Err(e) = outcome {
+                            // The request goes on: the exception is reported, as Python
+                            // reports one raised in a `__del__`.
+                            e.write_unraisable(py, None);
+                        }
+                    })
+                });
+            }
             let client = b.build().map_err(|e| config(e.to_string()))?;
             let runtime = wait::Runtime::new()
                 .map_err(|e| config(format!("cannot start the client's runtime: {e}")))?;
-            Ok(PyClient { client, runtime })
+            Ok(PyClient {
+                client,
+                runtime: std::sync::Arc::new(runtime),
+            })
         })
     }
 
@@ -170,6 +304,51 @@ impl PyClient {
     #[getter]
     fn base_url(&self) -> &str {
         self.client.base_url()
+    }
+
+    /// A copy of this client with another request timeout or retry policy, for the calls made
+    /// through it (a slow call, a call that must not be retried...). The copy shares the
+    /// connections, the network settings and `on_rate_limit`; it is cheap to make.
+    ///
+    /// ```python
+    /// once = client.with_options(request_timeout=300, retries=False)
+    /// ```
+    #[pyo3(signature = (*, request_timeout=None, retries=None, max_retry_seconds=None, max_attempts=None))]
+    fn with_options(
+        &self,
+        py: Python<'_>,
+        #[pyo3(from_py_with = args::request_timeout)] request_timeout: Option<f64>,
+        retries: Option<bool>,
+        #[pyo3(from_py_with = args::max_retry_seconds)] max_retry_seconds: Option<f64>,
+        #[pyo3(from_py_with = args::max_attempts)] max_attempts: Option<u32>,
+    ) -> PyResult<Self> {
+        guard(py, || {
+            let mut client = self.client.clone();
+            if let Some(t) = seconds("request_timeout", request_timeout)? {
+                if t.is_zero() {
+                    return Err(config("request_timeout must be more than zero"));
+                }
+                client = client.with_request_timeout(t);
+            }
+            if retries.is_some() || max_retry_seconds.is_some() || max_attempts.is_some() {
+                let mut policy = match retries {
+                    Some(false) => RetryPolicy::never(),
+                    Some(true) => RetryPolicy::default(),
+                    None => client.retry_policy().clone(),
+                };
+                if let Some(t) = seconds("max_retry_seconds", max_retry_seconds)? {
+                    policy = policy.with_max_elapsed(t);
+                }
+                if let Some(n) = max_attempts {
+                    policy = policy.with_max_attempts(n);
+                }
+                client = client.with_retry(policy);
+            }
+            Ok(PyClient {
+                client,
+                runtime: self.runtime.clone(),
+            })
+        })
     }
 
     // ---- companies ----------------------------------------------------------------------------

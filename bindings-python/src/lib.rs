@@ -22,6 +22,7 @@
 //! | `pyser.rs`       | wire-model types ↔ dicts (snake_case, `Decimal`, UTC `datetime`)  |
 //! | `wait.rs`        | blocking on the client's runtime: Ctrl-C, cancellation, callbacks  |
 //! | `errors.rs`      | core errors and panics → `bankfeeds` exceptions                    |
+//! | `logs.rs`        | the core's tracing events → the `bankfeeds` logger of `logging`     |
 
 mod args;
 mod arrow_check;
@@ -31,6 +32,7 @@ mod client;
 mod errors;
 mod functions;
 mod ledger;
+mod logs;
 mod options;
 mod push;
 mod pyser;
@@ -48,6 +50,7 @@ use pyo3::prelude::*;
 fn _bankfeeds(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("_cancel", wait::cancel_var(m.py())?)?;
+    logs::install(m.py());
     m.add_class::<transaction::PyTransaction>()?;
     m.add_class::<transaction::PyTransactions>()?;
     m.add_class::<transaction::PyPushBody>()?;

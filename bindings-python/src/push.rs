@@ -187,6 +187,9 @@ pub fn client_error(py: Python<'_>, e: Error, ledger: Option<&LedgerNote>) -> Py
                 kwargs.set_item("body", body)?;
                 kwargs.set_item("retryable", retryable)?;
                 kwargs.set_item("operation", format!("{} {}", api.method, api.path))?;
+                if let Some(r) = &api.rate_limit {
+                    kwargs.set_item("rate_limit", crate::client::rate_limit_dict(py, r)?)?;
+                }
                 "ApiError"
             }
             Error::Decode {

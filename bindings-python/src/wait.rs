@@ -176,6 +176,7 @@ where
             "a bankfeeds.Client method cannot be called inside a callback of another client call on the same thread (it waits for the outer call); make the call after the outer one returns, or from another thread",
         ));
     }
+    crate::logs::refresh(py);
     if tokio::runtime::Handle::try_current().is_ok() {
         return Err(reentrancy_error(
             py,

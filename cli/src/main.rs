@@ -43,6 +43,7 @@ macro_rules! say_exact {
 mod demo;
 mod input;
 mod ledger;
+mod net;
 mod output;
 mod push;
 mod sandbox;
@@ -86,6 +87,10 @@ const HISTORY_UNKNOWN: u8 = 5;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Log the client's work to stderr: -v retries and batches, -vv every request (status,
+    /// duration), the ledger and rate-limit headers, -vvv the HTTP stack too. Never the API key.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    verbose: u8,
 }
 
 #[derive(Debug, Subcommand)]
@@ -200,6 +205,8 @@ enum Command {
         ledger: push::LedgerArgs,
         #[command(flatten)]
         prepare: PrepareArgs,
+        #[command(flatten)]
+        network: net::NetworkArgs,
     },
     /// Read the push ledger: every batch pushed, its state and its push operation.
     #[command(subcommand)]
@@ -302,6 +309,7 @@ enum WebhooksCommand {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    net::init_logging(cli.verbose);
     let code = match cli.command {
         Command::Validate {
             file,
@@ -324,6 +332,7 @@ fn main() -> ExitCode {
             batch_size,
             ledger,
             prepare,
+            network,
         } => push::run(push::PushArgs {
             file,
             company,
@@ -333,6 +342,7 @@ fn main() -> ExitCode {
             batch_size,
             ledger,
             prepare,
+            network,
         }),
         Command::Ledger(LedgerCommand::List(args)) => ledger::list(&args),
         Command::Sandbox {

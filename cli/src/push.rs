@@ -85,6 +85,8 @@ pub struct PushArgs {
     pub ledger: LedgerArgs,
     /// Day, balances and the expected platform.
     pub prepare: PrepareArgs,
+    /// Trust store, CAs, mTLS, proxy, request timeout.
+    pub network: crate::net::NetworkArgs,
 }
 
 /// The client's options for the shared flags: the platform is the connection's; the rules'
@@ -508,6 +510,13 @@ pub fn run(args: PushArgs) -> u8 {
     if let Some(url) = &args.base_url {
         builder = builder.base_url(url.trim_end_matches('/'));
     }
+    let builder = match args.network.apply(builder) {
+        Ok(b) => b,
+        Err(e) => {
+            tell!("bankfeeds: {e}");
+            return UNREADABLE;
+        }
+    };
     let client = match builder.build() {
         Ok(c) => c,
         Err(e) => {

@@ -338,3 +338,85 @@ fn demo_runs_the_whole_flow() {
         assert!(all.contains(expected), "no `{expected}` in:\n{all}");
     }
 }
+
+#[test]
+fn verbose_push_logs_every_request_to_stderr_never_the_key() {
+    let sandbox = sandbox();
+    let t = target(&sandbox, &["acc-001"]);
+    let before = sandbox.stats().requests;
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_bankfeeds"));
+    cmd.args([
+        "-vv",
+        "push",
+        &data("valid.csv"),
+        "--company",
+        &t.company,
+        "--connection",
+        &t.connection,
+        "--account",
+        "acc-001",
+        "--base-url",
+        sandbox.url(),
+        "--today",
+        "2024-06-01",
+        "--ledger",
+        t.ledger.to_str().unwrap(),
+        "--ignore-proxy-env",
+        "--request-timeout",
+        "30",
+    ])
+    .env("CODAT_API_KEY", KEY);
+    let out = cmd.output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let requests = sandbox.stats().requests - before;
+    let answered = stderr
+        .lines()
+        .filter(|l| l.contains("bankfeeds::client") && l.contains(": answered"))
+        .count() as u64;
+    assert_eq!(answered, requests, "{stderr}");
+    assert!(stderr.contains("rate limit"), "{stderr}");
+    assert!(!text(&out).contains(KEY), "the key was printed: {stderr}");
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("answered"));
+
+    // Quiet by default (the rerun finds everything already there).
+    let out = push(&sandbox, &t, "acc-001", "valid.csv", Some(KEY));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("answered"));
+}
+
+#[test]
+fn bad_network_flags_are_refused_before_anything_is_sent() {
+    let sandbox = sandbox();
+    let t = target(&sandbox, &["acc-001"]);
+    let before = sandbox.stats().requests;
+    for (flags, expected) in [
+        (vec!["--proxy", "not a url"], "proxy"),
+        (vec!["--ca-file", "no/such/ca.pem"], "no/such/ca.pem"),
+        (vec!["--trust-store", "system"], "webpki"),
+        (vec!["--request-timeout", "-1"], "--request-timeout"),
+    ] {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_bankfeeds"));
+        cmd.args([
+            "push",
+            &data("valid.csv"),
+            "--company",
+            &t.company,
+            "--connection",
+            &t.connection,
+            "--account",
+            "acc-001",
+            "--base-url",
+            sandbox.url(),
+            "--ledger",
+            t.ledger.to_str().unwrap(),
+        ])
+        .args(&flags)
+        .env("CODAT_API_KEY", KEY);
+        let out = cmd.output().unwrap();
+        let all = text(&out);
+        assert_eq!(out.status.code(), Some(2), "{flags:?}: {all}");
+        assert!(all.contains(expected), "{flags:?}: {all}");
+    }
+    assert_eq!(sandbox.stats().requests, before);
+}

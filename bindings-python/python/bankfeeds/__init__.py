@@ -44,6 +44,8 @@ to one account at once. ``ledger=`` takes another path, a ``SqliteLedger``, a ``
 
 from __future__ import annotations
 
+import logging
+
 from bankfeeds import _bankfeeds
 from bankfeeds._bankfeeds import (
     Account,
@@ -99,6 +101,10 @@ from bankfeeds._errors import (
 )
 
 from bankfeeds._ledger import PushLedger
+
+# The client logs to the `bankfeeds` logger (requests at DEBUG, retries and batches at INFO);
+# like any library it stays silent until the application configures logging.
+logging.getLogger("bankfeeds").addHandler(logging.NullHandler())
 
 __version__: str = _bankfeeds.__version__
 

@@ -7,8 +7,8 @@ import decimal
 import os
 import pathlib
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import Any, Literal, Protocol, final, overload
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Literal, Protocol, TypedDict, final, overload
 
 from bankfeeds._ledger import PushLedger
 
@@ -406,6 +406,16 @@ class ArrowStream:
 _Model = Mapping[str, Any]
 
 @final
+_Pem = str | bytes | os.PathLike[str]
+"""PEM text (holding ``-----BEGIN``) or bytes, or else the path of a PEM file."""
+
+class RateLimitInfo(TypedDict):
+    """Codat's rate-limit headers on one answer (``None`` where a header was absent)."""
+
+    limit: int | None
+    remaining: int | None
+    reset: str | None
+
 class Client:
     """A Codat Bank Feeds client; every API operation is a method that blocks with the GIL
     released (Ctrl-C stops it with ``KeyboardInterrupt``). Models are dicts with snake_case keys,
@@ -424,9 +434,25 @@ class Client:
         max_attempts: int | None = None,
         user_agent: str | None = None,
         max_response_bytes: int | None = None,
+        trust_store: Literal["webpki", "native", "both", "none"] = "webpki",
+        ca_certs: _Pem | Sequence[_Pem] | None = None,
+        client_cert: _Pem | None = None,
+        client_key: _Pem | None = None,
+        proxy: str | None = None,
+        no_proxy: str | None = None,
+        proxy_from_env: bool = True,
+        on_rate_limit: Callable[[RateLimitInfo], object] | None = None,
     ) -> Client: ...
     @property
     def base_url(self) -> str: ...
+    def with_options(
+        self,
+        *,
+        request_timeout: float | None = None,
+        retries: bool | None = None,
+        max_retry_seconds: float | None = None,
+        max_attempts: int | None = None,
+    ) -> Client: ...
     def create_company(self, body: _Model) -> dict[str, Any]: ...
     def list_companies(
         self, *, query: str | None = None, order_by: str | None = None, page_size: int | None = None, tags: str | None = None

@@ -23,7 +23,7 @@ raise them with their attributes set.
 from __future__ import annotations
 
 import datetime
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any, Dict, Optional
 
 if TYPE_CHECKING:  # pragma: no cover
     from bankfeeds._bankfeeds import Issue, Report
@@ -116,8 +116,9 @@ class ApiError(BankFeedsError):
 
     ``status`` is the HTTP status, ``message`` Codat's own message, ``correlation_id`` the id
     Codat's support asks for, ``body`` the error body (a dict when it was JSON, else text),
-    ``retryable`` whether trying again later may succeed (429, 5xx), and ``operation`` the client
-    operation that failed.
+    ``retryable`` whether trying again later may succeed (429, 5xx), ``operation`` the client
+    operation that failed, and ``rate_limit`` Codat's rate-limit headers on the answer (a dict:
+    ``limit``, ``remaining``, ``reset``) when it had them.
     """
 
     status: int
@@ -126,6 +127,7 @@ class ApiError(BankFeedsError):
     body: Any
     retryable: bool
     operation: Optional[str]
+    rate_limit: Optional[Dict[str, Any]]
 
     def __init__(
         self,
@@ -137,8 +139,10 @@ class ApiError(BankFeedsError):
         body: Any = None,
         retryable: bool = False,
         operation: Optional[str] = None,
+        rate_limit: Optional[Dict[str, Any]] = None,
     ) -> None:
         super().__init__(text)
+        self.rate_limit = rate_limit
         self.status = status
         self.message = message
         self.correlation_id = correlation_id

@@ -38,6 +38,11 @@ class AsyncClient:
     def __init__(self, *args: Any, client: Client | None = None, **kwargs: Any) -> None:
         self.client: Client = client if client is not None else Client(*args, **kwargs)
 
+    def with_options(self, **options: Any) -> "AsyncClient":
+        """An ``AsyncClient`` over ``Client.with_options(**options)``: another request timeout or
+        retry policy for the calls made through it, sharing the connections."""
+        return AsyncClient(client=self.client.with_options(**options))
+
     def __getattr__(self, name: str) -> Callable[..., Awaitable[Any]]:
         method = getattr(self.client, name)
         if not callable(method):
