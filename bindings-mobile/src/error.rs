@@ -63,6 +63,8 @@ pub enum BankFeedsError {
         retryable: bool,
         /// How long the server asked to wait, when it did.
         retry_after_seconds: Option<u64>,
+        /// Codat's rate-limit headers on the answer, when it had them.
+        rate_limit: Option<crate::client::RateLimit>,
         /// The whole message, for a person.
         reason: String,
     },

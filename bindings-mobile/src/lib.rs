@@ -8,6 +8,10 @@
 //! `java.time.LocalDateTime` / ISO strings through the custom types in [`types`], configured in
 //! `uniffi.toml`. Bad input comes back as findings or as [`BankFeedsError`], never as a panic.
 
+// `BankFeedsError::Api` carries Codat's whole error (texts, validation messages, rate-limit
+// headers) as a flat record for Kotlin and Swift, which have no boxes: the errors are cold paths.
+#![allow(clippy::result_large_err)]
+
 #[macro_use]
 mod convert;
 
@@ -30,11 +34,12 @@ pub use batch::{PushBody, push_bodies};
 pub use client::{
     AccountMapping, BankFeedsClient, BatchOutcome, BatchState, ClientOptions, Company,
     CompanyAccessToken, CompanyPage, Connection, ConnectionStatus, HeldBatch, Lease, LeaseHolder,
-    LedgerAccount, LedgerBatch, LedgerError, ListOptions, MappingResult, NewSourceAccount,
-    OneTimePassword, PushLedger, PushOperation, PushOperationPage, PushOperationStatus,
-    PushOptions, PushProgress, PushProgressListener, PushReport, PushStage, PushStopReason,
-    PushStopped, RecoveredBatch, SourceAccount, SourceAccountUpdate, TargetAccountOption,
-    UnknownHistory, lease_expiry, lease_may_take,
+    LedgerAccount, LedgerBatch, LedgerError, ListOptions, LogLevel, LogListener, MappingResult,
+    NewSourceAccount, OneTimePassword, PushLedger, PushOperation, PushOperationPage,
+    PushOperationStatus, PushOptions, PushProgress, PushProgressListener, PushReport, PushStage,
+    PushStopReason, PushStopped, RateLimit, RateLimitListener, RecoveredBatch, SourceAccount,
+    SourceAccountUpdate, TargetAccountOption, UnknownHistory, lease_expiry, lease_may_take,
+    set_log_listener,
 };
 pub use context::{
     AccountContext, BalanceFill, NormaliseOptions, Platform, PlatformRules, PrepareOptions,

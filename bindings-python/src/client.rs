@@ -280,8 +280,7 @@ impl PyClient {
             if let Some(callback) = on_rate_limit {
                 b = b.on_rate_limit(move |r| {
                     Python::attach(|py| {
-                        let outcome =
-                            rate_limit_dict(py, r).and_then(|d| callback.call1(py, (d,)));
+                        let outcome = rate_limit_dict(py, r).and_then(|d| callback.call1(py, (d,)));
                         if let Err(e) = outcome {
                             // The request goes on: the exception is reported, as Python
                             // reports one raised in a `__del__`.

@@ -128,8 +128,7 @@ pub fn install(py: Python<'_>) {
     let filter = tracing_subscriber::filter::filter_fn(|meta| {
         meta.target().starts_with("bankfeeds") && (meta.is_span() || enabled(meta.level()))
     });
-    let subscriber = tracing_subscriber::registry().with(
-        tracing_subscriber::Layer::with_filter(layer, filter),
-    );
+    let subscriber =
+        tracing_subscriber::registry().with(tracing_subscriber::Layer::with_filter(layer, filter));
     let _ = tracing::subscriber::set_global_default(subscriber);
 }

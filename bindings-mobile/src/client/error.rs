@@ -21,6 +21,7 @@ impl From<client::Error> for BankFeedsError {
                     .collect(),
                 retryable: api.is_retryable(),
                 retry_after_seconds: api.retry_after.map(|d| d.as_secs()),
+                rate_limit: api.rate_limit.as_ref().map(crate::client::RateLimit::from),
                 reason,
             },
             client::Error::Timeout { .. } => BankFeedsError::Transport {

@@ -18,6 +18,7 @@ use crate::types::CalendarDate;
 mod error;
 mod ledger;
 mod model;
+mod observe;
 mod push;
 
 pub use ledger::{
@@ -30,6 +31,7 @@ pub use model::{
     PushOperationPage, PushOperationStatus, SourceAccount, SourceAccountUpdate,
     TargetAccountOption,
 };
+pub use observe::{LogLevel, LogListener, RateLimit, RateLimitListener, set_log_listener};
 pub use push::{
     BatchOutcome, HeldBatch, PushOptions, PushProgress, PushProgressListener, PushReport,
     PushStage, PushStopReason, PushStopped, RecoveredBatch, UnknownHistory,
@@ -55,6 +57,30 @@ pub struct ClientOptions {
     /// Seconds after which no further attempt is started.
     #[uniffi(default = None)]
     pub max_retry_seconds: Option<f64>,
+    /// Which certificate authorities to trust: `webpki` (the roots compiled in, the default and
+    /// the same on every phone), `native` (the operating system's certificate files: Android's
+    /// system store; none on iOS), `both`, or `none` (only `ca_certificates_pem`).
+    #[uniffi(default = None)]
+    pub trust_store: Option<String>,
+    /// Extra certificate authorities to trust, each a PEM text (a bank's private CA).
+    #[uniffi(default = [])]
+    pub ca_certificates_pem: Vec<String>,
+    /// The client certificate (PEM chain) presented for mTLS; needs `client_key_pem`.
+    #[uniffi(default = None)]
+    pub client_certificate_pem: Option<String>,
+    /// The client certificate's private key (PEM); never shown in any message.
+    #[uniffi(default = None)]
+    pub client_key_pem: Option<String>,
+    /// Send every request through this proxy (`http://host:port`).
+    #[uniffi(default = None)]
+    pub proxy: Option<String>,
+    /// Hosts that bypass `proxy`, as `NO_PROXY` lists them.
+    #[uniffi(default = None)]
+    pub no_proxy: Option<String>,
+    /// Whether `HTTPS_PROXY` / `HTTP_PROXY` / `NO_PROXY` in the process environment are honoured
+    /// when no `proxy` is set (yes by default; apps rarely have them).
+    #[uniffi(default = None)]
+    pub proxy_from_env: Option<bool>,
 }
 
 fn seconds(value: f64, what: &str) -> Result<Duration, BankFeedsError> {
@@ -92,12 +118,15 @@ impl BankFeedsClient {
     ///
     /// Throws `Configuration` for a base URL that is not `http(s)://...` or a header that is not
     /// a valid HTTP header.
-    #[uniffi::constructor(default(options = None))]
+    ///
+    /// `rate_limit_listener` hears Codat's rate-limit headers of every answer that has them.
+    #[uniffi::constructor(default(options = None, rate_limit_listener = None))]
     pub fn new(
         base_url: String,
         auth_header_name: String,
         auth_header_value: String,
         options: Option<ClientOptions>,
+        rate_limit_listener: Option<Box<dyn RateLimitListener>>,
     ) -> Result<Arc<Self>, BankFeedsError> {
         let options = options.unwrap_or_default();
         let mut builder = ClientBuilder::new()
@@ -122,9 +151,80 @@ impl BankFeedsClient {
             }
             builder = builder.retry(policy);
         }
+        if let Some(store) = &options.trust_store {
+            let store = store
+                .parse()
+                .map_err(|reason| BankFeedsError::Configuration { reason })?;
+            builder = builder.trust_store(store);
+        }
+        for pem in options.ca_certificates_pem {
+            builder = builder.add_ca_pem(pem);
+        }
+        match (options.client_certificate_pem, options.client_key_pem) {
+            (None, None) => {}
+            (Some(cert), Some(key)) => builder = builder.client_identity_pem(cert, key),
+            _ => {
+                return Err(BankFeedsError::Configuration {
+                    reason: "client_certificate_pem and client_key_pem go together".into(),
+                });
+            }
+        }
+        if let Some(proxy) = options.proxy {
+            builder = builder.proxy(proxy);
+        }
+        if let Some(hosts) = options.no_proxy {
+            builder = builder.no_proxy(hosts);
+        }
+        if let Some(honour) = options.proxy_from_env {
+            builder = builder.proxy_from_env(honour);
+        }
+        if let Some(listener) = rate_limit_listener {
+            builder = builder.on_rate_limit(move |r| listener.on_rate_limit(RateLimit::from(r)));
+        }
         Ok(Arc::new(BankFeedsClient {
             inner: builder.build()?,
         }))
+    }
+
+    /// A copy of this client with another request timeout or retry bound, for the calls made
+    /// through it (a slow call, one not to retry...). It shares the connections, the network
+    /// settings and the rate-limit listener, and is cheap to make.
+    ///
+    /// ```kotlin
+    /// val once = client.withOptions(requestTimeoutSeconds = 300.0, maxAttempts = 1u)
+    /// ```
+    #[uniffi::method(default(
+        request_timeout_seconds = None,
+        max_attempts = None,
+        max_retry_seconds = None
+    ))]
+    pub fn with_options(
+        &self,
+        request_timeout_seconds: Option<f64>,
+        max_attempts: Option<u32>,
+        max_retry_seconds: Option<f64>,
+    ) -> Result<Arc<Self>, BankFeedsError> {
+        let mut inner = self.inner.clone();
+        if let Some(s) = request_timeout_seconds {
+            let timeout = seconds(s, "request timeout")?;
+            if timeout.is_zero() {
+                return Err(BankFeedsError::Configuration {
+                    reason: "request timeout: must be more than zero".into(),
+                });
+            }
+            inner = inner.with_request_timeout(timeout);
+        }
+        if max_attempts.is_some() || max_retry_seconds.is_some() {
+            let mut policy = inner.retry_policy().clone();
+            if let Some(n) = max_attempts {
+                policy = policy.with_max_attempts(n);
+            }
+            if let Some(s) = max_retry_seconds {
+                policy = policy.with_max_elapsed(seconds(s, "max retry time")?);
+            }
+            inner = inner.with_retry(policy);
+        }
+        Ok(Arc::new(BankFeedsClient { inner }))
     }
 
     /// The base URL requests go to.

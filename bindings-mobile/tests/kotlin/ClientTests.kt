@@ -78,7 +78,57 @@ fun clientTests() = Harness.suite("async client against the sandbox") {
         check(!ok.toString().contains("secret-token")) { ok.toString() }
     }
 
+    test("network options: bad PEMs, stores and proxies are Configuration errors naming the option") {
+        val bad = listOf(
+            ClientOptions(trustStore = "system") to "webpki",
+            ClientOptions(caCertificatesPem = listOf("not a pem")) to "add_ca",
+            ClientOptions(clientCertificatePem = "junk", clientKeyPem = "-----BEGIN PRIVATE KEY-----\nSECRETKEY\n") to "client_identity",
+            ClientOptions(clientCertificatePem = "only the certificate") to "client_key_pem",
+            ClientOptions(proxy = "not a url") to "proxy",
+        )
+        for ((options, name) in bad) {
+            val e = assertThrows<BankFeedsException.Configuration> {
+                BankFeedsClient("https://bank.example", "Authorization", "Bearer x", options)
+            }
+            check(e.reason.contains(name) && !e.reason.contains("SECRETKEY")) { "$options: ${e.reason}" }
+        }
+        BankFeedsClient("https://bank.example", "Authorization", "Bearer x",
+            ClientOptions(proxy = "http://proxy.bank.example:3128", noProxy = "localhost", proxyFromEnv = false))
+        val e = assertThrows<BankFeedsException.Configuration> {
+            BankFeedsClient("https://bank.example", "Authorization", "Bearer x").withOptions(requestTimeoutSeconds = 0.0)
+        }
+        check(e.reason.contains("timeout")) { e.reason }
+    }
+
     Sandbox("--push-delay-ms", "20").use { sandbox ->
+        test("the log listener hears every request, never the authorisation; rate limits reach their listener") {
+            val lines = CopyOnWriteArrayList<Pair<LogLevel, String>>()
+            val rates = CopyOnWriteArrayList<RateLimit>()
+            val client = BankFeedsClient(sandbox.url, Sandbox.AUTH_HEADER, Sandbox.AUTH_VALUE, null,
+                object : RateLimitListener {
+                    override fun onRateLimit(rateLimit: RateLimit) { rates += rateLimit }
+                })
+            setLogListener(object : LogListener {
+                override fun log(level: LogLevel, target: String, message: String) { lines += level to message }
+            }, LogLevel.DEBUG)
+            try {
+                runBlocking {
+                    val company = client.createCompany("Logged", null)
+                    client.withOptions(requestTimeoutSeconds = 5.0, maxAttempts = 1u).getCompany(company.id)
+                }
+            } finally {
+                setLogListener(null, LogLevel.DEBUG)
+            }
+            val answered = lines.filter { it.second.contains(": answered") }
+            assertEquals(2, answered.size, "answered lines: $lines")
+            check(answered.all { it.first == LogLevel.DEBUG }) { "$answered" }
+            check(answered[0].second.contains("method=\"POST\"") && answered[0].second.contains("status=200")) { "$answered" }
+            val secret = Sandbox.AUTH_VALUE.removePrefix("Basic ")
+            check(lines.none { it.second.contains(secret) || it.second.contains("sandbox-key") }) { "$lines" }
+            assertEquals(2, rates.size, "rate limits: $rates")
+            check(rates.all { (it.limit ?: 0uL) >= 1000uL && it.reset != null }) { "$rates" }
+        }
+
         val client = sandboxClient(sandbox)
 
         test("companies, connections with their link URL, source accounts and mapping status") {
@@ -213,6 +263,9 @@ fun clientTests() = Harness.suite("async client against the sandbox") {
                     val limited = assertThrows<BankFeedsException.Api> { runBlocking { once.listCompanies(ListOptions()) } }
                     assertEquals(429u, limited.status, "status")
                     assertEquals(7uL, limited.retryAfterSeconds, "retry after")
+                    val quota = limited.rateLimit ?: error("a 429 carries the rate-limit headers")
+                    assertEquals(0uL, quota.remaining, "remaining on a 429")
+                    check((quota.limit ?: 0uL) >= 1000uL) { "limit: $quota" }
                     // With retries on (the default), the same fault is retried away.
                     sandbox.faults("""{"rules":[{"kind":"status","status":503,"limit":1}]}""")
                     client.listCompanies(ListOptions())
