@@ -125,8 +125,17 @@ pub fn install(py: Python<'_>) {
         .without_time()
         .with_level(false)
         .with_target(false);
-    let filter = tracing_subscriber::filter::filter_fn(|meta| {
+    // `sometimes`, not a cached yes or no: the logger's level can change at any time, so each
+    // event asks `enabled` (one atomic load) again.
+    let filter = tracing_subscriber::filter::DynFilterFn::new(|meta, _| {
         meta.target().starts_with("bankfeeds") && (meta.is_span() || enabled(meta.level()))
+    })
+    .with_callsite_filter(|meta| {
+        if meta.target().starts_with("bankfeeds") {
+            tracing::subscriber::Interest::sometimes()
+        } else {
+            tracing::subscriber::Interest::never()
+        }
     });
     let subscriber =
         tracing_subscriber::registry().with(tracing_subscriber::Layer::with_filter(layer, filter));

@@ -206,7 +206,7 @@ enum Command {
         #[command(flatten)]
         prepare: PrepareArgs,
         #[command(flatten)]
-        network: net::NetworkArgs,
+        network: Box<net::NetworkArgs>,
     },
     /// Read the push ledger: every batch pushed, its state and its push operation.
     #[command(subcommand)]
@@ -342,7 +342,7 @@ fn main() -> ExitCode {
             batch_size,
             ledger,
             prepare,
-            network,
+            network: *network,
         }),
         Command::Ledger(LedgerCommand::List(args)) => ledger::list(&args),
         Command::Sandbox {

@@ -394,7 +394,7 @@ fn bad_network_flags_are_refused_before_anything_is_sent() {
         (vec!["--proxy", "not a url"], "proxy"),
         (vec!["--ca-file", "no/such/ca.pem"], "no/such/ca.pem"),
         (vec!["--trust-store", "system"], "webpki"),
-        (vec!["--request-timeout", "-1"], "--request-timeout"),
+        (vec!["--request-timeout", "0"], "--request-timeout"),
     ] {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_bankfeeds"));
         cmd.args([

@@ -175,11 +175,14 @@ fn install() {
         .without_time()
         .with_level(false)
         .with_target(false);
-    let filter = tracing_subscriber::filter::filter_fn(|meta| {
+    // `sometimes`, not a cached yes or no: the listener and its level change at run time, so
+    // each event asks again (one atomic load).
+    let filter = tracing_subscriber::filter::DynFilterFn::new(|meta, _| {
         let ours = meta.target().starts_with("bankfeeds");
         let trace = THRESHOLD.load(Ordering::Relaxed) == LogLevel::Trace.rank();
         (ours || trace) && (meta.is_span() || enabled(meta.level()))
-    });
+    })
+    .with_callsite_filter(|_| tracing::subscriber::Interest::sometimes());
     let subscriber =
         tracing_subscriber::registry().with(tracing_subscriber::Layer::with_filter(layer, filter));
     // Another library of the app may have set one: then the log goes there instead.
@@ -205,9 +208,13 @@ mod tests {
     #[test]
     fn levels_filter_and_a_listener_can_be_removed() {
         let kept = Arc::new(Mutex::new(Vec::new()));
+        // Seen once with no listener (as an app logs before setting one): not cached as off.
+        set_log_listener(None, LogLevel::Info);
+        let event = |n: u32| tracing::info!(target: "bankfeeds::test", n, "shown");
+        event(0);
         set_log_listener(Some(Box::new(Keep(kept.clone()))), LogLevel::Info);
         tracing::debug!(target: "bankfeeds::test", "hidden");
-        tracing::info!(target: "bankfeeds::test", n = 3, "shown");
+        event(3);
         tracing::warn!(target: "elsewhere", "not ours");
         set_log_listener(None, LogLevel::Info);
         tracing::warn!(target: "bankfeeds::test", "after");
