@@ -44,7 +44,7 @@ def sandbox_requests(sandbox: str) -> int:
 
 def test_a_push_is_logged_request_by_request_without_the_key(sandbox: str, collected: Any) -> None:
     logger, handler = collected
-    rates: list[dict[str, Any]] = []
+    rates: list[Any] = []
     client = bankfeeds.Client(KEY, base_url=sandbox, request_timeout=10, on_rate_limit=rates.append)
     company_id, connection_id = linked_account(client, sandbox, "acc-log")
 

@@ -405,17 +405,17 @@ class ArrowStream:
 
 _Model = Mapping[str, Any]
 
-@final
 _Pem = str | bytes | os.PathLike[str]
 """PEM text (holding ``-----BEGIN``) or bytes, or else the path of a PEM file."""
 
-class RateLimitInfo(TypedDict):
+class _RateLimitInfo(TypedDict):
     """Codat's rate-limit headers on one answer (``None`` where a header was absent)."""
 
     limit: int | None
     remaining: int | None
     reset: str | None
 
+@final
 class Client:
     """A Codat Bank Feeds client; every API operation is a method that blocks with the GIL
     released (Ctrl-C stops it with ``KeyboardInterrupt``). Models are dicts with snake_case keys,
@@ -441,7 +441,7 @@ class Client:
         proxy: str | None = None,
         no_proxy: str | None = None,
         proxy_from_env: bool = True,
-        on_rate_limit: Callable[[RateLimitInfo], object] | None = None,
+        on_rate_limit: Callable[[_RateLimitInfo], object] | None = None,
     ) -> Client: ...
     @property
     def base_url(self) -> str: ...
