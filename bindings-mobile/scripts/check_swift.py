@@ -41,7 +41,12 @@ EXPECTED_DECLARATIONS = [
     r"public func fillBalancesForward\(",
     r"public func pushBodies\(",
     r"open class BankFeedsClient\b",
-    r"public convenience init\(baseUrl: String, authHeaderName: String, authHeaderValue: String, options: ClientOptions\? = nil\)\s*throws",
+    r"public convenience init\(baseUrl: String, authHeaderName: String, authHeaderValue: String, options: ClientOptions\? = nil, rateLimitListener: RateLimitListener\? = nil\)\s*throws",
+    # Network and logging: per-call copies, the rate-limit and log listeners.
+    r"open func withOptions\(requestTimeoutSeconds: Double\? = nil, maxAttempts: UInt32\? = nil, maxRetrySeconds: Double\? = nil\)\s*throws\s*-> BankFeedsClient",
+    r"public protocol RateLimitListener: AnyObject, Sendable",
+    r"public protocol LogListener: AnyObject, Sendable",
+    r"public func setLogListener\(listener: LogListener\?, level: LogLevel\)",
     r"func pushTransactions\(companyId: String, connectionId: String, accountId: String, transactions: \[Transaction\], options: PushOptions, listener: PushProgressListener\? = nil\)\s*async throws\s*-> PushReport",
     r"public protocol PushProgressListener\b",
     # The push ledger: options, the app's own ledger, the history policy, errors with codes.
