@@ -79,7 +79,7 @@ fun errorTests() = Harness.suite("errors (synchronous)") {
         val codes = listOf(
             BankFeedsException.Validation(report) to "validation",
             BankFeedsException.InvalidInput(null, null, "x") to "invalid_input",
-            BankFeedsException.Api(500u, null, null, emptyList(), true, null, "x") to "api",
+            BankFeedsException.Api(500u, null, null, emptyList(), true, null, null, "x") to "api",
             BankFeedsException.Transport(true, true, "x") to "timeout",
             BankFeedsException.Transport(false, false, "x") to "transport",
             BankFeedsException.UnexpectedResponse(200u, "x") to "decode",
