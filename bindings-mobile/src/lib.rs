@@ -31,7 +31,7 @@ pub use client::{
     AccountMapping, BankFeedsClient, BatchOutcome, BatchState, ClientOptions, Company,
     CompanyAccessToken, CompanyPage, Connection, ConnectionStatus, HeldBatch, Lease, LeaseHolder,
     LedgerAccount, LedgerBatch, LedgerError, ListOptions, MappingResult, NewSourceAccount,
-    OneTimePassword, PushLedger, PushOperation, PushOperationPage, PushOperationStatus,
+    OneTimePassword, PushEvents, PushLedger, PushOperation, PushOperationPage, PushOperationStatus,
     PushOptions, PushProgress, PushProgressListener, PushReport, PushStage, PushStopReason,
     PushStopped, RecoveredBatch, SourceAccount, SourceAccountUpdate, TargetAccountOption,
     UnknownHistory, lease_expiry, lease_may_take,

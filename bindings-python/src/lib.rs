@@ -29,6 +29,7 @@ mod arrow_in;
 mod arrow_out;
 mod client;
 mod errors;
+mod events;
 mod functions;
 mod ledger;
 mod options;
@@ -63,6 +64,7 @@ fn _bankfeeds(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<arrow_out::ArrowStream>()?;
     m.add_class::<client::PyClient>()?;
     m.add_class::<push::PyPushReport>()?;
+    m.add_class::<events::PyPushEvents>()?;
     m.add_class::<ledger::PyLedgerAccount>()?;
     m.add_class::<ledger::PyLedgerBatch>()?;
     m.add_class::<ledger::PyLeaseHolder>()?;

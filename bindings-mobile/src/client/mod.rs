@@ -31,8 +31,8 @@ pub use model::{
     TargetAccountOption,
 };
 pub use push::{
-    BatchOutcome, HeldBatch, PushOptions, PushProgress, PushProgressListener, PushReport,
-    PushStage, PushStopReason, PushStopped, RecoveredBatch, UnknownHistory,
+    BatchOutcome, HeldBatch, PushEvents, PushOptions, PushProgress, PushProgressListener,
+    PushReport, PushStage, PushStopReason, PushStopped, RecoveredBatch, UnknownHistory,
 };
 
 /// How the client waits and retries. Everything left out takes the core client's default

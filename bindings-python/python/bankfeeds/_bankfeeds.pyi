@@ -546,9 +546,26 @@ class Client:
         resend: Iterable[str] = ...,
         lock_wait: float = 0.0,
         rules: _Rules | None = None,
+        events: PushEvents | None = None,
     ) -> PushReport:
         """Validates, normalises, pushes and waits, recording every batch in the push ledger;
-        raises ValidationError when nothing may be sent."""
+        raises ValidationError when nothing may be sent. ``events``: wait by webhook."""
+
+@final
+class PushEvents:
+    """Push-operation updates fed from the application's webhook receiver: a push given them
+    waits for each batch's update instead of polling, reading the operation anyway every
+    ``fallback`` seconds. Safe to feed from any thread while a push waits in another."""
+
+    def __new__(cls, *, fallback: float = 60.0) -> PushEvents: ...
+    @property
+    def fallback(self) -> float: ...
+    def deliver(
+        self, operation_key: str, status: Literal["Pending", "Success", "Failed", "TimedOut"]
+    ) -> None:
+        """Feeds one update, as a verified webhook gave it."""
+    def status(self, operation_key: str) -> str | None:
+        """The last status fed for an operation no push has consumed yet."""
 
 @final
 class PushReport:
