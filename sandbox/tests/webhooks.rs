@@ -317,8 +317,22 @@ async fn the_guides_flow_sends_every_event_signed_and_redelivers_after_a_500() {
         }
     }
 
-    // The log: one message per event, the first one delivered on its second attempt.
-    let log: WebhookLog = serde_json::from_value(api.get("/sandbox/webhooks").await.body).unwrap();
+    // The log: one message per event, the first one delivered on its second attempt. An attempt
+    // is recorded once the receiver's answer is back: wait for the last ones.
+    let start = Instant::now();
+    let log = loop {
+        let log: WebhookLog =
+            serde_json::from_value(api.get("/sandbox/webhooks").await.body).unwrap();
+        if log
+            .messages
+            .iter()
+            .all(|m| m.state != WebhookState::Pending)
+            || start.elapsed() > Duration::from_secs(10)
+        {
+            break log;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    };
     assert_eq!(log.url, receiver.url);
     assert_eq!(log.dropped, 0);
     assert_eq!(log.messages.len(), deliveries.len() - 1);
