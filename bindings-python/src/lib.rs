@@ -21,6 +21,7 @@
 //! | `ledger.rs`      | the push ledger: its records, `SqliteLedger`, a ledger in Python    |
 //! | `pyser.rs`       | wire-model types ↔ dicts (snake_case, `Decimal`, UTC `datetime`)  |
 //! | `wait.rs`        | blocking on the client's runtime: Ctrl-C, cancellation, callbacks  |
+//! | `webhook.rs`     | webhook deliveries → the core's verdict, as a dict or `WebhookError` |
 //! | `errors.rs`      | core errors and panics → `bankfeeds` exceptions                    |
 
 mod args;
@@ -41,6 +42,7 @@ mod rows;
 mod transaction;
 mod values;
 mod wait;
+mod webhook;
 
 use pyo3::prelude::*;
 
@@ -95,5 +97,6 @@ fn _bankfeeds(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(functions::platforms, m)?)?;
     m.add_function(wrap_pyfunction!(functions::codes, m)?)?;
     m.add_function(wrap_pyfunction!(functions::_panic_for_tests, m)?)?;
+    m.add_function(wrap_pyfunction!(webhook::_verify_webhook, m)?)?;
     Ok(())
 }

@@ -213,7 +213,8 @@ enum Command {
         after_help = "Examples:\n  \
             bankfeeds sandbox\n  \
             bankfeeds sandbox --port 4010 --push-delay-ms 50 --today 2024-06-01\n  \
-            bankfeeds sandbox --check-spec Codat-Bank-Feeds.json\n\n\
+            bankfeeds sandbox --check-spec Codat-Bank-Feeds.json\n  \
+            bankfeeds sandbox --webhook-url http://127.0.0.1:8787/ --webhook-secret whsec_...\n\n\
             See sandbox/README.md for the endpoints."
     )]
     Sandbox {
@@ -238,6 +239,19 @@ enum Command {
         /// Lists ignore `orderBy` and answer oldest first, like a server that does not honour it.
         #[arg(long)]
         ignore_order_by: bool,
+        /// Send Codat's webhooks (source account connected/disconnected, push operation ended,
+        /// rate limit reached/reset) to this URL, signed the Svix way; listed at
+        /// /sandbox/webhooks.
+        #[arg(long, value_name = "URL")]
+        webhook_url: Option<String>,
+        /// The signing secret for --webhook-url, `whsec_` and base64 (the receiver verifies with
+        /// the same). Default: $BANKFEEDS_WEBHOOK_SECRET, which keeps it out of the process list.
+        #[arg(long, value_name = "WHSEC")]
+        webhook_secret: Option<String>,
+        /// The delays before each webhook retry, in milliseconds, comma-separated (default
+        /// 50,300,1000,2000,5000,10000,10000: Svix's schedule, compressed).
+        #[arg(long, value_name = "MS,MS,...", value_delimiter = ',')]
+        webhook_retry_ms: Option<Vec<u64>>,
     },
     /// Receive webhooks locally: check each delivery's signature and print its event.
     #[command(subcommand)]
@@ -342,6 +356,9 @@ fn main() -> ExitCode {
             check_spec,
             legacy_push_data,
             ignore_order_by,
+            webhook_url,
+            webhook_secret,
+            webhook_retry_ms,
         } => sandbox::run(sandbox::Options {
             port,
             push_delay_ms,
@@ -349,6 +366,9 @@ fn main() -> ExitCode {
             check_spec,
             legacy_push_data,
             ignore_order_by,
+            webhook_url,
+            webhook_secret,
+            webhook_retry_ms,
         }),
         Command::Webhooks(WebhooksCommand::Listen(args)) => webhooks::listen(&args),
         Command::Demo => demo::run(),

@@ -40,6 +40,10 @@ rerun sends only what the account does not have, also after a crash, and two pus
 to one account at once. ``ledger=`` takes another path, a ``SqliteLedger``, a ``MemoryLedger``,
 ``False`` (none), or a ledger kept in the bank's own store (any object with the methods of
 ``PushLedger``).
+
+Webhooks: ``bankfeeds.webhooks.verify(secret, headers, body)`` checks a delivery from Codat the
+same way as every other bankfeeds front end and returns its typed event (a refusal raises
+``WebhookError`` with a stable ``code`` and the HTTP ``status`` to answer).
 """
 
 from __future__ import annotations
@@ -97,9 +101,11 @@ from bankfeeds._errors import (
     SchemaError,
     TransportError,
     ValidationError,
+    WebhookError,
 )
 
 from bankfeeds._ledger import PushLedger
+from bankfeeds import webhooks
 
 __version__: str = _bankfeeds.__version__
 
@@ -152,6 +158,7 @@ __all__ = [
     "Transactions",
     "TransportError",
     "ValidationError",
+    "WebhookError",
     "batches",
     "default_ledger_path",
     "fill_backward",
@@ -166,4 +173,5 @@ __all__ = [
     "validate_file",
     "validate_push",
     "verify",
+    "webhooks",
 ]

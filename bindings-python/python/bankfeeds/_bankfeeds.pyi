@@ -58,6 +58,7 @@ __all__ = [
     "platforms",
     "codes",
     "_panic_for_tests",
+    "_verify_webhook",
     "_cancel",
 ]
 
@@ -881,3 +882,10 @@ def codes() -> list[tuple[str, str]]:
     """Every finding code with its default severity."""
 
 def _panic_for_tests(detached: bool) -> None: ...
+def _verify_webhook(
+    secret: str,
+    headers: Iterable[tuple[str, str]],
+    body: bytes,
+    tolerance: int,
+    now: int | None = None,
+) -> dict[str, Any]: ...

@@ -14,6 +14,7 @@
     │   └── LookupIncompleteError(PushError)         a lost push could not be looked up
     ├── LedgerError(BankFeedsError)                  the push ledger failed (or raised)
     ├── ReentrancyError(BankFeedsError, RuntimeError) a client call inside a callback of another
+    ├── WebhookError(BankFeedsError)                 a webhook delivery refused: ``code``, ``status``
     └── InternalError(BankFeedsError)                a bug in bankfeeds, stopped safely
 
 Declared in Python so ``except bankfeeds.ValidationError`` works and so the compiled module can
@@ -42,6 +43,7 @@ __all__ = [
     "SchemaError",
     "TransportError",
     "ValidationError",
+    "WebhookError",
 ]
 
 
@@ -245,6 +247,26 @@ class ReentrancyError(BankFeedsError, RuntimeError):
     ``on_progress`` that calls the client): the outer call is waiting on that thread, so the inner
     one cannot run there. Raised at the inner call; nothing is sent for it. Collect what the
     callback needs and make the call after the outer one returns, or from another thread."""
+
+
+class WebhookError(BankFeedsError):
+    """A webhook delivery ``bankfeeds.webhooks.verify`` refused.
+
+    ``code`` says why, one of six stable codes (the same in every language bankfeeds speaks):
+    ``missing_header``, ``invalid_timestamp``, ``expired``, ``invalid_signature``,
+    ``invalid_secret``, ``invalid_body``. ``status`` is the HTTP status to answer with: 401 for a
+    delivery that is not (or no longer) authentic (``invalid_signature``, ``expired``), 400 for a
+    malformed one, 500 for a bad secret (the receiver's own misconfiguration). Codat delivers
+    again after any answer but 2xx."""
+
+    code: str
+    status: int
+
+    def __init__(self, message: str, *, code: str, status: int) -> None:
+        super().__init__(message)
+        self.kind = "webhook"
+        self.code = code
+        self.status = status
 
 
 class InternalError(BankFeedsError):
