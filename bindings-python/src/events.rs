@@ -72,6 +72,26 @@ impl PyPushEvents {
         Ok(())
     }
 
+    /// Feeds a verified webhook event (what `bankfeeds.webhooks.verify` returns); returns whether
+    /// it was about a push operation (other events are ignored).
+    fn deliver_event(&self, event: &Bound<'_, PyAny>) -> PyResult<bool> {
+        let py = event.py();
+        let kind = event.getattr(pyo3::intern!(py, "kind")).map_err(|_| {
+            pyo3::exceptions::PyTypeError::new_err(
+                "deliver_event takes an event from bankfeeds.webhooks.verify",
+            )
+        })?;
+        if kind.extract::<String>().ok().as_deref() != Some("push_operation") {
+            return Ok(false);
+        }
+        let key: String = event
+            .getattr(pyo3::intern!(py, "operation_key"))?
+            .extract()?;
+        let status: String = event.getattr(pyo3::intern!(py, "status"))?.extract()?;
+        self.deliver(py, &key, &status)?;
+        Ok(true)
+    }
+
     /// The last status fed for an operation no push has consumed yet, else `None`.
     fn status(&self, operation_key: &str) -> Option<String> {
         self.inner

@@ -21,7 +21,7 @@ import pytest
 
 import bankfeeds
 from bankfeeds import webhooks
-from conftest import REPO, run_sandbox
+from conftest import REPO, TODAY, run_sandbox
 
 VECTORS = REPO / "core" / "tests" / "webhooks" / "vectors.json"
 CASES: list[dict[str, Any]] = json.loads(VECTORS.read_text(encoding="utf-8"))["cases"]
@@ -362,3 +362,57 @@ def test_the_sandbox_sends_verified_webhooks_and_redelivers(receiver: Receiver) 
         assert first_message["id"] == first_id and first_message["delivered"] is True
         assert [a.get("status") for a in first_message["attempts"]] == [500, 204]
         assert all(m["delivered"] for m in log["messages"])
+
+
+def test_a_push_waits_for_the_sandboxs_webhooks_instead_of_polling(tmp_path: Any) -> None:
+    """Waiting by webhook, end to end: the receiver feeds each verified delivery to a
+    ``PushEvents``; the push's fallback read is an hour away, so only the webhooks can end its
+    batches' waits before its 20 s wait does."""
+    events = bankfeeds.PushEvents(fallback=3600)
+    fed: list[str] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("content-length", "0")))
+            event = webhooks.verify(SECRET, self.headers, body)
+            if events.deliver_event(event):
+                assert isinstance(event, webhooks.PushOperationEvent)
+                fed.append(event.operation_key)
+            self.send_response(204)
+            self.send_header("content-length", "0")
+            self.end_headers()
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    hook = f"http://127.0.0.1:{server.server_address[1]}/hooks"
+    try:
+        for url in run_sandbox("--webhook-url", hook, "--webhook-secret", SECRET, push_delay_ms=300):
+            company = call(url, "POST", "/companies", {"name": "Toft Bakery"})["id"]
+            conn = call(url, "POST", f"/companies/{company}/connections", {"platformKey": "gbol"})["id"]
+            call(url, "POST", f"/sandbox/companies/{company}/connections/{conn}/link")
+            call(url, "POST", f"/companies/{company}/connections/{conn}/connectionInfo/bankFeedAccounts",
+                 {"id": "acc-1", "accountName": "Business Current Account", "accountType": "Debit",
+                  "accountNumber": "12345670", "sortCode": "40-12-76", "currency": "GBP", "balance": 0})
+            call(url, "POST", f"/sandbox/companies/{company}/connections/{conn}/bankFeedAccounts/acc-1/map",
+                 {"feedStartDate": "2024-01-01T00:00:00Z"})
+            client = bankfeeds.Client("test-key", base_url=url)
+            balance = Decimal("0")
+            rows = []
+            for n in range(6):
+                balance += Decimal("-1.25")
+                rows.append({"id": f"t{n}", "date": datetime.datetime(2024, 5, 10, 9, n), "description": "Card payment",
+                             "amount": Decimal("-1.25"), "balance": balance})
+            report = client.push_transactions(company, conn, "acc-1", rows, batch_size=2, today=TODAY,
+                                              ledger=tmp_path / "ledger.sqlite3", events=events, wait_timeout=20)
+            assert report.is_complete, report.stopped
+            assert report.pushed == 6 and len(report.operation_keys) == 3
+            assert sorted(fed) == sorted(report.operation_keys)
+            with pytest.raises(TypeError, match="bankfeeds.webhooks.verify"):
+                events.deliver_event({"kind": "push_operation"})
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, Literal, Protocol, final, overload
 
 from bankfeeds._ledger import PushLedger
+from bankfeeds.webhooks import WebhookEvent as _WebhookEvent
 
 __version__: str
 #: The states of a batch in the push ledger, in the order a batch goes.
@@ -565,6 +566,8 @@ class PushEvents:
         self, operation_key: str, status: Literal["Pending", "Success", "Failed", "TimedOut"]
     ) -> None:
         """Feeds one update, as a verified webhook gave it."""
+    def deliver_event(self, event: _WebhookEvent) -> bool:
+        """Feeds an event from ``bankfeeds.webhooks.verify``; true for push-operation events."""
     def status(self, operation_key: str) -> str | None:
         """The last status fed for an operation no push has consumed yet."""
 
