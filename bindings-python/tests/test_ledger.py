@@ -659,7 +659,7 @@ def test_push_events_refuse_what_is_not_an_update() -> None:
     events.deliver("op-1", "Success")
     assert events.status("op-1") == "Success" and events.status("op-2") is None
     with pytest.raises(bankfeeds.ConfigurationError, match="status must be one of"):
-        events.deliver("op-1", "Done")
+        events.deliver("op-1", "Done")  # type: ignore[arg-type]
     with pytest.raises(bankfeeds.ConfigurationError, match="operation_key must not be empty"):
         events.deliver(" ", "Success")
     with pytest.raises(bankfeeds.ConfigurationError, match="fallback must be a number of seconds"):

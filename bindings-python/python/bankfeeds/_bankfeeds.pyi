@@ -23,6 +23,7 @@ __all__ = [
     "Transaction",
     "Transactions",
     "PushBody",
+    "PushEvents",
     "Issue",
     "Report",
     "Change",
