@@ -1,21 +1,4 @@
-//! Waiting by webhook: push-operation updates an application feeds in from its webhook receiver,
-//! so a push waits for them instead of polling (every poll costs a request of the day's quota).
-//!
-//! ```no_run
-//! # async fn run(client: bankfeeds::client::Client, rows: Vec<bankfeeds::model::BankTransaction>) -> Result<(), bankfeeds::client::Error> {
-//! use bankfeeds::client::{PushEvents, PushOptions};
-//! let events = PushEvents::new();
-//! // In the webhook receiver, after verifying the delivery (bankfeeds::webhook::verify):
-//! //     events.deliver_event(delivery.event());
-//! let options = PushOptions::new().events(events.clone());
-//! let report = client.push_transactions("company", "connection", "acc-001", rows, &options).await?;
-//! # let _ = report; Ok(()) }
-//! ```
-//!
-//! Polling stays the fallback: while it waits for an update, the push still reads the operation
-//! every [`PushEvents::fallback`] (60 s by default), so a lost or late webhook only makes it
-//! slower. When an update says the operation ended, the push reads it once (for Codat's
-//! validation messages) and moves on.
+//! Waiting by webhook: see [`PushEvents`].
 
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
@@ -34,8 +17,26 @@ const KEPT: usize = 10_000;
 /// The longest a waiting push sleeps between looks at its lease and its deadline.
 const TICK: Duration = Duration::from_secs(20);
 
-/// A feed of push-operation updates from the application's webhook receiver; cheap to clone
-/// (the clones share one feed), safe to feed from any thread. See the [module docs](self).
+/// Waiting by webhook: push-operation updates an application feeds in from its webhook receiver,
+/// so a push waits for them instead of polling (every poll costs a request of the day's quota).
+///
+/// ```no_run
+/// # async fn run(client: bankfeeds::client::Client, rows: Vec<bankfeeds::model::BankTransaction>) -> Result<(), bankfeeds::client::Error> {
+/// use bankfeeds::client::{PushEvents, PushOptions};
+/// let events = PushEvents::new();
+/// // In the webhook receiver, after verifying the delivery (bankfeeds::webhook::verify):
+/// //     events.deliver_event(delivery.event());
+/// let options = PushOptions::new().events(events.clone());
+/// let report = client.push_transactions("company", "connection", "acc-001", rows, &options).await?;
+/// # let _ = report; Ok(()) }
+/// ```
+///
+/// Polling stays the fallback: while it waits for an update, the push still reads the operation
+/// every [`PushEvents::fallback`] (60 s by default), so a lost or late webhook only makes it
+/// slower. When an update says the operation ended, the push reads it once (for Codat's
+/// validation messages) and moves on.
+///
+/// Cheap to clone (the clones share one feed), safe to feed from any thread.
 #[derive(Clone)]
 pub struct PushEvents {
     inner: Arc<Inner>,
