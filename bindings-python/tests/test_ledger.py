@@ -586,7 +586,7 @@ def test_the_callers_rules_stop_a_push_before_anything_is_sent(fast: Sandbox, tm
     before = fast.accepted()
     with pytest.raises(bankfeeds.ValidationError) as caught:
         push(rows, rules={"sign_mismatch": "error"})
-    assert (caught.value.code, caught.value.row, caught.value.id) == ("sign_mismatch", 1, "d1-2")
+    assert (caught.value.report.errors[0].code, caught.value.row, caught.value.id) == ("sign_mismatch", 1, "d1-2")
     assert fast.accepted() == before
     with pytest.raises(bankfeeds.ConfigurationError, match="rules"):
         push(rows, rules={"sign_mismatch": "fatal"})
@@ -659,7 +659,7 @@ def test_push_events_refuse_what_is_not_an_update() -> None:
     events.deliver("op-1", "Success")
     assert events.status("op-1") == "Success" and events.status("op-2") is None
     with pytest.raises(bankfeeds.ConfigurationError, match="status must be one of"):
-        events.deliver("op-1", "Done")
+        events.deliver("op-1", "Done")  # type: ignore[arg-type]
     with pytest.raises(bankfeeds.ConfigurationError, match="operation_key must not be empty"):
         events.deliver(" ", "Success")
     with pytest.raises(bankfeeds.ConfigurationError, match="fallback must be a number of seconds"):

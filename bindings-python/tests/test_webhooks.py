@@ -412,7 +412,7 @@ def test_a_push_waits_for_the_sandboxs_webhooks_instead_of_polling(tmp_path: Any
             assert report.pushed == 6 and len(report.operation_keys) == 3
             assert sorted(fed) == sorted(report.operation_keys)
             with pytest.raises(TypeError, match="bankfeeds.webhooks.verify"):
-                events.deliver_event({"kind": "push_operation"})
+                events.deliver_event({"kind": "push_operation"})  # type: ignore[arg-type]
     finally:
         server.shutdown()
         server.server_close()
