@@ -83,12 +83,18 @@ fn _bankfeeds(m: &Bound<'_, PyModule>) -> PyResult<()> {
             .collect::<Vec<_>>(),
     )?;
     m.add_function(wrap_pyfunction!(functions::validate, m)?)?;
-    m.add_function(wrap_pyfunction!(functions::normalise, m)?)?;
+    m.add_function(wrap_pyfunction!(functions::prepare, m)?)?;
     m.add_function(wrap_pyfunction!(functions::validate_file, m)?)?;
-    m.add_function(wrap_pyfunction!(functions::normalise_file, m)?)?;
+    m.add_function(wrap_pyfunction!(functions::prepare_file, m)?)?;
+    m.add_function(wrap_pyfunction!(functions::fill_balances, m)?)?;
+    m.add_function(wrap_pyfunction!(functions::error_codes, m)?)?;
     m.add_function(wrap_pyfunction!(functions::fill_forward, m)?)?;
     m.add_function(wrap_pyfunction!(functions::fill_backward, m)?)?;
-    m.add_function(wrap_pyfunction!(functions::verify, m)?)?;
+    m.add_function(wrap_pyfunction!(functions::verify_balances, m)?)?;
+    // Deprecated aliases, kept so existing code runs (`docs/contract.md`).
+    m.add("normalise", m.getattr("prepare")?)?;
+    m.add("normalise_file", m.getattr("prepare_file")?)?;
+    m.add("verify", m.getattr("verify_balances")?)?;
     m.add_function(wrap_pyfunction!(functions::batches, m)?)?;
     m.add_function(wrap_pyfunction!(functions::push_bodies, m)?)?;
     m.add_function(wrap_pyfunction!(functions::validate_push, m)?)?;

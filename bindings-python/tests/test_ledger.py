@@ -586,7 +586,7 @@ def test_the_callers_rules_stop_a_push_before_anything_is_sent(fast: Sandbox, tm
     before = fast.accepted()
     with pytest.raises(bankfeeds.ValidationError) as caught:
         push(rows, rules={"sign_mismatch": "error"})
-    assert (caught.value.code, caught.value.row, caught.value.id) == ("sign_mismatch", 1, "d1-2")
+    assert (caught.value.report.errors[0].code, caught.value.row, caught.value.id) == ("sign_mismatch", 1, "d1-2")
     assert fast.accepted() == before
     with pytest.raises(bankfeeds.ConfigurationError, match="rules"):
         push(rows, rules={"sign_mismatch": "fatal"})

@@ -1,5 +1,6 @@
-//! Reading a statement file through the core's pipeline, and the `validate` and `normalise`
-//! commands. Flags map one to one onto [`PrepareOptions`]; every rule is the core's.
+//! Reading a statement file through the core's pipeline, and the `validate` and `prepare`
+//! commands. Flags map one to one onto [`PrepareOptions`] and its presets (`validate` checks the
+//! file as given, `prepare` normalises it first, as in every binding); every rule is the core's.
 
 use std::path::{Path, PathBuf};
 
@@ -9,6 +10,7 @@ use bankfeeds::money::Currency;
 use bankfeeds::normalise::BalanceFill;
 use bankfeeds::pipeline::{PrepareOptions, Prepared, prepare_file};
 use bankfeeds::rules::Platform;
+use bankfeeds::validate::ValidationContext;
 use bankfeeds::validate::{AccountContext, Code, RuleLevel, RulePolicy};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -82,28 +84,41 @@ impl PrepareArgs {
         policy
     }
 
-    /// The core's options for these flags.
-    pub fn options(&self, batch_size: Option<usize>) -> PrepareOptions {
-        let mut options = PrepareOptions::new(self.platform, self.today());
-        options.context.rules = self.rule_policy();
+    /// What validation knows from these flags.
+    pub fn context(&self) -> ValidationContext {
+        let mut context = ValidationContext::new(self.platform, self.today());
+        context.rules = self.rule_policy();
         if self.feed_start.is_some() || self.currency.is_some() {
-            options.context.account = Some(AccountContext {
+            context.account = Some(AccountContext {
                 currency: self.currency.as_deref().map(Currency::new),
                 feed_start_date: self.feed_start,
                 ..AccountContext::default()
             });
         }
-        if let Some(opening) = self.opening_balance {
-            options.normalise.balances = BalanceFill::Opening(opening);
-            options.context.opening_balance = Some(opening);
-        }
-        if let Some(closing) = self.closing_balance {
-            options.normalise.balances = BalanceFill::Closing(closing);
-        }
+        context.opening_balance = self.opening_balance;
+        context
+    }
+
+    /// The balance anchor of `--opening-balance` / `--closing-balance` (clap refuses both).
+    pub fn anchor(&self) -> BalanceFill {
+        BalanceFill::from_ends(self.opening_balance, self.closing_balance)
+            .unwrap_or(BalanceFill::Keep)
+    }
+
+    /// The core's options for these flags: the **prepare** preset (normalise, then validate)
+    /// with the balance anchor and batch size.
+    pub fn options(&self, batch_size: Option<usize>) -> PrepareOptions {
+        let mut options = PrepareOptions::for_context(self.context());
+        options.anchor(self.anchor());
         if let Some(size) = batch_size {
-            options.normalise.batch_size = size.clamp(1, self.platform.profile().max_batch);
+            options.batch_size(size);
         }
         options
+    }
+
+    /// The core's **validate** preset for these flags: the file is checked as given.
+    pub fn validate_only(&self) -> PrepareOptions {
+        PrepareOptions::validate_only(self.context())
     }
 }
 
@@ -128,31 +143,21 @@ impl Loaded {
     }
 }
 
-/// Reads and prepares a file; `Err` is the message for a file that cannot be opened.
-pub fn load(path: &Path, args: &PrepareArgs, batch_size: Option<usize>) -> Result<Loaded, String> {
+/// Reads a file through the pipeline with `options`; `Err` is the message for a file that
+/// cannot be opened.
+pub fn load_with(path: &Path, options: &PrepareOptions) -> Result<Loaded, String> {
     let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let extension = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase);
-    let format = match extension.as_deref() {
-        Some("csv") => InputFormat::Csv,
-        Some("json") => InputFormat::Json,
-        _ => InputFormat::Auto,
-    };
-    let prepared = prepare_file(&bytes, format, &args.options(batch_size));
-    let csv = match format {
-        InputFormat::Csv => true,
-        InputFormat::Json => false,
-        InputFormat::Auto => !matches!(
-            String::from_utf8_lossy(&bytes)
-                .trim_start()
-                .as_bytes()
-                .first(),
-            Some(b'{' | b'[')
-        ),
-    };
+    let extension = path.extension().and_then(|e| e.to_str());
+    let format = InputFormat::for_extension(extension);
+    let prepared = prepare_file(&bytes, format, options);
+    let csv = format.detect(&bytes) == InputFormat::Csv;
     Ok(Loaded { prepared, csv })
+}
+
+/// Reads and prepares a file (normalised, then validated); `Err` is the message for a file that
+/// cannot be opened.
+pub fn load(path: &Path, args: &PrepareArgs, batch_size: Option<usize>) -> Result<Loaded, String> {
+    load_with(path, &args.options(batch_size))
 }
 
 /// Loads a file or prints why it cannot be, giving the exit code to stop with.
@@ -175,9 +180,20 @@ pub fn load_or_exit(
     Ok(loaded)
 }
 
-/// `bankfeeds validate`.
-pub fn validate(path: &Path, args: &PrepareArgs, format: Format) -> u8 {
-    let loaded = match load(path, args, None) {
+/// `bankfeeds validate`: the file as given, or with `normalise` what `prepare` would make of it.
+pub fn validate(path: &Path, args: &PrepareArgs, format: Format, normalise: bool) -> u8 {
+    if !normalise && args.closing_balance.is_some() {
+        tell!(
+            "bankfeeds: --closing-balance computes balances, which changes the rows: validate checks them as given; add --normalise to check what `bankfeeds prepare` would push"
+        );
+        return UNREADABLE;
+    }
+    let options = if normalise {
+        args.options(None)
+    } else {
+        args.validate_only()
+    };
+    let loaded = match load_with(path, &options) {
         Ok(l) => l,
         Err(message) => {
             tell!("bankfeeds: {message}");
@@ -205,8 +221,8 @@ pub fn validate(path: &Path, args: &PrepareArgs, format: Format) -> u8 {
     }
 }
 
-/// `bankfeeds normalise`.
-pub fn normalise(
+/// `bankfeeds prepare` (formerly `normalise`): normalise, validate, write the push bodies.
+pub fn prepare(
     path: &Path,
     args: &PrepareArgs,
     out: &Path,

@@ -16,7 +16,7 @@ dates are local wall-clock times (an aware ``datetime`` keeps its wall-clock par
     for issue in report.errors:
         print(issue.row, issue.field, issue.code, issue.message)
 
-    result = bankfeeds.normalise(rows, platform="xero", fill_from_closing=Decimal("2496.80"))
+    result = bankfeeds.prepare(rows, platform="xero", fill_from_closing=Decimal("2496.80"))
     table = result.to_arrow()           # or result.to_dicts(), result.transactions
 
 Batch functions take a list of dicts, a list of ``Transaction`` objects, a ``Transactions``
@@ -25,9 +25,12 @@ batch, or Arrow data (``pyarrow.Table``/``RecordBatch``, polars frames, anything
 
 Which functions report and which raise:
 
-- ``validate``, ``validate_file``, ``validate_push`` and ``normalise`` return every finding as
-  data (a ``Report``); a bad value or row never raises.
-- ``normalise(strict=True)``, ``fill_forward``, ``fill_backward``, ``verify``, ``batches``,
+- ``validate``, ``validate_file`` and ``validate_push`` check rows as given, and ``prepare`` and
+  ``prepare_file`` normalise them first; all return every finding as data (a ``Report``); a bad
+  value or row never raises. ``docs/contract.md`` names each verb in every language; the older
+  names ``normalise``, ``normalise_file``, ``fill_forward``, ``fill_backward`` and ``verify``
+  remain as deprecated aliases.
+- ``prepare(strict=True)``, ``fill_balances``, ``verify_balances``, ``batches``,
   ``push_bodies``, the ``Transaction`` constructor and ``Client.push_transactions`` need usable rows and
   raise ``ValidationError`` (carrying the whole report) when any row has an error.
 - Any function raises ``SchemaError`` when its input cannot be read as rows at all,
@@ -74,11 +77,15 @@ from bankfeeds._bankfeeds import (
     Transactions,
     batches,
     default_ledger_path,
+    error_codes,
     fill_backward,
+    fill_balances,
     fill_forward,
     lease_expiry,
     normalise,
     normalise_file,
+    prepare,
+    prepare_file,
     profile,
     push_bodies,
     validate,
@@ -86,6 +93,7 @@ from bankfeeds._bankfeeds import (
     validate_file,
     validate_push,
     verify,
+    verify_balances,
 )
 from bankfeeds._errors import (
     AccountBusyError,
@@ -100,6 +108,7 @@ from bankfeeds._errors import (
     ReentrancyError,
     SchemaError,
     TransportError,
+    UnexpectedResponseError,
     ValidationError,
     WebhookError,
 )
@@ -157,15 +166,20 @@ __all__ = [
     "Transaction",
     "Transactions",
     "TransportError",
+    "UnexpectedResponseError",
     "ValidationError",
     "WebhookError",
     "batches",
     "default_ledger_path",
+    "error_codes",
     "fill_backward",
+    "fill_balances",
     "fill_forward",
     "lease_expiry",
     "normalise",
     "normalise_file",
+    "prepare",
+    "prepare_file",
     "profile",
     "push_bodies",
     "validate",
@@ -173,5 +187,6 @@ __all__ = [
     "validate_file",
     "validate_push",
     "verify",
+    "verify_balances",
     "webhooks",
 ]

@@ -36,6 +36,7 @@ __all__ = [
     "ArrowStream",
     "Client",
     "PushReport",
+    "PushEvents",
     "LedgerAccount",
     "LedgerBatch",
     "LeaseHolder",
@@ -52,6 +53,11 @@ __all__ = [
     "fill_forward",
     "fill_backward",
     "verify",
+    "verify_balances",
+    "prepare",
+    "prepare_file",
+    "fill_balances",
+    "error_codes",
     "batches",
     "push_bodies",
     "validate_push",
@@ -780,7 +786,7 @@ def validate(
     severity by its code; ``time_zone`` (an IANA name, an offset or ``"local"``, the default)
     says which day ``today`` is when it is not given."""
 
-def normalise(
+def prepare(
     rows: _Rows,
     *,
     platform: str = "generic",
@@ -802,7 +808,9 @@ def normalise(
     batch_size: int | None = None,
     strict: bool = False,
 ) -> Normalised:
-    """Normalises and validates rows."""
+    """Normalises and validates rows (``normalise`` is its deprecated alias)."""
+
+normalise = prepare
 
 def validate_file(
     source: str | os.PathLike[str] | bytes,
@@ -819,7 +827,7 @@ def validate_file(
 ) -> Report:
     """Reads a CSV or JSON file and validates its rows as they are."""
 
-def normalise_file(
+def prepare_file(
     source: str | os.PathLike[str] | bytes,
     *,
     format: str = "auto",
@@ -842,16 +850,30 @@ def normalise_file(
     batch_size: int | None = None,
     strict: bool = False,
 ) -> Normalised:
-    """Reads a CSV or JSON file, normalises and validates it."""
+    """Reads a CSV or JSON file, normalises and validates it (``normalise_file`` is its
+    deprecated alias)."""
+
+normalise_file = prepare_file
+
+def fill_balances(
+    rows: _Rows, *, opening: _AmountLike | None = None, closing: _AmountLike | None = None
+) -> Balanced:
+    """Sets every balance from one end of the chain: forward from ``opening`` or backward from
+    ``closing`` (give one)."""
+
+def error_codes() -> list[str]:
+    """The codes of the core's table of error kinds: every ``BankFeedsError``'s ``code``."""
 
 def fill_forward(rows: _Rows, opening: _AmountLike) -> Balanced:
-    """Sets every balance forward from the opening balance."""
+    """Deprecated: ``fill_balances(rows, opening=...)``."""
 
 def fill_backward(rows: _Rows, closing: _AmountLike) -> Balanced:
-    """Sets every balance backward from the closing balance."""
+    """Deprecated: ``fill_balances(rows, closing=...)``."""
 
-def verify(rows: _Rows, opening: _AmountLike | None = None) -> ChainReport:
+def verify_balances(rows: _Rows, opening: _AmountLike | None = None) -> ChainReport:
     """Checks each balance against the previous balance plus the amount."""
+
+verify = verify_balances
 
 def batches(rows: _Rows, size: int = 1000) -> list[Transactions]:
     """Consecutive batches of at most ``size`` transactions."""

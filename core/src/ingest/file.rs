@@ -39,7 +39,7 @@ pub enum InputFormat {
 impl InputFormat {
     /// The format to read `text` as: `Auto` is JSON when the first non-blank character is `{`
     /// or `[`, CSV otherwise.
-    pub(super) fn resolve(self, text: &str) -> InputFormat {
+    pub(crate) fn resolve(self, text: &str) -> InputFormat {
         match self {
             InputFormat::Auto => match text.trim_start().as_bytes().first() {
                 Some(b'{') | Some(b'[') => InputFormat::Json,
