@@ -17,7 +17,7 @@ use crate::money::{self, MoneyError};
 use crate::validate::{Code, Field, Issue, ValidationReport};
 
 mod count;
-mod file;
+pub(crate) mod file;
 mod raw;
 
 pub use count::rows_exceed;

@@ -315,16 +315,8 @@ pub fn normalise_rows(
             inferred.push(row);
         }
     }
-    if !inferred.is_empty() {
-        changes.push(Change::many(
-            ChangeKind::TypeInferred,
-            Some(Field::TransactionType),
-            inferred.clone(),
-            format!(
-                "transactionType inferred from the sign (Credit in, Debit out) on {} row(s)",
-                inferred.len()
-            ),
-        ));
+    if let Some(change) = inferred_change(inferred) {
+        changes.push(change);
     }
 
     if options.dedupe {
@@ -411,33 +403,15 @@ pub(crate) fn finish(
                         && Some(*old) != tx.balance
                     {
                         replaced += 1;
-                        changes.push(
-                            Change::one(
-                                ChangeKind::BalanceReplaced,
-                                row,
-                                &tx.id,
-                                Field::Balance,
-                                "the row's balance did not follow the chain and was replaced"
-                                    .into(),
-                            )
-                            .values(old.to_string(), tx.balance.map(|b| b.to_string())),
-                        );
+                        changes.push(balance_replaced(row, tx, *old));
                     }
                 }
-                let (from, to) = if forward {
-                    ("opening", "closing")
-                } else {
-                    ("closing", "opening")
-                };
-                changes.push(Change::many(
-                    ChangeKind::BalancesComputed,
-                    Some(Field::Balance),
+                changes.push(balances_computed(
+                    forward,
+                    anchor,
+                    other_end,
                     rows.clone(),
-                    format!(
-                        "{} balance(s) computed from the {from} balance {anchor}; the {to} balance is {other_end}{}",
-                        txs.len(),
-                        if replaced > 0 { format!("; {replaced} differing balance(s) replaced") } else { String::new() }
-                    ),
+                    replaced,
                 ));
             }
             Err(e) => {
@@ -568,6 +542,66 @@ pub(crate) fn judge_repeat(
             .on(Field::Id),
         );
     false
+}
+
+/// The one change listing every row whose type was inferred, when there is one.
+pub(crate) fn inferred_change(inferred: Vec<usize>) -> Option<Change> {
+    if inferred.is_empty() {
+        return None;
+    }
+    let count = inferred.len();
+    Some(Change::many(
+        ChangeKind::TypeInferred,
+        Some(Field::TransactionType),
+        inferred,
+        format!(
+            "transactionType inferred from the sign (Credit in, Debit out) on {} row(s)",
+            count
+        ),
+    ))
+}
+
+/// The change for a balance a computed one replaced.
+pub(crate) fn balance_replaced(row: usize, tx: &BankTransaction, old: Decimal) -> Change {
+    Change::one(
+        ChangeKind::BalanceReplaced,
+        row,
+        &tx.id,
+        Field::Balance,
+        "the row's balance did not follow the chain and was replaced".into(),
+    )
+    .values(old.to_string(), tx.balance.map(|b| b.to_string()))
+}
+
+/// The change listing every balance computed, forward from an opening balance or backward from
+/// a closing one.
+pub(crate) fn balances_computed(
+    forward: bool,
+    anchor: Decimal,
+    other_end: Decimal,
+    rows: Vec<usize>,
+    replaced: usize,
+) -> Change {
+    let count = rows.len();
+    let (from, to) = if forward {
+        ("opening", "closing")
+    } else {
+        ("closing", "opening")
+    };
+    Change::many(
+        ChangeKind::BalancesComputed,
+        Some(Field::Balance),
+        rows,
+        format!(
+            "{} balance(s) computed from the {from} balance {anchor}; the {to} balance is {other_end}{}",
+            count,
+            if replaced > 0 {
+                format!("; {replaced} differing balance(s) replaced")
+            } else {
+                String::new()
+            }
+        ),
+    )
 }
 
 /// Trims whitespace from the ends of an id, recording the change (an id that is blank once

@@ -9,7 +9,7 @@ use crate::model::{BankTransaction, Direction, TransactionType};
 use crate::money::{self, Currency};
 
 /// Whether text is empty or only whitespace, without scanning ordinary text.
-fn is_blank(s: &str) -> bool {
+pub(crate) fn is_blank(s: &str) -> bool {
     match s.as_bytes().first() {
         None => true,
         Some(b) if b.is_ascii_graphic() => false,
@@ -165,11 +165,6 @@ impl<'c> RowChecker<'c> {
             missing_count: 0,
             missing: Vec::new(),
         }
-    }
-
-    /// Rows checked so far.
-    pub(crate) fn count(&self) -> usize {
-        self.position
     }
 
     /// Checks the next row, input row `row`.
