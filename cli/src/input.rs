@@ -128,6 +128,13 @@ pub struct Loaded {
     pub prepared: Prepared,
     /// Whether the file was CSV (findings then name CSV lines).
     pub csv: bool,
+    /// Transactions to push.
+    pub transactions: usize,
+    /// Batches they make.
+    pub batches: usize,
+    /// The file as streamed (`validate`, `normalise`): `prepared` then has the findings and
+    /// changes but no transactions, and the push bodies are written from the file again.
+    pub streamed: Option<bankfeeds::stream::Streamed>,
 }
 
 impl Loaded {
@@ -151,7 +158,47 @@ pub fn load_with(path: &Path, options: &PrepareOptions) -> Result<Loaded, String
     let format = InputFormat::for_extension(extension);
     let prepared = prepare_file(&bytes, format, options);
     let csv = format.detect(&bytes) == InputFormat::Csv;
-    Ok(Loaded { prepared, csv })
+    Ok(Loaded {
+        transactions: prepared.transactions.len(),
+        batches: prepared.batches().count(),
+        prepared,
+        csv,
+        streamed: None,
+    })
+}
+
+/// [`load_with`] for `validate` and `prepare`: the file streams through the core, one row at a
+/// time (see `bankfeeds::stream`), so its size does not bound what can be read.
+pub fn load_streaming(path: &Path, options: &PrepareOptions) -> Result<Loaded, String> {
+    let cannot = |e: std::io::Error| format!("cannot read {}: {e}", path.display());
+    let format = InputFormat::for_extension(path.extension().and_then(|e| e.to_str()));
+    let streamed = bankfeeds::stream::prepare_path(path, format, options).map_err(cannot)?;
+    let csv = match format {
+        InputFormat::Auto => {
+            use std::io::Read as _;
+            let mut head = Vec::new();
+            std::fs::File::open(path)
+                .and_then(|f| f.take(64 * 1024).read_to_end(&mut head))
+                .map_err(cannot)?;
+            format.detect(&head) == InputFormat::Csv
+        }
+        known => known == InputFormat::Csv,
+    };
+    let prepared = Prepared {
+        report: streamed.report.clone(),
+        changes: streamed.changes.clone(),
+        account_id: streamed.account_id.clone(),
+        batch_size: streamed.batch_size,
+        rows_read: streamed.rows_read,
+        ..Prepared::default()
+    };
+    Ok(Loaded {
+        transactions: streamed.transactions,
+        batches: streamed.batches,
+        prepared,
+        csv,
+        streamed: Some(streamed),
+    })
 }
 
 /// Reads and prepares a file (normalised, then validated); `Err` is the message for a file that
@@ -193,7 +240,7 @@ pub fn validate(path: &Path, args: &PrepareArgs, format: Format, normalise: bool
     } else {
         args.validate_only()
     };
-    let loaded = match load_with(path, &options) {
+    let loaded = match load_streaming(path, &options) {
         Ok(l) => l,
         Err(message) => {
             tell!("bankfeeds: {message}");
@@ -201,6 +248,9 @@ pub fn validate(path: &Path, args: &PrepareArgs, format: Format, normalise: bool
         }
     };
     let unreadable = loaded.unreadable().map(str::to_owned);
+    if unreadable.is_none() {
+        note_in_memory(&loaded);
+    }
     match format {
         Format::Text => {
             if let Some(message) = &unreadable {
@@ -229,10 +279,18 @@ pub fn prepare(
     account_id: Option<String>,
     batch_size: Option<usize>,
 ) -> u8 {
-    let loaded = match load_or_exit(path, args, batch_size) {
+    let loaded = match load_streaming(path, &args.options(batch_size)) {
         Ok(l) => l,
-        Err(code) => return code,
+        Err(message) => {
+            tell!("bankfeeds: {message}");
+            return UNREADABLE;
+        }
     };
+    if let Some(message) = loaded.unreadable() {
+        tell!("bankfeeds: {}: {message}", path.display());
+        return UNREADABLE;
+    }
+    note_in_memory(&loaded);
     let prepared = &loaded.prepared;
     if !prepared.is_valid() {
         output::print_findings(&loaded, &mut std::io::stderr());
@@ -247,14 +305,14 @@ pub fn prepare(
         return UNREADABLE;
     };
     output::print_findings(&loaded, &mut std::io::stderr());
-    match write_batches(out, &prepared.push_bodies(&account)) {
+    match write_batches(out, path, args, batch_size, &loaded, &account) {
         Ok(files) => {
             for (file, count) in &files {
                 say!("wrote {} ({count} transactions)", file.display());
             }
             say!(
                 "{} transaction(s) for account {} in {} batch(es) under {}",
-                prepared.transactions.len(),
+                loaded.transactions,
                 output::clean(&account),
                 files.len(),
                 out.display()
@@ -279,7 +337,11 @@ pub fn prepare(
 /// `bankfeeds::batch::MAX_PUSH_BODY_BYTES`), then a line break.
 fn write_batches(
     out: &Path,
-    bodies: &[bankfeeds::model::CreateBankTransactions],
+    path: &Path,
+    args: &PrepareArgs,
+    batch_size: Option<usize>,
+    loaded: &Loaded,
+    account: &str,
 ) -> Result<Vec<(PathBuf, usize)>, String> {
     std::fs::create_dir_all(out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
     let entries =
@@ -293,13 +355,48 @@ fn write_batches(
         }
     }
     let mut written = Vec::new();
-    for (i, body) in bodies.iter().enumerate() {
-        let file = out.join(format!("batch-{:04}.json", i + 1));
-        let mut text = serde_json::to_string(body)
+    let mut write = |body: bankfeeds::model::CreateBankTransactions| -> Result<(), String> {
+        let file = out.join(format!("batch-{:04}.json", written.len() + 1));
+        let mut text = serde_json::to_string(&body)
             .map_err(|e| format!("cannot write {}: {e}", file.display()))?;
         text.push('\n');
         std::fs::write(&file, text).map_err(|e| format!("cannot write {}: {e}", file.display()))?;
         written.push((file, body.transactions.len()));
+        Ok(())
+    };
+    match &loaded.streamed {
+        Some(streamed) => streamed
+            .write_bodies(path, &args.options(batch_size), account, |body| {
+                write(body).map_err(StreamError::Write)
+            })
+            .map_err(|e| match e {
+                StreamError::Write(m) => m,
+                StreamError::Read(e) => format!("cannot read {}: {e}", path.display()),
+            })?,
+        None => {
+            for body in loaded.prepared.push_bodies(account) {
+                write(body)?;
+            }
+        }
     }
     Ok(written)
+}
+
+/// Why writing streamed batches stopped.
+enum StreamError {
+    Read(std::io::Error),
+    Write(String),
+}
+
+impl From<std::io::Error> for StreamError {
+    fn from(e: std::io::Error) -> Self {
+        StreamError::Read(e)
+    }
+}
+
+/// Says on stderr when the file could not stream and was held in memory, and why.
+pub fn note_in_memory(loaded: &Loaded) {
+    if let Some(why) = loaded.streamed.as_ref().and_then(|s| s.in_memory) {
+        tell!("bankfeeds: note: read whole, not streamed: {why}");
+    }
 }

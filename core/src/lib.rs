@@ -35,6 +35,7 @@ pub mod money;
 pub mod normalise;
 pub mod pipeline;
 pub mod rules;
+pub mod stream;
 #[cfg(test)]
 #[path = "../tests/shared/mod.rs"]
 mod test_shared;

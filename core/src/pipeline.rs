@@ -304,6 +304,24 @@ pub fn prepare_file(bytes: &[u8], format: InputFormat, options: &PrepareOptions)
     prepared
 }
 
+/// Whether a validation finding says something not already said: a malformed field is not also
+/// "missing", a conflicting duplicate is not also a plain duplicate.
+pub(crate) fn said_once(
+    issue: &validate::Issue,
+    malformed: &FxHashSet<(usize, Field)>,
+    conflicting: &FxHashSet<usize>,
+) -> bool {
+    let row_field = issue.row.zip(issue.field);
+    let repeated = match issue.code {
+        Code::MissingBalance | Code::MissingDescription => {
+            row_field.is_some_and(|rf| malformed.contains(&rf))
+        }
+        Code::DuplicateId => issue.row.is_some_and(|r| conflicting.contains(&r)),
+        _ => false,
+    };
+    !repeated
+}
+
 fn finish(
     txs: Vec<BankTransaction>,
     rows: Vec<usize>,
@@ -330,21 +348,12 @@ fn finish(
         .filter_map(|i| i.row)
         .collect();
     report.extend(normalised.report);
-    report
-        .issues
-        .extend(validation.issues.into_iter().filter(|issue| {
-            // Say each thing once: a malformed field is not also "missing", a conflicting duplicate
-            // is not also a plain duplicate.
-            let row_field = issue.row.zip(issue.field);
-            let repeated = match issue.code {
-                Code::MissingBalance | Code::MissingDescription => {
-                    row_field.is_some_and(|rf| malformed.contains(&rf))
-                }
-                Code::DuplicateId => issue.row.is_some_and(|r| conflicting.contains(&r)),
-                _ => false,
-            };
-            !repeated
-        }));
+    report.issues.extend(
+        validation
+            .issues
+            .into_iter()
+            .filter(|issue| said_once(issue, &malformed, &conflicting)),
+    );
     report.sort();
     context.settle(&mut report);
     Prepared {
