@@ -33,7 +33,39 @@ fn amount(m: &Money, what: &str) -> Result<bankfeeds::money::Decimal, BankFeedsE
         .map_err(|e| BankFeedsError::option(Some(Field::Balance), format!("{what}: {e}")))
 }
 
-/// Sets every balance forward from the balance before the first transaction, exactly
+/// Sets every balance from one end of the chain, exactly, in the order given: forward from an
+/// opening balance (before the first transaction) or backward from a closing one (after the
+/// last, what the bank shows today). The name in every language (`docs/contract.md`);
+/// `fillBalancesForward` and `fillBalancesBackward` are its deprecated forms.
+///
+/// ```kotlin
+/// val chain = fillBalances(transactions, BalanceFill.Closing(BigDecimal("2496.80")))
+/// ```
+#[uniffi::export]
+pub fn fill_balances(
+    transactions: Vec<Transaction>,
+    anchor: crate::context::BalanceFill,
+) -> Result<BalanceChain, BankFeedsError> {
+    use crate::context::BalanceFill as Anchor;
+    let anchor = match &anchor {
+        Anchor::Opening { balance } => {
+            bankfeeds::normalise::BalanceFill::Opening(amount(balance, "opening balance")?)
+        }
+        Anchor::Closing { balance } => {
+            bankfeeds::normalise::BalanceFill::Closing(amount(balance, "closing balance")?)
+        }
+    };
+    let mut txs = read(transactions)?;
+    let (opening, closing) = balance::fill(&mut txs, anchor).map_err(overflow)?;
+    Ok(BalanceChain {
+        transactions: txs.into_iter().map(Transaction::from).collect(),
+        opening: opening.into(),
+        closing: closing.into(),
+    })
+}
+
+/// Deprecated: `fillBalances(transactions, BalanceFill.Opening(...))`. Sets every balance
+/// forward from the balance before the first transaction, exactly
 /// (`balance = previous balance + amount`). The transactions are taken in the order given.
 ///
 /// ```kotlin
@@ -55,8 +87,8 @@ pub fn fill_balances_forward(
     })
 }
 
-/// Sets every balance backward from the balance after the last transaction (what the bank shows
-/// today), exactly. The transactions are taken in the order given.
+/// Deprecated: `fillBalances(transactions, BalanceFill.Closing(...))`. Sets every balance
+/// backward from the balance after the last transaction (what the bank shows today), exactly. The transactions are taken in the order given.
 #[uniffi::export]
 pub fn fill_balances_backward(
     transactions: Vec<Transaction>,

@@ -35,7 +35,7 @@ pub use client::{
     AccountMapping, BankFeedsClient, BatchOutcome, BatchState, ClientOptions, Company,
     CompanyAccessToken, CompanyPage, Connection, ConnectionStatus, HeldBatch, Lease, LeaseHolder,
     LedgerAccount, LedgerBatch, LedgerError, ListOptions, LogLevel, LogListener, MappingResult,
-    NewSourceAccount, OneTimePassword, PushLedger, PushOperation, PushOperationPage,
+    NewSourceAccount, OneTimePassword, PushEvents, PushLedger, PushOperation, PushOperationPage,
     PushOperationStatus, PushOptions, PushProgress, PushProgressListener, PushReport, PushStage,
     PushStopReason, PushStopped, RateLimit, RateLimitListener, RecoveredBatch, SourceAccount,
     SourceAccountUpdate, TargetAccountOption, UnknownHistory, lease_expiry, lease_may_take,

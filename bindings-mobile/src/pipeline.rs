@@ -1,7 +1,6 @@
 //! Prepare and validate: one call per list of transactions.
 
 use bankfeeds::ingest::{self, InputFormat, RawTransaction};
-use bankfeeds::normalise::BalanceFill;
 use bankfeeds::pipeline;
 
 use crate::context::{PrepareOptions, ValidationContext};
@@ -43,10 +42,8 @@ impl From<pipeline::Prepared> for Prepared {
 
 impl PrepareOptions {
     fn to_core(&self) -> Result<pipeline::PrepareOptions, BankFeedsError> {
-        let context = self.context.to_core()?;
-        let mut options = pipeline::PrepareOptions::new(context.platform, context.today);
+        let mut options = pipeline::PrepareOptions::for_context(self.context.to_core()?);
         options.normalise = self.normalise.to_core(self.context.platform)?;
-        options.context = context;
         Ok(options)
     }
 }
@@ -82,6 +79,15 @@ pub enum FileFormat {
     Json,
 }
 
+impl FileFormat {
+    fn to_core(self) -> InputFormat {
+        match self {
+            FileFormat::Csv => InputFormat::Csv,
+            FileFormat::Json => InputFormat::Json,
+        }
+    }
+}
+
 /// [`prepare`] for the contents of a CSV or JSON file, as bytes. Rows in findings are data rows;
 /// findings about the rows of a CSV file also carry the `line` the row is on.
 #[uniffi::export]
@@ -91,11 +97,7 @@ pub fn prepare_file(
     options: PrepareOptions,
 ) -> Result<Prepared, BankFeedsError> {
     let options = options.to_core()?;
-    let format = match format {
-        FileFormat::Csv => InputFormat::Csv,
-        FileFormat::Json => InputFormat::Json,
-    };
-    Ok(pipeline::prepare_file(&contents, format, &options).into())
+    Ok(pipeline::prepare_file(&contents, format.to_core(), &options).into())
 }
 
 /// Validates transactions as given, changing nothing: every finding at once, by row. Unlike
@@ -106,22 +108,30 @@ pub fn validate(
     transactions: Vec<Transaction>,
     context: ValidationContext,
 ) -> Result<ValidationReport, BankFeedsError> {
-    let context = context.to_core()?;
-    let mut options = pipeline::PrepareOptions::new(context.platform, context.today);
-    options.context = context;
-    // Validation alone is the pipeline with every normalisation switched off.
-    let n = &mut options.normalise;
-    (
-        n.trim,
-        n.truncate,
-        n.dedupe,
-        n.infer_types,
-        n.fix_signs,
-        n.sort,
-    ) = (false, false, false, false, false, false);
-    n.balances = BalanceFill::Keep;
     let rows = transactions.into_iter().map(RawTransaction::from);
-    Ok(pipeline::prepare(rows, &options).report.into())
+    Ok(pipeline::validate(rows, &context.to_core()?).into())
+}
+
+/// [`validate`] for the contents of a CSV or JSON file, as bytes: its rows as given. Findings
+/// about the rows of a CSV file also carry the `line` the row is on.
+#[uniffi::export]
+pub fn validate_file(
+    contents: Vec<u8>,
+    format: FileFormat,
+    context: ValidationContext,
+) -> Result<ValidationReport, BankFeedsError> {
+    let context = context.to_core()?;
+    Ok(pipeline::validate_file(&contents, format.to_core(), &context).into())
+}
+
+/// The codes of the core's table of error kinds (`bankfeeds::ErrorCode`), in its order: every
+/// `BankFeedsError`'s `code()` is one of them.
+#[uniffi::export]
+pub fn error_codes() -> Vec<String> {
+    bankfeeds::ErrorCode::all_codes()
+        .into_iter()
+        .map(str::to_owned)
+        .collect()
 }
 
 /// Reads typed transactions for the functions that compute with them (balances, batches): the

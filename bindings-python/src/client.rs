@@ -935,7 +935,9 @@ impl PyClient {
     /// push and is raised here. Ctrl-C stops the push too (`KeyboardInterrupt`). Dates are
     /// judged against `today`, by default today where the account is kept: `time_zone` (an IANA
     /// name such as `"Australia/Sydney"`, an offset such as `"+10:00"`), else this machine's zone.
-    #[pyo3(signature = (company_id, connection_id, account_id, rows, *, batch_size=None, today=None, time_zone=None, country=None, timeout_in_minutes=None, allow_sync_on_push_complete=None, poll_interval=None, wait_timeout=None, skip_already_pushed=true, on_progress=None, ledger=None, unknown_history="refuse", skip_through=None, resend=Vec::new(), lock_wait=0.0, rules=None))]
+    /// `events`: a `PushEvents` the application feeds from its webhook receiver; each batch then
+    /// waits for its update instead of polling (polling stays the fallback).
+    #[pyo3(signature = (company_id, connection_id, account_id, rows, *, batch_size=None, today=None, time_zone=None, country=None, timeout_in_minutes=None, allow_sync_on_push_complete=None, poll_interval=None, wait_timeout=None, skip_already_pushed=true, on_progress=None, ledger=None, unknown_history="refuse", skip_through=None, resend=Vec::new(), lock_wait=0.0, rules=None, events=None))]
     #[allow(clippy::too_many_arguments)]
     fn push_transactions(
         &self,
@@ -960,6 +962,7 @@ impl PyClient {
         #[pyo3(from_py_with = args::resend)] resend: Vec<String>,
         #[pyo3(from_py_with = args::lock_wait)] lock_wait: f64,
         rules: Option<&Bound<'_, PyAny>>,
+        events: Option<PyRef<'_, crate::events::PyPushEvents>>,
     ) -> PyResult<PyPushReport> {
         let on_progress = wait::callable("on_progress", on_progress, py)?;
         let callbacks = wait::Callbacks::default();
@@ -977,6 +980,7 @@ impl PyClient {
                 .lock_wait(push::lock_wait(lock_wait)?)
                 .rules(crate::options::rules(rules)?);
             options.ledger = choice;
+            options.events = events.map(|e| e.inner.clone());
             if let Some(n) = batch_size {
                 options = options.batch_size(n);
             }

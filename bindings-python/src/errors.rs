@@ -190,3 +190,17 @@ pub fn ledger_error(py: Python<'_>, message: &str, cause: Option<PyErr>) -> PyEr
     }
     e
 }
+
+/// `bankfeeds.WebhookError`: a webhook delivery refused, with the core's stable `code`
+/// (`missing_header`, `invalid_timestamp`, `expired`, `invalid_signature`, `invalid_secret`,
+/// `invalid_body`) and the HTTP `status` to answer with.
+pub fn webhook_error(py: Python<'_>, message: &str, code: &str, status: u16) -> PyErr {
+    let kwargs = PyDict::new(py);
+    if let Err(e) = kwargs
+        .set_item("code", code)
+        .and_then(|_| kwargs.set_item("status", status))
+    {
+        return e;
+    }
+    raise(py, "WebhookError", message, &kwargs)
+}

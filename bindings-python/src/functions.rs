@@ -75,10 +75,13 @@ pub fn validate(
 /// given an anchor) and validates the result. Returns a `Normalised` with the transactions, every
 /// change and every finding; with `strict=True`, raises `ValidationError` when any finding is an
 /// error.
-#[pyfunction]
+///
+/// `prepare` is the name in every language (`docs/contract.md`); `normalise` is its deprecated
+/// alias.
+#[pyfunction(name = "prepare")]
 #[pyo3(signature = (rows, *, platform="generic", today=None, account=None, opening_balance=None, latest_existing=None, country=None, rules=None, time_zone=None, trim=true, truncate=false, dedupe=true, infer_types=true, fix_signs=false, sort=true, fill_from_opening=None, fill_from_closing=None, batch_size=None, strict=false))]
 #[allow(clippy::too_many_arguments)]
-pub fn normalise(
+pub fn prepare(
     py: Python<'_>,
     rows: &Bound<'_, PyAny>,
     platform: &str,
@@ -208,11 +211,12 @@ pub fn validate_file(
 }
 
 /// Reads a CSV or JSON file (a path or its bytes, a push body or an array of transactions),
-/// normalises and validates it, as `normalise()` does for rows.
-#[pyfunction]
+/// normalises and validates it, as `prepare()` does for rows (`normalise_file` is its
+/// deprecated alias).
+#[pyfunction(name = "prepare_file")]
 #[pyo3(signature = (source, *, format="auto", platform="generic", today=None, account=None, opening_balance=None, latest_existing=None, country=None, rules=None, time_zone=None, trim=true, truncate=false, dedupe=true, infer_types=true, fix_signs=false, sort=true, fill_from_opening=None, fill_from_closing=None, batch_size=None, strict=false))]
 #[allow(clippy::too_many_arguments)]
-pub fn normalise_file(
+pub fn prepare_file(
     py: Python<'_>,
     source: &Bound<'_, PyAny>,
     format: &str,
@@ -283,7 +287,61 @@ fn overflow_report(e: &balance::BalanceOverflow, source_rows: &[usize]) -> Valid
     }
 }
 
-/// Sets every balance forward from the balance before the first row, in the order given.
+/// Sets every balance from one end of the chain, in the order given: forward from `opening`
+/// (the balance before the first row) or backward from `closing` (after the last, what the bank
+/// shows today); give one. Raises `ValidationError` when a row cannot be typed or the running
+/// balance overflows, `ConfigurationError` for both anchors or neither.
+#[pyfunction]
+#[pyo3(signature = (rows, *, opening=None, closing=None))]
+pub fn fill_balances(
+    py: Python<'_>,
+    rows: &Bound<'_, PyAny>,
+    opening: Option<&Bound<'_, PyAny>>,
+    closing: Option<&Bound<'_, PyAny>>,
+) -> PyResult<PyBalanced> {
+    guard(py, || {
+        let amount = |name: &str, v: Option<&Bound<'_, PyAny>>| {
+            v.filter(|v| !v.is_none())
+                .map(|v| amount_from(name, v).map_err(config))
+                .transpose()
+        };
+        let anchor = bankfeeds::normalise::BalanceFill::from_ends(
+            amount("opening", opening)?,
+            amount("closing", closing)?,
+        )
+        .map_err(|e| config(format!("opening, closing: {e}")))?;
+        if anchor == bankfeeds::normalise::BalanceFill::Keep {
+            return Err(config(
+                "give opening= (the balance before the first row) or closing= (after the last)",
+            ));
+        }
+        let source = rows::read(rows)?;
+        py.detach(move || {
+            let mut typed = source.typed_strict("the rows cannot be read")?;
+            match balance::fill(&mut typed.transactions, anchor) {
+                Ok((opening, closing)) => Ok(PyBalanced {
+                    transactions: PyTransactions::new(typed.transactions, Some(typed.source_rows)),
+                    opening,
+                    closing,
+                }),
+                Err(e) => Err(BindError::Invalid(
+                    "the balances cannot be filled",
+                    overflow_report(&e, &typed.source_rows),
+                )),
+            }
+        })
+    })
+}
+
+/// The codes of the core's table of error kinds (`bankfeeds::ErrorCode`), in its order: every
+/// `BankFeedsError`'s `code` is one of them.
+#[pyfunction]
+pub fn error_codes() -> Vec<&'static str> {
+    bankfeeds::ErrorCode::all_codes()
+}
+
+/// Deprecated: `fill_balances(rows, opening=...)`. Sets every balance forward from the balance
+/// before the first row, in the order given.
 /// Raises `ValidationError` when a row cannot be typed or the running balance overflows.
 #[pyfunction]
 pub fn fill_forward(
@@ -311,8 +369,8 @@ pub fn fill_forward(
     })
 }
 
-/// Sets every balance backward from the balance after the last row (what the bank shows
-/// today), in the order given. Raises `ValidationError` as `fill_forward` does.
+/// Deprecated: `fill_balances(rows, closing=...)`. Sets every balance backward from the balance
+/// after the last row (what the bank shows today), in the order given. Raises `ValidationError` as `fill_forward` does.
 #[pyfunction]
 pub fn fill_backward(
     py: Python<'_>,
@@ -341,10 +399,10 @@ pub fn fill_backward(
 
 /// Checks each row's balance against the previous balance plus its amount, to the cent, in the
 /// order given; with `opening`, the first row too. Raises `ValidationError` when a row cannot be
-/// typed.
-#[pyfunction]
+/// typed. (`verify` is its deprecated alias.)
+#[pyfunction(name = "verify_balances")]
 #[pyo3(signature = (rows, opening=None))]
-pub fn verify(
+pub fn verify_balances(
     py: Python<'_>,
     rows: &Bound<'_, PyAny>,
     opening: Option<&Bound<'_, PyAny>>,

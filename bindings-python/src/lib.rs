@@ -21,6 +21,7 @@
 //! | `ledger.rs`      | the push ledger: its records, `SqliteLedger`, a ledger in Python    |
 //! | `pyser.rs`       | wire-model types ↔ dicts (snake_case, `Decimal`, UTC `datetime`)  |
 //! | `wait.rs`        | blocking on the client's runtime: Ctrl-C, cancellation, callbacks  |
+//! | `webhook.rs`     | webhook deliveries → the core's verdict, as a dict or `WebhookError` |
 //! | `errors.rs`      | core errors and panics → `bankfeeds` exceptions                    |
 //! | `logs.rs`        | the core's tracing events → the `bankfeeds` logger of `logging`     |
 
@@ -30,6 +31,7 @@ mod arrow_in;
 mod arrow_out;
 mod client;
 mod errors;
+mod events;
 mod functions;
 mod ledger;
 mod logs;
@@ -42,6 +44,7 @@ mod rows;
 mod transaction;
 mod values;
 mod wait;
+mod webhook;
 
 use pyo3::prelude::*;
 
@@ -66,6 +69,7 @@ fn _bankfeeds(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<arrow_out::ArrowStream>()?;
     m.add_class::<client::PyClient>()?;
     m.add_class::<push::PyPushReport>()?;
+    m.add_class::<events::PyPushEvents>()?;
     m.add_class::<ledger::PyLedgerAccount>()?;
     m.add_class::<ledger::PyLedgerBatch>()?;
     m.add_class::<ledger::PyLeaseHolder>()?;
@@ -82,12 +86,18 @@ fn _bankfeeds(m: &Bound<'_, PyModule>) -> PyResult<()> {
             .collect::<Vec<_>>(),
     )?;
     m.add_function(wrap_pyfunction!(functions::validate, m)?)?;
-    m.add_function(wrap_pyfunction!(functions::normalise, m)?)?;
+    m.add_function(wrap_pyfunction!(functions::prepare, m)?)?;
     m.add_function(wrap_pyfunction!(functions::validate_file, m)?)?;
-    m.add_function(wrap_pyfunction!(functions::normalise_file, m)?)?;
+    m.add_function(wrap_pyfunction!(functions::prepare_file, m)?)?;
+    m.add_function(wrap_pyfunction!(functions::fill_balances, m)?)?;
+    m.add_function(wrap_pyfunction!(functions::error_codes, m)?)?;
     m.add_function(wrap_pyfunction!(functions::fill_forward, m)?)?;
     m.add_function(wrap_pyfunction!(functions::fill_backward, m)?)?;
-    m.add_function(wrap_pyfunction!(functions::verify, m)?)?;
+    m.add_function(wrap_pyfunction!(functions::verify_balances, m)?)?;
+    // Deprecated aliases, kept so existing code runs (`docs/contract.md`).
+    m.add("normalise", m.getattr("prepare")?)?;
+    m.add("normalise_file", m.getattr("prepare_file")?)?;
+    m.add("verify", m.getattr("verify_balances")?)?;
     m.add_function(wrap_pyfunction!(functions::batches, m)?)?;
     m.add_function(wrap_pyfunction!(functions::push_bodies, m)?)?;
     m.add_function(wrap_pyfunction!(functions::validate_push, m)?)?;
@@ -96,5 +106,6 @@ fn _bankfeeds(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(functions::platforms, m)?)?;
     m.add_function(wrap_pyfunction!(functions::codes, m)?)?;
     m.add_function(wrap_pyfunction!(functions::_panic_for_tests, m)?)?;
+    m.add_function(wrap_pyfunction!(webhook::_verify_webhook, m)?)?;
     Ok(())
 }

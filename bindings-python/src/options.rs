@@ -217,22 +217,9 @@ impl ContextArgs<'_, '_> {
         Ok(ctx)
     }
 
-    /// Options that read and validate the rows as they are: normalisation changes nothing.
+    /// The core's **validate** preset: the rows are read and checked as they are.
     pub fn as_is(&self) -> BindResult<PrepareOptions> {
-        let context = self.context()?;
-        let mut options = PrepareOptions::new(context.platform, context.today);
-        options.context = context;
-        options.normalise = NormaliseOptions {
-            trim: false,
-            truncate: false,
-            dedupe: false,
-            infer_types: false,
-            fix_signs: false,
-            sort: false,
-            balances: BalanceFill::Keep,
-            ..NormaliseOptions::for_platform(options.context.platform)
-        };
-        Ok(options)
+        Ok(PrepareOptions::validate_only(self.context()?))
     }
 }
 
@@ -254,20 +241,14 @@ impl NormaliseArgs<'_, '_> {
     pub fn options(&self, platform: Platform) -> BindResult<NormaliseOptions> {
         let opening = self.fill_from_opening.filter(|v| !v.is_none());
         let closing = self.fill_from_closing.filter(|v| !v.is_none());
-        let balances = match (opening, closing) {
-            (Some(_), Some(_)) => {
-                return Err(config(
-                    "give fill_from_opening or fill_from_closing, not both: a chain has one anchor",
-                ));
-            }
-            (Some(o), None) => {
-                BalanceFill::Opening(amount_from("fill_from_opening", o).map_err(config)?)
-            }
-            (None, Some(c)) => {
-                BalanceFill::Closing(amount_from("fill_from_closing", c).map_err(config)?)
-            }
-            (None, None) => BalanceFill::Keep,
-        };
+        let opening = opening
+            .map(|o| amount_from("fill_from_opening", o).map_err(config))
+            .transpose()?;
+        let closing = closing
+            .map(|c| amount_from("fill_from_closing", c).map_err(config))
+            .transpose()?;
+        let balances = BalanceFill::from_ends(opening, closing)
+            .map_err(|e| config(format!("fill_from_opening, fill_from_closing: {e}")))?;
         let defaults = NormaliseOptions::for_platform(platform);
         Ok(NormaliseOptions {
             platform,

@@ -203,7 +203,7 @@ pub fn client_error(py: Python<'_>, e: Error, ledger: Option<&LedgerNote>) -> Py
                 kwargs.set_item("body", snippet.clone())?;
                 kwargs.set_item("retryable", false)?;
                 kwargs.set_item("operation", format!("{method} {path}"))?;
-                "ApiError"
+                "UnexpectedResponseError"
             }
             Error::Timeout { .. } | Error::Transport { .. } => {
                 kwargs.set_item("retryable", retryable)?;
@@ -239,6 +239,7 @@ pub fn client_error(py: Python<'_>, e: Error, ledger: Option<&LedgerNote>) -> Py
         };
         let exc = errors.getattr(class)?.call((text,), Some(&kwargs))?;
         exc.setattr("kind", kind)?;
+        exc.setattr("code", e.code().as_str())?;
         Ok(PyErr::from_value(exc))
     })();
     made.unwrap_or_else(|e| e)

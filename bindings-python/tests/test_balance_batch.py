@@ -35,7 +35,7 @@ def test_fill_refuses_rows_with_errors() -> None:
     rows[1]["amount"] = "3,20"
     with pytest.raises(bankfeeds.ValidationError) as caught:
         bankfeeds.fill_forward(rows, 0)
-    assert (caught.value.row, caught.value.field, caught.value.code) == (1, "amount", "invalid_number")
+    assert (caught.value.row, caught.value.field, caught.value.report.errors[0].code) == (1, "amount", "invalid_number")
 
 
 def test_fill_overflow_is_an_error_naming_the_row() -> None:
@@ -43,7 +43,7 @@ def test_fill_overflow_is_an_error_naming_the_row() -> None:
     rows = [{"id": f"r{i}", "date": "2024-05-01", "amount": big} for i in range(9)]
     with pytest.raises(bankfeeds.ValidationError) as caught:
         bankfeeds.fill_forward(rows, 0)
-    assert (caught.value.row, caught.value.id, caught.value.code) == (7, "r7", "balance_overflow")
+    assert (caught.value.row, caught.value.id, caught.value.report.errors[0].code) == (7, "r7", "balance_overflow")
 
 
 def test_fill_anchor_must_be_exact() -> None:

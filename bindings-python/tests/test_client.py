@@ -163,7 +163,7 @@ def test_invalid_rows_raise_and_nothing_is_sent(client: bankfeeds.Client, sandbo
     bad[1]["balance"] = Decimal("1.00")
     with pytest.raises(bankfeeds.ValidationError) as caught:
         client.push_transactions(company_id, connection_id, "acc-bad", bad, today=TODAY)
-    assert (caught.value.row, caught.value.field, caught.value.code) == (1, "balance", "balance_mismatch")
+    assert (caught.value.row, caught.value.field, caught.value.report.errors[0].code) == (1, "balance", "balance_mismatch")
     assert client.push_history(company_id, connection_id, "acc-bad")["transaction_ids"] == []
 
 

@@ -586,7 +586,7 @@ def test_the_callers_rules_stop_a_push_before_anything_is_sent(fast: Sandbox, tm
     before = fast.accepted()
     with pytest.raises(bankfeeds.ValidationError) as caught:
         push(rows, rules={"sign_mismatch": "error"})
-    assert (caught.value.code, caught.value.row, caught.value.id) == ("sign_mismatch", 1, "d1-2")
+    assert (caught.value.report.errors[0].code, caught.value.row, caught.value.id) == ("sign_mismatch", 1, "d1-2")
     assert fast.accepted() == before
     with pytest.raises(bankfeeds.ConfigurationError, match="rules"):
         push(rows, rules={"sign_mismatch": "fatal"})
@@ -611,3 +611,58 @@ def test_asyncio_push_with_a_ledger(fast: Sandbox, tmp_path: Path) -> None:
     assert history["transaction_ids"] == ids(1, 2) and len(history["successful_operations"]) == 2
     assert history["newest"] == dt.datetime(2024, 5, 12, 11, 30)
     assert fast.stored(a) == ids(1, 2)
+
+
+# ---- waiting by webhook ------------------------------------------------------------------------
+
+
+def test_a_push_given_webhook_updates_waits_for_them_not_for_its_poll(slow: Sandbox, tmp_path: Path) -> None:
+    """With ``events``, a batch ends when its update is fed, although the fallback read is an
+    hour away; the same push without anyone feeding updates is still waiting when its wait ends."""
+    a = slow.account("gbol", "acc-events")
+    events = bankfeeds.PushEvents(fallback=3600)
+    assert events.fallback == 3600.0
+    push = pusher(slow, a, ledger=tmp_path / "ledger.sqlite3", events=events, wait_timeout=4)
+
+    unfed = push(days(1))
+    assert not unfed.is_complete and unfed.stopped is not None and unfed.stopped["reason"] == "still_pending", unfed.stopped
+
+    # A stand-in for the application's webhook receiver: each operation that ended is fed.
+    fed: list[str] = []
+    stop = threading.Event()
+
+    def receiver() -> None:
+        while not stop.is_set():
+            for op in slow.call("GET", f"/companies/{a.company}/push?page=1&pageSize=100")["results"]:
+                if op["status"] != "Pending" and op["pushOperationKey"] not in fed:
+                    events.deliver(op["pushOperationKey"], op["status"])
+                    fed.append(op["pushOperationKey"])
+            time.sleep(0.05)
+
+    thread = threading.Thread(target=receiver)
+    thread.start()
+    try:
+        report = push(days(1, 2))
+    finally:
+        stop.set()
+        thread.join()
+    assert report.is_complete, report.stopped
+    assert (report.pushed, sorted(report.already_pushed)) == (3, ids(1))
+    # Both operations' ends were fed: the unfed push's first batch (waited for by the rerun) and
+    # the rerun's own.
+    assert len(fed) == 2 and set(report.operation_keys) < set(fed), (fed, report.operation_keys)
+    assert slow.stored(a) == ids(1, 2)
+
+
+def test_push_events_refuse_what_is_not_an_update() -> None:
+    events = bankfeeds.PushEvents()
+    events.deliver("op-1", "Success")
+    assert events.status("op-1") == "Success" and events.status("op-2") is None
+    with pytest.raises(bankfeeds.ConfigurationError, match="status must be one of"):
+        events.deliver("op-1", "Done")  # type: ignore[arg-type]
+    with pytest.raises(bankfeeds.ConfigurationError, match="operation_key must not be empty"):
+        events.deliver(" ", "Success")
+    with pytest.raises(bankfeeds.ConfigurationError, match="fallback must be a number of seconds"):
+        bankfeeds.PushEvents(fallback=-1)
+    with pytest.raises(TypeError):
+        bankfeeds.Client("k").push_transactions("c", "k", "a", [], events="yes")  # type: ignore[arg-type]

@@ -102,7 +102,7 @@ def test_strict_raises_with_the_report() -> None:
     with pytest.raises(bankfeeds.ValidationError) as caught:
         bankfeeds.normalise(rows, today=TODAY, strict=True)
     err = caught.value
-    assert (err.row, err.field, err.code, err.id) == (2, "amount", "invalid_number", "t3")
+    assert (err.row, err.field, err.report.errors[0].code, err.id) == (2, "amount", "invalid_number", "t3")
     assert err.report.error_count == 1
     with pytest.raises(bankfeeds.ValidationError):
         bankfeeds.normalise(rows, today=TODAY).raise_for_errors()

@@ -56,7 +56,7 @@ def test_constructor_raises_with_every_problem() -> None:
         ("amount", "invalid_number"),
         ("balance", "invalid_number"),
     ]
-    assert (err.field, err.code, err.row, err.id) == ("date", "invalid_date", None, "x")
+    assert (err.field, err.report.errors[0].code, err.row, err.id) == ("date", "invalid_date", None, "x")
     assert "February 2023 has no day 30" in str(err) and "2 more" in str(err)
 
 

@@ -1,5 +1,6 @@
-//! Reading a statement file through the core's pipeline, and the `validate` and `normalise`
-//! commands. Flags map one to one onto [`PrepareOptions`]; every rule is the core's.
+//! Reading a statement file through the core's pipeline, and the `validate` and `prepare`
+//! commands. Flags map one to one onto [`PrepareOptions`] and its presets (`validate` checks the
+//! file as given, `prepare` normalises it first, as in every binding); every rule is the core's.
 
 use std::path::{Path, PathBuf};
 
@@ -9,6 +10,7 @@ use bankfeeds::money::Currency;
 use bankfeeds::normalise::BalanceFill;
 use bankfeeds::pipeline::{PrepareOptions, Prepared, prepare_file};
 use bankfeeds::rules::Platform;
+use bankfeeds::validate::ValidationContext;
 use bankfeeds::validate::{AccountContext, Code, RuleLevel, RulePolicy};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -82,28 +84,41 @@ impl PrepareArgs {
         policy
     }
 
-    /// The core's options for these flags.
-    pub fn options(&self, batch_size: Option<usize>) -> PrepareOptions {
-        let mut options = PrepareOptions::new(self.platform, self.today());
-        options.context.rules = self.rule_policy();
+    /// What validation knows from these flags.
+    pub fn context(&self) -> ValidationContext {
+        let mut context = ValidationContext::new(self.platform, self.today());
+        context.rules = self.rule_policy();
         if self.feed_start.is_some() || self.currency.is_some() {
-            options.context.account = Some(AccountContext {
+            context.account = Some(AccountContext {
                 currency: self.currency.as_deref().map(Currency::new),
                 feed_start_date: self.feed_start,
                 ..AccountContext::default()
             });
         }
-        if let Some(opening) = self.opening_balance {
-            options.normalise.balances = BalanceFill::Opening(opening);
-            options.context.opening_balance = Some(opening);
-        }
-        if let Some(closing) = self.closing_balance {
-            options.normalise.balances = BalanceFill::Closing(closing);
-        }
+        context.opening_balance = self.opening_balance;
+        context
+    }
+
+    /// The balance anchor of `--opening-balance` / `--closing-balance` (clap refuses both).
+    pub fn anchor(&self) -> BalanceFill {
+        BalanceFill::from_ends(self.opening_balance, self.closing_balance)
+            .unwrap_or(BalanceFill::Keep)
+    }
+
+    /// The core's options for these flags: the **prepare** preset (normalise, then validate)
+    /// with the balance anchor and batch size.
+    pub fn options(&self, batch_size: Option<usize>) -> PrepareOptions {
+        let mut options = PrepareOptions::for_context(self.context());
+        options.anchor(self.anchor());
         if let Some(size) = batch_size {
-            options.normalise.batch_size = size.clamp(1, self.platform.profile().max_batch);
+            options.batch_size(size);
         }
         options
+    }
+
+    /// The core's **validate** preset for these flags: the file is checked as given.
+    pub fn validate_only(&self) -> PrepareOptions {
+        PrepareOptions::validate_only(self.context())
     }
 }
 
@@ -113,6 +128,13 @@ pub struct Loaded {
     pub prepared: Prepared,
     /// Whether the file was CSV (findings then name CSV lines).
     pub csv: bool,
+    /// Transactions to push.
+    pub transactions: usize,
+    /// Batches they make.
+    pub batches: usize,
+    /// The file as streamed (`validate`, `normalise`): `prepared` then has the findings and
+    /// changes but no transactions, and the push bodies are written from the file again.
+    pub streamed: Option<bankfeeds::stream::Streamed>,
 }
 
 impl Loaded {
@@ -128,31 +150,61 @@ impl Loaded {
     }
 }
 
-/// Reads and prepares a file; `Err` is the message for a file that cannot be opened.
-pub fn load(path: &Path, args: &PrepareArgs, batch_size: Option<usize>) -> Result<Loaded, String> {
+/// Reads a file through the pipeline with `options`; `Err` is the message for a file that
+/// cannot be opened.
+pub fn load_with(path: &Path, options: &PrepareOptions) -> Result<Loaded, String> {
     let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let extension = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase);
-    let format = match extension.as_deref() {
-        Some("csv") => InputFormat::Csv,
-        Some("json") => InputFormat::Json,
-        _ => InputFormat::Auto,
-    };
-    let prepared = prepare_file(&bytes, format, &args.options(batch_size));
+    let extension = path.extension().and_then(|e| e.to_str());
+    let format = InputFormat::for_extension(extension);
+    let prepared = prepare_file(&bytes, format, options);
+    let csv = format.detect(&bytes) == InputFormat::Csv;
+    Ok(Loaded {
+        transactions: prepared.transactions.len(),
+        batches: prepared.batches().count(),
+        prepared,
+        csv,
+        streamed: None,
+    })
+}
+
+/// [`load_with`] for `validate` and `prepare`: the file streams through the core, one row at a
+/// time (see `bankfeeds::stream`), so its size does not bound what can be read.
+pub fn load_streaming(path: &Path, options: &PrepareOptions) -> Result<Loaded, String> {
+    let cannot = |e: std::io::Error| format!("cannot read {}: {e}", path.display());
+    let format = InputFormat::for_extension(path.extension().and_then(|e| e.to_str()));
+    let streamed = bankfeeds::stream::prepare_path(path, format, options).map_err(cannot)?;
     let csv = match format {
-        InputFormat::Csv => true,
-        InputFormat::Json => false,
-        InputFormat::Auto => !matches!(
-            String::from_utf8_lossy(&bytes)
-                .trim_start()
-                .as_bytes()
-                .first(),
-            Some(b'{' | b'[')
-        ),
+        InputFormat::Auto => {
+            use std::io::Read as _;
+            let mut head = Vec::new();
+            std::fs::File::open(path)
+                .and_then(|f| f.take(64 * 1024).read_to_end(&mut head))
+                .map_err(cannot)?;
+            format.detect(&head) == InputFormat::Csv
+        }
+        known => known == InputFormat::Csv,
     };
-    Ok(Loaded { prepared, csv })
+    let prepared = Prepared {
+        report: streamed.report.clone(),
+        changes: streamed.changes.clone(),
+        account_id: streamed.account_id.clone(),
+        batch_size: streamed.batch_size,
+        rows_read: streamed.rows_read,
+        ..Prepared::default()
+    };
+    Ok(Loaded {
+        transactions: streamed.transactions,
+        batches: streamed.batches,
+        prepared,
+        csv,
+        streamed: Some(streamed),
+    })
+}
+
+/// Reads and prepares a file (normalised, then validated); `Err` is the message for a file that
+/// cannot be opened.
+pub fn load(path: &Path, args: &PrepareArgs, batch_size: Option<usize>) -> Result<Loaded, String> {
+    load_with(path, &args.options(batch_size))
 }
 
 /// Loads a file or prints why it cannot be, giving the exit code to stop with.
@@ -175,9 +227,20 @@ pub fn load_or_exit(
     Ok(loaded)
 }
 
-/// `bankfeeds validate`.
-pub fn validate(path: &Path, args: &PrepareArgs, format: Format) -> u8 {
-    let loaded = match load(path, args, None) {
+/// `bankfeeds validate`: the file as given, or with `normalise` what `prepare` would make of it.
+pub fn validate(path: &Path, args: &PrepareArgs, format: Format, normalise: bool) -> u8 {
+    if !normalise && args.closing_balance.is_some() {
+        tell!(
+            "bankfeeds: --closing-balance computes balances, which changes the rows: validate checks them as given; add --normalise to check what `bankfeeds prepare` would push"
+        );
+        return UNREADABLE;
+    }
+    let options = if normalise {
+        args.options(None)
+    } else {
+        args.validate_only()
+    };
+    let loaded = match load_streaming(path, &options) {
         Ok(l) => l,
         Err(message) => {
             tell!("bankfeeds: {message}");
@@ -185,6 +248,9 @@ pub fn validate(path: &Path, args: &PrepareArgs, format: Format) -> u8 {
         }
     };
     let unreadable = loaded.unreadable().map(str::to_owned);
+    if unreadable.is_none() {
+        note_in_memory(&loaded);
+    }
     match format {
         Format::Text => {
             if let Some(message) = &unreadable {
@@ -205,18 +271,26 @@ pub fn validate(path: &Path, args: &PrepareArgs, format: Format) -> u8 {
     }
 }
 
-/// `bankfeeds normalise`.
-pub fn normalise(
+/// `bankfeeds prepare` (formerly `normalise`): normalise, validate, write the push bodies.
+pub fn prepare(
     path: &Path,
     args: &PrepareArgs,
     out: &Path,
     account_id: Option<String>,
     batch_size: Option<usize>,
 ) -> u8 {
-    let loaded = match load_or_exit(path, args, batch_size) {
+    let loaded = match load_streaming(path, &args.options(batch_size)) {
         Ok(l) => l,
-        Err(code) => return code,
+        Err(message) => {
+            tell!("bankfeeds: {message}");
+            return UNREADABLE;
+        }
     };
+    if let Some(message) = loaded.unreadable() {
+        tell!("bankfeeds: {}: {message}", path.display());
+        return UNREADABLE;
+    }
+    note_in_memory(&loaded);
     let prepared = &loaded.prepared;
     if !prepared.is_valid() {
         output::print_findings(&loaded, &mut std::io::stderr());
@@ -231,14 +305,14 @@ pub fn normalise(
         return UNREADABLE;
     };
     output::print_findings(&loaded, &mut std::io::stderr());
-    match write_batches(out, &prepared.push_bodies(&account)) {
+    match write_batches(out, path, args, batch_size, &loaded, &account) {
         Ok(files) => {
             for (file, count) in &files {
                 say!("wrote {} ({count} transactions)", file.display());
             }
             say!(
                 "{} transaction(s) for account {} in {} batch(es) under {}",
-                prepared.transactions.len(),
+                loaded.transactions,
                 output::clean(&account),
                 files.len(),
                 out.display()
@@ -263,7 +337,11 @@ pub fn normalise(
 /// `bankfeeds::batch::MAX_PUSH_BODY_BYTES`), then a line break.
 fn write_batches(
     out: &Path,
-    bodies: &[bankfeeds::model::CreateBankTransactions],
+    path: &Path,
+    args: &PrepareArgs,
+    batch_size: Option<usize>,
+    loaded: &Loaded,
+    account: &str,
 ) -> Result<Vec<(PathBuf, usize)>, String> {
     std::fs::create_dir_all(out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
     let entries =
@@ -277,13 +355,48 @@ fn write_batches(
         }
     }
     let mut written = Vec::new();
-    for (i, body) in bodies.iter().enumerate() {
-        let file = out.join(format!("batch-{:04}.json", i + 1));
-        let mut text = serde_json::to_string(body)
+    let mut write = |body: bankfeeds::model::CreateBankTransactions| -> Result<(), String> {
+        let file = out.join(format!("batch-{:04}.json", written.len() + 1));
+        let mut text = serde_json::to_string(&body)
             .map_err(|e| format!("cannot write {}: {e}", file.display()))?;
         text.push('\n');
         std::fs::write(&file, text).map_err(|e| format!("cannot write {}: {e}", file.display()))?;
         written.push((file, body.transactions.len()));
+        Ok(())
+    };
+    match &loaded.streamed {
+        Some(streamed) => streamed
+            .write_bodies(path, &args.options(batch_size), account, |body| {
+                write(body).map_err(StreamError::Write)
+            })
+            .map_err(|e| match e {
+                StreamError::Write(m) => m,
+                StreamError::Read(e) => format!("cannot read {}: {e}", path.display()),
+            })?,
+        None => {
+            for body in loaded.prepared.push_bodies(account) {
+                write(body)?;
+            }
+        }
     }
     Ok(written)
+}
+
+/// Why writing streamed batches stopped.
+enum StreamError {
+    Read(std::io::Error),
+    Write(String),
+}
+
+impl From<std::io::Error> for StreamError {
+    fn from(e: std::io::Error) -> Self {
+        StreamError::Read(e)
+    }
+}
+
+/// Says on stderr when the file could not stream and was held in memory, and why.
+pub fn note_in_memory(loaded: &Loaded) {
+    if let Some(why) = loaded.streamed.as_ref().and_then(|s| s.in_memory) {
+        tell!("bankfeeds: note: read whole, not streamed: {why}");
+    }
 }

@@ -1,4 +1,4 @@
-//! `bankfeeds`: validate, normalise and push bank transactions to Codat Bank Feeds, run the
+//! `bankfeeds`: validate, prepare and push bank transactions to Codat Bank Feeds, run the
 //! offline sandbox, or watch the whole flow in a demo.
 //!
 //! Every rule lives in the `bankfeeds` core; this binary maps flags to its options and prints
@@ -80,7 +80,7 @@ const HISTORY_UNKNOWN: u8 = 5;
         5 history unknown.\n\nExamples:\n  \
         bankfeeds demo\n  \
         bankfeeds validate statement.csv --platform xero --feed-start 2024-05-01\n  \
-        bankfeeds normalise statement.csv --closing-balance 1520.33 --account-id acc-001 --out batches\n  \
+        bankfeeds prepare statement.csv --closing-balance 1520.33 --account-id acc-001 --out batches\n  \
         CODAT_API_KEY=... bankfeeds push statement.csv --company C --connection D --account acc-001\n  \
         BANKFEEDS_WEBHOOK_SECRET=whsec_... bankfeeds webhooks listen --port 8787"
 )]
@@ -95,16 +95,20 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Check a file against Codat's rules and a platform's; print every finding.
+    /// Check a file as given against Codat's rules and a platform's; print every finding.
     #[command(
-        long_about = "Check a file of bank transactions against Codat's generic rules and a \
-            platform's (balance chains, dates, signs, types, lengths, duplicates...) and print \
-            every finding at once, with CSV line numbers.\n\n\
+        long_about = "Check a file of bank transactions, as given, against Codat's generic rules \
+            and a platform's (balance chains, dates, signs, types, lengths, duplicates...) and \
+            print every finding at once, with CSV line numbers. Nothing is trimmed, \
+            de-duplicated or sorted first (rows out of date order are reported), as `validate` \
+            does in every binding; with --normalise, the file is checked as `bankfeeds prepare` \
+            would push it.\n\n\
             FILE is a push body {\"accountId\": ..., \"transactions\": [...]}, a JSON array of \
             transactions, or CSV with a header: id,date,description,amount and optionally \
             balance, transactionType, counterparty, reference, reconciled, status.",
         after_help = "Examples:\n  \
             bankfeeds validate statement.csv --platform xero --today 2024-06-01\n  \
+            bankfeeds validate statement.csv --platform xero --normalise --closing-balance 2000.00\n  \
             bankfeeds validate push.json --platform qbo --currency USD --format json\n  \
             bankfeeds validate statement.csv --platform xero --time-zone Australia/Sydney \
             --rule sign_mismatch=error --rule exact_duplicate=off\n\n\
@@ -117,13 +121,19 @@ enum Command {
         file: PathBuf,
         #[command(flatten)]
         prepare: PrepareArgs,
+        /// Normalise first (as `bankfeeds prepare` does: trim, drop exact duplicates, infer
+        /// types, sort, compute balances from --opening-balance or --closing-balance) and check
+        /// the result.
+        #[arg(long)]
+        normalise: bool,
         /// `text`: one line per finding and a summary; `json`: the report with every finding and
         /// change.
         #[arg(long, value_enum, default_value_t = output::Format::Text)]
         format: output::Format,
     },
-    /// Normalise a file and write Codat push bodies, one JSON file per batch.
+    /// Normalise and validate a file and write Codat push bodies, one JSON file per batch.
     #[command(
+        alias = "normalise",
         long_about = "Normalise a file (trim text, drop exact duplicates, infer Credit/Debit, sort \
             oldest first, compute balances from --opening-balance or --closing-balance), validate \
             it, and write the push bodies as batch-0001.json, batch-0002.json..., each exactly as \
@@ -131,12 +141,12 @@ enum Command {
             (long descriptions make more batches). Amounts are written digit for digit. Nothing \
             is written when validation finds errors.",
         after_help = "Examples:\n  \
-            bankfeeds normalise statement.csv --account-id acc-001 --out batches\n  \
-            bankfeeds normalise statement.csv --platform xero --closing-balance 2000.00 \
+            bankfeeds prepare statement.csv --account-id acc-001 --out batches\n  \
+            bankfeeds prepare statement.csv --platform xero --closing-balance 2000.00 \
             --account-id acc-001 --batch-size 500\n\n\
             Exit codes: 0 written, 1 errors (nothing written), 2 unreadable file."
     )]
-    Normalise {
+    Prepare {
         /// The file: CSV with a header, a JSON push body, or a JSON array of transactions.
         file: PathBuf,
         #[command(flatten)]
@@ -220,7 +230,8 @@ enum Command {
         after_help = "Examples:\n  \
             bankfeeds sandbox\n  \
             bankfeeds sandbox --port 4010 --push-delay-ms 50 --today 2024-06-01\n  \
-            bankfeeds sandbox --check-spec Codat-Bank-Feeds.json\n\n\
+            bankfeeds sandbox --check-spec Codat-Bank-Feeds.json\n  \
+            bankfeeds sandbox --webhook-url http://127.0.0.1:8787/ --webhook-secret whsec_...\n\n\
             See sandbox/README.md for the endpoints."
     )]
     Sandbox {
@@ -245,6 +256,19 @@ enum Command {
         /// Lists ignore `orderBy` and answer oldest first, like a server that does not honour it.
         #[arg(long)]
         ignore_order_by: bool,
+        /// Send Codat's webhooks (source account connected/disconnected, push operation ended,
+        /// rate limit reached/reset) to this URL, signed the Svix way; listed at
+        /// /sandbox/webhooks.
+        #[arg(long, value_name = "URL")]
+        webhook_url: Option<String>,
+        /// The signing secret for --webhook-url, `whsec_` and base64 (the receiver verifies with
+        /// the same). Default: $BANKFEEDS_WEBHOOK_SECRET, which keeps it out of the process list.
+        #[arg(long, value_name = "WHSEC")]
+        webhook_secret: Option<String>,
+        /// The delays before each webhook retry, in milliseconds, comma-separated (default
+        /// 50,300,1000,2000,5000,10000,10000: Svix's schedule, compressed).
+        #[arg(long, value_name = "MS,MS,...", value_delimiter = ',')]
+        webhook_retry_ms: Option<Vec<u64>>,
     },
     /// Receive webhooks locally: check each delivery's signature and print its event.
     #[command(subcommand)]
@@ -314,15 +338,16 @@ fn main() -> ExitCode {
         Command::Validate {
             file,
             prepare,
+            normalise,
             format,
-        } => input::validate(&file, &prepare, format),
-        Command::Normalise {
+        } => input::validate(&file, &prepare, format, normalise),
+        Command::Prepare {
             file,
             prepare,
             out,
             account_id,
             batch_size,
-        } => input::normalise(&file, &prepare, &out, account_id, batch_size),
+        } => input::prepare(&file, &prepare, &out, account_id, batch_size),
         Command::Push {
             file,
             company,
@@ -352,6 +377,9 @@ fn main() -> ExitCode {
             check_spec,
             legacy_push_data,
             ignore_order_by,
+            webhook_url,
+            webhook_secret,
+            webhook_retry_ms,
         } => sandbox::run(sandbox::Options {
             port,
             push_delay_ms,
@@ -359,6 +387,9 @@ fn main() -> ExitCode {
             check_spec,
             legacy_push_data,
             ignore_order_by,
+            webhook_url,
+            webhook_secret,
+            webhook_retry_ms,
         }),
         Command::Webhooks(WebhooksCommand::Listen(args)) => webhooks::listen(&args),
         Command::Demo => demo::run(),

@@ -212,7 +212,7 @@ pub fn summary(loaded: &Loaded, platform: Platform) -> String {
     let warnings = p.report.warning_count();
     let verdict = if errors == 0 {
         // The core's batches: at most the batch size, and within the push body byte limit.
-        let batches = p.batches().count();
+        let batches = loaded.batches;
         format!("ready to push in {batches} batch(es)")
     } else {
         "not ready to push".to_owned()
@@ -225,7 +225,7 @@ pub fn summary(loaded: &Loaded, platform: Platform) -> String {
     format!(
         "{} row(s) read, {} transaction(s), {errors} error(s), {warnings} warning(s){changes} ({} rules): {verdict}",
         p.rows_read,
-        p.transactions.len(),
+        loaded.transactions,
         platform.profile().name,
     )
 }
@@ -246,9 +246,10 @@ pub fn json_report(path: &Path, loaded: &Loaded, platform: Platform) -> String {
         "platform": platform.as_str(),
         "valid": p.is_valid() && loaded.unreadable().is_none(),
         "rowsRead": p.rows_read,
-        "transactions": p.transactions.len(),
+        "transactions": loaded.transactions,
         "batchSize": p.batch_size,
-        "batches": p.batches().count(),
+        "batches": loaded.batches,
+        "streamed": loaded.streamed.as_ref().is_some_and(|s| s.in_memory.is_none()),
         "errors": p.report.error_count(),
         "warnings": p.report.warning_count(),
         "issues": issues,

@@ -97,12 +97,8 @@ fn push_options(args: &PushArgs) -> PushOptions {
     // Today where the account is kept (--today, --time-zone, or this machine's zone).
     options.today = Some(args.prepare.today());
     options.rules = args.prepare.rule_policy();
-    let fill = match (args.prepare.opening_balance, args.prepare.closing_balance) {
-        (Some(opening), _) => Some(BalanceFill::Opening(opening)),
-        (None, Some(closing)) => Some(BalanceFill::Closing(closing)),
-        (None, None) => None,
-    };
-    if let Some(fill) = fill {
+    let fill = args.prepare.anchor();
+    if fill != BalanceFill::Keep {
         let mut normalise = NormaliseOptions::for_platform(args.prepare.platform);
         normalise.balances = fill;
         options.normalise = Some(normalise);

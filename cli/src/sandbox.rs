@@ -18,6 +18,12 @@ pub struct Options {
     pub check_spec: Option<std::path::PathBuf>,
     pub legacy_push_data: bool,
     pub ignore_order_by: bool,
+    /// Where the sandbox sends webhooks, if anywhere.
+    pub webhook_url: Option<String>,
+    /// Their signing secret; `BANKFEEDS_WEBHOOK_SECRET` when absent.
+    pub webhook_secret: Option<String>,
+    /// The retry delays in milliseconds; the sandbox's default when absent.
+    pub webhook_retry_ms: Option<Vec<u64>>,
 }
 
 /// Runs the sandbox; its URL is the first line of stdout, for scripts and tests to read.
@@ -29,7 +35,18 @@ pub fn run(options: Options) -> u8 {
         check_spec,
         legacy_push_data,
         ignore_order_by,
+        webhook_url,
+        webhook_secret,
+        webhook_retry_ms,
     } = options;
+    let webhook_secret = webhook_secret.or_else(|| std::env::var(crate::webhooks::SECRET_ENV).ok());
+    if webhook_url.is_some() && webhook_secret.is_none() {
+        tell!(
+            "bankfeeds: --webhook-url needs a signing secret (whsec_...): --webhook-secret or {}",
+            crate::webhooks::SECRET_ENV
+        );
+        return UNREADABLE;
+    }
     let spec = check_spec.or_else(|| {
         std::env::var_os(SPEC_ENV)
             .filter(|p| !p.is_empty())
@@ -57,6 +74,13 @@ pub fn run(options: Options) -> u8 {
         if let Some(path) = &spec {
             builder = builder.check_spec(path.clone());
         }
+        if let (Some(url), Some(secret)) = (&webhook_url, webhook_secret) {
+            builder = builder.webhooks(url.clone(), secret);
+            if let Some(delays) = &webhook_retry_ms {
+                builder = builder
+                    .webhook_retry_schedule(delays.iter().map(|ms| Duration::from_millis(*ms)));
+            }
+        }
         let sandbox = match builder.start().await {
             Ok(s) => s,
             Err(e) => {
@@ -76,6 +100,12 @@ pub fn run(options: Options) -> u8 {
             eprintln!(
                 "Every answer is checked against {}: violations at {}/sandbox/spec-violations",
                 path.display(),
+                sandbox.url()
+            );
+        }
+        if let Some(url) = &webhook_url {
+            eprintln!(
+                "Webhooks go to {url}, signed with the secret given: every message and attempt at {}/sandbox/webhooks",
                 sandbox.url()
             );
         }

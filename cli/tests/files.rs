@@ -56,7 +56,7 @@ fn a_valid_csv_exits_0_with_a_summary() {
 
 #[test]
 fn every_kind_of_bad_cell_is_reported_on_its_csv_line() {
-    let (code, out, _) = validate("bad-cells.csv", &["--platform", "xero"]);
+    let (code, out, _) = validate("bad-cells.csv", &["--platform", "xero", "--normalise"]);
     assert_eq!(code, 1, "{out}");
     let expected = [
         ("line 3: error invalid_date", "b-002"),
@@ -109,7 +109,10 @@ fn the_xero_fixture_has_a_broken_balance_chain() {
 
 #[test]
 fn json_format_prints_the_report() {
-    let (code, out, _) = validate("bad-cells.csv", &["--platform", "xero", "--format", "json"]);
+    let (code, out, _) = validate(
+        "bad-cells.csv",
+        &["--platform", "xero", "--format", "json", "--normalise"],
+    );
     assert_eq!(code, 1);
     let report: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(report["valid"], false);
@@ -277,7 +280,7 @@ fn normalise_refuses_files_with_errors_and_writes_nothing() {
 
 #[test]
 fn help_explains_each_command_with_an_example() {
-    for command in ["validate", "normalise", "push", "sandbox", "demo"] {
+    for command in ["validate", "prepare", "push", "sandbox", "demo"] {
         let out = bankfeeds(&[command, "--help"]);
         assert_eq!(out.status.code(), Some(0));
         let text = String::from_utf8_lossy(&out.stdout);
@@ -345,6 +348,7 @@ fn escape_sequences_in_the_input_are_shown_not_obeyed() {
         "2024-06-01",
         "--format",
         "json",
+        "--normalise",
     ]);
     assert_eq!(code, 1);
     assert!(obeyed(&out).is_empty(), "{:?}", obeyed(&out));
@@ -472,7 +476,7 @@ fn long_descriptions_are_batched_by_size_on_the_way_out() {
         "--opening-balance",
         "0",
     ];
-    let mut args = vec!["validate", path];
+    let mut args = vec!["validate", path, "--normalise"];
     args.extend_from_slice(&common);
     let (code, out, err) = run(&args);
     assert_eq!(code, 0, "{out}{err}");
@@ -516,4 +520,63 @@ fn long_descriptions_are_batched_by_size_on_the_way_out() {
             .exists()
     );
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The contract file every front end checks (`tests/contract/`): `validate` takes the rows as
+/// given, as `validate_file` does in Python, JavaScript and Kotlin; `--normalise` checks what
+/// `prepare` would push.
+#[test]
+fn validate_checks_the_file_as_given_like_every_binding() {
+    let path =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/contract/out-of-order-xero.csv");
+    let path = path.to_str().unwrap();
+    let codes = |extra: &[&str]| {
+        let mut args = vec![
+            "validate",
+            path,
+            "--platform",
+            "xero",
+            "--today",
+            "2024-06-01",
+            "--format",
+            "json",
+        ];
+        args.extend_from_slice(extra);
+        let out = bankfeeds(&args);
+        assert_eq!(out.status.code(), Some(1));
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        report["issues"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| {
+                (
+                    i["code"].as_str().unwrap().to_owned(),
+                    i["id"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let pair = |c: &str, id: &str| (c.to_owned(), id.to_owned());
+    assert_eq!(
+        codes(&[]),
+        [
+            pair("not_chronological", "t1"),
+            pair("balance_mismatch", "t1")
+        ]
+    );
+    assert_eq!(codes(&["--normalise"]), [pair("balance_mismatch", "t3")]);
+}
+
+#[test]
+fn validate_refuses_a_closing_balance_without_normalise() {
+    let path = data("valid.csv");
+    let out = bankfeeds(&[
+        "validate",
+        path.to_str().unwrap(),
+        "--closing-balance",
+        "10.00",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--normalise"));
 }

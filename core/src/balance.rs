@@ -74,6 +74,38 @@ pub fn fill_backward(
     Ok(running)
 }
 
+/// **fill**: sets every balance from one end of the chain, in the order given: forward from an
+/// opening balance, backward from a closing one. Answers `(opening, closing)`, the balances
+/// either side of the rows; [`crate::normalise::BalanceFill::Keep`] changes nothing and answers
+/// the rows' own ends (zero where they carry none).
+///
+/// ```
+/// use bankfeeds::balance::fill;
+/// use bankfeeds::normalise::BalanceFill;
+/// use bankfeeds::model::BankTransaction;
+/// use rust_decimal::Decimal;
+/// let mut txs: Vec<BankTransaction> = serde_json::from_str(
+///     r#"[{"id":"a","date":"2024-05-01","amount":"-1.50"},{"id":"b","date":"2024-05-02","amount":"10"}]"#,
+/// ).unwrap();
+/// let (opening, closing) = fill(&mut txs, BalanceFill::Closing(Decimal::new(2000, 2))).unwrap();
+/// assert_eq!((opening, closing), (Decimal::new(1150, 2), Decimal::new(2000, 2)));
+/// assert_eq!(txs[0].balance, Some(Decimal::new(1000, 2)));
+/// ```
+pub fn fill(
+    txs: &mut [BankTransaction],
+    anchor: crate::normalise::BalanceFill,
+) -> Result<(Decimal, Decimal), BalanceOverflow> {
+    use crate::normalise::BalanceFill;
+    match anchor {
+        BalanceFill::Opening(opening) => fill_forward(txs, opening).map(|c| (opening, c)),
+        BalanceFill::Closing(closing) => fill_backward(txs, closing).map(|o| (o, closing)),
+        BalanceFill::Keep => Ok((
+            opening_balance(txs).unwrap_or_default(),
+            closing_balance(txs).unwrap_or_default(),
+        )),
+    }
+}
+
 /// The account balance after these transactions: the last one's balance.
 pub fn closing_balance(txs: &[BankTransaction]) -> Option<Decimal> {
     txs.last().and_then(|t| t.balance)

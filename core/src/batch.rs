@@ -213,6 +213,71 @@ pub fn body_ranges(
         .collect()
 }
 
+/// [`push_bodies`] for transactions that come one at a time: at most `size` of them are held.
+/// Each body is the one [`push_bodies`] (or, without an account id, [`split`]) gives for the
+/// same transactions: a batch takes at most `size` transactions, so the next one is settled once
+/// `size` are waiting.
+#[derive(Debug)]
+pub struct Bodies {
+    account_id: String,
+    size: usize,
+    room: usize,
+    pending: Vec<BankTransaction>,
+}
+
+impl Bodies {
+    /// Bodies for an account; `None` sizes them as [`split`] does (the room kept for an account id
+    /// of ordinary length), to count batches before the account is known.
+    pub fn new(account_id: Option<&str>, size: usize) -> Self {
+        let room = match account_id {
+            Some(id) => MAX_PUSH_BODY_BYTES.saturating_sub(envelope_len(id).max(ENVELOPE_RESERVE)),
+            None => MAX_PUSH_BODY_BYTES - ENVELOPE_RESERVE,
+        };
+        let size = clamp_size(size);
+        Bodies {
+            account_id: account_id.unwrap_or_default().to_owned(),
+            size,
+            room,
+            pending: Vec::with_capacity(size),
+        }
+    }
+
+    /// Adds the next transaction; gives the body it completes, if any.
+    pub fn push(&mut self, tx: BankTransaction) -> Option<CreateBankTransactions> {
+        self.pending.push(tx);
+        if self.pending.len() < self.size {
+            return None;
+        }
+        Some(self.take_one())
+    }
+
+    fn take_one(&mut self) -> CreateBankTransactions {
+        let split = Split {
+            rest: &self.pending,
+            size: self.size,
+            room: self.room,
+        };
+        let n = split.batch_len(&self.pending);
+        let rest = self.pending.split_off(n);
+        let transactions = std::mem::replace(&mut self.pending, rest);
+        self.pending
+            .reserve(self.size.saturating_sub(self.pending.len()));
+        CreateBankTransactions {
+            account_id: self.account_id.clone(),
+            transactions,
+        }
+    }
+
+    /// The bodies of the transactions still held, in order.
+    pub fn finish(mut self) -> Vec<CreateBankTransactions> {
+        let mut out = Vec::new();
+        while !self.pending.is_empty() {
+            out.push(self.take_one());
+        }
+        out
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -225,6 +290,18 @@ mod tests {
             Decimal::new(-1754, 2),
         )
         .with_description(description)
+    }
+
+    #[test]
+    fn bodies_one_at_a_time_are_push_bodies() {
+        for (n, size, text) in [(2500, 1000, 10), (1000, 1000, 3000), (37, 5, 1), (0, 10, 1)] {
+            let txs: Vec<_> = (0..n).map(|i| tx(i, &"é".repeat(text))).collect();
+            let whole = push_bodies("acc-001", txs.clone(), size);
+            let mut bodies = Bodies::new(Some("acc-001"), size);
+            let mut streamed: Vec<_> = txs.into_iter().filter_map(|t| bodies.push(t)).collect();
+            streamed.extend(bodies.finish());
+            assert_eq!(streamed, whole, "{n} rows of {text} characters by {size}");
+        }
     }
 
     #[test]

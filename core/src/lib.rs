@@ -17,6 +17,9 @@
 //! - [`batch`]: push bodies of at most 1000 transactions.
 //! - [`pipeline`]: all of the above in one call.
 //! - [`model`], [`money`], [`dates`]: Codat's wire format, exact decimals, local dates.
+//! - [`ErrorCode`]: the one table of error kinds; every language's errors carry its codes.
+//!
+//! `docs/contract.md` maps each verb, option and error code to its name in every language.
 #![warn(missing_docs)]
 
 pub mod balance;
@@ -24,6 +27,7 @@ pub mod batch;
 #[cfg(feature = "client")]
 pub mod client;
 pub mod dates;
+mod error_code;
 mod ids;
 pub mod ingest;
 pub mod model;
@@ -31,6 +35,7 @@ pub mod money;
 pub mod normalise;
 pub mod pipeline;
 pub mod rules;
+pub mod stream;
 #[cfg(test)]
 #[path = "../tests/shared/mod.rs"]
 mod test_shared;
@@ -38,3 +43,5 @@ pub mod text;
 pub mod validate;
 #[cfg(feature = "webhook")]
 pub mod webhook;
+
+pub use error_code::{ErrorCode, UnknownErrorCode};

@@ -1,6 +1,17 @@
 //! Ingest, normalise and validate in one call: what the CLI, the bindings and the client's
 //! high-level push all do with a bank's rows.
 //!
+//! This module is the front ends' contract: the verbs every language names the same way
+//! (`docs/contract.md` has the table):
+//! - **validate** ([`validate`], [`validate_file`]): check rows *as given*. Nothing is trimmed,
+//!   de-duplicated, inferred or sorted first, so rows out of date order are reported
+//!   (`not_chronological`), not sorted. Its options are the preset [`PrepareOptions::validate_only`].
+//! - **prepare** ([`prepare`], [`prepare_file`]): normalise, then validate what normalising made.
+//!   Its options are [`PrepareOptions::new`] (the platform's normalisation defaults).
+//! - the balance anchor ([`BalanceAnchor`]): compute balances from one end of the chain;
+//!   [`PrepareOptions::anchor`] sets it once for normalising and validating.
+//! - format detection: [`InputFormat::for_extension`] and [`InputFormat::detect`].
+//!
 //! ```
 //! use bankfeeds::ingest::InputFormat;
 //! use bankfeeds::pipeline::{prepare_file, PrepareOptions};
@@ -19,9 +30,87 @@ use rustc_hash::FxHashSet;
 
 use crate::ingest::{self, IngestOptions, InputFormat, RawTransaction};
 use crate::model::{BankTransaction, CreateBankTransactions};
-use crate::normalise::{self, Change, NormaliseOptions};
+use crate::normalise::{self, BalanceFill, Change, NormaliseOptions};
 use crate::rules::Platform;
 use crate::validate::{self, Code, Field, ValidationContext, ValidationReport};
+
+/// Where balances are computed from: the same thing as [`BalanceFill`], named for what a caller
+/// gives (an opening or a closing balance).
+pub type BalanceAnchor = BalanceFill;
+
+/// Both ends of a balance chain were given: balances are computed from one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "give an opening or a closing balance, not both: balances are computed from one end of the chain"
+)]
+pub struct TwoAnchors;
+
+impl BalanceFill {
+    /// The anchor for what a caller gave: an opening balance (the balance before the oldest
+    /// transaction), a closing balance (after the newest, what the bank shows today), or
+    /// neither ([`BalanceFill::Keep`]). Both is refused: a chain has one anchor.
+    ///
+    /// ```
+    /// use bankfeeds::normalise::BalanceFill;
+    /// use rust_decimal::Decimal;
+    /// assert_eq!(BalanceFill::from_ends(None, None), Ok(BalanceFill::Keep));
+    /// assert_eq!(BalanceFill::from_ends(Some(Decimal::ONE), None), Ok(BalanceFill::Opening(Decimal::ONE)));
+    /// assert!(BalanceFill::from_ends(Some(Decimal::ONE), Some(Decimal::TWO)).is_err());
+    /// ```
+    pub fn from_ends(
+        opening: Option<rust_decimal::Decimal>,
+        closing: Option<rust_decimal::Decimal>,
+    ) -> Result<BalanceFill, TwoAnchors> {
+        match (opening, closing) {
+            (Some(_), Some(_)) => Err(TwoAnchors),
+            (Some(opening), None) => Ok(BalanceFill::Opening(opening)),
+            (None, Some(closing)) => Ok(BalanceFill::Closing(closing)),
+            (None, None) => Ok(BalanceFill::Keep),
+        }
+    }
+}
+
+impl InputFormat {
+    /// The format a file's name says: `.csv` is CSV, `.json` JSON (any case), anything else
+    /// [`InputFormat::Auto`].
+    ///
+    /// ```
+    /// use bankfeeds::ingest::InputFormat;
+    /// assert_eq!(InputFormat::for_extension(Some("CSV")), InputFormat::Csv);
+    /// assert_eq!(InputFormat::for_extension(Some("txt")), InputFormat::Auto);
+    /// ```
+    pub fn for_extension(extension: Option<&str>) -> InputFormat {
+        match extension.map(str::to_ascii_lowercase).as_deref() {
+            Some("csv") => InputFormat::Csv,
+            Some("json") => InputFormat::Json,
+            _ => InputFormat::Auto,
+        }
+    }
+
+    /// The format the core reads `bytes` as: [`InputFormat::Csv`] or [`InputFormat::Json`],
+    /// never `Auto` (which is JSON when the first non-blank character after a byte order mark is
+    /// `{` or `[`, CSV otherwise). What [`prepare_file`] and [`validate_file`] do, for callers
+    /// that also need to know (CSV findings carry line numbers).
+    ///
+    /// ```
+    /// use bankfeeds::ingest::InputFormat;
+    /// assert_eq!(InputFormat::Auto.detect(b"\xEF\xBB\xBF [{}]"), InputFormat::Json);
+    /// assert_eq!(InputFormat::Auto.detect(b"id,date,amount\n"), InputFormat::Csv);
+    /// assert_eq!(InputFormat::Json.detect(b"id,date"), InputFormat::Json);
+    /// ```
+    pub fn detect(self, bytes: &[u8]) -> InputFormat {
+        let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+        let text = match std::str::from_utf8(bytes) {
+            Ok(text) => text,
+            // Unreadable past this point (the file is reported as not UTF-8): judged by its start.
+            Err(e) => std::str::from_utf8(&bytes[..e.valid_up_to()]).unwrap_or_default(),
+        };
+        match self.resolve(text) {
+            InputFormat::Json => InputFormat::Json,
+            _ => InputFormat::Csv,
+        }
+    }
+}
 
 /// Everything [`prepare`] needs.
 #[derive(Debug, Clone)]
@@ -35,13 +124,62 @@ pub struct PrepareOptions {
 }
 
 impl PrepareOptions {
-    /// Defaults for a platform and a day.
+    /// The **prepare** preset for a platform and a day: the platform's normalisation defaults
+    /// (trim, de-duplicate, infer types, sort; balances kept).
     pub fn new(platform: Platform, today: chrono::NaiveDate) -> Self {
+        PrepareOptions::for_context(ValidationContext::new(platform, today))
+    }
+
+    /// The **prepare** preset for what validation knows: the context's platform's normalisation
+    /// defaults.
+    pub fn for_context(context: ValidationContext) -> Self {
         PrepareOptions {
             ingest: IngestOptions::default(),
-            normalise: NormaliseOptions::for_platform(platform),
-            context: ValidationContext::new(platform, today),
+            normalise: NormaliseOptions::for_platform(context.platform),
+            context,
         }
+    }
+
+    /// The **validate** preset: rows are read and checked as given, every normalisation switched
+    /// off, so every finding is about the input itself. What [`validate`] and [`validate_file`]
+    /// use, and every binding's `validate`.
+    ///
+    /// ```
+    /// use bankfeeds::pipeline::PrepareOptions;
+    /// use bankfeeds::rules::Platform;
+    /// use bankfeeds::validate::ValidationContext;
+    /// let today = chrono::NaiveDate::from_ymd_opt(2024, 6, 1).unwrap();
+    /// let o = PrepareOptions::validate_only(ValidationContext::new(Platform::Xero, today));
+    /// assert!(!o.normalise.sort && !o.normalise.trim && !o.normalise.dedupe);
+    /// ```
+    pub fn validate_only(context: ValidationContext) -> Self {
+        let mut options = PrepareOptions::for_context(context);
+        let n = &mut options.normalise;
+        n.trim = false;
+        n.truncate = false;
+        n.dedupe = false;
+        n.infer_types = false;
+        n.fix_signs = false;
+        n.sort = false;
+        n.balances = BalanceFill::Keep;
+        options
+    }
+
+    /// Computes balances from `anchor`: normalising fills them from it, and with an opening
+    /// balance validation also checks the first row against it. The one place the anchor is
+    /// applied, for every front end.
+    pub fn anchor(&mut self, anchor: BalanceAnchor) -> &mut Self {
+        if let BalanceFill::Opening(opening) = anchor {
+            self.context.opening_balance = Some(opening);
+        }
+        self.normalise.balances = anchor;
+        self
+    }
+
+    /// Sets the transactions per push, within what the platform takes (1 to its maximum).
+    pub fn batch_size(&mut self, size: usize) -> &mut Self {
+        self.normalise.batch_size = size.clamp(1, self.context.platform.profile().max_batch);
+        self
     }
 }
 
@@ -82,7 +220,44 @@ impl Prepared {
     }
 }
 
-/// Ingests raw rows, normalises and validates them.
+/// **validate**: ingests raw rows and checks them as given (see
+/// [`PrepareOptions::validate_only`]); every finding, nothing changed.
+pub fn validate(
+    rows: impl IntoIterator<Item = RawTransaction>,
+    context: &ValidationContext,
+) -> ValidationReport {
+    prepare(rows, &PrepareOptions::validate_only(context.clone())).report
+}
+
+/// **validate** for a CSV or JSON file: reads it and checks its rows as given. Findings about
+/// the rows of a CSV file carry their line.
+///
+/// ```
+/// use bankfeeds::ingest::InputFormat;
+/// use bankfeeds::pipeline::validate_file;
+/// use bankfeeds::rules::Platform;
+/// use bankfeeds::validate::ValidationContext;
+/// let csv = "id,date,description,amount\n\
+///            t2,2024-05-02,Coffee,-3.20\n\
+///            t1,2024-05-01,Salary,2500.00\n";
+/// let today = chrono::NaiveDate::from_ymd_opt(2024, 6, 1).unwrap();
+/// let report = validate_file(csv.as_bytes(), InputFormat::Csv, &ValidationContext::new(Platform::Generic, today));
+/// assert_eq!(report.issues[0].code.as_str(), "not_chronological");
+/// ```
+pub fn validate_file(
+    bytes: &[u8],
+    format: InputFormat,
+    context: &ValidationContext,
+) -> ValidationReport {
+    prepare_file(
+        bytes,
+        format,
+        &PrepareOptions::validate_only(context.clone()),
+    )
+    .report
+}
+
+/// **prepare**: ingests raw rows, normalises and validates them.
 pub fn prepare(
     rows: impl IntoIterator<Item = RawTransaction>,
     options: &PrepareOptions,
@@ -113,7 +288,7 @@ pub fn prepare_transactions(txs: Vec<BankTransaction>, options: &PrepareOptions)
     )
 }
 
-/// Reads a CSV or JSON file, then [`prepare`]s its rows.
+/// **prepare** for a CSV or JSON file: reads it, then [`prepare`]s its rows.
 pub fn prepare_file(bytes: &[u8], format: InputFormat, options: &PrepareOptions) -> Prepared {
     let batch = ingest::read_file(bytes, format);
     let mut prepared = prepare(batch.rows, options);
@@ -127,6 +302,24 @@ pub fn prepare_file(bytes: &[u8], format: InputFormat, options: &PrepareOptions)
         prepared.account_id = batch.account_id;
     }
     prepared
+}
+
+/// Whether a validation finding says something not already said: a malformed field is not also
+/// "missing", a conflicting duplicate is not also a plain duplicate.
+pub(crate) fn said_once(
+    issue: &validate::Issue,
+    malformed: &FxHashSet<(usize, Field)>,
+    conflicting: &FxHashSet<usize>,
+) -> bool {
+    let row_field = issue.row.zip(issue.field);
+    let repeated = match issue.code {
+        Code::MissingBalance | Code::MissingDescription => {
+            row_field.is_some_and(|rf| malformed.contains(&rf))
+        }
+        Code::DuplicateId => issue.row.is_some_and(|r| conflicting.contains(&r)),
+        _ => false,
+    };
+    !repeated
 }
 
 fn finish(
@@ -155,21 +348,12 @@ fn finish(
         .filter_map(|i| i.row)
         .collect();
     report.extend(normalised.report);
-    report
-        .issues
-        .extend(validation.issues.into_iter().filter(|issue| {
-            // Say each thing once: a malformed field is not also "missing", a conflicting duplicate
-            // is not also a plain duplicate.
-            let row_field = issue.row.zip(issue.field);
-            let repeated = match issue.code {
-                Code::MissingBalance | Code::MissingDescription => {
-                    row_field.is_some_and(|rf| malformed.contains(&rf))
-                }
-                Code::DuplicateId => issue.row.is_some_and(|r| conflicting.contains(&r)),
-                _ => false,
-            };
-            !repeated
-        }));
+    report.issues.extend(
+        validation
+            .issues
+            .into_iter()
+            .filter(|issue| said_once(issue, &malformed, &conflicting)),
+    );
     report.sort();
     context.settle(&mut report);
     Prepared {

@@ -8,7 +8,7 @@ mod support;
 use std::collections::HashSet;
 use std::time::Duration;
 
-use bankfeeds::client::push::ledger::{BatchState, LedgerAccount, LedgerBatch};
+use bankfeeds::client::push::ledger::{BatchState, LedgerAccount, LedgerBatch, LedgerError};
 use bankfeeds::client::push::{Cursor, UnknownHistory};
 use bankfeeds::client::{
     Client, Error, ErrorKind, LookupOptions, PushOptions, PushStop, WaitOptions,
@@ -534,5 +534,44 @@ async fn push_history_reads_the_ledger_under_the_accounts_lease() {
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::AccountBusy, "{err}");
+    sandbox.shutdown().await;
+}
+
+/// A rerun that waits for a pending operation before sending anything keeps the account's lease
+/// alive while it waits: a second pusher arriving meanwhile is refused, not let in.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_lease_is_renewed_while_a_rerun_waits_for_a_pending_operation() {
+    let (sandbox, client) = start(2_000).await;
+    let ledger = TestLedger::new();
+    let feed = connected_feed(&client, PlatformKey::Xero).await;
+    let (day1, _) = days();
+    let cut = tokio::time::timeout(
+        Duration::from_millis(300),
+        push(&client, &feed, &day1, &options(&ledger)),
+    )
+    .await;
+    assert!(cut.is_err(), "the push should still have been waiting");
+
+    let short = options(&ledger).lease_ttl(Duration::from_millis(300));
+    let rerun = {
+        let (client, feed, day1) = (client.clone(), feed.clone(), day1.clone());
+        tokio::spawn(async move { push(&client, &feed, &day1, &short).await })
+    };
+    // Well past the lease's 300 ms, while the rerun still waits for the first operation.
+    tokio::time::sleep(Duration::from_millis(1_000)).await;
+    assert!(!rerun.is_finished(), "the rerun should still be waiting");
+    let other = bankfeeds::client::push::ledger::LeaseHolder::this_process();
+    let target = LedgerAccount::new(&feed.company, &feed.connection, &feed.account);
+    let taken = ledger
+        .open()
+        .acquire(&target, &other, Duration::from_secs(60));
+    assert!(
+        matches!(taken, Err(LedgerError::Busy { .. })),
+        "the waiting rerun let another pusher in: {taken:?}"
+    );
+    let rerun = rerun.await.unwrap().unwrap();
+    assert!(rerun.is_complete(), "{rerun}");
+    assert_eq!((rerun.pushed, rerun.already_pushed.len()), (0, 3));
+    assert_eq!(sandbox.stats().pushes_accepted, 1);
     sandbox.shutdown().await;
 }

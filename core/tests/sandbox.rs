@@ -471,6 +471,104 @@ async fn an_unfinished_push_is_waited_for_on_rerun() {
     sandbox.shutdown().await;
 }
 
+/// Waiting by webhook: with updates fed in (here by a stand-in for the application's webhook
+/// receiver, which watches the operations list), each batch ends as soon as its update arrives,
+/// although the fallback poll is an hour away; without the updates the same push times out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_push_fed_by_webhook_updates_does_not_poll() {
+    use bankfeeds::client::PushEvents;
+    use bankfeeds::model::PushOperationUpdate;
+
+    let ledger = TestLedger::new();
+    let sandbox = support::start(
+        Sandbox::builder()
+            .today(today())
+            .push_delay(Duration::from_millis(200)),
+    )
+    .await;
+    let client = client_builder(sandbox.url(), Duration::from_secs(5))
+        .build()
+        .unwrap();
+    let feed = connected_feed(&client, PlatformKey::Xero).await;
+    let txs = rows("e-", 0, 30, Decimal::ZERO);
+    let events = PushEvents::with_fallback(Duration::from_secs(3600));
+    let options = quick_options(&ledger)
+        .batch_size(10)
+        .wait(WaitOptions::every(
+            Duration::from_millis(10),
+            Duration::from_secs(3),
+        ))
+        .events(events.clone());
+
+    // Without updates, the first batch is still waiting for its fallback poll when the wait ends.
+    let report = client
+        .push_transactions(
+            &feed.company,
+            &feed.connection,
+            &feed.account,
+            txs[..10].to_vec(),
+            &options,
+        )
+        .await
+        .unwrap();
+    assert!(
+        matches!(
+            report.stopped,
+            Some(PushStop::StillPending { batch: 0, .. })
+        ),
+        "{report}"
+    );
+
+    // The receiver stand-in: every operation that has ended becomes an update.
+    let watcher = client_builder(sandbox.url(), Duration::from_secs(5))
+        .build()
+        .unwrap();
+    let feeder = events.clone();
+    let company = feed.company.clone();
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let stopped = stop.clone();
+    let receiver = tokio::spawn(async move {
+        let mut told = std::collections::HashSet::new();
+        while !stopped.load(std::sync::atomic::Ordering::SeqCst) {
+            let ops = watcher
+                .push_operations(&company)
+                .list(ListQuery::new().page_size(100))
+                .all()
+                .await
+                .unwrap();
+            for op in ops {
+                if op.status.is_final() && told.insert(op.push_operation_key.clone()) {
+                    feeder.deliver(PushOperationUpdate {
+                        key: op.push_operation_key.clone(),
+                        status: op.status.clone(),
+                        data_type: None,
+                        connection_id: None,
+                    });
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        told.len()
+    });
+    let report = client
+        .push_transactions(
+            &feed.company,
+            &feed.connection,
+            &feed.account,
+            txs.clone(),
+            &options,
+        )
+        .await
+        .unwrap();
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    let told = receiver.await.unwrap();
+    assert!(report.is_complete(), "{report}");
+    assert_eq!((report.already_pushed.len(), report.pushed), (10, 20));
+    assert_eq!(told, 3, "three operations ended");
+    assert_eq!(stored(&feed).await, txs);
+    sandbox.shutdown().await;
+}
+
 /// One in five API requests fails, in every way the sandbox can fail (seeded): rate limits with
 /// `Retry-After`, 5xx, answers slower than the client's timeout, connections dropped before and
 /// after the request is applied, pushes that time out. Rerunning `push_transactions` until it

@@ -56,13 +56,16 @@ mod server;
 pub mod spec;
 mod stats;
 mod store;
+pub mod webhooks;
 
 pub use faults::{Fault, FaultRule, Faults};
 pub use spec::{Spec, SpecViolation};
 pub use stats::Stats;
+pub use webhooks::{WebhookAttempt, WebhookLog, WebhookMessage, WebhookState};
 
 use faults::FaultEngine;
 use store::{Settings, Store};
+use webhooks::WebhookConfig;
 
 /// Which credentials the sandbox accepts.
 #[derive(Debug, Clone, Default)]
@@ -80,6 +83,8 @@ pub(crate) struct State {
     pub(crate) faults: FaultEngine,
     /// The first [`MAX_VIOLATIONS_KEPT`] spec violations (all are counted in `stats`).
     pub(crate) violations: Vec<SpecViolation>,
+    /// The rate limit as the webhooks report it.
+    pub(crate) quota: webhooks::Quota,
 }
 
 /// How many spec violations the sandbox keeps to list; more are counted, not kept.
@@ -91,6 +96,8 @@ pub(crate) struct Shared {
     pub(crate) auth: Auth,
     /// The spec every API answer is checked against, when checking is on.
     pub(crate) spec: Option<Arc<Spec>>,
+    /// Where webhooks go and what was sent, when they are on.
+    pub(crate) webhooks: Option<webhooks::Webhooks>,
     state: Mutex<State>,
     pub(crate) shutdown: watch::Sender<bool>,
 }
@@ -117,6 +124,12 @@ impl Shared {
 
     fn spec_violations(&self) -> Vec<SpecViolation> {
         self.lock().violations.clone()
+    }
+
+    pub(crate) fn webhook_log(&self) -> Option<WebhookLog> {
+        self.webhooks
+            .as_ref()
+            .map(|h| h.log.snapshot(&h.config.url))
     }
 }
 
@@ -260,6 +273,9 @@ pub struct SandboxBuilder {
     spec: Option<SpecSource>,
     faults: Faults,
     auth: Auth,
+    webhook_target: Option<(String, String)>,
+    webhook_retry: Vec<Duration>,
+    webhook_timeout: Duration,
 }
 
 impl Default for SandboxBuilder {
@@ -275,6 +291,9 @@ impl Default for SandboxBuilder {
             spec: None,
             faults: Faults::none(),
             auth: Auth::default(),
+            webhook_target: None,
+            webhook_retry: webhooks::DEFAULT_RETRY_SCHEDULE.to_vec(),
+            webhook_timeout: webhooks::DEFAULT_ATTEMPT_TIMEOUT,
         }
     }
 }
@@ -376,6 +395,31 @@ impl SandboxBuilder {
         self
     }
 
+    /// Sends Codat's webhooks to `url`, signed with `secret` (`whsec_` and base64) the Svix way:
+    /// source accounts connected and disconnected, push operations ending, the rate limit reached
+    /// and reset ([`webhooks`] has the details). Retried on a non-2xx answer or none, with the
+    /// default schedule ([`webhooks::DEFAULT_RETRY_SCHEDULE`]) unless
+    /// [`webhook_retry_schedule`](Self::webhook_retry_schedule) sets another; every message and
+    /// attempt is listed at `GET /sandbox/webhooks`. [`start`](Self::start) fails when the URL or
+    /// the secret is unusable.
+    pub fn webhooks(mut self, url: impl Into<String>, secret: impl Into<String>) -> Self {
+        self.webhook_target = Some((url.into(), secret.into()));
+        self
+    }
+
+    /// The delays before each retry of a webhook (so attempts = delays + 1, at most 101).
+    /// Has no effect without [`webhooks`](Self::webhooks).
+    pub fn webhook_retry_schedule(mut self, delays: impl IntoIterator<Item = Duration>) -> Self {
+        self.webhook_retry = delays.into_iter().collect();
+        self
+    }
+
+    /// How long one webhook attempt waits for the receiver's answer (default 5 s).
+    pub fn webhook_attempt_timeout(mut self, timeout: Duration) -> Self {
+        self.webhook_timeout = timeout;
+        self
+    }
+
     /// Binds 127.0.0.1 and serves on the current tokio runtime until
     /// [`SandboxHandle::shutdown`] (or the handle is dropped).
     pub async fn start(self) -> std::io::Result<SandboxHandle> {
@@ -389,6 +433,31 @@ impl SandboxBuilder {
                     .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?,
             ),
             None => None,
+        };
+        let webhooks = match self.webhook_target {
+            Some((url, secret)) => {
+                let config = WebhookConfig {
+                    url,
+                    secret,
+                    retry_schedule: self.webhook_retry,
+                    attempt_timeout: self.webhook_timeout,
+                };
+                let invalid = |e: String| std::io::Error::new(std::io::ErrorKind::InvalidInput, e);
+                config.check().map_err(invalid)?;
+                webhooks::http_client(&config).map_err(std::io::Error::other)?;
+                Some(webhooks::Webhooks {
+                    config,
+                    log: Default::default(),
+                })
+            }
+            None => None,
+        };
+        let (outbox, events) = match &webhooks {
+            Some(_) => {
+                let (outbox, events) = webhooks::channel();
+                (Some(outbox), Some(events))
+            }
+            None => (None, None),
         };
         let listener =
             TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, self.port))).await?;
@@ -408,11 +477,13 @@ impl SandboxBuilder {
             },
             auth: self.auth,
             spec,
+            webhooks,
             state: Mutex::new(State {
-                store: Store::default(),
+                store: Store::with_outbox(outbox),
                 stats: Stats::default(),
                 faults: FaultEngine::new(self.faults),
                 violations: Vec::new(),
+                quota: webhooks::Quota::default(),
             }),
             shutdown,
         });
@@ -425,6 +496,9 @@ impl SandboxBuilder {
                 bankfeeds::batch::MAX_PUSH_BODY_BYTES,
             ))
             .with_state(shared.clone());
+        if let Some(events) = events {
+            webhooks::spawn(shared.clone(), events);
+        }
         let task = tokio::spawn(server::serve(listener, shared.clone(), router));
         Ok(SandboxHandle {
             url,
@@ -524,6 +598,12 @@ impl SandboxHandle {
     /// them all). Always empty when the spec is not checked.
     pub fn spec_violations(&self) -> Vec<SpecViolation> {
         self.shared.spec_violations()
+    }
+
+    /// The webhook messages sent so far with their attempts (the last
+    /// [`webhooks::MAX_MESSAGES_KEPT`]), or `None` when webhooks are off.
+    pub fn webhook_log(&self) -> Option<WebhookLog> {
+        self.shared.webhook_log()
     }
 
     /// Replaces the fault plan (counters and generator restart); refused when a rule is
@@ -646,6 +726,12 @@ impl BlockingSandbox {
     /// them all). Always empty when the spec is not checked.
     pub fn spec_violations(&self) -> Vec<SpecViolation> {
         self.shared.spec_violations()
+    }
+
+    /// The webhook messages sent so far with their attempts (the last
+    /// [`webhooks::MAX_MESSAGES_KEPT`]), or `None` when webhooks are off.
+    pub fn webhook_log(&self) -> Option<WebhookLog> {
+        self.shared.webhook_log()
     }
 
     /// Replaces the fault plan; refused when a rule is invalid.

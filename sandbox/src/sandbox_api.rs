@@ -58,6 +58,10 @@ pub(crate) fn routes() -> Router<Arc<Shared>> {
             "/sandbox/faults",
             put(set_faults).get(get_faults).delete(clear_faults),
         )
+        .route(
+            "/sandbox/webhooks",
+            get(webhook_log).delete(clear_webhook_log),
+        )
         .route(&format!("{conn}/link"), post(link))
         .route(
             &format!("{conn}/bankFeedAccounts/{{accountId}}/map"),
@@ -96,6 +100,32 @@ async fn spec_violations(State(s): State<Arc<Shared>>) -> Response {
 async fn clear_spec_violations(State(s): State<Arc<Shared>>) -> Response {
     s.lock().violations.clear();
     StatusCode::NO_CONTENT.into_response()
+}
+
+/// Every webhook message kept, with its attempts; 404 when webhooks are off.
+async fn webhook_log(State(s): State<Arc<Shared>>) -> Result {
+    match s.webhook_log() {
+        Some(log) => Ok(json(StatusCode::OK, &log)),
+        None => Err(webhooks_off()),
+    }
+}
+
+/// Empties the list (the messages count as dropped); deliveries under way go on.
+async fn clear_webhook_log(State(s): State<Arc<Shared>>) -> Result {
+    match &s.webhooks {
+        Some(hooks) => {
+            hooks.log.clear();
+            Ok(StatusCode::NO_CONTENT.into_response())
+        }
+        None => Err(webhooks_off()),
+    }
+}
+
+fn webhooks_off() -> ApiError {
+    ApiError::not_found(
+        "This sandbox sends no webhooks: start it with a webhook URL and secret \
+         (bankfeeds sandbox --webhook-url URL --webhook-secret whsec_...).",
+    )
 }
 
 async fn set_faults(State(s): State<Arc<Shared>>, body: Bytes) -> Result {

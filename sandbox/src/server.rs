@@ -192,6 +192,14 @@ async fn answer(
                 state.stats.faults_injected += 1;
                 *state.stats.faults_by_kind.entry(f.name()).or_default() += 1;
             }
+            if let Some(Fault::RateLimit { retry_after_secs }) = &fault {
+                // The quota ran out: `client.rateLimit.reached`, when webhooks are on.
+                let crate::State { store, quota, .. } = &mut *state;
+                quota.fault_fired(
+                    store.outbox.as_ref(),
+                    Duration::from_secs(*retry_after_secs),
+                );
+            }
             fault
         } else {
             state.stats.sandbox_requests += 1;

@@ -33,8 +33,8 @@ pub use model::{
 };
 pub use observe::{LogLevel, LogListener, RateLimit, RateLimitListener, set_log_listener};
 pub use push::{
-    BatchOutcome, HeldBatch, PushOptions, PushProgress, PushProgressListener, PushReport,
-    PushStage, PushStopReason, PushStopped, RecoveredBatch, UnknownHistory,
+    BatchOutcome, HeldBatch, PushEvents, PushOptions, PushProgress, PushProgressListener,
+    PushReport, PushStage, PushStopReason, PushStopped, RecoveredBatch, UnknownHistory,
 };
 
 /// How the client waits and retries. Everything left out takes the core client's default

@@ -7,6 +7,7 @@ use bankfeeds::client::push::ledger::path_in;
 use bankfeeds::client::push::{Cursor, LedgerChoice};
 use bankfeeds::client::{self, WaitOptions};
 use bankfeeds::dates::{LocalDateTime, TimeZone, today_in};
+use bankfeeds::model;
 
 use crate::client::ledger::{BatchState, ForeignLedger, PushLedger};
 use crate::client::model::PushOperationStatus;
@@ -122,6 +123,78 @@ pub struct PushOptions {
     /// Seconds to wait for each push operation to finish (30 minutes when left out).
     #[uniffi(default = None)]
     pub wait_timeout_seconds: Option<f64>,
+    /// Push-operation updates the app (or its server) feeds from Codat's webhooks: each batch
+    /// waits for its update instead of polling; polling stays the fallback.
+    #[uniffi(default = None)]
+    pub events: Option<Arc<PushEvents>>,
+}
+
+/// Push-operation updates fed from verified webhooks (`verifyWebhook`), so that a push waits for
+/// them instead of polling Codat (every poll costs a request of the day's quota). Give the same
+/// object to `PushOptions.events` and feed it from the webhook receiver, on any thread.
+#[derive(uniffi::Object)]
+pub struct PushEvents {
+    pub(crate) inner: client::PushEvents,
+}
+
+#[uniffi::export]
+impl PushEvents {
+    /// `fallbackSeconds`: how often a waiting push still reads its operation when no update
+    /// comes (60 when left out; at least 1).
+    #[uniffi::constructor(default(fallback_seconds = None))]
+    pub fn new(fallback_seconds: Option<f64>) -> Result<Arc<Self>, BankFeedsError> {
+        let inner = match fallback_seconds {
+            Some(s) => client::PushEvents::with_fallback(seconds(s, "fallback")?),
+            None => client::PushEvents::new(),
+        };
+        Ok(Arc::new(PushEvents { inner }))
+    }
+
+    /// Feeds one update: a push operation's key and status.
+    pub fn deliver(
+        &self,
+        operation_key: String,
+        status: PushOperationStatus,
+    ) -> Result<(), BankFeedsError> {
+        if operation_key.trim().is_empty() {
+            return Err(BankFeedsError::option(None, "operationKey is empty"));
+        }
+        let status = match status {
+            PushOperationStatus::Pending => model::PushOperationStatus::Pending,
+            PushOperationStatus::Failed => model::PushOperationStatus::Failed,
+            PushOperationStatus::Success => model::PushOperationStatus::Success,
+            PushOperationStatus::TimedOut => model::PushOperationStatus::TimedOut,
+            PushOperationStatus::Unrecognised => {
+                return Err(BankFeedsError::option(
+                    None,
+                    "status UNRECOGNISED says nothing about the operation's end: feed PENDING, SUCCESS, FAILED or TIMED_OUT",
+                ));
+            }
+        };
+        self.inner.deliver(model::PushOperationUpdate {
+            key: operation_key,
+            status,
+            data_type: None,
+            connection_id: None,
+        });
+        Ok(())
+    }
+
+    /// Feeds a verified webhook event; returns whether it was about a push operation (other
+    /// events are ignored).
+    pub fn deliver_event(
+        &self,
+        event: crate::webhook::WebhookEvent,
+    ) -> Result<bool, BankFeedsError> {
+        match event {
+            crate::webhook::WebhookEvent::PushOperation {
+                operation_key,
+                status,
+                ..
+            } => self.deliver(operation_key, status).map(|()| true),
+            _ => Ok(false),
+        }
+    }
 }
 
 impl std::fmt::Debug for PushOptions {
@@ -139,6 +212,7 @@ impl std::fmt::Debug for PushOptions {
             .field("skip_already_pushed", &self.skip_already_pushed)
             .field("poll_interval_seconds", &self.poll_interval_seconds)
             .field("wait_timeout_seconds", &self.wait_timeout_seconds)
+            .field("events", &self.events.as_ref().map(|e| e.inner.fallback()))
             .finish()
     }
 }
@@ -242,6 +316,7 @@ impl PushOptions {
                 .unwrap_or(defaults.timeout);
             o = o.wait(WaitOptions::every(interval, timeout));
         }
+        o.events = self.events.as_ref().map(|e| e.inner.clone());
         if let Some(listener) = progress {
             // Progress is advisory: whatever the listener throws is dropped here.
             o = o.on_progress(move |p| {

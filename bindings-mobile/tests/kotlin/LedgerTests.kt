@@ -295,5 +295,43 @@ fun ledgerTests() = Harness.suite("push ledger and history policies") {
                 assertStoredOnce(sandbox, feed, days(1))
             }
         }
+
+        test("PushEvents fed from webhooks end each batch's wait; unfed, the push is still waiting when its wait ends") {
+            runBlocking {
+                val feed = setUpFeed(client, sandbox)
+                val events = PushEvents(fallbackSeconds = 3600.0)
+                val options = pushOptions().copy(events = events, waitTimeoutSeconds = 3.0)
+                val unfed = client.pushTransactions(feed.company, feed.connection, feed.account, days(1), options)
+                check(!unfed.complete) { unfed.summary }
+                assertEquals(PushStopReason.STILL_PENDING, unfed.stopped?.reason, "stopped")
+
+                // A stand-in for the app's webhook receiver: every operation that ended is fed.
+                val fed = java.util.concurrent.ConcurrentHashMap.newKeySet<String>()
+                val stop = java.util.concurrent.atomic.AtomicBoolean(false)
+                val receiver = thread {
+                    while (!stop.get()) {
+                        val page = runBlocking { client.listPushOperations(feed.company, ListOptions(pageSize = 100u)) }
+                        for (op in page.operations) {
+                            if (op.status != PushOperationStatus.PENDING && fed.add(op.pushOperationKey)) {
+                                events.deliver(op.pushOperationKey, op.status)
+                            }
+                        }
+                        Thread.sleep(50)
+                    }
+                }
+                val report = try {
+                    client.pushTransactions(feed.company, feed.connection, feed.account, days(2), options)
+                } finally {
+                    stop.set(true)
+                    receiver.join()
+                }
+                check(report.complete) { report.summary }
+                assertEquals(3u, report.pushed, "day 2 pushed")
+                assertEquals(ids(days(1)), report.alreadyPushed, "day 1 waited for, not resent")
+                assertStoredOnce(sandbox, feed, days(2))
+                assertThrows<BankFeedsException.InvalidInput> { events.deliver(" ", PushOperationStatus.SUCCESS) }
+                assertThrows<BankFeedsException.InvalidInput> { events.deliver("k", PushOperationStatus.UNRECOGNISED) }
+            }
+        }
     }
 }

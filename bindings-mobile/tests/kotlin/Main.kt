@@ -10,5 +10,6 @@ fun main() {
     ledgerTests()
     parityTests()
     webhookTests()
+    contractTests()
     Harness.finish()
 }

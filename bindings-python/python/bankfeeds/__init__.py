@@ -16,7 +16,7 @@ dates are local wall-clock times (an aware ``datetime`` keeps its wall-clock par
     for issue in report.errors:
         print(issue.row, issue.field, issue.code, issue.message)
 
-    result = bankfeeds.normalise(rows, platform="xero", fill_from_closing=Decimal("2496.80"))
+    result = bankfeeds.prepare(rows, platform="xero", fill_from_closing=Decimal("2496.80"))
     table = result.to_arrow()           # or result.to_dicts(), result.transactions
 
 Batch functions take a list of dicts, a list of ``Transaction`` objects, a ``Transactions``
@@ -25,9 +25,12 @@ batch, or Arrow data (``pyarrow.Table``/``RecordBatch``, polars frames, anything
 
 Which functions report and which raise:
 
-- ``validate``, ``validate_file``, ``validate_push`` and ``normalise`` return every finding as
-  data (a ``Report``); a bad value or row never raises.
-- ``normalise(strict=True)``, ``fill_forward``, ``fill_backward``, ``verify``, ``batches``,
+- ``validate``, ``validate_file`` and ``validate_push`` check rows as given, and ``prepare`` and
+  ``prepare_file`` normalise them first; all return every finding as data (a ``Report``); a bad
+  value or row never raises. ``docs/contract.md`` names each verb in every language; the older
+  names ``normalise``, ``normalise_file``, ``fill_forward``, ``fill_backward`` and ``verify``
+  remain as deprecated aliases.
+- ``prepare(strict=True)``, ``fill_balances``, ``verify_balances``, ``batches``,
   ``push_bodies``, the ``Transaction`` constructor and ``Client.push_transactions`` need usable rows and
   raise ``ValidationError`` (carrying the whole report) when any row has an error.
 - Any function raises ``SchemaError`` when its input cannot be read as rows at all,
@@ -40,6 +43,10 @@ rerun sends only what the account does not have, also after a crash, and two pus
 to one account at once. ``ledger=`` takes another path, a ``SqliteLedger``, a ``MemoryLedger``,
 ``False`` (none), or a ledger kept in the bank's own store (any object with the methods of
 ``PushLedger``).
+
+Webhooks: ``bankfeeds.webhooks.verify(secret, headers, body)`` checks a delivery from Codat the
+same way as every other bankfeeds front end and returns its typed event (a refusal raises
+``WebhookError`` with a stable ``code`` and the HTTP ``status`` to answer).
 """
 
 from __future__ import annotations
@@ -64,6 +71,7 @@ from bankfeeds._bankfeeds import (
     Normalised,
     Profile,
     PushBody,
+    PushEvents,
     PushReport,
     Report,
     SqliteLedger,
@@ -71,11 +79,15 @@ from bankfeeds._bankfeeds import (
     Transactions,
     batches,
     default_ledger_path,
+    error_codes,
     fill_backward,
+    fill_balances,
     fill_forward,
     lease_expiry,
     normalise,
     normalise_file,
+    prepare,
+    prepare_file,
     profile,
     push_bodies,
     validate,
@@ -83,6 +95,7 @@ from bankfeeds._bankfeeds import (
     validate_file,
     validate_push,
     verify,
+    verify_balances,
 )
 from bankfeeds._errors import (
     AccountBusyError,
@@ -97,10 +110,13 @@ from bankfeeds._errors import (
     ReentrancyError,
     SchemaError,
     TransportError,
+    UnexpectedResponseError,
     ValidationError,
+    WebhookError,
 )
 
 from bankfeeds._ledger import PushLedger
+from bankfeeds import webhooks
 
 # The client logs to the `bankfeeds` logger (requests at DEBUG, retries and batches at INFO);
 # like any library it stays silent until the application configures logging.
@@ -146,6 +162,7 @@ __all__ = [
     "Profile",
     "PushBody",
     "PushError",
+    "PushEvents",
     "PushLedger",
     "PushReport",
     "ReentrancyError",
@@ -155,14 +172,20 @@ __all__ = [
     "Transaction",
     "Transactions",
     "TransportError",
+    "UnexpectedResponseError",
     "ValidationError",
+    "WebhookError",
     "batches",
     "default_ledger_path",
+    "error_codes",
     "fill_backward",
+    "fill_balances",
     "fill_forward",
     "lease_expiry",
     "normalise",
     "normalise_file",
+    "prepare",
+    "prepare_file",
     "profile",
     "push_bodies",
     "validate",
@@ -170,4 +193,6 @@ __all__ = [
     "validate_file",
     "validate_push",
     "verify",
+    "verify_balances",
+    "webhooks",
 ]

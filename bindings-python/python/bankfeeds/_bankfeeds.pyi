@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, Literal, Protocol, TypedDict, final, overload
 
 from bankfeeds._ledger import PushLedger
+from bankfeeds.webhooks import WebhookEvent as _WebhookEvent
 
 __version__: str
 #: The states of a batch in the push ledger, in the order a batch goes.
@@ -22,6 +23,7 @@ __all__ = [
     "Transaction",
     "Transactions",
     "PushBody",
+    "PushEvents",
     "Issue",
     "Report",
     "Change",
@@ -34,6 +36,7 @@ __all__ = [
     "ArrowStream",
     "Client",
     "PushReport",
+    "PushEvents",
     "LedgerAccount",
     "LedgerBatch",
     "LeaseHolder",
@@ -50,6 +53,11 @@ __all__ = [
     "fill_forward",
     "fill_backward",
     "verify",
+    "verify_balances",
+    "prepare",
+    "prepare_file",
+    "fill_balances",
+    "error_codes",
     "batches",
     "push_bodies",
     "validate_push",
@@ -58,6 +66,7 @@ __all__ = [
     "platforms",
     "codes",
     "_panic_for_tests",
+    "_verify_webhook",
     "_cancel",
 ]
 
@@ -572,9 +581,28 @@ class Client:
         resend: Iterable[str] = ...,
         lock_wait: float = 0.0,
         rules: _Rules | None = None,
+        events: PushEvents | None = None,
     ) -> PushReport:
         """Validates, normalises, pushes and waits, recording every batch in the push ledger;
-        raises ValidationError when nothing may be sent."""
+        raises ValidationError when nothing may be sent. ``events``: wait by webhook."""
+
+@final
+class PushEvents:
+    """Push-operation updates fed from the application's webhook receiver: a push given them
+    waits for each batch's update instead of polling, reading the operation anyway every
+    ``fallback`` seconds. Safe to feed from any thread while a push waits in another."""
+
+    def __new__(cls, *, fallback: float = 60.0) -> PushEvents: ...
+    @property
+    def fallback(self) -> float: ...
+    def deliver(
+        self, operation_key: str, status: Literal["Pending", "Success", "Failed", "TimedOut"]
+    ) -> None:
+        """Feeds one update, as a verified webhook gave it."""
+    def deliver_event(self, event: _WebhookEvent) -> bool:
+        """Feeds an event from ``bankfeeds.webhooks.verify``; true for push-operation events."""
+    def status(self, operation_key: str) -> str | None:
+        """The last status fed for an operation no push has consumed yet."""
 
 @final
 class PushReport:
@@ -784,7 +812,7 @@ def validate(
     severity by its code; ``time_zone`` (an IANA name, an offset or ``"local"``, the default)
     says which day ``today`` is when it is not given."""
 
-def normalise(
+def prepare(
     rows: _Rows,
     *,
     platform: str = "generic",
@@ -806,7 +834,9 @@ def normalise(
     batch_size: int | None = None,
     strict: bool = False,
 ) -> Normalised:
-    """Normalises and validates rows."""
+    """Normalises and validates rows (``normalise`` is its deprecated alias)."""
+
+normalise = prepare
 
 def validate_file(
     source: str | os.PathLike[str] | bytes,
@@ -823,7 +853,7 @@ def validate_file(
 ) -> Report:
     """Reads a CSV or JSON file and validates its rows as they are."""
 
-def normalise_file(
+def prepare_file(
     source: str | os.PathLike[str] | bytes,
     *,
     format: str = "auto",
@@ -846,16 +876,30 @@ def normalise_file(
     batch_size: int | None = None,
     strict: bool = False,
 ) -> Normalised:
-    """Reads a CSV or JSON file, normalises and validates it."""
+    """Reads a CSV or JSON file, normalises and validates it (``normalise_file`` is its
+    deprecated alias)."""
+
+normalise_file = prepare_file
+
+def fill_balances(
+    rows: _Rows, *, opening: _AmountLike | None = None, closing: _AmountLike | None = None
+) -> Balanced:
+    """Sets every balance from one end of the chain: forward from ``opening`` or backward from
+    ``closing`` (give one)."""
+
+def error_codes() -> list[str]:
+    """The codes of the core's table of error kinds: every ``BankFeedsError``'s ``code``."""
 
 def fill_forward(rows: _Rows, opening: _AmountLike) -> Balanced:
-    """Sets every balance forward from the opening balance."""
+    """Deprecated: ``fill_balances(rows, opening=...)``."""
 
 def fill_backward(rows: _Rows, closing: _AmountLike) -> Balanced:
-    """Sets every balance backward from the closing balance."""
+    """Deprecated: ``fill_balances(rows, closing=...)``."""
 
-def verify(rows: _Rows, opening: _AmountLike | None = None) -> ChainReport:
+def verify_balances(rows: _Rows, opening: _AmountLike | None = None) -> ChainReport:
     """Checks each balance against the previous balance plus the amount."""
+
+verify = verify_balances
 
 def batches(rows: _Rows, size: int = 1000) -> list[Transactions]:
     """Consecutive batches of at most ``size`` transactions."""
@@ -890,3 +934,10 @@ def codes() -> list[tuple[str, str]]:
     """Every finding code with its default severity."""
 
 def _panic_for_tests(detached: bool) -> None: ...
+def _verify_webhook(
+    secret: str,
+    headers: Iterable[tuple[str, str]],
+    body: bytes,
+    tolerance: int,
+    now: int | None = None,
+) -> dict[str, Any]: ...

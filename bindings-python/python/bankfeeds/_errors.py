@@ -7,6 +7,7 @@
     │   └── SchemaError(ValidationError, TypeError)   the input cannot be read as rows at all
     ├── ConfigurationError(BankFeedsError, ValueError) an option or setting that cannot be used
     ├── ApiError(BankFeedsError)                     Codat answered with an error
+    │   └── UnexpectedResponseError(ApiError)        ... but not with what the API promises
     ├── TransportError(BankFeedsError)               no answer: connection, TLS, timeout
     ├── PushError(BankFeedsError)                    a push could not be started or confirmed
     │   ├── HistoryUnknownError(PushError)           the account has pushes no ledger accounts for
@@ -14,7 +15,14 @@
     │   └── LookupIncompleteError(PushError)         a lost push could not be looked up
     ├── LedgerError(BankFeedsError)                  the push ledger failed (or raised)
     ├── ReentrancyError(BankFeedsError, RuntimeError) a client call inside a callback of another
+    ├── WebhookError(BankFeedsError)                 a webhook delivery refused: ``code``, ``status``
     └── InternalError(BankFeedsError)                a bug in bankfeeds, stopped safely
+
+Every one carries ``code``, a string from the core's table of error kinds
+(``bankfeeds.error_codes()``; ``docs/contract.md`` maps each to its class here and in every other
+language): ``"validation"``, ``"schema"``, ``"config"``, ``"api"``, ``"decode"``, ``"timeout"``,
+``"transport"``, ``"history_unknown"``, a webhook refusal's code... The same core error has the
+same code and the same class in Python, JavaScript, Kotlin and Swift.
 
 Declared in Python so ``except bankfeeds.ValidationError`` works and so the compiled module can
 raise them with their attributes set.
@@ -41,30 +49,35 @@ __all__ = [
     "ReentrancyError",
     "SchemaError",
     "TransportError",
+    "UnexpectedResponseError",
     "ValidationError",
+    "WebhookError",
 ]
 
 
 class BankFeedsError(Exception):
     """Base class of every error bankfeeds raises: ``except bankfeeds.BankFeedsError`` catches
-    them all, and nothing else. Errors from the client carry the core's stable ``kind``
-    (``"api"``, ``"timeout"``, ``"transport"``, ``"validation"``, ``"wait_timeout"``...)."""
+    them all, and nothing else. ``code`` is the error's kind from the core's table
+    (``bankfeeds.error_codes()``), the same string in every language bankfeeds speaks. ``kind``
+    (errors from the client) is the same string, kept for existing code."""
 
+    code: str = "internal"
     kind: Optional[str] = None
 
 
 class ValidationError(BankFeedsError, ValueError):
     """Rows (or one transaction) that cannot be used for what was asked.
 
-    ``report`` holds every finding (errors and warnings); ``issue`` is the first error and
-    ``row``, ``field``, ``code`` and ``id`` repeat its location for a quick ``except`` clause.
+    ``code`` is ``"validation"``. ``report`` holds every finding (errors and warnings);
+    ``issue`` is the first error (its finding code is ``issue.code``) and ``row``, ``field`` and
+    ``id`` repeat its location for a quick ``except`` clause.
     """
 
+    code: str = "validation"
     report: Report
     issue: Optional[Issue]
     row: Optional[int]
     field: Optional[str]
-    code: Optional[str]
     id: Optional[str]
 
     def __init__(self, message: str, report: Report) -> None:
@@ -74,7 +87,6 @@ class ValidationError(BankFeedsError, ValueError):
         self.issue = errors[0] if errors else None
         self.row = self.issue.row if self.issue is not None else None
         self.field = self.issue.field if self.issue is not None else None
-        self.code = self.issue.code if self.issue is not None else None
         self.id = self.issue.id if self.issue is not None else None
         super().__init__(self._describe())
 
@@ -94,8 +106,9 @@ class ValidationError(BankFeedsError, ValueError):
 class SchemaError(ValidationError, TypeError):
     """The input as a whole cannot be read as rows: an Arrow column whose type no field can take
     (a list, a struct, binary...), or an Arrow stream that failed. Raised before any row is read;
-    ``column`` names the column when there is one."""
+    ``column`` names the column when there is one. ``code`` is ``"schema"``."""
 
+    code: str = "schema"
     column: Optional[str]
 
     def __init__(self, message: str, report: Report, column: Optional[str] = None) -> None:
@@ -108,7 +121,10 @@ class SchemaError(ValidationError, TypeError):
 
 class ConfigurationError(BankFeedsError, ValueError):
     """An option or setting that cannot be used: an unknown platform, an inexact float as an
-    opening balance, a missing API key, both an opening and a closing balance."""
+    opening balance, a missing API key, both an opening and a closing balance. ``code`` is
+    ``"config"``."""
+
+    code: str = "config"
 
 
 class ApiError(BankFeedsError):
@@ -118,9 +134,10 @@ class ApiError(BankFeedsError):
     Codat's support asks for, ``body`` the error body (a dict when it was JSON, else text),
     ``retryable`` whether trying again later may succeed (429, 5xx), ``operation`` the client
     operation that failed, and ``rate_limit`` Codat's rate-limit headers on the answer (a dict:
-    ``limit``, ``remaining``, ``reset``) when it had them.
+    ``limit``, ``remaining``, ``reset``) when it had them. ``code`` is ``"api"``.
     """
 
+    code: str = "api"
     status: int
     message: Optional[str]
     correlation_id: Optional[str]
@@ -151,10 +168,20 @@ class ApiError(BankFeedsError):
         self.operation = operation
 
 
-class TransportError(BankFeedsError):
-    """No usable answer: the connection failed, TLS failed, or the request timed out.
-    ``retryable`` says whether trying again may succeed."""
+class UnexpectedResponseError(ApiError):
+    """Codat answered, but not with what the API promises (a proxy's page, a body that does not
+    fit the model). ``code`` is ``"decode"``; ``status`` is the answer's HTTP status and ``body``
+    the start of it. An ``ApiError``, so ``except bankfeeds.ApiError`` catches it too."""
 
+    code: str = "decode"
+
+
+class TransportError(BankFeedsError):
+    """No usable answer: the connection failed, TLS failed (``code == "transport"``), or the
+    request timed out (``code == "timeout"``). ``retryable`` says whether trying again may
+    succeed."""
+
+    code: str = "transport"
     retryable: bool
 
     def __init__(self, text: str, *, retryable: bool = True) -> None:
@@ -177,6 +204,7 @@ class PushError(BankFeedsError):
     def __init__(self, text: str, *, kind: str, retryable: bool = False) -> None:
         super().__init__(text)
         self.kind = kind
+        self.code = kind
         self.retryable = retryable
 
 
@@ -238,6 +266,8 @@ class LedgerError(BankFeedsError):
 
     retryable: bool
 
+    code: str = "ledger"
+
     def __init__(self, text: str, *, retryable: bool = False) -> None:
         super().__init__(text)
         self.kind = "ledger"
@@ -248,9 +278,34 @@ class ReentrancyError(BankFeedsError, RuntimeError):
     """A client call made inside a callback of another client call on the same thread (an
     ``on_progress`` that calls the client): the outer call is waiting on that thread, so the inner
     one cannot run there. Raised at the inner call; nothing is sent for it. Collect what the
-    callback needs and make the call after the outer one returns, or from another thread."""
+    callback needs and make the call after the outer one returns, or from another thread.
+    ``code`` is ``"reentrancy"``."""
+
+    code: str = "reentrancy"
+
+
+class WebhookError(BankFeedsError):
+    """A webhook delivery ``bankfeeds.webhooks.verify`` refused.
+
+    ``code`` says why, one of six stable codes (the same in every language bankfeeds speaks):
+    ``missing_header``, ``invalid_timestamp``, ``expired``, ``invalid_signature``,
+    ``invalid_secret``, ``invalid_body``. ``status`` is the HTTP status to answer with: 401 for a
+    delivery that is not (or no longer) authentic (``invalid_signature``, ``expired``), 400 for a
+    malformed one, 500 for a bad secret (the receiver's own misconfiguration). Codat delivers
+    again after any answer but 2xx."""
+
+    code: str
+    status: int
+
+    def __init__(self, message: str, *, code: str, status: int) -> None:
+        super().__init__(message)
+        self.kind = "webhook"
+        self.code = code
+        self.status = status
 
 
 class InternalError(BankFeedsError):
     """A bug in bankfeeds, caught at the boundary so it never escapes as a ``BaseException``.
-    Please report it with the message."""
+    Please report it with the message. ``code`` is ``"internal"``."""
+
+    code: str = "internal"

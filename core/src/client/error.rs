@@ -136,25 +136,31 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
-    /// A stable snake_case code: `api`, `timeout`, `transport`, `decode`, `config`, `validation`,
-    /// `source_account_not_found`, `push_outcome_unknown`, `wait_timeout`, `history_unknown`,
-    /// `account_busy`, `lookup_incomplete`, `ledger`.
-    pub fn as_str(self) -> &'static str {
+    /// Its code in the table of error kinds every language shares ([`crate::ErrorCode`]).
+    pub fn code(self) -> crate::ErrorCode {
+        use crate::ErrorCode as C;
         match self {
-            ErrorKind::Api => "api",
-            ErrorKind::Timeout => "timeout",
-            ErrorKind::Transport => "transport",
-            ErrorKind::Decode => "decode",
-            ErrorKind::Config => "config",
-            ErrorKind::Validation => "validation",
-            ErrorKind::SourceAccountNotFound => "source_account_not_found",
-            ErrorKind::PushOutcomeUnknown => "push_outcome_unknown",
-            ErrorKind::WaitTimeout => "wait_timeout",
-            ErrorKind::HistoryUnknown => "history_unknown",
-            ErrorKind::AccountBusy => "account_busy",
-            ErrorKind::LookupIncomplete => "lookup_incomplete",
-            ErrorKind::Ledger => "ledger",
+            ErrorKind::Api => C::Api,
+            ErrorKind::Timeout => C::Timeout,
+            ErrorKind::Transport => C::Transport,
+            ErrorKind::Decode => C::Decode,
+            ErrorKind::Config => C::Config,
+            ErrorKind::Validation => C::Validation,
+            ErrorKind::SourceAccountNotFound => C::SourceAccountNotFound,
+            ErrorKind::PushOutcomeUnknown => C::PushOutcomeUnknown,
+            ErrorKind::WaitTimeout => C::WaitTimeout,
+            ErrorKind::HistoryUnknown => C::HistoryUnknown,
+            ErrorKind::AccountBusy => C::AccountBusy,
+            ErrorKind::LookupIncomplete => C::LookupIncomplete,
+            ErrorKind::Ledger => C::Ledger,
         }
+    }
+
+    /// The stable snake_case code (`self.code().as_str()`): `api`, `timeout`, `transport`,
+    /// `decode`, `config`, `validation`, `source_account_not_found`, `push_outcome_unknown`,
+    /// `wait_timeout`, `history_unknown`, `account_busy`, `lookup_incomplete`, `ledger`.
+    pub fn as_str(self) -> &'static str {
+        self.code().as_str()
     }
 }
 
@@ -312,6 +318,11 @@ fn first_error(report: &ValidationReport) -> String {
 }
 
 impl Error {
+    /// The error's code in the table every language shares (`self.kind().code()`).
+    pub fn code(&self) -> crate::ErrorCode {
+        self.kind().code()
+    }
+
     /// The kind of error, for bindings.
     pub fn kind(&self) -> ErrorKind {
         match self {

@@ -83,7 +83,7 @@ pub use network::TrustStore;
 pub use paging::{ItemStream, ListQuery, MAX_PAGE_SIZE, PageStream, Pager};
 pub use push::{
     BatchOutcome, Cursor, HeldBatch, LedgerChoice, LookupOptions, ProgressFn, PushBatchOptions,
-    PushHistory, PushInput, PushOptions, PushProgress, PushReport, PushStage, PushStop,
+    PushEvents, PushHistory, PushInput, PushOptions, PushProgress, PushReport, PushStage, PushStop,
     PushedBatch, UnknownHistory,
 };
 pub use push_operations::{PushOperationEntry, PushOperations, WaitOptions};

@@ -39,7 +39,7 @@ pub enum InputFormat {
 impl InputFormat {
     /// The format to read `text` as: `Auto` is JSON when the first non-blank character is `{`
     /// or `[`, CSV otherwise.
-    pub(super) fn resolve(self, text: &str) -> InputFormat {
+    pub(crate) fn resolve(self, text: &str) -> InputFormat {
         match self {
             InputFormat::Auto => match text.trim_start().as_bytes().first() {
                 Some(b'{') | Some(b'[') => InputFormat::Json,
@@ -70,58 +70,6 @@ pub fn read_file(bytes: &[u8], format: InputFormat) -> RawBatch {
     match format.resolve(text) {
         InputFormat::Json => read_json(text),
         _ => read_csv(text),
-    }
-}
-
-/// Finds the line a CSV record starts on, from 1, counting line breaks as the CSV reader ends
-/// records: `\n`, `\r\n` or a lone `\r`. The reader's position for a record is where it started
-/// looking for it, before the empty lines it skipped: those are stepped over. Records come in
-/// order, so the text is scanned once in all.
-struct Lines<'a> {
-    text: &'a [u8],
-    /// Bytes before this one are counted...
-    at: usize,
-    /// ...and hold this many line breaks.
-    breaks: usize,
-}
-
-impl<'a> Lines<'a> {
-    fn new(text: &'a [u8]) -> Self {
-        Lines {
-            text,
-            at: 0,
-            breaks: 0,
-        }
-    }
-
-    /// Whether the byte at `i` ends a line (a `\r` followed by `\n` does not: the `\n` does).
-    fn ends_line(&self, i: usize) -> bool {
-        match self.text[i] {
-            b'\n' => true,
-            b'\r' => self.text.get(i + 1) != Some(&b'\n'),
-            _ => false,
-        }
-    }
-
-    /// The line of the first byte at or after `position` that is not a line break.
-    fn line(&mut self, position: Option<&csv::Position>) -> Option<usize> {
-        let byte = usize::try_from(position?.byte()).unwrap_or(usize::MAX);
-        let byte = byte.min(self.text.len()).max(self.at);
-        while self.at < byte {
-            if self.ends_line(self.at) {
-                self.breaks += 1;
-            }
-            self.at += 1;
-        }
-        let mut breaks = self.breaks;
-        let mut i = self.at;
-        while i < self.text.len() && matches!(self.text[i], b'\n' | b'\r') {
-            if self.ends_line(i) {
-                breaks += 1;
-            }
-            i += 1;
-        }
-        Some(breaks + 1)
     }
 }
 
@@ -184,119 +132,235 @@ fn repeated_column(headers: &csv::StringRecord, columns: &[Option<RawField>]) ->
 /// assert!(batch.report.is_empty());
 /// ```
 pub fn read_csv(text: &str) -> RawBatch {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut batch = RawBatch::default();
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(true)
-        .trim(csv::Trim::Headers)
-        .from_reader(text.as_bytes());
-    let mut lines = Lines::new(text.as_bytes());
-    let headers = match reader.headers() {
-        Ok(h) => h.clone(),
-        Err(e) => {
-            let mut issue = Issue::new(
-                Code::MalformedInput,
-                format!("the CSV header cannot be read: {e}"),
-            );
-            issue.line = lines.line(e.position());
-            batch.report.push(issue);
-            return batch;
-        }
-    };
-    let header_line = lines.line(headers.position()).unwrap_or(1);
-    let columns: Vec<Option<RawField>> = headers.iter().map(RawField::for_key).collect();
-    if let Some(message) = repeated_column(&headers, &columns) {
-        batch
-            .report
-            .push(Issue::new(Code::MalformedInput, message).at_line(header_line));
-        return batch;
-    }
-    let missing: Vec<&str> = [
-        (RawField::Id, "id"),
-        (RawField::Date, "date"),
-        (RawField::Amount, "amount"),
-    ]
-    .into_iter()
-    .filter(|(f, _)| !columns.contains(&Some(*f)))
-    .map(|(_, name)| name)
-    .collect();
-    if !missing.is_empty() {
-        batch.report.push(
-            Issue::new(
-                Code::MalformedInput,
-                format!(
-                    "the CSV header lacks the required column(s) {}; found: {}",
-                    missing.join(", "),
-                    list_columns(&headers)
-                ),
-            )
-            .at_line(header_line),
-        );
-        return batch;
-    }
-    for (i, col) in columns.iter().enumerate() {
-        if col.is_none() {
-            let name = crate::text::excerpt(headers.get(i).unwrap_or(""));
-            batch.report.push(
-                Issue::new(
-                    Code::UnknownColumn,
-                    format!("column `{name}` is not a transaction field; its values are not sent to Codat"),
-                )
-                .at_line(header_line)
-                .found(&name),
-            );
-        }
-    }
-    let mut record = csv::StringRecord::new();
-    let mut row = 0;
-    loop {
-        match reader.read_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => {
-                if record.iter().all(|c| c.trim().is_empty()) {
-                    // A line of empty cells carries nothing; it is not a row.
-                    continue;
-                }
-                let line = lines.line(record.position()).unwrap_or(0);
-                if record.len() > columns.len() {
-                    batch.report.push(
-                        Issue::new(
-                            Code::MalformedInput,
-                            format!(
-                                "the line has {} cells but the header has {}",
-                                record.len(),
-                                columns.len()
-                            ),
-                        )
-                        .at_row(row)
-                        .at_line(line),
-                    );
-                }
-                let mut raw = RawTransaction::default();
-                for (cell, col) in record.iter().zip(&columns) {
-                    if let Some(field) = col {
-                        if cell.is_empty() {
-                            raw.set_field(*field, RawValue::Null);
-                        } else {
-                            raw.set_text(*field, cell);
-                        }
-                    }
-                }
-                batch.rows.push(raw);
-                batch.lines.push(line);
-                row += 1;
-            }
-            Err(e) => {
-                let mut issue =
-                    Issue::new(Code::MalformedInput, format!("the CSV cannot be read: {e}"))
-                        .at_row(row);
-                issue.line = lines.line(e.position());
-                batch.report.push(issue);
-                break;
-            }
-        }
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut rows = CsvRows::new(text.as_bytes(), &mut batch.report);
+    while let Some((raw, line)) = rows.next_row(&mut batch.report) {
+        batch.rows.push(raw);
+        batch.lines.push(line);
     }
     batch
+}
+
+/// The bytes a reader handed out that [`Lines`] has not counted yet.
+#[derive(Debug, Default)]
+struct Seen {
+    bytes: Vec<u8>,
+    /// The offset in the input of `bytes[0]`.
+    base: usize,
+}
+
+/// A reader that keeps what it hands out, for [`StreamLines`].
+struct Tee<R> {
+    inner: R,
+    seen: std::rc::Rc<std::cell::RefCell<Seen>>,
+}
+
+impl<R: std::io::Read> std::io::Read for Tee<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.seen.borrow_mut().bytes.extend_from_slice(&buf[..n]);
+        Ok(n)
+    }
+}
+
+/// Finds the line a CSV record starts on, from 1, counting line breaks as the CSV reader ends
+/// records: `\n`, `\r\n` or a lone `\r`. The reader's position for a record is where it started
+/// looking for it, before the empty lines it skipped: those are stepped over. Records come in
+/// order, so the bytes are scanned once in all, and forgotten once counted.
+struct StreamLines {
+    seen: std::rc::Rc<std::cell::RefCell<Seen>>,
+    breaks: usize,
+}
+
+impl StreamLines {
+    fn line(&mut self, position: Option<&csv::Position>) -> Option<usize> {
+        let byte = usize::try_from(position?.byte()).unwrap_or(usize::MAX);
+        let mut seen = self.seen.borrow_mut();
+        let end = byte.saturating_sub(seen.base).min(seen.bytes.len());
+        let text = &seen.bytes;
+        let ends_line = |i: usize| match text[i] {
+            b'\n' => true,
+            b'\r' => text.get(i + 1) != Some(&b'\n'),
+            _ => false,
+        };
+        // A `\r` as the last byte seen may be followed by a `\n` not read yet: it is left for
+        // the next call, which sees what follows it.
+        let mut counted = 0;
+        while counted < end {
+            if text[counted] == b'\r' && counted + 1 == text.len() {
+                break;
+            }
+            if ends_line(counted) {
+                self.breaks += 1;
+            }
+            counted += 1;
+        }
+        let mut breaks = self.breaks;
+        let mut i = counted;
+        while i < text.len() && matches!(text[i], b'\n' | b'\r') {
+            if ends_line(i) {
+                breaks += 1;
+            }
+            i += 1;
+        }
+        seen.bytes.drain(..counted);
+        seen.base += counted;
+        Some(breaks + 1)
+    }
+}
+
+/// A CSV file's rows read one at a time from any reader: [`read_csv`] in pieces, so a file of
+/// any size is read in the memory of one row.
+pub(crate) struct CsvRows<R: std::io::Read> {
+    reader: csv::Reader<Tee<R>>,
+    lines: StreamLines,
+    columns: Vec<Option<RawField>>,
+    record: csv::StringRecord,
+    row: usize,
+    done: bool,
+}
+
+impl<R: std::io::Read> CsvRows<R> {
+    /// Reads the header, reporting what is wrong with it (the reader then gives no rows).
+    pub(crate) fn new(input: R, report: &mut ValidationReport) -> Self {
+        let seen = std::rc::Rc::new(std::cell::RefCell::new(Seen::default()));
+        let mut reader = csv::ReaderBuilder::new()
+            .flexible(true)
+            .trim(csv::Trim::Headers)
+            .from_reader(Tee {
+                inner: input,
+                seen: seen.clone(),
+            });
+        let mut lines = StreamLines { seen, breaks: 0 };
+        let columns = Self::header(&mut reader, &mut lines, report);
+        CsvRows {
+            reader,
+            lines,
+            done: columns.is_none(),
+            columns: columns.unwrap_or_default(),
+            record: csv::StringRecord::new(),
+            row: 0,
+        }
+    }
+
+    fn header(
+        reader: &mut csv::Reader<Tee<R>>,
+        lines: &mut StreamLines,
+        report: &mut ValidationReport,
+    ) -> Option<Vec<Option<RawField>>> {
+        let headers = match reader.headers() {
+            Ok(h) => h.clone(),
+            Err(e) => {
+                let mut issue = Issue::new(
+                    Code::MalformedInput,
+                    format!("the CSV header cannot be read: {e}"),
+                );
+                issue.line = lines.line(e.position());
+                report.push(issue);
+                return None;
+            }
+        };
+        let header_line = lines.line(headers.position()).unwrap_or(1);
+        let columns: Vec<Option<RawField>> = headers.iter().map(RawField::for_key).collect();
+        if let Some(message) = repeated_column(&headers, &columns) {
+            report.push(Issue::new(Code::MalformedInput, message).at_line(header_line));
+            return None;
+        }
+        let missing: Vec<&str> = [
+            (RawField::Id, "id"),
+            (RawField::Date, "date"),
+            (RawField::Amount, "amount"),
+        ]
+        .into_iter()
+        .filter(|(f, _)| !columns.contains(&Some(*f)))
+        .map(|(_, name)| name)
+        .collect();
+        if !missing.is_empty() {
+            report.push(
+                Issue::new(
+                    Code::MalformedInput,
+                    format!(
+                        "the CSV header lacks the required column(s) {}; found: {}",
+                        missing.join(", "),
+                        list_columns(&headers)
+                    ),
+                )
+                .at_line(header_line),
+            );
+            return None;
+        }
+        for (i, col) in columns.iter().enumerate() {
+            if col.is_none() {
+                let name = crate::text::excerpt(headers.get(i).unwrap_or(""));
+                report.push(
+                    Issue::new(
+                        Code::UnknownColumn,
+                        format!("column `{name}` is not a transaction field; its values are not sent to Codat"),
+                    )
+                    .at_line(header_line)
+                    .found(&name),
+                );
+            }
+        }
+        Some(columns)
+    }
+
+    /// The next row and the line it starts on; `None` at the end or after an error, which is
+    /// reported.
+    pub(crate) fn next_row(
+        &mut self,
+        report: &mut ValidationReport,
+    ) -> Option<(RawTransaction, usize)> {
+        while !self.done {
+            match self.reader.read_record(&mut self.record) {
+                Ok(false) => self.done = true,
+                Ok(true) => {
+                    let record = &self.record;
+                    if record.iter().all(|c| c.trim().is_empty()) {
+                        // A line of empty cells carries nothing; it is not a row.
+                        continue;
+                    }
+                    let line = self.lines.line(record.position()).unwrap_or(0);
+                    if record.len() > self.columns.len() {
+                        report.push(
+                            Issue::new(
+                                Code::MalformedInput,
+                                format!(
+                                    "the line has {} cells but the header has {}",
+                                    record.len(),
+                                    self.columns.len()
+                                ),
+                            )
+                            .at_row(self.row)
+                            .at_line(line),
+                        );
+                    }
+                    let mut raw = RawTransaction::default();
+                    for (cell, col) in record.iter().zip(&self.columns) {
+                        if let Some(field) = col {
+                            if cell.is_empty() {
+                                raw.set_field(*field, RawValue::Null);
+                            } else {
+                                raw.set_text(*field, cell);
+                            }
+                        }
+                    }
+                    self.row += 1;
+                    return Some((raw, line));
+                }
+                Err(e) => {
+                    let mut issue =
+                        Issue::new(Code::MalformedInput, format!("the CSV cannot be read: {e}"))
+                            .at_row(self.row);
+                    issue.line = self.lines.line(e.position());
+                    report.push(issue);
+                    self.done = true;
+                }
+            }
+        }
+        None
+    }
 }
 
 /// Reads a push body (`{"accountId": ..., "transactions": [...]}`) or a JSON array of

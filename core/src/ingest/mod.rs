@@ -17,7 +17,7 @@ use crate::money::{self, MoneyError};
 use crate::validate::{Code, Field, Issue, ValidationReport};
 
 mod count;
-mod file;
+pub(crate) mod file;
 mod raw;
 
 pub use count::rows_exceed;
@@ -371,15 +371,51 @@ pub fn ingest(rows: impl IntoIterator<Item = RawTransaction>, options: &IngestOp
     let mut out = Ingested::default();
     out.transactions.reserve(rows.size_hint().0);
     out.source_rows.reserve(rows.size_hint().0);
-    // Unknown keys in the order first met, each reported once.
-    let mut unknown_seen: HashSet<String> = HashSet::new();
-    let mut unknown_keys: Vec<(String, usize)> = Vec::new();
-    let mut accounts: Option<(String, usize)> = None;
-    let mut multiple_accounts_reported = false;
+    let mut ingester = Ingester::new(options);
     let mut count = 0;
     for (i, raw) in rows.enumerate() {
         count += 1;
         let row = options.first_row + i;
+        if let Some(tx) = ingester.row(raw, row, &mut out.report, &mut out.malformed) {
+            out.transactions.push(tx);
+            out.source_rows.push(row);
+        }
+    }
+    out.account_id = ingester.finish(&mut out.report);
+    out.rows_read = count;
+    out.report.sort();
+    out
+}
+
+/// Types rows one at a time, keeping what spans rows (unknown keys first met, the account
+/// named): [`ingest`] in pieces, for callers that read rows as they come.
+#[derive(Debug, Default)]
+pub(crate) struct Ingester {
+    floats: FloatPolicy,
+    /// Unknown keys in the order first met, each reported once.
+    unknown_seen: HashSet<String>,
+    unknown_keys: Vec<(String, usize)>,
+    accounts: Option<(String, usize)>,
+    multiple_accounts_reported: bool,
+}
+
+impl Ingester {
+    pub(crate) fn new(options: &IngestOptions) -> Self {
+        Ingester {
+            floats: options.floats,
+            ..Ingester::default()
+        }
+    }
+
+    /// Types one row (input row `row`), reporting each field it cannot type; `None` when the
+    /// row lacks a usable `id`, `date` or `amount`.
+    pub(crate) fn row(
+        &mut self,
+        raw: RawTransaction,
+        row: usize,
+        report: &mut ValidationReport,
+        malformed: &mut Vec<(usize, Field)>,
+    ) -> Option<BankTransaction> {
         let RawTransaction {
             id,
             date: raw_date,
@@ -396,16 +432,16 @@ pub fn ingest(rows: impl IntoIterator<Item = RawTransaction>, options: &IngestOp
             repeated,
         } = raw;
         for key in unknown {
-            if !unknown_seen.contains(&key) {
-                unknown_seen.insert(key.clone());
-                unknown_keys.push((key, row));
+            if !self.unknown_seen.contains(&key) {
+                self.unknown_seen.insert(key.clone());
+                self.unknown_keys.push((key, row));
             }
         }
         let mut cx = Cx {
             row,
             id: None,
-            report: &mut out.report,
-            malformed: &mut out.malformed,
+            report,
+            malformed,
         };
         let id_missing = id.is_absent();
         let id = text(&mut cx, Field::Id, id);
@@ -418,8 +454,8 @@ pub fn ingest(rows: impl IntoIterator<Item = RawTransaction>, options: &IngestOp
         let date = date(&mut cx, raw_date);
         let amount_missing =
             amount.is_absent() || matches!(&amount, RawValue::Text(t) if t.trim().is_empty());
-        let amount = decimal(&mut cx, Field::Amount, amount, options.floats);
-        let balance = decimal(&mut cx, Field::Balance, balance, options.floats);
+        let amount = decimal(&mut cx, Field::Amount, amount, self.floats);
+        let balance = decimal(&mut cx, Field::Balance, balance, self.floats);
         let description = text(&mut cx, Field::Description, description);
         let counterparty = text(&mut cx, Field::Counterparty, counterparty);
         let reference = text(&mut cx, Field::Reference, reference);
@@ -481,10 +517,10 @@ pub fn ingest(rows: impl IntoIterator<Item = RawTransaction>, options: &IngestOp
             }
         }
         if let Some(acc) = text(&mut cx, Field::AccountId, account_id) {
-            match &accounts {
-                None => accounts = Some((acc, row)),
-                Some((first, first_row)) if *first != acc && !multiple_accounts_reported => {
-                    multiple_accounts_reported = true;
+            match &self.accounts {
+                None => self.accounts = Some((acc, row)),
+                Some((first, first_row)) if *first != acc && !self.multiple_accounts_reported => {
+                    self.multiple_accounts_reported = true;
                     cx.report.push(
                         Issue::new(
                             Code::MultipleAccounts,
@@ -503,7 +539,7 @@ pub fn ingest(rows: impl IntoIterator<Item = RawTransaction>, options: &IngestOp
             }
         }
         if let (Some(id), Some(date), Some(amount)) = (id, date, amount) {
-            out.transactions.push(BankTransaction {
+            return Some(BankTransaction {
                 id,
                 date,
                 description,
@@ -514,26 +550,30 @@ pub fn ingest(rows: impl IntoIterator<Item = RawTransaction>, options: &IngestOp
                 balance,
                 transaction_type,
             });
-            out.source_rows.push(row);
+        }
+        None
+    }
+
+    /// Reports the unknown keys met and gives the account the rows name (when they all name
+    /// the same one).
+    pub(crate) fn finish(self, report: &mut ValidationReport) -> Option<String> {
+        for (key, row) in self.unknown_keys {
+            report.push(
+                Issue::new(
+                    Code::UnknownColumn,
+                    format!(
+                        "`{}` is not a transaction field; its values are not sent to Codat",
+                        crate::text::excerpt(&key)
+                    ),
+                )
+                .found(&key)
+                .at_row(row),
+            );
+        }
+        if self.multiple_accounts_reported {
+            None
+        } else {
+            self.accounts.map(|(a, _)| a)
         }
     }
-    for (key, row) in unknown_keys {
-        out.report.push(
-            Issue::new(
-                Code::UnknownColumn,
-                format!(
-                    "`{}` is not a transaction field; its values are not sent to Codat",
-                    crate::text::excerpt(&key)
-                ),
-            )
-            .found(&key)
-            .at_row(row),
-        );
-    }
-    if !multiple_accounts_reported {
-        out.account_id = accounts.map(|(a, _)| a);
-    }
-    out.rows_read = count;
-    out.report.sort();
-    out
 }

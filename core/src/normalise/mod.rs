@@ -289,7 +289,6 @@ pub fn normalise_rows(
     if rows.len() != txs.len() {
         rows = (0..txs.len()).collect();
     }
-    let profile = options.platform.profile();
     let mut changes = Vec::new();
     let mut report = ValidationReport::new();
 
@@ -305,63 +304,19 @@ pub fn normalise_rows(
         if previous.is_some_and(|p| tx.date < p.date) {
             sorted = false;
         }
-        if options.trim {
-            // Before de-duplication, so that ` t1 ` and `t1` are seen to be one id.
-            trim_id(tx, row, &mut changes);
-        }
+        // Trimmed before de-duplication, so that ` t1 ` and `t1` are seen to be one id.
+        tidy_row(tx, row, options, &mut changes);
         if options.dedupe {
             ids.push(&tx.id, previous.map(|p| p.id.as_str()), |j| {
                 before[j].id.as_str()
             });
         }
-        if options.trim || options.truncate {
-            tidy_text(tx, row, options, &mut changes);
-        }
-        match &tx.transaction_type {
-            None if options.infer_types && !tx.amount.is_zero() => {
-                tx.transaction_type = Some(if tx.amount.is_sign_negative() {
-                    TransactionType::Debit
-                } else {
-                    TransactionType::Credit
-                });
-                inferred.push(row);
-            }
-            Some(t) if options.fix_signs && !profile.type_decides_direction => {
-                let wrong = match t.direction() {
-                    Some(Direction::In) => tx.amount.is_sign_negative(),
-                    Some(Direction::Out) => tx.amount.is_sign_positive(),
-                    None => false,
-                };
-                if wrong && !tx.amount.is_zero() {
-                    let before = tx.amount;
-                    tx.amount.set_sign_negative(!before.is_sign_negative());
-                    changes.push(
-                        Change::one(
-                            ChangeKind::SignFlipped,
-                            row,
-                            &tx.id,
-                            Field::Amount,
-                            format!(
-                                "the sign of the amount was flipped to agree with its type {t}"
-                            ),
-                        )
-                        .values(before.to_string(), tx.amount.to_string()),
-                    );
-                }
-            }
-            _ => {}
+        if fix_type(tx, row, options, &mut changes) {
+            inferred.push(row);
         }
     }
-    if !inferred.is_empty() {
-        changes.push(Change::many(
-            ChangeKind::TypeInferred,
-            Some(Field::TransactionType),
-            inferred.clone(),
-            format!(
-                "transactionType inferred from the sign (Credit in, Debit out) on {} row(s)",
-                inferred.len()
-            ),
-        ));
+    if let Some(change) = inferred_change(inferred) {
+        changes.push(change);
     }
 
     if options.dedupe {
@@ -369,39 +324,16 @@ pub fn normalise_rows(
         let mut drop = vec![false; txs.len()];
         let mut any = false;
         for (i, j) in repeats {
-            let tx = &txs[i];
-            if *tx == txs[j] {
+            if judge_repeat(
+                &txs[i],
+                rows[i],
+                &txs[j],
+                rows[j],
+                &mut report,
+                &mut changes,
+            ) {
                 drop[i] = true;
                 any = true;
-                let message = format!("an exact repeat of row {}; dropped", rows[j]);
-                report.push(
-                    Issue::new(Code::ExactDuplicate, message.clone())
-                        .at_row(rows[i])
-                        .with_id(&tx.id)
-                        .on(Field::Id),
-                );
-                changes.push(Change::one(
-                    ChangeKind::DuplicateDropped,
-                    rows[i],
-                    &tx.id,
-                    Field::Id,
-                    message,
-                ));
-            } else {
-                report.push(
-                    Issue::new(
-                        Code::ConflictingDuplicate,
-                        format!(
-                            "id `{}` is also used by row {} with different {}; which one is right cannot be told",
-                            crate::text::excerpt(&tx.id),
-                            rows[j],
-                            differing_fields(tx, &txs[j])
-                        ),
-                    )
-                    .at_row(rows[i])
-                    .with_id(&tx.id)
-                    .on(Field::Id),
-                );
             }
         }
         if any {
@@ -412,7 +344,21 @@ pub fn normalise_rows(
         }
     }
 
-    if options.sort && !sorted && !txs.is_sorted_by(|a, b| a.date <= b.date) {
+    finish(txs, rows, !sorted, options, changes, report)
+}
+
+/// What [`normalise_rows`] does once the rows are de-duplicated: sorts them (when `may_be_unsorted`
+/// and the options ask), computes balances, and gathers the result.
+pub(crate) fn finish(
+    mut txs: Vec<BankTransaction>,
+    mut rows: Vec<usize>,
+    may_be_unsorted: bool,
+    options: &NormaliseOptions,
+    mut changes: Vec<Change>,
+    mut report: ValidationReport,
+) -> Normalised {
+    let profile = options.platform.profile();
+    if options.sort && may_be_unsorted && !txs.is_sorted_by(|a, b| a.date <= b.date) {
         let mut order: Vec<usize> = (0..txs.len()).collect();
         order.sort_by_key(|&i| txs[i].date);
         let moved: Vec<usize> = order
@@ -457,33 +403,15 @@ pub fn normalise_rows(
                         && Some(*old) != tx.balance
                     {
                         replaced += 1;
-                        changes.push(
-                            Change::one(
-                                ChangeKind::BalanceReplaced,
-                                row,
-                                &tx.id,
-                                Field::Balance,
-                                "the row's balance did not follow the chain and was replaced"
-                                    .into(),
-                            )
-                            .values(old.to_string(), tx.balance.map(|b| b.to_string())),
-                        );
+                        changes.push(balance_replaced(row, tx, *old));
                     }
                 }
-                let (from, to) = if forward {
-                    ("opening", "closing")
-                } else {
-                    ("closing", "opening")
-                };
-                changes.push(Change::many(
-                    ChangeKind::BalancesComputed,
-                    Some(Field::Balance),
+                changes.push(balances_computed(
+                    forward,
+                    anchor,
+                    other_end,
                     rows.clone(),
-                    format!(
-                        "{} balance(s) computed from the {from} balance {anchor}; the {to} balance is {other_end}{}",
-                        txs.len(),
-                        if replaced > 0 { format!("; {replaced} differing balance(s) replaced") } else { String::new() }
-                    ),
+                    replaced,
                 ));
             }
             Err(e) => {
@@ -510,6 +438,170 @@ pub fn normalise_rows(
         batch_size: batch::clamp_size(options.batch_size.min(profile.max_batch)),
         ids_checked: options.dedupe,
     }
+}
+
+/// Infers a missing type from the sign, or flips a sign that contradicts the type, as the options
+/// ask; true when a type was inferred (listed in one change for every row).
+pub(crate) fn fix_type(
+    tx: &mut BankTransaction,
+    row: usize,
+    options: &NormaliseOptions,
+    changes: &mut Vec<Change>,
+) -> bool {
+    let profile = options.platform.profile();
+    match &tx.transaction_type {
+        None if options.infer_types && !tx.amount.is_zero() => {
+            tx.transaction_type = Some(if tx.amount.is_sign_negative() {
+                TransactionType::Debit
+            } else {
+                TransactionType::Credit
+            });
+            return true;
+        }
+        Some(t) if options.fix_signs && !profile.type_decides_direction => {
+            let wrong = match t.direction() {
+                Some(Direction::In) => tx.amount.is_sign_negative(),
+                Some(Direction::Out) => tx.amount.is_sign_positive(),
+                None => false,
+            };
+            if wrong && !tx.amount.is_zero() {
+                let before = tx.amount;
+                tx.amount.set_sign_negative(!before.is_sign_negative());
+                changes.push(
+                    Change::one(
+                        ChangeKind::SignFlipped,
+                        row,
+                        &tx.id,
+                        Field::Amount,
+                        format!("the sign of the amount was flipped to agree with its type {t}"),
+                    )
+                    .values(before.to_string(), tx.amount.to_string()),
+                );
+            }
+        }
+        _ => {}
+    }
+    false
+}
+
+/// The per-row steps of [`normalise_rows`] before de-duplication: trims the id, tidies the
+/// text. What follows it there (the type) is [`fix_type`].
+pub(crate) fn tidy_row(
+    tx: &mut BankTransaction,
+    row: usize,
+    options: &NormaliseOptions,
+    changes: &mut Vec<Change>,
+) {
+    if options.trim {
+        trim_id(tx, row, changes);
+    }
+    if options.trim || options.truncate {
+        tidy_text(tx, row, options, changes);
+    }
+}
+
+/// Reports a row whose id an earlier row (`first`, input row `first_row`) already has: an exact
+/// repeat is dropped (true), a conflicting one refused.
+pub(crate) fn judge_repeat(
+    tx: &BankTransaction,
+    row: usize,
+    first: &BankTransaction,
+    first_row: usize,
+    report: &mut ValidationReport,
+    changes: &mut Vec<Change>,
+) -> bool {
+    if tx == first {
+        let message = format!("an exact repeat of row {}; dropped", first_row);
+        report.push(
+            Issue::new(Code::ExactDuplicate, message.clone())
+                .at_row(row)
+                .with_id(&tx.id)
+                .on(Field::Id),
+        );
+        changes.push(Change::one(
+            ChangeKind::DuplicateDropped,
+            row,
+            &tx.id,
+            Field::Id,
+            message,
+        ));
+        return true;
+    }
+    report.push(
+            Issue::new(
+                Code::ConflictingDuplicate,
+                format!(
+                    "id `{}` is also used by row {} with different {}; which one is right cannot be told",
+                    crate::text::excerpt(&tx.id),
+                    first_row,
+                    differing_fields(tx, first)
+                ),
+            )
+            .at_row(row)
+            .with_id(&tx.id)
+            .on(Field::Id),
+        );
+    false
+}
+
+/// The one change listing every row whose type was inferred, when there is one.
+pub(crate) fn inferred_change(inferred: Vec<usize>) -> Option<Change> {
+    if inferred.is_empty() {
+        return None;
+    }
+    let count = inferred.len();
+    Some(Change::many(
+        ChangeKind::TypeInferred,
+        Some(Field::TransactionType),
+        inferred,
+        format!(
+            "transactionType inferred from the sign (Credit in, Debit out) on {} row(s)",
+            count
+        ),
+    ))
+}
+
+/// The change for a balance a computed one replaced.
+pub(crate) fn balance_replaced(row: usize, tx: &BankTransaction, old: Decimal) -> Change {
+    Change::one(
+        ChangeKind::BalanceReplaced,
+        row,
+        &tx.id,
+        Field::Balance,
+        "the row's balance did not follow the chain and was replaced".into(),
+    )
+    .values(old.to_string(), tx.balance.map(|b| b.to_string()))
+}
+
+/// The change listing every balance computed, forward from an opening balance or backward from
+/// a closing one.
+pub(crate) fn balances_computed(
+    forward: bool,
+    anchor: Decimal,
+    other_end: Decimal,
+    rows: Vec<usize>,
+    replaced: usize,
+) -> Change {
+    let count = rows.len();
+    let (from, to) = if forward {
+        ("opening", "closing")
+    } else {
+        ("closing", "opening")
+    };
+    Change::many(
+        ChangeKind::BalancesComputed,
+        Some(Field::Balance),
+        rows,
+        format!(
+            "{} balance(s) computed from the {from} balance {anchor}; the {to} balance is {other_end}{}",
+            count,
+            if replaced > 0 {
+                format!("; {replaced} differing balance(s) replaced")
+            } else {
+                String::new()
+            }
+        ),
+    )
 }
 
 /// Trims whitespace from the ends of an id, recording the change (an id that is blank once

@@ -35,7 +35,7 @@ mod account;
 mod codes;
 mod policy;
 mod report;
-mod rows;
+pub(crate) mod rows;
 
 pub(crate) use account::invalid_sort_code;
 pub use account::{AccountContext, normalise_sort_code, validate_account};
@@ -152,14 +152,9 @@ pub(crate) fn validate_checked(
 ) -> ValidationReport {
     let mut report = ValidationReport::new();
     let row_of = |i: usize| source_rows.and_then(|r| r.get(i).copied()).unwrap_or(i);
-    if let Some(account) = &ctx.account {
-        account.check_for_push(&mut report);
-    }
-    if let Some(region) = ctx.profile().regions {
-        check_region(ctx, region, &mut report);
-    }
+    account_rules(ctx, &mut report);
     if txs.is_empty() {
-        report.push(Issue::new(Code::EmptyBatch, "there are no transactions"));
+        report.push(empty_batch());
         ctx.settle(&mut report);
         return report;
     }
@@ -231,6 +226,21 @@ pub fn validate_push(body: &CreateBankTransactions, ctx: &ValidationContext) -> 
     }
     ctx.settle(&mut report);
     report
+}
+
+/// The rules about the account and the company, checked before any row.
+pub(crate) fn account_rules(ctx: &ValidationContext, report: &mut ValidationReport) {
+    if let Some(account) = &ctx.account {
+        account.check_for_push(report);
+    }
+    if let Some(region) = ctx.profile().regions {
+        check_region(ctx, region, report);
+    }
+}
+
+/// The finding for no transactions at all.
+pub(crate) fn empty_batch() -> Issue {
+    Issue::new(Code::EmptyBatch, "there are no transactions")
 }
 
 fn check_region(

@@ -9,7 +9,7 @@ use crate::model::{BankTransaction, Direction, TransactionType};
 use crate::money::{self, Currency};
 
 /// Whether text is empty or only whitespace, without scanning ordinary text.
-fn is_blank(s: &str) -> bool {
+pub(crate) fn is_blank(s: &str) -> bool {
     match s.as_bytes().first() {
         None => true,
         Some(b) if b.is_ascii_graphic() => false,
@@ -96,22 +96,81 @@ pub(super) fn check_rows(
     ids_checked: bool,
     report: &mut ValidationReport,
 ) {
-    let profile = ctx.profile();
-    let name = profile.name;
-    let minor_units = ctx.currency().and_then(Currency::minor_units);
-    let currency_code = ctx.currency().map(Currency::code).unwrap_or_default();
-    let feed_start = ctx.account.as_ref().and_then(|a| a.feed_start_date);
-    let oldest = profile
-        .max_age_days
-        .and_then(|d| ctx.today.checked_sub_signed(TimeDelta::days(d)));
+    let mut checker = RowChecker::new(ctx);
     let mut ids = IdIndex::new();
-    let mut chain = ChainWalker::new(ctx.opening_balance);
-    let mut previous: Option<&BankTransaction> = None;
-    let mut missing_balance = 0usize;
-    let mut ignored_seen = [false; 3];
-
     for (i, tx) in txs.iter().enumerate() {
-        let row = row_of(i);
+        if !ids_checked {
+            ids.push(&tx.id, i.checked_sub(1).map(|p| txs[p].id.as_str()), |j| {
+                &txs[j].id
+            });
+        }
+        checker.row(tx, row_of(i), report);
+    }
+    for (i, first) in ids.repeats(|j| &txs[j].id) {
+        let tx = &txs[i];
+        if !is_blank(&tx.id) {
+            report.push(
+                Issue::new(
+                    Code::DuplicateId,
+                    format!(
+                        "id `{}` is used by row {} too; ids must be unique",
+                        crate::text::excerpt(&tx.id),
+                        row_of(first)
+                    ),
+                )
+                .at_row(row_of(i))
+                .with_id(&tx.id)
+                .on(Field::Id),
+            );
+        }
+    }
+
+    checker.finish(report);
+}
+
+/// The rules of [`check_rows`] but repeated ids, one row at a time, in the order the rows will
+/// be pushed: the balance chain, the date order and the first-seen notes carry from row to row.
+/// Rows may come from a slice or be read as a file streams by.
+pub(crate) struct RowChecker<'c> {
+    ctx: &'c ValidationContext,
+    minor_units: Option<u32>,
+    currency_code: String,
+    feed_start: Option<chrono::NaiveDate>,
+    oldest: Option<chrono::NaiveDate>,
+    chain: ChainWalker,
+    previous: Option<crate::dates::LocalDateTime>,
+    /// Rows checked so far.
+    position: usize,
+    ignored_seen: [bool; 3],
+    missing_count: usize,
+    /// Rows lacking a balance and their ids, kept only when the platform needs balances.
+    missing: Vec<(usize, String)>,
+}
+
+impl<'c> RowChecker<'c> {
+    pub(crate) fn new(ctx: &'c ValidationContext) -> Self {
+        let profile = ctx.profile();
+        RowChecker {
+            ctx,
+            minor_units: ctx.currency().and_then(Currency::minor_units),
+            currency_code: ctx.currency().map(Currency::code).unwrap_or_default(),
+            feed_start: ctx.account.as_ref().and_then(|a| a.feed_start_date),
+            oldest: profile
+                .max_age_days
+                .and_then(|d| ctx.today.checked_sub_signed(TimeDelta::days(d))),
+            chain: ChainWalker::new(ctx.opening_balance),
+            previous: None,
+            position: 0,
+            ignored_seen: [false; 3],
+            missing_count: 0,
+            missing: Vec::new(),
+        }
+    }
+
+    /// Checks the next row, input row `row`.
+    pub(crate) fn row(&mut self, tx: &BankTransaction, row: usize, report: &mut ValidationReport) {
+        let profile = self.ctx.profile();
+        let name = profile.name;
         let issue =
             |code: Code, message: String| Issue::new(code, message).at_row(row).with_id(&tx.id);
 
@@ -127,17 +186,14 @@ pub(super) fn check_rows(
         } else if let Some(problem) = crate::ids::id_text(&tx.id) {
             report.push(id_text_issue(issue, problem, &tx.id));
         }
-        if !ids_checked {
-            ids.push(&tx.id, previous.map(|p| p.id.as_str()), |j| &txs[j].id);
-        }
         if let Some(bytes) = crate::batch::too_large_alone(tx) {
             report.push(issue(
-                Code::BatchTooLarge,
-                format!(
-                    "this transaction alone takes {bytes} bytes of JSON, and a push body takes at most {}: shorten its text",
-                    crate::batch::MAX_PUSH_BODY_BYTES
-                ),
-            ));
+            Code::BatchTooLarge,
+            format!(
+                "this transaction alone takes {bytes} bytes of JSON, and a push body takes at most {}: shorten its text",
+                crate::batch::MAX_PUSH_BODY_BYTES
+            ),
+        ));
         }
 
         // Type and sign.
@@ -178,16 +234,16 @@ pub(super) fn check_rows(
                 if wrong {
                     if profile.type_decides_direction {
                         report.push(
-                            issue(
-                                Code::TypeDecidesDirection,
-                                format!(
-                                    "{name} books a {t} as {} whatever the sign, so {} will be booked the other way",
-                                    describe(t),
-                                    tx.amount
-                                ),
-                            )
-                            .on(Field::Amount),
-                        );
+                        issue(
+                            Code::TypeDecidesDirection,
+                            format!(
+                                "{name} books a {t} as {} whatever the sign, so {} will be booked the other way",
+                                describe(t),
+                                tx.amount
+                            ),
+                        )
+                        .on(Field::Amount),
+                    );
                     } else {
                         report.push(
                             issue(
@@ -210,7 +266,7 @@ pub(super) fn check_rows(
         }
 
         // Precision against the currency.
-        if let Some(units) = minor_units {
+        if let Some(units) = self.minor_units {
             for (field, value) in [
                 (Field::Amount, Some(tx.amount)),
                 (Field::Balance, tx.balance),
@@ -226,7 +282,10 @@ pub(super) fn check_rows(
                         report.push(
                             issue(
                                 Code::TooManyDecimals,
-                                format!("{field} {v} has {places} decimal places; {currency_code} has {units}"),
+                                format!(
+                                    "{field} {v} has {places} decimal places; {} has {units}",
+                                    self.currency_code
+                                ),
                             )
                             .on(field)
                             .expected_found(format!("at most {units} decimal places"), v),
@@ -239,45 +298,45 @@ pub(super) fn check_rows(
         // Dates.
         let when = tx.date.datetime();
         let day = when.date();
-        if let Some(prev) = previous
-            && tx.date < prev.date
+        if let Some(prev) = self.previous
+            && tx.date < prev
         {
             report.push(
-                    issue(
-                        Code::NotChronological,
-                        format!(
-                            "dated {} but the row above is dated {}; Codat takes transactions oldest first",
-                            tx.date, prev.date
-                        ),
-                    )
-                    .on(Field::Date)
-                    .expected_found(format!("on or after {}", prev.date), tx.date),
-                );
-        }
-        previous = Some(tx);
-        if day > ctx.today {
-            report.push(
                 issue(
-                    Code::FutureDate,
-                    format!("dated {} which is after today ({}); only cleared transactions can be pushed", day, ctx.today),
+                    Code::NotChronological,
+                    format!(
+                        "dated {} but the row above is dated {}; Codat takes transactions oldest first",
+                        tx.date, prev
+                    ),
                 )
                 .on(Field::Date)
-                .expected_found(format!("on or before {}", ctx.today), tx.date),
+                .expected_found(format!("on or after {}", prev), tx.date),
             );
         }
-        if let Some(oldest) = oldest
+        self.previous = Some(tx.date);
+        if day > self.ctx.today {
+            report.push(
+            issue(
+                Code::FutureDate,
+                format!("dated {} which is after today ({}); only cleared transactions can be pushed", day, self.ctx.today),
+            )
+            .on(Field::Date)
+            .expected_found(format!("on or before {}", self.ctx.today), tx.date),
+        );
+        }
+        if let Some(oldest) = self.oldest
             && day < oldest
         {
             report.push(
-                    issue(
-                        Code::DateTooOld,
-                        format!("dated {day}, more than {} days before today; {name} refuses older transactions", profile.max_age_days.unwrap_or_default()),
-                    )
-                    .on(Field::Date)
-                    .expected_found(format!("on or after {oldest}"), tx.date),
-                );
+                issue(
+                    Code::DateTooOld,
+                    format!("dated {day}, more than {} days before today; {name} refuses older transactions", profile.max_age_days.unwrap_or_default()),
+                )
+                .on(Field::Date)
+                .expected_found(format!("on or after {oldest}"), tx.date),
+            );
         }
-        if let Some(start) = feed_start
+        if let Some(start) = self.feed_start
             && day < start
         {
             report.push(
@@ -290,53 +349,53 @@ pub(super) fn check_rows(
                 .expected_found(format!("on or after {start}"), tx.date),
             );
         }
-        if let Some(latest) = ctx.latest_existing {
+        if let Some(latest) = self.ctx.latest_existing {
             if profile.latest_by_date {
                 // Statement lines are dates: the same day is not older, whatever the time.
                 if day < latest.date() {
                     report.push(
-                        issue(
-                            Code::OlderThanLatest,
-                            format!(
-                                "dated {day}, older than the newest transaction already on the account (on {}); {name} compares days, and takes none earlier",
-                                latest.date()
-                            ),
-                        )
-                        .severity(profile.older_than_latest)
-                        .on(Field::Date)
-                        .expected_found(format!("on or after {}", latest.date()), tx.date),
-                    );
-                }
-            } else if when < latest {
-                report.push(
                     issue(
                         Code::OlderThanLatest,
                         format!(
-                            "dated {}, older than the newest transaction already on the account ({latest})",
-                            tx.date
+                            "dated {day}, older than the newest transaction already on the account (on {}); {name} compares days, and takes none earlier",
+                            latest.date()
                         ),
                     )
                     .severity(profile.older_than_latest)
                     .on(Field::Date)
-                    .expected_found(format!("on or after {latest}"), tx.date),
+                    .expected_found(format!("on or after {}", latest.date()), tx.date),
                 );
+                }
+            } else if when < latest {
+                report.push(
+                issue(
+                    Code::OlderThanLatest,
+                    format!(
+                        "dated {}, older than the newest transaction already on the account ({latest})",
+                        tx.date
+                    ),
+                )
+                .severity(profile.older_than_latest)
+                .on(Field::Date)
+                .expected_found(format!("on or after {latest}"), tx.date),
+            );
             }
         }
         if let Some(offset) = tx.date.dropped_offset_seconds() {
             let sign = if offset < 0 { '-' } else { '+' };
             let abs = offset.unsigned_abs();
             report.push(
-                issue(
-                    Code::OffsetDropped,
-                    format!(
-                        "the offset {sign}{:02}:{:02} was dropped: Codat books the local time {} as written",
-                        abs / 3600,
-                        abs % 3600 / 60,
-                        tx.date
-                    ),
-                )
-                .on(Field::Date),
-            );
+            issue(
+                Code::OffsetDropped,
+                format!(
+                    "the offset {sign}{:02}:{:02} was dropped: Codat books the local time {} as written",
+                    abs / 3600,
+                    abs % 3600 / 60,
+                    tx.date
+                ),
+            )
+            .on(Field::Date),
+        );
         }
 
         // Text fields.
@@ -383,28 +442,31 @@ pub(super) fn check_rows(
                 Field::Reconciled => tx.reconciled.is_some(),
                 _ => false,
             };
-            if present && k < ignored_seen.len() && !ignored_seen[k] {
-                ignored_seen[k] = true;
+            if present && k < self.ignored_seen.len() && !self.ignored_seen[k] {
+                self.ignored_seen[k] = true;
                 report.push(
-                    Issue::new(
-                        Code::FieldIgnored,
-                        format!("{name} ignores {field}; it will not show in the accounting software (first seen on row {row})"),
-                    )
-                    .on(*field),
-                );
+                Issue::new(
+                    Code::FieldIgnored,
+                    format!("{name} ignores {field}; it will not show in the accounting software (first seen on row {row})"),
+                )
+                .on(*field),
+            );
             }
         }
 
         if tx.balance.is_none() {
-            missing_balance += 1;
+            self.missing_count += 1;
+            if profile.missing_balance.is_some() {
+                self.missing.push((row, tx.id.clone()));
+            }
         }
 
         // The balance chain.
-        match chain.step(tx) {
+        match self.chain.step(tx) {
             Link::Follows | Link::Missing => {}
             Link::Breaks { expected, found } => {
                 let previous = expected.checked_sub(tx.amount).unwrap_or_default();
-                let origin = if i == 0 {
+                let origin = if self.position == 0 {
                     "the opening balance"
                 } else {
                     "the previous balance"
@@ -414,16 +476,16 @@ pub(super) fn check_rows(
                     .checked_sub(expected)
                     .map_or_else(|| "more than 28 digits".to_owned(), |d| d.to_string());
                 report.push(
-                    issue(
-                        Code::BalanceMismatch,
-                        format!(
-                            "balance is {found} but {origin} {previous} plus the amount {} makes {expected} (off by {off})",
-                            tx.amount
-                        ),
-                    )
-                    .on(Field::Balance)
-                    .expected_found(expected, found),
-                );
+                issue(
+                    Code::BalanceMismatch,
+                    format!(
+                        "balance is {found} but {origin} {previous} plus the amount {} makes {expected} (off by {off})",
+                        tx.amount
+                    ),
+                )
+                .on(Field::Balance)
+                .expected_found(expected, found),
+            );
             }
             Link::Overflows => report.push(
                 issue(
@@ -433,52 +495,42 @@ pub(super) fn check_rows(
                 .on(Field::Balance),
             ),
         }
+
+        self.position += 1;
     }
 
-    for (i, first) in ids.repeats(|j| &txs[j].id) {
-        let tx = &txs[i];
-        if !is_blank(&tx.id) {
-            report.push(
-                Issue::new(
-                    Code::DuplicateId,
-                    format!(
-                        "id `{}` is used by row {} too; ids must be unique",
-                        crate::text::excerpt(&tx.id),
-                        row_of(first)
-                    ),
-                )
-                .at_row(row_of(i))
-                .with_id(&tx.id)
-                .on(Field::Id),
-            );
-        }
-    }
-
-    if let Some(severity) = profile.missing_balance {
-        if missing_balance == txs.len() {
-            report.push(
-                Issue::new(
-                    Code::MissingBalance,
-                    format!(
-                        "none of the {} transactions has a balance; {name} needs one on every transaction: compute them from the account's opening or closing balance",
-                        txs.len()
-                    ),
-                )
-                .severity(severity)
-                .on(Field::Balance),
-            );
-        } else if missing_balance > 0 {
-            for (i, tx) in txs.iter().enumerate().filter(|(_, t)| t.balance.is_none()) {
+    /// The findings that need every row seen (balances missing on some rows or all). Called
+    /// after the repeated ids are reported, as [`check_rows`] orders them.
+    pub(crate) fn finish(self, report: &mut ValidationReport) {
+        let profile = self.ctx.profile();
+        let name = profile.name;
+        let count = self.position;
+        if let Some(severity) = profile.missing_balance {
+            if self.missing_count == count {
                 report.push(
                     Issue::new(
                         Code::MissingBalance,
-                        format!("{name} needs a balance on every transaction"),
+                        format!(
+                            "none of the {} transactions has a balance; {name} needs one on every transaction: compute them from the account's opening or closing balance",
+                            count
+                        ),
                     )
                     .severity(severity)
-                    .at_row(row_of(i))
-                    .with_id(&tx.id)
                     .on(Field::Balance),
                 );
+            } else if self.missing_count > 0 {
+                for (row, id) in self.missing {
+                    report.push(
+                        Issue::new(
+                            Code::MissingBalance,
+                            format!("{name} needs a balance on every transaction"),
+                        )
+                        .severity(severity)
+                        .at_row(row)
+                        .with_id(&id)
+                        .on(Field::Balance),
+                    );
+                }
             }
         }
     }

@@ -146,12 +146,18 @@ impl Store {
         if let Some(balance) = update.balance {
             set_balance(&mut acc.account, balance);
         }
+        let disconnects = update.status == Some(SourceAccountStatus::Disconnected)
+            && acc.account.status() != Some(&SourceAccountStatus::Disconnected);
         if update.status == Some(SourceAccountStatus::Disconnected) {
             *account_status_mut(&mut acc.account) = Some(SourceAccountStatus::Disconnected);
             acc.connected_at = None;
         }
         set_modified(&mut acc.account, now());
-        Ok(acc.account.clone())
+        let account = acc.account.clone();
+        if disconnects {
+            self.announce_source_account(false, company_id, connection_id, &account);
+        }
+        Ok(account)
     }
 
     pub(crate) fn delete_account(
@@ -308,9 +314,35 @@ impl Store {
                 MapError::Failed(message) => ApiError::bad_request(message),
             })?;
         let acc = rec.account_mut(account_id)?;
+        let was_connected = acc.account.is_connected();
         *account_status_mut(&mut acc.account) = Some(SourceAccountStatus::Connected);
         acc.connected_at = None;
-        Ok(acc.account.clone())
+        let account = acc.account.clone();
+        if !was_connected {
+            self.announce_source_account(true, company_id, connection_id, &account);
+        }
+        Ok(account)
+    }
+
+    /// `bankFeeds.sourceAccount.connected` / `.disconnected`, when webhooks are on.
+    fn announce_source_account(
+        &mut self,
+        connected: bool,
+        company_id: &str,
+        connection_id: &str,
+        account: &AnySourceAccount,
+    ) {
+        let Some(outbox) = self.outbox.clone() else {
+            return;
+        };
+        if let Ok(company) = self.company_rec(company_id) {
+            outbox.source_account(
+                connected,
+                super::company_reference(company),
+                connection_id,
+                account,
+            );
+        }
     }
 }
 

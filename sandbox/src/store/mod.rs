@@ -119,6 +119,8 @@ pub(crate) struct Store {
     /// Accounts mapped through the API and not yet connected, oldest first: (when, company,
     /// connection id, account id).
     connecting: VecDeque<(Instant, u64, String, String)>,
+    /// Where events for webhooks go, when the sandbox sends them.
+    pub(crate) outbox: Option<crate::webhooks::Outbox>,
 }
 
 fn random_bytes() -> [u8; 16] {
@@ -151,6 +153,14 @@ fn midnight(day: NaiveDate) -> Timestamp {
 }
 
 impl Store {
+    /// An empty store that hands events for webhooks to `outbox`, when given.
+    pub(crate) fn with_outbox(outbox: Option<crate::webhooks::Outbox>) -> Self {
+        Store {
+            outbox,
+            ..Store::default()
+        }
+    }
+
     // ---- time-driven changes -------------------------------------------------------------
 
     /// Applies what is due by `at`: API mappings become `connected`, pending pushes finish, in
@@ -180,6 +190,12 @@ impl Store {
                 acc.connected_at = None;
                 *account_status_mut(&mut acc.account) = Some(SourceAccountStatus::Connected);
                 set_modified(&mut acc.account, now());
+                if let Some(outbox) = &self.outbox {
+                    let account = acc.account.clone();
+                    if let Some(rec) = self.companies.get(&company) {
+                        outbox.source_account(true, company_reference(rec), &connection, &account);
+                    }
+                }
             }
         }
         while let Some(&(company, index)) = self.pending_pushes.front() {
@@ -194,8 +210,20 @@ impl Store {
             self.pending_pushes.pop_front();
             if push.op.status == PushOperationStatus::Pending {
                 complete_push(rec, index, settings, stats);
+                if let Some(outbox) = &self.outbox {
+                    outbox.push_ended(company_reference(rec), &rec.pushes[index].op);
+                }
             }
         }
+    }
+
+    /// When the next time-driven change falls due (an API mapping connecting, a push ending).
+    pub(crate) fn next_due(&self) -> Option<Instant> {
+        let connecting = self.connecting.front().map(|c| c.0);
+        let push = self.pending_pushes.front().and_then(|&(company, index)| {
+            Some(self.companies.get(&company)?.pushes.get(index)?.due)
+        });
+        [connecting, push].into_iter().flatten().min()
     }
 
     // ---- companies -----------------------------------------------------------------------
@@ -543,6 +571,17 @@ impl Store {
                 Currency::new("USD"),
             ]),
         })
+    }
+}
+
+/// The company as webhook events name it (`referenceCompany`).
+fn company_reference(rec: &CompanyRec) -> bankfeeds::model::CompanyReference {
+    bankfeeds::model::CompanyReference {
+        id: Some(rec.company.id.clone()),
+        name: Some(rec.company.name.clone()),
+        description: rec.company.description.clone(),
+        links: None,
+        tags: None,
     }
 }
 

@@ -18,8 +18,10 @@ use std::collections::HashSet;
 use chrono::TimeDelta;
 use futures_util::StreamExt as _;
 
+use super::lease::AccountLease;
 use super::ledger::{BatchState, LedgerBatch, PushLedger};
 use super::once::{Carried, PushedData, bank_push_query, carried, is_bank_push};
+use super::{PushOptions, wait_for_operation};
 use crate::client::error::Error;
 use crate::client::paging::ListQuery;
 use crate::client::push_operations::PushOperationEntry;
@@ -133,6 +135,25 @@ impl Transactions<'_> {
         wait: &WaitOptions,
         lookup: &LookupOptions,
     ) -> Result<PushHistory, Error> {
+        let options = PushOptions {
+            wait: *wait,
+            lookup: *lookup,
+            ..PushOptions::default()
+        };
+        self.history_with(account_id, ledger, &options, None).await
+    }
+
+    /// [`Self::history`] as a push reads it: waiting by the options' webhook updates when it has
+    /// them, and keeping the account's lease alive while it waits.
+    pub(super) async fn history_with(
+        &self,
+        account_id: &str,
+        ledger: Option<&dyn PushLedger>,
+        options: &PushOptions,
+        mut lease: Option<&mut AccountLease>,
+    ) -> Result<PushHistory, Error> {
+        let (wait, lookup) = (&options.wait, &options.lookup);
+        let events = options.events.as_ref();
         let ops = PushOperations {
             client: self.client,
             company_id: self.company_id,
@@ -183,7 +204,8 @@ impl Transactions<'_> {
             let Some(key) = batch.operation_key.clone() else {
                 continue;
             };
-            let op = ops.wait(&key, wait).await?;
+            let op =
+                wait_for_operation(&ops, &key, wait, events, lease.as_deref_mut(), |_| {}).await?;
             history.waited_for += 1;
             batch.advance(BatchState::from_status(&op.status), None);
             save(ledger, batch)?;
@@ -212,7 +234,11 @@ impl Transactions<'_> {
                         entry.status.clone()
                     } else {
                         history.waited_for += 1;
-                        ops.wait(&entry.push_operation_key, wait).await?.status
+                        let key = &entry.push_operation_key;
+                        let lease = lease.as_deref_mut();
+                        wait_for_operation(&ops, key, wait, events, lease, |_| {})
+                            .await?
+                            .status
                     };
                     let ids = data.transactions.iter().map(|t| t.id.clone());
                     match status {

@@ -33,7 +33,7 @@ use self::lease::AccountLease;
 use self::ledger::{BatchState, LedgerAccount, LedgerBatch, PushLedger};
 
 use crate::batch;
-use crate::client::{Client, Error};
+use crate::client::{Client, Error, PushOperations, WaitOptions};
 use crate::ingest::{InputFormat, RawTransaction};
 use crate::model::{
     AnySourceAccount, BankTransaction, CreateBankTransactions, PushOperation, PushOperationStatus,
@@ -43,6 +43,7 @@ use crate::pipeline::{self, PrepareOptions, Prepared};
 use crate::rules::Platform;
 use crate::validate::{AccountContext, Code, Field, Issue, ValidationContext};
 
+mod events;
 mod history;
 mod lease;
 pub mod ledger;
@@ -50,6 +51,7 @@ pub mod once;
 mod options;
 mod report;
 
+pub use events::PushEvents;
 pub use history::{HeldBatch, PushHistory, UnknownOperation};
 pub use ledger::LedgerChoice;
 pub use once::{PushBatchOptions, PushedBatch};
@@ -153,12 +155,7 @@ impl Client {
         let transactions = self.transactions(company_id, connection_id);
         let history = if options.skips_already_pushed() {
             transactions
-                .history(
-                    account_id,
-                    ledger.as_deref(),
-                    &options.wait,
-                    &options.lookup,
-                )
+                .history_with(account_id, ledger.as_deref(), options, lease.as_mut())
                 .await?
         } else {
             PushHistory::default()
@@ -252,15 +249,10 @@ impl Client {
         options: &PushOptions,
     ) -> Result<PushHistory, Error> {
         let target = LedgerAccount::new(company_id, connection_id, account_id);
-        let (ledger, lease) = open_and_lease(&target, options).await?;
+        let (ledger, mut lease) = open_and_lease(&target, options).await?;
         let history = self
             .transactions(company_id, connection_id)
-            .history(
-                account_id,
-                ledger.as_deref(),
-                &options.wait,
-                &options.lookup,
-            )
+            .history_with(account_id, ledger.as_deref(), options, lease.as_mut())
             .await;
         drop(lease);
         history
@@ -287,6 +279,39 @@ impl Client {
                 account_id: account_id.to_owned(),
             })?;
         Ok((platform, account))
+    }
+}
+
+/// Waits for a push operation to end: by the application's webhook updates when the options have
+/// [`PushEvents`], by polling otherwise; renews the account's lease as it waits and gives
+/// `on_read` every read of the operation.
+pub(crate) async fn wait_for_operation(
+    ops: &PushOperations<'_>,
+    key: &str,
+    wait: &WaitOptions,
+    events: Option<&PushEvents>,
+    mut lease: Option<&mut AccountLease>,
+    mut on_read: impl FnMut(&PushOperation) + Send,
+) -> Result<PushOperation, Error> {
+    let mut lost_lease = None;
+    let mut on_wake = |op: Option<&PushOperation>| {
+        if let Some(lease) = lease.as_deref_mut()
+            && let Err(e) = lease.renew_if_due()
+        {
+            lost_lease.get_or_insert(e);
+        }
+        if let Some(op) = op {
+            on_read(op);
+        }
+    };
+    let waited = match events {
+        Some(events) => events.wait(ops, key, wait, &mut on_wake).await,
+        None => ops.wait_with(key, wait, |op| on_wake(Some(op))).await,
+    };
+    match lost_lease {
+        // The operation was still read to its end: keep that, it is recorded first.
+        Some(e) if waited.is_err() => Err(e),
+        _ => waited,
     }
 }
 
@@ -496,29 +521,22 @@ impl BatchSender<'_> {
             return Ok(answered);
         }
         progress.send(PushStage::Waiting);
-        let mut lost_lease = None;
-        let lease = &mut self.lease;
-        let waited = self
-            .client
-            .push_operations(self.company_id)
-            .wait_with(key, &self.options.wait, |op| {
-                if let Some(lease) = lease.as_deref_mut()
-                    && let Err(e) = lease.renew_if_due()
-                {
-                    lost_lease.get_or_insert(e);
-                }
+        let ops = self.client.push_operations(self.company_id);
+        wait_for_operation(
+            &ops,
+            key,
+            &self.options.wait,
+            self.options.events.as_ref(),
+            self.lease.as_deref_mut(),
+            |op| {
                 if progress.state.status.as_ref() != Some(&op.status) {
                     tracing::debug!(operation_key = key, status = %op.status, "push operation status");
                     progress.state.status = Some(op.status.clone());
                     progress.send(PushStage::Waiting);
                 }
-            })
-            .await;
-        match lost_lease {
-            // The operation was still read to its end: record that first.
-            Some(e) if waited.is_err() => Err(e),
-            _ => waited,
-        }
+            },
+        )
+        .await
     }
 
     fn save(&self, batch: &LedgerBatch, doing: &str) -> Result<(), Error> {

@@ -153,6 +153,9 @@ pub struct PushOptions {
     pub lock_wait: Duration,
     /// How long a lease lasts unless renewed (renewed as the push goes; 2 min).
     pub lease_ttl: Duration,
+    /// Push-operation updates from the application's webhook receiver: waited for instead of
+    /// polling (polling stays the fallback). See [`super::PushEvents`].
+    pub events: Option<super::PushEvents>,
 }
 
 impl fmt::Debug for PushOptions {
@@ -175,6 +178,7 @@ impl fmt::Debug for PushOptions {
             .field("ledger", &self.ledger)
             .field("lock_wait", &self.lock_wait)
             .field("lease_ttl", &self.lease_ttl)
+            .field("events", &self.events)
             .finish()
     }
 }
@@ -199,6 +203,7 @@ impl Default for PushOptions {
             ledger: super::LedgerChoice::default(),
             lock_wait: Duration::ZERO,
             lease_ttl: Duration::from_secs(120),
+            events: None,
         }
     }
 }
@@ -313,6 +318,20 @@ impl PushOptions {
     /// [`PushOptions::unknown_history`]. Also no lease: nothing stops two pushers.
     pub fn without_ledger(mut self) -> Self {
         self.ledger = super::LedgerChoice::Off;
+        self
+    }
+
+    /// How long the account's lease lasts unless renewed (2 min; at least 1 s is sensible). The
+    /// push renews it every third of that while it works and waits.
+    pub fn lease_ttl(mut self, ttl: Duration) -> Self {
+        self.lease_ttl = ttl;
+        self
+    }
+
+    /// Waits for push operations by webhook: the application feeds `events` from its receiver,
+    /// and each batch waits for its update instead of polling (see [`super::PushEvents`]).
+    pub fn events(mut self, events: super::PushEvents) -> Self {
+        self.events = Some(events);
         self
     }
 

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# The CLI on a large file: generates a CSV of ROWS rows (default 1,000,000; dated oldest first,
+# running balances that follow), then runs `bankfeeds validate` and `bankfeeds normalise` on it
+# RUNS times each under /usr/bin/time -v, printing each run's wall time and peak RSS and their
+# medians. Needs a release build: cargo build --release -p bankfeeds-cli.
+#
+#   cli/bench/stream.sh [ROWS] [RUNS]
+set -euo pipefail
+rows=${1:-1000000}
+runs=${2:-5}
+root=$(cd "$(dirname "$0")/../.." && pwd)
+bin=${BANKFEEDS_BIN:-$root/target/release/bankfeeds}
+[ -x "$bin" ] || { echo "build first: cargo build --release -p bankfeeds-cli" >&2; exit 2; }
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+python3 - "$rows" "$work/statement.csv" <<'PY'
+import sys, datetime
+n, path = int(sys.argv[1]), sys.argv[2]
+start = datetime.date(2023, 1, 1)
+balance = 0
+with open(path, "w") as f:
+    f.write("id,date,description,amount,balance,transactionType\n")
+    for i in range(n):
+        cents = (i * 7919) % 20001 - 10000
+        balance += cents
+        day = start + datetime.timedelta(days=i * 500 // n)
+        kind = "Credit" if cents >= 0 else "Debit"
+        f.write(f"tx-{i:08d},{day},Card payment {i % 977} at shop,{cents/100:.2f},{balance/100:.2f},{kind}\n")
+PY
+size=$(du -m "$work/statement.csv" | cut -f1)
+echo "file: $rows rows, $size MB"
+measure() {
+    local label=$1; shift
+    local walls=() rsss=()
+    for _ in $(seq "$runs"); do
+        /usr/bin/time -v "$@" >/dev/null 2>"$work/time" || true
+        wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$work/time" | awk -F: '{ if (NF==3) print $1*3600+$2*60+$3; else print $1*60+$2 }')
+        rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$work/time")
+        walls+=("$wall"); rsss+=("$rss")
+        printf '  %-10s %6.3f s %8d KB\n' "$label" "$wall" "$rss"
+    done
+    python3 -c 'import sys,statistics as s; w=[float(x) for x in sys.argv[2].split()]; r=[int(x) for x in sys.argv[3].split()]; print(f"{sys.argv[1]} median: {s.median(w):.3f} s, peak RSS {s.median(r)/1024:.0f} MB")' "$label" "${walls[*]}" "${rsss[*]}"
+}
+measure validate "$bin" validate "$work/statement.csv" --platform generic --today 2025-01-01
+measure normalise "$bin" normalise "$work/statement.csv" --platform generic --today 2025-01-01 --account-id acc-1 --out "$work/batches"

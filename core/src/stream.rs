@@ -1,0 +1,618 @@
+//! Files of any size: read, normalise and validate a file as it streams by, then write its push
+//! bodies in a second pass, holding one batch at a time.
+//!
+//! [`prepare_path`] gives what [`crate::pipeline::prepare_file`] gives for the same file (the
+//! same findings, in the same order, the same changes, the same batches), without holding the
+//! rows: each row is read, typed, normalised and checked, then let go. What spans rows is kept
+//! compactly: each id's 64-bit hash with the row it was first met on and a hash of that row (for
+//! the duplicate rules), the line each row starts on, the previous balance and date. Rows whose
+//! hashes say they repeat an earlier id are read again, exactly, before anything is reported
+//! about them: two different ids (or rows) sharing a hash never make a finding.
+//!
+//! Some inputs need every row at once, and are then read whole, as
+//! [`crate::pipeline::prepare_file`] reads them; [`Streamed::in_memory`] says so and why
+//! ([`InMemory`]): rows out of date order when sorting is asked for (normalisation sorts
+//! oldest first), balances computed backward from a closing balance, JSON files, and the
+//! one-in-2^64 case of two rows sharing a hash.
+
+use std::fmt;
+use std::fs::File;
+use std::hash::{BuildHasher, Hash, Hasher};
+use std::io::{self, BufReader, Read, Seek, SeekFrom};
+use std::path::Path;
+
+use rustc_hash::{FxHashMap, FxHashSet};
+
+use crate::batch::Bodies;
+use crate::ingest::file::CsvRows;
+use crate::ingest::{Ingester, InputFormat, RawTransaction};
+use crate::model::{BankTransaction, CreateBankTransactions};
+use crate::normalise::{self, BalanceFill, Change};
+use crate::pipeline::{self, PrepareOptions, Prepared};
+use crate::validate::rows::RowChecker;
+use crate::validate::{self, Code, Field, Issue, ValidationReport};
+
+/// Why a file was read whole instead of streamed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum InMemory {
+    /// The rows are not in date order and normalisation sorts them: sorting holds every row.
+    Unsorted,
+    /// Balances are computed backward from a closing balance, from the newest row.
+    ClosingBalance,
+    /// Computing balances forward overflowed: the balances are left as they were, which the
+    /// rows already checked did not know.
+    BalanceOverflow,
+    /// A JSON file (read whole; CSV files stream).
+    Json,
+    /// Two rows' hashes agreed where the rows did not.
+    HashCollision,
+}
+
+impl fmt::Display for InMemory {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            InMemory::Unsorted => {
+                "the rows are not oldest first, and sorting them held every row in memory"
+            }
+            InMemory::ClosingBalance => {
+                "balances computed backward from the closing balance held every row in memory"
+            }
+            InMemory::BalanceOverflow => {
+                "computing the balances overflowed, and the file was read again whole"
+            }
+            InMemory::Json => "JSON files are read whole; CSV files stream",
+            InMemory::HashCollision => {
+                "two rows shared a hash, and the file was read again whole to tell them apart"
+            }
+        })
+    }
+}
+
+/// What [`prepare_path`] found: a [`Prepared`] without its transactions.
+#[derive(Debug)]
+pub struct Streamed {
+    /// Every finding, as [`crate::pipeline::prepare_file`] reports them.
+    pub report: ValidationReport,
+    /// Every change normalisation made.
+    pub changes: Vec<Change>,
+    /// The account the file names.
+    pub account_id: Option<String>,
+    /// Rows read.
+    pub rows_read: usize,
+    /// Transactions to push.
+    pub transactions: usize,
+    /// Push bodies they make, without an account id of unusual length ([`crate::batch::split`]).
+    pub batches: usize,
+    /// Transactions per push.
+    pub batch_size: usize,
+    /// Set when the file was read whole, with why.
+    pub in_memory: Option<InMemory>,
+    held: Option<Prepared>,
+    /// Input rows dropped as exact repeats.
+    dropped: FxHashSet<usize>,
+}
+
+impl Streamed {
+    /// True when nothing stops a push.
+    pub fn is_valid(&self) -> bool {
+        self.report.is_valid()
+    }
+
+    /// Reads the file again and gives its push bodies for an account one at a time, in order,
+    /// each exactly as [`Prepared::push_bodies`] gives it; stops at the first error `sink`
+    /// returns. Holds one batch.
+    pub fn write_bodies<E: From<io::Error>>(
+        &self,
+        path: &Path,
+        options: &PrepareOptions,
+        account_id: &str,
+        mut sink: impl FnMut(CreateBankTransactions) -> Result<(), E>,
+    ) -> Result<(), E> {
+        if let Some(held) = &self.held {
+            for body in held.push_bodies(account_id) {
+                sink(body)?;
+            }
+            return Ok(());
+        }
+        let mut bodies = Bodies::new(Some(account_id), self.batch_size);
+        let mut running = match options.normalise.balances {
+            BalanceFill::Opening(o) => Some(o),
+            _ => None,
+        };
+        let mut failed = None;
+        walk(path, options, &mut Findings::scratch(), |row, mut tx, _| {
+            if failed.is_some() || self.dropped.contains(&row) {
+                return true;
+            }
+            if let Some(r) = running.as_mut() {
+                *r = r.checked_add(tx.amount).unwrap_or(*r);
+                tx.balance = Some(*r);
+            }
+            if let Some(body) = bodies.push(tx)
+                && let Err(e) = sink(body)
+            {
+                failed = Some(e);
+            }
+            true
+        })?;
+        if let Some(e) = failed {
+            return Err(e);
+        }
+        for body in bodies.finish() {
+            sink(body)?;
+        }
+        Ok(())
+    }
+}
+
+/// What reading the rows reports, kept apart as [`crate::pipeline`] keeps them, so the final
+/// order is the same.
+#[derive(Default)]
+struct Findings {
+    /// The file's own (the header, a line with too many cells, a CSV error).
+    file: ValidationReport,
+    /// Typing the rows.
+    ingest: ValidationReport,
+    malformed: Vec<(usize, Field)>,
+    changes: Vec<Change>,
+    inferred: Vec<usize>,
+    lines: Vec<usize>,
+    /// Findings are thrown away (a second reading).
+    scratch: bool,
+}
+
+impl Findings {
+    fn scratch() -> Self {
+        Findings {
+            scratch: true,
+            ..Findings::default()
+        }
+    }
+}
+
+/// Skips the byte-order marks [`crate::ingest::read_file`] and [`crate::ingest::read_csv`]
+/// skip (one each), giving the offset of the text.
+fn text_start(file: &mut File) -> io::Result<u64> {
+    let mut head = [0u8; 6];
+    let mut n = 0;
+    while n < head.len() {
+        let k = file.read(&mut head[n..])?;
+        if k == 0 {
+            break;
+        }
+        n += k;
+    }
+    let bom = b"\xEF\xBB\xBF";
+    let mut start = 0;
+    for _ in 0..2 {
+        if head[..n].get(start..start + 3) == Some(bom) {
+            start += 3;
+        }
+    }
+    Ok(start as u64)
+}
+
+/// Checks that the file is UTF-8 and tells JSON from CSV as [`InputFormat::Auto`] does, in one
+/// read of the file holding 1 MiB at a time. `Err` carries the finding for a file that is not
+/// UTF-8.
+fn sniff(path: &Path, format: InputFormat) -> io::Result<Result<InputFormat, Issue>> {
+    let mut file = File::open(path)?;
+    let mut offset = 0usize;
+    // read_file skips one mark before checking the bytes.
+    let mut head = [0u8; 3];
+    let mut n = 0;
+    while n < 3 {
+        let k = file.read(&mut head[n..])?;
+        if k == 0 {
+            break;
+        }
+        n += k;
+    }
+    let skip = if head[..n] == *b"\xEF\xBB\xBF" { 3 } else { 0 };
+    file.seek(SeekFrom::Start(skip as u64))?;
+    let mut buf = vec![0u8; 1 << 20];
+    let mut carry = 0usize;
+    let mut resolved = match format {
+        InputFormat::Auto => None,
+        f => Some(f),
+    };
+    loop {
+        let k = file.read(&mut buf[carry..])?;
+        let len = carry + k;
+        let (valid, rest) = match std::str::from_utf8(&buf[..len]) {
+            Ok(t) => (t, 0),
+            Err(e) if e.error_len().is_none() && k > 0 => {
+                let good = e.valid_up_to();
+                (
+                    std::str::from_utf8(&buf[..good]).unwrap_or_default(),
+                    len - good,
+                )
+            }
+            Err(e) => {
+                return Ok(Err(Issue::new(
+                    Code::MalformedInput,
+                    format!(
+                        "the file is not UTF-8 text (invalid byte at offset {})",
+                        offset + e.valid_up_to()
+                    ),
+                )));
+            }
+        };
+        if resolved.is_none() {
+            let trimmed = valid.trim_start();
+            if let Some(first) = trimmed.as_bytes().first() {
+                resolved = Some(if matches!(first, b'{' | b'[') {
+                    InputFormat::Json
+                } else {
+                    InputFormat::Csv
+                });
+            }
+        }
+        offset += len - rest;
+        buf.copy_within(len - rest..len, 0);
+        carry = rest;
+        if k == 0 {
+            return Ok(Ok(resolved.unwrap_or(InputFormat::Csv)));
+        }
+    }
+}
+
+/// Reads a CSV file's rows, typing and tidying each one (the per-row steps of normalisation),
+/// and hands each typed transaction to `each` with its input row and the hash of its id; stops
+/// when `each` returns false. Gives the rows read and the account they name.
+fn walk(
+    path: &Path,
+    options: &PrepareOptions,
+    findings: &mut Findings,
+    mut each: impl FnMut(usize, BankTransaction, u64) -> bool,
+) -> io::Result<(usize, Option<String>)> {
+    let mut file = File::open(path)?;
+    let start = text_start(&mut file)?;
+    file.seek(SeekFrom::Start(start))?;
+    let mut rows = CsvRows::new(BufReader::with_capacity(1 << 16, file), &mut findings.file);
+    let mut ingester = Ingester::new(&options.ingest);
+    let mut row = 0;
+    let mut scratch = ValidationReport::new();
+    let mut scratch_changes = Vec::new();
+    let mut scratch_malformed = Vec::new();
+    loop {
+        let next = if findings.scratch {
+            scratch.issues.clear();
+            rows.next_row(&mut scratch)
+        } else {
+            rows.next_row(&mut findings.file)
+        };
+        let Some((raw, line)) = next else { break };
+        let (report, changes, malformed) = if findings.scratch {
+            scratch.issues.clear();
+            scratch_changes.clear();
+            scratch_malformed.clear();
+            (&mut scratch, &mut scratch_changes, &mut scratch_malformed)
+        } else {
+            findings.lines.push(line);
+            (
+                &mut findings.ingest,
+                &mut findings.changes,
+                &mut findings.malformed,
+            )
+        };
+        let typed = ingester.row(raw, row, report, malformed);
+        if !findings.scratch {
+            // Only a malformed balance or description can silence a later finding.
+            findings
+                .malformed
+                .retain(|(_, f)| matches!(f, Field::Balance | Field::Description));
+        }
+        if let Some(mut tx) = typed {
+            normalise::tidy_row(&mut tx, row, &options.normalise, changes);
+            let id_hash = hash_of(&tx.id);
+            if normalise::fix_type(&mut tx, row, &options.normalise, changes) && !findings.scratch {
+                findings.inferred.push(row);
+            }
+            if !each(row, tx, id_hash) {
+                return Ok((row + 1, None));
+            }
+        }
+        row += 1;
+    }
+    if findings.scratch {
+        return Ok((row, None));
+    }
+    let account = ingester.finish(&mut findings.ingest);
+    findings.ingest.sort();
+    Ok((row, account))
+}
+
+fn hash_of(value: &impl Hash) -> u64 {
+    let mut x = rustc_hash::FxBuildHasher.hash_one(value);
+    x ^= x >> 33;
+    x = x.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    x ^= x >> 33;
+    x
+}
+
+/// A hash of everything [`BankTransaction`]'s equality compares.
+fn content_hash(tx: &BankTransaction) -> u64 {
+    let mut h = rustc_hash::FxBuildHasher.build_hasher();
+    tx.id.hash(&mut h);
+    tx.date.hash(&mut h);
+    tx.description.hash(&mut h);
+    tx.counterparty.hash(&mut h);
+    tx.reference.hash(&mut h);
+    tx.reconciled.hash(&mut h);
+    tx.amount.hash(&mut h);
+    tx.balance.hash(&mut h);
+    tx.transaction_type
+        .as_ref()
+        .map(|t| t.as_str())
+        .hash(&mut h);
+    h.finish()
+}
+
+/// A row whose id's hash an earlier row's has.
+struct Repeat {
+    row: usize,
+    first: usize,
+    /// The rows' hashes agree too: an exact repeat, dropped.
+    exact: bool,
+}
+
+/// Reads, normalises and validates a file, holding one row at a time where it can (see the
+/// module documentation).
+///
+/// ```
+/// use bankfeeds::ingest::InputFormat;
+/// use bankfeeds::pipeline::{prepare_file, PrepareOptions};
+/// use bankfeeds::rules::Platform;
+/// let csv = "id,date,amount,balance\nt1,2024-05-01,10.00,10.00\nt2,2024-05-02,-2.50,7.00\nt1,2024-05-01,10.00,10.00\n";
+/// let path = std::env::temp_dir().join(format!("bankfeeds-stream-doc-{}.csv", std::process::id()));
+/// std::fs::write(&path, csv).unwrap();
+/// let today = chrono::NaiveDate::from_ymd_opt(2024, 6, 1).unwrap();
+/// let options = PrepareOptions::new(Platform::Generic, today);
+/// let streamed = bankfeeds::stream::prepare_path(&path, InputFormat::Auto, &options).unwrap();
+/// let whole = prepare_file(csv.as_bytes(), InputFormat::Auto, &options);
+/// assert_eq!(streamed.report, whole.report); // balance_mismatch on t2, exact_duplicate dropped
+/// assert_eq!(streamed.transactions, 2);
+/// assert_eq!(streamed.in_memory, None);
+/// std::fs::remove_file(&path).unwrap();
+/// ```
+pub fn prepare_path(
+    path: &Path,
+    format: InputFormat,
+    options: &PrepareOptions,
+) -> io::Result<Streamed> {
+    let format = match sniff(path, format)? {
+        Ok(f) => f,
+        Err(issue) => {
+            let mut prepared = pipeline::prepare(Vec::<RawTransaction>::new(), options);
+            let mut report = ValidationReport::new();
+            report.push(issue);
+            report.extend(std::mem::take(&mut prepared.report));
+            report.sort();
+            options.context.settle(&mut report);
+            prepared.report = report;
+            return Ok(held(prepared, None));
+        }
+    };
+    if format == InputFormat::Json {
+        return whole(path, options, InMemory::Json);
+    }
+    if matches!(options.normalise.balances, BalanceFill::Closing(_)) {
+        return whole(path, options, InMemory::ClosingBalance);
+    }
+    match stream(path, options)? {
+        Ok(streamed) => Ok(streamed),
+        Err(why) => whole(path, options, why),
+    }
+}
+
+fn held(prepared: Prepared, why: Option<InMemory>) -> Streamed {
+    Streamed {
+        report: prepared.report.clone(),
+        changes: prepared.changes.clone(),
+        account_id: prepared.account_id.clone(),
+        rows_read: prepared.rows_read,
+        transactions: prepared.transactions.len(),
+        batches: prepared.batches().count(),
+        batch_size: prepared.batch_size,
+        in_memory: why,
+        held: Some(prepared),
+        dropped: FxHashSet::default(),
+    }
+}
+
+fn whole(path: &Path, options: &PrepareOptions, why: InMemory) -> io::Result<Streamed> {
+    let bytes = std::fs::read(path)?;
+    let format = match why {
+        InMemory::Json => InputFormat::Json,
+        _ => InputFormat::Auto,
+    };
+    Ok(held(
+        pipeline::prepare_file(&bytes, format, options),
+        Some(why),
+    ))
+}
+
+fn stream(path: &Path, options: &PrepareOptions) -> io::Result<Result<Streamed, InMemory>> {
+    let ctx = &options.context;
+    let norm = &options.normalise;
+    let mut findings = Findings::default();
+    let mut validation = ValidationReport::new();
+    validate::account_rules(ctx, &mut validation);
+    let mut checker = RowChecker::new(ctx);
+    let mut first_seen: FxHashMap<u64, (usize, u64)> = FxHashMap::default();
+    let mut repeats: Vec<Repeat> = Vec::new();
+    let mut previous_date = None;
+    let mut running = match norm.balances {
+        BalanceFill::Opening(o) => Some(o),
+        _ => None,
+    };
+    let mut fill_rows = Vec::new();
+    let mut fill_changes = Vec::new();
+    let mut replaced = 0;
+    let mut kept = 0usize;
+    let mut bodies = Bodies::new(None, norm.batch_size.min(norm.platform.profile().max_batch));
+    let mut batches = 0usize;
+    let mut abandon = None;
+    let (rows_read, account_id) = walk(path, options, &mut findings, |row, mut tx, id_hash| {
+        let content = content_hash(&tx);
+        match first_seen.entry(id_hash) {
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert((row, content));
+            }
+            std::collections::hash_map::Entry::Occupied(o) => {
+                let (first, first_content) = *o.get();
+                let exact = norm.dedupe && first_content == content;
+                repeats.push(Repeat { row, first, exact });
+                if exact {
+                    return true;
+                }
+            }
+        }
+        if norm.sort && previous_date.is_some_and(|p| tx.date < p) {
+            abandon = Some(InMemory::Unsorted);
+            return false;
+        }
+        previous_date = Some(tx.date);
+        if let Some(r) = running.as_mut() {
+            let Some(next) = r.checked_add(tx.amount) else {
+                abandon = Some(InMemory::BalanceOverflow);
+                return false;
+            };
+            *r = next;
+            let old = tx.balance.replace(next);
+            if let Some(old) = old
+                && old != next
+            {
+                replaced += 1;
+                fill_changes.push(normalise::balance_replaced(row, &tx, old));
+            }
+            fill_rows.push(row);
+        }
+        checker.row(&tx, row, &mut validation);
+        kept += 1;
+        if bodies.push(tx).is_some() {
+            batches += 1;
+        }
+        true
+    })?;
+    if let Some(why) = abandon {
+        return Ok(Err(why));
+    }
+    drop(first_seen);
+    batches += bodies.finish().len();
+
+    // Rows whose hashes repeat an earlier row's are read again and compared exactly.
+    let mut normalised = ValidationReport::new();
+    let mut dup_changes = Vec::new();
+    let mut dropped = FxHashSet::default();
+    if !repeats.is_empty() {
+        let wanted: FxHashSet<usize> = repeats.iter().flat_map(|r| [r.row, r.first]).collect();
+        let mut exact: FxHashMap<usize, BankTransaction> = FxHashMap::default();
+        walk(path, options, &mut Findings::scratch(), |row, tx, _| {
+            if wanted.contains(&row) {
+                exact.insert(row, tx);
+            }
+            true
+        })?;
+        for r in &repeats {
+            let (Some(tx), Some(first)) = (exact.get(&r.row), exact.get(&r.first)) else {
+                return Ok(Err(InMemory::HashCollision));
+            };
+            if tx.id != first.id || (norm.dedupe && (tx == first) != r.exact) {
+                return Ok(Err(InMemory::HashCollision));
+            }
+        }
+        let mut ids = ValidationReport::new();
+        for r in &repeats {
+            let (tx, first) = (&exact[&r.row], &exact[&r.first]);
+            if norm.dedupe {
+                if normalise::judge_repeat(
+                    tx,
+                    r.row,
+                    first,
+                    r.first,
+                    &mut normalised,
+                    &mut dup_changes,
+                ) {
+                    dropped.insert(r.row);
+                }
+            } else if !crate::validate::rows::is_blank(&tx.id) {
+                ids.push(
+                    Issue::new(
+                        Code::DuplicateId,
+                        format!(
+                            "id `{}` is used by row {} too; ids must be unique",
+                            crate::text::excerpt(&tx.id),
+                            r.first
+                        ),
+                    )
+                    .at_row(r.row)
+                    .with_id(&tx.id)
+                    .on(Field::Id),
+                );
+            }
+        }
+        validation.extend(ids);
+    }
+    normalised.sort();
+
+    if kept == 0 {
+        validation.push(validate::empty_batch());
+    } else {
+        checker.finish(&mut validation);
+    }
+    validation.sort();
+    ctx.settle(&mut validation);
+
+    let Findings {
+        file: mut report,
+        ingest,
+        malformed,
+        mut changes,
+        inferred,
+        lines,
+        ..
+    } = findings;
+    if let Some(change) = normalise::inferred_change(inferred) {
+        changes.push(change);
+    }
+    changes.extend(dup_changes);
+    changes.extend(fill_changes);
+    if let (BalanceFill::Opening(anchor), Some(end)) = (norm.balances, running) {
+        changes.push(normalise::balances_computed(
+            true, anchor, end, fill_rows, replaced,
+        ));
+    }
+    let malformed: FxHashSet<(usize, Field)> = malformed.into_iter().collect();
+    let conflicting: FxHashSet<usize> = normalised
+        .with_code(Code::ConflictingDuplicate)
+        .filter_map(|i| i.row)
+        .collect();
+    report.extend(ingest);
+    report.extend(normalised);
+    report.issues.extend(
+        validation
+            .issues
+            .into_iter()
+            .filter(|issue| pipeline::said_once(issue, &malformed, &conflicting)),
+    );
+    report.locate_lines(&lines);
+    report.sort();
+    ctx.settle(&mut report);
+    Ok(Ok(Streamed {
+        report,
+        changes,
+        account_id,
+        rows_read,
+        transactions: kept,
+        batches,
+        batch_size: crate::batch::clamp_size(
+            norm.batch_size.min(norm.platform.profile().max_batch),
+        ),
+        in_memory: None,
+        held: None,
+        dropped,
+    }))
+}

@@ -1,0 +1,249 @@
+//! Streaming a file gives what reading it whole gives: the same findings in the same order, the
+//! same changes, the same counts and the same push bodies, on generated files with errors on the
+//! first and last rows, repeats far apart, broken balance chains, blank lines and bad cells.
+
+use bankfeeds::ingest::InputFormat;
+use bankfeeds::normalise::BalanceFill;
+use bankfeeds::pipeline::{PrepareOptions, prepare_file};
+use bankfeeds::rules::Platform;
+use bankfeeds::stream::{InMemory, prepare_path};
+use proptest::prelude::*;
+use rust_decimal::Decimal;
+
+fn today() -> chrono::NaiveDate {
+    chrono::NaiveDate::from_ymd_opt(2024, 6, 1).unwrap()
+}
+
+struct TempFile(std::path::PathBuf);
+
+impl TempFile {
+    fn new(text: &str) -> Self {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        static N: AtomicUsize = AtomicUsize::new(0);
+        let path = std::env::temp_dir().join(format!(
+            "bankfeeds-stream-{}-{}.csv",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        ));
+        std::fs::write(&path, text).unwrap();
+        TempFile(path)
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// Streams and reads whole; asserts they agree and gives why the stream held rows, if it did.
+fn agree(text: &str, options: &PrepareOptions) -> Option<InMemory> {
+    let file = TempFile::new(text);
+    let streamed = prepare_path(&file.0, InputFormat::Auto, options).unwrap();
+    let whole = prepare_file(text.as_bytes(), InputFormat::Auto, options);
+    assert_eq!(streamed.report, whole.report, "findings differ for\n{text}");
+    assert_eq!(
+        streamed.changes, whole.changes,
+        "changes differ for\n{text}"
+    );
+    assert_eq!(streamed.rows_read, whole.rows_read);
+    assert_eq!(streamed.transactions, whole.transactions.len());
+    assert_eq!(streamed.batches, whole.batches().count());
+    assert_eq!(streamed.batch_size, whole.batch_size);
+    assert_eq!(streamed.account_id, whole.account_id);
+    let mut bodies = Vec::new();
+    streamed
+        .write_bodies::<std::io::Error>(&file.0, options, "acc-1", |b| {
+            bodies.push(b);
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(
+        bodies,
+        whole.push_bodies("acc-1"),
+        "bodies differ for\n{text}"
+    );
+    streamed.in_memory
+}
+
+#[derive(Debug, Clone)]
+struct Row {
+    id: u8,
+    day: u8,
+    cents: i32,
+    balance: Option<i32>,
+    description: &'static str,
+    bad: u8,
+}
+
+fn row() -> impl Strategy<Value = Row> {
+    (
+        0u8..40,
+        0u8..3,
+        -5000i32..5000,
+        prop::option::weighted(0.8, -1000i32..1000),
+        prop::sample::select(vec!["Coffee", " Rent ", "", "Salary", "Café ☕"]),
+        0u8..30,
+    )
+        .prop_map(|(id, day, cents, balance, description, bad)| Row {
+            id,
+            day,
+            cents,
+            balance,
+            description,
+            bad,
+        })
+}
+
+/// A CSV of the rows: days advance by `day` (0 keeps the date), balances follow the chain
+/// unless the row's `balance` offset breaks it; a few cells are bad.
+fn csv(rows: &[Row], chain: bool, repeat_every: usize) -> String {
+    let mut out = String::from("id,date,description,amount,balance,type\n");
+    let mut date = chrono::NaiveDate::from_ymd_opt(2024, 1, 1).unwrap();
+    let mut balance = Decimal::ZERO;
+    let mut lines = Vec::new();
+    for (i, r) in rows.iter().enumerate() {
+        date = date + chrono::Days::new(u64::from(r.day));
+        let amount = Decimal::new(i64::from(r.cents), 2);
+        balance += amount;
+        let shown = match (chain, r.balance) {
+            (_, None) => String::new(),
+            (true, Some(off)) if off.abs() < 900 => balance.to_string(),
+            (_, Some(off)) => (balance + Decimal::new(i64::from(off), 2)).to_string(),
+        };
+        let id = format!("t{}", if r.id < 30 { i } else { usize::from(r.id) });
+        let (amount, date_text) = match r.bad {
+            0 => ("12,30".to_owned(), date.to_string()),
+            1 => (amount.to_string(), "2024-02-30".to_owned()),
+            2 => (amount.to_string(), String::new()),
+            _ => (amount.to_string(), date.to_string()),
+        };
+        let kind = if r.bad == 3 { "Debit" } else { "" };
+        let line = format!(
+            "{id},{date_text},{},{amount},{shown},{kind}\n",
+            r.description
+        );
+        if r.bad == 4 {
+            lines.push("\n".to_owned());
+        }
+        lines.push(line.clone());
+        if repeat_every > 0 && i % repeat_every == repeat_every - 1 {
+            // An exact repeat of an earlier row, far from it.
+            lines.push(lines[lines.len() / 3].clone());
+        }
+    }
+    for l in lines {
+        out.push_str(&l);
+    }
+    out
+}
+
+fn options(platform: Platform, fill: u8, dedupe: bool, sort: bool) -> PrepareOptions {
+    let mut o = PrepareOptions::new(platform, today());
+    o.normalise.dedupe = dedupe;
+    o.normalise.sort = sort;
+    o.normalise.batch_size = 7;
+    o.normalise.balances = match fill {
+        1 => BalanceFill::Opening(Decimal::new(10_000, 2)),
+        2 => BalanceFill::Closing(Decimal::new(-5, 1)),
+        _ => BalanceFill::Keep,
+    };
+    o
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    #[test]
+    fn streaming_agrees_with_reading_whole(
+        rows in prop::collection::vec(row(), 0..60),
+        chain in any::<bool>(),
+        repeat_every in 0usize..12,
+        platform in prop::sample::select(vec![Platform::Generic, Platform::Xero, Platform::QuickBooksOnline]),
+        fill in 0u8..3,
+        dedupe in any::<bool>(),
+        sort in any::<bool>(),
+    ) {
+        agree(&csv(&rows, chain, repeat_every), &options(platform, fill, dedupe, sort));
+    }
+}
+
+#[test]
+fn errors_on_the_first_and_last_rows_and_repeats_far_apart_stream() {
+    let mut text = String::from("id,date,description,amount,balance\n");
+    text.push_str("t0,2024-01-01,First,x1,\n");
+    let mut balance = Decimal::ZERO;
+    for i in 1..3000 {
+        let amount = Decimal::new(i64::from(i % 97) - 40, 2);
+        balance += amount;
+        text.push_str(&format!(
+            "t{i},2024-01-{:02},Row {i},{amount},{balance}\n",
+            1 + i / 200
+        ));
+    }
+    // A repeat of row 5, 2995 rows later; a conflicting one of row 7; a broken chain; a bad date
+    // on the last row.
+    text.push_str("t5,2024-01-16,Row 5,-0.35,0.00\n");
+    text.push_str("t7,2024-01-16,Other,1.00,1.00\n");
+    text.push_str("t9999,2024-01-16,Last,1.00,5.00\n");
+    text.push_str("t10000,2024-13-16,Last,1.00,6.00\n");
+    let o = options(Platform::Xero, 0, true, true);
+    assert_eq!(agree(&text, &o), None);
+    let whole = prepare_file(text.as_bytes(), InputFormat::Auto, &o);
+    let codes: Vec<&str> = whole
+        .report
+        .issues
+        .iter()
+        .map(|i| i.code.as_str())
+        .collect();
+    for code in [
+        "invalid_number",
+        "conflicting_duplicate",
+        "balance_mismatch",
+        "invalid_date",
+    ] {
+        assert!(codes.contains(&code), "{code} in {codes:?}");
+    }
+}
+
+#[test]
+fn sorting_and_closing_balances_say_they_held_the_rows() {
+    let text = "id,date,amount\nb,2024-05-02,1.00\na,2024-05-01,2.00\n";
+    let o = options(Platform::Generic, 0, true, true);
+    assert_eq!(agree(text, &o), Some(InMemory::Unsorted));
+    let sorted = "id,date,amount\na,2024-05-01,2.00\nb,2024-05-02,1.00\n";
+    assert_eq!(agree(sorted, &o), None);
+    assert_eq!(
+        agree(sorted, &options(Platform::Generic, 2, true, true)),
+        Some(InMemory::ClosingBalance)
+    );
+    assert_eq!(
+        agree(text, &options(Platform::Generic, 0, true, false)),
+        None
+    );
+}
+
+#[test]
+fn unreadable_files_agree() {
+    for text in [
+        "",
+        "\u{feff}\u{feff}id,date,amount\r\nt1,2024-05-01,1\r\r\nt2,2024-05-02,2",
+        "id,date\nt1,2024-05-01\n",
+        "id,date,amount,amount\n",
+        "id,date,amount\n\"t1,2024-05-01,1\n",
+        "id,date,amount,memo\nt1,2024-05-01,1,x,y\n",
+        "  [{\"id\":\"a\",\"date\":\"2024-05-01\",\"amount\":1}]",
+    ] {
+        agree(text, &options(Platform::Generic, 0, true, true));
+    }
+    let file = TempFile::new("x");
+    std::fs::write(&file.0, b"id,date,amount\nt1,2024-05-01,\xff\n").unwrap();
+    let o = options(Platform::Generic, 0, true, true);
+    let streamed = prepare_path(&file.0, InputFormat::Auto, &o).unwrap();
+    let whole = prepare_file(
+        b"id,date,amount\nt1,2024-05-01,\xff\n",
+        InputFormat::Auto,
+        &o,
+    );
+    assert_eq!(streamed.report, whole.report);
+}
