@@ -3,7 +3,7 @@
 //!
 //! This module is the front ends' contract: the verbs every language names the same way
 //! (`docs/contract.md` has the table):
-//! - **validate** ([`validate`], [`validate_file`]): check rows *as given*. Nothing is trimmed,
+//! - **validate** ([`validate()`], [`validate_file`]): check rows *as given*. Nothing is trimmed,
 //!   de-duplicated, inferred or sorted first, so rows out of date order are reported
 //!   (`not_chronological`), not sorted. Its options are the preset [`PrepareOptions::validate_only`].
 //! - **prepare** ([`prepare`], [`prepare_file`]): normalise, then validate what normalising made.
@@ -141,7 +141,7 @@ impl PrepareOptions {
     }
 
     /// The **validate** preset: rows are read and checked as given, every normalisation switched
-    /// off, so every finding is about the input itself. What [`validate`] and [`validate_file`]
+    /// off, so every finding is about the input itself. What [`validate()`] and [`validate_file`]
     /// use, and every binding's `validate`.
     ///
     /// ```
