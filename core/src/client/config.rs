@@ -98,6 +98,8 @@ pub struct ClientBuilder {
     user_agent: String,
     jitter_seed: Option<u64>,
     max_response_bytes: usize,
+    max_per_company: usize,
+    max_in_flight: Option<usize>,
     transport: Option<Arc<dyn Transport>>,
 }
 
@@ -110,6 +112,8 @@ impl fmt::Debug for ClientBuilder {
             .field("retry", &self.retry)
             .field("user_agent", &self.user_agent)
             .field("max_response_bytes", &self.max_response_bytes)
+            .field("max_per_company", &self.max_per_company)
+            .field("max_in_flight", &self.max_in_flight)
             .finish_non_exhaustive()
     }
 }
@@ -124,6 +128,8 @@ impl Default for ClientBuilder {
             user_agent: concat!("bankfeeds-rust/", env!("CARGO_PKG_VERSION")).to_owned(),
             jitter_seed: None,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            max_per_company: super::limit::DEFAULT_PER_COMPANY,
+            max_in_flight: None,
             transport: None,
         }
     }
@@ -203,6 +209,21 @@ impl ClientBuilder {
     /// default). A longer answer fails with [`Error::Decode`] without being read to the end.
     pub fn max_response_bytes(mut self, bytes: usize) -> Self {
         self.max_response_bytes = bytes;
+        self
+    }
+
+    /// The most requests in flight at once per company (a path under `/companies/{id}`):
+    /// [`DEFAULT_PER_COMPANY`](super::DEFAULT_PER_COMPANY), Codat's limit, by default; at
+    /// least 1. Clones of the client share the limit; requests beyond it wait for a turn.
+    pub fn max_per_company(mut self, requests: usize) -> Self {
+        self.max_per_company = requests;
+        self
+    }
+
+    /// The most requests in flight at once in all (no limit but the per-company one by
+    /// default); at least 1.
+    pub fn max_in_flight(mut self, requests: usize) -> Self {
+        self.max_in_flight = Some(requests);
         self
     }
 
@@ -296,6 +317,8 @@ impl ClientBuilder {
                     error: MAX_ERROR_BODY_BYTES.min(self.max_response_bytes),
                 },
                 transport,
+                limiter: super::limit::Limiter::new(self.max_per_company, self.max_in_flight),
+                push_gates: Default::default(),
             }),
         })
     }

@@ -173,6 +173,17 @@ impl Client {
             limits: self.inner.limits,
             accept: call.accept,
         };
+        // Codat's limits: a permit of the company's and the global cap, held for the attempt.
+        let _permit = self
+            .inner
+            .limiter
+            .admit(
+                super::limit::company_of(&call.segments),
+                self.inner.retry.max_elapsed,
+                method,
+                || call.display_path(),
+            )
+            .await?;
         let response = match self.inner.transport.send(request).await {
             Ok(r) => r,
             Err(TransportError::Timeout) => {
@@ -210,11 +221,9 @@ impl Client {
                 &response,
             )));
         }
-        Err(Error::api(api_error(
-            method,
-            call.display_path(),
-            &response,
-        )))
+        let err = Error::api(api_error(method, call.display_path(), &response));
+        self.inner.limiter.note(&err);
+        Err(err)
     }
 
     /// Sends with retries (see the module docs); a 2xx answer or the last error.
