@@ -250,7 +250,7 @@ async fn a_hundred_accounts_through_faults_each_row_once_and_ten_requests_per_co
         assert!(max > 1, "no concurrency for {company}: {stats:?}");
     }
     // Every account was queued, pushed and ended complete (at the last run).
-    let states = states.lock().unwrap();
+    let states = std::mem::take(&mut *states.lock().unwrap());
     assert_eq!(states.len(), targets.len());
     for (index, list) in states.iter() {
         assert_eq!(
