@@ -306,3 +306,88 @@ async fn concurrent_reads_of_one_company_keep_to_the_limit() {
     assert_eq!(max, 3, "the limit is reached and never passed");
     sandbox.shutdown().await;
 }
+
+/// Two accounts of one connection at once; the first push's answer is lost and cannot be looked
+/// up (listing push operations fails). Its operation says nothing of what it carried, so the
+/// other account's pushes must not go on (their own look-ups could take it for theirs): they
+/// stop with `ConnectionUnsettled`, and the rerun finds the lost push and completes both, every
+/// row once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_push_stops_the_connection_s_other_pushes_until_a_rerun_settles_it() {
+    let ledger = TestLedger::new();
+    let sandbox = support::start(
+        Sandbox::builder()
+            .today(today())
+            .push_delay(Duration::from_millis(5)),
+    )
+    .await;
+    let client = client_builder(sandbox.url(), Duration::from_secs(1))
+        .build()
+        .unwrap();
+    let targets = accounts(&client, &sandbox, 1, 2).await;
+    sandbox
+        .set_faults(
+            Faults::seeded(3)
+                .rule(
+                    FaultRule::new(Fault::DropAfterApply)
+                        .method("POST")
+                        .path("/companies/*/connections/*/push/bankAccounts/*/bankTransactions")
+                        .nth([1]),
+                )
+                // The two history reads succeed; every later listing (the look-up) fails.
+                .rule(
+                    FaultRule::new(Fault::Status { status: 500 })
+                        .method("GET")
+                        .path("/companies/*/push")
+                        .nth(3..=200),
+                ),
+        )
+        .unwrap();
+    let list = || {
+        targets
+            .iter()
+            .map(|t| AccountPush::new(&t.company, &t.connection, &t.account, t.rows.clone()))
+            .collect::<Vec<_>>()
+    };
+    let options = PushAllOptions::new(push_options(&ledger).lookup(LookupOptions {
+        delay: Duration::from_millis(200),
+        ..LookupOptions::default()
+    }))
+    .concurrency(2);
+    let report = client.push_all(list(), &options).await.unwrap();
+    let mut stops: Vec<&str> = report
+        .accounts
+        .iter()
+        .map(|a| match a.report().map(|r| &r.stopped) {
+            None => "failed",
+            Some(Some(bankfeeds::client::PushStop::Error { error, .. })) => match **error {
+                Error::PushOutcomeUnknown { .. } => "lost",
+                Error::ConnectionUnsettled { .. } => "unsettled",
+                _ => "other",
+            },
+            _ => "none",
+        })
+        .collect();
+    stops.sort_unstable();
+    assert_eq!(stops, ["lost", "unsettled"], "{report}");
+    let unsettled = report
+        .accounts
+        .iter()
+        .find(|a| {
+            a.problem()
+                .is_some_and(|p| p.contains("another push on connection"))
+        })
+        .unwrap();
+    assert_eq!(unsettled.pushed(), 0, "{report}");
+
+    sandbox.clear_faults();
+    let report = client.push_all(list(), &options).await.unwrap();
+    assert!(report.is_complete(), "{report}");
+    for t in &targets {
+        let got = sandbox
+            .stored_transactions(&t.company, &t.connection, &t.account)
+            .unwrap();
+        assert_eq!(got, t.rows, "{}: lost, repeated or reordered", t.account);
+    }
+    sandbox.shutdown().await;
+}
