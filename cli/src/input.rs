@@ -54,12 +54,12 @@ pub struct PrepareArgs {
 }
 
 /// `--time-zone`, read by the core.
-fn parse_zone(text: &str) -> Result<TimeZone, String> {
+pub(crate) fn parse_zone(text: &str) -> Result<TimeZone, String> {
     TimeZone::parse(text).map_err(|e| e.reason)
 }
 
 /// One `--rule CODE=LEVEL`, read and checked by the core (unknown codes list the known ones).
-fn parse_rule(text: &str) -> Result<(Code, RuleLevel), String> {
+pub(crate) fn parse_rule(text: &str) -> Result<(Code, RuleLevel), String> {
     let (code, level) = RulePolicy::parse_setting(text).map_err(|e| e.to_string())?;
     RulePolicy::new()
         .with(code, level)

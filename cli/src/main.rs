@@ -46,6 +46,7 @@ mod ledger;
 mod net;
 mod output;
 mod push;
+mod push_all;
 mod sandbox;
 mod webhooks;
 
@@ -218,6 +219,33 @@ enum Command {
         #[command(flatten)]
         network: Box<net::NetworkArgs>,
     },
+    /// Push many accounts at once from a manifest, with a summary table.
+    #[command(
+        name = "push-all",
+        long_about = "Push many accounts at once: each line of MANIFEST names a company, a \
+            connection, a source account and a file, and each account is pushed as `bankfeeds \
+            push` would push it (validated, in order, each row at most once, through the shared \
+            push ledger), --concurrency accounts at a time. Requests keep to Codat's limit of \
+            10 at once per company (--max-per-company) and to --max-in-flight in all; a \
+            Retry-After holds every request back. A progress line per account goes to stderr, \
+            a table to stdout at the end: per account, transactions pushed, skipped (already on \
+            the account), held back and timed out (batches to reconcile), not pushed, and its \
+            status. Rerun to push what is missing: an account's trouble never stops the others.\n\n\
+            MANIFEST is CSV with the header company,connection,account,file; files are CSV or \
+            JSON as `push` takes them, relative to the manifest's folder; blank lines and lines \
+            starting with # are skipped. A bad line stops everything before any request, \
+            naming the line.",
+        after_help = "Example:\n  \
+            CODAT_API_KEY=... bankfeeds push-all accounts.csv --ledger feeds.sqlite3 --concurrency 16\n\n\
+            accounts.csv:\n  \
+            company,connection,account,file\n  \
+            8a21...,2e9d...,acc-001,statements/acc-001.csv\n\n\
+            Exit codes: 0 every account complete, 1 some files have errors (nothing sent for \
+            them), 2 unreadable manifest, file or ledger, missing CODAT_API_KEY or bad \
+            arguments, 3 some accounts incomplete (or troubles of several kinds), 4 accounts \
+            another push holds, 5 accounts whose history cannot be told."
+    )]
+    PushAll(push_all::PushAllArgs),
     /// Read the push ledger: every batch pushed, its state and its push operation.
     #[command(subcommand)]
     Ledger(LedgerCommand),
@@ -369,6 +397,7 @@ fn main() -> ExitCode {
             prepare,
             network: *network,
         }),
+        Command::PushAll(args) => push_all::run(args),
         Command::Ledger(LedgerCommand::List(args)) => ledger::list(&args),
         Command::Sandbox {
             port,

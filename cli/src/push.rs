@@ -114,7 +114,7 @@ fn push_options(args: &PushArgs) -> PushOptions {
 }
 
 /// The ids of `--resend` and `--resend-file` (one a line; blank lines skipped).
-fn resend_ids(args: &LedgerArgs) -> Result<HashSet<String>, String> {
+pub(crate) fn resend_ids(args: &LedgerArgs) -> Result<HashSet<String>, String> {
     let mut ids: HashSet<String> = args.resend.iter().map(|id| id.trim().to_owned()).collect();
     if let Some(file) = &args.resend_file {
         let text = std::fs::read_to_string(file)

@@ -85,6 +85,8 @@ pub(crate) struct State {
     pub(crate) violations: Vec<SpecViolation>,
     /// The rate limit as the webhooks report it.
     pub(crate) quota: webhooks::Quota,
+    /// API requests in flight per company now.
+    pub(crate) in_flight: std::collections::HashMap<String, u64>,
 }
 
 /// How many spec violations the sandbox keeps to list; more are counted, not kept.
@@ -484,6 +486,7 @@ impl SandboxBuilder {
                 faults: FaultEngine::new(self.faults),
                 violations: Vec::new(),
                 quota: webhooks::Quota::default(),
+                in_flight: std::collections::HashMap::new(),
             }),
             shutdown,
         });

@@ -133,6 +133,12 @@ async fn handle(
     let path = req.uri().path().to_owned();
     let method = req.method().as_str().to_owned();
     let api = !path.starts_with("/sandbox/") && path != "/sandbox";
+    // Counted until the answer is ready (or the connection dropped), faults included.
+    let _in_flight = if api {
+        InFlight::enter(&shared, &path)
+    } else {
+        None
+    };
     let mut response = answer(&shared, router, req, &path, api).await?;
     if api && !path.starts_with("/link/") {
         rate_limit_headers(&shared, &mut response);
@@ -171,6 +177,51 @@ fn rate_limit_headers(shared: &Shared, response: &mut Response<Body>) {
     ] {
         if let Ok(value) = header::HeaderValue::from_str(&value) {
             headers.insert(name, value);
+        }
+    }
+}
+
+/// One API request in flight for a company, from arrival until dropped.
+struct InFlight {
+    shared: Arc<Shared>,
+    company: String,
+}
+
+impl InFlight {
+    /// Counts a request to `/companies/{id}/...` and records the most seen at once.
+    fn enter(shared: &Arc<Shared>, path: &str) -> Option<InFlight> {
+        let mut segments = path.trim_start_matches('/').split('/');
+        let company = match (segments.next(), segments.next()) {
+            (Some("companies"), Some(id)) if !id.is_empty() => id.to_owned(),
+            _ => return None,
+        };
+        let mut state = shared.lock();
+        let now = {
+            let n = state.in_flight.entry(company.clone()).or_default();
+            *n += 1;
+            *n
+        };
+        let max = state
+            .stats
+            .max_in_flight_per_company
+            .entry(company.clone())
+            .or_default();
+        *max = (*max).max(now);
+        Some(InFlight {
+            shared: shared.clone(),
+            company,
+        })
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        let mut state = self.shared.lock();
+        if let Some(n) = state.in_flight.get_mut(&self.company) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                state.in_flight.remove(&self.company);
+            }
         }
     }
 }

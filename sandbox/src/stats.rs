@@ -35,4 +35,20 @@ pub struct Stats {
     /// Violations of the spec found in those answers (each answer may have several).
     #[serde(default)]
     pub spec_violations: u64,
+    /// The most API requests in flight at once for each company (paths under
+    /// `/companies/{id}`), counted from arrival to the answer's end, faults' delays included:
+    /// Codat allows 10.
+    #[serde(default)]
+    pub max_in_flight_per_company: BTreeMap<String, u64>,
+}
+
+impl Stats {
+    /// The most requests in flight at once for any one company.
+    pub fn max_in_flight(&self) -> u64 {
+        self.max_in_flight_per_company
+            .values()
+            .copied()
+            .max()
+            .unwrap_or(0)
+    }
 }

@@ -103,6 +103,8 @@ pub struct ClientBuilder {
     max_response_bytes: usize,
     network: NetworkOptions,
     on_rate_limit: Option<RateLimitFn>,
+    max_per_company: usize,
+    max_in_flight: Option<usize>,
     transport: Option<Arc<dyn Transport>>,
 }
 
@@ -116,6 +118,8 @@ impl fmt::Debug for ClientBuilder {
             .field("user_agent", &self.user_agent)
             .field("max_response_bytes", &self.max_response_bytes)
             .field("network", &self.network)
+            .field("max_per_company", &self.max_per_company)
+            .field("max_in_flight", &self.max_in_flight)
             .finish_non_exhaustive()
     }
 }
@@ -132,6 +136,8 @@ impl Default for ClientBuilder {
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             network: NetworkOptions::default(),
             on_rate_limit: None,
+            max_per_company: super::limit::DEFAULT_PER_COMPANY,
+            max_in_flight: None,
             transport: None,
         }
     }
@@ -296,6 +302,21 @@ impl ClientBuilder {
         self
     }
 
+    /// The most requests in flight at once per company (a path under `/companies/{id}`):
+    /// [`DEFAULT_PER_COMPANY`](super::DEFAULT_PER_COMPANY), Codat's limit, by default; at
+    /// least 1. Clones of the client share the limit; requests beyond it wait for a turn.
+    pub fn max_per_company(mut self, requests: usize) -> Self {
+        self.max_per_company = requests;
+        self
+    }
+
+    /// The most requests in flight at once in all (no limit but the per-company one by
+    /// default); at least 1.
+    pub fn max_in_flight(mut self, requests: usize) -> Self {
+        self.max_in_flight = Some(requests);
+        self
+    }
+
     /// Seeds the jitter's random numbers, for reproducible tests.
     pub fn jitter_seed(mut self, seed: u64) -> Self {
         self.jitter_seed = Some(seed);
@@ -387,6 +408,11 @@ impl ClientBuilder {
                 },
                 on_rate_limit: self.on_rate_limit,
                 transport,
+                limiter: Arc::new(super::limit::Limiter::new(
+                    self.max_per_company,
+                    self.max_in_flight,
+                )),
+                push_gates: Default::default(),
             }),
         })
     }

@@ -254,6 +254,20 @@ pub enum Error {
         /// What went wrong looking it up.
         lookup: Box<Error>,
     },
+    /// Another push on the same connection, by this client, lost its answer and could not be
+    /// looked up: its operation, if any, says nothing of what it carried and could be taken for
+    /// this account's, so nothing more is sent on the connection by pushes that began before
+    /// it. Nothing of this batch was sent; rerun (the rerun finds the lost push first). Its
+    /// kind is [`ErrorKind::PushOutcomeUnknown`].
+    #[error(
+        "batch not sent to account `{account_id}`: another push on connection {connection_id} has an unknown outcome, which a look-up could confuse with this account's; rerun"
+    )]
+    ConnectionUnsettled {
+        /// The source account whose batch was not sent.
+        account_id: String,
+        /// The connection.
+        connection_id: String,
+    },
     /// A push operation did not finish within the wait.
     #[error("push operation {operation_key} is still {status} after {}s", waited.as_secs())]
     WaitTimeout {
@@ -333,7 +347,9 @@ impl Error {
             Error::Config(_) => ErrorKind::Config,
             Error::Validation(_) => ErrorKind::Validation,
             Error::SourceAccountNotFound { .. } => ErrorKind::SourceAccountNotFound,
-            Error::PushOutcomeUnknown { .. } => ErrorKind::PushOutcomeUnknown,
+            Error::PushOutcomeUnknown { .. } | Error::ConnectionUnsettled { .. } => {
+                ErrorKind::PushOutcomeUnknown
+            }
             Error::WaitTimeout { .. } => ErrorKind::WaitTimeout,
             Error::HistoryUnknown { .. } => ErrorKind::HistoryUnknown,
             Error::AccountBusy { .. } => ErrorKind::AccountBusy,
@@ -351,6 +367,7 @@ impl Error {
             Error::Timeout { .. }
             | Error::Transport { .. }
             | Error::PushOutcomeUnknown { .. }
+            | Error::ConnectionUnsettled { .. }
             | Error::WaitTimeout { .. }
             | Error::AccountBusy { .. } => true,
             Error::Decode { .. }

@@ -56,6 +56,7 @@ mod company_information;
 mod config;
 mod connections;
 mod error;
+mod limit;
 mod managed_bank_feeds;
 mod network;
 mod paging;
@@ -78,9 +79,14 @@ pub use company_information::CompanyInformation;
 pub use config::{Auth, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_MAX_RESPONSE_BYTES, Timeouts};
 pub use connections::Connections;
 pub use error::{ApiError, Error, ErrorKind};
+pub use limit::DEFAULT_PER_COMPANY;
 pub use managed_bank_feeds::ManagedBankFeeds;
 pub use network::TrustStore;
 pub use paging::{ItemStream, ListQuery, MAX_PAGE_SIZE, PageStream, Pager};
+pub use push::{
+    AccountProgress, AccountProgressFn, AccountPush, AccountResult, AccountState, AccountStatus,
+    PushAllOptions, PushAllReport,
+};
 pub use push::{
     BatchOutcome, Cursor, HeldBatch, LedgerChoice, LookupOptions, ProgressFn, PushBatchOptions,
     PushEvents, PushHistory, PushInput, PushOptions, PushProgress, PushReport, PushStage, PushStop,
@@ -115,6 +121,10 @@ pub(crate) struct Inner {
     pub(crate) limits: transport::BodyLimits,
     pub(crate) on_rate_limit: Option<rate_limit::RateLimitFn>,
     pub(crate) transport: Arc<dyn Transport>,
+    /// Requests in flight per company and in all, and the shared `Retry-After` pause.
+    pub(crate) limiter: Arc<limit::Limiter>,
+    /// Per connection: pushes sent by this client, one at a time (see [`push`]).
+    pub(crate) push_gates: Arc<push::Gates>,
 }
 
 impl fmt::Debug for Client {
@@ -307,11 +317,14 @@ mod tests {
         send_sync::<Client>();
         send_sync::<PushOptions>();
         send_sync::<PushReport>();
+        send_sync::<PushAllReport>();
+        send_sync::<PushAllOptions>();
         let client = Client::new("k").unwrap();
         let options = PushOptions::new();
         let rows: Vec<crate::model::BankTransaction> = Vec::new();
         send(&client.push_transactions("c", "k", "a", rows, &options));
         send(&client.companies().get("c"));
+        send(&client.push_all(Vec::new(), &PushAllOptions::default()));
         send(&client.companies().list(ListQuery::new()).all());
         send(&client.companies().list(ListQuery::new()).items());
         send(

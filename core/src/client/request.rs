@@ -202,6 +202,17 @@ impl Client {
             limits: self.inner.limits,
             accept: call.accept,
         };
+        // Codat's limits: a permit of the company's and the global cap, held for the attempt.
+        let _permit = self
+            .inner
+            .limiter
+            .admit(
+                super::limit::company_of(&call.segments),
+                self.inner.retry.max_elapsed,
+                method,
+                || call.display_path(),
+            )
+            .await?;
         let response = self.inner.transport.send(request).await;
         let response = match response {
             Ok(r) => r,
@@ -254,7 +265,9 @@ impl Client {
         }
         let mut error = api_error(method, call.display_path(), &response);
         error.rate_limit = rate;
-        Err(Error::api(error))
+        let err = Error::api(error);
+        self.inner.limiter.note(&err);
+        Err(err)
     }
 
     /// Sends with retries (see the module docs); a 2xx answer or the last error.

@@ -26,7 +26,7 @@
 //! A rerun with the same rows therefore pushes only what is missing, also after a crash at any
 //! point.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use self::lease::AccountLease;
@@ -47,6 +47,7 @@ mod events;
 mod history;
 mod lease;
 pub mod ledger;
+mod many;
 pub mod once;
 mod options;
 mod report;
@@ -54,6 +55,10 @@ mod report;
 pub use events::PushEvents;
 pub use history::{HeldBatch, PushHistory, UnknownOperation};
 pub use ledger::LedgerChoice;
+pub use many::{
+    AccountProgress, AccountProgressFn, AccountPush, AccountResult, AccountState, AccountStatus,
+    DEFAULT_CONCURRENCY, PushAllOptions, PushAllReport,
+};
 pub use once::{PushBatchOptions, PushedBatch};
 pub use options::{
     Cursor, LookupOptions, ProgressFn, PushOptions, PushProgress, PushStage, UnknownHistory,
@@ -153,6 +158,7 @@ impl Client {
 
         // 3. What the account already has.
         let transactions = self.transactions(company_id, connection_id);
+        let lost_seen = self.push_gate(company_id, connection_id).lock().await.lost;
         let history = if options.skips_already_pushed() {
             transactions
                 .history_with(account_id, ledger.as_deref(), options, lease.as_mut())
@@ -215,6 +221,7 @@ impl Client {
                 lookup: options.lookup,
                 known_operations: history.operation_keys,
             },
+            lost_seen,
         };
         for (index, body) in bodies.iter().enumerate() {
             if let Err(stop) = sender.send(index, body, &mut report, &mut progress).await {
@@ -368,6 +375,39 @@ impl<'a> Progress<'a> {
     }
 }
 
+/// Per connection, the push operations this client's pushes were given, behind a lock held
+/// from recording a batch to recording its operation. A push whose answer is lost is looked up
+/// among the connection's operations, which (as the spec has them) do not say what they
+/// carried: with several accounts of one connection pushed at once ([`Client::push_all`]),
+/// another account's operation could be taken for it. One push in flight per connection, and
+/// every operation already given to another account known, keep the look-up unambiguous;
+/// waiting for operations stays concurrent.
+pub(crate) type Gates = std::sync::Mutex<HashMap<(String, String), Arc<tokio::sync::Mutex<Gate>>>>;
+
+/// One connection's [`Gates`] entry.
+#[derive(Debug, Default)]
+pub(crate) struct Gate {
+    /// Operations given to this client's pushes on the connection.
+    given: HashSet<String>,
+    /// Pushes on the connection whose outcome stayed unknown.
+    lost: u64,
+}
+
+impl Client {
+    fn push_gate(&self, company_id: &str, connection_id: &str) -> Arc<tokio::sync::Mutex<Gate>> {
+        let mut gates = self
+            .inner
+            .push_gates
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        Arc::clone(
+            gates
+                .entry((company_id.to_owned(), connection_id.to_owned()))
+                .or_default(),
+        )
+    }
+}
+
 /// Sends the batches of one push, one at a time, keeping the ledger and the lease up to date.
 struct BatchSender<'a> {
     client: &'a Client,
@@ -377,6 +417,8 @@ struct BatchSender<'a> {
     lease: Option<&'a mut AccountLease>,
     options: &'a PushOptions,
     batch_options: PushBatchOptions,
+    /// The connection's lost pushes when the history was read (which found them).
+    lost_seen: u64,
 }
 
 impl BatchSender<'_> {
@@ -399,6 +441,20 @@ impl BatchSender<'_> {
         progress.state.status = None;
         progress.send(PushStage::Sending);
 
+        // One push at a time on the connection, knowing the operations the others were given.
+        let gate = self
+            .client
+            .push_gate(self.company_id, &self.target.connection_id);
+        let mut gate = gate.lock().await;
+        if gate.lost > self.lost_seen {
+            return Err(stop(Error::ConnectionUnsettled {
+                account_id: self.target.account_id.clone(),
+                connection_id: self.target.connection_id.clone(),
+            }));
+        }
+        self.batch_options
+            .known_operations
+            .extend(gate.given.iter().cloned());
         // Written before it leaves: a crash from here on leaves a record to look up.
         let mut record = LedgerBatch::sending(self.target.clone(), &body.transactions);
         self.save(&record, "recording a batch before sending it")
@@ -417,10 +473,12 @@ impl BatchSender<'_> {
                 tracing::warn!(batch = index, error = %error, "batch not pushed");
                 // Refused or never received: nothing was written. An unknown outcome stays
                 // `Sending`, for the next run to look up.
-                if !matches!(
+                if matches!(
                     error,
                     Error::PushOutcomeUnknown { .. } | Error::Decode { .. }
                 ) {
+                    gate.lost += 1;
+                } else {
                     record.advance(BatchState::NotAccepted, None);
                     let _ = self.save(&record, "recording a refused batch");
                 }
@@ -440,8 +498,10 @@ impl BatchSender<'_> {
             BatchState::from_status(&pushed.operation.status),
             Some(&key),
         );
-        self.save(&record, &format!("recording accepted operation {key}"))
-            .map_err(stop)?;
+        gate.given.insert(key.clone());
+        let saved = self.save(&record, &format!("recording accepted operation {key}"));
+        drop(gate);
+        saved.map_err(stop)?;
         progress.state.operation_key = Some(key.clone());
         progress.state.status = Some(pushed.operation.status.clone());
 

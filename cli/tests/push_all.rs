@@ -1,0 +1,235 @@
+//! `bankfeeds push-all MANIFEST` against a sandbox the test starts: several accounts at once,
+//! a summary table, exit codes as `push` gives them, reruns that send nothing twice, and
+//! manifests refused line by line before any request.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+use std::time::Duration;
+
+use bankfeeds_sandbox::{BlockingSandbox, Sandbox};
+use chrono::NaiveDate;
+use serde_json::{Value, json};
+
+const KEY: &str = "test-key-push-all-91c2";
+
+fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap()
+}
+
+/// A folder of its own under Cargo's temporary folder, with the test data copied in.
+fn folder(name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("cli-push-all-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("files")).unwrap();
+    for file in ["valid.csv", "bad-cells.csv"] {
+        std::fs::copy(
+            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/data")
+                .join(file),
+            dir.join("files").join(file),
+        )
+        .unwrap();
+    }
+    dir
+}
+
+/// A company with a linked connection and these accounts, connected.
+fn target(sandbox: &BlockingSandbox, accounts: &[&str]) -> (String, String) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let url = sandbox.url().to_owned();
+    let ids: Vec<String> = accounts.iter().map(|s| s.to_string()).collect();
+    let (company, connection) = runtime.block_on(async move {
+        let http = reqwest::Client::builder().no_proxy().build().unwrap();
+        let post = |path: String, body: Value| {
+            let http = http.clone();
+            let url = url.clone();
+            async move {
+                let resp = http
+                    .post(format!("{url}{path}"))
+                    .header("Authorization", "Basic setup")
+                    .json(&body)
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(resp.status(), 200, "{path}");
+                resp.json::<Value>().await.unwrap()
+            }
+        };
+        let company = post("/companies".into(), json!({"name": "Toft"})).await;
+        let c = company["id"].as_str().unwrap().to_owned();
+        let conn = post(
+            format!("/companies/{c}/connections"),
+            json!({"platformKey": "gbol"}),
+        )
+        .await;
+        let d = conn["id"].as_str().unwrap().to_owned();
+        post(
+            format!("/sandbox/companies/{c}/connections/{d}/link"),
+            json!({}),
+        )
+        .await;
+        for id in ids {
+            post(
+                format!("/companies/{c}/connections/{d}/connectionInfo/bankFeedAccounts"),
+                json!({"id": id, "accountName": "Current", "accountType": "Debit",
+                       "accountNumber": "31926819", "sortCode": "401276", "currency": "GBP",
+                       "balance": 0}),
+            )
+            .await;
+        }
+        (c, d)
+    });
+    for id in accounts {
+        sandbox
+            .map_account(&company, &connection, id, Some(day(2024, 4, 1)))
+            .unwrap();
+    }
+    (company, connection)
+}
+
+fn push_all(sandbox: &BlockingSandbox, dir: &std::path::Path, manifest: &str) -> Output {
+    let path = dir.join("manifest.csv");
+    std::fs::write(&path, manifest).unwrap();
+    Command::new(env!("CARGO_BIN_EXE_bankfeeds"))
+        .args([
+            "push-all",
+            path.to_str().unwrap(),
+            "--base-url",
+            sandbox.url(),
+            "--today",
+            "2024-06-01",
+            "--batch-size",
+            "2",
+            "--concurrency",
+            "3",
+            "--ledger",
+            dir.join("ledger.sqlite3").to_str().unwrap(),
+        ])
+        .env("CODAT_API_KEY", KEY)
+        .output()
+        .unwrap()
+}
+
+fn text(out: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn several_accounts_at_once_with_a_table_and_reruns_that_send_nothing_twice() {
+    let sandbox = Sandbox::builder()
+        .push_delay(Duration::from_millis(20))
+        .today(day(2024, 6, 1))
+        .start_blocking()
+        .unwrap();
+    let (c, d) = target(&sandbox, &["acc-001", "acc-002", "acc-003"]);
+    let dir = folder("table");
+    let manifest = format!(
+        "# three accounts\ncompany,connection,account,file\n\n{c},{d},acc-001,files/valid.csv\n{c},{d},acc-002,files/valid.csv\n# a file with errors\n{c},{d},acc-003,files/bad-cells.csv\n"
+    );
+    let out = push_all(&sandbox, &dir, &manifest);
+    let (stdout, stderr) = text(&out);
+    // The only trouble is a file with errors: push's code for it.
+    assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(!stdout.contains(KEY) && !stderr.contains(KEY));
+    for line in [
+        format!("{c}/{d}/acc-001"),
+        format!("{c}/{d}/acc-002"),
+        format!("{c}/{d}/acc-003"),
+    ] {
+        assert!(stdout.contains(&line), "{stdout}");
+    }
+    assert!(
+        stdout.contains("pushed  skipped  held back  timed out  not pushed  status"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("failed: nothing was pushed"), "{stdout}");
+    assert!(
+        stdout
+            .contains("3 account(s): 2 complete, 0 incomplete, 1 failed; 10 transaction(s) pushed"),
+        "{stdout}"
+    );
+    // One progress line per change, naming the account.
+    assert!(
+        stderr.contains(&format!("[1/3] {c}/{d}/acc-001: complete")),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("[3/3] {c}/{d}/acc-003: failed")),
+        "{stderr}"
+    );
+    assert!(stderr.contains("3/3 batches, 5/5 transactions"), "{stderr}");
+    for account in ["acc-001", "acc-002"] {
+        let ids: Vec<String> = sandbox
+            .stored_transactions(&c, &d, account)
+            .unwrap()
+            .into_iter()
+            .map(|t| t.id)
+            .collect();
+        assert_eq!(
+            ids,
+            ["tx-001", "tx-002", "tx-003", "tx-004", "tx-005"],
+            "{account}"
+        );
+    }
+    assert_eq!(sandbox.stats().pushes_accepted, 6);
+    assert!(sandbox.stats().max_in_flight() <= 10);
+
+    // A rerun of the good ones sends nothing: every row is skipped as already pushed.
+    let manifest = format!(
+        "company,connection,account,file\n{c},{d},acc-001,files/valid.csv\n{c},{d},acc-002,files/valid.csv\n"
+    );
+    let out = push_all(&sandbox, &dir, &manifest);
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
+    assert!(
+        stdout
+            .contains("2 account(s): 2 complete, 0 incomplete, 0 failed; 0 transaction(s) pushed"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!(
+            "{c}/{d}/acc-001        0        5          0          0           0  complete"
+        )),
+        "{stdout}"
+    );
+    assert_eq!(sandbox.stats().pushes_accepted, 6);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn bad_manifests_are_refused_naming_the_line_before_any_request() {
+    let sandbox = Sandbox::builder()
+        .today(day(2024, 6, 1))
+        .start_blocking()
+        .unwrap();
+    let dir = folder("bad");
+    for (manifest, wanted) in [
+        ("company,connection,account\n", "line 1: the header must be"),
+        (
+            "company,connection,account,file\nc,k,acc-1,files/valid.csv\nc,k,acc-2\n",
+            "line 3: 4 fields expected",
+        ),
+        (
+            "company,connection,account,file\nc,,acc-1,files/valid.csv\n",
+            "line 2: `connection` is empty",
+        ),
+        (
+            "company,connection,account,file\n\nc,k,acc-1,files/missing.csv\n",
+            "line 3: cannot read",
+        ),
+    ] {
+        let out = push_all(&sandbox, &dir, manifest);
+        let (stdout, stderr) = text(&out);
+        assert_eq!(out.status.code(), Some(2), "{manifest}: {stdout}{stderr}");
+        assert!(stderr.contains(wanted), "{manifest}: {stderr}");
+    }
+    assert_eq!(sandbox.stats().requests, 0, "nothing was sent");
+    let _ = std::fs::remove_dir_all(&dir);
+}
