@@ -121,7 +121,8 @@ test("rows that are not objects are findings on their row, and keep the numberin
   assert.deepEqual(withCode(holes, "invalid_value").map((i) => i.row), [0]);
   const e = thrown(() => bf.verifyChain([ok, 7]));
   assert.ok(e instanceof bf.ValidationError);
-  assert.deepEqual([e.code, e.row, e.field], ["invalid_value", 1, "transactions"]);
+  assert.deepEqual([e.code, e.row, e.field], ["validation", 1, "transactions"]);
+  assert.equal(e.issue.code, "invalid_value");
 });
 
 test("missing keys are missing_field on each field", () => {
