@@ -293,6 +293,8 @@ export interface Profile {
   maxAgeDays: number | null;
   beforeFeedStart: Severity;
   olderThanLatest: Severity;
+  /** Whether "older than the newest on the account" compares calendar dates (Xero) rather than date-times. */
+  latestByDate: boolean;
   maxDescription: number | null;
   maxCounterparty: number | null;
   maxReference: number | null;

@@ -272,7 +272,7 @@ pub fn platforms() -> Result<JsValue, Error> {
 pub fn profile(
     #[wasm_bindgen(unchecked_param_type = "PlatformName | (string & {})")] name: JsValue,
 ) -> Result<JsValue, Error> {
-    to_js(&output::Profile::from(platform_named(&name)?.profile()))
+    to_js(platform_named(&name)?.profile())
 }
 
 /// A platform argument: a short name, a platform key or a long form.
