@@ -20,10 +20,12 @@ pub struct BalanceChain {
     pub closing: Money,
 }
 
+/// A running balance past what a decimal holds: on the row's `balance`, the value that cannot be
+/// computed, as in Python and JavaScript.
 fn overflow(e: balance::BalanceOverflow) -> BankFeedsError {
     BankFeedsError::InvalidInput {
         row: Some(row(e.row)),
-        field: Some(Field::Amount),
+        field: Some(Field::Balance),
         reason: e.to_string(),
     }
 }
@@ -46,15 +48,7 @@ pub fn fill_balances(
     transactions: Vec<Transaction>,
     anchor: crate::context::BalanceFill,
 ) -> Result<BalanceChain, BankFeedsError> {
-    use crate::context::BalanceFill as Anchor;
-    let anchor = match &anchor {
-        Anchor::Opening { balance } => {
-            bankfeeds::normalise::BalanceFill::Opening(amount(balance, "opening balance")?)
-        }
-        Anchor::Closing { balance } => {
-            bankfeeds::normalise::BalanceFill::Closing(amount(balance, "closing balance")?)
-        }
-    };
+    let anchor = anchor.to_core()?;
     let mut txs = read(transactions)?;
     let (opening, closing) = balance::fill(&mut txs, anchor).map_err(overflow)?;
     Ok(BalanceChain {

@@ -44,6 +44,10 @@ impl PrepareOptions {
     fn to_core(&self) -> Result<pipeline::PrepareOptions, BankFeedsError> {
         let mut options = pipeline::PrepareOptions::for_context(self.context.to_core()?);
         options.normalise = self.normalise.to_core(self.context.platform)?;
+        // The anchor through the core's one way of setting it: an opening balance is also the
+        // context's, so the first row is checked against it, as in every language.
+        let anchor = options.normalise.balances;
+        options.anchor(anchor);
         Ok(options)
     }
 }
@@ -144,5 +148,51 @@ pub(crate) fn read(
     match BankFeedsError::first_error(&ingested.report) {
         Some(e) => Err(e),
         None => Ok(ingested.transactions),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::context::{BalanceFill, NormaliseOptions, Platform};
+    use crate::types::{CalendarDate, Money};
+
+    fn options(balances: Option<BalanceFill>) -> PrepareOptions {
+        PrepareOptions {
+            context: ValidationContext {
+                platform: Platform::Xero,
+                today: CalendarDate("2024-06-01".into()),
+                account: None,
+                opening_balance: None,
+                latest_existing: None,
+                country: None,
+                rules: None,
+            },
+            normalise: NormaliseOptions {
+                balances,
+                ..Default::default()
+            },
+        }
+    }
+
+    #[test]
+    fn an_opening_anchor_is_also_the_opening_balance_checked() {
+        let opening = Some(BalanceFill::Opening {
+            balance: Money("12.30".into()),
+        });
+        let core = options(opening).to_core().unwrap();
+        let expected = bankfeeds::money::Decimal::new(1230, 2);
+        assert_eq!(core.context.opening_balance, Some(expected));
+        assert_eq!(
+            core.normalise.balances,
+            bankfeeds::normalise::BalanceFill::Opening(expected)
+        );
+        let closing = Some(BalanceFill::Closing {
+            balance: Money("12.30".into()),
+        });
+        assert_eq!(
+            options(closing).to_core().unwrap().context.opening_balance,
+            None
+        );
     }
 }

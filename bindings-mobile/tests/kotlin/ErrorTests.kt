@@ -47,13 +47,17 @@ fun errorTests() = Harness.suite("errors (synchronous)") {
         assertEquals(Field.DATE, e.field, "field")
     }
 
-    test("a running balance that overflows is InvalidInput on the row, not a crash") {
+    test("a running balance that overflows is InvalidInput on the row's balance, not a crash") {
         // 28 nines: the most digits an amount may have; eight of them pass the largest decimal.
         val rows = (0 until 8).map { tx("t$it", "2024-05-01", "9".repeat(28)) }
         val e = assertThrows<BankFeedsException.InvalidInput> { fillBalancesForward(rows, BigDecimal.ZERO) }
         assertEquals(7u, e.row, "row")
-        assertEquals(Field.AMOUNT, e.field, "field")
+        assertEquals(Field.BALANCE, e.field, "field")
         check(e.reason.contains("overflows")) { e.reason }
+        val viaContract = assertThrows<BankFeedsException.InvalidInput> {
+            fillBalances(rows, BalanceFill.Opening(BigDecimal.ZERO))
+        }
+        assertEquals(Field.BALANCE, viaContract.field, "field")
     }
 
     test("an unusable option is InvalidInput without a row") {
