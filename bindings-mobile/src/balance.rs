@@ -20,13 +20,19 @@ pub struct BalanceChain {
     pub closing: Money,
 }
 
-/// A running balance past what a decimal holds: on the row's `balance`, the value that cannot be
-/// computed, as in Python and JavaScript.
+/// A running balance past what a decimal holds: a validation error with the `balance_overflow`
+/// finding on the row's `balance` (the value that cannot be computed), as in Python and
+/// JavaScript. Rows are taken as given, so the transaction's index is its row.
 fn overflow(e: balance::BalanceOverflow) -> BankFeedsError {
-    BankFeedsError::InvalidInput {
-        row: Some(row(e.row)),
-        field: Some(Field::Balance),
-        reason: e.to_string(),
+    let mut report = bankfeeds::validate::ValidationReport::new();
+    report.push(
+        bankfeeds::validate::Issue::new(bankfeeds::validate::Code::BalanceOverflow, e.to_string())
+            .at_row(e.row)
+            .with_id(&e.id)
+            .on(bankfeeds::validate::Field::Balance),
+    );
+    BankFeedsError::Validation {
+        report: report.into(),
     }
 }
 

@@ -138,16 +138,22 @@ pub fn error_codes() -> Vec<String> {
         .collect()
 }
 
-/// Reads typed transactions for the functions that compute with them (balances, batches): the
-/// first value the core cannot read is an `InvalidInput` naming its row and field.
+/// Reads typed transactions for the functions that compute with them (balances, batches): values
+/// the core cannot read are a `Validation` error with every finding, each naming its row and
+/// field.
 pub(crate) fn read(
     transactions: Vec<Transaction>,
 ) -> Result<Vec<bankfeeds::model::BankTransaction>, BankFeedsError> {
     let rows = transactions.into_iter().map(RawTransaction::from);
     let ingested = ingest::ingest(rows, &ingest::IngestOptions::default());
-    match BankFeedsError::first_error(&ingested.report) {
-        Some(e) => Err(e),
-        None => Ok(ingested.transactions),
+    if ingested.report.is_valid() {
+        Ok(ingested.transactions)
+    } else {
+        // Rows that cannot be used are a validation error with every finding, as in Python and
+        // JavaScript; `InvalidInput` is for the other values passed in.
+        Err(BankFeedsError::Validation {
+            report: ingested.report.into(),
+        })
     }
 }
 
