@@ -20,11 +20,19 @@ pub struct BalanceChain {
     pub closing: Money,
 }
 
+/// A running balance past what a decimal holds: a validation error with the `balance_overflow`
+/// finding on the row's `balance` (the value that cannot be computed), as in Python and
+/// JavaScript. Rows are taken as given, so the transaction's index is its row.
 fn overflow(e: balance::BalanceOverflow) -> BankFeedsError {
-    BankFeedsError::InvalidInput {
-        row: Some(row(e.row)),
-        field: Some(Field::Amount),
-        reason: e.to_string(),
+    let mut report = bankfeeds::validate::ValidationReport::new();
+    report.push(
+        bankfeeds::validate::Issue::new(bankfeeds::validate::Code::BalanceOverflow, e.to_string())
+            .at_row(e.row)
+            .with_id(&e.id)
+            .on(bankfeeds::validate::Field::Balance),
+    );
+    BankFeedsError::Validation {
+        report: report.into(),
     }
 }
 
@@ -46,15 +54,7 @@ pub fn fill_balances(
     transactions: Vec<Transaction>,
     anchor: crate::context::BalanceFill,
 ) -> Result<BalanceChain, BankFeedsError> {
-    use crate::context::BalanceFill as Anchor;
-    let anchor = match &anchor {
-        Anchor::Opening { balance } => {
-            bankfeeds::normalise::BalanceFill::Opening(amount(balance, "opening balance")?)
-        }
-        Anchor::Closing { balance } => {
-            bankfeeds::normalise::BalanceFill::Closing(amount(balance, "closing balance")?)
-        }
-    };
+    let anchor = anchor.to_core()?;
     let mut txs = read(transactions)?;
     let (opening, closing) = balance::fill(&mut txs, anchor).map_err(overflow)?;
     Ok(BalanceChain {

@@ -290,6 +290,25 @@ pub struct NormaliseOptions {
     pub batch_size: Option<u32>,
 }
 
+impl BalanceFill {
+    /// The core's anchor; an amount it cannot hold is an `InvalidInput` on `balance`.
+    pub(crate) fn to_core(&self) -> Result<normalise::BalanceFill, BankFeedsError> {
+        let exact = |m: &Money, which: &str| {
+            m.decimal().map_err(|e| {
+                BankFeedsError::option(Some(Field::Balance), format!("{which} balance: {e}"))
+            })
+        };
+        Ok(match self {
+            BalanceFill::Opening { balance } => {
+                normalise::BalanceFill::Opening(exact(balance, "opening")?)
+            }
+            BalanceFill::Closing { balance } => {
+                normalise::BalanceFill::Closing(exact(balance, "closing")?)
+            }
+        })
+    }
+}
+
 impl NormaliseOptions {
     pub(crate) fn to_core(
         &self,
@@ -309,19 +328,9 @@ impl NormaliseOptions {
                 *slot = value;
             }
         }
-        let balance = |m: &Money, which: &str| {
-            m.decimal().map_err(|e| {
-                BankFeedsError::option(Some(Field::Balance), format!("{which} balance: {e}"))
-            })
-        };
         o.balances = match &self.balances {
             None => normalise::BalanceFill::Keep,
-            Some(BalanceFill::Opening { balance: b }) => {
-                normalise::BalanceFill::Opening(balance(b, "opening")?)
-            }
-            Some(BalanceFill::Closing { balance: b }) => {
-                normalise::BalanceFill::Closing(balance(b, "closing")?)
-            }
+            Some(anchor) => anchor.to_core()?,
         };
         if let Some(size) = self.batch_size {
             o.batch_size = usize::try_from(size).unwrap_or(usize::MAX);

@@ -4,10 +4,8 @@
 use std::time::SystemTime;
 
 use bankfeeds::client::ErrorKind;
-use bankfeeds::validate;
 
 use crate::client::PushOperationStatus;
-use crate::convert::row;
 use crate::report::{Field, ValidationReport};
 
 /// Everything that can go wrong in a bankfeeds call, by kind, so an app can tell a broken
@@ -18,8 +16,9 @@ use crate::report::{Field, ValidationReport};
 /// ```kotlin
 /// try {
 ///     val bodies = pushBodies("acc-1", transactions, null)
-/// } catch (e: BankFeedsException.InvalidInput) {
-///     println("row ${e.row}, ${e.field}: ${e.reason}")
+/// } catch (e: BankFeedsException.Validation) {
+///     val first = e.report.issues.first { it.severity == Severity.ERROR }
+///     println("row ${first.row}, ${first.field}: ${first.message}")
 /// } catch (e: BankFeedsException) {
 ///     println(e) // toString() is the readable message
 /// }
@@ -35,8 +34,8 @@ pub enum BankFeedsError {
         /// Every finding, errors and warnings.
         report: ValidationReport,
     },
-    /// A value passed in cannot be used: `row` and `field` say where, when it is in a
-    /// transaction.
+    /// A value passed in cannot be used (an option, an anchor, a request's field): `field` says
+    /// which. Transactions that cannot be used are `Validation`, with every finding.
     #[error("{}{reason}", row.map(|r| format!("row {r}: ")).unwrap_or_default())]
     InvalidInput {
         /// Zero-based row of the transaction, when the value is in one.
@@ -227,19 +226,6 @@ impl BankFeedsError {
 }
 
 impl BankFeedsError {
-    /// The first error of a report from reading rows, as an `InvalidInput`; `None` when the rows
-    /// were all readable.
-    pub(crate) fn first_error(report: &validate::ValidationReport) -> Option<Self> {
-        report
-            .errors()
-            .next()
-            .map(|issue| BankFeedsError::InvalidInput {
-                row: issue.row.map(row),
-                field: issue.field.as_ref().and_then(Field::from_core),
-                reason: issue.message.clone(),
-            })
-    }
-
     /// An `InvalidInput` about an option rather than a row.
     pub(crate) fn option(field: Option<Field>, reason: impl ToString) -> Self {
         BankFeedsError::InvalidInput {

@@ -44,6 +44,10 @@ impl PrepareOptions {
     fn to_core(&self) -> Result<pipeline::PrepareOptions, BankFeedsError> {
         let mut options = pipeline::PrepareOptions::for_context(self.context.to_core()?);
         options.normalise = self.normalise.to_core(self.context.platform)?;
+        // The anchor through the core's one way of setting it: an opening balance is also the
+        // context's, so the first row is checked against it, as in every language.
+        let anchor = options.normalise.balances;
+        options.anchor(anchor);
         Ok(options)
     }
 }
@@ -134,15 +138,67 @@ pub fn error_codes() -> Vec<String> {
         .collect()
 }
 
-/// Reads typed transactions for the functions that compute with them (balances, batches): the
-/// first value the core cannot read is an `InvalidInput` naming its row and field.
+/// Reads typed transactions for the functions that compute with them (balances, batches): values
+/// the core cannot read are a `Validation` error with every finding, each naming its row and
+/// field.
 pub(crate) fn read(
     transactions: Vec<Transaction>,
 ) -> Result<Vec<bankfeeds::model::BankTransaction>, BankFeedsError> {
     let rows = transactions.into_iter().map(RawTransaction::from);
     let ingested = ingest::ingest(rows, &ingest::IngestOptions::default());
-    match BankFeedsError::first_error(&ingested.report) {
-        Some(e) => Err(e),
-        None => Ok(ingested.transactions),
+    if ingested.report.is_valid() {
+        Ok(ingested.transactions)
+    } else {
+        // Rows that cannot be used are a validation error with every finding, as in Python and
+        // JavaScript; `InvalidInput` is for the other values passed in.
+        Err(BankFeedsError::Validation {
+            report: ingested.report.into(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::context::{BalanceFill, NormaliseOptions, Platform};
+    use crate::types::{CalendarDate, Money};
+
+    fn options(balances: Option<BalanceFill>) -> PrepareOptions {
+        PrepareOptions {
+            context: ValidationContext {
+                platform: Platform::Xero,
+                today: CalendarDate("2024-06-01".into()),
+                account: None,
+                opening_balance: None,
+                latest_existing: None,
+                country: None,
+                rules: None,
+            },
+            normalise: NormaliseOptions {
+                balances,
+                ..Default::default()
+            },
+        }
+    }
+
+    #[test]
+    fn an_opening_anchor_is_also_the_opening_balance_checked() {
+        let opening = Some(BalanceFill::Opening {
+            balance: Money("12.30".into()),
+        });
+        let core = options(opening).to_core().unwrap();
+        let expected = bankfeeds::money::Decimal::new(1230, 2);
+        assert_eq!(core.context.opening_balance, Some(expected));
+        assert_eq!(
+            core.normalise.balances,
+            bankfeeds::normalise::BalanceFill::Opening(expected)
+        );
+        let closing = Some(BalanceFill::Closing {
+            balance: Money("12.30".into()),
+        });
+        assert_eq!(
+            options(closing).to_core().unwrap().context.opening_balance,
+            None
+        );
     }
 }

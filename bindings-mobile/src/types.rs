@@ -7,9 +7,10 @@
 //! `java.time.LocalDate` / a `YYYY-MM-DD` `String`.
 //!
 //! On the Rust side the text is kept as given and read by the core's own parsers, so a value the
-//! core cannot take (a `BigDecimal` with 40 digits, the year 10000) becomes a finding or an
-//! [`crate::BankFeedsError::InvalidInput`] naming the row and field, never a failed conversion
-//! inside the generated code.
+//! core cannot take (a `BigDecimal` with 40 digits, the year 10000) becomes a finding naming the
+//! row and field (in a report, or in a [`crate::BankFeedsError::Validation`]'s), or an
+//! [`crate::BankFeedsError::InvalidInput`] for an option, never a failed conversion inside the
+//! generated code.
 
 use bankfeeds::dates::{DateError, LocalDateTime};
 use bankfeeds::money::{self, Decimal, MoneyError};

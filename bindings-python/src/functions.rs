@@ -13,7 +13,7 @@
 use bankfeeds::balance;
 use bankfeeds::ingest::InputFormat;
 use bankfeeds::model::CreateBankTransactions;
-use bankfeeds::pipeline::{self, PrepareOptions};
+use bankfeeds::pipeline;
 use bankfeeds::rules::Platform;
 use bankfeeds::validate::{Code, Field, Issue, ValidationReport};
 use pyo3::prelude::*;
@@ -115,7 +115,7 @@ pub fn prepare(
             time_zone: time_zone.as_deref(),
         }
         .context()?;
-        let normalise = NormaliseArgs {
+        let options = NormaliseArgs {
             trim,
             truncate,
             dedupe,
@@ -126,12 +126,7 @@ pub fn prepare(
             fill_from_closing,
             batch_size,
         }
-        .options(context.platform)?;
-        let options = PrepareOptions {
-            ingest: Default::default(),
-            normalise,
-            context,
-        };
+        .prepare(context)?;
         if let Some(prepared) = rows::prepare_dicts(py, rows, &options)? {
             return Ok(PyNormalised::from(prepared));
         }
@@ -251,7 +246,7 @@ pub fn prepare_file(
             time_zone: time_zone.as_deref(),
         }
         .context()?;
-        let normalise = NormaliseArgs {
+        let options = NormaliseArgs {
             trim,
             truncate,
             dedupe,
@@ -262,12 +257,7 @@ pub fn prepare_file(
             fill_from_closing,
             batch_size,
         }
-        .options(context.platform)?;
-        let options = PrepareOptions {
-            ingest: Default::default(),
-            normalise,
-            context,
-        };
+        .prepare(context)?;
         let format = input_format(format)?;
         let bytes = file_bytes(py, source)?;
         let prepared = py.detach(move || pipeline::prepare_file(&bytes, format, &options));

@@ -4,7 +4,7 @@
 use bankfeeds::dates::{TimeZone, today_in};
 use bankfeeds::model::SourceAccountStatus;
 use bankfeeds::money::Currency;
-use bankfeeds::normalise::{BalanceFill, NormaliseOptions};
+use bankfeeds::normalise::BalanceFill;
 use bankfeeds::pipeline::PrepareOptions;
 use bankfeeds::rules::{Platform, Profile};
 use bankfeeds::validate::{AccountContext, RulePolicy, Severity, ValidationContext};
@@ -237,30 +237,33 @@ pub struct NormaliseArgs<'a, 'py> {
 }
 
 impl NormaliseArgs<'_, '_> {
-    /// The core's options for this platform.
-    pub fn options(&self, platform: Platform) -> BindResult<NormaliseOptions> {
-        let opening = self.fill_from_opening.filter(|v| !v.is_none());
-        let closing = self.fill_from_closing.filter(|v| !v.is_none());
-        let opening = opening
-            .map(|o| amount_from("fill_from_opening", o).map_err(config))
-            .transpose()?;
-        let closing = closing
-            .map(|c| amount_from("fill_from_closing", c).map_err(config))
-            .transpose()?;
-        let balances = BalanceFill::from_ends(opening, closing)
-            .map_err(|e| config(format!("fill_from_opening, fill_from_closing: {e}")))?;
-        let defaults = NormaliseOptions::for_platform(platform);
-        Ok(NormaliseOptions {
-            platform,
-            trim: self.trim,
-            truncate: self.truncate,
-            dedupe: self.dedupe,
-            infer_types: self.infer_types,
-            fix_signs: self.fix_signs,
-            sort: self.sort,
-            balances,
-            batch_size: self.batch_size.unwrap_or(defaults.batch_size),
-        })
+    /// The core's **prepare** options for what validation knows: its platform's defaults with
+    /// these switches, the anchor and the batch size set through the core's one way of setting
+    /// them.
+    pub fn prepare(&self, context: ValidationContext) -> BindResult<PrepareOptions> {
+        let amount = |name: &str, v: Option<&Bound<'_, PyAny>>| {
+            v.filter(|v| !v.is_none())
+                .map(|v| amount_from(name, v).map_err(config))
+                .transpose()
+        };
+        let anchor = BalanceFill::from_ends(
+            amount("fill_from_opening", self.fill_from_opening)?,
+            amount("fill_from_closing", self.fill_from_closing)?,
+        )
+        .map_err(|e| config(format!("fill_from_opening, fill_from_closing: {e}")))?;
+        let mut options = PrepareOptions::for_context(context);
+        let n = &mut options.normalise;
+        n.trim = self.trim;
+        n.truncate = self.truncate;
+        n.dedupe = self.dedupe;
+        n.infer_types = self.infer_types;
+        n.fix_signs = self.fix_signs;
+        n.sort = self.sort;
+        options.anchor(anchor);
+        if let Some(size) = self.batch_size {
+            options.batch_size(size);
+        }
+        Ok(options)
     }
 }
 

@@ -334,6 +334,16 @@ pub fn py_decimal_opt<'py>(py: Python<'py>, d: Option<&Decimal>) -> PyResult<Bou
 /// A naive `datetime` with the same wall-clock value. Python's `datetime` stops at microseconds:
 /// finer digits (Codat writes 7) are cut here, and kept in the transaction for the wire.
 pub fn py_naive_datetime<'py>(py: Python<'py>, dt: &NaiveDateTime) -> PyResult<Bound<'py, PyAny>> {
+    py_datetime(py, dt, None)
+}
+
+/// A `datetime` with `dt`'s wall-clock value, to the microsecond (a leap second's extra
+/// nanoseconds are dropped), in `tz` (naive without one).
+fn py_datetime<'py>(
+    py: Python<'py>,
+    dt: &NaiveDateTime,
+    tz: Option<&Bound<'py, pyo3::types::PyTzInfo>>,
+) -> PyResult<Bound<'py, PyAny>> {
     let d = dt.date();
     let t = dt.time();
     Ok(PyDateTime::new(
@@ -345,7 +355,7 @@ pub fn py_naive_datetime<'py>(py: Python<'py>, dt: &NaiveDateTime) -> PyResult<B
         t.minute() as u8,
         t.second() as u8,
         (t.nanosecond() % 1_000_000_000) / 1000,
-        None,
+        tz,
     )?
     .into_any())
 }
@@ -399,20 +409,6 @@ pub fn py_utc_datetime<'py>(
     py: Python<'py>,
     utc: &chrono::DateTime<chrono::Utc>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let naive = utc.naive_utc();
-    let d = naive.date();
-    let t = naive.time();
     let tz = pyo3::types::PyTzInfo::utc(py)?;
-    Ok(PyDateTime::new(
-        py,
-        d.year(),
-        d.month() as u8,
-        d.day() as u8,
-        t.hour() as u8,
-        t.minute() as u8,
-        t.second() as u8,
-        (t.nanosecond() % 1_000_000_000) / 1000,
-        Some(&tz),
-    )?
-    .into_any())
+    py_datetime(py, &utc.naive_utc(), Some(&tz))
 }

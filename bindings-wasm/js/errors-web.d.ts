@@ -3,4 +3,4 @@
 export type BankFeedsErrorName = "BankFeedsError" | "ValidationError";
 
 /** The `code` of an error bankfeeds throws. */
-export type BankFeedsErrorCode = UsageErrorCode | IssueCode;
+export type BankFeedsErrorCode = UsageErrorCode | "validation";

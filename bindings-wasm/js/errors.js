@@ -16,14 +16,17 @@ export class BankFeedsError extends Error {
 }
 
 /**
- * Rows that cannot be used as given. `issues` lists every finding (the same objects a validation
- * report holds); `code`, `row`, `id` and `field` are the first error's.
+ * Rows that cannot be used as given; `code` is `"validation"`, as in every language. `issues`
+ * lists every finding (the same objects a validation report holds); `issue` is the one that
+ * stopped them (the first error), with its finding code (`issue.code`, such as
+ * `"invalid_date"`); `row`, `id` and `field` are its.
  */
 export class ValidationError extends BankFeedsError {
   constructor(message, code, row, id, field, issues) {
     super(message, code, row, id, field);
     this.name = "ValidationError";
     this.issues = issues;
+    this.issue = issues.find((i) => i.severity === "error") ?? issues[0];
   }
 }
 

@@ -51,7 +51,7 @@ export type FieldName =
   | "balance" | "transactionType" | "status" | "accountId" | "currency" | "sortCode"
   | "accountStatus" | "feedStartDate" | "transactions";
 
-/** What a change made by `normalise()` did. */
+/** What a change made by `prepare()` did. */
 export type ChangeKind =
   | "trimmed" | "blanked" | "truncated" | "duplicate_dropped" | "type_inferred" | "sign_flipped"
   | "sorted" | "balances_computed" | "balance_replaced";
@@ -137,7 +137,7 @@ export interface ValidationReport {
   issues: Issue[];
 }
 
-/** One change `normalise()` made. A change to many rows lists them in `rows`. */
+/** One change `prepare()` made. A change to many rows lists them in `rows`. */
 export interface Change {
   kind: ChangeKind;
   row?: number;
@@ -167,7 +167,7 @@ export interface ValidateOptions {
   accountStatus?: AccountStatus | (string & {});
   /** The first day transactions may be pushed for, `"YYYY-MM-DD"`. */
   feedStartDate?: string;
-  /** The balance before the first row: in `validate()` the first row's balance is checked against it; in `normalise()` balances are computed from it. */
+  /** The balance before the first row: in `validate()` the first row's balance is checked against it; in `prepare()` balances are computed from it. */
   openingBalance?: MoneyInput;
   /** The date-time of the newest transaction already on the account. */
   latestExisting?: string;
@@ -187,7 +187,7 @@ export interface AccountInput {
   accountType?: string | null;
 }
 
-/** What `normalise()` may change, on top of what `validate()` knows. */
+/** What `prepare()` may change, on top of what `validate()` knows. */
 export interface NormaliseOptions extends ValidateOptions {
   /** Compute every balance backward from the balance after the newest row (what the bank shows today). */
   closingBalance?: MoneyInput;
@@ -207,7 +207,7 @@ export interface NormaliseOptions extends ValidateOptions {
   batchSize?: number;
 }
 
-/** What `normalise()` returns. */
+/** What `prepare()` returns. */
 export interface NormaliseResult {
   /** The rows ready to push, oldest first. Rows that could not be read are left out (and reported). */
   transactions: BankTransaction[];
@@ -238,7 +238,7 @@ export interface ChainBreak {
   difference: Money;
 }
 
-/** What `verifyChain()` found. Rows are input rows. */
+/** What `verifyBalances()` found. Rows are input rows. */
 export interface ChainReport {
   /** True when every row with a balance follows from the one before. */
   intact: boolean;
@@ -293,6 +293,8 @@ export interface Profile {
   maxAgeDays: number | null;
   beforeFeedStart: Severity;
   olderThanLatest: Severity;
+  /** Whether "older than the newest on the account" compares calendar dates (Xero) rather than date-times. */
+  latestByDate: boolean;
   maxDescription: number | null;
   maxCounterparty: number | null;
   maxReference: number | null;
@@ -340,8 +342,21 @@ export interface ParsedFile {
 }
 
 /**
+ * Every error code of the core's table, as `errorCodes()` lists them, in its order: the same
+ * strings in every language bankfeeds speaks (`docs/contract.md`). What this module throws is
+ * `BankFeedsErrorCode`.
+ */
+export type ErrorCode =
+  | "validation" | "schema" | "invalid_input" | "invalid_argument" | "invalid_option" | "too_large"
+  | "config" | "api" | "decode" | "timeout" | "transport" | "source_account_not_found"
+  | "push_outcome_unknown" | "wait_timeout" | "history_unknown" | "account_busy"
+  | "lookup_incomplete" | "ledger" | "missing_header" | "invalid_timestamp" | "expired"
+  | "invalid_signature" | "invalid_secret" | "invalid_body" | "reentrancy" | "internal";
+
+/**
  * Codes of errors about arguments and options (`too_large`: more than one call takes, 1,000,000
- * rows or 128 MiB of text), and of bugs; findings use `IssueCode`.
+ * rows or 128 MiB of text), and of bugs; rows that break a rule are `"validation"` (the finding's
+ * own code is on `ValidationError.issue`).
  */
 export type UsageErrorCode = "invalid_argument" | "invalid_option" | "too_large" | "internal";
 
@@ -357,9 +372,14 @@ export class BankFeedsError extends Error {
   readonly field: FieldName | (string & {}) | undefined;
 }
 
-/** Rows that cannot be used as given: every finding is in `issues`; `code`, `row`, `id` and `field` are the first error's. */
+/**
+ * Rows that cannot be used as given; `code` is `"validation"` in every language. Every finding is
+ * in `issues`; `issue` is the one that stopped the rows (the first error), with its finding code
+ * (`issue.code`); `row`, `id` and `field` are its.
+ */
 export class ValidationError extends BankFeedsError {
   readonly name: "ValidationError";
-  readonly code: IssueCode;
+  readonly code: "validation";
   readonly issues: Issue[];
+  readonly issue: Issue;
 }

@@ -5,7 +5,7 @@
 export type BankFeedsErrorName = "BankFeedsError" | "ValidationError" | "WebhookError";
 
 /** The `code` of an error bankfeeds throws. */
-export type BankFeedsErrorCode = UsageErrorCode | IssueCode | WebhookErrorCode;
+export type BankFeedsErrorCode = UsageErrorCode | "validation" | WebhookErrorCode;
 
 /** Why a webhook delivery was refused: the same codes in every language bankfeeds speaks. */
 export type WebhookErrorCode =

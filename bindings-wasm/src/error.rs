@@ -36,17 +36,21 @@ extern "C" {
     ) -> ValidationError;
 }
 
-/// Codes of the errors the binding itself raises (findings use the core's codes).
+/// Codes of the errors the binding raises, from the core's table (`bankfeeds::ErrorCode`), the
+/// same strings in every language.
 pub(crate) mod code {
+    use bankfeeds::ErrorCode;
     /// An argument of the wrong kind: rows that are not a list, a batch size that is not a count.
-    pub const INVALID_ARGUMENT: &str = "invalid_argument";
+    pub const INVALID_ARGUMENT: &str = ErrorCode::InvalidArgument.as_str();
     /// An option that is unknown or has an unusable value.
-    pub const INVALID_OPTION: &str = "invalid_option";
+    pub const INVALID_OPTION: &str = ErrorCode::InvalidOption.as_str();
     /// Input or a result larger than one call takes (see `input::MAX_ROWS` and
     /// `input::MAX_TEXT`): split it into several calls.
-    pub const TOO_LARGE: &str = "too_large";
+    pub const TOO_LARGE: &str = ErrorCode::TooLarge.as_str();
     /// A bug in bankfeeds (a Rust panic); the module should be reloaded.
-    pub const INTERNAL: &str = "internal";
+    pub const INTERNAL: &str = ErrorCode::Internal.as_str();
+    /// Rows that break a rule: the finding that stopped them is the error's `issue`.
+    pub const VALIDATION: &str = ErrorCode::Validation.as_str();
 }
 
 /// An error on its way to JavaScript.
@@ -138,7 +142,7 @@ impl From<Error> for JsValue {
                 };
                 let errors = report.error_count();
                 let headline = report.errors().next().or(report.issues.first());
-                let (message, code, row, id, field) = match headline {
+                let (message, row, id, field) = match headline {
                     Some(first) => {
                         let more = match errors {
                             0 | 1 => String::new(),
@@ -146,21 +150,14 @@ impl From<Error> for JsValue {
                         };
                         (
                             format!("{first}{more}"),
-                            first.code.as_str(),
                             first.row.map(|r| r as f64),
                             first.id.as_deref(),
                             first.field.map(|f| f.as_str()),
                         )
                     }
-                    None => (
-                        "the rows cannot be used".to_owned(),
-                        "invalid_value",
-                        None,
-                        None,
-                        None,
-                    ),
+                    None => ("the rows cannot be used".to_owned(), None, None, None),
                 };
-                ValidationError::new(&message, code, row, id, field, issues).into()
+                ValidationError::new(&message, code::VALIDATION, row, id, field, issues).into()
             }
         }
     }

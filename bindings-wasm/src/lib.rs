@@ -8,11 +8,15 @@
 //! checks Codat's webhook deliveries with the core's `webhook` module: server-side code that the
 //! browser module never carries.
 //!
+//! The verbs are named as in every language bankfeeds speaks (`docs/contract.md`): `validate`,
+//! `prepare`, `fillBalances`, `verifyBalances`, `pushBodies`; `normalise` and `verifyChain` are
+//! deprecated aliases of `prepare` and `verifyBalances`.
+//!
 //! Every export takes its rows in one call (a list of plain objects, a push body, or the text of
 //! a CSV or JSON file) and returns plain objects with camelCase keys and money as decimal
 //! strings. Findings are data in a report; errors are thrown as `BankFeedsError` (bad arguments
 //! or options) or its subclass `ValidationError` (rows that cannot be used, with every finding in
-//! `issues`). The TypeScript definitions are in `js/types.d.ts`.
+//! `issues`); every error's `code` is one of `errorCodes()`, the core's table. The TypeScript definitions are in `js/types.d.ts`.
 //!
 //! ```js
 //! import { validate } from "bankfeeds-wasm";
@@ -27,6 +31,7 @@ use bankfeeds::balance;
 use bankfeeds::batch;
 use bankfeeds::ingest::{self, FloatPolicy, IngestOptions};
 use bankfeeds::model::{BankTransaction, CreateBankTransactions};
+use bankfeeds::normalise::BalanceFill;
 use bankfeeds::pipeline::{self, PrepareOptions, Prepared};
 use bankfeeds::rules::{Platform, UnknownPlatform};
 use bankfeeds::validate::{Code, Field, Issue};
@@ -67,7 +72,7 @@ fn start() {
 /// Checks rows as given against Codat's rules and the platform's, and returns every finding.
 ///
 /// Nothing is changed first: rows out of date order, repeated ids and missing balances are
-/// reported, not fixed (see `normalise()` for that). Findings are data; only unusable arguments
+/// reported, not fixed (see `prepare()` for that). Findings are data; only unusable arguments
 /// or options throw.
 ///
 /// @throws {BankFeedsError} when `rows` is not rows, or an option is unknown or unusable.
@@ -76,7 +81,7 @@ pub fn validate(
     #[wasm_bindgen(unchecked_param_type = "TransactionsInput")] rows: JsValue,
     #[wasm_bindgen(unchecked_optional_param_type = "ValidateOptions")] options: JsValue,
 ) -> Result<JsValue, Error> {
-    let prepared = prepare(&rows, &options, Purpose::Validate)?;
+    let prepared = run(&rows, &options, Purpose::Validate)?;
     to_js(&output::Report::new(&prepared.report)?)
 }
 
@@ -90,11 +95,11 @@ pub fn validate(
 ///
 /// @throws {BankFeedsError} when `rows` is not rows, or an option is unknown or unusable.
 #[wasm_bindgen(unchecked_return_type = "NormaliseResult")]
-pub fn normalise(
+pub fn prepare(
     #[wasm_bindgen(unchecked_param_type = "TransactionsInput")] rows: JsValue,
     #[wasm_bindgen(unchecked_optional_param_type = "NormaliseOptions")] options: JsValue,
 ) -> Result<JsValue, Error> {
-    let prepared = prepare(&rows, &options, Purpose::Normalise)?;
+    let prepared = run(&rows, &options, Purpose::Normalise)?;
     let transactions = output::transactions(&prepared.transactions)?;
     let all: Array = transactions.clone().unchecked_into();
     let result = to_js(&output::Normalised {
@@ -118,6 +123,15 @@ pub fn normalise(
     Ok(result)
 }
 
+/// Deprecated: the old name of `prepare()`, which it calls.
+#[wasm_bindgen(unchecked_return_type = "NormaliseResult")]
+pub fn normalise(
+    #[wasm_bindgen(unchecked_param_type = "TransactionsInput")] rows: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "NormaliseOptions")] options: JsValue,
+) -> Result<JsValue, Error> {
+    prepare(rows, options)
+}
+
 /// Checks that every balance is the previous balance plus the row's amount, to the cent.
 ///
 /// Each row is checked against the balance of the row above, so a mistyped balance shows on its
@@ -125,8 +139,8 @@ pub fn normalise(
 /// order given.
 ///
 /// @throws {ValidationError} when a row cannot be read (its `issues` say which and why).
-#[wasm_bindgen(js_name = verifyChain, unchecked_return_type = "ChainReport")]
-pub fn verify_chain(
+#[wasm_bindgen(js_name = verifyBalances, unchecked_return_type = "ChainReport")]
+pub fn verify_balances(
     #[wasm_bindgen(unchecked_param_type = "TransactionsInput")] rows: JsValue,
     #[wasm_bindgen(unchecked_optional_param_type = "MoneyInput")] opening: JsValue,
 ) -> Result<JsValue, Error> {
@@ -140,6 +154,15 @@ pub fn verify_chain(
     ))
 }
 
+/// Deprecated: the old name of `verifyBalances()`, which it calls.
+#[wasm_bindgen(js_name = verifyChain, unchecked_return_type = "ChainReport")]
+pub fn verify_chain(
+    #[wasm_bindgen(unchecked_param_type = "TransactionsInput")] rows: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "MoneyInput")] opening: JsValue,
+) -> Result<JsValue, Error> {
+    verify_balances(rows, opening)
+}
+
 /// Computes every row's balance from the account's closing balance (what the bank shows after
 /// the newest row) or its opening balance (before the oldest), in the order given.
 ///
@@ -150,14 +173,10 @@ pub fn fill_balances(
     #[wasm_bindgen(unchecked_param_type = "TransactionsInput")] rows: JsValue,
     #[wasm_bindgen(unchecked_param_type = "BalanceAnchor")] anchor: JsValue,
 ) -> Result<JsValue, Error> {
-    let anchor = Anchor::read(&anchor)?;
+    let anchor = anchor_of(&anchor)?;
     let mut typed = typed(&rows)?;
     let txs = &mut typed.transactions;
-    let filled = match anchor {
-        Anchor::Opening(opening) => balance::fill_forward(txs, opening).map(|c| (opening, c)),
-        Anchor::Closing(closing) => balance::fill_backward(txs, closing).map(|o| (o, closing)),
-    };
-    match filled {
+    match balance::fill(txs, anchor) {
         Ok((opening, closing)) => to_js(&output::Filled::new(txs, opening, closing)?),
         Err(e) => Err(Error::issue(
             Issue::new(Code::BalanceOverflow, e.to_string())
@@ -253,7 +272,7 @@ pub fn platforms() -> Result<JsValue, Error> {
 pub fn profile(
     #[wasm_bindgen(unchecked_param_type = "PlatformName | (string & {})")] name: JsValue,
 ) -> Result<JsValue, Error> {
-    to_js(&output::Profile::from(platform_named(&name)?.profile()))
+    to_js(platform_named(&name)?.profile())
 }
 
 /// A platform argument: a short name, a platform key or a long form.
@@ -269,6 +288,13 @@ fn platform_named(name: &JsValue) -> Result<Platform, Error> {
     };
     text.parse()
         .map_err(|e: UnknownPlatform| Error::argument("platform", e.to_string()))
+}
+
+/// The code of every error bankfeeds throws, from the core's table (`bankfeeds::ErrorCode`), in
+/// its order: the same strings in every language. Every thrown error's `code` is one of them.
+#[wasm_bindgen(js_name = errorCodes, unchecked_return_type = "ErrorCode[]")]
+pub fn error_codes() -> Result<JsValue, Error> {
+    to_js(&bankfeeds::ErrorCode::all_codes())
 }
 
 /// Every finding code, with the severity it has unless a platform says otherwise.
@@ -305,7 +331,7 @@ pub fn parse_file(
 }
 
 /// Reads, normalises and validates, as `pipeline::prepare_file` does for a file.
-fn prepare(rows: &JsValue, options: &JsValue, purpose: Purpose) -> Result<Prepared, Error> {
+fn run(rows: &JsValue, options: &JsValue, purpose: Purpose) -> Result<Prepared, Error> {
     let options: PrepareOptions = Options::read(options, purpose)?.prepare(purpose)?;
     let mut rows = input::rows(rows)?;
     let mut prepared = pipeline::prepare(&mut rows, &options);
@@ -370,47 +396,39 @@ fn optional_amount(name: &str, v: JsValue) -> Result<Option<rust_decimal::Decima
         .map_err(Error::into_argument)
 }
 
-/// Where `fillBalances()` starts the chain.
-enum Anchor {
-    Opening(rust_decimal::Decimal),
-    Closing(rust_decimal::Decimal),
-}
-
-impl Anchor {
-    fn read(v: &JsValue) -> Result<Anchor, Error> {
-        let usage = || {
-            Error::argument(
-                "anchor",
-                format!(
-                    "fillBalances needs {{ closing: \"...\" }} (the balance after the newest row) or {{ opening: \"...\" }} (before the oldest), not {}",
-                    input::kind(v)
-                ),
-            )
+/// Where `fillBalances()` starts the chain: `{ opening }` or `{ closing }`, one of them, as the
+/// core's `BalanceFill::from_ends` takes them.
+fn anchor_of(v: &JsValue) -> Result<BalanceFill, Error> {
+    let usage = |why: String| {
+        Error::argument(
+            "anchor",
+            format!(
+                "fillBalances needs {{ closing: \"...\" }} (the balance after the newest row) or {{ opening: \"...\" }} (before the oldest), {why}"
+            ),
+        )
+    };
+    let not = || usage(format!("not {}", input::kind(v)));
+    if !input::is_plain_object(v) {
+        return Err(not());
+    }
+    let keys = object_keys(v).map_err(|_| not())?;
+    let (mut opening, mut closing) = (None, None);
+    for key in keys.iter() {
+        let name = key.as_string().unwrap_or_default();
+        let value = Reflect::get(v, &key).unwrap_or(JsValue::UNDEFINED);
+        if value.is_undefined() || value.is_null() {
+            continue;
+        }
+        let end = match name.as_str() {
+            "opening" => &mut opening,
+            "closing" => &mut closing,
+            _ => return Err(usage(format!("not `{name}`"))),
         };
-        if !input::is_plain_object(v) {
-            return Err(usage());
-        }
-        let keys = object_keys(v).map_err(|_| usage())?;
-        let mut anchor = None;
-        for key in keys.iter() {
-            let name = key.as_string().unwrap_or_default();
-            let value = Reflect::get(v, &key).unwrap_or(JsValue::UNDEFINED);
-            if value.is_undefined() || value.is_null() {
-                continue;
-            }
-            let found = match name.as_str() {
-                "opening" => Anchor::Opening(
-                    options::amount("opening", value).map_err(Error::into_argument)?,
-                ),
-                "closing" => Anchor::Closing(
-                    options::amount("closing", value).map_err(Error::into_argument)?,
-                ),
-                _ => return Err(usage()),
-            };
-            if anchor.replace(found).is_some() {
-                return Err(usage());
-            }
-        }
-        anchor.ok_or_else(usage)
+        *end = Some(options::amount(&name, value).map_err(Error::into_argument)?);
+    }
+    match BalanceFill::from_ends(opening, closing) {
+        Ok(BalanceFill::Keep) => Err(not()),
+        Ok(anchor) => Ok(anchor),
+        Err(both) => Err(usage(format!("not both: {both}"))),
     }
 }

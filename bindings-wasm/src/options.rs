@@ -8,7 +8,7 @@ use bankfeeds::money::{self, Currency};
 use bankfeeds::normalise::BalanceFill;
 use bankfeeds::pipeline::PrepareOptions;
 use bankfeeds::rules::Platform;
-use bankfeeds::validate::{AccountContext, RulePolicy};
+use bankfeeds::validate::{AccountContext, RulePolicy, ValidationContext};
 use chrono::{NaiveDate, NaiveDateTime};
 use rust_decimal::Decimal;
 use wasm_bindgen::JsCast;
@@ -23,7 +23,8 @@ use crate::input::{is_plain_object, js_text, kind, object_keys, raw_value};
 pub(crate) enum Purpose {
     /// `validate()`: the rows are checked as given.
     Validate,
-    /// `normalise()`: the rows are tidied, sorted and given balances, then checked.
+    /// `prepare()` (and its old name `normalise()`): the rows are tidied, sorted and given
+    /// balances, then checked.
     Normalise,
 }
 
@@ -42,7 +43,7 @@ const CONTEXT: &[&str] = &[
     "rules",
 ];
 
-/// Options only `normalise()` takes.
+/// Options only `prepare()` takes.
 const NORMALISE: &[&str] = &[
     "closingBalance",
     "fixSigns",
@@ -103,7 +104,7 @@ impl Options {
                 return Err(Error::option(
                     n,
                     format!(
-                        "`{n}` is an option of normalise(), which changes the rows; validate() checks them as given and takes: {}",
+                        "`{n}` is an option of prepare(), which changes the rows; validate() checks them as given and takes: {}",
                         CONTEXT.join(", ")
                     ),
                 ));
@@ -160,12 +161,6 @@ impl Options {
                 "give today or timeZone, not both: timeZone only says which day today is",
             ));
         }
-        if o.opening.is_some() && o.closing.is_some() {
-            return Err(Error::option(
-                "closingBalance",
-                "give openingBalance or closingBalance, not both: balances are computed from one end of the chain",
-            ));
-        }
         Ok(o)
     }
 
@@ -178,42 +173,40 @@ impl Options {
             (None, Some(Zone::Core(zone))) => zone.date_at(now()?),
             (None, Some(Zone::Named(name))) => date_in_named_zone(name)?,
         };
-        let mut p = PrepareOptions::new(platform, today);
-        p.ingest.floats = FloatPolicy::Shortest;
-        let n = &mut p.normalise;
-        match purpose {
-            Purpose::Validate => {
-                // Checked as given: nothing is changed, so every finding is about the input.
-                n.trim = false;
-                n.truncate = false;
-                n.dedupe = false;
-                n.infer_types = false;
-                n.fix_signs = false;
-                n.sort = false;
-            }
+        let mut context = ValidationContext::new(platform, today);
+        if self.account != AccountContext::default() {
+            context.account = Some(self.account.clone());
+        }
+        context.opening_balance = self.opening;
+        context.latest_existing = self.latest_existing;
+        context.country = self.country.clone();
+        context.rules = self.rules.clone();
+        let mut p = match purpose {
+            // Checked as given: the core's validate preset, nothing changed first.
+            Purpose::Validate => PrepareOptions::validate_only(context),
             Purpose::Normalise => {
+                let mut p = PrepareOptions::for_context(context);
+                let n = &mut p.normalise;
                 n.trim = self.trim.unwrap_or(n.trim);
                 n.truncate = self.truncate.unwrap_or(n.truncate);
                 n.dedupe = self.dedupe.unwrap_or(n.dedupe);
                 n.infer_types = self.infer_types.unwrap_or(n.infer_types);
                 n.fix_signs = self.fix_signs.unwrap_or(n.fix_signs);
                 n.sort = self.sort.unwrap_or(n.sort);
-                n.batch_size = self.batch_size.unwrap_or(n.batch_size);
-                n.balances = match (self.opening, self.closing) {
-                    (Some(opening), _) => BalanceFill::Opening(opening),
-                    (None, Some(closing)) => BalanceFill::Closing(closing),
-                    (None, None) => BalanceFill::Keep,
-                };
+                if let Some(size) = self.batch_size {
+                    p.batch_size(size);
+                }
+                let anchor = BalanceFill::from_ends(self.opening, self.closing).map_err(|e| {
+                    Error::option(
+                        "closingBalance",
+                        format!("openingBalance, closingBalance: {e}"),
+                    )
+                })?;
+                p.anchor(anchor);
+                p
             }
-        }
-        let c = &mut p.context;
-        if self.account != AccountContext::default() {
-            c.account = Some(self.account.clone());
-        }
-        c.opening_balance = self.opening;
-        c.latest_existing = self.latest_existing;
-        c.country = self.country.clone();
-        c.rules = self.rules.clone();
+        };
+        p.ingest.floats = FloatPolicy::Shortest;
         Ok(p)
     }
 }

@@ -6,7 +6,7 @@ use bankfeeds::balance::ChainReport;
 use bankfeeds::ingest::{RawTransaction, RawValue};
 use bankfeeds::model::{BankTransaction, CreateBankTransactions};
 use bankfeeds::normalise::Change;
-use bankfeeds::rules::{Platform, Profile as CoreProfile};
+use bankfeeds::rules::Platform;
 use bankfeeds::validate::{Code, Issue, Severity, ValidationReport};
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -386,67 +386,6 @@ impl From<Platform> for PlatformSummary {
             platform: p.as_str(),
             key: p.key().map(|k| k.as_str().to_owned()),
             name: p.profile().name,
-        }
-    }
-}
-
-/// Where a platform serves bank feeds.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Regions {
-    countries: &'static [&'static str],
-    currencies: &'static [&'static str],
-}
-
-/// A platform's rules, field for field.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct Profile {
-    platform: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    key: Option<String>,
-    name: &'static str,
-    max_batch: usize,
-    missing_balance: Option<Severity>,
-    description_required: bool,
-    max_age_days: Option<i64>,
-    before_feed_start: Severity,
-    older_than_latest: Severity,
-    max_description: Option<usize>,
-    max_counterparty: Option<usize>,
-    max_reference: Option<usize>,
-    allowed_types: Option<Vec<&'static str>>,
-    ignored_fields: Vec<&'static str>,
-    regions: Option<Regions>,
-    type_decides_direction: bool,
-    account_types: Option<&'static [&'static str]>,
-}
-
-impl From<&'static CoreProfile> for Profile {
-    fn from(p: &'static CoreProfile) -> Self {
-        Profile {
-            platform: p.platform.as_str(),
-            key: p.platform.key().map(|k| k.as_str().to_owned()),
-            name: p.name,
-            max_batch: p.max_batch,
-            missing_balance: p.missing_balance,
-            description_required: p.description_required,
-            max_age_days: p.max_age_days,
-            before_feed_start: p.before_feed_start,
-            older_than_latest: p.older_than_latest,
-            max_description: p.max_description,
-            max_counterparty: p.max_counterparty,
-            max_reference: p.max_reference,
-            allowed_types: p
-                .allowed_types
-                .map(|ts| ts.iter().map(|t| t.as_str()).collect()),
-            ignored_fields: p.ignored_fields.iter().map(|f| f.as_str()).collect(),
-            regions: p.regions.map(|r| Regions {
-                countries: r.countries,
-                currencies: r.currencies,
-            }),
-            type_decides_direction: p.type_decides_direction,
-            account_types: p.account_types,
         }
     }
 }

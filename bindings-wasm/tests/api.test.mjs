@@ -19,14 +19,17 @@ test("the package exports the documented API and nothing else", () => {
     "ValidationError",
     "WebhookError",
     "codes",
+    "errorCodes",
     "fillBalances",
     "normalise",
     "parseFile",
     "platforms",
+    "prepare",
     "profile",
     "pushBodies",
     "validate",
     "validateAccount",
+    "verifyBalances",
     "verifyChain",
     "verifyWebhook",
   ]);
@@ -185,8 +188,8 @@ test("options: unknown or unusable options throw BankFeedsError naming the optio
     [{ currency: ["GBP"] }, "currency", /currency must be text, not a list/],
     [{ openingBalance: "12,30" }, "openingBalance", /openingBalance is not an exact amount: `12,30`/],
     [{ openingBalance: {} }, "openingBalance", /openingBalance must be a decimal string/],
-    [{ closingBalance: "1.00" }, "closingBalance", /`closingBalance` is an option of normalise\(\)/],
-    [{ fixSigns: true }, "fixSigns", /`fixSigns` is an option of normalise\(\)/],
+    [{ closingBalance: "1.00" }, "closingBalance", /`closingBalance` is an option of prepare\(\)/],
+    [{ fixSigns: true }, "fixSigns", /`fixSigns` is an option of prepare\(\)/],
   ];
   for (const [options, field, message] of cases) {
     const e = thrown(() => bf.validate(rows(), options));
@@ -314,7 +317,9 @@ test("verifyChain, fillBalances and pushBodies refuse rows they cannot read, wit
     assert.ok(e instanceof bf.BankFeedsError);
     assert.ok(e instanceof Error);
     assert.equal(e.name, "ValidationError");
-    assert.deepEqual([e.code, e.row, e.id, e.field], ["invalid_date", 1, "b", "date"]);
+    // The error's code is the table's `validation`; the finding that stopped the rows is `issue`.
+    assert.deepEqual([e.code, e.row, e.id, e.field], ["validation", 1, "b", "date"]);
+    assert.deepEqual([e.issue.code, e.issue.row, e.issue.field], ["invalid_date", 1, "date"]);
     assert.match(e.message, /^error \[invalid_date\] row 1 \(id b\) date: date February 2024 has no day 30 \(and 1 more error\(s\); see `issues`\)$/);
     assert.deepEqual(e.issues.map((i) => [i.code, i.row, i.field]), [
       ["invalid_date", 1, "date"],
@@ -357,7 +362,8 @@ test("fillBalances: a balance past the range of a decimal is a ValidationError o
   const r = Array.from({ length: 8 }, (_, i) => ({ id: `t${i}`, date: "2024-01-01", amount: big }));
   const e = thrown(() => bf.fillBalances(r, { opening: big }));
   assert.ok(e instanceof bf.ValidationError, String(e));
-  assert.deepEqual([e.code, e.row, e.id, e.field], ["balance_overflow", 6, "t6", "balance"]);
+  assert.deepEqual([e.code, e.row, e.id, e.field], ["validation", 6, "t6", "balance"]);
+  assert.equal(e.issue.code, "balance_overflow");
   assert.match(e.message, /overflows/);
 });
 

@@ -121,7 +121,8 @@ test("rows that are not objects are findings on their row, and keep the numberin
   assert.deepEqual(withCode(holes, "invalid_value").map((i) => i.row), [0]);
   const e = thrown(() => bf.verifyChain([ok, 7]));
   assert.ok(e instanceof bf.ValidationError);
-  assert.deepEqual([e.code, e.row, e.field], ["invalid_value", 1, "transactions"]);
+  assert.deepEqual([e.code, e.row, e.field], ["validation", 1, "transactions"]);
+  assert.equal(e.issue.code, "invalid_value");
 });
 
 test("missing keys are missing_field on each field", () => {
@@ -372,10 +373,11 @@ test("fuzz: random rows of hostile values never crash, and every error is a Bank
   ];
   const keys = ["id", "date", "amount", "balance", "description", "counterparty", "reference", "reconciled",
     "transactionType", "status", "cleared", "pending", "accountId", "Transaction Type", "memo", "", "__proto__"];
+  const errorCodes = new Set(bf.errorCodes());
   const functions = [
     (rows) => bf.validate(rows, { today, platform: pick(["generic", "xero", "qbo", "freeagent", "sage", "netsuite", "exact"]), currency: pick([undefined, "GBP", "JPY", "BHD", "XXX", "nope"]) }),
-    (rows) => bf.normalise(rows, { today, closingBalance: pick([undefined, "0", "1e27", "-9999999999999999999999999999"]), fixSigns: next() < 0.5, truncate: next() < 0.5, batchSize: 1 + Math.floor(next() * 5) }),
-    (rows) => bf.verifyChain(rows, pick([undefined, "0", 1.5, "9999999999999999999999999999"])),
+    (rows) => bf.prepare(rows, { today, closingBalance: pick([undefined, "0", "1e27", "-9999999999999999999999999999"]), fixSigns: next() < 0.5, truncate: next() < 0.5, batchSize: 1 + Math.floor(next() * 5) }),
+    (rows) => bf.verifyBalances(rows, pick([undefined, "0", 1.5, "9999999999999999999999999999"])),
     (rows) => bf.fillBalances(rows, pick([{ closing: "0" }, { opening: "9999999999999999999999999999" }, { opening: -1 }])),
     (rows) => bf.pushBodies(rows, "acc", 1 + Math.floor(next() * 3)),
   ];
@@ -396,7 +398,7 @@ test("fuzz: random rows of hostile values never crash, and every error is a Bank
         results++;
       } catch (e) {
         assert.ok(e instanceof bf.BankFeedsError, `seed ${seed} round ${round}: ${e?.stack ?? e}`);
-        assert.equal(typeof e.code, "string");
+        assert.ok(errorCodes.has(e.code), `seed ${seed} round ${round}: ${e.code} is not in errorCodes()`);
         assert.equal(typeof e.message, "string");
         if (e instanceof bf.ValidationError) assert.ok(e.issues.length > 0);
         errors++;

@@ -33,7 +33,8 @@ test("two ids that differ only in a lone surrogate stay two rows, each with a fi
   assert.deepEqual(withCode(out.report, "invalid_value").map((i) => i.row), [0, 1, 2]);
   const e = thrown(() => bf.pushBodies(rows, "acc"));
   assert.ok(e instanceof bf.ValidationError);
-  assert.deepEqual([e.code, e.row, e.field], ["invalid_value", 0, "id"]);
+  assert.deepEqual([e.code, e.row, e.field], ["validation", 0, "id"]);
+  assert.equal(e.issue.code, "invalid_value");
 });
 
 test("a lone surrogate in any field is a finding on that field, and the values around it keep their place", () => {

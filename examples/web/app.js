@@ -1,7 +1,7 @@
 // The example page: reads a file, asks bankfeeds (WebAssembly, in this page) to normalise and
 // check it, and shows each row with its findings and its computed balance. All the rules are in
 // the module; this file only reads the form and draws the table.
-import init, { normalise, parseFile, platforms } from "./pkg/bankfeeds_wasm.js";
+import init, { parseFile, platforms, prepare } from "./pkg/bankfeeds_wasm.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -35,7 +35,7 @@ function check() {
   let result;
   try {
     parsed = parseFile(text);
-    result = normalise(text, options());
+    result = prepare(text, options());
   } catch (e) {
     // A BankFeedsError: an option the module cannot use (a closing balance that is not a number...).
     summary.append(el("p", `${e.field ? `${e.field}: ` : ""}${e.message}`, "alert error"));

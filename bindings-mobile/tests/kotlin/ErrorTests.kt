@@ -26,34 +26,44 @@ fun kind(e: BankFeedsException): String = when (e) {
 }
 
 fun errorTests() = Harness.suite("errors (synchronous)") {
-    test("InvalidInput names the row and field of an amount the core cannot hold") {
+    test("rows the core cannot read are Validation with every finding, as in Python and JavaScript") {
         val rows = listOf(tx("a", "2024-05-01", "1.00"), tx("b", "2024-05-02", "1234567890123456789012345678901234567890"))
-        val e = assertThrows<BankFeedsException.InvalidInput> { fillBalancesForward(rows, BigDecimal.ZERO) }
-        assertEquals(1u, e.row, "row")
-        assertEquals(Field.AMOUNT, e.field, "field")
-        check(e.reason.contains("significant digits") || e.reason.contains("too large")) { e.reason }
-        check(e.toString().startsWith("row 1: ")) { e.toString() }
-        assertEquals("invalid input", kind(e), "kind")
+        val e = assertThrows<BankFeedsException.Validation> { fillBalancesForward(rows, BigDecimal.ZERO) }
+        val first = e.report.issues.first { it.severity == Severity.ERROR }
+        assertEquals(1u, first.row, "row")
+        assertEquals(Field.AMOUNT, first.field, "field")
+        check(first.message.contains("significant digits") || first.message.contains("too large")) { first.message }
+        assertEquals("validation", kind(e), "kind")
+        assertEquals("validation", e.code(), "code")
     }
 
-    test("InvalidInput names the date of a row the core cannot read") {
+    test("Validation names the date of a row the core cannot read") {
         val rows = listOf(
             tx("a", "2024-05-01", "1.00"),
             tx("b", "2024-05-01", "1.00"),
             Transaction(id = "c", date = at(10000, 1, 1), amount = BigDecimal.ONE),
         )
-        val e = assertThrows<BankFeedsException.InvalidInput> { pushBodies("acc", rows, null) }
-        assertEquals(2u, e.row, "row")
-        assertEquals(Field.DATE, e.field, "field")
+        val e = assertThrows<BankFeedsException.Validation> { pushBodies("acc", rows, null) }
+        val first = e.report.issues.first { it.severity == Severity.ERROR }
+        assertEquals(2u, first.row, "row")
+        assertEquals(Field.DATE, first.field, "field")
     }
 
-    test("a running balance that overflows is InvalidInput on the row, not a crash") {
+    test("a running balance that overflows is Validation with balance_overflow on the row's balance, not a crash") {
         // 28 nines: the most digits an amount may have; eight of them pass the largest decimal.
         val rows = (0 until 8).map { tx("t$it", "2024-05-01", "9".repeat(28)) }
-        val e = assertThrows<BankFeedsException.InvalidInput> { fillBalancesForward(rows, BigDecimal.ZERO) }
-        assertEquals(7u, e.row, "row")
-        assertEquals(Field.AMOUNT, e.field, "field")
-        check(e.reason.contains("overflows")) { e.reason }
+        for (call in listOf<() -> Unit>(
+            { fillBalancesForward(rows, BigDecimal.ZERO) },
+            { fillBalances(rows, BalanceFill.Opening(BigDecimal.ZERO)) },
+        )) {
+            val e = assertThrows<BankFeedsException.Validation> { call() }
+            val issue = e.report.issues.single()
+            assertEquals(Code.BALANCE_OVERFLOW, issue.code, "code")
+            assertEquals(7u, issue.row, "row")
+            assertEquals("t7", issue.id, "id")
+            assertEquals(Field.BALANCE, issue.field, "field")
+            check(issue.message.contains("overflows")) { issue.message }
+        }
     }
 
     test("an unusable option is InvalidInput without a row") {
@@ -94,13 +104,13 @@ fun errorTests() = Harness.suite("errors (synchronous)") {
             BankFeedsException.Other("something_new", "x") to "something_new",
         )
         for ((e, code) in codes) assertEquals(code, e.code(), kind(e))
-        val thrown = assertThrows<BankFeedsException.InvalidInput> { fillBalancesForward(listOf(tx("a", "2024-05-01", "1E+40")), BigDecimal.ZERO) }
-        assertEquals("invalid_input", thrown.code(), "a thrown one")
+        val thrown = assertThrows<BankFeedsException.Validation> { fillBalancesForward(listOf(tx("a", "2024-05-01", "1E+40")), BigDecimal.ZERO) }
+        assertEquals("validation", thrown.code(), "a thrown one")
     }
 
     test("exceptions are catchable as the sealed base class and as Exception") {
         val e: Exception = assertThrows<BankFeedsException> { verifyBalances(listOf(tx("a", "2024-05-01", "1E+40")), null) }
-        check(e is BankFeedsException.InvalidInput) { "$e" }
+        check(e is BankFeedsException.Validation) { "$e" }
         check(e.message!!.contains("row=0")) { e.message!! }
     }
 }

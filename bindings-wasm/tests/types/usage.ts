@@ -5,18 +5,22 @@ import {
   BankFeedsError,
   ValidationError,
   codes,
+  errorCodes,
   fillBalances,
   normalise,
+  prepare,
   parseFile,
   platforms,
   profile,
   pushBodies,
   validate,
   validateAccount,
+  verifyBalances,
   verifyChain,
   verifyWebhook,
   WebhookError,
   type BankFeedsErrorCode,
+  type ErrorCode,
   type VerifyWebhookOptions,
   type WebhookDelivery,
   type WebhookErrorCode,
@@ -86,7 +90,8 @@ for (const issue of report.issues) {
 }
 
 const normaliseOptions: NormaliseOptions = { ...options, closingBalance: "2596.80", fixSigns: true, batchSize: 500 };
-const result: NormaliseResult = normalise(inputs[0], normaliseOptions);
+const result: NormaliseResult = prepare(inputs[0], normaliseOptions);
+const byOldName: NormaliseResult = normalise(inputs[0], normaliseOptions);
 const first: BankTransaction | undefined = result.transactions[0];
 const amount: Money | undefined = first?.amount;
 const balance: Money | undefined = first?.balance;
@@ -96,7 +101,8 @@ const change: Change | undefined = result.changes[0];
 const kind: ChangeKind | undefined = change?.kind;
 const inner: ValidationReport = result.report;
 
-const chain: ChainReport = verifyChain(rows, "100.00");
+const chain: ChainReport = verifyBalances(rows, "100.00");
+const byOldVerb: ChainReport = verifyChain(rows);
 const breaks: ChainBreak[] = chain.breaks;
 const difference: Money | undefined = breaks[0]?.difference;
 const missing: number[] = chain.missing;
@@ -115,6 +121,8 @@ const byKey: Profile = profile("gbol");
 const maxBatch: number = rules.maxBatch;
 const types: TransactionTypeName[] | null = rules.allowedTypes;
 const catalogue: CodeInfo[] = codes();
+const errorTable: ErrorCode[] = errorCodes();
+const thrownCodes: ErrorCode[] = ["validation" satisfies BankFeedsErrorCode, "invalid_option" satisfies BankFeedsErrorCode];
 const parsed: ParsedFile = parseFile("id,date,amount\nt1,2024-05-01,1.00\n");
 const parsedRow: ParsedRow | undefined = parsed.rows[0];
 const again: ValidationReport = validate(parsed.rows, options);
@@ -126,9 +134,10 @@ try {
 } catch (e) {
   if (e instanceof ValidationError) {
     const issues: Issue[] = e.issues;
-    const code: IssueCode = e.code;
+    const code: "validation" = e.code;
+    const stopped: IssueCode = e.issue.code;
     const row: number | undefined = e.row;
-    void [issues, code, row];
+    void [issues, code, stopped, row];
   } else if (e instanceof BankFeedsError) {
     const code: BankFeedsErrorCode = e.code;
     const field: string | undefined = e.field;
@@ -204,4 +213,4 @@ verifyWebhook("whsec_x", {}, "{}", { tolerance: "5m" });
 
 void [accountReport, valid, counts, amount, balance, sourceRow, batch, kind, inner, difference, missing, opening, fromOpening,
   accountId, all, byKey, maxBatch, types, catalogue, parsedRow, again, money, mixed, inBrowser, asNumber, notACode, withDate,
-  strict, level, deliveryKind, pushKey, when, anyKey, notWebhookCode];
+  strict, level, deliveryKind, pushKey, when, anyKey, notWebhookCode, byOldName, byOldVerb, errorTable, thrownCodes];

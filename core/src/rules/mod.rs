@@ -211,9 +211,81 @@ impl Profile {
     };
 }
 
+/// A profile as data, for every front end that shows one (JavaScript's `profile()`, the JSON of
+/// the CLI): camelCase keys as in Codat's JSON, the platform by its short name with its `key`
+/// where Codat publishes one, severities, transaction types and fields by their wire names,
+/// absent limits as `null`. The one place a profile is mapped to names.
+impl serde::Serialize for Profile {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let key = self.platform.key();
+        let mut out = s.serialize_struct("Profile", 18)?;
+        out.serialize_field("platform", self.platform.as_str())?;
+        match &key {
+            Some(key) => out.serialize_field("key", key.as_str())?,
+            None => out.skip_field("key")?,
+        }
+        out.serialize_field("name", self.name)?;
+        out.serialize_field("maxBatch", &self.max_batch)?;
+        out.serialize_field("missingBalance", &self.missing_balance)?;
+        out.serialize_field("descriptionRequired", &self.description_required)?;
+        out.serialize_field("maxAgeDays", &self.max_age_days)?;
+        out.serialize_field("beforeFeedStart", &self.before_feed_start)?;
+        out.serialize_field("olderThanLatest", &self.older_than_latest)?;
+        out.serialize_field("latestByDate", &self.latest_by_date)?;
+        out.serialize_field("maxDescription", &self.max_description)?;
+        out.serialize_field("maxCounterparty", &self.max_counterparty)?;
+        out.serialize_field("maxReference", &self.max_reference)?;
+        let types: Option<Vec<&str>> = self
+            .allowed_types
+            .map(|types| types.iter().map(TransactionType::as_str).collect());
+        out.serialize_field("allowedTypes", &types)?;
+        let ignored: Vec<&str> = self.ignored_fields.iter().map(|f| f.as_str()).collect();
+        out.serialize_field("ignoredFields", &ignored)?;
+        out.serialize_field("regions", &self.regions)?;
+        out.serialize_field("typeDecidesDirection", &self.type_decides_direction)?;
+        out.serialize_field("accountTypes", &self.account_types)?;
+        out.end()
+    }
+}
+
+impl serde::Serialize for Regions {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut out = s.serialize_struct("Regions", 2)?;
+        out.serialize_field("countries", self.countries)?;
+        out.serialize_field("currencies", self.currencies)?;
+        out.end()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_profile_serialises_with_wire_names() {
+        let qbo = serde_json::to_value(Platform::QuickBooksOnline.profile()).unwrap();
+        assert_eq!(qbo["platform"], "qbo");
+        assert_eq!(qbo["key"], "hcws");
+        assert_eq!(qbo["maxBatch"], 1000);
+        assert_eq!(qbo["missingBalance"], "warning");
+        assert_eq!(
+            qbo["allowedTypes"],
+            serde_json::json!(["Credit", "Debit", "Unknown"])
+        );
+        assert_eq!(
+            qbo["ignoredFields"],
+            serde_json::json!(["counterparty", "reference", "reconciled"])
+        );
+        assert_eq!(qbo["regions"]["countries"], serde_json::json!(["US", "CA"]));
+        let generic = serde_json::to_value(Platform::Generic.profile()).unwrap();
+        assert!(generic.get("key").is_none());
+        assert!(generic["missingBalance"].is_null() && generic["maxAgeDays"].is_null());
+        let xero = serde_json::to_value(Platform::Xero.profile()).unwrap();
+        assert_eq!(xero["accountTypes"], serde_json::json!(["Debit", "Credit"]));
+        assert_eq!(xero["latestByDate"], true);
+    }
 
     #[test]
     fn names_and_keys_round_trip() {
