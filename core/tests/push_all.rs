@@ -318,7 +318,7 @@ async fn a_lost_push_stops_the_connection_s_other_pushes_until_a_rerun_settles_i
     let sandbox = support::start(
         Sandbox::builder()
             .today(today())
-            .push_delay(Duration::from_millis(5)),
+            .push_delay(Duration::from_millis(300)),
     )
     .await;
     let client = client_builder(sandbox.url(), Duration::from_secs(1))
@@ -334,7 +334,9 @@ async fn a_lost_push_stops_the_connection_s_other_pushes_until_a_rerun_settles_i
                         .path("/companies/*/connections/*/push/bankAccounts/*/bankTransactions")
                         .nth([1]),
                 )
-                // The two history reads succeed; every later listing (the look-up) fails.
+                // The two history reads succeed; every later listing (the look-up) fails. The
+                // push delay keeps any account's second batch after both history reads, however
+                // slowly the second account starts on a loaded machine.
                 .rule(
                     FaultRule::new(Fault::Status { status: 500 })
                         .method("GET")

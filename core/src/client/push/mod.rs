@@ -158,7 +158,10 @@ impl Client {
 
         // 3. What the account already has.
         let transactions = self.transactions(company_id, connection_id);
-        let lost_seen = self.push_gate(company_id, connection_id).lock().await.lost;
+        let lost_seen = self
+            .push_gate(company_id, connection_id)
+            .lost
+            .load(std::sync::atomic::Ordering::SeqCst);
         let history = if options.skips_already_pushed() {
             transactions
                 .history_with(account_id, ledger.as_deref(), options, lease.as_mut())
@@ -382,19 +385,27 @@ impl<'a> Progress<'a> {
 /// another account's operation could be taken for it. One push in flight per connection, and
 /// every operation already given to another account known, keep the look-up unambiguous;
 /// waiting for operations stays concurrent.
-pub(crate) type Gates = std::sync::Mutex<HashMap<(String, String), Arc<tokio::sync::Mutex<Gate>>>>;
+pub(crate) type Gates = std::sync::Mutex<HashMap<(String, String), Arc<GateEntry>>>;
 
 /// One connection's [`Gates`] entry.
+#[derive(Debug, Default)]
+pub(crate) struct GateEntry {
+    /// Pushes on the connection whose outcome stayed unknown: read without waiting for the
+    /// gate, so a push starting while another is in flight does not queue behind it to learn it.
+    lost: std::sync::atomic::AtomicU64,
+    /// Held from recording a batch to recording its operation key.
+    gate: tokio::sync::Mutex<Gate>,
+}
+
+/// What the gate guards.
 #[derive(Debug, Default)]
 pub(crate) struct Gate {
     /// Operations given to this client's pushes on the connection.
     given: HashSet<String>,
-    /// Pushes on the connection whose outcome stayed unknown.
-    lost: u64,
 }
 
 impl Client {
-    fn push_gate(&self, company_id: &str, connection_id: &str) -> Arc<tokio::sync::Mutex<Gate>> {
+    fn push_gate(&self, company_id: &str, connection_id: &str) -> Arc<GateEntry> {
         let mut gates = self
             .inner
             .push_gates
@@ -442,11 +453,11 @@ impl BatchSender<'_> {
         progress.send(PushStage::Sending);
 
         // One push at a time on the connection, knowing the operations the others were given.
-        let gate = self
+        let entry = self
             .client
             .push_gate(self.company_id, &self.target.connection_id);
-        let mut gate = gate.lock().await;
-        if gate.lost > self.lost_seen {
+        let mut gate = entry.gate.lock().await;
+        if entry.lost.load(std::sync::atomic::Ordering::SeqCst) > self.lost_seen {
             return Err(stop(Error::ConnectionUnsettled {
                 account_id: self.target.account_id.clone(),
                 connection_id: self.target.connection_id.clone(),
@@ -477,7 +488,7 @@ impl BatchSender<'_> {
                     error,
                     Error::PushOutcomeUnknown { .. } | Error::Decode { .. }
                 ) {
-                    gate.lost += 1;
+                    entry.lost.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                 } else {
                     record.advance(BatchState::NotAccepted, None);
                     let _ = self.save(&record, "recording a refused batch");
