@@ -178,6 +178,9 @@ macro_rules! extractors {
 
 extractors! {
     batch_size: usize = count_usize("batch_size");
+    concurrency: usize = count_usize("concurrency");
+    max_per_company: usize = count_usize("max_per_company");
+    max_in_flight: usize = count_usize("max_in_flight");
     page_size: u32 = count_u32("page_size");
     max_attempts: u32 = count_u32("max_attempts");
     max_response_bytes: usize = count_usize("max_response_bytes");

@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use bankfeeds::client::push::PushProgress;
 use bankfeeds::client::{
-    Client, Error, ListQuery, PushBatchOptions, PushInput, PushOptions, PushParams, RetryPolicy,
-    WaitOptions,
+    AccountProgress, AccountPush, Client, Error, ListQuery, PushAllOptions, PushBatchOptions,
+    PushInput, PushOptions, PushParams, RetryPolicy, WaitOptions,
 };
 use bankfeeds::model::{
     BankAccountPrototype, BankFeedAccountMapping, BatchCreateSourceAccounts, CompanyRequestBody,
@@ -17,6 +17,7 @@ use bankfeeds::model::{
     PlatformKey, SourceAccount,
 };
 use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList};
 use serde::Serialize;
 
 use crate::args;
@@ -155,7 +156,7 @@ impl PyClient {
         let answer = wait::block_on(py, &self.runtime, None, make(self.client.clone()))?;
         match answer {
             Ok(v) => to_python(py, &v),
-            Err(e) => Err(client_error(py, e, None)),
+            Err(e) => Err(client_error(py, &e, None)),
         }
     }
 }
@@ -176,7 +177,10 @@ impl PyClient {
     /// that URL, `no_proxy` lists hosts that bypass it, and `proxy_from_env=False` ignores
     /// `HTTPS_PROXY` / `HTTP_PROXY` / `NO_PROXY`. `on_rate_limit` is called with a dict
     /// (`limit`, `remaining`, `reset`) for every answer carrying Codat's rate-limit headers.
-    #[pyo3(signature = (api_key=None, *, base_url=None, auth_header=None, connect_timeout=None, request_timeout=None, retries=true, max_retry_seconds=None, max_attempts=None, user_agent=None, max_response_bytes=None, trust_store="webpki", ca_certs=None, client_cert=None, client_key=None, proxy=None, no_proxy=None, proxy_from_env=true, on_rate_limit=None))]
+    ///
+    /// Limits: at most `max_per_company` requests at once per company (10, Codat's limit) and
+    /// `max_in_flight` in all (no cap by default), shared by every thread and `push_all`.
+    #[pyo3(signature = (api_key=None, *, base_url=None, auth_header=None, connect_timeout=None, request_timeout=None, retries=true, max_retry_seconds=None, max_attempts=None, user_agent=None, max_response_bytes=None, trust_store="webpki", ca_certs=None, client_cert=None, client_key=None, proxy=None, no_proxy=None, proxy_from_env=true, on_rate_limit=None, max_per_company=None, max_in_flight=None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -198,6 +202,8 @@ impl PyClient {
         no_proxy: Option<String>,
         proxy_from_env: bool,
         on_rate_limit: Option<Py<PyAny>>,
+        #[pyo3(from_py_with = args::max_per_company)] max_per_company: Option<usize>,
+        #[pyo3(from_py_with = args::max_in_flight)] max_in_flight: Option<usize>,
     ) -> PyResult<Self> {
         let on_rate_limit = wait::callable("on_rate_limit", on_rate_limit, py)?;
         guard(py, || {
@@ -234,6 +240,12 @@ impl PyClient {
             }
             if let Some(n) = max_response_bytes {
                 b = b.max_response_bytes(n);
+            }
+            if let Some(n) = max_per_company {
+                b = b.max_per_company(n);
+            }
+            if let Some(n) = max_in_flight {
+                b = b.max_in_flight(n);
             }
             b = b.trust_store(trust_store.parse().map_err(config)?);
             if let Some(cas) = &ca_certs
@@ -967,50 +979,26 @@ impl PyClient {
         let on_progress = wait::callable("on_progress", on_progress, py)?;
         let callbacks = wait::Callbacks::default();
         let (choice, note) = crate::ledger::choice(ledger, &callbacks)?;
+        let settings = PushSettings {
+            batch_size,
+            today,
+            time_zone,
+            country,
+            timeout_in_minutes,
+            allow_sync_on_push_complete,
+            poll_interval,
+            wait_timeout,
+            skip_already_pushed,
+            unknown_history,
+            skip_through,
+            resend,
+            lock_wait,
+            rules,
+            events,
+        };
         let (input, mut options) = guard(py, || {
-            let mut options = PushOptions::new()
-                .skip_already_pushed(skip_already_pushed)
-                .params(PushParams {
-                    timeout_in_minutes,
-                    allow_sync_on_push_complete,
-                })
-                .wait(wait_options(poll_interval, wait_timeout)?)
-                .unknown_history(push::unknown_history(unknown_history, skip_through)?)
-                .resend(resend)
-                .lock_wait(push::lock_wait(lock_wait)?)
-                .rules(crate::options::rules(rules)?);
-            options.ledger = choice;
-            options.events = events.map(|e| e.inner.clone());
-            if let Some(n) = batch_size {
-                options = options.batch_size(n);
-            }
-            // `today`, or today where the account is kept (time_zone, else this machine's zone).
-            options = options.today(crate::options::today(today, time_zone.as_deref())?);
-            options.country = country;
-            let source = rows::read(rows)?;
-            let input = py.detach(move || -> BindResult<PushInput> {
-                Ok(match source {
-                    Source::Typed(txs) => PushInput::Transactions(txs),
-                    Source::Raw(rows, shape) => {
-                        if !shape.is_valid() {
-                            return Err(BindError::Invalid(
-                                "nothing was pushed: some rows are not transactions",
-                                shape,
-                            ));
-                        }
-                        PushInput::Raw(rows)
-                    }
-                    Source::Arrow(arrow) => {
-                        let mut reader = crate::arrow_in::ArrowRows::new(arrow)?;
-                        let rows: Vec<_> = reader.by_ref().collect();
-                        if let Some(e) = reader.error {
-                            return Err(e);
-                        }
-                        PushInput::Raw(rows)
-                    }
-                })
-            })?;
-            Ok((input, options))
+            let options = settings.options(choice)?;
+            Ok((push_input(py, rows)?, options))
         })?;
         if let Some(callback) = on_progress {
             let calls = callbacks.clone();
@@ -1032,8 +1020,120 @@ impl PyClient {
                 inner: report,
                 ledger: note,
             }),
-            Err(e) => Err(client_error(py, e, Some(&note))),
+            Err(e) => Err(client_error(py, &e, Some(&note))),
         }
+    }
+
+    /// Pushes many accounts at once, each as `push_transactions` would, within Codat's limits (at
+    /// most 10 requests at once per company, and `Retry-After` honoured across all of them; see
+    /// `Client(max_per_company=...)`). `accounts`: `(company_id, connection_id, account_id,
+    /// rows)` tuples or dicts with those keys. Every other option is `push_transactions`'s,
+    /// applied to each account, and every account shares one ledger, so a rerun pushes only
+    /// what is missing. `concurrency`: accounts pushed at once (8). `on_progress(progress:
+    /// dict)`: `index`, `company_id`, `connection_id`, `account_id`, `state` (`"queued"`,
+    /// `"pushing"`, `"complete"`, `"incomplete"`, `"failed"`), `progress` (the account's
+    /// `push_transactions` progress while pushing) and `error` (a message when failed).
+    ///
+    /// One account's failure never stops the others: the answer is a list, one dict per account
+    /// in the order given: `company_id`, `connection_id`, `account_id`, `status` (`"complete"`,
+    /// `"incomplete"`, `"failed"`), `report` (its `PushReport`, or `None` when it failed) and
+    /// `error` (the exception it failed with, not raised, or `None`). Raises only when nothing can
+    /// start (bad options, a ledger that cannot be opened).
+    #[pyo3(signature = (accounts, *, concurrency=8, batch_size=None, today=None, time_zone=None, country=None, timeout_in_minutes=None, allow_sync_on_push_complete=None, poll_interval=None, wait_timeout=None, skip_already_pushed=true, on_progress=None, ledger=None, unknown_history="refuse", skip_through=None, resend=Vec::new(), lock_wait=0.0, rules=None, events=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn push_all<'py>(
+        &self,
+        py: Python<'py>,
+        accounts: &Bound<'py, PyAny>,
+        #[pyo3(from_py_with = args::concurrency)] concurrency: Option<usize>,
+        #[pyo3(from_py_with = args::batch_size)] batch_size: Option<usize>,
+        today: Option<&Bound<'py, PyAny>>,
+        time_zone: Option<String>,
+        country: Option<String>,
+        #[pyo3(from_py_with = args::timeout_in_minutes)] timeout_in_minutes: Option<i32>,
+        allow_sync_on_push_complete: Option<bool>,
+        #[pyo3(from_py_with = args::poll_interval)] poll_interval: Option<f64>,
+        #[pyo3(from_py_with = args::wait_timeout)] wait_timeout: Option<f64>,
+        skip_already_pushed: bool,
+        on_progress: Option<Py<PyAny>>,
+        ledger: Option<&Bound<'py, PyAny>>,
+        unknown_history: &str,
+        skip_through: Option<&Bound<'py, PyAny>>,
+        #[pyo3(from_py_with = args::resend)] resend: Vec<String>,
+        #[pyo3(from_py_with = args::lock_wait)] lock_wait: f64,
+        rules: Option<&Bound<'py, PyAny>>,
+        events: Option<PyRef<'py, crate::events::PyPushEvents>>,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let on_progress = wait::callable("on_progress", on_progress, py)?;
+        let callbacks = wait::Callbacks::default();
+        let (choice, note) = crate::ledger::choice(ledger, &callbacks)?;
+        let settings = PushSettings {
+            batch_size,
+            today,
+            time_zone,
+            country,
+            timeout_in_minutes,
+            allow_sync_on_push_complete,
+            poll_interval,
+            wait_timeout,
+            skip_already_pushed,
+            unknown_history,
+            skip_through,
+            resend,
+            lock_wait,
+            rules,
+            events,
+        };
+        let (list, options) = guard(py, || {
+            let push = settings.options(choice)?;
+            let mut list = Vec::new();
+            for (n, item) in accounts.try_iter()?.enumerate() {
+                list.push(account_push(py, n, &item?)?);
+            }
+            Ok((list, PushAllOptions::new(push)))
+        })?;
+        let mut options = match concurrency {
+            Some(n) => options.concurrency(n),
+            None => options,
+        };
+        if let Some(callback) = on_progress {
+            let calls = callbacks.clone();
+            options = options.on_progress(move |p: AccountProgress| {
+                calls.call(|py| {
+                    callback.call1(py, (push::account_progress_dict(py, &p)?,))?;
+                    Ok(())
+                });
+            });
+        }
+        let client = self.client.clone();
+        let answer = wait::block_on(py, &self.runtime, Some(&callbacks), async move {
+            client.push_all(list, &options).await
+        })?;
+        let report = answer.map_err(|e| client_error(py, &e, Some(&note)))?;
+        let out = PyList::empty(py);
+        for account in report.accounts {
+            let d = PyDict::new(py);
+            d.set_item("company_id", &account.company_id)?;
+            d.set_item("connection_id", &account.connection_id)?;
+            d.set_item("account_id", &account.account_id)?;
+            d.set_item("status", account.status().as_str())?;
+            match account.outcome {
+                Ok(report) => {
+                    let report = PyPushReport {
+                        inner: report,
+                        ledger: note.clone(),
+                    };
+                    d.set_item("report", Py::new(py, report)?)?;
+                    d.set_item("error", py.None())?;
+                }
+                Err(e) => {
+                    d.set_item("report", py.None())?;
+                    d.set_item("error", client_error(py, &e, Some(&note)).value(py))?;
+                }
+            }
+            out.append(d)?;
+        }
+        Ok(out)
     }
 
     /// What an account already has, read as `push_transactions` reads it, under the account's
@@ -1074,7 +1174,7 @@ impl PyClient {
         })?;
         match answer {
             Ok(history) => Ok(push::history_dict(py, &history)?.into_any().unbind()),
-            Err(e) => Err(client_error(py, e, Some(&note))),
+            Err(e) => Err(client_error(py, &e, Some(&note))),
         }
     }
 
@@ -1088,4 +1188,129 @@ fn push_body(body: &Bound<'_, PyAny>) -> BindResult<CreateBankTransactions> {
         Ok(b) => Ok(b.get().body()),
         Err(_) => model("push body", body),
     }
+}
+
+/// The options `push_transactions` and `push_all` share, as given, turned into the core's once.
+struct PushSettings<'a, 'py> {
+    batch_size: Option<usize>,
+    today: Option<&'a Bound<'py, PyAny>>,
+    time_zone: Option<String>,
+    country: Option<String>,
+    timeout_in_minutes: Option<i32>,
+    allow_sync_on_push_complete: Option<bool>,
+    poll_interval: Option<f64>,
+    wait_timeout: Option<f64>,
+    skip_already_pushed: bool,
+    unknown_history: &'a str,
+    skip_through: Option<&'a Bound<'py, PyAny>>,
+    resend: Vec<String>,
+    lock_wait: f64,
+    rules: Option<&'a Bound<'py, PyAny>>,
+    events: Option<PyRef<'py, crate::events::PyPushEvents>>,
+}
+
+impl PushSettings<'_, '_> {
+    /// The core's push options, with the ledger already chosen.
+    fn options(self, ledger: bankfeeds::client::LedgerChoice) -> BindResult<PushOptions> {
+        let mut options = PushOptions::new()
+            .skip_already_pushed(self.skip_already_pushed)
+            .params(PushParams {
+                timeout_in_minutes: self.timeout_in_minutes,
+                allow_sync_on_push_complete: self.allow_sync_on_push_complete,
+            })
+            .wait(wait_options(self.poll_interval, self.wait_timeout)?)
+            .unknown_history(push::unknown_history(
+                self.unknown_history,
+                self.skip_through,
+            )?)
+            .resend(self.resend)
+            .lock_wait(push::lock_wait(self.lock_wait)?)
+            .rules(crate::options::rules(self.rules)?);
+        options.ledger = ledger;
+        options.events = self.events.map(|e| e.inner.clone());
+        if let Some(n) = self.batch_size {
+            options = options.batch_size(n);
+        }
+        // `today`, or today where the account is kept (time_zone, else this machine's zone).
+        options = options.today(crate::options::today(
+            self.today,
+            self.time_zone.as_deref(),
+        )?);
+        options.country = self.country;
+        Ok(options)
+    }
+}
+
+/// Rows as a push takes them: read here, typed off the GIL.
+fn push_input(py: Python<'_>, rows: &Bound<'_, PyAny>) -> BindResult<PushInput> {
+    let source = rows::read(rows)?;
+    py.detach(move || -> BindResult<PushInput> {
+        Ok(match source {
+            Source::Typed(txs) => PushInput::Transactions(txs),
+            Source::Raw(rows, shape) => {
+                if !shape.is_valid() {
+                    return Err(BindError::Invalid(
+                        "nothing was pushed: some rows are not transactions",
+                        shape,
+                    ));
+                }
+                PushInput::Raw(rows)
+            }
+            Source::Arrow(arrow) => {
+                let mut reader = crate::arrow_in::ArrowRows::new(arrow)?;
+                let rows: Vec<_> = reader.by_ref().collect();
+                if let Some(e) = reader.error {
+                    return Err(e);
+                }
+                PushInput::Raw(rows)
+            }
+        })
+    })
+}
+
+/// One item of `push_all`'s `accounts`: a `(company_id, connection_id, account_id, rows)`
+/// tuple or a dict with those keys.
+fn account_push(py: Python<'_>, n: usize, item: &Bound<'_, PyAny>) -> BindResult<AccountPush> {
+    let bad = || {
+        crate::errors::config(format!(
+            "accounts[{n}] must be a (company_id, connection_id, account_id, rows) tuple or a dict with those keys"
+        ))
+    };
+    let parts: [Bound<'_, PyAny>; 4] = if let Ok(d) = item.cast::<PyDict>() {
+        let get = |key: &str| -> BindResult<Bound<'_, PyAny>> {
+            d.get_item(key)
+                .ok()
+                .flatten()
+                .ok_or_else(|| crate::errors::config(format!("accounts[{n}] has no {key:?}")))
+        };
+        [
+            get("company_id")?,
+            get("connection_id")?,
+            get("account_id")?,
+            get("rows")?,
+        ]
+    } else if let Ok(t) = item.cast::<pyo3::types::PyTuple>() {
+        if t.len() != 4 {
+            return Err(bad());
+        }
+        [
+            t.get_item(0).map_err(|_| bad())?,
+            t.get_item(1).map_err(|_| bad())?,
+            t.get_item(2).map_err(|_| bad())?,
+            t.get_item(3).map_err(|_| bad())?,
+        ]
+    } else {
+        return Err(bad());
+    };
+    let text = |i: usize, name: &str| -> BindResult<String> {
+        parts[i]
+            .extract::<String>()
+            .map_err(|_| crate::errors::config(format!("accounts[{n}]: {name} must be a str")))
+    };
+    Ok(AccountPush::new(
+        text(0, "company_id")?,
+        text(1, "connection_id")?,
+        text(2, "account_id")?,
+        push_input(py, &parts[3])?,
+    ))
 }

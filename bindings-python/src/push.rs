@@ -151,14 +151,14 @@ pub fn error_text(e: &Error, ledger: Option<&LedgerNote>) -> String {
 
 /// Converts a core client error into the `bankfeeds` exception it stands for; `ledger` is the
 /// ledger the call used, for the messages that name it.
-pub fn client_error(py: Python<'_>, e: Error, ledger: Option<&LedgerNote>) -> PyErr {
+pub fn client_error(py: Python<'_>, e: &Error, ledger: Option<&LedgerNote>) -> PyErr {
     let kind = e.kind().as_str();
     let retryable = e.is_retryable();
-    let text = error_text(&e, ledger);
+    let text = error_text(e, ledger);
     let made: PyResult<PyErr> = (|| {
         let errors = py.import("bankfeeds._errors")?;
         let kwargs = PyDict::new(py);
-        let class = match &e {
+        let class = match e {
             Error::Validation(report) => {
                 return Ok(crate::errors::validation_error(
                     py,
@@ -246,6 +246,31 @@ pub fn client_error(py: Python<'_>, e: Error, ledger: Option<&LedgerNote>) -> Py
 }
 
 // ---- progress, history and the report ----------------------------------------------------------
+
+/// What `push_all`'s `on_progress` is given for one account.
+pub fn account_progress_dict<'py>(
+    py: Python<'py>,
+    p: &bankfeeds::client::AccountProgress,
+) -> PyResult<Bound<'py, PyDict>> {
+    use bankfeeds::client::AccountState;
+    let d = PyDict::new(py);
+    d.set_item("index", p.index)?;
+    d.set_item("company_id", &p.company_id)?;
+    d.set_item("connection_id", &p.connection_id)?;
+    d.set_item("account_id", &p.account_id)?;
+    let (state, progress, error) = match &p.state {
+        AccountState::Queued => ("queued", None, None),
+        AccountState::Pushing(pushing) => ("pushing", Some(progress_dict(py, pushing)?), None),
+        AccountState::Complete => ("complete", None, None),
+        AccountState::Incomplete => ("incomplete", None, None),
+        AccountState::Failed(message) => ("failed", None, Some(message.as_str())),
+        _ => ("unknown", None, None),
+    };
+    d.set_item("state", state)?;
+    d.set_item("progress", progress)?;
+    d.set_item("error", error)?;
+    Ok(d)
+}
 
 /// What `on_progress` is given.
 pub fn progress_dict<'py>(py: Python<'py>, p: &PushProgress) -> PyResult<Bound<'py, PyDict>> {

@@ -666,3 +666,66 @@ def test_push_events_refuse_what_is_not_an_update() -> None:
         bankfeeds.PushEvents(fallback=-1)
     with pytest.raises(TypeError):
         bankfeeds.Client("k").push_transactions("c", "k", "a", [], events="yes")  # type: ignore[arg-type]
+
+
+# ---- many accounts -----------------------------------------------------------------------------
+
+
+def test_push_all_pushes_each_account_once_and_one_failure_stops_no_other(fast: Sandbox, tmp_path: Path) -> None:
+    a = fast.account("gbol", "acc-all-1")
+    b = fast.add_account(a.company, a.connection, "acc-all-2")
+    c = fast.account("gbol", "acc-all-3")
+    broken = days(1)
+    broken[1] = {**broken[1], "balance": broken[1]["balance"] + Decimal("0.01")}
+    seen: list[tuple[str, str]] = []
+
+    def push_all(**options: Any) -> list[dict[str, Any]]:
+        return fast.client.push_all(
+            [
+                (a.company, a.connection, a.account, days(1)),
+                {"company_id": b.company, "connection_id": b.connection, "account_id": b.account, "rows": days(1, 2)},
+                (c.company, c.connection, c.account, broken),
+            ],
+            ledger=tmp_path / "ledger.sqlite3",
+            today=TODAY,
+            poll_interval=0.02,
+            concurrency=2,
+            **options,
+        )
+
+    results = push_all(on_progress=lambda p: seen.append((p["account_id"], p["state"])))
+    assert [(r["account_id"], r["status"]) for r in results] == [
+        ("acc-all-1", "complete"),
+        ("acc-all-2", "complete"),
+        ("acc-all-3", "failed"),
+    ]
+    assert results[0]["report"].pushed == 3 and results[1]["report"].pushed == 6
+    assert results[2]["report"] is None
+    error = results[2]["error"]
+    assert isinstance(error, bankfeeds.ValidationError) and error.code == "validation"
+    assert any(i.code == "balance_mismatch" for i in error.report.errors)
+    for account in ("acc-all-1", "acc-all-2", "acc-all-3"):
+        states = [s for n, s in seen if n == account]
+        assert states[0] == "queued", states
+    assert ("acc-all-1", "complete") in seen and ("acc-all-3", "failed") in seen
+    assert ("acc-all-1", "pushing") in seen
+
+    # The rerun sends nothing the accounts already have.
+    again = push_all()
+    assert [r["report"].pushed for r in again[:2]] == [0, 0]
+    assert sorted(again[1]["report"].already_pushed) == ids(1, 2)
+    assert fast.stored(a) == ids(1) and fast.stored(b) == ids(1, 2) and fast.stored(c) == []
+
+
+def test_push_all_refuses_accounts_it_cannot_read_before_sending_anything(fast: Sandbox, tmp_path: Path) -> None:
+    before = fast.accepted()
+    with pytest.raises(bankfeeds.ConfigurationError, match=r"accounts\[1\] must be a"):
+        fast.client.push_all([("c", "k", "a", days(1)), ("c", "k")], ledger=tmp_path / "l.sqlite3")  # type: ignore[list-item]
+    with pytest.raises(bankfeeds.ConfigurationError, match=r'accounts\[0\] has no "rows"'):
+        fast.client.push_all([{"company_id": "c", "connection_id": "k", "account_id": "a"}], ledger=False)
+    with pytest.raises(bankfeeds.ConfigurationError, match="concurrency must be a whole number of at least 1"):
+        fast.client.push_all([], concurrency=0)
+    with pytest.raises(bankfeeds.ConfigurationError, match="max_per_company must be a whole number"):
+        bankfeeds.Client("k", max_per_company=0)
+    assert fast.client.push_all([], ledger=False) == []
+    assert fast.accepted() == before

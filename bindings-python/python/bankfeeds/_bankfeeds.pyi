@@ -451,6 +451,8 @@ class Client:
         no_proxy: str | None = None,
         proxy_from_env: bool = True,
         on_rate_limit: Callable[[_RateLimitInfo], object] | None = None,
+        max_per_company: int | None = None,
+        max_in_flight: int | None = None,
     ) -> Client: ...
     @property
     def base_url(self) -> str: ...
@@ -585,6 +587,32 @@ class Client:
     ) -> PushReport:
         """Validates, normalises, pushes and waits, recording every batch in the push ledger;
         raises ValidationError when nothing may be sent. ``events``: wait by webhook."""
+    def push_all(
+        self,
+        accounts: Iterable[tuple[str, str, str, _Rows] | Mapping[str, Any]],
+        *,
+        concurrency: int = 8,
+        batch_size: int | None = None,
+        today: _DateLike | None = None,
+        time_zone: str | None = None,
+        country: str | None = None,
+        timeout_in_minutes: int | None = None,
+        allow_sync_on_push_complete: bool | None = None,
+        poll_interval: float | None = None,
+        wait_timeout: float | None = None,
+        skip_already_pushed: bool = True,
+        on_progress: Callable[[dict[str, Any]], object] | None = None,
+        ledger: _Ledger | None = None,
+        unknown_history: Literal["refuse", "trust"] = "refuse",
+        skip_through: _Cursor | None = None,
+        resend: Iterable[str] = ...,
+        lock_wait: float = 0.0,
+        rules: _Rules | None = None,
+        events: PushEvents | None = None,
+    ) -> list[dict[str, Any]]:
+        """Pushes many accounts at once within Codat's limits, each as ``push_transactions``;
+        one dict per account: ``company_id``, ``connection_id``, ``account_id``, ``status``,
+        ``report`` (``PushReport`` or None) and ``error`` (the exception, not raised, or None)."""
 
 @final
 class PushEvents:
