@@ -8,6 +8,8 @@
 #
 # Stages, in order:
 #   fmt clippy test doc            (group: core)   cargo on the whole workspace, always --locked
+#                                  (fmt also runs scripts/check-unified.sh: the stages' builds
+#                                  share one set of dependency builds)
 #                                  (test includes a short, fixed-seed run of every fuzz target:
 #                                  fuzz/, a workspace member, seconds in all)
 #   wasm     -> bindings-wasm/scripts/test.sh
@@ -124,7 +126,10 @@ fi
 for stage in "${ALL_STAGES[@]}"; do
     [[ -n "${wanted[$stage]:-}" ]] || continue
     case "$stage" in
-    fmt) run_stage fmt cargo fmt --all -- --check "${FMT_COLOR[@]}" ;;
+    fmt)
+        run_stage fmt cargo fmt --all -- --check "${FMT_COLOR[@]}"
+        run_stage unified "$BF_ROOT/scripts/check-unified.sh"
+        ;;
     clippy) run_stage clippy cargo clippy --workspace --all-targets --locked -- -D warnings ;;
     test) run_stage test cargo test --workspace --locked ;;
     doc) run_stage doc env RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked ;;
