@@ -13,6 +13,12 @@
 //!   `push_transactions` (the whole call: account and history reads, normalisation, validation,
 //!   batching, pushes, waits, the push ledger in a temporary SQLite file), and the same without
 //!   the ledger. Their differences are the core's preparation of 200,000 rows and the ledger.
+//! - **many accounts** (`push_all`): 100 accounts in 4 companies, 1,000 transactions each (one
+//!   batch each, 100 batches in all), pushed with one `push_all` call (8 accounts at once, at most
+//!   10 requests in flight per company) against the same 100 pushes one account after another,
+//!   first with the sandbox finishing pushes at once, then with a push taking 100 ms as Codat's
+//!   do (which is what pushing accounts at once is for), all through one push ledger. The
+//!   sandbox's count of requests in flight per company is printed beside it.
 //!
 //! `BENCH_ROUNDS` sets the number of rounds (default 3).
 
@@ -22,7 +28,9 @@ mod support;
 use std::time::{Duration, Instant};
 
 use bankfeeds::batch;
-use bankfeeds::client::{Client, LookupOptions, PushBatchOptions, PushOptions, WaitOptions};
+use bankfeeds::client::{
+    AccountPush, Client, LookupOptions, PushAllOptions, PushBatchOptions, PushOptions, WaitOptions,
+};
 use bankfeeds::model::PlatformKey;
 use bankfeeds_sandbox::Sandbox;
 use rust_decimal::Decimal;
@@ -208,6 +216,113 @@ fn main() {
         median(blocks.iter().map(Round::batches_per_sec).collect())
             / median(whole.iter().map(Round::batches_per_sec).collect()),
         whole_cpu / blocks_cpu
+    );
+    sandbox.shutdown();
+
+    for delay in [Duration::ZERO, Duration::from_millis(100)] {
+        many_accounts(&runtime, rounds, delay);
+    }
+}
+
+const COMPANIES: usize = 4;
+const ACCOUNTS_PER_COMPANY: usize = 25;
+const ACCOUNTS: usize = COMPANIES * ACCOUNTS_PER_COMPANY;
+
+/// 100 accounts of one batch each: `push_all` against one account after another, on a sandbox
+/// whose pushes take `delay`.
+fn many_accounts(runtime: &tokio::runtime::Runtime, rounds: usize, delay: Duration) {
+    let sandbox = Sandbox::builder()
+        .today(support::today())
+        .push_delay(delay)
+        .start_blocking()
+        .expect("sandbox");
+    let client: Client = support::client_builder(sandbox.url(), Duration::from_secs(30))
+        .build()
+        .unwrap();
+    let wait = WaitOptions::every(Duration::from_millis(5), Duration::from_secs(60));
+    // The push ledger is what lets accounts of one connection push side by side: without it a
+    // push cannot tell its siblings' operations from unknown history, and refuses.
+    let ledger = support::TestLedger::new();
+    let options = PushOptions::new()
+        .ledger_path(ledger.path())
+        .today(support::today())
+        .wait(wait)
+        .lookup(LookupOptions::default());
+    let name = format!("push delay {} ms", delay.as_millis());
+    println!(
+        "many accounts, {name}: {ACCOUNTS} accounts in {COMPANIES} companies x {PER_BATCH} transactions, {rounds} round(s)"
+    );
+    let (mut together, mut one_by_one) = (Vec::new(), Vec::new());
+    for _ in 0..rounds {
+        let targets = runtime.block_on(support::accounts(
+            &client,
+            &sandbox,
+            COMPANIES,
+            ACCOUNTS_PER_COMPANY,
+            |_| PER_BATCH,
+        ));
+        let all = PushAllOptions::new(options.clone());
+        let pushes: Vec<AccountPush> = targets
+            .iter()
+            .map(|t| AccountPush::new(&t.company, &t.connection, &t.account, t.rows.clone()))
+            .collect();
+        together.push(runtime.block_on(measure(async {
+            let report = client.push_all(pushes, &all).await.expect("push_all");
+            assert!(report.is_complete(), "push_all did not complete:\n{report}");
+        })));
+
+        let targets = runtime.block_on(support::accounts(
+            &client,
+            &sandbox,
+            COMPANIES,
+            ACCOUNTS_PER_COMPANY,
+            |_| PER_BATCH,
+        ));
+        one_by_one.push(runtime.block_on(measure(async {
+            for t in &targets {
+                let report = client
+                    .push_transactions(
+                        &t.company,
+                        &t.connection,
+                        &t.account,
+                        t.rows.clone(),
+                        &options,
+                    )
+                    .await
+                    .expect("push_transactions");
+                assert!(report.is_complete(), "{report}");
+            }
+        })));
+    }
+    let per_account = |r: &Round| r.wall.as_secs_f64() * 1000.0 / ACCOUNTS as f64;
+    for (label, list) in [("push_all", &together), ("one by one", &one_by_one)] {
+        let walls: Vec<f64> = list.iter().map(|r| r.wall.as_secs_f64()).collect();
+        println!(
+            "  {name}, {label}: rounds {:?} s; median {:.2} s ({:.1} ms an account), client CPU {:.2} ms an account",
+            walls
+                .iter()
+                .map(|w| (w * 100.0).round() / 100.0)
+                .collect::<Vec<_>>(),
+            median(walls.clone()),
+            median(list.iter().map(per_account).collect()),
+            median(
+                list.iter()
+                    .map(|r| r.client_cpu.as_secs_f64() * 1000.0 / ACCOUNTS as f64)
+                    .collect()
+            ),
+        );
+    }
+    let most = sandbox
+        .stats()
+        .max_in_flight_per_company
+        .values()
+        .copied()
+        .max()
+        .unwrap_or(0);
+    println!(
+        "  {name}: push_all is {:.2}x faster than one account after another; at most {most} requests in flight for a company",
+        median(one_by_one.iter().map(|r| r.wall.as_secs_f64()).collect())
+            / median(together.iter().map(|r| r.wall.as_secs_f64()).collect())
     );
     sandbox.shutdown();
 }

@@ -5,6 +5,8 @@
 //! - `json/system/decode+validate+encode`: a push-body JSON text parsed into typed transactions
 //!   with exact decimals, validated, and written back. Target: 1 million transactions a second.
 //!   `.../1000 bodies of 1000` does the same to the million as pushes carry them.
+//! - `codec/system/encode/...`: one push body of 1,000 written by `serde_json::to_vec` and by
+//!   `CreateBankTransactions::to_json`, which the client sends.
 //!
 //! Run with `cargo bench -p bankfeeds --bench throughput`; criterion prints the time per
 //! iteration and the throughput in elements (transactions) per second. The same benchmarks with

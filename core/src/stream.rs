@@ -358,6 +358,23 @@ struct Repeat {
     exact: bool,
 }
 
+/// The rows whose id's hash an earlier row's has, in row order, each with the first row of
+/// that hash, from every row's (hash, row).
+fn repeats_of(mut id_hashes: Vec<(u64, usize)>) -> Vec<Repeat> {
+    id_hashes.sort_unstable();
+    let mut repeats = Vec::new();
+    for run in id_hashes.chunk_by(|a, b| a.0 == b.0) {
+        let first = run[0].1;
+        repeats.extend(run[1..].iter().map(|&(_, row)| Repeat {
+            row,
+            first,
+            exact: false,
+        }));
+    }
+    repeats.sort_unstable_by_key(|r| r.row);
+    repeats
+}
+
 /// Reads, normalises and validates a file, holding one row at a time where it can (see the
 /// module documentation).
 ///
@@ -455,20 +472,27 @@ fn stream(path: &Path, options: &PrepareOptions) -> io::Result<Result<Streamed, 
     let mut bodies = Bodies::new(None, norm.batch_size.min(norm.platform.profile().max_batch));
     let mut batches = 0usize;
     let mut abandon = None;
+    // Without dedupe nothing read depends on which ids repeat: the hashes are kept in a list
+    // and sorted once at the end, which is far cheaper than a hash table probed at random.
+    let mut id_hashes: Vec<(u64, usize)> = Vec::new();
     let (rows_read, account_id) = walk(path, options, &mut findings, |row, mut tx, id_hash| {
-        let content = content_hash(&tx);
-        match first_seen.entry(id_hash) {
-            std::collections::hash_map::Entry::Vacant(v) => {
-                v.insert((row, content));
-            }
-            std::collections::hash_map::Entry::Occupied(o) => {
-                let (first, first_content) = *o.get();
-                let exact = norm.dedupe && first_content == content;
-                repeats.push(Repeat { row, first, exact });
-                if exact {
-                    return true;
+        if norm.dedupe {
+            let content = content_hash(&tx);
+            match first_seen.entry(id_hash) {
+                std::collections::hash_map::Entry::Vacant(v) => {
+                    v.insert((row, content));
+                }
+                std::collections::hash_map::Entry::Occupied(o) => {
+                    let (first, first_content) = *o.get();
+                    let exact = first_content == content;
+                    repeats.push(Repeat { row, first, exact });
+                    if exact {
+                        return true;
+                    }
                 }
             }
+        } else {
+            id_hashes.push((id_hash, row));
         }
         if norm.sort && previous_date.is_some_and(|p| tx.date < p) {
             abandon = Some(InMemory::Unsorted);
@@ -501,6 +525,9 @@ fn stream(path: &Path, options: &PrepareOptions) -> io::Result<Result<Streamed, 
         return Ok(Err(why));
     }
     drop(first_seen);
+    if !norm.dedupe {
+        repeats = repeats_of(id_hashes);
+    }
     batches += bodies.finish().len();
 
     // Rows whose hashes repeat an earlier row's are read again and compared exactly.

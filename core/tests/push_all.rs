@@ -9,82 +9,15 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bankfeeds::client::{
-    AccountPush, AccountState, AccountStatus, Client, Error, LookupOptions, PushAllOptions,
-    PushOptions, WaitOptions,
+    AccountPush, AccountState, AccountStatus, Error, LookupOptions, PushAllOptions, PushOptions,
+    WaitOptions,
 };
-use bankfeeds::model::{BankTransaction, CompanyRequestBody, PlatformKey, SourceAccountPrototype};
-use bankfeeds::money::Currency;
+use bankfeeds::model::CompanyRequestBody;
 use bankfeeds_sandbox::{Fault, FaultRule, Faults, Sandbox};
-use rust_decimal::Decimal;
-use support::{TestLedger, client_builder, rows, today};
+use support::{TestLedger, accounts, client_builder, today};
 
 const COMPANIES: usize = 4;
 const ACCOUNTS_PER_COMPANY: usize = 25;
-
-/// One account of the test: where it is and its rows.
-struct Target {
-    company: String,
-    connection: String,
-    account: String,
-    rows: Vec<BankTransaction>,
-}
-
-/// Companies with one linked connection each, holding `per_company` connected GBP accounts
-/// with 10 to 30 rows each (ids unique across all accounts).
-async fn accounts(
-    client: &Client,
-    sandbox: &bankfeeds_sandbox::SandboxHandle,
-    companies: usize,
-    per_company: usize,
-) -> Vec<Target> {
-    let mut out = Vec::new();
-    for c in 0..companies {
-        let company = client
-            .companies()
-            .create(&CompanyRequestBody::new(format!("Bakery {c}")))
-            .await
-            .unwrap();
-        // A platform with no "older than the newest" rule: the sandbox would store a repeat.
-        let connection = client
-            .connections(&company.id)
-            .create_for(PlatformKey::Other("zzzz".into()))
-            .await
-            .unwrap();
-        sandbox.complete_link(&company.id, &connection.id).unwrap();
-        let sources = client.source_accounts(&company.id, &connection.id);
-        for a in 0..per_company {
-            let id = format!("acc-{c}-{a:02}");
-            sources
-                .create(SourceAccountPrototype {
-                    account_name: Some(format!("Account {a}")),
-                    account_type: Some("Debit".into()),
-                    account_number: Some(format!("3192{a:04}")),
-                    sort_code: Some("40-12-76".into()),
-                    currency: Some(Currency::new("GBP")),
-                    balance: Some(Decimal::ZERO),
-                    ..SourceAccountPrototype::new(id.clone())
-                })
-                .await
-                .unwrap();
-            sandbox
-                .map_account(
-                    &company.id,
-                    &connection.id,
-                    &id,
-                    chrono::NaiveDate::from_ymd_opt(2024, 1, 1),
-                )
-                .unwrap();
-            let n = 10 + (c * per_company + a) % 21;
-            out.push(Target {
-                company: company.id.clone(),
-                connection: connection.id.clone(),
-                account: id.clone(),
-                rows: rows(&format!("{id}-"), 0, n, Decimal::ZERO),
-            });
-        }
-    }
-    out
-}
 
 fn push_options(ledger: &TestLedger) -> PushOptions {
     PushOptions::new()
@@ -144,7 +77,10 @@ async fn a_hundred_accounts_through_faults_each_row_once_and_ten_requests_per_co
         .request_timeout(Duration::from_secs(5))
         .build()
         .unwrap();
-    let targets = accounts(&client, &sandbox, COMPANIES, ACCOUNTS_PER_COMPANY).await;
+    let targets = accounts(&client, &sandbox, COMPANIES, ACCOUNTS_PER_COMPANY, |i| {
+        10 + i % 21
+    })
+    .await;
     assert_eq!(targets.len(), 100);
     sandbox.set_faults(faults()).unwrap();
 
@@ -324,7 +260,7 @@ async fn a_lost_push_stops_the_connection_s_other_pushes_until_a_rerun_settles_i
     let client = client_builder(sandbox.url(), Duration::from_secs(1))
         .build()
         .unwrap();
-    let targets = accounts(&client, &sandbox, 1, 2).await;
+    let targets = accounts(&client, &sandbox, 1, 2, |i| 10 + i % 21).await;
     sandbox
         .set_faults(
             Faults::seeded(3)

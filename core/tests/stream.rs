@@ -247,3 +247,44 @@ fn unreadable_files_agree() {
     );
     assert_eq!(streamed.report, whole.report);
 }
+
+/// Lines are counted without holding the file: a file much longer than the block of bytes the
+/// counter keeps, with every kind of line break and blank lines, names each row's own line
+/// (counted here independently, not by the reader both paths share).
+#[test]
+fn lines_stay_right_across_blocks_and_line_breaks() {
+    let mut text = String::from("id,date,description,amount,balance\n");
+    let mut line = 2;
+    let mut expected = Vec::new();
+    for i in 0..6000 {
+        let end = ["\n", "\r\n", "\r"][i % 3];
+        if i % 101 == 50 {
+            // `\r\n` can follow any break without joining it.
+            text.push_str("\r\n");
+            line += 1;
+        }
+        let date = if i % 499 == 7 {
+            "2024-02-30"
+        } else {
+            "2024-01-02"
+        };
+        text.push_str(&format!("t{i},{date},Payment number {i},1.00,{end}"));
+        if i % 499 == 7 {
+            expected.push((i, line));
+        }
+        line += 1;
+    }
+    assert!(text.len() > 3 * (1 << 16));
+    for dedupe in [false, true] {
+        let o = options(Platform::Generic, 0, dedupe, false);
+        assert_eq!(agree(&text, &o), None);
+        let file = TempFile::new(&text);
+        let streamed = prepare_path(&file.0, InputFormat::Auto, &o).unwrap();
+        let found: Vec<(usize, usize)> = streamed
+            .report
+            .with_code(bankfeeds::validate::Code::InvalidDate)
+            .map(|i| (i.row.unwrap(), i.line.unwrap()))
+            .collect();
+        assert_eq!(found, expected);
+    }
+}

@@ -297,17 +297,14 @@ pub fn json_file(data: &[u8]) -> u64 {
     signature(&p)
 }
 
-/// Push bodies: the fast reader agrees with serde's derived one, and the fast writer with
-/// serde_json, byte for byte.
+/// Push bodies: what serde reads, the crate's writer (which the client sends) writes byte for
+/// byte as serde_json does, and it reads back the same.
 pub fn push_body(data: &[u8]) -> u64 {
-    let fast = CreateBankTransactions::from_json(data);
-    let serde: Result<CreateBankTransactions, _> = serde_json::from_slice(data);
     let mut s = Signature::default();
-    match (&fast, &serde) {
-        (Ok(a), Ok(b)) => {
-            assert_eq!(a, b, "from_json and serde read different bodies");
+    match CreateBankTransactions::from_json(data) {
+        Ok(a) => {
             let written = a.to_json();
-            let by_serde = serde_json::to_vec(a).unwrap_or_default();
+            let by_serde = serde_json::to_vec(&a).unwrap_or_default();
             assert_eq!(
                 String::from_utf8_lossy(&written),
                 String::from_utf8_lossy(&by_serde),
@@ -316,7 +313,7 @@ pub fn push_body(data: &[u8]) -> u64 {
             let again = CreateBankTransactions::from_json(&written);
             assert_eq!(
                 again.as_ref().ok(),
-                Some(a),
+                Some(&a),
                 "a written body reads back the same"
             );
             s.add("ok").add(a.transactions.len().min(4).to_le_bytes());
@@ -331,7 +328,7 @@ pub fn push_body(data: &[u8]) -> u64 {
                 ]);
             }
         }
-        (Err(_), Err(e)) => {
+        Err(e) => {
             // What went wrong, without where: one behaviour per kind of message.
             let message = e.to_string();
             let what = message.split(" at line").next().unwrap_or("");
@@ -342,11 +339,6 @@ pub fn push_body(data: &[u8]) -> u64 {
                 .collect();
             s.add("err").add(shape);
         }
-        (a, b) => panic!(
-            "from_json says {:?}, serde says {:?}",
-            a.as_ref().map(|_| "ok").map_err(|e| e.to_string()),
-            b.as_ref().map(|_| "ok").map_err(|e| e.to_string())
-        ),
     }
     s.get()
 }

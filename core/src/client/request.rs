@@ -86,6 +86,12 @@ impl Call {
         Ok(self)
     }
 
+    /// Sets a JSON body already written (a push body, by its own writer).
+    pub(crate) fn json_bytes(mut self, bytes: Vec<u8>) -> Self {
+        self.body = Some(bytes);
+        self
+    }
+
     /// Adds a query parameter.
     pub(crate) fn query(mut self, name: &'static str, value: impl ToString) -> Self {
         self.query.push((name, value.to_string()));

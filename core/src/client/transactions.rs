@@ -45,7 +45,9 @@ impl Transactions<'_> {
             "allowSyncOnPushComplete",
             params.allow_sync_on_push_complete,
         )
-        .json(body)?
+        // Byte for byte what `serde_json::to_vec` writes, in half the time (the `codec`
+        // benchmarks of `benches/throughput.rs`).
+        .json_bytes(body.to_json())
         .retry(Retry::IfNotProcessed))
     }
 
@@ -78,5 +80,44 @@ impl Transactions<'_> {
             "bankTransactions",
         ]);
         self.client.fetch(&call).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::client::ClientBuilder;
+    use crate::model::{BankTransaction, TransactionType};
+    use rust_decimal::Decimal;
+
+    #[test]
+    fn a_push_body_is_sent_as_serde_json_writes_it() {
+        let client = ClientBuilder::new().api_key("key").build().unwrap();
+        let tx = |id: &str| {
+            BankTransaction::new(
+                id,
+                "2024-05-01T09:30:00".parse().unwrap(),
+                Decimal::new(-123_450, 3),
+            )
+        };
+        let body = CreateBankTransactions {
+            account_id: "acc \"1\"".into(),
+            transactions: vec![
+                tx("t1")
+                    .with_description("Caf\u{e9} \\ \u{1} \u{1F600}")
+                    .with_balance(Decimal::new(10, 28)),
+                BankTransaction {
+                    reconciled: Some(false),
+                    transaction_type: Some(TransactionType::parse("Crypto")),
+                    counterparty: Some(String::new()),
+                    ..tx("t2")
+                },
+            ],
+        };
+        let call = client
+            .transactions("c", "k")
+            .push_call(&body, &PushParams::default())
+            .unwrap();
+        assert_eq!(call.body, Some(serde_json::to_vec(&body).unwrap()));
     }
 }

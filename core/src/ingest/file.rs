@@ -148,6 +148,8 @@ struct Seen {
     bytes: Vec<u8>,
     /// The offset in the input of `bytes[0]`.
     base: usize,
+    /// How many of `bytes` have been counted.
+    counted: usize,
 }
 
 /// A reader that keeps what it hands out, for [`StreamLines`].
@@ -186,12 +188,18 @@ impl StreamLines {
         };
         // A `\r` as the last byte seen may be followed by a `\n` not read yet: it is left for
         // the next call, which sees what follows it.
-        let mut counted = 0;
+        let mut counted = seen.counted;
+        if counted < end && !text[counted..end].contains(&b'\r') {
+            // Only `\n` ends lines here: counted at once.
+            self.breaks += text[counted..end].iter().filter(|&&b| b == b'\n').count();
+            counted = end;
+        }
         while counted < end {
-            if text[counted] == b'\r' && counted + 1 == text.len() {
+            let b = text[counted];
+            if b == b'\r' && counted + 1 == text.len() {
                 break;
             }
-            if ends_line(counted) {
+            if (b == b'\n' || b == b'\r') && ends_line(counted) {
                 self.breaks += 1;
             }
             counted += 1;
@@ -204,11 +212,21 @@ impl StreamLines {
             }
             i += 1;
         }
-        seen.bytes.drain(..counted);
-        seen.base += counted;
+        // Counted bytes are let go a block at a time, not on every record: moving what is left
+        // down on every record cost as much as reading the file.
+        if counted >= COMPACT_AT {
+            seen.bytes.drain(..counted);
+            seen.base += counted;
+            seen.counted = 0;
+        } else {
+            seen.counted = counted;
+        }
         Some(breaks + 1)
     }
 }
+
+/// How many counted bytes [`StreamLines`] holds before letting them go.
+const COMPACT_AT: usize = 1 << 16;
 
 /// A CSV file's rows read one at a time from any reader: [`read_csv`] in pieces, so a file of
 /// any size is read in the memory of one row.

@@ -167,14 +167,25 @@ impl<'c> RowChecker<'c> {
         }
     }
 
-    /// Checks the next row, input row `row`.
+    /// Checks the next row, input row `row`: one rule group after another, in the order their
+    /// findings are reported.
     pub(crate) fn row(&mut self, tx: &BankTransaction, row: usize, report: &mut ValidationReport) {
-        let profile = self.ctx.profile();
-        let name = profile.name;
+        self.identity(tx, row, report);
+        self.type_and_sign(tx, row, report);
+        self.precision(tx, row, report);
+        self.dates(tx, row, report);
+        self.dates_on_the_account(tx, row, report);
+        self.text(tx, row, report);
+        self.balance_presence(tx, row);
+        self.chain(tx, row, report);
+        self.position += 1;
+    }
+
+    /// Identity: an id there is, of readable text, and a row that fits in a push body alone
+    /// (repeats are reported after the loop, once every id is known).
+    fn identity(&mut self, tx: &BankTransaction, row: usize, report: &mut ValidationReport) {
         let issue =
             |code: Code, message: String| Issue::new(code, message).at_row(row).with_id(&tx.id);
-
-        // Identity (repeats are reported after the loop, once every id is known).
         if is_blank(&tx.id) {
             report.push(
                 issue(
@@ -195,8 +206,15 @@ impl<'c> RowChecker<'c> {
             ),
         ));
         }
+    }
 
-        // Type and sign.
+    /// The transaction type: one Codat knows, one the platform takes, and the amount's sign
+    /// against it; and a zero amount.
+    fn type_and_sign(&mut self, tx: &BankTransaction, row: usize, report: &mut ValidationReport) {
+        let profile = self.ctx.profile();
+        let name = profile.name;
+        let issue =
+            |code: Code, message: String| Issue::new(code, message).at_row(row).with_id(&tx.id);
         if let Some(t) = &tx.transaction_type {
             if let TransactionType::Unrecognised(s) = t {
                 report.push(
@@ -264,8 +282,12 @@ impl<'c> RowChecker<'c> {
         if tx.amount.is_zero() {
             report.push(issue(Code::ZeroAmount, "the amount is zero".into()).on(Field::Amount));
         }
+    }
 
-        // Precision against the currency.
+    /// Amount and balance against the currency's decimal places.
+    fn precision(&mut self, tx: &BankTransaction, row: usize, report: &mut ValidationReport) {
+        let issue =
+            |code: Code, message: String| Issue::new(code, message).at_row(row).with_id(&tx.id);
         if let Some(units) = self.minor_units {
             for (field, value) in [
                 (Field::Amount, Some(tx.amount)),
@@ -294,8 +316,14 @@ impl<'c> RowChecker<'c> {
                 }
             }
         }
+    }
 
-        // Dates.
+    /// The date: oldest first, cleared (not after today) and within the platform's age.
+    fn dates(&mut self, tx: &BankTransaction, row: usize, report: &mut ValidationReport) {
+        let profile = self.ctx.profile();
+        let name = profile.name;
+        let issue =
+            |code: Code, message: String| Issue::new(code, message).at_row(row).with_id(&tx.id);
         let when = tx.date.datetime();
         let day = when.date();
         if let Some(prev) = self.previous
@@ -336,6 +364,22 @@ impl<'c> RowChecker<'c> {
                 .expected_found(format!("on or after {oldest}"), tx.date),
             );
         }
+    }
+
+    /// The date against the account: on or after its feed start date and the newest
+    /// transaction already on it, and no offset dropped silently.
+    fn dates_on_the_account(
+        &mut self,
+        tx: &BankTransaction,
+        row: usize,
+        report: &mut ValidationReport,
+    ) {
+        let profile = self.ctx.profile();
+        let name = profile.name;
+        let issue =
+            |code: Code, message: String| Issue::new(code, message).at_row(row).with_id(&tx.id);
+        let when = tx.date.datetime();
+        let day = when.date();
         if let Some(start) = self.feed_start
             && day < start
         {
@@ -397,8 +441,15 @@ impl<'c> RowChecker<'c> {
             .on(Field::Date),
         );
         }
+    }
 
-        // Text fields.
+    /// Description, counterparty and reference: present where the platform needs them, within
+    /// its lengths, and noted once when it ignores them.
+    fn text(&mut self, tx: &BankTransaction, row: usize, report: &mut ValidationReport) {
+        let profile = self.ctx.profile();
+        let name = profile.name;
+        let issue =
+            |code: Code, message: String| Issue::new(code, message).at_row(row).with_id(&tx.id);
         if profile.description_required
             && tx
                 .description
@@ -453,15 +504,23 @@ impl<'c> RowChecker<'c> {
             );
             }
         }
+    }
 
+    /// Rows without a balance, counted for [`RowChecker::finish`].
+    fn balance_presence(&mut self, tx: &BankTransaction, row: usize) {
+        let profile = self.ctx.profile();
         if tx.balance.is_none() {
             self.missing_count += 1;
             if profile.missing_balance.is_some() {
                 self.missing.push((row, tx.id.clone()));
             }
         }
+    }
 
-        // The balance chain.
+    /// The balance chain: this balance is the previous one plus the amount.
+    fn chain(&mut self, tx: &BankTransaction, row: usize, report: &mut ValidationReport) {
+        let issue =
+            |code: Code, message: String| Issue::new(code, message).at_row(row).with_id(&tx.id);
         match self.chain.step(tx) {
             Link::Follows | Link::Missing => {}
             Link::Breaks { expected, found } => {
@@ -495,8 +554,6 @@ impl<'c> RowChecker<'c> {
                 .on(Field::Balance),
             ),
         }
-
-        self.position += 1;
     }
 
     /// The findings that need every row seen (balances missing on some rows or all). Called

@@ -19,42 +19,13 @@ use rust_decimal::Decimal;
 /// (`shutdown` or drop), that no answer broke the spec.
 pub async fn start(builder: SandboxBuilder) -> Checked {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let builder = match bankfeeds_sandbox::spec::for_tests(root) {
-        Some(spec) => builder.check_spec(spec),
-        None => builder,
-    };
-    Checked(Some(builder.start().await.expect("start the sandbox")))
+    Checked::start(builder, root)
+        .await
+        .expect("start the sandbox")
 }
 
 /// A running sandbox whose answers must all have kept to the spec by the end of the test.
-pub struct Checked(Option<SandboxHandle>);
-
-impl std::ops::Deref for Checked {
-    type Target = SandboxHandle;
-    fn deref(&self) -> &SandboxHandle {
-        self.0.as_ref().expect("the sandbox is running")
-    }
-}
-
-impl Checked {
-    /// Asserts that no answer broke the spec, then stops the sandbox.
-    pub async fn shutdown(mut self) {
-        if let Some(sandbox) = self.0.take() {
-            bankfeeds_sandbox::spec::assert_no_violations(&sandbox.spec_violations());
-            sandbox.shutdown().await;
-        }
-    }
-}
-
-impl Drop for Checked {
-    fn drop(&mut self) {
-        if let Some(sandbox) = &self.0
-            && !std::thread::panicking()
-        {
-            bankfeeds_sandbox::spec::assert_no_violations(&sandbox.spec_violations());
-        }
-    }
-}
+pub type Checked = bankfeeds_sandbox::Checked<SandboxHandle>;
 
 /// A push ledger (SQLite) in a folder of its own, removed when dropped; each process run of a
 /// push would share one such file.
@@ -238,4 +209,70 @@ pub async fn stored(feed: &Feed) -> Vec<BankTransaction> {
     let response = reqwest::get(url).await.expect("stored transactions");
     assert!(response.status().is_success());
     serde_json::from_slice(&response.bytes().await.unwrap()).expect("transactions JSON")
+}
+
+/// One account of a many-accounts test or bench: where it is and its rows.
+pub struct Target {
+    pub company: String,
+    pub connection: String,
+    pub account: String,
+    pub rows: Vec<BankTransaction>,
+}
+
+/// Companies with one linked connection each, holding `per_company` connected GBP accounts; the
+/// `i`-th account (counting across companies) gets `rows_of(i)` rows, ids unique across all.
+pub async fn accounts(
+    client: &Client,
+    sandbox: &bankfeeds_sandbox::Running,
+    companies: usize,
+    per_company: usize,
+    rows_of: impl Fn(usize) -> usize,
+) -> Vec<Target> {
+    let mut out = Vec::new();
+    for c in 0..companies {
+        let company = client
+            .companies()
+            .create(&CompanyRequestBody::new(format!("Bakery {c}")))
+            .await
+            .unwrap();
+        // A platform with no "older than the newest" rule: the sandbox would store a repeat.
+        let connection = client
+            .connections(&company.id)
+            .create_for(PlatformKey::Other("zzzz".into()))
+            .await
+            .unwrap();
+        sandbox.complete_link(&company.id, &connection.id).unwrap();
+        let sources = client.source_accounts(&company.id, &connection.id);
+        for a in 0..per_company {
+            let id = format!("acc-{c}-{a:02}");
+            sources
+                .create(SourceAccountPrototype {
+                    account_name: Some(format!("Account {a}")),
+                    account_type: Some("Debit".into()),
+                    account_number: Some(format!("3192{a:04}")),
+                    sort_code: Some("40-12-76".into()),
+                    currency: Some(Currency::new("GBP")),
+                    balance: Some(Decimal::ZERO),
+                    ..SourceAccountPrototype::new(id.clone())
+                })
+                .await
+                .unwrap();
+            sandbox
+                .map_account(
+                    &company.id,
+                    &connection.id,
+                    &id,
+                    chrono::NaiveDate::from_ymd_opt(2024, 1, 1),
+                )
+                .unwrap();
+            let n = rows_of(c * per_company + a);
+            out.push(Target {
+                company: company.id.clone(),
+                connection: connection.id.clone(),
+                account: id.clone(),
+                rows: rows(&format!("{id}-"), 0, n, Decimal::ZERO),
+            });
+        }
+    }
+    out
 }

@@ -173,45 +173,27 @@ impl Client {
 
         // 4. Normalise and validate; skip what is already there.
         let prepare_options = prepare_options(platform, &account, &history, cursor, options);
-        let mut prepared = match rows {
-            PushInput::Transactions(txs) => pipeline::prepare_transactions(txs, &prepare_options),
-            PushInput::Raw(raw) => pipeline::prepare(raw, &prepare_options),
-            PushInput::File { bytes, format } => {
-                pipeline::prepare_file(&bytes, format, &prepare_options)
-            }
-        };
-        check_account_id(&mut prepared, account_id);
-        let total = prepared.transactions.len();
-        let skipped = skip_rows(&mut prepared, &history, cursor, &options.resend)?;
-        if !prepared.report.is_valid() {
-            return Err(Error::Validation(Box::new(prepared.report)));
-        }
+        let (mut prepared, total, skipped) = prepare_rows(
+            rows,
+            &prepare_options,
+            account_id,
+            &history,
+            cursor,
+            &options.resend,
+        )?;
 
         // 5. Push in order.
         let bodies = batch::push_bodies(account_id, skipped.todo, prepared.batch_size);
-        let mut report = PushReport {
-            company_id: company_id.to_owned(),
-            connection_id: connection_id.to_owned(),
-            account_id: account_id.to_owned(),
+        let mut report = new_report(
+            [company_id, connection_id, account_id],
             platform,
-            transactions: total,
-            already_pushed: skipped.on_account,
-            held_back: skipped.held,
-            skipped_by_cursor: skipped.by_cursor,
-            pushed: 0,
-            not_pushed: 0,
-            batches: Vec::with_capacity(bodies.len()),
-            batches_total: bodies.len(),
-            validation: std::mem::take(&mut prepared.report),
-            changes: std::mem::take(&mut prepared.changes),
-            unknown_operations: history.unknown_operations.len(),
-            timed_out: history.held.clone(),
-            recovered: history.resolved.clone(),
-            stopped: None,
-        };
-        progress.state.batches_total = bodies.len();
-        progress.state.transactions_total = bodies.iter().map(|b| b.transactions.len()).sum();
-        progress.state.already_pushed = report.already_pushed.len();
+            total,
+            skipped.ids,
+            &mut prepared,
+            &history,
+            bodies.len(),
+        );
+        progress.start_batches(&bodies, &report);
         let mut sender = BatchSender {
             client: self,
             company_id,
@@ -226,12 +208,9 @@ impl Client {
             },
             lost_seen,
         };
-        for (index, body) in bodies.iter().enumerate() {
-            if let Err(stop) = sender.send(index, body, &mut report, &mut progress).await {
-                report.stopped = Some(stop);
-                break;
-            }
-        }
+        sender.send_all(&bodies, &mut report, &mut progress).await;
+
+        // 6. Account for what was not sent.
         report.not_pushed = progress.state.transactions_total - report.pushed;
         settle_timed_out(&mut report, &bodies, &history.transaction_ids);
         tracing::info!(
@@ -376,6 +355,13 @@ impl<'a> Progress<'a> {
         self.state.stage = stage;
         self.options.report(self.state.clone());
     }
+
+    /// The totals known once the batches are made.
+    fn start_batches(&mut self, bodies: &[CreateBankTransactions], report: &PushReport) {
+        self.state.batches_total = bodies.len();
+        self.state.transactions_total = bodies.iter().map(|b| b.transactions.len()).sum();
+        self.state.already_pushed = report.already_pushed.len();
+    }
 }
 
 /// Per connection, the push operations this client's pushes were given, behind a lock held
@@ -433,6 +419,21 @@ struct BatchSender<'a> {
 }
 
 impl BatchSender<'_> {
+    /// Sends the batches in order, stopping at the first that says to (noted in the report).
+    async fn send_all(
+        &mut self,
+        bodies: &[CreateBankTransactions],
+        report: &mut PushReport,
+        progress: &mut Progress<'_>,
+    ) {
+        for (index, body) in bodies.iter().enumerate() {
+            if let Err(stop) = self.send(index, body, report, progress).await {
+                report.stopped = Some(stop);
+                break;
+            }
+        }
+    }
+
     /// Sends one batch and waits for its operation; `Err` says why the push stops here.
     async fn send(
         &mut self,
@@ -730,6 +731,66 @@ fn prepare_options(
     }
 }
 
+/// Step 4 of a push: the rows normalised and validated, how many there were, and those to send
+/// once what the account already has (or holds back, or the cursor passes) is set aside. Fails
+/// with [`Error::Validation`] when the rows left have errors.
+fn prepare_rows(
+    rows: PushInput,
+    prepare_options: &PrepareOptions,
+    account_id: &str,
+    history: &PushHistory,
+    cursor: Option<&Cursor>,
+    resend: &HashSet<String>,
+) -> Result<(Prepared, usize, Skipped), Error> {
+    let mut prepared = match rows {
+        PushInput::Transactions(txs) => pipeline::prepare_transactions(txs, prepare_options),
+        PushInput::Raw(raw) => pipeline::prepare(raw, prepare_options),
+        PushInput::File { bytes, format } => {
+            pipeline::prepare_file(&bytes, format, prepare_options)
+        }
+    };
+    check_account_id(&mut prepared, account_id);
+    let total = prepared.transactions.len();
+    let skipped = skip_rows(&mut prepared, history, cursor, resend)?;
+    if !prepared.report.is_valid() {
+        return Err(Error::Validation(Box::new(prepared.report)));
+    }
+    Ok((prepared, total, skipped))
+}
+
+/// The report of a push about to send `batches` batches, before any is sent: what was read,
+/// skipped and found. `ids` are the company, connection and account.
+fn new_report(
+    [company_id, connection_id, account_id]: [&str; 3],
+    platform: Platform,
+    transactions: usize,
+    skipped: SkippedIds,
+    prepared: &mut Prepared,
+    history: &PushHistory,
+    batches: usize,
+) -> PushReport {
+    PushReport {
+        company_id: company_id.to_owned(),
+        connection_id: connection_id.to_owned(),
+        account_id: account_id.to_owned(),
+        platform,
+        transactions,
+        already_pushed: skipped.on_account,
+        held_back: skipped.held,
+        skipped_by_cursor: skipped.by_cursor,
+        pushed: 0,
+        not_pushed: 0,
+        batches: Vec::with_capacity(batches),
+        batches_total: batches,
+        validation: std::mem::take(&mut prepared.report),
+        changes: std::mem::take(&mut prepared.changes),
+        unknown_operations: history.unknown_operations.len(),
+        timed_out: history.held.clone(),
+        recovered: history.resolved.clone(),
+        stopped: None,
+    }
+}
+
 /// A file or rows naming another account than the one pushed to is an error.
 fn check_account_id(prepared: &mut Prepared, account_id: &str) {
     if let Some(named) = &prepared.account_id
@@ -750,6 +811,12 @@ fn check_account_id(prepared: &mut Prepared, account_id: &str) {
 /// The rows to push, and the ids of those skipped, by reason.
 struct Skipped {
     todo: Vec<BankTransaction>,
+    ids: SkippedIds,
+}
+
+/// The ids of the rows not sent, by reason.
+#[derive(Default)]
+struct SkippedIds {
     on_account: Vec<String>,
     held: Vec<String>,
     by_cursor: Vec<String>,
@@ -779,9 +846,7 @@ fn skip_rows(
     let rows = std::mem::take(&mut prepared.source_rows);
     let mut out = Skipped {
         todo: Vec::with_capacity(transactions.len()),
-        on_account: Vec::new(),
-        held: Vec::new(),
-        by_cursor: Vec::new(),
+        ids: SkippedIds::default(),
     };
     let mut kept_rows = Vec::with_capacity(rows.len());
     let mut skipped_rows = HashSet::new();
@@ -803,9 +868,9 @@ fn skip_rows(
             Some(why) => {
                 skipped_rows.insert(row);
                 match why {
-                    Skip::OnAccount => out.on_account.push(tx.id),
-                    Skip::Held => out.held.push(tx.id),
-                    Skip::Cursor => out.by_cursor.push(tx.id),
+                    Skip::OnAccount => out.ids.on_account.push(tx.id),
+                    Skip::Held => out.ids.held.push(tx.id),
+                    Skip::Cursor => out.ids.by_cursor.push(tx.id),
                 }
             }
         }
