@@ -4,9 +4,7 @@ use std::path::PathBuf;
 use std::process::{Command, Output};
 use std::time::Duration;
 
-use bankfeeds_sandbox::{BlockingSandbox, Fault, FaultRule, Faults, Sandbox, SandboxBuilder};
-use chrono::NaiveDate;
-use serde_json::{Value, json};
+use bankfeeds_sandbox::{BlockingSandbox, Fault, FaultRule, Faults, Sandbox};
 
 const KEY: &str = "test-key-do-not-print-7f3a";
 
@@ -18,9 +16,8 @@ fn data(name: &str) -> String {
         .into_owned()
 }
 
-fn day(y: i32, m: u32, d: u32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(y, m, d).unwrap()
-}
+mod common;
+use common::{Checked, checked, day};
 
 /// Ids of a linked Xero connection with a connected GBP account, and the push ledger the
 /// test's pushes use (never the user's default one).
@@ -41,61 +38,9 @@ fn temp_ledger() -> PathBuf {
     dir.join("ledger.sqlite3")
 }
 
-/// Creates a company and a Xero connection over HTTP, links it, and creates and maps one
-/// source account per id.
+/// A linked Xero connection with one connected account per id, and a fresh ledger.
 fn target(sandbox: &BlockingSandbox, accounts: &[&str]) -> Target {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let url = sandbox.url().to_owned();
-    let ids: Vec<String> = accounts.iter().map(|s| s.to_string()).collect();
-    let (company, connection) = runtime.block_on(async move {
-        let http = reqwest::Client::builder().no_proxy().build().unwrap();
-        let post = |path: String, body: Value| {
-            let http = http.clone();
-            let url = url.clone();
-            async move {
-                let resp = http
-                    .post(format!("{url}{path}"))
-                    .header("Authorization", "Basic setup")
-                    .json(&body)
-                    .send()
-                    .await
-                    .unwrap();
-                assert_eq!(resp.status(), 200, "{path}");
-                resp.json::<Value>().await.unwrap()
-            }
-        };
-        let company = post("/companies".into(), json!({"name": "Toft"})).await;
-        let c = company["id"].as_str().unwrap().to_owned();
-        let conn = post(
-            format!("/companies/{c}/connections"),
-            json!({"platformKey": "gbol"}),
-        )
-        .await;
-        let d = conn["id"].as_str().unwrap().to_owned();
-        post(
-            format!("/sandbox/companies/{c}/connections/{d}/link"),
-            json!({}),
-        )
-        .await;
-        for id in ids {
-            post(
-                format!("/companies/{c}/connections/{d}/connectionInfo/bankFeedAccounts"),
-                json!({"id": id, "accountName": "Current", "accountType": "Debit",
-                       "accountNumber": "31926819", "sortCode": "401276", "currency": "GBP",
-                       "balance": 0}),
-            )
-            .await;
-        }
-        (c, d)
-    });
-    for id in accounts {
-        sandbox
-            .map_account(&company, &connection, id, Some(day(2024, 4, 1)))
-            .unwrap();
-    }
+    let (company, connection) = common::linked_accounts(sandbox, accounts);
     Target {
         company,
         connection,
@@ -142,36 +87,6 @@ fn text(out: &Output) -> String {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     )
-}
-
-/// A sandbox whose every answer is checked against Codat's spec when the spec is beside the
-/// checkout (`../shared/codat-oas/Codat-Bank-Feeds.json`) or `BANKFEEDS_SPEC` names it (one line
-/// on stderr says the check is skipped otherwise); dropping it asserts that no answer broke the
-/// spec.
-struct Checked(BlockingSandbox);
-
-impl std::ops::Deref for Checked {
-    type Target = BlockingSandbox;
-    fn deref(&self) -> &BlockingSandbox {
-        &self.0
-    }
-}
-
-impl Drop for Checked {
-    fn drop(&mut self) {
-        if !std::thread::panicking() {
-            bankfeeds_sandbox::spec::assert_no_violations(&self.0.spec_violations());
-        }
-    }
-}
-
-fn checked(builder: SandboxBuilder) -> Checked {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-    let builder = match bankfeeds_sandbox::spec::for_tests(root) {
-        Some(spec) => builder.check_spec(spec),
-        None => builder,
-    };
-    Checked(builder.start_blocking().unwrap())
 }
 
 fn sandbox() -> Checked {

@@ -7,14 +7,11 @@ use std::process::{Command, Output};
 use std::time::Duration;
 
 use bankfeeds_sandbox::{BlockingSandbox, Sandbox};
-use chrono::NaiveDate;
-use serde_json::{Value, json};
 
 const KEY: &str = "test-key-push-all-91c2";
 
-fn day(y: i32, m: u32, d: u32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(y, m, d).unwrap()
-}
+mod common;
+use common::{checked, day, linked_accounts as target};
 
 /// A folder of its own under Cargo's temporary folder, with the test data copied in.
 fn folder(name: &str) -> PathBuf {
@@ -32,63 +29,6 @@ fn folder(name: &str) -> PathBuf {
         .unwrap();
     }
     dir
-}
-
-/// A company with a linked connection and these accounts, connected.
-fn target(sandbox: &BlockingSandbox, accounts: &[&str]) -> (String, String) {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let url = sandbox.url().to_owned();
-    let ids: Vec<String> = accounts.iter().map(|s| s.to_string()).collect();
-    let (company, connection) = runtime.block_on(async move {
-        let http = reqwest::Client::builder().no_proxy().build().unwrap();
-        let post = |path: String, body: Value| {
-            let http = http.clone();
-            let url = url.clone();
-            async move {
-                let resp = http
-                    .post(format!("{url}{path}"))
-                    .header("Authorization", "Basic setup")
-                    .json(&body)
-                    .send()
-                    .await
-                    .unwrap();
-                assert_eq!(resp.status(), 200, "{path}");
-                resp.json::<Value>().await.unwrap()
-            }
-        };
-        let company = post("/companies".into(), json!({"name": "Toft"})).await;
-        let c = company["id"].as_str().unwrap().to_owned();
-        let conn = post(
-            format!("/companies/{c}/connections"),
-            json!({"platformKey": "gbol"}),
-        )
-        .await;
-        let d = conn["id"].as_str().unwrap().to_owned();
-        post(
-            format!("/sandbox/companies/{c}/connections/{d}/link"),
-            json!({}),
-        )
-        .await;
-        for id in ids {
-            post(
-                format!("/companies/{c}/connections/{d}/connectionInfo/bankFeedAccounts"),
-                json!({"id": id, "accountName": "Current", "accountType": "Debit",
-                       "accountNumber": "31926819", "sortCode": "401276", "currency": "GBP",
-                       "balance": 0}),
-            )
-            .await;
-        }
-        (c, d)
-    });
-    for id in accounts {
-        sandbox
-            .map_account(&company, &connection, id, Some(day(2024, 4, 1)))
-            .unwrap();
-    }
-    (company, connection)
 }
 
 fn push_all(sandbox: &BlockingSandbox, dir: &std::path::Path, manifest: &str) -> Output {
@@ -123,11 +63,11 @@ fn text(out: &Output) -> (String, String) {
 
 #[test]
 fn several_accounts_at_once_with_a_table_and_reruns_that_send_nothing_twice() {
-    let sandbox = Sandbox::builder()
-        .push_delay(Duration::from_millis(20))
-        .today(day(2024, 6, 1))
-        .start_blocking()
-        .unwrap();
+    let sandbox = checked(
+        Sandbox::builder()
+            .push_delay(Duration::from_millis(20))
+            .today(day(2024, 6, 1)),
+    );
     let (c, d) = target(&sandbox, &["acc-001", "acc-002", "acc-003"]);
     let dir = folder("table");
     let manifest = format!(
@@ -205,10 +145,7 @@ fn several_accounts_at_once_with_a_table_and_reruns_that_send_nothing_twice() {
 
 #[test]
 fn bad_manifests_are_refused_naming_the_line_before_any_request() {
-    let sandbox = Sandbox::builder()
-        .today(day(2024, 6, 1))
-        .start_blocking()
-        .unwrap();
+    let sandbox = checked(Sandbox::builder().today(day(2024, 6, 1)));
     let dir = folder("bad");
     for (manifest, wanted) in [
         ("company,connection,account\n", "line 1: the header must be"),

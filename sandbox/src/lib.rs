@@ -59,7 +59,7 @@ mod store;
 pub mod webhooks;
 
 pub use faults::{Fault, FaultRule, Faults};
-pub use spec::{Spec, SpecViolation};
+pub use spec::{Checked, Spec, SpecViolation};
 pub use stats::Stats;
 pub use webhooks::{WebhookAttempt, WebhookLog, WebhookMessage, WebhookState};
 
@@ -186,7 +186,7 @@ impl SpecSource {
     }
 }
 
-/// Why a direct call on a running sandbox ([`SandboxHandle::complete_link`]...) was refused:
+/// Why a direct call on a running sandbox ([`Running::complete_link`]...) was refused:
 /// the HTTP status and Codat's error message the same call over HTTP would answer with.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SandboxError {
@@ -359,7 +359,7 @@ impl SandboxBuilder {
     /// too; the `/sandbox/` endpoints and the link pages are not.
     ///
     /// A violation is printed to stderr, kept (`GET /sandbox/spec-violations`,
-    /// [`SandboxHandle::spec_violations`]), counted in [`Stats::spec_violations`], and the answer
+    /// [`Running::spec_violations`]), counted in [`Stats::spec_violations`], and the answer
     /// is replaced by a `500` with Codat's error body naming it (`canBeRetried: False`), so the
     /// client under test fails visibly. [`start`](Self::start) fails when the spec cannot be
     /// read.
@@ -504,9 +504,7 @@ impl SandboxBuilder {
         }
         let task = tokio::spawn(server::serve(listener, shared.clone(), router));
         Ok(SandboxHandle {
-            url,
-            addr,
-            shared,
+            running: Running { url, addr, shared },
             task: Some(task),
         })
     }
@@ -532,11 +530,11 @@ impl SandboxBuilder {
                     match self.start().await {
                         Ok(mut handle) => {
                             let task = handle.task.take();
-                            let _ = tx.send(Ok((
-                                handle.url.clone(),
-                                handle.addr,
-                                handle.shared.clone(),
-                            )));
+                            let _ = tx.send(Ok(Running {
+                                url: handle.running.url.clone(),
+                                addr: handle.running.addr,
+                                shared: handle.running.shared.clone(),
+                            }));
                             if let Some(task) = task {
                                 let _ = task.await;
                             }
@@ -547,25 +545,33 @@ impl SandboxBuilder {
                     }
                 });
             })?;
-        let (url, addr, shared) = rx
+        let running = rx
             .recv()
             .map_err(|_| std::io::Error::other("the sandbox thread stopped before it started"))??;
         Ok(BlockingSandbox {
-            url,
-            addr,
-            shared,
+            running,
             thread: Some(thread),
         })
     }
 }
 
-/// A running sandbox on the caller's runtime. Dropping it stops the server.
+/// A running sandbox on the caller's runtime. Dropping it stops the server. Everything a test
+/// asks of a running sandbox is on [`Running`], which this dereferences to.
 #[derive(Debug)]
 pub struct SandboxHandle {
+    running: Running,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+/// A running sandbox, however it was started ([`SandboxHandle`] on the caller's runtime,
+/// [`BlockingSandbox`] on a thread of its own; both dereference to this): its address, counters,
+/// spec findings and webhook log, and the calls that play the customer's side (completing a
+/// link, mapping an account) or the test's (faults).
+#[derive(Debug)]
+pub struct Running {
     url: String,
     addr: SocketAddr,
     shared: Arc<Shared>,
-    task: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl std::fmt::Debug for Shared {
@@ -576,7 +582,7 @@ impl std::fmt::Debug for Shared {
     }
 }
 
-impl SandboxHandle {
+impl Running {
     /// The base URL, e.g. `http://127.0.0.1:41234`, without a trailing slash.
     pub fn url(&self) -> &str {
         &self.url
@@ -653,33 +659,42 @@ impl SandboxHandle {
             .stored_transactions(company, connection, account)
     }
 
-    /// Stops accepting connections, lets open requests finish (up to five seconds) and waits
-    /// for the server to stop.
-    pub async fn shutdown(mut self) {
-        self.shared.shutdown.send_replace(true);
-        if let Some(task) = self.task.take() {
-            let _ = task.await;
-        }
-    }
-
-    /// Waits until the server stops (after [`SandboxHandle::shutdown`] from elsewhere, or a
-    /// `stop` through [`SandboxHandle::stopper`]).
-    pub async fn wait(mut self) {
-        if let Some(task) = self.task.take() {
-            let _ = task.await;
-        }
-    }
-
     /// A cheap handle that can stop the server from anywhere, e.g. a signal handler.
     pub fn stopper(&self) -> Stopper {
         Stopper(self.shared.clone())
     }
 }
 
+impl std::ops::Deref for SandboxHandle {
+    type Target = Running;
+    fn deref(&self) -> &Running {
+        &self.running
+    }
+}
+
+impl SandboxHandle {
+    /// Stops accepting connections, lets open requests finish (up to five seconds) and waits
+    /// for the server to stop.
+    pub async fn shutdown(mut self) {
+        self.running.shared.shutdown.send_replace(true);
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+
+    /// Waits until the server stops (after [`SandboxHandle::shutdown`] from elsewhere, or a
+    /// `stop` through [`Running::stopper`]).
+    pub async fn wait(mut self) {
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
 impl Drop for SandboxHandle {
     fn drop(&mut self) {
         if self.task.is_some() {
-            self.shared.shutdown.send_replace(true);
+            self.running.shared.shutdown.send_replace(true);
         }
     }
 }
@@ -696,92 +711,28 @@ impl Stopper {
 }
 
 /// A sandbox running on its own thread. Dropping it stops the server and joins the thread.
+/// Everything a test asks of a running sandbox is on [`Running`], which this dereferences to.
 #[derive(Debug)]
 pub struct BlockingSandbox {
-    url: String,
-    addr: SocketAddr,
-    shared: Arc<Shared>,
+    running: Running,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
+impl std::ops::Deref for BlockingSandbox {
+    type Target = Running;
+    fn deref(&self) -> &Running {
+        &self.running
+    }
+}
+
 impl BlockingSandbox {
-    /// The base URL, e.g. `http://127.0.0.1:41234`.
-    pub fn url(&self) -> &str {
-        &self.url
-    }
-
-    /// The bound address.
-    pub fn addr(&self) -> SocketAddr {
-        self.addr
-    }
-
-    /// The counters so far.
-    pub fn stats(&self) -> Stats {
-        self.shared.stats()
-    }
-
-    /// Whether answers are checked against the spec ([`SandboxBuilder::check_spec`]).
-    pub fn checks_spec(&self) -> bool {
-        self.shared.spec.is_some()
-    }
-
-    /// The spec violations found so far (the first 1,000; [`Stats::spec_violations`] counts
-    /// them all). Always empty when the spec is not checked.
-    pub fn spec_violations(&self) -> Vec<SpecViolation> {
-        self.shared.spec_violations()
-    }
-
-    /// The webhook messages sent so far with their attempts (the last
-    /// [`webhooks::MAX_MESSAGES_KEPT`]), or `None` when webhooks are off.
-    pub fn webhook_log(&self) -> Option<WebhookLog> {
-        self.shared.webhook_log()
-    }
-
-    /// Replaces the fault plan; refused when a rule is invalid.
-    pub fn set_faults(&self, faults: Faults) -> Result<(), String> {
-        self.shared.set_faults(faults)
-    }
-
-    /// Completes a connection's link as the customer would in Codat Link: `Linked`.
-    pub fn complete_link(
-        &self,
-        company: &str,
-        connection: &str,
-    ) -> Result<Connection, SandboxError> {
-        self.shared.complete_link(company, connection)
-    }
-
-    /// Maps a source account as the customer would in their software: `connected`, with the
-    /// feed start date (default: the sandbox's today).
-    pub fn map_account(
-        &self,
-        company: &str,
-        connection: &str,
-        account: &str,
-        feed_start: Option<NaiveDate>,
-    ) -> Result<AnySourceAccount, SandboxError> {
-        self.shared
-            .map_account(company, connection, account, feed_start)
-    }
-
-    /// Every transaction stored on a source account by successful pushes, in order.
-    pub fn stored_transactions(
-        &self,
-        company: &str,
-        connection: &str,
-        account: &str,
-    ) -> Result<Vec<BankTransaction>, SandboxError> {
-        self.shared
-            .stored_transactions(company, connection, account)
-    }
-
     /// Stops the server and waits for its thread.
     pub fn shutdown(mut self) {
         self.stop_and_join();
     }
 
     fn stop_and_join(&mut self) {
-        self.shared.shutdown.send_replace(true);
+        self.running.shared.shutdown.send_replace(true);
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }

@@ -89,6 +89,82 @@ pub fn assert_no_violations(violations: &[SpecViolation]) {
     );
 }
 
+/// `builder` with every answer checked against the spec of the checkout at `repo_root`, when
+/// [`for_tests`] finds one; unchanged otherwise (after its one line on stderr).
+pub fn checked_builder(
+    builder: crate::SandboxBuilder,
+    repo_root: impl AsRef<Path>,
+) -> crate::SandboxBuilder {
+    match for_tests(repo_root) {
+        Some(spec) => builder.check_spec(spec),
+        None => builder,
+    }
+}
+
+/// For test harnesses: a running sandbox ([`crate::SandboxHandle`] or [`crate::BlockingSandbox`])
+/// whose answers must all have kept to the spec by the end of the test. It dereferences to the
+/// sandbox; [`Checked::shutdown`] or dropping it asserts that no answer broke the spec (not while
+/// the test is already panicking, so the first failure is the one reported).
+#[derive(Debug)]
+pub struct Checked<S: std::ops::Deref<Target = crate::Running>>(Option<S>);
+
+impl Checked<crate::SandboxHandle> {
+    /// Starts `builder` on the caller's runtime with the spec check of [`checked_builder`].
+    pub async fn start(
+        builder: crate::SandboxBuilder,
+        repo_root: impl AsRef<Path>,
+    ) -> std::io::Result<Self> {
+        let sandbox = checked_builder(builder, repo_root).start().await?;
+        Ok(Checked(Some(sandbox)))
+    }
+
+    /// Asserts that no answer broke the spec, then stops the sandbox.
+    pub async fn shutdown(mut self) {
+        if let Some(sandbox) = self.0.take() {
+            assert_no_violations(&sandbox.spec_violations());
+            sandbox.shutdown().await;
+        }
+    }
+}
+
+impl Checked<crate::BlockingSandbox> {
+    /// Starts `builder` on a thread of its own with the spec check of [`checked_builder`].
+    pub fn start_blocking(
+        builder: crate::SandboxBuilder,
+        repo_root: impl AsRef<Path>,
+    ) -> std::io::Result<Self> {
+        let sandbox = checked_builder(builder, repo_root).start_blocking()?;
+        Ok(Checked(Some(sandbox)))
+    }
+
+    /// Asserts that no answer broke the spec, then stops the sandbox and joins its thread.
+    pub fn shutdown(mut self) {
+        if let Some(sandbox) = self.0.take() {
+            assert_no_violations(&sandbox.spec_violations());
+            sandbox.shutdown();
+        }
+    }
+}
+
+impl<S: std::ops::Deref<Target = crate::Running>> std::ops::Deref for Checked<S> {
+    type Target = S;
+    fn deref(&self) -> &S {
+        self.0
+            .as_ref()
+            .expect("the sandbox is running until shutdown")
+    }
+}
+
+impl<S: std::ops::Deref<Target = crate::Running>> Drop for Checked<S> {
+    fn drop(&mut self) {
+        if let Some(sandbox) = &self.0
+            && !std::thread::panicking()
+        {
+            assert_no_violations(&sandbox.spec_violations());
+        }
+    }
+}
+
 /// One way an answer breaks the spec.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -563,23 +563,14 @@ impl<'d> Validator<'d> {
     }
 
     fn string(&self, s: &str, kw: &Keywords<'_>, at: &Loc<'_>, errors: &mut Vec<SchemaError>) {
-        let len = s.chars().count() as u64;
-        if let Some(min) = kw.min_length.and_then(Value::as_u64)
-            && len < min
-        {
-            errors.push(SchemaError {
-                pointer: at.pointer(),
-                message: format!("{len} character(s), fewer than minLength {min}"),
-            });
-        }
-        if let Some(max) = kw.max_length.and_then(Value::as_u64)
-            && len > max
-        {
-            errors.push(SchemaError {
-                pointer: at.pointer(),
-                message: format!("{len} character(s), more than maxLength {max}"),
-            });
-        }
+        count_bounds(
+            s.chars().count() as u64,
+            "character(s)",
+            (kw.min_length, "minLength"),
+            (kw.max_length, "maxLength"),
+            at,
+            errors,
+        );
         if let Some(pattern) = kw.pattern.and_then(Value::as_str) {
             let compiled;
             let regex = match self.patterns.get(pattern) {
@@ -610,23 +601,14 @@ impl<'d> Validator<'d> {
         at: &Loc<'_>,
         errors: &mut Vec<SchemaError>,
     ) {
-        let len = items.len() as u64;
-        if let Some(min) = kw.min_items.and_then(Value::as_u64)
-            && len < min
-        {
-            errors.push(SchemaError {
-                pointer: at.pointer(),
-                message: format!("{len} item(s), fewer than minItems {min}"),
-            });
-        }
-        if let Some(max) = kw.max_items.and_then(Value::as_u64)
-            && len > max
-        {
-            errors.push(SchemaError {
-                pointer: at.pointer(),
-                message: format!("{len} item(s), more than maxItems {max}"),
-            });
-        }
+        count_bounds(
+            items.len() as u64,
+            "item(s)",
+            (kw.min_items, "minItems"),
+            (kw.max_items, "maxItems"),
+            at,
+            errors,
+        );
         if kw.unique_items.and_then(Value::as_bool) == Some(true) {
             let mut seen = HashSet::new();
             if let Some(i) = items.iter().position(|v| !seen.insert(v.to_string())) {
@@ -674,23 +656,14 @@ impl<'d> Validator<'d> {
                 }
             }
         }
-        let count = map.len() as u64;
-        if let Some(min) = kw.min_properties.and_then(Value::as_u64)
-            && count < min
-        {
-            errors.push(SchemaError {
-                pointer: at.pointer(),
-                message: format!("{count} properties, fewer than minProperties {min}"),
-            });
-        }
-        if let Some(max) = kw.max_properties.and_then(Value::as_u64)
-            && count > max
-        {
-            errors.push(SchemaError {
-                pointer: at.pointer(),
-                message: format!("{count} properties, more than maxProperties {max}"),
-            });
-        }
+        count_bounds(
+            map.len() as u64,
+            "properties",
+            (kw.min_properties, "minProperties"),
+            (kw.max_properties, "maxProperties"),
+            at,
+            errors,
+        );
         if let Some(names_schema) = kw.property_names {
             for name in map.keys() {
                 let mut inner = Vec::new();
@@ -837,5 +810,33 @@ pub(crate) fn for_each_schema(doc: &Value, f: &mut dyn FnMut(&Map<String, Value>
                 }
             }
         }
+    }
+}
+
+/// `minLength`/`maxLength`, `minItems`/`maxItems` or `minProperties`/`maxProperties`: a count
+/// (`count` things of `unit`) against the bounds the schema gives, each with its keyword's name.
+fn count_bounds(
+    count: u64,
+    unit: &str,
+    (min, min_name): (Option<&Value>, &str),
+    (max, max_name): (Option<&Value>, &str),
+    at: &Loc<'_>,
+    errors: &mut Vec<SchemaError>,
+) {
+    if let Some(min) = min.and_then(Value::as_u64)
+        && count < min
+    {
+        errors.push(SchemaError {
+            pointer: at.pointer(),
+            message: format!("{count} {unit}, fewer than {min_name} {min}"),
+        });
+    }
+    if let Some(max) = max.and_then(Value::as_u64)
+        && count > max
+    {
+        errors.push(SchemaError {
+            pointer: at.pointer(),
+            message: format!("{count} {unit}, more than {max_name} {max}"),
+        });
     }
 }

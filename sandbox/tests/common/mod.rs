@@ -17,48 +17,21 @@ use serde_json::{Value, json};
 /// checkout (`../shared/codat-oas/Codat-Bank-Feeds.json`) or `BANKFEEDS_SPEC` names it; one line
 /// on stderr says so when it is not.
 pub fn spec_checked(builder: SandboxBuilder) -> SandboxBuilder {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    match bankfeeds_sandbox::spec::for_tests(root) {
-        Some(spec) => builder.check_spec(spec),
-        None => builder,
-    }
+    bankfeeds_sandbox::spec::checked_builder(builder, root())
+}
+
+fn root() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
 /// Starts a sandbox with the spec check on (see [`spec_checked`]); the guard asserts that no
 /// answer broke the spec when the test ends (on `shutdown` or when dropped).
 pub async fn start(builder: SandboxBuilder) -> Checked {
-    Checked(Some(spec_checked(builder).start().await.unwrap()))
+    Checked::start(builder, root()).await.unwrap()
 }
 
 /// A running sandbox whose answers must all have kept to the spec by the end of the test.
-pub struct Checked(Option<SandboxHandle>);
-
-impl std::ops::Deref for Checked {
-    type Target = SandboxHandle;
-    fn deref(&self) -> &SandboxHandle {
-        self.0.as_ref().expect("the sandbox is running")
-    }
-}
-
-impl Checked {
-    /// Asserts that no answer broke the spec, then stops the sandbox.
-    pub async fn shutdown(mut self) {
-        if let Some(sandbox) = self.0.take() {
-            bankfeeds_sandbox::spec::assert_no_violations(&sandbox.spec_violations());
-            sandbox.shutdown().await;
-        }
-    }
-}
-
-impl Drop for Checked {
-    fn drop(&mut self) {
-        if let Some(sandbox) = &self.0
-            && !std::thread::panicking()
-        {
-            bankfeeds_sandbox::spec::assert_no_violations(&sandbox.spec_violations());
-        }
-    }
-}
+pub type Checked = bankfeeds_sandbox::Checked<SandboxHandle>;
 
 /// An answer: status, headers and the JSON body (`Null` when empty).
 #[derive(Debug)]
