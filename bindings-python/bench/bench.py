@@ -96,12 +96,11 @@ def bankfeeds_validate(source: Any, n: int) -> int:
     return len(bankfeeds.validate(source, platform="xero", today=today_for(n)))
 
 
-def sdk_pipeline(rows: list[dict[str, Any]]) -> int:
-    from codat_bankfeeds.api_client import ApiClient
-    from codat_bankfeeds.models.shared import BankTransactions, CreateBankTransactions
+def sdk_models(rows: list[dict[str, Any]]) -> list[Any]:
+    """The rows as codat-bankfeeds' models (dates as the ISO text its model requires)."""
+    from codat_bankfeeds.models.shared import BankTransactions
 
-    client = ApiClient()
-    models = [
+    return [
         BankTransactions.from_dict(
             {
                 "id": r["id"],
@@ -114,6 +113,14 @@ def sdk_pipeline(rows: list[dict[str, Any]]) -> int:
         )
         for r in rows
     ]
+
+
+def sdk_pipeline(rows: list[dict[str, Any]]) -> int:
+    from codat_bankfeeds.api_client import ApiClient
+    from codat_bankfeeds.models.shared import CreateBankTransactions
+
+    client = ApiClient()
+    models = sdk_models(rows)
     size = 0
     for k in range(0, len(models), 1000):
         body = CreateBankTransactions(account_id=ACCOUNT, transactions=models[k : k + 1000])

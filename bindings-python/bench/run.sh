@@ -3,7 +3,14 @@
 # SDK (codat-bankfeeds) into .venv-bench, and runs bench.py (arguments are passed on).
 #   bindings-python/bench/run.sh                    # 1,000,000 rows, ~5 minutes on 2 cores
 #   bindings-python/bench/run.sh --rows 100000
+#   bindings-python/bench/run.sh --push             # push.py instead: both clients against the sandbox
+#   bindings-python/bench/run.sh --push --rows 20000 --repeat 3
 set -euo pipefail
+SCRIPT=bench.py
+if [[ "${1:-}" == "--push" ]]; then
+    SCRIPT=push.py
+    shift
+fi
 ROOT="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/../.." && pwd -P)"
 cd "$ROOT"
 MATURIN=$(command -v maturin || echo "$ROOT/.venv/bin/maturin")
@@ -14,4 +21,7 @@ VENV="$ROOT/.venv-bench"
 [[ -x "$VENV/bin/python" ]] || python3 -m venv "$VENV"
 "$VENV/bin/python" -m pip install -q --disable-pip-version-check pyarrow==26.0.1 codat-bankfeeds==13.0.0
 "$VENV/bin/python" -m pip install -q --disable-pip-version-check --force-reinstall --no-deps "$WHEELS"/bankfeeds-*.whl
-exec "$VENV/bin/python" bindings-python/bench/bench.py "$@"
+if [[ $SCRIPT == push.py ]]; then
+    cargo build --locked --release -p bankfeeds-cli # the sandbox push.py starts
+fi
+exec "$VENV/bin/python" "bindings-python/bench/$SCRIPT" "$@"

@@ -1,6 +1,7 @@
 //! `bankfeeds.Client`: the core's async Codat client behind synchronous methods. The client owns
 //! a tokio runtime; each method blocks on it with the GIL released, so Python threads run
-//! requests and pushes in parallel. Models cross as dicts (see `pyser.rs`); the high-level
+//! requests and pushes in parallel. Answers are `bankfeeds.models` models (see `models.rs`),
+//! request bodies a model or a dict (see `pyser.rs`); the high-level
 //! `push_transactions` takes rows as every batch function does and returns a `PushReport`.
 
 use std::future::Future;
@@ -22,6 +23,7 @@ use serde::Serialize;
 
 use crate::args;
 use crate::errors::{BindError, BindResult, config, guard};
+use crate::models::{self, PyPages};
 use crate::push::{self, PyPushReport, client_error};
 use crate::pyser::{from_python, to_python};
 use crate::rows::{self, Source};
@@ -142,22 +144,60 @@ fn wait_options(poll_interval: Option<f64>, timeout: Option<f64>) -> BindResult<
     Ok(w)
 }
 
+/// A request body: a `bankfeeds.models` model or a dict (snake_case or camelCase keys).
 fn model<T: serde::de::DeserializeOwned>(what: &str, v: &Bound<'_, PyAny>) -> BindResult<T> {
-    from_python(what, v)
+    let wire = models::body(v)?;
+    from_python(what, &wire)
 }
 
 impl PyClient {
-    /// Runs one core call to completion with the GIL released, and converts its answer.
+    /// Runs one core call to completion with the GIL released, and converts its answer to
+    /// plain Python values.
     fn run<T, F>(&self, py: Python<'_>, make: impl FnOnce(Client) -> F) -> PyResult<Py<PyAny>>
     where
         T: Serialize + Send,
         F: Future<Output = Result<T, Error>> + Send,
     {
+        self.answer(py, make, |py, v| to_python(py, v))
+    }
+
+    /// Runs one core call as `run` does, and answers model `name` of `bankfeeds.models`.
+    fn run_model<T, F>(
+        &self,
+        py: Python<'_>,
+        name: &str,
+        make: impl FnOnce(Client) -> F,
+    ) -> PyResult<Py<PyAny>>
+    where
+        T: Serialize + Send,
+        F: Future<Output = Result<T, Error>> + Send,
+    {
+        self.answer(py, make, |py, v| models::to_model(py, name, v))
+    }
+
+    fn answer<T, F>(
+        &self,
+        py: Python<'_>,
+        make: impl FnOnce(Client) -> F,
+        convert: impl FnOnce(Python<'_>, &T) -> PyResult<Py<PyAny>>,
+    ) -> PyResult<Py<PyAny>>
+    where
+        T: Send,
+        F: Future<Output = Result<T, Error>> + Send,
+    {
         let answer = wait::block_on(py, &self.runtime, None, make(self.client.clone()))?;
         match answer {
-            Ok(v) => to_python(py, &v),
+            Ok(v) => convert(py, &v),
             Err(e) => Err(client_error(py, &e, None)),
         }
+    }
+
+    /// A paged list as lazy `Pages` of model `name`.
+    fn pages<T>(&self, pager: bankfeeds::client::Pager<T>, name: &'static str) -> PyPages
+    where
+        T: serde::de::DeserializeOwned + Serialize + Clone + Send + Sync + 'static,
+    {
+        PyPages::new(Box::new(pager), name, self.runtime.clone())
     }
 }
 
@@ -367,24 +407,28 @@ impl PyClient {
     /// Creates a company (`create-company`): `{"name": ..., "description": ..., "tags": {...}}`.
     fn create_company(&self, py: Python<'_>, body: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
         let body: CompanyRequestBody = guard(py, || model("company", body))?;
-        self.run(py, |c| async move { c.companies().create(&body).await })
+        self.run_model(py, "Company", |c| async move {
+            c.companies().create(&body).await
+        })
     }
-    /// Every company (`list-companies`), fetched page by page.
+    /// The companies (`list-companies`) as lazy `Pages` of `Company`: a page is fetched only
+    /// when iteration reaches it; `Pages.page(n)` fetches one page with its totals.
     #[pyo3(signature = (*, query=None, order_by=None, page_size=None, tags=None))]
     fn list_companies(
         &self,
-        py: Python<'_>,
         query: Option<String>,
         order_by: Option<String>,
         #[pyo3(from_py_with = args::page_size)] page_size: Option<u32>,
         tags: Option<String>,
-    ) -> PyResult<Py<PyAny>> {
+    ) -> PyResult<PyPages> {
         let q = list_query(query, order_by, page_size, tags);
-        self.run(py, |c| async move { c.companies().list(q).all().await })
+        Ok(self.pages(self.client.companies().list(q), "Company"))
     }
     /// One company (`get-company`).
     fn get_company(&self, py: Python<'_>, company_id: String) -> PyResult<Py<PyAny>> {
-        self.run(py, |c| async move { c.companies().get(&company_id).await })
+        self.run_model(py, "Company", |c| async move {
+            c.companies().get(&company_id).await
+        })
     }
     /// Replaces a company's name, description and tags (`replace-company`).
     fn replace_company(
@@ -394,7 +438,7 @@ impl PyClient {
         body: &Bound<'_, PyAny>,
     ) -> PyResult<Py<PyAny>> {
         let body: CompanyRequestBody = guard(py, || model("company", body))?;
-        self.run(py, |c| async move {
+        self.run_model(py, "Company", |c| async move {
             c.companies().replace(&company_id, &body).await
         })
     }
@@ -406,7 +450,7 @@ impl PyClient {
         body: &Bound<'_, PyAny>,
     ) -> PyResult<Py<PyAny>> {
         let body: CompanyUpdateRequest = guard(py, || model("company update", body))?;
-        self.run(py, |c| async move {
+        self.run_model(py, "Company", |c| async move {
             c.companies().update(&company_id, &body).await
         })
     }
@@ -420,28 +464,25 @@ impl PyClient {
     }
     /// A company access token (`get-company-access-token`).
     fn get_company_access_token(&self, py: Python<'_>, company_id: String) -> PyResult<Py<PyAny>> {
-        self.run(py, |c| async move {
+        self.run_model(py, "CompanyAccessToken", |c| async move {
             c.companies().access_token(&company_id).await
         })
     }
 
     // ---- connections --------------------------------------------------------------------------
 
-    /// Every connection of a company (`list-connections`).
+    /// A company's connections (`list-connections`) as lazy `Pages` of `Connection`.
     #[pyo3(signature = (company_id, *, query=None, order_by=None, page_size=None, tags=None))]
     fn list_connections(
         &self,
-        py: Python<'_>,
         company_id: String,
         query: Option<String>,
         order_by: Option<String>,
         #[pyo3(from_py_with = args::page_size)] page_size: Option<u32>,
         tags: Option<String>,
-    ) -> PyResult<Py<PyAny>> {
+    ) -> PyResult<PyPages> {
         let q = list_query(query, order_by, page_size, tags);
-        self.run(py, |c| async move {
-            c.connections(&company_id).list(q).all().await
-        })
+        Ok(self.pages(self.client.connections(&company_id).list(q), "Connection"))
     }
     /// Creates a connection to a platform (`create-connection`): a platform key such as
     /// `"gbol"` (Xero), or a request body dict.
@@ -457,7 +498,7 @@ impl PyClient {
             }),
             Err(_) => model("connection", platform),
         })?;
-        self.run(py, |c| async move {
+        self.run_model(py, "Connection", |c| async move {
             c.connections(&company_id).create(&body).await
         })
     }
@@ -468,7 +509,7 @@ impl PyClient {
         company_id: String,
         connection_id: String,
     ) -> PyResult<Py<PyAny>> {
-        self.run(py, |c| async move {
+        self.run_model(py, "Connection", |c| async move {
             c.connections(&company_id).get(&connection_id).await
         })
     }
@@ -492,7 +533,7 @@ impl PyClient {
         company_id: String,
         connection_id: String,
     ) -> PyResult<Py<PyAny>> {
-        self.run(py, |c| async move {
+        self.run_model(py, "Connection", |c| async move {
             c.connections(&company_id).unlink(&connection_id).await
         })
     }
@@ -511,26 +552,25 @@ impl PyClient {
 
     // ---- target bank accounts -----------------------------------------------------------------
 
-    /// The platform's bank accounts (`list-bank-accounts`).
+    /// The platform's bank accounts (`list-bank-accounts`) as lazy `Pages` of `BankAccount`.
     #[pyo3(signature = (company_id, connection_id, *, query=None, order_by=None, page_size=None, tags=None))]
     #[allow(clippy::too_many_arguments)]
     fn list_bank_accounts(
         &self,
-        py: Python<'_>,
         company_id: String,
         connection_id: String,
         query: Option<String>,
         order_by: Option<String>,
         #[pyo3(from_py_with = args::page_size)] page_size: Option<u32>,
         tags: Option<String>,
-    ) -> PyResult<Py<PyAny>> {
+    ) -> PyResult<PyPages> {
         let q = list_query(query, order_by, page_size, tags);
-        self.run(py, |c| async move {
-            c.bank_accounts(&company_id, &connection_id)
-                .list(q)
-                .all()
-                .await
-        })
+        Ok(self.pages(
+            self.client
+                .bank_accounts(&company_id, &connection_id)
+                .list(q),
+            "BankAccount",
+        ))
     }
     /// What creating a bank account takes on this platform (`get-create-bank-account-model`).
     fn get_create_bank_account_model(
@@ -539,7 +579,7 @@ impl PyClient {
         company_id: String,
         connection_id: String,
     ) -> PyResult<Py<PyAny>> {
-        self.run(py, |c| async move {
+        self.run_model(py, "PushOption", |c| async move {
             c.bank_accounts(&company_id, &connection_id)
                 .create_model()
                 .await
@@ -556,7 +596,7 @@ impl PyClient {
         #[pyo3(from_py_with = args::timeout_in_minutes)] timeout_in_minutes: Option<i32>,
     ) -> PyResult<Py<PyAny>> {
         let body: BankAccountPrototype = guard(py, || model("bank account", body))?;
-        self.run(py, |c| async move {
+        self.run_model(py, "PushOperation", |c| async move {
             c.bank_accounts(&company_id, &connection_id)
                 .create(&body, timeout_in_minutes)
                 .await
@@ -575,7 +615,7 @@ impl PyClient {
         account: &Bound<'_, PyAny>,
     ) -> PyResult<Py<PyAny>> {
         let account: CreateSourceAccount = guard(py, || model("source account", account))?;
-        self.run(py, |c| async move {
+        self.run_model(py, "SourceAccount", |c| async move {
             c.source_accounts(&company_id, &connection_id)
                 .create(account)
                 .await
@@ -596,7 +636,7 @@ impl PyClient {
             status: u16,
             items: serde_json::Value,
         }
-        self.run(py, |c| async move {
+        self.run_model(py, "SourceAccountBatch", |c| async move {
             let out = c
                 .source_accounts(&company_id, &connection_id)
                 .create_batch(&accounts)
@@ -616,7 +656,7 @@ impl PyClient {
         company_id: String,
         connection_id: String,
     ) -> PyResult<Py<PyAny>> {
-        self.run(py, |c| async move {
+        self.run_model(py, "SourceAccount", |c| async move {
             c.source_accounts(&company_id, &connection_id).list().await
         })
     }
@@ -628,7 +668,7 @@ impl PyClient {
         connection_id: String,
         account_id: String,
     ) -> PyResult<Py<PyAny>> {
-        self.run(py, |c| async move {
+        self.run_model(py, "SourceAccount", |c| async move {
             c.source_accounts(&company_id, &connection_id)
                 .find(&account_id)
                 .await
@@ -644,7 +684,7 @@ impl PyClient {
         account: &Bound<'_, PyAny>,
     ) -> PyResult<Py<PyAny>> {
         let account: SourceAccount = guard(py, || model("source account", account))?;
-        self.run(py, |c| async move {
+        self.run_model(py, "SourceAccount", |c| async move {
             c.source_accounts(&company_id, &connection_id)
                 .update(&account_id, &account)
                 .await
@@ -672,7 +712,7 @@ impl PyClient {
         company_id: String,
         connection_id: String,
     ) -> PyResult<Py<PyAny>> {
-        self.run(py, |c| async move {
+        self.run_model(py, "BankAccountCredentials", |c| async move {
             c.source_accounts(&company_id, &connection_id)
                 .generate_credentials()
                 .await
@@ -699,7 +739,7 @@ impl PyClient {
         company_id: String,
         connection_id: String,
     ) -> PyResult<Py<PyAny>> {
-        self.run(py, |c| async move {
+        self.run_model(py, "Otp", |c| async move {
             c.source_accounts(&company_id, &connection_id)
                 .generate_otp()
                 .await
@@ -715,7 +755,7 @@ impl PyClient {
         company_id: String,
         connection_id: String,
     ) -> PyResult<Py<PyAny>> {
-        self.run(py, |c| async move {
+        self.run_model(py, "AccountMapping", |c| async move {
             c.account_mapping(&company_id, &connection_id).get().await
         })
     }
@@ -729,7 +769,7 @@ impl PyClient {
         mapping: &Bound<'_, PyAny>,
     ) -> PyResult<Py<PyAny>> {
         let mapping: BankFeedAccountMapping = guard(py, || model("mapping", mapping))?;
-        self.run(py, |c| async move {
+        self.run_model(py, "AccountMappingResult", |c| async move {
             c.account_mapping(&company_id, &connection_id)
                 .create(&mapping)
                 .await
@@ -742,7 +782,7 @@ impl PyClient {
         company_id: String,
         connection_id: String,
     ) -> PyResult<Py<PyAny>> {
-        self.run(py, |c| async move {
+        self.run_model(py, "CompanyInformation", |c| async move {
             c.company_information(&company_id, &connection_id)
                 .get()
                 .await
@@ -769,7 +809,7 @@ impl PyClient {
             timeout_in_minutes,
             allow_sync_on_push_complete,
         };
-        self.run(py, |c| async move {
+        self.run_model(py, "PushOperation", |c| async move {
             c.transactions(&company_id, &connection_id)
                 .create(&body, &params)
                 .await
@@ -783,7 +823,7 @@ impl PyClient {
         connection_id: String,
         account_id: String,
     ) -> PyResult<Py<PyAny>> {
-        self.run(py, |c| async move {
+        self.run_model(py, "PushOption", |c| async move {
             c.transactions(&company_id, &connection_id)
                 .create_model(&account_id)
                 .await
@@ -815,7 +855,7 @@ impl PyClient {
             recovered: bool,
             attempts: u32,
         }
-        self.run(py, |c| async move {
+        self.run_model(py, "PushedBatch", |c| async move {
             let b = c
                 .transactions(&company_id, &connection_id)
                 .push_batch(&body, &options)
@@ -835,27 +875,28 @@ impl PyClient {
         company_id: String,
         push_operation_key: String,
     ) -> PyResult<Py<PyAny>> {
-        self.run(py, |c| async move {
+        self.run_model(py, "PushOperation", |c| async move {
             c.push_operations(&company_id)
                 .get(&push_operation_key)
                 .await
         })
     }
-    /// Every push operation of a company (`list-push-operations`), with its `data`.
+    /// A company's push operations (`list-push-operations`), with their `data`, as lazy `Pages`
+    /// of `PushOperation`.
     #[pyo3(signature = (company_id, *, query=None, order_by=None, page_size=None, tags=None))]
     fn list_push_operations(
         &self,
-        py: Python<'_>,
         company_id: String,
         query: Option<String>,
         order_by: Option<String>,
         #[pyo3(from_py_with = args::page_size)] page_size: Option<u32>,
         tags: Option<String>,
-    ) -> PyResult<Py<PyAny>> {
+    ) -> PyResult<PyPages> {
         let q = list_query(query, order_by, page_size, tags);
-        self.run(py, |c| async move {
-            c.push_operations(&company_id).list(q).all().await
-        })
+        Ok(self.pages(
+            self.client.push_operations(&company_id).list(q),
+            "PushOperation",
+        ))
     }
     /// Polls a push operation until it is no longer pending (seconds; default every 1 s backing
     /// off to 15 s, for at most 30 minutes).
@@ -869,7 +910,7 @@ impl PyClient {
         #[pyo3(from_py_with = args::timeout)] timeout: Option<f64>,
     ) -> PyResult<Py<PyAny>> {
         let wait = guard(py, || wait_options(poll_interval, timeout))?;
-        self.run(py, |c| async move {
+        self.run_model(py, "PushOperation", |c| async move {
             c.push_operations(&company_id)
                 .wait(&push_operation_key, &wait)
                 .await
@@ -887,7 +928,7 @@ impl PyClient {
         account_id: String,
         sync_id: String,
     ) -> PyResult<Py<PyAny>> {
-        self.run(py, |c| async move {
+        self.run_model(py, "SyncStatusResult", |c| async move {
             c.managed_bank_feeds(&company_id, &connection_id, &account_id)
                 .get(&sync_id)
                 .await
@@ -901,7 +942,7 @@ impl PyClient {
         connection_id: String,
         account_id: String,
     ) -> PyResult<Py<PyAny>> {
-        self.run(py, |c| async move {
+        self.run_model(py, "SyncStatusResult", |c| async move {
             c.managed_bank_feeds(&company_id, &connection_id, &account_id)
                 .latest()
                 .await
@@ -915,7 +956,7 @@ impl PyClient {
         connection_id: String,
         account_id: String,
     ) -> PyResult<Py<PyAny>> {
-        self.run(py, |c| async move {
+        self.run_model(py, "SyncStarted", |c| async move {
             c.managed_bank_feeds(&company_id, &connection_id, &account_id)
                 .run()
                 .await

@@ -199,10 +199,26 @@ pub fn validate_file(
         }
         .as_is()?;
         let format = input_format(format)?;
+        // A path streams (`bankfeeds::stream`): memory bounded by a row and the ids, whatever
+        // the file's size, with the findings the whole file read in memory gives.
+        if let Some(path) = file_path(source) {
+            let streamed = py
+                .detach(move || bankfeeds::stream::prepare_path(&path, format, &options))
+                .map_err(|e| BindError::Py(PyErr::from(e)))?;
+            return Ok(PyReport::from(streamed.report));
+        }
         let bytes = file_bytes(py, source)?;
         let prepared = py.detach(move || pipeline::prepare_file(&bytes, format, &options));
         Ok(PyReport::from(prepared.report))
     })
+}
+
+/// The path of a file given as a path (`str`/`os.PathLike`); `None` for anything else.
+fn file_path(source: &Bound<'_, PyAny>) -> Option<std::path::PathBuf> {
+    if source.is_instance_of::<PyBytes>() {
+        return None;
+    }
+    source.extract().ok()
 }
 
 /// Reads a CSV or JSON file (a path or its bytes, a push body or an array of transactions),

@@ -19,6 +19,7 @@
 //! | `client.rs`      | `Client`: every API operation, the high-level push and its history  |
 //! | `push.rs`        | push options, `PushReport`, client errors in Python's words         |
 //! | `ledger.rs`      | the push ledger: its records, `SqliteLedger`, a ledger in Python    |
+//! | `models.rs`      | answers → `bankfeeds.models` models; paged lists → lazy `Pages`     |
 //! | `pyser.rs`       | wire-model types ↔ dicts (snake_case, `Decimal`, UTC `datetime`)  |
 //! | `wait.rs`        | blocking on the client's runtime: Ctrl-C, cancellation, callbacks  |
 //! | `webhook.rs`     | webhook deliveries → the core's verdict, as a dict or `WebhookError` |
@@ -35,6 +36,7 @@ mod events;
 mod functions;
 mod ledger;
 mod logs;
+mod models;
 mod options;
 mod push;
 mod pyser;
@@ -68,6 +70,7 @@ fn _bankfeeds(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<options::PyProfile>()?;
     m.add_class::<arrow_out::ArrowStream>()?;
     m.add_class::<client::PyClient>()?;
+    m.add_class::<models::PyPages>()?;
     m.add_class::<push::PyPushReport>()?;
     m.add_class::<events::PyPushEvents>()?;
     m.add_class::<ledger::PyLedgerAccount>()?;
@@ -107,5 +110,6 @@ fn _bankfeeds(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(functions::codes, m)?)?;
     m.add_function(wrap_pyfunction!(functions::_panic_for_tests, m)?)?;
     m.add_function(wrap_pyfunction!(webhook::_verify_webhook, m)?)?;
+    m.add_function(wrap_pyfunction!(models::_read_timestamp, m)?)?;
     Ok(())
 }

@@ -44,12 +44,12 @@ def client(sandbox: str) -> bankfeeds.Client:
 def linked_account(client: bankfeeds.Client, sandbox: str, account_id: str) -> tuple[str, str]:
     """A company with a linked Xero connection and a connected GBP source account."""
     company = client.create_company({"name": f"Acme {account_id}"})
-    connection = client.create_connection(company["id"], "gbol")
-    assert connection["status"] == "PendingAuth"
-    post(f"{sandbox}/sandbox/companies/{company['id']}/connections/{connection['id']}/link")
+    connection = client.create_connection(company.id, "gbol")
+    assert connection.status == "PendingAuth"
+    post(f"{sandbox}/sandbox/companies/{company.id}/connections/{connection.id}/link")
     created = client.create_source_account(
-        company["id"],
-        connection["id"],
+        company.id,
+        connection.id,
         {
             "id": account_id,
             "account_name": "Current account",
@@ -60,12 +60,12 @@ def linked_account(client: bankfeeds.Client, sandbox: str, account_id: str) -> t
             "balance": Decimal("0.00"),
         },
     )
-    assert created["status"] == "pending"
+    assert created.status == "pending"
     post(
-        f"{sandbox}/sandbox/companies/{company['id']}/connections/{connection['id']}/bankFeedAccounts/{account_id}/map",
+        f"{sandbox}/sandbox/companies/{company.id}/connections/{connection.id}/bankFeedAccounts/{account_id}/map",
         {"feedStartDate": "2024-05-01"},
     )
-    return company["id"], connection["id"]
+    return company.id, connection.id
 
 
 def rows(n: int = 3, start: int = 0) -> list[dict[str, Any]]:
@@ -89,25 +89,25 @@ def rows(n: int = 3, start: int = 0) -> list[dict[str, Any]]:
 
 def test_companies_connections_and_models(client: bankfeeds.Client, sandbox: str) -> None:
     company = client.create_company({"name": "Models Ltd", "description": "d"})
-    assert isinstance(company["created"], dt.datetime)
-    assert company["created"].tzinfo is not None and company["created"].utcoffset() == dt.timedelta(0)
-    assert client.get_company(company["id"])["name"] == "Models Ltd"
-    assert any(c["id"] == company["id"] for c in client.list_companies(page_size=50))
-    updated = client.update_company(company["id"], {"description": "updated"})
-    assert updated["description"] == "updated"
-    connection = client.create_connection(company["id"], "gbol")
-    assert connection["platform_name"] and connection["link_url"].startswith("http")
-    assert client.get_connection(company["id"], connection["id"])["id"] == connection["id"]
-    assert [c["id"] for c in client.list_connections(company["id"])] == [connection["id"]]
-    assert client.fresh_link_url(company["id"], connection["id"]) is not None
-    post(f"{sandbox}/sandbox/companies/{company['id']}/connections/{connection['id']}/link")
-    assert client.list_source_accounts(company["id"], connection["id"]) == []
-    assert client.find_source_account(company["id"], connection["id"], "nope") is None
-    unlinked = client.unlink_connection(company["id"], connection["id"])
-    assert unlinked["status"] == "Unlinked"
-    client.delete_company(company["id"])
+    assert isinstance(company.created, dt.datetime)
+    assert company.created.tzinfo is not None and company.created.utcoffset() == dt.timedelta(0)
+    assert client.get_company(company.id).name == "Models Ltd"
+    assert any(c.id == company.id for c in client.list_companies(page_size=50))
+    updated = client.update_company(company.id, {"description": "updated"})
+    assert updated.description == "updated"
+    connection = client.create_connection(company.id, "gbol")
+    assert connection.platform_name and connection.link_url.startswith("http")
+    assert client.get_connection(company.id, connection.id).id == connection.id
+    assert [c.id for c in client.list_connections(company.id)] == [connection.id]
+    assert client.fresh_link_url(company.id, connection.id) is not None
+    post(f"{sandbox}/sandbox/companies/{company.id}/connections/{connection.id}/link")
+    assert client.list_source_accounts(company.id, connection.id) == []
+    assert client.find_source_account(company.id, connection.id, "nope") is None
+    unlinked = client.unlink_connection(company.id, connection.id)
+    assert unlinked.status == "Unlinked"
+    client.delete_company(company.id)
     with pytest.raises(bankfeeds.ApiError) as caught:
-        client.get_company(company["id"])
+        client.get_company(company.id)
     err = caught.value
     assert err.status == 404 and err.kind == "api" and not err.retryable
     assert err.operation is not None and err.operation.startswith("GET ")
@@ -118,8 +118,8 @@ def test_companies_connections_and_models(client: bankfeeds.Client, sandbox: str
 def test_the_whole_flow_with_the_high_level_push(client: bankfeeds.Client, sandbox: str) -> None:
     company_id, connection_id = linked_account(client, sandbox, "acc-flow")
     account = client.find_source_account(company_id, connection_id, "acc-flow")
-    assert account is not None and account["status"] == "connected"
-    assert account["feed_start_date"] == dt.datetime(2024, 5, 1, tzinfo=dt.timezone.utc)
+    assert account is not None and account.status == "connected"
+    assert account.feed_start_date == dt.datetime(2024, 5, 1, tzinfo=dt.timezone.utc)
     seen: list[str] = []
     report = client.push_transactions(
         company_id, connection_id, "acc-flow", rows(3), today=TODAY, poll_interval=0.02,
@@ -131,8 +131,8 @@ def test_the_whole_flow_with_the_high_level_push(client: bankfeeds.Client, sandb
     assert "finished" in seen and "sending" in seen
     key = report.operation_keys[0]
     operation = client.get_push_operation(company_id, key)
-    assert operation["status"] == "Success"
-    requested = operation["requested_on_utc"]
+    assert operation.status == "Success"
+    requested = operation.requested_on_utc
     assert isinstance(requested, dt.datetime) and requested.utcoffset() == dt.timedelta(0)
     stored = get(f"{sandbox}/sandbox/companies/{company_id}/connections/{connection_id}/bankFeedAccounts/acc-flow/transactions")
     assert [t["amount"] for t in stored] == [Decimal("4002.00"), Decimal("-17.54"), Decimal("4002.00")]
@@ -142,9 +142,9 @@ def test_the_whole_flow_with_the_high_level_push(client: bankfeeds.Client, sandb
     assert (again.already_pushed, again.pushed) == (["t0", "t1", "t2"], 1)
     history = client.push_history(company_id, connection_id, "acc-flow")
     assert history["transaction_ids"] == ["t0", "t1", "t2", "t3"]
-    assert len(client.list_push_operations(company_id)) == 2
+    assert len(list(client.list_push_operations(company_id))) == 2
     waited = client.wait_for_push_operation(company_id, key, poll_interval=0.02, timeout=5)
-    assert waited["push_operation_key"] == key
+    assert waited.push_operation_key == key
 
 
 def test_push_from_arrow_and_typed_objects(client: bankfeeds.Client, sandbox: str) -> None:
@@ -178,17 +178,17 @@ def test_raw_push_and_push_batch(client: bankfeeds.Client, sandbox: str) -> None
     company_id, connection_id = linked_account(client, sandbox, "acc-raw")
     body = bankfeeds.push_bodies("acc-raw", rows(2))[0]
     pending = client.create_bank_transactions(company_id, connection_id, body)
-    assert pending["status"] == "Pending"
-    done = client.wait_for_push_operation(company_id, pending["push_operation_key"], poll_interval=0.02)
-    assert done["status"] == "Success"
+    assert pending.status == "Pending"
+    done = client.wait_for_push_operation(company_id, pending.push_operation_key, poll_interval=0.02)
+    assert done.status == "Success"
     pushed = client.push_batch(company_id, connection_id, bankfeeds.push_bodies("acc-raw", rows(1, start=2))[0])
-    assert pushed["attempts"] == 1 and not pushed["recovered"]
+    assert pushed.attempts == 1 and not pushed.recovered
 
 
 def test_transport_errors_and_configuration(sandbox: str) -> None:
     dead = bankfeeds.Client("k", base_url="http://127.0.0.1:9", retries=False, connect_timeout=2)
     with pytest.raises(bankfeeds.TransportError) as caught:
-        dead.list_companies()
+        list(dead.list_companies())
     assert caught.value.retryable and caught.value.kind == "transport"
     with pytest.raises(bankfeeds.ConfigurationError):
         bankfeeds.Client("k", base_url="not a url")
@@ -196,7 +196,7 @@ def test_transport_errors_and_configuration(sandbox: str) -> None:
         bankfeeds.Client("k", base_url=sandbox).create_company({"description": "no name"})
     unauthorised = bankfeeds.Client(auth_header=("X-Other", "x"), base_url=sandbox, retries=False)
     with pytest.raises(bankfeeds.ApiError) as denied:
-        unauthorised.list_companies()
+        list(unauthorised.list_companies())
     assert denied.value.status == 401
 
 
@@ -233,7 +233,7 @@ def test_asyncio_client(sandbox: str) -> None:
     async def main() -> list[Any]:
         client = AsyncClient("test-key", base_url=sandbox)
         made = await asyncio.gather(*(client.create_company({"name": f"Async {k}"}) for k in range(3)))
-        return [c["name"] for c in made]
+        return [c.name for c in made]
 
     assert sorted(asyncio.run(main())) == ["Async 0", "Async 1", "Async 2"]
 
@@ -241,48 +241,48 @@ def test_asyncio_client(sandbox: str) -> None:
 def test_every_other_operation(client: bankfeeds.Client, sandbox: str, slow_sandbox: str) -> None:
     company_id, connection_id = linked_account(client, sandbox, "acc-ops")
     replaced = client.replace_company(company_id, {"name": "Replaced"})
-    assert replaced["name"] == "Replaced"
+    assert replaced.name == "Replaced"
     mappings = client.get_account_mappings(company_id, connection_id)
-    assert [m["source_account_id"] for m in mappings] == ["acc-ops"]
+    assert [m.source_account_id for m in mappings] == ["acc-ops"]
     batch = client.create_source_accounts(
         company_id,
         connection_id,
         [{"id": f"b{k}", "account_name": "B", "account_type": "Credit", "account_number": "1", "sort_code": "123456",
           "currency": "GBP", "balance": Decimal("0")} for k in range(2)],
     )
-    assert batch["status"] == 201 and len(batch["items"]) == 2
+    assert batch.status == 201 and len(batch.items) == 2
     mapped = client.create_account_mapping(company_id, connection_id, {"source_account_id": "b0", "target_account_id": "new-target"})
-    assert mapped["status"] in ("Success", "Failed")
+    assert mapped.status in ("Success", "Failed")
     updated = client.update_source_account(company_id, connection_id, "b1", {"id": "b1", "account_name": "Renamed"})
-    assert updated["account_name"] == "Renamed"
+    assert updated.account_name == "Renamed"
     client.delete_source_account(company_id, connection_id, "b1")
     assert client.find_source_account(company_id, connection_id, "b1") is None
     otp = client.generate_otp(company_id, connection_id)
-    assert isinstance(otp["expiry"], dt.datetime) and otp["expiry"].tzinfo is not None
+    assert isinstance(otp.expiry, dt.datetime) and otp.expiry.tzinfo is not None
     assert client.generate_credentials(company_id, connection_id)
     client.delete_credentials(company_id, connection_id)
     info = client.get_company_information(company_id, connection_id)
-    assert isinstance(info, dict)
+    assert isinstance(info, bankfeeds.models.CompanyInformation)
     # The rest of the spec's operations, which the sandbox serves too.
     token = client.get_company_access_token(company_id)
-    assert (token["token_type"], token["expires_in"]) == ("Bearer", 86400) and token["access_token"]
+    assert (token.token_type, token.expires_in) == ("Bearer", 86400) and token.access_token
     banks = client.list_bank_accounts(company_id, connection_id)
-    assert [b["account_name"] for b in banks][:3] == ["Business Current Account", "Business Savings Account", "Company Credit Card"]
+    assert [b.account_name for b in banks][:3] == ["Business Current Account", "Business Savings Account", "Company Credit Card"]
     model = client.get_create_bank_account_model(company_id, connection_id)
-    assert model["properties"]["accountName"]["required"] is True
+    assert model.properties is not None and model.properties["accountName"].required is True
     created = client.create_bank_account(company_id, connection_id, {"account_name": "Feed", "currency": "GBP"})
-    assert created["status"] == "Pending" and created["data_type"] == "bankAccounts"
-    done = client.wait_for_push_operation(company_id, created["push_operation_key"], poll_interval=0.02)
-    assert done["status"] == "Success"
+    assert created.status == "Pending" and created.data_type == "bankAccounts"
+    done = client.wait_for_push_operation(company_id, created.push_operation_key, poll_interval=0.02)
+    assert done.status == "Success"
     tx_model = client.get_create_bank_transactions_model(company_id, connection_id, "acc-ops")
-    assert tx_model["properties"]["transactions"]["properties"]["balance"]["required"] is True
+    assert tx_model.properties is not None and (tx_model.properties["transactions"].properties or {})["balance"].required is True
     # Managed syncs, on a sandbox where a sync runs a minute: it can be seen running.
     slow = bankfeeds.Client("test-key", base_url=slow_sandbox, request_timeout=10)
     slow_company, slow_connection = linked_account(slow, slow_sandbox, "acc-sync")
     assert slow.latest_sync_status(slow_company, slow_connection, "acc-sync") is None
     started = slow.run_sync(slow_company, slow_connection, "acc-sync")
-    sync = slow.get_sync_status(slow_company, slow_connection, "acc-sync", started["sync_id"])
-    assert sync["status"] == "Started" and sync["source_account_id"] == "acc-sync"
+    sync = slow.get_sync_status(slow_company, slow_connection, "acc-sync", started.sync_id)
+    assert sync.status == "Started" and sync.source_account_id == "acc-sync"
     with pytest.raises(bankfeeds.ApiError) as busy:
         slow.run_sync(slow_company, slow_connection, "acc-sync")
     assert busy.value.status == 409
@@ -326,7 +326,7 @@ def test_what_a_callback_raises_stops_the_push_and_is_raised(client: bankfeeds.C
     # The first batch went and finished; the second was never sent, nor anything after it.
     assert stages[-1] == ("sending", 1)
     assert stored_ids(sandbox, company_id, connection_id, account) == ["t0", "t1"]
-    assert len(client.list_push_operations(company_id)) == 1
+    assert len(list(client.list_push_operations(company_id))) == 1
 
 
 def test_a_callback_that_raises_before_anything_is_sent(client: bankfeeds.Client, sandbox: str) -> None:
@@ -337,7 +337,7 @@ def test_a_callback_that_raises_before_anything_is_sent(client: bankfeeds.Client
 
     with pytest.raises(Stop, match="checking"):
         client.push_transactions(company_id, connection_id, "acc-raise-first", rows(3), today=TODAY, on_progress=on_progress)
-    assert client.list_push_operations(company_id) == []
+    assert list(client.list_push_operations(company_id)) == []
 
 
 def test_calling_the_client_inside_a_callback_is_a_reentrancy_error(client: bankfeeds.Client, sandbox: str) -> None:
@@ -367,7 +367,7 @@ def test_calling_the_client_inside_a_callback_is_a_reentrancy_error(client: bank
 
     # Not caught, it ends the outer push like any other exception.
     def calls_the_client(p: dict[str, Any]) -> None:
-        client.list_companies()
+        list(client.list_companies())
 
     with pytest.raises(bankfeeds.ReentrancyError):
         client.push_transactions(company_id, connection_id, "acc-reenter", rows(4), today=TODAY, on_progress=calls_the_client)
@@ -394,7 +394,7 @@ def test_a_client_made_and_dropped_inside_a_callback_is_harmless(client: bankfee
     assert report.is_complete
     assert made and unraisable == []
     # The client still works afterwards.
-    assert client.get_company(company_id)["id"] == company_id
+    assert client.get_company(company_id).id == company_id
 
 
 @pytest.mark.parametrize("callback", [5, "print", object()], ids=["int", "str", "object"])
@@ -402,4 +402,4 @@ def test_a_callback_that_is_not_callable_is_a_type_error(client: bankfeeds.Clien
     company_id, connection_id = linked_account(client, sandbox, f"acc-not-callable-{type(callback).__name__}")
     with pytest.raises(TypeError, match="on_progress must be callable"):
         client.push_transactions(company_id, connection_id, "acc-x", rows(1), today=TODAY, on_progress=callback)
-    assert client.list_push_operations(company_id) == []
+    assert list(client.list_push_operations(company_id)) == []

@@ -87,7 +87,7 @@ def test_with_options_makes_a_copy_for_some_calls(sandbox: str) -> None:
     client = bankfeeds.Client(KEY, base_url=sandbox)
     once = client.with_options(request_timeout=5, retries=False)
     assert isinstance(once, bankfeeds.Client) and once.base_url == client.base_url
-    assert once.create_company({"name": "Copy"})["name"] == "Copy"
+    assert once.create_company({"name": "Copy"}).name == "Copy"
     with pytest.raises(bankfeeds.ConfigurationError, match="request_timeout"):
         client.with_options(request_timeout=-1)
 

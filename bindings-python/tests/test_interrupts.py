@@ -131,7 +131,7 @@ try:
         elif mode == "wait":
             client.wait_for_push_operation("c", "op", poll_interval=0.05)
         elif mode == "list":
-            client.list_companies()
+            list(client.list_companies())
         else:
             client.create_company({"name": "x"})
 except KeyboardInterrupt:

@@ -85,9 +85,9 @@ class Sandbox:
     def account(self, platform_key: str, account_id: str) -> Account:
         """A linked connection of the platform with a connected GBP account."""
         company = self.client.create_company({"name": f"Toft {account_id}"})
-        connection = self.client.create_connection(company["id"], platform_key)
-        self.call("POST", f"/sandbox/companies/{company['id']}/connections/{connection['id']}/link", {})
-        return self.add_account(company["id"], connection["id"], account_id)
+        connection = self.client.create_connection(company.id, platform_key)
+        self.call("POST", f"/sandbox/companies/{company.id}/connections/{connection.id}/link", {})
+        return self.add_account(company.id, connection.id, account_id)
 
     def add_account(self, company: str, connection: str, account_id: str) -> Account:
         self.client.create_source_account(

@@ -167,6 +167,32 @@ def test_report_api(rows: list[dict[str, Any]]) -> None:
     bankfeeds.validate(chain_rows(), today=TODAY).raise_for_errors()
 
 
+def test_validate_file_streams_a_path_with_the_findings_of_the_whole_file(tmp_path: Path) -> None:
+    # A path is read a row at a time (bankfeeds.stream); bytes are read whole. Same findings,
+    # lines included, on a file with repeated ids (equal and conflicting), balance breaks, bad
+    # cells, out-of-order dates and mixed line endings, over several read blocks.
+    lines = ["id,date,amount,balance,description"]
+    balance = Decimal("0.00")
+    for i in range(3000):
+        amount = Decimal(i % 7 * 3 - 9).scaleb(-1)
+        balance += amount
+        shown = balance + Decimal("0.01") if i % 997 == 5 else balance
+        day = f"2024-05-{1 + (i // 200) % 28:02d}" if i != 1500 else "2024-02-30"
+        lines.append(f"t{i},{day},{amount},{shown},Payment {i}")
+    lines.append(lines[10])  # an exact repeat
+    lines.append(lines[20].replace("Payment", "Refund"))  # the same id, other content
+    lines.insert(40, lines[400])  # out of date order
+    text = "".join(line + ("\r\n" if n % 3 == 0 else "\n") for n, line in enumerate(lines))
+    path = tmp_path / "big.csv"
+    path.write_bytes(text.encode())
+    streamed = bankfeeds.validate_file(path, platform="xero", today=TODAY)
+    whole = bankfeeds.validate_file(text.encode(), platform="xero", today=TODAY)
+    assert streamed.to_dicts() == whole.to_dicts()
+    found = {f.code for f in streamed.errors}
+    assert {"balance_mismatch", "invalid_date", "duplicate_id", "not_chronological"} <= found, found
+    assert [f.line for f in streamed.errors] == [f.line for f in whole.errors]
+
+
 def test_report_to_arrow(rows: list[dict[str, Any]]) -> None:
     rows[1]["date"] = "2024-02-30"
     report = bankfeeds.validate(rows, today=TODAY)

@@ -49,11 +49,11 @@ def main() -> None:
         # The customer's side: a company, a linked Xero connection, two mapped GBP accounts.
         client = bankfeeds.Client("sandbox-key", base_url=url)
         company = client.create_company({"name": "Pipeline Bank customer"})
-        connection = client.create_connection(company["id"], "gbol")
-        base = f"{url}/sandbox/companies/{company['id']}/connections/{connection['id']}"
+        connection = client.create_connection(company.id, "gbol")
+        base = f"{url}/sandbox/companies/{company.id}/connections/{connection.id}"
         post(f"{base}/link")
         for account in ("acc-clean", "acc-typo"):
-            client.create_source_account(company["id"], connection["id"], {
+            client.create_source_account(company.id, connection.id, {
                 "id": account, "account_name": account, "account_type": "Credit", "account_number": "12345678",
                 "sort_code": "123456", "currency": "GBP", "balance": Decimal("0.00")})
             post(f"{base}/bankFeedAccounts/{account}/map", {"feedStartDate": "2024-05-01"})
@@ -72,7 +72,7 @@ def main() -> None:
             path = Path(tmp) / "transactions.csv"
             path.write_text("\n".join(lines) + "\n")
             ledger = Path(tmp) / "ledger.sqlite3"   # never the user's default ledger
-            argv = [str(path), "--company-id", company["id"], "--connection-id", connection["id"], "--base-url", url,
+            argv = [str(path), "--company-id", company.id, "--connection-id", connection.id, "--base-url", url,
                     "--api-key", "sandbox-key", "--platform", "xero", "--today", TODAY.isoformat(), "--poll", "0.02",
                     "--ledger", str(ledger)]
             out = io.StringIO()
@@ -91,7 +91,7 @@ def main() -> None:
             again = json.loads(out.getvalue().strip().splitlines()[-1])
             check(again["pushed"]["acc-clean"] == {**again["pushed"]["acc-clean"], "pushed": 0, "already_pushed": 6},
                   f"rerun pushes nothing: {again}")
-            recorded = bankfeeds.SqliteLedger(ledger, create=False).batches(company["id"], connection["id"])
+            recorded = bankfeeds.SqliteLedger(ledger, create=False).batches(company.id, connection.id)
             check([b.state for b in recorded] == ["success"] and recorded[0].account.account_id == "acc-clean",
                   f"the push was recorded in the ledger given: {recorded}")
             # Another machine (another ledger) refuses rather than guess what the account has.

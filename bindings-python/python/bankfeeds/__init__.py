@@ -69,6 +69,7 @@ from bankfeeds._bankfeeds import (
     LedgerBatch,
     MemoryLedger,
     Normalised,
+    Pages,
     Profile,
     PushBody,
     PushEvents,
@@ -116,7 +117,7 @@ from bankfeeds._errors import (
 )
 
 from bankfeeds._ledger import PushLedger
-from bankfeeds import webhooks
+from bankfeeds import models, webhooks
 
 # The client logs to the `bankfeeds` logger (requests at DEBUG, retries and batches at INFO);
 # like any library it stays silent until the application configures logging.
@@ -159,6 +160,7 @@ __all__ = [
     "LookupIncompleteError",
     "MemoryLedger",
     "Normalised",
+    "Pages",
     "Profile",
     "PushBody",
     "PushError",
@@ -194,5 +196,6 @@ __all__ = [
     "validate_push",
     "verify",
     "verify_balances",
+    "models",
     "webhooks",
 ]

@@ -9,12 +9,19 @@ once without blocking::
     async def main() -> None:
         client = AsyncClient("api-key")
         company = await client.create_company({"name": "Acme"})
-        report = await client.push_transactions(company["id"], connection_id, account_id, rows)
+        report = await client.push_transactions(company.id, connection_id, account_id, rows)
+        async for connection in await client.list_connections(company.id):
+            print(connection.status)
 
 Each await takes one thread of the loop's default executor while the call runs. Cancelling the
 awaiting task (``asyncio.wait_for``, ``TaskGroup``, Ctrl-C under ``asyncio.run``) stops the call in
 its thread too, within a twentieth of a second: nothing further is sent, and the cancellation
 finishes once the thread has let go of the call.
+
+Paged lists (``list_companies``, ``list_connections``, ``list_bank_accounts``,
+``list_push_operations``) answer ``AsyncPages``: iterate them with ``async for``; each page is
+fetched in a worker thread when iteration reaches it, and ``await pages.page(n)`` fetches one page
+with its totals.
 """
 
 from __future__ import annotations
@@ -24,11 +31,44 @@ import contextlib
 import contextvars
 import functools
 import threading
-from typing import Any, Awaitable, Callable
+from typing import Any, AsyncIterator, Awaitable, Callable, Generic, TypeVar
 
-from bankfeeds._bankfeeds import Client, _cancel
+from bankfeeds._bankfeeds import Client, Pages, _cancel
+from bankfeeds.models import Page
 
-__all__ = ["AsyncClient"]
+__all__ = ["AsyncClient", "AsyncPages"]
+
+_T = TypeVar("_T")
+
+
+class AsyncPages(Generic[_T]):
+    """``Pages`` for ``async for``: the next page is fetched in a worker thread, and only when
+    iteration reaches it."""
+
+    def __init__(self, pages: Pages[_T]) -> None:
+        self.pages = pages
+
+    def __aiter__(self) -> AsyncIterator[_T]:
+        return self
+
+    async def __anext__(self) -> _T:
+        item: _T | None = await _in_thread(next, self.pages, None)
+        if item is None:
+            raise StopAsyncIteration
+        return item
+
+    @property
+    def pages_fetched(self) -> int:
+        """How many pages iteration has fetched so far."""
+        return self.pages.pages_fetched
+
+    async def page(self, number: int) -> Page[_T]:
+        """One page (from 1) of the same list with its totals; iteration is not affected."""
+        page: Page[_T] = await _in_thread(self.pages.page, number)
+        return page
+
+    def __repr__(self) -> str:
+        return f"AsyncPages({self.pages!r})"
 
 
 class AsyncClient:
@@ -50,7 +90,8 @@ class AsyncClient:
 
         @functools.wraps(method)
         async def call(*args: Any, **kwargs: Any) -> Any:
-            return await _in_thread(method, *args, **kwargs)
+            answer = await _in_thread(method, *args, **kwargs)
+            return AsyncPages(answer) if isinstance(answer, Pages) else answer
 
         return call
 
