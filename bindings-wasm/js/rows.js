@@ -1,35 +1,64 @@
 // Packs row objects straight into buffers in the WebAssembly module's memory, a chunk of rows at
 // a time, instead of one call per field (100,000 rows would otherwise take over half a second)
 // or a copy of every row through JavaScript buffers. Nothing here judges a value: each is tagged
-// with its JavaScript kind, and src/input.rs turns the tags into the core's raw values. The tags
-// must match `mod kind` in src/input.rs.
+// with its JavaScript kind, and src/input.rs turns the tags into the core's raw values.
+//
+// The tag values are defined in src/input.rs only (`mod kind`, `mod short`), which hands them to
+// `useTags` below as the module starts; until then every tag is undefined and nothing can be
+// packed. What each carries:
+//   MISSING (undefined), NULL, FALSE, TRUE, LIST, OBJECT, DATE, FUNCTION, SYMBOL: nothing
+//   TEXT: the next `length` bytes of `text` (UTF-8)
+//   NUMBER: the next of `numbers`
+//   BIGINT: its digits, in `text`
+//   THROWS: reading it threw
+//   KEYS_THROW: listing the row's keys threw (a hostile Proxy)
+//   LONE_SURROGATE: text with a lone surrogate, which UTF-8 cannot carry (TextEncoder would
+//     write U+FFFD in its place, and two ids differing only there would become one). Nothing is
+//     written; the payload says which unit and where: (index << 11) | (unit - 0xD800), the index
+//     capped at 2^21 - 1.
+// And which buffer a row did not fit in (`RowEncoder.short`, a bit each): SHORT_TEXT,
+// SHORT_CELLS, SHORT_NUMBERS.
+let MISSING, NULL, TEXT, NUMBER, FALSE, TRUE, BIGINT, LIST, OBJECT, DATE, FUNCTION, SYMBOL;
+let THROWS, KEYS_THROW, LONE_SURROGATE;
+let SHORT_TEXT, SHORT_CELLS, SHORT_NUMBERS;
 
-const MISSING = 0; // undefined
-const NULL = 1;
-const TEXT = 2; // the next `length` bytes of `text` (UTF-8)
-const NUMBER = 3; // the next of `numbers`
-const FALSE = 4;
-const TRUE = 5;
-const BIGINT = 6; // its digits, in `text`
-const LIST = 7;
-const OBJECT = 8;
-const DATE = 9;
-const FUNCTION = 10;
-const SYMBOL = 11;
-const THROWS = 12; // reading it threw
-const KEYS_THROW = 13; // listing the row's keys threw (a hostile Proxy)
-// Text with a lone surrogate, which UTF-8 cannot carry (TextEncoder would write U+FFFD in its
-// place, and two ids differing only there would become one). Nothing is written; the payload
-// says which unit and where: (index << 11) | (unit - 0xD800), the index capped at 2^21 - 1.
-const LONE_SURROGATE = 14;
+/**
+ * Takes the tags from the module (src/input.rs, `share_tags`), by name. Throws when one is
+ * missing or not a small whole number, so that a tag renamed on one side stops the module from
+ * loading rather than mis-tagging values.
+ * @param {Record<string, number>} table
+ */
+export function useTags(table) {
+  const tag = (name, below) => {
+    const value = table[name];
+    if (!Number.isInteger(value) || value < 0 || value >= below) {
+      throw new Error(`rows.js: the module gave no usable tag ${name} (${value})`);
+    }
+    return value;
+  };
+  // A cell holds `key * 16 + kind`: a kind is below 16.
+  MISSING = tag("MISSING", 16);
+  NULL = tag("NULL", 16);
+  TEXT = tag("TEXT", 16);
+  NUMBER = tag("NUMBER", 16);
+  FALSE = tag("FALSE", 16);
+  TRUE = tag("TRUE", 16);
+  BIGINT = tag("BIGINT", 16);
+  LIST = tag("LIST", 16);
+  OBJECT = tag("OBJECT", 16);
+  DATE = tag("DATE", 16);
+  FUNCTION = tag("FUNCTION", 16);
+  SYMBOL = tag("SYMBOL", 16);
+  THROWS = tag("THROWS", 16);
+  KEYS_THROW = tag("KEYS_THROW", 16);
+  LONE_SURROGATE = tag("LONE_SURROGATE", 16);
+  SHORT_TEXT = tag("SHORT_TEXT", 2 ** 31);
+  SHORT_CELLS = tag("SHORT_CELLS", 2 ** 31);
+  SHORT_NUMBERS = tag("SHORT_NUMBERS", 2 ** 31);
+}
 
 const encoder = new TextEncoder();
 const hasOwn = Object.prototype.hasOwnProperty;
-
-/** Which buffer a row did not fit in (`RowEncoder.short`, a bit each). */
-const SHORT_TEXT = 1;
-const SHORT_CELLS = 2;
-const SHORT_NUMBERS = 4;
 
 /**
  * Reads a list of rows for the module, a chunk at a time: `fill` writes as many whole rows as

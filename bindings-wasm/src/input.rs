@@ -109,15 +109,44 @@ extern "C" {
     fn short(this: &RowEncoder) -> u32;
 }
 
-/// Which chunk buffer a row did not fit in (`RowEncoder.short` in `js/rows.js`).
+#[wasm_bindgen(module = "/js/rows.js")]
+extern "C" {
+    /// Hands `js/rows.js` the tag values, which are defined here only; it throws when one it
+    /// uses is missing.
+    #[wasm_bindgen(catch, js_name = useTags)]
+    fn use_tags(table: &JsValue) -> Result<(), JsValue>;
+}
+
+/// Gives `js/rows.js` the tags of [`kind`] and the bits of [`short`], by name; called once as
+/// the module starts.
+pub(crate) fn share_tags() -> Result<(), JsValue> {
+    let table = js_sys::Object::new();
+    let kinds = kind::TABLE
+        .iter()
+        .map(|&(name, tag)| (name, u32::from(tag)));
+    for (name, value) in kinds.chain(short::TABLE.iter().copied()) {
+        js_sys::Reflect::set(&table, &JsValue::from_str(name), &JsValue::from(value))?;
+    }
+    use_tags(&table)
+}
+
+/// Which chunk buffer a row did not fit in (`RowEncoder.short` in `js/rows.js`, a bit each).
 mod short {
     pub const TEXT: u32 = 1;
     pub const CELLS: u32 = 2;
     pub const NUMBERS: u32 = 4;
+
+    /// The bits as `js/rows.js` names them.
+    pub const TABLE: [(&str, u32); 3] = [
+        ("SHORT_TEXT", TEXT),
+        ("SHORT_CELLS", CELLS),
+        ("SHORT_NUMBERS", NUMBERS),
+    ];
 }
 
-/// The tags `js/rows.js` gives values.
-mod kind {
+/// The tags `js/rows.js` gives values: defined here only, and handed to it as the module starts
+/// ([`share_tags`]). A cell holds `key * 16 + tag`, so a tag is below 16.
+pub(crate) mod kind {
     pub const MISSING: u8 = 0;
     pub const NULL: u8 = 1;
     pub const TEXT: u8 = 2;
@@ -134,6 +163,25 @@ mod kind {
     pub const KEYS_THROW: u8 = 13;
     /// Text with a lone surrogate; the payload is `(index << 11) | (unit - 0xD800)`.
     pub const LONE_SURROGATE: u8 = 14;
+
+    /// The tags as `js/rows.js` names them.
+    pub const TABLE: [(&str, u8); 15] = [
+        ("MISSING", MISSING),
+        ("NULL", NULL),
+        ("TEXT", TEXT),
+        ("NUMBER", NUMBER),
+        ("FALSE", FALSE),
+        ("TRUE", TRUE),
+        ("BIGINT", BIGINT),
+        ("LIST", LIST),
+        ("OBJECT", OBJECT),
+        ("DATE", DATE),
+        ("FUNCTION", FUNCTION),
+        ("SYMBOL", SYMBOL),
+        ("THROWS", THROWS),
+        ("KEYS_THROW", KEYS_THROW),
+        ("LONE_SURROGATE", LONE_SURROGATE),
+    ];
 
     /// A kind that has no value to carry, named for messages.
     pub fn name(kind: u8) -> &'static str {
@@ -676,7 +724,7 @@ impl Packed<'_> {
 
 /// Reports a row that is not a transaction object; the caller keeps an empty row in its place,
 /// so row numbers stay those of the input (the core's JSON reader does the same).
-fn not_an_object(report: &mut ValidationReport, row: usize, kind: &str) {
+pub(crate) fn not_an_object(report: &mut ValidationReport, row: usize, kind: &str) {
     report.push(
         Issue::new(
             Code::InvalidValue,
@@ -732,7 +780,12 @@ pub(crate) fn raw_value(v: JsValue) -> RawValue {
 
 /// A value's kind for messages: "a number", "a Date object", "a list"...
 pub(crate) fn kind(v: &JsValue) -> String {
-    let tag = if v.is_undefined() {
+    kind::name(kind_tag(v)).to_owned()
+}
+
+/// A value's kind, as a tag of [`kind`].
+pub(crate) fn kind_tag(v: &JsValue) -> u8 {
+    if v.is_undefined() {
         kind::MISSING
     } else if v.is_null() {
         kind::NULL
@@ -754,6 +807,5 @@ pub(crate) fn kind(v: &JsValue) -> String {
         kind::DATE
     } else {
         kind::OBJECT
-    };
-    kind::name(tag).to_owned()
+    }
 }

@@ -42,6 +42,7 @@ mod error;
 mod input;
 mod options;
 mod output;
+mod plain;
 #[cfg(feature = "webhooks")]
 mod webhook;
 
@@ -65,8 +66,27 @@ const TYPES: &str = include_str!("../js/types.d.ts");
 const ERROR_TYPES: &str = include_str!("../js/errors-web.d.ts");
 
 #[wasm_bindgen(start, private)]
-fn start() {
+fn start() -> Result<(), JsValue> {
     error::install_panic_hook();
+    input::share_tags()
+}
+
+/// For the codec's differential test only (`tests/codec.test.mjs`), in no public type: a list
+/// of row objects read into the core's raw rows, by the row codec (`js/rows.js`) or, with
+/// `plain`, through plain `serde_wasm_bindgen::from_value`; both as the same text (`Debug` of the
+/// rows, then of the findings).
+#[doc(hidden)]
+#[wasm_bindgen(js_name = "__decodeRows", skip_typescript)]
+pub fn decode_rows(rows: JsValue, plain: bool) -> Result<String, JsValue> {
+    if plain {
+        return plain::decode(rows);
+    }
+    let mut read = input::rows(&rows).map_err(JsValue::from)?;
+    let out: Vec<_> = read.by_ref().collect();
+    if let Some(e) = read.error {
+        return Err(e.into());
+    }
+    Ok(format!("{out:#?}\n{:#?}", read.report))
 }
 
 /// Checks rows as given against Codat's rules and the platform's, and returns every finding.

@@ -13,11 +13,12 @@ const rows = () => [
 
 test("the package exports the documented API and nothing else", () => {
   // The Node build adds the server-side webhook check (webhooks.test.mjs checks the web build
-  // has neither).
+  // has neither). `__decodeRows` is the codec's test hook (codec.test.mjs), in no type.
   assert.deepEqual(Object.keys(bf).sort(), [
     "BankFeedsError",
     "ValidationError",
     "WebhookError",
+    "__decodeRows",
     "codes",
     "errorCodes",
     "fillBalances",
