@@ -67,21 +67,31 @@ pub(crate) fn parse_rule(text: &str) -> Result<(Code, RuleLevel), String> {
     Ok((code, level))
 }
 
+/// The day dates are judged against: `today` when given, or today where the account is kept
+/// (`zone`, or this machine's).
+pub(crate) fn today(today: Option<NaiveDate>, zone: Option<TimeZone>) -> NaiveDate {
+    today.unwrap_or_else(|| bankfeeds::dates::today_in(&zone.unwrap_or_default()))
+}
+
+/// The `--rule` settings (each was checked by [`parse_rule`] when the command line was read).
+pub(crate) fn rule_policy(rules: &[(Code, RuleLevel)]) -> RulePolicy {
+    let mut policy = RulePolicy::new();
+    for &(code, level) in rules {
+        // Checked by `parse_rule`: setting it again cannot fail.
+        let _ = policy.set(code, level);
+    }
+    policy
+}
+
 impl PrepareArgs {
     /// The day dates are judged against: `--today`, or today where the account is kept.
     pub fn today(&self) -> NaiveDate {
-        self.today
-            .unwrap_or_else(|| bankfeeds::dates::today_in(&self.time_zone.unwrap_or_default()))
+        today(self.today, self.time_zone)
     }
 
     /// The `--rule` settings (each was checked when the command line was read).
     pub fn rule_policy(&self) -> RulePolicy {
-        let mut policy = RulePolicy::new();
-        for &(code, level) in &self.rules {
-            // Checked by `parse_rule`: setting it again cannot fail.
-            let _ = policy.set(code, level);
-        }
-        policy
+        rule_policy(&self.rules)
     }
 
     /// What validation knows from these flags.

@@ -48,6 +48,7 @@ mod output;
 mod push;
 mod push_all;
 mod sandbox;
+mod start;
 mod webhooks;
 
 use input::PrepareArgs;
@@ -194,31 +195,7 @@ enum Command {
             back, a request failed), 4 another push holds the account (nothing sent), \
             5 the account's history cannot be told (nothing sent)."
     )]
-    Push {
-        /// The file: CSV with a header, a JSON push body, or a JSON array of transactions.
-        file: PathBuf,
-        /// Codat's company id.
-        #[arg(long)]
-        company: String,
-        /// The bank feeds connection id.
-        #[arg(long)]
-        connection: String,
-        /// The source account id.
-        #[arg(long)]
-        account: String,
-        /// The API's base URL (default: Codat's).
-        #[arg(long)]
-        base_url: Option<String>,
-        /// Transactions per push, at most the platform's limit (1000).
-        #[arg(long)]
-        batch_size: Option<usize>,
-        #[command(flatten)]
-        ledger: push::LedgerArgs,
-        #[command(flatten)]
-        prepare: PrepareArgs,
-        #[command(flatten)]
-        network: Box<net::NetworkArgs>,
-    },
+    Push(Box<push::PushArgs>),
     /// Push many accounts at once from a manifest, with a summary table.
     #[command(
         name = "push-all",
@@ -262,42 +239,7 @@ enum Command {
             bankfeeds sandbox --webhook-url http://127.0.0.1:8787/ --webhook-secret whsec_...\n\n\
             See sandbox/README.md for the endpoints."
     )]
-    Sandbox {
-        /// The port (0 picks a free one).
-        #[arg(long, default_value_t = 0)]
-        port: u16,
-        /// How long pushes stay Pending, in milliseconds.
-        #[arg(long, default_value_t = 200)]
-        push_delay_ms: u64,
-        /// The day the platform rules take as today (YYYY-MM-DD; default: the real date).
-        #[arg(long)]
-        today: Option<chrono::NaiveDate>,
-        /// Check every API answer against Codat's spec (Codat-Bank-Feeds.json): a violation is
-        /// printed, listed at /sandbox/spec-violations and answered as a 500 instead. Default:
-        /// the file BANKFEEDS_SPEC names, when set.
-        #[arg(long, value_name = "PATH")]
-        check_spec: Option<std::path::PathBuf>,
-        /// Legacy: push operation reads (get and list) also carry each push's `data`, as Codat's
-        /// API did until 2024. The spec's push operations have no `data`.
-        #[arg(long)]
-        legacy_push_data: bool,
-        /// Lists ignore `orderBy` and answer oldest first, like a server that does not honour it.
-        #[arg(long)]
-        ignore_order_by: bool,
-        /// Send Codat's webhooks (source account connected/disconnected, push operation ended,
-        /// rate limit reached/reset) to this URL, signed the Svix way; listed at
-        /// /sandbox/webhooks.
-        #[arg(long, value_name = "URL")]
-        webhook_url: Option<String>,
-        /// The signing secret for --webhook-url, `whsec_` and base64 (the receiver verifies with
-        /// the same). Default: $BANKFEEDS_WEBHOOK_SECRET, which keeps it out of the process list.
-        #[arg(long, value_name = "WHSEC")]
-        webhook_secret: Option<String>,
-        /// The delays before each webhook retry, in milliseconds, comma-separated (default
-        /// 50,300,1000,2000,5000,10000,10000: Svix's schedule, compressed).
-        #[arg(long, value_name = "MS,MS,...", value_delimiter = ',')]
-        webhook_retry_ms: Option<Vec<u64>>,
-    },
+    Sandbox(sandbox::Options),
     /// Receive webhooks locally: check each delivery's signature and print its event.
     #[command(subcommand)]
     Webhooks(WebhooksCommand),
@@ -376,50 +318,10 @@ fn main() -> ExitCode {
             account_id,
             batch_size,
         } => input::prepare(&file, &prepare, &out, account_id, batch_size),
-        Command::Push {
-            file,
-            company,
-            connection,
-            account,
-            base_url,
-            batch_size,
-            ledger,
-            prepare,
-            network,
-        } => push::run(push::PushArgs {
-            file,
-            company,
-            connection,
-            account,
-            base_url,
-            batch_size,
-            ledger,
-            prepare,
-            network: *network,
-        }),
+        Command::Push(args) => push::run(*args),
         Command::PushAll(args) => push_all::run(args),
         Command::Ledger(LedgerCommand::List(args)) => ledger::list(&args),
-        Command::Sandbox {
-            port,
-            push_delay_ms,
-            today,
-            check_spec,
-            legacy_push_data,
-            ignore_order_by,
-            webhook_url,
-            webhook_secret,
-            webhook_retry_ms,
-        } => sandbox::run(sandbox::Options {
-            port,
-            push_delay_ms,
-            today,
-            check_spec,
-            legacy_push_data,
-            ignore_order_by,
-            webhook_url,
-            webhook_secret,
-            webhook_retry_ms,
-        }),
+        Command::Sandbox(options) => sandbox::run(options),
         Command::Webhooks(WebhooksCommand::Listen(args)) => webhooks::listen(&args),
         Command::Demo => demo::run(),
     };

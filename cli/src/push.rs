@@ -8,18 +8,18 @@ use std::time::Duration;
 
 use bankfeeds::client::push::{Cursor, UnknownHistory};
 use bankfeeds::client::{
-    Client, Error, PushOptions, PushProgress, PushReport, PushStage, PushStop,
+    BatchOutcome, Client, Error, PushInput, PushOptions, PushProgress, PushReport, PushStage,
+    PushStop,
 };
 use bankfeeds::ingest::InputFormat;
-use bankfeeds::normalise::{BalanceFill, NormaliseOptions};
+use bankfeeds::normalise::BalanceFill;
+use bankfeeds::validate::ValidationReport;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::input::{self, Loaded, PrepareArgs};
 use crate::output::{self, clean};
+use crate::start;
 use crate::{BUSY, FINDINGS, HISTORY_UNKNOWN, INCOMPLETE, OK, UNREADABLE};
-
-/// The environment variable holding the Codat API key.
-pub const API_KEY_VAR: &str = "CODAT_API_KEY";
 
 /// Held ids listed in the report per timed-out batch; beyond this, a count and where to find
 /// them.
@@ -67,25 +67,30 @@ pub struct LedgerArgs {
 }
 
 /// The arguments of `bankfeeds push`.
-#[derive(Debug)]
+#[derive(Debug, clap::Args)]
 pub struct PushArgs {
-    /// The statement file.
+    /// The file: CSV with a header, a JSON push body, or a JSON array of transactions.
     pub file: PathBuf,
     /// Codat's company id.
+    #[arg(long)]
     pub company: String,
     /// The bank feeds connection id.
+    #[arg(long)]
     pub connection: String,
     /// The source account id.
+    #[arg(long)]
     pub account: String,
-    /// The API's base URL; Codat's when `None`.
+    /// The API's base URL (default: Codat's).
+    #[arg(long)]
     pub base_url: Option<String>,
-    /// Transactions per push.
+    /// Transactions per push, at most the platform's limit (1000).
+    #[arg(long)]
     pub batch_size: Option<usize>,
-    /// The ledger, the history policy, ids to resend, the lease wait.
+    #[command(flatten)]
     pub ledger: LedgerArgs,
-    /// Day, balances and the expected platform.
+    #[command(flatten)]
     pub prepare: PrepareArgs,
-    /// Trust store, CAs, mTLS, proxy, request timeout.
+    #[command(flatten)]
     pub network: crate::net::NetworkArgs,
 }
 
@@ -99,35 +104,59 @@ fn push_options(args: &PushArgs) -> PushOptions {
     options.rules = args.prepare.rule_policy();
     let fill = args.prepare.anchor();
     if fill != BalanceFill::Keep {
-        let mut normalise = NormaliseOptions::for_platform(args.prepare.platform);
-        normalise.balances = fill;
-        options.normalise = Some(normalise);
+        options = options.balances(fill);
     }
-    let l = &args.ledger;
-    options.unknown_history = match (&l.skip_through, l.unknown_history) {
-        (Some(cursor), _) => UnknownHistory::SkipThrough(cursor.clone()),
-        (None, UnknownHistoryArg::Trust) => UnknownHistory::Trust,
-        (None, UnknownHistoryArg::Refuse) => UnknownHistory::Refuse,
-    };
-    options.lock_wait = Duration::from_secs(l.wait_for_lock);
     options
 }
 
-/// The ids of `--resend` and `--resend-file` (one a line; blank lines skipped).
-pub(crate) fn resend_ids(args: &LedgerArgs) -> Result<HashSet<String>, String> {
-    let mut ids: HashSet<String> = args.resend.iter().map(|id| id.trim().to_owned()).collect();
-    if let Some(file) = &args.resend_file {
-        let text = std::fs::read_to_string(file)
-            .map_err(|e| format!("cannot read --resend-file {}: {e}", file.display()))?;
-        ids.extend(
-            text.lines()
-                .map(str::trim)
-                .filter(|l| !l.is_empty())
-                .map(str::to_owned),
-        );
+impl LedgerArgs {
+    /// What to do when the account's history cannot be told.
+    fn unknown_history(&self) -> UnknownHistory {
+        match (&self.skip_through, self.unknown_history) {
+            (Some(cursor), _) => UnknownHistory::SkipThrough(cursor.clone()),
+            (None, UnknownHistoryArg::Trust) => UnknownHistory::Trust,
+            (None, UnknownHistoryArg::Refuse) => UnknownHistory::Refuse,
+        }
     }
-    ids.remove("");
-    Ok(ids)
+
+    /// `options` with these flags: the history policy, the lease wait, the ids to resend and
+    /// the ledger, whose path is answered too (`None` with --no-ledger). `Err` says why the
+    /// ledger's default place or the --resend-file cannot be had.
+    pub(crate) fn apply(
+        &self,
+        mut options: PushOptions,
+    ) -> Result<(PushOptions, Option<PathBuf>), String> {
+        options.unknown_history = self.unknown_history();
+        options.lock_wait = Duration::from_secs(self.wait_for_lock);
+        let path = if self.no_ledger {
+            None
+        } else {
+            Some(crate::ledger::resolve(self.ledger.as_deref())?)
+        };
+        options.resend = self.resend_ids()?;
+        let options = match &path {
+            Some(path) => options.ledger_path(path),
+            None => options.without_ledger(),
+        };
+        Ok((options, path))
+    }
+
+    /// The ids of `--resend` and `--resend-file` (one a line; blank lines skipped).
+    fn resend_ids(&self) -> Result<HashSet<String>, String> {
+        let mut ids: HashSet<String> = self.resend.iter().map(|id| id.trim().to_owned()).collect();
+        if let Some(file) = &self.resend_file {
+            let text = std::fs::read_to_string(file)
+                .map_err(|e| format!("cannot read --resend-file {}: {e}", file.display()))?;
+            ids.extend(
+                text.lines()
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty())
+                    .map(str::to_owned),
+            );
+        }
+        ids.remove("");
+        Ok(ids)
+    }
 }
 
 /// A progress bar over the transactions to push, fed by the client's progress callback.
@@ -197,6 +226,19 @@ struct Context<'a> {
 }
 
 impl Context<'_> {
+    /// `--skip-through` as given: `DATE` or `DATE,ID`, escaped.
+    fn cursor(&self) -> String {
+        self.args
+            .ledger
+            .skip_through
+            .as_ref()
+            .map(|c| match &c.id {
+                Some(id) => format!("{},{}", c.date, clean(id)),
+                None => c.date.to_string(),
+            })
+            .unwrap_or_default()
+    }
+
     /// The `ledger list` command that prints every id of the account's batches.
     fn list_command(&self) -> Option<String> {
         self.ledger.map(|path| {
@@ -231,6 +273,21 @@ fn span(ids: &[String]) -> String {
 /// Prints the final report: what was skipped and why, one line per batch, what is held back,
 /// then the totals and where the push stopped.
 fn print_report(report: &PushReport, ctx: &Context<'_>) {
+    print_skipped(report, ctx);
+    for batch in &report.batches {
+        print_batch(batch);
+    }
+    print_timed_out(report, ctx);
+    print_totals(report);
+    if let Some(stop) = &report.stopped {
+        let later = stop.batch() + 1 < report.batches_total;
+        say!("stopped: {}", stop_text(stop, later, ctx));
+    }
+}
+
+/// What was not sent before the batches: an earlier run's batches looked up, rows already on
+/// the account or before the cursor, and pushes the history cannot account for.
+fn print_skipped(report: &PushReport, ctx: &Context<'_>) {
     for (batch_id, state) in &report.recovered {
         say!(
             "an earlier run's batch {} (its answer never came) was looked up: {state}",
@@ -244,19 +301,10 @@ fn print_report(report: &PushReport, ctx: &Context<'_>) {
         );
     }
     if !report.skipped_by_cursor.is_empty() {
-        let cursor = ctx
-            .args
-            .ledger
-            .skip_through
-            .as_ref()
-            .map(|c| match &c.id {
-                Some(id) => format!("{},{}", c.date, clean(id)),
-                None => c.date.to_string(),
-            })
-            .unwrap_or_default();
         say!(
-            "{} transaction(s) at or before --skip-through {cursor} were skipped ({})",
+            "{} transaction(s) at or before --skip-through {} were skipped ({})",
             report.skipped_by_cursor.len(),
+            ctx.cursor(),
             span(&report.skipped_by_cursor)
         );
     }
@@ -271,43 +319,49 @@ fn print_report(report: &PushReport, ctx: &Context<'_>) {
             }
         );
     }
-    for batch in &report.batches {
-        let span = if batch.transactions == 1 {
-            format!("1 transaction, {}", clean(&batch.first_id))
+}
+
+/// One batch: its status, rows and push operation, then the server's message and each row it
+/// refused.
+fn print_batch(batch: &BatchOutcome) {
+    let span = if batch.transactions == 1 {
+        format!("1 transaction, {}", clean(&batch.first_id))
+    } else {
+        format!(
+            "{} transactions, {}..{}",
+            batch.transactions,
+            clean(&batch.first_id),
+            clean(&batch.last_id)
+        )
+    };
+    say!(
+        "batch {}: {} ({span}) push operation {}{}",
+        batch.index.saturating_add(1),
+        clean(&batch.status.to_string()),
+        clean(&batch.operation_key),
+        if batch.recovered {
+            " (found again after a lost answer)"
         } else {
-            format!(
-                "{} transactions, {}..{}",
-                batch.transactions,
-                clean(&batch.first_id),
-                clean(&batch.last_id)
-            )
-        };
-        say!(
-            "batch {}: {} ({span}) push operation {}{}",
-            batch.index.saturating_add(1),
-            clean(&batch.status.to_string()),
-            clean(&batch.operation_key),
-            if batch.recovered {
-                " (found again after a lost answer)"
-            } else {
-                ""
-            }
-        );
-        if let Some(message) = &batch.error_message {
-            say!("  {}", clean(message));
+            ""
         }
-        for item in &batch.validation_errors {
-            say!(
-                "  {}{}",
-                item.item_id
-                    .as_deref()
-                    .map(|id| format!("{}: ", clean(id)))
-                    .unwrap_or_default(),
-                clean(item.message.as_deref().unwrap_or(""))
-            );
-        }
+    );
+    if let Some(message) = &batch.error_message {
+        say!("  {}", clean(message));
     }
-    print_timed_out(report, ctx);
+    for item in &batch.validation_errors {
+        say!(
+            "  {}{}",
+            item.item_id
+                .as_deref()
+                .map(|id| format!("{}: ", clean(id)))
+                .unwrap_or_default(),
+            clean(item.message.as_deref().unwrap_or(""))
+        );
+    }
+}
+
+/// The totals line: pushed, batches, already pushed, not pushed, held back, skipped.
+fn print_totals(report: &PushReport) {
     say!(
         "{} of {} transaction(s) pushed to account {} in {} of {} batch(es); {} already pushed, {} not pushed{}{}",
         report.pushed,
@@ -328,10 +382,6 @@ fn print_report(report: &PushReport, ctx: &Context<'_>) {
             format!(", {} skipped by the cursor", report.skipped_by_cursor.len())
         },
     );
-    if let Some(stop) = &report.stopped {
-        let later = stop.batch() + 1 < report.batches_total;
-        say!("stopped: {}", stop_text(stop, later, ctx));
-    }
 }
 
 /// The account's timed-out batches: each operation key and its ids (or a count and where to
@@ -478,81 +528,26 @@ fn error_text(error: &Error, ctx: &Context<'_>) -> (String, u8) {
 
 /// Runs the push; the key comes from `CODAT_API_KEY` and is never printed.
 pub fn run(args: PushArgs) -> u8 {
-    let Some(key) = std::env::var(API_KEY_VAR)
-        .ok()
-        .filter(|k| !k.trim().is_empty())
-    else {
-        tell!("bankfeeds: set {API_KEY_VAR} to your Codat API key (it is never taken as a flag)");
+    let Some(key) = start::api_key() else {
         return UNREADABLE;
     };
     // Read the file first: an unreadable file stops here, before any request.
-    let loaded: Loaded = match input::load_or_exit(&args.file, &args.prepare, args.batch_size) {
-        Ok(l) => l,
+    let (loaded, input) = match read_file(&args) {
+        Ok(read) => read,
         Err(code) => return code,
     };
-    let bytes = match std::fs::read(&args.file) {
-        Ok(b) => b,
-        Err(e) => {
-            tell!("bankfeeds: cannot read {}: {e}", args.file.display());
-            return UNREADABLE;
-        }
+    let Some(client) = client(&args, key) else {
+        return UNREADABLE;
     };
-    let format = if loaded.csv {
-        InputFormat::Csv
-    } else {
-        InputFormat::Json
+    let Some(runtime) = start::runtime() else {
+        return UNREADABLE;
     };
-    let mut builder = Client::builder().api_key(key);
-    if let Some(url) = &args.base_url {
-        builder = builder.base_url(url.trim_end_matches('/'));
-    }
-    let builder = match args.network.apply(builder) {
-        Ok(b) => b,
-        Err(e) => {
-            tell!("bankfeeds: {e}");
-            return UNREADABLE;
-        }
-    };
-    let client = match builder.build() {
-        Ok(c) => c,
-        Err(e) => {
-            tell!("bankfeeds: {e}");
-            return UNREADABLE;
-        }
-    };
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            tell!("bankfeeds: cannot start a runtime: {e}");
-            return UNREADABLE;
-        }
-    };
-    let ledger_path = if args.ledger.no_ledger {
-        None
-    } else {
-        match crate::ledger::resolve(args.ledger.ledger.as_deref()) {
-            Ok(path) => Some(path),
-            Err(message) => {
-                eprintln!("bankfeeds: {message}");
-                return UNREADABLE;
-            }
-        }
-    };
-    let resend = match resend_ids(&args.ledger) {
-        Ok(ids) => ids,
+    let (options, ledger_path) = match args.ledger.apply(push_options(&args)) {
+        Ok(done) => done,
         Err(message) => {
-            eprintln!("bankfeeds: {message}");
+            tell!("bankfeeds: {message}");
             return UNREADABLE;
         }
-    };
-    let mut options = push_options(&args);
-    options.resend = resend;
-    options = match &ledger_path {
-        Some(path) => options.ledger_path(path),
-        None => options.without_ledger(),
     };
     let bar = std::io::stderr().is_terminal().then(progress_bar);
     let options = match &bar {
@@ -566,7 +561,7 @@ pub fn run(args: PushArgs) -> u8 {
         &args.company,
         &args.connection,
         &args.account,
-        bankfeeds::client::PushInput::file(bytes, format),
+        input,
         &options,
     ));
     if let Some(bar) = &bar {
@@ -577,37 +572,70 @@ pub fn run(args: PushArgs) -> u8 {
         ledger: ledger_path.as_deref(),
     };
     match result {
-        Ok(report) => {
-            if report.platform != args.prepare.platform
-                && args.prepare.platform != bankfeeds::rules::Platform::Generic
-            {
-                tell!(
-                    "bankfeeds: the connection is {}: its rules applied, not {}'s",
-                    report.platform.profile().name,
-                    args.prepare.platform.profile().name
-                );
-            }
-            for issue in report.validation.warnings() {
-                say!("{}", output::finding_line(issue, loaded.csv));
-            }
-            print_report(&report, &ctx);
-            if report.is_complete() { OK } else { INCOMPLETE }
-        }
-        Err(Error::Validation(report)) => {
-            for issue in &report.issues {
-                say!("{}", output::finding_line(issue, loaded.csv));
-            }
-            say!(
-                "nothing was pushed: {} error(s), {} warning(s)",
-                report.error_count(),
-                report.warning_count()
-            );
-            FINDINGS
-        }
+        Ok(report) => print_pushed(&report, &ctx, loaded.csv),
+        Err(Error::Validation(report)) => print_refused(&report, loaded.csv),
         Err(e) => {
             let (message, code) = error_text(&e, &ctx);
             tell!("bankfeeds: {message}");
             code
         }
     }
+}
+
+/// The file checked through the pipeline (findings name CSV lines when it is CSV), and its
+/// bytes for the client; `Err` is the exit code for a file that cannot be read.
+fn read_file(args: &PushArgs) -> Result<(Loaded, PushInput), u8> {
+    let loaded = input::load_or_exit(&args.file, &args.prepare, args.batch_size)?;
+    let bytes = std::fs::read(&args.file).map_err(|e| {
+        tell!("bankfeeds: cannot read {}: {e}", args.file.display());
+        UNREADABLE
+    })?;
+    let format = if loaded.csv {
+        InputFormat::Csv
+    } else {
+        InputFormat::Json
+    };
+    Ok((loaded, PushInput::file(bytes, format)))
+}
+
+/// The client for the key, --base-url and the network flags.
+fn client(args: &PushArgs, key: String) -> Option<Client> {
+    let builder = match args.network.apply(Client::builder().api_key(key)) {
+        Ok(b) => b,
+        Err(e) => {
+            tell!("bankfeeds: {e}");
+            return None;
+        }
+    };
+    start::client(builder, args.base_url.as_deref())
+}
+
+/// A push that ran: a platform other than the expected one, the warnings, then the report.
+fn print_pushed(report: &PushReport, ctx: &Context<'_>, csv: bool) -> u8 {
+    let expected = ctx.args.prepare.platform;
+    if report.platform != expected && expected != bankfeeds::rules::Platform::Generic {
+        tell!(
+            "bankfeeds: the connection is {}: its rules applied, not {}'s",
+            report.platform.profile().name,
+            expected.profile().name
+        );
+    }
+    for issue in report.validation.warnings() {
+        say!("{}", output::finding_line(issue, csv));
+    }
+    print_report(report, ctx);
+    if report.is_complete() { OK } else { INCOMPLETE }
+}
+
+/// A file the connection's rules refuse: every finding, and nothing pushed.
+fn print_refused(report: &ValidationReport, csv: bool) -> u8 {
+    for issue in &report.issues {
+        say!("{}", output::finding_line(issue, csv));
+    }
+    say!(
+        "nothing was pushed: {} error(s), {} warning(s)",
+        report.error_count(),
+        report.warning_count()
+    );
+    FINDINGS
 }

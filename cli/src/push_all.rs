@@ -3,20 +3,19 @@
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
-use bankfeeds::client::push::{Cursor, UnknownHistory};
 use bankfeeds::client::{
     AccountProgress, AccountPush, AccountState, AccountStatus, Client, Error, PushAllOptions,
-    PushInput, PushOptions, PushStage,
+    PushAllReport, PushInput, PushOptions, PushStage,
 };
 use bankfeeds::dates::TimeZone;
 use bankfeeds::ingest::InputFormat;
-use bankfeeds::validate::{Code, RuleLevel, RulePolicy};
+use bankfeeds::validate::{Code, RuleLevel};
 use chrono::NaiveDate;
 
 use crate::output::clean;
-use crate::push::{API_KEY_VAR, LedgerArgs, UnknownHistoryArg};
+use crate::push::LedgerArgs;
+use crate::start;
 use crate::{BUSY, FINDINGS, HISTORY_UNKNOWN, INCOMPLETE, OK, UNREADABLE};
 
 /// The arguments of `bankfeeds push-all`.
@@ -123,41 +122,15 @@ pub fn parse_manifest(text: &str, base: &Path) -> Result<Vec<Entry>, String> {
     Ok(out)
 }
 
-/// The format a file's name says (`.csv`, `.json`), or a guess from its first character.
-fn format_of(path: &Path) -> InputFormat {
-    match path
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase)
-        .as_deref()
-    {
-        Some("csv") => InputFormat::Csv,
-        Some("json") => InputFormat::Json,
-        _ => InputFormat::Auto,
-    }
-}
-
-fn push_options(args: &PushAllArgs) -> PushOptions {
+/// The client's options for the flags: the day, the rules' severities and batch size, then the
+/// ledger's flags (`Err` says why the ledger or --resend-file cannot be had).
+fn push_options(args: &PushAllArgs) -> Result<PushOptions, String> {
     let mut options = PushOptions::new();
     options.batch_size = args.batch_size;
-    options.today = Some(
-        args.today
-            .unwrap_or_else(|| bankfeeds::dates::today_in(&args.time_zone.unwrap_or_default())),
-    );
-    let mut rules = RulePolicy::new();
-    for &(code, level) in &args.rules {
-        // Checked when the command line was read.
-        let _ = rules.set(code, level);
-    }
-    options.rules = rules;
-    let l = &args.ledger;
-    options.unknown_history = match (&l.skip_through, l.unknown_history) {
-        (Some(cursor), _) => UnknownHistory::SkipThrough(Cursor::clone(cursor)),
-        (None, UnknownHistoryArg::Trust) => UnknownHistory::Trust,
-        (None, UnknownHistoryArg::Refuse) => UnknownHistory::Refuse,
-    };
-    options.lock_wait = Duration::from_secs(l.wait_for_lock);
-    options
+    options.today = Some(crate::input::today(args.today, args.time_zone));
+    options.rules = crate::input::rule_policy(&args.rules);
+    let (options, _) = args.ledger.apply(options)?;
+    Ok(options)
 }
 
 /// One line on stderr per change of an account's state (and per batch done).
@@ -201,95 +174,33 @@ fn code_of(error: Option<&Error>) -> u8 {
 
 /// Runs the pushes; the key comes from `CODAT_API_KEY` and is never printed.
 pub fn run(args: PushAllArgs) -> u8 {
-    let Some(key) = std::env::var(API_KEY_VAR)
-        .ok()
-        .filter(|k| !k.trim().is_empty())
-    else {
-        tell!("bankfeeds: set {API_KEY_VAR} to your Codat API key (it is never taken as a flag)");
+    let Some(key) = start::api_key() else {
         return UNREADABLE;
     };
-    let text = match std::fs::read_to_string(&args.manifest) {
-        Ok(t) => t,
-        Err(e) => {
-            tell!("bankfeeds: cannot read {}: {e}", args.manifest.display());
-            return UNREADABLE;
-        }
-    };
-    let base = args.manifest.parent().unwrap_or(Path::new("."));
-    let entries = match parse_manifest(&text, base) {
-        Ok(e) => e,
-        Err(message) => {
-            tell!("bankfeeds: {}: {message}", args.manifest.display());
-            return UNREADABLE;
-        }
-    };
     // Every file read before any request: an unreadable one stops here, naming its line.
-    let mut accounts = Vec::with_capacity(entries.len());
-    for e in &entries {
-        let bytes = match std::fs::read(&e.file) {
-            Ok(b) => b,
-            Err(err) => {
-                tell!(
-                    "bankfeeds: {} line {}: cannot read {}: {err}",
-                    args.manifest.display(),
-                    e.line,
-                    e.file.display()
-                );
-                return UNREADABLE;
-            }
-        };
-        accounts.push(AccountPush::new(
-            &e.company,
-            &e.connection,
-            &e.account,
-            PushInput::file(bytes, format_of(&e.file)),
-        ));
-    }
+    let accounts = match read_manifest(&args.manifest).and_then(|e| read_files(&args, &e)) {
+        Ok(accounts) => accounts,
+        Err(code) => return code,
+    };
     let mut builder = Client::builder()
         .api_key(key)
         .max_per_company(args.max_per_company);
     if let Some(n) = args.max_in_flight {
         builder = builder.max_in_flight(n);
     }
-    if let Some(url) = &args.base_url {
-        builder = builder.base_url(url.trim_end_matches('/'));
-    }
-    let client = match builder.build() {
-        Ok(c) => c,
-        Err(e) => {
-            tell!("bankfeeds: {e}");
-            return UNREADABLE;
-        }
+    let Some(client) = start::client(builder, args.base_url.as_deref()) else {
+        return UNREADABLE;
     };
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            tell!("bankfeeds: cannot start a runtime: {e}");
-            return UNREADABLE;
-        }
+    let Some(runtime) = start::runtime() else {
+        return UNREADABLE;
     };
-    let mut options = push_options(&args);
-    if args.ledger.no_ledger {
-        options = options.without_ledger();
-    } else {
-        match crate::ledger::resolve(args.ledger.ledger.as_deref()) {
-            Ok(path) => options = options.ledger_path(path),
-            Err(message) => {
-                tell!("bankfeeds: {message}");
-                return UNREADABLE;
-            }
-        }
-    }
-    match crate::push::resend_ids(&args.ledger) {
-        Ok(ids) => options.resend = ids,
+    let options = match push_options(&args) {
+        Ok(options) => options,
         Err(message) => {
             tell!("bankfeeds: {message}");
             return UNREADABLE;
         }
-    }
+    };
     let total = accounts.len();
     let options = PushAllOptions::new(options)
         .concurrency(args.concurrency)
@@ -302,10 +213,53 @@ pub fn run(args: PushAllArgs) -> u8 {
         }
     };
     say!("{report}");
+    exit_code(&report)
+}
+
+/// The manifest's lines; `Err` is the exit code for one that cannot be read.
+fn read_manifest(manifest: &Path) -> Result<Vec<Entry>, u8> {
+    let text = std::fs::read_to_string(manifest).map_err(|e| {
+        tell!("bankfeeds: cannot read {}: {e}", manifest.display());
+        UNREADABLE
+    })?;
+    let base = manifest.parent().unwrap_or(Path::new("."));
+    parse_manifest(&text, base).map_err(|message| {
+        tell!("bankfeeds: {}: {message}", manifest.display());
+        UNREADABLE
+    })
+}
+
+/// Each line's file, read whole, as an account to push; `Err` is the exit code for a file that
+/// cannot be read (named with its line).
+fn read_files(args: &PushAllArgs, entries: &[Entry]) -> Result<Vec<AccountPush>, u8> {
+    let mut accounts = Vec::with_capacity(entries.len());
+    for e in entries {
+        let bytes = std::fs::read(&e.file).map_err(|err| {
+            tell!(
+                "bankfeeds: {} line {}: cannot read {}: {err}",
+                args.manifest.display(),
+                e.line,
+                e.file.display()
+            );
+            UNREADABLE
+        })?;
+        let format = InputFormat::for_extension(e.file.extension().and_then(|x| x.to_str()));
+        accounts.push(AccountPush::new(
+            &e.company,
+            &e.connection,
+            &e.account,
+            PushInput::file(bytes, format),
+        ));
+    }
+    Ok(accounts)
+}
+
+/// 0 when every account is complete; one kind of trouble gets push's code for it; a mix is
+/// "incomplete".
+fn exit_code(report: &PushAllReport) -> u8 {
     if report.is_complete() {
         return OK;
     }
-    // One kind of trouble gets push's code for it; a mix is "incomplete".
     let codes: HashSet<u8> = report
         .accounts
         .iter()

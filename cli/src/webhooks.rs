@@ -79,15 +79,8 @@ pub fn listen(args: &ListenArgs) -> u8 {
         }
     };
     drop(secret);
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            tell!("bankfeeds: cannot start a runtime: {e}");
-            return UNREADABLE;
-        }
+    let Some(runtime) = crate::start::runtime() else {
+        return UNREADABLE;
     };
     let state = Arc::new(State {
         verifier,
