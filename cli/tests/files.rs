@@ -1,7 +1,7 @@
 //! `bankfeeds validate` and `bankfeeds normalise` on the files in `tests/data/`: exit codes and
 //! what is printed.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn data(name: &str) -> PathBuf {
@@ -9,6 +9,9 @@ fn data(name: &str) -> PathBuf {
         .join("tests/data")
         .join(name)
 }
+
+mod common;
+use common::texts;
 
 fn bankfeeds(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_bankfeeds"))
@@ -19,19 +22,33 @@ fn bankfeeds(args: &[&str]) -> Output {
 }
 
 fn validate(file: &str, extra: &[&str]) -> (i32, String, String) {
-    let path = data(file);
-    let mut args = vec!["validate", path.to_str().unwrap()];
+    validate_path(data(file).to_str().unwrap(), extra)
+}
+
+/// `bankfeeds validate PATH` with `extra` flags, on 2024-06-01 unless they name a day.
+fn validate_path(path: &str, extra: &[&str]) -> (i32, String, String) {
+    let mut args = vec!["validate", path];
     if !extra.contains(&"--today") {
         args.extend_from_slice(&["--today", "2024-06-01"]);
     }
     args.extend_from_slice(extra);
-    let out = bankfeeds(&args);
-    (
-        out.status.code().unwrap(),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
+    run(&args)
 }
+
+/// `bankfeeds normalise FILE --out OUT` with `extra` flags.
+fn normalise(file: &Path, out: &Path, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "normalise",
+        file.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    bankfeeds(&args)
+}
+
+/// The account the written push bodies name.
+const ACCOUNT: [&str; 2] = ["--account-id", "acc-001"];
 
 fn temp_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("bankfeeds-cli-{name}-{}", std::process::id()));
@@ -188,22 +205,22 @@ fn usage_errors_exit_2() {
 #[test]
 fn normalise_writes_batches_digit_for_digit() {
     let dir = temp_dir("normalise");
-    let out = bankfeeds(&[
-        "normalise",
-        data("no-balances.csv").to_str().unwrap(),
-        "--platform",
-        "xero",
-        "--today",
-        "2024-06-01",
-        "--closing-balance",
-        "1296.80",
-        "--account-id",
-        "acc-001",
-        "--batch-size",
-        "2",
-        "--out",
-        dir.to_str().unwrap(),
-    ]);
+    let out = normalise(
+        &data("no-balances.csv"),
+        &dir,
+        &[
+            "--platform",
+            "xero",
+            "--today",
+            "2024-06-01",
+            "--closing-balance",
+            "1296.80",
+            "--account-id",
+            "acc-001",
+            "--batch-size",
+            "2",
+        ],
+    );
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(
         out.status.code(),
@@ -236,14 +253,7 @@ fn normalise_writes_batches_digit_for_digit() {
     assert_eq!(body.transactions.len(), 2);
 
     // A rerun with bigger batches replaces the earlier run's files.
-    let out = bankfeeds(&[
-        "normalise",
-        data("valid.csv").to_str().unwrap(),
-        "--account-id",
-        "acc-001",
-        "--out",
-        dir.to_str().unwrap(),
-    ]);
+    let out = normalise(&data("valid.csv"), &dir, &ACCOUNT);
     assert_eq!(out.status.code(), Some(0));
     assert!(dir.join("batch-0001.json").exists() && !dir.join("batch-0002.json").exists());
     let _ = std::fs::remove_dir_all(&dir);
@@ -252,26 +262,14 @@ fn normalise_writes_batches_digit_for_digit() {
 #[test]
 fn normalise_refuses_files_with_errors_and_writes_nothing() {
     let dir = temp_dir("refuse");
-    let out = bankfeeds(&[
-        "normalise",
-        data("bad-cells.csv").to_str().unwrap(),
-        "--account-id",
-        "acc-001",
-        "--out",
-        dir.to_str().unwrap(),
-    ]);
+    let out = normalise(&data("bad-cells.csv"), &dir, &ACCOUNT);
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("line 3: error invalid_date"), "{err}");
     assert!(err.contains("nothing written"), "{err}");
     assert!(!dir.exists());
     // Without an account id (a CSV names none) nothing can be written either.
-    let out = bankfeeds(&[
-        "normalise",
-        data("valid.csv").to_str().unwrap(),
-        "--out",
-        dir.to_str().unwrap(),
-    ]);
+    let out = normalise(&data("valid.csv"), &dir, &[]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--account-id"));
     let out = bankfeeds(&["normalise", data("malformed.json").to_str().unwrap()]);
@@ -303,6 +301,12 @@ fn temp_file(test: &str, name: &str, contents: &str) -> (PathBuf, PathBuf) {
     (dir, path)
 }
 
+/// `bankfeeds validate FILE`, no flags, on a file of `contents` written for `test`.
+fn validate_text(test: &str, name: &str, contents: &str) -> (i32, String, String) {
+    let (_, path) = temp_file(test, name, contents);
+    run(&["validate", path.to_str().unwrap()])
+}
+
 fn run(args: &[&str]) -> (i32, String, String) {
     let out = bankfeeds(args);
     (
@@ -332,7 +336,7 @@ fn escape_sequences_in_the_input_are_shown_not_obeyed() {
                t1,2024-05-01,\" a\u{9b}31m\u{202e}b \",2.00,cleared,x\n";
     let (dir, path) = temp_file("escapes", "escapes.csv", csv);
     let path = path.to_str().unwrap();
-    let (code, out, err) = run(&["validate", path, "--today", "2024-06-01"]);
+    let (code, out, err) = validate_path(path, &[]);
     assert_eq!(code, 1, "{out}{err}");
     assert!(obeyed(&out).is_empty(), "{:?}", obeyed(&out));
     assert!(obeyed(&err).is_empty(), "{:?}", obeyed(&err));
@@ -341,32 +345,14 @@ fn escape_sequences_in_the_input_are_shown_not_obeyed() {
     assert!(out.contains(r"\x07odd"), "{out}");
 
     // JSON stays exact JSON: the same text comes back, and nothing is obeyed on the way.
-    let (code, out, _) = run(&[
-        "validate",
-        path,
-        "--today",
-        "2024-06-01",
-        "--format",
-        "json",
-        "--normalise",
-    ]);
+    let (code, out, _) = validate_path(path, &["--format", "json", "--normalise"]);
     assert_eq!(code, 1);
     assert!(obeyed(&out).is_empty(), "{:?}", obeyed(&out));
     let report: serde_json::Value = serde_json::from_str(&out).unwrap();
-    let found: Vec<&str> = report["issues"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|i| i["found"].as_str())
-        .collect();
+    let found = texts(&report["issues"], "found");
     assert!(found.contains(&"\u{1b}]0;pwned\u{7}"), "{found:?}");
     assert!(found.contains(&"\u{7}odd"), "{found:?}");
-    let ids: Vec<&str> = report["issues"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|i| i["id"].as_str())
-        .collect();
+    let ids = texts(&report["issues"], "id");
     assert!(ids.contains(&"\u{1b}[2Jt1"), "{ids:?}");
     let trimmed: Vec<&str> = report["changes"]
         .as_array()
@@ -380,12 +366,11 @@ fn escape_sequences_in_the_input_are_shown_not_obeyed() {
 
     // An unreadable file's message (a header lacking `amount`, listing what it has) is escaped
     // on stderr too.
-    let (_, path) = temp_file(
+    let (code, out, err) = validate_text(
         "escapes",
         "lacking.csv",
         "id,date,\u{1b}[31mAmount\nt1,2024-05-01,1\n",
     );
-    let (code, out, err) = run(&["validate", path.to_str().unwrap()]);
     assert_eq!(code, 2, "{out}{err}");
     assert!(obeyed(&err).is_empty(), "{err}");
     assert!(err.contains(r"\x1b[31mAmount"), "{err}");
@@ -404,7 +389,7 @@ fn lines_are_the_lines_of_the_file() {
                t4,2024-02-30,four,1.00\n";
     let (dir, path) = temp_file("lines", "lines.csv", csv);
     let path = path.to_str().unwrap();
-    let (code, out, _) = run(&["validate", path, "--today", "2024-06-01"]);
+    let (code, out, _) = validate_path(path, &[]);
     assert_eq!(code, 1, "{out}");
     assert!(
         out.contains("line 6: error invalid_number (id t3, amount)"),
@@ -414,14 +399,7 @@ fn lines_are_the_lines_of_the_file() {
         out.contains("line 8: error invalid_date (id t4, date)"),
         "{out}"
     );
-    let (_, out, _) = run(&[
-        "validate",
-        path,
-        "--today",
-        "2024-06-01",
-        "--format",
-        "json",
-    ]);
+    let (_, out, _) = validate_path(path, &["--format", "json"]);
     let report: serde_json::Value = serde_json::from_str(&out).unwrap();
     let lines: Vec<(u64, u64)> = report["issues"]
         .as_array()
@@ -436,26 +414,25 @@ fn lines_are_the_lines_of_the_file() {
 
 #[test]
 fn two_columns_for_one_field_make_the_file_unreadable() {
-    let (dir, path) = temp_file(
+    let (code, out, err) = validate_text(
         "twice",
         "twice.csv",
         "id,date,Transaction Date,amount\nt1,2024-05-01,2024-06-01,1.00\n",
     );
-    let (code, out, err) = run(&["validate", path.to_str().unwrap()]);
     assert_eq!(code, 2, "{out}{err}");
     assert!(
         err.contains("two columns for date: column 2 `date` and column 3 `Transaction Date`"),
         "{err}"
     );
-    let (_, path) = temp_file(
+    let (code, out, err) = validate_text(
         "twice",
         "twice.json",
         r#"{"accountId":"a","transactions":[{"id":"t1","date":"2024-05-01","amount":1}],"transactions":[]}"#,
     );
-    let (code, out, err) = run(&["validate", path.to_str().unwrap()]);
     assert_eq!(code, 2, "{out}{err}");
     assert!(err.contains("`transactions` twice"), "{err}");
-    let _ = std::fs::remove_dir_all(&dir);
+    // Removes the test's folder.
+    temp_dir("twice");
 }
 
 #[test]
@@ -489,17 +466,13 @@ fn long_descriptions_are_batched_by_size_on_the_way_out() {
         .unwrap_or_else(|| panic!("{last}"));
     assert!(batches >= 2, "{last}");
     let out_dir = dir.join("batches");
-    let mut args = vec![
-        "normalise",
-        path,
-        "--account-id",
-        "acc-001",
-        "--out",
-        out_dir.to_str().unwrap(),
-    ];
-    args.extend_from_slice(&common);
-    let (code, out, err) = run(&args);
-    assert_eq!(code, 0, "{out}{err}");
+    let out = normalise(Path::new(path), &out_dir, &[&ACCOUNT[..], &common].concat());
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let mut total = 0;
     for k in 1..=batches {
         let file = out_dir.join(format!("batch-{k:04}.json"));

@@ -3,15 +3,16 @@
 //! ledger alone says what was pushed. Every push names a temporary `--ledger`; the user's default
 //! ledger is never touched (`BANKFEEDS_LEDGER` also points into the test's folder).
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
+mod common;
+use common::{BIN, Http, sandbox_command, spawn_sandbox};
+
 const KEY: &str = "test-key-ledger-3b9d";
-const BIN: &str = env!("CARGO_BIN_EXE_bankfeeds");
 
 /// Exit codes of `bankfeeds push`.
 const OK: i32 = 0;
@@ -53,59 +54,30 @@ impl Drop for Folder {
 struct SandboxProcess {
     child: Child,
     url: String,
-    runtime: tokio::runtime::Runtime,
-    http: reqwest::Client,
+    http: Http,
 }
 
 impl SandboxProcess {
     fn start(push_delay_ms: u64) -> SandboxProcess {
-        let mut child = Command::new(BIN)
-            .args([
-                "sandbox",
-                "--port",
-                "0",
-                "--push-delay-ms",
-                &push_delay_ms.to_string(),
-                "--today",
-                "2024-06-01",
-            ])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut url = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut url)
-            .unwrap();
-        let url = url.trim().to_owned();
+        let (child, url) = spawn_sandbox(
+            sandbox_command(&["--push-delay-ms", &push_delay_ms.to_string()]).stderr(Stdio::null()),
+        );
         assert!(url.starts_with("http://127.0.0.1:"), "{url}");
         SandboxProcess {
             child,
             url,
-            runtime: tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap(),
-            http: reqwest::Client::builder().no_proxy().build().unwrap(),
+            http: Http::new(),
         }
     }
 
     fn call(&self, method: &str, path: &str, body: Option<Value>) -> Value {
         let url = format!("{}{path}", self.url);
-        self.runtime.block_on(async {
-            let mut request = self
-                .http
-                .request(method.parse().unwrap(), &url)
-                .header("Authorization", "Basic setup");
-            if let Some(body) = body {
-                request = request.json(&body);
-            }
-            let response = request.send().await.unwrap();
-            let status = response.status();
-            let text = response.text().await.unwrap();
-            assert!(status.is_success(), "{method} {path}: {status} {text}");
-            serde_json::from_str(&text).unwrap_or(Value::Null)
-        })
+        let (status, text) = self.http.send(method, &url, "setup", body);
+        assert!(
+            (200..300).contains(&status),
+            "{method} {path}: {status} {text}"
+        );
+        serde_json::from_str(&text).unwrap_or(Value::Null)
     }
 
     /// Pushes Codat accepted so far (`/sandbox/stats`).

@@ -1,10 +1,8 @@
 //! `bankfeeds push` against a sandbox the test starts, and `bankfeeds demo`.
 
+use bankfeeds_sandbox::{BlockingSandbox, Fault, FaultRule, Faults};
 use std::path::PathBuf;
 use std::process::{Command, Output};
-use std::time::Duration;
-
-use bankfeeds_sandbox::{BlockingSandbox, Fault, FaultRule, Faults, Sandbox};
 
 const KEY: &str = "test-key-do-not-print-7f3a";
 
@@ -17,7 +15,7 @@ fn data(name: &str) -> String {
 }
 
 mod common;
-use common::{Checked, checked, day};
+use common::{BIN, sandbox};
 
 /// Ids of a linked Xero connection with a connected GBP account, and the push ledger the
 /// test's pushes use (never the user's default one).
@@ -48,14 +46,9 @@ fn target(sandbox: &BlockingSandbox, accounts: &[&str]) -> Target {
     }
 }
 
-fn push(
-    sandbox: &BlockingSandbox,
-    t: &Target,
-    account: &str,
-    file: &str,
-    key: Option<&str>,
-) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_bankfeeds"));
+/// `bankfeeds push FILE` to `account` of the target at the sandbox, with the target's ledger.
+fn push_command(sandbox: &BlockingSandbox, t: &Target, account: &str, file: &str) -> Command {
+    let mut cmd = Command::new(BIN);
     cmd.args([
         "push",
         &data(file),
@@ -67,13 +60,22 @@ fn push(
         account,
         "--base-url",
         sandbox.url(),
-        "--today",
-        "2024-06-01",
-        "--batch-size",
-        "2",
         "--ledger",
         t.ledger.to_str().unwrap(),
     ]);
+    cmd
+}
+
+/// A push on 2024-06-01 in batches of 2, with `key` as the API key (none when `None`).
+fn push(
+    sandbox: &BlockingSandbox,
+    t: &Target,
+    account: &str,
+    file: &str,
+    key: Option<&str>,
+) -> Output {
+    let mut cmd = push_command(sandbox, t, account, file);
+    cmd.args(["--today", "2024-06-01", "--batch-size", "2"]);
     match key {
         Some(k) => cmd.env("CODAT_API_KEY", k),
         None => cmd.env_remove("CODAT_API_KEY"),
@@ -89,21 +91,9 @@ fn text(out: &Output) -> String {
     )
 }
 
-fn sandbox() -> Checked {
-    checked(
-        Sandbox::builder()
-            .push_delay(Duration::from_millis(20))
-            .today(day(2024, 6, 1)),
-    )
-}
-
 #[test]
 fn push_sends_everything_once_and_a_rerun_sends_nothing() {
-    let sandbox = checked(
-        Sandbox::builder()
-            .push_delay(Duration::from_millis(20))
-            .today(day(2024, 6, 1)),
-    );
+    let sandbox = sandbox();
     let t = target(&sandbox, &["acc-001"]);
     let out = push(&sandbox, &t, "acc-001", "valid.csv", Some(KEY));
     let all = text(&out);
@@ -223,7 +213,7 @@ fn push_refuses_bad_input_before_sending_anything() {
 
 #[test]
 fn demo_runs_the_whole_flow() {
-    let mut demo = Command::new(env!("CARGO_BIN_EXE_bankfeeds"));
+    let mut demo = Command::new(BIN);
     demo.arg("demo");
     // The demo's embedded sandbox checks every answer against the spec when it is found.
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
@@ -259,23 +249,11 @@ fn verbose_push_logs_every_request_to_stderr_never_the_key() {
     let sandbox = sandbox();
     let t = target(&sandbox, &["acc-001"]);
     let before = sandbox.stats().requests;
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_bankfeeds"));
+    let mut cmd = push_command(&sandbox, &t, "acc-001", "valid.csv");
     cmd.args([
         "-vv",
-        "push",
-        &data("valid.csv"),
-        "--company",
-        &t.company,
-        "--connection",
-        &t.connection,
-        "--account",
-        "acc-001",
-        "--base-url",
-        sandbox.url(),
         "--today",
         "2024-06-01",
-        "--ledger",
-        t.ledger.to_str().unwrap(),
         "--ignore-proxy-env",
         "--request-timeout",
         "30",
@@ -311,23 +289,8 @@ fn bad_network_flags_are_refused_before_anything_is_sent() {
         (vec!["--trust-store", "system"], "webpki"),
         (vec!["--request-timeout", "0"], "--request-timeout"),
     ] {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_bankfeeds"));
-        cmd.args([
-            "push",
-            &data("valid.csv"),
-            "--company",
-            &t.company,
-            "--connection",
-            &t.connection,
-            "--account",
-            "acc-001",
-            "--base-url",
-            sandbox.url(),
-            "--ledger",
-            t.ledger.to_str().unwrap(),
-        ])
-        .args(&flags)
-        .env("CODAT_API_KEY", KEY);
+        let mut cmd = push_command(&sandbox, &t, "acc-001", "valid.csv");
+        cmd.args(&flags).env("CODAT_API_KEY", KEY);
         let out = cmd.output().unwrap();
         let all = text(&out);
         assert_eq!(out.status.code(), Some(2), "{flags:?}: {all}");

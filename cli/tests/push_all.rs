@@ -2,16 +2,14 @@
 //! a summary table, exit codes as `push` gives them, reruns that send nothing twice, and
 //! manifests refused line by line before any request.
 
+use bankfeeds_sandbox::{BlockingSandbox, Sandbox};
 use std::path::PathBuf;
 use std::process::{Command, Output};
-use std::time::Duration;
-
-use bankfeeds_sandbox::{BlockingSandbox, Sandbox};
 
 const KEY: &str = "test-key-push-all-91c2";
 
 mod common;
-use common::{checked, day, linked_accounts as target};
+use common::{BIN, checked, day, linked_accounts as target, sandbox};
 
 /// A folder of its own under Cargo's temporary folder, with the test data copied in.
 fn folder(name: &str) -> PathBuf {
@@ -34,7 +32,7 @@ fn folder(name: &str) -> PathBuf {
 fn push_all(sandbox: &BlockingSandbox, dir: &std::path::Path, manifest: &str) -> Output {
     let path = dir.join("manifest.csv");
     std::fs::write(&path, manifest).unwrap();
-    Command::new(env!("CARGO_BIN_EXE_bankfeeds"))
+    Command::new(BIN)
         .args([
             "push-all",
             path.to_str().unwrap(),
@@ -63,11 +61,7 @@ fn text(out: &Output) -> (String, String) {
 
 #[test]
 fn several_accounts_at_once_with_a_table_and_reruns_that_send_nothing_twice() {
-    let sandbox = checked(
-        Sandbox::builder()
-            .push_delay(Duration::from_millis(20))
-            .today(day(2024, 6, 1)),
-    );
+    let sandbox = sandbox();
     let (c, d) = target(&sandbox, &["acc-001", "acc-002", "acc-003"]);
     let dir = folder("table");
     let manifest = format!(

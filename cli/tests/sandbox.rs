@@ -1,85 +1,35 @@
 //! `bankfeeds sandbox` as a subprocess, the way tests in other languages start it.
 
-use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
-use std::time::Duration;
+
+mod common;
+use common::{BIN, Http, sandbox_command, spawn_sandbox, terminate, texts};
 
 #[test]
 fn sandbox_prints_its_url_first_and_stops_cleanly_on_sigterm() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_bankfeeds"))
-        .args([
-            "sandbox",
-            "--port",
-            "0",
-            "--push-delay-ms",
-            "10",
-            "--today",
-            "2024-06-01",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut url = String::new();
-    stdout.read_line(&mut url).unwrap();
-    let url = url.trim().to_owned();
+    let (mut child, url) =
+        spawn_sandbox(sandbox_command(&["--push-delay-ms", "10"]).stderr(Stdio::null()));
     assert!(url.starts_with("http://127.0.0.1:"), "{url}");
 
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let health: serde_json::Value = runtime.block_on(async {
-        let http = reqwest::Client::builder().no_proxy().build().unwrap();
-        let resp = http
-            .get(format!("{url}/sandbox/health"))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(resp.status(), 200);
-        resp.json().await.unwrap()
-    });
+    let (status, health) = send("GET", &format!("{url}/sandbox/health"), None);
+    assert_eq!(status, 200);
     assert_eq!(health["status"], "ok");
     assert_eq!(health["today"], "2024-06-01");
     assert_eq!(health["url"], url.as_str());
 
-    let killed = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the sandbox did not stop"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    };
+    let status = terminate(&mut child);
     assert!(status.success(), "{status}");
 }
 
 /// Starts `bankfeeds sandbox` with `args` (and `env`, without any `BANKFEEDS_SPEC` of the
 /// caller's); returns the child and its URL.
 fn start(args: &[&str], env: &[(&str, &str)]) -> (std::process::Child, String) {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_bankfeeds"));
-    cmd.args(["sandbox", "--port", "0", "--today", "2024-06-01"])
-        .args(args)
-        .env_remove("BANKFEEDS_SPEC")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+    let mut cmd = sandbox_command(args);
+    cmd.env_remove("BANKFEEDS_SPEC").stderr(Stdio::piped());
     for (k, v) in env {
         cmd.env(k, v);
     }
-    let mut child = cmd.spawn().unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut url = String::new();
-    stdout.read_line(&mut url).unwrap();
-    (child, url.trim().to_owned())
+    spawn_sandbox(&mut cmd)
 }
 
 /// Stops the sandbox with SIGTERM; its stderr.
@@ -93,39 +43,18 @@ fn stop(child: std::process::Child) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
+/// `method url` with a key and `body` as JSON when given; the status and the answer's JSON.
+fn send(method: &str, url: &str, body: Option<serde_json::Value>) -> (u16, serde_json::Value) {
+    let (status, text) = Http::new().send(method, url, "k", body);
+    (status, serde_json::from_str(&text).unwrap())
+}
+
 fn get(url: &str) -> serde_json::Value {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(async {
-        let http = reqwest::Client::builder().no_proxy().build().unwrap();
-        let resp = http
-            .get(url)
-            .header("Authorization", "Basic k")
-            .send()
-            .await
-            .unwrap();
-        resp.json().await.unwrap()
-    })
+    send("GET", url, None).1
 }
 
 fn post(url: &str, body: serde_json::Value) -> serde_json::Value {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(async {
-        let http = reqwest::Client::builder().no_proxy().build().unwrap();
-        let resp = http
-            .post(url)
-            .header("Authorization", "Basic k")
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        resp.json().await.unwrap()
-    })
+    send("POST", url, Some(body)).1
 }
 
 /// A spec file with one operation, written to a fresh temporary directory.
@@ -154,12 +83,7 @@ fn check_spec_comes_from_the_flag_or_bankfeeds_spec() {
         violations[0]["operationId"], "list-companies",
         "{violations}"
     );
-    let pointers: Vec<&str> = violations
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|v| v["pointer"].as_str())
-        .collect();
+    let pointers = texts(&violations, "pointer");
     assert!(pointers.contains(&"/results"), "{violations}");
     let stderr = stop(child);
     assert!(
@@ -175,7 +99,7 @@ fn check_spec_comes_from_the_flag_or_bankfeeds_spec() {
     stop(child);
     std::fs::remove_dir_all(path.parent().unwrap()).unwrap();
 
-    let out = Command::new(env!("CARGO_BIN_EXE_bankfeeds"))
+    let out = Command::new(BIN)
         .args([
             "sandbox",
             "--port",

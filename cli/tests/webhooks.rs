@@ -4,13 +4,14 @@
 
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Child, ChildStderr, ChildStdout, Command, Stdio};
-use std::time::{Duration, Instant};
 
 use bankfeeds::dates::Timestamp;
 use bankfeeds::webhook::Verifier;
 use serde_json::{Value, json};
 
-const BIN: &str = env!("CARGO_BIN_EXE_bankfeeds");
+mod common;
+use common::{BIN, Http, terminate};
+
 const SECRET: &str = "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD";
 /// The secret's key, which must not be printed either.
 const KEY: &str = "C2FVsBQIhrscChlQIMV+b5sSYspob7oD";
@@ -20,8 +21,7 @@ struct Listener {
     url: String,
     stdout: BufReader<ChildStdout>,
     stderr: BufReader<ChildStderr>,
-    runtime: tokio::runtime::Runtime,
-    http: reqwest::Client,
+    http: Http,
 }
 
 impl Listener {
@@ -51,18 +51,17 @@ impl Listener {
             stderr,
             child,
             url,
-            runtime: tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap(),
-            http: reqwest::Client::builder().no_proxy().build().unwrap(),
+            http: Http::new(),
         }
     }
 
     /// Posts a body with headers; returns the status and the answer's text.
     fn post(&self, headers: &[(&str, &str)], body: &str) -> (u16, String) {
-        self.runtime.block_on(async {
-            let mut request = self.http.post(format!("{}/codat/webhooks", self.url));
+        self.http.runtime.block_on(async {
+            let mut request = self
+                .http
+                .client
+                .post(format!("{}/codat/webhooks", self.url));
             for (name, value) in headers {
                 request = request.header(*name, *value);
             }
@@ -73,8 +72,8 @@ impl Listener {
     }
 
     fn get(&self) -> u16 {
-        self.runtime.block_on(async {
-            let response = self.http.get(&self.url).send().await.unwrap();
+        self.http.runtime.block_on(async {
+            let response = self.http.client.get(&self.url).send().await.unwrap();
             response.status().as_u16()
         })
     }
@@ -93,19 +92,7 @@ impl Listener {
 
     /// Stops it with SIGTERM; returns the rest of stdout and stderr.
     fn stop(mut self) -> (String, String) {
-        let killed = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(killed.success());
-        let deadline = Instant::now() + Duration::from_secs(10);
-        let status = loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                break status;
-            }
-            assert!(Instant::now() < deadline, "the listener did not stop");
-            std::thread::sleep(Duration::from_millis(20));
-        };
+        let status = terminate(&mut self.child);
         assert!(status.success(), "{status}");
         let (mut out, mut err) = (String::new(), String::new());
         self.stdout.read_to_string(&mut out).unwrap();
