@@ -114,16 +114,21 @@ fn check_spec_comes_from_the_flag_or_bankfeeds_spec() {
     assert!(stderr.contains("no/such/spec.json"), "{stderr}");
 }
 
-#[test]
-fn ordering_and_legacy_history_flags() {
-    let (child, url) = start(&["--ignore-order-by", "--legacy-push-data"], &[]);
+/// Creates the companies First then Second; the page of companies asked for newest first.
+fn listed_newest_first(url: &str) -> serde_json::Value {
     for name in ["First", "Second"] {
         post(
             &format!("{url}/companies"),
             serde_json::json!({ "name": name }),
         );
     }
-    let page = get(&format!("{url}/companies?orderBy=-created"));
+    get(&format!("{url}/companies?orderBy=-created"))
+}
+
+#[test]
+fn ordering_and_legacy_history_flags() {
+    let (child, url) = start(&["--ignore-order-by", "--legacy-push-data"], &[]);
+    let page = listed_newest_first(&url);
     assert_eq!(page["results"][0]["name"], "First", "{page}");
     let stderr = stop(child);
     assert!(
@@ -132,13 +137,7 @@ fn ordering_and_legacy_history_flags() {
     );
 
     let (child, url) = start(&[], &[]);
-    for name in ["First", "Second"] {
-        post(
-            &format!("{url}/companies"),
-            serde_json::json!({ "name": name }),
-        );
-    }
-    let page = get(&format!("{url}/companies?orderBy=-created"));
+    let page = listed_newest_first(&url);
     assert_eq!(page["results"][0]["name"], "Second", "{page}");
     stop(child);
 }
