@@ -21,13 +21,15 @@ use std::hash::{BuildHasher, Hash, Hasher};
 use std::io::{self, BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
 
+use rust_decimal::Decimal;
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::batch::Bodies;
+use crate::dates::LocalDateTime;
 use crate::ingest::file::CsvRows;
 use crate::ingest::{Ingester, InputFormat, RawTransaction};
 use crate::model::{BankTransaction, CreateBankTransactions};
-use crate::normalise::{self, BalanceFill, Change};
+use crate::normalise::{self, BalanceFill, Change, NormaliseOptions};
 use crate::pipeline::{self, PrepareOptions, Prepared};
 use crate::validate::rows::RowChecker;
 use crate::validate::{self, Code, Field, Issue, ValidationReport};
@@ -452,139 +454,260 @@ fn whole(path: &Path, options: &PrepareOptions, why: InMemory) -> io::Result<Str
 }
 
 fn stream(path: &Path, options: &PrepareOptions) -> io::Result<Result<Streamed, InMemory>> {
-    let ctx = &options.context;
-    let norm = &options.normalise;
     let mut findings = Findings::default();
-    let mut validation = ValidationReport::new();
-    validate::account_rules(ctx, &mut validation);
-    let mut checker = RowChecker::new(ctx);
-    let mut first_seen: FxHashMap<u64, (usize, u64)> = FxHashMap::default();
-    let mut repeats: Vec<Repeat> = Vec::new();
-    let mut previous_date = None;
-    let mut running = match norm.balances {
-        BalanceFill::Opening(o) => Some(o),
-        _ => None,
+    let mut pass = FirstPass::new(options);
+    let read = walk(path, options, &mut findings, |row, tx, id_hash| {
+        pass.row(row, tx, id_hash)
+    })?;
+    if let Some(why) = pass.abandon {
+        return Ok(Err(why));
+    }
+    pass.finish_reading();
+    // Rows whose hashes repeat an earlier row's are read again and compared exactly.
+    let repeated = if pass.repeats.is_empty() {
+        Repeated::default()
+    } else {
+        let Some(exact) = reread_repeats(path, options, &pass.repeats)? else {
+            return Ok(Err(InMemory::HashCollision));
+        };
+        judge_repeats(&pass.repeats, &exact, options.normalise.dedupe)
     };
-    let mut fill_rows = Vec::new();
-    let mut fill_changes = Vec::new();
-    let mut replaced = 0;
-    let mut kept = 0usize;
-    let mut bodies = Bodies::new(None, norm.batch_size.min(norm.platform.profile().max_batch));
-    let mut batches = 0usize;
-    let mut abandon = None;
-    // Without dedupe nothing read depends on which ids repeat: the hashes are kept in a list
-    // and sorted once at the end, which is far cheaper than a hash table probed at random.
-    let mut id_hashes: Vec<(u64, usize)> = Vec::new();
-    let (rows_read, account_id) = walk(path, options, &mut findings, |row, mut tx, id_hash| {
-        if norm.dedupe {
-            let content = content_hash(&tx);
-            match first_seen.entry(id_hash) {
-                std::collections::hash_map::Entry::Vacant(v) => {
-                    v.insert((row, content));
-                }
-                std::collections::hash_map::Entry::Occupied(o) => {
-                    let (first, first_content) = *o.get();
-                    let exact = first_content == content;
-                    repeats.push(Repeat { row, first, exact });
-                    if exact {
-                        return true;
-                    }
-                }
+    Ok(Ok(assemble(pass, repeated, findings, read, options)))
+}
+
+/// The first reading of a streamed file: every row's own checks, and what spans rows, kept
+/// compactly.
+struct FirstPass<'o> {
+    norm: &'o NormaliseOptions,
+    validation: ValidationReport,
+    checker: RowChecker<'o>,
+    /// With dedupe: each id's hash, with the row it was first met on and that row's hash.
+    first_seen: FxHashMap<u64, (usize, u64)>,
+    repeats: Vec<Repeat>,
+    /// Without dedupe nothing read depends on which ids repeat: the hashes are kept in a list
+    /// and sorted once at the end, which is far cheaper than a hash table probed at random.
+    id_hashes: Vec<(u64, usize)>,
+    previous_date: Option<LocalDateTime>,
+    /// The balance computed forward from the opening balance, when it is.
+    running: Option<Decimal>,
+    fill_rows: Vec<usize>,
+    fill_changes: Vec<Change>,
+    replaced: usize,
+    kept: usize,
+    bodies: Bodies,
+    batches: usize,
+    /// Why the file must be read whole after all.
+    abandon: Option<InMemory>,
+}
+
+impl<'o> FirstPass<'o> {
+    fn new(options: &'o PrepareOptions) -> Self {
+        let (ctx, norm) = (&options.context, &options.normalise);
+        let mut validation = ValidationReport::new();
+        validate::account_rules(ctx, &mut validation);
+        FirstPass {
+            norm,
+            validation,
+            checker: RowChecker::new(ctx),
+            first_seen: FxHashMap::default(),
+            repeats: Vec::new(),
+            id_hashes: Vec::new(),
+            previous_date: None,
+            running: match norm.balances {
+                BalanceFill::Opening(o) => Some(o),
+                _ => None,
+            },
+            fill_rows: Vec::new(),
+            fill_changes: Vec::new(),
+            replaced: 0,
+            kept: 0,
+            bodies: Bodies::new(None, norm.batch_size.min(norm.platform.profile().max_batch)),
+            batches: 0,
+            abandon: None,
+        }
+    }
+
+    /// One typed row; false stops the reading (the file is then read whole).
+    fn row(&mut self, row: usize, mut tx: BankTransaction, id_hash: u64) -> bool {
+        if self.norm.dedupe {
+            if self.exact_repeat(row, &tx, id_hash) {
+                return true;
             }
         } else {
-            id_hashes.push((id_hash, row));
+            self.id_hashes.push((id_hash, row));
         }
-        if norm.sort && previous_date.is_some_and(|p| tx.date < p) {
-            abandon = Some(InMemory::Unsorted);
+        if self.norm.sort && self.previous_date.is_some_and(|p| tx.date < p) {
+            self.abandon = Some(InMemory::Unsorted);
             return false;
         }
-        previous_date = Some(tx.date);
-        if let Some(r) = running.as_mut() {
-            let Some(next) = r.checked_add(tx.amount) else {
-                abandon = Some(InMemory::BalanceOverflow);
-                return false;
-            };
-            *r = next;
-            let old = tx.balance.replace(next);
-            if let Some(old) = old
-                && old != next
-            {
-                replaced += 1;
-                fill_changes.push(normalise::balance_replaced(row, &tx, old));
-            }
-            fill_rows.push(row);
+        self.previous_date = Some(tx.date);
+        if !self.fill_balance(row, &mut tx) {
+            return false;
         }
-        checker.row(&tx, row, &mut validation);
-        kept += 1;
-        if bodies.push(tx).is_some() {
-            batches += 1;
+        self.checker.row(&tx, row, &mut self.validation);
+        self.kept += 1;
+        if self.bodies.push(tx).is_some() {
+            self.batches += 1;
+        }
+        true
+    }
+
+    /// Notes a row whose id's hash an earlier row's has; true when the rows' hashes agree too
+    /// (an exact repeat, dropped).
+    fn exact_repeat(&mut self, row: usize, tx: &BankTransaction, id_hash: u64) -> bool {
+        let content = content_hash(tx);
+        match self.first_seen.entry(id_hash) {
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert((row, content));
+                false
+            }
+            std::collections::hash_map::Entry::Occupied(o) => {
+                let (first, first_content) = *o.get();
+                let exact = first_content == content;
+                self.repeats.push(Repeat { row, first, exact });
+                exact
+            }
+        }
+    }
+
+    /// Computes the row's balance forward, when balances are; false when it overflows.
+    fn fill_balance(&mut self, row: usize, tx: &mut BankTransaction) -> bool {
+        let Some(r) = self.running.as_mut() else {
+            return true;
+        };
+        let Some(next) = r.checked_add(tx.amount) else {
+            self.abandon = Some(InMemory::BalanceOverflow);
+            return false;
+        };
+        *r = next;
+        let old = tx.balance.replace(next);
+        if let Some(old) = old
+            && old != next
+        {
+            self.replaced += 1;
+            self.fill_changes
+                .push(normalise::balance_replaced(row, tx, old));
+        }
+        self.fill_rows.push(row);
+        true
+    }
+
+    /// After the reading: the repeats known.
+    fn finish_reading(&mut self) {
+        drop(std::mem::take(&mut self.first_seen));
+        if !self.norm.dedupe {
+            self.repeats = repeats_of(std::mem::take(&mut self.id_hashes));
+        }
+    }
+}
+
+/// What the repeated rows, read again, make.
+#[derive(Default)]
+struct Repeated {
+    /// Normalisation's findings on them (with dedupe).
+    normalised: ValidationReport,
+    changes: Vec<Change>,
+    /// Rows dropped as exact duplicates.
+    dropped: FxHashSet<usize>,
+    /// Duplicate ids (without dedupe).
+    ids: ValidationReport,
+}
+
+/// The repeated rows and the rows they repeat, read again exactly; `None` when two of them
+/// only shared a hash.
+fn reread_repeats(
+    path: &Path,
+    options: &PrepareOptions,
+    repeats: &[Repeat],
+) -> io::Result<Option<FxHashMap<usize, BankTransaction>>> {
+    let wanted: FxHashSet<usize> = repeats.iter().flat_map(|r| [r.row, r.first]).collect();
+    let mut exact: FxHashMap<usize, BankTransaction> = FxHashMap::default();
+    walk(path, options, &mut Findings::scratch(), |row, tx, _| {
+        if wanted.contains(&row) {
+            exact.insert(row, tx);
         }
         true
     })?;
-    if let Some(why) = abandon {
-        return Ok(Err(why));
+    for r in repeats {
+        let (Some(tx), Some(first)) = (exact.get(&r.row), exact.get(&r.first)) else {
+            return Ok(None);
+        };
+        if tx.id != first.id || (options.normalise.dedupe && (tx == first) != r.exact) {
+            return Ok(None);
+        }
     }
-    drop(first_seen);
-    if !norm.dedupe {
-        repeats = repeats_of(id_hashes);
-    }
-    batches += bodies.finish().len();
+    Ok(Some(exact))
+}
 
-    // Rows whose hashes repeat an earlier row's are read again and compared exactly.
-    let mut normalised = ValidationReport::new();
-    let mut dup_changes = Vec::new();
-    let mut dropped = FxHashSet::default();
-    if !repeats.is_empty() {
-        let wanted: FxHashSet<usize> = repeats.iter().flat_map(|r| [r.row, r.first]).collect();
-        let mut exact: FxHashMap<usize, BankTransaction> = FxHashMap::default();
-        walk(path, options, &mut Findings::scratch(), |row, tx, _| {
-            if wanted.contains(&row) {
-                exact.insert(row, tx);
+/// Judges each repeated row against the row it repeats: with dedupe, as normalisation does;
+/// without, as a duplicate id.
+fn judge_repeats(
+    repeats: &[Repeat],
+    exact: &FxHashMap<usize, BankTransaction>,
+    dedupe: bool,
+) -> Repeated {
+    let mut out = Repeated::default();
+    for r in repeats {
+        let (tx, first) = (&exact[&r.row], &exact[&r.first]);
+        if dedupe {
+            if normalise::judge_repeat(
+                tx,
+                r.row,
+                first,
+                r.first,
+                &mut out.normalised,
+                &mut out.changes,
+            ) {
+                out.dropped.insert(r.row);
             }
-            true
-        })?;
-        for r in &repeats {
-            let (Some(tx), Some(first)) = (exact.get(&r.row), exact.get(&r.first)) else {
-                return Ok(Err(InMemory::HashCollision));
-            };
-            if tx.id != first.id || (norm.dedupe && (tx == first) != r.exact) {
-                return Ok(Err(InMemory::HashCollision));
-            }
+        } else if !crate::validate::rows::is_blank(&tx.id) {
+            out.ids.push(
+                Issue::new(
+                    Code::DuplicateId,
+                    format!(
+                        "id `{}` is used by row {} too; ids must be unique",
+                        crate::text::excerpt(&tx.id),
+                        r.first
+                    ),
+                )
+                .at_row(r.row)
+                .with_id(&tx.id)
+                .on(Field::Id),
+            );
         }
-        let mut ids = ValidationReport::new();
-        for r in &repeats {
-            let (tx, first) = (&exact[&r.row], &exact[&r.first]);
-            if norm.dedupe {
-                if normalise::judge_repeat(
-                    tx,
-                    r.row,
-                    first,
-                    r.first,
-                    &mut normalised,
-                    &mut dup_changes,
-                ) {
-                    dropped.insert(r.row);
-                }
-            } else if !crate::validate::rows::is_blank(&tx.id) {
-                ids.push(
-                    Issue::new(
-                        Code::DuplicateId,
-                        format!(
-                            "id `{}` is used by row {} too; ids must be unique",
-                            crate::text::excerpt(&tx.id),
-                            r.first
-                        ),
-                    )
-                    .at_row(r.row)
-                    .with_id(&tx.id)
-                    .on(Field::Id),
-                );
-            }
-        }
-        validation.extend(ids);
     }
+    out
+}
+
+/// What a streamed file makes, in the order [`crate::pipeline::prepare_file`] gives it.
+fn assemble(
+    pass: FirstPass<'_>,
+    repeated: Repeated,
+    mut findings: Findings,
+    (rows_read, account_id): (usize, Option<String>),
+    options: &PrepareOptions,
+) -> Streamed {
+    let (ctx, norm) = (&options.context, &options.normalise);
+    let Repeated {
+        mut normalised,
+        changes: dup_changes,
+        dropped,
+        ids,
+    } = repeated;
+    let FirstPass {
+        mut validation,
+        checker,
+        running,
+        fill_rows,
+        fill_changes,
+        replaced,
+        kept,
+        bodies,
+        batches,
+        ..
+    } = pass;
+    validation.extend(ids);
     normalised.sort();
-
     if kept == 0 {
         validation.push(validate::empty_batch());
     } else {
@@ -593,16 +716,8 @@ fn stream(path: &Path, options: &PrepareOptions) -> io::Result<Result<Streamed, 
     validation.sort();
     ctx.settle(&mut validation);
 
-    let Findings {
-        file: mut report,
-        ingest,
-        malformed,
-        mut changes,
-        inferred,
-        lines,
-        ..
-    } = findings;
-    if let Some(change) = normalise::inferred_change(inferred) {
+    let mut changes = std::mem::take(&mut findings.changes);
+    if let Some(change) = normalise::inferred_change(std::mem::take(&mut findings.inferred)) {
         changes.push(change);
     }
     changes.extend(dup_changes);
@@ -612,6 +727,37 @@ fn stream(path: &Path, options: &PrepareOptions) -> io::Result<Result<Streamed, 
             true, anchor, end, fill_rows, replaced,
         ));
     }
+    Streamed {
+        report: final_report(findings, normalised, validation, options),
+        changes,
+        account_id,
+        rows_read,
+        transactions: kept,
+        batches: batches + bodies.finish().len(),
+        batch_size: crate::batch::clamp_size(
+            norm.batch_size.min(norm.platform.profile().max_batch),
+        ),
+        in_memory: None,
+        held: None,
+        dropped,
+    }
+}
+
+/// Every finding in one report: the file's, typing's, normalisation's, then validation's
+/// (less those an earlier finding already says), located by line and settled.
+fn final_report(
+    findings: Findings,
+    normalised: ValidationReport,
+    validation: ValidationReport,
+    options: &PrepareOptions,
+) -> ValidationReport {
+    let Findings {
+        file: mut report,
+        ingest,
+        malformed,
+        lines,
+        ..
+    } = findings;
     let malformed: FxHashSet<(usize, Field)> = malformed.into_iter().collect();
     let conflicting: FxHashSet<usize> = normalised
         .with_code(Code::ConflictingDuplicate)
@@ -627,19 +773,6 @@ fn stream(path: &Path, options: &PrepareOptions) -> io::Result<Result<Streamed, 
     );
     report.locate_lines(&lines);
     report.sort();
-    ctx.settle(&mut report);
-    Ok(Ok(Streamed {
-        report,
-        changes,
-        account_id,
-        rows_read,
-        transactions: kept,
-        batches,
-        batch_size: crate::batch::clamp_size(
-            norm.batch_size.min(norm.platform.profile().max_batch),
-        ),
-        in_memory: None,
-        held: None,
-        dropped,
-    }))
+    options.context.settle(&mut report);
+    report
 }

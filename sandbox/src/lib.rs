@@ -425,33 +425,19 @@ impl SandboxBuilder {
     /// Binds 127.0.0.1 and serves on the current tokio runtime until
     /// [`SandboxHandle::shutdown`] (or the handle is dropped).
     pub async fn start(self) -> std::io::Result<SandboxHandle> {
-        self.faults
-            .check()
-            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
-        let spec = match self.spec {
-            Some(source) => Some(
-                source
-                    .load()
-                    .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?,
-            ),
-            None => None,
-        };
+        self.faults.check().map_err(invalid_input)?;
+        let spec = self
+            .spec
+            .map(SpecSource::load)
+            .transpose()
+            .map_err(invalid_input)?;
         let webhooks = match self.webhook_target {
-            Some((url, secret)) => {
-                let config = WebhookConfig {
-                    url,
-                    secret,
-                    retry_schedule: self.webhook_retry,
-                    attempt_timeout: self.webhook_timeout,
-                };
-                let invalid = |e: String| std::io::Error::new(std::io::ErrorKind::InvalidInput, e);
-                config.check().map_err(invalid)?;
-                webhooks::http_client(&config).map_err(std::io::Error::other)?;
-                Some(webhooks::Webhooks {
-                    config,
-                    log: Default::default(),
-                })
-            }
+            Some((url, secret)) => Some(start_webhooks(WebhookConfig {
+                url,
+                secret,
+                retry_schedule: self.webhook_retry,
+                attempt_timeout: self.webhook_timeout,
+            })?),
             None => None,
         };
         let (outbox, events) = match &webhooks {
@@ -490,15 +476,7 @@ impl SandboxBuilder {
             }),
             shutdown,
         });
-        let router = api::routes()
-            .merge(sandbox_api::routes())
-            .fallback(server::not_found)
-            .method_not_allowed_fallback(server::method_not_allowed)
-            // The core's push body limit, the one its batches keep to (see server::too_large).
-            .layer(axum::extract::DefaultBodyLimit::max(
-                bankfeeds::batch::MAX_PUSH_BODY_BYTES,
-            ))
-            .with_state(shared.clone());
+        let router = router(shared.clone());
         if let Some(events) = events {
             webhooks::spawn(shared.clone(), events);
         }
@@ -553,6 +531,34 @@ impl SandboxBuilder {
             thread: Some(thread),
         })
     }
+}
+
+/// A builder setting the sandbox cannot start with.
+fn invalid_input(e: String) -> std::io::Error {
+    std::io::Error::new(std::io::ErrorKind::InvalidInput, e)
+}
+
+/// Webhooks to `config`'s receiver, once its URL and secret are usable.
+fn start_webhooks(config: WebhookConfig) -> std::io::Result<webhooks::Webhooks> {
+    config.check().map_err(invalid_input)?;
+    webhooks::http_client(&config).map_err(std::io::Error::other)?;
+    Ok(webhooks::Webhooks {
+        config,
+        log: Default::default(),
+    })
+}
+
+/// Every route of Codat's API and of the sandbox's own, over `shared`.
+fn router(shared: Arc<Shared>) -> axum::Router {
+    api::routes()
+        .merge(sandbox_api::routes())
+        .fallback(server::not_found)
+        .method_not_allowed_fallback(server::method_not_allowed)
+        // The core's push body limit, the one its batches keep to (see server::too_large).
+        .layer(axum::extract::DefaultBodyLimit::max(
+            bankfeeds::batch::MAX_PUSH_BODY_BYTES,
+        ))
+        .with_state(shared)
 }
 
 /// A running sandbox on the caller's runtime. Dropping it stops the server. Everything a test

@@ -359,76 +359,9 @@ pub(crate) fn finish(
 ) -> Normalised {
     let profile = options.platform.profile();
     if options.sort && may_be_unsorted && !txs.is_sorted_by(|a, b| a.date <= b.date) {
-        let mut order: Vec<usize> = (0..txs.len()).collect();
-        order.sort_by_key(|&i| txs[i].date);
-        let moved: Vec<usize> = order
-            .iter()
-            .enumerate()
-            .filter(|(pos, i)| *pos != **i)
-            .map(|(_, &i)| rows[i])
-            .collect();
-        let mut slots: Vec<Option<BankTransaction>> = txs.into_iter().map(Some).collect();
-        txs = order
-            .iter()
-            .map(|&i| slots[i].take().expect("each index once"))
-            .collect();
-        rows = order.iter().map(|&i| rows[i]).collect();
-        if !moved.is_empty() {
-            changes.push(Change::many(
-                ChangeKind::Sorted,
-                Some(Field::Date),
-                moved.clone(),
-                format!("sorted oldest first; {} row(s) moved", moved.len()),
-            ));
-        }
+        sort_oldest_first(&mut txs, &mut rows, &mut changes);
     }
-
-    let fill = match options.balances {
-        BalanceFill::Keep => None,
-        BalanceFill::Opening(o) => Some((true, o)),
-        BalanceFill::Closing(c) => Some((false, c)),
-    };
-    if let Some((forward, anchor)) = fill {
-        let before: Vec<Option<Decimal>> = txs.iter().map(|t| t.balance).collect();
-        let result = if forward {
-            balance::fill_forward(&mut txs, anchor)
-        } else {
-            balance::fill_backward(&mut txs, anchor)
-        };
-        match result {
-            Ok(other_end) => {
-                let mut replaced = 0;
-                for ((tx, old), &row) in txs.iter().zip(&before).zip(&rows) {
-                    if let Some(old) = old
-                        && Some(*old) != tx.balance
-                    {
-                        replaced += 1;
-                        changes.push(balance_replaced(row, tx, *old));
-                    }
-                }
-                changes.push(balances_computed(
-                    forward,
-                    anchor,
-                    other_end,
-                    rows.clone(),
-                    replaced,
-                ));
-            }
-            Err(e) => {
-                // Leave the balances as they were.
-                for (tx, old) in txs.iter_mut().zip(before) {
-                    tx.balance = old;
-                }
-                report.push(
-                    Issue::new(Code::BalanceOverflow, e.to_string())
-                        .at_row(rows.get(e.row).copied().unwrap_or(e.row))
-                        .with_id(&e.id)
-                        .on(Field::Balance),
-                );
-            }
-        }
-    }
-
+    fill_balances(&mut txs, &rows, options.balances, &mut changes, &mut report);
     report.sort();
     Normalised {
         transactions: txs,
@@ -437,6 +370,92 @@ pub(crate) fn finish(
         report,
         batch_size: batch::clamp_size(options.batch_size.min(profile.max_batch)),
         ids_checked: options.dedupe,
+    }
+}
+
+/// Sorts the rows oldest first (stably), noting the rows that moved.
+fn sort_oldest_first(
+    txs: &mut Vec<BankTransaction>,
+    rows: &mut Vec<usize>,
+    changes: &mut Vec<Change>,
+) {
+    let mut order: Vec<usize> = (0..txs.len()).collect();
+    order.sort_by_key(|&i| txs[i].date);
+    let moved: Vec<usize> = order
+        .iter()
+        .enumerate()
+        .filter(|(pos, i)| *pos != **i)
+        .map(|(_, &i)| rows[i])
+        .collect();
+    let mut slots: Vec<Option<BankTransaction>> =
+        std::mem::take(txs).into_iter().map(Some).collect();
+    *txs = order
+        .iter()
+        .map(|&i| slots[i].take().expect("each index once"))
+        .collect();
+    *rows = order.iter().map(|&i| rows[i]).collect();
+    if !moved.is_empty() {
+        changes.push(Change::many(
+            ChangeKind::Sorted,
+            Some(Field::Date),
+            moved.clone(),
+            format!("sorted oldest first; {} row(s) moved", moved.len()),
+        ));
+    }
+}
+
+/// Computes the balances from the opening (forward) or closing (backward) balance, when the
+/// options ask, noting every balance replaced; on overflow the balances are left as they were
+/// and the report says so.
+fn fill_balances(
+    txs: &mut [BankTransaction],
+    rows: &[usize],
+    balances: BalanceFill,
+    changes: &mut Vec<Change>,
+    report: &mut ValidationReport,
+) {
+    let (forward, anchor) = match balances {
+        BalanceFill::Keep => return,
+        BalanceFill::Opening(o) => (true, o),
+        BalanceFill::Closing(c) => (false, c),
+    };
+    let before: Vec<Option<Decimal>> = txs.iter().map(|t| t.balance).collect();
+    let result = if forward {
+        balance::fill_forward(txs, anchor)
+    } else {
+        balance::fill_backward(txs, anchor)
+    };
+    match result {
+        Ok(other_end) => {
+            let mut replaced = 0;
+            for ((tx, old), &row) in txs.iter().zip(&before).zip(rows) {
+                if let Some(old) = old
+                    && Some(*old) != tx.balance
+                {
+                    replaced += 1;
+                    changes.push(balance_replaced(row, tx, *old));
+                }
+            }
+            changes.push(balances_computed(
+                forward,
+                anchor,
+                other_end,
+                rows.to_vec(),
+                replaced,
+            ));
+        }
+        Err(e) => {
+            // Leave the balances as they were.
+            for (tx, old) in txs.iter_mut().zip(before) {
+                tx.balance = old;
+            }
+            report.push(
+                Issue::new(Code::BalanceOverflow, e.to_string())
+                    .at_row(rows.get(e.row).copied().unwrap_or(e.row))
+                    .with_id(&e.id)
+                    .on(Field::Balance),
+            );
+        }
     }
 }
 

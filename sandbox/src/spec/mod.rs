@@ -440,30 +440,58 @@ impl Spec {
     /// schema and [`Answer::request_rules`]): the spec describes no answer to such a request,
     /// and the body must then be the spec's `BadRequest` error body.
     pub fn check(&self, answer: &Answer<'_>) -> ResponseCheck {
-        let Answer {
-            method,
-            path,
-            status,
-            content_type,
-            body,
-            schema,
-            ..
-        } = *answer;
-        let Some(op) = self.operation(method, path) else {
+        let Some(op) = self.operation(answer.method, answer.path) else {
             return ResponseCheck::default();
         };
-        let violation = |pointer: &str, message: String| SpecViolation {
-            operation_id: op.operation_id.clone(),
-            method: method.to_ascii_uppercase(),
-            path: path.to_owned(),
-            status,
-            pointer: pointer.to_owned(),
-            message,
-        };
-        let mut check = ResponseCheck {
+        let violations = self
+            .findings(op, answer)
+            .into_iter()
+            .map(|(pointer, message)| SpecViolation {
+                operation_id: op.operation_id.clone(),
+                method: answer.method.to_ascii_uppercase(),
+                path: answer.path.to_owned(),
+                status: answer.status,
+                pointer,
+                message,
+            })
+            .collect();
+        ResponseCheck {
             operation_id: Some(op.operation_id.clone()),
-            violations: Vec::new(),
-        };
+            violations,
+        }
+    }
+
+    /// What is wrong with an answer to `op`, as (JSON pointer into the body, message): the
+    /// status, then the content type, then the body.
+    fn findings(&self, op: &Operation, answer: &Answer<'_>) -> Vec<(String, String)> {
+        let body = self
+            .declared_response(op, answer)
+            .and_then(|declared| self.body_schema(self.deref(declared), answer));
+        match body {
+            Err(message) => vec![(String::new(), message)],
+            Ok(None) => Vec::new(),
+            Ok(Some(schema)) => match serde_json::from_slice::<Value>(answer.body) {
+                Ok(value) => self
+                    .validate(&value, schema)
+                    .into_iter()
+                    .map(|e| (e.pointer, e.message))
+                    .collect(),
+                Err(e) => vec![(
+                    String::new(),
+                    format!("the body is not JSON ({} byte(s)): {e}", answer.body.len()),
+                )],
+            },
+        }
+    }
+
+    /// The response `op` declares for the answer's status (exact, `4XX`-style range, or
+    /// `default`); a refused request that broke the spec is answered by the spec's `BadRequest`.
+    fn declared_response<'a>(
+        &'a self,
+        op: &Operation,
+        answer: &Answer<'_>,
+    ) -> Result<&'a Value, String> {
+        let status = answer.status;
         let responses = self
             .doc
             .pointer(&op.pointer)
@@ -487,101 +515,93 @@ impl Spec {
             },
             None => None,
         };
-        let Some(declared) = declared else {
+        declared.ok_or_else(|| {
             let mut known: Vec<&str> = responses
                 .and_then(Value::as_object)
                 .map(|r| r.keys().map(String::as_str).collect())
                 .unwrap_or_default();
             known.sort_unstable();
-            check.violations.push(violation(
-                "",
-                format!(
-                    "status {status} is not declared by {} {} (it declares {})",
-                    op.method,
-                    op.template,
-                    known.join(", ")
-                ),
-            ));
-            return check;
-        };
-        let declared = self.deref(declared);
-        let media_types = declared.get("content").and_then(Value::as_object);
-        let essence = content_type
-            .map(|c| {
-                c.split(';')
-                    .next()
-                    .unwrap_or("")
-                    .trim()
-                    .to_ascii_lowercase()
-            })
-            .filter(|c| !c.is_empty());
-        let Some(media_types) = media_types.filter(|m| !m.is_empty()) else {
-            if !body.is_empty() {
-                check.violations.push(violation(
-                    "",
-                    format!(
-                        "status {status} declares no body, but the answer has {} byte(s){}",
-                        body.len(),
-                        essence.map(|c| format!(" of {c}")).unwrap_or_default()
-                    ),
-                ));
-            }
-            return check;
-        };
-        let names: Vec<&str> = media_types.keys().map(String::as_str).collect();
-        let Some(essence) = essence else {
-            check.violations.push(violation(
-                "",
-                format!(
-                    "the answer has no Content-Type; status {status} declares {}",
-                    names.join(", ")
-                ),
-            ));
-            return check;
-        };
-        let media = media_types
-            .iter()
-            .find(|(name, _)| name.eq_ignore_ascii_case(&essence))
-            .or_else(|| {
-                media_types.iter().find(|(name, _)| {
-                    name.as_str() == "*/*"
-                        || name
-                            .strip_suffix("/*")
-                            .is_some_and(|main| essence.starts_with(&format!("{main}/")))
-                })
-            });
-        let Some((_, media)) = media else {
-            check.violations.push(violation(
-                "",
-                format!(
-                    "Content-Type {essence} is not one status {status} declares ({})",
-                    names.join(", ")
-                ),
-            ));
-            return check;
-        };
-        let Some(schema) = schema.or_else(|| media.get("schema")) else {
-            return check;
-        };
-        let json = essence == "application/json" || essence.ends_with("+json");
-        if !json {
-            return check;
-        }
-        let value: Value = match serde_json::from_slice(body) {
-            Ok(v) => v,
-            Err(e) => {
-                check.violations.push(violation(
-                    "",
-                    format!("the body is not JSON ({} byte(s)): {e}", body.len()),
-                ));
-                return check;
-            }
-        };
-        for e in self.validate(&value, schema) {
-            check.violations.push(violation(&e.pointer, e.message));
-        }
-        check
+            format!(
+                "status {status} is not declared by {} {} (it declares {})",
+                op.method,
+                op.template,
+                known.join(", ")
+            )
+        })
     }
+
+    /// The schema to check the answer's body against, when it is JSON: the declared response
+    /// must declare the answer's content type, or no body when it declares no media type.
+    fn body_schema<'a>(
+        &'a self,
+        declared: &'a Value,
+        answer: &Answer<'a>,
+    ) -> Result<Option<&'a Value>, String> {
+        let (status, body) = (answer.status, answer.body);
+        let essence = answer
+            .content_type
+            .map(media_essence)
+            .filter(|c| !c.is_empty());
+        let media_types = declared.get("content").and_then(Value::as_object);
+        let Some(media_types) = media_types.filter(|m| !m.is_empty()) else {
+            if body.is_empty() {
+                return Ok(None);
+            }
+            return Err(format!(
+                "status {status} declares no body, but the answer has {} byte(s){}",
+                body.len(),
+                essence.map(|c| format!(" of {c}")).unwrap_or_default()
+            ));
+        };
+        let names = || {
+            let names: Vec<&str> = media_types.keys().map(String::as_str).collect();
+            names.join(", ")
+        };
+        let Some(essence) = essence else {
+            return Err(format!(
+                "the answer has no Content-Type; status {status} declares {}",
+                names()
+            ));
+        };
+        let Some(media) = matching_media_type(media_types, &essence) else {
+            return Err(format!(
+                "Content-Type {essence} is not one status {status} declares ({})",
+                names()
+            ));
+        };
+        let schema = answer.schema.or_else(|| media.get("schema"));
+        let json = essence == "application/json" || essence.ends_with("+json");
+        Ok(schema.filter(|_| json))
+    }
+}
+
+/// A `Content-Type`'s media type without parameters, lower-cased.
+fn media_essence(content_type: &str) -> String {
+    content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase()
+}
+
+/// The declared media type an answer's media type matches: exactly, else by a wildcard.
+fn matching_media_type<'a>(
+    media_types: &'a serde_json::Map<String, Value>,
+    essence: &str,
+) -> Option<&'a Value> {
+    let media = media_types
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case(essence))
+        .or_else(|| {
+            media_types.iter().find(|(name, _)| {
+                name.as_str() == "*/*"
+                    || name
+                        .strip_suffix("/*")
+                        .is_some_and(|main| essence.starts_with(&format!("{main}/")))
+            })
+        });
+    media.map(|(_, media)| media)
 }
 
 #[cfg(test)]

@@ -401,90 +401,24 @@ impl<'d> Validator<'d> {
         'd: 's,
     {
         let mut evaluated = Evaluated::default();
-        let schema = match schema {
-            Value::Bool(true) => return evaluated,
-            Value::Bool(false) => {
-                errors.push(SchemaError {
-                    pointer: at.pointer(),
-                    message: "no value is allowed here".into(),
-                });
-                return evaluated;
-            }
-            Value::Object(s) => s,
-            _ => {
-                errors.push(SchemaError {
-                    pointer: at.pointer(),
-                    message: format!("the spec's schema here is not a schema: {}", show(schema)),
-                });
-                return evaluated;
-            }
+        let Some(schema) = schema_object(schema, at, errors) else {
+            return evaluated;
         };
         let kw = Keywords::of(schema);
         if value.is_null() && kw.nullable.and_then(Value::as_bool) == Some(true) {
             return evaluated;
         }
         if let Some(reference) = kw.reference.and_then(Value::as_str) {
-            match self.resolve(reference) {
-                Some(_) if chain >= MAX_REF_CHAIN => errors.push(SchemaError {
-                    pointer: at.pointer(),
-                    message: format!("$ref {reference} chains more than {MAX_REF_CHAIN} deep"),
-                }),
-                Some(target) => {
-                    evaluated.merge(self.eval(value, target, at, chain + 1, errors));
-                }
-                None => errors.push(SchemaError {
-                    pointer: at.pointer(),
-                    message: format!("$ref {reference} points at nothing in the spec"),
-                }),
-            }
+            evaluated.merge(self.follow_ref(reference, value, at, chain, errors));
         }
         if let Some(types) = kw.type_ {
-            let names: Vec<&str> = match types {
-                Value::String(t) => vec![t.as_str()],
-                Value::Array(list) => list.iter().filter_map(Value::as_str).collect(),
-                _ => Vec::new(),
-            };
-            if names.contains(&"object") {
-                evaluated.describes_object = true;
-            }
-            if !names.is_empty() && !names.iter().any(|t| matches_type(value, t)) {
-                errors.push(SchemaError {
-                    pointer: at.pointer(),
-                    message: format!(
-                        "expected {}, found {} {}",
-                        names.join(" or "),
-                        type_name(value),
-                        show(value)
-                    ),
-                });
+            let (describes_object, matched) = check_type(types, value, at, errors);
+            evaluated.describes_object |= describes_object;
+            if !matched {
                 return evaluated;
             }
         }
-        if let Some(Value::Array(allowed)) = kw.enum_
-            && !allowed.contains(value)
-        {
-            let list: Vec<String> = allowed.iter().map(show).collect();
-            errors.push(SchemaError {
-                pointer: at.pointer(),
-                message: format!("{} is not one of {}", show(value), list.join(", ")),
-            });
-        }
-        if let Some(expected) = kw.const_
-            && expected != value
-        {
-            errors.push(SchemaError {
-                pointer: at.pointer(),
-                message: format!("{} is not {}", show(value), show(expected)),
-            });
-        }
-        if let Some(format) = kw.format.and_then(Value::as_str)
-            && let Some(message) = format_error(format, value)
-        {
-            errors.push(SchemaError {
-                pointer: at.pointer(),
-                message,
-            });
-        }
+        check_value(value, &kw, at, errors);
         match value {
             Value::String(s) => self.string(s, &kw, at, errors),
             Value::Number(n) => number(n, &kw, at, errors),
@@ -494,6 +428,49 @@ impl<'d> Validator<'d> {
             }
             _ => {}
         }
+        evaluated.merge(self.combinations(value, &kw, at, chain, errors));
+        evaluated
+    }
+
+    /// Applies the schema a `$ref` points at, up to [`MAX_REF_CHAIN`] deep.
+    fn follow_ref<'s>(
+        &self,
+        reference: &str,
+        value: &Value,
+        at: &Loc<'_>,
+        chain: usize,
+        errors: &mut Vec<SchemaError>,
+    ) -> Evaluated<'s>
+    where
+        'd: 's,
+    {
+        match self.resolve(reference) {
+            Some(_) if chain >= MAX_REF_CHAIN => errors.push(SchemaError {
+                pointer: at.pointer(),
+                message: format!("$ref {reference} chains more than {MAX_REF_CHAIN} deep"),
+            }),
+            Some(target) => return self.eval(value, target, at, chain + 1, errors),
+            None => errors.push(SchemaError {
+                pointer: at.pointer(),
+                message: format!("$ref {reference} points at nothing in the spec"),
+            }),
+        }
+        Evaluated::default()
+    }
+
+    /// Applies `allOf`, `anyOf`, `oneOf` and `not`.
+    fn combinations<'s>(
+        &self,
+        value: &Value,
+        kw: &Keywords<'s>,
+        at: &Loc<'_>,
+        chain: usize,
+        errors: &mut Vec<SchemaError>,
+    ) -> Evaluated<'s>
+    where
+        'd: 's,
+    {
+        let mut evaluated = Evaluated::default();
         if let Some(Value::Array(all)) = kw.all_of {
             for branch in all {
                 evaluated.merge(self.eval(value, branch, at, chain + 1, errors));
@@ -699,6 +676,83 @@ impl<'d> Validator<'d> {
             }
         }
         evaluated
+    }
+}
+
+/// The schema as an object of keywords; `true` allows anything (no keywords), `false` nothing.
+fn schema_object<'s>(
+    schema: &'s Value,
+    at: &Loc<'_>,
+    errors: &mut Vec<SchemaError>,
+) -> Option<&'s Map<String, Value>> {
+    let message = match schema {
+        Value::Object(s) => return Some(s),
+        Value::Bool(true) => return None,
+        Value::Bool(false) => "no value is allowed here".into(),
+        _ => format!("the spec's schema here is not a schema: {}", show(schema)),
+    };
+    errors.push(SchemaError {
+        pointer: at.pointer(),
+        message,
+    });
+    None
+}
+
+/// Checks `type` (a name or a list of names): (whether it names `object`, whether the value
+/// has one of the types).
+fn check_type(
+    types: &Value,
+    value: &Value,
+    at: &Loc<'_>,
+    errors: &mut Vec<SchemaError>,
+) -> (bool, bool) {
+    let names: Vec<&str> = match types {
+        Value::String(t) => vec![t.as_str()],
+        Value::Array(list) => list.iter().filter_map(Value::as_str).collect(),
+        _ => Vec::new(),
+    };
+    let describes_object = names.contains(&"object");
+    if !names.is_empty() && !names.iter().any(|t| matches_type(value, t)) {
+        errors.push(SchemaError {
+            pointer: at.pointer(),
+            message: format!(
+                "expected {}, found {} {}",
+                names.join(" or "),
+                type_name(value),
+                show(value)
+            ),
+        });
+        return (describes_object, false);
+    }
+    (describes_object, true)
+}
+
+/// Checks `enum`, `const` and `format`.
+fn check_value(value: &Value, kw: &Keywords<'_>, at: &Loc<'_>, errors: &mut Vec<SchemaError>) {
+    if let Some(Value::Array(allowed)) = kw.enum_
+        && !allowed.contains(value)
+    {
+        let list: Vec<String> = allowed.iter().map(show).collect();
+        errors.push(SchemaError {
+            pointer: at.pointer(),
+            message: format!("{} is not one of {}", show(value), list.join(", ")),
+        });
+    }
+    if let Some(expected) = kw.const_
+        && expected != value
+    {
+        errors.push(SchemaError {
+            pointer: at.pointer(),
+            message: format!("{} is not {}", show(value), show(expected)),
+        });
+    }
+    if let Some(format) = kw.format.and_then(Value::as_str)
+        && let Some(message) = format_error(format, value)
+    {
+        errors.push(SchemaError {
+            pointer: at.pointer(),
+            message,
+        });
     }
 }
 

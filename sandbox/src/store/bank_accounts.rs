@@ -10,6 +10,7 @@ use bankfeeds::model::{
     BankAccountPrototype, PushFieldValidation, PushOption, PushOptionChoice, PushOptionProperty,
     PushOptionType, PushValidationInfo, TransactionType,
 };
+use bankfeeds::rules::Profile;
 use bankfeeds::validate::Field;
 
 use super::push::Payload;
@@ -136,17 +137,10 @@ fn rules(warnings: &[String], information: &[String], field: &str) -> Option<Pus
     })
 }
 
-/// What the platform needs to create a bank account, from the platforms' models in Codat's spec
-/// (FreeAgent, QuickBooks Online, Sage, Exact; others need a name and a currency).
-pub(super) fn bank_account_model(platform: Platform) -> PushOption {
+/// The fields of a new bank account: (JSON name, type, display name, description).
+const BANK_ACCOUNT_FIELDS: [(&str, PushOptionType, &str, &str); 9] = {
     use PushOptionType::{Number, String as Text};
-    // (JSON name, type, display name, description, required, rules)
-    let required: &[&str] = match platform {
-        Platform::QuickBooksOnline => &["accountName", "accountNumber", "currency"],
-        Platform::Exact => &["accountName", "accountNumber"],
-        _ => &["accountName", "currency"],
-    };
-    let fields: [(&str, PushOptionType, &str, &str); 9] = [
+    [
         (
             "accountName",
             Text,
@@ -201,41 +195,20 @@ pub(super) fn bank_account_model(platform: Platform) -> PushOption {
             "Institution",
             "The bank that holds the account",
         ),
-    ];
+    ]
+};
+
+/// What the platform needs to create a bank account, from the platforms' models in Codat's spec
+/// (FreeAgent, QuickBooks Online, Sage, Exact; others need a name and a currency).
+pub(super) fn bank_account_model(platform: Platform) -> PushOption {
+    let required = required_account_fields(platform);
     let mut properties = BTreeMap::new();
-    for (name, kind, display, description) in fields {
+    for (name, kind, display, description) in BANK_ACCOUNT_FIELDS {
         let mut p = property(kind, display, description, required.contains(&name));
-        let (warnings, information): (Vec<String>, Vec<String>) = match (platform, name) {
-            (Platform::Sage, "accountName") => (
-                vec!["Should not be longer than 50 characters.".into()],
-                vec![],
-            ),
-            (Platform::Sage, "sortCode") => (vec!["Should be a 6 digit number.".into()], vec![]),
-            (Platform::FreeAgent, "sortCode") => (
-                vec!["Must have a length between 0 and 8 characters".into()],
-                vec![],
-            ),
-            (Platform::Exact, "sortCode") => (
-                vec!["Must be 6 characters long if the specified currency is GBP.".into()],
-                vec![],
-            ),
-            (_, "accountType") => (vec![], vec!["Default value is Debit".into()]),
-            _ => (vec![], vec![]),
-        };
+        let (warnings, information) = account_field_rules(platform, name);
         p.validation = rules(&warnings, &information, name);
         if name == "accountType" {
-            p.options = Some(
-                ["Debit", "Credit"]
-                    .into_iter()
-                    .map(|v| PushOptionChoice {
-                        value: Some(v.into()),
-                        r#type: Some(Text),
-                        display_name: Some(v.into()),
-                        required: Some(false),
-                        description: None,
-                    })
-                    .collect(),
-            );
+            p.options = Some(choices(["Debit", "Credit"]));
         }
         properties.insert(name.to_owned(), p);
     }
@@ -250,122 +223,205 @@ pub(super) fn bank_account_model(platform: Platform) -> PushOption {
     }
 }
 
+/// The JSON names of the fields the platform requires of a new bank account.
+fn required_account_fields(platform: Platform) -> &'static [&'static str] {
+    match platform {
+        Platform::QuickBooksOnline => &["accountName", "accountNumber", "currency"],
+        Platform::Exact => &["accountName", "accountNumber"],
+        _ => &["accountName", "currency"],
+    }
+}
+
+/// The platform's (warnings, information) about one field of a new bank account.
+fn account_field_rules(platform: Platform, name: &str) -> (Vec<String>, Vec<String>) {
+    match (platform, name) {
+        (Platform::Sage, "accountName") => (
+            vec!["Should not be longer than 50 characters.".into()],
+            vec![],
+        ),
+        (Platform::Sage, "sortCode") => (vec!["Should be a 6 digit number.".into()], vec![]),
+        (Platform::FreeAgent, "sortCode") => (
+            vec!["Must have a length between 0 and 8 characters".into()],
+            vec![],
+        ),
+        (Platform::Exact, "sortCode") => (
+            vec!["Must be 6 characters long if the specified currency is GBP.".into()],
+            vec![],
+        ),
+        (_, "accountType") => (vec![], vec!["Default value is Debit".into()]),
+        _ => (vec![], vec![]),
+    }
+}
+
+/// Text choices offered for a field, none of them required.
+fn choices<'a>(values: impl IntoIterator<Item = &'a str>) -> Vec<PushOptionChoice> {
+    values
+        .into_iter()
+        .map(|v| PushOptionChoice {
+            value: Some(v.into()),
+            r#type: Some(PushOptionType::String),
+            display_name: Some(v.into()),
+            required: Some(false),
+            description: None,
+        })
+        .collect()
+}
+
 /// What a push of bank transactions to `account` needs, field by field: the platform's rules
 /// from the core's profile (`bankfeeds::rules`), read as Codat's push options model.
 pub(super) fn bank_transactions_model(
     platform: Platform,
     account: &AnySourceAccount,
 ) -> PushOption {
-    use PushOptionType::{Array, Boolean, DateTime, Number, Object, String as Text};
     let profile = platform.profile();
-    let name = profile.name;
-    let ignored = |field: Field| profile.ignored_fields.contains(&field);
-    let error = |s: Severity| s == Severity::Error;
     let mut tx = BTreeMap::new();
-    let mut add = |key: &str, p: PushOptionProperty| {
+    tx.insert("id".to_owned(), id_property());
+    tx.insert("date".to_owned(), date_property(profile));
+    tx.insert("amount".to_owned(), amount_property(account));
+    tx.insert("balance".to_owned(), balance_property(profile));
+    for (key, p) in text_properties(profile) {
         tx.insert(key.to_owned(), p);
+    }
+    tx.insert("reconciled".to_owned(), reconciled_property(profile));
+    tx.insert(
+        "transactionType".to_owned(),
+        transaction_type_property(profile),
+    );
+    let mut root = BTreeMap::new();
+    root.insert(
+        "accountId".to_owned(),
+        property(
+            PushOptionType::String,
+            "Account Id",
+            "The source account the transactions are pushed to",
+            true,
+        ),
+    );
+    root.insert(
+        "transactions".to_owned(),
+        transactions_property(profile, tx),
+    );
+    PushOption {
+        r#type: PushOptionType::Object,
+        display_name: "Bank Transactions".into(),
+        description: Some(format!(
+            "Bank transactions pushed to source account {} on {}",
+            account.id(),
+            profile.name
+        )),
+        required: true,
+        properties: Some(root),
+        options: None,
+        validation: None,
+    }
+}
+
+fn is_error(s: Severity) -> bool {
+    s == Severity::Error
+}
+
+/// The information line for a field the platform ignores, if it does.
+fn ignored_note(profile: &Profile, field: Field) -> Vec<String> {
+    if profile.ignored_fields.contains(&field) {
+        vec![format!("{} ignores it.", profile.name)]
+    } else {
+        Vec::new()
+    }
+}
+
+fn id_property() -> PushOptionProperty {
+    let mut p = property(
+        PushOptionType::String,
+        "Id",
+        "The transaction's id, unique on the account",
+        true,
+    );
+    p.validation = rules(
+        &["Must be unique among the account's transactions.".into()],
+        &[],
+        "id",
+    );
+    p
+}
+
+/// The date's rules: never in the future, the platform's age limit, and the feed start and
+/// newest transaction as errors or as information, as the platform treats them.
+fn date_property(profile: &Profile) -> PushOptionProperty {
+    let mut p = property(
+        PushOptionType::DateTime,
+        "Date",
+        "When the transaction cleared, in the account's local time",
+        true,
+    );
+    let mut warnings = vec!["Must not be in the future.".to_owned()];
+    let mut information = Vec::new();
+    if let Some(days) = profile.max_age_days {
+        warnings.push(format!("Must not be more than {days} days old."));
+    }
+    let before = "Should not be before the account's feedStartDate.".to_owned();
+    let older =
+        "Should not be older than the newest transaction already on the account.".to_owned();
+    if is_error(profile.before_feed_start) {
+        warnings.push(before)
+    } else {
+        information.push(before)
+    }
+    if is_error(profile.older_than_latest) {
+        warnings.push(older)
+    } else {
+        information.push(older)
+    }
+    information.push("Transactions are pushed oldest first.".into());
+    p.validation = rules(&warnings, &information, "date");
+    p
+}
+
+/// The amount, with the decimal places the account's currency allows.
+fn amount_property(account: &AnySourceAccount) -> PushOptionProperty {
+    let mut p = property(
+        PushOptionType::Number,
+        "Amount",
+        "The amount: positive for money in, negative for money out",
+        true,
+    );
+    let decimals = account
+        .currency()
+        .and_then(|c| c.minor_units().map(|d| (c.clone(), d)));
+    let information: Vec<String> = decimals
+        .map(|(c, d)| vec![format!("At most {d} decimal place(s) for {c}.")])
+        .unwrap_or_default();
+    p.validation = rules(&[], &information, "amount");
+    p
+}
+
+/// The running balance, required when the platform rejects a transaction without one.
+fn balance_property(profile: &Profile) -> PushOptionProperty {
+    let required = profile.missing_balance.is_some_and(is_error);
+    let mut p = property(
+        PushOptionType::Number,
+        "Balance",
+        "The account's balance after the transaction",
+        required,
+    );
+    let chain = "Must equal the previous balance plus the amount.".to_owned();
+    p.validation = match profile.missing_balance {
+        Some(Severity::Warning) => rules(
+            &[chain],
+            &[format!(
+                "{} accepts transactions without a balance, with a warning.",
+                profile.name
+            )],
+            "balance",
+        ),
+        _ => rules(&[chain], &[], "balance"),
     };
-    add("id", {
-        let mut p = property(
-            Text,
-            "Id",
-            "The transaction's id, unique on the account",
-            true,
-        );
-        p.validation = rules(
-            &["Must be unique among the account's transactions.".into()],
-            &[],
-            "id",
-        );
-        p
-    });
-    add("date", {
-        let mut p = property(
-            DateTime,
-            "Date",
-            "When the transaction cleared, in the account's local time",
-            true,
-        );
-        let mut warnings = vec!["Must not be in the future.".to_owned()];
-        let mut information = Vec::new();
-        if let Some(days) = profile.max_age_days {
-            warnings.push(format!("Must not be more than {days} days old."));
-        }
-        let before = "Should not be before the account's feedStartDate.".to_owned();
-        let older =
-            "Should not be older than the newest transaction already on the account.".to_owned();
-        if error(profile.before_feed_start) {
-            warnings.push(before)
-        } else {
-            information.push(before)
-        }
-        if error(profile.older_than_latest) {
-            warnings.push(older)
-        } else {
-            information.push(older)
-        }
-        information.push("Transactions are pushed oldest first.".into());
-        p.validation = rules(&warnings, &information, "date");
-        p
-    });
-    add("amount", {
-        let mut p = property(
-            Number,
-            "Amount",
-            "The amount: positive for money in, negative for money out",
-            true,
-        );
-        let decimals = account
-            .currency()
-            .and_then(|c| c.minor_units().map(|d| (c.clone(), d)));
-        let information: Vec<String> = decimals
-            .map(|(c, d)| vec![format!("At most {d} decimal place(s) for {c}.")])
-            .unwrap_or_default();
-        p.validation = rules(&[], &information, "amount");
-        p
-    });
-    add("balance", {
-        let required = profile.missing_balance.is_some_and(error);
-        let mut p = property(
-            Number,
-            "Balance",
-            "The account's balance after the transaction",
-            required,
-        );
-        let chain = "Must equal the previous balance plus the amount.".to_owned();
-        p.validation = match profile.missing_balance {
-            Some(Severity::Warning) => rules(
-                &[chain],
-                &[format!(
-                    "{name} accepts transactions without a balance, with a warning."
-                )],
-                "balance",
-            ),
-            _ => rules(&[chain], &[], "balance"),
-        };
-        p
-    });
-    let text = |key: &str,
-                display: &str,
-                description: &str,
-                required: bool,
-                max: Option<usize>,
-                field: Field| {
-        let mut p = property(Text, display, description, required);
-        let warnings: Vec<String> = max
-            .map(|n| vec![format!("At most {n} characters.")])
-            .unwrap_or_default();
-        let information: Vec<String> = if ignored(field) {
-            vec![format!("{name} ignores it.")]
-        } else {
-            Vec::new()
-        };
-        p.validation = rules(&warnings, &information, key);
-        p
-    };
-    add(
-        "description",
-        text(
+    p
+}
+
+/// The free-text fields (description, counterparty, reference) with the platform's limits.
+fn text_properties(profile: &Profile) -> [(&'static str, PushOptionProperty); 3] {
+    let fields = [
+        (
             "description",
             "Description",
             "What the transaction was",
@@ -373,10 +429,7 @@ pub(super) fn bank_transactions_model(
             profile.max_description,
             Field::Description,
         ),
-    );
-    add(
-        "counterparty",
-        text(
+        (
             "counterparty",
             "Counterparty",
             "Who paid or was paid",
@@ -384,10 +437,7 @@ pub(super) fn bank_transactions_model(
             profile.max_counterparty,
             Field::Counterparty,
         ),
-    );
-    add(
-        "reference",
-        text(
+        (
             "reference",
             "Reference",
             "The transaction's reference",
@@ -395,47 +445,62 @@ pub(super) fn bank_transactions_model(
             profile.max_reference,
             Field::Reference,
         ),
+    ];
+    fields.map(|(key, display, description, required, max, field)| {
+        let mut p = property(PushOptionType::String, display, description, required);
+        let warnings: Vec<String> = max
+            .map(|n| vec![format!("At most {n} characters.")])
+            .unwrap_or_default();
+        p.validation = rules(&warnings, &ignored_note(profile, field), key);
+        (key, p)
+    })
+}
+
+fn reconciled_property(profile: &Profile) -> PushOptionProperty {
+    let mut p = property(
+        PushOptionType::Boolean,
+        "Reconciled",
+        "Whether the transaction is reconciled",
+        false,
     );
-    add("reconciled", {
-        let mut p = property(
-            Boolean,
-            "Reconciled",
-            "Whether the transaction is reconciled",
-            false,
-        );
-        if ignored(Field::Reconciled) {
-            p.validation = rules(&[], &[format!("{name} ignores it.")], "reconciled");
-        }
-        p
-    });
-    add("transactionType", {
-        let mut p = property(Text, "Transaction Type", "The kind of transaction", false);
-        let allowed: Vec<&TransactionType> = match profile.allowed_types {
-            Some(types) => types.iter().collect(),
-            None => TransactionType::ALL.iter().collect(),
-        };
-        p.options = Some(
-            allowed
-                .into_iter()
-                .map(|t| PushOptionChoice {
-                    value: Some(t.as_str().to_owned()),
-                    r#type: Some(Text),
-                    display_name: Some(t.as_str().to_owned()),
-                    required: Some(false),
-                    description: None,
-                })
-                .collect(),
-        );
-        let sign = if profile.type_decides_direction {
-            format!("{name} takes the direction from the type, whatever the amount's sign.")
-        } else {
-            "The amount's sign must agree with the type.".to_owned()
-        };
-        p.validation = rules(&[sign], &[], "transactionType");
-        p
-    });
+    if profile.ignored_fields.contains(&Field::Reconciled) {
+        p.validation = rules(&[], &ignored_note(profile, Field::Reconciled), "reconciled");
+    }
+    p
+}
+
+/// The transaction types the platform allows, and how it reads the amount's sign.
+fn transaction_type_property(profile: &Profile) -> PushOptionProperty {
+    let mut p = property(
+        PushOptionType::String,
+        "Transaction Type",
+        "The kind of transaction",
+        false,
+    );
+    let allowed: Vec<&TransactionType> = match profile.allowed_types {
+        Some(types) => types.iter().collect(),
+        None => TransactionType::ALL.iter().collect(),
+    };
+    p.options = Some(choices(allowed.into_iter().map(|t| t.as_str())));
+    let sign = if profile.type_decides_direction {
+        format!(
+            "{} takes the direction from the type, whatever the amount's sign.",
+            profile.name
+        )
+    } else {
+        "The amount's sign must agree with the type.".to_owned()
+    };
+    p.validation = rules(&[sign], &[], "transactionType");
+    p
+}
+
+/// The array of transactions, with the platform's batch limit.
+fn transactions_property(
+    profile: &Profile,
+    tx: BTreeMap<String, PushOptionProperty>,
+) -> PushOptionProperty {
     let mut transactions = property(
-        Array,
+        PushOptionType::Array,
         "Transactions",
         "The transactions to push, oldest first",
         true,
@@ -449,29 +514,7 @@ pub(super) fn bank_transactions_model(
         &[],
         "transactions",
     );
-    let mut root = BTreeMap::new();
-    root.insert(
-        "accountId".to_owned(),
-        property(
-            Text,
-            "Account Id",
-            "The source account the transactions are pushed to",
-            true,
-        ),
-    );
-    root.insert("transactions".to_owned(), transactions);
-    PushOption {
-        r#type: Object,
-        display_name: "Bank Transactions".into(),
-        description: Some(format!(
-            "Bank transactions pushed to source account {} on {name}",
-            account.id()
-        )),
-        required: true,
-        properties: Some(root),
-        options: None,
-        validation: None,
-    }
+    transactions
 }
 
 /// What a new bank account misses of what the platform requires, as Codat's validation items.

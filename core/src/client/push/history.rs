@@ -27,7 +27,7 @@ use crate::client::paging::ListQuery;
 use crate::client::push_operations::PushOperationEntry;
 use crate::client::{LookupOptions, PushOperations, Transactions, WaitOptions};
 use crate::dates::{LocalDateTime, Timestamp};
-use crate::model::PushOperationStatus;
+use crate::model::{PushOperation, PushOperationStatus};
 
 /// What a source account already has, and what cannot be told.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -150,22 +150,18 @@ impl Transactions<'_> {
         account_id: &str,
         ledger: Option<&dyn PushLedger>,
         options: &PushOptions,
-        mut lease: Option<&mut AccountLease>,
+        lease: Option<&mut AccountLease>,
     ) -> Result<PushHistory, Error> {
-        let (wait, lookup) = (&options.wait, &options.lookup);
-        let events = options.events.as_ref();
-        let ops = PushOperations {
-            client: self.client,
-            company_id: self.company_id,
+        let mut waiter = Waiter {
+            ops: PushOperations {
+                client: self.client,
+                company_id: self.company_id,
+            },
+            options,
+            lease,
         };
-        let server = self.bank_pushes(&ops).await?;
-        let mut batches = match ledger {
-            Some(l) => l
-                .batches(self.company_id, self.connection_id)
-                .map_err(|e| Error::ledger("reading it", e))?,
-            None => Vec::new(),
-        };
-        batches.sort_by_key(|b| b.sent_at);
+        let server = self.bank_pushes(&waiter.ops).await?;
+        let mut batches = self.ledger_batches(ledger)?;
         let mut history = PushHistory {
             account_id: account_id.to_owned(),
             ..PushHistory::default()
@@ -174,93 +170,24 @@ impl Transactions<'_> {
             .iter()
             .filter_map(|b| b.operation_key.clone())
             .collect();
-
-        // Sending batches: did Codat accept them?
-        for batch in batches
-            .iter_mut()
-            .filter(|b| b.state == BatchState::Sending)
-        {
-            let found = match_sending(batch, &server, &claimed, lookup);
-            if let Some(entry) = found {
-                claimed.insert(entry.push_operation_key.clone());
-            }
-            if batch.account.account_id != account_id {
-                // Another account's: possibly being pushed right now; only claim its operation.
-                continue;
-            }
-            let state = found.map_or(BatchState::NotAccepted, |e| {
-                BatchState::from_status(&e.status)
-            });
-            batch.advance(state, found.map(|e| e.push_operation_key.as_str()));
-            save(ledger, batch)?;
-            history.resolved.push((batch.batch_id.clone(), state));
-        }
-
-        // The account's pending batches: wait for them.
-        for batch in batches
-            .iter_mut()
-            .filter(|b| b.account.account_id == account_id && b.state == BatchState::Pending)
-        {
-            let Some(key) = batch.operation_key.clone() else {
-                continue;
-            };
-            let op =
-                wait_for_operation(&ops, &key, wait, events, lease.as_deref_mut(), |_| {}).await?;
-            history.waited_for += 1;
-            batch.advance(BatchState::from_status(&op.status), None);
-            save(ledger, batch)?;
-        }
+        resolve_sending(
+            &mut batches,
+            &server,
+            &mut claimed,
+            &options.lookup,
+            ledger,
+            &mut history,
+        )?;
+        wait_for_pending(&mut batches, &mut waiter, ledger, &mut history).await?;
         for batch in batches
             .iter()
             .filter(|b| b.account.account_id == account_id)
         {
             history.add_batch(batch);
         }
-
         // Operations the ledger does not account for.
         for entry in &server {
-            history
-                .operation_keys
-                .insert(entry.push_operation_key.clone());
-            if claimed.contains(&entry.push_operation_key)
-                || entry.status == PushOperationStatus::Failed
-            {
-                continue;
-            }
-            match PushedData::read(entry) {
-                Some(data) if data.account_id != account_id => {}
-                Some(data) => {
-                    let status = if entry.status.is_final() {
-                        entry.status.clone()
-                    } else {
-                        history.waited_for += 1;
-                        let key = &entry.push_operation_key;
-                        let lease = lease.as_deref_mut();
-                        wait_for_operation(&ops, key, wait, events, lease, |_| {})
-                            .await?
-                            .status
-                    };
-                    let ids = data.transactions.iter().map(|t| t.id.clone());
-                    match status {
-                        PushOperationStatus::Success => {
-                            for tx in &data.transactions {
-                                history.see_date(tx.date);
-                            }
-                            history.add_success(Some(&entry.push_operation_key), ids);
-                        }
-                        PushOperationStatus::TimedOut => history.held.push(HeldBatch {
-                            operation_key: entry.push_operation_key.clone(),
-                            transaction_ids: ids.collect(),
-                        }),
-                        _ => {}
-                    }
-                }
-                None => history.unknown_operations.push(UnknownOperation {
-                    operation_key: entry.push_operation_key.clone(),
-                    status: entry.status.clone(),
-                    requested_on_utc: entry.requested_on_utc,
-                }),
-            }
+            add_server_operation(entry, &claimed, &mut waiter, &mut history).await?;
         }
         history.operation_keys.extend(claimed);
         // A timed-out batch whose rows all went later (resent on request) is settled.
@@ -269,6 +196,18 @@ impl Transactions<'_> {
             .held
             .retain(|b| !b.transaction_ids.iter().all(|id| on_account.contains(id)));
         Ok(history)
+    }
+
+    /// The ledger's batches on the connection, oldest first.
+    fn ledger_batches(&self, ledger: Option<&dyn PushLedger>) -> Result<Vec<LedgerBatch>, Error> {
+        let mut batches = match ledger {
+            Some(l) => l
+                .batches(self.company_id, self.connection_id)
+                .map_err(|e| Error::ledger("reading it", e))?,
+            None => Vec::new(),
+        };
+        batches.sort_by_key(|b| b.sent_at);
+        Ok(batches)
     }
 
     /// Every bank-transactions push operation on the connection, all pages.
@@ -289,6 +228,124 @@ impl Transactions<'_> {
         }
         Ok(out)
     }
+}
+
+/// Waits for push operations to end while a history is read, keeping the lease alive.
+struct Waiter<'a, 'l> {
+    ops: PushOperations<'a>,
+    options: &'a PushOptions,
+    lease: Option<&'l mut AccountLease>,
+}
+
+impl Waiter<'_, '_> {
+    async fn wait(&mut self, key: &str) -> Result<PushOperation, Error> {
+        let (wait, events) = (&self.options.wait, self.options.events.as_ref());
+        let lease = self.lease.as_deref_mut();
+        wait_for_operation(&self.ops, key, wait, events, lease, |_| {}).await
+    }
+}
+
+/// The ledger's `Sending` batches: did Codat accept them? Every batch's match is claimed; the
+/// account's own batches take the operation's key and status (`NotAccepted` when none matches).
+fn resolve_sending(
+    batches: &mut [LedgerBatch],
+    server: &[PushOperationEntry],
+    claimed: &mut HashSet<String>,
+    lookup: &LookupOptions,
+    ledger: Option<&dyn PushLedger>,
+    history: &mut PushHistory,
+) -> Result<(), Error> {
+    for batch in batches
+        .iter_mut()
+        .filter(|b| b.state == BatchState::Sending)
+    {
+        let found = match_sending(batch, server, claimed, lookup);
+        if let Some(entry) = found {
+            claimed.insert(entry.push_operation_key.clone());
+        }
+        if batch.account.account_id != history.account_id {
+            // Another account's: possibly being pushed right now; only claim its operation.
+            continue;
+        }
+        let state = found.map_or(BatchState::NotAccepted, |e| {
+            BatchState::from_status(&e.status)
+        });
+        batch.advance(state, found.map(|e| e.push_operation_key.as_str()));
+        save(ledger, batch)?;
+        history.resolved.push((batch.batch_id.clone(), state));
+    }
+    Ok(())
+}
+
+/// The account's `Pending` batches: waited for until they end.
+async fn wait_for_pending(
+    batches: &mut [LedgerBatch],
+    waiter: &mut Waiter<'_, '_>,
+    ledger: Option<&dyn PushLedger>,
+    history: &mut PushHistory,
+) -> Result<(), Error> {
+    for batch in batches
+        .iter_mut()
+        .filter(|b| b.account.account_id == history.account_id && b.state == BatchState::Pending)
+    {
+        let Some(key) = batch.operation_key.clone() else {
+            continue;
+        };
+        let op = waiter.wait(&key).await?;
+        history.waited_for += 1;
+        batch.advance(BatchState::from_status(&op.status), None);
+        save(ledger, batch)?;
+    }
+    Ok(())
+}
+
+/// One operation on the connection that the ledger does not account for: read from its `data`
+/// when the server sends it (waited for when it has not ended), unknown otherwise. Failed
+/// operations and other accounts' are passed over.
+async fn add_server_operation(
+    entry: &PushOperationEntry,
+    claimed: &HashSet<String>,
+    waiter: &mut Waiter<'_, '_>,
+    history: &mut PushHistory,
+) -> Result<(), Error> {
+    history
+        .operation_keys
+        .insert(entry.push_operation_key.clone());
+    if claimed.contains(&entry.push_operation_key) || entry.status == PushOperationStatus::Failed {
+        return Ok(());
+    }
+    let Some(data) = PushedData::read(entry) else {
+        history.unknown_operations.push(UnknownOperation {
+            operation_key: entry.push_operation_key.clone(),
+            status: entry.status.clone(),
+            requested_on_utc: entry.requested_on_utc,
+        });
+        return Ok(());
+    };
+    if data.account_id != history.account_id {
+        return Ok(());
+    }
+    let status = if entry.status.is_final() {
+        entry.status.clone()
+    } else {
+        history.waited_for += 1;
+        waiter.wait(&entry.push_operation_key).await?.status
+    };
+    let ids = data.transactions.iter().map(|t| t.id.clone());
+    match status {
+        PushOperationStatus::Success => {
+            for tx in &data.transactions {
+                history.see_date(tx.date);
+            }
+            history.add_success(Some(&entry.push_operation_key), ids);
+        }
+        PushOperationStatus::TimedOut => history.held.push(HeldBatch {
+            operation_key: entry.push_operation_key.clone(),
+            transaction_ids: ids.collect(),
+        }),
+        _ => {}
+    }
+    Ok(())
 }
 
 fn save(ledger: Option<&dyn PushLedger>, batch: &LedgerBatch) -> Result<(), Error> {

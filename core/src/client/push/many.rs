@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use futures_util::StreamExt as _;
 
-use super::{LedgerChoice, PushInput, PushOptions, PushProgress, PushReport};
+use super::{LedgerChoice, ProgressFn, PushInput, PushOptions, PushProgress, PushReport};
 use crate::client::{Client, Error};
 
 /// One account to push: where, and its rows.
@@ -342,111 +342,11 @@ impl Client {
         accounts: Vec<AccountPush>,
         options: &PushAllOptions,
     ) -> Result<PushAllReport, Error> {
-        // One ledger for all: opened once, shared by every account's push.
-        let mut template = options.push.clone();
-        if let LedgerChoice::Default | LedgerChoice::Path(_) = template.ledger {
-            template.ledger = match template
-                .ledger
-                .open()
-                .map_err(|e| Error::ledger("opening it", e))?
-            {
-                Some(ledger) => LedgerChoice::Custom(ledger),
-                None => LedgerChoice::Off,
-            };
-        }
-        let tell = |index: usize, a: &AccountPush, state: AccountState| {
-            if let Some(f) = &options.progress {
-                f(AccountProgress {
-                    index,
-                    company_id: a.company_id.clone(),
-                    connection_id: a.connection_id.clone(),
-                    account_id: a.account_id.clone(),
-                    state,
-                });
-            }
-        };
-        let mut first_seen: HashMap<(String, String, String), usize> = HashMap::new();
-        let mut listed = Vec::with_capacity(accounts.len());
-        for (index, account) in accounts.into_iter().enumerate() {
-            let key = (
-                account.company_id.clone(),
-                account.connection_id.clone(),
-                account.account_id.clone(),
-            );
-            let twice = match first_seen.get(&key) {
-                Some(first) => Some(*first),
-                None => {
-                    first_seen.insert(key, index);
-                    None
-                }
-            };
-            tell(index, &account, AccountState::Queued);
-            listed.push((index, account, twice));
-        }
-        let template = &template;
-        let tell = &tell;
+        let template = &shared_ledger(&options.push)?;
+        let listed = list_accounts(accounts, options);
         let mut results: Vec<AccountResult> = futures_util::stream::iter(listed)
-            .map(|(index, mut account, twice)| async move {
-                let outcome = match twice {
-                    Some(first) => Err(Arc::new(Error::Config(format!(
-                        "account {} of company {} on connection {} is listed more than once (first at entry {}): pushed once",
-                        account.account_id,
-                        account.company_id,
-                        account.connection_id,
-                        first + 1
-                    )))),
-                    None => {
-                        let mut push = template.clone();
-                        let own = options.push.progress.clone();
-                        let progress = options.progress.clone();
-                        let (company, connection, id) = (
-                            account.company_id.clone(),
-                            account.connection_id.clone(),
-                            account.account_id.clone(),
-                        );
-                        push.progress = Some(Arc::new(move |p: PushProgress| {
-                            if let Some(own) = &own {
-                                own(p.clone());
-                            }
-                            if let Some(f) = &progress {
-                                f(AccountProgress {
-                                    index,
-                                    company_id: company.clone(),
-                                    connection_id: connection.clone(),
-                                    account_id: id.clone(),
-                                    state: AccountState::Pushing(p),
-                                });
-                            }
-                        }));
-                        let input = std::mem::replace(
-                            &mut account.input,
-                            PushInput::Transactions(Vec::new()),
-                        );
-                        self.push_transactions(
-                            &account.company_id,
-                            &account.connection_id,
-                            &account.account_id,
-                            input,
-                            &push,
-                        )
-                        .await
-                        .map_err(Arc::new)
-                    }
-                };
-                let result = AccountResult {
-                    index,
-                    company_id: account.company_id.clone(),
-                    connection_id: account.connection_id.clone(),
-                    account_id: account.account_id.clone(),
-                    outcome,
-                };
-                let state = match (&result.outcome, result.status()) {
-                    (Err(e), _) => AccountState::Failed(e.to_string()),
-                    (_, AccountStatus::Complete) => AccountState::Complete,
-                    _ => AccountState::Incomplete,
-                };
-                tell(index, &account, state);
-                result
+            .map(|(index, account, twice)| {
+                self.push_listed(index, account, twice, template, options)
             })
             .buffer_unordered(options.concurrency.max(1))
             .collect()
@@ -454,4 +354,142 @@ impl Client {
         results.sort_by_key(|r| r.index);
         Ok(PushAllReport { accounts: results })
     }
+
+    /// Pushes one listed account (refused when it was listed before, at entry `twice`) and
+    /// tells the caller how it ended.
+    async fn push_listed(
+        &self,
+        index: usize,
+        mut account: AccountPush,
+        twice: Option<usize>,
+        template: &PushOptions,
+        options: &PushAllOptions,
+    ) -> AccountResult {
+        let outcome = match twice {
+            Some(first) => Err(Arc::new(listed_twice(&account, first))),
+            None => {
+                let mut push = template.clone();
+                push.progress = Some(account_progress(index, &account, options));
+                let input =
+                    std::mem::replace(&mut account.input, PushInput::Transactions(Vec::new()));
+                self.push_transactions(
+                    &account.company_id,
+                    &account.connection_id,
+                    &account.account_id,
+                    input,
+                    &push,
+                )
+                .await
+                .map_err(Arc::new)
+            }
+        };
+        let result = AccountResult {
+            index,
+            company_id: account.company_id.clone(),
+            connection_id: account.connection_id.clone(),
+            account_id: account.account_id.clone(),
+            outcome,
+        };
+        let state = match (&result.outcome, result.status()) {
+            (Err(e), _) => AccountState::Failed(e.to_string()),
+            (_, AccountStatus::Complete) => AccountState::Complete,
+            _ => AccountState::Incomplete,
+        };
+        tell(options, index, &account, state);
+        result
+    }
+}
+
+/// The push options every account's push starts from: one ledger for all, opened once and
+/// shared by every account's push.
+fn shared_ledger(push: &PushOptions) -> Result<PushOptions, Error> {
+    let mut template = push.clone();
+    if let LedgerChoice::Default | LedgerChoice::Path(_) = template.ledger {
+        template.ledger = match template
+            .ledger
+            .open()
+            .map_err(|e| Error::ledger("opening it", e))?
+        {
+            Some(ledger) => LedgerChoice::Custom(ledger),
+            None => LedgerChoice::Off,
+        };
+    }
+    Ok(template)
+}
+
+/// Gives the caller's per-account progress callback, if any, an account's new state.
+fn tell(options: &PushAllOptions, index: usize, a: &AccountPush, state: AccountState) {
+    if let Some(f) = &options.progress {
+        f(AccountProgress {
+            index,
+            company_id: a.company_id.clone(),
+            connection_id: a.connection_id.clone(),
+            account_id: a.account_id.clone(),
+            state,
+        });
+    }
+}
+
+/// The accounts in order, each queued (the caller is told) with the entry that listed it
+/// first when it is listed again.
+fn list_accounts(
+    accounts: Vec<AccountPush>,
+    options: &PushAllOptions,
+) -> Vec<(usize, AccountPush, Option<usize>)> {
+    let mut first_seen: HashMap<(String, String, String), usize> = HashMap::new();
+    let mut listed = Vec::with_capacity(accounts.len());
+    for (index, account) in accounts.into_iter().enumerate() {
+        let key = (
+            account.company_id.clone(),
+            account.connection_id.clone(),
+            account.account_id.clone(),
+        );
+        let twice = match first_seen.get(&key) {
+            Some(first) => Some(*first),
+            None => {
+                first_seen.insert(key, index);
+                None
+            }
+        };
+        tell(options, index, &account, AccountState::Queued);
+        listed.push((index, account, twice));
+    }
+    listed
+}
+
+/// The error of an account listed again after entry `first`.
+fn listed_twice(account: &AccountPush, first: usize) -> Error {
+    Error::Config(format!(
+        "account {} of company {} on connection {} is listed more than once (first at entry {}): pushed once",
+        account.account_id,
+        account.company_id,
+        account.connection_id,
+        first + 1
+    ))
+}
+
+/// One account's push progress: the push options' own callback, and the per-account one
+/// with the account named.
+fn account_progress(index: usize, account: &AccountPush, options: &PushAllOptions) -> ProgressFn {
+    let own = options.push.progress.clone();
+    let progress = options.progress.clone();
+    let (company, connection, id) = (
+        account.company_id.clone(),
+        account.connection_id.clone(),
+        account.account_id.clone(),
+    );
+    Arc::new(move |p: PushProgress| {
+        if let Some(own) = &own {
+            own(p.clone());
+        }
+        if let Some(f) = &progress {
+            f(AccountProgress {
+                index,
+                company_id: company.clone(),
+                connection_id: connection.clone(),
+                account_id: id.clone(),
+                state: AccountState::Pushing(p),
+            });
+        }
+    })
 }

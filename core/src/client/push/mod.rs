@@ -157,18 +157,9 @@ impl Client {
         let (ledger, mut lease) = open_and_lease(&target, options).await?;
 
         // 3. What the account already has.
-        let transactions = self.transactions(company_id, connection_id);
-        let lost_seen = self
-            .push_gate(company_id, connection_id)
-            .lost
-            .load(std::sync::atomic::Ordering::SeqCst);
-        let history = if options.skips_already_pushed() {
-            transactions
-                .history_with(account_id, ledger.as_deref(), options, lease.as_mut())
-                .await?
-        } else {
-            PushHistory::default()
-        };
+        let (history, lost_seen) = self
+            .account_history(&target, ledger.as_deref(), lease.as_mut(), options)
+            .await?;
         let cursor = unknown_history_policy(account_id, &history, options)?;
 
         // 4. Normalise and validate; skip what is already there.
@@ -211,19 +202,35 @@ impl Client {
         sender.send_all(&bodies, &mut report, &mut progress).await;
 
         // 6. Account for what was not sent.
-        report.not_pushed = progress.state.transactions_total - report.pushed;
-        settle_timed_out(&mut report, &bodies, &history.transaction_ids);
-        tracing::info!(
-            account_id,
-            pushed = report.pushed,
-            not_pushed = report.not_pushed,
-            already_pushed = report.already_pushed.len(),
-            stopped = report.stopped.is_some(),
-            "push finished"
-        );
+        finish_report(&mut report, &progress, &bodies, &history.transaction_ids);
         progress.send(PushStage::Finished);
         drop(lease);
         Ok(report)
+    }
+
+    /// Step 3 of a push: what the account already has (nothing, when the options push every
+    /// row), and the connection's lost pushes counted before it was read.
+    async fn account_history(
+        &self,
+        target: &LedgerAccount,
+        ledger: Option<&dyn PushLedger>,
+        lease: Option<&mut AccountLease>,
+        options: &PushOptions,
+    ) -> Result<(PushHistory, u64), Error> {
+        let (company_id, connection_id) = (&target.company_id, &target.connection_id);
+        let transactions = self.transactions(company_id, connection_id);
+        let lost_seen = self
+            .push_gate(company_id, connection_id)
+            .lost
+            .load(std::sync::atomic::Ordering::SeqCst);
+        let history = if options.skips_already_pushed() {
+            transactions
+                .history_with(&target.account_id, ledger, options, lease)
+                .await?
+        } else {
+            PushHistory::default()
+        };
+        Ok((history, lost_seen))
     }
 
     /// What an account already has, as [`Client::push_transactions`] would read it: the ledger
@@ -452,68 +459,8 @@ impl BatchSender<'_> {
         progress.state.operation_key = None;
         progress.state.status = None;
         progress.send(PushStage::Sending);
-
-        // One push at a time on the connection, knowing the operations the others were given.
-        let entry = self
-            .client
-            .push_gate(self.company_id, &self.target.connection_id);
-        let mut gate = entry.gate.lock().await;
-        if entry.lost.load(std::sync::atomic::Ordering::SeqCst) > self.lost_seen {
-            return Err(stop(Error::ConnectionUnsettled {
-                account_id: self.target.account_id.clone(),
-                connection_id: self.target.connection_id.clone(),
-            }));
-        }
-        self.batch_options
-            .known_operations
-            .extend(gate.given.iter().cloned());
-        // Written before it leaves: a crash from here on leaves a record to look up.
-        let mut record = LedgerBatch::sending(self.target.clone(), &body.transactions);
-        self.save(&record, "recording a batch before sending it")
-            .map_err(stop)?;
-        let transactions = self
-            .client
-            .transactions(self.company_id, &self.target.connection_id);
-        tracing::info!(
-            batch = index,
-            transactions = body.transactions.len(),
-            "pushing batch"
-        );
-        let pushed = match transactions.push_batch(body, &self.batch_options).await {
-            Ok(p) => p,
-            Err(error) => {
-                tracing::warn!(batch = index, error = %error, "batch not pushed");
-                // Refused or never received: nothing was written. An unknown outcome stays
-                // `Sending`, for the next run to look up.
-                if matches!(
-                    error,
-                    Error::PushOutcomeUnknown { .. } | Error::Decode { .. }
-                ) {
-                    entry.lost.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                } else {
-                    record.advance(BatchState::NotAccepted, None);
-                    let _ = self.save(&record, "recording a refused batch");
-                }
-                return Err(stop(error));
-            }
-        };
+        let (pushed, mut record) = self.hand_over(index, body).await.map_err(stop)?;
         let key = pushed.operation.push_operation_key.clone();
-        tracing::info!(
-            batch = index,
-            operation_key = %key,
-            status = %pushed.operation.status,
-            recovered = pushed.recovered,
-            "batch accepted"
-        );
-        self.batch_options.known_operations.insert(key.clone());
-        record.advance(
-            BatchState::from_status(&pushed.operation.status),
-            Some(&key),
-        );
-        gate.given.insert(key.clone());
-        let saved = self.save(&record, &format!("recording accepted operation {key}"));
-        drop(gate);
-        saved.map_err(stop)?;
         progress.state.operation_key = Some(key.clone());
         progress.state.status = Some(pushed.operation.status.clone());
 
@@ -543,42 +490,95 @@ impl BatchSender<'_> {
         );
         record.advance(BatchState::from_status(&operation.status), None);
         let saved = self.save(&record, &format!("recording the end of operation {key}"));
-        let count = body.transactions.len();
-        let first = body.transactions.first().map_or("", |t| t.id.as_str());
-        let last = body.transactions.last().map_or("", |t| t.id.as_str());
-        report.batches.push(BatchOutcome::new(
-            index,
-            &operation,
-            count,
-            first,
-            last,
-            pushed.recovered,
-        ));
-        progress.state.batches_done += 1;
-        progress.state.status = Some(operation.status.clone());
-        if operation.is_success() {
-            report.pushed += count;
-            progress.state.transactions_done += count;
-        }
-        progress.send(PushStage::BatchDone);
+        count_ended_batch(index, body, &operation, pushed.recovered, report, progress);
         match operation.status {
             PushOperationStatus::Success => saved.map_err(stop),
-            PushOperationStatus::TimedOut => {
-                let held = HeldBatch {
-                    operation_key: key.clone(),
-                    transaction_ids: record.transaction_ids.clone(),
-                };
-                report.timed_out.push(held);
-                Err(PushStop::TimedOut {
-                    batch: index,
-                    operation_key: key,
-                    transaction_ids: record.transaction_ids,
-                })
-            }
+            PushOperationStatus::TimedOut => Err(timed_out(index, key, record, report)),
             _ => Err(PushStop::OperationFailed {
                 batch: index,
                 operation: Box::new(operation),
             }),
+        }
+    }
+
+    /// Hands one batch to Codat: under the connection's gate, written to the ledger before it
+    /// leaves, pushed, and its operation recorded once accepted.
+    async fn hand_over(
+        &mut self,
+        index: usize,
+        body: &CreateBankTransactions,
+    ) -> Result<(PushedBatch, LedgerBatch), Error> {
+        // One push at a time on the connection, knowing the operations the others were given.
+        let entry = self
+            .client
+            .push_gate(self.company_id, &self.target.connection_id);
+        let mut gate = entry.gate.lock().await;
+        if entry.lost.load(std::sync::atomic::Ordering::SeqCst) > self.lost_seen {
+            return Err(Error::ConnectionUnsettled {
+                account_id: self.target.account_id.clone(),
+                connection_id: self.target.connection_id.clone(),
+            });
+        }
+        self.batch_options
+            .known_operations
+            .extend(gate.given.iter().cloned());
+        // Written before it leaves: a crash from here on leaves a record to look up.
+        let mut record = LedgerBatch::sending(self.target.clone(), &body.transactions);
+        self.save(&record, "recording a batch before sending it")?;
+        let transactions = self
+            .client
+            .transactions(self.company_id, &self.target.connection_id);
+        tracing::info!(
+            batch = index,
+            transactions = body.transactions.len(),
+            "pushing batch"
+        );
+        let pushed = match transactions.push_batch(body, &self.batch_options).await {
+            Ok(p) => p,
+            Err(error) => {
+                self.note_not_pushed(index, &error, &entry, &mut record);
+                return Err(error);
+            }
+        };
+        let key = pushed.operation.push_operation_key.clone();
+        tracing::info!(
+            batch = index,
+            operation_key = %key,
+            status = %pushed.operation.status,
+            recovered = pushed.recovered,
+            "batch accepted"
+        );
+        self.batch_options.known_operations.insert(key.clone());
+        record.advance(
+            BatchState::from_status(&pushed.operation.status),
+            Some(&key),
+        );
+        gate.given.insert(key.clone());
+        let saved = self.save(&record, &format!("recording accepted operation {key}"));
+        drop(gate);
+        saved?;
+        Ok((pushed, record))
+    }
+
+    /// A batch the push did not hand over. Refused or never received: nothing was written, and
+    /// the ledger says so. An unknown outcome stays `Sending`, for the next run to look up, and
+    /// leaves the connection unsettled.
+    fn note_not_pushed(
+        &self,
+        index: usize,
+        error: &Error,
+        entry: &GateEntry,
+        record: &mut LedgerBatch,
+    ) {
+        tracing::warn!(batch = index, error = %error, "batch not pushed");
+        if matches!(
+            error,
+            Error::PushOutcomeUnknown { .. } | Error::Decode { .. }
+        ) {
+            entry.lost.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        } else {
+            record.advance(BatchState::NotAccepted, None);
+            let _ = self.save(record, "recording a refused batch");
         }
     }
 
@@ -626,6 +626,26 @@ impl BatchSender<'_> {
     }
 }
 
+/// Step 6 of a push: counts what was not sent, keeps the timed-out batches whose rows are not
+/// on the account yet, and logs the end.
+fn finish_report(
+    report: &mut PushReport,
+    progress: &Progress<'_>,
+    bodies: &[CreateBankTransactions],
+    on_account: &HashSet<String>,
+) {
+    report.not_pushed = progress.state.transactions_total - report.pushed;
+    settle_timed_out(report, bodies, on_account);
+    tracing::info!(
+        account_id = report.account_id.as_str(),
+        pushed = report.pushed,
+        not_pushed = report.not_pushed,
+        already_pushed = report.already_pushed.len(),
+        stopped = report.stopped.is_some(),
+        "push finished"
+    );
+}
+
 /// Drops from the report's timed-out batches those whose rows are all on the account now:
 /// pushed by this run (resent on request) or, for a batch resent in parts, by earlier ones.
 fn settle_timed_out(
@@ -644,6 +664,43 @@ fn settle_timed_out(
             .iter()
             .all(|id| succeeded.contains(id.as_str()) || on_account.contains(id))
     });
+}
+
+/// Counts a batch whose operation ended in the report and the progress.
+fn count_ended_batch(
+    index: usize,
+    body: &CreateBankTransactions,
+    operation: &PushOperation,
+    recovered: bool,
+    report: &mut PushReport,
+    progress: &mut Progress<'_>,
+) {
+    let count = body.transactions.len();
+    let first = body.transactions.first().map_or("", |t| t.id.as_str());
+    let last = body.transactions.last().map_or("", |t| t.id.as_str());
+    report.batches.push(BatchOutcome::new(
+        index, operation, count, first, last, recovered,
+    ));
+    progress.state.batches_done += 1;
+    progress.state.status = Some(operation.status.clone());
+    if operation.is_success() {
+        report.pushed += count;
+        progress.state.transactions_done += count;
+    }
+    progress.send(PushStage::BatchDone);
+}
+
+/// A batch whose operation timed out: an unknown outcome, its rows held in the report.
+fn timed_out(index: usize, key: String, record: LedgerBatch, report: &mut PushReport) -> PushStop {
+    report.timed_out.push(HeldBatch {
+        operation_key: key.clone(),
+        transaction_ids: record.transaction_ids.clone(),
+    });
+    PushStop::TimedOut {
+        batch: index,
+        operation_key: key,
+        transaction_ids: record.transaction_ids,
+    }
 }
 
 /// A batch whose operation has not ended.
