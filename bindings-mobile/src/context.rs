@@ -14,89 +14,28 @@ use crate::report::{Field, Severity, ValidationReport};
 use crate::transaction::TransactionType;
 use crate::types::{CalendarDate, Money, WallClock};
 
-/// An accounting platform whose bank-feed rules bankfeeds knows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
-pub enum Platform {
-    /// Codat's generic rules only.
-    Generic,
-    /// Xero (`gbol`).
-    Xero,
-    /// QuickBooks Online Bank Feeds (`hcws`).
-    QuickBooksOnline,
-    /// FreeAgent (`fbrh`).
-    FreeAgent,
-    /// Sage Bank Feeds (`olpr`).
-    Sage,
-    /// Oracle NetSuite (`akxx`).
-    NetSuite,
-    /// Exact Online.
-    Exact,
-}
+bankfeeds::platform_variants!(mirror_enum! {
+    /// An accounting platform whose bank-feed rules bankfeeds knows; a platform added to the core
+    /// after this binding was written gets the generic rules (the core's own fallback for unknown
+    /// platforms).
+    pub enum Platform mirrors rules::Platform
+} fallback Generic);
 
-impl Platform {
-    pub(crate) fn to_core(self) -> rules::Platform {
-        match self {
-            Platform::Generic => rules::Platform::Generic,
-            Platform::Xero => rules::Platform::Xero,
-            Platform::QuickBooksOnline => rules::Platform::QuickBooksOnline,
-            Platform::FreeAgent => rules::Platform::FreeAgent,
-            Platform::Sage => rules::Platform::Sage,
-            Platform::NetSuite => rules::Platform::NetSuite,
-            Platform::Exact => rules::Platform::Exact,
-        }
+mirror_enum! {
+    /// Where a source account is in the bank-feed set-up.
+    pub enum SourceAccountStatus mirrors model::SourceAccountStatus {
+        /// Created; the customer has not yet mapped it to a target account.
+        Pending,
+        /// Mapped: transactions can be pushed.
+        Connected,
+        /// The mapping is being set up.
+        Connecting,
+        /// The feed was disconnected; pushes will fail.
+        Disconnected,
+        /// Not known (also any status newer than this binding).
+        Unknown,
     }
-
-    /// The binding's platform for the core's; a platform added to the core after this binding was
-    /// written gets the generic rules' variant (the core's own fallback for unknown platforms).
-    pub(crate) fn from_core(p: rules::Platform) -> Self {
-        match p {
-            rules::Platform::Generic => Platform::Generic,
-            rules::Platform::Xero => Platform::Xero,
-            rules::Platform::QuickBooksOnline => Platform::QuickBooksOnline,
-            rules::Platform::FreeAgent => Platform::FreeAgent,
-            rules::Platform::Sage => Platform::Sage,
-            rules::Platform::NetSuite => Platform::NetSuite,
-            rules::Platform::Exact => Platform::Exact,
-            _ => Platform::Generic,
-        }
-    }
-}
-
-/// Where a source account is in the bank-feed set-up.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
-pub enum SourceAccountStatus {
-    /// Created; the customer has not yet mapped it to a target account.
-    Pending,
-    /// Mapped: transactions can be pushed.
-    Connected,
-    /// The mapping is being set up.
-    Connecting,
-    /// The feed was disconnected; pushes will fail.
-    Disconnected,
-    /// Not known (also any status newer than this binding).
-    Unknown,
-}
-
-impl SourceAccountStatus {
-    pub(crate) fn to_core(self) -> model::SourceAccountStatus {
-        match self {
-            SourceAccountStatus::Pending => model::SourceAccountStatus::Pending,
-            SourceAccountStatus::Connected => model::SourceAccountStatus::Connected,
-            SourceAccountStatus::Connecting => model::SourceAccountStatus::Connecting,
-            SourceAccountStatus::Disconnected => model::SourceAccountStatus::Disconnected,
-            SourceAccountStatus::Unknown => model::SourceAccountStatus::Unknown,
-        }
-    }
-
-    pub(crate) fn from_core(s: &model::SourceAccountStatus) -> Self {
-        match s {
-            model::SourceAccountStatus::Pending => SourceAccountStatus::Pending,
-            model::SourceAccountStatus::Connected => SourceAccountStatus::Connected,
-            model::SourceAccountStatus::Connecting => SourceAccountStatus::Connecting,
-            model::SourceAccountStatus::Disconnected => SourceAccountStatus::Disconnected,
-            _ => SourceAccountStatus::Unknown,
-        }
-    }
+    fallback Unknown
 }
 
 /// What is known of the source account; each fact switches on the rules that need it.
@@ -378,7 +317,7 @@ impl From<&rules::Profile> for PlatformRules {
     fn from(p: &rules::Profile) -> Self {
         use crate::convert::row as n;
         PlatformRules {
-            platform: Platform::from_core(p.platform),
+            platform: Platform::from_core(&p.platform),
             name: p.name.to_owned(),
             max_batch: n(p.max_batch),
             missing_balance: p.missing_balance.map(Severity::from),
@@ -401,7 +340,7 @@ impl From<&rules::Profile> for PlatformRules {
 /// connection's `integrationKey`); unknown keys get the generic rules.
 #[uniffi::export]
 pub fn platform_for_key(key: String) -> Platform {
-    Platform::from_core(rules::Platform::from_key(&model::PlatformKey::from(
+    Platform::from_core(&rules::Platform::from_key(&model::PlatformKey::from(
         key.as_str(),
     )))
 }
@@ -431,7 +370,7 @@ mod tests {
     #[test]
     fn platforms_round_trip() {
         for &p in rules::Platform::ALL {
-            assert_eq!(Platform::from_core(p).to_core(), p);
+            assert_eq!(Platform::from_core(&p).to_core(), p);
         }
     }
 
@@ -439,7 +378,7 @@ mod tests {
     fn left_out_switches_take_the_platform_defaults() {
         for &p in rules::Platform::ALL {
             let ours = NormaliseOptions::default()
-                .to_core(Platform::from_core(p))
+                .to_core(Platform::from_core(&p))
                 .unwrap();
             assert_eq!(ours, normalise::NormaliseOptions::for_platform(p));
         }

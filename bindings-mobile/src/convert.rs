@@ -4,7 +4,9 @@
 /// `from_core`. The core's enums are `#[non_exhaustive]` (or keep unknown server values as
 /// `Unrecognised(String)`), so a translation needs a fallback arm for variants added to the core
 /// after this binding was written: with an `extra { Unrecognised }` variant they become it;
-/// without one, `from_core` returns `None`.
+/// with `fallback Variant` they become that variant, and `to_core` translates back; without
+/// either, `from_core` returns `None`. Where the core hands its variant list over
+/// (`bankfeeds::field_variants!` and the like), the mirror is declared from it, not restated.
 macro_rules! mirror_enum {
     (
         $(#[$meta:meta])*
@@ -13,20 +15,36 @@ macro_rules! mirror_enum {
         }
         extra { $(#[$emeta:meta])* $extra:ident }
     ) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
-        pub enum $name {
+        mirror_enum!(@declare $(#[$meta])* $name $core {
             $( $(#[$vmeta])* $variant, )+
+        } {
             $(#[$emeta])* $extra,
-        }
+        });
 
         impl $name {
-            #[allow(unreachable_patterns)]
             pub(crate) fn from_core(value: &$core) -> Self {
+                Self::mirror(value).unwrap_or(Self::$extra)
+            }
+        }
+    };
+    (
+        $(#[$meta:meta])*
+        pub enum $name:ident mirrors $core:path {
+            $( $(#[$vmeta:meta])* $variant:ident, )+
+        }
+        fallback $fallback:ident
+    ) => {
+        mirror_enum!(@declare $(#[$meta])* $name $core { $( $(#[$vmeta])* $variant, )+ } {});
+
+        impl $name {
+            pub(crate) fn from_core(value: &$core) -> Self {
+                Self::mirror(value).unwrap_or(Self::$fallback)
+            }
+
+            pub(crate) fn to_core(self) -> $core {
                 use $core as C;
-                match value {
-                    $( C::$variant => Self::$variant, )+
-                    _ => Self::$extra,
+                match self {
+                    $( Self::$variant => C::$variant, )+
                 }
             }
         }
@@ -37,15 +55,32 @@ macro_rules! mirror_enum {
             $( $(#[$vmeta:meta])* $variant:ident, )+
         }
     ) => {
+        mirror_enum!(@declare $(#[$meta])* $name $core { $( $(#[$vmeta])* $variant, )+ } {});
+
+        impl $name {
+            pub(crate) fn from_core(value: &$core) -> Option<Self> {
+                Self::mirror(value)
+            }
+        }
+    };
+    (
+        @declare $(#[$meta:meta])* $name:ident $core:path {
+            $( $(#[$vmeta:meta])* $variant:ident, )+
+        } {
+            $( $(#[$emeta:meta])* $extra:ident, )?
+        }
+    ) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
         pub enum $name {
             $( $(#[$vmeta])* $variant, )+
+            $( $(#[$emeta])* $extra, )?
         }
 
         impl $name {
+            /// The variant of the same name, if this binding has it.
             #[allow(unreachable_patterns)]
-            pub(crate) fn from_core(value: &$core) -> Option<Self> {
+            fn mirror(value: &$core) -> Option<Self> {
                 use $core as C;
                 match value {
                     $( C::$variant => Some(Self::$variant), )+

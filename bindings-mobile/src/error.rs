@@ -93,16 +93,15 @@ pub enum BankFeedsError {
         /// What is wrong.
         reason: String,
     },
-    /// The source account is not on the connection.
+    /// The source account `account_id` is not on connection `connection_id` of company
+    /// `company_id`.
     #[error(
-        "source account `{account_id}` was not found on connection {connection_id} of company {company_id}"
+        "{}",
+        bankfeeds::client::Error::source_account_not_found(.company_id, .connection_id, .account_id)
     )]
     SourceAccountNotFound {
-        /// The company.
         company_id: String,
-        /// The connection.
         connection_id: String,
-        /// The account looked for.
         account_id: String,
     },
     /// A push may or may not have been accepted and the client could not find out, so it did not

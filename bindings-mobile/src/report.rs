@@ -98,71 +98,18 @@ mirror_enum! {
     }
 }
 
-mirror_enum! {
+bankfeeds::field_variants!(mirror_enum! {
     /// The field of a transaction or account a finding or change is about.
-    pub enum Field mirrors validate::Field {
-        /// `id`
-        Id,
-        /// `date`
-        Date,
-        /// `description`
-        Description,
-        /// `counterparty`
-        Counterparty,
-        /// `reference`
-        Reference,
-        /// `reconciled`
-        Reconciled,
-        /// `amount`
-        Amount,
-        /// `balance`
-        Balance,
-        /// `transactionType`
-        TransactionType,
-        /// The row's clearing status (not sent to Codat).
-        Status,
-        /// `accountId`
-        AccountId,
-        /// The source account's `currency`.
-        Currency,
-        /// The source account's `sortCode`.
-        SortCode,
-        /// The source account's `status`.
-        AccountStatus,
-        /// The source account's `feedStartDate`.
-        FeedStartDate,
-        /// The whole list of `transactions`.
-        Transactions,
-    }
-}
+    pub enum Field mirrors validate::Field
+});
 
-mirror_enum! {
+bankfeeds::change_kind_variants!(mirror_enum! {
     /// What kind of change normalisation made.
-    pub enum ChangeKind mirrors normalise::ChangeKind {
-        /// Whitespace was trimmed from a text field.
-        Trimmed,
-        /// A blank text field was removed.
-        Blanked,
-        /// A text field was cut to the platform's limit.
-        Truncated,
-        /// An exact duplicate row was dropped.
-        DuplicateDropped,
-        /// A missing transaction type was inferred from the sign.
-        TypeInferred,
-        /// An amount's sign was flipped to agree with its type.
-        SignFlipped,
-        /// Rows were re-ordered oldest first.
-        Sorted,
-        /// Balances were computed.
-        BalancesComputed,
-        /// A balance the row carried was replaced by the computed one.
-        BalanceReplaced,
-    }
-    extra {
-        /// A kind added to bankfeeds after this binding was built; `Change.message` says what.
-        Unrecognised
-    }
-}
+    pub enum ChangeKind mirrors normalise::ChangeKind
+} extra {
+    /// A kind added to bankfeeds after this binding was built; `Change.message` says what.
+    Unrecognised
+});
 
 /// How serious a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
@@ -317,5 +264,20 @@ mod tests {
                 "{c} maps to a variant taken by another code"
             );
         }
+    }
+
+    #[test]
+    fn every_core_field_and_change_kind_has_its_own_variant() {
+        let fields: std::collections::HashSet<_> = validate::Field::ALL
+            .iter()
+            .map(|f| Field::from_core(f).unwrap_or_else(|| panic!("{f} has no variant")))
+            .collect();
+        assert_eq!(fields.len(), validate::Field::ALL.len());
+        let kinds: std::collections::HashSet<_> = normalise::ChangeKind::ALL
+            .iter()
+            .map(ChangeKind::from_core)
+            .collect();
+        assert!(!kinds.contains(&ChangeKind::Unrecognised), "{kinds:?}");
+        assert_eq!(kinds.len(), normalise::ChangeKind::ALL.len());
     }
 }

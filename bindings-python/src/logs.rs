@@ -9,6 +9,7 @@
 
 use std::sync::atomic::{AtomicU8, Ordering};
 
+use bankfeeds::client::log::LogLine;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use tracing::Level;
@@ -62,56 +63,28 @@ fn enabled(level: &Level) -> bool {
     python_level(level) >= THRESHOLD.load(Ordering::Relaxed)
 }
 
-/// One formatted line, handed to Python when the formatter is done with it.
-struct Line {
-    level: u8,
-    text: Vec<u8>,
-}
-
-impl std::io::Write for Line {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.text.extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Drop for Line {
-    fn drop(&mut self) {
-        let text = String::from_utf8_lossy(&self.text);
-        let text = text.trim_end();
-        if text.is_empty() {
-            return;
+/// Hands one formatted line to the `bankfeeds` logger at `level` (Python's number over ten).
+fn to_python(level: u8, text: &str) {
+    Python::attach(|py| {
+        // A handler that raises must not break the client: Python's own handlers report
+        // their errors themselves; anything else is dropped.
+        if let Ok(logger) = logger(py) {
+            let _ = logger.call_method1("log", (u32::from(level) * 10, text));
         }
-        Python::attach(|py| {
-            // A handler that raises must not break the client: Python's own handlers report
-            // their errors themselves; anything else is dropped.
-            if let Ok(logger) = logger(py) {
-                let _ = logger.call_method1("log", (u32::from(self.level) * 10, text));
-            }
-        });
-    }
+    });
 }
 
 struct ToPython;
 
 impl<'a> MakeWriter<'a> for ToPython {
-    type Writer = Line;
+    type Writer = LogLine<u8>;
 
-    fn make_writer(&'a self) -> Line {
-        Line {
-            level: 1,
-            text: Vec::new(),
-        }
+    fn make_writer(&'a self) -> Self::Writer {
+        LogLine::new(1, to_python)
     }
 
-    fn make_writer_for(&'a self, meta: &tracing::Metadata<'_>) -> Line {
-        Line {
-            level: python_level(meta.level()),
-            text: Vec::with_capacity(128),
-        }
+    fn make_writer_for(&'a self, meta: &tracing::Metadata<'_>) -> Self::Writer {
+        LogLine::new(python_level(meta.level()), to_python)
     }
 }
 

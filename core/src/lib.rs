@@ -22,6 +22,14 @@
 //! `docs/contract.md` maps each verb, option and error code to its name in every language.
 #![warn(missing_docs)]
 
+/// Declares a field-less enum whose variant list a `*_variants!` macro hands over (see
+/// `validate::Field`), so the list is written once for the core and the bindings.
+macro_rules! declare_enum {
+    ($(#[$meta:meta])* $vis:vis enum $name:ident { $($body:tt)* }) => {
+        $(#[$meta])* $vis enum $name { $($body)* }
+    };
+}
+
 pub mod balance;
 pub mod batch;
 #[cfg(feature = "client")]

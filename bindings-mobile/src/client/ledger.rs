@@ -13,6 +13,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use bankfeeds::client::push::ledger as core;
+pub use bankfeeds::client::push::ledger::BatchState;
 use bankfeeds::dates::Timestamp;
 use chrono::DateTime;
 
@@ -55,46 +56,16 @@ impl From<LedgerAccount> for core::LedgerAccount {
 /// | `TIMED_OUT` | when it ends `TimedOut` | may be on the account: held back unless resent on purpose |
 /// | `FAILED` | when it ends `Failed` | not written: sent again by a rerun |
 /// | `NOT_ACCEPTED` | when Codat refused the request or never got it | not written: sent again by a rerun |
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
+///
+/// The core's own type, handed over as it is: the names below only tell UniFFI its variants.
+#[uniffi::remote(Enum)]
 pub enum BatchState {
-    /// Written before the request was sent; whether Codat accepted it is not known yet.
     Sending,
-    /// Accepted by Codat (the operation key is known); not finished.
     Pending,
-    /// Written to the accounting platform.
     Success,
-    /// The platform refused it: nothing was written.
     Failed,
-    /// Codat gave up waiting for the platform, which may still have written it.
     TimedOut,
-    /// Codat never accepted it: nothing was written.
     NotAccepted,
-}
-
-impl From<core::BatchState> for BatchState {
-    fn from(s: core::BatchState) -> Self {
-        match s {
-            core::BatchState::Sending => BatchState::Sending,
-            core::BatchState::Pending => BatchState::Pending,
-            core::BatchState::Success => BatchState::Success,
-            core::BatchState::Failed => BatchState::Failed,
-            core::BatchState::TimedOut => BatchState::TimedOut,
-            core::BatchState::NotAccepted => BatchState::NotAccepted,
-        }
-    }
-}
-
-impl From<BatchState> for core::BatchState {
-    fn from(s: BatchState) -> Self {
-        match s {
-            BatchState::Sending => core::BatchState::Sending,
-            BatchState::Pending => core::BatchState::Pending,
-            BatchState::Success => core::BatchState::Success,
-            BatchState::Failed => core::BatchState::Failed,
-            BatchState::TimedOut => core::BatchState::TimedOut,
-            BatchState::NotAccepted => core::BatchState::NotAccepted,
-        }
-    }
 }
 
 /// One batch as the ledger keeps it. A ledger stores it as given and returns it unchanged;
@@ -127,7 +98,7 @@ impl From<&core::LedgerBatch> for LedgerBatch {
             batch_id: b.batch_id.clone(),
             account: LedgerAccount::from(&b.account),
             operation_key: b.operation_key.clone(),
-            state: b.state.into(),
+            state: b.state,
             transaction_ids: b.transaction_ids.clone(),
             oldest: b.oldest.map(WallClock::from),
             newest: b.newest.map(WallClock::from),
@@ -150,7 +121,7 @@ impl LedgerBatch {
             batch_id: self.batch_id.clone(),
             account: self.account.clone().into(),
             operation_key: self.operation_key.clone(),
-            state: self.state.into(),
+            state: self.state,
             transaction_ids: self.transaction_ids.clone(),
             oldest: date(&self.oldest, "oldest").map_err(fail)?,
             newest: date(&self.newest, "newest").map_err(fail)?,

@@ -237,12 +237,9 @@ impl BankFeedsClient {
         &self,
         options: ListOptions,
     ) -> Result<CompanyPage, BankFeedsError> {
+        // The query starts at `options.page`: its first page is the one asked for.
         let pager = self.inner.companies().list(options.to_core());
-        let page = match options.page {
-            Some(n) => pager.page(n).await?,
-            None => pager.first().await?,
-        };
-        Ok(page.into())
+        Ok(pager.first().await?.into())
     }
 
     /// One company.
@@ -511,11 +508,7 @@ impl BankFeedsClient {
             .inner
             .push_operations(&company_id)
             .list(options.to_core());
-        let page = match options.page {
-            Some(n) => pager.page(n).await?,
-            None => pager.first().await?,
-        };
-        Ok(page.into())
+        Ok(pager.first().await?.into())
     }
 
     /// A push operation's current state.

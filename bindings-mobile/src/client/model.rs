@@ -14,6 +14,53 @@ fn instant(t: Timestamp) -> SystemTime {
     t.utc().into()
 }
 
+/// A balance given for a request, as the core's exact decimal.
+fn balance(value: Option<&Money>) -> Result<Option<rust_decimal::Decimal>, crate::BankFeedsError> {
+    value.map(Money::decimal).transpose().map_err(|e| {
+        crate::BankFeedsError::option(Some(crate::Field::Balance), format!("balance: {e}"))
+    })
+}
+
+/// Declares a page of a list as Kotlin and Swift see it, with its items under their own name,
+/// and its translation from the core's page.
+macro_rules! page_record {
+    (
+        $(#[$meta:meta])*
+        pub struct $name:ident {
+            $(#[$items_meta:meta])*
+            pub $items:ident: Vec<$item:ident>,
+        }
+        from $core:ty
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq, uniffi::Record)]
+        pub struct $name {
+            $(#[$items_meta])*
+            pub $items: Vec<$item>,
+            /// This page's number, from 1.
+            pub page_number: u32,
+            /// Items per page.
+            pub page_size: u32,
+            /// Items in the whole list.
+            pub total_results: u64,
+            /// The next page's number, when there is one.
+            pub next_page: Option<u32>,
+        }
+
+        impl From<$core> for $name {
+            fn from(p: $core) -> Self {
+                $name {
+                    next_page: p.next_page_number(),
+                    page_number: p.page_number,
+                    page_size: p.page_size,
+                    total_results: p.total_results,
+                    $items: p.results.into_iter().map($item::from).collect(),
+                }
+            }
+        }
+    };
+}
+
 mirror_enum! {
     /// Where a connection to an accounting platform is.
     pub enum ConnectionStatus mirrors model::ConnectionStatus {
@@ -91,31 +138,13 @@ impl From<model::Company> for Company {
     }
 }
 
-/// A page of a list: its items and where it is in the whole list.
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
-pub struct CompanyPage {
-    /// The companies on this page.
-    pub companies: Vec<Company>,
-    /// This page's number, from 1.
-    pub page_number: u32,
-    /// Companies per page.
-    pub page_size: u32,
-    /// Companies in the whole list.
-    pub total_results: u64,
-    /// The next page's number, when there is one.
-    pub next_page: Option<u32>,
-}
-
-impl From<model::Companies> for CompanyPage {
-    fn from(p: model::Companies) -> Self {
-        CompanyPage {
-            next_page: p.next_page_number(),
-            page_number: p.page_number,
-            page_size: p.page_size,
-            total_results: p.total_results,
-            companies: p.results.into_iter().map(Company::from).collect(),
-        }
+page_record! {
+    /// A page of a list: its items and where it is in the whole list.
+    pub struct CompanyPage {
+        /// The companies on this page.
+        pub companies: Vec<Company>,
     }
+    from model::Companies
 }
 
 /// Which page of a list to read, and how to filter and order it (Codat's `page`, `pageSize`,
@@ -183,7 +212,7 @@ impl From<model::Connection> for Connection {
     fn from(c: model::Connection) -> Self {
         Connection {
             platform: c.platform_key().map_or(Platform::Generic, |k| {
-                Platform::from_core(bankfeeds::rules::Platform::from_key(k))
+                Platform::from_core(&bankfeeds::rules::Platform::from_key(k))
             }),
             platform_key: c.platform_key().map(|k| k.as_str().to_owned()),
             link_url: c.link_url().map(str::to_owned),
@@ -278,14 +307,7 @@ pub struct NewSourceAccount {
 
 impl NewSourceAccount {
     pub(crate) fn to_core(&self) -> Result<model::SourceAccountPrototype, crate::BankFeedsError> {
-        let balance = self
-            .balance
-            .as_ref()
-            .map(|b| b.decimal())
-            .transpose()
-            .map_err(|e| {
-                crate::BankFeedsError::option(Some(crate::Field::Balance), format!("balance: {e}"))
-            })?;
+        let balance = balance(self.balance.as_ref())?;
         Ok(model::SourceAccountPrototype {
             id: self.id.clone(),
             account_name: self.account_name.clone(),
@@ -429,35 +451,19 @@ impl From<model::PushOperation> for PushOperation {
     }
 }
 
-/// A page of a company's push operations: its push history.
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
-pub struct PushOperationPage {
-    /// The push operations on this page.
-    pub operations: Vec<PushOperation>,
-    /// This page's number, from 1.
-    pub page_number: u32,
-    /// Operations per page.
-    pub page_size: u32,
-    /// Operations in the whole list.
-    pub total_results: u64,
-    /// The next page's number, when there is one.
-    pub next_page: Option<u32>,
+impl From<bankfeeds::client::PushOperationEntry> for PushOperation {
+    fn from(op: bankfeeds::client::PushOperationEntry) -> Self {
+        model::PushOperation::from(op).into()
+    }
 }
 
-impl From<model::Page<bankfeeds::client::PushOperationEntry>> for PushOperationPage {
-    fn from(p: model::Page<bankfeeds::client::PushOperationEntry>) -> Self {
-        PushOperationPage {
-            next_page: p.next_page_number(),
-            page_number: p.page_number,
-            page_size: p.page_size,
-            total_results: p.total_results,
-            operations: p
-                .results
-                .into_iter()
-                .map(|op| PushOperation::from(model::PushOperation::from(op)))
-                .collect(),
-        }
+page_record! {
+    /// A page of a company's push operations: its push history.
+    pub struct PushOperationPage {
+        /// The push operations on this page.
+        pub operations: Vec<PushOperation>,
     }
+    from model::Page<bankfeeds::client::PushOperationEntry>
 }
 
 /// What to change on a source account (`update-source-account`); what is left out stays as it
@@ -481,25 +487,13 @@ impl SourceAccountUpdate {
         &self,
         account_id: &str,
     ) -> Result<model::SourceAccount, crate::BankFeedsError> {
-        let balance = self
-            .balance
-            .as_ref()
-            .map(|b| b.decimal())
-            .transpose()
-            .map_err(|e| {
-                crate::BankFeedsError::option(Some(crate::Field::Balance), format!("balance: {e}"))
-            })?;
+        let balance = balance(self.balance.as_ref())?;
         Ok(model::SourceAccount {
             id: account_id.to_owned(),
             account_name: self.account_name.clone(),
-            account_type: None,
-            account_number: None,
-            sort_code: None,
-            currency: None,
             balance,
-            modified_date: None,
             status: self.status.map(SourceAccountStatus::to_core),
-            feed_start_date: None,
+            ..Default::default()
         })
     }
 }

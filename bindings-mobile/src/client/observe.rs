@@ -8,6 +8,7 @@
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, Once, RwLock};
 
+use bankfeeds::client::log::LogLine;
 use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::layer::SubscriberExt as _;
 
@@ -112,59 +113,29 @@ fn enabled(level: &tracing::Level) -> bool {
     threshold != OFF && LogLevel::of(level).rank() >= threshold
 }
 
-/// One formatted line, handed to the listener when the formatter is done with it.
-struct Line {
-    level: LogLevel,
-    target: String,
-    text: Vec<u8>,
-}
-
-impl std::io::Write for Line {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.text.extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Drop for Line {
-    fn drop(&mut self) {
-        let text = String::from_utf8_lossy(&self.text).trim_end().to_owned();
-        if text.is_empty() {
-            return;
-        }
-        let listener = LISTENER.read().unwrap_or_else(|e| e.into_inner()).clone();
-        if let Some(listener) = listener {
-            let target = std::mem::take(&mut self.target);
-            // A listener that throws must not stop a request.
-            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                listener.log(self.level, target, text)
-            }));
-        }
+/// Hands one formatted line to the listener, if one is set.
+fn to_listener((level, target): (LogLevel, String), text: &str) {
+    let listener = LISTENER.read().unwrap_or_else(|e| e.into_inner()).clone();
+    if let Some(listener) = listener {
+        // A listener that throws must not stop a request.
+        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            listener.log(level, target, text.to_owned())
+        }));
     }
 }
 
 struct ToListener;
 
 impl<'a> MakeWriter<'a> for ToListener {
-    type Writer = Line;
+    type Writer = LogLine<(LogLevel, String)>;
 
-    fn make_writer(&'a self) -> Line {
-        Line {
-            level: LogLevel::Info,
-            target: String::new(),
-            text: Vec::new(),
-        }
+    fn make_writer(&'a self) -> Self::Writer {
+        LogLine::new((LogLevel::Info, String::new()), to_listener)
     }
 
-    fn make_writer_for(&'a self, meta: &tracing::Metadata<'_>) -> Line {
-        Line {
-            level: LogLevel::of(meta.level()),
-            target: meta.target().to_owned(),
-            text: Vec::with_capacity(128),
-        }
+    fn make_writer_for(&'a self, meta: &tracing::Metadata<'_>) -> Self::Writer {
+        let tag = (LogLevel::of(meta.level()), meta.target().to_owned());
+        LogLine::new(tag, to_listener)
     }
 }
 

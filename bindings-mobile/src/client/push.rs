@@ -620,7 +620,7 @@ impl From<client::PushReport> for PushReport {
         PushReport {
             complete: r.is_complete(),
             summary: r.to_string(),
-            platform: Platform::from_core(r.platform),
+            platform: Platform::from_core(&r.platform),
             transactions: row(r.transactions),
             pushed: row(r.pushed),
             not_pushed: row(r.not_pushed),
@@ -641,10 +641,7 @@ impl From<client::PushReport> for PushReport {
             recovered: r
                 .recovered
                 .into_iter()
-                .map(|(batch_id, state)| RecoveredBatch {
-                    batch_id,
-                    state: state.into(),
-                })
+                .map(|(batch_id, state)| RecoveredBatch { batch_id, state })
                 .collect(),
             already_pushed: r.already_pushed,
             held_back: r.held_back,

@@ -2,7 +2,7 @@
 //! platform's model for creating one, and creating one to be a bank feed's target.
 
 use super::paging::{ListQuery, Pager};
-use super::request::{Call, Retry};
+use super::request::{Call, Retry, connection_path};
 use super::{Client, Error};
 use crate::model::{BankAccount, BankAccountPrototype, CreateBankAccountResponse, PushOption};
 
@@ -16,14 +16,7 @@ pub struct BankAccounts<'a> {
 
 impl BankAccounts<'_> {
     fn segments<'s>(&'s self, tail: &[&'s str]) -> Vec<&'s str> {
-        let mut s = vec![
-            "companies",
-            self.company_id,
-            "connections",
-            self.connection_id,
-        ];
-        s.extend_from_slice(tail);
-        s
+        connection_path(self.company_id, self.connection_id, tail)
     }
 
     /// Lists the platform's bank accounts (`list-bank-accounts`).

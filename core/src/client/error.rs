@@ -228,9 +228,7 @@ pub enum Error {
     #[error("nothing was pushed: {} error(s) in the transactions, first: {}", .0.error_count(), first_error(.0))]
     Validation(Box<ValidationReport>),
     /// The source account is not on the connection.
-    #[error(
-        "source account `{account_id}` was not found on connection {connection_id} of company {company_id}"
-    )]
+    #[error("{}", Error::source_account_not_found(.company_id, .connection_id, .account_id))]
     SourceAccountNotFound {
         /// The company.
         company_id: String,
@@ -332,6 +330,18 @@ fn first_error(report: &ValidationReport) -> String {
 }
 
 impl Error {
+    /// The message of [`Error::SourceAccountNotFound`], for a binding whose own error carries
+    /// the three ids.
+    pub fn source_account_not_found(
+        company_id: &str,
+        connection_id: &str,
+        account_id: &str,
+    ) -> String {
+        format!(
+            "source account `{account_id}` was not found on connection {connection_id} of company {company_id}"
+        )
+    }
+
     /// The error's code in the table every language shares (`self.kind().code()`).
     pub fn code(&self) -> crate::ErrorCode {
         self.kind().code()

@@ -1,7 +1,7 @@
 //! Managed bank feeds: Codat fetching a source account's transactions and pushing them itself
 //! (`Managed bank feeds` in the spec).
 
-use super::request::{Call, Retry, decode};
+use super::request::{Call, Retry, connection_path, decode};
 use super::{Client, Error};
 use crate::model::{StartScheduledSyncResult, SyncStatusResult};
 
@@ -16,16 +16,16 @@ pub struct ManagedBankFeeds<'a> {
 
 impl ManagedBankFeeds<'_> {
     fn segments<'s>(&'s self, tail: &[&'s str]) -> Vec<&'s str> {
-        let mut s = vec![
-            "companies",
+        let mut s = connection_path(
             self.company_id,
-            "connections",
             self.connection_id,
-            "bankFeedAccounts",
-            self.source_account_id,
-            "managedBankFeeds",
-            "syncs",
-        ];
+            &[
+                "bankFeedAccounts",
+                self.source_account_id,
+                "managedBankFeeds",
+                "syncs",
+            ],
+        );
         s.extend_from_slice(tail);
         s
     }

@@ -57,6 +57,7 @@ mod config;
 mod connections;
 mod error;
 mod limit;
+pub mod log;
 mod managed_bank_feeds;
 mod network;
 mod paging;

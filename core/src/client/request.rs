@@ -29,6 +29,18 @@ pub(crate) enum Retry {
     IfNotProcessed,
 }
 
+/// The path of a connection's resource: `companies/{company}/connections/{connection}` and then
+/// `tail`, as the endpoints under a connection build it.
+pub(crate) fn connection_path<'s>(
+    company_id: &'s str,
+    connection_id: &'s str,
+    tail: &[&'s str],
+) -> Vec<&'s str> {
+    let mut s = vec!["companies", company_id, "connections", connection_id];
+    s.extend_from_slice(tail);
+    s
+}
+
 /// A request to make: method, path segments (encoded when the URL is built), query and body.
 #[derive(Debug, Clone)]
 pub(crate) struct Call {

@@ -1,7 +1,7 @@
 //! Source accounts: the bank accounts you offer as feeds (`Source accounts` in the spec), their
 //! credentials and the one-time password that links a feed.
 
-use super::request::{Call, decode};
+use super::request::{Call, connection_path, decode};
 use super::{Client, Error};
 use crate::model::{
     AnySourceAccount, BankAccountCredentials, BatchCreateSourceAccounts, CreateSourceAccount,
@@ -42,14 +42,11 @@ pub struct SourceAccountsApi<'a> {
 
 impl SourceAccountsApi<'_> {
     fn segments<'s>(&'s self, tail: &[&'s str]) -> Vec<&'s str> {
-        let mut s = vec![
-            "companies",
+        let mut s = connection_path(
             self.company_id,
-            "connections",
             self.connection_id,
-            "connectionInfo",
-            "bankFeedAccounts",
-        ];
+            &["connectionInfo", "bankFeedAccounts"],
+        );
         s.extend_from_slice(tail);
         s
     }

@@ -39,91 +39,84 @@ super::wire_enum! {
     }
 }
 
-/// Record metadata (`Metadata`).
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Metadata {
-    /// Whether the record was deleted in the platform it came from.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub is_deleted: Option<bool>,
+super::wire_struct! {
+    /// Record metadata (`Metadata`).
+    #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+    pub struct Metadata {
+        /// Whether the record was deleted in the platform it came from.
+        pub is_deleted: Option<bool>,
+    }
 }
 
-/// Platform-specific fields configured for the client (`Supplemental data`).
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct SupplementalData {
-    /// The extra fields, by configured key.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub content: Option<BTreeMap<String, serde_json::Map<String, serde_json::Value>>>,
+super::wire_struct! {
+    /// Platform-specific fields configured for the client (`Supplemental data`).
+    #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+    pub struct SupplementalData {
+        /// The extra fields, by configured key.
+        pub content: Option<BTreeMap<String, serde_json::Map<String, serde_json::Value>>>,
+    }
 }
 
-/// A bank account in the accounting platform (`Accounting: Bank account`).
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct BankAccount {
-    /// The account's id in the platform.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// The account's name in the platform.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub account_name: Option<String>,
-    /// How balances and transactions read.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub account_type: Option<BankAccountType>,
-    /// The nominal code of the account.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub nominal_code: Option<String>,
-    /// The sort code (Xero shows it only for GBP accounts).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sort_code: Option<String>,
-    /// The account number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub account_number: Option<String>,
-    /// The IBAN.
-    #[serde(rename = "iBan", default, skip_serializing_if = "Option::is_none")]
-    pub iban: Option<String>,
-    /// The account's base currency.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub currency: Option<Currency>,
-    /// The balance.
-    #[serde(
-        default,
-        with = "crate::money::json::option",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub balance: Option<Decimal>,
-    /// The bank.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub institution: Option<String>,
-    /// The balance available, as the data source reports it.
-    #[serde(
-        default,
-        with = "crate::money::json::option",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub available_balance: Option<Decimal>,
-    /// The arranged overdraft, always positive: `1000` lets the balance reach `-1000`.
-    #[serde(
-        default,
-        with = "crate::money::json::option",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub overdraft_limit: Option<Decimal>,
-    /// Whether the account is in use.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<BankAccountStatus>,
-    /// Record metadata.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub metadata: Option<Metadata>,
-    /// Configured extra fields.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub supplemental_data: Option<SupplementalData>,
-    /// When Codat last fetched the record.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub modified_date: Option<Timestamp>,
-    /// When the record last changed in the platform.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub source_modified_date: Option<Timestamp>,
+/// Declares a bank account struct with the fields an account and its prototype share, written
+/// once, between the struct's own fields before and after them.
+macro_rules! bank_account {
+    (
+        $(#[$meta:meta])*
+        pub struct $name:ident { $($before:tt)* } { $($after:tt)* }
+    ) => {
+        super::wire_struct! {
+            $(#[$meta])*
+            pub struct $name {
+                $($before)*
+                /// The account's name.
+                pub account_name: Option<String>,
+                /// How balances and transactions read.
+                pub account_type: Option<BankAccountType>,
+                /// The nominal code of the account.
+                pub nominal_code: Option<String>,
+                /// The sort code (Xero shows it only for GBP accounts).
+                pub sort_code: Option<String>,
+                /// The account number (FreeAgent needs only the last four digits for credit
+                /// accounts).
+                pub account_number: Option<String>,
+                /// The IBAN.
+                #[serde(rename = "iBan")]
+                pub iban: Option<String>,
+                /// The account's base currency.
+                pub currency: Option<Currency>,
+                /// The balance (in a prototype, the opening balance).
+                pub balance: Option<Decimal>,
+                /// The bank.
+                pub institution: Option<String>,
+                /// The balance available, as the data source reports it.
+                pub available_balance: Option<Decimal>,
+                /// The arranged overdraft, always positive: `1000` lets the balance reach
+                /// `-1000`.
+                pub overdraft_limit: Option<Decimal>,
+                /// Whether the account is in use.
+                pub status: Option<BankAccountStatus>,
+                $($after)*
+            }
+        }
+    };
+}
+
+bank_account! {
+    /// A bank account in the accounting platform (`Accounting: Bank account`).
+    #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+    pub struct BankAccount {
+        /// The account's id in the platform.
+        pub id: Option<String>,
+    } {
+        /// Record metadata.
+        pub metadata: Option<Metadata>,
+        /// Configured extra fields.
+        pub supplemental_data: Option<SupplementalData>,
+        /// When Codat last fetched the record.
+        pub modified_date: Option<Timestamp>,
+        /// When the record last changed in the platform.
+        pub source_modified_date: Option<Timestamp>,
+    }
 }
 
 impl BankAccount {
@@ -133,60 +126,12 @@ impl BankAccount {
     }
 }
 
-/// The body that creates a bank account in the platform (`Bank account prototype`,
-/// `POST .../push/bankAccounts`). Which fields each platform needs is answered by
-/// `GET .../options/bankAccounts` as a [`super::PushOption`].
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct BankAccountPrototype {
-    /// The account's name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub account_name: Option<String>,
-    /// How balances and transactions read.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub account_type: Option<BankAccountType>,
-    /// The nominal code.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub nominal_code: Option<String>,
-    /// The sort code.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sort_code: Option<String>,
-    /// The account number (FreeAgent needs only the last four digits for credit accounts).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub account_number: Option<String>,
-    /// The IBAN.
-    #[serde(rename = "iBan", default, skip_serializing_if = "Option::is_none")]
-    pub iban: Option<String>,
-    /// The account's base currency.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub currency: Option<Currency>,
-    /// The opening balance.
-    #[serde(
-        default,
-        with = "crate::money::json::option",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub balance: Option<Decimal>,
-    /// The bank.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub institution: Option<String>,
-    /// The balance available.
-    #[serde(
-        default,
-        with = "crate::money::json::option",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub available_balance: Option<Decimal>,
-    /// The arranged overdraft, positive.
-    #[serde(
-        default,
-        with = "crate::money::json::option",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub overdraft_limit: Option<Decimal>,
-    /// Whether the account is in use.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<BankAccountStatus>,
+bank_account! {
+    /// The body that creates a bank account in the platform (`Bank account prototype`,
+    /// `POST .../push/bankAccounts`). Which fields each platform needs is answered by
+    /// `GET .../options/bankAccounts` as a [`super::PushOption`].
+    #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+    pub struct BankAccountPrototype {} {}
 }
 
 /// The answer to creating a bank account (`Create bank account response`): a push operation

@@ -6,28 +6,27 @@ use serde::{Deserialize, Serialize};
 use crate::dates::Timestamp;
 use crate::money::Currency;
 
-/// The body that maps a source account to a target account (`Bank feed account mapping`,
-/// `POST .../bankFeedAccounts/mapping`).
-///
-/// ```
-/// use bankfeeds::model::BankFeedAccountMapping;
-/// let body = BankFeedAccountMapping::new("acc-002", "account-081");
-/// assert_eq!(
-///     serde_json::to_string(&body).unwrap(),
-///     r#"{"sourceAccountId":"acc-002","targetAccountId":"account-081"}"#
-/// );
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct BankFeedAccountMapping {
-    /// The source account.
-    pub source_account_id: String,
-    /// The target account in the accounting platform.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub target_account_id: Option<String>,
-    /// The first date transactions can be sent to the platform.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub feed_start_date: Option<Timestamp>,
+super::wire_struct! {
+    /// The body that maps a source account to a target account (`Bank feed account mapping`,
+    /// `POST .../bankFeedAccounts/mapping`).
+    ///
+    /// ```
+    /// use bankfeeds::model::BankFeedAccountMapping;
+    /// let body = BankFeedAccountMapping::new("acc-002", "account-081");
+    /// assert_eq!(
+    ///     serde_json::to_string(&body).unwrap(),
+    ///     r#"{"sourceAccountId":"acc-002","targetAccountId":"account-081"}"#
+    /// );
+    /// ```
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct BankFeedAccountMapping {
+        /// The source account.
+        pub source_account_id: String,
+        /// The target account in the accounting platform.
+        pub target_account_id: Option<String>,
+        /// The first date transactions can be sent to the platform.
+        pub feed_start_date: Option<Timestamp>,
+    }
 }
 
 impl BankFeedAccountMapping {
@@ -47,22 +46,19 @@ impl BankFeedAccountMapping {
     }
 }
 
-/// Codat's answer to a mapping request (`Bank feed account mapping response`).
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct BankFeedAccountMappingResponse {
-    /// The source account.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub source_account_id: Option<String>,
-    /// The target account.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub target_account_id: Option<String>,
-    /// The request's outcome as free text, e.g. `Failed`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<String>,
-    /// Why the mapping failed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
+super::wire_struct! {
+    /// Codat's answer to a mapping request (`Bank feed account mapping response`).
+    #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+    pub struct BankFeedAccountMappingResponse {
+        /// The source account.
+        pub source_account_id: Option<String>,
+        /// The target account.
+        pub target_account_id: Option<String>,
+        /// The request's outcome as free text, e.g. `Failed`.
+        pub status: Option<String>,
+        /// Why the mapping failed.
+        pub error: Option<String>,
+    }
 }
 
 impl BankFeedAccountMappingResponse {
@@ -76,45 +72,32 @@ impl BankFeedAccountMappingResponse {
     }
 }
 
-/// A source account with its current target and the targets it could map to (`Bank feed
-/// mapping`), as `GET .../bankFeedAccounts/mapping` lists them.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct BankFeedMapping {
-    /// The source account.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub source_account_id: Option<String>,
-    /// The source account's name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub source_account_name: Option<String>,
-    /// The source account's number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub source_account_number: Option<String>,
-    /// The source account's balance.
-    #[serde(
-        default,
-        with = "crate::money::json::option",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub source_balance: Option<Decimal>,
-    /// The source account's currency.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub source_currency: Option<Currency>,
-    /// The mapped target account in the accounting platform.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub target_account_id: Option<String>,
-    /// The mapped target account's name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub target_account_name: Option<String>,
-    /// The mapping's status, free text (`pending`, `Success` in Codat's examples).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<String>,
-    /// Target accounts the source could be mapped to.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub target_account_options: Option<Vec<TargetAccountOption>>,
-    /// The first date transactions can be sent to the platform.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub feed_start_date: Option<Timestamp>,
+super::wire_struct! {
+    /// A source account with its current target and the targets it could map to (`Bank feed
+    /// mapping`), as `GET .../bankFeedAccounts/mapping` lists them.
+    #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+    pub struct BankFeedMapping {
+        /// The source account.
+        pub source_account_id: Option<String>,
+        /// The source account's name.
+        pub source_account_name: Option<String>,
+        /// The source account's number.
+        pub source_account_number: Option<String>,
+        /// The source account's balance.
+        pub source_balance: Option<Decimal>,
+        /// The source account's currency.
+        pub source_currency: Option<Currency>,
+        /// The mapped target account in the accounting platform.
+        pub target_account_id: Option<String>,
+        /// The mapped target account's name.
+        pub target_account_name: Option<String>,
+        /// The mapping's status, free text (`pending`, `Success` in Codat's examples).
+        pub status: Option<String>,
+        /// Target accounts the source could be mapped to.
+        pub target_account_options: Option<Vec<TargetAccountOption>>,
+        /// The first date transactions can be sent to the platform.
+        pub feed_start_date: Option<Timestamp>,
+    }
 }
 
 impl BankFeedMapping {
@@ -134,30 +117,22 @@ impl BankFeedMapping {
 /// The answer to `GET .../bankFeedAccounts/mapping` (`Bank feed mappings`).
 pub type BankFeedMappings = Vec<BankFeedMapping>;
 
-/// An account in the accounting platform that a source account could be mapped to (`Target
-/// Account Option`).
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct TargetAccountOption {
-    /// The target account's id.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// The target account's name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    /// The target account's balance.
-    #[serde(
-        default,
-        with = "crate::money::json::option",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub balance: Option<Decimal>,
-    /// The target account's sort code.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sort_code: Option<String>,
-    /// The target account's number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub account_number: Option<String>,
+super::wire_struct! {
+    /// An account in the accounting platform that a source account could be mapped to (`Target
+    /// Account Option`).
+    #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+    pub struct TargetAccountOption {
+        /// The target account's id.
+        pub id: Option<String>,
+        /// The target account's name.
+        pub name: Option<String>,
+        /// The target account's balance.
+        pub balance: Option<Decimal>,
+        /// The target account's sort code.
+        pub sort_code: Option<String>,
+        /// The target account's number.
+        pub account_number: Option<String>,
+    }
 }
 
 #[cfg(test)]

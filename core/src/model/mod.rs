@@ -92,6 +92,65 @@ macro_rules! wire_enum {
 }
 pub(crate) use wire_enum;
 
+/// Declares a struct of the spec with the serde attributes each kind of field takes written here
+/// once: names are camelCase; an `Option` field may be absent and is left out when `None`; a
+/// `Decimal` (or `Option<Decimal>`) is an exact JSON number through [`crate::money::json`]. A
+/// field's own attributes (a `rename`, its docs) are kept.
+macro_rules! wire_struct {
+    (
+        $(#[$meta:meta])*
+        $vis:vis struct $name:ident $(<$($gen:ident),+>)? { $($body:tt)* }
+    ) => {
+        $crate::model::wire_struct!(
+            @field [$(#[$meta])*] [$vis struct $name $(<$($gen),+>)?] [] $($body)*
+        );
+    };
+    (@field $meta:tt $head:tt [$($done:tt)*]
+        $(#[$fmeta:meta])* $fvis:vis $field:ident : Option<Decimal>, $($rest:tt)*
+    ) => {
+        $crate::model::wire_struct!(@field $meta $head [$($done)*
+            $(#[$fmeta])*
+            #[serde(
+                default = "Option::default",
+                with = "crate::money::json::option",
+                skip_serializing_if = "Option::is_none"
+            )]
+            $fvis $field: Option<Decimal>,
+        ] $($rest)*);
+    };
+    (@field $meta:tt $head:tt [$($done:tt)*]
+        $(#[$fmeta:meta])* $fvis:vis $field:ident : Decimal, $($rest:tt)*
+    ) => {
+        $crate::model::wire_struct!(@field $meta $head [$($done)*
+            $(#[$fmeta])*
+            #[serde(with = "crate::money::json")]
+            $fvis $field: Decimal,
+        ] $($rest)*);
+    };
+    (@field $meta:tt $head:tt [$($done:tt)*]
+        $(#[$fmeta:meta])* $fvis:vis $field:ident : Option<$ty:ty>, $($rest:tt)*
+    ) => {
+        $crate::model::wire_struct!(@field $meta $head [$($done)*
+            $(#[$fmeta])*
+            #[serde(default = "Option::default", skip_serializing_if = "Option::is_none")]
+            $fvis $field: Option<$ty>,
+        ] $($rest)*);
+    };
+    (@field $meta:tt $head:tt [$($done:tt)*]
+        $(#[$fmeta:meta])* $fvis:vis $field:ident : $ty:ty, $($rest:tt)*
+    ) => {
+        $crate::model::wire_struct!(@field $meta $head [$($done)*
+            $(#[$fmeta])* $fvis $field: $ty,
+        ] $($rest)*);
+    };
+    (@field [$($meta:tt)*] [$($head:tt)*] [$($done:tt)*]) => {
+        $($meta)*
+        #[serde(rename_all = "camelCase")]
+        $($head)* { $($done)* }
+    };
+}
+pub(crate) use wire_struct;
+
 mod access_token;
 mod bank_account;
 mod company;

@@ -66,59 +66,53 @@ super::wire_enum! {
     }
 }
 
-/// The record a push changed (`Push operation reference`).
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct PushOperationRef {
-    /// The record's id.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// The record's data type.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data_type: Option<DataType>,
+super::wire_struct! {
+    /// The record a push changed (`Push operation reference`).
+    #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+    pub struct PushOperationRef {
+        /// The record's id.
+        pub id: Option<String>,
+        /// The record's data type.
+        pub data_type: Option<DataType>,
+    }
 }
 
-/// One change a push made (`pushOperationChange`).
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct PushOperationChange {
-    /// What happened to the record.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub r#type: Option<PushChangeType>,
-    /// The record.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub record_ref: Option<PushOperationRef>,
-    /// The attachment created, if any.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub attachment_id: Option<String>,
+super::wire_struct! {
+    /// One change a push made (`pushOperationChange`).
+    #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+    pub struct PushOperationChange {
+        /// What happened to the record.
+        pub r#type: Option<PushChangeType>,
+        /// The record.
+        pub record_ref: Option<PushOperationRef>,
+        /// The attachment created, if any.
+        pub attachment_id: Option<String>,
+    }
 }
 
-/// One validation finding (`Validation item`).
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ValidationItem {
-    /// The item the finding is about.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub item_id: Option<String>,
-    /// What is wrong.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub message: Option<String>,
-    /// The validator that reported it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub validator_name: Option<String>,
+super::wire_struct! {
+    /// One validation finding (`Validation item`).
+    #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+    pub struct ValidationItem {
+        /// The item the finding is about.
+        pub item_id: Option<String>,
+        /// What is wrong.
+        pub message: Option<String>,
+        /// The validator that reported it.
+        pub validator_name: Option<String>,
+    }
 }
 
-/// Codat's validation findings on a push or a request (`Validation`); a push that failed
-/// validation lists why in `errors`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Validation {
-    /// Findings that stopped the operation.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub errors: Option<Vec<ValidationItem>>,
-    /// Findings that did not.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub warnings: Option<Vec<ValidationItem>>,
+super::wire_struct! {
+    /// Codat's validation findings on a push or a request (`Validation`); a push that failed
+    /// validation lists why in `errors`.
+    #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+    pub struct Validation {
+        /// Findings that stopped the operation.
+        pub errors: Option<Vec<ValidationItem>>,
+        /// Findings that did not.
+        pub warnings: Option<Vec<ValidationItem>>,
+    }
 }
 
 impl Validation {
@@ -138,43 +132,53 @@ impl Validation {
     }
 }
 
-/// A push operation (`Push operation`): the answer to a push and to polling it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct PushOperation {
-    /// The records changed; one entry in practice.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub changes: Option<Vec<PushOperationChange>>,
-    /// The data type pushed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data_type: Option<DataType>,
-    /// The company.
-    pub company_id: String,
-    /// Codat's key for this operation: keep it to poll the status.
-    pub push_operation_key: String,
-    /// The connection written to.
-    pub data_connection_key: String,
-    /// When the push was requested.
-    pub requested_on_utc: Timestamp,
-    /// When the push finished; absent while pending.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub completed_on_utc: Option<Timestamp>,
-    /// Minutes the push may take before it times out.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub timeout_in_minutes: Option<i32>,
-    /// Seconds the push may take before it times out (deprecated in favour of minutes).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub timeout_in_seconds: Option<i32>,
-    /// Where the operation is.
-    pub status: PushOperationStatus,
-    /// What went wrong, for a failed push.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error_message: Option<String>,
-    /// Validation findings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub validation: Option<Validation>,
-    /// The push's HTTP-style status code (`202` while pending).
-    pub status_code: u16,
+/// Declares a push operation struct with the fields of a push operation written once; `$data`
+/// (the echoed record of a push's answer) goes after `changes`, where the spec has it.
+macro_rules! push_operation {
+    (
+        $(#[$meta:meta])*
+        pub struct $name:ident $(<$($gen:ident),+>)? { $($data:tt)* }
+    ) => {
+        super::wire_struct! {
+            $(#[$meta])*
+            pub struct $name $(<$($gen),+>)? {
+                /// The records changed; one entry in practice.
+                pub changes: Option<Vec<PushOperationChange>>,
+                $($data)*
+                /// The data type pushed.
+                pub data_type: Option<DataType>,
+                /// The company.
+                pub company_id: String,
+                /// Codat's key for this operation: keep it to poll the status.
+                pub push_operation_key: String,
+                /// The connection written to.
+                pub data_connection_key: String,
+                /// When the push was requested.
+                pub requested_on_utc: Timestamp,
+                /// When the push finished; absent while pending.
+                pub completed_on_utc: Option<Timestamp>,
+                /// Minutes the push may take before it times out.
+                pub timeout_in_minutes: Option<i32>,
+                /// Seconds the push may take before it times out (deprecated in favour of
+                /// minutes).
+                pub timeout_in_seconds: Option<i32>,
+                /// Where the operation is.
+                pub status: PushOperationStatus,
+                /// What went wrong, for a failed push.
+                pub error_message: Option<String>,
+                /// Validation findings.
+                pub validation: Option<Validation>,
+                /// The push's HTTP-style status code (`202` while pending).
+                pub status_code: u16,
+            }
+        }
+    };
+}
+
+push_operation! {
+    /// A push operation (`Push operation`): the answer to a push and to polling it.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct PushOperation {}
 }
 
 impl PushOperation {
@@ -201,47 +205,14 @@ impl PushOperation {
 /// operation and, in `data`, the transactions as Codat received them.
 pub type CreateBankTransactionsResponse = PushOperationWithData<CreateBankTransactions>;
 
-/// A push operation that also echoes the pushed record in `data`, as the answers to pushes do
-/// (`allOf` a push operation and `{data}` in the spec).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct PushOperationWithData<D> {
-    /// The records changed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub changes: Option<Vec<PushOperationChange>>,
-    /// The record pushed, as Codat received it.
-    #[serde(default = "Option::default", skip_serializing_if = "Option::is_none")]
-    pub data: Option<D>,
-    /// The data type pushed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data_type: Option<DataType>,
-    /// The company.
-    pub company_id: String,
-    /// Codat's key for this operation: keep it to poll the status.
-    pub push_operation_key: String,
-    /// The connection written to.
-    pub data_connection_key: String,
-    /// When the push was requested.
-    pub requested_on_utc: Timestamp,
-    /// When the push finished; absent while pending.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub completed_on_utc: Option<Timestamp>,
-    /// Minutes the push may take before it times out.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub timeout_in_minutes: Option<i32>,
-    /// Seconds the push may take before it times out (deprecated in favour of minutes).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub timeout_in_seconds: Option<i32>,
-    /// Where the operation is.
-    pub status: PushOperationStatus,
-    /// What went wrong, for a failed push.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error_message: Option<String>,
-    /// Validation findings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub validation: Option<Validation>,
-    /// The push's HTTP-style status code (`202` while pending).
-    pub status_code: u16,
+push_operation! {
+    /// A push operation that also echoes the pushed record in `data`, as the answers to pushes do
+    /// (`allOf` a push operation and `{data}` in the spec).
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct PushOperationWithData<D> {
+        /// The record pushed, as Codat received it.
+        pub data: Option<D>,
+    }
 }
 
 impl<D> PushOperationWithData<D> {

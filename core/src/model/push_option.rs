@@ -27,29 +27,26 @@ super::wire_enum! {
     }
 }
 
-/// The root of a push options model (`Push option`): the record to push, its fields and their
-/// rules.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct PushOption {
-    /// The kind of value, `Object` for a record.
-    pub r#type: PushOptionType,
-    /// The name to show.
-    pub display_name: String,
-    /// What the record is.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    /// Whether the record is required.
-    pub required: bool,
-    /// The record's fields, by JSON name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub properties: Option<BTreeMap<String, PushOptionProperty>>,
-    /// The allowed values, when the value is a choice.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub options: Option<Vec<PushOptionChoice>>,
-    /// Rules on the value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub validation: Option<PushValidationInfo>,
+super::wire_struct! {
+    /// The root of a push options model (`Push option`): the record to push, its fields and their
+    /// rules.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct PushOption {
+        /// The kind of value, `Object` for a record.
+        pub r#type: PushOptionType,
+        /// The name to show.
+        pub display_name: String,
+        /// What the record is.
+        pub description: Option<String>,
+        /// Whether the record is required.
+        pub required: bool,
+        /// The record's fields, by JSON name.
+        pub properties: Option<BTreeMap<String, PushOptionProperty>>,
+        /// The allowed values, when the value is a choice.
+        pub options: Option<Vec<PushOptionChoice>>,
+        /// Rules on the value.
+        pub validation: Option<PushValidationInfo>,
+    }
 }
 
 impl PushOption {
@@ -68,27 +65,25 @@ impl PushOption {
     }
 }
 
-/// One field of a push options model (`Push Option Property`); objects nest further properties.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct PushOptionProperty {
-    /// The kind of value.
-    pub r#type: PushOptionType,
-    /// The name to show.
-    pub display_name: String,
-    /// What the field is.
-    pub description: String,
-    /// Whether the platform requires the field.
-    pub required: bool,
-    /// Nested fields, for objects.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub properties: Option<BTreeMap<String, PushOptionProperty>>,
-    /// The allowed values, when the value is a choice.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub options: Option<Vec<PushOptionChoice>>,
-    /// Rules on the value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub validation: Option<PushValidationInfo>,
+super::wire_struct! {
+    /// One field of a push options model (`Push Option Property`); objects nest further properties.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct PushOptionProperty {
+        /// The kind of value.
+        pub r#type: PushOptionType,
+        /// The name to show.
+        pub display_name: String,
+        /// What the field is.
+        pub description: String,
+        /// Whether the platform requires the field.
+        pub required: bool,
+        /// Nested fields, for objects.
+        pub properties: Option<BTreeMap<String, PushOptionProperty>>,
+        /// The allowed values, when the value is a choice.
+        pub options: Option<Vec<PushOptionChoice>>,
+        /// Rules on the value.
+        pub validation: Option<PushValidationInfo>,
+    }
 }
 
 impl PushOptionProperty {
@@ -101,51 +96,45 @@ impl PushOptionProperty {
     }
 }
 
-/// One allowed value of a field (`Push Option Choice`).
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct PushOptionChoice {
-    /// The value to send.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub value: Option<String>,
-    /// The kind of value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub r#type: Option<PushOptionType>,
-    /// The name to show.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub display_name: Option<String>,
-    /// What the value means.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    /// Whether this value is required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub required: Option<bool>,
+super::wire_struct! {
+    /// One allowed value of a field (`Push Option Choice`).
+    #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+    pub struct PushOptionChoice {
+        /// The value to send.
+        pub value: Option<String>,
+        /// The kind of value.
+        pub r#type: Option<PushOptionType>,
+        /// The name to show.
+        pub display_name: Option<String>,
+        /// What the value means.
+        pub description: Option<String>,
+        /// Whether this value is required.
+        pub required: Option<bool>,
+    }
 }
 
-/// The rules on a field (`Push validation info`): warnings, and information such as formats.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct PushValidationInfo {
-    /// Rules that, broken, make the platform refuse the push.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub warnings: Option<Vec<PushFieldValidation>>,
-    /// Rules worth knowing, such as defaults and formats.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub information: Option<Vec<PushFieldValidation>>,
+super::wire_struct! {
+    /// The rules on a field (`Push validation info`): warnings, and information such as formats.
+    #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+    pub struct PushValidationInfo {
+        /// Rules that, broken, make the platform refuse the push.
+        pub warnings: Option<Vec<PushFieldValidation>>,
+        /// Rules worth knowing, such as defaults and formats.
+        pub information: Option<Vec<PushFieldValidation>>,
+    }
 }
 
-/// One rule on a field (`Push field validation`).
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct PushFieldValidation {
-    /// The field the rule is about.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub field: Option<String>,
-    /// The rule.
-    pub details: String,
-    /// A reference for the rule.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub r#ref: Option<String>,
+super::wire_struct! {
+    /// One rule on a field (`Push field validation`).
+    #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+    pub struct PushFieldValidation {
+        /// The field the rule is about.
+        pub field: Option<String>,
+        /// The rule.
+        pub details: String,
+        /// A reference for the rule.
+        pub r#ref: Option<String>,
+    }
 }
 
 #[cfg(test)]

@@ -40,45 +40,46 @@ impl SourceAccountStatus {
     }
 }
 
-/// A bank account in your application offered as a bank feed source, v1 shape (`Source account
-/// (v1)`), as Codat returns it. Also the body of `PATCH .../bankFeedAccounts/{accountId}`, where
-/// fields left `None` are not sent.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct SourceAccount {
-    /// Your identifier for the account.
-    pub id: String,
-    /// The account's name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub account_name: Option<String>,
-    /// The kind of account, free text such as `Credit` or `Debit`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub account_type: Option<String>,
-    /// The account number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub account_number: Option<String>,
-    /// The sort code.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sort_code: Option<String>,
-    /// The account's ISO 4217 currency.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub currency: Option<Currency>,
-    /// The latest balance.
-    #[serde(
-        default,
-        with = "crate::money::json::option",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub balance: Option<Decimal>,
-    /// When the account was last modified.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub modified_date: Option<Timestamp>,
-    /// Where the account is in the bank feed set-up.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<SourceAccountStatus>,
-    /// The first date transactions can be pushed for, once connected.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub feed_start_date: Option<Timestamp>,
+/// Declares a v1 source account struct with the fields an account and its prototype share,
+/// written once, and then the struct's own.
+macro_rules! source_account {
+    ($(#[$meta:meta])* pub struct $name:ident { $($after:tt)* }) => {
+        super::wire_struct! {
+            $(#[$meta])*
+            pub struct $name {
+                /// Your identifier for the account.
+                pub id: String,
+                /// The account's name.
+                pub account_name: Option<String>,
+                /// The kind of account, free text such as `Credit` or `Debit`.
+                pub account_type: Option<String>,
+                /// The account number.
+                pub account_number: Option<String>,
+                /// The sort code.
+                pub sort_code: Option<String>,
+                /// The account's ISO 4217 currency.
+                pub currency: Option<Currency>,
+                /// The latest balance.
+                pub balance: Option<Decimal>,
+                /// When the account was last modified.
+                pub modified_date: Option<Timestamp>,
+                $($after)*
+            }
+        }
+    };
+}
+
+source_account! {
+    /// A bank account in your application offered as a bank feed source, v1 shape (`Source account
+    /// (v1)`), as Codat returns it. Also the body of `PATCH .../bankFeedAccounts/{accountId}`, where
+    /// fields left `None` are not sent.
+    #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+    pub struct SourceAccount {
+        /// Where the account is in the bank feed set-up.
+        pub status: Option<SourceAccountStatus>,
+        /// The first date transactions can be pushed for, once connected.
+        pub feed_start_date: Option<Timestamp>,
+    }
 }
 
 impl SourceAccount {
@@ -90,53 +91,26 @@ impl SourceAccount {
     }
 }
 
-/// The body that creates a v1 source account (`sourceAccountPrototype`); only `id` is required.
-///
-/// ```
-/// use bankfeeds::model::SourceAccountPrototype;
-/// use bankfeeds::money::Currency;
-/// use rust_decimal_macros::dec;
-/// let body = SourceAccountPrototype {
-///     account_name: Some("Checking Account".into()),
-///     currency: Some(Currency::new("GBP")),
-///     balance: Some(dec!(4002.00)),
-///     ..SourceAccountPrototype::new("ac-001")
-/// };
-/// assert_eq!(
-///     serde_json::to_string(&body).unwrap(),
-///     r#"{"id":"ac-001","accountName":"Checking Account","currency":"GBP","balance":4002.00}"#
-/// );
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct SourceAccountPrototype {
-    /// Your identifier for the account.
-    pub id: String,
-    /// The account's name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub account_name: Option<String>,
-    /// The kind of account, free text such as `Credit` or `Debit`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub account_type: Option<String>,
-    /// The account number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub account_number: Option<String>,
-    /// The sort code.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sort_code: Option<String>,
-    /// The account's ISO 4217 currency.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub currency: Option<Currency>,
-    /// The latest balance.
-    #[serde(
-        default,
-        with = "crate::money::json::option",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub balance: Option<Decimal>,
-    /// When the account was last modified.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub modified_date: Option<Timestamp>,
+source_account! {
+    /// The body that creates a v1 source account (`sourceAccountPrototype`); only `id` is required.
+    ///
+    /// ```
+    /// use bankfeeds::model::SourceAccountPrototype;
+    /// use bankfeeds::money::Currency;
+    /// use rust_decimal_macros::dec;
+    /// let body = SourceAccountPrototype {
+    ///     account_name: Some("Checking Account".into()),
+    ///     currency: Some(Currency::new("GBP")),
+    ///     balance: Some(dec!(4002.00)),
+    ///     ..SourceAccountPrototype::new("ac-001")
+    /// };
+    /// assert_eq!(
+    ///     serde_json::to_string(&body).unwrap(),
+    ///     r#"{"id":"ac-001","accountName":"Checking Account","currency":"GBP","balance":4002.00}"#
+    /// );
+    /// ```
+    #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+    pub struct SourceAccountPrototype {}
 }
 
 impl SourceAccountPrototype {

@@ -67,16 +67,15 @@ super::wire_enum! {
     }
 }
 
-/// How to reach the account's bank (`Routing Info`); never the account number itself.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct RoutingInfo {
-    /// The routing code.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub bank_code: Option<String>,
-    /// The routing code's scheme; the spec defaults it to `bankcode`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub r#type: Option<RoutingNumberType>,
+super::wire_struct! {
+    /// How to reach the account's bank (`Routing Info`); never the account number itself.
+    #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+    pub struct RoutingInfo {
+        /// The routing code.
+        pub bank_code: Option<String>,
+        /// The routing code's scheme; the spec defaults it to `bankcode`.
+        pub r#type: Option<RoutingNumberType>,
+    }
 }
 
 impl RoutingInfo {
@@ -86,64 +85,51 @@ impl RoutingInfo {
     }
 }
 
-/// Extra details of a v2 source account (`Account Info`).
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct AccountInfo {
-    /// Description of the account.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    /// The customer's own name for the account, shown when they pick accounts.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub nickname: Option<String>,
-    /// When the account was opened (a date).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub account_open_date: Option<Timestamp>,
-    /// Funds available to spend, pending activity included.
-    #[serde(
-        default,
-        with = "crate::money::json::option",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub available_balance: Option<Decimal>,
+super::wire_struct! {
+    /// Extra details of a v2 source account (`Account Info`).
+    #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+    pub struct AccountInfo {
+        /// Description of the account.
+        pub description: Option<String>,
+        /// The customer's own name for the account, shown when they pick accounts.
+        pub nickname: Option<String>,
+        /// When the account was opened (a date).
+        pub account_open_date: Option<Timestamp>,
+        /// Funds available to spend, pending activity included.
+        pub available_balance: Option<Decimal>,
+    }
 }
 
-/// A bank account in your application offered as a bank feed source, v2 shape (`Source account
-/// (v2)`), as Codat returns it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct SourceAccountV2 {
-    /// Your identifier for the account.
-    pub id: String,
-    /// The account's name.
-    pub account_name: String,
-    /// The kind of account.
-    pub account_type: SourceAccountV2Type,
-    /// The account number.
-    pub account_number: String,
-    /// The sort code.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sort_code: Option<String>,
-    /// Routing details of the bank.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub routing_info: Option<RoutingInfo>,
-    /// The account's ISO 4217 currency.
-    pub currency: Currency,
-    /// The latest balance.
-    #[serde(with = "crate::money::json")]
-    pub balance: Decimal,
-    /// Extra account details.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub account_info: Option<AccountInfo>,
-    /// When the account was last modified.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub modified_date: Option<Timestamp>,
-    /// Where the account is in the bank feed set-up.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<SourceAccountStatus>,
-    /// The first date transactions can be pushed for (a date).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub feed_start_date: Option<Timestamp>,
+super::wire_struct! {
+    /// A bank account in your application offered as a bank feed source, v2 shape (`Source account
+    /// (v2)`), as Codat returns it.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct SourceAccountV2 {
+        /// Your identifier for the account.
+        pub id: String,
+        /// The account's name.
+        pub account_name: String,
+        /// The kind of account.
+        pub account_type: SourceAccountV2Type,
+        /// The account number.
+        pub account_number: String,
+        /// The sort code.
+        pub sort_code: Option<String>,
+        /// Routing details of the bank.
+        pub routing_info: Option<RoutingInfo>,
+        /// The account's ISO 4217 currency.
+        pub currency: Currency,
+        /// The latest balance.
+        pub balance: Decimal,
+        /// Extra account details.
+        pub account_info: Option<AccountInfo>,
+        /// When the account was last modified.
+        pub modified_date: Option<Timestamp>,
+        /// Where the account is in the bank feed set-up.
+        pub status: Option<SourceAccountStatus>,
+        /// The first date transactions can be pushed for (a date).
+        pub feed_start_date: Option<Timestamp>,
+    }
 }
 
 impl SourceAccountV2 {
@@ -155,35 +141,31 @@ impl SourceAccountV2 {
     }
 }
 
-/// The body that creates a v2 source account (`sourceAccountV2Prototype`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct SourceAccountV2Prototype {
-    /// Your identifier for the account.
-    pub id: String,
-    /// The account's name.
-    pub account_name: String,
-    /// The kind of account.
-    pub account_type: SourceAccountV2Type,
-    /// The account number.
-    pub account_number: String,
-    /// Routing details of the bank.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub routing_info: Option<RoutingInfo>,
-    /// The sort code.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sort_code: Option<String>,
-    /// The account's ISO 4217 currency.
-    pub currency: Currency,
-    /// The latest balance.
-    #[serde(with = "crate::money::json")]
-    pub balance: Decimal,
-    /// When the account was last modified.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub modified_date: Option<Timestamp>,
-    /// Extra account details.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub account_info: Option<AccountInfo>,
+super::wire_struct! {
+    /// The body that creates a v2 source account (`sourceAccountV2Prototype`).
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct SourceAccountV2Prototype {
+        /// Your identifier for the account.
+        pub id: String,
+        /// The account's name.
+        pub account_name: String,
+        /// The kind of account.
+        pub account_type: SourceAccountV2Type,
+        /// The account number.
+        pub account_number: String,
+        /// Routing details of the bank.
+        pub routing_info: Option<RoutingInfo>,
+        /// The sort code.
+        pub sort_code: Option<String>,
+        /// The account's ISO 4217 currency.
+        pub currency: Currency,
+        /// The latest balance.
+        pub balance: Decimal,
+        /// When the account was last modified.
+        pub modified_date: Option<Timestamp>,
+        /// Extra account details.
+        pub account_info: Option<AccountInfo>,
+    }
 }
 
 impl SourceAccountV2Prototype {

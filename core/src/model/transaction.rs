@@ -72,58 +72,48 @@ impl TransactionType {
     }
 }
 
-/// One bank statement line as Codat receives it in a push.
-///
-/// The spec marks no field of a transaction required, but Codat refuses a push whose lines lack an
-/// `id`, a `date` or an `amount`, so this type requires those three: a push body that Codat would
-/// refuse for want of them cannot be built. Rows from files and other languages, where any field
-/// may be missing or malformed, go through [`crate::ingest`], which reports each problem with its
-/// row and field instead.
-///
-/// ```
-/// use bankfeeds::model::{BankTransaction, TransactionType};
-/// use rust_decimal_macros::dec;
-/// let tx = BankTransaction::new("tx-1", "2023-08-22T10:21:00".parse().unwrap(), dec!(-17.54))
-///     .with_description("Tech book from Amazon")
-///     .with_type(TransactionType::Debit);
-/// assert_eq!(
-///     serde_json::to_string(&tx).unwrap(),
-///     r#"{"id":"tx-1","date":"2023-08-22T10:21:00","description":"Tech book from Amazon","amount":-17.54,"transactionType":"Debit"}"#
-/// );
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct BankTransaction {
-    /// Identifier, unique for the company in the accounting platform.
-    pub id: String,
-    /// Local date-time of the transaction; any offset is ignored by Codat.
-    pub date: LocalDateTime,
-    /// Description of the statement line.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    /// The other party: a person or organisation.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub counterparty: Option<String>,
-    /// An optional reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reference: Option<String>,
-    /// Whether the transaction is reconciled in the accounting platform.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reconciled: Option<bool>,
-    /// Amount transacted: positive in, negative out.
-    #[serde(with = "crate::money::json")]
-    pub amount: Decimal,
-    /// The account's balance after this transaction. Required by Xero, Sage, NetSuite, Exact and
-    /// FreeAgent; optional for QuickBooks Online.
-    #[serde(
-        default,
-        with = "crate::money::json::option",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub balance: Option<Decimal>,
-    /// Kind of statement line.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub transaction_type: Option<TransactionType>,
+super::wire_struct! {
+    /// One bank statement line as Codat receives it in a push.
+    ///
+    /// The spec marks no field of a transaction required, but Codat refuses a push whose lines lack an
+    /// `id`, a `date` or an `amount`, so this type requires those three: a push body that Codat would
+    /// refuse for want of them cannot be built. Rows from files and other languages, where any field
+    /// may be missing or malformed, go through [`crate::ingest`], which reports each problem with its
+    /// row and field instead.
+    ///
+    /// ```
+    /// use bankfeeds::model::{BankTransaction, TransactionType};
+    /// use rust_decimal_macros::dec;
+    /// let tx = BankTransaction::new("tx-1", "2023-08-22T10:21:00".parse().unwrap(), dec!(-17.54))
+    ///     .with_description("Tech book from Amazon")
+    ///     .with_type(TransactionType::Debit);
+    /// assert_eq!(
+    ///     serde_json::to_string(&tx).unwrap(),
+    ///     r#"{"id":"tx-1","date":"2023-08-22T10:21:00","description":"Tech book from Amazon","amount":-17.54,"transactionType":"Debit"}"#
+    /// );
+    /// ```
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct BankTransaction {
+        /// Identifier, unique for the company in the accounting platform.
+        pub id: String,
+        /// Local date-time of the transaction; any offset is ignored by Codat.
+        pub date: LocalDateTime,
+        /// Description of the statement line.
+        pub description: Option<String>,
+        /// The other party: a person or organisation.
+        pub counterparty: Option<String>,
+        /// An optional reference.
+        pub reference: Option<String>,
+        /// Whether the transaction is reconciled in the accounting platform.
+        pub reconciled: Option<bool>,
+        /// Amount transacted: positive in, negative out.
+        pub amount: Decimal,
+        /// The account's balance after this transaction. Required by Xero, Sage, NetSuite, Exact and
+        /// FreeAgent; optional for QuickBooks Online.
+        pub balance: Option<Decimal>,
+        /// Kind of statement line.
+        pub transaction_type: Option<TransactionType>,
+    }
 }
 
 impl BankTransaction {
@@ -180,15 +170,16 @@ impl BankTransaction {
     }
 }
 
-/// The body of a push: up to [`CreateBankTransactions::MAX_TRANSACTIONS`] transactions for one
-/// source account.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct CreateBankTransactions {
-    /// The source account the transactions belong to.
-    pub account_id: String,
-    /// The transactions, oldest first.
-    pub transactions: Vec<BankTransaction>,
+super::wire_struct! {
+    /// The body of a push: up to [`CreateBankTransactions::MAX_TRANSACTIONS`] transactions for one
+    /// source account.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct CreateBankTransactions {
+        /// The source account the transactions belong to.
+        pub account_id: String,
+        /// The transactions, oldest first.
+        pub transactions: Vec<BankTransaction>,
+    }
 }
 
 impl CreateBankTransactions {

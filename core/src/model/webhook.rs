@@ -76,75 +76,64 @@ impl<'de> Deserialize<'de> for LenientTimestamp {
     }
 }
 
-/// The `client.rateLimit.reached` and `client.rateLimit.reset` events (`Client rate limit
-/// webhook`).
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ClientRateLimitWebhook {
-    /// The event's unique id.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// Which event this is.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub event_type: Option<WebhookEventType>,
-    /// When Codat generated the event (UTC).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub generated_date: Option<LenientTimestamp>,
-    /// The quota figures.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub payload: Option<ClientRateLimitWebhookPayload>,
+super::wire_struct! {
+    /// The `client.rateLimit.reached` and `client.rateLimit.reset` events (`Client rate limit
+    /// webhook`).
+    #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+    pub struct ClientRateLimitWebhook {
+        /// The event's unique id.
+        pub id: Option<String>,
+        /// Which event this is.
+        pub event_type: Option<WebhookEventType>,
+        /// When Codat generated the event (UTC).
+        pub generated_date: Option<LenientTimestamp>,
+        /// The quota figures.
+        pub payload: Option<ClientRateLimitWebhookPayload>,
+    }
 }
 
-/// The quota figures of a rate limit event (`Client rate limit webhook payload`).
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ClientRateLimitWebhookPayload {
-    /// Requests allowed per day.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub daily_quota: Option<i64>,
-    /// Requests left for your client today.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub quota_remaining: Option<i64>,
-    /// When the daily quota resets (UTC).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub expiry_date: Option<LenientTimestamp>,
+super::wire_struct! {
+    /// The quota figures of a rate limit event (`Client rate limit webhook payload`).
+    #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+    pub struct ClientRateLimitWebhookPayload {
+        /// Requests allowed per day.
+        pub daily_quota: Option<i64>,
+        /// Requests left for your client today.
+        pub quota_remaining: Option<i64>,
+        /// When the daily quota resets (UTC).
+        pub expiry_date: Option<LenientTimestamp>,
+    }
 }
 
-/// The `bankFeeds.sourceAccount.connected` and `.disconnected` events (`Source account status
-/// changed webhook`).
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct SourceAccountWebhook {
-    /// The event's unique id.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// Which event this is.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub event_type: Option<WebhookEventType>,
-    /// When Codat generated the event (UTC).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub generated_date: Option<LenientTimestamp>,
-    /// The account and its company.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub payload: Option<SourceAccountWebhookPayload>,
+super::wire_struct! {
+    /// The `bankFeeds.sourceAccount.connected` and `.disconnected` events (`Source account status
+    /// changed webhook`).
+    #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+    pub struct SourceAccountWebhook {
+        /// The event's unique id.
+        pub id: Option<String>,
+        /// Which event this is.
+        pub event_type: Option<WebhookEventType>,
+        /// When Codat generated the event (UTC).
+        pub generated_date: Option<LenientTimestamp>,
+        /// The account and its company.
+        pub payload: Option<SourceAccountWebhookPayload>,
+    }
 }
 
-/// What a source account event is about (`Payload`).
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct SourceAccountWebhookPayload {
-    /// The company.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reference_company: Option<CompanyReference>,
-    /// The company's id (deprecated: use `referenceCompany.id`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub company_id: Option<String>,
-    /// The connection.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub connection_id: Option<String>,
-    /// The source account, in either shape.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub source_account: Option<AnySourceAccount>,
+super::wire_struct! {
+    /// What a source account event is about (`Payload`).
+    #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+    pub struct SourceAccountWebhookPayload {
+        /// The company.
+        pub reference_company: Option<CompanyReference>,
+        /// The company's id (deprecated: use `referenceCompany.id`).
+        pub company_id: Option<String>,
+        /// The connection.
+        pub connection_id: Option<String>,
+        /// The source account, in either shape.
+        pub source_account: Option<AnySourceAccount>,
+    }
 }
 
 impl SourceAccountWebhookPayload {
@@ -169,53 +158,52 @@ super::wire_enum! {
     }
 }
 
-/// The end of a push operation ("write request") in Codat's current event shape:
-/// `{dataType}.write.successful` and `{dataType}.write.unsuccessful`, for a bank feed
-/// `bankTransactions.write.successful` / `.unsuccessful`.
-///
-/// These events are not in the Bank Feeds spec. The shape follows Codat's documentation: the pages
-/// "Create, update, and delete data" (section "Consume the data type's write webhook") and "Migrate
-/// to our new event types" (section "PushOperationStatusChanged", which maps the legacy alert's
-/// `Data.pushOperationKey` to `payload.id`, `Data.status` to `payload.status`, `CompanyId` to
-/// `payload.referenceCompany.id` and `DataConnectionId` to `payload.connectionId`; a `Success`
-/// becomes `.write.successful`, a `Failed` or `TimedOut` `.write.unsuccessful`).
-///
-/// `payload.id` (the push operation key) and `payload.status` are required: a write event without
-/// them cannot say which push ended or how, so it is refused as an invalid body rather than guessed.
-///
-/// ```
-/// use bankfeeds::model::{DataType, PushOperationStatus, WriteWebhook};
-/// let w: WriteWebhook = serde_json::from_str(r#"{
-///     "id": "bae71d36-ff47-420a-b4a6-f8c9ddf41140",
-///     "eventType": "bankTransactions.write.successful",
-///     "generatedDate": "2024-06-01T10:00:23Z",
-///     "payload": {
-///         "id": "a9367074-b5c3-42c4-9be4-be129f43577e",
-///         "type": "Create",
-///         "referenceCompany": {"id": "70af3071-65d9-4ec3-b3cb-5283e8d55dac", "name": "Toft stores"},
-///         "connectionId": "12571faf-0898-47e7-afdd-0fe9eb0a9bf5",
-///         "requestedOnDate": "2024-06-01T10:00:00Z",
-///         "completedOnDate": "2024-06-01T10:00:23Z",
-///         "status": "Success"
-///     }
-/// }"#).unwrap();
-/// assert_eq!(w.data_type(), Some(DataType::BankTransactions));
-/// assert_eq!(w.payload.status, PushOperationStatus::Success);
-/// assert_eq!(w.payload.company_id(), Some("70af3071-65d9-4ec3-b3cb-5283e8d55dac"));
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct WriteWebhook {
-    /// The event's unique id.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// `{dataType}.write.successful` or `{dataType}.write.unsuccessful`.
-    pub event_type: String,
-    /// When Codat generated the event (UTC).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub generated_date: Option<LenientTimestamp>,
-    /// The write request and how it ended.
-    pub payload: WriteWebhookPayload,
+super::wire_struct! {
+    /// The end of a push operation ("write request") in Codat's current event shape:
+    /// `{dataType}.write.successful` and `{dataType}.write.unsuccessful`, for a bank feed
+    /// `bankTransactions.write.successful` / `.unsuccessful`.
+    ///
+    /// These events are not in the Bank Feeds spec. The shape follows Codat's documentation: the pages
+    /// "Create, update, and delete data" (section "Consume the data type's write webhook") and "Migrate
+    /// to our new event types" (section "PushOperationStatusChanged", which maps the legacy alert's
+    /// `Data.pushOperationKey` to `payload.id`, `Data.status` to `payload.status`, `CompanyId` to
+    /// `payload.referenceCompany.id` and `DataConnectionId` to `payload.connectionId`; a `Success`
+    /// becomes `.write.successful`, a `Failed` or `TimedOut` `.write.unsuccessful`).
+    ///
+    /// `payload.id` (the push operation key) and `payload.status` are required: a write event without
+    /// them cannot say which push ended or how, so it is refused as an invalid body rather than guessed.
+    ///
+    /// ```
+    /// use bankfeeds::model::{DataType, PushOperationStatus, WriteWebhook};
+    /// let w: WriteWebhook = serde_json::from_str(r#"{
+    ///     "id": "bae71d36-ff47-420a-b4a6-f8c9ddf41140",
+    ///     "eventType": "bankTransactions.write.successful",
+    ///     "generatedDate": "2024-06-01T10:00:23Z",
+    ///     "payload": {
+    ///         "id": "a9367074-b5c3-42c4-9be4-be129f43577e",
+    ///         "type": "Create",
+    ///         "referenceCompany": {"id": "70af3071-65d9-4ec3-b3cb-5283e8d55dac", "name": "Toft stores"},
+    ///         "connectionId": "12571faf-0898-47e7-afdd-0fe9eb0a9bf5",
+    ///         "requestedOnDate": "2024-06-01T10:00:00Z",
+    ///         "completedOnDate": "2024-06-01T10:00:23Z",
+    ///         "status": "Success"
+    ///     }
+    /// }"#).unwrap();
+    /// assert_eq!(w.data_type(), Some(DataType::BankTransactions));
+    /// assert_eq!(w.payload.status, PushOperationStatus::Success);
+    /// assert_eq!(w.payload.company_id(), Some("70af3071-65d9-4ec3-b3cb-5283e8d55dac"));
+    /// ```
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct WriteWebhook {
+        /// The event's unique id.
+        pub id: Option<String>,
+        /// `{dataType}.write.successful` or `{dataType}.write.unsuccessful`.
+        pub event_type: String,
+        /// When Codat generated the event (UTC).
+        pub generated_date: Option<LenientTimestamp>,
+        /// The write request and how it ended.
+        pub payload: WriteWebhookPayload,
+    }
 }
 
 /// The suffix of a successful write event's type.
@@ -245,35 +233,30 @@ pub(crate) fn write_event_data_type(event_type: &str) -> Option<&str> {
     (!data_type.is_empty() && !data_type.contains('.')).then_some(data_type)
 }
 
-/// `payload` of a write event.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct WriteWebhookPayload {
-    /// The push operation's key (`pushOperationKey` elsewhere in the API).
-    pub id: String,
-    /// What the request did.
-    #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
-    pub request_type: Option<WriteRequestType>,
-    /// The company written to.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reference_company: Option<CompanyReference>,
-    /// The connection written through.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub connection_id: Option<String>,
-    /// When the write was requested (UTC).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub requested_on_date: Option<LenientTimestamp>,
-    /// When the write ended (UTC).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub completed_on_date: Option<LenientTimestamp>,
-    /// How it ended: `Success`, or `Failed` / `TimedOut` for an unsuccessful write.
-    pub status: PushOperationStatus,
-    /// The record written, on success.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub record: Option<WriteRecord>,
-    /// The attachment uploaded, for an attachment write.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub attachment_id: Option<String>,
+super::wire_struct! {
+    /// `payload` of a write event.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct WriteWebhookPayload {
+        /// The push operation's key (`pushOperationKey` elsewhere in the API).
+        pub id: String,
+        /// What the request did.
+        #[serde(rename = "type")]
+        pub request_type: Option<WriteRequestType>,
+        /// The company written to.
+        pub reference_company: Option<CompanyReference>,
+        /// The connection written through.
+        pub connection_id: Option<String>,
+        /// When the write was requested (UTC).
+        pub requested_on_date: Option<LenientTimestamp>,
+        /// When the write ended (UTC).
+        pub completed_on_date: Option<LenientTimestamp>,
+        /// How it ended: `Success`, or `Failed` / `TimedOut` for an unsuccessful write.
+        pub status: PushOperationStatus,
+        /// The record written, on success.
+        pub record: Option<WriteRecord>,
+        /// The attachment uploaded, for an attachment write.
+        pub attachment_id: Option<String>,
+    }
 }
 
 impl WriteWebhookPayload {
@@ -283,13 +266,13 @@ impl WriteWebhookPayload {
     }
 }
 
-/// `payload.record` of a write event.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct WriteRecord {
-    /// The record's id in the accounting platform.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
+super::wire_struct! {
+    /// `payload.record` of a write event.
+    #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+    pub struct WriteRecord {
+        /// The record's id in the accounting platform.
+        pub id: Option<String>,
+    }
 }
 
 /// A legacy rule alert (Codat's webhooks before the current service), whose keys are PascalCase.
@@ -356,47 +339,43 @@ pub const PUSH_OPERATION_STATUS_CHANGED: &str = "Push Operation Status Changed";
 /// ```
 pub type PushOperationStatusChangedWebhook = LegacyWebhook<PushOperationStatusChangedData>;
 
-/// `Data` of a "Push Operation Status Changed" alert.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct PushOperationStatusChangedData {
-    /// The data type pushed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data_type: Option<DataType>,
-    /// The push operation's new status.
-    pub status: PushOperationStatus,
-    /// The push operation.
-    pub push_operation_key: String,
+super::wire_struct! {
+    /// `Data` of a "Push Operation Status Changed" alert.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct PushOperationStatusChangedData {
+        /// The data type pushed.
+        pub data_type: Option<DataType>,
+        /// The push operation's new status.
+        pub status: PushOperationStatus,
+        /// The push operation.
+        pub push_operation_key: String,
+    }
 }
 
-/// `Data` of a legacy "Push Operation Timed Out" alert.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct PushOperationTimedOutData {
-    /// The data type pushed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data_type: Option<DataType>,
-    /// The push operation (this alert calls the key a GUID).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub push_operation_guid: Option<String>,
+super::wire_struct! {
+    /// `Data` of a legacy "Push Operation Timed Out" alert.
+    #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+    pub struct PushOperationTimedOutData {
+        /// The data type pushed.
+        pub data_type: Option<DataType>,
+        /// The push operation (this alert calls the key a GUID).
+        pub push_operation_guid: Option<String>,
+    }
 }
 
-/// `Data` of a legacy "DataConnectionStatusChanged" alert.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct DataConnectionStatusChangedData {
-    /// The connection.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data_connection_id: Option<String>,
-    /// The platform's key.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub platform_key: Option<super::PlatformKey>,
-    /// The status now.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub new_status: Option<super::ConnectionStatus>,
-    /// The status before.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub old_status: Option<super::ConnectionStatus>,
+super::wire_struct! {
+    /// `Data` of a legacy "DataConnectionStatusChanged" alert.
+    #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+    pub struct DataConnectionStatusChangedData {
+        /// The connection.
+        pub data_connection_id: Option<String>,
+        /// The platform's key.
+        pub platform_key: Option<super::PlatformKey>,
+        /// The status now.
+        pub new_status: Option<super::ConnectionStatus>,
+        /// The status before.
+        pub old_status: Option<super::ConnectionStatus>,
+    }
 }
 
 /// Any webhook body this crate knows, told apart by its keys: `eventType` for the current
@@ -526,22 +505,21 @@ impl<'de> Deserialize<'de> for WebhookKind {
     }
 }
 
-/// Which push operation a push event is about, and where it is now: what a receiver needs to
-/// stop polling it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct PushOperationUpdate {
-    /// The push operation's key (`pushOperationKey`).
-    pub key: String,
-    /// Its status: final (`Success`, `Failed`, `TimedOut`) for a write event; the legacy alert
-    /// may also say `Pending`.
-    pub status: PushOperationStatus,
-    /// The data type pushed, when the event says (`bankTransactions` for a bank feed).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data_type: Option<DataType>,
-    /// The connection pushed through, when the event says.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub connection_id: Option<String>,
+super::wire_struct! {
+    /// Which push operation a push event is about, and where it is now: what a receiver needs to
+    /// stop polling it.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct PushOperationUpdate {
+        /// The push operation's key (`pushOperationKey`).
+        pub key: String,
+        /// Its status: final (`Success`, `Failed`, `TimedOut`) for a write event; the legacy alert
+        /// may also say `Pending`.
+        pub status: PushOperationStatus,
+        /// The data type pushed, when the event says (`bankTransactions` for a bank feed).
+        pub data_type: Option<DataType>,
+        /// The connection pushed through, when the event says.
+        pub connection_id: Option<String>,
+    }
 }
 
 impl WebhookEvent {

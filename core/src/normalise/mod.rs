@@ -92,33 +92,46 @@ impl NormaliseOptions {
     }
 }
 
-/// The kind of a change.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum ChangeKind {
-    /// Whitespace was trimmed from an id or a text field.
-    Trimmed,
-    /// A blank text field was removed.
-    Blanked,
-    /// A text field was cut to the platform's limit.
-    Truncated,
-    /// An exact duplicate row was dropped.
-    DuplicateDropped,
-    /// A missing transaction type was inferred from the sign.
-    TypeInferred,
-    /// An amount's sign was flipped to agree with its type.
-    SignFlipped,
-    /// Rows were re-ordered oldest first.
-    Sorted,
-    /// Balances were computed.
-    BalancesComputed,
-    /// A balance the row carried was replaced by the computed one.
-    BalanceReplaced,
-    /// A source account's value was written in Codat's form (currency upper-cased, sort code
-    /// as six digits).
-    Reformatted,
+/// The variants of `ChangeKind` with their docs: the one list the enum and the bindings' mirrors of
+/// it are declared from. `change_kind_variants!(then! { tokens } rest)` expands to
+/// `then! { tokens { variants } rest }`.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! change_kind_variants {
+    ($then:ident ! { $($before:tt)* } $($after:tt)*) => {
+        $then! { $($before)* {
+            /// Whitespace was trimmed from an id or a text field.
+            Trimmed,
+            /// A blank text field was removed.
+            Blanked,
+            /// A text field was cut to the platform's limit.
+            Truncated,
+            /// An exact duplicate row was dropped.
+            DuplicateDropped,
+            /// A missing transaction type was inferred from the sign.
+            TypeInferred,
+            /// An amount's sign was flipped to agree with its type.
+            SignFlipped,
+            /// Rows were re-ordered oldest first.
+            Sorted,
+            /// Balances were computed.
+            BalancesComputed,
+            /// A balance the row carried was replaced by the computed one.
+            BalanceReplaced,
+            /// A source account's value was written in Codat's form (currency upper-cased, sort code
+            /// as six digits).
+            Reformatted,
+        } $($after)* }
+    };
 }
+
+crate::change_kind_variants!(declare_enum! {
+    /// The kind of a change.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    #[non_exhaustive]
+    pub enum ChangeKind
+});
 
 impl ChangeKind {
     /// Every kind.

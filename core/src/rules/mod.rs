@@ -19,25 +19,38 @@ mod qbo;
 mod sage;
 mod xero;
 
-/// An accounting platform whose bank-feed rules bankfeeds knows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum Platform {
-    /// Codat's generic rules only.
-    Generic,
-    /// Xero (`gbol`).
-    Xero,
-    /// QuickBooks Online Bank Feeds (`hcws`).
-    QuickBooksOnline,
-    /// FreeAgent (`fbrh`).
-    FreeAgent,
-    /// Sage Bank Feeds (`olpr`).
-    Sage,
-    /// Oracle NetSuite (`akxx`).
-    NetSuite,
-    /// Exact Online (no platform key is published).
-    Exact,
+/// The variants of `Platform` with their docs: the one list the enum and the bindings' mirrors of
+/// it are declared from. `platform_variants!(then! { tokens } rest)` expands to
+/// `then! { tokens { variants } rest }`.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! platform_variants {
+    ($then:ident ! { $($before:tt)* } $($after:tt)*) => {
+        $then! { $($before)* {
+            /// Codat's generic rules only.
+            Generic,
+            /// Xero (`gbol`).
+            Xero,
+            /// QuickBooks Online Bank Feeds (`hcws`).
+            QuickBooksOnline,
+            /// FreeAgent (`fbrh`).
+            FreeAgent,
+            /// Sage Bank Feeds (`olpr`).
+            Sage,
+            /// Oracle NetSuite (`akxx`).
+            NetSuite,
+            /// Exact Online (no platform key is published).
+            Exact,
+        } $($after)* }
+    };
 }
+
+crate::platform_variants!(declare_enum! {
+    /// An accounting platform whose bank-feed rules bankfeeds knows.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+    #[non_exhaustive]
+    pub enum Platform
+});
 
 impl Platform {
     /// Every platform.

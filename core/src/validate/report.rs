@@ -32,44 +32,57 @@ impl fmt::Display for Severity {
     }
 }
 
-/// The field of a transaction or account a finding is about, named as on the wire.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-#[non_exhaustive]
-pub enum Field {
-    /// `id`
-    Id,
-    /// `date`
-    Date,
-    /// `description`
-    Description,
-    /// `counterparty`
-    Counterparty,
-    /// `reference`
-    Reference,
-    /// `reconciled`
-    Reconciled,
-    /// `amount`
-    Amount,
-    /// `balance`
-    Balance,
-    /// `transactionType`
-    TransactionType,
-    /// The row's clearing status (`status` column of an input file; not sent to Codat).
-    Status,
-    /// `accountId`
-    AccountId,
-    /// The source account's `currency`.
-    Currency,
-    /// The source account's `sortCode`.
-    SortCode,
-    /// The source account's `status`.
-    AccountStatus,
-    /// The source account's `feedStartDate`.
-    FeedStartDate,
-    /// The whole list of `transactions`.
-    Transactions,
+/// The variants of `Field` with their docs: the one list the enum and the bindings' mirrors of
+/// it are declared from. `field_variants!(then! { tokens } rest)` expands to
+/// `then! { tokens { variants } rest }`.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! field_variants {
+    ($then:ident ! { $($before:tt)* } $($after:tt)*) => {
+        $then! { $($before)* {
+            /// `id`
+            Id,
+            /// `date`
+            Date,
+            /// `description`
+            Description,
+            /// `counterparty`
+            Counterparty,
+            /// `reference`
+            Reference,
+            /// `reconciled`
+            Reconciled,
+            /// `amount`
+            Amount,
+            /// `balance`
+            Balance,
+            /// `transactionType`
+            TransactionType,
+            /// The row's clearing status (`status` column of an input file; not sent to Codat).
+            Status,
+            /// `accountId`
+            AccountId,
+            /// The source account's `currency`.
+            Currency,
+            /// The source account's `sortCode`.
+            SortCode,
+            /// The source account's `status`.
+            AccountStatus,
+            /// The source account's `feedStartDate`.
+            FeedStartDate,
+            /// The whole list of `transactions`.
+            Transactions,
+        } $($after)* }
+    };
 }
+
+crate::field_variants!(declare_enum! {
+    /// The field of a transaction or account a finding is about, named as on the wire.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    #[non_exhaustive]
+    pub enum Field
+});
 
 impl Field {
     /// Every field.
