@@ -2,6 +2,9 @@
 # Installs everything the tests need on a machine of our kind (Debian 12, rustup, Node 20, Python 3.11,
 # registries only). Idempotent: every step checks first and is a no-op when already done.
 # See TOOLCHAIN.md in the shared folder beside the repository (../shared) for why each piece is installed the way it is.
+#
+#   scripts/bootstrap.sh                    # every step
+#   scripts/bootstrap.sh npm venv           # only these steps (apt rustup wasm-bindgen npm venv)
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
@@ -140,10 +143,14 @@ step_venv() {
     did "${created}pip install $what"
 }
 
+STEPS=(apt rustup wasm-bindgen npm venv)
+selected=("$@")
+((${#selected[@]})) || selected=("${STEPS[@]}")
+for s in "${selected[@]}"; do
+    [[ " ${STEPS[*]} " == *" $s "* ]] || bf_die "unknown step '$s' (steps: ${STEPS[*]})"
+done
 bf_log "repo: $BF_ROOT"
-step apt step_apt
-step rustup step_rustup
-step wasm-bindgen step_wasm_bindgen
-step npm step_npm
-step venv step_venv
+for s in "${STEPS[@]}"; do
+    if [[ " ${selected[*]} " == *" $s "* ]]; then step "$s" "step_${s//-/_}"; fi
+done
 bf_log "bootstrap complete in $(bf_since "$BOOT_T0")"

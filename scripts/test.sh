@@ -112,9 +112,44 @@ missing_component_script() {
 }
 
 # ---- stages --------------------------------------------------------------------------------
+# wasm-bindgen-cli compiles for minutes on a fresh machine and only the wasm and examples stages
+# use it: it builds in the background while the workspace stages run (cargo install has its own
+# build directory, so neither waits on the other's lock), and the first stage that needs it
+# waits for it. Everything else is installed before the first stage.
+BG_BOOT_PID=""
+BG_BOOT_LOG="$BF_ROOT/target/bootstrap-wasm-bindgen.log"
+needs_wasm_bindgen() { [[ -n "${wanted[wasm]:-}${wanted[examples]:-}" ]]; }
 if ((run_bootstrap)); then
-    run_stage bootstrap "$BF_ROOT/scripts/bootstrap.sh"
+    if needs_wasm_bindgen; then
+        mkdir -p "$(dirname -- "$BG_BOOT_LOG")"
+        timeout --kill-after=30 "$BF_STAGE_TIMEOUT" "$BF_ROOT/scripts/bootstrap.sh" wasm-bindgen \
+            >"$BG_BOOT_LOG" 2>&1 </dev/null &
+        BG_BOOT_PID=$!
+        trap 'if [[ -n "$BG_BOOT_PID" ]]; then kill "$BG_BOOT_PID" 2>/dev/null || true; fi' EXIT
+        printf '\n== wasm-bindgen-cli: installing in the background (log: %s)\n' "${BG_BOOT_LOG#"$BF_ROOT"/}"
+    fi
+    run_stage bootstrap "$BF_ROOT/scripts/bootstrap.sh" apt rustup npm venv
 fi
+
+# Waits for the background install (a stage of its own in the summary: the time waited).
+await_wasm_bindgen() {
+    [[ -n "$BG_BOOT_PID" ]] || return 0
+    local t0 rc=0 dt
+    printf '\n== stage: wasm-bindgen (waiting for the background install)\n'
+    t0=$(bf_now_us)
+    wait "$BG_BOOT_PID" || rc=$?
+    BG_BOOT_PID=""
+    dt=$(bf_since "$t0")
+    sed 's/^/   | /' "$BG_BOOT_LOG"
+    if ((rc != 0)); then
+        record wasm-bindgen "$dt" "FAILED (exit $rc)"
+        summary
+        printf '\n!! stage "wasm-bindgen" FAILED (exit %d): scripts/bootstrap.sh wasm-bindgen (log above)\n' "$rc" >&2
+        exit "$rc"
+    fi
+    record wasm-bindgen "$dt" ok
+    printf '== stage wasm-bindgen ok (waited %s)\n' "$dt"
+}
 
 bf_tool_env
 FMT_COLOR=()
@@ -134,6 +169,7 @@ for stage in "${ALL_STAGES[@]}"; do
     test) run_stage test cargo test --workspace --locked ;;
     doc) run_stage doc env RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked ;;
     *)
+        if [[ $stage == wasm || $stage == examples ]]; then await_wasm_bindgen; fi
         dir=${COMPONENT_DIR[$stage]}
         script="$dir/scripts/test.sh"
         if [[ ! -d "$dir" ]]; then
