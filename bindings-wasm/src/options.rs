@@ -99,61 +99,7 @@ impl Options {
             if v.is_undefined() || v.is_null() {
                 continue;
             }
-            let n = name.as_str();
-            if purpose == Purpose::Validate && NORMALISE.contains(&n) {
-                return Err(Error::option(
-                    n,
-                    format!(
-                        "`{n}` is an option of prepare(), which changes the rows; validate() checks them as given and takes: {}",
-                        CONTEXT.join(", ")
-                    ),
-                ));
-            }
-            match n {
-                "platform" => {
-                    o.platform = Some(text(n, &v)?.parse().map_err(
-                        |e: bankfeeds::rules::UnknownPlatform| Error::option(n, e.to_string()),
-                    )?)
-                }
-                "today" => o.today = Some(date(n, &v)?.date()),
-                "currency" => o.account.currency = Some(Currency::new(text(n, &v)?)),
-                "accountId" => o.account.id = Some(text(n, &v)?),
-                "accountStatus" => {
-                    o.account.status = Some(SourceAccountStatus::parse_lenient(&text(n, &v)?))
-                }
-                "feedStartDate" => o.account.feed_start_date = Some(date(n, &v)?.date()),
-                "openingBalance" => o.opening = Some(amount(n, v)?),
-                "latestExisting" => o.latest_existing = Some(date(n, &v)?.datetime()),
-                "country" => o.country = Some(text(n, &v)?),
-                "timeZone" => o.time_zone = Some(Zone::read(&text(n, &v)?)?),
-                "rules" => o.rules = rules(n, &v)?,
-                "closingBalance" => o.closing = Some(amount(n, v)?),
-                "fixSigns" => o.fix_signs = Some(flag(n, &v)?),
-                "trim" => o.trim = Some(flag(n, &v)?),
-                "truncate" => o.truncate = Some(flag(n, &v)?),
-                "dedupe" => o.dedupe = Some(flag(n, &v)?),
-                "inferTypes" => o.infer_types = Some(flag(n, &v)?),
-                "sort" => o.sort = Some(flag(n, &v)?),
-                "batchSize" => o.batch_size = Some(count(n, &v)?),
-                "sortCode" | "accountType" => {
-                    return Err(Error::option(
-                        n,
-                        format!(
-                            "`{n}` is a rule of the account, not of its transactions: check it with validateAccount()"
-                        ),
-                    ));
-                }
-                _ => {
-                    let mut known = CONTEXT.to_vec();
-                    if purpose == Purpose::Normalise {
-                        known.extend_from_slice(NORMALISE);
-                    }
-                    return Err(Error::option(
-                        n,
-                        format!("unknown option `{n}`; expected one of {}", known.join(", ")),
-                    ));
-                }
-            }
+            o.set(&name, v, purpose)?;
         }
         if o.today.is_some() && o.time_zone.is_some() {
             return Err(Error::option(
@@ -162,6 +108,56 @@ impl Options {
             ));
         }
         Ok(o)
+    }
+
+    /// Takes one option `n` with its (defined, non-null) value `v`.
+    fn set(&mut self, n: &str, v: JsValue, purpose: Purpose) -> Result<(), Error> {
+        if purpose == Purpose::Validate && NORMALISE.contains(&n) {
+            return Err(Error::option(
+                n,
+                format!(
+                    "`{n}` is an option of prepare(), which changes the rows; validate() checks them as given and takes: {}",
+                    CONTEXT.join(", ")
+                ),
+            ));
+        }
+        match n {
+            "platform" => {
+                self.platform = Some(text(n, &v)?.parse().map_err(
+                    |e: bankfeeds::rules::UnknownPlatform| Error::option(n, e.to_string()),
+                )?)
+            }
+            "today" => self.today = Some(date(n, &v)?.date()),
+            "currency" => self.account.currency = Some(Currency::new(text(n, &v)?)),
+            "accountId" => self.account.id = Some(text(n, &v)?),
+            "accountStatus" => {
+                self.account.status = Some(SourceAccountStatus::parse_lenient(&text(n, &v)?))
+            }
+            "feedStartDate" => self.account.feed_start_date = Some(date(n, &v)?.date()),
+            "openingBalance" => self.opening = Some(amount(n, v)?),
+            "latestExisting" => self.latest_existing = Some(date(n, &v)?.datetime()),
+            "country" => self.country = Some(text(n, &v)?),
+            "timeZone" => self.time_zone = Some(Zone::read(&text(n, &v)?)?),
+            "rules" => self.rules = rules(n, &v)?,
+            "closingBalance" => self.closing = Some(amount(n, v)?),
+            "fixSigns" => self.fix_signs = Some(flag(n, &v)?),
+            "trim" => self.trim = Some(flag(n, &v)?),
+            "truncate" => self.truncate = Some(flag(n, &v)?),
+            "dedupe" => self.dedupe = Some(flag(n, &v)?),
+            "inferTypes" => self.infer_types = Some(flag(n, &v)?),
+            "sort" => self.sort = Some(flag(n, &v)?),
+            "batchSize" => self.batch_size = Some(count(n, &v)?),
+            "sortCode" | "accountType" => {
+                return Err(Error::option(
+                    n,
+                    format!(
+                        "`{n}` is a rule of the account, not of its transactions: check it with validateAccount()"
+                    ),
+                ));
+            }
+            _ => return Err(unknown_option(n, purpose)),
+        }
+        Ok(())
     }
 
     /// The core's options for the purpose.
@@ -456,4 +452,16 @@ fn describe(v: &JsValue) -> String {
             _ => kind(v),
         },
     }
+}
+
+/// The error for an option this purpose does not take, listing those it does.
+fn unknown_option(n: &str, purpose: Purpose) -> Error {
+    let mut known = CONTEXT.to_vec();
+    if purpose == Purpose::Normalise {
+        known.extend_from_slice(NORMALISE);
+    }
+    Error::option(
+        n,
+        format!("unknown option `{n}`; expected one of {}", known.join(", ")),
+    )
 }
