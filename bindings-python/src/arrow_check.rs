@@ -220,6 +220,8 @@ fn check_array(
     })
 }
 
+/// Checks one array and, through `check_array`, its children and dictionary: its counts, its
+/// buffers, then what it contains.
 fn check_node(
     a: &CArray,
     t: &DataType,
@@ -228,6 +230,19 @@ fn check_node(
     column: Option<&str>,
     mismatch: &dyn Fn(String) -> Mismatch,
 ) -> Result<(), Mismatch> {
+    let end = check_counts(a, at, depth, mismatch)?;
+    check_buffers(a, t, at, end, mismatch)?;
+    check_children(a, t, at, depth, column, mismatch)?;
+    check_dictionary(a, t, at, depth, column, mismatch)
+}
+
+/// The array's length, offset and null count; answers where its values end.
+fn check_counts(
+    a: &CArray,
+    at: &str,
+    depth: usize,
+    mismatch: &dyn Fn(String) -> Mismatch,
+) -> Result<i64, Mismatch> {
     if depth > MAX_DEPTH {
         return Err(format!("{at} nests arrays more than {MAX_DEPTH} deep").into());
     }
@@ -252,7 +267,17 @@ fn check_node(
         )));
     }
 
-    // Buffers: the validity bitmap (when the type has one), then the type's own.
+    Ok(end)
+}
+
+/// The buffers: the validity bitmap (when the type has one), then the type's own.
+fn check_buffers(
+    a: &CArray,
+    t: &DataType,
+    at: &str,
+    end: i64,
+    mismatch: &dyn Fn(String) -> Mismatch,
+) -> Result<(), Mismatch> {
     let layout = arrow_data::layout(t);
     let mask = usize::from(layout.can_contain_null_mask);
     let expected = layout.buffers.len() + mask;
@@ -290,22 +315,42 @@ fn check_node(
         }
     }
     if layout.variadic && buffers.len() > expected + 1 {
-        // The last buffer holds the data buffers' lengths (one i64 each).
-        let lengths = buffers[buffers.len() - 1].cast::<i64>();
-        if lengths.is_null() {
-            return Err(mismatch(
-                "the lengths of its data buffers are missing".into(),
-            ));
-        }
-        let n = buffers.len() - expected - 1;
-        // SAFETY: the producer declares `n` data buffers, so `n` lengths.
-        let lengths = unsafe { std::slice::from_raw_parts(lengths, n) };
-        if let Some(bad) = lengths.iter().find(|&&l| !(0..=MAX_LENGTH).contains(&l)) {
-            return Err(mismatch(format!("a data buffer of {bad} bytes")));
-        }
+        check_data_lengths(buffers, expected, mismatch)?;
     }
+    Ok(())
+}
 
-    // Children, then the dictionary.
+/// The lengths of a variadic array's data buffers, in its last buffer (one i64 each).
+fn check_data_lengths(
+    buffers: &[*const std::ffi::c_void],
+    expected: usize,
+    mismatch: &dyn Fn(String) -> Mismatch,
+) -> Result<(), Mismatch> {
+    // The last buffer holds the data buffers' lengths (one i64 each).
+    let lengths = buffers[buffers.len() - 1].cast::<i64>();
+    if lengths.is_null() {
+        return Err(mismatch(
+            "the lengths of its data buffers are missing".into(),
+        ));
+    }
+    let n = buffers.len() - expected - 1;
+    // SAFETY: the producer declares `n` data buffers, so `n` lengths.
+    let lengths = unsafe { std::slice::from_raw_parts(lengths, n) };
+    if let Some(bad) = lengths.iter().find(|&&l| !(0..=MAX_LENGTH).contains(&l)) {
+        return Err(mismatch(format!("a data buffer of {bad} bytes")));
+    }
+    Ok(())
+}
+
+/// The children, each checked as an array of its child type.
+fn check_children(
+    a: &CArray,
+    t: &DataType,
+    at: &str,
+    depth: usize,
+    column: Option<&str>,
+    mismatch: &dyn Fn(String) -> Mismatch,
+) -> Result<(), Mismatch> {
     let types = child_types(t);
     // SAFETY: as above.
     let children = unsafe { pointers(a.children, a.n_children, &format!("{at}'s children"))? };
@@ -338,6 +383,18 @@ fn check_node(
             )?;
         }
     }
+    Ok(())
+}
+
+/// The dictionary: present exactly when the type is a dictionary.
+fn check_dictionary(
+    a: &CArray,
+    t: &DataType,
+    at: &str,
+    depth: usize,
+    column: Option<&str>,
+    mismatch: &dyn Fn(String) -> Mismatch,
+) -> Result<(), Mismatch> {
     // SAFETY: a non-null dictionary points to an array (the C interface's promise).
     match (t, unsafe { a.dictionary.as_ref() }) {
         (DataType::Dictionary(_, values), Some(d)) => {

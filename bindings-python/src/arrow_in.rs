@@ -39,7 +39,6 @@ use arrow_array::{Array, ArrayRef, RecordBatch};
 use arrow_schema::ffi::FFI_ArrowSchema;
 use arrow_schema::{ArrowError, DataType, SchemaRef, TimeUnit};
 use bankfeeds::ingest::{RawField, RawTransaction, RawValue};
-use bankfeeds::validate::Field;
 use chrono::{NaiveDateTime, Offset, TimeDelta, TimeZone};
 use pyo3::intern;
 use pyo3::prelude::*;
@@ -93,23 +92,6 @@ pub fn take(obj: &Bound<'_, PyAny>) -> BindResult<Option<ArrowInput>> {
 
 fn arrow_error(e: &ArrowError) -> BindError {
     BindError::Arrow(format!("the Arrow input cannot be read: {e}"))
-}
-
-/// The field a raw field fills, for naming it in a schema error.
-fn wire_field(f: RawField) -> Field {
-    match f {
-        RawField::Id => Field::Id,
-        RawField::Date => Field::Date,
-        RawField::Description => Field::Description,
-        RawField::Counterparty => Field::Counterparty,
-        RawField::Reference => Field::Reference,
-        RawField::Reconciled => Field::Reconciled,
-        RawField::Amount => Field::Amount,
-        RawField::Balance => Field::Balance,
-        RawField::TransactionType => Field::TransactionType,
-        RawField::Status | RawField::Cleared | RawField::Pending => Field::Status,
-        RawField::AccountId => Field::AccountId,
-    }
 }
 
 /// Reads one value of a column.
@@ -220,20 +202,51 @@ fn timestamp(array: &ArrayRef, unit: TimeUnit, tz: Option<&str>) -> Option<Get> 
     }))
 }
 
-/// A reader for a column, or `None` when its type maps to no value kind.
+/// A reader for a column, or `None` when its type maps to no value kind: one reader per family
+/// of types.
 fn reader(array: &ArrayRef) -> Option<Get> {
-    Some(match array.data_type() {
-        DataType::Null => Box::new(|_| RawValue::Null),
-        DataType::Boolean => {
-            let a = array.as_boolean_opt()?.clone();
-            Box::new(move |i| {
-                if a.is_null(i) {
-                    RawValue::Null
-                } else {
-                    RawValue::Bool(a.value(i))
-                }
-            })
+    match array.data_type() {
+        DataType::Int8
+        | DataType::Int16
+        | DataType::Int32
+        | DataType::Int64
+        | DataType::UInt8
+        | DataType::UInt16
+        | DataType::UInt32
+        | DataType::UInt64
+        | DataType::Float16
+        | DataType::Float32
+        | DataType::Float64 => number_reader(array),
+        DataType::Decimal32(..)
+        | DataType::Decimal64(..)
+        | DataType::Decimal128(..)
+        | DataType::Decimal256(..) => decimal_reader(array),
+        DataType::Dictionary(_, value_type)
+            if !matches!(**value_type, DataType::Dictionary(..)) =>
+        {
+            dictionary_reader(array)
         }
+        _ => scalar_reader(array),
+    }
+}
+
+/// A column of an array type `A`, read by `value` where a row is not null.
+fn nullable<A: Array + Send + 'static>(
+    a: A,
+    value: impl Fn(&A, usize) -> RawValue + Send + 'static,
+) -> Get {
+    Box::new(move |i| {
+        if a.is_null(i) {
+            RawValue::Null
+        } else {
+            value(&a, i)
+        }
+    })
+}
+
+/// Integer and float columns.
+fn number_reader(array: &ArrayRef) -> Option<Get> {
+    Some(match array.data_type() {
         DataType::Int8 => primitive!(array, Int8Type, |v| RawValue::Int(v.into())),
         DataType::Int16 => primitive!(array, Int16Type, |v| RawValue::Int(v.into())),
         DataType::Int32 => primitive!(array, Int32Type, |v| RawValue::Int(v.into())),
@@ -246,6 +259,13 @@ fn reader(array: &ArrayRef) -> Option<Get> {
         DataType::Float16 => primitive!(array, Float16Type, |v| RawValue::Float(v.to_f64())),
         DataType::Float32 => primitive!(array, Float32Type, |v| RawValue::Float(v.into())),
         DataType::Float64 => primitive!(array, Float64Type, |v| RawValue::Float(v)),
+        _ => return None,
+    })
+}
+
+/// Decimal columns, exact at their scale.
+fn decimal_reader(array: &ArrayRef) -> Option<Get> {
+    Some(match array.data_type() {
         DataType::Decimal32(_, s) => {
             let s = *s;
             primitive!(array, Decimal32Type, |v| decimal_value(v.into(), s))
@@ -265,36 +285,42 @@ fn reader(array: &ArrayRef) -> Option<Get> {
                 None => RawValue::Number(scaled_text(v.to_string(), s)),
             })
         }
-        DataType::Utf8 => {
-            let a = array.as_string_opt::<i32>()?.clone();
-            Box::new(move |i| {
-                if a.is_null(i) {
-                    RawValue::Null
-                } else {
-                    RawValue::Text(a.value(i).to_owned())
-                }
-            })
+        _ => return None,
+    })
+}
+
+/// A dictionary column (of any readable value type but another dictionary): each row reads its
+/// key's value.
+fn dictionary_reader(array: &ArrayRef) -> Option<Get> {
+    let dict = array.as_any_dictionary_opt()?;
+    let keys = dict.normalized_keys();
+    let values = reader(dict.values())?;
+    let nulls = array.logical_nulls();
+    Some(Box::new(move |i| {
+        if nulls.as_ref().is_some_and(|n| n.is_null(i)) {
+            RawValue::Null
+        } else {
+            values(keys[i])
         }
-        DataType::LargeUtf8 => {
-            let a = array.as_string_opt::<i64>()?.clone();
-            Box::new(move |i| {
-                if a.is_null(i) {
-                    RawValue::Null
-                } else {
-                    RawValue::Text(a.value(i).to_owned())
-                }
-            })
-        }
-        DataType::Utf8View => {
-            let a = array.as_string_view_opt()?.clone();
-            Box::new(move |i| {
-                if a.is_null(i) {
-                    RawValue::Null
-                } else {
-                    RawValue::Text(a.value(i).to_owned())
-                }
-            })
-        }
+    }))
+}
+
+/// Null, boolean, text, date and timestamp columns.
+fn scalar_reader(array: &ArrayRef) -> Option<Get> {
+    Some(match array.data_type() {
+        DataType::Null => Box::new(|_| RawValue::Null),
+        DataType::Boolean => nullable(array.as_boolean_opt()?.clone(), |a, i| {
+            RawValue::Bool(a.value(i))
+        }),
+        DataType::Utf8 => nullable(array.as_string_opt::<i32>()?.clone(), |a, i| {
+            RawValue::Text(a.value(i).to_owned())
+        }),
+        DataType::LargeUtf8 => nullable(array.as_string_opt::<i64>()?.clone(), |a, i| {
+            RawValue::Text(a.value(i).to_owned())
+        }),
+        DataType::Utf8View => nullable(array.as_string_view_opt()?.clone(), |a, i| {
+            RawValue::Text(a.value(i).to_owned())
+        }),
         DataType::Date32 => primitive!(array, Date32Type, |v| date32_to_datetime(v).map_or_else(
             || RawValue::Other("a date out of range".into()),
             |d| RawValue::Date(d.date())
@@ -304,21 +330,6 @@ fn reader(array: &ArrayRef) -> Option<Get> {
             |d| RawValue::Date(d.date())
         )),
         DataType::Timestamp(unit, tz) => timestamp(array, *unit, tz.as_deref())?,
-        DataType::Dictionary(_, value_type)
-            if !matches!(**value_type, DataType::Dictionary(..)) =>
-        {
-            let dict = array.as_any_dictionary_opt()?;
-            let keys = dict.normalized_keys();
-            let values = reader(dict.values())?;
-            let nulls = array.logical_nulls();
-            Box::new(move |i| {
-                if nulls.as_ref().is_some_and(|n| n.is_null(i)) {
-                    RawValue::Null
-                } else {
-                    values(keys[i])
-                }
-            })
-        }
         _ => return None,
     })
 }
@@ -367,7 +378,7 @@ type Batches = Box<dyn Iterator<Item = Result<RecordBatch, arrow_check::Mismatch
 fn mismatch(m: arrow_check::Mismatch) -> BindError {
     match m.column {
         Some(column) => BindError::Schema(SchemaProblem {
-            field: RawField::for_key(&column).map(wire_field),
+            field: RawField::for_key(&column).map(RawField::finding_field),
             column: Some(column),
             message: m.message,
         }),
@@ -416,12 +427,12 @@ impl ArrowRows {
                     if let Err(why) = readable(column.data_type()) {
                         return Err(BindError::Schema(SchemaProblem {
                             column: Some(column.name().clone()),
-                            field: Some(wire_field(field)),
+                            field: Some(field.finding_field()),
                             message: format!(
                                 "column `{}` is {}: {why}; {} takes text, numbers, decimals, dates, timestamps or booleans",
                                 column.name(),
                                 column.data_type(),
-                                wire_field(field)
+                                field.finding_field()
                             ),
                         }));
                     }
