@@ -202,10 +202,19 @@ fn timestamp(array: &ArrayRef, unit: TimeUnit, tz: Option<&str>) -> Option<Get> 
     }))
 }
 
-/// A reader for a column, or `None` when its type maps to no value kind: one reader per family
-/// of types.
-fn reader(array: &ArrayRef) -> Option<Get> {
-    match array.data_type() {
+/// The families of column types rows can be read from, each with its reader.
+enum Family<'a> {
+    Number,
+    Decimal,
+    /// A dictionary of values of this type (not of another dictionary).
+    Dictionary(&'a DataType),
+    /// Null, boolean, text, date and timestamp columns.
+    Scalar,
+}
+
+/// The family of a column type; `None` when no field takes values of that type.
+fn family(data_type: &DataType) -> Option<Family<'_>> {
+    Some(match data_type {
         DataType::Int8
         | DataType::Int16
         | DataType::Int32
@@ -216,17 +225,33 @@ fn reader(array: &ArrayRef) -> Option<Get> {
         | DataType::UInt64
         | DataType::Float16
         | DataType::Float32
-        | DataType::Float64 => number_reader(array),
+        | DataType::Float64 => Family::Number,
         DataType::Decimal32(..)
         | DataType::Decimal64(..)
         | DataType::Decimal128(..)
-        | DataType::Decimal256(..) => decimal_reader(array),
-        DataType::Dictionary(_, value_type)
-            if !matches!(**value_type, DataType::Dictionary(..)) =>
-        {
-            dictionary_reader(array)
+        | DataType::Decimal256(..) => Family::Decimal,
+        DataType::Dictionary(_, values) if !matches!(**values, DataType::Dictionary(..)) => {
+            Family::Dictionary(values)
         }
-        _ => scalar_reader(array),
+        DataType::Null
+        | DataType::Boolean
+        | DataType::Utf8
+        | DataType::LargeUtf8
+        | DataType::Utf8View
+        | DataType::Date32
+        | DataType::Date64
+        | DataType::Timestamp(..) => Family::Scalar,
+        _ => return None,
+    })
+}
+
+/// A reader for a column, or `None` when its type maps to no value kind.
+fn reader(array: &ArrayRef) -> Option<Get> {
+    match family(array.data_type())? {
+        Family::Number => number_reader(array),
+        Family::Decimal => decimal_reader(array),
+        Family::Dictionary(_) => dictionary_reader(array),
+        Family::Scalar => scalar_reader(array),
     }
 }
 
@@ -336,36 +361,14 @@ fn scalar_reader(array: &ArrayRef) -> Option<Get> {
 
 /// Whether a column of this type can be read (checked on the schema, before any row).
 fn readable(data_type: &DataType) -> Result<(), String> {
-    match data_type {
-        DataType::Timestamp(_, Some(tz)) => tz
+    match (data_type, family(data_type)) {
+        (DataType::Timestamp(_, Some(tz)), _) => tz
             .parse::<Tz>()
             .map(|_| ())
             .map_err(|_| format!("its time zone `{tz}` is not known")),
-        DataType::Dictionary(_, v) if !matches!(**v, DataType::Dictionary(..)) => readable(v),
-        DataType::Null
-        | DataType::Boolean
-        | DataType::Int8
-        | DataType::Int16
-        | DataType::Int32
-        | DataType::Int64
-        | DataType::UInt8
-        | DataType::UInt16
-        | DataType::UInt32
-        | DataType::UInt64
-        | DataType::Float16
-        | DataType::Float32
-        | DataType::Float64
-        | DataType::Decimal32(..)
-        | DataType::Decimal64(..)
-        | DataType::Decimal128(..)
-        | DataType::Decimal256(..)
-        | DataType::Utf8
-        | DataType::LargeUtf8
-        | DataType::Utf8View
-        | DataType::Date32
-        | DataType::Date64
-        | DataType::Timestamp(..) => Ok(()),
-        _ => Err("no field takes values of that type".into()),
+        (_, Some(Family::Dictionary(values))) => readable(values),
+        (_, Some(_)) => Ok(()),
+        (_, None) => Err("no field takes values of that type".into()),
     }
 }
 

@@ -116,13 +116,12 @@ fn bounded(
     max_retry_seconds: Option<f64>,
     max_attempts: Option<u32>,
 ) -> BindResult<RetryPolicy> {
-    if let Some(t) = seconds("max_retry_seconds", max_retry_seconds)? {
-        policy = policy.with_max_elapsed(t);
-    }
-    if let Some(n) = max_attempts {
-        policy = policy.with_max_attempts(n);
-    }
-    Ok(policy)
+    policy = with(
+        policy,
+        seconds("max_retry_seconds", max_retry_seconds)?,
+        RetryPolicy::with_max_elapsed,
+    );
+    Ok(with(policy, max_attempts, RetryPolicy::with_max_attempts))
 }
 
 /// `ca_certs`: the certificate authorities added to the trust store.
@@ -191,20 +190,18 @@ fn list_query(
     page_size: Option<u32>,
     tags: Option<String>,
 ) -> ListQuery {
-    let mut q = ListQuery::new();
-    if let Some(v) = query {
-        q = q.query(v);
+    let q = with(ListQuery::new(), query, ListQuery::query);
+    let q = with(q, order_by, ListQuery::order_by);
+    let q = with(q, page_size, ListQuery::page_size);
+    with(q, tags, ListQuery::tags)
+}
+
+/// `set(builder, v)` when the optional argument `v` is given, else the builder as it is.
+fn with<B, T>(builder: B, v: Option<T>, set: impl FnOnce(B, T) -> B) -> B {
+    match v {
+        Some(v) => set(builder, v),
+        None => builder,
     }
-    if let Some(v) = order_by {
-        q = q.order_by(v);
-    }
-    if let Some(v) = page_size {
-        q = q.page_size(v);
-    }
-    if let Some(v) = tags {
-        q = q.tags(v);
-    }
-    q
 }
 
 fn wait_options(poll_interval: Option<f64>, timeout: Option<f64>) -> BindResult<WaitOptions> {
@@ -291,7 +288,8 @@ impl PyClient {
 /// lists, which all take the same query keywords; `push` the methods that take the push
 /// keywords (`PushSettings`), whose body gets them read as a `PushStart` (their own keywords
 /// are `Option`s: PyO3 wraps a default in `Some` only where it sees `Option<...>` written out). What follows them is
-/// written out by hand.
+/// `raw_push` the methods sending one push body as given, with the push parameters. What follows
+/// them is written out by hand.
 macro_rules! client_methods {
     (
         calls {
@@ -315,6 +313,13 @@ macro_rules! client_methods {
                     $py:ident, $($parg:ident: $pty:ty),* ;
                     $($(#[$($kwa:tt)*])* $kw:ident: Option<$kwty:ty> = $kwdef:tt),*
                 ) [$start:ident] -> $pret:ty $pbody:block
+            )*
+        }
+        raw_push {
+            $(
+                $(#[$rdoc:meta])*
+                fn $raw:ident(&$rself:ident, $rpy:ident, $company:ident, $connection:ident)
+                    [$rbody:ident, $rparams:ident] -> $rret:ty $rblock:block
             )*
         }
         $($rest:tt)*
@@ -396,6 +401,26 @@ macro_rules! client_methods {
                     };
                     let $start = PushStart::new($py, on_progress, ledger, settings)?;
                     $pbody
+                }
+            )*
+            $(
+                $(#[$rdoc])*
+                #[pyo3(signature = ($company, $connection, body, *, timeout_in_minutes=None, allow_sync_on_push_complete=None))]
+                fn $raw(
+                    &$rself,
+                    $rpy: Python<'_>,
+                    $company: String,
+                    $connection: String,
+                    body: &Bound<'_, PyAny>,
+                    #[pyo3(from_py_with = args::timeout_in_minutes)] timeout_in_minutes: Option<i32>,
+                    allow_sync_on_push_complete: Option<bool>,
+                ) -> $rret {
+                    let $rbody = guard($rpy, || push_body(body))?;
+                    let $rparams = PushParams {
+                        timeout_in_minutes,
+                        allow_sync_on_push_complete,
+                    };
+                    $rblock
                 }
             )*
             $($rest)*
@@ -597,6 +622,45 @@ client_methods! {
             push_all_list(py, report, &note)
         }
     }
+    raw_push {
+        /// One raw push (`create-bank-transactions`) of a `PushBody` or a wire-shaped dict; answers
+        /// the pending push operation. Prefer `push_transactions`, which validates, batches, never
+        /// sends a batch twice and waits.
+        fn create_bank_transactions(&self, py, company_id, connection_id) [body, params]
+            -> PyResult<Py<PyAny>>
+        {
+            self.run_model(py, "PushOperation", |c| async move {
+                c.transactions(&company_id, &connection_id)
+                    .create(&body, &params)
+                    .await
+            })
+        }
+        /// Pushes one body exactly once: on an unknown outcome the core looks for the operation
+        /// before sending again. Answers `{"operation": ..., "recovered": bool, "attempts": int}`.
+        fn push_batch(&self, py, company_id, connection_id) [body, params] -> PyResult<Py<PyAny>> {
+            let options = PushBatchOptions {
+                params,
+                ..PushBatchOptions::default()
+            };
+            #[derive(Serialize)]
+            struct Pushed {
+                operation: bankfeeds::model::PushOperation,
+                recovered: bool,
+                attempts: u32,
+            }
+            self.run_model(py, "PushedBatch", |c| async move {
+                let b = c
+                    .transactions(&company_id, &connection_id)
+                    .push_batch(&body, &options)
+                    .await?;
+                Ok(Pushed {
+                    operation: b.operation,
+                    recovered: b.recovered,
+                    attempts: b.attempts,
+                })
+            })
+        }
+    }
     /// A client. `api_key` is sent as Codat expects (`Authorization: Basic ...`); `auth_header`
     /// (a `(name, value)` pair) replaces it, e.g. for a bank backend's own token. Timeouts are
     /// in seconds; `retries=False` turns the core's retry policy off, `max_retry_seconds` and
@@ -641,53 +705,28 @@ client_methods! {
     ) -> PyResult<Self> {
         let on_rate_limit = wait::callable("on_rate_limit", on_rate_limit, py)?;
         guard(py, || {
-            let mut b = Client::builder();
-            if let Some(key) = api_key {
-                b = b.api_key(key);
-            }
-            if let Some((name, value)) = auth_header {
-                b = b.auth_header(name, value);
-            }
-            if let Some(url) = base_url {
-                b = b.base_url(url);
-            }
-            if let Some(t) = seconds("connect_timeout", connect_timeout)? {
-                b = b.connect_timeout(t);
-            }
-            if let Some(t) = seconds("request_timeout", request_timeout)? {
-                b = b.request_timeout(t);
-            }
+            let b = with(Client::builder(), api_key, ClientBuilder::api_key);
+            let b = with(b, auth_header, |b, (name, value)| b.auth_header(name, value));
+            let b = with(b, base_url, ClientBuilder::base_url);
+            let b = with(b, seconds("connect_timeout", connect_timeout)?, ClientBuilder::connect_timeout);
+            let b = with(b, seconds("request_timeout", request_timeout)?, ClientBuilder::request_timeout);
             let policy = if retries {
                 RetryPolicy::default()
             } else {
                 RetryPolicy::never()
             };
-            b = b.retry(bounded(policy, max_retry_seconds, max_attempts)?);
-            if let Some(ua) = user_agent {
-                b = b.user_agent(ua);
-            }
-            if let Some(n) = max_response_bytes {
-                b = b.max_response_bytes(n);
-            }
-            if let Some(n) = max_per_company {
-                b = b.max_per_company(n);
-            }
-            if let Some(n) = max_in_flight {
-                b = b.max_in_flight(n);
-            }
+            let b = b.retry(bounded(policy, max_retry_seconds, max_attempts)?);
+            let b = with(b, user_agent, ClientBuilder::user_agent);
+            let b = with(b, max_response_bytes, ClientBuilder::max_response_bytes);
+            let b = with(b, max_per_company, ClientBuilder::max_per_company);
+            let mut b = with(b, max_in_flight, ClientBuilder::max_in_flight);
             b = b.trust_store(trust_store.parse().map_err(config)?);
             b = with_ca_certs(b, ca_certs)?;
             b = with_identity(b, client_cert, client_key)?;
-            if let Some(p) = proxy {
-                b = b.proxy(p);
-            }
-            if let Some(hosts) = no_proxy {
-                b = b.no_proxy(hosts);
-            }
+            b = with(b, proxy, ClientBuilder::proxy);
+            b = with(b, no_proxy, ClientBuilder::no_proxy);
             b = b.proxy_from_env(proxy_from_env);
-            if let Some(callback) = on_rate_limit {
-                b = with_rate_limit_callback(b, callback);
-            }
+            b = with(b, on_rate_limit, with_rate_limit_callback);
             let client = b.build().map_err(|e| config(e.to_string()))?;
             let runtime = wait::Runtime::new()
                 .map_err(|e| config(format!("cannot start the client's runtime: {e}")))?;
@@ -807,68 +846,6 @@ client_methods! {
     }
 
 
-    /// One raw push (`create-bank-transactions`) of a `PushBody` or a wire-shaped dict; answers
-    /// the pending push operation. Prefer `push_transactions`, which validates, batches, never
-    /// sends a batch twice and waits.
-    #[pyo3(signature = (company_id, connection_id, body, *, timeout_in_minutes=None, allow_sync_on_push_complete=None))]
-    fn create_bank_transactions(
-        &self,
-        py: Python<'_>,
-        company_id: String,
-        connection_id: String,
-        body: &Bound<'_, PyAny>,
-        #[pyo3(from_py_with = args::timeout_in_minutes)] timeout_in_minutes: Option<i32>,
-        allow_sync_on_push_complete: Option<bool>,
-    ) -> PyResult<Py<PyAny>> {
-        let body = guard(py, || push_body(body))?;
-        let params = PushParams {
-            timeout_in_minutes,
-            allow_sync_on_push_complete,
-        };
-        self.run_model(py, "PushOperation", |c| async move {
-            c.transactions(&company_id, &connection_id)
-                .create(&body, &params)
-                .await
-        })
-    }
-    /// Pushes one body exactly once: on an unknown outcome the core looks for the operation
-    /// before sending again. Answers `{"operation": ..., "recovered": bool, "attempts": int}`.
-    #[pyo3(signature = (company_id, connection_id, body, *, timeout_in_minutes=None, allow_sync_on_push_complete=None))]
-    fn push_batch(
-        &self,
-        py: Python<'_>,
-        company_id: String,
-        connection_id: String,
-        body: &Bound<'_, PyAny>,
-        #[pyo3(from_py_with = args::timeout_in_minutes)] timeout_in_minutes: Option<i32>,
-        allow_sync_on_push_complete: Option<bool>,
-    ) -> PyResult<Py<PyAny>> {
-        let body = guard(py, || push_body(body))?;
-        let options = PushBatchOptions {
-            params: PushParams {
-                timeout_in_minutes,
-                allow_sync_on_push_complete,
-            },
-            ..PushBatchOptions::default()
-        };
-        #[derive(Serialize)]
-        struct Pushed {
-            operation: bankfeeds::model::PushOperation,
-            recovered: bool,
-            attempts: u32,
-        }
-        self.run_model(py, "PushedBatch", |c| async move {
-            let b = c
-                .transactions(&company_id, &connection_id)
-                .push_batch(&body, &options)
-                .await?;
-            Ok(Pushed {
-                operation: b.operation,
-                recovered: b.recovered,
-                attempts: b.attempts,
-            })
-        })
-    }
     /// Polls a push operation until it is no longer pending (seconds; default every 1 s backing
     /// off to 15 s, for at most 30 minutes).
     #[pyo3(signature = (company_id, push_operation_key, *, poll_interval=None, timeout=None))]

@@ -12,12 +12,13 @@
 
 use bankfeeds::balance;
 use bankfeeds::ingest::InputFormat;
-use bankfeeds::model::CreateBankTransactions;
+use bankfeeds::model::{BankTransaction, CreateBankTransactions};
 use bankfeeds::pipeline;
 use bankfeeds::rules::Platform;
 use bankfeeds::validate::{Code, Field, Issue, ValidationReport};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
+use rust_decimal::Decimal;
 
 use crate::args;
 use crate::errors::{BindError, BindResult, config, guard};
@@ -248,6 +249,31 @@ fn overflow_report(e: &balance::BalanceOverflow, source_rows: &[usize]) -> Valid
     }
 }
 
+/// Reads `rows`, types them (raising `ValidationError` when a row cannot be) and sets their
+/// balances by `fill`, off the GIL; `fill` answers the opening and closing balances.
+fn fill_with(
+    py: Python<'_>,
+    rows: &Bound<'_, PyAny>,
+    fill: impl FnOnce(&mut [BankTransaction]) -> Result<(Decimal, Decimal), balance::BalanceOverflow>
+    + Send,
+) -> BindResult<PyBalanced> {
+    let source = rows::read(rows)?;
+    py.detach(move || {
+        let mut typed = source.typed_strict("the rows cannot be read")?;
+        match fill(&mut typed.transactions) {
+            Ok((opening, closing)) => Ok(PyBalanced {
+                transactions: PyTransactions::new(typed.transactions, Some(typed.source_rows)),
+                opening,
+                closing,
+            }),
+            Err(e) => Err(BindError::Invalid(
+                "the balances cannot be filled",
+                overflow_report(&e, &typed.source_rows),
+            )),
+        }
+    })
+}
+
 /// Sets every balance from one end of the chain, in the order given: forward from `opening`
 /// (the balance before the first row) or backward from `closing` (after the last, what the bank
 /// shows today); give one. Raises `ValidationError` when a row cannot be typed or the running
@@ -276,21 +302,7 @@ pub fn fill_balances(
                 "give opening= (the balance before the first row) or closing= (after the last)",
             ));
         }
-        let source = rows::read(rows)?;
-        py.detach(move || {
-            let mut typed = source.typed_strict("the rows cannot be read")?;
-            match balance::fill(&mut typed.transactions, anchor) {
-                Ok((opening, closing)) => Ok(PyBalanced {
-                    transactions: PyTransactions::new(typed.transactions, Some(typed.source_rows)),
-                    opening,
-                    closing,
-                }),
-                Err(e) => Err(BindError::Invalid(
-                    "the balances cannot be filled",
-                    overflow_report(&e, &typed.source_rows),
-                )),
-            }
-        })
+        fill_with(py, rows, move |txs| balance::fill(txs, anchor))
     })
 }
 
@@ -312,20 +324,8 @@ pub fn fill_forward(
 ) -> PyResult<PyBalanced> {
     guard(py, || {
         let opening = amount_from("opening", opening).map_err(config)?;
-        let source = rows::read(rows)?;
-        py.detach(move || {
-            let mut typed = source.typed_strict("the rows cannot be read")?;
-            match balance::fill_forward(&mut typed.transactions, opening) {
-                Ok(closing) => Ok(PyBalanced {
-                    transactions: PyTransactions::new(typed.transactions, Some(typed.source_rows)),
-                    opening,
-                    closing,
-                }),
-                Err(e) => Err(BindError::Invalid(
-                    "the balances cannot be filled",
-                    overflow_report(&e, &typed.source_rows),
-                )),
-            }
+        fill_with(py, rows, move |txs| {
+            balance::fill_forward(txs, opening).map(|closing| (opening, closing))
         })
     })
 }
@@ -340,20 +340,8 @@ pub fn fill_backward(
 ) -> PyResult<PyBalanced> {
     guard(py, || {
         let closing = amount_from("closing", closing).map_err(config)?;
-        let source = rows::read(rows)?;
-        py.detach(move || {
-            let mut typed = source.typed_strict("the rows cannot be read")?;
-            match balance::fill_backward(&mut typed.transactions, closing) {
-                Ok(opening) => Ok(PyBalanced {
-                    transactions: PyTransactions::new(typed.transactions, Some(typed.source_rows)),
-                    opening,
-                    closing,
-                }),
-                Err(e) => Err(BindError::Invalid(
-                    "the balances cannot be filled",
-                    overflow_report(&e, &typed.source_rows),
-                )),
-            }
+        fill_with(py, rows, move |txs| {
+            balance::fill_backward(txs, closing).map(|opening| (opening, closing))
         })
     })
 }
