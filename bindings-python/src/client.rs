@@ -283,10 +283,10 @@ impl PyClient {
 
 /// The `#[pymethods]` of `Client` (one block: PyO3 reads one per class). Most operations are one
 /// core call taking string ids and at most one request body; `calls` lists each on a line: its
-/// ids, its body (`; name: Type = "what"`, read as `model` reads it), the runner that converts
-/// the answer (`run_model("Model")`, `run()`, `run_unit()`) and the call. `pages` lists the paged
-/// lists, which all take the same query keywords; `push` the methods that take the push
-/// keywords (`PushSettings`), whose body gets them read as a `PushStart` (their own keywords
+/// name and ids, its body (`; name: Type = "what"`, read as `model` reads it), the runner that
+/// converts the answer (`run_model("Model")`, `run()`, `run_unit()`) and the call. `pages` lists
+/// the paged lists, which all take the same query keywords. `push` has the methods that take the
+/// push keywords (`PushSettings`), whose body gets them read as a `PushStart` (their own keywords
 /// are `Option`s: PyO3 wraps a default in `Some` only where it sees `Option<...>` written out);
 /// `raw_push` the methods sending one push body as given, with the push parameters. What
 /// follows them is written out by hand.
@@ -295,14 +295,14 @@ macro_rules! client_methods {
         calls {
             $(
                 $(#[$cdoc:meta])*
-                fn $call:ident($($id:ident),* $(; $body:ident: $bty:ty = $what:literal)?)
+                $call:ident($($id:ident),* $(; $body:ident: $bty:ty = $what:literal)?)
                     = $run:ident($($model:literal)?) |$c:ident| $op:expr;
             )*
         }
         pages {
             $(
                 $(#[$pdoc:meta])*
-                fn $list:ident($($pid:ident),*) = $pmodel:literal |$pc:ident, $q:ident| $pop:expr;
+                $list:ident($($pid:ident),*) = $pmodel:literal |$pc:ident, $q:ident| $pop:expr;
             )*
         }
         push {
@@ -432,118 +432,118 @@ client_methods! {
     calls {
         // companies
         /// Creates a company (`create-company`): `{"name": ..., "description": ..., "tags": {...}}`.
-        fn create_company(; body: CompanyRequestBody = "company")
+        create_company(; body: CompanyRequestBody = "company")
             = run_model("Company") |c| c.companies().create(&body);
         /// One company (`get-company`).
-        fn get_company(company_id) = run_model("Company") |c| c.companies().get(&company_id);
+        get_company(company_id) = run_model("Company") |c| c.companies().get(&company_id);
         /// Replaces a company's name, description and tags (`replace-company`).
-        fn replace_company(company_id; body: CompanyRequestBody = "company")
+        replace_company(company_id; body: CompanyRequestBody = "company")
             = run_model("Company") |c| c.companies().replace(&company_id, &body);
         /// Changes only the fields given (`update-company`).
-        fn update_company(company_id; body: CompanyUpdateRequest = "company update")
+        update_company(company_id; body: CompanyUpdateRequest = "company update")
             = run_model("Company") |c| c.companies().update(&company_id, &body);
         /// Deletes a company (`delete-company`).
-        fn delete_company(company_id) = run_unit() |c| c.companies().delete(&company_id);
+        delete_company(company_id) = run_unit() |c| c.companies().delete(&company_id);
         /// A company access token (`get-company-access-token`).
-        fn get_company_access_token(company_id)
+        get_company_access_token(company_id)
             = run_model("CompanyAccessToken") |c| c.companies().access_token(&company_id);
         // connections
         /// One connection (`get-connection`).
-        fn get_connection(company_id, connection_id)
+        get_connection(company_id, connection_id)
             = run_model("Connection") |c| c.connections(&company_id).get(&connection_id);
         /// The connection's link URL with a fresh one-hour password, or `None` once linked.
-        fn fresh_link_url(company_id, connection_id)
+        fresh_link_url(company_id, connection_id)
             = run() |c| c.connections(&company_id).fresh_link_url(&connection_id);
         /// Unlinks a connection (`unlink-connection`).
-        fn unlink_connection(company_id, connection_id)
+        unlink_connection(company_id, connection_id)
             = run_model("Connection") |c| c.connections(&company_id).unlink(&connection_id);
         /// Deletes a connection (`delete-connection`).
-        fn delete_connection(company_id, connection_id)
+        delete_connection(company_id, connection_id)
             = run_unit() |c| c.connections(&company_id).delete(&connection_id);
         // target bank accounts
         /// What creating a bank account takes on this platform (`get-create-bank-account-model`).
-        fn get_create_bank_account_model(company_id, connection_id)
+        get_create_bank_account_model(company_id, connection_id)
             = run_model("PushOption") |c| c.bank_accounts(&company_id, &connection_id)
                 .create_model();
         // source accounts
         /// Creates a source account (`create-source-account`), v1 or v2 shape; `pending` until the
         /// customer maps it.
-        fn create_source_account(company_id, connection_id; account: CreateSourceAccount = "source account")
+        create_source_account(company_id, connection_id; account: CreateSourceAccount = "source account")
             = run_model("SourceAccount") |c| c.source_accounts(&company_id, &connection_id)
                 .create(account);
         /// Every source account of a connection (`list-source-accounts`).
-        fn list_source_accounts(company_id, connection_id)
+        list_source_accounts(company_id, connection_id)
             = run_model("SourceAccount") |c| c.source_accounts(&company_id, &connection_id).list();
         /// One source account, or `None`.
-        fn find_source_account(company_id, connection_id, account_id)
+        find_source_account(company_id, connection_id, account_id)
             = run_model("SourceAccount") |c| c.source_accounts(&company_id, &connection_id)
                 .find(&account_id);
         /// Updates a source account (`update-source-account`).
-        fn update_source_account(company_id, connection_id, account_id; account: SourceAccount = "source account")
+        update_source_account(company_id, connection_id, account_id; account: SourceAccount = "source account")
             = run_model("SourceAccount") |c| c.source_accounts(&company_id, &connection_id)
                 .update(&account_id, &account);
         /// Deletes a source account (`delete-source-account`).
-        fn delete_source_account(company_id, connection_id, account_id)
+        delete_source_account(company_id, connection_id, account_id)
             = run_unit() |c| c.source_accounts(&company_id, &connection_id).delete(&account_id);
         /// Generates bank feed credentials (`generate-credentials`).
-        fn generate_credentials(company_id, connection_id)
+        generate_credentials(company_id, connection_id)
             = run_model("BankAccountCredentials") |c| c.source_accounts(&company_id, &connection_id)
                 .generate_credentials();
         /// Deletes bank feed credentials (`delete-bank-feed-credentials`).
-        fn delete_credentials(company_id, connection_id)
+        delete_credentials(company_id, connection_id)
             = run_unit() |c| c.source_accounts(&company_id, &connection_id).delete_credentials();
         /// A one-time password for the customer (`generate-otp`).
-        fn generate_otp(company_id, connection_id)
+        generate_otp(company_id, connection_id)
             = run_model("Otp") |c| c.source_accounts(&company_id, &connection_id).generate_otp();
         // account mapping and company information
         /// Each source account with its target and the target options (`get-bank-account-mapping`).
-        fn get_account_mappings(company_id, connection_id)
+        get_account_mappings(company_id, connection_id)
             = run_model("AccountMapping") |c| c.account_mapping(&company_id, &connection_id).get();
         /// Maps a source account to a target account (`create-bank-account-mapping`); check the
         /// answer's `status`: Codat may answer 200 with `Failed`.
-        fn create_account_mapping(company_id, connection_id; mapping: BankFeedAccountMapping = "mapping")
+        create_account_mapping(company_id, connection_id; mapping: BankFeedAccountMapping = "mapping")
             = run_model("AccountMappingResult") |c| c.account_mapping(&company_id, &connection_id)
                 .create(&mapping);
         /// The company's details in the platform (`get-company-information`).
-        fn get_company_information(company_id, connection_id)
+        get_company_information(company_id, connection_id)
             = run_model("CompanyInformation") |c| c.company_information(&company_id, &connection_id)
                 .get();
         // transactions and push operations
         /// What a push takes for this account on this platform (`get-create-bank-transactions-model`).
-        fn get_create_bank_transactions_model(company_id, connection_id, account_id)
+        get_create_bank_transactions_model(company_id, connection_id, account_id)
             = run_model("PushOption") |c| c.transactions(&company_id, &connection_id)
                 .create_model(&account_id);
         /// One push operation (`get-push-operation`), with aware UTC `requested_on_utc` and
         /// `completed_on_utc`.
-        fn get_push_operation(company_id, push_operation_key)
+        get_push_operation(company_id, push_operation_key)
             = run_model("PushOperation") |c| c.push_operations(&company_id)
                 .get(&push_operation_key);
         // managed bank feeds
         /// A managed bank feed sync's status (`get-sync-status`).
-        fn get_sync_status(company_id, connection_id, account_id, sync_id)
+        get_sync_status(company_id, connection_id, account_id, sync_id)
             = run_model("SyncStatusResult") |c| c.managed_bank_feeds(&company_id, &connection_id, &account_id)
                 .get(&sync_id);
         /// The latest sync's status, or `None` (`get-last-successful-sync`).
-        fn latest_sync_status(company_id, connection_id, account_id)
+        latest_sync_status(company_id, connection_id, account_id)
             = run_model("SyncStatusResult") |c| c.managed_bank_feeds(&company_id, &connection_id, &account_id)
                 .latest();
         /// Starts a sync (`start-scheduled-sync`).
-        fn run_sync(company_id, connection_id, account_id)
+        run_sync(company_id, connection_id, account_id)
             = run_model("SyncStarted") |c| c.managed_bank_feeds(&company_id, &connection_id, &account_id)
                 .run();
     }
     pages {
         /// The companies (`list-companies`) as lazy `Pages` of `Company`: a page is fetched only
         /// when iteration reaches it; `Pages.page(n)` fetches one page with its totals.
-        fn list_companies() = "Company" |c, q| c.companies().list(q);
+        list_companies() = "Company" |c, q| c.companies().list(q);
         /// A company's connections (`list-connections`) as lazy `Pages` of `Connection`.
-        fn list_connections(company_id) = "Connection" |c, q| c.connections(&company_id).list(q);
+        list_connections(company_id) = "Connection" |c, q| c.connections(&company_id).list(q);
         /// The platform's bank accounts (`list-bank-accounts`) as lazy `Pages` of `BankAccount`.
-        fn list_bank_accounts(company_id, connection_id)
+        list_bank_accounts(company_id, connection_id)
             = "BankAccount" |c, q| c.bank_accounts(&company_id, &connection_id).list(q);
         /// A company's push operations (`list-push-operations`), with their `data`, as lazy `Pages`
         /// of `PushOperation`.
-        fn list_push_operations(company_id)
+        list_push_operations(company_id)
             = "PushOperation" |c, q| c.push_operations(&company_id).list(q);
     }
     push {
@@ -581,21 +581,12 @@ client_methods! {
             rows: &Bound<'py, PyAny>;
         ) [start] -> PyResult<PyPushReport> {
             let input = guard(py, || push_input(py, rows))?;
-            let PushStart {
-                on_progress,
-                callbacks,
-                note,
-                mut options,
-            } = start;
-            if let Some(callback) = on_progress {
-                options = options.on_progress(progress_callback(
-                    callback,
-                    callbacks.clone(),
-                    push::progress_dict,
-                ));
-            }
+            let calls = start.callbacks.clone();
+            let options = with(start.options, start.on_progress, |o, f| {
+                o.on_progress(progress_callback(f, calls, push::progress_dict))
+            });
             let client = self.client.clone();
-            let answer = wait::block_on(py, &self.runtime, Some(&callbacks), async move {
+            let answer = wait::block_on(py, &self.runtime, Some(&start.callbacks), async move {
                 client
                     .push_transactions(&company_id, &connection_id, &account_id, input, &options)
                     .await
@@ -603,9 +594,9 @@ client_methods! {
             match answer {
                 Ok(report) => Ok(PyPushReport {
                     inner: report,
-                    ledger: note,
+                    ledger: start.note,
                 }),
-                Err(e) => Err(client_error(py, &e, Some(&note))),
+                Err(e) => Err(client_error(py, &e, Some(&start.note))),
             }
         }
         /// Pushes many accounts at once, each as `push_transactions` would, within Codat's limits (at
@@ -636,29 +627,21 @@ client_methods! {
                 }
                 Ok(list)
             })?;
-            let PushStart {
-                on_progress,
-                callbacks,
-                note,
-                options,
-            } = start;
-            let mut options = PushAllOptions::new(options);
-            if let Some(n) = concurrency {
-                options = options.concurrency(n);
-            }
-            if let Some(callback) = on_progress {
-                options = options.on_progress(progress_callback(
-                    callback,
-                    callbacks.clone(),
-                    push::account_progress_dict,
-                ));
-            }
+            let options = with(
+                PushAllOptions::new(start.options),
+                concurrency,
+                PushAllOptions::concurrency,
+            );
+            let calls = start.callbacks.clone();
+            let options = with(options, start.on_progress, |o, f| {
+                o.on_progress(progress_callback(f, calls, push::account_progress_dict))
+            });
             let client = self.client.clone();
-            let answer = wait::block_on(py, &self.runtime, Some(&callbacks), async move {
+            let answer = wait::block_on(py, &self.runtime, Some(&start.callbacks), async move {
                 client.push_all(list, &options).await
             })?;
-            let report = answer.map_err(|e| client_error(py, &e, Some(&note)))?;
-            push_all_list(py, report, &note)
+            let report = answer.map_err(|e| client_error(py, &e, Some(&start.note)))?;
+            push_all_list(py, report, &start.note)
         }
     }
     raw_push {
