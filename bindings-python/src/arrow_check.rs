@@ -211,7 +211,15 @@ fn check_array(
     };
     let mismatch =
         |what: String| in_column(format!("{at} ({t}) does not match its schema: {what}"));
-    check_node(a, t, at, depth, column, &mismatch).map_err(|e| match e {
+    let node = Node {
+        a,
+        t,
+        at,
+        depth,
+        column,
+        mismatch: &mismatch,
+    };
+    node.check().map_err(|e| match e {
         Mismatch {
             column: None,
             message,
@@ -220,133 +228,188 @@ fn check_array(
     })
 }
 
-fn check_node(
-    a: &CArray,
-    t: &DataType,
-    at: &str,
+/// One array being checked: the array, its type, where it is (for messages), how deeply it is
+/// nested, the top-level column it belongs to, and how a mismatch of it is worded.
+#[derive(Clone, Copy)]
+struct Node<'a> {
+    a: &'a CArray,
+    t: &'a DataType,
+    at: &'a str,
     depth: usize,
-    column: Option<&str>,
+    column: Option<&'a str>,
+    mismatch: &'a dyn Fn(String) -> Mismatch,
+}
+
+impl Node<'_> {
+    /// Checks one array and, through `check_array`, its children and dictionary: its counts, its
+    /// buffers, then what it contains.
+    fn check(&self) -> Result<(), Mismatch> {
+        let end = self.counts()?;
+        self.buffers(end)?;
+        self.children()?;
+        self.dictionary()
+    }
+
+    /// The array's length, offset and null count; answers where its values end.
+    fn counts(&self) -> Result<i64, Mismatch> {
+        let Node {
+            a,
+            at,
+            depth,
+            mismatch,
+            ..
+        } = *self;
+        if depth > MAX_DEPTH {
+            return Err(format!("{at} nests arrays more than {MAX_DEPTH} deep").into());
+        }
+        if a.release.is_none() {
+            return Err(format!("{at} was already released").into());
+        }
+        if a.length < 0 || a.offset < 0 || a.null_count < -1 {
+            return Err(mismatch(format!(
+                "a negative length ({}), offset ({}) or null count ({})",
+                a.length, a.offset, a.null_count
+            )));
+        }
+        let end = a
+            .length
+            .checked_add(a.offset)
+            .filter(|&e| e <= MAX_LENGTH)
+            .ok_or_else(|| {
+                mismatch(format!("a length of {} from offset {}", a.length, a.offset))
+            })?;
+        if a.null_count > a.length {
+            return Err(mismatch(format!(
+                "{} nulls in {} values",
+                a.null_count, a.length
+            )));
+        }
+
+        Ok(end)
+    }
+
+    /// The buffers: the validity bitmap (when the type has one), then the type's own.
+    fn buffers(&self, end: i64) -> Result<(), Mismatch> {
+        let Node {
+            a, t, at, mismatch, ..
+        } = *self;
+        let layout = arrow_data::layout(t);
+        let mask = usize::from(layout.can_contain_null_mask);
+        let expected = layout.buffers.len() + mask;
+        // SAFETY: the C interface's promise for an array that is not released.
+        let buffers = unsafe { pointers(a.buffers, a.n_buffers, &format!("{at}'s buffers"))? };
+        let count_ok = if layout.variadic {
+            // views, data buffers, then one more with the data buffers' lengths
+            buffers.len() > expected
+        } else {
+            buffers.len() == expected
+        };
+        if !count_ok {
+            return Err(mismatch(format!(
+                "{} buffers where the type has {expected}{}",
+                buffers.len(),
+                if layout.variadic { " and more" } else { "" }
+            )));
+        }
+        if mask == 1 && buffers[0].is_null() && a.null_count > 0 {
+            return Err(mismatch(format!(
+                "{} nulls declared without a validity bitmap",
+                a.null_count
+            )));
+        }
+        let var_size_data = matches!(
+            t,
+            DataType::Utf8 | DataType::LargeUtf8 | DataType::Binary | DataType::LargeBinary
+        );
+        for (i, b) in buffers.iter().enumerate().skip(mask) {
+            // Data buffers of text may be empty (and null); the import checks their size itself.
+            let may_be_null =
+                end == 0 || (var_size_data && i == mask + 1) || (layout.variadic && i > mask);
+            if b.is_null() && !may_be_null {
+                return Err(mismatch(format!("buffer {i} is missing")));
+            }
+        }
+        if layout.variadic && buffers.len() > expected + 1 {
+            check_data_lengths(buffers, expected, mismatch)?;
+        }
+        Ok(())
+    }
+
+    /// The children, each checked as an array of its child type.
+    fn children(&self) -> Result<(), Mismatch> {
+        let Node {
+            a,
+            t,
+            at,
+            depth,
+            column,
+            mismatch,
+        } = *self;
+        let types = child_types(t);
+        // SAFETY: as above.
+        let children = unsafe { pointers(a.children, a.n_children, &format!("{at}'s children"))? };
+        if children.len() != types.len() {
+            return Err(mismatch(format!(
+                "{} children where the type has {}",
+                children.len(),
+                types.len()
+            )));
+        }
+        for (i, (&child, (name, child_type))) in children.iter().zip(types).enumerate() {
+            // SAFETY: non-null children point to arrays (the C interface's promise).
+            let child = unsafe { child.as_ref() }
+                .ok_or_else(|| mismatch(format!("child {i} is missing")))?;
+            // A child of the top level is a column: messages name it from there on.
+            let (at, depth, column) = if depth == 0 {
+                (format!("column `{name}`"), 1, Some(name))
+            } else {
+                (format!("{at}.{name}"), depth + 1, column)
+            };
+            check_array(child, child_type, &at, depth, column)?;
+        }
+        Ok(())
+    }
+
+    /// The dictionary: present exactly when the type is a dictionary.
+    fn dictionary(&self) -> Result<(), Mismatch> {
+        // SAFETY: a non-null dictionary points to an array (the C interface's promise).
+        match (self.t, unsafe { self.a.dictionary.as_ref() }) {
+            (DataType::Dictionary(_, values), Some(d)) => check_array(
+                d,
+                values,
+                &format!("{}'s dictionary", self.at),
+                self.depth + 1,
+                self.column,
+            ),
+            (DataType::Dictionary(..), None) => {
+                Err((self.mismatch)("its dictionary is missing".into()))
+            }
+            (_, Some(_)) => Err((self.mismatch)("it has a dictionary".into())),
+            (_, None) => Ok(()),
+        }
+    }
+}
+
+/// The lengths of a variadic array's data buffers, in its last buffer (one i64 each).
+fn check_data_lengths(
+    buffers: &[*const std::ffi::c_void],
+    expected: usize,
     mismatch: &dyn Fn(String) -> Mismatch,
 ) -> Result<(), Mismatch> {
-    if depth > MAX_DEPTH {
-        return Err(format!("{at} nests arrays more than {MAX_DEPTH} deep").into());
+    // The last buffer holds the data buffers' lengths (one i64 each).
+    let lengths = buffers[buffers.len() - 1].cast::<i64>();
+    if lengths.is_null() {
+        return Err(mismatch(
+            "the lengths of its data buffers are missing".into(),
+        ));
     }
-    if a.release.is_none() {
-        return Err(format!("{at} was already released").into());
+    let n = buffers.len() - expected - 1;
+    // SAFETY: the producer declares `n` data buffers, so `n` lengths.
+    let lengths = unsafe { std::slice::from_raw_parts(lengths, n) };
+    if let Some(bad) = lengths.iter().find(|&&l| !(0..=MAX_LENGTH).contains(&l)) {
+        return Err(mismatch(format!("a data buffer of {bad} bytes")));
     }
-    if a.length < 0 || a.offset < 0 || a.null_count < -1 {
-        return Err(mismatch(format!(
-            "a negative length ({}), offset ({}) or null count ({})",
-            a.length, a.offset, a.null_count
-        )));
-    }
-    let end = a
-        .length
-        .checked_add(a.offset)
-        .filter(|&e| e <= MAX_LENGTH)
-        .ok_or_else(|| mismatch(format!("a length of {} from offset {}", a.length, a.offset)))?;
-    if a.null_count > a.length {
-        return Err(mismatch(format!(
-            "{} nulls in {} values",
-            a.null_count, a.length
-        )));
-    }
-
-    // Buffers: the validity bitmap (when the type has one), then the type's own.
-    let layout = arrow_data::layout(t);
-    let mask = usize::from(layout.can_contain_null_mask);
-    let expected = layout.buffers.len() + mask;
-    // SAFETY: the C interface's promise for an array that is not released.
-    let buffers = unsafe { pointers(a.buffers, a.n_buffers, &format!("{at}'s buffers"))? };
-    let count_ok = if layout.variadic {
-        // views, data buffers, then one more with the data buffers' lengths
-        buffers.len() > expected
-    } else {
-        buffers.len() == expected
-    };
-    if !count_ok {
-        return Err(mismatch(format!(
-            "{} buffers where the type has {expected}{}",
-            buffers.len(),
-            if layout.variadic { " and more" } else { "" }
-        )));
-    }
-    if mask == 1 && buffers[0].is_null() && a.null_count > 0 {
-        return Err(mismatch(format!(
-            "{} nulls declared without a validity bitmap",
-            a.null_count
-        )));
-    }
-    let var_size_data = matches!(
-        t,
-        DataType::Utf8 | DataType::LargeUtf8 | DataType::Binary | DataType::LargeBinary
-    );
-    for (i, b) in buffers.iter().enumerate().skip(mask) {
-        // Data buffers of text may be empty (and null); the import checks their size itself.
-        let may_be_null =
-            end == 0 || (var_size_data && i == mask + 1) || (layout.variadic && i > mask);
-        if b.is_null() && !may_be_null {
-            return Err(mismatch(format!("buffer {i} is missing")));
-        }
-    }
-    if layout.variadic && buffers.len() > expected + 1 {
-        // The last buffer holds the data buffers' lengths (one i64 each).
-        let lengths = buffers[buffers.len() - 1].cast::<i64>();
-        if lengths.is_null() {
-            return Err(mismatch(
-                "the lengths of its data buffers are missing".into(),
-            ));
-        }
-        let n = buffers.len() - expected - 1;
-        // SAFETY: the producer declares `n` data buffers, so `n` lengths.
-        let lengths = unsafe { std::slice::from_raw_parts(lengths, n) };
-        if let Some(bad) = lengths.iter().find(|&&l| !(0..=MAX_LENGTH).contains(&l)) {
-            return Err(mismatch(format!("a data buffer of {bad} bytes")));
-        }
-    }
-
-    // Children, then the dictionary.
-    let types = child_types(t);
-    // SAFETY: as above.
-    let children = unsafe { pointers(a.children, a.n_children, &format!("{at}'s children"))? };
-    if children.len() != types.len() {
-        return Err(mismatch(format!(
-            "{} children where the type has {}",
-            children.len(),
-            types.len()
-        )));
-    }
-    for (i, (&child, (name, child_type))) in children.iter().zip(types).enumerate() {
-        // SAFETY: non-null children point to arrays (the C interface's promise).
-        let child =
-            unsafe { child.as_ref() }.ok_or_else(|| mismatch(format!("child {i} is missing")))?;
-        if depth == 0 {
-            check_array(
-                child,
-                child_type,
-                &format!("column `{name}`"),
-                1,
-                Some(name),
-            )?;
-        } else {
-            check_array(
-                child,
-                child_type,
-                &format!("{at}.{name}"),
-                depth + 1,
-                column,
-            )?;
-        }
-    }
-    // SAFETY: a non-null dictionary points to an array (the C interface's promise).
-    match (t, unsafe { a.dictionary.as_ref() }) {
-        (DataType::Dictionary(_, values), Some(d)) => {
-            check_array(d, values, &format!("{at}'s dictionary"), depth + 1, column)
-        }
-        (DataType::Dictionary(..), None) => Err(mismatch("its dictionary is missing".into())),
-        (_, Some(_)) => Err(mismatch("it has a dictionary".into())),
-        (_, None) => Ok(()),
-    }
+    Ok(())
 }
 
 /// Every valid decimal of a column within its declared precision (the C interface cannot say

@@ -39,7 +39,6 @@ use arrow_array::{Array, ArrayRef, RecordBatch};
 use arrow_schema::ffi::FFI_ArrowSchema;
 use arrow_schema::{ArrowError, DataType, SchemaRef, TimeUnit};
 use bankfeeds::ingest::{RawField, RawTransaction, RawValue};
-use bankfeeds::validate::Field;
 use chrono::{NaiveDateTime, Offset, TimeDelta, TimeZone};
 use pyo3::intern;
 use pyo3::prelude::*;
@@ -93,23 +92,6 @@ pub fn take(obj: &Bound<'_, PyAny>) -> BindResult<Option<ArrowInput>> {
 
 fn arrow_error(e: &ArrowError) -> BindError {
     BindError::Arrow(format!("the Arrow input cannot be read: {e}"))
-}
-
-/// The field a raw field fills, for naming it in a schema error.
-fn wire_field(f: RawField) -> Field {
-    match f {
-        RawField::Id => Field::Id,
-        RawField::Date => Field::Date,
-        RawField::Description => Field::Description,
-        RawField::Counterparty => Field::Counterparty,
-        RawField::Reference => Field::Reference,
-        RawField::Reconciled => Field::Reconciled,
-        RawField::Amount => Field::Amount,
-        RawField::Balance => Field::Balance,
-        RawField::TransactionType => Field::TransactionType,
-        RawField::Status | RawField::Cleared | RawField::Pending => Field::Status,
-        RawField::AccountId => Field::AccountId,
-    }
 }
 
 /// Reads one value of a column.
@@ -220,20 +202,76 @@ fn timestamp(array: &ArrayRef, unit: TimeUnit, tz: Option<&str>) -> Option<Get> 
     }))
 }
 
+/// The families of column types rows can be read from, each with its reader.
+enum Family<'a> {
+    Number,
+    Decimal,
+    /// A dictionary of values of this type (not of another dictionary).
+    Dictionary(&'a DataType),
+    /// Null, boolean, text, date and timestamp columns.
+    Scalar,
+}
+
+/// The family of a column type; `None` when no field takes values of that type.
+fn family(data_type: &DataType) -> Option<Family<'_>> {
+    Some(match data_type {
+        DataType::Int8
+        | DataType::Int16
+        | DataType::Int32
+        | DataType::Int64
+        | DataType::UInt8
+        | DataType::UInt16
+        | DataType::UInt32
+        | DataType::UInt64
+        | DataType::Float16
+        | DataType::Float32
+        | DataType::Float64 => Family::Number,
+        DataType::Decimal32(..)
+        | DataType::Decimal64(..)
+        | DataType::Decimal128(..)
+        | DataType::Decimal256(..) => Family::Decimal,
+        DataType::Dictionary(_, values) if !matches!(**values, DataType::Dictionary(..)) => {
+            Family::Dictionary(values)
+        }
+        DataType::Null
+        | DataType::Boolean
+        | DataType::Utf8
+        | DataType::LargeUtf8
+        | DataType::Utf8View
+        | DataType::Date32
+        | DataType::Date64
+        | DataType::Timestamp(..) => Family::Scalar,
+        _ => return None,
+    })
+}
+
 /// A reader for a column, or `None` when its type maps to no value kind.
 fn reader(array: &ArrayRef) -> Option<Get> {
-    Some(match array.data_type() {
-        DataType::Null => Box::new(|_| RawValue::Null),
-        DataType::Boolean => {
-            let a = array.as_boolean_opt()?.clone();
-            Box::new(move |i| {
-                if a.is_null(i) {
-                    RawValue::Null
-                } else {
-                    RawValue::Bool(a.value(i))
-                }
-            })
+    match family(array.data_type())? {
+        Family::Number => number_reader(array),
+        Family::Decimal => decimal_reader(array),
+        Family::Dictionary(_) => dictionary_reader(array),
+        Family::Scalar => scalar_reader(array),
+    }
+}
+
+/// A column of an array type `A`, read by `value` where a row is not null.
+fn nullable<A: Array + Send + 'static>(
+    a: A,
+    value: impl Fn(&A, usize) -> RawValue + Send + 'static,
+) -> Get {
+    Box::new(move |i| {
+        if a.is_null(i) {
+            RawValue::Null
+        } else {
+            value(&a, i)
         }
+    })
+}
+
+/// Integer and float columns.
+fn number_reader(array: &ArrayRef) -> Option<Get> {
+    Some(match array.data_type() {
         DataType::Int8 => primitive!(array, Int8Type, |v| RawValue::Int(v.into())),
         DataType::Int16 => primitive!(array, Int16Type, |v| RawValue::Int(v.into())),
         DataType::Int32 => primitive!(array, Int32Type, |v| RawValue::Int(v.into())),
@@ -246,6 +284,13 @@ fn reader(array: &ArrayRef) -> Option<Get> {
         DataType::Float16 => primitive!(array, Float16Type, |v| RawValue::Float(v.to_f64())),
         DataType::Float32 => primitive!(array, Float32Type, |v| RawValue::Float(v.into())),
         DataType::Float64 => primitive!(array, Float64Type, |v| RawValue::Float(v)),
+        _ => return None,
+    })
+}
+
+/// Decimal columns, exact at their scale.
+fn decimal_reader(array: &ArrayRef) -> Option<Get> {
+    Some(match array.data_type() {
         DataType::Decimal32(_, s) => {
             let s = *s;
             primitive!(array, Decimal32Type, |v| decimal_value(v.into(), s))
@@ -265,36 +310,42 @@ fn reader(array: &ArrayRef) -> Option<Get> {
                 None => RawValue::Number(scaled_text(v.to_string(), s)),
             })
         }
-        DataType::Utf8 => {
-            let a = array.as_string_opt::<i32>()?.clone();
-            Box::new(move |i| {
-                if a.is_null(i) {
-                    RawValue::Null
-                } else {
-                    RawValue::Text(a.value(i).to_owned())
-                }
-            })
+        _ => return None,
+    })
+}
+
+/// A dictionary column (of any readable value type but another dictionary): each row reads its
+/// key's value.
+fn dictionary_reader(array: &ArrayRef) -> Option<Get> {
+    let dict = array.as_any_dictionary_opt()?;
+    let keys = dict.normalized_keys();
+    let values = reader(dict.values())?;
+    let nulls = array.logical_nulls();
+    Some(Box::new(move |i| {
+        if nulls.as_ref().is_some_and(|n| n.is_null(i)) {
+            RawValue::Null
+        } else {
+            values(keys[i])
         }
-        DataType::LargeUtf8 => {
-            let a = array.as_string_opt::<i64>()?.clone();
-            Box::new(move |i| {
-                if a.is_null(i) {
-                    RawValue::Null
-                } else {
-                    RawValue::Text(a.value(i).to_owned())
-                }
-            })
-        }
-        DataType::Utf8View => {
-            let a = array.as_string_view_opt()?.clone();
-            Box::new(move |i| {
-                if a.is_null(i) {
-                    RawValue::Null
-                } else {
-                    RawValue::Text(a.value(i).to_owned())
-                }
-            })
-        }
+    }))
+}
+
+/// Null, boolean, text, date and timestamp columns.
+fn scalar_reader(array: &ArrayRef) -> Option<Get> {
+    Some(match array.data_type() {
+        DataType::Null => Box::new(|_| RawValue::Null),
+        DataType::Boolean => nullable(array.as_boolean_opt()?.clone(), |a, i| {
+            RawValue::Bool(a.value(i))
+        }),
+        DataType::Utf8 => nullable(array.as_string_opt::<i32>()?.clone(), |a, i| {
+            RawValue::Text(a.value(i).to_owned())
+        }),
+        DataType::LargeUtf8 => nullable(array.as_string_opt::<i64>()?.clone(), |a, i| {
+            RawValue::Text(a.value(i).to_owned())
+        }),
+        DataType::Utf8View => nullable(array.as_string_view_opt()?.clone(), |a, i| {
+            RawValue::Text(a.value(i).to_owned())
+        }),
         DataType::Date32 => primitive!(array, Date32Type, |v| date32_to_datetime(v).map_or_else(
             || RawValue::Other("a date out of range".into()),
             |d| RawValue::Date(d.date())
@@ -304,57 +355,20 @@ fn reader(array: &ArrayRef) -> Option<Get> {
             |d| RawValue::Date(d.date())
         )),
         DataType::Timestamp(unit, tz) => timestamp(array, *unit, tz.as_deref())?,
-        DataType::Dictionary(_, value_type)
-            if !matches!(**value_type, DataType::Dictionary(..)) =>
-        {
-            let dict = array.as_any_dictionary_opt()?;
-            let keys = dict.normalized_keys();
-            let values = reader(dict.values())?;
-            let nulls = array.logical_nulls();
-            Box::new(move |i| {
-                if nulls.as_ref().is_some_and(|n| n.is_null(i)) {
-                    RawValue::Null
-                } else {
-                    values(keys[i])
-                }
-            })
-        }
         _ => return None,
     })
 }
 
 /// Whether a column of this type can be read (checked on the schema, before any row).
 fn readable(data_type: &DataType) -> Result<(), String> {
-    match data_type {
-        DataType::Timestamp(_, Some(tz)) => tz
+    match (data_type, family(data_type)) {
+        (DataType::Timestamp(_, Some(tz)), _) => tz
             .parse::<Tz>()
             .map(|_| ())
             .map_err(|_| format!("its time zone `{tz}` is not known")),
-        DataType::Dictionary(_, v) if !matches!(**v, DataType::Dictionary(..)) => readable(v),
-        DataType::Null
-        | DataType::Boolean
-        | DataType::Int8
-        | DataType::Int16
-        | DataType::Int32
-        | DataType::Int64
-        | DataType::UInt8
-        | DataType::UInt16
-        | DataType::UInt32
-        | DataType::UInt64
-        | DataType::Float16
-        | DataType::Float32
-        | DataType::Float64
-        | DataType::Decimal32(..)
-        | DataType::Decimal64(..)
-        | DataType::Decimal128(..)
-        | DataType::Decimal256(..)
-        | DataType::Utf8
-        | DataType::LargeUtf8
-        | DataType::Utf8View
-        | DataType::Date32
-        | DataType::Date64
-        | DataType::Timestamp(..) => Ok(()),
-        _ => Err("no field takes values of that type".into()),
+        (_, Some(Family::Dictionary(values))) => readable(values),
+        (_, Some(_)) => Ok(()),
+        (_, None) => Err("no field takes values of that type".into()),
     }
 }
 
@@ -367,7 +381,7 @@ type Batches = Box<dyn Iterator<Item = Result<RecordBatch, arrow_check::Mismatch
 fn mismatch(m: arrow_check::Mismatch) -> BindError {
     match m.column {
         Some(column) => BindError::Schema(SchemaProblem {
-            field: RawField::for_key(&column).map(wire_field),
+            field: RawField::for_key(&column).map(RawField::finding_field),
             column: Some(column),
             message: m.message,
         }),
@@ -416,12 +430,12 @@ impl ArrowRows {
                     if let Err(why) = readable(column.data_type()) {
                         return Err(BindError::Schema(SchemaProblem {
                             column: Some(column.name().clone()),
-                            field: Some(wire_field(field)),
+                            field: Some(field.finding_field()),
                             message: format!(
                                 "column `{}` is {}: {why}; {} takes text, numbers, decimals, dates, timestamps or booleans",
                                 column.name(),
                                 column.data_type(),
-                                wire_field(field)
+                                field.finding_field()
                             ),
                         }));
                     }

@@ -12,12 +12,13 @@
 
 use bankfeeds::balance;
 use bankfeeds::ingest::InputFormat;
-use bankfeeds::model::CreateBankTransactions;
+use bankfeeds::model::{BankTransaction, CreateBankTransactions};
 use bankfeeds::pipeline;
 use bankfeeds::rules::Platform;
 use bankfeeds::validate::{Code, Field, Issue, ValidationReport};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
+use rust_decimal::Decimal;
 
 use crate::args;
 use crate::errors::{BindError, BindResult, config, guard};
@@ -28,6 +29,94 @@ use crate::rows;
 use crate::transaction::{PyPushBody, PyTransactions, bodies, split, typed_list};
 use crate::values::amount_from;
 
+/// A `#[pyfunction]` taking, after its own arguments, the validation keywords every function
+/// takes (`ContextArgs`), and with `[context, normalise, strict]` the normalising ones too
+/// (`NormaliseArgs`, then `strict`). Each keyword set is written here once: the macro adds it to
+/// the Python signature and to the Rust parameters, and hands the body the assembled arguments
+/// under the names it is given: `fn name(py, positional: T...; keyword: T = default...)`.
+macro_rules! context_function {
+    (
+        $(#[$meta:meta])*
+        fn $name:ident($py:ident, $($arg:ident: $ty:ty),* ; $($kw:ident: $kwty:ty = $default:tt),*)
+        [$ctx:ident] -> $ret:ty $body:block
+    ) => {
+        context_function!(@emit [$(#[$meta])*] $name($py, $($arg: $ty),* ; $($kw: $kwty = $default),*)
+            [$ctx] sig {} params {} bind {} -> $ret $body);
+    };
+    (
+        $(#[$meta:meta])*
+        fn $name:ident($py:ident, $($arg:ident: $ty:ty),* ; $($kw:ident: $kwty:ty = $default:tt),*)
+        [$ctx:ident, $norm:ident, $strict:ident] -> $ret:ty $body:block
+    ) => {
+        context_function!(@emit [$(#[$meta])*] $name($py, $($arg: $ty),* ; $($kw: $kwty = $default),*)
+            [$ctx]
+            sig { , trim=true, truncate=false, dedupe=true, infer_types=true, fix_signs=false, sort=true, fill_from_opening=None, fill_from_closing=None, batch_size=None, strict=false }
+            params {
+                trim: bool,
+                truncate: bool,
+                dedupe: bool,
+                infer_types: bool,
+                fix_signs: bool,
+                sort: bool,
+                fill_from_opening: Option<&Bound<'_, PyAny>>,
+                fill_from_closing: Option<&Bound<'_, PyAny>>,
+                #[pyo3(from_py_with = args::batch_size)] batch_size: Option<usize>,
+                strict: bool,
+            }
+            bind {
+                let $norm = NormaliseArgs {
+                    trim,
+                    truncate,
+                    dedupe,
+                    infer_types,
+                    fix_signs,
+                    sort,
+                    fill_from_opening,
+                    fill_from_closing,
+                    batch_size,
+                };
+                let $strict = strict;
+            }
+            -> $ret $body);
+    };
+    (
+        @emit [$(#[$meta:meta])*] $name:ident($py:ident, $($arg:ident: $ty:ty),* ; $($kw:ident: $kwty:ty = $default:tt),*)
+        [$ctx:ident] sig { $($sig:tt)* } params { $($param:tt)* } bind { $($bind:tt)* } -> $ret:ty $body:block
+    ) => {
+        $(#[$meta])*
+        #[pyo3(signature = ($($arg,)* *, $($kw = $default,)* platform="generic", today=None, account=None, opening_balance=None, latest_existing=None, country=None, rules=None, time_zone=None $($sig)*))]
+        #[allow(clippy::too_many_arguments)]
+        pub fn $name(
+            $py: Python<'_>,
+            $($arg: $ty,)*
+            $($kw: $kwty,)*
+            platform: &str,
+            today: Option<&Bound<'_, PyAny>>,
+            account: Option<&Bound<'_, PyAny>>,
+            opening_balance: Option<&Bound<'_, PyAny>>,
+            latest_existing: Option<&Bound<'_, PyAny>>,
+            country: Option<String>,
+            rules: Option<&Bound<'_, PyAny>>,
+            time_zone: Option<String>,
+            $($param)*
+        ) -> $ret {
+            let $ctx = ContextArgs {
+                platform,
+                today,
+                account,
+                opening_balance,
+                latest_existing,
+                country,
+                rules,
+                time_zone: time_zone.as_deref(),
+            };
+            $($bind)*
+            $body
+        }
+    };
+}
+
+context_function! {
 /// Validates rows as they are, without changing them: Codat's generic rules and the platform's,
 /// every finding at once.
 ///
@@ -36,32 +125,9 @@ use crate::values::amount_from;
 /// (`pyarrow.Table`/`RecordBatch`, a polars frame, anything with `__arrow_c_stream__`). Bad
 /// values and rows are findings, not exceptions.
 #[pyfunction]
-#[pyo3(signature = (rows, *, platform="generic", today=None, account=None, opening_balance=None, latest_existing=None, country=None, rules=None, time_zone=None))]
-#[allow(clippy::too_many_arguments)]
-pub fn validate(
-    py: Python<'_>,
-    rows: &Bound<'_, PyAny>,
-    platform: &str,
-    today: Option<&Bound<'_, PyAny>>,
-    account: Option<&Bound<'_, PyAny>>,
-    opening_balance: Option<&Bound<'_, PyAny>>,
-    latest_existing: Option<&Bound<'_, PyAny>>,
-    country: Option<String>,
-    rules: Option<&Bound<'_, PyAny>>,
-    time_zone: Option<String>,
-) -> PyResult<PyReport> {
+fn validate(py, rows: &Bound<'_, PyAny>;) [context] -> PyResult<PyReport> {
     guard(py, || {
-        let options = ContextArgs {
-            platform,
-            today,
-            account,
-            opening_balance,
-            latest_existing,
-            country,
-            rules,
-            time_zone: time_zone.as_deref(),
-        }
-        .as_is()?;
+        let options = context.as_is()?;
         if let Some(prepared) = rows::prepare_dicts(py, rows, &options)? {
             return Ok(PyReport::from(prepared.report));
         }
@@ -70,7 +136,9 @@ pub fn validate(
         Ok(PyReport::from(prepared.report))
     })
 }
+}
 
+context_function! {
 /// Normalises rows (trim, de-duplicate, infer types, sort oldest first, compute balances when
 /// given an anchor) and validates the result. Returns a `Normalised` with the transactions, every
 /// change and every finding; with `strict=True`, raises `ValidationError` when any finding is an
@@ -79,54 +147,9 @@ pub fn validate(
 /// `prepare` is the name in every language (`docs/contract.md`); `normalise` is its deprecated
 /// alias.
 #[pyfunction(name = "prepare")]
-#[pyo3(signature = (rows, *, platform="generic", today=None, account=None, opening_balance=None, latest_existing=None, country=None, rules=None, time_zone=None, trim=true, truncate=false, dedupe=true, infer_types=true, fix_signs=false, sort=true, fill_from_opening=None, fill_from_closing=None, batch_size=None, strict=false))]
-#[allow(clippy::too_many_arguments)]
-pub fn prepare(
-    py: Python<'_>,
-    rows: &Bound<'_, PyAny>,
-    platform: &str,
-    today: Option<&Bound<'_, PyAny>>,
-    account: Option<&Bound<'_, PyAny>>,
-    opening_balance: Option<&Bound<'_, PyAny>>,
-    latest_existing: Option<&Bound<'_, PyAny>>,
-    country: Option<String>,
-    rules: Option<&Bound<'_, PyAny>>,
-    time_zone: Option<String>,
-    trim: bool,
-    truncate: bool,
-    dedupe: bool,
-    infer_types: bool,
-    fix_signs: bool,
-    sort: bool,
-    fill_from_opening: Option<&Bound<'_, PyAny>>,
-    fill_from_closing: Option<&Bound<'_, PyAny>>,
-    #[pyo3(from_py_with = args::batch_size)] batch_size: Option<usize>,
-    strict: bool,
-) -> PyResult<PyNormalised> {
+fn prepare(py, rows: &Bound<'_, PyAny>;) [context, normalise, strict] -> PyResult<PyNormalised> {
     let result = guard(py, || {
-        let context = ContextArgs {
-            platform,
-            today,
-            account,
-            opening_balance,
-            latest_existing,
-            country,
-            rules,
-            time_zone: time_zone.as_deref(),
-        }
-        .context()?;
-        let options = NormaliseArgs {
-            trim,
-            truncate,
-            dedupe,
-            infer_types,
-            fix_signs,
-            sort,
-            fill_from_opening,
-            fill_from_closing,
-            batch_size,
-        }
-        .prepare(context)?;
+        let options = normalise.prepare(context.context()?)?;
         if let Some(prepared) = rows::prepare_dicts(py, rows, &options)? {
             return Ok(PyNormalised::from(prepared));
         }
@@ -134,11 +157,8 @@ pub fn prepare(
         let prepared = py.detach(move || source.prepare(&options))?;
         Ok(PyNormalised::from(prepared))
     })?;
-    if strict {
-        self::strict(py, result)
-    } else {
-        Ok(result)
-    }
+    strict_result(py, result, strict)
+}
 }
 
 fn strict_result(py: Python<'_>, n: PyNormalised, strict: bool) -> PyResult<PyNormalised> {
@@ -168,36 +188,13 @@ fn file_bytes(py: Python<'_>, source: &Bound<'_, PyAny>) -> BindResult<Vec<u8>> 
         .map_err(|e| BindError::Py(PyErr::from(e)))
 }
 
+context_function! {
 /// Reads a CSV or JSON file (a path or its bytes) and validates its rows as they are. Rows are
 /// numbered from 0; findings about rows of a CSV file also carry the `line` the row is on.
 #[pyfunction]
-#[pyo3(signature = (source, *, format="auto", platform="generic", today=None, account=None, opening_balance=None, latest_existing=None, country=None, rules=None, time_zone=None))]
-#[allow(clippy::too_many_arguments)]
-pub fn validate_file(
-    py: Python<'_>,
-    source: &Bound<'_, PyAny>,
-    format: &str,
-    platform: &str,
-    today: Option<&Bound<'_, PyAny>>,
-    account: Option<&Bound<'_, PyAny>>,
-    opening_balance: Option<&Bound<'_, PyAny>>,
-    latest_existing: Option<&Bound<'_, PyAny>>,
-    country: Option<String>,
-    rules: Option<&Bound<'_, PyAny>>,
-    time_zone: Option<String>,
-) -> PyResult<PyReport> {
+fn validate_file(py, source: &Bound<'_, PyAny>; format: &str = "auto") [context] -> PyResult<PyReport> {
     guard(py, || {
-        let options = ContextArgs {
-            platform,
-            today,
-            account,
-            opening_balance,
-            latest_existing,
-            country,
-            rules,
-            time_zone: time_zone.as_deref(),
-        }
-        .as_is()?;
+        let options = context.as_is()?;
         let format = input_format(format)?;
         // A path streams (`bankfeeds::stream`): memory bounded by a row and the ids, whatever
         // the file's size, with the findings the whole file read in memory gives.
@@ -212,6 +209,7 @@ pub fn validate_file(
         Ok(PyReport::from(prepared.report))
     })
 }
+}
 
 /// The path of a file given as a path (`str`/`os.PathLike`); `None` for anything else.
 fn file_path(source: &Bound<'_, PyAny>) -> Option<std::path::PathBuf> {
@@ -221,65 +219,23 @@ fn file_path(source: &Bound<'_, PyAny>) -> Option<std::path::PathBuf> {
     source.extract().ok()
 }
 
+context_function! {
 /// Reads a CSV or JSON file (a path or its bytes, a push body or an array of transactions),
 /// normalises and validates it, as `prepare()` does for rows (`normalise_file` is its
 /// deprecated alias).
 #[pyfunction(name = "prepare_file")]
-#[pyo3(signature = (source, *, format="auto", platform="generic", today=None, account=None, opening_balance=None, latest_existing=None, country=None, rules=None, time_zone=None, trim=true, truncate=false, dedupe=true, infer_types=true, fix_signs=false, sort=true, fill_from_opening=None, fill_from_closing=None, batch_size=None, strict=false))]
-#[allow(clippy::too_many_arguments)]
-pub fn prepare_file(
-    py: Python<'_>,
-    source: &Bound<'_, PyAny>,
-    format: &str,
-    platform: &str,
-    today: Option<&Bound<'_, PyAny>>,
-    account: Option<&Bound<'_, PyAny>>,
-    opening_balance: Option<&Bound<'_, PyAny>>,
-    latest_existing: Option<&Bound<'_, PyAny>>,
-    country: Option<String>,
-    rules: Option<&Bound<'_, PyAny>>,
-    time_zone: Option<String>,
-    trim: bool,
-    truncate: bool,
-    dedupe: bool,
-    infer_types: bool,
-    fix_signs: bool,
-    sort: bool,
-    fill_from_opening: Option<&Bound<'_, PyAny>>,
-    fill_from_closing: Option<&Bound<'_, PyAny>>,
-    #[pyo3(from_py_with = args::batch_size)] batch_size: Option<usize>,
-    strict: bool,
-) -> PyResult<PyNormalised> {
+fn prepare_file(py, source: &Bound<'_, PyAny>; format: &str = "auto") [context, normalise, strict]
+    -> PyResult<PyNormalised>
+{
     let result = guard(py, || {
-        let context = ContextArgs {
-            platform,
-            today,
-            account,
-            opening_balance,
-            latest_existing,
-            country,
-            rules,
-            time_zone: time_zone.as_deref(),
-        }
-        .context()?;
-        let options = NormaliseArgs {
-            trim,
-            truncate,
-            dedupe,
-            infer_types,
-            fix_signs,
-            sort,
-            fill_from_opening,
-            fill_from_closing,
-            batch_size,
-        }
-        .prepare(context)?;
+        let options = normalise.prepare(context.context()?)?;
         let format = input_format(format)?;
         let bytes = file_bytes(py, source)?;
         let prepared = py.detach(move || pipeline::prepare_file(&bytes, format, &options));
         Ok(PyNormalised::from(prepared))
     })?;
     strict_result(py, result, strict)
+}
 }
 
 fn overflow_report(e: &balance::BalanceOverflow, source_rows: &[usize]) -> ValidationReport {
@@ -291,6 +247,31 @@ fn overflow_report(e: &balance::BalanceOverflow, source_rows: &[usize]) -> Valid
                 .on(Field::Balance),
         ],
     }
+}
+
+/// Reads `rows`, types them (raising `ValidationError` when a row cannot be) and sets their
+/// balances by `fill`, off the GIL; `fill` answers the opening and closing balances.
+fn fill_with(
+    py: Python<'_>,
+    rows: &Bound<'_, PyAny>,
+    fill: impl FnOnce(&mut [BankTransaction]) -> Result<(Decimal, Decimal), balance::BalanceOverflow>
+    + Send,
+) -> BindResult<PyBalanced> {
+    let source = rows::read(rows)?;
+    py.detach(move || {
+        let mut typed = source.typed_strict("the rows cannot be read")?;
+        match fill(&mut typed.transactions) {
+            Ok((opening, closing)) => Ok(PyBalanced {
+                transactions: PyTransactions::new(typed.transactions, Some(typed.source_rows)),
+                opening,
+                closing,
+            }),
+            Err(e) => Err(BindError::Invalid(
+                "the balances cannot be filled",
+                overflow_report(&e, &typed.source_rows),
+            )),
+        }
+    })
 }
 
 /// Sets every balance from one end of the chain, in the order given: forward from `opening`
@@ -321,21 +302,7 @@ pub fn fill_balances(
                 "give opening= (the balance before the first row) or closing= (after the last)",
             ));
         }
-        let source = rows::read(rows)?;
-        py.detach(move || {
-            let mut typed = source.typed_strict("the rows cannot be read")?;
-            match balance::fill(&mut typed.transactions, anchor) {
-                Ok((opening, closing)) => Ok(PyBalanced {
-                    transactions: PyTransactions::new(typed.transactions, Some(typed.source_rows)),
-                    opening,
-                    closing,
-                }),
-                Err(e) => Err(BindError::Invalid(
-                    "the balances cannot be filled",
-                    overflow_report(&e, &typed.source_rows),
-                )),
-            }
-        })
+        fill_with(py, rows, move |txs| balance::fill(txs, anchor))
     })
 }
 
@@ -357,20 +324,8 @@ pub fn fill_forward(
 ) -> PyResult<PyBalanced> {
     guard(py, || {
         let opening = amount_from("opening", opening).map_err(config)?;
-        let source = rows::read(rows)?;
-        py.detach(move || {
-            let mut typed = source.typed_strict("the rows cannot be read")?;
-            match balance::fill_forward(&mut typed.transactions, opening) {
-                Ok(closing) => Ok(PyBalanced {
-                    transactions: PyTransactions::new(typed.transactions, Some(typed.source_rows)),
-                    opening,
-                    closing,
-                }),
-                Err(e) => Err(BindError::Invalid(
-                    "the balances cannot be filled",
-                    overflow_report(&e, &typed.source_rows),
-                )),
-            }
+        fill_with(py, rows, move |txs| {
+            balance::fill_forward(txs, opening).map(|closing| (opening, closing))
         })
     })
 }
@@ -385,20 +340,8 @@ pub fn fill_backward(
 ) -> PyResult<PyBalanced> {
     guard(py, || {
         let closing = amount_from("closing", closing).map_err(config)?;
-        let source = rows::read(rows)?;
-        py.detach(move || {
-            let mut typed = source.typed_strict("the rows cannot be read")?;
-            match balance::fill_backward(&mut typed.transactions, closing) {
-                Ok(opening) => Ok(PyBalanced {
-                    transactions: PyTransactions::new(typed.transactions, Some(typed.source_rows)),
-                    opening,
-                    closing,
-                }),
-                Err(e) => Err(BindError::Invalid(
-                    "the balances cannot be filled",
-                    overflow_report(&e, &typed.source_rows),
-                )),
-            }
+        fill_with(py, rows, move |txs| {
+            balance::fill_backward(txs, closing).map(|opening| (opening, closing))
         })
     })
 }
@@ -472,35 +415,13 @@ pub fn push_bodies(
     })
 }
 
+context_function! {
 /// Validates one push body as it would be sent: everything `validate` checks, plus its size and
 /// that its `accountId` is the account's (when `account` names one).
 #[pyfunction]
-#[pyo3(signature = (body, *, platform="generic", today=None, account=None, opening_balance=None, latest_existing=None, country=None, rules=None, time_zone=None))]
-#[allow(clippy::too_many_arguments)]
-pub fn validate_push(
-    py: Python<'_>,
-    body: &Bound<'_, PyAny>,
-    platform: &str,
-    today: Option<&Bound<'_, PyAny>>,
-    account: Option<&Bound<'_, PyAny>>,
-    opening_balance: Option<&Bound<'_, PyAny>>,
-    latest_existing: Option<&Bound<'_, PyAny>>,
-    country: Option<String>,
-    rules: Option<&Bound<'_, PyAny>>,
-    time_zone: Option<String>,
-) -> PyResult<PyReport> {
+fn validate_push(py, body: &Bound<'_, PyAny>;) [context] -> PyResult<PyReport> {
     guard(py, || {
-        let context = ContextArgs {
-            platform,
-            today,
-            account,
-            opening_balance,
-            latest_existing,
-            country,
-            rules,
-            time_zone: time_zone.as_deref(),
-        }
-        .context()?;
+        let context = context.context()?;
         let body: CreateBankTransactions = match body.cast::<PyPushBody>() {
             Ok(b) => b.get().body(),
             Err(_) => {
@@ -526,6 +447,7 @@ pub fn validate_push(
         let report = py.detach(move || bankfeeds::validate::validate_push(&body, &context));
         Ok(PyReport::from(report))
     })
+}
 }
 
 /// Checks a source account's own rules, as when it is created: GBP accounts need a six-digit

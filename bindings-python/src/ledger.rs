@@ -172,12 +172,13 @@ fn hash_of(v: &impl Hash) -> u64 {
     h.finish()
 }
 
-/// `cls(**mapping)`, with nested records given as dicts read by `read`.
-fn from_mapping<'py>(
-    cls: &Bound<'py, pyo3::types::PyType>,
+/// `T(**mapping)`, the record `T.from_dict` reads, with the nested records named in `nested`
+/// given as dicts read by their class's `from_dict`.
+fn from_mapping<'py, T: pyo3::PyTypeInfo>(
     mapping: &Bound<'py, PyAny>,
-    nested: &[(&str, &Bound<'py, pyo3::types::PyType>)],
+    nested: &[(&str, Bound<'py, pyo3::types::PyType>)],
 ) -> PyResult<Bound<'py, PyAny>> {
+    let cls = &mapping.py().get_type::<T>();
     let mapping = mapping.cast::<PyMapping>().map_err(|_| {
         PyTypeError::new_err(format!(
             "from_dict takes a dict (as to_dict gives), not {}",
@@ -218,48 +219,41 @@ pub struct PyLedgerAccount {
     pub inner: core::LedgerAccount,
 }
 
-#[pymethods]
-impl PyLedgerAccount {
-    #[new]
-    fn new(company_id: String, connection_id: String, account_id: String) -> Self {
-        PyLedgerAccount {
-            inner: core::LedgerAccount::new(company_id, connection_id, account_id),
+pymethods_with_getters! {
+    impl PyLedgerAccount {
+        getters |v| {
+            /// The company.
+            company_id -> &str = &v.company_id;
+            /// The connection.
+            connection_id -> &str = &v.connection_id;
+            /// The source account.
+            account_id -> &str = &v.account_id;
         }
-    }
-    /// The company.
-    #[getter]
-    fn company_id(&self) -> &str {
-        &self.inner.company_id
-    }
-    /// The connection.
-    #[getter]
-    fn connection_id(&self) -> &str {
-        &self.inner.connection_id
-    }
-    /// The source account.
-    #[getter]
-    fn account_id(&self) -> &str {
-        &self.inner.account_id
-    }
-    /// `{"company_id": ..., "connection_id": ..., "account_id": ...}`.
-    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let d = PyDict::new(py);
-        d.set_item("company_id", &self.inner.company_id)?;
-        d.set_item("connection_id", &self.inner.connection_id)?;
-        d.set_item("account_id", &self.inner.account_id)?;
-        Ok(d)
-    }
-    /// The account `to_dict` gave.
-    #[staticmethod]
-    fn from_dict<'py>(mapping: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
-        let py = mapping.py();
-        from_mapping(&py.get_type::<PyLedgerAccount>(), mapping, &[])
-    }
-    fn __repr__(&self) -> String {
-        format!(
-            "LedgerAccount(company_id={:?}, connection_id={:?}, account_id={:?})",
-            self.inner.company_id, self.inner.connection_id, self.inner.account_id
-        )
+        #[new]
+        fn new(company_id: String, connection_id: String, account_id: String) -> Self {
+            PyLedgerAccount {
+                inner: core::LedgerAccount::new(company_id, connection_id, account_id),
+            }
+        }
+        /// `{"company_id": ..., "connection_id": ..., "account_id": ...}`.
+        fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+            let d = PyDict::new(py);
+            d.set_item("company_id", &self.inner.company_id)?;
+            d.set_item("connection_id", &self.inner.connection_id)?;
+            d.set_item("account_id", &self.inner.account_id)?;
+            Ok(d)
+        }
+        /// The account `to_dict` gave.
+        #[staticmethod]
+        fn from_dict<'py>(mapping: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+            from_mapping::<PyLedgerAccount>(mapping, &[])
+        }
+        fn __repr__(&self) -> String {
+            format!(
+                "LedgerAccount(company_id={:?}, connection_id={:?}, account_id={:?})",
+                self.inner.company_id, self.inner.connection_id, self.inner.account_id
+            )
+        }
     }
 }
 
@@ -271,61 +265,54 @@ pub struct PyLeaseHolder {
     pub inner: core::LeaseHolder,
 }
 
-#[pymethods]
-impl PyLeaseHolder {
-    #[new]
-    fn new(id: String, host: String, pid: u32) -> Self {
-        PyLeaseHolder {
-            inner: core::LeaseHolder { id, host, pid },
+pymethods_with_getters! {
+    impl PyLeaseHolder {
+        getters |v| {
+            /// Unique per push.
+            id -> &str = &v.id;
+            /// The host name.
+            host -> &str = &v.host;
+            /// The process id.
+            pid -> u32 = v.pid;
         }
-    }
-    /// A holder for this process, with a fresh id.
-    #[staticmethod]
-    fn this_process() -> Self {
-        PyLeaseHolder {
-            inner: core::LeaseHolder::this_process(),
+        #[new]
+        fn new(id: String, host: String, pid: u32) -> Self {
+            PyLeaseHolder {
+                inner: core::LeaseHolder { id, host, pid },
+            }
         }
-    }
-    /// Unique per push.
-    #[getter]
-    fn id(&self) -> &str {
-        &self.inner.id
-    }
-    /// The host name.
-    #[getter]
-    fn host(&self) -> &str {
-        &self.inner.host
-    }
-    /// The process id.
-    #[getter]
-    fn pid(&self) -> u32 {
-        self.inner.pid
-    }
-    /// `{"id": ..., "host": ..., "pid": ...}`.
-    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let d = PyDict::new(py);
-        d.set_item("id", &self.inner.id)?;
-        d.set_item("host", &self.inner.host)?;
-        d.set_item("pid", self.inner.pid)?;
-        Ok(d)
-    }
-    /// The holder `to_dict` gave.
-    #[staticmethod]
-    fn from_dict<'py>(mapping: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
-        let py = mapping.py();
-        from_mapping(&py.get_type::<PyLeaseHolder>(), mapping, &[])
-    }
-    fn __hash__(&self) -> u64 {
-        hash_of(&(&self.inner.id, &self.inner.host, self.inner.pid))
-    }
-    fn __str__(&self) -> String {
-        self.inner.to_string()
-    }
-    fn __repr__(&self) -> String {
-        format!(
-            "LeaseHolder(id={:?}, host={:?}, pid={})",
-            self.inner.id, self.inner.host, self.inner.pid
-        )
+        /// A holder for this process, with a fresh id.
+        #[staticmethod]
+        fn this_process() -> Self {
+            PyLeaseHolder {
+                inner: core::LeaseHolder::this_process(),
+            }
+        }
+        /// `{"id": ..., "host": ..., "pid": ...}`.
+        fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+            let d = PyDict::new(py);
+            d.set_item("id", &self.inner.id)?;
+            d.set_item("host", &self.inner.host)?;
+            d.set_item("pid", self.inner.pid)?;
+            Ok(d)
+        }
+        /// The holder `to_dict` gave.
+        #[staticmethod]
+        fn from_dict<'py>(mapping: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+            from_mapping::<PyLeaseHolder>(mapping, &[])
+        }
+        fn __hash__(&self) -> u64 {
+            hash_of(&(&self.inner.id, &self.inner.host, self.inner.pid))
+        }
+        fn __str__(&self) -> String {
+            self.inner.to_string()
+        }
+        fn __repr__(&self) -> String {
+            format!(
+                "LeaseHolder(id={:?}, host={:?}, pid={})",
+                self.inner.id, self.inner.host, self.inner.pid
+            )
+        }
     }
 }
 
@@ -404,11 +391,9 @@ impl PyLease {
     /// The lease `to_dict` gave.
     #[staticmethod]
     fn from_dict<'py>(mapping: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
-        let py = mapping.py();
-        from_mapping(
-            &py.get_type::<PyLease>(),
+        from_mapping::<PyLease>(
             mapping,
-            &[("holder", &py.get_type::<PyLeaseHolder>())],
+            &[("holder", mapping.py().get_type::<PyLeaseHolder>())],
         )
     }
     fn __hash__(&self) -> u64 {
@@ -446,133 +431,119 @@ impl PyLedgerBatch {
     }
 }
 
-#[pymethods]
-impl PyLedgerBatch {
-    #[new]
-    #[pyo3(signature = (*, batch_id, account, state, transaction_ids, sent_at, updated_at, operation_key=None, oldest=None, newest=None))]
-    #[allow(clippy::too_many_arguments)]
-    fn new(
-        batch_id: String,
-        account: PyLedgerAccount,
-        state: &str,
-        transaction_ids: &Bound<'_, PyAny>,
-        sent_at: &Bound<'_, PyAny>,
-        updated_at: &Bound<'_, PyAny>,
-        operation_key: Option<String>,
-        oldest: Option<&Bound<'_, PyAny>>,
-        newest: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<Self> {
-        Ok(PyLedgerBatch {
-            inner: core::LedgerBatch {
-                batch_id,
-                account: account.inner,
-                operation_key,
-                state: state_from(state)?,
-                transaction_ids: ids("transaction_ids", transaction_ids)?,
-                oldest: optional_local("oldest", oldest)?,
-                newest: optional_local("newest", newest)?,
-                sent_at: timestamp_from("sent_at", sent_at)?,
-                updated_at: timestamp_from("updated_at", updated_at)?,
-            },
-        })
-    }
-    /// The ledger's own id for the batch (random, unique).
-    #[getter]
-    fn batch_id(&self) -> &str {
-        &self.inner.batch_id
-    }
-    /// The account pushed to.
-    #[getter]
-    fn account(&self) -> PyLedgerAccount {
-        PyLedgerAccount {
-            inner: self.inner.account.clone(),
+pymethods_with_getters! {
+    impl PyLedgerBatch {
+        getters |v| {
+            /// The ledger's own id for the batch (random, unique).
+            batch_id -> &str = &v.batch_id;
+            /// Codat's push operation key, once Codat accepted the batch.
+            operation_key -> Option<&str> = v.operation_key.as_deref();
+            /// Where the batch is: `"sending"`, `"pending"`, `"success"`, `"failed"`, `"timed_out"`,
+            /// `"not_accepted"`.
+            state -> &'static str = v.state.as_str();
+            /// Whether its outcome is still to be found out (`"sending"` or `"pending"`).
+            is_open -> bool = v.state.is_open();
+            /// The ids of its transactions, in order.
+            transaction_ids -> Vec<String> = v.transaction_ids.clone();
         }
-    }
-    /// Codat's push operation key, once Codat accepted the batch.
-    #[getter]
-    fn operation_key(&self) -> Option<&str> {
-        self.inner.operation_key.as_deref()
-    }
-    /// Where the batch is: `"sending"`, `"pending"`, `"success"`, `"failed"`, `"timed_out"`,
-    /// `"not_accepted"`.
-    #[getter]
-    fn state(&self) -> &'static str {
-        self.inner.state.as_str()
-    }
-    /// Whether its outcome is still to be found out (`"sending"` or `"pending"`).
-    #[getter]
-    fn is_open(&self) -> bool {
-        self.inner.state.is_open()
-    }
-    /// The ids of its transactions, in order.
-    #[getter]
-    fn transaction_ids(&self) -> Vec<String> {
-        self.inner.transaction_ids.clone()
-    }
-    /// Its oldest transaction date (naive local).
-    #[getter]
-    fn oldest<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
-        self.inner
-            .oldest
-            .map(|d| py_naive_datetime(py, &d.datetime()))
-            .transpose()
-    }
-    /// Its newest transaction date (naive local).
-    #[getter]
-    fn newest<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
-        self.inner
-            .newest
-            .map(|d| py_naive_datetime(py, &d.datetime()))
-            .transpose()
-    }
-    /// When it was first written, just before it was first sent (aware UTC).
-    #[getter]
-    fn sent_at<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        py_timestamp(py, &self.inner.sent_at)
-    }
-    /// When it was last written (aware UTC).
-    #[getter]
-    fn updated_at<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        py_timestamp(py, &self.inner.updated_at)
-    }
-    /// Every field as a dict (`account` as a dict): what a bank stores in its own database;
-    /// `LedgerBatch.from_dict` reads it back.
-    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let d = PyDict::new(py);
-        d.set_item("batch_id", &self.inner.batch_id)?;
-        d.set_item("account", self.account().to_dict(py)?)?;
-        d.set_item("operation_key", self.inner.operation_key.as_deref())?;
-        d.set_item("state", self.state())?;
-        d.set_item(
-            "transaction_ids",
-            PyList::new(py, &self.inner.transaction_ids)?,
-        )?;
-        d.set_item("oldest", self.oldest(py)?)?;
-        d.set_item("newest", self.newest(py)?)?;
-        d.set_item("sent_at", self.sent_at(py)?)?;
-        d.set_item("updated_at", self.updated_at(py)?)?;
-        Ok(d)
-    }
-    /// The batch `to_dict` gave (its keys are the constructor's keyword arguments).
-    #[staticmethod]
-    fn from_dict<'py>(mapping: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
-        let py = mapping.py();
-        from_mapping(
-            &py.get_type::<PyLedgerBatch>(),
-            mapping,
-            &[("account", &py.get_type::<PyLedgerAccount>())],
-        )
-    }
-    fn __repr__(&self) -> String {
-        let b = &self.inner;
-        format!(
-            "LedgerBatch(batch_id={:?}, account_id={:?}, state={:?}, operation_key={:?}, transactions={})",
-            b.batch_id,
-            b.account.account_id,
-            b.state.as_str(),
-            b.operation_key,
-            b.transaction_ids.len()
-        )
+        #[new]
+        #[pyo3(signature = (*, batch_id, account, state, transaction_ids, sent_at, updated_at, operation_key=None, oldest=None, newest=None))]
+        #[allow(clippy::too_many_arguments)]
+        fn new(
+            batch_id: String,
+            account: PyLedgerAccount,
+            state: &str,
+            transaction_ids: &Bound<'_, PyAny>,
+            sent_at: &Bound<'_, PyAny>,
+            updated_at: &Bound<'_, PyAny>,
+            operation_key: Option<String>,
+            oldest: Option<&Bound<'_, PyAny>>,
+            newest: Option<&Bound<'_, PyAny>>,
+        ) -> PyResult<Self> {
+            Ok(PyLedgerBatch {
+                inner: core::LedgerBatch {
+                    batch_id,
+                    account: account.inner,
+                    operation_key,
+                    state: state_from(state)?,
+                    transaction_ids: ids("transaction_ids", transaction_ids)?,
+                    oldest: optional_local("oldest", oldest)?,
+                    newest: optional_local("newest", newest)?,
+                    sent_at: timestamp_from("sent_at", sent_at)?,
+                    updated_at: timestamp_from("updated_at", updated_at)?,
+                },
+            })
+        }
+        /// The account pushed to.
+        #[getter]
+        fn account(&self) -> PyLedgerAccount {
+            PyLedgerAccount {
+                inner: self.inner.account.clone(),
+            }
+        }
+        /// Its oldest transaction date (naive local).
+        #[getter]
+        fn oldest<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+            self.inner
+                .oldest
+                .map(|d| py_naive_datetime(py, &d.datetime()))
+                .transpose()
+        }
+        /// Its newest transaction date (naive local).
+        #[getter]
+        fn newest<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+            self.inner
+                .newest
+                .map(|d| py_naive_datetime(py, &d.datetime()))
+                .transpose()
+        }
+        /// When it was first written, just before it was first sent (aware UTC).
+        #[getter]
+        fn sent_at<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+            py_timestamp(py, &self.inner.sent_at)
+        }
+        /// When it was last written (aware UTC).
+        #[getter]
+        fn updated_at<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+            py_timestamp(py, &self.inner.updated_at)
+        }
+        /// Every field as a dict (`account` as a dict): what a bank stores in its own database;
+        /// `LedgerBatch.from_dict` reads it back.
+        fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+            let d = PyDict::new(py);
+            d.set_item("batch_id", &self.inner.batch_id)?;
+            d.set_item("account", self.account().to_dict(py)?)?;
+            d.set_item("operation_key", self.inner.operation_key.as_deref())?;
+            d.set_item("state", self.state())?;
+            d.set_item(
+                "transaction_ids",
+                PyList::new(py, &self.inner.transaction_ids)?,
+            )?;
+            d.set_item("oldest", self.oldest(py)?)?;
+            d.set_item("newest", self.newest(py)?)?;
+            d.set_item("sent_at", self.sent_at(py)?)?;
+            d.set_item("updated_at", self.updated_at(py)?)?;
+            Ok(d)
+        }
+        /// The batch `to_dict` gave (its keys are the constructor's keyword arguments).
+        #[staticmethod]
+        fn from_dict<'py>(mapping: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+            from_mapping::<PyLedgerBatch>(
+                mapping,
+                &[("account", mapping.py().get_type::<PyLedgerAccount>())],
+            )
+        }
+        fn __repr__(&self) -> String {
+            let b = &self.inner;
+            format!(
+                "LedgerBatch(batch_id={:?}, account_id={:?}, state={:?}, operation_key={:?}, transactions={})",
+                b.batch_id,
+                b.account.account_id,
+                b.state.as_str(),
+                b.operation_key,
+                b.transaction_ids.len()
+            )
+        }
     }
 }
 

@@ -26,6 +26,34 @@
 //! | `errors.rs`      | core errors and panics → `bankfeeds` exceptions                    |
 //! | `logs.rs`        | the core's tracing events → the `bankfeeds` logger of `logging`     |
 
+/// A `#[pymethods]` block that begins with getters over the record's core value `inner`, one
+/// line each: `name -> Type = expression`, the expression reading the value through the name
+/// given after `getters`. PyO3 reads one `#[pymethods]` block per class, so the macro writes the
+/// whole block: the methods after the getters are copied as they are.
+macro_rules! pymethods_with_getters {
+    (
+        impl $ty:ty {
+            getters |$v:ident| {
+                $( $(#[$doc:meta])* $name:ident -> $out:ty = $get:expr; )*
+            }
+            $($rest:tt)*
+        }
+    ) => {
+        #[pymethods]
+        impl $ty {
+            $(
+                $(#[$doc])*
+                #[getter]
+                fn $name(&self) -> $out {
+                    let $v = &self.inner;
+                    $get
+                }
+            )*
+            $($rest)*
+        }
+    };
+}
+
 mod args;
 mod arrow_check;
 mod arrow_in;

@@ -153,12 +153,10 @@ pub fn error_text(e: &Error, ledger: Option<&LedgerNote>) -> String {
 /// ledger the call used, for the messages that name it.
 pub fn client_error(py: Python<'_>, e: &Error, ledger: Option<&LedgerNote>) -> PyErr {
     let kind = e.kind().as_str();
-    let retryable = e.is_retryable();
     let text = error_text(e, ledger);
     let made: PyResult<PyErr> = (|| {
         let errors = py.import("bankfeeds._errors")?;
-        let kwargs = PyDict::new(py);
-        let class = match e {
+        match e {
             Error::Validation(report) => {
                 return Ok(crate::errors::validation_error(
                     py,
@@ -168,81 +166,104 @@ pub fn client_error(py: Python<'_>, e: &Error, ledger: Option<&LedgerNote>) -> P
             }
             Error::Config(m) => return Ok(crate::errors::configuration_error(py, m)),
             Error::Ledger { .. } => return Ok(crate::errors::ledger_error(py, &text, None)),
-            Error::Api(api) => {
-                kwargs.set_item("status", api.status)?;
-                kwargs.set_item(
-                    "message",
-                    api.message.as_ref().and_then(|m| m.error.clone()),
-                )?;
-                kwargs.set_item("correlation_id", api.correlation_id())?;
-                let body = match &api.message {
-                    Some(m) => to_python(py, m)?,
-                    None => api
-                        .body_snippet
-                        .clone()
-                        .into_pyobject(py)?
-                        .into_any()
-                        .unbind(),
-                };
-                kwargs.set_item("body", body)?;
-                kwargs.set_item("retryable", retryable)?;
-                kwargs.set_item("operation", format!("{} {}", api.method, api.path))?;
-                if let Some(r) = &api.rate_limit {
-                    kwargs.set_item("rate_limit", crate::client::rate_limit_dict(py, r)?)?;
-                }
-                "ApiError"
-            }
-            Error::Decode {
-                method,
-                path,
-                status,
-                snippet,
-                ..
-            } => {
-                kwargs.set_item("status", *status)?;
-                kwargs.set_item("body", snippet.clone())?;
-                kwargs.set_item("retryable", false)?;
-                kwargs.set_item("operation", format!("{method} {path}"))?;
-                "UnexpectedResponseError"
-            }
-            Error::Timeout { .. } | Error::Transport { .. } => {
-                kwargs.set_item("retryable", retryable)?;
-                "TransportError"
-            }
-            Error::HistoryUnknown {
-                account_id,
-                operations,
-            } => {
-                kwargs.set_item("account_id", account_id)?;
-                kwargs.set_item("operations", PyList::new(py, operations)?)?;
-                "HistoryUnknownError"
-            }
-            Error::AccountBusy {
-                account_id,
-                holder,
-                expires_at,
-            } => {
-                kwargs.set_item("account_id", account_id)?;
-                kwargs.set_item("holder", holder)?;
-                kwargs.set_item("expires_at", py_timestamp(py, expires_at)?)?;
-                "AccountBusyError"
-            }
-            Error::LookupIncomplete { examined } => {
-                kwargs.set_item("examined", *examined)?;
-                "LookupIncompleteError"
-            }
-            _ => {
-                kwargs.set_item("retryable", retryable)?;
-                kwargs.set_item("kind", kind)?;
-                "PushError"
-            }
-        };
+            _ => {}
+        }
+        let kwargs = PyDict::new(py);
+        let class = error_class(py, e, &kwargs)?;
         let exc = errors.getattr(class)?.call((text,), Some(&kwargs))?;
         exc.setattr("kind", kind)?;
         exc.setattr("code", e.code().as_str())?;
         Ok(PyErr::from_value(exc))
     })();
     made.unwrap_or_else(|e| e)
+}
+
+/// The class of `bankfeeds._errors` an error (other than validation, configuration and ledger
+/// errors, which have their own constructors) stands for, with its keyword arguments set in
+/// `kwargs`.
+fn error_class(py: Python<'_>, e: &Error, kwargs: &Bound<'_, PyDict>) -> PyResult<&'static str> {
+    let retryable = e.is_retryable();
+    Ok(match e {
+        Error::Api(api) => {
+            api_error_kwargs(py, api, retryable, kwargs)?;
+            "ApiError"
+        }
+        Error::Decode {
+            method,
+            path,
+            status,
+            snippet,
+            ..
+        } => {
+            kwargs.set_item("status", *status)?;
+            kwargs.set_item("body", snippet.clone())?;
+            kwargs.set_item("retryable", false)?;
+            kwargs.set_item("operation", format!("{method} {path}"))?;
+            "UnexpectedResponseError"
+        }
+        Error::Timeout { .. } | Error::Transport { .. } => {
+            kwargs.set_item("retryable", retryable)?;
+            "TransportError"
+        }
+        Error::HistoryUnknown {
+            account_id,
+            operations,
+        } => {
+            kwargs.set_item("account_id", account_id)?;
+            kwargs.set_item("operations", PyList::new(py, operations)?)?;
+            "HistoryUnknownError"
+        }
+        Error::AccountBusy {
+            account_id,
+            holder,
+            expires_at,
+        } => {
+            kwargs.set_item("account_id", account_id)?;
+            kwargs.set_item("holder", holder)?;
+            kwargs.set_item("expires_at", py_timestamp(py, expires_at)?)?;
+            "AccountBusyError"
+        }
+        Error::LookupIncomplete { examined } => {
+            kwargs.set_item("examined", *examined)?;
+            "LookupIncompleteError"
+        }
+        _ => {
+            kwargs.set_item("retryable", retryable)?;
+            kwargs.set_item("kind", e.kind().as_str())?;
+            "PushError"
+        }
+    })
+}
+
+/// `ApiError`'s keyword arguments: Codat's answer as far as it was read.
+fn api_error_kwargs(
+    py: Python<'_>,
+    api: &bankfeeds::client::ApiError,
+    retryable: bool,
+    kwargs: &Bound<'_, PyDict>,
+) -> PyResult<()> {
+    kwargs.set_item("status", api.status)?;
+    kwargs.set_item(
+        "message",
+        api.message.as_ref().and_then(|m| m.error.clone()),
+    )?;
+    kwargs.set_item("correlation_id", api.correlation_id())?;
+    let body = match &api.message {
+        Some(m) => to_python(py, m)?,
+        None => api
+            .body_snippet
+            .clone()
+            .into_pyobject(py)?
+            .into_any()
+            .unbind(),
+    };
+    kwargs.set_item("body", body)?;
+    kwargs.set_item("retryable", retryable)?;
+    kwargs.set_item("operation", format!("{} {}", api.method, api.path))?;
+    if let Some(r) = &api.rate_limit {
+        kwargs.set_item("rate_limit", crate::client::rate_limit_dict(py, r)?)?;
+    }
+    Ok(())
 }
 
 // ---- progress, history and the report ----------------------------------------------------------
@@ -353,195 +374,150 @@ pub struct PyPushReport {
     pub ledger: LedgerNote,
 }
 
-#[pymethods]
-impl PyPushReport {
-    /// Whether every row given is on the account: every batch succeeded and no row is held back
-    /// by a timed-out batch.
-    #[getter]
-    fn is_complete(&self) -> bool {
-        self.inner.is_complete()
-    }
-    /// The company.
-    #[getter]
-    fn company_id(&self) -> &str {
-        &self.inner.company_id
-    }
-    /// The connection.
-    #[getter]
-    fn connection_id(&self) -> &str {
-        &self.inner.connection_id
-    }
-    /// The source account.
-    #[getter]
-    fn account_id(&self) -> &str {
-        &self.inner.account_id
-    }
-    /// Whose rules applied (from the connection's platform key): `"xero"`, `"generic"`...
-    #[getter]
-    fn platform(&self) -> &'static str {
-        self.inner.platform.as_str()
-    }
-    /// Transactions after normalisation.
-    #[getter]
-    fn transactions(&self) -> usize {
-        self.inner.transactions
-    }
-    /// Ids skipped because a successful push already carried them.
-    #[getter]
-    fn already_pushed(&self) -> Vec<String> {
-        self.inner.already_pushed.clone()
-    }
-    /// Ids skipped because a batch that ended `TimedOut` holds them (they may be on the account:
-    /// see `timed_out`, and `resend=`).
-    #[getter]
-    fn held_back(&self) -> Vec<String> {
-        self.inner.held_back.clone()
-    }
-    /// Ids skipped as at or before `skip_through`.
-    #[getter]
-    fn skipped_by_cursor(&self) -> Vec<String> {
-        self.inner.skipped_by_cursor.clone()
-    }
-    /// Transactions in batches whose operation succeeded.
-    #[getter]
-    fn pushed(&self) -> usize {
-        self.inner.pushed
-    }
-    /// Transactions not pushed (failed or unfinished batches, or after a stop).
-    #[getter]
-    fn not_pushed(&self) -> usize {
-        self.inner.not_pushed
-    }
-    /// Batches the transactions were split into.
-    #[getter]
-    fn batches_total(&self) -> usize {
-        self.inner.batches_total
-    }
-    /// Every batch sent, in order: `index, operation_key, status, transactions, first_id,
-    /// last_id, error_message, validation_errors, recovered`.
-    #[getter]
-    fn batches(&self, py: Python<'_>) -> PyResult<Vec<Py<PyAny>>> {
-        self.inner
-            .batches
-            .iter()
-            .map(|b| {
-                let d = PyDict::new(py);
-                d.set_item("index", b.index)?;
-                d.set_item("operation_key", &b.operation_key)?;
-                d.set_item("status", b.status.as_str())?;
-                d.set_item("transactions", b.transactions)?;
-                d.set_item("first_id", &b.first_id)?;
-                d.set_item("last_id", &b.last_id)?;
-                d.set_item("error_message", b.error_message.as_deref())?;
-                d.set_item("validation_errors", to_python(py, &b.validation_errors)?)?;
-                d.set_item("recovered", b.recovered)?;
-                Ok(d.into_any().unbind())
-            })
-            .collect()
-    }
-    /// The keys of the push operations that succeeded.
-    #[getter]
-    fn operation_keys(&self) -> Vec<String> {
-        self.inner.operation_keys().map(str::to_owned).collect()
-    }
-    /// Push operations on the connection whose transactions could not be told (the push went
-    /// ahead under `unknown_history="trust"` or `skip_through`).
-    #[getter]
-    fn unknown_operations(&self) -> usize {
-        self.inner.unknown_operations
-    }
-    /// The account's batches that ended `TimedOut` and are not settled (this push's and earlier
-    /// ones), each `{"operation_key": ..., "transaction_ids": [...]}`: check them in the
-    /// accounting platform, then push the missing ones with `resend=`.
-    #[getter]
-    fn timed_out(&self, py: Python<'_>) -> PyResult<Vec<Py<PyAny>>> {
-        held_list(py, &self.inner.timed_out)
-    }
-    /// Batches an earlier push left without an answer that this one looked up:
-    /// `(batch_id, state)`, the state they turned out to be in.
-    #[getter]
-    fn recovered(&self) -> Vec<(String, &'static str)> {
-        recovered_list(&self.inner.recovered)
-    }
-    /// Validation warnings (errors stop a push before it starts).
-    #[getter]
-    fn validation(&self) -> PyReport {
-        PyReport::from(self.inner.validation.clone())
-    }
-    /// What normalisation changed.
-    #[getter]
-    fn changes(&self) -> Vec<PyChange> {
-        self.inner
-            .changes
-            .iter()
-            .map(|c| PyChange { inner: c.clone() })
-            .collect()
-    }
-    /// Why the push stopped early, or `None`: a dict with `reason` and `batch`, and
-    /// `"operation_failed"`: `operation`; `"timed_out"`: `operation_key` and `transaction_ids`
-    /// (never sent again unless `resend=` names them); `"still_pending"`: `operation_key` and
-    /// `status`; `"error"`: `error` and `kind`.
-    #[getter]
-    fn stopped(&self, py: Python<'_>) -> PyResult<Option<Py<PyAny>>> {
-        let Some(stop) = &self.inner.stopped else {
-            return Ok(None);
-        };
-        let d = PyDict::new(py);
-        d.set_item("batch", stop.batch())?;
-        match stop {
-            PushStop::OperationFailed { operation, .. } => {
-                d.set_item("reason", "operation_failed")?;
-                d.set_item("operation", to_python(py, operation.as_ref())?)?;
-            }
-            PushStop::TimedOut {
-                operation_key,
-                transaction_ids,
-                ..
-            } => {
-                d.set_item("reason", "timed_out")?;
-                d.set_item("operation_key", operation_key)?;
-                d.set_item("transaction_ids", PyList::new(py, transaction_ids)?)?;
-            }
-            PushStop::StillPending {
-                operation_key,
-                status,
-                ..
-            } => {
-                d.set_item("reason", "still_pending")?;
-                d.set_item("operation_key", operation_key)?;
-                d.set_item("status", status.as_str())?;
-            }
-            PushStop::Error { error, .. } => {
-                d.set_item("reason", "error")?;
-                d.set_item("error", error_text(error, Some(&self.ledger)))?;
-                d.set_item("kind", error.kind().as_str())?;
-            }
-            _ => d.set_item("reason", "other")?,
+pymethods_with_getters! {
+    impl PyPushReport {
+        getters |v| {
+            /// Whether every row given is on the account: every batch succeeded and no row is held back
+            /// by a timed-out batch.
+            is_complete -> bool = v.is_complete();
+            /// The company.
+            company_id -> &str = &v.company_id;
+            /// The connection.
+            connection_id -> &str = &v.connection_id;
+            /// The source account.
+            account_id -> &str = &v.account_id;
+            /// Whose rules applied (from the connection's platform key): `"xero"`, `"generic"`...
+            platform -> &'static str = v.platform.as_str();
+            /// Transactions after normalisation.
+            transactions -> usize = v.transactions;
+            /// Ids skipped because a successful push already carried them.
+            already_pushed -> Vec<String> = v.already_pushed.clone();
+            /// Ids skipped because a batch that ended `TimedOut` holds them (they may be on the account:
+            /// see `timed_out`, and `resend=`).
+            held_back -> Vec<String> = v.held_back.clone();
+            /// Ids skipped as at or before `skip_through`.
+            skipped_by_cursor -> Vec<String> = v.skipped_by_cursor.clone();
+            /// Transactions in batches whose operation succeeded.
+            pushed -> usize = v.pushed;
+            /// Transactions not pushed (failed or unfinished batches, or after a stop).
+            not_pushed -> usize = v.not_pushed;
+            /// Batches the transactions were split into.
+            batches_total -> usize = v.batches_total;
+            /// The keys of the push operations that succeeded.
+            operation_keys -> Vec<String> = v.operation_keys().map(str::to_owned).collect();
+            /// Push operations on the connection whose transactions could not be told (the push went
+            /// ahead under `unknown_history="trust"` or `skip_through`).
+            unknown_operations -> usize = v.unknown_operations;
+            /// Batches an earlier push left without an answer that this one looked up:
+            /// `(batch_id, state)`, the state they turned out to be in.
+            recovered -> Vec<(String, &'static str)> = recovered_list(&v.recovered);
+            /// Validation warnings (errors stop a push before it starts).
+            validation -> PyReport = PyReport::from(v.validation.clone());
         }
-        Ok(Some(d.into_any().unbind()))
-    }
-    fn __str__(&self) -> String {
-        // The core's summary, with a stop's error in Python's words.
-        match &self.inner.stopped {
-            Some(PushStop::Error { batch, error }) => {
-                let mut rest = self.inner.clone();
-                rest.stopped = None;
-                format!(
-                    "{rest}; stopped: batch {batch}: {}",
-                    error_text(error, Some(&self.ledger))
-                )
-            }
-            _ => self.inner.to_string(),
+        /// Every batch sent, in order: `index, operation_key, status, transactions, first_id,
+        /// last_id, error_message, validation_errors, recovered`.
+        #[getter]
+        fn batches(&self, py: Python<'_>) -> PyResult<Vec<Py<PyAny>>> {
+            self.inner
+                .batches
+                .iter()
+                .map(|b| {
+                    let d = PyDict::new(py);
+                    d.set_item("index", b.index)?;
+                    d.set_item("operation_key", &b.operation_key)?;
+                    d.set_item("status", b.status.as_str())?;
+                    d.set_item("transactions", b.transactions)?;
+                    d.set_item("first_id", &b.first_id)?;
+                    d.set_item("last_id", &b.last_id)?;
+                    d.set_item("error_message", b.error_message.as_deref())?;
+                    d.set_item("validation_errors", to_python(py, &b.validation_errors)?)?;
+                    d.set_item("recovered", b.recovered)?;
+                    Ok(d.into_any().unbind())
+                })
+                .collect()
         }
-    }
-    fn __repr__(&self) -> String {
-        format!(
-            "PushReport(pushed={}, already_pushed={}, held_back={}, not_pushed={}, complete={})",
-            self.inner.pushed,
-            self.inner.already_pushed.len(),
-            self.inner.held_back.len(),
-            self.inner.not_pushed,
-            self.inner.is_complete()
-        )
+        /// The account's batches that ended `TimedOut` and are not settled (this push's and earlier
+        /// ones), each `{"operation_key": ..., "transaction_ids": [...]}`: check them in the
+        /// accounting platform, then push the missing ones with `resend=`.
+        #[getter]
+        fn timed_out(&self, py: Python<'_>) -> PyResult<Vec<Py<PyAny>>> {
+            held_list(py, &self.inner.timed_out)
+        }
+        /// What normalisation changed.
+        #[getter]
+        fn changes(&self) -> Vec<PyChange> {
+            self.inner
+                .changes
+                .iter()
+                .map(|c| PyChange { inner: c.clone() })
+                .collect()
+        }
+        /// Why the push stopped early, or `None`: a dict with `reason` and `batch`, and
+        /// `"operation_failed"`: `operation`; `"timed_out"`: `operation_key` and `transaction_ids`
+        /// (never sent again unless `resend=` names them); `"still_pending"`: `operation_key` and
+        /// `status`; `"error"`: `error` and `kind`.
+        #[getter]
+        fn stopped(&self, py: Python<'_>) -> PyResult<Option<Py<PyAny>>> {
+            let Some(stop) = &self.inner.stopped else {
+                return Ok(None);
+            };
+            let d = PyDict::new(py);
+            d.set_item("batch", stop.batch())?;
+            match stop {
+                PushStop::OperationFailed { operation, .. } => {
+                    d.set_item("reason", "operation_failed")?;
+                    d.set_item("operation", to_python(py, operation.as_ref())?)?;
+                }
+                PushStop::TimedOut {
+                    operation_key,
+                    transaction_ids,
+                    ..
+                } => {
+                    d.set_item("reason", "timed_out")?;
+                    d.set_item("operation_key", operation_key)?;
+                    d.set_item("transaction_ids", PyList::new(py, transaction_ids)?)?;
+                }
+                PushStop::StillPending {
+                    operation_key,
+                    status,
+                    ..
+                } => {
+                    d.set_item("reason", "still_pending")?;
+                    d.set_item("operation_key", operation_key)?;
+                    d.set_item("status", status.as_str())?;
+                }
+                PushStop::Error { error, .. } => {
+                    d.set_item("reason", "error")?;
+                    d.set_item("error", error_text(error, Some(&self.ledger)))?;
+                    d.set_item("kind", error.kind().as_str())?;
+                }
+                _ => d.set_item("reason", "other")?,
+            }
+            Ok(Some(d.into_any().unbind()))
+        }
+        fn __str__(&self) -> String {
+            // The core's summary, with a stop's error in Python's words.
+            match &self.inner.stopped {
+                Some(PushStop::Error { batch, error }) => {
+                    let mut rest = self.inner.clone();
+                    rest.stopped = None;
+                    format!(
+                        "{rest}; stopped: batch {batch}: {}",
+                        error_text(error, Some(&self.ledger))
+                    )
+                }
+                _ => self.inner.to_string(),
+            }
+        }
+        fn __repr__(&self) -> String {
+            format!(
+                "PushReport(pushed={}, already_pushed={}, held_back={}, not_pushed={}, complete={})",
+                self.inner.pushed,
+                self.inner.already_pushed.len(),
+                self.inner.held_back.len(),
+                self.inner.not_pushed,
+                self.inner.is_complete()
+            )
+        }
     }
 }

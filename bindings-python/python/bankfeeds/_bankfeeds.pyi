@@ -10,6 +10,8 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, Generic, Literal, Protocol, TypedDict, TypeVar, final, overload
 
+from typing_extensions import Unpack
+
 from bankfeeds import models as _m
 from bankfeeds._ledger import PushLedger
 from bankfeeds.webhooks import WebhookEvent as _WebhookEvent
@@ -421,6 +423,74 @@ _M = TypeVar("_M")
 _Pem = str | bytes | os.PathLike[str]
 """PEM text (holding ``-----BEGIN``) or bytes, or else the path of a PEM file."""
 
+class _ContextKeywords(TypedDict, total=False):
+    """What validation knows, as every validating function takes it (all keyword arguments,
+    each optional): ``platform`` (``"generic"``), ``today``, ``account``, ``opening_balance``,
+    ``latest_existing``, ``country``, ``rules`` and ``time_zone`` (default ``None``)."""
+
+    platform: str
+    today: _DateLike | None
+    account: _AccountLike | None
+    opening_balance: _AmountLike | None
+    latest_existing: _DateLike | None
+    country: str | None
+    rules: _Rules | None
+    time_zone: str | None
+
+class _PrepareKeywords(_ContextKeywords, total=False):
+    """What normalisation may change, with the validation keywords: ``trim`` (True),
+    ``truncate`` (False), ``dedupe`` (True), ``infer_types`` (True), ``fix_signs`` (False),
+    ``sort`` (True), ``fill_from_opening``, ``fill_from_closing``, ``batch_size`` (None) and
+    ``strict`` (False)."""
+
+    trim: bool
+    truncate: bool
+    dedupe: bool
+    infer_types: bool
+    fix_signs: bool
+    sort: bool
+    fill_from_opening: _AmountLike | None
+    fill_from_closing: _AmountLike | None
+    batch_size: int | None
+    strict: bool
+
+class _ListQuery(TypedDict, total=False):
+    """The query of every paged list (each default ``None``)."""
+
+    query: str | None
+    order_by: str | None
+    page_size: int | None
+    tags: str | None
+
+class _PushParams(TypedDict, total=False):
+    """The parameters of one push request (each default ``None``)."""
+
+    timeout_in_minutes: int | None
+    allow_sync_on_push_complete: bool | None
+
+class _PushKeywords(TypedDict, total=False):
+    """The keywords ``push_transactions`` and ``push_all`` share; defaults: ``None``, but
+    ``skip_already_pushed`` (True), ``unknown_history`` (``"refuse"``), ``resend`` (none) and
+    ``lock_wait`` (0.0)."""
+
+    batch_size: int | None
+    today: _DateLike | None
+    time_zone: str | None
+    country: str | None
+    timeout_in_minutes: int | None
+    allow_sync_on_push_complete: bool | None
+    poll_interval: float | None
+    wait_timeout: float | None
+    skip_already_pushed: bool
+    on_progress: Callable[[dict[str, Any]], object] | None
+    ledger: _Ledger | None
+    unknown_history: Literal["refuse", "trust"]
+    skip_through: _Cursor | None
+    resend: Iterable[str]
+    lock_wait: float
+    rules: _Rules | None
+    events: PushEvents | None
+
 class _RateLimitInfo(TypedDict):
     """Codat's rate-limit headers on one answer (``None`` where a header was absent)."""
 
@@ -470,9 +540,7 @@ class Client:
         max_attempts: int | None = None,
     ) -> Client: ...
     def create_company(self, body: _m.CompanyRequest | _Model) -> _m.Company: ...
-    def list_companies(
-        self, *, query: str | None = None, order_by: str | None = None, page_size: int | None = None, tags: str | None = None
-    ) -> Pages[_m.Company]: ...
+    def list_companies(self, **query: Unpack[_ListQuery]) -> Pages[_m.Company]: ...
     def get_company(self, company_id: str) -> _m.Company: ...
     def replace_company(self, company_id: str, body: _m.CompanyRequest | _Model) -> _m.Company: ...
     def update_company(self, company_id: str, body: _m.CompanyUpdate | _Model) -> _m.Company: ...
@@ -481,11 +549,7 @@ class Client:
     def list_connections(
         self,
         company_id: str,
-        *,
-        query: str | None = None,
-        order_by: str | None = None,
-        page_size: int | None = None,
-        tags: str | None = None,
+        **query: Unpack[_ListQuery],
     ) -> Pages[_m.Connection]: ...
     def create_connection(self, company_id: str, platform: str | _Model) -> _m.Connection: ...
     def get_connection(self, company_id: str, connection_id: str) -> _m.Connection: ...
@@ -496,11 +560,7 @@ class Client:
         self,
         company_id: str,
         connection_id: str,
-        *,
-        query: str | None = None,
-        order_by: str | None = None,
-        page_size: int | None = None,
-        tags: str | None = None,
+        **query: Unpack[_ListQuery],
     ) -> Pages[_m.BankAccount]: ...
     def get_create_bank_account_model(self, company_id: str, connection_id: str) -> _m.PushOption: ...
     def create_bank_account(
@@ -539,9 +599,7 @@ class Client:
         company_id: str,
         connection_id: str,
         body: PushBody | _Model,
-        *,
-        timeout_in_minutes: int | None = None,
-        allow_sync_on_push_complete: bool | None = None,
+        **params: Unpack[_PushParams],
     ) -> _m.PushOperation: ...
     def get_create_bank_transactions_model(self, company_id: str, connection_id: str, account_id: str) -> _m.PushOption: ...
     def push_batch(
@@ -549,9 +607,7 @@ class Client:
         company_id: str,
         connection_id: str,
         body: PushBody | _Model,
-        *,
-        timeout_in_minutes: int | None = None,
-        allow_sync_on_push_complete: bool | None = None,
+        **params: Unpack[_PushParams],
     ) -> _m.PushedBatch: ...
     def push_history(
         self,
@@ -569,7 +625,7 @@ class Client:
         ``recovered``."""
     def get_push_operation(self, company_id: str, push_operation_key: str) -> _m.PushOperation: ...
     def list_push_operations(
-        self, company_id: str, *, query: str | None = None, order_by: str | None = None, page_size: int | None = None, tags: str | None = None
+        self, company_id: str, **query: Unpack[_ListQuery]
     ) -> Pages[_m.PushOperation]: ...
     def wait_for_push_operation(
         self, company_id: str, push_operation_key: str, *, poll_interval: float | None = None, timeout: float | None = None
@@ -583,24 +639,7 @@ class Client:
         connection_id: str,
         account_id: str,
         rows: _Rows,
-        *,
-        batch_size: int | None = None,
-        today: _DateLike | None = None,
-        time_zone: str | None = None,
-        country: str | None = None,
-        timeout_in_minutes: int | None = None,
-        allow_sync_on_push_complete: bool | None = None,
-        poll_interval: float | None = None,
-        wait_timeout: float | None = None,
-        skip_already_pushed: bool = True,
-        on_progress: Callable[[dict[str, Any]], object] | None = None,
-        ledger: _Ledger | None = None,
-        unknown_history: Literal["refuse", "trust"] = "refuse",
-        skip_through: _Cursor | None = None,
-        resend: Iterable[str] = ...,
-        lock_wait: float = 0.0,
-        rules: _Rules | None = None,
-        events: PushEvents | None = None,
+        **keywords: Unpack[_PushKeywords],
     ) -> PushReport:
         """Validates, normalises, pushes and waits, recording every batch in the push ledger;
         raises ValidationError when nothing may be sent. ``events``: wait by webhook."""
@@ -609,23 +648,7 @@ class Client:
         accounts: Iterable[tuple[str, str, str, _Rows] | Mapping[str, Any]],
         *,
         concurrency: int = 8,
-        batch_size: int | None = None,
-        today: _DateLike | None = None,
-        time_zone: str | None = None,
-        country: str | None = None,
-        timeout_in_minutes: int | None = None,
-        allow_sync_on_push_complete: bool | None = None,
-        poll_interval: float | None = None,
-        wait_timeout: float | None = None,
-        skip_already_pushed: bool = True,
-        on_progress: Callable[[dict[str, Any]], object] | None = None,
-        ledger: _Ledger | None = None,
-        unknown_history: Literal["refuse", "trust"] = "refuse",
-        skip_through: _Cursor | None = None,
-        resend: Iterable[str] = ...,
-        lock_wait: float = 0.0,
-        rules: _Rules | None = None,
-        events: PushEvents | None = None,
+        **keywords: Unpack[_PushKeywords],
     ) -> list[dict[str, Any]]:
         """Pushes many accounts at once within Codat's limits, each as ``push_transactions``;
         one dict per account: ``company_id``, ``connection_id``, ``account_id``, ``status``,
@@ -859,15 +882,7 @@ def lease_expiry(ttl: float, now: datetime.datetime | str | None = None) -> date
 
 def validate(
     rows: _Rows,
-    *,
-    platform: str = "generic",
-    today: _DateLike | None = None,
-    account: _AccountLike | None = None,
-    opening_balance: _AmountLike | None = None,
-    latest_existing: _DateLike | None = None,
-    country: str | None = None,
-    rules: _Rules | None = None,
-    time_zone: str | None = None,
+    **keywords: Unpack[_ContextKeywords],
 ) -> Report:
     """Validates rows as they are; every finding at once, as data. ``rules`` sets a rule's
     severity by its code; ``time_zone`` (an IANA name, an offset or ``"local"``, the default)
@@ -875,25 +890,7 @@ def validate(
 
 def prepare(
     rows: _Rows,
-    *,
-    platform: str = "generic",
-    today: _DateLike | None = None,
-    account: _AccountLike | None = None,
-    opening_balance: _AmountLike | None = None,
-    latest_existing: _DateLike | None = None,
-    country: str | None = None,
-    rules: _Rules | None = None,
-    time_zone: str | None = None,
-    trim: bool = True,
-    truncate: bool = False,
-    dedupe: bool = True,
-    infer_types: bool = True,
-    fix_signs: bool = False,
-    sort: bool = True,
-    fill_from_opening: _AmountLike | None = None,
-    fill_from_closing: _AmountLike | None = None,
-    batch_size: int | None = None,
-    strict: bool = False,
+    **keywords: Unpack[_PrepareKeywords],
 ) -> Normalised:
     """Normalises and validates rows (``normalise`` is its deprecated alias)."""
 
@@ -903,14 +900,7 @@ def validate_file(
     source: str | os.PathLike[str] | bytes,
     *,
     format: str = "auto",
-    platform: str = "generic",
-    today: _DateLike | None = None,
-    account: _AccountLike | None = None,
-    opening_balance: _AmountLike | None = None,
-    latest_existing: _DateLike | None = None,
-    country: str | None = None,
-    rules: _Rules | None = None,
-    time_zone: str | None = None,
+    **keywords: Unpack[_ContextKeywords],
 ) -> Report:
     """Reads a CSV or JSON file and validates its rows as they are. A CSV file given by its path
     streams: memory stays bounded by the ids kept for the duplicate check (about 30 MB for a
@@ -920,24 +910,7 @@ def prepare_file(
     source: str | os.PathLike[str] | bytes,
     *,
     format: str = "auto",
-    platform: str = "generic",
-    today: _DateLike | None = None,
-    account: _AccountLike | None = None,
-    opening_balance: _AmountLike | None = None,
-    latest_existing: _DateLike | None = None,
-    country: str | None = None,
-    rules: _Rules | None = None,
-    time_zone: str | None = None,
-    trim: bool = True,
-    truncate: bool = False,
-    dedupe: bool = True,
-    infer_types: bool = True,
-    fix_signs: bool = False,
-    sort: bool = True,
-    fill_from_opening: _AmountLike | None = None,
-    fill_from_closing: _AmountLike | None = None,
-    batch_size: int | None = None,
-    strict: bool = False,
+    **keywords: Unpack[_PrepareKeywords],
 ) -> Normalised:
     """Reads a CSV or JSON file, normalises and validates it (``normalise_file`` is its
     deprecated alias)."""
@@ -972,15 +945,7 @@ def push_bodies(account_id: str, rows: _Rows, size: int = 1000) -> list[PushBody
 
 def validate_push(
     body: PushBody | Mapping[str, Any],
-    *,
-    platform: str = "generic",
-    today: _DateLike | None = None,
-    account: _AccountLike | None = None,
-    opening_balance: _AmountLike | None = None,
-    latest_existing: _DateLike | None = None,
-    country: str | None = None,
-    rules: _Rules | None = None,
-    time_zone: str | None = None,
+    **keywords: Unpack[_ContextKeywords],
 ) -> Report:
     """Validates one push body as it would be sent."""
 

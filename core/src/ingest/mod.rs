@@ -113,23 +113,6 @@ fn preview(v: &RawValue) -> Option<String> {
     })
 }
 
-/// The field a finding names for a raw field (the boolean clearing columns are the status).
-fn finding_field(field: RawField) -> Field {
-    match field {
-        RawField::Id => Field::Id,
-        RawField::Date => Field::Date,
-        RawField::Description => Field::Description,
-        RawField::Counterparty => Field::Counterparty,
-        RawField::Reference => Field::Reference,
-        RawField::Reconciled => Field::Reconciled,
-        RawField::Amount => Field::Amount,
-        RawField::Balance => Field::Balance,
-        RawField::TransactionType => Field::TransactionType,
-        RawField::Status | RawField::Cleared | RawField::Pending => Field::Status,
-        RawField::AccountId => Field::AccountId,
-    }
-}
-
 /// The words for the keys that name one field: "`date`, `transactionDate` or `clearedOnDate`".
 pub(crate) fn spellings(field: RawField) -> String {
     let names: Vec<String> = field.aliases().iter().map(|a| format!("`{a}`")).collect();
@@ -142,7 +125,7 @@ pub(crate) fn spellings(field: RawField) -> String {
 /// Reports each key of a row that named a field an earlier key had already named.
 fn repeated_keys(cx: &mut Cx, repeated: Vec<RepeatedKey>) {
     for r in repeated {
-        let field = finding_field(r.field);
+        let field = r.field.finding_field();
         let which = match &r.key {
             Some(key) => format!(
                 "the key `{key}` names {field}, which an earlier key of the row already gave"

@@ -151,6 +151,26 @@ pub enum RawField {
 }
 
 impl RawField {
+    /// The field a finding names for this raw field (the boolean clearing columns, `cleared`
+    /// and `pending`, are the status). Public so that a binding reading columns itself (the
+    /// Python binding's Arrow reader) names fields as the core's readers do.
+    pub fn finding_field(self) -> crate::validate::Field {
+        use crate::validate::Field;
+        match self {
+            RawField::Id => Field::Id,
+            RawField::Date => Field::Date,
+            RawField::Description => Field::Description,
+            RawField::Counterparty => Field::Counterparty,
+            RawField::Reference => Field::Reference,
+            RawField::Reconciled => Field::Reconciled,
+            RawField::Amount => Field::Amount,
+            RawField::Balance => Field::Balance,
+            RawField::TransactionType => Field::TransactionType,
+            RawField::Status | RawField::Cleared | RawField::Pending => Field::Status,
+            RawField::AccountId => Field::AccountId,
+        }
+    }
+
     /// The name of the field as Codat's wire format spells it (`transactionType`); `cleared`
     /// and `pending` for the boolean clearing columns.
     pub fn name(self) -> &'static str {
