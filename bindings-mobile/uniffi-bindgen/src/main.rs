@@ -2,7 +2,7 @@
 //! from the built library, using the `uniffi.toml` next to the crate:
 //!
 //! ```text
-//! cargo run -p uniffi-bindgen -- generate --language kotlin --out-dir out target/debug/libbankfeeds_mobile.so
+//! cargo run --manifest-path bindings-mobile/uniffi-bindgen/Cargo.toml -- generate --language kotlin --out-dir out target/debug/libbankfeeds_mobile.so
 //! ```
 
 fn main() {
