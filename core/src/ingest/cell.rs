@@ -147,6 +147,7 @@ impl<'a> RawCells<'a> {
     /// Sets a field from a CSV cell, as [`RawTransaction::set_text`] does (`set_field` for an
     /// empty cell: a null), without copying its text. The header names each field once (a
     /// second column for one is refused), so no field is set twice.
+    #[inline]
     pub(crate) fn set_cell(&mut self, field: RawField, cell: &'a str) {
         let value = if cell.is_empty() {
             RawCell::Value(RawValue::Null)
@@ -166,6 +167,7 @@ impl<'a> RawCells<'a> {
         *self.slot_mut(field) = value;
     }
 
+    #[inline]
     fn slot_mut(&mut self, field: RawField) -> &mut RawCell<'a> {
         match field.slot() {
             RawField::Id => &mut self.id,
