@@ -41,26 +41,13 @@ const MONTHS: [&str; 12] = [
     "December",
 ];
 
+/// What an ISO 8601 text is expected to look like, for the error when it does not.
+const SHAPE: &str = "expected YYYY-MM-DD, optionally followed by THH:MM[:SS[.fff]] and Z or ±HH:MM";
+
 pub(super) fn parse_iso(input: &str) -> Result<Parsed, DateError> {
     let s = crate::text::trim(input);
     let b = s.as_bytes();
-    let shape = "expected YYYY-MM-DD, optionally followed by THH:MM[:SS[.fff]] and Z or ±HH:MM";
-    if b.len() < 10 || b[4] != b'-' || b[7] != b'-' {
-        return Err(DateError::new(input, shape));
-    }
-    let (Some(year), Some(month), Some(day)) = (digits(b, 0, 4), digits(b, 5, 2), digits(b, 8, 2))
-    else {
-        return Err(DateError::new(input, shape));
-    };
-    if !(1..=12).contains(&month) {
-        return Err(DateError::new(input, format!("there is no month {month}")));
-    }
-    let Some(date) = NaiveDate::from_ymd_opt(year as i32, month, day) else {
-        return Err(DateError::new(
-            input,
-            format!("{} {year} has no day {day}", MONTHS[(month - 1) as usize]),
-        ));
-    };
+    let date = parse_date(input, b)?;
     if b.len() == 10 {
         return Ok(Parsed {
             datetime: date.and_time(NaiveTime::MIN),
@@ -69,94 +56,124 @@ pub(super) fn parse_iso(input: &str) -> Result<Parsed, DateError> {
         });
     }
     if b[10] != b'T' && b[10] != b't' && b[10] != b' ' {
-        return Err(DateError::new(input, shape));
+        return Err(DateError::new(input, SHAPE));
     }
-    let (Some(hour), Some(minute)) = (digits(b, 11, 2), digits(b, 14, 2)) else {
-        return Err(DateError::new(input, shape));
-    };
-    if b.get(13) != Some(&b':') {
-        return Err(DateError::new(input, shape));
-    }
-    let mut at = 16;
-    let mut second = 0;
-    let mut nanos = 0u32;
-    let mut precision = Precision::Minutes;
-    if b.get(at) == Some(&b':') {
-        second = digits(b, at + 1, 2).ok_or_else(|| DateError::new(input, shape))?;
-        at += 3;
-        precision = Precision::Seconds;
-        if matches!(b.get(at), Some(b'.') | Some(b',')) {
-            at += 1;
-            let start = at;
-            while at < b.len() && b[at].is_ascii_digit() {
-                at += 1;
-            }
-            let n = at - start;
-            if n == 0 {
-                return Err(DateError::new(
-                    input,
-                    "a decimal point must be followed by digits",
-                ));
-            }
-            if n > 9 {
-                return Err(DateError::new(
-                    input,
-                    format!("{n} fractional digits; at most 9 (nanoseconds) are kept"),
-                ));
-            }
-            let frac = digits(b, start, n).unwrap_or(0);
-            nanos = frac * 10u32.pow(9 - n as u32);
-            precision = Precision::Fraction(n as u8);
-        }
-    }
-    if hour > 23 {
-        return Err(DateError::new(input, format!("there is no hour {hour}")));
-    }
-    if minute > 59 {
-        return Err(DateError::new(
-            input,
-            format!("there is no minute {minute}"),
-        ));
-    }
-    if second > 59 {
-        return Err(DateError::new(
-            input,
-            format!("there is no second {second}"),
-        ));
-    }
-    let time = NaiveTime::from_hms_nano_opt(hour, minute, second, nanos)
-        .ok_or_else(|| DateError::new(input, "the time of day is out of range"))?;
-    let rest = &b[at..];
-    let offset = match rest {
-        [] => None,
-        [b'Z'] | [b'z'] => Some(0),
-        [sign @ (b'+' | b'-'), tail @ ..] => {
-            let sign = if *sign == b'-' { -1 } else { 1 };
-            let (h, m) = match tail {
-                [_, _] => (digits(tail, 0, 2), Some(0)),
-                [_, _, b':', _, _] => (digits(tail, 0, 2), digits(tail, 3, 2)),
-                [_, _, _, _] => (digits(tail, 0, 2), digits(tail, 2, 2)),
-                _ => (None, None),
-            };
-            match (h, m) {
-                (Some(h), Some(m)) if h <= 23 && m <= 59 => {
-                    Some(sign * (h as i32 * 3600 + m as i32 * 60))
-                }
-                _ => {
-                    return Err(DateError::new(
-                        input,
-                        "the offset must be Z, ±HH:MM, ±HHMM or ±HH",
-                    ));
-                }
-            }
-        }
-        _ => return Err(DateError::new(input, shape)),
-    };
+    let (time, precision, at) = parse_time(input, b)?;
+    let offset = parse_offset(input, &b[at..])?;
     Ok(Parsed {
         datetime: date.and_time(time),
         precision,
         offset,
     })
+}
+
+/// The calendar date of the first 10 bytes, `YYYY-MM-DD`, with what is wrong with it.
+fn parse_date(input: &str, b: &[u8]) -> Result<NaiveDate, DateError> {
+    if b.len() < 10 || b[4] != b'-' || b[7] != b'-' {
+        return Err(DateError::new(input, SHAPE));
+    }
+    let (Some(year), Some(month), Some(day)) = (digits(b, 0, 4), digits(b, 5, 2), digits(b, 8, 2))
+    else {
+        return Err(DateError::new(input, SHAPE));
+    };
+    if !(1..=12).contains(&month) {
+        return Err(DateError::new(input, format!("there is no month {month}")));
+    }
+    NaiveDate::from_ymd_opt(year as i32, month, day).ok_or_else(|| {
+        DateError::new(
+            input,
+            format!("{} {year} has no day {day}", MONTHS[(month - 1) as usize]),
+        )
+    })
+}
+
+/// The time of day after the date and its `T`: `HH:MM[:SS[.fff]]`, how precisely it was
+/// written, and the index of the byte after it.
+fn parse_time(input: &str, b: &[u8]) -> Result<(NaiveTime, Precision, usize), DateError> {
+    let (Some(hour), Some(minute)) = (digits(b, 11, 2), digits(b, 14, 2)) else {
+        return Err(DateError::new(input, SHAPE));
+    };
+    if b.get(13) != Some(&b':') {
+        return Err(DateError::new(input, SHAPE));
+    }
+    let (second, nanos, precision, at) = if b.get(16) == Some(&b':') {
+        parse_seconds(input, b, 17)?
+    } else {
+        (0, 0, Precision::Minutes, 16)
+    };
+    for (value, most, name) in [
+        (hour, 23, "hour"),
+        (minute, 59, "minute"),
+        (second, 59, "second"),
+    ] {
+        if value > most {
+            return Err(DateError::new(input, format!("there is no {name} {value}")));
+        }
+    }
+    let time = NaiveTime::from_hms_nano_opt(hour, minute, second, nanos)
+        .ok_or_else(|| DateError::new(input, "the time of day is out of range"))?;
+    Ok((time, precision, at))
+}
+
+/// The seconds from `b[at..]` (`SS[.fff]`, after their colon): the seconds, the nanoseconds,
+/// the precision written, and the index of the byte after them.
+fn parse_seconds(
+    input: &str,
+    b: &[u8],
+    mut at: usize,
+) -> Result<(u32, u32, Precision, usize), DateError> {
+    let second = digits(b, at, 2).ok_or_else(|| DateError::new(input, SHAPE))?;
+    at += 2;
+    if !matches!(b.get(at), Some(b'.') | Some(b',')) {
+        return Ok((second, 0, Precision::Seconds, at));
+    }
+    at += 1;
+    let start = at;
+    while at < b.len() && b[at].is_ascii_digit() {
+        at += 1;
+    }
+    let n = at - start;
+    if n == 0 {
+        return Err(DateError::new(
+            input,
+            "a decimal point must be followed by digits",
+        ));
+    }
+    if n > 9 {
+        return Err(DateError::new(
+            input,
+            format!("{n} fractional digits; at most 9 (nanoseconds) are kept"),
+        ));
+    }
+    let frac = digits(b, start, n).unwrap_or(0);
+    let nanos = frac * 10u32.pow(9 - n as u32);
+    Ok((second, nanos, Precision::Fraction(n as u8), at))
+}
+
+/// The offset after the time: none, `Z`, or `±HH:MM`, `±HHMM` or `±HH`, in seconds.
+fn parse_offset(input: &str, rest: &[u8]) -> Result<Option<i32>, DateError> {
+    let (sign, tail) = match rest {
+        [] => return Ok(None),
+        [b'Z'] | [b'z'] => return Ok(Some(0)),
+        [b'+', tail @ ..] => (1, tail),
+        [b'-', tail @ ..] => (-1, tail),
+        _ => return Err(DateError::new(input, SHAPE)),
+    };
+    let (h, m) = match tail {
+        [_, _] => (digits(tail, 0, 2), Some(0)),
+        [_, _, b':', _, _] => (digits(tail, 0, 2), digits(tail, 3, 2)),
+        [_, _, _, _] => (digits(tail, 0, 2), digits(tail, 2, 2)),
+        _ => (None, None),
+    };
+    match (h, m) {
+        (Some(h), Some(m)) if h <= 23 && m <= 59 => {
+            Ok(Some(sign * (h as i32 * 3600 + m as i32 * 60)))
+        }
+        _ => Err(DateError::new(
+            input,
+            "the offset must be Z, ±HH:MM, ±HHMM or ±HH",
+        )),
+    }
 }
 
 /// ISO 8601 text, at most 35 bytes (`YYYY-MM-DDTHH:MM:SS.fffffffffZ`).

@@ -6,7 +6,7 @@ use serde::Deserialize;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use super::raw::{RawElement, RawField};
-use super::{RawTransaction, RawValue};
+use super::{RawCells, RawTransaction};
 use crate::validate::{Code, Field, Issue, ValidationReport};
 
 /// The rows of one file, before typing.
@@ -136,7 +136,7 @@ pub fn read_csv(text: &str) -> RawBatch {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut rows = CsvRows::new(text.as_bytes(), &mut batch.report);
     while let Some((raw, line)) = rows.next_row(&mut batch.report) {
-        batch.rows.push(raw);
+        batch.rows.push(raw.into_raw());
         batch.lines.push(line);
     }
     batch
@@ -150,6 +150,9 @@ struct Seen {
     base: usize,
     /// How many of `bytes` have been counted.
     counted: usize,
+    /// The offset in the input just past the last `\r` handed out, or 0 before the first: most
+    /// files have none, and their lines are then counted without looking for one.
+    after_cr: usize,
 }
 
 /// A reader that keeps what it hands out, for [`StreamLines`].
@@ -161,7 +164,13 @@ struct Tee<R> {
 impl<R: std::io::Read> std::io::Read for Tee<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
-        self.seen.borrow_mut().bytes.extend_from_slice(&buf[..n]);
+        let chunk = &buf[..n];
+        let mut seen = self.seen.borrow_mut();
+        if chunk.contains(&b'\r') {
+            let start = seen.base + seen.bytes.len();
+            seen.after_cr = start + chunk.iter().rposition(|&b| b == b'\r').unwrap_or(0) + 1;
+        }
+        seen.bytes.extend_from_slice(chunk);
         Ok(n)
     }
 }
@@ -177,9 +186,17 @@ struct StreamLines {
 
 impl StreamLines {
     fn line(&mut self, position: Option<&csv::Position>) -> Option<usize> {
-        let byte = usize::try_from(position?.byte()).unwrap_or(usize::MAX);
+        let position = position?;
+        let byte = usize::try_from(position.byte()).unwrap_or(usize::MAX);
         let mut seen = self.seen.borrow_mut();
         let end = byte.saturating_sub(seen.base).min(seen.bytes.len());
+        let mut counted = seen.counted;
+        if seen.after_cr == 0 && end > counted && byte == seen.base + end {
+            // No `\r` met yet: only `\n` has ended lines, and the reader counts those itself.
+            self.breaks = usize::try_from(position.line().saturating_sub(1)).unwrap_or(usize::MAX);
+            counted = end;
+        }
+        let no_cr = seen.after_cr <= seen.base + counted;
         let text = &seen.bytes;
         let ends_line = |i: usize| match text[i] {
             b'\n' => true,
@@ -188,8 +205,7 @@ impl StreamLines {
         };
         // A `\r` as the last byte seen may be followed by a `\n` not read yet: it is left for
         // the next call, which sees what follows it.
-        let mut counted = seen.counted;
-        if counted < end && !text[counted..end].contains(&b'\r') {
+        if counted < end && (no_cr || !text[counted..end].contains(&b'\r')) {
             // Only `\n` ends lines here: counted at once.
             self.breaks += text[counted..end].iter().filter(|&&b| b == b'\n').count();
             counted = end;
@@ -324,48 +340,21 @@ impl<R: std::io::Read> CsvRows<R> {
         Some(columns)
     }
 
-    /// The next row and the line it starts on; `None` at the end or after an error, which is
-    /// reported.
+    /// The next row and the line it starts on, its cells borrowed from the record they were
+    /// read into; `None` at the end or after an error, which is reported.
     pub(crate) fn next_row(
         &mut self,
         report: &mut ValidationReport,
-    ) -> Option<(RawTransaction, usize)> {
+    ) -> Option<(RawCells<'_>, usize)> {
         while !self.done {
             match self.reader.read_record(&mut self.record) {
                 Ok(false) => self.done = true,
                 Ok(true) => {
-                    let record = &self.record;
-                    if record.iter().all(|c| c.trim().is_empty()) {
+                    if self.record.iter().all(super::blank) {
                         // A line of empty cells carries nothing; it is not a row.
                         continue;
                     }
-                    let line = self.lines.line(record.position()).unwrap_or(0);
-                    if record.len() > self.columns.len() {
-                        report.push(
-                            Issue::new(
-                                Code::MalformedInput,
-                                format!(
-                                    "the line has {} cells but the header has {}",
-                                    record.len(),
-                                    self.columns.len()
-                                ),
-                            )
-                            .at_row(self.row)
-                            .at_line(line),
-                        );
-                    }
-                    let mut raw = RawTransaction::default();
-                    for (cell, col) in record.iter().zip(&self.columns) {
-                        if let Some(field) = col {
-                            if cell.is_empty() {
-                                raw.set_field(*field, RawValue::Null);
-                            } else {
-                                raw.set_text(*field, cell);
-                            }
-                        }
-                    }
-                    self.row += 1;
-                    return Some((raw, line));
+                    return Some(self.cells(report));
                 }
                 Err(e) => {
                     let mut issue =
@@ -378,6 +367,35 @@ impl<R: std::io::Read> CsvRows<R> {
             }
         }
         None
+    }
+
+    /// The record just read as a row, and the line it starts on; a record with more cells than
+    /// the header has columns is reported.
+    fn cells(&mut self, report: &mut ValidationReport) -> (RawCells<'_>, usize) {
+        let record = &self.record;
+        let line = self.lines.line(record.position()).unwrap_or(0);
+        if record.len() > self.columns.len() {
+            report.push(
+                Issue::new(
+                    Code::MalformedInput,
+                    format!(
+                        "the line has {} cells but the header has {}",
+                        record.len(),
+                        self.columns.len()
+                    ),
+                )
+                .at_row(self.row)
+                .at_line(line),
+            );
+        }
+        let mut raw = RawCells::default();
+        for (cell, col) in record.iter().zip(&self.columns) {
+            if let Some(field) = col {
+                raw.set_cell(*field, cell);
+            }
+        }
+        self.row += 1;
+        (raw, line)
     }
 }
 
@@ -578,6 +596,7 @@ impl<'de> Deserialize<'de> for TopLevel {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ingest::RawValue;
 
     #[test]
     fn csv_header_must_name_required_columns() {
@@ -613,6 +632,39 @@ mod tests {
         assert_eq!(b.rows[1].date, RawValue::Text("2024-02-30".into()));
         assert_eq!(b.report.issues.len(), 1);
         assert_eq!(b.report.issues[0].code, Code::UnknownColumn);
+    }
+
+    /// A file with no `\r` takes the reader's own count of `\n`s; blank lines before a record
+    /// and line breaks inside quoted cells, far past the block the counter keeps, still name
+    /// each row's own line (counted here independently), and so does a `\r` met late.
+    #[test]
+    fn lines_without_carriage_returns_come_from_the_reader() {
+        for late_cr in [false, true] {
+            let mut text = String::from("id,date,amount\n");
+            let mut line = 2;
+            let mut expected = Vec::new();
+            for i in 0..5000 {
+                if i % 7 == 3 {
+                    text.push('\n');
+                    line += 1;
+                }
+                expected.push(line);
+                if i % 11 == 5 {
+                    text.push_str(&format!("\"t{i}\n(two lines)\",2024-05-01,1\n"));
+                    line += 2;
+                } else {
+                    text.push_str(&format!("t{i},2024-05-01,1\n"));
+                    line += 1;
+                }
+                if late_cr && i == 4000 {
+                    text.push('\r');
+                    line += 1;
+                }
+            }
+            let batch = read_csv(&text);
+            assert!(batch.report.is_empty(), "{:?}", batch.report);
+            assert_eq!(batch.lines, expected, "late \\r: {late_cr}");
+        }
     }
 
     #[test]

@@ -16,10 +16,13 @@ use crate::model::{BankTransaction, TransactionType};
 use crate::money::{self, MoneyError};
 use crate::validate::{Code, Field, Issue, ValidationReport};
 
+mod cell;
 mod count;
 pub(crate) mod file;
 mod raw;
 
+pub(crate) use cell::RawCells;
+use cell::{RawCell, View};
 pub use count::rows_exceed;
 pub use file::{InputFormat, RawBatch, read_csv, read_file, read_json};
 pub use raw::{RawField, RawTransaction, RawValue, RepeatedKey};
@@ -113,6 +116,14 @@ fn preview(v: &RawValue) -> Option<String> {
     })
 }
 
+/// [`preview`] of a cell.
+fn preview_cell(v: &RawCell) -> Option<String> {
+    match v.view() {
+        View::Text(t) => Some(crate::text::excerpt(t).into_owned()),
+        View::Other(v) => preview(v),
+    }
+}
+
 /// The words for the keys that name one field: "`date`, `transactionDate` or `clearedOnDate`".
 pub(crate) fn spellings(field: RawField) -> String {
     let names: Vec<String> = field.aliases().iter().map(|a| format!("`{a}`")).collect();
@@ -144,13 +155,13 @@ fn repeated_keys(cx: &mut Cx, repeated: Vec<RepeatedKey>) {
     }
 }
 
-fn text(cx: &mut Cx, field: Field, v: RawValue) -> Option<String> {
-    match v {
-        RawValue::Missing | RawValue::Null => None,
-        RawValue::Text(s) => Some(s),
-        RawValue::Number(n) => Some(n),
-        RawValue::Int(i) => Some(i.to_string()),
-        other => {
+fn text(cx: &mut Cx, field: Field, v: RawCell) -> Option<String> {
+    match v.into_text() {
+        Ok(s) => Some(s),
+        Err(RawValue::Missing | RawValue::Null) => None,
+        Err(RawValue::Number(n)) => Some(n),
+        Err(RawValue::Int(i)) => Some(i.to_string()),
+        Err(other) => {
             let kind = other.kind();
             cx.bad(
                 Code::InvalidValue,
@@ -167,47 +178,15 @@ fn money_message(field: Field, e: &MoneyError) -> String {
     format!("{field} is not an exact amount: {e}")
 }
 
-fn decimal(cx: &mut Cx, field: Field, v: RawValue, floats: FloatPolicy) -> Option<Decimal> {
-    let result = match &v {
-        RawValue::Missing | RawValue::Null => return None,
-        RawValue::Decimal(d) => Ok(*d),
-        RawValue::Int(i) => Ok(Decimal::from(*i)),
-        RawValue::Number(s) | RawValue::Text(s) => {
-            if s.trim().is_empty() {
-                return None;
-            }
-            money::parse_decimal(s)
-        }
-        RawValue::Float(f) => match floats {
-            FloatPolicy::Exact => money::from_f64_exact(*f),
-            FloatPolicy::Shortest => match money::from_f64_shortest(*f) {
-                // No currency has more than four decimal places (CLF, UYW): a float whose
-                // shortest text has more is binary noise (0.1 + 0.2), not an amount.
-                Ok(d) if money::significant_decimal_places(&d) > MAX_MINOR_UNITS => {
-                    cx.bad(
-                        Code::InvalidNumber,
-                        field,
-                        format!(
-                            "{field} {f} is not exact to the cent: floating-point arithmetic left {} decimal places; pass amounts as strings",
-                            money::significant_decimal_places(&d)
-                        ),
-                        preview(&v),
-                    );
-                    return None;
-                }
-                other => other,
-            },
-            FloatPolicy::Refuse => {
-                cx.bad(
-                    Code::InvalidNumber,
-                    field,
-                    format!("{field} is a float ({f}); pass amounts as decimals or strings"),
-                    preview(&v),
-                );
-                return None;
-            }
-        },
-        other => {
+fn decimal(cx: &mut Cx, field: Field, v: RawCell, floats: FloatPolicy) -> Option<Decimal> {
+    let result = match v.view() {
+        View::Other(RawValue::Missing | RawValue::Null) => return None,
+        View::Other(RawValue::Decimal(d)) => Ok(*d),
+        View::Other(RawValue::Int(i)) => Ok(Decimal::from(*i)),
+        View::Other(RawValue::Number(s)) => decimal_text(s)?,
+        View::Text(s) => decimal_text(s)?,
+        View::Other(RawValue::Float(f)) => float(cx, field, *f, floats)?,
+        View::Other(other) => {
             let kind = other.kind();
             cx.bad(
                 Code::InvalidNumber,
@@ -225,76 +204,129 @@ fn decimal(cx: &mut Cx, field: Field, v: RawValue, floats: FloatPolicy) -> Optio
                 Code::InvalidNumber,
                 field,
                 money_message(field, &e),
-                preview(&v),
+                preview_cell(&v),
             );
             None
         }
     }
 }
 
-fn date(cx: &mut Cx, v: RawValue) -> Option<LocalDateTime> {
-    match v {
-        RawValue::Missing | RawValue::Null => None,
-        RawValue::Text(ref s) if s.trim().is_empty() => None,
-        RawValue::Text(ref s) => match LocalDateTime::parse(s) {
+/// Whether text is nothing but whitespace (`str::trim` leaves nothing), told from its first
+/// and last bytes for most text.
+pub(crate) fn blank(s: &str) -> bool {
+    crate::text::trim(s).is_empty()
+}
+
+/// An amount's text: `None` when there is nothing but whitespace.
+fn decimal_text(s: &str) -> Option<Result<Decimal, MoneyError>> {
+    (!blank(s)).then(|| money::parse_decimal(s))
+}
+
+/// A float as an amount under the policy: `None` when the policy refuses it (reported here),
+/// else the conversion's result.
+fn float(
+    cx: &mut Cx,
+    field: Field,
+    f: f64,
+    floats: FloatPolicy,
+) -> Option<Result<Decimal, MoneyError>> {
+    let found = || preview(&RawValue::Float(f));
+    match floats {
+        FloatPolicy::Exact => Some(money::from_f64_exact(f)),
+        FloatPolicy::Shortest => match money::from_f64_shortest(f) {
+            // No currency has more than four decimal places (CLF, UYW): a float whose
+            // shortest text has more is binary noise (0.1 + 0.2), not an amount.
+            Ok(d) if money::significant_decimal_places(&d) > MAX_MINOR_UNITS => {
+                cx.bad(
+                    Code::InvalidNumber,
+                    field,
+                    format!(
+                        "{field} {f} is not exact to the cent: floating-point arithmetic left {} decimal places; pass amounts as strings",
+                        money::significant_decimal_places(&d)
+                    ),
+                    found(),
+                );
+                None
+            }
+            other => Some(other),
+        },
+        FloatPolicy::Refuse => {
+            cx.bad(
+                Code::InvalidNumber,
+                field,
+                format!("{field} is a float ({f}); pass amounts as decimals or strings"),
+                found(),
+            );
+            None
+        }
+    }
+}
+
+fn date(cx: &mut Cx, v: RawCell) -> Option<LocalDateTime> {
+    match v.view() {
+        View::Other(RawValue::Missing | RawValue::Null) => None,
+        View::Text(s) if blank(s) => None,
+        View::Text(s) => match LocalDateTime::parse(s) {
             Ok(d) => Some(d),
             Err(e) => {
                 cx.bad(
                     Code::InvalidDate,
                     Field::Date,
                     format!("date {}", e.reason),
-                    preview(&v),
+                    preview_cell(&v),
                 );
                 None
             }
         },
-        RawValue::Date(d) => Some(LocalDateTime::from_date(d)),
-        RawValue::DateTime(dt) => Some(LocalDateTime::new(dt)),
-        RawValue::DateTimeOffset(dt, off) => Some(LocalDateTime::with_dropped_offset(dt, off)),
-        RawValue::LocalDateTime(d) => Some(d),
-        other => {
+        View::Other(RawValue::Date(d)) => Some(LocalDateTime::from_date(*d)),
+        View::Other(RawValue::DateTime(dt)) => Some(LocalDateTime::new(*dt)),
+        View::Other(RawValue::DateTimeOffset(dt, off)) => {
+            Some(LocalDateTime::with_dropped_offset(*dt, *off))
+        }
+        View::Other(RawValue::LocalDateTime(d)) => Some(*d),
+        View::Other(other) => {
             let kind = other.kind();
             cx.bad(
                 Code::InvalidDate,
                 Field::Date,
                 format!("date must be an ISO 8601 date or date-time, not {kind}"),
-                preview(&other),
+                preview(other),
             );
             None
         }
     }
 }
 
-fn boolean(cx: &mut Cx, field: Field, v: RawValue) -> Option<bool> {
-    let parsed = match &v {
-        RawValue::Missing | RawValue::Null => return None,
-        RawValue::Bool(b) => Some(*b),
-        RawValue::Int(0) => Some(false),
-        RawValue::Int(1) => Some(true),
-        RawValue::Text(t) => match t.trim().to_ascii_lowercase().as_str() {
+fn boolean(cx: &mut Cx, field: Field, v: RawCell) -> Option<bool> {
+    let parsed = match v.view() {
+        View::Other(RawValue::Missing | RawValue::Null) => return None,
+        View::Other(RawValue::Bool(b)) => Some(*b),
+        View::Other(RawValue::Int(0)) => Some(false),
+        View::Other(RawValue::Int(1)) => Some(true),
+        View::Text(t) => match t.trim().to_ascii_lowercase().as_str() {
             "" => return None,
             "true" | "yes" | "y" | "1" => Some(true),
             "false" | "no" | "n" | "0" => Some(false),
             _ => None,
         },
-        _ => None,
+        View::Other(_) => None,
     };
     if parsed.is_none() {
         cx.bad(
             Code::InvalidValue,
             field,
             format!("{field} must be true or false, not {}", v.kind()),
-            preview(&v),
+            preview_cell(&v),
         );
     }
     parsed
 }
 
-fn transaction_type(cx: &mut Cx, v: RawValue) -> Option<TransactionType> {
-    match v {
-        RawValue::Missing | RawValue::Null => None,
-        RawValue::Text(ref t) if t.trim().is_empty() => None,
-        RawValue::Text(ref t) => match TransactionType::parse_lenient(t) {
+fn transaction_type(cx: &mut Cx, v: RawCell) -> Option<TransactionType> {
+    match v.view() {
+        View::Other(RawValue::Missing | RawValue::Null) => None,
+        View::Text(t) if blank(t) => None,
+        View::Text(t) => match TransactionType::parse_lenient(t) {
             TransactionType::Unrecognised(_) => {
                 let all: Vec<&str> = TransactionType::ALL.iter().map(|t| t.as_str()).collect();
                 cx.bad(
@@ -305,19 +337,19 @@ fn transaction_type(cx: &mut Cx, v: RawValue) -> Option<TransactionType> {
                         crate::text::excerpt(t.trim()),
                         all.join(", ")
                     ),
-                    preview(&v),
+                    preview_cell(&v),
                 );
                 None
             }
             known => Some(known),
         },
-        other => {
+        View::Other(other) => {
             let kind = other.kind();
             cx.bad(
                 Code::InvalidValue,
                 Field::TransactionType,
                 format!("transactionType must be text, not {kind}"),
-                preview(&other),
+                preview(other),
             );
             None
         }
@@ -333,6 +365,72 @@ fn cleared(status: &str) -> Option<bool> {
         "pending" | "authorised" | "authorized" | "uncleared" | "hold" | "on hold"
         | "processing" => Some(false),
         _ => None,
+    }
+}
+
+/// Reports each required field (`id`, `date`, `amount`) the row lacks.
+fn missing(cx: &mut Cx, id: bool, date: bool, amount: bool) {
+    for (missing, field) in [
+        (id, Field::Id),
+        (date, Field::Date),
+        (amount, Field::Amount),
+    ] {
+        if missing {
+            cx.bad(
+                Code::MissingField,
+                field,
+                format!("{field} is required but missing"),
+                None,
+            );
+        }
+    }
+}
+
+/// The clearing status: a pending row is reported (it is not pushed until it clears), and a
+/// status that is neither cleared nor pending is refused.
+fn clearing(cx: &mut Cx, status: RawCell) {
+    let s = match status.view() {
+        View::Other(RawValue::Missing | RawValue::Null) => return,
+        View::Text(s) => s,
+        View::Other(other) => {
+            let kind = other.kind();
+            cx.bad(
+                Code::InvalidValue,
+                Field::Status,
+                format!("status must be text, not {kind}"),
+                preview(other),
+            );
+            return;
+        }
+    };
+    match cleared(s) {
+        Some(true) => {}
+        Some(false) => {
+            let issue = Issue::new(
+                Code::NotCleared,
+                format!(
+                    "the row is `{}`, not cleared; push it once it has cleared",
+                    crate::text::excerpt(s.trim())
+                ),
+            )
+            .at_row(cx.row)
+            .on(Field::Status)
+            .found(s.trim());
+            let issue = match cx.id {
+                Some(id) => issue.with_id(id),
+                None => issue,
+            };
+            cx.report.push(issue);
+        }
+        None => cx.bad(
+            Code::InvalidValue,
+            Field::Status,
+            format!(
+                "status `{}` is neither cleared nor pending",
+                crate::text::excerpt(s.trim())
+            ),
+            Some(crate::text::excerpt(s).into_owned()),
+        ),
     }
 }
 
@@ -359,7 +457,7 @@ pub fn ingest(rows: impl IntoIterator<Item = RawTransaction>, options: &IngestOp
     for (i, raw) in rows.enumerate() {
         count += 1;
         let row = options.first_row + i;
-        if let Some(tx) = ingester.row(raw, row, &mut out.report, &mut out.malformed) {
+        if let Some(tx) = ingester.row(raw.into(), row, &mut out.report, &mut out.malformed) {
             out.transactions.push(tx);
             out.source_rows.push(row);
         }
@@ -394,12 +492,12 @@ impl Ingester {
     /// row lacks a usable `id`, `date` or `amount`.
     pub(crate) fn row(
         &mut self,
-        raw: RawTransaction,
+        raw: RawCells<'_>,
         row: usize,
         report: &mut ValidationReport,
         malformed: &mut Vec<(usize, Field)>,
     ) -> Option<BankTransaction> {
-        let RawTransaction {
+        let RawCells {
             id,
             date: raw_date,
             description,
@@ -414,12 +512,7 @@ impl Ingester {
             unknown,
             repeated,
         } = raw;
-        for key in unknown {
-            if !self.unknown_seen.contains(&key) {
-                self.unknown_seen.insert(key.clone());
-                self.unknown_keys.push((key, row));
-            }
-        }
+        self.unknown(unknown, row);
         let mut cx = Cx {
             row,
             id: None,
@@ -432,11 +525,9 @@ impl Ingester {
         if !repeated.is_empty() {
             repeated_keys(&mut cx, repeated);
         }
-        let date_missing =
-            raw_date.is_absent() || matches!(&raw_date, RawValue::Text(t) if t.trim().is_empty());
+        let date_missing = raw_date.is_blank();
         let date = date(&mut cx, raw_date);
-        let amount_missing =
-            amount.is_absent() || matches!(&amount, RawValue::Text(t) if t.trim().is_empty());
+        let amount_missing = amount.is_blank();
         let amount = decimal(&mut cx, Field::Amount, amount, self.floats);
         let balance = decimal(&mut cx, Field::Balance, balance, self.floats);
         let description = text(&mut cx, Field::Description, description);
@@ -444,97 +535,58 @@ impl Ingester {
         let reference = text(&mut cx, Field::Reference, reference);
         let reconciled = boolean(&mut cx, Field::Reconciled, reconciled);
         let transaction_type = transaction_type(&mut cx, raw_type);
-        for (missing, field) in [
-            (id_missing, Field::Id),
-            (date_missing, Field::Date),
-            (amount_missing, Field::Amount),
-        ] {
-            if missing {
-                cx.bad(
-                    Code::MissingField,
-                    field,
-                    format!("{field} is required but missing"),
-                    None,
-                );
+        missing(&mut cx, id_missing, date_missing, amount_missing);
+        clearing(&mut cx, status);
+        self.account(&mut cx, account_id);
+        Some(BankTransaction {
+            id: id?,
+            date: date?,
+            description,
+            counterparty,
+            reference,
+            reconciled,
+            amount: amount?,
+            balance,
+            transaction_type,
+        })
+    }
+
+    /// Notes the keys of row `row` that name no field, each the first time it is met.
+    fn unknown(&mut self, keys: Vec<String>, row: usize) {
+        for key in keys {
+            if !self.unknown_seen.contains(&key) {
+                self.unknown_seen.insert(key.clone());
+                self.unknown_keys.push((key, row));
             }
         }
-        match status {
-            RawValue::Missing | RawValue::Null => {}
-            RawValue::Text(s) => match cleared(&s) {
-                Some(true) => {}
-                Some(false) => {
-                    let issue = Issue::new(
-                        Code::NotCleared,
+    }
+
+    /// Notes the account a row names, reporting the first row that names another.
+    fn account(&mut self, cx: &mut Cx, account_id: RawCell) {
+        let Some(acc) = text(cx, Field::AccountId, account_id) else {
+            return;
+        };
+        let row = cx.row;
+        match &self.accounts {
+            None => self.accounts = Some((acc, row)),
+            Some((first, first_row)) if *first != acc && !self.multiple_accounts_reported => {
+                self.multiple_accounts_reported = true;
+                cx.report.push(
+                    Issue::new(
+                        Code::MultipleAccounts,
                         format!(
-                            "the row is `{}`, not cleared; push it once it has cleared",
-                            crate::text::excerpt(s.trim())
+                            "row {row} is for account `{}` but row {first_row} is for `{}`; a push carries one account: group the rows by account first",
+                            crate::text::excerpt(&acc),
+                            crate::text::excerpt(first),
                         ),
                     )
                     .at_row(row)
-                    .on(Field::Status)
-                    .found(s.trim());
-                    let issue = match cx.id {
-                        Some(id) => issue.with_id(id),
-                        None => issue,
-                    };
-                    cx.report.push(issue);
-                }
-                None => cx.bad(
-                    Code::InvalidValue,
-                    Field::Status,
-                    format!(
-                        "status `{}` is neither cleared nor pending",
-                        crate::text::excerpt(s.trim())
-                    ),
-                    preview(&RawValue::Text(s)),
-                ),
-            },
-            other => {
-                let kind = other.kind();
-                cx.bad(
-                    Code::InvalidValue,
-                    Field::Status,
-                    format!("status must be text, not {kind}"),
-                    preview(&other),
+                    .on(Field::AccountId)
+                    .expected_found(first, &acc),
                 );
             }
+            Some(_) => {}
         }
-        if let Some(acc) = text(&mut cx, Field::AccountId, account_id) {
-            match &self.accounts {
-                None => self.accounts = Some((acc, row)),
-                Some((first, first_row)) if *first != acc && !self.multiple_accounts_reported => {
-                    self.multiple_accounts_reported = true;
-                    cx.report.push(
-                        Issue::new(
-                            Code::MultipleAccounts,
-                            format!(
-                                "row {row} is for account `{}` but row {first_row} is for `{}`; a push carries one account: group the rows by account first",
-                                crate::text::excerpt(&acc),
-                                crate::text::excerpt(first),
-                            ),
-                        )
-                        .at_row(row)
-                        .on(Field::AccountId)
-                        .expected_found(first, &acc),
-                    );
-                }
-                Some(_) => {}
-            }
-        }
-        if let (Some(id), Some(date), Some(amount)) = (id, date, amount) {
-            return Some(BankTransaction {
-                id,
-                date,
-                description,
-                counterparty,
-                reference,
-                reconciled,
-                amount,
-                balance,
-                transaction_type,
-            });
-        }
-        None
     }
 
     /// Reports the unknown keys met and gives the account the rows name (when they all name

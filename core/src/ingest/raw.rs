@@ -7,6 +7,8 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
+use super::cell::{FlagStatus, flag_meaning, flag_status};
+
 /// One field's value before it is given a type.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub enum RawValue {
@@ -69,6 +71,22 @@ impl RawValue {
     /// Whether the value is absent or null.
     pub fn is_absent(&self) -> bool {
         matches!(self, RawValue::Missing | RawValue::Null)
+    }
+
+    /// The value [`RawTransaction::set_text`] gives `field` for `text`: amounts, balances and
+    /// dates read at once, or the text kept as it is when they cannot be.
+    pub(crate) fn from_text(field: RawField, text: &str) -> RawValue {
+        match field {
+            RawField::Amount | RawField::Balance => match crate::money::parse_decimal(text) {
+                Ok(d) => RawValue::Decimal(d),
+                Err(_) => RawValue::Text(text.to_owned()),
+            },
+            RawField::Date => match crate::dates::LocalDateTime::parse(text) {
+                Ok(d) => RawValue::LocalDateTime(d),
+                Err(_) => RawValue::Text(text.to_owned()),
+            },
+            _ => RawValue::Text(text.to_owned()),
+        }
     }
 }
 
@@ -304,18 +322,7 @@ impl RawTransaction {
     /// they cannot read is kept as it is, and [`super::ingest`] reports it by row and field exactly
     /// as it would have.
     pub fn set_text(&mut self, field: RawField, text: &str) {
-        let value = match field {
-            RawField::Amount | RawField::Balance => match crate::money::parse_decimal(text) {
-                Ok(d) => RawValue::Decimal(d),
-                Err(_) => RawValue::Text(text.to_owned()),
-            },
-            RawField::Date => match crate::dates::LocalDateTime::parse(text) {
-                Ok(d) => RawValue::LocalDateTime(d),
-                Err(_) => RawValue::Text(text.to_owned()),
-            },
-            _ => RawValue::Text(text.to_owned()),
-        };
-        self.set_field(field, value);
+        self.set_field(field, RawValue::from_text(field, text));
     }
 
     /// Sets one field. A field set twice in one row (two keys or columns naming it) is
@@ -343,31 +350,16 @@ impl RawTransaction {
             RawField::Cleared | RawField::Pending => {
                 // A boolean column becomes a status, so one rule reads all three spellings.
                 let pending_when = field == RawField::Pending;
+                let status = |yes: bool| flag_meaning(pending_when, yes);
                 self.status = match value {
-                    RawValue::Bool(b) => RawValue::Text(
-                        if b == pending_when {
-                            "pending"
-                        } else {
-                            "cleared"
-                        }
-                        .into(),
-                    ),
-                    RawValue::Text(t) => match t.trim().to_ascii_lowercase().as_str() {
-                        "true" | "yes" | "y" | "1" => {
-                            RawValue::Text(if pending_when { "pending" } else { "cleared" }.into())
-                        }
-                        "false" | "no" | "n" | "0" => {
-                            RawValue::Text(if pending_when { "cleared" } else { "pending" }.into())
-                        }
-                        "" => RawValue::Null,
-                        _ => RawValue::Text(t),
+                    RawValue::Bool(b) => RawValue::Text(status(b).into()),
+                    RawValue::Text(t) => match flag_status(pending_when, &t) {
+                        FlagStatus::Status(s) => RawValue::Text(s.into()),
+                        FlagStatus::Empty => RawValue::Null,
+                        FlagStatus::Other => RawValue::Text(t),
                     },
-                    RawValue::Int(1) => {
-                        RawValue::Text(if pending_when { "pending" } else { "cleared" }.into())
-                    }
-                    RawValue::Int(0) => {
-                        RawValue::Text(if pending_when { "cleared" } else { "pending" }.into())
-                    }
+                    RawValue::Int(1) => RawValue::Text(status(true).into()),
+                    RawValue::Int(0) => RawValue::Text(status(false).into()),
                     other => other,
                 };
                 return;

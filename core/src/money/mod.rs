@@ -81,141 +81,174 @@ fn cut(input: &str) -> String {
 pub fn parse_decimal(input: &str) -> Result<Decimal, MoneyError> {
     let s = crate::text::trim(input);
     let b = s.as_bytes();
-    let mut i = 0;
-    let negative = match b.first() {
-        Some(b'-') => {
-            i = 1;
-            true
-        }
-        Some(b'+') => {
-            i = 1;
-            false
-        }
-        _ => false,
+    let (negative, start) = match b.first() {
+        Some(b'-') => (true, 1),
+        Some(b'+') => (false, 1),
+        _ => (false, 0),
     };
-    let not_a_number = || {
-        let lower = s.to_ascii_lowercase();
-        let bare = lower.trim_start_matches(['+', '-']);
-        if matches!(bare, "nan" | "inf" | "infinity") {
-            MoneyError::NotFinite { input: cut(s) }
-        } else {
-            MoneyError::NotANumber { input: cut(input) }
-        }
-    };
-    // Money has a handful of digits: accumulate in 64 bits (128-bit arithmetic is a library
-    // call in WebAssembly) and widen only past 19 significant digits.
-    let mut small: u64 = 0;
-    let mut mantissa: u128 = 0;
-    let mut significant = 0u32;
-    let mut scale: i64 = 0;
-    let mut any_digit = false;
-    let mut seen_point = false;
-    while i < b.len() {
-        let c = b[i];
-        match c {
-            b'0'..=b'9' => {
-                any_digit = true;
-                if seen_point {
-                    scale += 1;
-                }
-                if significant > 0 || c != b'0' {
-                    significant += 1;
-                    if significant <= 19 {
-                        small = small * 10 + u64::from(c - b'0');
-                    } else if significant > MAX_SIGNIFICANT_DIGITS + 1 {
-                        // Keep counting digits for the message, but stop accumulating.
-                    } else {
-                        if significant == 20 {
-                            mantissa = u128::from(small);
-                        }
-                        mantissa = mantissa * 10 + u128::from(c - b'0');
-                    }
-                } else if seen_point {
-                    // Leading zeros after the point only move the scale.
-                }
-            }
-            b'.' if !seen_point => seen_point = true,
-            b'e' | b'E' => break,
-            _ => return Err(not_a_number()),
-        }
-        i += 1;
-    }
-    if !any_digit {
+    let not_a_number = || not_a_number(input, s);
+    let (mut digits, end) = Digits::read(b, start).ok_or_else(not_a_number)?;
+    if !digits.any {
         return Err(not_a_number());
     }
-    if i < b.len() {
-        // Exponent.
-        i += 1;
-        let mut exp_negative = false;
-        match b.get(i) {
-            Some(b'-') => {
-                exp_negative = true;
-                i += 1;
-            }
-            Some(b'+') => i += 1,
-            _ => {}
+    if end < b.len() {
+        // After the `e`.
+        digits.scale -= exponent(&b[end + 1..]).ok_or_else(not_a_number)?;
+    }
+    digits.into_decimal(negative, s)
+}
+
+/// The error for text that is not a decimal: `NaN` and infinities are named as such.
+fn not_a_number(input: &str, trimmed: &str) -> MoneyError {
+    let lower = trimmed.to_ascii_lowercase();
+    let bare = lower.trim_start_matches(['+', '-']);
+    if matches!(bare, "nan" | "inf" | "infinity") {
+        MoneyError::NotFinite {
+            input: cut(trimmed),
         }
-        if i >= b.len() {
-            return Err(not_a_number());
-        }
-        let mut exp: i64 = 0;
-        while i < b.len() {
-            let c = b[i];
-            if !c.is_ascii_digit() {
-                return Err(not_a_number());
-            }
-            exp = (exp * 10 + i64::from(c - b'0')).min(100_000);
-            i += 1;
-        }
-        scale -= if exp_negative { -exp } else { exp };
-    }
-    if significant <= 19 {
-        mantissa = u128::from(small);
-        if (0..=28).contains(&scale) && significant <= 18 && small != 0 {
-            // Fits an i64: no 128-bit arithmetic at all.
-            let mut d = Decimal::new(small as i64, scale as u32);
-            d.set_sign_negative(negative);
-            return Ok(d);
-        }
-    }
-    if significant > MAX_SIGNIFICANT_DIGITS {
-        return Err(MoneyError::TooManyDigits {
-            input: cut(s),
-            digits: significant,
-        });
-    }
-    if mantissa == 0 {
-        // Zero keeps its scale where it can (0.00), within the decimal's range.
-        let scale = scale.clamp(0, 28) as u32;
-        let mut zero = Decimal::new(0, scale);
-        zero.set_sign_negative(negative);
-        return Ok(zero);
-    }
-    if scale < 0 {
-        // 1.5e3: scale the mantissa up instead.
-        let up = (-scale) as u32;
-        if significant + up > MAX_SIGNIFICANT_DIGITS {
-            return Err(MoneyError::Overflow { input: cut(s) });
-        }
-        mantissa = mantissa
-            .checked_mul(10u128.pow(up))
-            .ok_or_else(|| MoneyError::Overflow { input: cut(s) })?;
-        scale = 0;
-    }
-    if scale > 28 {
-        // More decimal places than a decimal holds: more than 28 significant digits in effect.
-        return Err(MoneyError::TooManyDigits {
-            input: cut(s),
-            digits: scale as u32,
-        });
-    }
-    let signed = if negative {
-        -(mantissa as i128)
     } else {
-        mantissa as i128
+        MoneyError::NotANumber { input: cut(input) }
+    }
+}
+
+/// The digits of a decimal's text up to any exponent, as [`parse_decimal`] reads them.
+struct Digits {
+    /// The significant digits while there are at most 19: money has a handful of digits, so
+    /// they are accumulated in 64 bits (128-bit arithmetic is a library call in WebAssembly).
+    small: u64,
+    /// The significant digits once there are more than 19 (widened from `small`).
+    mantissa: u128,
+    /// Significant digits met (counted on past what is kept, for the message).
+    significant: u32,
+    /// Digits after the point, less the exponent once it is read.
+    scale: i64,
+    /// Whether any digit was met.
+    any: bool,
+}
+
+impl Digits {
+    /// Reads digits and at most one point from `b[at..]`, up to the end or an `e`/`E`; gives
+    /// them with the index where reading stopped. `None` for any other byte.
+    fn read(b: &[u8], mut at: usize) -> Option<(Digits, usize)> {
+        let mut d = Digits {
+            small: 0,
+            mantissa: 0,
+            significant: 0,
+            scale: 0,
+            any: false,
+        };
+        let mut seen_point = false;
+        while at < b.len() {
+            match b[at] {
+                c @ b'0'..=b'9' => {
+                    d.any = true;
+                    if seen_point {
+                        // Leading zeros after the point only move the scale.
+                        d.scale += 1;
+                    }
+                    d.digit(c - b'0');
+                }
+                b'.' if !seen_point => seen_point = true,
+                b'e' | b'E' => break,
+                _ => return None,
+            }
+            at += 1;
+        }
+        Some((d, at))
+    }
+
+    /// Takes one digit; leading zeros are not significant.
+    fn digit(&mut self, v: u8) {
+        if self.significant == 0 && v == 0 {
+            return;
+        }
+        self.significant += 1;
+        if self.significant <= 19 {
+            self.small = self.small * 10 + u64::from(v);
+        } else if self.significant <= MAX_SIGNIFICANT_DIGITS + 1 {
+            if self.significant == 20 {
+                self.mantissa = u128::from(self.small);
+            }
+            self.mantissa = self.mantissa * 10 + u128::from(v);
+        }
+        // Past that, digits are only counted for the message.
+    }
+
+    /// The decimal the digits and scale make, or why there is none (`s` is the text quoted).
+    fn into_decimal(self, negative: bool, s: &str) -> Result<Decimal, MoneyError> {
+        let Digits {
+            small,
+            mut mantissa,
+            significant,
+            mut scale,
+            ..
+        } = self;
+        if significant <= 19 {
+            mantissa = u128::from(small);
+            if (0..=28).contains(&scale) && significant <= 18 && small != 0 {
+                // Fits an i64: no 128-bit arithmetic at all.
+                let mut d = Decimal::new(small as i64, scale as u32);
+                d.set_sign_negative(negative);
+                return Ok(d);
+            }
+        }
+        if significant > MAX_SIGNIFICANT_DIGITS {
+            return Err(MoneyError::TooManyDigits {
+                input: cut(s),
+                digits: significant,
+            });
+        }
+        if mantissa == 0 {
+            // Zero keeps its scale where it can (0.00), within the decimal's range.
+            let mut zero = Decimal::new(0, scale.clamp(0, 28) as u32);
+            zero.set_sign_negative(negative);
+            return Ok(zero);
+        }
+        let overflow = || MoneyError::Overflow { input: cut(s) };
+        if scale < 0 {
+            // 1.5e3: scale the mantissa up instead.
+            let up = (-scale) as u32;
+            if significant + up > MAX_SIGNIFICANT_DIGITS {
+                return Err(overflow());
+            }
+            mantissa = mantissa.checked_mul(10u128.pow(up)).ok_or_else(overflow)?;
+            scale = 0;
+        }
+        if scale > 28 {
+            // More decimal places than a decimal holds: more than 28 significant digits in effect.
+            return Err(MoneyError::TooManyDigits {
+                input: cut(s),
+                digits: scale as u32,
+            });
+        }
+        let signed = if negative {
+            -(mantissa as i128)
+        } else {
+            mantissa as i128
+        };
+        Decimal::try_from_i128_with_scale(signed, scale as u32).map_err(|_| overflow())
+    }
+}
+
+/// An exponent's value (the text after the `e`: an optional sign and at least one digit),
+/// capped at 100,000 either way; `None` when it is not one.
+fn exponent(b: &[u8]) -> Option<i64> {
+    let (negative, digits) = match b.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        Some((b'+', rest)) => (false, rest),
+        _ => (false, b),
     };
-    Decimal::try_from_i128_with_scale(signed, scale as u32)
-        .map_err(|_| MoneyError::Overflow { input: cut(s) })
+    if digits.is_empty() {
+        return None;
+    }
+    let mut exp: i64 = 0;
+    for &c in digits {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        exp = (exp * 10 + i64::from(c - b'0')).min(100_000);
+    }
+    Some(if negative { -exp } else { exp })
 }
 
 /// Converts a float only when its binary value is exactly a decimal of at most 28 digits:
