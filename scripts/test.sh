@@ -67,12 +67,12 @@ BF_STAGE_TIMEOUT=${BF_STAGE_TIMEOUT:-1800}
 summary() {
     local i
     printf '\n== summary\n'
-    printf '%-12s %-10s %s\n' stage time result
-    printf '%-12s %-10s %s\n' ------------ ---------- ------------------------------
+    printf '%-14s %-10s %s\n' stage time result
+    printf '%-14s %-10s %s\n' -------------- ---------- ------------------------------
     for i in "${!SUMMARY_NAMES[@]}"; do
-        printf '%-12s %-10s %s\n' "${SUMMARY_NAMES[$i]}" "${SUMMARY_TIMES[$i]}" "${SUMMARY_STATUS[$i]}"
+        printf '%-14s %-10s %s\n' "${SUMMARY_NAMES[$i]}" "${SUMMARY_TIMES[$i]}" "${SUMMARY_STATUS[$i]}"
     done
-    printf '%-12s %-10s\n' total "$(bf_since "$RUN_T0")"
+    printf '%-14s %-10s\n' total "$(bf_since "$RUN_T0")"
 }
 
 record() { SUMMARY_NAMES+=("$1"); SUMMARY_TIMES+=("$2"); SUMMARY_STATUS+=("$3"); }
@@ -112,44 +112,57 @@ missing_component_script() {
 }
 
 # ---- stages --------------------------------------------------------------------------------
-# wasm-bindgen-cli compiles for minutes on a fresh machine and only the wasm and examples stages
-# use it: it builds in the background while the workspace stages run (cargo install has its own
-# build directory, so neither waits on the other's lock), and the first stage that needs it
-# waits for it. Everything else is installed before the first stage.
-BG_BOOT_PID=""
-BG_BOOT_LOG="$BF_ROOT/target/bootstrap-wasm-bindgen.log"
-needs_wasm_bindgen() { [[ -n "${wanted[wasm]:-}${wanted[examples]:-}" ]]; }
+# Two tools compile for minutes on a fresh machine and only later stages use them:
+# wasm-bindgen-cli (the wasm and examples stages) and the mobile binding's uniffi-bindgen (the
+# mobile and examples stages). Each builds in the background while the workspace stages run
+# (each in a build directory of its own, so no build waits on another's lock), and the first stage
+# that needs it waits for it. Everything else is installed before the first stage.
+declare -A BG_PID=() BG_LOG=() BG_WHAT=()
+# background NAME COMMAND...: starts COMMAND, its output in target/background-NAME.log.
+background() {
+    local name=$1
+    shift
+    BG_LOG[$name]="$BF_ROOT/target/background-$name.log"
+    BG_WHAT[$name]="$*"
+    mkdir -p "$BF_ROOT/target"
+    timeout --kill-after=30 "$BF_STAGE_TIMEOUT" "$@" >"${BG_LOG[$name]}" 2>&1 </dev/null &
+    BG_PID[$name]=$!
+    printf '\n== %s: building in the background (log: %s)\n' "$name" "${BG_LOG[$name]#"$BF_ROOT"/}"
+}
+stop_background() {
+    local name
+    for name in "${!BG_PID[@]}"; do kill "${BG_PID[$name]}" 2>/dev/null || true; done
+}
+trap stop_background EXIT
+# await NAME: waits for a background build (a stage of its own in the summary: the time waited).
+await() {
+    local name=$1 t0 rc=0 dt
+    [[ -n "${BG_PID[$name]:-}" ]] || return 0
+    printf '\n== stage: %s (waiting for the background build)\n' "$name"
+    t0=$(bf_now_us)
+    wait "${BG_PID[$name]}" || rc=$?
+    unset "BG_PID[$name]"
+    dt=$(bf_since "$t0")
+    sed 's/^/   | /' "${BG_LOG[$name]}"
+    if ((rc != 0)); then
+        record "$name" "$dt" "FAILED (exit $rc)"
+        summary
+        printf '\n!! stage "%s" FAILED (exit %d): %s (log above)\n' "$name" "$rc" "${BG_WHAT[$name]}" >&2
+        exit "$rc"
+    fi
+    record "$name" "$dt" ok
+    printf '== stage %s ok (waited %s)\n' "$name" "$dt"
+}
 if ((run_bootstrap)); then
-    if needs_wasm_bindgen; then
-        mkdir -p "$(dirname -- "$BG_BOOT_LOG")"
-        timeout --kill-after=30 "$BF_STAGE_TIMEOUT" "$BF_ROOT/scripts/bootstrap.sh" wasm-bindgen \
-            >"$BG_BOOT_LOG" 2>&1 </dev/null &
-        BG_BOOT_PID=$!
-        trap 'if [[ -n "$BG_BOOT_PID" ]]; then kill "$BG_BOOT_PID" 2>/dev/null || true; fi' EXIT
-        printf '\n== wasm-bindgen-cli: installing in the background (log: %s)\n' "${BG_BOOT_LOG#"$BF_ROOT"/}"
+    if [[ -n "${wanted[wasm]:-}${wanted[examples]:-}" ]]; then
+        background wasm-bindgen "$BF_ROOT/scripts/bootstrap.sh" wasm-bindgen
     fi
     run_stage bootstrap "$BF_ROOT/scripts/bootstrap.sh" apt rustup npm venv
 fi
-
-# Waits for the background install (a stage of its own in the summary: the time waited).
-await_wasm_bindgen() {
-    [[ -n "$BG_BOOT_PID" ]] || return 0
-    local t0 rc=0 dt
-    printf '\n== stage: wasm-bindgen (waiting for the background install)\n'
-    t0=$(bf_now_us)
-    wait "$BG_BOOT_PID" || rc=$?
-    BG_BOOT_PID=""
-    dt=$(bf_since "$t0")
-    sed 's/^/   | /' "$BG_BOOT_LOG"
-    if ((rc != 0)); then
-        record wasm-bindgen "$dt" "FAILED (exit $rc)"
-        summary
-        printf '\n!! stage "wasm-bindgen" FAILED (exit %d): scripts/bootstrap.sh wasm-bindgen (log above)\n' "$rc" >&2
-        exit "$rc"
-    fi
-    record wasm-bindgen "$dt" ok
-    printf '== stage wasm-bindgen ok (waited %s)\n' "$dt"
-}
+if [[ -n "${wanted[mobile]:-}${wanted[examples]:-}" && -d bindings-mobile ]]; then
+    bf_tool_env
+    background uniffi-bindgen "$BF_ROOT/bindings-mobile/scripts/build-bindgen.sh"
+fi
 
 bf_tool_env
 FMT_COLOR=()
@@ -169,7 +182,8 @@ for stage in "${ALL_STAGES[@]}"; do
     test) run_stage test cargo test --workspace --locked ;;
     doc) run_stage doc env RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked ;;
     *)
-        if [[ $stage == wasm || $stage == examples ]]; then await_wasm_bindgen; fi
+        if [[ $stage == wasm || $stage == examples ]]; then await wasm-bindgen; fi
+        if [[ $stage == mobile || $stage == examples ]]; then await uniffi-bindgen; fi
         dir=${COMPONENT_DIR[$stage]}
         script="$dir/scripts/test.sh"
         if [[ ! -d "$dir" ]]; then

@@ -3,7 +3,7 @@
 BF_ROOT="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/../.." && pwd -P)"
 BFM_TARGET="${CARGO_TARGET_DIR:-$BF_ROOT/target}"
 BFM_LIB="$BFM_TARGET/debug/libbankfeeds_mobile.so"
-BFM_BINDGEN="$BFM_TARGET/debug/uniffi-bindgen"
+BFM_BINDGEN="$BFM_TARGET/uniffi-bindgen/debug/uniffi-bindgen"
 BFM_OUT="$BFM_TARGET/bindings-mobile"
 BFM_KT="$BFM_OUT/kotlin/bankfeeds/bankfeeds_mobile.kt"
 BFM_JAR="$BFM_OUT/bankfeeds-mobile.jar"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds what the Kotlin tests and examples need, from any directory:
-#   1. the cdylib (target/debug/libbankfeeds_mobile.so) and the uniffi-bindgen binary (a workspace
-#      of its own: bindings-mobile/uniffi-bindgen/);
+#   1. the cdylib (target/debug/libbankfeeds_mobile.so) and the uniffi-bindgen binary
+#      (scripts/build-bindgen.sh: target/uniffi-bindgen/debug/uniffi-bindgen);
 #   2. the generated sources, into target/bindings-mobile/{kotlin,swift}/ (never checked in);
 #   3. the generated Kotlin compiled once into target/bindings-mobile/bankfeeds-mobile.jar
 #      (skipped while the generated file is unchanged).
@@ -21,18 +21,7 @@ t=$(now)
 cargo build --locked -p bankfeeds-mobile "$@"
 step "cargo build" "$(since "$t")"
 
-# The generator is a workspace of its own (bindings-mobile/uniffi-bindgen/Cargo.toml says why),
-# built into the same target directory; it must use the uniffi the library was built with.
-t=$(now)
-bindgen_dir="$BF_ROOT/bindings-mobile/uniffi-bindgen"
-lib_uniffi=$(bf_lock_version uniffi)
-gen_uniffi=$(BF_ROOT="$bindgen_dir" bf_lock_version uniffi)
-[[ -n "$lib_uniffi" && "$lib_uniffi" == "$gen_uniffi" ]] || {
-    echo "bankfeeds-mobile is built with uniffi ${lib_uniffi:-?} (Cargo.lock) but uniffi-bindgen with ${gen_uniffi:-?} ($bindgen_dir/Cargo.lock): make them the same" >&2
-    exit 1
-}
-cargo build --locked --manifest-path "$bindgen_dir/Cargo.toml" --target-dir "$BFM_TARGET"
-step "cargo build uniffi-bindgen" "$(since "$t")"
+"$BF_ROOT/bindings-mobile/scripts/build-bindgen.sh"
 
 [[ -f "$BFM_LIB" ]] || { echo "build finished but $BFM_LIB is missing" >&2; exit 1; }
 
