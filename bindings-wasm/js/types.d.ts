@@ -149,6 +149,12 @@ export interface Change {
   message: string;
 }
 
+/** A chunk of a file for `FileChecker.push()`: bytes (UTF-8) or text, split anywhere. */
+export type FileChunk = Uint8Array | string;
+
+/** What `validateStream()` reads: a `Blob` (a browser's `File`) or a stream of the file's bytes. */
+export type StreamSource = Blob | ReadableStream<Uint8Array>;
+
 /** What `validate()` knows beyond the rows. */
 export interface ValidateOptions {
   /** Whose rules apply; default `"generic"`. */

@@ -235,6 +235,21 @@ mod tests {
         );
     }
 
+    #[test]
+    fn first_seen_tells_apart_ids_sharing_a_hash() {
+        let mut seen = FirstSeen::default();
+        assert_eq!(seen.first("a", 0), None);
+        // "b"'s hash leads to "a"'s entry, as if the two ids shared a hash.
+        let a = seen.by_hash[&hash("a")];
+        seen.by_hash.insert(hash("b"), a);
+        assert_eq!(seen.first("b", 1), None);
+        assert_eq!(seen.first("", 2), None);
+        assert_eq!(seen.first("b", 3), Some(1));
+        assert_eq!(seen.first("a", 4), Some(0));
+        assert_eq!(seen.first("", 5), Some(2));
+        assert_eq!(seen.arena, "ab");
+    }
+
     fn naive(ids: &[&str]) -> Vec<(usize, usize)> {
         let mut out = Vec::new();
         for (i, id) in ids.iter().enumerate() {

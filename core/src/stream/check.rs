@@ -139,19 +139,7 @@ impl CsvChecker {
         if let Some(issue) = self.unreadable {
             return Ok(unreadable(issue, &PrepareOptions::validate_only(self.context)).report);
         }
-        let mut file = std::mem::take(&mut self.findings.file);
-        self.csv.finish(&mut file, |raw, row, line| {
-            Rows {
-                findings: &mut self.findings,
-                ingester: &mut self.ingester,
-                checker: &mut self.checker,
-                validation: &mut self.validation,
-                ids: &mut self.ids,
-                kept: &mut self.kept,
-            }
-            .row(raw, row, line)
-        });
-        self.findings.file = file;
+        self.read_csv(None);
         // The account a column names does not change what validation checks.
         let _account = self.findings.typing_done(self.ingester);
         let validation = close_validation(self.validation, self.checker, self.kept, &self.context);
@@ -211,18 +199,25 @@ impl CsvChecker {
         if !to_csv {
             return;
         }
+        self.read_csv(Some(bytes));
+    }
+
+    /// Reads bytes as CSV (`None`: the end of the file), checking each row completed.
+    fn read_csv(&mut self, bytes: Option<&[u8]>) {
         let mut file = std::mem::take(&mut self.findings.file);
-        self.csv.push(bytes, &mut file, |raw, row, line| {
-            Rows {
-                findings: &mut self.findings,
-                ingester: &mut self.ingester,
-                checker: &mut self.checker,
-                validation: &mut self.validation,
-                ids: &mut self.ids,
-                kept: &mut self.kept,
-            }
-            .row(raw, row, line)
-        });
+        let mut rows = Rows {
+            findings: &mut self.findings,
+            ingester: &mut self.ingester,
+            checker: &mut self.checker,
+            validation: &mut self.validation,
+            ids: &mut self.ids,
+            kept: &mut self.kept,
+        };
+        let each = |raw, row, line| rows.row(raw, row, line);
+        match bytes {
+            Some(bytes) => self.csv.push(bytes, &mut file, each),
+            None => self.csv.finish(&mut file, each),
+        }
         self.findings.file = file;
     }
 }
@@ -239,7 +234,7 @@ struct Rows<'a> {
 }
 
 impl Rows<'_> {
-    fn row(self, raw: crate::ingest::RawTransaction, row: usize, line: usize) {
+    fn row(&mut self, raw: crate::ingest::RawTransaction, row: usize, line: usize) {
         let Some(tx) = self.findings.typed(self.ingester, raw, row, line) else {
             return;
         };
