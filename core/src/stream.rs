@@ -151,6 +151,43 @@ impl Streamed {
     }
 }
 
+/// The line each row starts on, kept as the rows where it is not the line after the one the row
+/// before starts on (after a blank line, or a row whose cell holds a line break): nothing a row
+/// for an ordinary file.
+#[derive(Debug, Default)]
+struct RowLines {
+    /// `(row, line)` at each such row, in row order.
+    jumps: Vec<(usize, usize)>,
+    /// Rows noted.
+    rows: usize,
+    /// The line the next row starts on when it follows on.
+    next: usize,
+}
+
+impl RowLines {
+    /// Notes the line the next row (row `self.rows`) starts on.
+    fn push(&mut self, line: usize) {
+        if self.rows == 0 || line != self.next {
+            self.jumps.push((self.rows, line));
+        }
+        self.rows += 1;
+        self.next = line + 1;
+    }
+
+    /// The line row `row` starts on, when it was noted.
+    fn line(&self, row: usize) -> Option<usize> {
+        if row >= self.rows {
+            return None;
+        }
+        let at = self
+            .jumps
+            .partition_point(|&(r, _)| r <= row)
+            .checked_sub(1)?;
+        let (first, line) = self.jumps[at];
+        Some(line + (row - first))
+    }
+}
+
 /// What reading the rows reports, kept apart as [`crate::pipeline`] keeps them, so the final
 /// order is the same.
 #[derive(Default)]
@@ -162,7 +199,7 @@ struct Findings {
     malformed: Vec<(usize, Field)>,
     changes: Vec<Change>,
     inferred: Vec<usize>,
-    lines: Vec<usize>,
+    lines: RowLines,
     /// Findings are thrown away (a second reading).
     scratch: bool,
 }
@@ -784,8 +821,37 @@ fn final_report(
             .into_iter()
             .filter(|issue| pipeline::said_once(issue, &malformed, &conflicting)),
     );
-    report.locate_lines(&lines);
+    report.locate_lines_with(|row| lines.line(row));
     report.sort();
     context.settle(&mut report);
     report
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RowLines;
+
+    #[test]
+    fn row_lines_give_back_every_line_noted() {
+        for lines in [
+            vec![],
+            vec![2, 3, 4],
+            vec![3, 4, 7, 8, 9, 12],
+            vec![2, 5, 6, 6, 9],
+        ] {
+            let mut kept = RowLines::default();
+            for &l in &lines {
+                kept.push(l);
+            }
+            let back: Vec<Option<usize>> = (0..=lines.len()).map(|r| kept.line(r)).collect();
+            let mut want: Vec<Option<usize>> = lines.iter().copied().map(Some).collect();
+            want.push(None);
+            assert_eq!(back, want, "{lines:?}");
+        }
+        let mut ordinary = RowLines::default();
+        for l in 2..100_000 {
+            ordinary.push(l);
+        }
+        assert_eq!(ordinary.jumps, [(0, 2)]);
+    }
 }

@@ -31,10 +31,12 @@ fn marks_only(head: &[u8]) -> bool {
 /// [`crate::pipeline::validate_file`] gives for the whole file, finding for finding (codes,
 /// rows, ids, fields, lines, messages, order).
 ///
-/// Holds one chunk's worth of the record being read, and what spans rows: the previous date and
-/// balance, the first line of each row (one number a row), and every distinct id once, its bytes
-/// in one arena with a table from its hash to the row it was first met on (ids are compared
-/// exactly where hashes agree). The findings themselves are kept, as any report keeps them.
+/// Reads each chunk as it is fed and keeps none: it holds the record being read, and what spans
+/// rows: the previous date and balance, the lines rows start on where they do not follow on
+/// (after a blank line or a cell with a line break), every distinct id once (its bytes in one
+/// arena, with a table from its hash to the row it was first met on; ids are compared exactly
+/// where hashes agree), and, where the platform needs balances, the rows lacking one. The
+/// findings themselves are kept, as any report keeps them.
 ///
 /// A file is CSV unless its first character (after a byte order mark and whitespace) is `{` or
 /// `[`, as [`crate::ingest::InputFormat::Auto`] tells: a JSON file is refused with [`JsonFile`]
