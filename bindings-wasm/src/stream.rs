@@ -142,7 +142,8 @@ fn finished() -> Error {
 }
 
 /// Checks a CSV file as `validate()` checks its text, reading it chunk by chunk from a `Blob`
-/// (a browser's `File`) or a `ReadableStream` of bytes: the file is never held whole.
+/// (a browser's `File`), a `ReadableStream` of bytes or an async iterable of chunks (a Node
+/// stream such as `fs.createReadStream(path)`): the file is never held whole.
 ///
 /// @throws {BankFeedsError} (the promise rejects) when `source` is neither, an option is
 /// unknown or unusable, a chunk is not bytes or text, or the file is JSON.
@@ -153,12 +154,15 @@ pub fn validate_stream(
 ) -> Promise {
     let is_function =
         |name: &str| Reflect::get(&source, &name.into()).is_ok_and(|f| f.is_function());
-    let readable = source.is_object() && (is_function("stream") || is_function("getReader"));
+    let iterable =
+        Reflect::get(&source, &js_sys::Symbol::async_iterator()).is_ok_and(|f| f.is_function());
+    let readable =
+        source.is_object() && (is_function("stream") || is_function("getReader") || iterable);
     if !readable {
         let e = Error::argument(
             "source",
             format!(
-                "validateStream takes a Blob (a File) or a ReadableStream of bytes, not {}",
+                "validateStream takes a Blob (a File), a ReadableStream of bytes or an async iterable of chunks (a Node stream), not {}",
                 input::kind(&source)
             ),
         );

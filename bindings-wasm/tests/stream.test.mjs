@@ -78,6 +78,13 @@ test("validateStream reads a Blob and a ReadableStream", async () => {
     },
   });
   assert.deepEqual(await bf.validateStream(stream, xeroGbp), whole);
+  // An async iterable: a Node stream, or a generator of text and bytes.
+  const { Readable } = await import("node:stream");
+  assert.deepEqual(await bf.validateStream(Readable.from([Buffer.from(bytes)]), xeroGbp), whole);
+  async function* mixed() {
+    yield* chunks(11, true);
+  }
+  assert.deepEqual(await bf.validateStream(mixed(), xeroGbp), whole);
 });
 
 test("misuse throws BankFeedsError", async () => {

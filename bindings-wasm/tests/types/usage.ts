@@ -85,6 +85,10 @@ checker.push(new TextEncoder().encode("t1,2024-05-01,1.00\n"));
 const streamed: ValidationReport = checker.finish();
 const fromBlob: Promise<ValidationReport> = validateStream(new Blob(["id,date,amount\n"]), options);
 const fromStream: Promise<ValidationReport> = validateStream(new Blob([]).stream());
+async function* textChunks() {
+  yield "id,date,amount\n";
+}
+const fromChunks: Promise<ValidationReport> = validateStream(textChunks());
 const valid: boolean = report.valid;
 const counts: number = report.errorCount + report.warningCount;
 for (const issue of report.issues) {
