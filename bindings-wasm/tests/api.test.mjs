@@ -16,6 +16,7 @@ test("the package exports the documented API and nothing else", () => {
   // has neither). `__decodeRows` is the codec's test hook (codec.test.mjs), in no type.
   assert.deepEqual(Object.keys(bf).sort(), [
     "BankFeedsError",
+    "FileChecker",
     "ValidationError",
     "WebhookError",
     "__decodeRows",
@@ -30,6 +31,7 @@ test("the package exports the documented API and nothing else", () => {
     "pushBodies",
     "validate",
     "validateAccount",
+    "validateStream",
     "verifyBalances",
     "verifyChain",
     "verifyWebhook",

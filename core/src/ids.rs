@@ -117,6 +117,45 @@ impl IdIndex {
     }
 }
 
+/// Every id met once, for telling which repeat an earlier one as rows stream by: the bytes of
+/// each distinct id in one arena, and a table from each id's 64-bit hash to its entry (the row
+/// it was first met on). Ids are compared exactly where hashes agree: two ids sharing a hash are
+/// told apart, the later one kept under the next free hash.
+#[derive(Debug, Default)]
+pub(crate) struct FirstSeen {
+    arena: String,
+    /// For each distinct id, where its bytes end in `arena` (they start where the one before
+    /// ends) and the row it was first met on.
+    entries: Vec<(usize, usize)>,
+    by_hash: rustc_hash::FxHashMap<u64, usize>,
+}
+
+impl FirstSeen {
+    /// Notes the id of row `row`; gives the row it was first met on when an earlier row had it.
+    pub(crate) fn first(&mut self, id: &str, row: usize) -> Option<usize> {
+        let mut key = hash(id);
+        loop {
+            match self.by_hash.entry(key) {
+                std::collections::hash_map::Entry::Vacant(v) => {
+                    v.insert(self.entries.len());
+                    self.arena.push_str(id);
+                    self.entries.push((self.arena.len(), row));
+                    return None;
+                }
+                std::collections::hash_map::Entry::Occupied(o) => {
+                    let e = *o.get();
+                    let start = e.checked_sub(1).map_or(0, |p| self.entries[p].0);
+                    let (end, first) = self.entries[e];
+                    if self.arena.get(start..end) == Some(id) {
+                        return Some(first);
+                    }
+                    key = key.wrapping_add(1);
+                }
+            }
+        }
+    }
+}
+
 /// What is wrong with an id's text, when something is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum IdText {
@@ -194,6 +233,21 @@ mod tests {
                 ch: '\u{85}'
             })
         );
+    }
+
+    #[test]
+    fn first_seen_tells_apart_ids_sharing_a_hash() {
+        let mut seen = FirstSeen::default();
+        assert_eq!(seen.first("a", 0), None);
+        // "b"'s hash leads to "a"'s entry, as if the two ids shared a hash.
+        let a = seen.by_hash[&hash("a")];
+        seen.by_hash.insert(hash("b"), a);
+        assert_eq!(seen.first("b", 1), None);
+        assert_eq!(seen.first("", 2), None);
+        assert_eq!(seen.first("b", 3), Some(1));
+        assert_eq!(seen.first("a", 4), Some(0));
+        assert_eq!(seen.first("", 5), Some(2));
+        assert_eq!(seen.arena, "ab");
     }
 
     fn naive(ids: &[&str]) -> Vec<(usize, usize)> {

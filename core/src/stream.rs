@@ -27,12 +27,15 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use crate::batch::Bodies;
 use crate::dates::LocalDateTime;
 use crate::ingest::file::CsvRows;
-use crate::ingest::{Ingester, InputFormat, RawTransaction};
+use crate::ingest::{Ingester, InputFormat, RawCells, RawTransaction};
 use crate::model::{BankTransaction, CreateBankTransactions};
 use crate::normalise::{self, BalanceFill, Change, NormaliseOptions};
 use crate::pipeline::{self, PrepareOptions, Prepared};
 use crate::validate::rows::RowChecker;
-use crate::validate::{self, Code, Field, Issue, ValidationReport};
+use crate::validate::{self, Code, Field, Issue, ValidationContext, ValidationReport};
+
+mod check;
+pub use check::{CsvChecker, JsonFile};
 
 /// Why a file was read whole instead of streamed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -148,6 +151,43 @@ impl Streamed {
     }
 }
 
+/// The line each row starts on, kept as the rows where it is not the line after the one the row
+/// before starts on (after a blank line, or a row whose cell holds a line break): nothing a row
+/// for an ordinary file.
+#[derive(Debug, Default)]
+struct RowLines {
+    /// `(row, line)` at each such row, in row order.
+    jumps: Vec<(usize, usize)>,
+    /// Rows noted.
+    rows: usize,
+    /// The line the next row starts on when it follows on.
+    next: usize,
+}
+
+impl RowLines {
+    /// Notes the line the next row (row `self.rows`) starts on.
+    fn push(&mut self, line: usize) {
+        if self.rows == 0 || line != self.next {
+            self.jumps.push((self.rows, line));
+        }
+        self.rows += 1;
+        self.next = line + 1;
+    }
+
+    /// The line row `row` starts on, when it was noted.
+    fn line(&self, row: usize) -> Option<usize> {
+        if row >= self.rows {
+            return None;
+        }
+        let at = self
+            .jumps
+            .partition_point(|&(r, _)| r <= row)
+            .checked_sub(1)?;
+        let (first, line) = self.jumps[at];
+        Some(line + (row - first))
+    }
+}
+
 /// What reading the rows reports, kept apart as [`crate::pipeline`] keeps them, so the final
 /// order is the same.
 #[derive(Default)]
@@ -159,12 +199,36 @@ struct Findings {
     malformed: Vec<(usize, Field)>,
     changes: Vec<Change>,
     inferred: Vec<usize>,
-    lines: Vec<usize>,
+    lines: RowLines,
     /// Findings are thrown away (a second reading).
     scratch: bool,
 }
 
 impl Findings {
+    /// Types row `row` (starting on `line`), keeping its findings; what [`walk`] does with
+    /// each row read.
+    fn typed(
+        &mut self,
+        ingester: &mut Ingester,
+        raw: RawCells<'_>,
+        row: usize,
+        line: usize,
+    ) -> Option<BankTransaction> {
+        self.lines.push(line);
+        let typed = ingester.row(raw, row, &mut self.ingest, &mut self.malformed);
+        // Only a malformed balance or description can silence a later finding.
+        self.malformed
+            .retain(|(_, f)| matches!(f, Field::Balance | Field::Description));
+        typed
+    }
+
+    /// The findings of typing once every row is read: gives the account the rows name.
+    fn typing_done(&mut self, ingester: Ingester) -> Option<String> {
+        let account = ingester.finish(&mut self.ingest);
+        self.ingest.sort();
+        account
+    }
+
     fn scratch() -> Self {
         Findings {
             scratch: true,
@@ -231,15 +295,7 @@ fn sniff(path: &Path, format: InputFormat) -> io::Result<Result<InputFormat, Iss
                     len - good,
                 )
             }
-            Err(e) => {
-                return Ok(Err(Issue::new(
-                    Code::MalformedInput,
-                    format!(
-                        "the file is not UTF-8 text (invalid byte at offset {})",
-                        offset + e.valid_up_to()
-                    ),
-                )));
-            }
+            Err(e) => return Ok(Err(crate::ingest::file::not_utf8(offset + e.valid_up_to()))),
         };
         if resolved.is_none() {
             let trimmed = valid.trim_start();
@@ -286,26 +342,16 @@ fn walk(
             rows.next_row(&mut findings.file)
         };
         let Some((raw, line)) = next else { break };
-        let (report, changes, malformed) = if findings.scratch {
+        let (typed, changes) = if findings.scratch {
             scratch.issues.clear();
             scratch_changes.clear();
             scratch_malformed.clear();
-            (&mut scratch, &mut scratch_changes, &mut scratch_malformed)
+            let typed = ingester.row(raw, row, &mut scratch, &mut scratch_malformed);
+            (typed, &mut scratch_changes)
         } else {
-            findings.lines.push(line);
-            (
-                &mut findings.ingest,
-                &mut findings.changes,
-                &mut findings.malformed,
-            )
+            let typed = findings.typed(&mut ingester, raw, row, line);
+            (typed, &mut findings.changes)
         };
-        let typed = ingester.row(raw, row, report, malformed);
-        if !findings.scratch {
-            // Only a malformed balance or description can silence a later finding.
-            findings
-                .malformed
-                .retain(|(_, f)| matches!(f, Field::Balance | Field::Description));
-        }
         if let Some(mut tx) = typed {
             normalise::tidy_row(&mut tx, row, &options.normalise, changes);
             let id_hash = hash_of(&tx.id);
@@ -321,8 +367,7 @@ fn walk(
     if findings.scratch {
         return Ok((row, None));
     }
-    let account = ingester.finish(&mut findings.ingest);
-    findings.ingest.sort();
+    let account = findings.typing_done(ingester);
     Ok((row, account))
 }
 
@@ -403,16 +448,7 @@ pub fn prepare_path(
 ) -> io::Result<Streamed> {
     let format = match sniff(path, format)? {
         Ok(f) => f,
-        Err(issue) => {
-            let mut prepared = pipeline::prepare(Vec::<RawTransaction>::new(), options);
-            let mut report = ValidationReport::new();
-            report.push(issue);
-            report.extend(std::mem::take(&mut prepared.report));
-            report.sort();
-            options.context.settle(&mut report);
-            prepared.report = report;
-            return Ok(held(prepared, None));
-        }
+        Err(issue) => return Ok(held(unreadable(issue, options), None)),
     };
     if format == InputFormat::Json {
         return whole(path, options, InMemory::Json);
@@ -424,6 +460,19 @@ pub fn prepare_path(
         Ok(streamed) => Ok(streamed),
         Err(why) => whole(path, options, why),
     }
+}
+
+/// What [`crate::pipeline::prepare_file`] makes of a file it cannot read at all (not UTF-8):
+/// that finding, then those of no rows.
+fn unreadable(issue: Issue, options: &PrepareOptions) -> Prepared {
+    let mut prepared = pipeline::prepare(Vec::<RawTransaction>::new(), options);
+    let mut report = ValidationReport::new();
+    report.push(issue);
+    report.extend(std::mem::take(&mut prepared.report));
+    report.sort();
+    options.context.settle(&mut report);
+    prepared.report = report;
+    prepared
 }
 
 fn held(prepared: Prepared, why: Option<InMemory>) -> Streamed {
@@ -660,20 +709,8 @@ fn judge_repeats(
             ) {
                 out.dropped.insert(r.row);
             }
-        } else if !crate::validate::rows::is_blank(&tx.id) {
-            out.ids.push(
-                Issue::new(
-                    Code::DuplicateId,
-                    format!(
-                        "id `{}` is used by row {} too; ids must be unique",
-                        crate::text::excerpt(&tx.id),
-                        r.first
-                    ),
-                )
-                .at_row(r.row)
-                .with_id(&tx.id)
-                .on(Field::Id),
-            );
+        } else if let Some(issue) = crate::validate::rows::duplicate_id(&tx.id, r.row, r.first) {
+            out.ids.push(issue);
         }
     }
     out
@@ -708,13 +745,7 @@ fn assemble(
     } = pass;
     validation.extend(ids);
     normalised.sort();
-    if kept == 0 {
-        validation.push(validate::empty_batch());
-    } else {
-        checker.finish(&mut validation);
-    }
-    validation.sort();
-    ctx.settle(&mut validation);
+    let validation = close_validation(validation, checker, kept, ctx);
 
     let mut changes = std::mem::take(&mut findings.changes);
     if let Some(change) = normalise::inferred_change(std::mem::take(&mut findings.inferred)) {
@@ -728,7 +759,7 @@ fn assemble(
         ));
     }
     Streamed {
-        report: final_report(findings, normalised, validation, options),
+        report: final_report(findings, normalised, validation, ctx),
         changes,
         account_id,
         rows_read,
@@ -743,13 +774,32 @@ fn assemble(
     }
 }
 
+/// Validation's findings once every row is checked (`kept` of them): those that need every
+/// row, or the finding for none; sorted and settled, as [`crate::validate::validate_rows`]
+/// gives them.
+fn close_validation(
+    mut validation: ValidationReport,
+    checker: RowChecker<'_>,
+    kept: usize,
+    ctx: &ValidationContext,
+) -> ValidationReport {
+    if kept == 0 {
+        validation.push(validate::empty_batch());
+    } else {
+        checker.finish(&mut validation);
+    }
+    validation.sort();
+    ctx.settle(&mut validation);
+    validation
+}
+
 /// Every finding in one report: the file's, typing's, normalisation's, then validation's
 /// (less those an earlier finding already says), located by line and settled.
 fn final_report(
     findings: Findings,
     normalised: ValidationReport,
     validation: ValidationReport,
-    options: &PrepareOptions,
+    context: &ValidationContext,
 ) -> ValidationReport {
     let Findings {
         file: mut report,
@@ -771,8 +821,37 @@ fn final_report(
             .into_iter()
             .filter(|issue| pipeline::said_once(issue, &malformed, &conflicting)),
     );
-    report.locate_lines(&lines);
+    report.locate_lines_with(|row| lines.line(row));
     report.sort();
-    options.context.settle(&mut report);
+    context.settle(&mut report);
     report
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RowLines;
+
+    #[test]
+    fn row_lines_give_back_every_line_noted() {
+        for lines in [
+            vec![],
+            vec![2, 3, 4],
+            vec![3, 4, 7, 8, 9, 12],
+            vec![2, 5, 6, 6, 9],
+        ] {
+            let mut kept = RowLines::default();
+            for &l in &lines {
+                kept.push(l);
+            }
+            let back: Vec<Option<usize>> = (0..=lines.len()).map(|r| kept.line(r)).collect();
+            let mut want: Vec<Option<usize>> = lines.iter().copied().map(Some).collect();
+            want.push(None);
+            assert_eq!(back, want, "{lines:?}");
+        }
+        let mut ordinary = RowLines::default();
+        for l in 2..100_000 {
+            ordinary.push(l);
+        }
+        assert_eq!(ordinary.jumps, [(0, 2)]);
+    }
 }

@@ -6,8 +6,11 @@ use bankfeeds::ingest::{self, FloatPolicy, IngestOptions, InputFormat, RawField}
 use bankfeeds::model::CreateBankTransactions;
 use bankfeeds::money;
 use bankfeeds::normalise::BalanceFill;
-use bankfeeds::pipeline::{PrepareOptions, Prepared, prepare, prepare_file, prepare_transactions};
+use bankfeeds::pipeline::{
+    PrepareOptions, Prepared, prepare, prepare_file, prepare_transactions, validate_file,
+};
 use bankfeeds::rules::Platform;
+use bankfeeds::stream::CsvChecker;
 use bankfeeds::text::MAX_ECHO_CHARS;
 use bankfeeds::validate::ValidationReport;
 use bankfeeds::webhook::{Verifier, WebhookHeaders};
@@ -22,6 +25,11 @@ pub const TARGETS: &[Target] = &[
     Target {
         name: "csv",
         run: csv,
+        dictionary: CSV_WORDS,
+    },
+    Target {
+        name: "csv_chunks",
+        run: csv_chunks,
         dictionary: CSV_WORDS,
     },
     Target {
@@ -288,6 +296,42 @@ pub fn csv(data: &[u8]) -> u64 {
         assert!(batch.lines.windows(2).all(|w| w[0] < w[1]), "lines rise");
     }
     signature(&p)
+}
+
+/// CSV files fed to `stream::CsvChecker` in chunks cut where the input's hash says (inside a
+/// character, a quoted cell or a CRLF as often as not): the report is the whole file's, from
+/// `validate_file`, finding for finding; a JSON file is refused, at its first character.
+pub fn csv_chunks(data: &[u8]) -> u64 {
+    let context = options(data).context;
+    let whole = validate_file(data, InputFormat::Auto, &context);
+    let mut checker = CsvChecker::new(&context);
+    let mut h = fxhash(data);
+    let mut rest = data;
+    let mut refused = None;
+    while !rest.is_empty() && refused.is_none() {
+        // Chunks of 1 to 16 bytes, mostly; now and then all that is left.
+        let size = match h % 17 {
+            0 => rest.len(),
+            n => (n as usize).min(rest.len()),
+        };
+        h = h.rotate_right(5) ^ (size as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        let (chunk, after) = rest.split_at(size);
+        refused = checker.feed(chunk).err();
+        rest = after;
+    }
+    let mut s = Signature::default();
+    if refused.is_some() || checker.finish().as_ref() != Ok(&whole) {
+        assert_eq!(
+            InputFormat::Auto.detect(data),
+            InputFormat::Json,
+            "only JSON is refused, and a CSV file's report is the whole file's"
+        );
+        s.add("json");
+    }
+    for issue in &whole.issues {
+        s.add(issue.code.as_str());
+    }
+    s.get()
 }
 
 /// JSON files (push bodies and arrays) through the whole pipeline.

@@ -44,6 +44,7 @@ fn every_target_has_a_test_here() {
         names,
         [
             "csv",
+            "csv_chunks",
             "json_file",
             "push_body",
             "dates",
@@ -57,6 +58,11 @@ fn every_target_has_a_test_here() {
 #[test]
 fn csv() {
     run("csv");
+}
+
+#[test]
+fn csv_chunks() {
+    run("csv_chunks");
 }
 
 #[test]

@@ -3,6 +3,7 @@
 // every export is typed and that the types refuse what the functions refuse.
 import {
   BankFeedsError,
+  FileChecker,
   ValidationError,
   codes,
   errorCodes,
@@ -15,6 +16,7 @@ import {
   pushBodies,
   validate,
   validateAccount,
+  validateStream,
   verifyBalances,
   verifyChain,
   verifyWebhook,
@@ -77,6 +79,16 @@ const level: RuleLevel = "off";
 const account: AccountInput = { id: "acc", currency: "GBP", sortCode: "12-34-56", accountType: "Debit" };
 const accountReport: ValidationReport = validateAccount(account, "xero");
 const report: ValidationReport = validate(rows, options);
+const checker = new FileChecker(options);
+checker.push("id,date,amount\n");
+checker.push(new TextEncoder().encode("t1,2024-05-01,1.00\n"));
+const streamed: ValidationReport = checker.finish();
+const fromBlob: Promise<ValidationReport> = validateStream(new Blob(["id,date,amount\n"]), options);
+const fromStream: Promise<ValidationReport> = validateStream(new Blob([]).stream());
+async function* textChunks() {
+  yield "id,date,amount\n";
+}
+const fromChunks: Promise<ValidationReport> = validateStream(textChunks());
 const valid: boolean = report.valid;
 const counts: number = report.errorCount + report.warningCount;
 for (const issue of report.issues) {
@@ -164,6 +176,12 @@ fillBalances(rows);
 fillBalances(rows, { closing: "1", opening: "2" });
 // @ts-expect-error: rows are objects, a push body or file text
 validate(42);
+// @ts-expect-error: a chunk is bytes or text
+checker.push([1, 2, 3]);
+// @ts-expect-error: the checker takes validate()'s options, not normalise()'s
+new FileChecker({ closingBalance: "1.00" });
+// @ts-expect-error: validateStream reads a Blob or a stream, not text
+validateStream("id,date,amount\n");
 // @ts-expect-error: an issue code is one of the catalogue
 const notACode: IssueCode = "balance_wrong";
 // @ts-expect-error: accountId is required

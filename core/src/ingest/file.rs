@@ -6,7 +6,7 @@ use serde::Deserialize;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use super::raw::{RawElement, RawField};
-use super::{RawCells, RawTransaction};
+use super::{RawCells, RawTransaction, RawValue};
 use crate::validate::{Code, Field, Issue, ValidationReport};
 
 /// The rows of one file, before typing.
@@ -57,13 +57,7 @@ pub fn read_file(bytes: &[u8], format: InputFormat) -> RawBatch {
         Ok(t) => t,
         Err(e) => {
             let mut batch = RawBatch::default();
-            batch.report.push(Issue::new(
-                Code::MalformedInput,
-                format!(
-                    "the file is not UTF-8 text (invalid byte at offset {})",
-                    e.valid_up_to()
-                ),
-            ));
+            batch.report.push(not_utf8(e.valid_up_to()));
             return batch;
         }
     };
@@ -71,6 +65,15 @@ pub fn read_file(bytes: &[u8], format: InputFormat) -> RawBatch {
         InputFormat::Json => read_json(text),
         _ => read_csv(text),
     }
+}
+
+/// The finding for a file that is not UTF-8, its first bad byte at `offset` (after a byte order
+/// mark).
+pub(crate) fn not_utf8(offset: usize) -> Issue {
+    Issue::new(
+        Code::MalformedInput,
+        format!("the file is not UTF-8 text (invalid byte at offset {offset})"),
+    )
 }
 
 /// The most header names a message lists before saying how many more there are.
@@ -140,6 +143,111 @@ pub fn read_csv(text: &str) -> RawBatch {
         batch.lines.push(line);
     }
     batch
+}
+
+/// The field each column of a (trimmed) CSV header names, reporting what is wrong with the
+/// header (on `header_line`): `None` when no row can be read under it.
+fn header_columns(
+    headers: &csv::StringRecord,
+    header_line: usize,
+    report: &mut ValidationReport,
+) -> Option<Vec<Option<RawField>>> {
+    let columns: Vec<Option<RawField>> = headers.iter().map(RawField::for_key).collect();
+    if let Some(message) = repeated_column(headers, &columns) {
+        report.push(Issue::new(Code::MalformedInput, message).at_line(header_line));
+        return None;
+    }
+    let missing: Vec<&str> = [
+        (RawField::Id, "id"),
+        (RawField::Date, "date"),
+        (RawField::Amount, "amount"),
+    ]
+    .into_iter()
+    .filter(|(f, _)| !columns.contains(&Some(*f)))
+    .map(|(_, name)| name)
+    .collect();
+    if !missing.is_empty() {
+        report.push(
+            Issue::new(
+                Code::MalformedInput,
+                format!(
+                    "the CSV header lacks the required column(s) {}; found: {}",
+                    missing.join(", "),
+                    list_columns(headers)
+                ),
+            )
+            .at_line(header_line),
+        );
+        return None;
+    }
+    for (i, col) in columns.iter().enumerate() {
+        if col.is_none() {
+            let name = crate::text::excerpt(headers.get(i).unwrap_or(""));
+            report.push(
+                Issue::new(
+                    Code::UnknownColumn,
+                    format!(
+                        "column `{name}` is not a transaction field; its values are not sent to Codat"
+                    ),
+                )
+                .at_line(header_line)
+                .found(&name),
+            );
+        }
+    }
+    Some(columns)
+}
+
+/// Whether a CSV record carries nothing (every cell empty or blank): it is not a row.
+fn is_blank_record(record: &csv::StringRecord) -> bool {
+    record.iter().all(super::blank)
+}
+
+/// Reports a record with more cells than the header has columns.
+fn check_cell_count(
+    record: &csv::StringRecord,
+    columns: &[Option<RawField>],
+    row: usize,
+    line: usize,
+    report: &mut ValidationReport,
+) {
+    if record.len() > columns.len() {
+        report.push(
+            Issue::new(
+                Code::MalformedInput,
+                format!(
+                    "the line has {} cells but the header has {}",
+                    record.len(),
+                    columns.len()
+                ),
+            )
+            .at_row(row)
+            .at_line(line),
+        );
+    }
+}
+
+/// A (non-blank) record's cells as a raw row, input row `row` starting on `line`, reporting a
+/// record with more cells than the header has columns.
+fn raw_row(
+    record: &csv::StringRecord,
+    columns: &[Option<RawField>],
+    row: usize,
+    line: usize,
+    report: &mut ValidationReport,
+) -> RawTransaction {
+    check_cell_count(record, columns, row, line, report);
+    let mut raw = RawTransaction::default();
+    for (cell, col) in record.iter().zip(columns) {
+        if let Some(field) = col {
+            if cell.is_empty() {
+                raw.set_field(*field, RawValue::Null);
+            } else {
+                raw.set_text(*field, cell);
+            }
+        }
+    }
+    raw
 }
 
 /// The bytes a reader handed out that [`Lines`] has not counted yet.
@@ -296,48 +404,7 @@ impl<R: std::io::Read> CsvRows<R> {
             }
         };
         let header_line = lines.line(headers.position()).unwrap_or(1);
-        let columns: Vec<Option<RawField>> = headers.iter().map(RawField::for_key).collect();
-        if let Some(message) = repeated_column(&headers, &columns) {
-            report.push(Issue::new(Code::MalformedInput, message).at_line(header_line));
-            return None;
-        }
-        let missing: Vec<&str> = [
-            (RawField::Id, "id"),
-            (RawField::Date, "date"),
-            (RawField::Amount, "amount"),
-        ]
-        .into_iter()
-        .filter(|(f, _)| !columns.contains(&Some(*f)))
-        .map(|(_, name)| name)
-        .collect();
-        if !missing.is_empty() {
-            report.push(
-                Issue::new(
-                    Code::MalformedInput,
-                    format!(
-                        "the CSV header lacks the required column(s) {}; found: {}",
-                        missing.join(", "),
-                        list_columns(&headers)
-                    ),
-                )
-                .at_line(header_line),
-            );
-            return None;
-        }
-        for (i, col) in columns.iter().enumerate() {
-            if col.is_none() {
-                let name = crate::text::excerpt(headers.get(i).unwrap_or(""));
-                report.push(
-                    Issue::new(
-                        Code::UnknownColumn,
-                        format!("column `{name}` is not a transaction field; its values are not sent to Codat"),
-                    )
-                    .at_line(header_line)
-                    .found(&name),
-                );
-            }
-        }
-        Some(columns)
+        header_columns(&headers, header_line, report)
     }
 
     /// The next row and the line it starts on, its cells borrowed from the record they were
@@ -350,7 +417,7 @@ impl<R: std::io::Read> CsvRows<R> {
             match self.reader.read_record(&mut self.record) {
                 Ok(false) => self.done = true,
                 Ok(true) => {
-                    if self.record.iter().all(super::blank) {
+                    if is_blank_record(&self.record) {
                         // A line of empty cells carries nothing; it is not a row.
                         continue;
                     }
@@ -374,20 +441,7 @@ impl<R: std::io::Read> CsvRows<R> {
     fn cells(&mut self, report: &mut ValidationReport) -> (RawCells<'_>, usize) {
         let record = &self.record;
         let line = self.lines.line(record.position()).unwrap_or(0);
-        if record.len() > self.columns.len() {
-            report.push(
-                Issue::new(
-                    Code::MalformedInput,
-                    format!(
-                        "the line has {} cells but the header has {}",
-                        record.len(),
-                        self.columns.len()
-                    ),
-                )
-                .at_row(self.row)
-                .at_line(line),
-            );
-        }
+        check_cell_count(record, &self.columns, self.row, line, report);
         let mut raw = RawCells::default();
         for (cell, col) in record.iter().zip(&self.columns) {
             if let Some(field) = col {
@@ -396,6 +450,195 @@ impl<R: std::io::Read> CsvRows<R> {
         }
         self.row += 1;
         (raw, line)
+    }
+}
+
+/// A CSV file's rows read from chunks of its bytes pushed in one after another, split anywhere
+/// (inside a quoted cell, a UTF-8 character or a CRLF): [`CsvRows`] turned inside out, for
+/// callers that are handed the bytes (a browser's stream) rather than reading them. Holds the
+/// record being read; the header and the rows are read by the same functions as [`CsvRows`]'s,
+/// and each row starts on the line [`CsvRows`] gives it. The bytes must be UTF-8 (checked by the
+/// caller first, as [`read_file`] does), after the byte order marks [`read_file`] skips.
+pub(crate) struct CsvPush {
+    core: csv_core::Reader,
+    fields: Vec<u8>,
+    ends: Vec<usize>,
+    fields_len: usize,
+    ends_len: usize,
+    /// Line breaks met (`\n`, `\r\n` or a lone `\r`, as records end), and whether the last
+    /// byte met was `\r` (a `\n` next ends the same line).
+    breaks: usize,
+    after_cr: bool,
+    /// The line the record being read starts on, once one of its bytes is met (the line
+    /// breaks before it are blank lines, which the reader skips).
+    record_line: Option<usize>,
+    /// The header's columns, once read.
+    columns: Option<Vec<Option<RawField>>>,
+    row: usize,
+    done: bool,
+    /// The first bytes, until there are [`FIRST_INPUT`] of them.
+    first: Option<Vec<u8>>,
+}
+
+/// How many bytes [`CsvPush`] hands the reader first: enough for a byte order mark and one
+/// more, so that neither a mark nor its end is mistaken for the end of the file.
+const FIRST_INPUT: usize = 4;
+
+impl CsvPush {
+    pub(crate) fn new() -> Self {
+        CsvPush {
+            core: csv_core::Reader::new(),
+            fields: vec![0; 1024],
+            ends: vec![0; 32],
+            fields_len: 0,
+            ends_len: 0,
+            breaks: 0,
+            after_cr: false,
+            record_line: None,
+            columns: None,
+            row: 0,
+            done: false,
+            first: Some(Vec::with_capacity(FIRST_INPUT)),
+        }
+    }
+
+    /// Reads the next bytes, handing each row completed to `each` with its row number (from 0)
+    /// and the line it starts on; what is wrong with the header or a line goes to `report`.
+    pub(crate) fn push(
+        &mut self,
+        bytes: &[u8],
+        report: &mut ValidationReport,
+        mut each: impl FnMut(RawTransaction, usize, usize),
+    ) {
+        let mut bytes = bytes;
+        if let Some(first) = &mut self.first {
+            // The reader skips a byte order mark only at the start of its first input, and takes
+            // an empty input for the end: its first input is held until it has four bytes, as
+            // a reader of the whole file gives it.
+            let take = (FIRST_INPUT - first.len()).min(bytes.len());
+            first.extend_from_slice(&bytes[..take]);
+            bytes = &bytes[take..];
+            if first.len() < FIRST_INPUT {
+                return;
+            }
+            let first = self.first.take().unwrap_or_default();
+            self.read(&first, report, &mut each);
+        }
+        if !bytes.is_empty() {
+            self.read(bytes, report, each);
+        }
+    }
+
+    /// The end of the file: the last row, when no line break ends it.
+    pub(crate) fn finish(
+        &mut self,
+        report: &mut ValidationReport,
+        mut each: impl FnMut(RawTransaction, usize, usize),
+    ) {
+        if let Some(first) = self.first.take()
+            && !first.is_empty()
+        {
+            self.read(&first, report, &mut each);
+        }
+        self.read(&[], report, each);
+    }
+
+    /// Reads `input`; an empty `input` is the end of the file.
+    fn read(
+        &mut self,
+        mut input: &[u8],
+        report: &mut ValidationReport,
+        mut each: impl FnMut(RawTransaction, usize, usize),
+    ) {
+        use csv_core::ReadRecordResult as R;
+        let end_of_file = input.is_empty();
+        // The reader takes an empty input for the end of the file.
+        while !self.done && (end_of_file || !input.is_empty()) {
+            let (result, read, written, ended) = self.core.read_record(
+                input,
+                &mut self.fields[self.fields_len..],
+                &mut self.ends[self.ends_len..],
+            );
+            self.count_lines(&input[..read]);
+            input = &input[read..];
+            self.fields_len += written;
+            self.ends_len += ended;
+            match result {
+                R::InputEmpty => {}
+                R::OutputFull => self.fields.resize(self.fields.len() * 2, 0),
+                R::OutputEndsFull => self.ends.resize(self.ends.len() * 2, 0),
+                R::Record => {
+                    let line = self.record_line.take().unwrap_or(self.breaks + 1);
+                    let mut record = csv::ByteRecord::with_capacity(self.fields_len, self.ends_len);
+                    let mut start = 0;
+                    for &end in &self.ends[..self.ends_len] {
+                        record.push_field(&self.fields[start..end]);
+                        start = end;
+                    }
+                    (self.fields_len, self.ends_len) = (0, 0);
+                    // Never fails: the caller checked the bytes are UTF-8, and cells are cut at
+                    // ASCII bytes.
+                    if let Ok(record) = csv::StringRecord::from_byte_record(record) {
+                        self.record(record, line, report, &mut each);
+                    }
+                }
+                R::End => {
+                    if self.columns.is_none() {
+                        // No record at all: the header is empty.
+                        let line = self.breaks + 1;
+                        self.record(csv::StringRecord::new(), line, report, &mut each);
+                    }
+                    self.done = true;
+                }
+            }
+        }
+    }
+
+    fn record(
+        &mut self,
+        mut record: csv::StringRecord,
+        line: usize,
+        report: &mut ValidationReport,
+        each: &mut impl FnMut(RawTransaction, usize, usize),
+    ) {
+        let Some(columns) = &self.columns else {
+            record.trim();
+            let columns = header_columns(&record, line, report);
+            self.done = columns.is_none();
+            self.columns = Some(columns.unwrap_or_default());
+            return;
+        };
+        if is_blank_record(&record) {
+            // A line of empty cells carries nothing; it is not a row.
+            return;
+        }
+        let raw = raw_row(&record, columns, self.row, line, report);
+        self.row += 1;
+        each(raw, self.row - 1, line);
+    }
+
+    /// Counts the line breaks in bytes read, and notes the line of the record's first byte.
+    fn count_lines(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            match b {
+                b'\n' => {
+                    if !self.after_cr {
+                        self.breaks += 1;
+                    }
+                    self.after_cr = false;
+                }
+                b'\r' => {
+                    self.breaks += 1;
+                    self.after_cr = true;
+                }
+                _ => {
+                    self.after_cr = false;
+                    if self.record_line.is_none() {
+                        self.record_line = Some(self.breaks + 1);
+                    }
+                }
+            }
+        }
     }
 }
 

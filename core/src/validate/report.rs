@@ -336,11 +336,16 @@ impl ValidationReport {
         if lines.is_empty() {
             return;
         }
+        self.locate_lines_with(|r| lines.get(r).copied());
+    }
+
+    /// [`ValidationReport::locate_lines`], the line of a row given by `line_of`.
+    pub(crate) fn locate_lines_with(&mut self, line_of: impl Fn(usize) -> Option<usize>) {
         for issue in &mut self.issues {
             if issue.line.is_none()
-                && let Some(line) = issue.row.and_then(|r| lines.get(r))
+                && let Some(line) = issue.row.and_then(&line_of)
             {
-                issue.line = Some(*line);
+                issue.line = Some(line);
             }
         }
     }

@@ -108,31 +108,36 @@ pub(super) fn check_rows(
     }
     for (i, first) in ids.repeats(|j| &txs[j].id) {
         let tx = &txs[i];
-        if !is_blank(&tx.id) {
-            report.push(
-                Issue::new(
-                    Code::DuplicateId,
-                    format!(
-                        "id `{}` is used by row {} too; ids must be unique",
-                        crate::text::excerpt(&tx.id),
-                        row_of(first)
-                    ),
-                )
-                .at_row(row_of(i))
-                .with_id(&tx.id)
-                .on(Field::Id),
-            );
+        if let Some(issue) = duplicate_id(&tx.id, row_of(i), row_of(first)) {
+            report.push(issue);
         }
     }
 
     checker.finish(report);
 }
 
+/// The finding for an id that input row `row` repeats from row `first`; none for a blank id
+/// (which `empty_id` reports).
+pub(crate) fn duplicate_id(id: &str, row: usize, first: usize) -> Option<Issue> {
+    (!is_blank(id)).then(|| {
+        Issue::new(
+            Code::DuplicateId,
+            format!(
+                "id `{}` is used by row {first} too; ids must be unique",
+                crate::text::excerpt(id),
+            ),
+        )
+        .at_row(row)
+        .with_id(id)
+        .on(Field::Id)
+    })
+}
+
 /// The rules of [`check_rows`] but repeated ids, one row at a time, in the order the rows will
 /// be pushed: the balance chain, the date order and the first-seen notes carry from row to row.
 /// Rows may come from a slice or be read as a file streams by.
 pub(crate) struct RowChecker<'c> {
-    ctx: &'c ValidationContext,
+    ctx: std::borrow::Cow<'c, ValidationContext>,
     minor_units: Option<u32>,
     currency_code: String,
     feed_start: Option<chrono::NaiveDate>,
@@ -149,9 +154,17 @@ pub(crate) struct RowChecker<'c> {
 
 impl<'c> RowChecker<'c> {
     pub(crate) fn new(ctx: &'c ValidationContext) -> Self {
+        Self::with(std::borrow::Cow::Borrowed(ctx))
+    }
+
+    /// A checker that keeps its own copy of the context (for one that outlives the caller's).
+    pub(crate) fn owned(ctx: ValidationContext) -> RowChecker<'static> {
+        RowChecker::with(std::borrow::Cow::Owned(ctx))
+    }
+
+    fn with(ctx: std::borrow::Cow<'c, ValidationContext>) -> Self {
         let profile = ctx.profile();
         RowChecker {
-            ctx,
             minor_units: ctx.currency().and_then(Currency::minor_units),
             currency_code: ctx.currency().map(Currency::code).unwrap_or_default(),
             feed_start: ctx.account.as_ref().and_then(|a| a.feed_start_date),
@@ -164,6 +177,7 @@ impl<'c> RowChecker<'c> {
             ignored_seen: [false; 3],
             missing_count: 0,
             missing: Vec::new(),
+            ctx,
         }
     }
 
