@@ -6,7 +6,7 @@ use serde::Deserialize;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use super::raw::{RawElement, RawField};
-use super::{RawCells, RawTransaction, RawValue};
+use super::{RawCells, RawTransaction};
 use crate::validate::{Code, Field, Issue, ValidationReport};
 
 /// The rows of one file, before typing.
@@ -227,24 +227,20 @@ fn check_cell_count(
     }
 }
 
-/// A (non-blank) record's cells as a raw row, input row `row` starting on `line`, reporting a
-/// record with more cells than the header has columns.
-fn raw_row(
-    record: &csv::StringRecord,
+/// A (non-blank) record's cells as a raw row, borrowed from the record: input row `row`
+/// starting on `line`, reporting a record with more cells than the header has columns.
+fn record_cells<'r>(
+    record: &'r csv::StringRecord,
     columns: &[Option<RawField>],
     row: usize,
     line: usize,
     report: &mut ValidationReport,
-) -> RawTransaction {
+) -> RawCells<'r> {
     check_cell_count(record, columns, row, line, report);
-    let mut raw = RawTransaction::default();
+    let mut raw = RawCells::default();
     for (cell, col) in record.iter().zip(columns) {
         if let Some(field) = col {
-            if cell.is_empty() {
-                raw.set_field(*field, RawValue::Null);
-            } else {
-                raw.set_text(*field, cell);
-            }
+            raw.set_cell(*field, cell);
         }
     }
     raw
@@ -441,13 +437,7 @@ impl<R: std::io::Read> CsvRows<R> {
     fn cells(&mut self, report: &mut ValidationReport) -> (RawCells<'_>, usize) {
         let record = &self.record;
         let line = self.lines.line(record.position()).unwrap_or(0);
-        check_cell_count(record, &self.columns, self.row, line, report);
-        let mut raw = RawCells::default();
-        for (cell, col) in record.iter().zip(&self.columns) {
-            if let Some(field) = col {
-                raw.set_cell(*field, cell);
-            }
-        }
+        let raw = record_cells(record, &self.columns, self.row, line, report);
         self.row += 1;
         (raw, line)
     }
@@ -508,7 +498,7 @@ impl CsvPush {
         &mut self,
         bytes: &[u8],
         report: &mut ValidationReport,
-        mut each: impl FnMut(RawTransaction, usize, usize),
+        mut each: impl FnMut(RawCells<'_>, usize, usize),
     ) {
         let mut bytes = bytes;
         if let Some(first) = &mut self.first {
@@ -533,7 +523,7 @@ impl CsvPush {
     pub(crate) fn finish(
         &mut self,
         report: &mut ValidationReport,
-        mut each: impl FnMut(RawTransaction, usize, usize),
+        mut each: impl FnMut(RawCells<'_>, usize, usize),
     ) {
         if let Some(first) = self.first.take()
             && !first.is_empty()
@@ -548,7 +538,7 @@ impl CsvPush {
         &mut self,
         mut input: &[u8],
         report: &mut ValidationReport,
-        mut each: impl FnMut(RawTransaction, usize, usize),
+        mut each: impl FnMut(RawCells<'_>, usize, usize),
     ) {
         use csv_core::ReadRecordResult as R;
         let end_of_file = input.is_empty();
@@ -599,7 +589,7 @@ impl CsvPush {
         mut record: csv::StringRecord,
         line: usize,
         report: &mut ValidationReport,
-        each: &mut impl FnMut(RawTransaction, usize, usize),
+        each: &mut impl FnMut(RawCells<'_>, usize, usize),
     ) {
         let Some(columns) = &self.columns else {
             record.trim();
@@ -612,7 +602,7 @@ impl CsvPush {
             // A line of empty cells carries nothing; it is not a row.
             return;
         }
-        let raw = raw_row(&record, columns, self.row, line, report);
+        let raw = record_cells(&record, columns, self.row, line, report);
         self.row += 1;
         each(raw, self.row - 1, line);
     }

@@ -215,7 +215,7 @@ impl CsvChecker {
             ids: &mut self.ids,
             kept: &mut self.kept,
         };
-        let each = |raw, row, line| rows.row(raw, row, line);
+        let each = |raw: crate::ingest::RawCells<'_>, row, line| rows.row(raw, row, line);
         match bytes {
             Some(bytes) => self.csv.push(bytes, &mut file, each),
             None => self.csv.finish(&mut file, each),
@@ -236,8 +236,8 @@ struct Rows<'a> {
 }
 
 impl Rows<'_> {
-    fn row(&mut self, raw: crate::ingest::RawTransaction, row: usize, line: usize) {
-        let Some(tx) = self.findings.typed(self.ingester, raw.into(), row, line) else {
+    fn row(&mut self, raw: crate::ingest::RawCells<'_>, row: usize, line: usize) {
+        let Some(tx) = self.findings.typed(self.ingester, raw, row, line) else {
             return;
         };
         self.checker.row(&tx, row, self.validation);
