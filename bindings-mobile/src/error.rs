@@ -3,7 +3,7 @@
 
 use std::time::SystemTime;
 
-use bankfeeds::client::ErrorKind;
+use bankfeeds::ErrorCode;
 
 use crate::client::PushOperationStatus;
 use crate::report::{Field, ValidationReport};
@@ -201,22 +201,22 @@ impl BankFeedsError {
     /// `Other`.
     pub fn code(&self) -> String {
         let kind = match self {
-            BankFeedsError::Validation { .. } => ErrorKind::Validation,
+            BankFeedsError::Validation { .. } => ErrorCode::Validation,
             BankFeedsError::InvalidInput { .. } => return "invalid_input".to_owned(),
-            BankFeedsError::Api { .. } => ErrorKind::Api,
+            BankFeedsError::Api { .. } => ErrorCode::Api,
             BankFeedsError::Transport {
                 timed_out: true, ..
-            } => ErrorKind::Timeout,
-            BankFeedsError::Transport { .. } => ErrorKind::Transport,
-            BankFeedsError::UnexpectedResponse { .. } => ErrorKind::Decode,
-            BankFeedsError::Configuration { .. } => ErrorKind::Config,
-            BankFeedsError::SourceAccountNotFound { .. } => ErrorKind::SourceAccountNotFound,
-            BankFeedsError::PushOutcomeUnknown { .. } => ErrorKind::PushOutcomeUnknown,
-            BankFeedsError::WaitTimeout { .. } => ErrorKind::WaitTimeout,
-            BankFeedsError::HistoryUnknown { .. } => ErrorKind::HistoryUnknown,
-            BankFeedsError::AccountBusy { .. } => ErrorKind::AccountBusy,
-            BankFeedsError::LookupIncomplete { .. } => ErrorKind::LookupIncomplete,
-            BankFeedsError::Ledger { .. } => ErrorKind::Ledger,
+            } => ErrorCode::Timeout,
+            BankFeedsError::Transport { .. } => ErrorCode::Transport,
+            BankFeedsError::UnexpectedResponse { .. } => ErrorCode::Decode,
+            BankFeedsError::Configuration { .. } => ErrorCode::Config,
+            BankFeedsError::SourceAccountNotFound { .. } => ErrorCode::SourceAccountNotFound,
+            BankFeedsError::PushOutcomeUnknown { .. } => ErrorCode::PushOutcomeUnknown,
+            BankFeedsError::WaitTimeout { .. } => ErrorCode::WaitTimeout,
+            BankFeedsError::HistoryUnknown { .. } => ErrorCode::HistoryUnknown,
+            BankFeedsError::AccountBusy { .. } => ErrorCode::AccountBusy,
+            BankFeedsError::LookupIncomplete { .. } => ErrorCode::LookupIncomplete,
+            BankFeedsError::Ledger { .. } => ErrorCode::Ledger,
             BankFeedsError::WebhookError { code, .. } => return code.clone(),
             BankFeedsError::Other { kind, .. } => return kind.clone(),
         };

@@ -152,7 +152,7 @@ pub fn error_text(e: &Error, ledger: Option<&LedgerNote>) -> String {
 /// Converts a core client error into the `bankfeeds` exception it stands for; `ledger` is the
 /// ledger the call used, for the messages that name it.
 pub fn client_error(py: Python<'_>, e: &Error, ledger: Option<&LedgerNote>) -> PyErr {
-    let kind = e.kind().as_str();
+    let kind = e.code().as_str();
     let text = error_text(e, ledger);
     let made: PyResult<PyErr> = (|| {
         let errors = py.import("bankfeeds._errors")?;
@@ -229,7 +229,7 @@ fn error_class(py: Python<'_>, e: &Error, kwargs: &Bound<'_, PyDict>) -> PyResul
         }
         _ => {
             kwargs.set_item("retryable", retryable)?;
-            kwargs.set_item("kind", e.kind().as_str())?;
+            kwargs.set_item("kind", e.code().as_str())?;
             "PushError"
         }
     })
@@ -489,7 +489,7 @@ pymethods_with_getters! {
                 PushStop::Error { error, .. } => {
                     d.set_item("reason", "error")?;
                     d.set_item("error", error_text(error, Some(&self.ledger)))?;
-                    d.set_item("kind", error.kind().as_str())?;
+                    d.set_item("kind", error.code().as_str())?;
                 }
                 _ => d.set_item("reason", "other")?,
             }

@@ -12,8 +12,9 @@
 
 use std::time::Duration;
 
+use bankfeeds::ErrorCode;
 use bankfeeds::dates::Timestamp;
-use bankfeeds::webhook::{self, DEFAULT_TOLERANCE, WebhookErrorCode};
+use bankfeeds::webhook::{self, DEFAULT_TOLERANCE};
 use js_sys::{Array, ArrayBuffer, Reflect, Uint8Array};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
@@ -58,13 +59,13 @@ pub fn verify_webhook(
         Some(Ok(text)) => text,
         Some(Err(why)) => {
             return Err(refusal_text(
-                WebhookErrorCode::InvalidSecret,
+                ErrorCode::InvalidSecret,
                 format!("the webhook signing secret is not text: {why}"),
             ));
         }
         None => {
             return Err(refusal_text(
-                WebhookErrorCode::InvalidSecret,
+                ErrorCode::InvalidSecret,
                 format!(
                     "the webhook signing secret must be text such as \"whsec_...\", not {}",
                     kind(&secret)
@@ -87,10 +88,10 @@ pub fn verify_webhook(
     })
 }
 
-fn refusal_text(code: WebhookErrorCode, message: String) -> Error {
+fn refusal_text(code: ErrorCode, message: String) -> Error {
     Error::Webhook {
         code: code.as_str(),
-        status: code.http_status(),
+        status: webhook::refusal_status(code),
         message,
     }
 }

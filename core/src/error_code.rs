@@ -173,21 +173,6 @@ impl FromStr for ErrorCode {
     }
 }
 
-#[cfg(feature = "webhook")]
-impl From<crate::webhook::WebhookErrorCode> for ErrorCode {
-    fn from(c: crate::webhook::WebhookErrorCode) -> Self {
-        use crate::webhook::WebhookErrorCode as W;
-        match c {
-            W::MissingHeader => ErrorCode::MissingHeader,
-            W::InvalidTimestamp => ErrorCode::InvalidTimestamp,
-            W::Expired => ErrorCode::Expired,
-            W::InvalidSignature => ErrorCode::InvalidSignature,
-            W::InvalidSecret => ErrorCode::InvalidSecret,
-            W::InvalidBody => ErrorCode::InvalidBody,
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -252,14 +237,6 @@ mod tests {
                 docs.contains(&format!("| `{c}` |")),
                 "docs/contract.md has no row for the error code `{c}`"
             );
-        }
-    }
-
-    #[cfg(feature = "webhook")]
-    #[test]
-    fn webhook_refusals_are_in_the_table_with_their_own_text() {
-        for w in crate::webhook::WebhookErrorCode::ALL {
-            assert_eq!(ErrorCode::from(w).as_str(), w.as_str());
         }
     }
 }

@@ -28,7 +28,8 @@
 //! use std::time::Duration;
 //! use bankfeeds::dates::Timestamp;
 //! use bankfeeds::model::{PushOperationStatus, WebhookKind};
-//! use bankfeeds::webhook::{self, Verifier, WebhookErrorCode};
+//! use bankfeeds::ErrorCode;
+//! use bankfeeds::webhook::{self, Verifier};
 //!
 //! let secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 //! let body = br#"{"id":"e1","eventType":"bankTransactions.write.successful",
@@ -51,7 +52,7 @@
 //!
 //! // A tampered body, or the same delivery ten minutes later:
 //! let refused = webhook::verify(secret, &headers, b"{}", webhook::DEFAULT_TOLERANCE, now).unwrap_err();
-//! assert_eq!(refused.code(), WebhookErrorCode::InvalidSignature);
+//! assert_eq!(refused.code(), ErrorCode::InvalidSignature);
 //! let later: Timestamp = "2023-11-14T22:25:00Z".parse().unwrap();
 //! let refused = webhook::verify(secret, &headers, body, Duration::from_secs(300), later).unwrap_err();
 //! assert_eq!((refused.as_str(), refused.http_status()), ("expired", 401));
@@ -73,6 +74,7 @@ use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::value::RawValue;
 
+use crate::ErrorCode;
 use crate::dates::Timestamp;
 use crate::model::{PushOperationUpdate, WebhookEvent, WebhookKind};
 
@@ -119,82 +121,49 @@ pub enum WebhookError {
     InvalidBody(String),
 }
 
-/// The stable code of a [`WebhookError`], the same in every language bankfeeds speaks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum WebhookErrorCode {
-    /// `missing_header`: a signature header is missing or empty.
-    MissingHeader,
-    /// `invalid_timestamp`: the timestamp header is not a Unix time in seconds.
-    InvalidTimestamp,
-    /// `expired`: the timestamp is further from now than the tolerance, in the past (a possible
-    /// replay) or in the future.
-    Expired,
-    /// `invalid_signature`: no `v1` signature matches: a changed body, id or timestamp, or another
-    /// secret.
-    InvalidSignature,
-    /// `invalid_secret`: the signing secret is not `whsec_` followed by base64.
-    InvalidSecret,
-    /// `invalid_body`: correctly signed, but not a JSON webhook event (or a known event whose body
-    /// does not fit it).
-    InvalidBody,
-}
+/// The codes a webhook refusal carries, in the table of error kinds every language shares
+/// ([`ErrorCode`]):
+/// - `missing_header`: a signature header is missing or empty;
+/// - `invalid_timestamp`: the timestamp header is not a Unix time in seconds;
+/// - `expired`: the timestamp is further from now than the tolerance, in the past (a possible
+///   replay) or in the future;
+/// - `invalid_signature`: no `v1` signature matches: a changed body, id or timestamp, or another
+///   secret;
+/// - `invalid_secret`: the signing secret is not `whsec_` followed by base64;
+/// - `invalid_body`: correctly signed, but not a JSON webhook event (or a known event whose body
+///   does not fit it).
+pub const REFUSAL_CODES: [ErrorCode; 6] = [
+    ErrorCode::MissingHeader,
+    ErrorCode::InvalidTimestamp,
+    ErrorCode::Expired,
+    ErrorCode::InvalidSignature,
+    ErrorCode::InvalidSecret,
+    ErrorCode::InvalidBody,
+];
 
-impl WebhookErrorCode {
-    /// Every code.
-    pub const ALL: [WebhookErrorCode; 6] = [
-        WebhookErrorCode::MissingHeader,
-        WebhookErrorCode::InvalidTimestamp,
-        WebhookErrorCode::Expired,
-        WebhookErrorCode::InvalidSignature,
-        WebhookErrorCode::InvalidSecret,
-        WebhookErrorCode::InvalidBody,
-    ];
-
-    /// The code as text: `missing_header`, `invalid_timestamp`, `expired`, `invalid_signature`,
-    /// `invalid_secret`, `invalid_body`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            WebhookErrorCode::MissingHeader => "missing_header",
-            WebhookErrorCode::InvalidTimestamp => "invalid_timestamp",
-            WebhookErrorCode::Expired => "expired",
-            WebhookErrorCode::InvalidSignature => "invalid_signature",
-            WebhookErrorCode::InvalidSecret => "invalid_secret",
-            WebhookErrorCode::InvalidBody => "invalid_body",
-        }
-    }
-
-    /// The HTTP status a receiver answers with: 401 for a delivery that is not (or no longer)
-    /// authentic (`invalid_signature`, `expired`), 400 for one that is malformed
-    /// (`missing_header`, `invalid_timestamp`, `invalid_body`), 500 for the receiver's own
-    /// misconfiguration (`invalid_secret`). Codat retries every non-2xx answer.
-    pub fn http_status(self) -> u16 {
-        match self {
-            WebhookErrorCode::InvalidSignature | WebhookErrorCode::Expired => 401,
-            WebhookErrorCode::MissingHeader
-            | WebhookErrorCode::InvalidTimestamp
-            | WebhookErrorCode::InvalidBody => 400,
-            WebhookErrorCode::InvalidSecret => 500,
-        }
-    }
-}
-
-impl fmt::Display for WebhookErrorCode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+/// The HTTP status a receiver answers a refusal with: 401 for a delivery that is not (or no
+/// longer) authentic (`invalid_signature`, `expired`), 400 for one that is malformed
+/// (`missing_header`, `invalid_timestamp`, `invalid_body`), 500 for the receiver's own
+/// misconfiguration (`invalid_secret`, or any code that is not a refusal's). Codat retries every
+/// non-2xx answer.
+pub fn refusal_status(code: ErrorCode) -> u16 {
+    match code {
+        ErrorCode::InvalidSignature | ErrorCode::Expired => 401,
+        ErrorCode::MissingHeader | ErrorCode::InvalidTimestamp | ErrorCode::InvalidBody => 400,
+        _ => 500,
     }
 }
 
 impl WebhookError {
-    /// The stable code of this refusal.
-    pub fn code(&self) -> WebhookErrorCode {
+    /// The stable code of this refusal, one of [`REFUSAL_CODES`].
+    pub fn code(&self) -> ErrorCode {
         match self {
-            WebhookError::InvalidSecret => WebhookErrorCode::InvalidSecret,
-            WebhookError::MissingHeader(_) => WebhookErrorCode::MissingHeader,
-            WebhookError::InvalidTimestamp(_) => WebhookErrorCode::InvalidTimestamp,
-            WebhookError::TooOld { .. } | WebhookError::TooNew { .. } => WebhookErrorCode::Expired,
-            WebhookError::NoMatchingSignature => WebhookErrorCode::InvalidSignature,
-            WebhookError::InvalidBody(_) => WebhookErrorCode::InvalidBody,
+            WebhookError::InvalidSecret => ErrorCode::InvalidSecret,
+            WebhookError::MissingHeader(_) => ErrorCode::MissingHeader,
+            WebhookError::InvalidTimestamp(_) => ErrorCode::InvalidTimestamp,
+            WebhookError::TooOld { .. } | WebhookError::TooNew { .. } => ErrorCode::Expired,
+            WebhookError::NoMatchingSignature => ErrorCode::InvalidSignature,
+            WebhookError::InvalidBody(_) => ErrorCode::InvalidBody,
         }
     }
 
@@ -203,9 +172,9 @@ impl WebhookError {
         self.code().as_str()
     }
 
-    /// The HTTP status to answer this refusal with (see [`WebhookErrorCode::http_status`]).
+    /// The HTTP status to answer this refusal with (see [`refusal_status`]).
     pub fn http_status(&self) -> u16 {
-        self.code().http_status()
+        refusal_status(self.code())
     }
 }
 
@@ -948,7 +917,7 @@ mod tests {
 
     #[test]
     fn codes_and_statuses() {
-        let codes: Vec<&str> = WebhookErrorCode::ALL.iter().map(|c| c.as_str()).collect();
+        let codes: Vec<&str> = REFUSAL_CODES.iter().map(|c| c.as_str()).collect();
         assert_eq!(
             codes,
             [

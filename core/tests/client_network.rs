@@ -6,7 +6,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use bankfeeds::client::{Client, ClientBuilder, ErrorKind, RetryPolicy, TrustStore};
+use bankfeeds::ErrorCode;
+use bankfeeds::client::{Client, ClientBuilder, RetryPolicy, TrustStore};
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -157,7 +158,7 @@ async fn a_private_ca_is_refused_without_it_and_trusted_with_it() {
     // Mozilla's roots do not include the bank's CA: the handshake fails, nothing is served.
     let client = builder(base.clone()).build().unwrap();
     let err = client.companies().get("c1").await.unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::Transport, "{err}");
+    assert_eq!(err.code(), ErrorCode::Transport, "{err}");
     assert!(
         err.to_string().to_lowercase().contains("certificate"),
         "{err}"
@@ -187,8 +188,8 @@ async fn a_private_ca_is_refused_without_it_and_trusted_with_it() {
     let other = Ca::new("Someone Else");
     let client = builder(base).add_ca_pem(other.pem).build().unwrap();
     assert_eq!(
-        client.companies().get("c1").await.unwrap_err().kind(),
-        ErrorKind::Transport
+        client.companies().get("c1").await.unwrap_err().code(),
+        ErrorCode::Transport
     );
 }
 
@@ -208,7 +209,7 @@ async fn mtls_is_accepted_only_with_the_client_certificate() {
         .await
         .unwrap_err();
     assert!(
-        matches!(err.kind(), ErrorKind::Transport | ErrorKind::Timeout),
+        matches!(err.code(), ErrorCode::Transport | ErrorCode::Timeout),
         "{err}"
     );
 
@@ -223,7 +224,7 @@ async fn mtls_is_accepted_only_with_the_client_certificate() {
         .get("c1")
         .await
         .unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::Transport, "{err}");
+    assert_eq!(err.code(), ErrorCode::Transport, "{err}");
     assert_eq!(served.load(Ordering::SeqCst), 0);
 
     // The bank's client certificate, as text or from files.
@@ -252,7 +253,7 @@ async fn mtls_is_accepted_only_with_the_client_certificate() {
         .build()
         .unwrap_err();
     let text = err.to_string();
-    assert_eq!(err.kind(), ErrorKind::Config);
+    assert_eq!(err.code(), ErrorCode::Config);
     assert!(
         text.contains("client_identity") && !text.contains("SECRETSTUFF"),
         "{text}"
@@ -382,7 +383,7 @@ async fn requests_go_through_the_proxy_plain_and_connect() {
         .get("c1")
         .await
         .unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::Transport, "{err}");
+    assert_eq!(err.code(), ErrorCode::Transport, "{err}");
 }
 
 #[tokio::test]
@@ -437,7 +438,7 @@ fn bad_network_options_are_configuration_errors() {
         ),
     ] {
         let err = b.build().unwrap_err();
-        assert_eq!(err.kind(), ErrorKind::Config);
+        assert_eq!(err.code(), ErrorCode::Config);
         assert!(err.to_string().contains(option), "{option}: {err}");
     }
 }

@@ -8,11 +8,10 @@ mod support;
 use std::collections::HashSet;
 use std::time::Duration;
 
+use bankfeeds::ErrorCode;
 use bankfeeds::client::push::ledger::{BatchState, LedgerAccount, LedgerBatch, LedgerError};
 use bankfeeds::client::push::{Cursor, UnknownHistory};
-use bankfeeds::client::{
-    Client, Error, ErrorKind, LookupOptions, PushOptions, PushStop, WaitOptions,
-};
+use bankfeeds::client::{Client, Error, LookupOptions, PushOptions, PushStop, WaitOptions};
 use bankfeeds::model::{BankTransaction, CreateBankTransactions, PlatformKey};
 use bankfeeds_sandbox::{Fault, FaultRule, Faults, Sandbox};
 use rust_decimal::Decimal;
@@ -237,7 +236,7 @@ async fn two_pushers_on_one_account_store_each_row_once() {
         other => panic!("expected one push and one refusal: {other:?}"),
     };
     assert!(done.is_complete(), "{done}");
-    assert_eq!(busy.kind(), ErrorKind::AccountBusy, "{busy}");
+    assert_eq!(busy.code(), ErrorCode::AccountBusy, "{busy}");
     assert!(
         busy.to_string().contains("is being pushed by process"),
         "{busy}"
@@ -394,7 +393,7 @@ async fn a_new_machine_refuses_then_follows_the_callers_policy() {
     let err = push(&client, &feed, &all, &options(&new_machine))
         .await
         .unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::HistoryUnknown, "{err}");
+    assert_eq!(err.code(), ErrorCode::HistoryUnknown, "{err}");
     assert!(err.to_string().contains("nothing was sent"), "{err}");
     let Error::HistoryUnknown { operations, .. } = &err else {
         unreachable!()
@@ -471,7 +470,7 @@ async fn without_a_ledger_only_a_server_that_still_sends_data_can_tell() {
             let rerun = rerun.unwrap();
             assert_eq!((rerun.already_pushed.len(), rerun.pushed), (3, 3));
         } else {
-            assert_eq!(rerun.unwrap_err().kind(), ErrorKind::HistoryUnknown);
+            assert_eq!(rerun.unwrap_err().code(), ErrorCode::HistoryUnknown);
         }
         sandbox.shutdown().await;
     }
@@ -487,7 +486,7 @@ async fn a_ledger_that_cannot_be_opened_stops_the_push_before_anything_is_sent()
     let err = push(&client, &feed, &days().0, &options(&ledger))
         .await
         .unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::Ledger, "{err}");
+    assert_eq!(err.code(), ErrorCode::Ledger, "{err}");
     assert!(err.to_string().contains("cannot open the ledger"), "{err}");
     assert_eq!(sandbox.stats().pushes_accepted, 0);
     sandbox.shutdown().await;
@@ -533,7 +532,7 @@ async fn push_history_reads_the_ledger_under_the_accounts_lease() {
         )
         .await
         .unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::AccountBusy, "{err}");
+    assert_eq!(err.code(), ErrorCode::AccountBusy, "{err}");
     sandbox.shutdown().await;
 }
 

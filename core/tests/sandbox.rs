@@ -8,9 +8,10 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use bankfeeds::ErrorCode;
 use bankfeeds::client::{
-    Error, ErrorKind, ListQuery, LookupOptions, PushInput, PushOptions, PushProgress, PushStage,
-    PushStop, WaitOptions,
+    Error, ListQuery, LookupOptions, PushInput, PushOptions, PushProgress, PushStage, PushStop,
+    WaitOptions,
 };
 use bankfeeds::ingest::InputFormat;
 use bankfeeds::model::{
@@ -182,7 +183,7 @@ async fn codat_guide_end_to_end() {
         )
         .await
         .unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::Validation);
+    assert_eq!(err.code(), ErrorCode::Validation);
     let report = err.validation_report().unwrap();
     assert!(
         report.with_code(Code::BalanceMismatch).next().is_some(),

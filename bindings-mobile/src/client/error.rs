@@ -95,7 +95,7 @@ impl From<client::Error> for BankFeedsError {
             },
             client::Error::Ledger { .. } => BankFeedsError::Ledger { reason },
             other => BankFeedsError::Other {
-                kind: other.kind().as_str().to_owned(),
+                kind: other.code().as_str().to_owned(),
                 reason,
             },
         }

@@ -537,7 +537,7 @@ impl From<client::PushStop> for PushStopped {
             }
             client::PushStop::Error { error, .. } => {
                 stopped.reason = PushStopReason::RequestFailed;
-                stopped.error_code = Some(error.kind().as_str().to_owned());
+                stopped.error_code = Some(error.code().as_str().to_owned());
             }
             _ => {}
         }

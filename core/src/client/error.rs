@@ -103,73 +103,6 @@ impl fmt::Display for ApiError {
     }
 }
 
-/// What kind of error, as a flat code bindings can switch on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ErrorKind {
-    /// [`Error::Api`]
-    Api,
-    /// [`Error::Timeout`]
-    Timeout,
-    /// [`Error::Transport`]
-    Transport,
-    /// [`Error::Decode`]
-    Decode,
-    /// [`Error::Config`]
-    Config,
-    /// [`Error::Validation`]
-    Validation,
-    /// [`Error::SourceAccountNotFound`]
-    SourceAccountNotFound,
-    /// [`Error::PushOutcomeUnknown`]
-    PushOutcomeUnknown,
-    /// [`Error::WaitTimeout`]
-    WaitTimeout,
-    /// [`Error::HistoryUnknown`]
-    HistoryUnknown,
-    /// [`Error::AccountBusy`]
-    AccountBusy,
-    /// [`Error::LookupIncomplete`]
-    LookupIncomplete,
-    /// [`Error::Ledger`]
-    Ledger,
-}
-
-impl ErrorKind {
-    /// Its code in the table of error kinds every language shares ([`crate::ErrorCode`]).
-    pub fn code(self) -> crate::ErrorCode {
-        use crate::ErrorCode as C;
-        match self {
-            ErrorKind::Api => C::Api,
-            ErrorKind::Timeout => C::Timeout,
-            ErrorKind::Transport => C::Transport,
-            ErrorKind::Decode => C::Decode,
-            ErrorKind::Config => C::Config,
-            ErrorKind::Validation => C::Validation,
-            ErrorKind::SourceAccountNotFound => C::SourceAccountNotFound,
-            ErrorKind::PushOutcomeUnknown => C::PushOutcomeUnknown,
-            ErrorKind::WaitTimeout => C::WaitTimeout,
-            ErrorKind::HistoryUnknown => C::HistoryUnknown,
-            ErrorKind::AccountBusy => C::AccountBusy,
-            ErrorKind::LookupIncomplete => C::LookupIncomplete,
-            ErrorKind::Ledger => C::Ledger,
-        }
-    }
-
-    /// The stable snake_case code (`self.code().as_str()`): `api`, `timeout`, `transport`,
-    /// `decode`, `config`, `validation`, `source_account_not_found`, `push_outcome_unknown`,
-    /// `wait_timeout`, `history_unknown`, `account_busy`, `lookup_incomplete`, `ledger`.
-    pub fn as_str(self) -> &'static str {
-        self.code().as_str()
-    }
-}
-
-impl fmt::Display for ErrorKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// Everything that can go wrong in a client call.
 ///
 /// Errors returned after retries are the last attempt's error: retryable ones
@@ -256,7 +189,7 @@ pub enum Error {
     /// looked up: its operation, if any, says nothing of what it carried and could be taken for
     /// this account's, so nothing more is sent on the connection by pushes that began before
     /// it. Nothing of this batch was sent; rerun (the rerun finds the lost push first). Its
-    /// kind is [`ErrorKind::PushOutcomeUnknown`].
+    /// code is [`crate::ErrorCode::PushOutcomeUnknown`].
     #[error(
         "batch not sent to account `{account_id}`: another push on connection {connection_id} has an unknown outcome, which a look-up could confuse with this account's; rerun"
     )]
@@ -342,29 +275,26 @@ impl Error {
         )
     }
 
-    /// The error's code in the table every language shares (`self.kind().code()`).
+    /// The error's code in the table every language shares ([`crate::ErrorCode`]): what Python's
+    /// `.code`, JavaScript's `code` and Kotlin's and Swift's `code()` carry for this error.
     pub fn code(&self) -> crate::ErrorCode {
-        self.kind().code()
-    }
-
-    /// The kind of error, for bindings.
-    pub fn kind(&self) -> ErrorKind {
+        use crate::ErrorCode as C;
         match self {
-            Error::Api(_) => ErrorKind::Api,
-            Error::Timeout { .. } => ErrorKind::Timeout,
-            Error::Transport { .. } => ErrorKind::Transport,
-            Error::Decode { .. } => ErrorKind::Decode,
-            Error::Config(_) => ErrorKind::Config,
-            Error::Validation(_) => ErrorKind::Validation,
-            Error::SourceAccountNotFound { .. } => ErrorKind::SourceAccountNotFound,
+            Error::Api(_) => C::Api,
+            Error::Timeout { .. } => C::Timeout,
+            Error::Transport { .. } => C::Transport,
+            Error::Decode { .. } => C::Decode,
+            Error::Config(_) => C::Config,
+            Error::Validation(_) => C::Validation,
+            Error::SourceAccountNotFound { .. } => C::SourceAccountNotFound,
             Error::PushOutcomeUnknown { .. } | Error::ConnectionUnsettled { .. } => {
-                ErrorKind::PushOutcomeUnknown
+                C::PushOutcomeUnknown
             }
-            Error::WaitTimeout { .. } => ErrorKind::WaitTimeout,
-            Error::HistoryUnknown { .. } => ErrorKind::HistoryUnknown,
-            Error::AccountBusy { .. } => ErrorKind::AccountBusy,
-            Error::LookupIncomplete { .. } => ErrorKind::LookupIncomplete,
-            Error::Ledger { .. } => ErrorKind::Ledger,
+            Error::WaitTimeout { .. } => C::WaitTimeout,
+            Error::HistoryUnknown { .. } => C::HistoryUnknown,
+            Error::AccountBusy { .. } => C::AccountBusy,
+            Error::LookupIncomplete { .. } => C::LookupIncomplete,
+            Error::Ledger { .. } => C::Ledger,
         }
     }
 
@@ -520,7 +450,7 @@ mod tests {
         );
         assert_eq!(err.correlation_id(), Some("c0ffee"));
         assert_eq!(err.status(), Some(400));
-        assert_eq!(err.kind().as_str(), "api");
+        assert_eq!(err.code().as_str(), "api");
         let plain = ApiError {
             message: None,
             body_snippet: Some("<html>Bad gateway".into()),

@@ -79,7 +79,7 @@ pub use companies::Companies;
 pub use company_information::CompanyInformation;
 pub use config::{Auth, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_MAX_RESPONSE_BYTES, Timeouts};
 pub use connections::Connections;
-pub use error::{ApiError, Error, ErrorKind};
+pub use error::{ApiError, Error};
 pub use limit::DEFAULT_PER_COMPANY;
 pub use managed_bank_feeds::ManagedBankFeeds;
 pub use network::TrustStore;

@@ -198,7 +198,7 @@ impl Client {
                 Ok(response) => tracing::debug!(status = response.status, ms, "answered"),
                 Err(e) => match e.status() {
                     Some(status) => tracing::debug!(status, ms, "answered"),
-                    None => tracing::debug!(ms, kind = %e.kind(), "no answer"),
+                    None => tracing::debug!(ms, kind = %e.code(), "no answer"),
                 },
             }
             outcome
@@ -384,7 +384,7 @@ fn retry_reason(err: &Error) -> String {
         },
         Error::Timeout { timeout, .. } => format!("no answer within {}s", timeout.as_secs_f64()),
         Error::Transport { message, .. } => message.clone(),
-        other => other.kind().to_string(),
+        other => other.code().to_string(),
     }
 }
 
@@ -577,9 +577,10 @@ mod tests {
 
         use tokio::time::Instant;
 
+        use crate::ErrorCode;
+        use crate::client::Error;
         use crate::client::testing::{COMPANY, answer, answer_with, builder, scripted};
         use crate::client::transport::{Method, TransportError};
-        use crate::client::{Error, ErrorKind};
         use crate::model::CompanyRequestBody;
 
         fn counter() -> (Arc<AtomicU32>, Arc<AtomicU32>) {
@@ -750,7 +751,7 @@ mod tests {
                 answer(404, r#"{"statusCode":404,"error":"Company not found"}"#)
             });
             let err = client.companies().get("c1").await.unwrap_err();
-            assert_eq!(err.kind(), ErrorKind::Api);
+            assert_eq!(err.code(), ErrorCode::Api);
             assert!(!err.is_retryable());
             assert_eq!(t.requests().len(), 1);
         }
@@ -810,7 +811,7 @@ mod tests {
                 |_| Err(TransportError::Timeout),
             );
             let err = client.companies().get("c1").await.unwrap_err();
-            assert_eq!(err.kind(), ErrorKind::Timeout);
+            assert_eq!(err.code(), ErrorCode::Timeout);
             assert_eq!(t.requests().len(), 1);
         }
 

@@ -321,9 +321,10 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
+    use crate::ErrorCode;
+    use crate::client::Client;
     use crate::client::testing::{answer, builder, page, scripted};
     use crate::client::transport::{Method, TransportError};
-    use crate::client::{Client, ErrorKind};
     use crate::model::BankTransaction;
 
     const PUSH: &str = "/companies/c1/connections/k1/push/bankAccounts/a1/bankTransactions";
@@ -521,7 +522,7 @@ mod tests {
             .push_batch(&body(&["t"]), &options())
             .await
             .unwrap_err();
-        assert_eq!(err.kind(), ErrorKind::PushOutcomeUnknown);
+        assert_eq!(err.code(), ErrorCode::PushOutcomeUnknown);
         assert!(err.is_retryable());
         let Error::PushOutcomeUnknown {
             attempt,
@@ -533,8 +534,8 @@ mod tests {
             unreachable!()
         };
         assert_eq!(
-            (attempt.kind(), lookup.status(), *transactions),
-            (ErrorKind::Timeout, Some(503), 1)
+            (attempt.code(), lookup.status(), *transactions),
+            (ErrorCode::Timeout, Some(503), 1)
         );
         assert_eq!(t.count(Method::Post, PUSH), 1);
     }
@@ -660,7 +661,7 @@ mod tests {
         let Error::PushOutcomeUnknown { lookup, .. } = &err else {
             panic!("{err}")
         };
-        assert_eq!(lookup.kind(), ErrorKind::LookupIncomplete, "{lookup}");
+        assert_eq!(lookup.code(), ErrorCode::LookupIncomplete, "{lookup}");
         assert_eq!(t.count(Method::Post, PUSH), 1);
     }
 
