@@ -26,6 +26,23 @@ bf_fmt_secs() {
     printf '%d.%ds' "$((us / 1000000))" "$(((us / 100000) % 10))"
 }
 bf_since() { bf_fmt_secs "$(($(bf_now_us) - $1))"; }
+# bf_children_cpu_cs: CPU time (user + system, in hundredths of a second) of every child process
+# this shell has reaped so far: a stage's CPU is the difference across it. Fields 16 and 17 of
+# /proc/PID/stat, in clock ticks (USER_HZ, 100 on Linux); 0 where /proc is missing.
+bf_children_cpu_cs() {
+    local stat
+    if [[ -r /proc/$$/stat ]]; then
+        stat=$(</proc/$$/stat)
+        stat=${stat##*) } # the fields after the command name, which may hold spaces
+        read -r -a f <<<"$stat"
+        # After "pid (comm) ", field 3 (state) is f[0]: cutime (16) is f[13], cstime (17) f[14].
+        printf '%s' "$((f[13] + f[14]))"
+    else
+        printf '0'
+    fi
+}
+# bf_fmt_cs CENTISECONDS -> "12.3s"
+bf_fmt_cs() { printf '%d.%ds' "$(($1 / 100))" "$((($1 / 10) % 10))"; }
 
 # ---- misc ----------------------------------------------------------------------------------
 bf_is_ci() { [[ "${CI:-}" == "true" || "${CI:-}" == "1" ]]; }

@@ -8,6 +8,7 @@
 #
 # Stages, in order:
 #   fmt clippy test doc            (group: core)   cargo on the whole workspace, always --locked
+#                                  (test: cargo nextest + doc tests where nextest is installed)
 #                                  (fmt also runs scripts/check-unified.sh: the stages' builds
 #                                  share one set of dependency builds)
 #                                  (test includes a short, fixed-seed run of every fuzz target:
@@ -59,31 +60,44 @@ fi
 # ---- stage bookkeeping ---------------------------------------------------------------------
 SUMMARY_NAMES=()
 SUMMARY_TIMES=()
+SUMMARY_CPU=()
 SUMMARY_STATUS=()
 RUN_T0=$(bf_now_us)
+RUN_CPU0=$(bf_children_cpu_cs)
 # Each stage gets at most this many seconds (the slowest, bootstrap on a cold machine, takes ~7 min).
 BF_STAGE_TIMEOUT=${BF_STAGE_TIMEOUT:-1800}
 
 summary() {
     local i
-    printf '\n== summary\n'
-    printf '%-14s %-10s %s\n' stage time result
-    printf '%-14s %-10s %s\n' -------------- ---------- ------------------------------
+    printf '\n== summary (cpu: user + system of the stage and of the background builds that ended during it)\n'
+    printf '%-14s %-10s %-10s %s\n' stage time cpu result
+    printf '%-14s %-10s %-10s %s\n' -------------- ---------- ---------- ------------------------------
     for i in "${!SUMMARY_NAMES[@]}"; do
-        printf '%-14s %-10s %s\n' "${SUMMARY_NAMES[$i]}" "${SUMMARY_TIMES[$i]}" "${SUMMARY_STATUS[$i]}"
+        printf '%-14s %-10s %-10s %s\n' "${SUMMARY_NAMES[$i]}" "${SUMMARY_TIMES[$i]}" "${SUMMARY_CPU[$i]}" "${SUMMARY_STATUS[$i]}"
     done
-    printf '%-14s %-10s\n' total "$(bf_since "$RUN_T0")"
+    printf '%-14s %-10s %-10s\n' total "$(bf_since "$RUN_T0")" "$(bf_fmt_cs "$(($(bf_children_cpu_cs) - RUN_CPU0))")"
 }
 
-record() { SUMMARY_NAMES+=("$1"); SUMMARY_TIMES+=("$2"); SUMMARY_STATUS+=("$3"); }
+# record NAME WALL STATUS [CPU0]: CPU0 is bf_children_cpu_cs at the stage's start.
+record() {
+    SUMMARY_NAMES+=("$1")
+    SUMMARY_TIMES+=("$2")
+    SUMMARY_STATUS+=("$3")
+    if [[ -n "${4:-}" ]]; then
+        SUMMARY_CPU+=("$(bf_fmt_cs "$(($(bf_children_cpu_cs) - $4))")")
+    else
+        SUMMARY_CPU+=("-")
+    fi
+}
 
 # run_stage NAME CMD...: banner, run, time; on failure print a clear message + summary and exit.
 run_stage() {
-    local name=$1 t0 rc=0 dt
+    local name=$1 t0 rc=0 dt cpu0
     shift
     printf '\n== stage: %s\n' "$name"
     printf '   $ %s\n' "$*"
     t0=$(bf_now_us)
+    cpu0=$(bf_children_cpu_cs)
     if [[ "$(type -t "$1")" == file ]]; then
         # A hung stage must fail with its name, not eat CI's whole time budget.
         timeout --kill-after=30 "$BF_STAGE_TIMEOUT" "$@" </dev/null || rc=$?
@@ -93,13 +107,28 @@ run_stage() {
     fi
     dt=$(bf_since "$t0")
     if ((rc != 0)); then
-        record "$name" "$dt" "FAILED (exit $rc)"
+        record "$name" "$dt" "FAILED (exit $rc)" "$cpu0"
         summary
         printf '\n!! stage "%s" FAILED (exit %d after %s): %s\n' "$name" "$rc" "$dt" "$*" >&2
         exit "$rc"
     fi
-    record "$name" "$dt" ok
+    record "$name" "$dt" ok "$cpu0"
     printf '== stage %s ok (%s)\n' "$name" "$dt"
+}
+
+# The workspace's tests. With cargo-nextest (on the project's machines; `cargo install --locked
+# cargo-nextest` elsewhere) every test runs in a process of its own, scheduled across all test
+# binaries at once (.config/nextest.toml), so the slow binaries that wait on a sandbox no longer
+# run one after another; nextest does not run doc tests, so `cargo test --doc` follows. Without
+# it, plain `cargo test`, which runs the same tests.
+workspace_tests() {
+    if cargo nextest --version >/dev/null 2>&1; then
+        cargo nextest run --workspace --locked
+        cargo test --workspace --locked --doc
+    else
+        bf_log "cargo-nextest is not installed: running the tests with cargo test (slower)"
+        cargo test --workspace --locked
+    fi
 }
 
 skip_stage() {
@@ -136,21 +165,22 @@ stop_background() {
 trap stop_background EXIT
 # await NAME: waits for a background build (a stage of its own in the summary: the time waited).
 await() {
-    local name=$1 t0 rc=0 dt
+    local name=$1 t0 rc=0 dt cpu0
     [[ -n "${BG_PID[$name]:-}" ]] || return 0
     printf '\n== stage: %s (waiting for the background build)\n' "$name"
     t0=$(bf_now_us)
+    cpu0=$(bf_children_cpu_cs)
     wait "${BG_PID[$name]}" || rc=$?
     unset "BG_PID[$name]"
     dt=$(bf_since "$t0")
     sed 's/^/   | /' "${BG_LOG[$name]}"
     if ((rc != 0)); then
-        record "$name" "$dt" "FAILED (exit $rc)"
+        record "$name" "$dt" "FAILED (exit $rc)" "$cpu0"
         summary
         printf '\n!! stage "%s" FAILED (exit %d): %s (log above)\n' "$name" "$rc" "${BG_WHAT[$name]}" >&2
         exit "$rc"
     fi
-    record "$name" "$dt" ok
+    record "$name" "$dt" ok "$cpu0"
     printf '== stage %s ok (waited %s)\n' "$name" "$dt"
 }
 if ((run_bootstrap)); then
@@ -179,7 +209,7 @@ for stage in "${ALL_STAGES[@]}"; do
         run_stage unified "$BF_ROOT/scripts/check-unified.sh"
         ;;
     clippy) run_stage clippy cargo clippy --workspace --all-targets --locked -- -D warnings ;;
-    test) run_stage test cargo test --workspace --locked ;;
+    test) run_stage test workspace_tests ;;
     doc) run_stage doc env RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked ;;
     *)
         if [[ $stage == wasm || $stage == examples ]]; then await wasm-bindgen; fi

@@ -2,7 +2,7 @@
 # The bindings-mobile tests, run from any directory (scripts/test.sh runs it as stage `mobile`):
 #   1. build the cdylib, uniffi-bindgen and the CLI (for the sandbox), generate Kotlin + Swift
 #      into target/bindings-mobile/ and compile the generated Kotlin (scripts/build.sh);
-#   2. check the Swift: the C header compiles, every uniffi_/ffi_ function it declares is exported
+#   2. check the Swift (beside step 3's compile): the C header compiles, every uniffi_/ffi_ function it declares is exported
 #      by the .so, the module map names the header, and scripts/check_swift.py (syntax,
 #      checksums against the library, public API);
 #   3. compile tests/kotlin/*.kt against the bindings, JNA and kotlinx-coroutines, and run them
@@ -14,12 +14,14 @@ BF_LOG_TAG=mobile
 cd "$BF_ROOT"
 
 T0=$(bf_now_us)
+# timed NAME COMMAND...: runs COMMAND, logs how long it took, and returns its status.
 timed() {
-    local name=$1 t
+    local name=$1 t rc=0
     shift
     t=$(bf_now_us)
-    "$@"
+    "$@" || rc=$?
     bf_log "$(printf '%-24s %s' "$name" "$(bf_since "$t")")"
+    return "$rc"
 }
 
 # The sandbox the client tests talk to is the CLI's `sandbox` command.
@@ -60,15 +62,33 @@ check_swift_source() {
     fi
     "$SWIFT_VENV/bin/python" bindings-mobile/scripts/check_swift.py "$SWIFT/BankFeeds.swift" "$BFM_LIB"
 }
-timed "swift: C header" check_header
-timed "swift: symbols" check_symbols
-timed "swift: module map" check_modulemap
-timed "swift: source" check_swift_source
+swift_checks() {
+    timed "swift: C header" check_header
+    timed "swift: symbols" check_symbols
+    timed "swift: module map" check_modulemap
+    timed "swift: source" check_swift_source
+}
+# The Swift checks (mostly Python: a venv with tree-sitter the first time) run beside kotlinc,
+# which spends much of its time on one core; their output follows once both are done.
+SWIFT_LOG="$BFM_OUT/swift-checks.log"
+mkdir -p "$BFM_OUT"
+swift_checks >"$SWIFT_LOG" 2>&1 &
+swift_pid=$!
+swift_done() {
+    local rc=0
+    wait "$swift_pid" || rc=$?
+    cat "$SWIFT_LOG"
+    ((rc == 0)) || bf_die "the Swift checks failed (exit $rc): see above"
+}
 
 # ---- Kotlin ----------------------------------------------------------------------------------
 TEST_JAR="$BFM_OUT/kotlin-tests.jar"
-timed "kotlinc tests" "$BFM_KOTLINC" -nowarn -cp "$BFM_JAR:$BFM_JNA:$BFM_COROUTINES" \
-    bindings-mobile/tests/kotlin/*.kt -d "$TEST_JAR"
+if ! timed "kotlinc tests" "$BFM_KOTLINC" -nowarn -cp "$BFM_JAR:$BFM_JNA:$BFM_COROUTINES" \
+    bindings-mobile/tests/kotlin/*.kt -d "$TEST_JAR"; then
+    swift_done || true
+    bf_die "kotlinc failed on bindings-mobile/tests/kotlin"
+fi
+swift_done
 # The client tests start `bankfeeds sandbox --port 0` themselves from this path.
 export BANKFEEDS_CLI="$BFM_TARGET/debug/bankfeeds"
 timed "kotlin tests (JVM)" java -Djna.library.path="$BFM_TARGET/debug" \

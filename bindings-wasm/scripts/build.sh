@@ -93,12 +93,20 @@ printf '{ "type": "module" }\n' >"$PKG/node/snippets/package.json"
 # ---- optimise ------------------------------------------------------------------------------
 bound_size=$(stat -c %s "$PKG/web/bankfeeds_wasm_bg.wasm")
 # The two builds differ (the Node one has the webhook check): each is optimised.
-for name in web node; do
+# The two modules are optimised at once: most of wasm-opt's passes run on one core.
+optimise() {
+    local name=$1 t0
     t0=$(bf_now_us)
     "$WASM_OPT" -Oz "$PKG/$name/bankfeeds_wasm_bg.wasm" -o "$PKG/$name/bankfeeds_wasm_bg.wasm.opt"
     mv "$PKG/$name/bankfeeds_wasm_bg.wasm.opt" "$PKG/$name/bankfeeds_wasm_bg.wasm"
     bf_log "wasm-opt -Oz ($name): $(bf_since "$t0")"
-done
+}
+t0=$(bf_now_us)
+optimise web &
+web_opt=$!
+optimise node || { wait "$web_opt" || true; bf_die "wasm-opt failed on the node module"; }
+wait "$web_opt" || bf_die "wasm-opt failed on the web module"
+bf_log "wasm-opt, both modules: $(bf_since "$t0")"
 
 # ---- package -------------------------------------------------------------------------------
 version=$(awk -F'"' '/^\[workspace.package\]/{p=1} p && /^version = /{print $2; exit}' Cargo.toml)

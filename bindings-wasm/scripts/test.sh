@@ -6,9 +6,10 @@
 #   2. size: the optimised web .wasm is at most 250 KB gzipped
 #   3. dependencies: no reqwest, tokio or other network stack in either module
 #   4. clippy for wasm32-unknown-unknown, with and without `webhooks` (the workspace stage runs
-#      it for the host)
+#      it for the host), in the background while step 5 runs
 #   5. node --test bindings-wasm/tests (the API, money, hostile input, fixtures, tsc --noEmit)
-#   6. the page in headless Chromium (examples/web/test.sh)
+#   The page in headless Chromium (examples/web/test.sh) is the examples stage's: run it alone with
+#   `bash examples/web/test.sh`.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname -- "${BASH_SOURCE[0]}")/../../scripts/lib.sh"
@@ -46,12 +47,25 @@ crates -p bankfeeds --features client | grep -qx reqwest ||
     bf_die "the dependency check found no reqwest even in the core with its client feature: the check is broken"
 echo "bankfeeds-wasm has none of reqwest, tokio, hyper, mio, rustls, ring in its wasm32 dependencies"
 
-step "clippy (wasm32-unknown-unknown)"
-cargo clippy --locked -p bankfeeds-wasm --target wasm32-unknown-unknown --all-targets -- -D warnings
-cargo clippy --locked -p bankfeeds-wasm --target wasm32-unknown-unknown --all-targets --features webhooks -- -D warnings
+step "clippy (wasm32-unknown-unknown), beside the node tests (its output follows them)"
+# Clippy builds on both cores while the node tests mostly run on one JavaScript thread.
+clippy_log="${CARGO_TARGET_DIR:-$BF_ROOT/target}/wasm-clippy.log"
+mkdir -p "$(dirname -- "$clippy_log")"
+(
+    cargo clippy --locked -p bankfeeds-wasm --target wasm32-unknown-unknown --all-targets -- -D warnings &&
+        cargo clippy --locked -p bankfeeds-wasm --target wasm32-unknown-unknown --all-targets --features webhooks -- -D warnings
+) >"$clippy_log" 2>&1 &
+clippy_pid=$!
+clippy_done() {
+    local rc=0
+    wait "$clippy_pid" || rc=$?
+    step "clippy (wasm32-unknown-unknown): its output"
+    cat "$clippy_log"
+    ((rc == 0)) || bf_die "clippy for wasm32-unknown-unknown failed (exit $rc): see above"
+}
+trap 'kill "$clippy_pid" 2>/dev/null || true' EXIT
 
 step "node tests"
-node --test bindings-wasm/tests/*.test.mjs
+node --test bindings-wasm/tests/*.test.mjs || { clippy_done || true; bf_die "the node tests failed"; }
 
-step "browser"
-bash examples/web/test.sh
+clippy_done
