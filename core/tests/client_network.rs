@@ -266,6 +266,13 @@ type Seen = Arc<Mutex<Vec<String>>>;
 /// A minimal forward proxy: `CONNECT host:port` tunnels; `GET http://host:port/path` is passed
 /// on as it came (the servers here read only the head). One request per connection.
 async fn proxy() -> (SocketAddr, Seen) {
+    proxy_with_login(None).await
+}
+
+/// The proxy of [`proxy`], which with `login` (the `Proxy-Authorization` value it wants, such as
+/// `Basic dXNlcjpwYXNz`) answers any request without it `407 Proxy Authentication Required`, as a
+/// bank's proxy does; a refused request is logged with ` -> 407` after its line.
+async fn proxy_with_login(login: Option<&'static str>) -> (SocketAddr, Seen) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let seen: Seen = Arc::default();
@@ -287,6 +294,24 @@ async fn proxy() -> (SocketAddr, Seen) {
                 }
                 let text = String::from_utf8_lossy(&head).into_owned();
                 let line = text.lines().next().unwrap_or_default().to_owned();
+                if let Some(wanted) = login {
+                    let given = text.lines().find_map(|l| {
+                        let (name, value) = l.split_once(':')?;
+                        name.eq_ignore_ascii_case("proxy-authorization")
+                            .then(|| value.trim().to_owned())
+                    });
+                    if given.as_deref() != Some(wanted) {
+                        log.lock().unwrap().push(format!("{line} -> 407"));
+                        let _ = client
+                            .write_all(
+                                b"HTTP/1.1 407 Proxy Authentication Required\r\n\
+                                  Proxy-Authenticate: Basic realm=\"bank\"\r\n\
+                                  Content-Length: 0\r\nConnection: close\r\n\r\n",
+                            )
+                            .await;
+                        return;
+                    }
+                }
                 log.lock().unwrap().push(line.clone());
                 let mut parts = line.split(' ');
                 let (method, target) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
@@ -384,6 +409,68 @@ async fn requests_go_through_the_proxy_plain_and_connect() {
         .await
         .unwrap_err();
     assert_eq!(err.code(), ErrorCode::Transport, "{err}");
+}
+
+/// A proxy that wants a login gets it from the user and password in the proxy URL, for plain
+/// requests and for the CONNECT of an HTTPS one; without them, or with a wrong password, the
+/// request fails with an error that never shows the password.
+#[tokio::test]
+async fn a_proxy_login_comes_from_the_proxy_url_and_is_never_shown() {
+    // `bank:s3cret`, as a Basic credential.
+    let (proxy_addr, seen) = proxy_with_login(Some("Basic YmFuazpzM2NyZXQ=")).await;
+    let (addr, served) = serve(None).await;
+    let ca = Ca::new("Bank Private Root");
+    let (tls_addr, tls_served) = serve(Some(acceptor(&ca, None))).await;
+    let through = |base: String, proxy: String| {
+        builder(base)
+            .add_ca_pem(ca.pem.clone())
+            .proxy(proxy)
+            .build()
+            .unwrap()
+    };
+    let plain = format!("http://127.0.0.1:{}", addr.port());
+    let tls = format!("https://127.0.0.1:{}", tls_addr.port());
+
+    for base in [&plain, &tls] {
+        let client = through(base.clone(), format!("http://bank:s3cret@{proxy_addr}"));
+        assert_eq!(client.companies().get("c1").await.unwrap().id, "c1");
+    }
+    assert_eq!(served.load(Ordering::SeqCst), 1);
+    assert_eq!(tls_served.load(Ordering::SeqCst), 1);
+    assert_eq!(
+        *seen.lock().unwrap(),
+        [
+            format!("GET http://127.0.0.1:{}/companies/c1 HTTP/1.1", addr.port()),
+            format!("CONNECT 127.0.0.1:{} HTTP/1.1", tls_addr.port()),
+        ]
+    );
+
+    // No login, or the wrong password: refused by the proxy, and nothing reaches the servers.
+    for login in ["", "bank:WRONGPASS@"] {
+        for base in [&plain, &tls] {
+            let client = through(base.clone(), format!("http://{login}{proxy_addr}"));
+            let err = client.companies().get("c1").await.unwrap_err();
+            let text = format!("{err} {err:?}");
+            assert!(!text.contains("WRONGPASS"), "{text}");
+            if base == &plain {
+                // The proxy's own answer comes back as the response: a 407, not retried.
+                assert_eq!(err.code(), ErrorCode::Api, "{text}");
+                assert_eq!(err.status(), Some(407), "{text}");
+            } else {
+                // No tunnel: the request was never sent to Codat.
+                assert_eq!(err.code(), ErrorCode::Transport, "{text}");
+            }
+        }
+    }
+    assert_eq!(served.load(Ordering::SeqCst), 1);
+    assert_eq!(tls_served.load(Ordering::SeqCst), 1);
+    let refused = seen
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|l| l.ends_with(" -> 407"))
+        .count();
+    assert_eq!(refused, 4, "{:?}", seen.lock().unwrap());
 }
 
 #[tokio::test]
