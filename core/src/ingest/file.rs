@@ -571,10 +571,17 @@ impl CsvPush {
     ) {
         use csv_core::ReadRecordResult as R;
         let end_of_file = input.is_empty();
+        // The input's text, checked once: up to any character cut at its end.
+        let whole = input;
+        let text = match std::str::from_utf8(whole) {
+            Ok(text) => text,
+            Err(e) => std::str::from_utf8(&whole[..e.valid_up_to()]).unwrap_or_default(),
+        };
         // The reader takes an empty input for the end of the file.
         while !self.done && (end_of_file || !input.is_empty()) {
             if self.between_records()
-                && let Some(taken) = self.plain_line(input, report, &mut each)
+                && let Some(text) = text.get(whole.len() - input.len()..)
+                && let Some(taken) = self.plain_line(input, text, report, &mut each)
             {
                 input = &input[taken..];
                 continue;
@@ -633,12 +640,14 @@ impl CsvPush {
     /// `\r\n`, with no quote and no other `\r` in it. Its cells are then the text between its
     /// commas, as the reader cuts them, and they are taken from `input` where they lie instead
     /// of going through the reader's state machine and being copied into a record (most lines
-    /// of most files). Gives the bytes read (the line and its line break); `None` for any other
-    /// line, left to the reader, which reads it as it reads every line. Call only
+    /// of most files). `text` is `input` as text, as far as it is UTF-8 (a line that is not all
+    /// there is left to the reader). Gives the bytes read (the line and its line break); `None`
+    /// for any other line, left to the reader, which reads it as it reads every line. Call only
     /// [`CsvPush::between_records`].
     fn plain_line(
         &mut self,
         input: &[u8],
+        text: &str,
         report: &mut ValidationReport,
         each: &mut impl FnMut(RawCells<'_>, usize, usize),
     ) -> Option<usize> {
@@ -672,7 +681,7 @@ impl CsvPush {
                 _ => return None,
             }
         };
-        let text = std::str::from_utf8(&input[..end]).ok()?;
+        let text = text.get(..end)?;
         let line = self.breaks + 1;
         self.breaks += 1;
         let ends = &self.ends[..cells];
