@@ -373,7 +373,8 @@ fn write_batches(
         text.clear();
         body.write_json(&mut text);
         text.push(b'\n');
-        std::fs::write(&file, &text).map_err(|e| format!("cannot write {}: {e}", file.display()))?;
+        std::fs::write(&file, &text)
+            .map_err(|e| format!("cannot write {}: {e}", file.display()))?;
         written.push((file, body.transactions.len()));
         Ok(())
     };
