@@ -365,12 +365,16 @@ fn write_batches(
         }
     }
     let mut written = Vec::new();
+    // The core's own writer, the bytes the client sends (those of serde_json at half the cost),
+    // into one buffer reused for every batch.
+    let mut text = Vec::new();
     let mut write = |body: bankfeeds::model::CreateBankTransactions| -> Result<(), String> {
         let file = out.join(format!("batch-{:04}.json", written.len() + 1));
-        let mut text = serde_json::to_string(&body)
+        text.clear();
+        body.write_json(&mut text);
+        text.push(b'\n');
+        std::fs::write(&file, &text)
             .map_err(|e| format!("cannot write {}: {e}", file.display()))?;
-        text.push('\n');
-        std::fs::write(&file, text).map_err(|e| format!("cannot write {}: {e}", file.display()))?;
         written.push((file, body.transactions.len()));
         Ok(())
     };

@@ -18,7 +18,7 @@
 use std::fmt;
 use std::fs::File;
 use std::hash::{BuildHasher, Hash, Hasher};
-use std::io::{self, BufReader, Read, Seek, SeekFrom};
+use std::io::{self, Read, Seek, SeekFrom};
 use std::path::Path;
 
 use rust_decimal::Decimal;
@@ -26,7 +26,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::batch::Bodies;
 use crate::dates::LocalDateTime;
-use crate::ingest::file::CsvRows;
+use crate::ingest::file::CsvPush;
 use crate::ingest::{Ingester, InputFormat, RawCells, RawTransaction};
 use crate::model::{BankTransaction, CreateBankTransactions};
 use crate::normalise::{self, BalanceFill, Change, NormaliseOptions};
@@ -328,21 +328,21 @@ fn walk(
     let mut file = File::open(path)?;
     let start = text_start(&mut file)?;
     file.seek(SeekFrom::Start(start))?;
-    let mut rows = CsvRows::new(BufReader::with_capacity(1 << 16, file), &mut findings.file);
+    // The reader [`CsvChecker`] is fed, fed here from the file: it reads most lines without
+    // its state machine.
+    let mut csv = CsvPush::new();
     let mut ingester = Ingester::new(&options.ingest);
-    let mut row = 0;
+    let mut file_findings = std::mem::take(&mut findings.file);
     let mut scratch = ValidationReport::new();
     let mut scratch_changes = Vec::new();
     let mut scratch_malformed = Vec::new();
-    loop {
-        let next = if findings.scratch {
-            scratch.issues.clear();
-            rows.next_row(&mut scratch)
-        } else {
-            rows.next_row(&mut findings.file)
-        };
-        let Some((raw, line)) = next else { break };
-        let (typed, changes) = if findings.scratch {
+    let scratch_only = findings.scratch;
+    let stopped_at = std::cell::Cell::new(None);
+    let mut on_row = |raw: RawCells<'_>, row: usize, line: usize| {
+        if stopped_at.get().is_some() {
+            return;
+        }
+        let (typed, changes) = if scratch_only {
             scratch.issues.clear();
             scratch_changes.clear();
             scratch_malformed.clear();
@@ -355,20 +355,44 @@ fn walk(
         if let Some(mut tx) = typed {
             normalise::tidy_row(&mut tx, row, &options.normalise, changes);
             let id_hash = hash_of(&tx.id);
-            if normalise::fix_type(&mut tx, row, &options.normalise, changes) && !findings.scratch {
+            if normalise::fix_type(&mut tx, row, &options.normalise, changes) && !scratch_only {
                 findings.inferred.push(row);
             }
             if !each(row, tx, id_hash) {
-                return Ok((row + 1, None));
+                stopped_at.set(Some(row));
             }
         }
-        row += 1;
+    };
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        if scratch_only {
+            // A second reading's findings are thrown away.
+            file_findings.issues.clear();
+        }
+        let n = match file.read(&mut buf) {
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if n == 0 {
+            csv.finish(&mut file_findings, &mut on_row);
+            break;
+        }
+        csv.push(&buf[..n], &mut file_findings, &mut on_row);
+        if stopped_at.get().is_some() {
+            break;
+        }
     }
-    if findings.scratch {
-        return Ok((row, None));
+    let stopped_at = stopped_at.get();
+    if scratch_only {
+        return Ok((stopped_at.map_or(csv.rows(), |r| r + 1), None));
+    }
+    findings.file = file_findings;
+    if let Some(row) = stopped_at {
+        return Ok((row + 1, None));
     }
     let account = findings.typing_done(ingester);
-    Ok((row, account))
+    Ok((csv.rows(), account))
 }
 
 fn hash_of(value: &impl Hash) -> u64 {

@@ -203,21 +203,21 @@ fn is_blank_record(record: &csv::StringRecord) -> bool {
     record.iter().all(super::blank)
 }
 
-/// Reports a record with more cells than the header has columns.
+/// Reports a record with more cells (`cells`) than the header has columns.
 fn check_cell_count(
-    record: &csv::StringRecord,
+    cells: usize,
     columns: &[Option<RawField>],
     row: usize,
     line: usize,
     report: &mut ValidationReport,
 ) {
-    if record.len() > columns.len() {
+    if cells > columns.len() {
         report.push(
             Issue::new(
                 Code::MalformedInput,
                 format!(
                     "the line has {} cells but the header has {}",
-                    record.len(),
+                    cells,
                     columns.len()
                 ),
             )
@@ -236,9 +236,22 @@ fn record_cells<'r>(
     line: usize,
     report: &mut ValidationReport,
 ) -> RawCells<'r> {
-    check_cell_count(record, columns, row, line, report);
+    cells_row(record.iter(), record.len(), columns, row, line, report)
+}
+
+/// [`record_cells`] for cells however they were cut (`count` of them).
+#[inline]
+fn cells_row<'r>(
+    cells: impl Iterator<Item = &'r str>,
+    count: usize,
+    columns: &[Option<RawField>],
+    row: usize,
+    line: usize,
+    report: &mut ValidationReport,
+) -> RawCells<'r> {
+    check_cell_count(count, columns, row, line, report);
     let mut raw = RawCells::default();
-    for (cell, col) in record.iter().zip(columns) {
+    for (cell, col) in cells.zip(columns) {
         if let Some(field) = col {
             raw.set_cell(*field, cell);
         }
@@ -470,6 +483,17 @@ pub(crate) struct CsvPush {
     first: Option<Vec<u8>>,
 }
 
+/// The bytes that end a cell or a line, or make a line one [`CsvPush::plain_line`] leaves to
+/// the reader.
+const LINE_SPECIAL: [bool; 256] = {
+    let mut special = [false; 256];
+    special[b',' as usize] = true;
+    special[b'\n' as usize] = true;
+    special[b'\r' as usize] = true;
+    special[b'"' as usize] = true;
+    special
+};
+
 /// How many bytes [`CsvPush`] hands the reader first: enough for a byte order mark and one
 /// more, so that neither a mark nor its end is mistaken for the end of the file.
 const FIRST_INPUT: usize = 4;
@@ -519,6 +543,11 @@ impl CsvPush {
         }
     }
 
+    /// Rows read so far (the header and lines of blank cells are not rows).
+    pub(crate) fn rows(&self) -> usize {
+        self.row
+    }
+
     /// The end of the file: the last row, when no line break ends it.
     pub(crate) fn finish(
         &mut self,
@@ -542,8 +571,21 @@ impl CsvPush {
     ) {
         use csv_core::ReadRecordResult as R;
         let end_of_file = input.is_empty();
+        // The input's text, checked once: up to any character cut at its end.
+        let whole = input;
+        let text = match std::str::from_utf8(whole) {
+            Ok(text) => text,
+            Err(e) => std::str::from_utf8(&whole[..e.valid_up_to()]).unwrap_or_default(),
+        };
         // The reader takes an empty input for the end of the file.
         while !self.done && (end_of_file || !input.is_empty()) {
+            if self.between_records()
+                && let Some(text) = text.get(whole.len() - input.len()..)
+                && let Some(taken) = self.plain_line(input, text, report, &mut each)
+            {
+                input = &input[taken..];
+                continue;
+            }
             let (result, read, written, ended) = self.core.read_record(
                 input,
                 &mut self.fields[self.fields_len..],
@@ -582,6 +624,87 @@ impl CsvPush {
                 }
             }
         }
+    }
+
+    /// Whether the reader is between records: the header read, and nothing of the next record
+    /// met but line breaks. The reader is then where it starts a record (after a record's
+    /// `\r` it is waiting for a `\n`, which it would skip as it skips blank lines).
+    fn between_records(&self) -> bool {
+        self.columns.is_some()
+            && self.fields_len == 0
+            && self.ends_len == 0
+            && self.record_line.is_none()
+    }
+
+    /// Reads the line `input` starts with, when it is whole and plain: ended by `\n` or
+    /// `\r\n`, with no quote and no other `\r` in it. Its cells are then the text between its
+    /// commas, as the reader cuts them, and they are taken from `input` where they lie instead
+    /// of going through the reader's state machine and being copied into a record (most lines
+    /// of most files). `text` is `input` as text, as far as it is UTF-8 (a line that is not all
+    /// there is left to the reader). Gives the bytes read (the line and its line break); `None`
+    /// for any other line, left to the reader, which reads it as it reads every line. Call only
+    /// [`CsvPush::between_records`].
+    fn plain_line(
+        &mut self,
+        input: &[u8],
+        text: &str,
+        report: &mut ValidationReport,
+        each: &mut impl FnMut(RawCells<'_>, usize, usize),
+    ) -> Option<usize> {
+        if self.after_cr {
+            // The `\n` of a `\r\n` whose `\r` ended the last line.
+            if input.first() != Some(&b'\n') {
+                return None;
+            }
+            self.after_cr = false;
+            return Some(1);
+        }
+        // Where each cell but the last ends, in `self.ends` (free between records).
+        let mut cells = 0;
+        let mut i = 0;
+        let (end, break_len) = loop {
+            while i < input.len() && !LINE_SPECIAL[usize::from(input[i])] {
+                i += 1;
+            }
+            match *input.get(i)? {
+                b',' => {
+                    if cells == self.ends.len() {
+                        self.ends.push(i);
+                    } else {
+                        self.ends[cells] = i;
+                    }
+                    cells += 1;
+                    i += 1;
+                }
+                b'\n' => break (i, 1),
+                b'\r' if input.get(i + 1) == Some(&b'\n') => break (i, 2),
+                _ => return None,
+            }
+        };
+        let text = text.get(..end)?;
+        let line = self.breaks + 1;
+        self.breaks += 1;
+        let ends = &self.ends[..cells];
+        let cut = |k: usize| {
+            let from = if k == 0 { 0 } else { ends[k - 1] + 1 };
+            let to = ends.get(k).copied().unwrap_or(end);
+            text.get(from..to).unwrap_or_default()
+        };
+        // An empty line is skipped, as the reader skips it; so is a line of blank cells.
+        if !text.is_empty() && !(0..=cells).all(|k| super::blank(cut(k))) {
+            let columns = self.columns.as_deref().unwrap_or_default();
+            let raw = cells_row(
+                (0..=cells).map(cut),
+                cells + 1,
+                columns,
+                self.row,
+                line,
+                report,
+            );
+            self.row += 1;
+            each(raw, self.row - 1, line);
+        }
+        Some(end + break_len)
     }
 
     fn record(
@@ -897,6 +1020,54 @@ mod tests {
             let batch = read_csv(&text);
             assert!(batch.report.is_empty(), "{:?}", batch.report);
             assert_eq!(batch.lines, expected, "late \\r: {late_cr}");
+        }
+    }
+
+    /// What [`CsvPush`] reads from `bytes` fed in pieces cut at `cuts`: each row (as a
+    /// [`RawTransaction`]) with its line, and the report.
+    fn pushed(bytes: &[u8], cuts: &[usize]) -> (Vec<(RawTransaction, usize)>, ValidationReport) {
+        let mut cuts: Vec<usize> = cuts.iter().map(|c| c % (bytes.len() + 1)).collect();
+        cuts.push(bytes.len());
+        cuts.sort_unstable();
+        let (mut rows, mut report, mut csv, mut from) =
+            (Vec::new(), ValidationReport::new(), CsvPush::new(), 0);
+        let mut each = |raw: RawCells<'_>, row: usize, line: usize| {
+            assert_eq!(row, rows.len());
+            rows.push((raw.into_raw(), line));
+        };
+        for cut in cuts {
+            csv.push(&bytes[from..cut], &mut report, &mut each);
+            from = cut;
+        }
+        csv.finish(&mut report, &mut each);
+        (rows, report)
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(500))]
+
+        /// Lines read without the reader's state machine ([`CsvPush::plain_line`]) give what the
+        /// reader gives, wherever the input is cut: text of commas, quotes, line breaks of
+        /// every kind, blanks and multi-byte characters.
+        #[test]
+        fn plain_lines_read_as_the_csv_reader_reads_them(
+            pieces in proptest::collection::vec(proptest::sample::select(vec![
+                "t1", "2024-05-01", "-1.50", " ", ",", ",", ",", "\n", "\n", "\r\n", "\r", "\"",
+                "\"a,\nb\"", "é", "€𝄞", "x y",
+            ]), 0..60),
+            header in proptest::sample::select(vec![
+                "id,date,amount\n", "id,date,amount,description\r\n", "\u{feff}id,amount,date,memo\n",
+                "id,date\n",
+            ]),
+            cuts in proptest::collection::vec(proptest::prelude::any::<usize>(), 0..6),
+        ) {
+            let text = format!("{header}{}", pieces.concat());
+            let whole = read_csv(&text);
+            let (rows, report) = pushed(text.as_bytes(), &cuts);
+            let (raws, lines): (Vec<_>, Vec<_>) = rows.into_iter().unzip();
+            proptest::prop_assert_eq!(raws, whole.rows, "{:?}", text);
+            proptest::prop_assert_eq!(lines, whole.lines, "{:?}", text);
+            proptest::prop_assert_eq!(report, whole.report, "{:?}", text);
         }
     }
 
