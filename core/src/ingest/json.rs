@@ -68,9 +68,10 @@ pub(crate) struct JsonRead {
 /// stops the reading. The findings about the file itself (keys of a push body that are not its
 /// own, a body without `transactions`) are put before those about rows once the file is read.
 ///
-/// `Err` is why the file cannot be read (a syntax error anywhere, a key given twice...); its one
-/// finding, what [`read_json`] reports for it with no rows, is [`unreadable`]. The rows handed
-/// out before the error was met then count for nothing.
+/// `Err` means the file cannot be read (a syntax error anywhere, a key given twice...): its one
+/// finding, what [`read_json`] reports for it with no rows, is [`unreadable_in`] of the file read
+/// again (the error met here is placed in the text the splitter made). The rows handed out before
+/// the error was met then count for nothing.
 pub(crate) fn stream_json<R: std::io::Read>(
     input: R,
     report: &mut ValidationReport,
@@ -78,8 +79,19 @@ pub(crate) fn stream_json<R: std::io::Read>(
 ) -> Result<JsonRead, serde_json::Error> {
     let mut row = 0;
     let first = report.issues.len();
-    let mut de = serde_json::Deserializer::from_reader(input);
+    let parsed = super::json_split::Parsed::default();
+    // serde takes its input a byte at a time: from a buffer.
+    let split = super::json_split::Split::new(input, parsed.clone());
+    let mut de = serde_json::Deserializer::from_reader(std::io::BufReader::new(split));
     let read = read_rows(&mut de, |element| {
+        // A `0` where the splitter took an element out: the element, parsed.
+        let element = match element {
+            RawElement::NotAnObject(kind) if kind == "a number" => parsed
+                .borrow_mut()
+                .pop_front()
+                .unwrap_or(RawElement::NotAnObject(kind)),
+            e => e,
+        };
         let raw = element_row(element, row, report);
         row += 1;
         each(raw, row - 1, report)
@@ -151,8 +163,15 @@ fn read_rows<'de, R: serde_json::de::Read<'de>>(
     }
 }
 
+/// The finding for a JSON file that cannot be read, read from `input` as [`read_json`] reads
+/// it; `None` if it can be read after all.
+pub(crate) fn unreadable_in<R: std::io::Read>(input: R) -> Option<Issue> {
+    let mut de = serde_json::Deserializer::from_reader(input);
+    read_rows(&mut de, |_| true).err().map(|e| unreadable(&e))
+}
+
 /// The finding for JSON that cannot be read.
-pub(crate) fn unreadable(e: &serde_json::Error) -> Issue {
+fn unreadable(e: &serde_json::Error) -> Issue {
     // serde's message may quote a value; the line and column are kept whole.
     let message = e.to_string();
     let message = match crate::text::excerpt(&message) {
@@ -345,9 +364,9 @@ mod tests {
                 batch.rows = rows;
                 batch.account_id = read.account_id;
             }
-            Err(e) => {
+            Err(_) => {
                 batch.report = ValidationReport {
-                    issues: vec![unreadable(&e)],
+                    issues: unreadable_in(text.as_bytes()).into_iter().collect(),
                 }
             }
         }

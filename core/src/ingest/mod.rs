@@ -20,6 +20,7 @@ mod cell;
 mod count;
 pub(crate) mod file;
 pub(crate) mod json;
+mod json_split;
 mod raw;
 
 pub(crate) use cell::RawCells;

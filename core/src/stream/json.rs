@@ -7,7 +7,7 @@ use std::io::{self, BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
 
 use super::{Findings, hash_of};
-use crate::ingest::json::{stream_json, unreadable};
+use crate::ingest::json::{stream_json, unreadable_in};
 use crate::ingest::{Ingester, RawCells};
 use crate::model::BankTransaction;
 use crate::normalise;
@@ -25,20 +25,7 @@ pub(super) fn walk(
     findings: &mut Findings,
     mut each: impl FnMut(usize, BankTransaction, u64) -> bool,
 ) -> io::Result<Result<(usize, Option<String>), Issue>> {
-    let mut file = File::open(path)?;
-    // `read_file` skips one byte order mark; serde_json would refuse a second.
-    let mut head = [0u8; 3];
-    let mut n = 0;
-    while n < head.len() {
-        let k = file.read(&mut head[n..])?;
-        if k == 0 {
-            break;
-        }
-        n += k;
-    }
-    let start = if head[..n] == *b"\xEF\xBB\xBF" { 3 } else { 0 };
-    file.seek(SeekFrom::Start(start))?;
-    let input = BufReader::with_capacity(1 << 16, file);
+    let input = open(path)?;
 
     let mut ingester = Ingester::new(&options.ingest);
     let mut file_report = std::mem::take(&mut findings.file);
@@ -82,11 +69,38 @@ pub(super) fn walk(
     findings.file = file_report;
     let read = match read {
         Ok(read) => read,
-        Err(e) => return Ok(Err(unreadable(&e))),
+        Err(e) => {
+            // Read again for the message, placed in the file itself.
+            let issue = unreadable_in(open(path)?).unwrap_or_else(|| {
+                Issue::new(
+                    crate::validate::Code::MalformedInput,
+                    format!("the JSON cannot be read: {e}"),
+                )
+            });
+            return Ok(Err(issue));
+        }
     };
     if scratch || stopped {
         return Ok(Ok((read.rows, None)));
     }
     let account = findings.typing_done(ingester);
     Ok(Ok((read.rows, read.account_id.or(account))))
+}
+
+/// The file, after the one byte order mark [`crate::ingest::read_file`] skips (serde_json would
+/// refuse a second).
+fn open(path: &Path) -> io::Result<BufReader<File>> {
+    let mut file = File::open(path)?;
+    let mut head = [0u8; 3];
+    let mut n = 0;
+    while n < head.len() {
+        let k = file.read(&mut head[n..])?;
+        if k == 0 {
+            break;
+        }
+        n += k;
+    }
+    let start = if head[..n] == *b"\xEF\xBB\xBF" { 3 } else { 0 };
+    file.seek(SeekFrom::Start(start))?;
+    Ok(BufReader::with_capacity(1 << 16, file))
 }
