@@ -449,3 +449,17 @@ proptest! {
         prop_assert_eq!(agree(&text, &o), None);
     }
 }
+
+/// A file read whole after all (rows out of order) is read in the format given, not guessed
+/// again: a CSV file whose header starts with `[` stays CSV.
+#[test]
+fn a_format_given_is_kept_when_the_file_is_read_whole() {
+    let text = "[memo,id,date,amount\nx,b,2024-05-02,1.00\nx,a,2024-05-01,2.00\n";
+    let file = TempFile::new(text);
+    let o = options(Platform::Generic, 0, true, true);
+    let streamed = prepare_path(&file.0, InputFormat::Csv, &o).unwrap();
+    let whole = prepare_file(text.as_bytes(), InputFormat::Csv, &o);
+    assert_eq!(streamed.in_memory, Some(InMemory::Unsorted));
+    assert_eq!(streamed.report, whole.report);
+    assert_eq!(streamed.transactions, 2);
+}
