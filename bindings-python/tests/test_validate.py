@@ -193,6 +193,31 @@ def test_validate_file_streams_a_path_with_the_findings_of_the_whole_file(tmp_pa
     assert [f.line for f in streamed.errors] == [f.line for f in whole.errors]
 
 
+def test_validate_file_streams_a_json_path_with_the_findings_of_the_whole_file(tmp_path: Path) -> None:
+    # A JSON file given by its path streams as a CSV file does: a push body whose keys come after
+    # its rows, an element that is not an object, a repeated id, a broken balance; then the same
+    # file cut short, which is one finding however it is read.
+    rows: list[Any] = []
+    balance = Decimal("0.00")
+    for i in range(2000):
+        amount = Decimal(i % 7 * 3 - 9).scaleb(-1)
+        balance += amount
+        shown = balance + Decimal("0.01") if i % 997 == 5 else balance
+        rows.append({"id": f"t{i % 1500}", "date": "2024-05-01", "amount": str(amount), "balance": str(shown)})
+    rows[700] = 7
+    text = json.dumps({"transactions": rows, "memo": 1, "accountId": "acc-1"})
+    found = []
+    for body in (text, text[: len(text) // 2]):
+        path = tmp_path / "rows.json"
+        path.write_text(body)
+        streamed = bankfeeds.validate_file(path, platform="xero", today=TODAY)
+        whole = bankfeeds.validate_file(body.encode(), platform="xero", today=TODAY)
+        assert streamed.to_dicts() == whole.to_dicts()
+        found.append({f.code for f in streamed.errors})
+    assert {"balance_mismatch", "duplicate_id", "invalid_value"} <= found[0], found[0]
+    assert found[1] == {"malformed_input"}, found[1]
+
+
 def test_report_to_arrow(rows: list[dict[str, Any]]) -> None:
     rows[1]["date"] = "2024-02-30"
     report = bankfeeds.validate(rows, today=TODAY)

@@ -1,34 +1,47 @@
 #!/usr/bin/env bash
-# The CLI on a large file: generates a CSV of ROWS rows (default 1,000,000; dated oldest first,
-# running balances that follow), then runs `bankfeeds validate` and `bankfeeds normalise` on it
+# The CLI on a large file: generates a CSV (or, with FORMAT=json, a push body) of ROWS rows
+# (default 1,000,000; dated oldest first, running balances that follow), then runs `bankfeeds validate` and `bankfeeds normalise` on it
 # RUNS times each under /usr/bin/time -v, printing each run's wall time, CPU time (user + system:
 # the figure to read when other work shares the cores) and peak RSS, and their medians. Needs a release build: cargo build --release -p bankfeeds-cli.
 #
-#   cli/bench/stream.sh [ROWS] [RUNS]
+#   cli/bench/stream.sh [ROWS] [RUNS] [FORMAT]     FORMAT: csv (the default) or json
 set -euo pipefail
 rows=${1:-1000000}
 runs=${2:-5}
+format=${3:-csv}
+case "$format" in csv|json) ;; *) echo "FORMAT is csv or json, not $format" >&2; exit 2 ;; esac
 root=$(cd "$(dirname "$0")/../.." && pwd)
 bin=${BANKFEEDS_BIN:-$root/target/release/bankfeeds}
 [ -x "$bin" ] || { echo "build first: cargo build --release -p bankfeeds-cli" >&2; exit 2; }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-python3 - "$rows" "$work/statement.csv" <<'PY'
+file="$work/statement.$format"
+python3 - "$rows" "$file" "$format" <<'PY'
 import sys, datetime
-n, path = int(sys.argv[1]), sys.argv[2]
+n, path, fmt = int(sys.argv[1]), sys.argv[2], sys.argv[3]
 start = datetime.date(2023, 1, 1)
 balance = 0
 with open(path, "w") as f:
-    f.write("id,date,description,amount,balance,transactionType\n")
+    if fmt == "csv":
+        f.write("id,date,description,amount,balance,transactionType\n")
+    else:
+        # A push body, one transaction a line, amounts as JSON numbers.
+        f.write('{"accountId": "acc-1", "transactions": [\n')
     for i in range(n):
         cents = (i * 7919) % 20001 - 10000
         balance += cents
         day = start + datetime.timedelta(days=i * 500 // n)
         kind = "Credit" if cents >= 0 else "Debit"
-        f.write(f"tx-{i:08d},{day},Card payment {i % 977} at shop,{cents/100:.2f},{balance/100:.2f},{kind}\n")
+        if fmt == "csv":
+            f.write(f"tx-{i:08d},{day},Card payment {i % 977} at shop,{cents/100:.2f},{balance/100:.2f},{kind}\n")
+        else:
+            sep = ",\n" if i + 1 < n else "\n"
+            f.write(f'{{"id": "tx-{i:08d}", "date": "{day}T00:00:00", "description": "Card payment {i % 977} at shop", "amount": {cents/100:.2f}, "balance": {balance/100:.2f}, "transactionType": "{kind}"}}{sep}')
+    if fmt == "json":
+        f.write("]}\n")
 PY
-size=$(du -m "$work/statement.csv" | cut -f1)
-echo "file: $rows rows, $size MB"
+size=$(du -m "$file" | cut -f1)
+echo "file: $rows rows of $format, $size MB"
 measure() {
     local label=$1; shift
     local walls=() cpus=() rsss=()
@@ -42,5 +55,5 @@ measure() {
     done
     python3 -c 'import sys,statistics as s; w=[float(x) for x in sys.argv[2].split()]; c=[float(x) for x in sys.argv[3].split()]; r=[int(x) for x in sys.argv[4].split()]; print(f"{sys.argv[1]} median: {s.median(w):.3f} s wall, {s.median(c):.3f} s CPU, peak RSS {s.median(r)/1024:.0f} MB")' "$label" "${walls[*]}" "${cpus[*]}" "${rsss[*]}"
 }
-measure validate "$bin" validate "$work/statement.csv" --platform generic --today 2025-01-01
-measure normalise "$bin" normalise "$work/statement.csv" --platform generic --today 2025-01-01 --account-id acc-1 --out "$work/batches"
+measure validate "$bin" validate "$file" --platform generic --today 2025-01-01
+measure normalise "$bin" normalise "$file" --platform generic --today 2025-01-01 --account-id acc-1 --out "$work/batches"

@@ -9,11 +9,16 @@
 //! hashes say they repeat an earlier id are read again, exactly, before anything is reported
 //! about them: two different ids (or rows) sharing a hash never make a finding.
 //!
+//! CSV and JSON files (a push body or an array of transactions) both stream. Balances computed
+//! backward from a closing balance take two more readings first: one sums the amounts, which
+//! gives the opening balance, and one notes, in a byte a row, how the backward chain writes each
+//! balance; the balances are then computed forward from the opening balance (see `closing.rs`).
+//!
 //! Some inputs need every row at once, and are then read whole, as
 //! [`crate::pipeline::prepare_file`] reads them; [`Streamed::in_memory`] says so and why
 //! ([`InMemory`]): rows out of date order when sorting is asked for (normalisation sorts
-//! oldest first), balances computed backward from a closing balance, JSON files, and the
-//! one-in-2^64 case of two rows sharing a hash.
+//! oldest first), running balances near the limits of an exact decimal, and the one-in-2^64
+//! case of two rows sharing a hash.
 
 use std::fmt;
 use std::fs::File;
@@ -35,6 +40,8 @@ use crate::validate::rows::RowChecker;
 use crate::validate::{self, Code, Field, Issue, ValidationContext, ValidationReport};
 
 mod check;
+mod closing;
+mod json;
 pub use check::{CsvChecker, JsonFile};
 
 /// Why a file was read whole instead of streamed.
@@ -43,13 +50,13 @@ pub use check::{CsvChecker, JsonFile};
 pub enum InMemory {
     /// The rows are not in date order and normalisation sorts them: sorting holds every row.
     Unsorted,
-    /// Balances are computed backward from a closing balance, from the newest row.
+    /// Balances are computed backward from a closing balance, and the amounts' sums come near
+    /// the limits of an exact decimal (28 digits): the chain is computed as normalisation
+    /// computes it, from the newest row.
     ClosingBalance,
     /// Computing balances forward overflowed: the balances are left as they were, which the
     /// rows already checked did not know.
     BalanceOverflow,
-    /// A JSON file (read whole; CSV files stream).
-    Json,
     /// Two rows' hashes agreed where the rows did not.
     HashCollision,
 }
@@ -61,12 +68,11 @@ impl fmt::Display for InMemory {
                 "the rows are not oldest first, and sorting them held every row in memory"
             }
             InMemory::ClosingBalance => {
-                "balances computed backward from the closing balance held every row in memory"
+                "the running balances come near the limits of an exact decimal, and computing them backward from the closing balance held every row in memory"
             }
             InMemory::BalanceOverflow => {
                 "computing the balances overflowed, and the file was read again whole"
             }
-            InMemory::Json => "JSON files are read whole; CSV files stream",
             InMemory::HashCollision => {
                 "two rows shared a hash, and the file was read again whole to tell them apart"
             }
@@ -96,6 +102,10 @@ pub struct Streamed {
     held: Option<Prepared>,
     /// Input rows dropped as exact repeats.
     dropped: FxHashSet<usize>,
+    /// CSV or JSON.
+    format: InputFormat,
+    /// Balances computed backward from a closing balance, as they are computed forward.
+    backward: Option<closing::Backward>,
 }
 
 impl Streamed {
@@ -121,18 +131,24 @@ impl Streamed {
             return Ok(());
         }
         let mut bodies = Bodies::new(Some(account_id), self.batch_size);
-        let mut running = match options.normalise.balances {
-            BalanceFill::Opening(o) => Some(o),
+        let mut running = match (options.normalise.balances, &self.backward) {
+            (_, Some(backward)) => Some(backward.opening),
+            (BalanceFill::Opening(o), _) => Some(o),
             _ => None,
         };
+        let mut filled = 0;
         let mut failed = None;
-        walk(path, options, &mut Findings::scratch(), |row, mut tx, _| {
+        let each = |row, mut tx: BankTransaction, _| {
             if failed.is_some() || self.dropped.contains(&row) {
                 return true;
             }
             if let Some(r) = running.as_mut() {
                 *r = r.checked_add(tx.amount).unwrap_or(*r);
-                tx.balance = Some(*r);
+                tx.balance = Some(match &self.backward {
+                    Some(backward) => backward.balance(*r, filled),
+                    None => *r,
+                });
+                filled += 1;
             }
             if let Some(body) = bodies.push(tx)
                 && let Err(e) = sink(body)
@@ -140,7 +156,11 @@ impl Streamed {
                 failed = Some(e);
             }
             true
-        })?;
+        };
+        // The file was read before: it can only fail to read now if it changed since.
+        if let Err(issue) = rows(path, self.format, options, &mut Findings::scratch(), each)? {
+            return Err(io::Error::new(io::ErrorKind::InvalidData, issue.message).into());
+        }
         if let Some(e) = failed {
             return Err(e);
         }
@@ -395,6 +415,21 @@ fn walk(
     Ok((csv.rows(), account))
 }
 
+/// The rows of a CSV or JSON file, as [`walk`] gives a CSV file's; `Err` is the one finding for
+/// a JSON file that cannot be read.
+fn rows(
+    path: &Path,
+    format: InputFormat,
+    options: &PrepareOptions,
+    findings: &mut Findings,
+    each: impl FnMut(usize, BankTransaction, u64) -> bool,
+) -> io::Result<Result<(usize, Option<String>), Issue>> {
+    match format {
+        InputFormat::Json => json::walk(path, options, findings, each),
+        _ => walk(path, options, findings, each).map(Ok),
+    }
+}
+
 fn hash_of(value: &impl Hash) -> u64 {
     let mut x = rustc_hash::FxBuildHasher.hash_one(value);
     x ^= x >> 33;
@@ -474,15 +509,19 @@ pub fn prepare_path(
         Ok(f) => f,
         Err(issue) => return Ok(held(unreadable(issue, options), None)),
     };
-    if format == InputFormat::Json {
-        return whole(path, options, InMemory::Json);
-    }
-    if matches!(options.normalise.balances, BalanceFill::Closing(_)) {
-        return whole(path, options, InMemory::ClosingBalance);
-    }
-    match stream(path, options)? {
+    let backward = match options.normalise.balances {
+        BalanceFill::Closing(c) => match closing::sum(path, format, options, c)? {
+            closing::Summed::Chain(backward) => Some(backward),
+            closing::Summed::Whole(why) => return whole(path, format, options, why),
+            closing::Summed::Unreadable(issue) => {
+                return Ok(held(unreadable(issue, options), None));
+            }
+        },
+        _ => None,
+    };
+    match stream(path, format, options, backward)? {
         Ok(streamed) => Ok(streamed),
-        Err(why) => whole(path, options, why),
+        Err(why) => whole(path, format, options, why),
     }
 }
 
@@ -511,27 +550,43 @@ fn held(prepared: Prepared, why: Option<InMemory>) -> Streamed {
         in_memory: why,
         held: Some(prepared),
         dropped: FxHashSet::default(),
+        format: InputFormat::Auto,
+        backward: None,
     }
 }
 
-fn whole(path: &Path, options: &PrepareOptions, why: InMemory) -> io::Result<Streamed> {
+fn whole(
+    path: &Path,
+    format: InputFormat,
+    options: &PrepareOptions,
+    why: InMemory,
+) -> io::Result<Streamed> {
     let bytes = std::fs::read(path)?;
-    let format = match why {
-        InMemory::Json => InputFormat::Json,
-        _ => InputFormat::Auto,
-    };
     Ok(held(
         pipeline::prepare_file(&bytes, format, options),
         Some(why),
     ))
 }
 
-fn stream(path: &Path, options: &PrepareOptions) -> io::Result<Result<Streamed, InMemory>> {
+fn stream(
+    path: &Path,
+    format: InputFormat,
+    options: &PrepareOptions,
+    backward: Option<closing::Backward>,
+) -> io::Result<Result<Streamed, InMemory>> {
     let mut findings = Findings::default();
     let mut pass = FirstPass::new(options);
-    let read = walk(path, options, &mut findings, |row, tx, id_hash| {
+    if let Some(b) = &backward {
+        pass.running = Some(b.opening);
+    }
+    pass.backward = backward;
+    let read = rows(path, format, options, &mut findings, |row, tx, id_hash| {
         pass.row(row, tx, id_hash)
     })?;
+    let read = match read {
+        Ok(read) => read,
+        Err(issue) => return Ok(Ok(held(unreadable(issue, options), None))),
+    };
     if let Some(why) = pass.abandon {
         return Ok(Err(why));
     }
@@ -540,12 +595,14 @@ fn stream(path: &Path, options: &PrepareOptions) -> io::Result<Result<Streamed, 
     let repeated = if pass.repeats.is_empty() {
         Repeated::default()
     } else {
-        let Some(exact) = reread_repeats(path, options, &pass.repeats)? else {
+        let Some(exact) = reread_repeats(path, format, options, &pass.repeats)? else {
             return Ok(Err(InMemory::HashCollision));
         };
         judge_repeats(&pass.repeats, &exact, options.normalise.dedupe)
     };
-    Ok(Ok(assemble(pass, repeated, findings, read, options)))
+    let mut streamed = assemble(pass, repeated, findings, read, options);
+    streamed.format = format;
+    Ok(Ok(streamed))
 }
 
 /// The first reading of a streamed file: every row's own checks, and what spans rows, kept
@@ -563,6 +620,9 @@ struct FirstPass<'o> {
     previous_date: Option<LocalDateTime>,
     /// The balance computed forward from the opening balance, when it is.
     running: Option<Decimal>,
+    /// Balances are computed backward from a closing balance (forward, from the opening
+    /// balance the amounts sum to).
+    backward: Option<closing::Backward>,
     fill_rows: Vec<usize>,
     fill_changes: Vec<Change>,
     replaced: usize,
@@ -590,6 +650,7 @@ impl<'o> FirstPass<'o> {
                 BalanceFill::Opening(o) => Some(o),
                 _ => None,
             },
+            backward: None,
             fill_rows: Vec::new(),
             fill_changes: Vec::new(),
             replaced: 0,
@@ -653,6 +714,10 @@ impl<'o> FirstPass<'o> {
             return false;
         };
         *r = next;
+        let next = match &self.backward {
+            Some(backward) => backward.balance(next, self.fill_rows.len()),
+            None => next,
+        };
         let old = tx.balance.replace(next);
         if let Some(old) = old
             && old != next
@@ -690,17 +755,28 @@ struct Repeated {
 /// only shared a hash.
 fn reread_repeats(
     path: &Path,
+    format: InputFormat,
     options: &PrepareOptions,
     repeats: &[Repeat],
 ) -> io::Result<Option<FxHashMap<usize, BankTransaction>>> {
     let wanted: FxHashSet<usize> = repeats.iter().flat_map(|r| [r.row, r.first]).collect();
     let mut exact: FxHashMap<usize, BankTransaction> = FxHashMap::default();
-    walk(path, options, &mut Findings::scratch(), |row, tx, _| {
-        if wanted.contains(&row) {
-            exact.insert(row, tx);
-        }
-        true
-    })?;
+    let read = rows(
+        path,
+        format,
+        options,
+        &mut Findings::scratch(),
+        |row, tx, _| {
+            if wanted.contains(&row) {
+                exact.insert(row, tx);
+            }
+            true
+        },
+    )?;
+    if read.is_err() {
+        // Read before: changed since.
+        return Ok(None);
+    }
     for r in repeats {
         let (Some(tx), Some(first)) = (exact.get(&r.row), exact.get(&r.first)) else {
             return Ok(None);
@@ -759,6 +835,7 @@ fn assemble(
         mut validation,
         checker,
         running,
+        backward,
         fill_rows,
         fill_changes,
         replaced,
@@ -777,10 +854,14 @@ fn assemble(
     }
     changes.extend(dup_changes);
     changes.extend(fill_changes);
-    if let (BalanceFill::Opening(anchor), Some(end)) = (norm.balances, running) {
-        changes.push(normalise::balances_computed(
+    match (norm.balances, running, &backward) {
+        (BalanceFill::Opening(anchor), Some(end), _) => changes.push(normalise::balances_computed(
             true, anchor, end, fill_rows, replaced,
-        ));
+        )),
+        (BalanceFill::Closing(_), Some(_), Some(b)) => changes.push(normalise::balances_computed(
+            false, b.closing, b.opening, fill_rows, replaced,
+        )),
+        _ => {}
     }
     Streamed {
         report: final_report(findings, normalised, validation, ctx),
@@ -795,6 +876,8 @@ fn assemble(
         in_memory: None,
         held: None,
         dropped,
+        format: InputFormat::Auto,
+        backward,
     }
 }
 

@@ -1,6 +1,8 @@
 //! Streaming a file gives what reading it whole gives: the same findings in the same order, the
 //! same changes, the same counts and the same push bodies, on generated files with errors on the
-//! first and last rows, repeats far apart, broken balance chains, blank lines and bad cells.
+//! first and last rows, repeats far apart, broken balance chains, blank lines and bad cells; CSV
+//! files and JSON files (push bodies and arrays, whole or broken), and balances computed from
+//! either end of the chain.
 
 use bankfeeds::ingest::InputFormat;
 use bankfeeds::normalise::BalanceFill;
@@ -58,9 +60,13 @@ fn agree(text: &str, options: &PrepareOptions) -> Option<InMemory> {
             Ok(())
         })
         .unwrap();
+    // As written: decimals equal in value may differ in their places.
+    let written = |b: &[bankfeeds::model::CreateBankTransactions]| {
+        b.iter().map(|b| b.to_json()).collect::<Vec<_>>()
+    };
     assert_eq!(
-        bodies,
-        whole.push_bodies("acc-1"),
+        written(&bodies),
+        written(&whole.push_bodies("acc-1")),
         "bodies differ for\n{text}"
     );
     streamed.in_memory
@@ -74,6 +80,8 @@ struct Row {
     balance: Option<i32>,
     description: &'static str,
     bad: u8,
+    /// Decimal places of the amount.
+    places: u32,
 }
 
 fn row() -> impl Strategy<Value = Row> {
@@ -84,15 +92,25 @@ fn row() -> impl Strategy<Value = Row> {
         prop::option::weighted(0.8, -1000i32..1000),
         prop::sample::select(vec!["Coffee", " Rent ", "", "Salary", "Café ☕"]),
         0u8..30,
+        prop::sample::select(vec![2u32, 2, 2, 0, 1, 3]),
     )
-        .prop_map(|(id, day, cents, balance, description, bad)| Row {
+        .prop_map(|(id, day, cents, balance, description, bad, places)| Row {
             id,
             day,
             cents,
             balance,
             description,
             bad,
+            places,
         })
+}
+
+impl Row {
+    fn amount(&self) -> Decimal {
+        let mut amount = Decimal::new(i64::from(self.cents), 2);
+        amount.rescale(self.places);
+        amount
+    }
 }
 
 /// A CSV of the rows: days advance by `day` (0 keeps the date), balances follow the chain
@@ -104,7 +122,7 @@ fn csv(rows: &[Row], chain: bool, repeat_every: usize) -> String {
     let mut lines = Vec::new();
     for (i, r) in rows.iter().enumerate() {
         date = date + chrono::Days::new(u64::from(r.day));
-        let amount = Decimal::new(i64::from(r.cents), 2);
+        let amount = r.amount();
         balance += amount;
         let shown = match (chain, r.balance) {
             (_, None) => String::new(),
@@ -138,6 +156,89 @@ fn csv(rows: &[Row], chain: bool, repeat_every: usize) -> String {
     out
 }
 
+/// How a JSON file of the rows is broken, if it is.
+#[derive(Debug, Clone, Copy)]
+enum Broken {
+    Not,
+    /// Cut short, this many thousandths in.
+    Cut(u16),
+    /// A stray character this many thousandths in.
+    Stray(u16, char),
+}
+
+fn broken() -> impl Strategy<Value = Broken> {
+    prop_oneof![
+        6 => Just(Broken::Not),
+        1 => (0u16..1000).prop_map(Broken::Cut),
+        1 => (0u16..1000, prop::sample::select(vec![',', '}', ']', '"', 'x', '{', '['])).prop_map(|(at, c)| Broken::Stray(at, c)),
+    ]
+}
+
+/// A JSON file of the rows: an array (`shape` 0), a push body (1), a push body with its keys in
+/// another order and one it does not know (2), or something that is not a list of rows (3);
+/// amounts as numbers or text, a few elements that are not objects, a few bad values.
+fn json(rows: &[Row], chain: bool, repeat_every: usize, shape: u8, broken: Broken) -> String {
+    let mut elements: Vec<String> = Vec::new();
+    let mut date = chrono::NaiveDate::from_ymd_opt(2024, 1, 1).unwrap();
+    let mut balance = Decimal::ZERO;
+    for (i, r) in rows.iter().enumerate() {
+        date = date + chrono::Days::new(u64::from(r.day));
+        let amount = r.amount();
+        balance += amount;
+        let shown = match (chain, r.balance) {
+            (_, None) => "null".to_owned(),
+            (true, Some(off)) if off.abs() < 900 => balance.to_string(),
+            (_, Some(off)) => format!("\"{}\"", balance + Decimal::new(i64::from(off), 2)),
+        };
+        let id = format!("t{}", if r.id < 30 { i } else { usize::from(r.id) });
+        let element = match r.bad {
+            0 => r#"7"#.to_owned(),
+            1 => format!(r#"{{"id": "{id}", "date": "2024-02-30", "amount": "{amount}"}}"#),
+            2 => format!(
+                r#"{{"id": {}, "date": "{date}", "amount": true, "memo": [1]}}"#,
+                r.cents
+            ),
+            3 => format!(
+                r#"{{"id": "{id}", "date": "{date}", "amount": {amount}, "transactionType": "Debit", "accountId": "acc-{}"}}"#,
+                r.cents % 2
+            ),
+            4 => "null".to_owned(),
+            _ => format!(
+                r#"{{"id": "{id}", "date": "{date}T10:00:00", "description": "{}", "amount": {amount}, "balance": {shown}}}"#,
+                r.description
+            ),
+        };
+        elements.push(element.clone());
+        if repeat_every > 0 && i % repeat_every == repeat_every - 1 {
+            elements.push(elements[elements.len() / 3].clone());
+        }
+    }
+    let list = format!("[\n  {}\n]", elements.join(",\n  "));
+    let text = match shape {
+        0 => list,
+        1 => format!(r#"{{"accountId": "acc-7", "transactions": {list}}}"#),
+        2 => format!(
+            r#"{{"memo": {{"a": 1}}, "transactions": {list}, "accountId": null, "memo": 2}}"#
+        ),
+        _ => r#"{"accountId": "acc-7", "transactions": {"id": "t1"}}"#.to_owned(),
+    };
+    let at = |thousandths: u16| {
+        let mut at = text.len() * usize::from(thousandths) / 1000;
+        while !text.is_char_boundary(at) {
+            at -= 1;
+        }
+        at
+    };
+    match broken {
+        Broken::Not => text,
+        Broken::Cut(t) => text[..at(t)].to_owned(),
+        Broken::Stray(t, c) => {
+            let at = at(t);
+            format!("{}{c}{}", &text[..at], &text[at..])
+        }
+    }
+}
+
 fn options(platform: Platform, fill: u8, dedupe: bool, sort: bool) -> PrepareOptions {
     let mut o = PrepareOptions::new(platform, today());
     o.normalise.dedupe = dedupe;
@@ -146,6 +247,8 @@ fn options(platform: Platform, fill: u8, dedupe: bool, sort: bool) -> PrepareOpt
     o.normalise.balances = match fill {
         1 => BalanceFill::Opening(Decimal::new(10_000, 2)),
         2 => BalanceFill::Closing(Decimal::new(-5, 1)),
+        3 => BalanceFill::Closing(Decimal::new(100, 0)),
+        4 => BalanceFill::Closing(Decimal::new(12_345, 3)),
         _ => BalanceFill::Keep,
     };
     o
@@ -160,11 +263,32 @@ proptest! {
         chain in any::<bool>(),
         repeat_every in 0usize..12,
         platform in prop::sample::select(vec![Platform::Generic, Platform::Xero, Platform::QuickBooksOnline]),
-        fill in 0u8..3,
+        fill in 0u8..5,
         dedupe in any::<bool>(),
         sort in any::<bool>(),
     ) {
         agree(&csv(&rows, chain, repeat_every), &options(platform, fill, dedupe, sort));
+    }
+
+    #[test]
+    fn streaming_json_agrees_with_reading_whole(
+        rows in prop::collection::vec(row(), 0..60),
+        chain in any::<bool>(),
+        repeat_every in 0usize..12,
+        shape in prop::sample::select(vec![0u8, 0, 1, 1, 2, 3]),
+        broken in broken(),
+        platform in prop::sample::select(vec![Platform::Generic, Platform::Xero, Platform::QuickBooksOnline]),
+        fill in 0u8..5,
+        dedupe in any::<bool>(),
+        sort in any::<bool>(),
+    ) {
+        let text = json(&rows, chain, repeat_every, shape, broken);
+        let o = options(platform, fill, dedupe, sort);
+        let why = agree(&text, &o);
+        prop_assert!(why.is_none() || why == Some(InMemory::Unsorted), "{why:?}");
+        // validate: every normalisation off.
+        let v = PrepareOptions::validate_only(o.context.clone());
+        prop_assert_eq!(agree(&text, &v), None);
     }
 }
 
@@ -213,8 +337,14 @@ fn sorting_and_closing_balances_say_they_held_the_rows() {
     assert_eq!(agree(text, &o), Some(InMemory::Unsorted));
     let sorted = "id,date,amount\na,2024-05-01,2.00\nb,2024-05-02,1.00\n";
     assert_eq!(agree(sorted, &o), None);
+    // A closing balance streams (in more readings), unless the sums near a decimal's limits.
     assert_eq!(
         agree(sorted, &options(Platform::Generic, 2, true, true)),
+        None
+    );
+    let huge = "id,date,amount\na,2024-05-01,2.00\nb,2024-05-02,99999999999999999999999999.00\n";
+    assert_eq!(
+        agree(huge, &options(Platform::Generic, 2, true, true)),
         Some(InMemory::ClosingBalance)
     );
     assert_eq!(
@@ -287,4 +417,49 @@ fn lines_stay_right_across_blocks_and_line_breaks() {
             .collect();
         assert_eq!(found, expected);
     }
+}
+
+/// A closing balance given as `text` (`-0.00` is a negative zero).
+fn closing(text: &str) -> BalanceFill {
+    BalanceFill::Closing(text.parse().unwrap())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// Balances computed backward are written as the backward chain writes them, computed
+    /// forward: amounts of zero (which leave a balance as it was written), balances that pass
+    /// through zero (from which the next one takes the amount's places), and zeros that are
+    /// negative, with amounts of every few places.
+    #[test]
+    fn closing_balances_stream_digit_for_digit(
+        amounts in prop::collection::vec(
+            prop::sample::select(vec!["0", "0.00", "0.000", "1", "-1", "1.5", "-1.50", "0.25", "-0.250", "2"]),
+            0..40,
+        ),
+        anchor in prop::sample::select(vec!["0", "-0.00", "0.000", "1.5", "-2", "3.00"]),
+        dedupe in any::<bool>(),
+    ) {
+        let mut text = String::from("id,date,amount\n");
+        for (i, a) in amounts.iter().enumerate() {
+            text.push_str(&format!("t{},2024-05-{:02},{a}\n", i % 25, 1 + i / 2));
+        }
+        let mut o = options(Platform::Generic, 0, dedupe, true);
+        o.normalise.balances = closing(anchor);
+        prop_assert_eq!(agree(&text, &o), None);
+    }
+}
+
+/// A file read whole after all (rows out of order) is read in the format given, not guessed
+/// again: a CSV file whose header starts with `[` stays CSV.
+#[test]
+fn a_format_given_is_kept_when_the_file_is_read_whole() {
+    let text = "[memo,id,date,amount\nx,b,2024-05-02,1.00\nx,a,2024-05-01,2.00\n";
+    let file = TempFile::new(text);
+    let o = options(Platform::Generic, 0, true, true);
+    let streamed = prepare_path(&file.0, InputFormat::Csv, &o).unwrap();
+    let whole = prepare_file(text.as_bytes(), InputFormat::Csv, &o);
+    assert_eq!(streamed.in_memory, Some(InMemory::Unsorted));
+    assert_eq!(streamed.report, whole.report);
+    assert_eq!(streamed.transactions, 2);
 }

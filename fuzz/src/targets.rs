@@ -38,6 +38,11 @@ pub const TARGETS: &[Target] = &[
         dictionary: JSON_WORDS,
     },
     Target {
+        name: "json_stream",
+        run: json_stream,
+        dictionary: JSON_WORDS,
+    },
+    Target {
         name: "push_body",
         run: push_body,
         dictionary: JSON_WORDS,
@@ -339,6 +344,35 @@ pub fn json_file(data: &[u8]) -> u64 {
     let p = prepare_file(data, InputFormat::Json, &options(data));
     check_prepared(&p, None);
     signature(&p)
+}
+
+/// JSON files streamed from disk by `stream::prepare_path` give what reading them whole gives:
+/// the same findings (syntax errors too, at the same line and column), changes, counts and
+/// account.
+pub fn json_stream(data: &[u8]) -> u64 {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let mut options = options(data);
+    if matches!(options.normalise.balances, BalanceFill::Closing(_)) {
+        // Read whole when computed backward: nothing streamed to compare.
+        options.normalise.balances = BalanceFill::Keep;
+    }
+    let whole = prepare_file(data, InputFormat::Json, &options);
+    let path = std::env::temp_dir().join(format!(
+        "bankfeeds-fuzz-json-{}-{}.json",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    ));
+    std::fs::write(&path, data).expect("a temporary file");
+    let streamed = bankfeeds::stream::prepare_path(&path, InputFormat::Json, &options);
+    let _ = std::fs::remove_file(&path);
+    let streamed = streamed.expect("the file just written reads");
+    assert_eq!(streamed.report, whole.report, "findings");
+    assert_eq!(streamed.changes, whole.changes, "changes");
+    assert_eq!(streamed.rows_read, whole.rows_read);
+    assert_eq!(streamed.transactions, whole.transactions.len());
+    assert_eq!(streamed.account_id, whole.account_id);
+    signature(&whole)
 }
 
 /// Push bodies: what serde reads, the crate's writer (which the client sends) writes byte for

@@ -46,6 +46,7 @@ fn every_target_has_a_test_here() {
             "csv",
             "csv_chunks",
             "json_file",
+            "json_stream",
             "push_body",
             "dates",
             "decimals",
@@ -68,6 +69,11 @@ fn csv_chunks() {
 #[test]
 fn json_file() {
     run("json_file");
+}
+
+#[test]
+fn json_stream() {
+    run("json_stream");
 }
 
 #[test]

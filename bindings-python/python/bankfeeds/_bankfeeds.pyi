@@ -902,9 +902,10 @@ def validate_file(
     format: str = "auto",
     **keywords: Unpack[_ContextKeywords],
 ) -> Report:
-    """Reads a CSV or JSON file and validates its rows as they are. A CSV file given by its path
-    streams: memory stays bounded by the ids kept for the duplicate check (about 30 MB for a
-    million rows), whatever the file's size; bytes are read whole. The findings are the same."""
+    """Reads a CSV or JSON file and validates its rows as they are. A file given by its path (CSV,
+    or JSON: a push body or an array of transactions) streams: memory stays bounded by the ids
+    kept for the duplicate check (about 30 MB for a million rows), whatever the file's size;
+    bytes are read whole. The findings are the same."""
 
 def prepare_file(
     source: str | os.PathLike[str] | bytes,

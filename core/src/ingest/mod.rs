@@ -19,12 +19,15 @@ use crate::validate::{Code, Field, Issue, ValidationReport};
 mod cell;
 mod count;
 pub(crate) mod file;
+pub(crate) mod json;
+mod json_split;
 mod raw;
 
 pub(crate) use cell::RawCells;
 use cell::{RawCell, View};
 pub use count::rows_exceed;
-pub use file::{InputFormat, RawBatch, read_csv, read_file, read_json};
+pub use file::{InputFormat, RawBatch, read_csv, read_file};
+pub use json::read_json;
 pub use raw::{RawField, RawTransaction, RawValue, RepeatedKey};
 
 /// The most decimal places any ISO 4217 currency has (CLF and UYW have four).

@@ -1,0 +1,106 @@
+//! JSON files stream as CSV files do: [`walk`] reads a push body or an array of transactions one
+//! row at a time ([`crate::ingest::json`]), typing and tidying each row as
+//! [`super::walk`] does a CSV file's.
+
+use std::fs::File;
+use std::io::{self, BufReader, Read, Seek, SeekFrom};
+use std::path::Path;
+
+use super::{Findings, hash_of};
+use crate::ingest::json::{stream_json, unreadable_in};
+use crate::ingest::{Ingester, RawCells};
+use crate::model::BankTransaction;
+use crate::normalise;
+use crate::pipeline::PrepareOptions;
+use crate::validate::{Issue, ValidationReport};
+
+/// Reads a JSON file's rows, typing and tidying each one (the per-row steps of normalisation),
+/// and hands each typed transaction to `each` with its input row and the hash of its id; stops
+/// when `each` returns false. Gives the rows read and the account the file names (its
+/// `accountId`, else the one its rows name), or the one finding for a file that cannot be read,
+/// as [`crate::ingest::read_json`] gives it. JSON rows have no lines.
+pub(super) fn walk(
+    path: &Path,
+    options: &PrepareOptions,
+    findings: &mut Findings,
+    mut each: impl FnMut(usize, BankTransaction, u64) -> bool,
+) -> io::Result<Result<(usize, Option<String>), Issue>> {
+    let input = open(path)?;
+
+    let mut ingester = Ingester::new(&options.ingest);
+    let mut file_report = std::mem::take(&mut findings.file);
+    let scratch = findings.scratch;
+    let mut stopped = false;
+    let mut scratch_report = ValidationReport::new();
+    let mut scratch_changes = Vec::new();
+    let mut scratch_malformed = Vec::new();
+    let mut typing =
+        |raw: crate::ingest::RawTransaction, row: usize, report: &mut ValidationReport| {
+            let cells = RawCells::from(raw);
+            let (typed, changes) = if scratch {
+                report.issues.clear();
+                scratch_report.issues.clear();
+                scratch_changes.clear();
+                scratch_malformed.clear();
+                let typed = ingester.row(cells, row, &mut scratch_report, &mut scratch_malformed);
+                (typed, &mut scratch_changes)
+            } else {
+                let typed = ingester.row(cells, row, &mut findings.ingest, &mut findings.malformed);
+                // Only a malformed balance or description can silence a later finding.
+                findings.malformed.retain(|(_, f)| {
+                    matches!(
+                        f,
+                        crate::validate::Field::Balance | crate::validate::Field::Description
+                    )
+                });
+                (typed, &mut findings.changes)
+            };
+            let Some(mut tx) = typed else { return true };
+            normalise::tidy_row(&mut tx, row, &options.normalise, changes);
+            let id_hash = hash_of(&tx.id);
+            if normalise::fix_type(&mut tx, row, &options.normalise, changes) && !scratch {
+                findings.inferred.push(row);
+            }
+            let go_on = each(row, tx, id_hash);
+            stopped = !go_on;
+            go_on
+        };
+    let read = stream_json(input, &mut file_report, &mut typing);
+    findings.file = file_report;
+    let read = match read {
+        Ok(read) => read,
+        Err(e) => {
+            // Read again for the message, placed in the file itself.
+            let issue = unreadable_in(open(path)?).unwrap_or_else(|| {
+                Issue::new(
+                    crate::validate::Code::MalformedInput,
+                    format!("the JSON cannot be read: {e}"),
+                )
+            });
+            return Ok(Err(issue));
+        }
+    };
+    if scratch || stopped {
+        return Ok(Ok((read.rows, None)));
+    }
+    let account = findings.typing_done(ingester);
+    Ok(Ok((read.rows, read.account_id.or(account))))
+}
+
+/// The file, after the one byte order mark [`crate::ingest::read_file`] skips (serde_json would
+/// refuse a second).
+fn open(path: &Path) -> io::Result<BufReader<File>> {
+    let mut file = File::open(path)?;
+    let mut head = [0u8; 3];
+    let mut n = 0;
+    while n < head.len() {
+        let k = file.read(&mut head[n..])?;
+        if k == 0 {
+            break;
+        }
+        n += k;
+    }
+    let start = if head[..n] == *b"\xEF\xBB\xBF" { 3 } else { 0 };
+    file.seek(SeekFrom::Start(start))?;
+    Ok(BufReader::with_capacity(1 << 16, file))
+}
