@@ -38,7 +38,7 @@ use arrow_array::types::*;
 use arrow_array::{Array, ArrayRef, RecordBatch};
 use arrow_schema::ffi::FFI_ArrowSchema;
 use arrow_schema::{ArrowError, DataType, SchemaRef, TimeUnit};
-use bankfeeds::ingest::{RawField, RawTransaction, RawValue};
+use bankfeeds::ingest::{self, IngestOptions, Ingested, RawField, RawTransaction, RawValue};
 use chrono::{NaiveDateTime, Offset, TimeDelta, TimeZone};
 use pyo3::intern;
 use pyo3::prelude::*;
@@ -506,4 +506,152 @@ impl Iterator for ArrowRows {
         self.rows += 1;
         Some(row)
     }
+}
+
+/// Inputs of at least this many rows are typed on several threads.
+const PARALLEL_MIN_ROWS: usize = 16_384;
+/// Batches are gathered until they hold this many rows, then typed in pieces, one a thread
+/// (a stream read from a file is so never held whole).
+const WINDOW_ROWS: usize = 1 << 18;
+/// Threads used at most.
+const MAX_THREADS: usize = 4;
+
+fn threads() -> usize {
+    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    let cores = *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    cores.min(MAX_THREADS)
+}
+
+/// Types the rows of an Arrow input: [`ingest::ingest`] over [`ArrowRows`], with the same
+/// result, in pieces on the machine's cores. Rows are typed one by one, independently, but for
+/// two things that span rows: the unknown columns (reported on the first row, which only the
+/// first piece has) and the account the rows name (compared row to row, so an input with an
+/// account column is typed on one thread).
+pub fn ingest(input: ArrowInput, options: &IngestOptions) -> BindResult<Ingested> {
+    let mut rows = ArrowRows::new(input)?;
+    if threads() < 2 || rows.plan.iter().any(|(_, f)| *f == RawField::AccountId) {
+        let out = ingest::ingest(&mut rows, options);
+        return match rows.error {
+            Some(e) => Err(e),
+            None => Ok(out),
+        };
+    }
+    let mut unknown = std::mem::take(&mut rows.unknown);
+    let mut out: Option<Ingested> = None;
+    let mut first_row = options.first_row;
+    let mut window: Vec<RecordBatch> = Vec::new();
+    let mut window_rows = 0;
+    loop {
+        let next = rows.batches.next();
+        let end = next.is_none();
+        match next {
+            Some(Ok(batch)) if batch.num_rows() > 0 => {
+                window_rows += batch.num_rows();
+                window.push(batch);
+            }
+            Some(Ok(_)) | None => {}
+            Some(Err(e)) => return Err(mismatch(e)),
+        }
+        if window_rows >= WINDOW_ROWS || (end && window_rows > 0) {
+            let options = IngestOptions {
+                first_row,
+                ..options.clone()
+            };
+            let pieces = ingest_window(&rows.plan, &window, window_rows, &mut unknown, &options)?;
+            for piece in pieces {
+                match &mut out {
+                    None => out = Some(piece),
+                    Some(out) => join(out, piece),
+                }
+            }
+            first_row += window_rows;
+            window.clear();
+            window_rows = 0;
+        }
+        if end {
+            break;
+        }
+    }
+    let mut out = out.unwrap_or_default();
+    out.report.sort();
+    Ok(out)
+}
+
+/// Appends the typing of the rows that follow `out`'s.
+fn join(out: &mut Ingested, next: Ingested) {
+    out.transactions.extend(next.transactions);
+    out.source_rows.extend(next.source_rows);
+    out.report.issues.extend(next.report.issues);
+    out.malformed.extend(next.malformed);
+    out.rows_read += next.rows_read;
+}
+
+/// Types the rows of `window` (`rows` of them, none empty) in pieces of about equal size, one a
+/// thread; the pieces in row order. `unknown` goes with the piece that starts at the input's
+/// first row (empty after).
+fn ingest_window(
+    plan: &[(usize, RawField)],
+    window: &[RecordBatch],
+    rows: usize,
+    unknown: &mut Vec<String>,
+    options: &IngestOptions,
+) -> BindResult<Vec<Ingested>> {
+    let n = threads().min(rows.div_ceil(PARALLEL_MIN_ROWS / 2)).max(1);
+    let size = rows.div_ceil(n);
+    let mut pieces: Vec<ArrowRows> = Vec::with_capacity(n);
+    let mut starts = Vec::with_capacity(n);
+    let (mut batch, mut offset) = (0, 0);
+    for k in 0..n {
+        let start = k * size;
+        let mut want = size.min(rows - start);
+        let mut slices = Vec::new();
+        while want > 0 {
+            let b = &window[batch];
+            let take = want.min(b.num_rows() - offset);
+            slices.push(b.slice(offset, take));
+            want -= take;
+            offset += take;
+            if offset == b.num_rows() {
+                batch += 1;
+                offset = 0;
+            }
+        }
+        pieces.push(ArrowRows {
+            batches: Box::new(slices.into_iter().map(Ok)),
+            plan: plan.to_vec(),
+            unknown: std::mem::take(unknown),
+            current: Vec::new(),
+            len: 0,
+            pos: 0,
+            rows: 0,
+            error: None,
+        });
+        starts.push(options.first_row + start);
+    }
+    let run = |mut piece: ArrowRows, first_row: usize| -> BindResult<Ingested> {
+        let options = IngestOptions {
+            first_row,
+            ..options.clone()
+        };
+        let out = ingest::ingest(&mut piece, &options);
+        match piece.error {
+            Some(e) => Err(e),
+            None => Ok(out),
+        }
+    };
+    let mut jobs = pieces.into_iter().zip(starts);
+    let (first, first_start) = jobs.next().expect("at least one piece");
+    std::thread::scope(|scope| {
+        let others: Vec<_> = jobs
+            .map(|(piece, start)| scope.spawn(move || run(piece, start)))
+            .collect();
+        let mut out = vec![run(first, first_start)?];
+        for other in others {
+            match other.join() {
+                Ok(piece) => out.push(piece?),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        Ok(out)
+    })
 }

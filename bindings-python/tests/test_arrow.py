@@ -364,3 +364,45 @@ def test_decimals_wider_than_their_precision() -> None:
     wide = (10**12).to_bytes(16, "little", signed=True) + (100).to_bytes(16, "little", signed=True)
     amounts = pa.Array.from_buffers(pa.decimal128(5, 2), 2, [None, pa.py_buffer(wide)])
     refused(pa.table(base(2, amount=amounts)), "amount", "the value at row 0 has more than 5 digits")
+
+
+def big_table(n: int) -> pa.Table:
+    """`n` rows, with findings scattered through them (missing and bad values, a repeated id),
+    an unknown column, a dictionary column and batches of uneven size."""
+    ids: list[str | None] = [f"id-{i}" for i in range(n)]
+    ids[3] = ids[n - 7] = None
+    ids[n - 10] = ids[10]
+    amounts: list[Decimal | None] = [Decimal(i * 7919 % 20001 - 10000).scaleb(-2) for i in range(n)]
+    amounts[n // 2] = None
+    descriptions = [" padded " if i % 997 == 0 else f"Card {i % 13}" for i in range(n)]
+    table = pa.table(
+        {
+            "id": pa.array(ids, pa.string()),
+            "date": pa.array([dt.datetime(2024, 1, 1) + dt.timedelta(minutes=i) for i in range(n)], pa.timestamp("us")),
+            "amount": pa.array(amounts, pa.decimal128(18, 2)),
+            "description": pa.array(descriptions, pa.string()),
+            "transactionType": pa.array(["Debit" if i % 3 else "Nonsense" for i in range(n)]).dictionary_encode(),
+            "memo": pa.array([i for i in range(n)], pa.int64()),
+        }
+    )
+    return pa.Table.from_batches(table.to_batches(max_chunksize=7001))
+
+
+def test_large_inputs_typed_in_parallel_match_one_thread() -> None:
+    # Tables of many rows are typed in pieces on several threads; a table with an `accountId`
+    # column is typed on one. Findings, changes, rows and their numbers must not tell them apart.
+    n = 60_000
+    table = big_table(n)
+    one_thread = table.append_column("accountId", pa.array([None] * n, pa.string()))
+    kwargs: dict[str, Any] = {"platform": "xero", "today": TODAY}
+    parallel, single = bankfeeds.normalise(table, **kwargs), bankfeeds.normalise(one_thread, **kwargs)
+    assert {i.code for i in parallel.report.issues} >= {"missing_field", "unknown_column", "conflicting_duplicate"}
+    assert [i.row for i in parallel.report.issues if i.code == "unknown_column"] == [0]
+    assert parallel.report == single.report
+    assert parallel.changes == single.changes
+    assert parallel.source_rows == single.source_rows
+    assert parallel.to_arrow().equals(single.to_arrow())
+    assert bankfeeds.validate(table, **kwargs) == bankfeeds.validate(one_thread, **kwargs)
+    reader = pa.RecordBatchReader.from_batches(table.schema, table.to_batches())
+    assert bankfeeds.validate(reader, **kwargs) == bankfeeds.validate(one_thread, **kwargs)
+    assert bankfeeds.validate(table.to_pylist(), **kwargs) == bankfeeds.validate(table, **kwargs)
