@@ -12,7 +12,7 @@ use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyMapping, PyString, PyTuple};
 
-use crate::arrow_in::{self, ArrowInput};
+use crate::arrow_in::{self, ArrowInput, ArrowRows};
 use crate::errors::{BindError, BindResult};
 use crate::transaction::{PyTransaction, PyTransactions, raw_from_typed};
 use crate::values::{self, kind, raw_value};
@@ -379,10 +379,14 @@ impl Source {
                 Ok(prepared)
             }
             Source::Typed(txs) => Ok(pipeline::prepare_transactions(txs, options)),
-            Source::Arrow(input) => Ok(pipeline::prepare_ingested(
-                arrow_in::ingest(input, &options.ingest)?,
-                options,
-            )),
+            Source::Arrow(input) => {
+                let mut rows = ArrowRows::new(input)?;
+                let prepared = pipeline::prepare(&mut rows, options);
+                match rows.error {
+                    Some(e) => Err(e),
+                    None => Ok(prepared),
+                }
+            }
         }
     }
 
@@ -404,7 +408,14 @@ impl Source {
                 out.report.sort();
                 out
             }
-            Source::Arrow(input) => arrow_in::ingest(input, &options)?,
+            Source::Arrow(input) => {
+                let mut rows = ArrowRows::new(input)?;
+                let out = ingest::ingest(&mut rows, &options);
+                if let Some(e) = rows.error {
+                    return Err(e);
+                }
+                out
+            }
         };
         Ok(Typed {
             transactions: out.transactions,

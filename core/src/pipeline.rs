@@ -28,7 +28,7 @@
 
 use rustc_hash::FxHashSet;
 
-use crate::ingest::{self, IngestOptions, Ingested, InputFormat, RawTransaction};
+use crate::ingest::{self, IngestOptions, InputFormat, RawTransaction};
 use crate::model::{BankTransaction, CreateBankTransactions};
 use crate::normalise::{self, BalanceFill, Change, NormaliseOptions};
 use crate::rules::Platform;
@@ -262,13 +262,7 @@ pub fn prepare(
     rows: impl IntoIterator<Item = RawTransaction>,
     options: &PrepareOptions,
 ) -> Prepared {
-    prepare_ingested(ingest::ingest(rows, &options.ingest), options)
-}
-
-/// [`prepare`] for rows already typed by [`ingest::ingest`]: `prepare(rows, options)` is
-/// `prepare_ingested(ingest(rows, &options.ingest), options)`. For a caller that types its rows
-/// itself, in pieces on several threads (each with its `first_row`) joined in row order.
-pub fn prepare_ingested(ingested: Ingested, options: &PrepareOptions) -> Prepared {
+    let ingested = ingest::ingest(rows, &options.ingest);
     finish(
         ingested.transactions,
         ingested.source_rows,
