@@ -41,11 +41,46 @@ enum Key {
 #[derive(Default)]
 struct Keys {
     seen: Vec<(Py<PyAny>, Option<RawField>)>,
+    /// For each place in a dict, the index in `seen` of the key last met there: dicts built
+    /// alike list their keys in the same order, so the key at a place is usually the one met
+    /// there in the row before, found without a search.
+    by_place: Vec<usize>,
     unknown: Vec<String>,
 }
 
 impl Keys {
     const MAX_CACHED: usize = 64;
+
+    /// What the key at place `place` of a dict names.
+    fn lookup_at(&mut self, place: usize, key: &Bound<'_, PyAny>) -> PyResult<Key> {
+        let ptr = key.as_ptr();
+        let known = match self.by_place.get(place) {
+            Some(&i) if self.seen[i].0.as_ptr() == ptr => Some(i),
+            _ => self.seen.iter().position(|(k, _)| k.as_ptr() == ptr),
+        };
+        let Some(i) = known else {
+            let key = self.lookup(key)?;
+            if let Some(i) = self.seen.len().checked_sub(1)
+                && self.seen[i].0.as_ptr() == ptr
+            {
+                self.remember(place, i);
+            }
+            return Ok(key);
+        };
+        self.remember(place, i);
+        Ok(match self.seen[i].1 {
+            Some(f) => Key::Field(f),
+            None => Key::Unknown,
+        })
+    }
+
+    fn remember(&mut self, place: usize, index: usize) {
+        if place < self.by_place.len() {
+            self.by_place[place] = index;
+        } else if place == self.by_place.len() && place < Self::MAX_CACHED {
+            self.by_place.push(index);
+        }
+    }
 
     fn lookup(&mut self, key: &Bound<'_, PyAny>) -> PyResult<Key> {
         let ptr = key.as_ptr();
@@ -80,7 +115,24 @@ impl Keys {
         k: &Bound<'_, PyAny>,
         v: &Bound<'_, PyAny>,
     ) -> PyResult<()> {
-        match self.lookup(k)? {
+        let key = self.lookup(k)?;
+        Self::set(row, key, v)
+    }
+
+    /// [`Keys::put`] for the key at place `place` of a dict.
+    fn put_at(
+        &mut self,
+        place: usize,
+        row: &mut RawTransaction,
+        k: &Bound<'_, PyAny>,
+        v: &Bound<'_, PyAny>,
+    ) -> PyResult<()> {
+        let key = self.lookup_at(place, k)?;
+        Self::set(row, key, v)
+    }
+
+    fn set(row: &mut RawTransaction, key: Key, v: &Bound<'_, PyAny>) -> PyResult<()> {
+        match key {
             Key::Field(f) => row.set_field(f, raw_value(v)?),
             Key::NewUnknown(name) => row.unknown.push(name),
             Key::Unknown => {}
@@ -121,14 +173,16 @@ fn dict_row(dict: &Bound<'_, PyDict>, keys: &mut Keys, row: &mut RawTransaction)
     let mut value: *mut ffi::PyObject = std::ptr::null_mut();
     // SAFETY: `dict` is a live dict; PyDict_Next bounds-checks `pos` against its current size on
     // every call and hands out borrowed references, valid while the dict holds them.
+    let mut place = 0;
     while unsafe { ffi::PyDict_Next(dict.as_ptr(), &mut pos, &mut key, &mut value) } != 0 {
         // SAFETY: borrowed from the dict just above, non-null.
         let (k, v) = unsafe { (Borrowed::from_ptr(py, key), Borrowed::from_ptr(py, value)) };
         if plain(&k) && plain(&v) {
-            keys.put(row, &k, &v)?;
+            keys.put_at(place, row, &k, &v)?;
         } else {
-            keys.put(row, &k.to_owned(), &v.to_owned())?;
+            keys.put_at(place, row, &k.to_owned(), &v.to_owned())?;
         }
+        place += 1;
     }
     Ok(())
 }
@@ -205,7 +259,9 @@ fn from_items<'py>(items: impl Iterator<Item = PyResult<Bound<'py, PyAny>>>) -> 
             rows.reserve(1024);
             rows
         });
-        rows.push(untyped_row(i, &item, &mut keys, &mut shape)?);
+        rows.push(RawTransaction::default());
+        let row = rows.last_mut().expect("just pushed");
+        untyped_row(i, &item, &mut keys, &mut shape, row)?;
     }
     Ok(match raw {
         Some(rows) => Source::Raw(rows, shape),
@@ -216,21 +272,22 @@ fn from_items<'py>(items: impl Iterator<Item = PyResult<Bound<'py, PyAny>>>) -> 
 /// One row that is not a `Transaction`: a dict, another mapping, or something else, which
 /// becomes an empty row (so row numbers stay aligned with the input, as a JSON file's
 /// non-object element does) and a finding.
+/// The row is filled in place (`row` is empty), where it is kept: a row is 400 bytes.
 fn untyped_row(
     i: usize,
     item: &Bound<'_, PyAny>,
     keys: &mut Keys,
     shape: &mut ValidationReport,
-) -> PyResult<RawTransaction> {
-    let mut row = RawTransaction::default();
+    row: &mut RawTransaction,
+) -> PyResult<()> {
     if let Ok(dict) = item.cast::<PyDict>() {
-        dict_row(dict, keys, &mut row)?;
+        dict_row(dict, keys, row)?;
     } else if let Ok(t) = item.cast::<PyTransaction>() {
-        row = raw_from_typed(&t.get().inner);
+        *row = raw_from_typed(&t.get().inner);
     } else if let Ok(mapping) = item.cast::<PyMapping>() {
         for pair in mapping.items()?.iter() {
             let (k, v): (Bound<'_, PyAny>, Bound<'_, PyAny>) = pair.extract()?;
-            keys.put(&mut row, &k, &v)?;
+            keys.put(row, &k, &v)?;
         }
     } else {
         shape.push(
@@ -245,7 +302,7 @@ fn untyped_row(
             .on(Field::Transactions),
         );
     }
-    Ok(row)
+    Ok(())
 }
 
 /// `prepare` for a list of dicts, with reading and ingesting overlapped: this thread reads the
@@ -274,7 +331,9 @@ pub fn prepare_dicts(
         let read = (|| -> PyResult<()> {
             let mut chunk = Vec::with_capacity(CHUNK);
             for (i, item) in list.iter().enumerate() {
-                chunk.push(untyped_row(i, &item, &mut keys, &mut shape)?);
+                chunk.push(RawTransaction::default());
+                let row = chunk.last_mut().expect("just pushed");
+                untyped_row(i, &item, &mut keys, &mut shape, row)?;
                 if chunk.len() == CHUNK {
                     let full = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK));
                     if sender.send(full).is_err() {

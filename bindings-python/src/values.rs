@@ -230,7 +230,7 @@ fn decimal_value(v: &Bound<'_, PyAny>) -> PyResult<RawValue> {
 /// three bytes of microseconds). One call instead of seven attribute lookups.
 /// A `date`/`datetime`'s pickled state and its `tzinfo`.
 struct Reduced<'py> {
-    state: Vec<u8>,
+    state: Bound<'py, PyBytes>,
     tz: Option<Bound<'py, PyAny>>,
 }
 
@@ -250,8 +250,7 @@ fn reduced<'py>(v: &Bound<'py, PyAny>) -> PyResult<Option<Reduced<'py>>> {
     if args.is_empty() || args.len() > 2 {
         return Ok(None);
     }
-    let state = args.get_item(0)?;
-    let Ok(state) = state.cast::<pyo3::types::PyBytes>() else {
+    let Ok(state) = args.get_item(0)?.cast_into::<PyBytes>() else {
         return Ok(None);
     };
     let tz = if args.len() == 2 {
@@ -259,16 +258,14 @@ fn reduced<'py>(v: &Bound<'py, PyAny>) -> PyResult<Option<Reduced<'py>>> {
     } else {
         None
     };
-    Ok(Some(Reduced {
-        state: state.as_bytes().to_vec(),
-        tz,
-    }))
+    Ok(Some(Reduced { state, tz }))
 }
 
 fn pickled_date(v: &Bound<'_, PyAny>) -> PyResult<Option<RawValue>> {
-    let Some(Reduced { state: b, .. }) = reduced(v)? else {
+    let Some(Reduced { state, .. }) = reduced(v)? else {
         return Ok(None);
     };
+    let b = state.as_bytes();
     if b.len() != 4 {
         return Ok(None);
     }
@@ -277,9 +274,10 @@ fn pickled_date(v: &Bound<'_, PyAny>) -> PyResult<Option<RawValue>> {
 }
 
 fn pickled_datetime(v: &Bound<'_, PyAny>) -> PyResult<Option<RawValue>> {
-    let Some(Reduced { state: b, tz }) = reduced(v)? else {
+    let Some(Reduced { state, tz }) = reduced(v)? else {
         return Ok(None);
     };
+    let b = state.as_bytes();
     if b.len() != 10 || tz.is_some() {
         // Aware values go through their ISO text, which carries the offset.
         return Ok(None);

@@ -105,6 +105,40 @@ def test_push_bodies_are_wire_exact() -> None:
         bankfeeds.push_bodies("acc-1", [{"id": "a"}])
 
 
+def many_rows(n: int) -> list[dict[str, Any]]:
+    """`n` rows with texts that need escaping and amounts of every sign and scale."""
+    descriptions = ['Card "payment"', "back\\slash", "tab\there", "caf\u00e9 \U0001f600", "plain"]
+    return [
+        {
+            "id": f"id-{i}",
+            "date": f"2024-05-{1 + i % 28:02d}T{i % 24:02d}:00:00",
+            "amount": Decimal(i * 7919 % 20001 - 10000).scaleb(-(i % 3)),
+            "description": descriptions[i % len(descriptions)],
+            "transaction_type": "Debit" if i % 2 else "Credit",
+        }
+        for i in range(n)
+    ]
+
+
+def test_push_bodies_written_ahead_match_bodies_written_alone() -> None:
+    # `push_bodies` writes the next bodies' JSON on other cores while one is asked for; each
+    # must be byte for byte what the body writes alone, in any order and however often asked.
+    bodies = bankfeeds.push_bodies("acc-1", many_rows(4500))
+    assert [len(b) for b in bodies] == [1000, 1000, 1000, 1000, 500]
+    alone = [bankfeeds.PushBody("acc-1", b.transactions).to_json() for b in bodies]
+    assert alone[0].startswith('{"accountId":"acc-1","transactions":[{"id":"id-0",')
+    assert '"description":"Card \\"payment\\""' in alone[0] and "\\ud83d\\ude00" not in alone[0]
+    assert [b.to_json() for b in bodies] == alone
+    assert [b.to_json() for b in bodies] == alone  # again: each written anew
+    fresh = bankfeeds.push_bodies("acc-1", many_rows(4500))
+    assert [fresh[i].to_json() for i in (3, 1, 0, 4, 2, 1)] == [alone[i] for i in (3, 1, 0, 4, 2, 1)]
+    from concurrent.futures import ThreadPoolExecutor
+
+    fresh = bankfeeds.push_bodies("acc-1", many_rows(4500))
+    with ThreadPoolExecutor(4) as pool:
+        assert list(pool.map(lambda b: b.to_json(), fresh * 3)) == alone * 3
+
+
 def test_validate_push() -> None:
     txs = bankfeeds.normalise(chain_rows(), today=TODAY).transactions
     body = bankfeeds.PushBody("acc-1", txs)

@@ -189,3 +189,37 @@ def test_big_lists_stream_to_the_same_result() -> None:
     assert {(i.row, i.code) for i in streamed.report.errors} >= {(5000, "invalid_value"), (7000, "invalid_number")}
     assert [(w.row, w.found) for w in streamed.report.with_code("unknown_column")] == [(3000, "memo")]
     assert bankfeeds.validate(rows, today=TODAY) == bankfeeds.validate(tuple(rows), today=TODAY)
+
+
+def test_dict_keys_in_any_order_read_as_through_the_mapping_protocol() -> None:
+    # Dicts are read with each key's field remembered by its place in the dict; rows whose keys
+    # change order, spelling, number and identity (keys built anew each row) must read as any
+    # other mapping's, which is read key by key.
+    from types import MappingProxyType
+
+    rows: list[dict[str, Any]] = []
+    for i in range(9000):
+        fields: list[tuple[str, Any]] = [
+            ("id", f"id-{i}"),
+            ("date", dt.datetime(2024, 1, 1) + dt.timedelta(minutes=i)),
+            ("amount", Decimal(i % 201 - 100).scaleb(-2)),
+            ("transactionType" if i % 5 else "transaction_type", "Debit" if i % 2 else "Credit"),
+        ]
+        if i % 7 == 0:
+            fields.insert(i % 4, ("memo", i))
+        if i % 11 == 0:
+            fields.append(("".join(["desc", "ription"]), f"row {i}"))  # a new key object each row
+        if i % 1000 == 999:
+            fields.append(("Amount", Decimal("1.00")))  # a field named twice: the row is refused
+        if i % 3 == 0:
+            fields.reverse()
+        rows.append(dict(fields))
+    kwargs: dict[str, Any] = {"platform": "xero", "today": dt.date(2024, 2, 1)}
+    by_place = bankfeeds.normalise(rows, **kwargs)
+    by_mapping = bankfeeds.normalise([MappingProxyType(r) for r in rows], **kwargs)
+    assert {"unknown_column", "malformed_input"} <= {i.code for i in by_place.report.issues}
+    assert by_place.report == by_mapping.report
+    assert by_place.changes == by_mapping.changes
+    assert by_place.source_rows == by_mapping.source_rows
+    assert by_place.to_arrow().equals(by_mapping.to_arrow())
+    assert bankfeeds.validate(rows, **kwargs) == bankfeeds.validate([MappingProxyType(r) for r in rows], **kwargs)
