@@ -257,18 +257,34 @@ impl Findings {
     }
 }
 
+/// Reads into `buf` until it is full or the file ends, giving the bytes read.
+fn read_head(file: &mut File, buf: &mut [u8]) -> io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match file.read(&mut buf[n..])? {
+            0 => break,
+            k => n += k,
+        }
+    }
+    Ok(n)
+}
+
+/// The file, opened at its text: after the one byte-order mark [`crate::ingest::read_file`]
+/// skips.
+fn open_after_bom(path: &Path) -> io::Result<File> {
+    let mut file = File::open(path)?;
+    let mut head = [0u8; 3];
+    let n = read_head(&mut file, &mut head)?;
+    let start = if head[..n] == *b"\xEF\xBB\xBF" { 3 } else { 0 };
+    file.seek(SeekFrom::Start(start))?;
+    Ok(file)
+}
+
 /// Skips the byte-order marks [`crate::ingest::read_file`] and [`crate::ingest::read_csv`]
 /// skip (one each), giving the offset of the text.
 fn text_start(file: &mut File) -> io::Result<u64> {
     let mut head = [0u8; 6];
-    let mut n = 0;
-    while n < head.len() {
-        let k = file.read(&mut head[n..])?;
-        if k == 0 {
-            break;
-        }
-        n += k;
-    }
+    let n = read_head(file, &mut head)?;
     let bom = b"\xEF\xBB\xBF";
     let mut start = 0;
     for _ in 0..2 {
@@ -283,20 +299,9 @@ fn text_start(file: &mut File) -> io::Result<u64> {
 /// read of the file holding 1 MiB at a time. `Err` carries the finding for a file that is not
 /// UTF-8.
 fn sniff(path: &Path, format: InputFormat) -> io::Result<Result<InputFormat, Issue>> {
-    let mut file = File::open(path)?;
-    let mut offset = 0usize;
     // read_file skips one mark before checking the bytes.
-    let mut head = [0u8; 3];
-    let mut n = 0;
-    while n < 3 {
-        let k = file.read(&mut head[n..])?;
-        if k == 0 {
-            break;
-        }
-        n += k;
-    }
-    let skip = if head[..n] == *b"\xEF\xBB\xBF" { 3 } else { 0 };
-    file.seek(SeekFrom::Start(skip as u64))?;
+    let mut file = open_after_bom(path)?;
+    let mut offset = 0usize;
     let mut buf = vec![0u8; 1 << 20];
     let mut carry = 0usize;
     let mut resolved = match format {

@@ -3,10 +3,10 @@
 //! [`super::walk`] does a CSV file's.
 
 use std::fs::File;
-use std::io::{self, BufReader, Read, Seek, SeekFrom};
+use std::io::{self, BufReader};
 use std::path::Path;
 
-use super::{Findings, hash_of};
+use super::{Findings, hash_of, open_after_bom};
 use crate::ingest::json::{stream_json, unreadable_in};
 use crate::ingest::{Ingester, RawCells};
 use crate::model::BankTransaction;
@@ -90,17 +90,5 @@ pub(super) fn walk(
 /// The file, after the one byte order mark [`crate::ingest::read_file`] skips (serde_json would
 /// refuse a second).
 fn open(path: &Path) -> io::Result<BufReader<File>> {
-    let mut file = File::open(path)?;
-    let mut head = [0u8; 3];
-    let mut n = 0;
-    while n < head.len() {
-        let k = file.read(&mut head[n..])?;
-        if k == 0 {
-            break;
-        }
-        n += k;
-    }
-    let start = if head[..n] == *b"\xEF\xBB\xBF" { 3 } else { 0 };
-    file.seek(SeekFrom::Start(start))?;
-    Ok(BufReader::with_capacity(1 << 16, file))
+    Ok(BufReader::with_capacity(1 << 16, open_after_bom(path)?))
 }
