@@ -26,7 +26,7 @@
 //! `too_large` instead.
 
 use bankfeeds::ingest::{self, InputFormat, RawField, RawTransaction, RawValue};
-use bankfeeds::validate::{Code, Field, Issue, ValidationReport};
+use bankfeeds::validate::{Code, Issue, ValidationReport};
 use js_sys::Array;
 use wasm_bindgen::JsValue;
 use wasm_bindgen::prelude::*;
@@ -725,14 +725,7 @@ impl Packed<'_> {
 /// Reports a row that is not a transaction object; the caller keeps an empty row in its place,
 /// so row numbers stay those of the input (the core's JSON reader does the same).
 pub(crate) fn not_an_object(report: &mut ValidationReport, row: usize, kind: &str) {
-    report.push(
-        Issue::new(
-            Code::InvalidValue,
-            format!("a transaction must be an object, not {kind}"),
-        )
-        .at_row(row)
-        .on(Field::Transactions),
-    );
+    report.push(ingest::not_an_object(row, kind));
 }
 
 /// The largest integer a JavaScript number holds exactly (`Number.MAX_SAFE_INTEGER`).

@@ -113,6 +113,18 @@ pub(crate) fn stream_json<R: std::io::Read>(
     }
 }
 
+/// The finding for row `row` of a list of transactions that is not an object but a `kind`
+/// (`a number`, `a list`, ...); whoever reads the list keeps an empty row in its place, so that
+/// row numbers stay those of the input (the WASM binding's row reader says the same).
+pub fn not_an_object(row: usize, kind: &str) -> Issue {
+    Issue::new(
+        Code::InvalidValue,
+        format!("a transaction must be an object, not {kind}"),
+    )
+    .at_row(row)
+    .on(Field::Transactions)
+}
+
 /// An element of the list as a row: one that is not an object is reported (row `row`) and kept
 /// as an empty row, so row numbers stay aligned with the file and its missing fields are
 /// reported too.
@@ -120,14 +132,7 @@ fn element_row(element: RawElement, row: usize, report: &mut ValidationReport) -
     match element {
         RawElement::Row(r) => *r,
         RawElement::NotAnObject(kind) => {
-            report.push(
-                Issue::new(
-                    Code::InvalidValue,
-                    format!("a transaction must be an object, not {kind}"),
-                )
-                .at_row(row)
-                .on(Field::Transactions),
-            );
+            report.push(not_an_object(row, &kind));
             RawTransaction::default()
         }
     }

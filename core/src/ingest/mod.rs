@@ -27,7 +27,7 @@ pub(crate) use cell::RawCells;
 use cell::{RawCell, View};
 pub use count::rows_exceed;
 pub use file::{InputFormat, RawBatch, read_csv, read_file};
-pub use json::read_json;
+pub use json::{not_an_object, read_json};
 pub use raw::{RawField, RawTransaction, RawValue, RepeatedKey};
 
 /// The most decimal places any ISO 4217 currency has (CLF and UYW have four).
