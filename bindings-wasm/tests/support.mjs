@@ -1,7 +1,7 @@
 // Shared by the tests: the built package (bindings-wasm/pkg, nodejs build, loaded through its
 // package.json as a user's `import "bankfeeds-wasm"` would be) and the shared fixtures.
 import { createRequire } from "node:module";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -14,10 +14,23 @@ const require = createRequire(import.meta.url);
 /** The package, as `require("bankfeeds-wasm")` gives it. */
 export const bf = require(pkgDir);
 
-/** A Codat documentation fixture (`../shared/fixtures/codat-docs/NAME`), as text. */
+/** Codat's documentation fixtures: `$BANKFEEDS_SHARED/fixtures/codat-docs`, else the shared folder
+ * beside the repository (`../shared`), which a user's clone does not have. */
+export const fixturesDir = join(
+  process.env.BANKFEEDS_SHARED ?? resolve(repoRoot, "..", "shared"),
+  "fixtures",
+  "codat-docs",
+);
+
+/** `false` when the fixtures are there; otherwise why the tests that read them are skipped (the
+ * `skip` option of `node:test`, which prints it). */
+export const noFixtures = existsSync(fixturesDir)
+  ? false
+  : `Codat's fixtures are not at ${fixturesDir}: set BANKFEEDS_SHARED to the shared folder to run this test`;
+
+/** A Codat documentation fixture (`fixturesDir/NAME`), as text. */
 export function fixture(name) {
-  const shared = process.env.BANKFEEDS_SHARED ?? resolve(repoRoot, "..", "shared");
-  return readFileSync(join(shared, "fixtures", "codat-docs", name), "utf8");
+  return readFileSync(join(fixturesDir, name), "utf8");
 }
 
 /** Options for a GBP Xero account, checked on a fixed day. */
