@@ -289,34 +289,8 @@ impl<R: Read> Split<R> {
             }
             return;
         }
-        self.element.push(b);
-        if self.in_string {
-            if self.escaped {
-                self.escaped = false;
-            } else if b == b'\\' {
-                self.escaped = true;
-            } else if b == b'"' {
-                self.in_string = false;
-                if self.depth == 0 {
-                    self.element_done();
-                }
-            }
-            return;
-        }
-        match b {
-            b'"' => self.in_string = true,
-            b'{' | b'[' => {
-                self.depth += 1;
-                self.most_depth = self.most_depth.max(self.depth);
-            }
-            b'}' | b']' => {
-                self.depth = self.depth.saturating_sub(1);
-                if self.depth == 0 {
-                    self.element_done();
-                }
-            }
-            _ => {}
-        }
+        // A list, an object or a text: the byte is read as a run of one.
+        self.scan_element(&[b], 0);
     }
 
     /// An element read whole: parsed, and a `0` put in its place; or passed through.
