@@ -225,16 +225,18 @@ struct Findings {
 }
 
 impl Findings {
-    /// Types row `row` (starting on `line`), keeping its findings; what [`walk`] does with
-    /// each row read.
+    /// Types row `row` (starting on `line`, for a CSV file), keeping its findings; what
+    /// [`RowSteps`] does with each row of a first reading.
     fn typed(
         &mut self,
         ingester: &mut Ingester,
         raw: RawCells<'_>,
         row: usize,
-        line: usize,
+        line: Option<usize>,
     ) -> Option<BankTransaction> {
-        self.lines.push(line);
+        if let Some(line) = line {
+            self.lines.push(line);
+        }
         let typed = ingester.row(raw, row, &mut self.ingest, &mut self.malformed);
         // Only a malformed balance or description can silence a later finding.
         self.malformed
@@ -341,6 +343,72 @@ fn sniff(path: &Path, format: InputFormat) -> io::Result<Result<InputFormat, Iss
     }
 }
 
+/// The per-row steps of both readers ([`walk`] for CSV, [`json::walk`] for JSON): type a row,
+/// tidy it and fix its type (normalisation's per-row steps), keeping the findings, or throwing
+/// them away in a scratch reading (a second reading of the file).
+struct RowSteps<'o> {
+    ingester: Ingester,
+    options: &'o PrepareOptions,
+    /// In a scratch reading, where a row's findings go, cleared at each row.
+    scratch: Option<Scratch>,
+}
+
+/// A row's findings in a scratch reading, thrown away at the next row.
+#[derive(Default)]
+struct Scratch {
+    report: ValidationReport,
+    changes: Vec<Change>,
+    malformed: Vec<(usize, Field)>,
+}
+
+impl<'o> RowSteps<'o> {
+    fn new(options: &'o PrepareOptions, scratch: bool) -> Self {
+        RowSteps {
+            ingester: Ingester::new(&options.ingest),
+            options,
+            scratch: scratch.then(Default::default),
+        }
+    }
+
+    /// Row `row` (starting on `line`, for a CSV file) typed and tidied, with the hash of its id;
+    /// `None` for a row that could not be typed (its findings kept).
+    fn row(
+        &mut self,
+        findings: &mut Findings,
+        raw: RawCells<'_>,
+        row: usize,
+        line: Option<usize>,
+    ) -> Option<(BankTransaction, u64)> {
+        let (typed, changes) = match &mut self.scratch {
+            Some(s) => {
+                s.report.issues.clear();
+                s.changes.clear();
+                s.malformed.clear();
+                let typed = self.ingester.row(raw, row, &mut s.report, &mut s.malformed);
+                (typed, &mut s.changes)
+            }
+            None => (
+                findings.typed(&mut self.ingester, raw, row, line),
+                &mut findings.changes,
+            ),
+        };
+        let mut tx = typed?;
+        normalise::tidy_row(&mut tx, row, &self.options.normalise, changes);
+        let id_hash = hash_of(&tx.id);
+        if normalise::fix_type(&mut tx, row, &self.options.normalise, changes)
+            && self.scratch.is_none()
+        {
+            findings.inferred.push(row);
+        }
+        Some((tx, id_hash))
+    }
+
+    /// The findings of typing once every row is read: gives the account the rows name.
+    fn finish(self, findings: &mut Findings) -> Option<String> {
+        findings.typing_done(self.ingester)
+    }
+}
+
 /// Reads a CSV file's rows, typing and tidying each one (the per-row steps of normalisation),
 /// and hands each typed transaction to `each` with its input row and the hash of its id; stops
 /// when `each` returns false. Gives the rows read and the account they name.
@@ -356,36 +424,18 @@ fn walk(
     // The reader [`CsvChecker`] is fed, fed here from the file: it reads most lines without
     // its state machine.
     let mut csv = CsvPush::new();
-    let mut ingester = Ingester::new(&options.ingest);
-    let mut file_findings = std::mem::take(&mut findings.file);
-    let mut scratch = ValidationReport::new();
-    let mut scratch_changes = Vec::new();
-    let mut scratch_malformed = Vec::new();
     let scratch_only = findings.scratch;
+    let mut steps = RowSteps::new(options, scratch_only);
+    let mut file_findings = std::mem::take(&mut findings.file);
     let stopped_at = std::cell::Cell::new(None);
     let mut on_row = |raw: RawCells<'_>, row: usize, line: usize| {
         if stopped_at.get().is_some() {
             return;
         }
-        let (typed, changes) = if scratch_only {
-            scratch.issues.clear();
-            scratch_changes.clear();
-            scratch_malformed.clear();
-            let typed = ingester.row(raw, row, &mut scratch, &mut scratch_malformed);
-            (typed, &mut scratch_changes)
-        } else {
-            let typed = findings.typed(&mut ingester, raw, row, line);
-            (typed, &mut findings.changes)
-        };
-        if let Some(mut tx) = typed {
-            normalise::tidy_row(&mut tx, row, &options.normalise, changes);
-            let id_hash = hash_of(&tx.id);
-            if normalise::fix_type(&mut tx, row, &options.normalise, changes) && !scratch_only {
-                findings.inferred.push(row);
-            }
-            if !each(row, tx, id_hash) {
-                stopped_at.set(Some(row));
-            }
+        if let Some((tx, id_hash)) = steps.row(findings, raw, row, Some(line))
+            && !each(row, tx, id_hash)
+        {
+            stopped_at.set(Some(row));
         }
     };
     let mut buf = vec![0u8; 1 << 16];
@@ -416,7 +466,7 @@ fn walk(
     if let Some(row) = stopped_at {
         return Ok((row + 1, None));
     }
-    let account = findings.typing_done(ingester);
+    let account = steps.finish(findings);
     Ok((csv.rows(), account))
 }
 

@@ -237,7 +237,7 @@ struct Rows<'a> {
 
 impl Rows<'_> {
     fn row(&mut self, raw: crate::ingest::RawCells<'_>, row: usize, line: usize) {
-        let Some(tx) = self.findings.typed(self.ingester, raw, row, line) else {
+        let Some(tx) = self.findings.typed(self.ingester, raw, row, Some(line)) else {
             return;
         };
         self.checker.row(&tx, row, self.validation);

@@ -6,11 +6,10 @@ use std::fs::File;
 use std::io::{self, BufReader};
 use std::path::Path;
 
-use super::{Findings, hash_of, open_after_bom};
+use super::{Findings, RowSteps, open_after_bom};
+use crate::ingest::RawCells;
 use crate::ingest::json::{stream_json, unreadable_in};
-use crate::ingest::{Ingester, RawCells};
 use crate::model::BankTransaction;
-use crate::normalise;
 use crate::pipeline::PrepareOptions;
 use crate::validate::{Issue, ValidationReport};
 
@@ -27,40 +26,19 @@ pub(super) fn walk(
 ) -> io::Result<Result<(usize, Option<String>), Issue>> {
     let input = open(path)?;
 
-    let mut ingester = Ingester::new(&options.ingest);
-    let mut file_report = std::mem::take(&mut findings.file);
     let scratch = findings.scratch;
+    let mut steps = RowSteps::new(options, scratch);
+    let mut file_report = std::mem::take(&mut findings.file);
     let mut stopped = false;
-    let mut scratch_report = ValidationReport::new();
-    let mut scratch_changes = Vec::new();
-    let mut scratch_malformed = Vec::new();
     let mut typing =
         |raw: crate::ingest::RawTransaction, row: usize, report: &mut ValidationReport| {
-            let cells = RawCells::from(raw);
-            let (typed, changes) = if scratch {
+            if scratch {
+                // A second reading's findings are thrown away.
                 report.issues.clear();
-                scratch_report.issues.clear();
-                scratch_changes.clear();
-                scratch_malformed.clear();
-                let typed = ingester.row(cells, row, &mut scratch_report, &mut scratch_malformed);
-                (typed, &mut scratch_changes)
-            } else {
-                let typed = ingester.row(cells, row, &mut findings.ingest, &mut findings.malformed);
-                // Only a malformed balance or description can silence a later finding.
-                findings.malformed.retain(|(_, f)| {
-                    matches!(
-                        f,
-                        crate::validate::Field::Balance | crate::validate::Field::Description
-                    )
-                });
-                (typed, &mut findings.changes)
-            };
-            let Some(mut tx) = typed else { return true };
-            normalise::tidy_row(&mut tx, row, &options.normalise, changes);
-            let id_hash = hash_of(&tx.id);
-            if normalise::fix_type(&mut tx, row, &options.normalise, changes) && !scratch {
-                findings.inferred.push(row);
             }
+            let Some((tx, id_hash)) = steps.row(findings, RawCells::from(raw), row, None) else {
+                return true;
+            };
             let go_on = each(row, tx, id_hash);
             stopped = !go_on;
             go_on
@@ -83,7 +61,7 @@ pub(super) fn walk(
     if scratch || stopped {
         return Ok(Ok((read.rows, None)));
     }
-    let account = findings.typing_done(ingester);
+    let account = steps.finish(findings);
     Ok(Ok((read.rows, read.account_id.or(account))))
 }
 
