@@ -16,30 +16,7 @@ bin=${BANKFEEDS_BIN:-$root/target/release/bankfeeds}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 file="$work/statement.$format"
-python3 - "$rows" "$file" "$format" <<'PY'
-import sys, datetime
-n, path, fmt = int(sys.argv[1]), sys.argv[2], sys.argv[3]
-start = datetime.date(2023, 1, 1)
-balance = 0
-with open(path, "w") as f:
-    if fmt == "csv":
-        f.write("id,date,description,amount,balance,transactionType\n")
-    else:
-        # A push body, one transaction a line, amounts as JSON numbers.
-        f.write('{"accountId": "acc-1", "transactions": [\n')
-    for i in range(n):
-        cents = (i * 7919) % 20001 - 10000
-        balance += cents
-        day = start + datetime.timedelta(days=i * 500 // n)
-        kind = "Credit" if cents >= 0 else "Debit"
-        if fmt == "csv":
-            f.write(f"tx-{i:08d},{day},Card payment {i % 977} at shop,{cents/100:.2f},{balance/100:.2f},{kind}\n")
-        else:
-            sep = ",\n" if i + 1 < n else "\n"
-            f.write(f'{{"id": "tx-{i:08d}", "date": "{day}T00:00:00", "description": "Card payment {i % 977} at shop", "amount": {cents/100:.2f}, "balance": {balance/100:.2f}, "transactionType": "{kind}"}}{sep}')
-    if fmt == "json":
-        f.write("]}\n")
-PY
+python3 "$root/cli/bench/statement.py" "$rows" "$file" "$format"
 size=$(du -m "$file" | cut -f1)
 echo "file: $rows rows of $format, $size MB"
 measure() {

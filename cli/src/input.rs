@@ -8,7 +8,7 @@ use bankfeeds::dates::TimeZone;
 use bankfeeds::ingest::InputFormat;
 use bankfeeds::money::Currency;
 use bankfeeds::normalise::BalanceFill;
-use bankfeeds::pipeline::{PrepareOptions, Prepared, prepare_file};
+use bankfeeds::pipeline::{PrepareOptions, Prepared};
 use bankfeeds::rules::Platform;
 use bankfeeds::validate::ValidationContext;
 use bankfeeds::validate::{AccountContext, Code, RuleLevel, RulePolicy};
@@ -161,24 +161,8 @@ impl Loaded {
 }
 
 /// Reads a file through the pipeline with `options`; `Err` is the message for a file that
-/// cannot be opened.
-pub fn load_with(path: &Path, options: &PrepareOptions) -> Result<Loaded, String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let extension = path.extension().and_then(|e| e.to_str());
-    let format = InputFormat::for_extension(extension);
-    let prepared = prepare_file(&bytes, format, options);
-    let csv = format.detect(&bytes) == InputFormat::Csv;
-    Ok(Loaded {
-        transactions: prepared.transactions.len(),
-        batches: prepared.batches().count(),
-        prepared,
-        csv,
-        streamed: None,
-    })
-}
-
-/// [`load_with`] for `validate` and `prepare`: the file streams through the core, one row at a
-/// time (see `bankfeeds::stream`), so its size does not bound what can be read.
+/// cannot be opened. The file streams through the core, one row at a time (see
+/// `bankfeeds::stream`), so its size does not bound what can be read.
 pub fn load_streaming(path: &Path, options: &PrepareOptions) -> Result<Loaded, String> {
     let cannot = |e: std::io::Error| format!("cannot read {}: {e}", path.display());
     let format = InputFormat::for_extension(path.extension().and_then(|e| e.to_str()));
@@ -211,19 +195,13 @@ pub fn load_streaming(path: &Path, options: &PrepareOptions) -> Result<Loaded, S
     })
 }
 
-/// Reads and prepares a file (normalised, then validated); `Err` is the message for a file that
-/// cannot be opened.
-pub fn load(path: &Path, args: &PrepareArgs, batch_size: Option<usize>) -> Result<Loaded, String> {
-    load_with(path, &args.options(batch_size))
-}
-
 /// Loads a file or prints why it cannot be, giving the exit code to stop with.
 pub fn load_or_exit(
     path: &Path,
     args: &PrepareArgs,
     batch_size: Option<usize>,
 ) -> Result<Loaded, u8> {
-    let loaded = match load(path, args, batch_size) {
+    let loaded = match load_streaming(path, &args.options(batch_size)) {
         Ok(l) => l,
         Err(message) => {
             tell!("bankfeeds: {message}");

@@ -16,7 +16,7 @@ use bankfeeds::normalise::BalanceFill;
 use bankfeeds::validate::ValidationReport;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::input::{self, Loaded, PrepareArgs};
+use crate::input::{self, PrepareArgs};
 use crate::output::{self, clean};
 use crate::start;
 use crate::{BUSY, FINDINGS, HISTORY_UNKNOWN, INCOMPLETE, OK, UNREADABLE};
@@ -532,7 +532,7 @@ pub fn run(args: PushArgs) -> u8 {
         return UNREADABLE;
     };
     // Read the file first: an unreadable file stops here, before any request.
-    let (loaded, input) = match read_file(&args) {
+    let (csv, input) = match read_file(&args) {
         Ok(read) => read,
         Err(code) => return code,
     };
@@ -572,8 +572,8 @@ pub fn run(args: PushArgs) -> u8 {
         ledger: ledger_path.as_deref(),
     };
     match result {
-        Ok(report) => print_pushed(&report, &ctx, loaded.csv),
-        Err(Error::Validation(report)) => print_refused(&report, loaded.csv),
+        Ok(report) => print_pushed(&report, &ctx, csv),
+        Err(Error::Validation(report)) => print_refused(&report, csv),
         Err(e) => {
             let (message, code) = error_text(&e, &ctx);
             tell!("bankfeeds: {message}");
@@ -582,20 +582,18 @@ pub fn run(args: PushArgs) -> u8 {
     }
 }
 
-/// The file checked through the pipeline (findings name CSV lines when it is CSV), and its
-/// bytes for the client; `Err` is the exit code for a file that cannot be read.
-fn read_file(args: &PushArgs) -> Result<(Loaded, PushInput), u8> {
-    let loaded = input::load_or_exit(&args.file, &args.prepare, args.batch_size)?;
-    let bytes = std::fs::read(&args.file).map_err(|e| {
-        tell!("bankfeeds: cannot read {}: {e}", args.file.display());
-        UNREADABLE
-    })?;
-    let format = if loaded.csv {
+/// Whether the file is CSV, and the file for the client; `Err` is the exit code for a file that
+/// cannot be read. An unreadable file (missing, no header, not JSON...) stops here, before any
+/// request. The check streams (`bankfeeds::stream`) and the client reads the file itself when
+/// the account's checks have passed, so no copy of the rows is held beside the client's.
+fn read_file(args: &PushArgs) -> Result<(bool, PushInput), u8> {
+    let csv = input::load_or_exit(&args.file, &args.prepare, args.batch_size)?.csv;
+    let format = if csv {
         InputFormat::Csv
     } else {
         InputFormat::Json
     };
-    Ok((loaded, PushInput::file(bytes, format)))
+    Ok((csv, PushInput::path(&args.file, format)))
 }
 
 /// The client for the key, --base-url and the network flags.

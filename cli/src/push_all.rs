@@ -229,12 +229,13 @@ fn read_manifest(manifest: &Path) -> Result<Vec<Entry>, u8> {
     })
 }
 
-/// Each line's file, read whole, as an account to push; `Err` is the exit code for a file that
-/// cannot be read (named with its line).
+/// Each line's file as an account to push; `Err` is the exit code for a file that cannot be
+/// opened (named with its line). Each file is read by the client when its account's turn
+/// comes, so accounts waiting for theirs hold no rows.
 fn read_files(args: &PushAllArgs, entries: &[Entry]) -> Result<Vec<AccountPush>, u8> {
     let mut accounts = Vec::with_capacity(entries.len());
     for e in entries {
-        let bytes = std::fs::read(&e.file).map_err(|err| {
+        std::fs::File::open(&e.file).map_err(|err| {
             tell!(
                 "bankfeeds: {} line {}: cannot read {}: {err}",
                 args.manifest.display(),
@@ -248,7 +249,7 @@ fn read_files(args: &PushAllArgs, entries: &[Entry]) -> Result<Vec<AccountPush>,
             &e.company,
             &e.connection,
             &e.account,
-            PushInput::file(bytes, format),
+            PushInput::path(&e.file, format),
         ));
     }
     Ok(accounts)

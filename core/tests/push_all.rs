@@ -329,3 +329,81 @@ async fn a_lost_push_stops_the_connection_s_other_pushes_until_a_rerun_settles_i
     }
     sandbox.shutdown().await;
 }
+
+/// Files given by their path (`PushInput::path`) are read when their account's turn comes, not
+/// when `push_all` is called: with one account at a time, the second account's file is written
+/// only once the first account's push is complete, and is pushed. A file that cannot be read
+/// fails its own account (a `malformed_input` finding naming it), before anything is sent to
+/// it; the other accounts are pushed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn files_given_by_path_are_read_when_their_turn_comes() {
+    use bankfeeds::client::PushInput;
+    use bankfeeds::ingest::InputFormat;
+    use bankfeeds::model::CreateBankTransactions;
+
+    let ledger = TestLedger::new();
+    let sandbox = support::start(Sandbox::builder().today(today())).await;
+    let client = client_builder(sandbox.url(), Duration::from_secs(10))
+        .build()
+        .unwrap();
+    let targets = accounts(&client, &sandbox, 1, 3, |i| 7 + i).await;
+    let dir = ledger.path().parent().unwrap().to_path_buf();
+    let file = |i: usize| dir.join(format!("account-{i}.json"));
+    let body = |i: usize| {
+        CreateBankTransactions {
+            account_id: targets[i].account.clone(),
+            transactions: targets[i].rows.clone(),
+        }
+        .to_json()
+    };
+    std::fs::write(file(0), body(0)).unwrap();
+    // The second file appears when the first account is complete; the third never does.
+    let second = (file(1), body(1));
+    let options = PushAllOptions::new(push_options(&ledger))
+        .concurrency(1)
+        .on_progress(move |p| {
+            if p.index == 0 && p.state == AccountState::Complete {
+                std::fs::write(&second.0, &second.1).unwrap();
+            }
+        });
+    let list = (0..3)
+        .map(|i| {
+            let t = &targets[i];
+            AccountPush::new(
+                &t.company,
+                &t.connection,
+                &t.account,
+                PushInput::path(file(i), InputFormat::Auto),
+            )
+        })
+        .collect();
+    let report = client.push_all(list, &options).await.unwrap();
+
+    for t in &targets[..2] {
+        let got = sandbox
+            .stored_transactions(&t.company, &t.connection, &t.account)
+            .unwrap();
+        assert_eq!(got, t.rows, "{}: {report}", t.account);
+    }
+    let missing = &report.accounts[2];
+    assert_eq!(missing.pushed(), 0, "{report}");
+    match missing.error() {
+        Some(Error::Validation(findings)) => {
+            let issue = &findings.issues[0];
+            assert_eq!(issue.code.as_str(), "malformed_input", "{issue:?}");
+            assert!(
+                issue.message.contains("cannot read") && issue.message.contains("account-2.json"),
+                "{issue:?}"
+            );
+        }
+        other => panic!("expected a validation error, got {other:?}"),
+    }
+    let t = &targets[2];
+    assert!(
+        sandbox
+            .stored_transactions(&t.company, &t.connection, &t.account)
+            .unwrap()
+            .is_empty()
+    );
+    sandbox.shutdown().await;
+}

@@ -27,6 +27,7 @@
 //! point.
 
 use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use self::lease::AccountLease;
@@ -41,7 +42,7 @@ use crate::model::{
 use crate::normalise::NormaliseOptions;
 use crate::pipeline::{self, PrepareOptions, Prepared};
 use crate::rules::Platform;
-use crate::validate::{AccountContext, Code, Field, Issue, ValidationContext};
+use crate::validate::{AccountContext, Code, Field, Issue, ValidationContext, ValidationReport};
 
 mod events;
 mod history;
@@ -68,8 +69,10 @@ pub use report::{BatchOutcome, PushReport, PushStop};
 #[cfg(doc)]
 use crate::client::Transactions;
 
-/// Rows to push: typed transactions, raw rows as other languages hand them over, or a file.
+/// Rows to push: typed transactions, raw rows as other languages hand them over, or a file
+/// (its bytes, or its path to be read when the push reaches it).
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub enum PushInput {
     /// Typed transactions.
     Transactions(Vec<BankTransaction>),
@@ -82,6 +85,16 @@ pub enum PushInput {
         /// CSV, JSON or guess.
         format: InputFormat,
     },
+    /// A CSV or JSON file, read only once its push has the account's lease and knows what the
+    /// account already has: the accounts of [`Client::push_all`] waiting their turn hold no
+    /// rows. A file that cannot be read then fails that push with [`Error::Validation`] (a
+    /// `malformed_input` finding naming the file), before anything is sent.
+    Path {
+        /// Where the file is.
+        path: PathBuf,
+        /// CSV, JSON or guess ([`InputFormat::Auto`] also looks at the extension).
+        format: InputFormat,
+    },
 }
 
 impl PushInput {
@@ -89,6 +102,14 @@ impl PushInput {
     pub fn file(bytes: impl Into<Vec<u8>>, format: InputFormat) -> Self {
         PushInput::File {
             bytes: bytes.into(),
+            format,
+        }
+    }
+
+    /// A file read when the push reaches it (see [`PushInput::Path`]).
+    pub fn path(path: impl Into<PathBuf>, format: InputFormat) -> Self {
+        PushInput::Path {
+            path: path.into(),
             format,
         }
     }
@@ -803,6 +824,23 @@ fn prepare_rows(
         PushInput::Transactions(txs) => pipeline::prepare_transactions(txs, prepare_options),
         PushInput::Raw(raw) => pipeline::prepare(raw, prepare_options),
         PushInput::File { bytes, format } => {
+            pipeline::prepare_file(&bytes, format, prepare_options)
+        }
+        PushInput::Path { path, format } => {
+            let format = match format {
+                InputFormat::Auto => {
+                    InputFormat::for_extension(path.extension().and_then(|e| e.to_str()))
+                }
+                known => known,
+            };
+            let bytes = std::fs::read(&path).map_err(|e| {
+                let mut report = ValidationReport::new();
+                report.push(Issue::new(
+                    Code::MalformedInput,
+                    format!("cannot read {}: {e}", path.display()),
+                ));
+                Error::Validation(Box::new(report))
+            })?;
             pipeline::prepare_file(&bytes, format, prepare_options)
         }
     };
