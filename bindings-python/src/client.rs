@@ -11,13 +11,14 @@ use bankfeeds::client::{
     AccountPush, Client, ClientBuilder, Error, ListQuery, PushAllOptions, PushBatchOptions,
     PushInput, PushOptions, PushParams, RetryPolicy, WaitOptions,
 };
+use bankfeeds::ingest::InputFormat;
 use bankfeeds::model::{
     BankAccountPrototype, BankFeedAccountMapping, BatchCreateSourceAccounts, CompanyRequestBody,
     CompanyUpdateRequest, CreateBankTransactions, CreateConnectionRequestBody, CreateSourceAccount,
     PlatformKey, SourceAccount,
 };
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList};
+use pyo3::types::{PyDict, PyList, PyString};
 use serde::Serialize;
 
 use crate::args;
@@ -548,7 +549,10 @@ client_methods! {
     }
     push {
         /// Validates, normalises and pushes rows to one source account, and waits for every push
-        /// operation: the one call most pipelines need. Rows are whatever `validate` takes.
+        /// operation: the one call most pipelines need. Rows are whatever `validate` takes, or a
+        /// CSV or JSON file's path (`str` or `os.PathLike`), read only when the push has the
+        /// account's lease and knows what the account has (a file that cannot be read raises
+        /// `ValidationError`, its finding naming the file, before anything is sent).
         ///
         /// Every batch is recorded in the push ledger before it is sent and as it goes, so a rerun
         /// sends only what the account does not have, also after a crash; the ledger also keeps a
@@ -1072,8 +1076,15 @@ fn push_all_list<'py>(
     Ok(out)
 }
 
-/// Rows as a push takes them: read here, typed off the GIL.
+/// Rows as a push takes them: read here, typed off the GIL; a file's path (`str` or
+/// `os.PathLike`, never rows) is read by the core when the push reaches it.
 fn push_input(py: Python<'_>, rows: &Bound<'_, PyAny>) -> BindResult<PushInput> {
+    if rows.is_instance_of::<PyString>() || rows.hasattr("__fspath__").unwrap_or(false) {
+        let path: std::path::PathBuf = rows.extract().map_err(|_| {
+            BindError::Type("a file to push is given by its path: a str or os.PathLike".into())
+        })?;
+        return Ok(PushInput::path(path, InputFormat::Auto));
+    }
     let source = rows::read(rows)?;
     py.detach(move || -> BindResult<PushInput> {
         Ok(match source {

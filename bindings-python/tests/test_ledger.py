@@ -717,6 +717,44 @@ def test_push_all_pushes_each_account_once_and_one_failure_stops_no_other(fast: 
     assert fast.stored(a) == ids(1) and fast.stored(b) == ids(1, 2) and fast.stored(c) == []
 
 
+def test_a_push_takes_a_file_path_and_reads_it_when_its_turn_comes(fast: Sandbox, tmp_path: Path) -> None:
+    a = fast.account("gbol", "acc-file-1")
+    b = fast.add_account(a.company, a.connection, "acc-file-2")
+    c = fast.add_account(a.company, a.connection, "acc-file-3")
+    # A push body as JSON, and a CSV, both written by hand from the same rows.
+    body = tmp_path / "a.json"
+    body.write_text(bankfeeds.push_bodies(a.account, days(1, 2), size=1000)[0].to_json())
+    statement = tmp_path / "b.csv"
+    lines = ["id,date,description,amount,balance"] + [
+        f"{r['id']},{r['date'].isoformat()},{r['description']},{r['amount']},{r['balance']}" for r in days(1)
+    ]
+    statement.write_text("\n".join(lines) + "\n")
+    options: dict[str, Any] = dict(ledger=tmp_path / "ledger.sqlite3", today=TODAY, poll_interval=0.02)
+
+    report = fast.client.push_transactions(a.company, a.connection, a.account, body, **options)
+    assert (report.pushed, report.is_complete) == (6, True)
+    assert fast.stored(a) == ids(1, 2)
+
+    before = fast.accepted()
+    results = fast.client.push_all(
+        [
+            (b.company, b.connection, b.account, str(statement)),
+            (c.company, c.connection, c.account, tmp_path / "missing.csv"),
+        ],
+        concurrency=1,
+        **options,
+    )
+    assert [r["status"] for r in results] == ["complete", "failed"]
+    assert results[0]["report"].pushed == 3 and fast.stored(b) == ids(1)
+    error = results[1]["error"]
+    assert isinstance(error, bankfeeds.ValidationError), error
+    (finding,) = error.report.errors
+    assert finding.code == "malformed_input" and "missing.csv" in finding.message, finding
+    assert fast.stored(c) == [] and fast.accepted() == before + 1
+    with pytest.raises(TypeError, match="rows must be"):
+        fast.client.push_transactions(a.company, a.connection, a.account, b"id,date\n", **options)  # type: ignore[arg-type]
+
+
 def test_push_all_refuses_accounts_it_cannot_read_before_sending_anything(fast: Sandbox, tmp_path: Path) -> None:
     before = fast.accepted()
     with pytest.raises(bankfeeds.ConfigurationError, match=r"accounts\[1\] must be a"):

@@ -89,6 +89,8 @@ _Rows = (
     | _ArrowStreamExportable
     | _ArrowArrayExportable
 )
+#: What a push takes: rows, or a CSV or JSON file's path, read when the push reaches it.
+_PushRows = _Rows | str | os.PathLike[str]
 #: A local date or date-time: a naive ``datetime``, an aware one (its wall-clock part is kept),
 #: a ``date`` or an ISO 8601 text.
 _DateLike = datetime.date | str
@@ -638,14 +640,15 @@ class Client:
         company_id: str,
         connection_id: str,
         account_id: str,
-        rows: _Rows,
+        rows: _PushRows,
         **keywords: Unpack[_PushKeywords],
     ) -> PushReport:
         """Validates, normalises, pushes and waits, recording every batch in the push ledger;
-        raises ValidationError when nothing may be sent. ``events``: wait by webhook."""
+        raises ValidationError when nothing may be sent. ``events``: wait by webhook. ``rows``
+        may be a CSV or JSON file's path, read only when the push reaches it."""
     def push_all(
         self,
-        accounts: Iterable[tuple[str, str, str, _Rows] | Mapping[str, Any]],
+        accounts: Iterable[tuple[str, str, str, _PushRows] | Mapping[str, Any]],
         *,
         concurrency: int = 8,
         **keywords: Unpack[_PushKeywords],
