@@ -195,7 +195,7 @@ impl Client {
         )?;
 
         // 5. Push in order.
-        let bodies = batch::push_bodies(account_id, skipped.todo, prepared.batch_size);
+        let bodies = Batches::new(account_id, skipped.todo, prepared.batch_size);
         let mut report = new_report(
             [company_id, connection_id, account_id],
             platform,
@@ -385,9 +385,9 @@ impl<'a> Progress<'a> {
     }
 
     /// The totals known once the batches are made.
-    fn start_batches(&mut self, bodies: &[CreateBankTransactions], report: &PushReport) {
+    fn start_batches(&mut self, bodies: &Batches, report: &PushReport) {
         self.state.batches_total = bodies.len();
-        self.state.transactions_total = bodies.iter().map(|b| b.transactions.len()).sum();
+        self.state.transactions_total = bodies.transactions.len();
         self.state.already_pushed = report.already_pushed.len();
     }
 }
@@ -450,12 +450,13 @@ impl BatchSender<'_> {
     /// Sends the batches in order, stopping at the first that says to (noted in the report).
     async fn send_all(
         &mut self,
-        bodies: &[CreateBankTransactions],
+        bodies: &Batches,
         report: &mut PushReport,
         progress: &mut Progress<'_>,
     ) {
-        for (index, body) in bodies.iter().enumerate() {
-            if let Err(stop) = self.send(index, body, report, progress).await {
+        for index in 0..bodies.len() {
+            let body = bodies.body(index);
+            if let Err(stop) = self.send(index, &body, report, progress).await {
                 report.stopped = Some(stop);
                 break;
             }
@@ -652,7 +653,7 @@ impl BatchSender<'_> {
 fn finish_report(
     report: &mut PushReport,
     progress: &Progress<'_>,
-    bodies: &[CreateBankTransactions],
+    bodies: &Batches,
     on_account: &HashSet<String>,
 ) {
     report.not_pushed = progress.state.transactions_total - report.pushed;
@@ -669,16 +670,12 @@ fn finish_report(
 
 /// Drops from the report's timed-out batches those whose rows are all on the account now:
 /// pushed by this run (resent on request) or, for a batch resent in parts, by earlier ones.
-fn settle_timed_out(
-    report: &mut PushReport,
-    bodies: &[CreateBankTransactions],
-    on_account: &HashSet<String>,
-) {
+fn settle_timed_out(report: &mut PushReport, bodies: &Batches, on_account: &HashSet<String>) {
     let succeeded: HashSet<&str> = report
         .batches
         .iter()
         .filter(|b| b.is_success())
-        .flat_map(|b| bodies[b.index].transactions.iter().map(|t| t.id.as_str()))
+        .flat_map(|b| bodies.slice(b.index).iter().map(|t| t.id.as_str()))
         .collect();
     report.timed_out.retain(|b| {
         !b.transaction_ids
@@ -917,6 +914,43 @@ struct SkippedIds {
     by_cursor: Vec<String>,
 }
 
+/// The batches of a push: the rows to send, held once, and where each push body starts and
+/// ends ([`batch::body_ranges`], so the same bodies as [`batch::push_bodies`]). A body is made
+/// when its turn comes: building every body up front held a second copy of the rows.
+struct Batches {
+    account_id: String,
+    transactions: Vec<BankTransaction>,
+    ranges: Vec<std::ops::Range<usize>>,
+}
+
+impl Batches {
+    fn new(account_id: &str, transactions: Vec<BankTransaction>, size: usize) -> Self {
+        let ranges = batch::body_ranges(account_id, &transactions, size);
+        Batches {
+            account_id: account_id.to_owned(),
+            transactions,
+            ranges,
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.ranges.len()
+    }
+
+    /// The rows of batch `index`.
+    fn slice(&self, index: usize) -> &[BankTransaction] {
+        &self.transactions[self.ranges[index].clone()]
+    }
+
+    /// The push body of batch `index`.
+    fn body(&self, index: usize) -> CreateBankTransactions {
+        CreateBankTransactions {
+            account_id: self.account_id.clone(),
+            transactions: self.slice(index).to_vec(),
+        }
+    }
+}
+
 /// Why a row is not sent.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Skip {
@@ -937,39 +971,47 @@ fn skip_rows(
         Some(c) => at_or_before(&prepared.transactions, c)?,
         None => Vec::new(),
     };
-    let transactions = std::mem::take(&mut prepared.transactions);
+    // The rows to send stay where they are: copying them into a new list held both at once.
+    let mut transactions = std::mem::take(&mut prepared.transactions);
     let rows = std::mem::take(&mut prepared.source_rows);
-    let mut out = Skipped {
-        todo: Vec::with_capacity(transactions.len()),
-        ids: SkippedIds::default(),
-    };
+    let skips: Vec<Option<Skip>> = transactions
+        .iter()
+        .enumerate()
+        .map(|(position, tx)| {
+            if history.contains(&tx.id) {
+                Some(Skip::OnAccount)
+            } else if history.held_by(&tx.id).is_some() && !resend.contains(&tx.id) {
+                Some(Skip::Held)
+            } else if by_cursor.get(position).copied().unwrap_or(false) {
+                Some(Skip::Cursor)
+            } else {
+                None
+            }
+        })
+        .collect();
+    let mut ids = SkippedIds::default();
     let mut kept_rows = Vec::with_capacity(rows.len());
     let mut skipped_rows = HashSet::new();
-    for (position, (tx, row)) in transactions.into_iter().zip(rows).enumerate() {
-        let skip = if history.contains(&tx.id) {
-            Some(Skip::OnAccount)
-        } else if history.held_by(&tx.id).is_some() && !resend.contains(&tx.id) {
-            Some(Skip::Held)
-        } else if by_cursor.get(position).copied().unwrap_or(false) {
-            Some(Skip::Cursor)
-        } else {
-            None
-        };
+    for ((tx, row), skip) in transactions.iter().zip(rows).zip(&skips) {
         match skip {
-            None => {
-                out.todo.push(tx);
-                kept_rows.push(row);
-            }
+            None => kept_rows.push(row),
             Some(why) => {
                 skipped_rows.insert(row);
+                let id = tx.id.clone();
                 match why {
-                    Skip::OnAccount => out.ids.on_account.push(tx.id),
-                    Skip::Held => out.ids.held.push(tx.id),
-                    Skip::Cursor => out.ids.by_cursor.push(tx.id),
+                    Skip::OnAccount => ids.on_account.push(id),
+                    Skip::Held => ids.held.push(id),
+                    Skip::Cursor => ids.by_cursor.push(id),
                 }
             }
         }
     }
+    let mut kept = skips.iter().map(Option::is_none);
+    transactions.retain(|_| kept.next().unwrap_or(true));
+    let out = Skipped {
+        todo: transactions,
+        ids,
+    };
     prepared.source_rows = kept_rows;
     if !skipped_rows.is_empty() {
         prepared
