@@ -237,7 +237,53 @@ impl PyPushBodyIterator {
     }
     /// The next body, waiting for it with the interpreter released (Ctrl-C still interrupts).
     fn __next__(&self, py: Python<'_>) -> PyResult<Option<PyPushBody>> {
-        let next = py.detach(|| -> PyResult<Option<Message>> {
+        let next = guard(py, || self.receive(py))?;
+        match next {
+            None => Ok(None),
+            Some(Message::Body(body)) => Ok(Some(PyPushBody::from(body))),
+            Some(Message::Failed(e)) => Err(read_error(e).into_py(py)),
+            Some(Message::Panicked(payload)) => Err(panic_error(py, payload)),
+        }
+    }
+    /// Stops the reading and waits for it to end; later calls to `next()` raise
+    /// `StopIteration`.
+    fn close(&self, py: Python<'_>) -> PyResult<()> {
+        guard(py, || {
+            py.detach(|| {
+                drop(
+                    self.bodies
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .take(),
+                );
+                let worker = self
+                    .worker
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .take();
+                // The worker catches its panics: joining it cannot fail.
+                if let Some(worker) = worker {
+                    let _ = worker.join();
+                }
+            });
+            Ok(())
+        })
+    }
+    fn __enter__(slf: Py<Self>) -> Py<Self> {
+        slf
+    }
+    #[pyo3(signature = (*_exc))]
+    fn __exit__(&self, py: Python<'_>, _exc: &Bound<'_, pyo3::types::PyTuple>) -> PyResult<bool> {
+        self.close(py)?;
+        Ok(false)
+    }
+}
+
+impl PyPushBodyIterator {
+    /// What the worker sends next, waited for with the interpreter released (looking up for
+    /// Ctrl-C every [`TICK`]); `None` once the bodies are done.
+    fn receive(&self, py: Python<'_>) -> Result<Option<Message>, BindError> {
+        py.detach(|| {
             let mut slot = self.bodies.lock().unwrap_or_else(PoisonError::into_inner);
             let Some(bodies) = slot.as_ref() else {
                 return Ok(None);
@@ -256,42 +302,7 @@ impl PyPushBodyIterator {
                     Err(RecvTimeoutError::Timeout) => Python::attach(|py| py.check_signals())?,
                 }
             }
-        })?;
-        match next {
-            None => Ok(None),
-            Some(Message::Body(body)) => Ok(Some(PyPushBody::from(body))),
-            Some(Message::Failed(e)) => Err(read_error(e).into_py(py)),
-            Some(Message::Panicked(payload)) => Err(panic_error(py, payload)),
-        }
-    }
-    /// Stops the reading and waits for it to end; later calls to `next()` raise
-    /// `StopIteration`.
-    fn close(&self, py: Python<'_>) {
-        py.detach(|| {
-            drop(
-                self.bodies
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .take(),
-            );
-            let worker = self
-                .worker
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .take();
-            // The worker catches its panics: joining it cannot fail.
-            if let Some(worker) = worker {
-                let _ = worker.join();
-            }
-        });
-    }
-    fn __enter__(slf: Py<Self>) -> Py<Self> {
-        slf
-    }
-    #[pyo3(signature = (*_exc))]
-    fn __exit__(&self, py: Python<'_>, _exc: &Bound<'_, pyo3::types::PyTuple>) -> bool {
-        self.close(py);
-        false
+        })
     }
 }
 
