@@ -142,6 +142,7 @@ fn _bankfeeds(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(functions::platforms, m)?)?;
     m.add_function(wrap_pyfunction!(functions::codes, m)?)?;
     m.add_function(wrap_pyfunction!(functions::_panic_for_tests, m)?)?;
+    m.add_function(wrap_pyfunction!(stream::_panicking_bodies_for_tests, m)?)?;
     m.add_function(wrap_pyfunction!(webhook::_verify_webhook, m)?)?;
     m.add_function(wrap_pyfunction!(models::_read_timestamp, m)?)?;
     Ok(())

@@ -206,14 +206,24 @@ impl PyPushBodyIterator {
         options: Arc<PrepareOptions>,
         account: String,
     ) -> Result<Self, BindError> {
+        Self::spawn(move |sink| streamed.write_bodies(&path, &options, &account, sink))
+    }
+
+    /// The bodies `write` gives its sink, written on a worker thread: the sink fails once the
+    /// iterator is closed or dropped, and what `write` returns (or its panic) ends the bodies.
+    fn spawn(
+        write: impl FnOnce(
+            &mut dyn FnMut(CreateBankTransactions) -> Result<(), Stop>,
+        ) -> Result<(), Stop>
+        + Send
+        + 'static,
+    ) -> Result<Self, BindError> {
         let (send, bodies) = sync_channel(1);
         let worker = std::thread::Builder::new()
             .name("bankfeeds-bodies".into())
             .spawn(move || {
                 let written = catch_unwind(AssertUnwindSafe(|| {
-                    streamed.write_bodies(&path, &options, &account, |body| {
-                        send.send(Message::Body(body)).map_err(|_| Stop::Abandoned)
-                    })
+                    write(&mut |body| send.send(Message::Body(body)).map_err(|_| Stop::Abandoned))
                 }));
                 let last = match written {
                     Ok(Ok(())) | Ok(Err(Stop::Abandoned)) => return,
@@ -228,6 +238,23 @@ impl PyPushBodyIterator {
             worker: Mutex::new(Some(worker)),
         })
     }
+}
+
+/// For tests of the worker's panic: a `PushBodyIterator` whose worker gives `before` empty bodies
+/// for account `"acc"`, then panics; iterating on must raise `bankfeeds.InternalError`.
+#[pyfunction]
+pub fn _panicking_bodies_for_tests(py: Python<'_>, before: usize) -> PyResult<PyPushBodyIterator> {
+    guard(py, || {
+        PyPushBodyIterator::spawn(move |sink| {
+            for _ in 0..before {
+                sink(CreateBankTransactions {
+                    account_id: "acc".into(),
+                    transactions: Vec::new(),
+                })?;
+            }
+            panic!("a deliberate panic (body worker)")
+        })
+    })
 }
 
 #[pymethods]

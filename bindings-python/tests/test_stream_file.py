@@ -235,6 +235,16 @@ def test_the_iterator_can_be_abandoned_half_way(tmp_path: Path) -> None:
     assert list(second) == whole[1:]
 
 
+def test_a_panic_in_the_worker_is_an_internal_error() -> None:
+    bodies = bankfeeds._bankfeeds._panicking_bodies_for_tests(2)
+    assert [len(b) for b in (next(bodies), next(bodies))] == [0, 0]
+    with pytest.raises(bankfeeds.InternalError, match="deliberate panic .body worker."):
+        next(bodies)
+    with pytest.raises(StopIteration):
+        next(bodies)
+    bodies.close()
+
+
 def test_repr_and_types(tmp_path: Path) -> None:
     path = _write(tmp_path, "rows.csv", _csv(_rows(20)))
     streamed = bankfeeds.stream_file(str(path), today=TODAY)

@@ -73,6 +73,7 @@ __all__ = [
     "platforms",
     "codes",
     "_panic_for_tests",
+    "_panicking_bodies_for_tests",
     "_verify_webhook",
     "_read_timestamp",
     "_cancel",
@@ -1025,6 +1026,7 @@ def codes() -> list[tuple[str, str]]:
     """Every finding code with its default severity."""
 
 def _panic_for_tests(detached: bool) -> None: ...
+def _panicking_bodies_for_tests(before: int) -> PushBodyIterator: ...
 def _verify_webhook(
     secret: str,
     headers: Iterable[tuple[str, str]],
