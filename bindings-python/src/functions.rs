@@ -26,6 +26,7 @@ use crate::options::{ContextArgs, NormaliseArgs, PyProfile, platform};
 use crate::report::PyReport;
 use crate::results::{PyBalanced, PyChainReport, PyNormalised, strict};
 use crate::rows;
+use crate::stream::PyStreamedFile;
 use crate::transaction::{PyPushBody, PyTransactions, bodies, split, typed_list};
 use crate::values::amount_from;
 
@@ -235,6 +236,39 @@ fn prepare_file(py, source: &Bound<'_, PyAny>; format: &str = "auto") [context, 
         Ok(PyNormalised::from(prepared))
     })?;
     strict_result(py, result, strict)
+}
+}
+
+context_function! {
+/// Reads a CSV or JSON file given by its path as it streams: normalised and validated as
+/// `prepare_file()` does, with the same findings and changes, holding about one row and each
+/// id's hash instead of every row. Returns a `StreamedFile`, whose `push_bodies()` reads the file
+/// again and gives its push bodies one at a time. With `strict=True`, raises `ValidationError`
+/// when any finding is an error. Raises `TypeError` for bytes (`prepare_file` takes them) and
+/// `OSError` (`FileNotFoundError`...) for a file that cannot be read.
+#[pyfunction]
+fn stream_file(py, source: &Bound<'_, PyAny>; format: &str = "auto") [context, normalise, strict]
+    -> PyResult<PyStreamedFile>
+{
+    let streamed = guard(py, || {
+        let options = normalise.prepare(context.context()?)?;
+        let format = input_format(format)?;
+        let path = file_path(source).ok_or_else(|| {
+            BindError::Type(
+                "stream_file reads a file by its path (str or os.PathLike); prepare_file takes bytes"
+                    .into(),
+            )
+        })?;
+        py.detach(move || {
+            let streamed = bankfeeds::stream::prepare_path(&path, format, &options)?;
+            Ok::<_, std::io::Error>(PyStreamedFile::new(streamed, path, options))
+        })
+        .map_err(|e| BindError::Py(PyErr::from(e)))
+    })?;
+    if strict && !streamed.findings().is_valid() {
+        return Err(BindError::Invalid("the file has errors", streamed.findings().clone()).into_py(py));
+    }
+    Ok(streamed)
 }
 }
 

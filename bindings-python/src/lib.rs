@@ -15,6 +15,7 @@
 //! | `report.rs`      | `Issue`, `Report`, `Change`                                         |
 //! | `results.rs`     | `Normalised`, `Balanced`, `ChainReport`, `Break`                    |
 //! | `options.rs`     | keyword arguments → the core's options; `Account`, `Profile`        |
+//! | `stream.rs`      | `StreamedFile`, `PushBodyIterator`: files of any size, streamed    |
 //! | `functions.rs`   | the module functions                                              |
 //! | `client.rs`      | `Client`: every API operation, the high-level push and its history  |
 //! | `push.rs`        | push options, `PushReport`, client errors in Python's words         |
@@ -71,6 +72,7 @@ mod pyser;
 mod report;
 mod results;
 mod rows;
+mod stream;
 mod transaction;
 mod values;
 mod wait;
@@ -94,6 +96,8 @@ fn _bankfeeds(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<results::PyBalanced>()?;
     m.add_class::<results::PyChainReport>()?;
     m.add_class::<results::PyBreak>()?;
+    m.add_class::<stream::PyStreamedFile>()?;
+    m.add_class::<stream::PyPushBodyIterator>()?;
     m.add_class::<options::PyAccount>()?;
     m.add_class::<options::PyProfile>()?;
     m.add_class::<arrow_out::ArrowStream>()?;
@@ -120,6 +124,7 @@ fn _bankfeeds(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(functions::prepare, m)?)?;
     m.add_function(wrap_pyfunction!(functions::validate_file, m)?)?;
     m.add_function(wrap_pyfunction!(functions::prepare_file, m)?)?;
+    m.add_function(wrap_pyfunction!(functions::stream_file, m)?)?;
     m.add_function(wrap_pyfunction!(functions::fill_balances, m)?)?;
     m.add_function(wrap_pyfunction!(functions::error_codes, m)?)?;
     m.add_function(wrap_pyfunction!(functions::fill_forward, m)?)?;
@@ -137,6 +142,7 @@ fn _bankfeeds(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(functions::platforms, m)?)?;
     m.add_function(wrap_pyfunction!(functions::codes, m)?)?;
     m.add_function(wrap_pyfunction!(functions::_panic_for_tests, m)?)?;
+    m.add_function(wrap_pyfunction!(stream::_panicking_bodies_for_tests, m)?)?;
     m.add_function(wrap_pyfunction!(webhook::_verify_webhook, m)?)?;
     m.add_function(wrap_pyfunction!(models::_read_timestamp, m)?)?;
     Ok(())

@@ -540,6 +540,18 @@ fn body_json(account_id: &str, transactions: &[BankTransaction]) -> String {
     String::from_utf8(out).expect("the push-body writer wrote bytes that are not UTF-8")
 }
 
+impl From<CreateBankTransactions> for PyPushBody {
+    fn from(body: CreateBankTransactions) -> Self {
+        let n = body.transactions.len();
+        PyPushBody {
+            account_id: body.account_id,
+            items: Arc::new(body.transactions),
+            range: 0..n,
+            ahead: None,
+        }
+    }
+}
+
 impl PyPushBody {
     /// The transactions of this body.
     pub fn transactions_slice(&self) -> &[BankTransaction] {

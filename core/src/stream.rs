@@ -106,6 +106,8 @@ pub struct Streamed {
     format: InputFormat,
     /// Balances computed backward from a closing balance, as they are computed forward.
     backward: Option<closing::Backward>,
+    /// The file's size and modification time when it was first read.
+    stamp: Option<Stamp>,
 }
 
 impl Streamed {
@@ -116,7 +118,9 @@ impl Streamed {
 
     /// Reads the file again and gives its push bodies for an account one at a time, in order,
     /// each exactly as [`Prepared::push_bodies`] gives it; stops at the first error `sink`
-    /// returns. Holds one batch.
+    /// returns (and stops reading). Holds one batch. A file that changed since [`prepare_path`]
+    /// read it is an error ([`FileChanged`]) before the first body, or before the last when
+    /// the change shows only in its rows.
     pub fn write_bodies<E: From<io::Error>>(
         &self,
         path: &Path,
@@ -138,8 +142,11 @@ impl Streamed {
         };
         let mut filled = 0;
         let mut failed = None;
+        self.unchanged(path, None)?;
+        let mut pushed = 0;
+        // False stops the reading once `sink` fails.
         let each = |row, mut tx: BankTransaction, _| {
-            if failed.is_some() || self.dropped.contains(&row) {
+            if self.dropped.contains(&row) {
                 return true;
             }
             if let Some(r) = running.as_mut() {
@@ -150,26 +157,77 @@ impl Streamed {
                 });
                 filled += 1;
             }
+            pushed += 1;
             if let Some(body) = bodies.push(tx)
                 && let Err(e) = sink(body)
             {
                 failed = Some(e);
+                return false;
             }
             true
         };
         // The file was read before: it can only fail to read now if it changed since.
-        if let Err(issue) = rows(path, self.format, options, &mut Findings::scratch(), each)? {
-            return Err(io::Error::new(io::ErrorKind::InvalidData, issue.message).into());
-        }
+        let Ok((read, _)) = rows(path, self.format, options, &mut Findings::scratch(), each)?
+        else {
+            return Err(FileChanged::error().into());
+        };
         if let Some(e) = failed {
             return Err(e);
         }
+        self.unchanged(path, Some((read, pushed)))?;
         for body in bodies.finish() {
             sink(body)?;
         }
         Ok(())
     }
+
+    /// `Err` ([`FileChanged`]) when the file's size or modification time is not what it was
+    /// when it was first read, or (`counted`: the rows read again and the transactions they
+    /// made) when reading it again did not give as many rows.
+    fn unchanged(&self, path: &Path, counted: Option<(usize, usize)>) -> io::Result<()> {
+        let same_rows = counted.is_none_or(|c| c == (self.rows_read, self.transactions));
+        if same_rows && self.stamp.is_none_or(|s| Stamp::of(path).ok() == Some(s)) {
+            Ok(())
+        } else {
+            Err(FileChanged::error())
+        }
+    }
 }
+
+/// A file's size and modification time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Stamp(u64, Option<std::time::SystemTime>);
+
+impl Stamp {
+    fn of(path: &Path) -> io::Result<Stamp> {
+        let meta = std::fs::metadata(path)?;
+        Ok(Stamp(meta.len(), meta.modified().ok()))
+    }
+}
+
+/// Why [`Streamed::write_bodies`] stopped: the file changed since [`prepare_path`] read it (its
+/// size or modification time, or the rows it holds), so its rows are not those the report is
+/// about. Carried inside the [`io::Error`] it returns (of kind
+/// [`io::ErrorKind::InvalidData`]; find it with `get_ref()` and `downcast_ref`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct FileChanged;
+
+impl FileChanged {
+    fn error() -> io::Error {
+        io::Error::new(io::ErrorKind::InvalidData, FileChanged)
+    }
+}
+
+impl fmt::Display for FileChanged {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(
+            "the file changed since it was read, so its rows are not those its report is about: read it again",
+        )
+    }
+}
+
+impl std::error::Error for FileChanged {}
 
 /// The line each row starts on, kept as the rows where it is not the line after the one the row
 /// before starts on (after a blank line, or a row whose cell holds a line break): nothing a row
@@ -560,6 +618,7 @@ pub fn prepare_path(
     format: InputFormat,
     options: &PrepareOptions,
 ) -> io::Result<Streamed> {
+    let stamp = Stamp::of(path)?;
     let format = match sniff(path, format)? {
         Ok(f) => f,
         Err(issue) => return Ok(held(unreadable(issue, options), None)),
@@ -575,7 +634,10 @@ pub fn prepare_path(
         _ => None,
     };
     match stream(path, format, options, backward)? {
-        Ok(streamed) => Ok(streamed),
+        Ok(streamed) => Ok(Streamed {
+            stamp: Some(stamp),
+            ..streamed
+        }),
         Err(why) => whole(path, format, options, why),
     }
 }
@@ -607,6 +669,7 @@ fn held(prepared: Prepared, why: Option<InMemory>) -> Streamed {
         dropped: FxHashSet::default(),
         format: InputFormat::Auto,
         backward: None,
+        stamp: None,
     }
 }
 
@@ -933,6 +996,7 @@ fn assemble(
         dropped,
         format: InputFormat::Auto,
         backward,
+        stamp: None,
     }
 }
 

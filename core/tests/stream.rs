@@ -463,3 +463,50 @@ fn a_format_given_is_kept_when_the_file_is_read_whole() {
     assert_eq!(streamed.report, whole.report);
     assert_eq!(streamed.transactions, 2);
 }
+
+#[test]
+fn a_file_changed_before_its_bodies_are_written_is_an_error() {
+    let text = "id,date,amount,balance\nt1,2024-05-01,10.00,10.00\nt2,2024-05-02,-2.50,7.50\n";
+    let options = PrepareOptions::new(Platform::Generic, today());
+    let changed = |edit: &dyn Fn(&std::path::Path)| {
+        let file = TempFile::new(text);
+        let streamed = prepare_path(&file.0, InputFormat::Auto, &options).unwrap();
+        assert_eq!(streamed.in_memory, None);
+        edit(&file.0);
+        let mut bodies = 0;
+        let e = streamed
+            .write_bodies::<std::io::Error>(&file.0, &options, "acc-1", |_| {
+                bodies += 1;
+                Ok(())
+            })
+            .unwrap_err();
+        assert_eq!(e.kind(), std::io::ErrorKind::InvalidData);
+        assert!(
+            e.get_ref()
+                .and_then(|e| e.downcast_ref::<bankfeeds::stream::FileChanged>())
+                .is_some(),
+            "{e}"
+        );
+        assert_eq!(bodies, 0);
+    };
+    // A row more.
+    changed(&|p| {
+        let mut more = text.to_owned();
+        more.push_str("t3,2024-05-03,1.00,8.50\n");
+        std::fs::write(p, more).unwrap();
+    });
+    // The same size, another amount, an older modification time.
+    changed(&|p| {
+        std::fs::write(p, text.replace("-2.50,7.50", "-3.50,6.50")).unwrap();
+        let file = std::fs::File::options().write(true).open(p).unwrap();
+        file.set_modified(std::time::UNIX_EPOCH).unwrap();
+    });
+    // Gone.
+    let file = TempFile::new(text);
+    let streamed = prepare_path(&file.0, InputFormat::Auto, &options).unwrap();
+    std::fs::remove_file(&file.0).unwrap();
+    let e = streamed
+        .write_bodies::<std::io::Error>(&file.0, &options, "acc-1", |_| Ok(()))
+        .unwrap_err();
+    assert_eq!(e.kind(), std::io::ErrorKind::InvalidData, "{e}");
+}

@@ -25,13 +25,13 @@ batch, or Arrow data (``pyarrow.Table``/``RecordBatch``, polars frames, anything
 
 Which functions report and which raise:
 
-- ``validate``, ``validate_file`` and ``validate_push`` check rows as given, and ``prepare`` and
-  ``prepare_file`` normalise them first; all return every finding as data (a ``Report``); a bad
-  value or row never raises. ``docs/contract.md`` names each verb in every language; the older
+- ``validate``, ``validate_file`` and ``validate_push`` check rows as given, and ``prepare``,
+  ``prepare_file`` and ``stream_file`` (a file of any size, read as it streams) normalise them
+  first; all return every finding as data (a ``Report``); a bad value or row never raises. ``docs/contract.md`` names each verb in every language; the older
   names ``normalise``, ``normalise_file``, ``fill_forward``, ``fill_backward`` and ``verify``
   remain as deprecated aliases.
 - ``prepare(strict=True)``, ``fill_balances``, ``verify_balances``, ``batches``,
-  ``push_bodies``, the ``Transaction`` constructor and ``Client.push_transactions`` need usable rows and
+  ``push_bodies``, ``StreamedFile.push_bodies``, the ``Transaction`` constructor and ``Client.push_transactions`` need usable rows and
   raise ``ValidationError`` (carrying the whole report) when any row has an error.
 - Any function raises ``SchemaError`` when its input cannot be read as rows at all,
   ``ConfigurationError`` for an unusable option, and ``TypeError`` for an argument of the wrong
@@ -69,6 +69,7 @@ from bankfeeds._bankfeeds import (
     LedgerBatch,
     MemoryLedger,
     Normalised,
+    PushBodyIterator,
     Pages,
     Profile,
     PushBody,
@@ -76,6 +77,7 @@ from bankfeeds._bankfeeds import (
     PushReport,
     Report,
     SqliteLedger,
+    StreamedFile,
     Transaction,
     Transactions,
     batches,
@@ -91,6 +93,7 @@ from bankfeeds._bankfeeds import (
     prepare_file,
     profile,
     push_bodies,
+    stream_file,
     validate,
     validate_account,
     validate_file,
@@ -163,6 +166,7 @@ __all__ = [
     "Pages",
     "Profile",
     "PushBody",
+    "PushBodyIterator",
     "PushError",
     "PushEvents",
     "PushLedger",
@@ -171,6 +175,7 @@ __all__ = [
     "Report",
     "SchemaError",
     "SqliteLedger",
+    "StreamedFile",
     "Transaction",
     "Transactions",
     "TransportError",
@@ -190,6 +195,7 @@ __all__ = [
     "prepare_file",
     "profile",
     "push_bodies",
+    "stream_file",
     "validate",
     "validate_account",
     "validate_file",

@@ -31,6 +31,8 @@ __all__ = [
     "Report",
     "Change",
     "Normalised",
+    "StreamedFile",
+    "PushBodyIterator",
     "Balanced",
     "ChainReport",
     "Break",
@@ -60,6 +62,7 @@ __all__ = [
     "verify_balances",
     "prepare",
     "prepare_file",
+    "stream_file",
     "fill_balances",
     "error_codes",
     "batches",
@@ -70,6 +73,7 @@ __all__ = [
     "platforms",
     "codes",
     "_panic_for_tests",
+    "_panicking_bodies_for_tests",
     "_verify_webhook",
     "_read_timestamp",
     "_cancel",
@@ -300,6 +304,54 @@ class Normalised:
     def push_bodies(self, account_id: str | None = None) -> list[PushBody]: ...
     def raise_for_errors(self) -> None: ...
     def __len__(self) -> int: ...
+
+@final
+class StreamedFile:
+    """What ``stream_file()`` returns: a file normalised and validated as it streamed, with every
+    finding and change and the counts, but not its rows."""
+
+    @property
+    def path(self) -> pathlib.Path: ...
+    @property
+    def report(self) -> Report:
+        """Every finding, as ``prepare_file()`` reports them."""
+    @property
+    def changes(self) -> list[Change]: ...
+    @property
+    def is_valid(self) -> bool: ...
+    @property
+    def account_id(self) -> str | None: ...
+    @property
+    def rows_read(self) -> int: ...
+    @property
+    def transaction_count(self) -> int:
+        """Transactions to push (also ``len()``)."""
+    @property
+    def batch_count(self) -> int:
+        """Push bodies the transactions make."""
+    @property
+    def batch_size(self) -> int: ...
+    @property
+    def in_memory(self) -> str | None:
+        """Why the file was read whole instead of streamed, or ``None``."""
+    def push_bodies(self, account_id: str | None = None) -> PushBodyIterator:
+        """The push bodies for an account (by default the one the file names), one at a time,
+        as ``prepare_file(path).push_bodies(account_id)`` gives them: the file is read again.
+        Raises ``ValidationError`` when the file has errors (or, iterating, when it changed
+        since it was read) and ``ConfigurationError`` when no account is named."""
+    def raise_for_errors(self) -> None: ...
+    def __len__(self) -> int: ...
+
+@final
+class PushBodyIterator(Iterator[PushBody]):
+    """A streamed file's push bodies, one at a time; ``close()`` (or leaving a ``with`` block)
+    stops the reading part way."""
+
+    def __iter__(self) -> PushBodyIterator: ...
+    def __next__(self) -> PushBody: ...
+    def close(self) -> None: ...
+    def __enter__(self) -> PushBodyIterator: ...
+    def __exit__(self, *_exc: object) -> bool: ...
 
 @final
 class Balanced:
@@ -921,6 +973,17 @@ def prepare_file(
 
 normalise_file = prepare_file
 
+def stream_file(
+    source: str | os.PathLike[str],
+    *,
+    format: str = "auto",
+    **keywords: Unpack[_PrepareKeywords],
+) -> StreamedFile:
+    """Reads a CSV or JSON file by its path as it streams, normalised and validated as
+    ``prepare_file()`` does (the same findings and changes), holding about a row and each id's
+    hash instead of every row; ``StreamedFile.push_bodies()`` then gives its push bodies one at
+    a time. ``strict=True`` raises ``ValidationError`` when any finding is an error."""
+
 def fill_balances(
     rows: _Rows, *, opening: _AmountLike | None = None, closing: _AmountLike | None = None
 ) -> Balanced:
@@ -966,6 +1029,7 @@ def codes() -> list[tuple[str, str]]:
     """Every finding code with its default severity."""
 
 def _panic_for_tests(detached: bool) -> None: ...
+def _panicking_bodies_for_tests(before: int) -> PushBodyIterator: ...
 def _verify_webhook(
     secret: str,
     headers: Iterable[tuple[str, str]],
