@@ -239,14 +239,12 @@ fn prepare_file(py, source: &Bound<'_, PyAny>; format: &str = "auto") [context, 
 }
 
 fn overflow_report(e: &balance::BalanceOverflow, source_rows: &[usize]) -> ValidationReport {
-    ValidationReport {
-        issues: vec![
-            Issue::new(Code::BalanceOverflow, e.to_string())
-                .at_row(source_rows.get(e.row).copied().unwrap_or(e.row))
-                .with_id(&e.id)
-                .on(Field::Balance),
-        ],
-    }
+    ValidationReport::from(vec![
+        Issue::new(Code::BalanceOverflow, e.to_string())
+            .at_row(source_rows.get(e.row).copied().unwrap_or(e.row))
+            .with_id(&e.id)
+            .on(Field::Balance),
+    ])
 }
 
 /// Reads `rows`, types them (raising `ValidationError` when a row cannot be) and sets their

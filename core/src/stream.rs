@@ -34,7 +34,7 @@ use crate::dates::LocalDateTime;
 use crate::ingest::file::CsvPush;
 use crate::ingest::{Ingester, InputFormat, RawCells, RawTransaction};
 use crate::model::{BankTransaction, CreateBankTransactions};
-use crate::normalise::{self, BalanceFill, Change, NormaliseOptions};
+use crate::normalise::{self, BalanceFill, Change, ChangeList, NormaliseOptions, OmittedChanges};
 use crate::pipeline::{self, PrepareOptions, Prepared};
 use crate::validate::rows::RowChecker;
 use crate::validate::{self, Code, Field, Issue, ValidationContext, ValidationReport};
@@ -81,12 +81,20 @@ impl fmt::Display for InMemory {
 }
 
 /// What [`prepare_path`] found: a [`Prepared`] without its transactions.
+///
+/// Its findings and changes are listed up to [`PrepareOptions::max_listed`] of each code and
+/// kind (the first ones, as [`crate::pipeline::prepare_file`] lists them), the rest counted.
 #[derive(Debug)]
 pub struct Streamed {
-    /// Every finding, as [`crate::pipeline::prepare_file`] reports them.
+    /// The findings, as [`crate::pipeline::prepare_file`] reports them: the first
+    /// [`PrepareOptions::max_listed`] of each code listed, the rest counted in its
+    /// [`ValidationReport::omitted`].
     pub report: ValidationReport,
-    /// Every change normalisation made.
+    /// The changes normalisation made, as [`crate::pipeline::prepare_file`] lists them: the
+    /// first [`PrepareOptions::max_listed`] of each kind.
     pub changes: Vec<Change>,
+    /// The changes made but not listed in `changes`, by kind.
+    pub changes_omitted: Vec<OmittedChanges>,
     /// The account the file names.
     pub account_id: Option<String>,
     /// Rows read.
@@ -138,7 +146,7 @@ impl Streamed {
         };
         let mut filled = 0;
         let mut failed = None;
-        let each = |row, mut tx: BankTransaction, _| {
+        let each = |row, mut tx: BankTransaction, _, _: &[(usize, Field)]| {
             if failed.is_some() || self.dropped.contains(&row) {
                 return true;
             }
@@ -217,7 +225,10 @@ struct Findings {
     /// Typing the rows.
     ingest: ValidationReport,
     malformed: Vec<(usize, Field)>,
+    /// A row's changes, as they are made.
     changes: Vec<Change>,
+    /// The changes listed, and those counted.
+    listed: ChangeList,
     inferred: Vec<usize>,
     lines: RowLines,
     /// Findings are thrown away (a second reading).
@@ -254,6 +265,16 @@ impl Findings {
     fn scratch() -> Self {
         Findings {
             scratch: true,
+            ..Findings::default()
+        }
+    }
+
+    /// A first reading's findings, listing at most `max` of each code and kind.
+    fn listing(max: Option<usize>) -> Self {
+        Findings {
+            file: ValidationReport::listing(max),
+            ingest: ValidationReport::listing(max),
+            listed: ChangeList::new(max),
             ..Findings::default()
         }
     }
@@ -395,10 +416,12 @@ impl<'o> RowSteps<'o> {
         let mut tx = typed?;
         normalise::tidy_row(&mut tx, row, &self.options.normalise, changes);
         let id_hash = hash_of(&tx.id);
-        if normalise::fix_type(&mut tx, row, &self.options.normalise, changes)
-            && self.scratch.is_none()
-        {
-            findings.inferred.push(row);
+        let inferred = normalise::fix_type(&mut tx, row, &self.options.normalise, changes);
+        if self.scratch.is_none() {
+            if inferred {
+                findings.inferred.push(row);
+            }
+            findings.listed.take_from(&mut findings.changes);
         }
         Some((tx, id_hash))
     }
@@ -410,13 +433,14 @@ impl<'o> RowSteps<'o> {
 }
 
 /// Reads a CSV file's rows, typing and tidying each one (the per-row steps of normalisation),
-/// and hands each typed transaction to `each` with its input row and the hash of its id; stops
-/// when `each` returns false. Gives the rows read and the account they name.
+/// and hands each typed transaction to `each` with its input row, the hash of its id and the
+/// fields found malformed so far ([`Findings::typed`]); stops when `each` returns false. Gives
+/// the rows read and the account they name.
 fn walk(
     path: &Path,
     options: &PrepareOptions,
     findings: &mut Findings,
-    mut each: impl FnMut(usize, BankTransaction, u64) -> bool,
+    mut each: impl FnMut(usize, BankTransaction, u64, &[(usize, Field)]) -> bool,
 ) -> io::Result<(usize, Option<String>)> {
     let mut file = File::open(path)?;
     let start = text_start(&mut file)?;
@@ -433,7 +457,7 @@ fn walk(
             return;
         }
         if let Some((tx, id_hash)) = steps.row(findings, raw, row, Some(line))
-            && !each(row, tx, id_hash)
+            && !each(row, tx, id_hash, &findings.malformed)
         {
             stopped_at.set(Some(row));
         }
@@ -477,7 +501,7 @@ fn rows(
     format: InputFormat,
     options: &PrepareOptions,
     findings: &mut Findings,
-    each: impl FnMut(usize, BankTransaction, u64) -> bool,
+    each: impl FnMut(usize, BankTransaction, u64, &[(usize, Field)]) -> bool,
 ) -> io::Result<Result<(usize, Option<String>), Issue>> {
     match format {
         InputFormat::Json => json::walk(path, options, findings, each),
@@ -562,14 +586,14 @@ pub fn prepare_path(
 ) -> io::Result<Streamed> {
     let format = match sniff(path, format)? {
         Ok(f) => f,
-        Err(issue) => return Ok(held(unreadable(issue, options), None)),
+        Err(issue) => return Ok(held(unreadable(issue, options), None, options.max_listed)),
     };
     let backward = match options.normalise.balances {
         BalanceFill::Closing(c) => match closing::sum(path, format, options, c)? {
             closing::Summed::Chain(backward) => Some(backward),
             closing::Summed::Whole(why) => return whole(path, format, options, why),
             closing::Summed::Unreadable(issue) => {
-                return Ok(held(unreadable(issue, options), None));
+                return Ok(held(unreadable(issue, options), None, options.max_listed));
             }
         },
         _ => None,
@@ -593,10 +617,18 @@ fn unreadable(issue: Issue, options: &PrepareOptions) -> Prepared {
     prepared
 }
 
-fn held(prepared: Prepared, why: Option<InMemory>) -> Streamed {
+/// A file read whole, its findings and changes listed as a streamed file's are (`max` of each
+/// code and kind).
+fn held(mut prepared: Prepared, why: Option<InMemory>, max: Option<usize>) -> Streamed {
+    let mut report = ValidationReport::listing(max);
+    report.extend(std::mem::take(&mut prepared.report));
+    report.list_all();
+    let mut changes = ChangeList::new(max);
+    changes.take_from(&mut prepared.changes);
     Streamed {
-        report: prepared.report.clone(),
-        changes: prepared.changes.clone(),
+        report,
+        changes: changes.changes,
+        changes_omitted: changes.omitted,
         account_id: prepared.account_id.clone(),
         rows_read: prepared.rows_read,
         transactions: prepared.transactions.len(),
@@ -620,6 +652,7 @@ fn whole(
     Ok(held(
         pipeline::prepare_file(&bytes, format, options),
         Some(why),
+        options.max_listed,
     ))
 }
 
@@ -629,18 +662,28 @@ fn stream(
     options: &PrepareOptions,
     backward: Option<closing::Backward>,
 ) -> io::Result<Result<Streamed, InMemory>> {
-    let mut findings = Findings::default();
+    let mut findings = Findings::listing(options.max_listed);
     let mut pass = FirstPass::new(options);
     if let Some(b) = &backward {
         pass.running = Some(b.opening);
     }
     pass.backward = backward;
-    let read = rows(path, format, options, &mut findings, |row, tx, id_hash| {
-        pass.row(row, tx, id_hash)
-    })?;
+    let read = rows(
+        path,
+        format,
+        options,
+        &mut findings,
+        |row, tx, id_hash, malformed| pass.row(row, tx, id_hash, malformed),
+    )?;
     let read = match read {
         Ok(read) => read,
-        Err(issue) => return Ok(Ok(held(unreadable(issue, options), None))),
+        Err(issue) => {
+            return Ok(Ok(held(
+                unreadable(issue, options),
+                None,
+                options.max_listed,
+            )));
+        }
     };
     if let Some(why) = pass.abandon {
         return Ok(Err(why));
@@ -653,7 +696,12 @@ fn stream(
         let Some(exact) = reread_repeats(path, format, options, &pass.repeats)? else {
             return Ok(Err(InMemory::HashCollision));
         };
-        judge_repeats(&pass.repeats, &exact, options.normalise.dedupe)
+        judge_repeats(
+            &pass.repeats,
+            &exact,
+            options.normalise.dedupe,
+            options.max_listed,
+        )
     };
     let mut streamed = assemble(pass, repeated, findings, read, options);
     streamed.format = format;
@@ -679,7 +727,7 @@ struct FirstPass<'o> {
     /// balance the amounts sum to).
     backward: Option<closing::Backward>,
     fill_rows: Vec<usize>,
-    fill_changes: Vec<Change>,
+    fill_changes: ChangeList,
     replaced: usize,
     kept: usize,
     bodies: Bodies,
@@ -691,7 +739,7 @@ struct FirstPass<'o> {
 impl<'o> FirstPass<'o> {
     fn new(options: &'o PrepareOptions) -> Self {
         let (ctx, norm) = (&options.context, &options.normalise);
-        let mut validation = ValidationReport::new();
+        let mut validation = ValidationReport::listing(options.max_listed);
         validate::account_rules(ctx, &mut validation);
         FirstPass {
             norm,
@@ -707,7 +755,7 @@ impl<'o> FirstPass<'o> {
             },
             backward: None,
             fill_rows: Vec::new(),
-            fill_changes: Vec::new(),
+            fill_changes: ChangeList::new(options.max_listed),
             replaced: 0,
             kept: 0,
             bodies: Bodies::new(None, norm.batch_size.min(norm.platform.profile().max_batch)),
@@ -716,8 +764,15 @@ impl<'o> FirstPass<'o> {
         }
     }
 
-    /// One typed row; false stops the reading (the file is then read whole).
-    fn row(&mut self, row: usize, mut tx: BankTransaction, id_hash: u64) -> bool {
+    /// One typed row (`malformed`: the fields found malformed so far); false stops the reading
+    /// (the file is then read whole).
+    fn row(
+        &mut self,
+        row: usize,
+        mut tx: BankTransaction,
+        id_hash: u64,
+        malformed: &[(usize, Field)],
+    ) -> bool {
         if self.norm.dedupe {
             if self.exact_repeat(row, &tx, id_hash) {
                 return true;
@@ -733,7 +788,7 @@ impl<'o> FirstPass<'o> {
         if !self.fill_balance(row, &mut tx) {
             return false;
         }
-        self.checker.row(&tx, row, &mut self.validation);
+        check_row(&mut self.checker, &tx, row, malformed, &mut self.validation);
         self.kept += 1;
         if self.bodies.push(tx).is_some() {
             self.batches += 1;
@@ -778,8 +833,17 @@ impl<'o> FirstPass<'o> {
             && old != next
         {
             self.replaced += 1;
-            self.fill_changes
-                .push(normalise::balance_replaced(row, tx, old));
+            if self
+                .fill_changes
+                .full(normalise::ChangeKind::BalanceReplaced)
+            {
+                // Counted without being made: a file can replace every row's balance.
+                self.fill_changes
+                    .omit(normalise::ChangeKind::BalanceReplaced, 1);
+            } else {
+                self.fill_changes
+                    .push(normalise::balance_replaced(row, tx, old));
+            }
         }
         self.fill_rows.push(row);
         true
@@ -799,7 +863,7 @@ impl<'o> FirstPass<'o> {
 struct Repeated {
     /// Normalisation's findings on them (with dedupe).
     normalised: ValidationReport,
-    changes: Vec<Change>,
+    changes: ChangeList,
     /// Rows dropped as exact duplicates.
     dropped: FxHashSet<usize>,
     /// Duplicate ids (without dedupe).
@@ -821,7 +885,7 @@ fn reread_repeats(
         format,
         options,
         &mut Findings::scratch(),
-        |row, tx, _| {
+        |row, tx, _, _| {
             if wanted.contains(&row) {
                 exact.insert(row, tx);
             }
@@ -849,21 +913,23 @@ fn judge_repeats(
     repeats: &[Repeat],
     exact: &FxHashMap<usize, BankTransaction>,
     dedupe: bool,
+    max: Option<usize>,
 ) -> Repeated {
-    let mut out = Repeated::default();
+    let mut out = Repeated {
+        normalised: ValidationReport::listing(max),
+        changes: ChangeList::new(max),
+        dropped: FxHashSet::default(),
+        ids: ValidationReport::listing(max),
+    };
+    let mut changes = Vec::new();
     for r in repeats {
         let (tx, first) = (&exact[&r.row], &exact[&r.first]);
         if dedupe {
-            if normalise::judge_repeat(
-                tx,
-                r.row,
-                first,
-                r.first,
-                &mut out.normalised,
-                &mut out.changes,
-            ) {
+            if normalise::judge_repeat(tx, r.row, first, r.first, &mut out.normalised, &mut changes)
+            {
                 out.dropped.insert(r.row);
             }
+            out.changes.take_from(&mut changes);
         } else if let Some(issue) = crate::validate::rows::duplicate_id(&tx.id, r.row, r.first) {
             out.ids.push(issue);
         }
@@ -901,9 +967,9 @@ fn assemble(
     } = pass;
     validation.extend(ids);
     normalised.sort();
-    let validation = close_validation(validation, checker, kept, ctx);
+    let validation = close_validation(validation, checker, kept, ctx, &findings.malformed);
 
-    let mut changes = std::mem::take(&mut findings.changes);
+    let mut changes = std::mem::take(&mut findings.listed);
     if let Some(change) = normalise::inferred_change(std::mem::take(&mut findings.inferred)) {
         changes.push(change);
     }
@@ -920,7 +986,8 @@ fn assemble(
     }
     Streamed {
         report: final_report(findings, normalised, validation, ctx),
-        changes,
+        changes: changes.changes,
+        changes_omitted: changes.omitted,
         account_id,
         rows_read,
         transactions: kept,
@@ -938,17 +1005,19 @@ fn assemble(
 
 /// Validation's findings once every row is checked (`kept` of them): those that need every
 /// row, or the finding for none; sorted and settled, as [`crate::validate::validate_rows`]
-/// gives them.
+/// gives them. Those about a field found `malformed` are left out, as [`final_report`] leaves
+/// them out, before they count towards what the report lists.
 fn close_validation(
     mut validation: ValidationReport,
     checker: RowChecker<'_>,
     kept: usize,
     ctx: &ValidationContext,
+    malformed: &[(usize, Field)],
 ) -> ValidationReport {
     if kept == 0 {
         validation.push(validate::empty_batch());
     } else {
-        checker.finish(&mut validation);
+        checker.finish_with(&mut validation, |issue| !said_before(issue, malformed));
     }
     validation.sort();
     ctx.settle(&mut validation);
@@ -977,16 +1046,61 @@ fn final_report(
         .collect();
     report.extend(ingest);
     report.extend(normalised);
-    report.issues.extend(
-        validation
-            .issues
-            .into_iter()
-            .filter(|issue| pipeline::said_once(issue, &malformed, &conflicting)),
-    );
+    let ValidationReport {
+        issues, omitted, ..
+    } = validation;
+    // What is omitted was left out before it counted (`check_row`, `close_validation`).
+    for issue in issues {
+        if pipeline::said_once(&issue, &malformed, &conflicting) {
+            report.push(issue);
+        }
+    }
+    for o in omitted {
+        crate::validate::count_omitted(&mut report.omitted, o.code, o.severity, o.count);
+    }
     report.locate_lines_with(|row| lines.line(row));
     report.sort();
     context.settle(&mut report);
+    report.list_all();
     report
+}
+
+/// Checks a typed row into `validation`, leaving out what a malformed field of the row already
+/// says ([`pipeline::said_once`]) before it counts towards what the report lists.
+fn check_row(
+    checker: &mut RowChecker<'_>,
+    tx: &BankTransaction,
+    row: usize,
+    malformed: &[(usize, Field)],
+    validation: &mut ValidationReport,
+) {
+    if malformed.last().is_none_or(|&(r, _)| r != row) {
+        checker.row(tx, row, validation);
+        return;
+    }
+    let mut own = ValidationReport::new();
+    checker.row(tx, row, &mut own);
+    for issue in own.issues {
+        if !said_before(&issue, malformed) {
+            validation.push(issue);
+        }
+    }
+}
+
+/// Whether a validation finding repeats what a malformed field said (`malformed` in row
+/// order, as reading gives it): [`pipeline::said_once`] without a whole set of them.
+fn said_before(issue: &Issue, malformed: &[(usize, Field)]) -> bool {
+    if !matches!(issue.code, Code::MissingBalance | Code::MissingDescription) {
+        return false;
+    }
+    let (Some(row), Some(field)) = (issue.row, issue.field) else {
+        return false;
+    };
+    let from = malformed.partition_point(|&(r, _)| r < row);
+    malformed[from..]
+        .iter()
+        .take_while(|&&(r, _)| r == row)
+        .any(|&(_, f)| f == field)
 }
 
 #[cfg(test)]
