@@ -190,11 +190,14 @@ fn file_bytes(py: Python<'_>, source: &Bound<'_, PyAny>) -> BindResult<Vec<u8>> 
 
 context_function! {
 /// Reads a CSV or JSON file (a path or its bytes) and validates its rows as they are. Rows are
-/// numbered from 0; findings about rows of a CSV file also carry the `line` the row is on.
+/// numbered from 0; findings about rows of a CSV file also carry the `line` the row is on. A
+/// file given by its path streams, and its report lists the first `max_findings` findings of
+/// each code (`None`: all), counting the rest in `Report.omitted`.
 #[pyfunction]
-fn validate_file(py, source: &Bound<'_, PyAny>; format: &str = "auto") [context] -> PyResult<PyReport> {
+fn validate_file(py, source: &Bound<'_, PyAny>; format: &str = "auto", max_findings: Option<usize> = (Some(bankfeeds::validate::DEFAULT_MAX_LISTED))) [context] -> PyResult<PyReport> {
     guard(py, || {
-        let options = context.as_is()?;
+        let mut options = context.as_is()?;
+        options.max_listed = max_findings;
         let format = input_format(format)?;
         // A path streams (`bankfeeds::stream`): memory bounded by a row and the ids, whatever
         // the file's size, with the findings the whole file read in memory gives.
