@@ -909,14 +909,14 @@ def validate_file(
     source: str | os.PathLike[str] | bytes,
     *,
     format: str = "auto",
-    max_findings: int | None = 1000,
+    max_findings: int | None = ...,
     **keywords: Unpack[_ContextKeywords],
 ) -> Report:
     """Reads a CSV or JSON file and validates its rows as they are. A file given by its path (CSV,
     or JSON: a push body or an array of transactions) streams: memory stays bounded by the ids
     kept for the duplicate check (about 30 MB for a million rows), whatever the file's size;
     bytes are read whole. The findings are the same, except that a streamed file's report lists
-    the first ``max_findings`` of each code (``None``: all) and counts the rest in
+    the first ``max_findings`` of each code (default 1,000; ``None``: all) and counts the rest in
     ``Report.omitted`` (``error_count``, ``warning_count`` and ``is_valid`` count them too)."""
 
 def prepare_file(
