@@ -42,6 +42,29 @@ impl Drop for TempFile {
     }
 }
 
+/// A file of rows with every kind of trouble, chosen by `seed`: balances malformed or missing
+/// (a malformed one is not also reported missing), repeated ids, dates out of order, bad
+/// amounts and descriptions left blank.
+fn troubled(seed: &[u8]) -> String {
+    let mut text = String::from("id,date,description,amount,balance\n");
+    for (i, &b) in seed.iter().enumerate() {
+        let id = if b % 7 == 0 && i > 0 { i - 1 } else { i };
+        let day = if b % 11 == 3 { 1 } else { 2 + i / 10 };
+        let description = if b % 5 == 1 { "" } else { "Coffee" };
+        let amount = if b % 13 == 2 { "1.2.3" } else { "1.00" };
+        let balance = match b % 6 {
+            0 => String::new(),
+            1 => "12x".to_owned(),
+            _ => format!("{}.00", i + usize::from(b % 4 == 0)),
+        };
+        text.push_str(&format!(
+            "t{id},2024-01-{:02},{description},{amount},{balance}\n",
+            day.min(28)
+        ));
+    }
+    text
+}
+
 /// The first `max` findings of each code of a whole report, the rest counted (worked out here,
 /// not by the core).
 fn first_of_each(whole: &ValidationReport, max: usize) -> ValidationReport {
@@ -233,5 +256,28 @@ proptest! {
         prop_assert_eq!(&report, &first_of_each(&whole, max));
         prop_assert_eq!(report.error_count(), whole.error_count());
         prop_assert_eq!(report.is_valid(), whole.is_valid());
+    }
+
+    /// The same on files with every kind of trouble, streamed from a path as well.
+    #[test]
+    fn troubled_files_list_the_whole_files_first_findings(
+        seed in prop::collection::vec(any::<u8>(), 0..60),
+        max in 0usize..4,
+        chunk in 1usize..50,
+        platform in prop::sample::select(vec![Platform::Generic, Platform::Xero, Platform::QuickBooksOnline]),
+    ) {
+        let text = troubled(&seed);
+        let ctx = ValidationContext::new(platform, today());
+        let whole = validate_file(text.as_bytes(), InputFormat::Auto, &ctx);
+        let mut checker = CsvChecker::listing(&ctx, Some(max));
+        for piece in text.as_bytes().chunks(chunk) {
+            checker.feed(piece).unwrap();
+        }
+        prop_assert_eq!(&checker.finish().unwrap(), &first_of_each(&whole, max));
+        let file = TempFile::new(&text);
+        let mut options = PrepareOptions::validate_only(ctx);
+        options.max_listed = Some(max);
+        let streamed = prepare_path(&file.0, InputFormat::Auto, &options).unwrap();
+        prop_assert_eq!(&streamed.report, &first_of_each(&whole, max));
     }
 }
