@@ -128,7 +128,7 @@ export interface Issue {
   found?: string;
 }
 
-/** Every finding at once, ordered by row (findings about no row first). A streamed file's report (`validateStream()`, `FileChecker`) lists the first 1,000 findings of each code and counts the rest in `omitted`; `valid`, `errorCount` and `warningCount` count those too. */
+/** Every finding at once, ordered by row (findings about no row first). A streamed file's report (`validateStream()`, `FileChecker`) lists the first 1,000 findings of each code (`maxFindings`) and counts the rest in `omitted`; `valid`, `errorCount` and `warningCount` count those too. */
 export interface ValidationReport {
   /** True when there is no error, listed or not (warnings allowed). */
   valid: boolean;
@@ -190,6 +190,8 @@ export interface ValidateOptions {
   latestExisting?: string;
   /** The company's country, ISO 3166 alpha-2 (`"US"`), for platforms limited to some regions. */
   country?: string;
+  /** How many findings of each code a streamed file's report (`validateStream()`, `FileChecker`) lists, the rest counted in `omitted`; default 1,000, `Infinity` for every one. Reports of a whole text list every finding. */
+  maxFindings?: number;
 }
 
 /** A source account, for `validateAccount()`. */

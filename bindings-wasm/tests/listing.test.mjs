@@ -33,6 +33,22 @@ test("a streamed report lists the first 1,000 findings of each code and counts t
   assert.deepEqual(checker.finish(), streamed);
 });
 
+test("maxFindings sets how many are listed; Infinity lists every one", async () => {
+  const text = everyBalanceOff(30);
+  const whole = bf.validate(text, options);
+  const two = await bf.validateStream(new Blob([text]), { ...options, maxFindings: 2 });
+  assert.deepEqual(two.issues, whole.issues.slice(0, 2));
+  assert.deepEqual(two.omitted, [{ code: "balance_mismatch", severity: "error", count: 27 }]);
+  const none = new bf.FileChecker({ ...options, maxFindings: 0 });
+  none.push(text);
+  const report = none.finish();
+  assert.deepEqual(report.issues, []);
+  assert.equal(report.valid, false);
+  assert.equal(report.errorCount, 29);
+  assert.deepEqual(await bf.validateStream(new Blob([text]), { ...options, maxFindings: Infinity }), whole);
+  assert.throws(() => new bf.FileChecker({ ...options, maxFindings: -1 }), /maxFindings must be a whole number/);
+});
+
 test("a short file's streamed report is validate()'s, with no omitted key", async () => {
   const text = everyBalanceOff(5);
   const streamed = await bf.validateStream(new Blob([text]), options);
