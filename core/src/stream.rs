@@ -9,6 +9,14 @@
 //! hashes say they repeat an earlier id are read again, exactly, before anything is reported
 //! about them: two different ids (or rows) sharing a hash never make a finding.
 //!
+//! Findings and changes are what would otherwise grow with the file (a file where every row has
+//! a broken balance, or a closing balance that replaces every one): the report lists the first
+//! [`PrepareOptions::max_listed`] findings of each code (1,000 unless set; the first in the
+//! order the whole file's report gives them, whatever order they are found in) and counts the
+//! rest by code and severity ([`ValidationReport::omitted`]), and the changes the same by kind
+//! ([`Streamed::changes_omitted`]). The counts, [`ValidationReport::is_valid`] included, are
+//! exact.
+//!
 //! CSV and JSON files (a push body or an array of transactions) both stream. Balances computed
 //! backward from a closing balance take two more readings first: one sums the amounts, which
 //! gives the opening balance, and one notes, in a byte a row, how the backward chain writes each
@@ -620,9 +628,7 @@ fn unreadable(issue: Issue, options: &PrepareOptions) -> Prepared {
 /// A file read whole, its findings and changes listed as a streamed file's are (`max` of each
 /// code and kind).
 fn held(mut prepared: Prepared, why: Option<InMemory>, max: Option<usize>) -> Streamed {
-    let mut report = ValidationReport::listing(max);
-    report.extend(std::mem::take(&mut prepared.report));
-    report.list_all();
+    let report = listed(std::mem::take(&mut prepared.report), max);
     let mut changes = ChangeList::new(max);
     changes.take_from(&mut prepared.changes);
     Streamed {
@@ -640,6 +646,14 @@ fn held(mut prepared: Prepared, why: Option<InMemory>, max: Option<usize>) -> St
         format: InputFormat::Auto,
         backward: None,
     }
+}
+
+/// A whole report, listing the first `max` findings of each code as a streamed one does.
+fn listed(whole: ValidationReport, max: Option<usize>) -> ValidationReport {
+    let mut report = ValidationReport::listing(max);
+    report.extend(whole);
+    report.list_all();
+    report
 }
 
 fn whole(

@@ -229,6 +229,15 @@ fn errors_that_are_not_listed_still_make_the_file_invalid() {
     let report = checker.finish().unwrap();
     assert_eq!(report, streamed.report);
     assert!(!report.is_valid());
+    // A file that is not UTF-8 is one finding, held to the limit as any other.
+    let mut checker = CsvChecker::listing(&ctx, Some(0));
+    checker
+        .feed(b"id,date,amount\nt1,2024-05-01,\xff\n")
+        .unwrap();
+    let report = checker.finish().unwrap();
+    assert!(report.issues.is_empty());
+    assert_eq!(report.count_of(Code::MalformedInput), 1);
+    assert!(!report.is_valid());
 }
 
 proptest! {

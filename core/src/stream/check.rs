@@ -1,6 +1,6 @@
 //! **validate** for a CSV file handed over in chunks: [`CsvChecker`].
 
-use super::{Findings, check_row, close_validation, final_report, unreadable};
+use super::{Findings, check_row, close_validation, final_report, listed, unreadable};
 use crate::ids::FirstSeen;
 use crate::ingest::file::{CsvPush, not_utf8};
 use crate::ingest::{IngestOptions, Ingester};
@@ -82,6 +82,8 @@ pub struct CsvChecker {
     ids: FirstSeen,
     /// Rows typed and checked.
     kept: usize,
+    /// How many findings of each code the report lists.
+    max_listed: Option<usize>,
 }
 
 impl CsvChecker {
@@ -109,6 +111,7 @@ impl CsvChecker {
             validation,
             ids: FirstSeen::default(),
             kept: 0,
+            max_listed: max,
         }
     }
 
@@ -146,7 +149,8 @@ impl CsvChecker {
             self.unreadable = Some(not_utf8(offset));
         }
         if let Some(issue) = self.unreadable {
-            return Ok(unreadable(issue, &PrepareOptions::validate_only(self.context)).report);
+            let report = unreadable(issue, &PrepareOptions::validate_only(self.context)).report;
+            return Ok(listed(report, self.max_listed));
         }
         self.read_csv(None);
         // The account a column names does not change what validation checks.
