@@ -53,9 +53,7 @@ pub fn schema_error(py: Python<'_>, problem: &SchemaProblem) -> PyErr {
     if let Some(field) = problem.field {
         issue = issue.on(field);
     }
-    let report = ValidationReport {
-        issues: vec![issue],
-    };
+    let report = ValidationReport::from(vec![issue]);
     match Py::new(py, PyReport::from(report)) {
         Ok(report) => {
             let kwargs = PyDict::new(py);
@@ -127,9 +125,8 @@ impl BindError {
             BindError::Schema(p) => schema_error(py, &p),
             BindError::Arrow(m) => {
                 let kwargs = PyDict::new(py);
-                let report = ValidationReport {
-                    issues: vec![Issue::new(Code::MalformedInput, m.clone())],
-                };
+                let report =
+                    ValidationReport::from(vec![Issue::new(Code::MalformedInput, m.clone())]);
                 match Py::new(py, PyReport::from(report)) {
                     Ok(r) => match kwargs.set_item("report", r) {
                         Ok(()) => raise(py, "SchemaError", &m, &kwargs),

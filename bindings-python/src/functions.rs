@@ -191,11 +191,14 @@ fn file_bytes(py: Python<'_>, source: &Bound<'_, PyAny>) -> BindResult<Vec<u8>> 
 
 context_function! {
 /// Reads a CSV or JSON file (a path or its bytes) and validates its rows as they are. Rows are
-/// numbered from 0; findings about rows of a CSV file also carry the `line` the row is on.
+/// numbered from 0; findings about rows of a CSV file also carry the `line` the row is on. A
+/// file given by its path streams, and its report lists the first `max_findings` findings of
+/// each code (`None`: all), counting the rest in `Report.omitted`.
 #[pyfunction]
-fn validate_file(py, source: &Bound<'_, PyAny>; format: &str = "auto") [context] -> PyResult<PyReport> {
+fn validate_file(py, source: &Bound<'_, PyAny>; format: &str = "auto", max_findings: Option<usize> = (Some(bankfeeds::validate::DEFAULT_MAX_LISTED))) [context] -> PyResult<PyReport> {
     guard(py, || {
-        let options = context.as_is()?;
+        let mut options = context.as_is()?;
+        options.max_listed = max_findings;
         let format = input_format(format)?;
         // A path streams (`bankfeeds::stream`): memory bounded by a row and the ids, whatever
         // the file's size, with the findings the whole file read in memory gives.
@@ -273,14 +276,12 @@ fn stream_file(py, source: &Bound<'_, PyAny>; format: &str = "auto") [context, n
 }
 
 fn overflow_report(e: &balance::BalanceOverflow, source_rows: &[usize]) -> ValidationReport {
-    ValidationReport {
-        issues: vec![
-            Issue::new(Code::BalanceOverflow, e.to_string())
-                .at_row(source_rows.get(e.row).copied().unwrap_or(e.row))
-                .with_id(&e.id)
-                .on(Field::Balance),
-        ],
-    }
+    ValidationReport::from(vec![
+        Issue::new(Code::BalanceOverflow, e.to_string())
+            .at_row(source_rows.get(e.row).copied().unwrap_or(e.row))
+            .with_id(&e.id)
+            .on(Field::Balance),
+    ])
 }
 
 /// Reads `rows`, types them (raising `ValidationError` when a row cannot be) and sets their

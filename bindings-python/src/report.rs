@@ -89,7 +89,9 @@ fn issue_dict<'py>(py: Python<'py>, i: &Issue) -> PyResult<Bound<'py, PyDict>> {
 /// Everything found in one pass, errors and warnings together, ordered by row.
 ///
 /// Iterating a report yields its issues; `len(report)` counts them. `report.is_valid` is true
-/// when there is no error (warnings allowed): the rows may be pushed.
+/// when there is no error (warnings allowed): the rows may be pushed. A streamed file's report
+/// lists the first findings of each code and counts the rest in `omitted`; `error_count`,
+/// `warning_count` and `is_valid` count those too.
 #[pyclass(module = "bankfeeds", name = "Report", frozen, eq)]
 #[derive(Clone, PartialEq, Default)]
 pub struct PyReport {
@@ -110,12 +112,27 @@ fn issues<'a>(py: Python<'_>, it: impl Iterator<Item = &'a Issue>) -> PyResult<V
 pymethods_with_getters! {
     impl PyReport {
         getters |v| {
-            /// Number of errors.
+            /// Number of errors, listed or not (see `omitted`).
             error_count -> usize = v.error_count();
-            /// Number of warnings.
+            /// Number of warnings, listed or not (see `omitted`).
             warning_count -> usize = v.warning_count();
-            /// True when there is no error (warnings allowed).
+            /// True when there is no error, listed or not (warnings allowed).
             is_valid -> bool = v.is_valid();
+        }
+        /// The findings counted but not listed (a file read as it streams lists the first
+        /// `max_findings` of each code), by code and severity: dicts with the keys `code,
+        /// severity, count`. Empty when every finding is listed.
+        #[getter]
+        fn omitted<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+            let list = PyList::empty(py);
+            for o in &self.inner.omitted {
+                let d = PyDict::new(py);
+                d.set_item("code", o.code.as_str())?;
+                d.set_item("severity", o.severity.as_str())?;
+                d.set_item("count", o.count)?;
+                list.append(d)?;
+            }
+            Ok(list)
         }
         /// Every finding, in row order.
         #[getter]

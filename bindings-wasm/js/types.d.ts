@@ -128,13 +128,24 @@ export interface Issue {
   found?: string;
 }
 
-/** Every finding at once, ordered by row (findings about no row first). */
+/** Every finding at once, ordered by row (findings about no row first). A streamed file's report (`validateStream()`, `FileChecker`) lists the first 1,000 findings of each code (`maxFindings`) and counts the rest in `omitted`; `valid`, `errorCount` and `warningCount` count those too. */
 export interface ValidationReport {
-  /** True when there is no error (warnings allowed). */
+  /** True when there is no error, listed or not (warnings allowed). */
   valid: boolean;
+  /** Errors, listed or not. */
   errorCount: number;
+  /** Warnings, listed or not. */
   warningCount: number;
   issues: Issue[];
+  /** Findings counted but not listed, by code and severity; present only when there are any. */
+  omitted?: OmittedFindings[];
+}
+
+/** Findings of one code and severity a report counts but does not list. */
+export interface OmittedFindings {
+  code: IssueCode;
+  severity: Severity;
+  count: number;
 }
 
 /** One change `prepare()` made. A change to many rows lists them in `rows`. */
@@ -179,6 +190,8 @@ export interface ValidateOptions {
   latestExisting?: string;
   /** The company's country, ISO 3166 alpha-2 (`"US"`), for platforms limited to some regions. */
   country?: string;
+  /** How many findings of each code a streamed file's report (`validateStream()`, `FileChecker`) lists, the rest counted in `omitted`; default 1,000, `Infinity` for every one. Reports of a whole text list every finding. */
+  maxFindings?: number;
 }
 
 /** A source account, for `validateAccount()`. */

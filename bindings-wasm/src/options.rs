@@ -41,6 +41,7 @@ const CONTEXT: &[&str] = &[
     "country",
     "timeZone",
     "rules",
+    "maxFindings",
 ];
 
 /// Options only `prepare()` takes.
@@ -74,6 +75,8 @@ pub(crate) struct Options {
     infer_types: Option<bool>,
     sort: Option<bool>,
     batch_size: Option<usize>,
+    /// `maxFindings`: `Some(None)` lists every finding.
+    max_findings: Option<Option<usize>>,
 }
 
 impl Options {
@@ -147,6 +150,7 @@ impl Options {
             "inferTypes" => self.infer_types = Some(flag(n, &v)?),
             "sort" => self.sort = Some(flag(n, &v)?),
             "batchSize" => self.batch_size = Some(count(n, &v)?),
+            "maxFindings" => self.max_findings = Some(max_findings(n, &v)?),
             "sortCode" | "accountType" => {
                 return Err(Error::option(
                     n,
@@ -203,6 +207,9 @@ impl Options {
             }
         };
         p.ingest.floats = FloatPolicy::Shortest;
+        if let Some(max) = self.max_findings {
+            p.max_listed = max;
+        }
         Ok(p)
     }
 }
@@ -413,6 +420,21 @@ fn date(name: &str, v: &JsValue) -> Result<LocalDateTime, Error> {
 }
 
 /// A count such as a batch size: a whole number of at least 1.
+/// `maxFindings`: a whole number from 0, or `Infinity` for every finding.
+fn max_findings(name: &str, v: &JsValue) -> Result<Option<usize>, Error> {
+    match v.as_f64() {
+        Some(f) if f == f64::INFINITY => Ok(None),
+        Some(f) if f.fract() == 0.0 && f >= 0.0 && f <= u32::MAX as f64 => Ok(Some(f as usize)),
+        _ => Err(Error::option(
+            name,
+            format!(
+                "{name} must be a whole number of at least 0, or Infinity for every finding, not {}",
+                describe(v)
+            ),
+        )),
+    }
+}
+
 pub(crate) fn count(name: &str, v: &JsValue) -> Result<usize, Error> {
     match v.as_f64() {
         Some(f) if f.fract() == 0.0 && f >= 1.0 && f <= u32::MAX as f64 => Ok(f as usize),

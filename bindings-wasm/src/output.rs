@@ -244,7 +244,8 @@ pub(crate) fn transactions(txs: &[BankTransaction]) -> Result<JsValue, Error> {
     out.finish()
 }
 
-/// `{ valid, errorCount, warningCount, issues }`.
+/// `{ valid, errorCount, warningCount, issues, omitted? }`: `omitted` (findings counted but
+/// not listed, by code and severity) only when a streamed file's report has any.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct Report {
@@ -253,6 +254,8 @@ pub(crate) struct Report {
     warning_count: usize,
     #[serde(with = "serde_wasm_bindgen::preserve")]
     issues: JsValue,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    omitted: Vec<bankfeeds::validate::Omitted>,
 }
 
 impl Report {
@@ -262,6 +265,7 @@ impl Report {
             error_count: r.error_count(),
             warning_count: r.warning_count(),
             issues: issues(&r.issues)?,
+            omitted: r.omitted.clone(),
         })
     }
 }

@@ -44,7 +44,7 @@ impl FileChecker {
     ) -> Result<FileChecker, Error> {
         let options = Options::read(&options, Purpose::Validate)?.prepare(Purpose::Validate)?;
         Ok(FileChecker {
-            checker: Some(CsvChecker::new(&options.context)),
+            checker: Some(CsvChecker::listing(&options.context, options.max_listed)),
             high_surrogate: None,
         })
     }

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use bankfeeds::dates::TimeZone;
 use bankfeeds::ingest::InputFormat;
 use bankfeeds::money::Currency;
-use bankfeeds::normalise::BalanceFill;
+use bankfeeds::normalise::{BalanceFill, OmittedChanges};
 use bankfeeds::pipeline::{PrepareOptions, Prepared};
 use bankfeeds::rules::Platform;
 use bankfeeds::validate::ValidationContext;
@@ -51,6 +51,27 @@ pub struct PrepareArgs {
     /// The account's currency (ISO 4217): amounts may not have more decimals than it allows.
     #[arg(long)]
     pub currency: Option<String>,
+    /// How many findings of each code, and changes of each kind, `validate` and `prepare` list
+    /// (the first ones, by row); the rest are counted ("... and 998,999 more balance_mismatch
+    /// errors not listed"), so a file of any size fits in memory. A number, or `all`.
+    #[arg(long, value_name = "N|all", default_value = "1000", value_parser = parse_max_findings)]
+    pub max_findings: MaxFindings,
+}
+
+/// `--max-findings`: a number of findings of each code to list, or every one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MaxFindings(pub Option<usize>);
+
+/// `--max-findings`: `all` or a number.
+fn parse_max_findings(text: &str) -> Result<MaxFindings, String> {
+    let text = text.trim();
+    if text.eq_ignore_ascii_case("all") {
+        return Ok(MaxFindings(None));
+    }
+    text.replace(['_', ','], "")
+        .parse()
+        .map(|n| MaxFindings(Some(n)))
+        .map_err(|_| format!("`{text}` is neither a number nor `all`"))
 }
 
 /// `--time-zone`, read by the core.
@@ -123,12 +144,15 @@ impl PrepareArgs {
         if let Some(size) = batch_size {
             options.batch_size(size);
         }
+        options.max_listed = self.max_findings.0;
         options
     }
 
     /// The core's **validate** preset for these flags: the file is checked as given.
     pub fn validate_only(&self) -> PrepareOptions {
-        PrepareOptions::validate_only(self.context())
+        let mut options = PrepareOptions::validate_only(self.context());
+        options.max_listed = self.max_findings.0;
+        options
     }
 }
 
@@ -145,6 +169,8 @@ pub struct Loaded {
     /// The file as streamed (`validate`, `normalise`): `prepared` then has the findings and
     /// changes but no transactions, and the push bodies are written from the file again.
     pub streamed: Option<bankfeeds::stream::Streamed>,
+    /// Changes made but not listed in `prepared.changes` (a streamed file), by kind.
+    pub changes_omitted: Vec<OmittedChanges>,
 }
 
 impl Loaded {
@@ -166,7 +192,7 @@ impl Loaded {
 pub fn load_streaming(path: &Path, options: &PrepareOptions) -> Result<Loaded, String> {
     let cannot = |e: std::io::Error| format!("cannot read {}: {e}", path.display());
     let format = InputFormat::for_extension(path.extension().and_then(|e| e.to_str()));
-    let streamed = bankfeeds::stream::prepare_path(path, format, options).map_err(cannot)?;
+    let mut streamed = bankfeeds::stream::prepare_path(path, format, options).map_err(cannot)?;
     let csv = match format {
         InputFormat::Auto => {
             use std::io::Read as _;
@@ -178,9 +204,10 @@ pub fn load_streaming(path: &Path, options: &PrepareOptions) -> Result<Loaded, S
         }
         known => known == InputFormat::Csv,
     };
+    // Moved, not copied: writing the bodies needs neither.
     let prepared = Prepared {
-        report: streamed.report.clone(),
-        changes: streamed.changes.clone(),
+        report: std::mem::take(&mut streamed.report),
+        changes: std::mem::take(&mut streamed.changes),
         account_id: streamed.account_id.clone(),
         batch_size: streamed.batch_size,
         rows_read: streamed.rows_read,
@@ -191,6 +218,7 @@ pub fn load_streaming(path: &Path, options: &PrepareOptions) -> Result<Loaded, S
         batches: streamed.batches,
         prepared,
         csv,
+        changes_omitted: std::mem::take(&mut streamed.changes_omitted),
         streamed: Some(streamed),
     })
 }
@@ -305,10 +333,16 @@ pub fn prepare(
                 files.len(),
                 out.display()
             );
-            if !prepared.changes.is_empty() {
-                say!("normalisation made {} change(s):", prepared.changes.len());
+            if !prepared.changes.is_empty() || !loaded.changes_omitted.is_empty() {
+                say!(
+                    "normalisation made {} change(s):",
+                    output::change_count(&loaded)
+                );
                 for change in &prepared.changes {
                     say!("  {}", output::clean(&change.to_string()));
+                }
+                for omitted in &loaded.changes_omitted {
+                    say!("  {}", output::omitted_changes_line(omitted));
                 }
             }
             OK

@@ -198,11 +198,59 @@ pub fn finding_line(issue: &Issue, csv: bool) -> String {
     line
 }
 
-/// Prints every finding, one a line.
+/// Prints every finding listed, one a line, then a line for each code with findings counted
+/// but not listed.
 pub fn print_findings(loaded: &Loaded, out: &mut dyn Write) {
     for issue in &loaded.prepared.report.issues {
         let _ = writeln!(out, "{}", finding_line(issue, loaded.csv));
     }
+    for omitted in &loaded.prepared.report.omitted {
+        let _ = writeln!(out, "{}", omitted_line(omitted));
+    }
+}
+
+/// E.g. `... and 998,999 more balance_mismatch errors not listed (see --max-findings)`.
+pub fn omitted_line(omitted: &bankfeeds::validate::Omitted) -> String {
+    format!(
+        "... and {} more {} {}{} not listed (see --max-findings)",
+        grouped(omitted.count),
+        omitted.code,
+        omitted.severity,
+        if omitted.count == 1 { "" } else { "s" }
+    )
+}
+
+/// E.g. `... and 999,000 more balance_replaced changes not listed (see --max-findings)`.
+pub fn omitted_changes_line(omitted: &bankfeeds::normalise::OmittedChanges) -> String {
+    format!(
+        "... and {} more {} change{} not listed (see --max-findings)",
+        grouped(omitted.count),
+        omitted.kind.as_str(),
+        if omitted.count == 1 { "" } else { "s" }
+    )
+}
+
+/// Every change normalisation made, listed or not.
+pub fn change_count(loaded: &Loaded) -> usize {
+    loaded.prepared.changes.len()
+        + loaded
+            .changes_omitted
+            .iter()
+            .map(|o| o.count)
+            .sum::<usize>()
+}
+
+/// A count with its thousands separated by commas: `998,999`.
+fn grouped(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(d);
+    }
+    out
 }
 
 /// The closing line of `validate`.
@@ -217,10 +265,9 @@ pub fn summary(loaded: &Loaded, platform: Platform) -> String {
     } else {
         "not ready to push".to_owned()
     };
-    let changes = if p.changes.is_empty() {
-        String::new()
-    } else {
-        format!(", {} normalisation change(s)", p.changes.len())
+    let changes = match change_count(loaded) {
+        0 => String::new(),
+        n => format!(", {n} normalisation change(s)"),
     };
     format!(
         "{} row(s) read, {} transaction(s), {errors} error(s), {warnings} warning(s){changes} ({} rules): {verdict}",
@@ -240,7 +287,7 @@ pub fn json_report(path: &Path, loaded: &Loaded, platform: Platform) -> String {
         .iter()
         .map(|issue| serde_json::to_value(issue).unwrap_or(Value::Null))
         .collect();
-    let report = json!({
+    let mut report = json!({
         "file": path.display().to_string(),
         "format": if loaded.csv { "csv" } else { "json" },
         "platform": platform.as_str(),
@@ -255,5 +302,12 @@ pub fn json_report(path: &Path, loaded: &Loaded, platform: Platform) -> String {
         "issues": issues,
         "changes": p.changes,
     });
+    // Only a streamed file's report omits anything: other reports keep their keys.
+    if !p.report.omitted.is_empty() {
+        report["omitted"] = json!(p.report.omitted);
+    }
+    if !loaded.changes_omitted.is_empty() {
+        report["changesOmitted"] = json!(loaded.changes_omitted);
+    }
     safe_json_pretty(&report)
 }

@@ -553,3 +553,91 @@ fn validate_refuses_a_closing_balance_without_normalise() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--normalise"));
 }
+
+/// A file of `rows` rows whose balances all break the chain after the first.
+fn every_balance_off(rows: usize) -> String {
+    let mut text = String::from("id,date,description,amount,balance\n");
+    for i in 0..rows {
+        text.push_str(&format!("t{i},2024-05-01,Coffee,1.00,{}.00\n", i * 10));
+    }
+    text
+}
+
+#[test]
+fn a_finding_on_every_row_lists_the_first_of_each_code_and_counts_the_rest() {
+    let (dir, path) = temp_file("max-findings", "every.csv", &every_balance_off(1203));
+    let path = path.to_str().unwrap();
+    // The first 1,000 listed, then the count of the rest; the summary counts every one.
+    let (code, out, _) = validate_path(path, &[]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        out.matches(": error balance_mismatch (").count(),
+        1000,
+        "{out}"
+    );
+    assert!(
+        out.contains("... and 202 more balance_mismatch errors not listed (see --max-findings)\n"),
+        "{out}"
+    );
+    assert!(out.contains("1202 error(s)"), "{out}");
+    // --max-findings sets how many; `all` lists every one.
+    let (_, out, _) = validate_path(path, &["--max-findings", "2"]);
+    assert_eq!(
+        out.matches(": error balance_mismatch (").count(),
+        2,
+        "{out}"
+    );
+    assert!(out.contains("... and 1,200 more balance_mismatch errors not listed"));
+    let (_, out, _) = validate_path(path, &["--max-findings", "all"]);
+    assert_eq!(out.matches(": error balance_mismatch (").count(), 1202);
+    assert!(!out.contains("not listed"));
+    let (code, _, err) = validate_path(path, &["--max-findings", "many"]);
+    assert_eq!(code, 2, "{err}");
+    // Errors not listed still make the file invalid.
+    let (code, out, _) = validate_path(path, &["--max-findings", "0", "--format", "json"]);
+    assert_eq!(code, 1);
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(report["valid"], false);
+    assert_eq!(report["errors"], 1202);
+    assert_eq!(report["issues"].as_array().unwrap().len(), 0);
+    assert_eq!(
+        report["omitted"],
+        serde_json::json!([{"code": "balance_mismatch", "severity": "error", "count": 1202}])
+    );
+    // A report that omits nothing has no such key.
+    let (_, out, _) = validate_path(path, &["--max-findings", "all", "--format", "json"]);
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!(report.get("omitted").is_none());
+    // Changes too: every balance replaced, the first two listed.
+    let out_dir = dir.join("batches");
+    let written = normalise(
+        Path::new(path),
+        &out_dir,
+        &[
+            "--closing-balance",
+            "5000.00",
+            "--max-findings",
+            "2",
+            "--today",
+            "2024-06-01",
+            ACCOUNT[0],
+            ACCOUNT[1],
+        ],
+    );
+    let stdout = String::from_utf8(written.stdout).unwrap();
+    assert!(written.status.success(), "{stdout}");
+    assert_eq!(
+        stdout.matches("  balance_replaced row").count(),
+        2,
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("... and 1,200 more balance_replaced changes not listed"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("normalisation made 1204 change(s)"),
+        "{stdout}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

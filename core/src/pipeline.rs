@@ -121,6 +121,14 @@ pub struct PrepareOptions {
     pub normalise: NormaliseOptions,
     /// What validation knows.
     pub context: ValidationContext,
+    /// How many findings of each code, and changes of each kind, a file read as it streams
+    /// lists ([`crate::stream::prepare_path`]); the rest are counted
+    /// ([`crate::validate::ValidationReport::omitted`],
+    /// [`crate::stream::Streamed::changes_omitted`]) so that memory does not grow with the
+    /// file. `None` lists every one. [`crate::validate::DEFAULT_MAX_LISTED`] unless set. The
+    /// whole-file functions ([`prepare_file`], [`prepare`]) hold every row and list every
+    /// finding and change whatever this says.
+    pub max_listed: Option<usize>,
 }
 
 impl PrepareOptions {
@@ -137,6 +145,7 @@ impl PrepareOptions {
             ingest: IngestOptions::default(),
             normalise: NormaliseOptions::for_platform(context.platform),
             context,
+            max_listed: Some(crate::validate::DEFAULT_MAX_LISTED),
         }
     }
 

@@ -9,6 +9,14 @@
 //! hashes say they repeat an earlier id are read again, exactly, before anything is reported
 //! about them: two different ids (or rows) sharing a hash never make a finding.
 //!
+//! Findings and changes are what would otherwise grow with the file (a file where every row has
+//! a broken balance, or a closing balance that replaces every one): the report lists the first
+//! [`PrepareOptions::max_listed`] findings of each code (1,000 unless set; the first in the
+//! order the whole file's report gives them, whatever order they are found in) and counts the
+//! rest by code and severity ([`ValidationReport::omitted`]), and the changes the same by kind
+//! ([`Streamed::changes_omitted`]). The counts, [`ValidationReport::is_valid`] included, are
+//! exact.
+//!
 //! CSV and JSON files (a push body or an array of transactions) both stream. Balances computed
 //! backward from a closing balance take two more readings first: one sums the amounts, which
 //! gives the opening balance, and one notes, in a byte a row, how the backward chain writes each
@@ -34,7 +42,7 @@ use crate::dates::LocalDateTime;
 use crate::ingest::file::CsvPush;
 use crate::ingest::{Ingester, InputFormat, RawCells, RawTransaction};
 use crate::model::{BankTransaction, CreateBankTransactions};
-use crate::normalise::{self, BalanceFill, Change, NormaliseOptions};
+use crate::normalise::{self, BalanceFill, Change, ChangeList, NormaliseOptions, OmittedChanges};
 use crate::pipeline::{self, PrepareOptions, Prepared};
 use crate::validate::rows::RowChecker;
 use crate::validate::{self, Code, Field, Issue, ValidationContext, ValidationReport};
@@ -81,12 +89,20 @@ impl fmt::Display for InMemory {
 }
 
 /// What [`prepare_path`] found: a [`Prepared`] without its transactions.
+///
+/// Its findings and changes are listed up to [`PrepareOptions::max_listed`] of each code and
+/// kind (the first ones, as [`crate::pipeline::prepare_file`] lists them), the rest counted.
 #[derive(Debug)]
 pub struct Streamed {
-    /// Every finding, as [`crate::pipeline::prepare_file`] reports them.
+    /// The findings, as [`crate::pipeline::prepare_file`] reports them: the first
+    /// [`PrepareOptions::max_listed`] of each code listed, the rest counted in its
+    /// [`ValidationReport::omitted`].
     pub report: ValidationReport,
-    /// Every change normalisation made.
+    /// The changes normalisation made, as [`crate::pipeline::prepare_file`] lists them: the
+    /// first [`PrepareOptions::max_listed`] of each kind.
     pub changes: Vec<Change>,
+    /// The changes made but not listed in `changes`, by kind.
+    pub changes_omitted: Vec<OmittedChanges>,
     /// The account the file names.
     pub account_id: Option<String>,
     /// Rows read.
@@ -145,7 +161,7 @@ impl Streamed {
         self.unchanged(path, None)?;
         let mut pushed = 0;
         // False stops the reading once `sink` fails.
-        let each = |row, mut tx: BankTransaction, _| {
+        let each = |row, mut tx: BankTransaction, _, _: &[(usize, Field)]| {
             if self.dropped.contains(&row) {
                 return true;
             }
@@ -275,7 +291,10 @@ struct Findings {
     /// Typing the rows.
     ingest: ValidationReport,
     malformed: Vec<(usize, Field)>,
+    /// A row's changes, as they are made.
     changes: Vec<Change>,
+    /// The changes listed, and those counted.
+    listed: ChangeList,
     inferred: Vec<usize>,
     lines: RowLines,
     /// Findings are thrown away (a second reading).
@@ -312,6 +331,16 @@ impl Findings {
     fn scratch() -> Self {
         Findings {
             scratch: true,
+            ..Findings::default()
+        }
+    }
+
+    /// A first reading's findings, listing at most `max` of each code and kind.
+    fn listing(max: Option<usize>) -> Self {
+        Findings {
+            file: ValidationReport::listing(max),
+            ingest: ValidationReport::listing(max),
+            listed: ChangeList::new(max),
             ..Findings::default()
         }
     }
@@ -453,10 +482,12 @@ impl<'o> RowSteps<'o> {
         let mut tx = typed?;
         normalise::tidy_row(&mut tx, row, &self.options.normalise, changes);
         let id_hash = hash_of(&tx.id);
-        if normalise::fix_type(&mut tx, row, &self.options.normalise, changes)
-            && self.scratch.is_none()
-        {
-            findings.inferred.push(row);
+        let inferred = normalise::fix_type(&mut tx, row, &self.options.normalise, changes);
+        if self.scratch.is_none() {
+            if inferred {
+                findings.inferred.push(row);
+            }
+            findings.listed.take_from(&mut findings.changes);
         }
         Some((tx, id_hash))
     }
@@ -468,13 +499,14 @@ impl<'o> RowSteps<'o> {
 }
 
 /// Reads a CSV file's rows, typing and tidying each one (the per-row steps of normalisation),
-/// and hands each typed transaction to `each` with its input row and the hash of its id; stops
-/// when `each` returns false. Gives the rows read and the account they name.
+/// and hands each typed transaction to `each` with its input row, the hash of its id and the
+/// fields found malformed so far ([`Findings::typed`]); stops when `each` returns false. Gives
+/// the rows read and the account they name.
 fn walk(
     path: &Path,
     options: &PrepareOptions,
     findings: &mut Findings,
-    mut each: impl FnMut(usize, BankTransaction, u64) -> bool,
+    mut each: impl FnMut(usize, BankTransaction, u64, &[(usize, Field)]) -> bool,
 ) -> io::Result<(usize, Option<String>)> {
     let mut file = File::open(path)?;
     let start = text_start(&mut file)?;
@@ -491,7 +523,7 @@ fn walk(
             return;
         }
         if let Some((tx, id_hash)) = steps.row(findings, raw, row, Some(line))
-            && !each(row, tx, id_hash)
+            && !each(row, tx, id_hash, &findings.malformed)
         {
             stopped_at.set(Some(row));
         }
@@ -535,7 +567,7 @@ fn rows(
     format: InputFormat,
     options: &PrepareOptions,
     findings: &mut Findings,
-    each: impl FnMut(usize, BankTransaction, u64) -> bool,
+    each: impl FnMut(usize, BankTransaction, u64, &[(usize, Field)]) -> bool,
 ) -> io::Result<Result<(usize, Option<String>), Issue>> {
     match format {
         InputFormat::Json => json::walk(path, options, findings, each),
@@ -621,14 +653,14 @@ pub fn prepare_path(
     let stamp = Stamp::of(path)?;
     let format = match sniff(path, format)? {
         Ok(f) => f,
-        Err(issue) => return Ok(held(unreadable(issue, options), None)),
+        Err(issue) => return Ok(held(unreadable(issue, options), None, options.max_listed)),
     };
     let backward = match options.normalise.balances {
         BalanceFill::Closing(c) => match closing::sum(path, format, options, c)? {
             closing::Summed::Chain(backward) => Some(backward),
             closing::Summed::Whole(why) => return whole(path, format, options, why),
             closing::Summed::Unreadable(issue) => {
-                return Ok(held(unreadable(issue, options), None));
+                return Ok(held(unreadable(issue, options), None, options.max_listed));
             }
         },
         _ => None,
@@ -655,10 +687,16 @@ fn unreadable(issue: Issue, options: &PrepareOptions) -> Prepared {
     prepared
 }
 
-fn held(prepared: Prepared, why: Option<InMemory>) -> Streamed {
+/// A file read whole, its findings and changes listed as a streamed file's are (`max` of each
+/// code and kind).
+fn held(mut prepared: Prepared, why: Option<InMemory>, max: Option<usize>) -> Streamed {
+    let report = listed(std::mem::take(&mut prepared.report), max);
+    let mut changes = ChangeList::new(max);
+    changes.take_from(&mut prepared.changes);
     Streamed {
-        report: prepared.report.clone(),
-        changes: prepared.changes.clone(),
+        report,
+        changes: changes.changes,
+        changes_omitted: changes.omitted,
         account_id: prepared.account_id.clone(),
         rows_read: prepared.rows_read,
         transactions: prepared.transactions.len(),
@@ -673,6 +711,14 @@ fn held(prepared: Prepared, why: Option<InMemory>) -> Streamed {
     }
 }
 
+/// A whole report, listing the first `max` findings of each code as a streamed one does.
+fn listed(whole: ValidationReport, max: Option<usize>) -> ValidationReport {
+    let mut report = ValidationReport::listing(max);
+    report.extend(whole);
+    report.list_all();
+    report
+}
+
 fn whole(
     path: &Path,
     format: InputFormat,
@@ -683,6 +729,7 @@ fn whole(
     Ok(held(
         pipeline::prepare_file(&bytes, format, options),
         Some(why),
+        options.max_listed,
     ))
 }
 
@@ -692,18 +739,28 @@ fn stream(
     options: &PrepareOptions,
     backward: Option<closing::Backward>,
 ) -> io::Result<Result<Streamed, InMemory>> {
-    let mut findings = Findings::default();
+    let mut findings = Findings::listing(options.max_listed);
     let mut pass = FirstPass::new(options);
     if let Some(b) = &backward {
         pass.running = Some(b.opening);
     }
     pass.backward = backward;
-    let read = rows(path, format, options, &mut findings, |row, tx, id_hash| {
-        pass.row(row, tx, id_hash)
-    })?;
+    let read = rows(
+        path,
+        format,
+        options,
+        &mut findings,
+        |row, tx, id_hash, malformed| pass.row(row, tx, id_hash, malformed),
+    )?;
     let read = match read {
         Ok(read) => read,
-        Err(issue) => return Ok(Ok(held(unreadable(issue, options), None))),
+        Err(issue) => {
+            return Ok(Ok(held(
+                unreadable(issue, options),
+                None,
+                options.max_listed,
+            )));
+        }
     };
     if let Some(why) = pass.abandon {
         return Ok(Err(why));
@@ -716,7 +773,12 @@ fn stream(
         let Some(exact) = reread_repeats(path, format, options, &pass.repeats)? else {
             return Ok(Err(InMemory::HashCollision));
         };
-        judge_repeats(&pass.repeats, &exact, options.normalise.dedupe)
+        judge_repeats(
+            &pass.repeats,
+            &exact,
+            options.normalise.dedupe,
+            options.max_listed,
+        )
     };
     let mut streamed = assemble(pass, repeated, findings, read, options);
     streamed.format = format;
@@ -742,7 +804,7 @@ struct FirstPass<'o> {
     /// balance the amounts sum to).
     backward: Option<closing::Backward>,
     fill_rows: Vec<usize>,
-    fill_changes: Vec<Change>,
+    fill_changes: ChangeList,
     replaced: usize,
     kept: usize,
     bodies: Bodies,
@@ -754,7 +816,7 @@ struct FirstPass<'o> {
 impl<'o> FirstPass<'o> {
     fn new(options: &'o PrepareOptions) -> Self {
         let (ctx, norm) = (&options.context, &options.normalise);
-        let mut validation = ValidationReport::new();
+        let mut validation = ValidationReport::listing(options.max_listed);
         validate::account_rules(ctx, &mut validation);
         FirstPass {
             norm,
@@ -770,7 +832,7 @@ impl<'o> FirstPass<'o> {
             },
             backward: None,
             fill_rows: Vec::new(),
-            fill_changes: Vec::new(),
+            fill_changes: ChangeList::new(options.max_listed),
             replaced: 0,
             kept: 0,
             bodies: Bodies::new(None, norm.batch_size.min(norm.platform.profile().max_batch)),
@@ -779,8 +841,15 @@ impl<'o> FirstPass<'o> {
         }
     }
 
-    /// One typed row; false stops the reading (the file is then read whole).
-    fn row(&mut self, row: usize, mut tx: BankTransaction, id_hash: u64) -> bool {
+    /// One typed row (`malformed`: the fields found malformed so far); false stops the reading
+    /// (the file is then read whole).
+    fn row(
+        &mut self,
+        row: usize,
+        mut tx: BankTransaction,
+        id_hash: u64,
+        malformed: &[(usize, Field)],
+    ) -> bool {
         if self.norm.dedupe {
             if self.exact_repeat(row, &tx, id_hash) {
                 return true;
@@ -796,7 +865,7 @@ impl<'o> FirstPass<'o> {
         if !self.fill_balance(row, &mut tx) {
             return false;
         }
-        self.checker.row(&tx, row, &mut self.validation);
+        check_row(&mut self.checker, &tx, row, malformed, &mut self.validation);
         self.kept += 1;
         if self.bodies.push(tx).is_some() {
             self.batches += 1;
@@ -841,8 +910,17 @@ impl<'o> FirstPass<'o> {
             && old != next
         {
             self.replaced += 1;
-            self.fill_changes
-                .push(normalise::balance_replaced(row, tx, old));
+            if self
+                .fill_changes
+                .full(normalise::ChangeKind::BalanceReplaced)
+            {
+                // Counted without being made: a file can replace every row's balance.
+                self.fill_changes
+                    .omit(normalise::ChangeKind::BalanceReplaced, 1);
+            } else {
+                self.fill_changes
+                    .push(normalise::balance_replaced(row, tx, old));
+            }
         }
         self.fill_rows.push(row);
         true
@@ -862,7 +940,7 @@ impl<'o> FirstPass<'o> {
 struct Repeated {
     /// Normalisation's findings on them (with dedupe).
     normalised: ValidationReport,
-    changes: Vec<Change>,
+    changes: ChangeList,
     /// Rows dropped as exact duplicates.
     dropped: FxHashSet<usize>,
     /// Duplicate ids (without dedupe).
@@ -884,7 +962,7 @@ fn reread_repeats(
         format,
         options,
         &mut Findings::scratch(),
-        |row, tx, _| {
+        |row, tx, _, _| {
             if wanted.contains(&row) {
                 exact.insert(row, tx);
             }
@@ -912,21 +990,23 @@ fn judge_repeats(
     repeats: &[Repeat],
     exact: &FxHashMap<usize, BankTransaction>,
     dedupe: bool,
+    max: Option<usize>,
 ) -> Repeated {
-    let mut out = Repeated::default();
+    let mut out = Repeated {
+        normalised: ValidationReport::listing(max),
+        changes: ChangeList::new(max),
+        dropped: FxHashSet::default(),
+        ids: ValidationReport::listing(max),
+    };
+    let mut changes = Vec::new();
     for r in repeats {
         let (tx, first) = (&exact[&r.row], &exact[&r.first]);
         if dedupe {
-            if normalise::judge_repeat(
-                tx,
-                r.row,
-                first,
-                r.first,
-                &mut out.normalised,
-                &mut out.changes,
-            ) {
+            if normalise::judge_repeat(tx, r.row, first, r.first, &mut out.normalised, &mut changes)
+            {
                 out.dropped.insert(r.row);
             }
+            out.changes.take_from(&mut changes);
         } else if let Some(issue) = crate::validate::rows::duplicate_id(&tx.id, r.row, r.first) {
             out.ids.push(issue);
         }
@@ -964,9 +1044,9 @@ fn assemble(
     } = pass;
     validation.extend(ids);
     normalised.sort();
-    let validation = close_validation(validation, checker, kept, ctx);
+    let validation = close_validation(validation, checker, kept, ctx, &findings.malformed);
 
-    let mut changes = std::mem::take(&mut findings.changes);
+    let mut changes = std::mem::take(&mut findings.listed);
     if let Some(change) = normalise::inferred_change(std::mem::take(&mut findings.inferred)) {
         changes.push(change);
     }
@@ -983,7 +1063,8 @@ fn assemble(
     }
     Streamed {
         report: final_report(findings, normalised, validation, ctx),
-        changes,
+        changes: changes.changes,
+        changes_omitted: changes.omitted,
         account_id,
         rows_read,
         transactions: kept,
@@ -1002,17 +1083,19 @@ fn assemble(
 
 /// Validation's findings once every row is checked (`kept` of them): those that need every
 /// row, or the finding for none; sorted and settled, as [`crate::validate::validate_rows`]
-/// gives them.
+/// gives them. Those about a field found `malformed` are left out, as [`final_report`] leaves
+/// them out, before they count towards what the report lists.
 fn close_validation(
     mut validation: ValidationReport,
     checker: RowChecker<'_>,
     kept: usize,
     ctx: &ValidationContext,
+    malformed: &[(usize, Field)],
 ) -> ValidationReport {
     if kept == 0 {
         validation.push(validate::empty_batch());
     } else {
-        checker.finish(&mut validation);
+        checker.finish_with(&mut validation, |issue| !said_before(issue, malformed));
     }
     validation.sort();
     ctx.settle(&mut validation);
@@ -1041,16 +1124,61 @@ fn final_report(
         .collect();
     report.extend(ingest);
     report.extend(normalised);
-    report.issues.extend(
-        validation
-            .issues
-            .into_iter()
-            .filter(|issue| pipeline::said_once(issue, &malformed, &conflicting)),
-    );
+    let ValidationReport {
+        issues, omitted, ..
+    } = validation;
+    // What is omitted was left out before it counted (`check_row`, `close_validation`).
+    for issue in issues {
+        if pipeline::said_once(&issue, &malformed, &conflicting) {
+            report.push(issue);
+        }
+    }
+    for o in omitted {
+        crate::validate::count_omitted(&mut report.omitted, o.code, o.severity, o.count);
+    }
     report.locate_lines_with(|row| lines.line(row));
     report.sort();
     context.settle(&mut report);
+    report.list_all();
     report
+}
+
+/// Checks a typed row into `validation`, leaving out what a malformed field of the row already
+/// says ([`pipeline::said_once`]) before it counts towards what the report lists.
+fn check_row(
+    checker: &mut RowChecker<'_>,
+    tx: &BankTransaction,
+    row: usize,
+    malformed: &[(usize, Field)],
+    validation: &mut ValidationReport,
+) {
+    if malformed.last().is_none_or(|&(r, _)| r != row) {
+        checker.row(tx, row, validation);
+        return;
+    }
+    let mut own = ValidationReport::new();
+    checker.row(tx, row, &mut own);
+    for issue in own.issues {
+        if !said_before(&issue, malformed) {
+            validation.push(issue);
+        }
+    }
+}
+
+/// Whether a validation finding repeats what a malformed field said (`malformed` in row
+/// order, as reading gives it): [`pipeline::said_once`] without a whole set of them.
+fn said_before(issue: &Issue, malformed: &[(usize, Field)]) -> bool {
+    if !matches!(issue.code, Code::MissingBalance | Code::MissingDescription) {
+        return false;
+    }
+    let (Some(row), Some(field)) = (issue.row, issue.field) else {
+        return false;
+    };
+    let from = malformed.partition_point(|&(r, _)| r < row);
+    malformed[from..]
+        .iter()
+        .take_while(|&&(r, _)| r == row)
+        .any(|&(_, f)| f == field)
 }
 
 #[cfg(test)]

@@ -4,11 +4,14 @@
 //! files and JSON files (push bodies and arrays, whole or broken), and balances computed from
 //! either end of the chain.
 
+use std::collections::BTreeMap;
+
 use bankfeeds::ingest::InputFormat;
-use bankfeeds::normalise::BalanceFill;
-use bankfeeds::pipeline::{PrepareOptions, prepare_file};
+use bankfeeds::normalise::{BalanceFill, Change, ChangeKind, OmittedChanges};
+use bankfeeds::pipeline::{PrepareOptions, Prepared, prepare_file};
 use bankfeeds::rules::Platform;
 use bankfeeds::stream::{InMemory, prepare_path};
+use bankfeeds::validate::{Code, Omitted, Severity, ValidationReport};
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 
@@ -38,16 +41,80 @@ impl Drop for TempFile {
     }
 }
 
-/// Streams and reads whole; asserts they agree and gives why the stream held rows, if it did.
+/// What a streamed file lists of the whole file's findings and changes, `max` of each code and
+/// kind: the first ones, in the whole file's order, and the counts of the rest (by code and
+/// severity, and by kind, in their orders), worked out here independently of the core's lists.
+fn listed(
+    whole: &Prepared,
+    max: Option<usize>,
+) -> (ValidationReport, Vec<Change>, Vec<OmittedChanges>) {
+    let report = listed_report(&whole.report, max);
+    let max = max.unwrap_or(usize::MAX);
+    let mut changes = Vec::new();
+    let mut left: BTreeMap<ChangeKind, usize> = BTreeMap::new();
+    for change in &whole.changes {
+        if changes
+            .iter()
+            .filter(|c: &&Change| c.kind == change.kind)
+            .count()
+            < max
+        {
+            changes.push(change.clone());
+        } else {
+            *left.entry(change.kind).or_default() += 1;
+        }
+    }
+    let left = left
+        .into_iter()
+        .map(|(kind, count)| OmittedChanges { kind, count })
+        .collect();
+    (report, changes, left)
+}
+
+/// What a streamed report lists of a whole one: see [`listed`].
+fn listed_report(whole: &ValidationReport, max: Option<usize>) -> ValidationReport {
+    let max = max.unwrap_or(usize::MAX);
+    let mut report = ValidationReport::new();
+    let mut omitted: BTreeMap<(Code, Severity), usize> = BTreeMap::new();
+    for issue in &whole.issues {
+        if report.with_code(issue.code).count() < max {
+            report.issues.push(issue.clone());
+        } else {
+            *omitted.entry((issue.code, issue.severity)).or_default() += 1;
+        }
+    }
+    report.omitted = omitted
+        .into_iter()
+        .map(|((code, severity), count)| Omitted {
+            code,
+            severity,
+            count,
+        })
+        .collect();
+    report
+}
+
+/// Streams and reads whole; asserts they agree (the stream listing the first
+/// `options.max_listed` findings of each code and changes of each kind, counting the rest) and
+/// gives why the stream held rows, if it did.
 fn agree(text: &str, options: &PrepareOptions) -> Option<InMemory> {
     let file = TempFile::new(text);
     let streamed = prepare_path(&file.0, InputFormat::Auto, options).unwrap();
     let whole = prepare_file(text.as_bytes(), InputFormat::Auto, options);
-    assert_eq!(streamed.report, whole.report, "findings differ for\n{text}");
+    let (report, changes, changes_omitted) = listed(&whole, options.max_listed);
+    assert_eq!(streamed.report, report, "findings differ for\n{text}");
     assert_eq!(
-        streamed.changes, whole.changes,
-        "changes differ for\n{text}"
+        streamed.report.error_count(),
+        whole.report.error_count(),
+        "errors differ for\n{text}"
     );
+    assert_eq!(
+        streamed.report.warning_count(),
+        whole.report.warning_count()
+    );
+    assert_eq!(streamed.is_valid(), whole.is_valid());
+    assert_eq!(streamed.changes, changes, "changes differ for\n{text}");
+    assert_eq!(streamed.changes_omitted, changes_omitted);
     assert_eq!(streamed.rows_read, whole.rows_read);
     assert_eq!(streamed.transactions, whole.transactions.len());
     assert_eq!(streamed.batches, whole.batches().count());
@@ -266,8 +333,11 @@ proptest! {
         fill in 0u8..5,
         dedupe in any::<bool>(),
         sort in any::<bool>(),
+        max_listed in prop::option::weighted(0.7, 0usize..4),
     ) {
-        agree(&csv(&rows, chain, repeat_every), &options(platform, fill, dedupe, sort));
+        let mut o = options(platform, fill, dedupe, sort);
+        o.max_listed = max_listed;
+        agree(&csv(&rows, chain, repeat_every), &o);
     }
 
     #[test]
@@ -281,13 +351,16 @@ proptest! {
         fill in 0u8..5,
         dedupe in any::<bool>(),
         sort in any::<bool>(),
+        max_listed in prop::option::weighted(0.7, 0usize..4),
     ) {
         let text = json(&rows, chain, repeat_every, shape, broken);
-        let o = options(platform, fill, dedupe, sort);
+        let mut o = options(platform, fill, dedupe, sort);
+        o.max_listed = max_listed;
         let why = agree(&text, &o);
         prop_assert!(why.is_none() || why == Some(InMemory::Unsorted), "{why:?}");
         // validate: every normalisation off.
-        let v = PrepareOptions::validate_only(o.context.clone());
+        let mut v = PrepareOptions::validate_only(o.context.clone());
+        v.max_listed = max_listed;
         prop_assert_eq!(agree(&text, &v), None);
     }
 }

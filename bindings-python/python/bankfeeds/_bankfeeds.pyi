@@ -245,6 +245,8 @@ class Report:
     def warning_count(self) -> int: ...
     @property
     def is_valid(self) -> bool: ...
+    @property
+    def omitted(self) -> list[_Omitted]: ...
     def with_code(self, code: str) -> list[Issue]: ...
     def raise_for_errors(self) -> None: ...
     def to_dicts(self) -> list[dict[str, Any]]: ...
@@ -253,6 +255,13 @@ class Report:
     def __iter__(self) -> Iterator[Issue]: ...
     def __eq__(self, other: object, /) -> bool: ...
     def __ne__(self, other: object, /) -> bool: ...
+
+class _Omitted(TypedDict):
+    """Findings of one code and severity counted in a report but not listed in it."""
+
+    code: str
+    severity: str
+    count: int
 
 @final
 class Change:
@@ -955,12 +964,15 @@ def validate_file(
     source: str | os.PathLike[str] | bytes,
     *,
     format: str = "auto",
+    max_findings: int | None = ...,
     **keywords: Unpack[_ContextKeywords],
 ) -> Report:
     """Reads a CSV or JSON file and validates its rows as they are. A file given by its path (CSV,
     or JSON: a push body or an array of transactions) streams: memory stays bounded by the ids
     kept for the duplicate check (about 30 MB for a million rows), whatever the file's size;
-    bytes are read whole. The findings are the same."""
+    bytes are read whole. The findings are the same, except that a streamed file's report lists
+    the first ``max_findings`` of each code (default 1,000; ``None``: all) and counts the rest in
+    ``Report.omitted`` (``error_count``, ``warning_count`` and ``is_valid`` count them too)."""
 
 def prepare_file(
     source: str | os.PathLike[str] | bytes,

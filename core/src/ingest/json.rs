@@ -100,7 +100,7 @@ pub(crate) fn stream_json<R: std::io::Read>(
         Reading::Done(end) => {
             let mut file = ValidationReport::new();
             end.file_findings(&mut file);
-            report.issues.splice(first..first, file.issues);
+            report.insert_at(first, file);
             Ok(JsonRead {
                 rows: row,
                 account_id: end.account_id,
@@ -370,9 +370,11 @@ mod tests {
                 batch.account_id = read.account_id;
             }
             Err(_) => {
-                batch.report = ValidationReport {
-                    issues: unreadable_in(text.as_bytes()).into_iter().collect(),
-                }
+                batch.report = ValidationReport::from(
+                    unreadable_in(text.as_bytes())
+                        .into_iter()
+                        .collect::<Vec<_>>(),
+                )
             }
         }
         batch

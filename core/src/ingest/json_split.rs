@@ -349,11 +349,11 @@ mod tests {
             Ok(read) => (rows, report, read.account_id),
             Err(_) => (
                 Vec::new(),
-                ValidationReport {
-                    issues: crate::ingest::json::unreadable_in(text.as_bytes())
+                ValidationReport::from(
+                    crate::ingest::json::unreadable_in(text.as_bytes())
                         .into_iter()
-                        .collect(),
-                },
+                        .collect::<Vec<_>>(),
+                ),
                 None,
             ),
         }

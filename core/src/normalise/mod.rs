@@ -23,8 +23,11 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 mod account;
+mod listing;
 
 pub use account::{AccountNormalised, normalise_account};
+pub(crate) use listing::ChangeList;
+pub use listing::OmittedChanges;
 
 use crate::balance;
 use crate::batch;
@@ -127,7 +130,7 @@ macro_rules! change_kind_variants {
 
 crate::change_kind_variants!(declare_enum! {
     /// The kind of a change.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
     #[serde(rename_all = "snake_case")]
     #[non_exhaustive]
     pub enum ChangeKind

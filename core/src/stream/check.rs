@@ -1,6 +1,6 @@
 //! **validate** for a CSV file handed over in chunks: [`CsvChecker`].
 
-use super::{Findings, close_validation, final_report, unreadable};
+use super::{Findings, check_row, close_validation, final_report, listed, unreadable};
 use crate::ids::FirstSeen;
 use crate::ingest::file::{CsvPush, not_utf8};
 use crate::ingest::{IngestOptions, Ingester};
@@ -35,8 +35,10 @@ fn marks_only(head: &[u8]) -> bool {
 /// rows: the previous date and balance, the lines rows start on where they do not follow on
 /// (after a blank line or a cell with a line break), every distinct id once (its bytes in one
 /// arena, with a table from its hash to the row it was first met on; ids are compared exactly
-/// where hashes agree), and, where the platform needs balances, the rows lacking one. The
-/// findings themselves are kept, as any report keeps them.
+/// where hashes agree), and, where the platform needs balances, the rows lacking one. Of the
+/// findings it lists the first [`crate::validate::DEFAULT_MAX_LISTED`] of each code (in the
+/// whole file's order; another number, or all: [`CsvChecker::listing`]) and counts the rest
+/// ([`ValidationReport::omitted`]).
 ///
 /// A file is CSV unless its first character (after a byte order mark and whitespace) is `{` or
 /// `[`, as [`crate::ingest::InputFormat::Auto`] tells: a JSON file is refused with [`JsonFile`]
@@ -80,13 +82,20 @@ pub struct CsvChecker {
     ids: FirstSeen,
     /// Rows typed and checked.
     kept: usize,
+    /// How many findings of each code the report lists.
+    max_listed: Option<usize>,
 }
 
 impl CsvChecker {
     /// A checker for the **validate** verb: rows checked as given, against what `context`
     /// knows.
     pub fn new(context: &ValidationContext) -> Self {
-        let mut validation = ValidationReport::new();
+        CsvChecker::listing(context, Some(validate::DEFAULT_MAX_LISTED))
+    }
+
+    /// [`CsvChecker::new`], listing at most `max` findings of each code (`None`: every one).
+    pub fn listing(context: &ValidationContext, max: Option<usize>) -> Self {
+        let mut validation = ValidationReport::listing(max);
         validate::account_rules(context, &mut validation);
         CsvChecker {
             context: context.clone(),
@@ -97,11 +106,12 @@ impl CsvChecker {
             unreadable: None,
             csv: CsvPush::new(),
             ingester: Ingester::new(&IngestOptions::default()),
-            findings: Findings::default(),
+            findings: Findings::listing(max),
             checker: RowChecker::owned(context.clone()),
             validation,
             ids: FirstSeen::default(),
             kept: 0,
+            max_listed: max,
         }
     }
 
@@ -139,12 +149,19 @@ impl CsvChecker {
             self.unreadable = Some(not_utf8(offset));
         }
         if let Some(issue) = self.unreadable {
-            return Ok(unreadable(issue, &PrepareOptions::validate_only(self.context)).report);
+            let report = unreadable(issue, &PrepareOptions::validate_only(self.context)).report;
+            return Ok(listed(report, self.max_listed));
         }
         self.read_csv(None);
         // The account a column names does not change what validation checks.
         let _account = self.findings.typing_done(self.ingester);
-        let validation = close_validation(self.validation, self.checker, self.kept, &self.context);
+        let validation = close_validation(
+            self.validation,
+            self.checker,
+            self.kept,
+            &self.context,
+            &self.findings.malformed,
+        );
         Ok(final_report(
             self.findings,
             ValidationReport::new(),
@@ -240,7 +257,13 @@ impl Rows<'_> {
         let Some(tx) = self.findings.typed(self.ingester, raw, row, Some(line)) else {
             return;
         };
-        self.checker.row(&tx, row, self.validation);
+        check_row(
+            self.checker,
+            &tx,
+            row,
+            &self.findings.malformed,
+            self.validation,
+        );
         if let Some(first) = self.ids.first(&tx.id, row)
             && let Some(issue) = duplicate_id(&tx.id, row, first)
         {

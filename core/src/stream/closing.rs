@@ -102,7 +102,7 @@ impl<'o> Kept<'o> {
             format,
             self.options,
             &mut Findings::scratch(),
-            |_, tx, id_hash| {
+            |_, tx, id_hash, _| {
                 if norm.dedupe {
                     let content = content_hash(&tx);
                     match first_seen.entry(id_hash) {

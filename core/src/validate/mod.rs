@@ -41,7 +41,8 @@ pub(crate) use account::invalid_sort_code;
 pub use account::{AccountContext, normalise_sort_code, validate_account};
 pub use codes::Code;
 pub use policy::{RuleError, RuleLevel, RulePolicy};
-pub use report::{Field, Issue, Severity, ValidationReport};
+pub(crate) use report::count_omitted;
+pub use report::{DEFAULT_MAX_LISTED, Field, Issue, Omitted, Severity, ValidationReport};
 
 /// What validation needs to know beyond the transactions themselves.
 #[derive(Debug, Clone, PartialEq)]

@@ -252,6 +252,17 @@ impl RulePolicy {
                     true
                 }
             });
+        // Findings counted but not listed are settled the same way.
+        let omitted = std::mem::take(&mut report.omitted);
+        for o in omitted {
+            let severity = match self.level(o.code) {
+                None => o.severity,
+                Some(RuleLevel::Off) => continue,
+                Some(RuleLevel::Error) => Severity::Error,
+                Some(RuleLevel::Warning) => Severity::Warning,
+            };
+            super::report::count_omitted(&mut report.omitted, o.code, severity, o.count);
+        }
     }
 }
 

@@ -264,11 +264,103 @@ impl fmt::Display for Issue {
 }
 
 /// Everything found in one pass, errors and warnings together, ordered by row.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// A report of a file read as it streams ([`crate::stream::prepare_path`],
+/// [`crate::stream::CsvChecker`]) lists at most a set number of findings of each code (the
+/// first ones, in the order the whole file's report gives them) and counts the rest in
+/// [`ValidationReport::omitted`], by code and severity, so that its memory does not grow with
+/// the file; the counts ([`ValidationReport::error_count`], [`ValidationReport::is_valid`])
+/// include what is omitted. A report made whole lists every finding.
+///
+/// ```
+/// use bankfeeds::validate::{Code, Issue, ValidationReport};
+/// let mut report = ValidationReport::listing(Some(1));
+/// for row in 0..3 {
+///     report.push(Issue::new(Code::BalanceMismatch, "balance is off").at_row(row));
+/// }
+/// assert_eq!(report.issues.len(), 1);
+/// assert_eq!(report.omitted[0].count, 2);
+/// assert_eq!(report.error_count(), 3);
+/// assert!(!report.is_valid());
+/// ```
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct ValidationReport {
-    /// Every finding.
+    /// The findings listed: every one, unless the report was made with a
+    /// [`ValidationReport::listing`] limit.
     pub issues: Vec<Issue>,
+    /// The findings counted but not listed, by code and severity (in the order of
+    /// [`Code`], errors before warnings); empty, and left out of JSON, when every finding is listed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub omitted: Vec<Omitted>,
+    /// While findings are gathered with a limit: how many of each code to list.
+    #[serde(skip)]
+    listing: Option<Listing>,
 }
+
+/// A report listing these findings.
+impl From<Vec<Issue>> for ValidationReport {
+    fn from(issues: Vec<Issue>) -> Self {
+        ValidationReport {
+            issues,
+            ..Self::default()
+        }
+    }
+}
+
+/// Two reports are equal when they list the same findings and omit the same counts (however
+/// many each would list of findings still to come).
+impl PartialEq for ValidationReport {
+    fn eq(&self, other: &Self) -> bool {
+        self.issues == other.issues && self.omitted == other.omitted
+    }
+}
+
+impl Eq for ValidationReport {}
+
+/// Findings of one code and severity counted in a report but not listed in it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Omitted {
+    /// Their code.
+    pub code: Code,
+    /// Their severity.
+    pub severity: Severity,
+    /// How many.
+    pub count: usize,
+}
+
+impl fmt::Display for Omitted {
+    /// E.g. `... and 998999 more balance_mismatch errors not listed`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "... and {} more {} {}{} not listed",
+            self.count,
+            self.code,
+            self.severity,
+            if self.count == 1 { "" } else { "s" }
+        )
+    }
+}
+
+/// How many findings of each code a report lists as they are gathered: it keeps, of each
+/// code, the first `max` in the order [`ValidationReport::sort`] gives (by row, then as
+/// pushed), counting the rest.
+#[derive(Debug, Clone)]
+struct Listing {
+    max: usize,
+    /// Of each code listed: how many are listed, and the greatest row key among them.
+    codes: Vec<(Code, usize, usize)>,
+}
+
+/// The key [`ValidationReport::sort`] orders by: findings without a row first.
+fn row_key(issue: &Issue) -> usize {
+    issue.row.map_or(0, |r| r + 1)
+}
+
+/// How many findings of each code a streamed file's report lists, and how many changes of
+/// each kind, unless told otherwise: enough to see what is wrong, few enough that a file
+/// where every row has a finding fits in memory.
+pub const DEFAULT_MAX_LISTED: usize = 1000;
 
 impl ValidationReport {
     /// An empty report.
@@ -276,51 +368,169 @@ impl ValidationReport {
         Self::default()
     }
 
-    /// Adds a finding.
+    /// An empty report that lists at most `max` findings of each code (`None`: all of them):
+    /// the first ones in the order [`ValidationReport::sort`] gives, whatever order they are
+    /// pushed in, the rest counted in [`ValidationReport::omitted`]. Reports merged into it
+    /// with [`ValidationReport::extend`] are held to the same limit.
+    pub fn listing(max: Option<usize>) -> Self {
+        ValidationReport {
+            listing: max.map(|max| Listing {
+                max,
+                codes: Vec::new(),
+            }),
+            ..Self::default()
+        }
+    }
+
+    /// Stops limiting the findings listed: later ones are all listed. What is omitted stays
+    /// counted.
+    pub(crate) fn list_all(&mut self) {
+        self.listing = None;
+    }
+
+    /// Adds a finding (counted but not listed when the report already lists its limit of
+    /// findings of that code that come before it).
     pub fn push(&mut self, issue: Issue) {
+        let Some(listing) = &mut self.listing else {
+            self.issues.push(issue);
+            return;
+        };
+        let key = row_key(&issue);
+        let code = issue.code;
+        let at = match listing.codes.iter().position(|c| c.0 == code) {
+            Some(at) => at,
+            None => {
+                listing.codes.push((code, 0, 0));
+                listing.codes.len() - 1
+            }
+        };
+        let (_, listed, greatest) = &mut listing.codes[at];
+        if *listed < listing.max {
+            *listed += 1;
+            *greatest = (*greatest).max(key);
+            self.issues.push(issue);
+            return;
+        }
+        if *listed == 0 || key >= *greatest {
+            count_omitted(&mut self.omitted, code, issue.severity, 1);
+            return;
+        }
+        // It comes before the last one listed of its code, which makes way: the last one of
+        // the greatest key.
+        let last = self
+            .issues
+            .iter()
+            .rposition(|i| i.code == code && row_key(i) == *greatest)
+            .expect("a finding of the greatest key is listed");
+        let out = self.issues.remove(last);
+        count_omitted(&mut self.omitted, code, out.severity, 1);
         self.issues.push(issue);
+        *greatest = self
+            .issues
+            .iter()
+            .filter(|i| i.code == code)
+            .map(row_key)
+            .max()
+            .unwrap_or(0);
     }
 
-    /// Adds every finding of another report.
+    /// Adds every finding of another report, after this one's, and its omitted counts.
     pub fn extend(&mut self, other: ValidationReport) {
-        self.issues.extend(other.issues);
+        if self.listing.is_none() {
+            self.issues.extend(other.issues);
+        } else {
+            for issue in other.issues {
+                self.push(issue);
+            }
+        }
+        for o in other.omitted {
+            count_omitted(&mut self.omitted, o.code, o.severity, o.count);
+        }
     }
 
-    /// The errors.
+    /// Puts another report's findings (and omitted counts) before the findings from position
+    /// `at` on, as if they had been pushed before those.
+    pub(crate) fn insert_at(&mut self, at: usize, other: ValidationReport) {
+        let rest = self.issues.split_off(at.min(self.issues.len()));
+        if let Some(listing) = &mut self.listing {
+            listing.codes.clear();
+            for issue in &self.issues {
+                let key = row_key(issue);
+                match listing.codes.iter_mut().find(|c| c.0 == issue.code) {
+                    Some((_, listed, greatest)) => {
+                        *listed += 1;
+                        *greatest = (*greatest).max(key);
+                    }
+                    None => listing.codes.push((issue.code, 1, key)),
+                }
+            }
+        }
+        self.extend(other);
+        for issue in rest {
+            self.push(issue);
+        }
+    }
+
+    /// The errors listed.
     pub fn errors(&self) -> impl Iterator<Item = &Issue> {
         self.issues.iter().filter(|i| i.severity == Severity::Error)
     }
 
-    /// The warnings.
+    /// The warnings listed.
     pub fn warnings(&self) -> impl Iterator<Item = &Issue> {
         self.issues
             .iter()
             .filter(|i| i.severity == Severity::Warning)
     }
 
-    /// Number of errors.
+    /// Findings counted but not listed, of a severity.
+    fn omitted_of(&self, severity: Severity) -> usize {
+        self.omitted
+            .iter()
+            .filter(|o| o.severity == severity)
+            .map(|o| o.count)
+            .sum()
+    }
+
+    /// Number of errors, listed or not.
     pub fn error_count(&self) -> usize {
-        self.errors().count()
+        self.errors().count() + self.omitted_of(Severity::Error)
     }
 
-    /// Number of warnings.
+    /// Number of warnings, listed or not.
     pub fn warning_count(&self) -> usize {
-        self.warnings().count()
+        self.warnings().count() + self.omitted_of(Severity::Warning)
     }
 
-    /// True when there is no error (warnings allowed): the rows may be pushed.
+    /// Number of findings, listed or not.
+    pub fn len(&self) -> usize {
+        self.issues.len() + self.omitted.iter().map(|o| o.count).sum::<usize>()
+    }
+
+    /// True when there is no error, listed or not (warnings allowed): the rows may be pushed.
     pub fn is_valid(&self) -> bool {
-        self.errors().next().is_none()
+        self.errors().next().is_none() && self.omitted_of(Severity::Error) == 0
     }
 
-    /// True when there is no finding at all.
+    /// True when there is no finding at all, listed or not.
     pub fn is_empty(&self) -> bool {
-        self.issues.is_empty()
+        self.issues.is_empty() && self.omitted.is_empty()
     }
 
-    /// The findings with this code.
+    /// The findings listed with this code.
     pub fn with_code(&self, code: Code) -> impl Iterator<Item = &Issue> {
         self.issues.iter().filter(move |i| i.code == code)
+    }
+
+    /// How many findings have this code, listed or not.
+    pub fn count_of(&self, code: Code) -> usize {
+        self.with_code(code).count()
+            + self
+                .omitted
+                .iter()
+                .filter(|o| o.code == code)
+                .map(|o| o.count)
+                .sum::<usize>()
     }
 
     /// Orders findings by row (findings without a row first), keeping the order of findings on the
@@ -363,10 +573,37 @@ impl ValidationReport {
     }
 }
 
+/// Adds `count` findings of a code and severity to the omitted counts.
+pub(crate) fn count_omitted(
+    omitted: &mut Vec<Omitted>,
+    code: Code,
+    severity: Severity,
+    count: usize,
+) {
+    if count == 0 {
+        return;
+    }
+    // Kept in order of code and severity, however they were counted.
+    match omitted.binary_search_by_key(&(code, severity), |o| (o.code, o.severity)) {
+        Ok(at) => omitted[at].count += count,
+        Err(at) => omitted.insert(
+            at,
+            Omitted {
+                code,
+                severity,
+                count,
+            },
+        ),
+    }
+}
+
 impl fmt::Display for ValidationReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for issue in &self.issues {
             writeln!(f, "{issue}")?;
+        }
+        for omitted in &self.omitted {
+            writeln!(f, "{omitted}")?;
         }
         write!(
             f,

@@ -573,6 +573,12 @@ impl<'c> RowChecker<'c> {
     /// The findings that need every row seen (balances missing on some rows or all). Called
     /// after the repeated ids are reported, as [`check_rows`] orders them.
     pub(crate) fn finish(self, report: &mut ValidationReport) {
+        self.finish_with(report, |_| true);
+    }
+
+    /// [`RowChecker::finish`], adding only the findings `keep` keeps.
+    pub(crate) fn finish_with(self, report: &mut ValidationReport, keep: impl Fn(&Issue) -> bool) {
+        let mut report = Keeping { report, keep };
         let profile = self.ctx.profile();
         let name = profile.name;
         let count = self.position;
@@ -603,6 +609,20 @@ impl<'c> RowChecker<'c> {
                     );
                 }
             }
+        }
+    }
+}
+
+/// A report that takes only the findings `keep` keeps.
+struct Keeping<'r, K> {
+    report: &'r mut ValidationReport,
+    keep: K,
+}
+
+impl<K: Fn(&Issue) -> bool> Keeping<'_, K> {
+    fn push(&mut self, issue: Issue) {
+        if (self.keep)(&issue) {
+            self.report.push(issue);
         }
     }
 }

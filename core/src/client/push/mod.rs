@@ -803,6 +803,7 @@ fn prepare_options(
         ingest: options.ingest.clone(),
         normalise,
         context,
+        max_listed: Some(crate::validate::DEFAULT_MAX_LISTED),
     }
 }
 
