@@ -246,15 +246,19 @@ context_function! {
 /// Reads a CSV or JSON file given by its path as it streams: normalised and validated as
 /// `prepare_file()` does, with the same findings and changes, holding about one row and each
 /// id's hash instead of every row. Returns a `StreamedFile`, whose `push_bodies()` reads the file
-/// again and gives its push bodies one at a time. With `strict=True`, raises `ValidationError`
-/// when any finding is an error. Raises `TypeError` for bytes (`prepare_file` takes them) and
-/// `OSError` (`FileNotFoundError`...) for a file that cannot be read.
+/// again and gives its push bodies one at a time. Its report lists the first `max_findings`
+/// findings of each code, and its changes the first `max_findings` of each kind (`None`: all),
+/// counting the rest (`Report.omitted`, `StreamedFile.changes_omitted`). With `strict=True`,
+/// raises `ValidationError` when any finding is an error. Raises `TypeError` for bytes
+/// (`prepare_file` takes them) and `OSError` (`FileNotFoundError`...) for a file that cannot be
+/// read.
 #[pyfunction]
-fn stream_file(py, source: &Bound<'_, PyAny>; format: &str = "auto") [context, normalise, strict]
+fn stream_file(py, source: &Bound<'_, PyAny>; format: &str = "auto", max_findings: Option<usize> = (Some(bankfeeds::validate::DEFAULT_MAX_LISTED))) [context, normalise, strict]
     -> PyResult<PyStreamedFile>
 {
     let streamed = guard(py, || {
-        let options = normalise.prepare(context.context()?)?;
+        let mut options = normalise.prepare(context.context()?)?;
+        options.max_listed = max_findings;
         let format = input_format(format)?;
         let path = file_path(source).ok_or_else(|| {
             BindError::Type(

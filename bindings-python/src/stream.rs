@@ -22,6 +22,7 @@ use bankfeeds::pipeline::PrepareOptions;
 use bankfeeds::stream::{FileChanged, Streamed};
 use bankfeeds::validate::{Code, Issue, ValidationReport};
 use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList};
 
 use crate::errors::{BindError, config, guard, panic_error};
 use crate::report::{PyChange, PyReport};
@@ -74,6 +75,19 @@ impl PyStreamedFile {
             .iter()
             .map(|c| PyChange { inner: c.clone() })
             .collect()
+    }
+    /// The changes counted but not listed (the first `max_findings` of each kind are listed), by
+    /// kind: dicts with the keys `kind, count`. Empty when every change is listed.
+    #[getter]
+    fn changes_omitted<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let list = PyList::empty(py);
+        for o in &self.inner.changes_omitted {
+            let d = PyDict::new(py);
+            d.set_item("kind", o.kind.as_str())?;
+            d.set_item("count", o.count)?;
+            list.append(d)?;
+        }
+        Ok(list)
     }
     /// True when nothing stops a push (warnings allowed).
     #[getter]

@@ -256,3 +256,18 @@ def test_repr_and_types(tmp_path: Path) -> None:
     (body,) = list(bodies)
     assert isinstance(body, bankfeeds.PushBody) and body.account_id == "acc-1" and len(body) == 20
     assert bankfeeds.validate_push(body, today=TODAY).is_valid
+
+
+def test_changes_past_max_findings_are_counted_not_listed(tmp_path: Path) -> None:
+    # Balances computed back from a closing balance the file's own do not end on: every row's
+    # balance is replaced, a change each.
+    path = _write(tmp_path, "rows.csv", _csv(_rows(30, repeat_every=0)))
+    keywords: dict[str, Any] = {"fill_from_closing": Decimal("1000.00"), "today": TODAY}
+    limited = bankfeeds.stream_file(path, max_findings=5, **keywords)
+    every = bankfeeds.stream_file(path, max_findings=None, **keywords)
+    whole = bankfeeds.prepare_file(path, **keywords)
+    replaced = [c for c in every.changes if c.kind == "balance_replaced"]
+    assert len(replaced) == 30 and every.changes == whole.changes and every.changes_omitted == []
+    assert [c for c in limited.changes if c.kind == "balance_replaced"] == replaced[:5]
+    assert limited.changes_omitted == [{"kind": "balance_replaced", "count": 25}]
+    assert limited.is_valid and list(limited.push_bodies("acc-1")) == whole.push_bodies("acc-1")

@@ -263,6 +263,12 @@ class _Omitted(TypedDict):
     severity: str
     count: int
 
+class _OmittedChanges(TypedDict):
+    """Changes of one kind counted but not listed."""
+
+    kind: str
+    count: int
+
 @final
 class Change:
     """One change normalisation made."""
@@ -325,7 +331,11 @@ class StreamedFile:
     def report(self) -> Report:
         """Every finding, as ``prepare_file()`` reports them."""
     @property
-    def changes(self) -> list[Change]: ...
+    def changes(self) -> list[Change]:
+        """The changes listed: the first ``max_findings`` of each kind."""
+    @property
+    def changes_omitted(self) -> list[_OmittedChanges]:
+        """The changes counted but not listed, by kind."""
     @property
     def is_valid(self) -> bool: ...
     @property
@@ -989,12 +999,16 @@ def stream_file(
     source: str | os.PathLike[str],
     *,
     format: str = "auto",
+    max_findings: int | None = ...,
     **keywords: Unpack[_PrepareKeywords],
 ) -> StreamedFile:
     """Reads a CSV or JSON file by its path as it streams, normalised and validated as
     ``prepare_file()`` does (the same findings and changes), holding about a row and each id's
     hash instead of every row; ``StreamedFile.push_bodies()`` then gives its push bodies one at
-    a time. ``strict=True`` raises ``ValidationError`` when any finding is an error."""
+    a time. The report lists the first ``max_findings`` findings of each code and the first
+    ``max_findings`` changes of each kind (``None``: all), counting the rest
+    (``Report.omitted``, ``StreamedFile.changes_omitted``). ``strict=True`` raises
+    ``ValidationError`` when any finding is an error."""
 
 def fill_balances(
     rows: _Rows, *, opening: _AmountLike | None = None, closing: _AmountLike | None = None
