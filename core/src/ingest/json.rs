@@ -44,7 +44,8 @@ pub fn read_json(text: &str) -> RawBatch {
             // places some errors one column apart reading text and reading bytes as they come
             // (the text's reader gives the column before the character it looked at, the
             // stream's the column after it), and a file must get one message however it is read.
-            let mut de = serde_json::Deserializer::from_reader(text.as_bytes());
+            let mut bytes = text.as_bytes();
+            let mut de = dyn_reader(&mut bytes);
             if let Err(e) = read_rows(&mut de, |_| true) {
                 batch.report.push(unreadable(&e));
             }
@@ -165,8 +166,8 @@ impl JsonPush {
         self.splitter.end();
         self.rows_parsed(report, &mut each);
         let cut = self.splitter.cut_rows();
-        let replay = std::io::BufReader::new(self.splitter.replay());
-        let mut de = serde_json::Deserializer::from_reader(replay);
+        let mut replay = std::io::BufReader::new(self.splitter.replay());
+        let mut de = dyn_reader(&mut replay);
         let mut row = self.rows;
         let read = read_rows(&mut de, |element| {
             // Where the rows list was cut out, every element is a `0` now (or the file cannot
@@ -261,6 +262,15 @@ fn read_rows<'de, R: serde_json::de::Read<'de>>(
         Err(_) if stopped => Ok(Reading::Stopped),
         Err(e) => Err(e),
     }
+}
+
+/// A reader of JSON from any reader, behind one type: the reader [`read_json`] reads again with
+/// for an error's place, and [`JsonPush`] reads the splitter's text with, is one reader in the
+/// WASM module (each reader serde is given is a copy of the whole parser there).
+fn dyn_reader(
+    input: &mut dyn std::io::Read,
+) -> serde_json::Deserializer<serde_json::de::IoRead<&mut dyn std::io::Read>> {
+    serde_json::Deserializer::from_reader(input)
 }
 
 /// The finding for a JSON file that cannot be read, read from `input` as [`read_json`] reads

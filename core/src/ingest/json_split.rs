@@ -424,10 +424,14 @@ impl Splitter {
     /// An element read whole: parsed, and a `0` put in its place; or passed through.
     fn element_done(&mut self) {
         self.state = State::AfterElement;
-        let parsed = if self.most_depth <= MAX_DEPTH {
-            serde_json::from_slice::<RawElement>(&self.element).ok()
-        } else {
-            in_place(&self.element, self.element_depth)
+        // Read as text, as the whole file is (one reader in the WASM module, not two): bytes
+        // that are not UTF-8 are passed through, and serde refuses them.
+        let parsed = match std::str::from_utf8(&self.element) {
+            Ok(text) if self.most_depth <= MAX_DEPTH => {
+                serde_json::from_str::<RawElement>(text).ok()
+            }
+            Ok(text) => in_place(text, self.element_depth),
+            Err(_) => None,
         };
         match parsed {
             Some(element) => {
@@ -450,7 +454,7 @@ impl Splitter {
 
 /// An element nested deep, parsed as deep as it stands in the file (`depth` lists and objects
 /// around it), so that serde's depth limit tells as it tells reading the file.
-fn in_place(element: &[u8], depth: usize) -> Option<RawElement> {
+fn in_place(element: &str, depth: usize) -> Option<RawElement> {
     /// A list around the element, `0` lists deep.
     struct Around(usize);
     impl<'de> DeserializeSeed<'de> for Around {
@@ -477,11 +481,8 @@ fn in_place(element: &[u8], depth: usize) -> Option<RawElement> {
             }
         }
     }
-    let mut text = Vec::with_capacity(element.len() + 2 * depth);
-    text.extend(std::iter::repeat_n(b'[', depth));
-    text.extend_from_slice(element);
-    text.extend(std::iter::repeat_n(b']', depth));
-    let mut de = serde_json::Deserializer::from_slice(&text);
+    let text = format!("{}{element}{}", "[".repeat(depth), "]".repeat(depth));
+    let mut de = serde_json::Deserializer::from_str(&text);
     let element = Around(depth).deserialize(&mut de).ok()?;
     de.end().ok()?;
     Some(element)
