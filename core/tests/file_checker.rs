@@ -268,6 +268,20 @@ fn edge_cases_agree_with_the_whole_text() {
 }
 
 #[test]
+fn bytes_that_are_not_utf8_give_the_whole_texts_finding() {
+    for bytes in [
+        &b"[{\"id\": \"\xff\"}]"[..],
+        b"{\"transactions\": [{\"id\": \"a\"}], \"memo\": \"\xe2\x82\"}",
+        b"[{\"id\": \"a\"}, \xf0\x9d\x84",
+        b"\xef\xbb\xbf[\xc3\x28]",
+    ] {
+        let one: Vec<usize> = (0..bytes.len()).collect();
+        agree(bytes, &one, InputFormat::Auto);
+        agree(bytes, &[], InputFormat::Json);
+    }
+}
+
+#[test]
 fn csv_is_checked_as_before() {
     for text in [
         "id,date,amount\nt1,2024-05-01,1.00\nt1,2024-05-02,x\n",
