@@ -326,7 +326,9 @@ impl CsvChecker {
 /// all is known only at the end: the text kept is then read by serde, which finds the error,
 /// and places it, as it does reading the whole text. A file whose text outside the rows list is
 /// large (a large unknown key, a second `transactions` list, text after the end) holds that
-/// text until the end.
+/// text until the end; so does one whose rows list the splitter does not know for one (its
+/// `transactions` key written with escapes, or a text given as JSON that is not), whose rows are
+/// then read at the end.
 ///
 /// ```
 /// use bankfeeds::ingest::InputFormat;
