@@ -1,4 +1,4 @@
-// Reads a Blob, a ReadableStream or an async iterable (a Node stream) into a FileChecker
+// Reads a Blob, a ReadableStream or an async iterable (a Node stream) of a CSV or JSON file into a FileChecker
 // (src/stream.rs), chunk by chunk: for `validateStream()`, which checks `source` is one of them
 // and makes the checker.
 

@@ -160,10 +160,10 @@ export interface Change {
   message: string;
 }
 
-/** A chunk of a file for `FileChecker.push()`: bytes (UTF-8) or text, split anywhere. */
+/** A chunk of a CSV or JSON file for `FileChecker.push()`: bytes (UTF-8) or text, split anywhere. */
 export type FileChunk = Uint8Array | string;
 
-/** What `validateStream()` reads: a `Blob` (a browser's `File`), a stream of the file's bytes, or an async iterable of its chunks (a Node stream such as `fs.createReadStream(path)`). */
+/** What `validateStream()` reads, a CSV or JSON file: a `Blob` (a browser's `File`), a stream of the file's bytes, or an async iterable of its chunks (a Node stream such as `fs.createReadStream(path)`). */
 export type StreamSource = Blob | ReadableStream<Uint8Array> | AsyncIterable<FileChunk>;
 
 /** What `validate()` knows beyond the rows. */

@@ -13,8 +13,8 @@
 //! deprecated aliases of `prepare` and `verifyBalances`.
 //!
 //! Every export takes its rows in one call (a list of plain objects, a push body, or the text of
-//! a CSV or JSON file), but `FileChecker` and `validateStream()`, which check a CSV file chunk by
-//! chunk as `validate()` checks its text; all return plain objects with camelCase keys and money as decimal
+//! a CSV or JSON file), but `FileChecker` and `validateStream()`, which check a CSV or JSON file
+//! chunk by chunk as `validate()` checks its text; all return plain objects with camelCase keys and money as decimal
 //! strings. Findings are data in a report; errors are thrown as `BankFeedsError` (bad arguments
 //! or options) or its subclass `ValidationError` (rows that cannot be used, with every finding in
 //! `issues`); every error's `code` is one of `errorCodes()`, the core's table. The TypeScript definitions are in `js/types.d.ts`.

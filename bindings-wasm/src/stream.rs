@@ -1,8 +1,10 @@
-//! `FileChecker` and `validateStream()`: **validate** for a CSV file read in chunks (a browser's
-//! `File`, a fetch body), by the core's `stream::CsvChecker`, so that a file of any size is
-//! checked in the memory of a chunk and what spans rows, never held whole as text or as rows.
+//! `FileChecker` and `validateStream()`: **validate** for a CSV or JSON file read in chunks (a
+//! browser's `File`, a fetch body), by the core's `stream::FileChecker`, so that a file of any
+//! size is checked in the memory of a chunk and what spans rows, never held whole as text or as
+//! rows.
 
-use bankfeeds::stream::CsvChecker;
+use bankfeeds::ingest::InputFormat;
+use bankfeeds::stream::FileChecker as CoreChecker;
 use js_sys::{JsString, Promise, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 
@@ -21,13 +23,15 @@ extern "C" {
 /// How many bytes of a `Uint8Array` are copied into the module at a time.
 const SLICE: u32 = 1 << 20;
 
-/// Checks a CSV file handed over in chunks, as `validate()` checks its text: the same findings,
-/// holding only the chunk being read and what spans rows (the previous balance and date, each
-/// distinct id once). Chunks are bytes (`Uint8Array`) or text, split anywhere. A JSON file is
-/// refused: read it whole with `validate(text)`.
+/// Checks a CSV or JSON file handed over in chunks, as `validate()` checks its text: the same
+/// findings, holding only the chunk being read and what spans rows (the previous balance and
+/// date, each distinct id once). Chunks are bytes (`Uint8Array`) or text, split anywhere. A file
+/// is JSON (a push body or an array of transactions) when its first character, after a byte
+/// order mark and whitespace, is `{` or `[`, as `validate()` tells; each of its rows is checked
+/// as it completes, and whether the text is JSON at all is known at `finish()`.
 #[wasm_bindgen]
 pub struct FileChecker {
-    checker: Option<CsvChecker>,
+    checker: Option<CoreChecker>,
     /// A text chunk's last unit when it is the first half of a surrogate pair: the second half
     /// starts the next chunk.
     high_surrogate: Option<u32>,
@@ -44,21 +48,23 @@ impl FileChecker {
     ) -> Result<FileChecker, Error> {
         let options = Options::read(&options, Purpose::Validate)?.prepare(Purpose::Validate)?;
         Ok(FileChecker {
-            checker: Some(CsvChecker::listing(&options.context, options.max_listed)),
+            checker: Some(CoreChecker::listing(
+                &options.context,
+                InputFormat::Auto,
+                options.max_listed,
+            )),
             high_surrogate: None,
         })
     }
 
     /// Reads the file's next chunk: bytes (UTF-8) or text.
     ///
-    /// @throws {BankFeedsError} when the chunk is neither, the file is JSON, or the checker is
-    /// finished.
+    /// @throws {BankFeedsError} when the chunk is neither, or the checker is finished.
     pub fn push(
         &mut self,
         #[wasm_bindgen(unchecked_param_type = "FileChunk")] chunk: JsValue,
     ) -> Result<(), Error> {
         let checker = self.checker.as_mut().ok_or_else(finished)?;
-        let refused = |e: bankfeeds::stream::JsonFile| Error::argument("chunk", e.to_string());
         if let Some(bytes) = chunk.dyn_ref::<Uint8Array>() {
             if self.high_surrogate.is_some() {
                 return Err(Error::argument(
@@ -72,7 +78,7 @@ impl FileChecker {
                 let end = bytes.length().min(start + SLICE);
                 let slice = &mut buffer[..(end - start) as usize];
                 bytes.subarray(start, end).copy_to(slice);
-                checker.feed(slice).map_err(refused)?;
+                checker.feed(slice);
                 start = end;
             }
             return Ok(());
@@ -102,7 +108,10 @@ impl FileChecker {
             text = text.slice(0, length - 1);
         }
         match input::js_text(&text) {
-            Some(Ok(text)) => checker.feed(text.as_bytes()).map_err(refused),
+            Some(Ok(text)) => {
+                checker.feed(text.as_bytes());
+                Ok(())
+            }
             Some(Err(why)) => Err(Error::argument(
                 "chunk",
                 format!("push takes the file's text, not {why}"),
@@ -113,8 +122,8 @@ impl FileChecker {
 
     /// The report, once every chunk is pushed: what `validate()` gives for the file's text.
     ///
-    /// @throws {BankFeedsError} when the file is JSON, the text ends inside a character, or the
-    /// checker is already finished.
+    /// @throws {BankFeedsError} when the text ends inside a character, or the checker is already
+    /// finished.
     #[wasm_bindgen(unchecked_return_type = "ValidationReport")]
     pub fn finish(&mut self) -> Result<JsValue, Error> {
         let checker = self.checker.take().ok_or_else(finished)?;
@@ -126,10 +135,7 @@ impl FileChecker {
                 ),
             ));
         }
-        let report = checker
-            .finish()
-            .map_err(|e| Error::argument("chunk", e.to_string()))?;
-        to_js(&output::Report::new(&report)?)
+        to_js(&output::Report::new(&checker.finish())?)
     }
 }
 
@@ -141,12 +147,12 @@ fn finished() -> Error {
     }
 }
 
-/// Checks a CSV file as `validate()` checks its text, reading it chunk by chunk from a `Blob`
+/// Checks a CSV or JSON file as `validate()` checks its text, reading it chunk by chunk from a `Blob`
 /// (a browser's `File`), a `ReadableStream` of bytes or an async iterable of chunks (a Node
 /// stream such as `fs.createReadStream(path)`): the file is never held whole.
 ///
 /// @throws {BankFeedsError} (the promise rejects) when `source` is neither, an option is
-/// unknown or unusable, a chunk is not bytes or text, or the file is JSON.
+/// unknown or unusable, or a chunk is not bytes or text.
 #[wasm_bindgen(js_name = validateStream, unchecked_return_type = "Promise<ValidationReport>")]
 pub fn validate_stream(
     #[wasm_bindgen(unchecked_param_type = "StreamSource")] source: JsValue,

@@ -1,6 +1,6 @@
-// FileChecker and validateStream(): a CSV file checked chunk by chunk gives what validate()
-// gives for its whole text, whatever the chunks (bytes or text, split inside a character, a
-// quoted cell or a CRLF); misuse throws BankFeedsError.
+// FileChecker and validateStream(): a CSV or JSON file checked chunk by chunk gives what
+// validate() gives for its whole text, whatever the chunks (bytes or text, split inside a
+// character, a quoted cell, a CRLF, a JSON string or an escape); misuse throws BankFeedsError.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 
@@ -30,6 +30,20 @@ function chunks(size, asText = false) {
     out.push(source.slice(i, i + size));
   }
   return out;
+}
+
+/** A ReadableStream of `parts`, one a pull. */
+function streamOf(parts) {
+  return new ReadableStream({
+    pull(controller) {
+      const next = parts.shift();
+      if (next) {
+        controller.enqueue(next);
+      } else {
+        controller.close();
+      }
+    },
+  });
 }
 
 function checked(parts, options = xeroGbp) {
@@ -66,18 +80,7 @@ test("chunks of 1, 7 and every byte give validate()'s report, as bytes and as te
 test("validateStream reads a Blob and a ReadableStream", async () => {
   const whole = bf.validate(text, xeroGbp);
   assert.deepEqual(await bf.validateStream(new Blob([bytes]), xeroGbp), whole);
-  const parts = chunks(3);
-  const stream = new ReadableStream({
-    pull(controller) {
-      const next = parts.shift();
-      if (next) {
-        controller.enqueue(next);
-      } else {
-        controller.close();
-      }
-    },
-  });
-  assert.deepEqual(await bf.validateStream(stream, xeroGbp), whole);
+  assert.deepEqual(await bf.validateStream(streamOf(chunks(3)), xeroGbp), whole);
   // An async iterable: a Node stream, or a generator of text and bytes.
   const { Readable } = await import("node:stream");
   assert.deepEqual(await bf.validateStream(Readable.from([Buffer.from(bytes)]), xeroGbp), whole);
@@ -107,12 +110,6 @@ test("misuse throws BankFeedsError", async () => {
   }
   checker.free();
 
-  const json = new bf.FileChecker();
-  const e = thrown(() => json.push(' [{"id": "t1"}]'));
-  assert.ok(e instanceof bf.BankFeedsError);
-  assert.match(e.message, /JSON/);
-  assert.equal(thrown(() => json.finish()).code, "invalid_argument");
-
   const option = thrown(() => new bf.FileChecker({ closingBalance: "1.00" }));
   assert.ok(option instanceof bf.BankFeedsError);
   assert.equal(option.code, "invalid_option");
@@ -123,7 +120,6 @@ test("misuse throws BankFeedsError", async () => {
 
   await assert.rejects(bf.validateStream("id,date,amount\n"), (err) => err instanceof bf.BankFeedsError && err.field === "source");
   await assert.rejects(bf.validateStream(new Blob([]), { plaform: "xero" }), (err) => err instanceof bf.BankFeedsError && err.code === "invalid_option");
-  await assert.rejects(bf.validateStream(new Blob(['{"transactions": []}'])), (err) => err instanceof bf.BankFeedsError && /JSON/.test(err.message));
   const odd = new ReadableStream({
     start(controller) {
       controller.enqueue({ not: "bytes" });
@@ -131,4 +127,66 @@ test("misuse throws BankFeedsError", async () => {
     },
   });
   await assert.rejects(bf.validateStream(odd), (err) => err instanceof bf.BankFeedsError && err.field === "chunk");
+});
+
+// A push body as a bank's system writes it: a byte order mark, pretty-printed, escapes and text
+// beyond ASCII (a surrogate pair among them), a key that is not a push body's, a row that is not
+// an object, and findings of several kinds: a bad amount, a repeated id, a broken chain, a
+// missing balance, a date in the future.
+const jsonText =
+  '\uFEFF {\n  "accountId": "acc-1",\n  "memo": {"note": "x"},\n  "transactions": [\n' +
+  '    {"id": "t1", "date": "2024-05-01", "description": "Salary, \\"May\\"", "amount": 2500.00, "balance": 2600.00},\n' +
+  '    {"id": "t2", "date": "2024-05-02", "description": "Café ☕ \\u00e9\\ud834\\udd1e", "amount": "-3.20", "balance": "2596.80"},\n' +
+  '    7,\n' +
+  '    {"id": "t2", "date": "2024-05-04", "description": "Rent 𝄞", "amount": 12.30, "balance": null},\n' +
+  '    {"id": "t6", "date": "2024-05-04", "amount": "12;30", "balance": 2594.00, "colour": "red"},\n' +
+  '    {\n      "id": "t4",\n      "date": "2099-05-05",\n      "amount": -2.00,\n      "balance": 2599.00\n    }\n' +
+  "  ]\n}\n";
+const jsonBytes = new TextEncoder().encode(jsonText);
+
+function cut(source, size) {
+  const out = [];
+  for (let i = 0; i < source.length; i += size) {
+    out.push(source.slice(i, i + size));
+  }
+  return out;
+}
+
+test("a JSON file streams: validate()'s report, whatever the chunks", async () => {
+  const whole = bf.validate(jsonText, xeroGbp);
+  const codes = new Set(whole.issues.map((i) => i.code));
+  for (const code of ["invalid_number", "duplicate_id", "balance_mismatch", "missing_balance", "invalid_value", "unknown_column"]) {
+    assert.ok(codes.has(code), `${code} in ${[...codes]}`);
+  }
+  for (const size of [1, 2, 3, 7, 64, jsonBytes.length]) {
+    assert.deepEqual(checked(cut(jsonBytes, size)), whole, `${size}-byte chunks`);
+    // 1, 3 and 7 UTF-16 units split the surrogate pair of 𝄞.
+    assert.deepEqual(checked(cut(jsonText, size)), whole, `${size}-unit text chunks`);
+  }
+  assert.deepEqual(await bf.validateStream(new Blob([jsonBytes]), xeroGbp), whole);
+  const { Readable } = await import("node:stream");
+  assert.deepEqual(await bf.validateStream(Readable.from(cut(jsonBytes, 5).map((c) => Buffer.from(c))), xeroGbp), whole);
+  assert.deepEqual(await bf.validateStream(streamOf(cut(jsonBytes, 9)), xeroGbp), whole);
+  // An array of transactions, as well as a push body.
+  const array = JSON.stringify([{ id: "a", date: "2024-05-01", amount: "1.00", balance: "1.00" }, null, { id: "a", date: "2024-05-02", amount: "2.00" }]);
+  assert.deepEqual(checked(cut(array, 4)), bf.validate(array, xeroGbp));
+});
+
+test("JSON that cannot be read gives validate()'s one finding, placed where it is", async () => {
+  for (const broken of [
+    jsonText.replace('"t4",', '"t4"'),
+    jsonText.slice(0, jsonText.length - 30),
+    jsonText.replace("2596.80\"}", "2596.80\"} {}"),
+    jsonText.replace('"memo"', '"transactions": [], "memo"'),
+    jsonText + " x",
+    '[{"id": "t1"},\n {"id": "t2"},]',
+  ]) {
+    const whole = bf.validate(broken, xeroGbp);
+    assert.equal(whole.issues[0].code, "malformed_input", broken);
+    assert.match(whole.issues[0].message, /line \d+ column \d+/);
+    for (const size of [1, 7, broken.length]) {
+      assert.deepEqual(checked(cut(broken, size)), whole, `${size}-unit chunks of ${broken}`);
+    }
+    assert.deepEqual(await bf.validateStream(new Blob([broken]), xeroGbp), whole);
+  }
 });

@@ -50,7 +50,7 @@ use crate::validate::{self, Code, Field, Issue, ValidationContext, ValidationRep
 mod check;
 mod closing;
 mod json;
-pub use check::{CsvChecker, JsonFile};
+pub use check::{CsvChecker, FileChecker, JsonFile};
 
 /// Why a file was read whole instead of streamed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

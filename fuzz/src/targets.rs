@@ -10,7 +10,7 @@ use bankfeeds::pipeline::{
     PrepareOptions, Prepared, prepare, prepare_file, prepare_transactions, validate_file,
 };
 use bankfeeds::rules::Platform;
-use bankfeeds::stream::CsvChecker;
+use bankfeeds::stream::{CsvChecker, FileChecker};
 use bankfeeds::text::MAX_ECHO_CHARS;
 use bankfeeds::validate::ValidationReport;
 use bankfeeds::webhook::{Verifier, WebhookHeaders};
@@ -31,6 +31,11 @@ pub const TARGETS: &[Target] = &[
         name: "csv_chunks",
         run: csv_chunks,
         dictionary: CSV_WORDS,
+    },
+    Target {
+        name: "json_chunks",
+        run: json_chunks,
+        dictionary: JSON_WORDS,
     },
     Target {
         name: "json_file",
@@ -368,6 +373,43 @@ fn first_of_each(whole: &ValidationReport, max: Option<usize>) -> ValidationRepo
         })
         .collect();
     report
+}
+
+/// JSON files (and, now and then, CSV ones) fed to `stream::FileChecker` in chunks cut where the
+/// input's hash says (inside a string, an escape or a character as often as not): the report is
+/// the whole text's, from `validate_file`, finding for finding, the message and place of a
+/// syntax error included; the format told from the text or given.
+pub fn json_chunks(data: &[u8]) -> u64 {
+    let context = options(data).context;
+    let mut h = fxhash(data);
+    let format = match h % 8 {
+        0 => InputFormat::Json,
+        _ => InputFormat::Auto,
+    };
+    let whole = validate_file(data, format, &context);
+    let mut checker = FileChecker::listing(&context, format, None);
+    let mut rest = data;
+    while !rest.is_empty() {
+        // Chunks of 1 to 16 bytes, mostly; now and then all that is left.
+        let size = match h % 17 {
+            0 => rest.len(),
+            n => (n as usize).min(rest.len()),
+        };
+        h = h.rotate_right(5) ^ (size as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        let (chunk, after) = rest.split_at(size);
+        checker.feed(chunk);
+        rest = after;
+    }
+    assert_eq!(
+        checker.finish(),
+        whole,
+        "the chunks' report is the whole text's"
+    );
+    let mut s = Signature::default();
+    for issue in &whole.issues {
+        s.add(issue.code.as_str());
+    }
+    s.get()
 }
 
 /// JSON files (push bodies and arrays) through the whole pipeline.

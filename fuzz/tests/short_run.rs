@@ -45,6 +45,7 @@ fn every_target_has_a_test_here() {
         [
             "csv",
             "csv_chunks",
+            "json_chunks",
             "json_file",
             "json_stream",
             "push_body",
@@ -64,6 +65,11 @@ fn csv() {
 #[test]
 fn csv_chunks() {
     run("csv_chunks");
+}
+
+#[test]
+fn json_chunks() {
+    run("json_chunks");
 }
 
 #[test]

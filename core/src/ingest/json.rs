@@ -44,7 +44,8 @@ pub fn read_json(text: &str) -> RawBatch {
             // places some errors one column apart reading text and reading bytes as they come
             // (the text's reader gives the column before the character it looked at, the
             // stream's the column after it), and a file must get one message however it is read.
-            let mut de = serde_json::Deserializer::from_reader(text.as_bytes());
+            let mut bytes = text.as_bytes();
+            let mut de = dyn_reader(&mut bytes);
             if let Err(e) = read_rows(&mut de, |_| true) {
                 batch.report.push(unreadable(&e));
             }
@@ -113,6 +114,101 @@ pub(crate) fn stream_json<R: std::io::Read>(
     }
 }
 
+/// A JSON file read from chunks pushed in, split anywhere (inside a string, an escape or a
+/// character): [`stream_json`] turned around. Each chunk is cut by the splitter as
+/// [`stream_json`]'s input is, and every row it completes goes to `each` at once, with its row
+/// number (an element that is not an object is reported in `report`, as [`stream_json`] reports
+/// it). Whether the file can be read at all is known at the end ([`JsonPush::finish`]): serde
+/// then reads what the splitter kept, which is the text outside the rows list (a push body's
+/// other keys) and, for the rows list, counts ([`super::json_split::Run`]), and gives the
+/// findings about the file itself, or its one finding, placed where it is in the file, exactly
+/// as [`read_json`] gives it.
+pub(crate) struct JsonPush {
+    splitter: super::json_split::Splitter,
+    parsed: super::json_split::Parsed,
+    rows: usize,
+    /// Where in `report` this reading's findings start.
+    first: Option<usize>,
+}
+
+impl JsonPush {
+    pub(crate) fn new() -> Self {
+        let parsed = super::json_split::Parsed::default();
+        JsonPush {
+            splitter: super::json_split::Splitter::compact(parsed.clone()),
+            parsed,
+            rows: 0,
+            first: None,
+        }
+    }
+
+    /// Reads the next bytes, handing each row they complete to `each`.
+    pub(crate) fn push(
+        &mut self,
+        bytes: &[u8],
+        report: &mut ValidationReport,
+        mut each: impl FnMut(RawTransaction, usize, &mut ValidationReport),
+    ) {
+        self.first.get_or_insert(report.issues.len());
+        self.splitter.feed(bytes);
+        self.rows_parsed(report, &mut each);
+    }
+
+    /// The end of the file: the last rows to `each`, then the findings about the file itself,
+    /// put before those about rows. Gives the one finding for a file that cannot be read
+    /// ([`read_json`]'s), if it cannot: the rows handed out then count for nothing.
+    pub(crate) fn finish(
+        mut self,
+        report: &mut ValidationReport,
+        mut each: impl FnMut(RawTransaction, usize, &mut ValidationReport),
+    ) -> Option<Issue> {
+        let first = *self.first.get_or_insert(report.issues.len());
+        self.splitter.end();
+        self.rows_parsed(report, &mut each);
+        let cut = self.splitter.cut_rows();
+        let mut replay = std::io::BufReader::new(self.splitter.replay());
+        let mut de = dyn_reader(&mut replay);
+        let mut row = self.rows;
+        let read = read_rows(&mut de, |element| {
+            // Where the rows list was cut out, every element is a `0` now (or the file cannot
+            // be read), its row handed out. A list the splitter does not know for the rows (its
+            // key written with escapes) is read here.
+            if !cut {
+                let raw = element_row(element, row, report);
+                each(raw, row, report);
+                row += 1;
+            }
+            true
+        });
+        match read {
+            Ok(Reading::Done(end)) => {
+                let mut file = ValidationReport::new();
+                end.file_findings(&mut file);
+                report.issues.splice(first..first, file.issues);
+                None
+            }
+            Ok(Reading::Stopped) => None,
+            Err(e) => Some(unreadable(&e)),
+        }
+    }
+
+    fn rows_parsed(
+        &mut self,
+        report: &mut ValidationReport,
+        each: &mut impl FnMut(RawTransaction, usize, &mut ValidationReport),
+    ) {
+        loop {
+            // Not borrowed while `each` runs.
+            let Some(element) = self.parsed.borrow_mut().pop_front() else {
+                return;
+            };
+            let raw = element_row(element, self.rows, report);
+            each(raw, self.rows, report);
+            self.rows += 1;
+        }
+    }
+}
+
 /// The finding for row `row` of a list of transactions that is not an object but a `kind`
 /// (`a number`, `a list`, ...); whoever reads the list keeps an empty row in its place, so that
 /// row numbers stay those of the input (the WASM binding's row reader says the same).
@@ -166,6 +262,15 @@ fn read_rows<'de, R: serde_json::de::Read<'de>>(
         Err(_) if stopped => Ok(Reading::Stopped),
         Err(e) => Err(e),
     }
+}
+
+/// A reader of JSON from any reader, behind one type: the reader [`read_json`] reads again with
+/// for an error's place, and [`JsonPush`] reads the splitter's text with, is one reader in the
+/// WASM module (each reader serde is given is a copy of the whole parser there).
+fn dyn_reader(
+    input: &mut dyn std::io::Read,
+) -> serde_json::Deserializer<serde_json::de::IoRead<&mut dyn std::io::Read>> {
+    serde_json::Deserializer::from_reader(input)
 }
 
 /// The finding for a JSON file that cannot be read, read from `input` as [`read_json`] reads

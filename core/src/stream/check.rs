@@ -1,9 +1,11 @@
-//! **validate** for a CSV file handed over in chunks: [`CsvChecker`].
+//! **validate** for a file handed over in chunks: [`FileChecker`] for CSV or JSON, [`CsvChecker`]
+//! for CSV only.
 
 use super::{Findings, check_row, close_validation, final_report, listed, unreadable};
 use crate::ids::FirstSeen;
 use crate::ingest::file::{CsvPush, not_utf8};
-use crate::ingest::{IngestOptions, Ingester};
+use crate::ingest::json::JsonPush;
+use crate::ingest::{IngestOptions, Ingester, InputFormat, RawCells};
 use crate::pipeline::PrepareOptions;
 use crate::validate::rows::{RowChecker, duplicate_id};
 use crate::validate::{self, Issue, ValidationContext, ValidationReport};
@@ -42,7 +44,7 @@ fn marks_only(head: &[u8]) -> bool {
 ///
 /// A file is CSV unless its first character (after a byte order mark and whitespace) is `{` or
 /// `[`, as [`crate::ingest::InputFormat::Auto`] tells: a JSON file is refused with [`JsonFile`]
-/// as soon as that character is fed (read JSON whole: [`crate::pipeline::validate_file`]). A file
+/// as soon as that character is fed ([`FileChecker`] reads either). A file
 /// that is not UTF-8 gives the one finding the whole file gives.
 ///
 /// ```
@@ -82,6 +84,13 @@ pub struct CsvChecker {
     ids: FirstSeen,
     /// Rows typed and checked.
     kept: usize,
+    /// The format asked for ([`FileChecker::new`]); `Auto` tells it from the first character.
+    format: InputFormat,
+    /// A JSON file is read, not refused ([`FileChecker`]).
+    accept_json: bool,
+    /// The JSON reader, while the file may be JSON and JSON is read: fed what the CSV reader is
+    /// fed until the first character tells, then alone.
+    json_rows: Option<JsonPush>,
     /// How many findings of each code the report lists.
     max_listed: Option<usize>,
 }
@@ -111,6 +120,9 @@ impl CsvChecker {
             validation,
             ids: FirstSeen::default(),
             kept: 0,
+            format: InputFormat::Auto,
+            accept_json: false,
+            json_rows: None,
             max_listed: max,
         }
     }
@@ -118,6 +130,12 @@ impl CsvChecker {
     /// Reads the next bytes of the file. Fails, now and on every later call, once the file is
     /// seen to be JSON.
     pub fn feed(&mut self, chunk: &[u8]) -> Result<(), JsonFile> {
+        self.push(chunk);
+        self.refused()
+    }
+
+    /// Reads the next bytes of the file.
+    fn push(&mut self, chunk: &[u8]) {
         let mut chunk = chunk;
         if let Some(head) = &mut self.head {
             // A byte at a time, while the head may still be byte order marks.
@@ -128,12 +146,11 @@ impl CsvChecker {
                 chunk = rest;
             }
             if marks_only(head) {
-                return self.refused();
+                return;
             }
             self.flush_head();
         }
         self.bytes(chunk, true);
-        self.refused()
     }
 
     /// The report, once every byte is fed: what [`crate::pipeline::validate_file`] gives for
@@ -143,6 +160,11 @@ impl CsvChecker {
             self.flush_head();
         }
         self.refused()?;
+        Ok(self.report())
+    }
+
+    /// The report, once every byte is fed and the byte order marks are known.
+    fn report(mut self) -> ValidationReport {
         if self.unreadable.is_none()
             && let Err(offset) = self.utf8.finish()
         {
@@ -150,9 +172,16 @@ impl CsvChecker {
         }
         if let Some(issue) = self.unreadable {
             let report = unreadable(issue, &PrepareOptions::validate_only(self.context)).report;
-            return Ok(listed(report, self.max_listed));
+            return listed(report, self.max_listed);
         }
-        self.read_csv(None);
+        if self.is_json() {
+            if let Some(issue) = self.read_json(None) {
+                let report = unreadable(issue, &PrepareOptions::validate_only(self.context)).report;
+                return listed(report, self.max_listed);
+            }
+        } else {
+            self.read_csv(None);
+        }
         // The account a column names does not change what validation checks.
         let _account = self.findings.typing_done(self.ingester);
         let validation = close_validation(
@@ -162,19 +191,69 @@ impl CsvChecker {
             &self.context,
             &self.findings.malformed,
         );
-        Ok(final_report(
+        final_report(
             self.findings,
             ValidationReport::new(),
             validation,
             &self.context,
-        ))
+        )
     }
 
     fn refused(&self) -> Result<(), JsonFile> {
         match self.json {
-            Some(c) => Err(JsonFile(c)),
-            None => Ok(()),
+            Some(c) if !self.accept_json => Err(JsonFile(c)),
+            _ => Ok(()),
         }
+    }
+
+    /// The file is read as JSON: told so, or seen to be.
+    fn is_json(&self) -> bool {
+        self.json.is_some() || self.format == InputFormat::Json
+    }
+
+    /// Reads bytes as JSON (`None`: the end of the file), checking each row completed; gives
+    /// the one finding for a file that cannot be read, known at the end.
+    fn read_json(&mut self, bytes: Option<&[u8]>) -> Option<Issue> {
+        let mut file = std::mem::take(&mut self.findings.file);
+        let (mut rows, _, json_rows) = self.readers();
+        let each = |raw, row, _: &mut ValidationReport| rows.row(RawCells::from(raw), row, None);
+        let read = match (bytes, json_rows) {
+            (Some(bytes), Some(json)) => {
+                json.push(bytes, &mut file, each);
+                None
+            }
+            (None, json) => json.take().and_then(|j| j.finish(&mut file, each)),
+            (Some(_), None) => None,
+        };
+        self.findings.file = file;
+        read
+    }
+
+    /// What each row goes through, and the two readers, borrowed apart.
+    fn readers(&mut self) -> (Rows<'_>, &mut CsvPush, &mut Option<JsonPush>) {
+        let rows = Rows {
+            findings: &mut self.findings,
+            ingester: &mut self.ingester,
+            checker: &mut self.checker,
+            validation: &mut self.validation,
+            ids: &mut self.ids,
+            kept: &mut self.kept,
+        };
+        (rows, &mut self.csv, &mut self.json_rows)
+    }
+
+    /// What was read as CSV before the file was seen to be JSON, let go.
+    fn restart_as_json(&mut self) {
+        let json_rows = self.json_rows.take();
+        let fresh = CsvChecker::new(&self.context);
+        self.csv = fresh.csv;
+        self.ingester = fresh.ingester;
+        self.findings = fresh.findings;
+        self.checker = fresh.checker;
+        self.validation = fresh.validation;
+        self.ids = fresh.ids;
+        self.kept = 0;
+        self.json_rows = json_rows;
     }
 
     /// Skips the byte order marks: [`crate::ingest::read_file`]'s before the UTF-8 check,
@@ -193,9 +272,10 @@ impl CsvChecker {
 
     /// Checks bytes are UTF-8 and tells JSON from CSV, then reads them as CSV (`to_csv`).
     fn bytes(&mut self, bytes: &[u8], to_csv: bool) {
-        if self.json.is_some() || self.unreadable.is_some() {
+        if self.refused().is_err() || self.unreadable.is_some() {
             return;
         }
+        let was_json = self.is_json();
         let (undecided, json) = (&mut self.undecided, &mut self.json);
         let checked = self.utf8.push(bytes, |text| {
             if *undecided && let Some(c) = text.trim_start().chars().next() {
@@ -208,12 +288,26 @@ impl CsvChecker {
         if let Err(offset) = checked {
             self.unreadable = Some(not_utf8(offset));
         }
-        if self.json.is_some() || self.unreadable.is_some() {
+        if self.refused().is_err() || self.unreadable.is_some() {
             // Nothing read so far counts: let it go.
             self.findings = Findings::default();
             self.validation = ValidationReport::new();
             self.ids = FirstSeen::default();
             return;
+        }
+        if self.is_json() {
+            if !was_json {
+                self.restart_as_json();
+            }
+            // Errors are known at the end.
+            self.read_json(Some(bytes));
+            return;
+        }
+        if self.undecided {
+            // Whitespace so far: read as JSON too, in case.
+            self.read_json(Some(bytes));
+        } else {
+            self.json_rows = None;
         }
         if !to_csv {
             return;
@@ -224,20 +318,101 @@ impl CsvChecker {
     /// Reads bytes as CSV (`None`: the end of the file), checking each row completed.
     fn read_csv(&mut self, bytes: Option<&[u8]>) {
         let mut file = std::mem::take(&mut self.findings.file);
-        let mut rows = Rows {
-            findings: &mut self.findings,
-            ingester: &mut self.ingester,
-            checker: &mut self.checker,
-            validation: &mut self.validation,
-            ids: &mut self.ids,
-            kept: &mut self.kept,
-        };
-        let each = |raw: crate::ingest::RawCells<'_>, row, line| rows.row(raw, row, line);
+        let (mut rows, csv, _) = self.readers();
+        let each = |raw: crate::ingest::RawCells<'_>, row, line| rows.row(raw, row, Some(line));
         match bytes {
-            Some(bytes) => self.csv.push(bytes, &mut file, each),
-            None => self.csv.finish(&mut file, each),
+            Some(bytes) => csv.push(bytes, &mut file, each),
+            None => csv.finish(&mut file, each),
         }
         self.findings.file = file;
+    }
+}
+
+/// **validate** for a CSV or JSON file fed in chunks of any size, split anywhere (inside a
+/// quoted cell or a JSON string, an escape, a UTF-8 character or a CRLF):
+/// [`FileChecker::finish`] gives the report [`crate::pipeline::validate_file`] gives for the
+/// whole file, finding for finding (codes, rows, ids, fields, lines, messages, order), a JSON
+/// file that cannot be read included (its one finding, with the line and column serde gives).
+///
+/// The format is told as [`InputFormat::Auto`] tells it (JSON when the first character after a
+/// byte order mark and whitespace is `{` or `[`), or given. A CSV file is read as
+/// [`CsvChecker`] reads it. A JSON file (a push body `{"accountId": ..., "transactions": [...]}`
+/// or an array of transactions) has each row of its `transactions` list read, typed and checked
+/// as soon as its last byte is fed, and let go; held besides what spans rows (as for CSV) are
+/// the row being read and the text outside the rows list (a push body's other keys), with the
+/// rows list itself kept as counts of elements, lines and columns. Whether the text is JSON at
+/// all is known only at the end: the text kept is then read by serde, which finds the error,
+/// and places it, as it does reading the whole text. A file whose text outside the rows list is
+/// large (a large unknown key, a second `transactions` list, text after the end) holds that
+/// text until the end; so does one whose rows list the splitter does not know for one (its
+/// `transactions` key written with escapes, or a text given as JSON that is not), whose rows are
+/// then read at the end.
+///
+/// ```
+/// use bankfeeds::ingest::InputFormat;
+/// use bankfeeds::pipeline::validate_file;
+/// use bankfeeds::rules::Platform;
+/// use bankfeeds::stream::FileChecker;
+/// use bankfeeds::validate::ValidationContext;
+/// let json = r#"{"accountId": "acc", "transactions": [
+///   {"id": "t1", "date": "2024-05-01", "amount": 10.00, "balance": 10.00},
+///   {"id": "t1", "date": "2024-05-02", "amount": -2.50, "balance": 7.00}
+/// ]}"#;
+/// let context = ValidationContext::new(Platform::Generic, chrono::NaiveDate::from_ymd_opt(2024, 6, 1).unwrap());
+/// let mut checker = FileChecker::new(&context, InputFormat::Auto);
+/// for chunk in json.as_bytes().chunks(7) {
+///     checker.feed(chunk);
+/// }
+/// let report = checker.finish();
+/// assert_eq!(report, validate_file(json.as_bytes(), InputFormat::Auto, &context));
+/// let codes: Vec<_> = report.issues.iter().map(|i| i.code.as_str()).collect();
+/// assert_eq!(codes, ["balance_mismatch", "duplicate_id"]);
+///
+/// // Text that is not JSON after all: the message serde gives for the whole text.
+/// let broken = br#"[{"id": "t1"},
+///  {"id": "t2"} {"id": "t3"}]"#;
+/// let mut checker = FileChecker::new(&context, InputFormat::Auto);
+/// for chunk in broken.chunks(3) {
+///     checker.feed(chunk);
+/// }
+/// let report = checker.finish();
+/// assert_eq!(report, validate_file(broken, InputFormat::Auto, &context));
+/// assert!(report.issues[0].message.contains("line 2 column 15"), "{}", report.issues[0].message);
+/// ```
+pub struct FileChecker(CsvChecker);
+
+impl FileChecker {
+    /// A checker for the **validate** verb, for a file in `format` (`Auto`: told from its
+    /// first character): rows checked as given, against what `context` knows.
+    pub fn new(context: &ValidationContext, format: InputFormat) -> Self {
+        FileChecker::listing(context, format, Some(validate::DEFAULT_MAX_LISTED))
+    }
+
+    /// [`FileChecker::new`], listing at most `max` findings of each code (`None`: every one),
+    /// as [`CsvChecker::listing`] does.
+    pub fn listing(context: &ValidationContext, format: InputFormat, max: Option<usize>) -> Self {
+        let mut checker = CsvChecker::listing(context, max);
+        checker.format = format;
+        checker.accept_json = true;
+        checker.undecided = format == InputFormat::Auto;
+        if format != InputFormat::Csv {
+            checker.json_rows = Some(JsonPush::new());
+        }
+        FileChecker(checker)
+    }
+
+    /// Reads the next bytes of the file.
+    pub fn feed(&mut self, chunk: &[u8]) {
+        self.0.push(chunk);
+    }
+
+    /// The report, once every byte is fed: what [`crate::pipeline::validate_file`] gives for
+    /// the file.
+    pub fn finish(mut self) -> ValidationReport {
+        if self.0.head.is_some() {
+            self.0.flush_head();
+        }
+        self.0.report()
     }
 }
 
@@ -253,8 +428,8 @@ struct Rows<'a> {
 }
 
 impl Rows<'_> {
-    fn row(&mut self, raw: crate::ingest::RawCells<'_>, row: usize, line: usize) {
-        let Some(tx) = self.findings.typed(self.ingester, raw, row, Some(line)) else {
+    fn row(&mut self, raw: crate::ingest::RawCells<'_>, row: usize, line: Option<usize>) {
+        let Some(tx) = self.findings.typed(self.ingester, raw, row, line) else {
             return;
         };
         check_row(
