@@ -8,7 +8,7 @@ use bankfeeds::ingest::InputFormat;
 use bankfeeds::normalise::{BalanceFill, ChangeKind, OmittedChanges};
 use bankfeeds::pipeline::{PrepareOptions, prepare_file, validate_file};
 use bankfeeds::rules::Platform;
-use bankfeeds::stream::{CsvChecker, prepare_path};
+use bankfeeds::stream::{CsvChecker, FileChecker, prepare_path};
 use bankfeeds::validate::{
     Code, DEFAULT_MAX_LISTED, Omitted, RuleLevel, RulePolicy, Severity, ValidationContext,
     ValidationReport,
@@ -288,5 +288,36 @@ proptest! {
         options.max_listed = Some(max);
         let streamed = prepare_path(&file.0, InputFormat::Auto, &options).unwrap();
         prop_assert_eq!(&streamed.report, &first_of_each(&whole, max));
+    }
+    /// The same files as JSON (an array of transactions, every value a string), fed in chunks
+    /// to the checker that reads CSV or JSON.
+    #[test]
+    fn json_files_fed_in_chunks_list_the_whole_files_first_findings(
+        seed in prop::collection::vec(any::<u8>(), 0..60),
+        max in 0usize..4,
+        chunk in 1usize..50,
+        platform in prop::sample::select(vec![Platform::Generic, Platform::Xero, Platform::QuickBooksOnline]),
+    ) {
+        let csv = troubled(&seed);
+        let mut lines = csv.lines();
+        let keys: Vec<&str> = lines.next().unwrap().split(',').collect();
+        let rows: Vec<serde_json::Value> = lines
+            .map(|line| {
+                let object = keys
+                    .iter()
+                    .zip(line.split(','))
+                    .map(|(k, v)| ((*k).to_owned(), serde_json::Value::from(v)))
+                    .collect();
+                serde_json::Value::Object(object)
+            })
+            .collect();
+        let text = serde_json::to_string_pretty(&rows).unwrap();
+        let ctx = ValidationContext::new(platform, today());
+        let whole = validate_file(text.as_bytes(), InputFormat::Auto, &ctx);
+        let mut checker = FileChecker::listing(&ctx, InputFormat::Auto, Some(max));
+        for piece in text.as_bytes().chunks(chunk) {
+            checker.feed(piece);
+        }
+        prop_assert_eq!(&checker.finish(), &first_of_each(&whole, max));
     }
 }

@@ -245,7 +245,7 @@ impl CsvChecker {
     /// What was read as CSV before the file was seen to be JSON, let go.
     fn restart_as_json(&mut self) {
         let json_rows = self.json_rows.take();
-        let fresh = CsvChecker::new(&self.context);
+        let fresh = CsvChecker::listing(&self.context, self.max_listed);
         self.csv = fresh.csv;
         self.ingester = fresh.ingester;
         self.findings = fresh.findings;
