@@ -1,7 +1,7 @@
 """A large file into push bodies: ``stream_file`` against ``prepare_file`` + ``push_bodies``.
 
-Generates a CSV of ROWS rows (the generator of ``cli/bench/stream.sh``: oldest first, running
-balances that follow, one id a row), then runs each case RUNS times, alternating, each in its
+Generates a CSV of ROWS rows (``cli/bench/statement.py``, as ``cli/bench/stream.sh`` does:
+oldest first, running balances that follow, one id a row), then runs each case RUNS times, alternating, each in its
 own process under ``/usr/bin/time``, and prints each run's CPU time (user + system: the figure to
 read when other work shares the cores), wall time and peak RSS, and their medians. Every case
 ends with each push body's JSON (``to_json()``, what the client sends) and prints a digest of
@@ -18,7 +18,6 @@ them, which must be the same for every case.
 from __future__ import annotations
 
 import argparse
-import datetime
 import hashlib
 import os
 import statistics
@@ -31,17 +30,9 @@ CASES = ("import", "stream", "whole")
 
 
 def generate(rows: int, path: str) -> None:
-    """The CSV of ``cli/bench/stream.sh``."""
-    start = datetime.date(2023, 1, 1)
-    balance = 0
-    with open(path, "w") as f:
-        f.write("id,date,description,amount,balance,transactionType\n")
-        for i in range(rows):
-            cents = (i * 7919) % 20001 - 10000
-            balance += cents
-            day = start + datetime.timedelta(days=i * 500 // rows)
-            kind = "Credit" if cents >= 0 else "Debit"
-            f.write(f"tx-{i:08d},{day},Card payment {i % 977} at shop,{cents/100:.2f},{balance/100:.2f},{kind}\n")
+    """The CSV of ``cli/bench/stream.sh``, written by the same generator."""
+    script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "cli", "bench", "statement.py")
+    subprocess.run([sys.executable, script, str(rows), path, "csv"], check=True)
 
 
 def run_case(case: str, path: str) -> None:

@@ -2,8 +2,6 @@
 //! that reading it whole gives, in the same order, and counts the rest exactly: an error that is
 //! not listed still makes the file invalid.
 
-use std::collections::BTreeMap;
-
 use bankfeeds::ingest::InputFormat;
 use bankfeeds::normalise::{BalanceFill, ChangeKind, OmittedChanges};
 use bankfeeds::pipeline::{PrepareOptions, prepare_file, validate_file};
@@ -16,30 +14,11 @@ use bankfeeds::validate::{
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 
+mod listed;
+use listed::{TempFile, listed_report};
+
 fn today() -> chrono::NaiveDate {
     chrono::NaiveDate::from_ymd_opt(2024, 6, 1).unwrap()
-}
-
-struct TempFile(std::path::PathBuf);
-
-impl TempFile {
-    fn new(text: &str) -> Self {
-        use std::sync::atomic::{AtomicUsize, Ordering};
-        static N: AtomicUsize = AtomicUsize::new(0);
-        let path = std::env::temp_dir().join(format!(
-            "bankfeeds-listing-{}-{}.csv",
-            std::process::id(),
-            N.fetch_add(1, Ordering::Relaxed)
-        ));
-        std::fs::write(&path, text).unwrap();
-        TempFile(path)
-    }
-}
-
-impl Drop for TempFile {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
-    }
 }
 
 /// A file of rows with every kind of trouble, chosen by `seed`: balances malformed or missing
@@ -63,29 +42,6 @@ fn troubled(seed: &[u8]) -> String {
         ));
     }
     text
-}
-
-/// The first `max` findings of each code of a whole report, the rest counted (worked out here,
-/// not by the core).
-fn first_of_each(whole: &ValidationReport, max: usize) -> ValidationReport {
-    let mut report = ValidationReport::new();
-    let mut omitted: BTreeMap<(Code, Severity), usize> = BTreeMap::new();
-    for issue in &whole.issues {
-        if report.with_code(issue.code).count() < max {
-            report.issues.push(issue.clone());
-        } else {
-            *omitted.entry((issue.code, issue.severity)).or_default() += 1;
-        }
-    }
-    report.omitted = omitted
-        .into_iter()
-        .map(|((code, severity), count)| Omitted {
-            code,
-            severity,
-            count,
-        })
-        .collect();
-    report
 }
 
 /// `rows` rows, oldest first, whose balances all break the chain (after the first); every `bad`th row has an amount that is not
@@ -124,7 +80,7 @@ fn a_file_with_a_finding_on_every_row_lists_the_first_thousand_of_each_code() {
     assert!(whole.report.count_of(Code::BalanceMismatch) > DEFAULT_MAX_LISTED);
     assert_eq!(
         streamed.report,
-        first_of_each(&whole.report, DEFAULT_MAX_LISTED)
+        listed_report(&whole.report, Some(DEFAULT_MAX_LISTED))
     );
     assert_eq!(
         streamed.report.with_code(Code::BalanceMismatch).count(),
@@ -262,7 +218,7 @@ proptest! {
             checker.feed(piece).unwrap();
         }
         let report = checker.finish().unwrap();
-        prop_assert_eq!(&report, &first_of_each(&whole, max));
+        prop_assert_eq!(&report, &listed_report(&whole, Some(max)));
         prop_assert_eq!(report.error_count(), whole.error_count());
         prop_assert_eq!(report.is_valid(), whole.is_valid());
     }
@@ -282,12 +238,12 @@ proptest! {
         for piece in text.as_bytes().chunks(chunk) {
             checker.feed(piece).unwrap();
         }
-        prop_assert_eq!(&checker.finish().unwrap(), &first_of_each(&whole, max));
+        prop_assert_eq!(&checker.finish().unwrap(), &listed_report(&whole, Some(max)));
         let file = TempFile::new(&text);
         let mut options = PrepareOptions::validate_only(ctx);
         options.max_listed = Some(max);
         let streamed = prepare_path(&file.0, InputFormat::Auto, &options).unwrap();
-        prop_assert_eq!(&streamed.report, &first_of_each(&whole, max));
+        prop_assert_eq!(&streamed.report, &listed_report(&whole, Some(max)));
     }
     /// The same files as JSON (an array of transactions, every value a string), fed in chunks
     /// to the checker that reads CSV or JSON.
@@ -318,6 +274,6 @@ proptest! {
         for piece in text.as_bytes().chunks(chunk) {
             checker.feed(piece);
         }
-        prop_assert_eq!(&checker.finish(), &first_of_each(&whole, max));
+        prop_assert_eq!(&checker.finish(), &listed_report(&whole, Some(max)));
     }
 }

@@ -11,34 +11,15 @@ use bankfeeds::normalise::{BalanceFill, Change, ChangeKind, OmittedChanges};
 use bankfeeds::pipeline::{PrepareOptions, Prepared, prepare_file};
 use bankfeeds::rules::Platform;
 use bankfeeds::stream::{InMemory, prepare_path};
-use bankfeeds::validate::{Code, Omitted, Severity, ValidationReport};
+use bankfeeds::validate::ValidationReport;
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 
+mod listed;
+use listed::{TempFile, listed_report};
+
 fn today() -> chrono::NaiveDate {
     chrono::NaiveDate::from_ymd_opt(2024, 6, 1).unwrap()
-}
-
-struct TempFile(std::path::PathBuf);
-
-impl TempFile {
-    fn new(text: &str) -> Self {
-        use std::sync::atomic::{AtomicUsize, Ordering};
-        static N: AtomicUsize = AtomicUsize::new(0);
-        let path = std::env::temp_dir().join(format!(
-            "bankfeeds-stream-{}-{}.csv",
-            std::process::id(),
-            N.fetch_add(1, Ordering::Relaxed)
-        ));
-        std::fs::write(&path, text).unwrap();
-        TempFile(path)
-    }
-}
-
-impl Drop for TempFile {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
-    }
 }
 
 /// What a streamed file lists of the whole file's findings and changes, `max` of each code and
@@ -69,29 +50,6 @@ fn listed(
         .map(|(kind, count)| OmittedChanges { kind, count })
         .collect();
     (report, changes, left)
-}
-
-/// What a streamed report lists of a whole one: see [`listed`].
-fn listed_report(whole: &ValidationReport, max: Option<usize>) -> ValidationReport {
-    let max = max.unwrap_or(usize::MAX);
-    let mut report = ValidationReport::new();
-    let mut omitted: BTreeMap<(Code, Severity), usize> = BTreeMap::new();
-    for issue in &whole.issues {
-        if report.with_code(issue.code).count() < max {
-            report.issues.push(issue.clone());
-        } else {
-            *omitted.entry((issue.code, issue.severity)).or_default() += 1;
-        }
-    }
-    report.omitted = omitted
-        .into_iter()
-        .map(|((code, severity), count)| Omitted {
-            code,
-            severity,
-            count,
-        })
-        .collect();
-    report
 }
 
 /// Streams and reads whole; asserts they agree (the stream listing the first
