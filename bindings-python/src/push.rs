@@ -446,11 +446,7 @@ pymethods_with_getters! {
         /// What normalisation changed.
         #[getter]
         fn changes(&self) -> Vec<PyChange> {
-            self.inner
-                .changes
-                .iter()
-                .map(|c| PyChange { inner: c.clone() })
-                .collect()
+            PyChange::all(&self.inner.changes)
         }
         /// Why the push stopped early, or `None`: a dict with `reason` and `batch`, and
         /// `"operation_failed"`: `operation`; `"timed_out"`: `operation_key` and `transaction_ids`

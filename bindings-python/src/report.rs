@@ -214,6 +214,16 @@ pub struct PyChange {
     pub inner: Change,
 }
 
+impl PyChange {
+    /// Each change as a Python `Change`.
+    pub fn all(changes: &[Change]) -> Vec<PyChange> {
+        changes
+            .iter()
+            .map(|c| PyChange { inner: c.clone() })
+            .collect()
+    }
+}
+
 pymethods_with_getters! {
     impl PyChange {
         getters |v| {

@@ -59,10 +59,7 @@ impl PyNormalised {
     /// Every change normalisation made.
     #[getter]
     fn changes(&self) -> Vec<PyChange> {
-        self.changes
-            .iter()
-            .map(|c| PyChange { inner: c.clone() })
-            .collect()
+        PyChange::all(&self.changes)
     }
     /// Every finding, from reading the rows to the platform's rules, by input row.
     #[getter]

@@ -70,11 +70,7 @@ impl PyStreamedFile {
     /// Every change normalisation made.
     #[getter]
     fn changes(&self) -> Vec<PyChange> {
-        self.inner
-            .changes
-            .iter()
-            .map(|c| PyChange { inner: c.clone() })
-            .collect()
+        PyChange::all(&self.inner.changes)
     }
     /// The changes counted but not listed (the first `max_findings` of each kind are listed), by
     /// kind: dicts with the keys `kind, count`. Empty when every change is listed.
