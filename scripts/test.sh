@@ -10,7 +10,9 @@
 #   fmt clippy test doc            (group: core)   cargo on the whole workspace, always --locked
 #                                  (test: cargo nextest + doc tests where nextest is installed)
 #                                  (fmt also runs scripts/check-unified.sh: the stages' builds
-#                                  share one set of dependency builds)
+#                                  share one set of dependency builds, and
+#                                  scripts/check-harness.sh: a stage fails when any of its
+#                                  commands fails)
 #                                  (test includes a short, fixed-seed run of every fuzz target:
 #                                  fuzz/, a workspace member, seconds in all)
 #   wasm     -> bindings-wasm/scripts/test.sh
@@ -120,10 +122,12 @@ run_stage() {
 # cargo-nextest` elsewhere) every test runs in a process of its own, scheduled across all test
 # binaries at once (.config/nextest.toml), so the slow binaries that wait on a sandbox no longer
 # run one after another; nextest does not run doc tests, so `cargo test --doc` follows. Without
-# it, plain `cargo test`, which runs the same tests.
+# it, plain `cargo test`, which runs the same tests. Each command's failure returns at once:
+# run_stage calls this after `||`, where `set -e` does not apply (scripts/check-harness.sh
+# checks it).
 workspace_tests() {
     if cargo nextest --version >/dev/null 2>&1; then
-        cargo nextest run --workspace --locked
+        cargo nextest run --workspace --locked || return
         cargo test --workspace --locked --doc
     else
         bf_log "cargo-nextest is not installed: running the tests with cargo test (slower)"
@@ -207,6 +211,7 @@ for stage in "${ALL_STAGES[@]}"; do
     fmt)
         run_stage fmt cargo fmt --all -- --check "${FMT_COLOR[@]}"
         run_stage unified "$BF_ROOT/scripts/check-unified.sh"
+        run_stage harness "$BF_ROOT/scripts/check-harness.sh"
         ;;
     clippy) run_stage clippy cargo clippy --workspace --all-targets --locked -- -D warnings ;;
     test) run_stage test workspace_tests ;;

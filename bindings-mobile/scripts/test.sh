@@ -55,10 +55,11 @@ check_modulemap() {
 SWIFT_VENV="$BFM_OUT/swift-venv"
 check_swift_source() {
     if ! "$SWIFT_VENV/bin/python" -c 'import tree_sitter, tree_sitter_swift' 2>/dev/null; then
+        # `timed` runs this after `||`, where `set -e` does not apply: each step says if it failed.
         rm -rf "$SWIFT_VENV"
-        python3 -m venv "$SWIFT_VENV"
+        python3 -m venv "$SWIFT_VENV" || return
         "$SWIFT_VENV/bin/python" -m pip install -q --disable-pip-version-check \
-            "tree-sitter==0.26.1" "tree-sitter-swift==0.7.4"
+            "tree-sitter==0.26.1" "tree-sitter-swift==0.7.4" || return
     fi
     "$SWIFT_VENV/bin/python" bindings-mobile/scripts/check_swift.py "$SWIFT/BankFeeds.swift" "$BFM_LIB"
 }

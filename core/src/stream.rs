@@ -182,9 +182,17 @@ impl Streamed {
             }
             true
         };
-        // The file was read before: it can only fail to read now if it changed since.
-        let Ok((read, _)) = rows(path, self.format, options, &mut Findings::scratch(), each)?
-        else {
+        // The file was read before: it can only fail to read now if it changed since, or if it
+        // is gone (deleted after the check above as well as before it).
+        let read =
+            rows(path, self.format, options, &mut Findings::scratch(), each).map_err(|e| {
+                if e.kind() == io::ErrorKind::NotFound {
+                    FileChanged::error()
+                } else {
+                    e
+                }
+            })?;
+        let Ok((read, _)) = read else {
             return Err(FileChanged::error().into());
         };
         if let Some(e) = failed {
