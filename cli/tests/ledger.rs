@@ -410,6 +410,7 @@ fn two_pushes_at_once_store_each_row_once() {
             "freeagent",
         ];
         flags.extend_from_slice(extra);
+        let started = std::time::Instant::now();
         let children: Vec<Child> = (0..2)
             .map(|_| {
                 push_command(&sb, account, &file, &flags)
@@ -419,11 +420,27 @@ fn two_pushes_at_once_store_each_row_once() {
                     .unwrap()
             })
             .collect();
-        let mut results: Vec<(i32, String)> = children
+        // Each run waited for on a thread of its own, so that when each ended is known (for a
+        // failure's message: two runs that overlapped, or one after the other).
+        let waits: Vec<_> = children
             .into_iter()
             .map(|c| {
-                let out = c.wait_with_output().unwrap();
-                (out.status.code().unwrap_or(-1), text(&out))
+                std::thread::spawn(move || {
+                    let out = c.wait_with_output().unwrap();
+                    (out, started.elapsed())
+                })
+            })
+            .collect();
+        let mut results: Vec<(i32, String)> = waits
+            .into_iter()
+            .map(|w| {
+                let (out, ended) = w.join().unwrap();
+                let text = format!(
+                    "{}\n[ended {} ms after both started]",
+                    text(&out),
+                    ended.as_millis()
+                );
+                (out.status.code().unwrap_or(-1), text)
             })
             .collect();
         results.sort_by_key(|r| r.0);
