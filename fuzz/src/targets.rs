@@ -20,6 +20,13 @@ use rust_decimal::Decimal;
 
 use crate::{Signature, Target, fxhash};
 
+// What a streamed report lists of a whole one, worked out apart from the core: the one the core's
+// tests use (the fuzz crate cannot depend on them, so it takes the file). Its temporary file is
+// not used here.
+#[allow(dead_code)]
+#[path = "../../core/tests/listed/mod.rs"]
+mod listed;
+
 /// Every target.
 pub const TARGETS: &[Target] = &[
     Target {
@@ -321,7 +328,7 @@ pub fn csv_chunks(data: &[u8]) -> u64 {
         0 => None,
         n => Some(n as usize - 1),
     };
-    let listed = first_of_each(&whole, max);
+    let listed = listed::listed_report(&whole, max);
     let mut checker = CsvChecker::listing(&context, max);
     let mut rest = data;
     let mut refused = None;
@@ -349,30 +356,6 @@ pub fn csv_chunks(data: &[u8]) -> u64 {
         s.add(issue.code.as_str());
     }
     s.get()
-}
-
-/// The first `max` findings of each code of a whole report (`None`: all), the rest counted by
-/// code and severity: what a streamed report lists, worked out apart from the core's lists.
-fn first_of_each(whole: &ValidationReport, max: Option<usize>) -> ValidationReport {
-    let max = max.unwrap_or(usize::MAX);
-    let mut report = ValidationReport::new();
-    let mut omitted: std::collections::BTreeMap<_, usize> = Default::default();
-    for issue in &whole.issues {
-        if report.with_code(issue.code).count() < max {
-            report.issues.push(issue.clone());
-        } else {
-            *omitted.entry((issue.code, issue.severity)).or_default() += 1;
-        }
-    }
-    report.omitted = omitted
-        .into_iter()
-        .map(|((code, severity), count)| bankfeeds::validate::Omitted {
-            code,
-            severity,
-            count,
-        })
-        .collect();
-    report
 }
 
 /// JSON files (and, now and then, CSV ones) fed to `stream::FileChecker` in chunks cut where the

@@ -1,4 +1,5 @@
-//! Shared by the tests of files read as they stream (`stream.rs`, `listing.rs`): a temporary
+//! Shared by the tests of files read as they stream (`stream.rs`, `listing.rs`, and the fuzz
+//! targets of `fuzz/src/targets.rs`, which take this file by its path): a temporary
 //! file, and what a streamed report lists of a whole one, worked out here rather than by the
 //! core.
 
