@@ -207,9 +207,23 @@ impl LedgerBatch {
     }
 }
 
-/// A random 128-bit id as 32 hex digits.
+/// A 128-bit id as 32 hex digits, unique by construction rather than by luck: the process id
+/// (no two running processes of a host share one), the time in nanoseconds, a count of the ids
+/// this process made, and 16 random bits for ids made on different hosts at the same nanosecond.
+/// Lease holders and batch ids are told apart by it, so it must not rest on the random
+/// generator alone, which seeds itself from the clock and the thread's number.
 pub(crate) fn new_id() -> String {
-    format!("{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..))
+    use std::sync::atomic::{AtomicU16, Ordering};
+    static MADE: AtomicU16 = AtomicU16::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64);
+    format!(
+        "{:08x}{nanos:016x}{:04x}{:04x}",
+        std::process::id(),
+        MADE.fetch_add(1, Ordering::Relaxed),
+        fastrand::u16(..)
+    )
 }
 
 /// Who holds an account's lease: a random id per push, with the host and process for people
@@ -272,13 +286,24 @@ fn host_name() -> String {
 fn process_alive(pid: u32) -> bool {
     #[cfg(target_os = "linux")]
     {
-        std::path::Path::new(&format!("/proc/{pid}")).exists()
+        process_alive_in(std::path::Path::new("/proc"), pid)
     }
     #[cfg(not(target_os = "linux"))]
     {
         let _ = pid;
         true
     }
+}
+
+/// [`process_alive`] as told by a procfs mounted at `proc`. Only a missing entry says a process is
+/// gone, and only where this process can see the others: with `hidepid=2` (or a procfs that is
+/// not there) another user's processes are missing too, which `1` (init, always running) being
+/// missing shows. Any other failure to look (permissions, a failed `stat`) is taken as running,
+/// never as leave to take over a lease.
+#[cfg(any(target_os = "linux", test))]
+fn process_alive_in(proc: &std::path::Path, pid: u32) -> bool {
+    let gone = |pid: u32| matches!(proc.join(pid.to_string()).try_exists(), Ok(false));
+    !gone(pid) || gone(1)
 }
 
 /// An account's lease as a ledger holds it.
@@ -628,6 +653,48 @@ pub(crate) mod tests {
                 .acquire(&account("d"), &two, Duration::from_secs(60))
                 .unwrap();
         }
+    }
+
+    /// Lease holders and batch ids must differ whatever the random generator does: ids made at
+    /// once on several threads are all different, and each names its process.
+    #[test]
+    fn ids_are_unique_by_construction() {
+        let made: Vec<Vec<String>> = std::thread::scope(|s| {
+            let threads: Vec<_> = (0..4)
+                .map(|_| s.spawn(|| (0..5_000).map(|_| new_id()).collect::<Vec<_>>()))
+                .collect();
+            threads.into_iter().map(|t| t.join().unwrap()).collect()
+        });
+        let all: std::collections::HashSet<&String> = made.iter().flatten().collect();
+        assert_eq!(all.len(), 20_000);
+        let pid = format!("{:08x}", std::process::id());
+        for id in &all {
+            assert_eq!(id.len(), 32, "{id}");
+            assert!(id.chars().all(|c| c.is_ascii_hexdigit()), "{id}");
+            assert!(id.starts_with(&pid), "{id} names process {pid}");
+        }
+    }
+
+    /// A lease is taken over from a process of this host only when procfs says it is gone, and
+    /// only where procfs shows every process (init among them).
+    #[test]
+    fn a_process_is_gone_only_when_procfs_says_so() {
+        let root = std::env::temp_dir().join(format!("bankfeeds-proc-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        std::fs::create_dir_all(root.join("1")).unwrap();
+        std::fs::create_dir_all(root.join("42")).unwrap();
+        assert!(process_alive_in(&root, 42));
+        assert!(!process_alive_in(&root, 43), "no entry, init seen: gone");
+        // An entry that cannot be looked at (here a link to itself) is not a process gone.
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink(root.join("44"), root.join("44")).unwrap();
+            assert!(process_alive_in(&root, 44), "a failed look is not a death");
+        }
+        // hidepid=2 (or no procfs): init is not seen either, so a missing entry says nothing.
+        std::fs::remove_dir_all(root.join("1")).unwrap();
+        assert!(process_alive_in(&root, 43));
+        std::fs::remove_dir_all(&root).unwrap();
     }
 
     #[test]
