@@ -574,3 +574,56 @@ async fn the_lease_is_renewed_while_a_rerun_waits_for_a_pending_operation() {
     assert_eq!(sandbox.stats().pushes_accepted, 1);
     sandbox.shutdown().await;
 }
+
+/// A push whose lease another pusher took over (as one does once the lease looks lapsed: this
+/// process stalled past it, or the wall clock jumped forward) stops before its next batch; it
+/// used to renew only once a third of the lease's time had passed on its own clock, and went on
+/// sending while the other pusher sent the same rows.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_push_that_lost_its_lease_sends_no_more_batches() {
+    let (sandbox, client) = start(300).await;
+    let ledger = TestLedger::new();
+    let feed = connected_feed(&client, PlatformKey::FreeAgent).await;
+    let txs = rows("l-", 0, 30, Decimal::ZERO);
+    let mut first = options(&ledger);
+    first.batch_size = Some(10);
+    let pushing = {
+        let (client, feed, txs) = (client.clone(), feed.clone(), txs.clone());
+        tokio::spawn(async move { push(&client, &feed, &txs, &first).await })
+    };
+    // While the first batch is pending, another pusher takes the account over.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while sandbox.stats().pushes_accepted < 1 {
+        assert!(std::time::Instant::now() < deadline, "no batch was sent");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let target = LedgerAccount::new(&feed.company, &feed.connection, &feed.account);
+    let other = ledger.open();
+    let holder = other
+        .lease(&target)
+        .unwrap()
+        .expect("the push holds the lease")
+        .holder;
+    other.release(&target, &holder).unwrap();
+    let taker = bankfeeds::client::push::ledger::LeaseHolder::this_process();
+    other
+        .acquire(&target, &taker, Duration::from_secs(60))
+        .unwrap();
+
+    let report = pushing.await.unwrap().unwrap();
+    match &report.stopped {
+        Some(PushStop::Error { batch: 1, error }) => {
+            assert_eq!(error.code(), ErrorCode::AccountBusy, "{error}")
+        }
+        other => panic!("expected a stop at batch 2 for the lost lease: {other:?}\n{report}"),
+    }
+    assert_eq!(report.pushed, 10, "{report}");
+    assert_eq!(
+        sandbox.stats().pushes_accepted,
+        1,
+        "no batch after the lease was lost"
+    );
+    // The taker's lease is left alone.
+    assert_eq!(other.lease(&target).unwrap().unwrap().holder, taker);
+    sandbox.shutdown().await;
+}

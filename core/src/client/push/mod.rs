@@ -475,8 +475,9 @@ impl BatchSender<'_> {
             batch: index,
             error: Arc::new(error),
         };
+        // Still ours? Checked (and renewed) before every batch, not only when a renewal is due.
         if let Some(lease) = self.lease.as_deref_mut() {
-            lease.renew_if_due().map_err(stop)?;
+            lease.renew().map_err(stop)?;
         }
         progress.state.operation_key = None;
         progress.state.status = None;
