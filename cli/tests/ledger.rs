@@ -411,6 +411,7 @@ fn two_pushes_at_once_store_each_row_once() {
         ];
         flags.extend_from_slice(extra);
         let started = std::time::Instant::now();
+        let started_wall = std::time::SystemTime::now();
         let children: Vec<Child> = (0..2)
             .map(|_| {
                 push_command(&sb, account, &file, &flags)
@@ -443,6 +444,14 @@ fn two_pushes_at_once_store_each_row_once() {
                 (out.status.code().unwrap_or(-1), text)
             })
             .collect();
+        // Should the wall clock have jumped meanwhile (leases expire by it), say by how much.
+        let wall = started_wall.elapsed().unwrap_or_default().as_millis() as i128;
+        let drift = wall - started.elapsed().as_millis() as i128;
+        if drift.abs() > 100 {
+            results[0].1.push_str(&format!(
+                "\n[the wall clock moved {drift} ms more than this process's clock]"
+            ));
+        }
         results.sort_by_key(|r| r.0);
         results
     };
