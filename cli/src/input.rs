@@ -223,13 +223,15 @@ pub fn load_streaming(path: &Path, options: &PrepareOptions) -> Result<Loaded, S
     })
 }
 
-/// Loads a file or prints why it cannot be, giving the exit code to stop with.
-pub fn load_or_exit(
-    path: &Path,
-    args: &PrepareArgs,
-    batch_size: Option<usize>,
-) -> Result<Loaded, u8> {
-    let loaded = match load_streaming(path, &args.options(batch_size)) {
+/// Checks that a file can be read at all (it opens, is UTF-8, has a CSV header with the
+/// required columns or is JSON that parses), printing why not and giving the exit code to stop
+/// with; gives whether it is CSV. Light: the rows are checked as given (the **validate**
+/// preset, no normalisation) and one finding of each code is listed, for a command (`push`)
+/// whose own reading of the file does the rest.
+pub fn readable_or_exit(path: &Path, args: &PrepareArgs) -> Result<bool, u8> {
+    let mut options = args.validate_only();
+    options.max_listed = Some(1);
+    let loaded = match load_streaming(path, &options) {
         Ok(l) => l,
         Err(message) => {
             tell!("bankfeeds: {message}");
@@ -240,7 +242,7 @@ pub fn load_or_exit(
         tell!("bankfeeds: {}: {message}", path.display());
         return Err(UNREADABLE);
     }
-    Ok(loaded)
+    Ok(loaded.csv)
 }
 
 /// `bankfeeds validate`: the file as given, or with `normalise` what `prepare` would make of it.

@@ -584,10 +584,11 @@ pub fn run(args: PushArgs) -> u8 {
 
 /// Whether the file is CSV, and the file for the client; `Err` is the exit code for a file that
 /// cannot be read. An unreadable file (missing, no header, not JSON...) stops here, before any
-/// request. The check streams (`bankfeeds::stream`) and the client reads the file itself when
-/// the account's checks have passed, so no copy of the rows is held beside the client's.
+/// request. The check is light (the rows as given, streamed: `input::readable_or_exit`): the
+/// client streams the file itself once it knows the account's rules and what the account
+/// has, and refuses rows with errors before sending any.
 fn read_file(args: &PushArgs) -> Result<(bool, PushInput), u8> {
-    let csv = input::load_or_exit(&args.file, &args.prepare, args.batch_size)?.csv;
+    let csv = input::readable_or_exit(&args.file, &args.prepare)?;
     let format = if csv {
         InputFormat::Csv
     } else {
