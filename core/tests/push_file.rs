@@ -382,3 +382,44 @@ async fn a_file_that_changes_while_it_is_pushed_is_refused_and_no_changed_row_is
     );
     sandbox.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn more_findings_than_a_report_lists_on_rows_already_sent_do_not_count_either() {
+    let (sandbox, client) = start().await;
+    let ledger = TestLedger::new();
+    let (a, b) = two_feeds(&client).await;
+    let all = rows("m-", 0, 1300, Decimal::ZERO);
+    let (first_a, first_b) = both(&client, (&a, &b), &csv(&all[..1250]), &options(&ledger)).await;
+    assert_same(&first_a.unwrap(), &first_b.unwrap());
+    // Every other balance of the rows already sent a cent off: over 1,000 balance_mismatch
+    // errors, more than a streamed report lists, every one about a row set aside.
+    let mut shifted = all.clone();
+    for t in shifted.iter_mut().take(1248).step_by(2) {
+        t.balance = t.balance.map(|b| b + Decimal::new(1, 2));
+    }
+    let (ra, rb) = both(&client, (&a, &b), &csv(&shifted), &options(&ledger)).await;
+    let (ra, rb) = (ra.unwrap(), rb.unwrap());
+    assert_same(&ra, &rb);
+    assert_eq!((ra.already_pushed.len(), ra.pushed), (1250, 50), "{ra}");
+    assert_eq!(assert_same_stored(&a, &b).await, all);
+
+    // The same file on fresh accounts: refused, the errors counted alike.
+    let (c, d) = two_feeds(&client).await;
+    let (ec, ed) = both(&client, (&c, &d), &csv(&shifted), &options(&ledger)).await;
+    let (Err(Error::Validation(rc)), Err(Error::Validation(rd))) = (ec, ed) else {
+        panic!("both refused")
+    };
+    assert!(rc.error_count() > 1000);
+    assert_eq!(rc.error_count(), rd.error_count());
+    assert_eq!(
+        rc.issues[..1000],
+        rd.issues[..1000],
+        "the first ones listed alike"
+    );
+    assert_eq!(
+        rc.issues.len(),
+        1000,
+        "the streamed report lists 1,000 of a code"
+    );
+    sandbox.shutdown().await;
+}

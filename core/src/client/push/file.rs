@@ -214,3 +214,161 @@ impl FileBodies {
         self.succeeded_held.iter().map(String::as_str)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! The bodies a push from a path sends, byte for byte against a push of the same file's
+    //! bytes: recorded on their way to the sandbox.
+
+    use std::sync::{Arc, Mutex};
+    use std::time::Duration;
+
+    use crate::client::network::NetworkOptions;
+    use crate::client::transport::{HttpRequest, Method, ReqwestTransport, SendFuture, Transport};
+    use crate::client::{Client, PushInput, PushOptions, WaitOptions};
+    use crate::ingest::InputFormat;
+    use crate::model::{CompanyRequestBody, PlatformKey, SourceAccountPrototype};
+    use crate::money::Currency;
+    use rust_decimal::Decimal;
+
+    /// Sends through reqwest, keeping every push body (by account URL).
+    struct Recording {
+        inner: ReqwestTransport,
+        pushes: Mutex<Vec<(String, Vec<u8>)>>,
+    }
+
+    impl Transport for Recording {
+        fn send(&self, request: HttpRequest) -> SendFuture<'_> {
+            if request.method == Method::Post && request.url.path().ends_with("/bankTransactions") {
+                let body = request.body.clone().unwrap_or_default();
+                let path = request.url.path().to_owned();
+                self.pushes.lock().unwrap().push((path, body));
+            }
+            self.inner.send(request)
+        }
+    }
+
+    fn today() -> chrono::NaiveDate {
+        chrono::NaiveDate::from_ymd_opt(2024, 6, 1).unwrap()
+    }
+
+    /// A company with a linked connection and a connected account `acc-001`: (company,
+    /// connection).
+    async fn feed(client: &Client, sandbox: &bankfeeds_sandbox::SandboxHandle) -> (String, String) {
+        let company = client
+            .companies()
+            .create(&CompanyRequestBody::new("Toft Bakery"))
+            .await
+            .unwrap();
+        let connection = client
+            .connections(&company.id)
+            .create_for(PlatformKey::FreeAgent)
+            .await
+            .unwrap();
+        sandbox.complete_link(&company.id, &connection.id).unwrap();
+        client
+            .source_accounts(&company.id, &connection.id)
+            .create(SourceAccountPrototype {
+                account_name: Some("Current".into()),
+                account_type: Some("Debit".into()),
+                account_number: Some("31926819".into()),
+                sort_code: Some("40-12-76".into()),
+                currency: Some(Currency::new("GBP")),
+                balance: Some(Decimal::ZERO),
+                ..SourceAccountPrototype::new("acc-001")
+            })
+            .await
+            .unwrap();
+        let start = chrono::NaiveDate::from_ymd_opt(2024, 1, 1);
+        sandbox
+            .map_account(&company.id, &connection.id, "acc-001", start)
+            .unwrap();
+        (company.id, connection.id)
+    }
+
+    /// Rows with places and dates written in several ways, so that a body rewritten rather
+    /// than read would show.
+    fn csv(rows: std::ops::Range<usize>) -> String {
+        let mut out = String::from("id,date,description,amount,balance\n");
+        let mut balance = Decimal::ZERO;
+        for n in 0..rows.end {
+            let amount = if n % 3 == 0 {
+                Decimal::new(1_250 + n as i64, 1)
+            } else {
+                -Decimal::new(1_999 + n as i64, 2)
+            };
+            balance += amount;
+            if rows.contains(&n) {
+                // A day's first row without a time (midnight), its second at 09:00.
+                let date = if n % 2 == 0 {
+                    format!("2024-03-{:02}", 1 + n / 2)
+                } else {
+                    format!("2024-03-{:02}T09:{:02}:00", 1 + n / 2, n % 60)
+                };
+                out.push_str(&format!("t-{n},{date},  Payment {n} ,{amount},{balance}\n"));
+            }
+        }
+        out
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_path_sends_the_bytes_the_same_file_sends() {
+        let sandbox = bankfeeds_sandbox::Sandbox::builder()
+            .today(today())
+            .push_delay(Duration::from_millis(1))
+            .start()
+            .await
+            .unwrap();
+        let recording = Arc::new(Recording {
+            inner: ReqwestTransport::new(Duration::from_secs(5), &NetworkOptions::default())
+                .unwrap(),
+            pushes: Mutex::new(Vec::new()),
+        });
+        let client = crate::client::ClientBuilder::new()
+            .api_key("sandbox-key")
+            .base_url(sandbox.url())
+            .transport(recording.clone())
+            .build()
+            .unwrap();
+        let by_path = feed(&client, &sandbox).await;
+        let by_bytes = feed(&client, &sandbox).await;
+        let dir = std::env::temp_dir().join(format!("bankfeeds-file-push-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let options = PushOptions::new()
+            .ledger_path(dir.join("ledger.sqlite3"))
+            .today(today())
+            .batch_size(7)
+            .wait(WaitOptions::every(
+                Duration::from_millis(2),
+                Duration::from_secs(30),
+            ));
+        // A first day, then the whole file: the rerun skips what the first push sent.
+        for (step, text) in [csv(0..10), csv(0..40)].into_iter().enumerate() {
+            let path = dir.join(format!("rows-{step}.csv"));
+            std::fs::write(&path, &text).unwrap();
+            for ((company, connection), input) in [
+                (&by_path, PushInput::path(&path, InputFormat::Auto)),
+                (&by_bytes, PushInput::file(text.clone(), InputFormat::Csv)),
+            ] {
+                let report = client
+                    .push_transactions(company, connection, "acc-001", input, &options)
+                    .await
+                    .unwrap();
+                assert!(report.is_complete(), "{report}");
+            }
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+        let pushes = recording.pushes.lock().unwrap().clone();
+        let of = |company: &str| -> Vec<Vec<u8>> {
+            pushes
+                .iter()
+                .filter(|(path, _)| path.contains(company))
+                .map(|(_, body)| body.clone())
+                .collect()
+        };
+        let (a, b) = (of(&by_path.0), of(&by_bytes.0));
+        assert_eq!(a.len(), 2 + 5, "10 rows, then the other 30, by 7");
+        assert_eq!(a, b, "the same bytes");
+        sandbox.shutdown().await;
+    }
+}
