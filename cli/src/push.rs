@@ -622,6 +622,10 @@ fn print_pushed(report: &PushReport, ctx: &Context<'_>, csv: bool) -> u8 {
     for issue in report.validation.warnings() {
         say!("{}", output::finding_line(issue, csv));
     }
+    // A file's findings stream: past the first 1,000 of a code they are counted.
+    for omitted in &report.validation.omitted {
+        say!("{}", output::omitted_text(omitted));
+    }
     print_report(report, ctx);
     if report.is_complete() { OK } else { INCOMPLETE }
 }
@@ -630,6 +634,9 @@ fn print_pushed(report: &PushReport, ctx: &Context<'_>, csv: bool) -> u8 {
 fn print_refused(report: &ValidationReport, csv: bool) -> u8 {
     for issue in &report.issues {
         say!("{}", output::finding_line(issue, csv));
+    }
+    for omitted in &report.omitted {
+        say!("{}", output::omitted_text(omitted));
     }
     say!(
         "nothing was pushed: {} error(s), {} warning(s)",
