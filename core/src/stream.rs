@@ -130,6 +130,7 @@ pub struct Streamed {
     /// The file's size and modification time when it was first read.
     stamp: Option<Stamp>,
     /// What a push's first reading kept ([`prepare_path_for_push`]).
+    #[cfg_attr(not(feature = "client"), allow(dead_code))]
     push: Option<PushPlan>,
 }
 
@@ -157,6 +158,7 @@ impl Streamed {
     /// [`Streamed::write_bodies`] for a push ([`prepare_path_for_push`]): the bodies of the
     /// rows the push did not leave out, each checked against what the first reading made of
     /// it (a body that differs is [`FileChanged`], before `sink` sees it).
+    #[cfg_attr(not(feature = "client"), allow(dead_code))]
     pub(crate) fn write_push_bodies<E: From<io::Error>>(
         &self,
         path: &Path,
@@ -168,6 +170,7 @@ impl Streamed {
     }
 
     /// The push bodies a push's first reading made, and the transactions in them.
+    #[cfg_attr(not(feature = "client"), allow(dead_code))]
     pub(crate) fn push_totals(&self) -> (usize, usize) {
         self.push
             .as_ref()
@@ -765,6 +768,7 @@ pub fn prepare_path(
 /// whole-file push removes them; the bodies of the rest are written by
 /// [`Streamed::write_push_bodies`]. `None` when the file must be read whole (see
 /// [`InMemory`]), or cannot be read at all: the push then reads it whole, as it always did.
+#[cfg_attr(not(feature = "client"), allow(dead_code))]
 pub(crate) fn prepare_path_for_push(
     path: &Path,
     format: InputFormat,

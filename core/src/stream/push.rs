@@ -64,6 +64,7 @@ pub(super) struct PushPass<'p> {
 }
 
 impl<'p> PushPass<'p> {
+    #[cfg_attr(not(feature = "client"), allow(dead_code))]
     pub(super) fn new(rows: PushRows<'p>) -> Self {
         PushPass {
             rows,
