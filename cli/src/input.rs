@@ -223,24 +223,24 @@ pub fn load_streaming(path: &Path, options: &PrepareOptions) -> Result<Loaded, S
     })
 }
 
-/// Loads a file or prints why it cannot be, giving the exit code to stop with.
-pub fn load_or_exit(
-    path: &Path,
-    args: &PrepareArgs,
-    batch_size: Option<usize>,
-) -> Result<Loaded, u8> {
-    let loaded = match load_streaming(path, &args.options(batch_size)) {
-        Ok(l) => l,
-        Err(message) => {
-            tell!("bankfeeds: {message}");
-            return Err(UNREADABLE);
+/// Checks that a file can be read at all (it opens, is UTF-8, has a CSV header with the
+/// required columns or is JSON that parses), printing why not and giving the exit code to stop
+/// with; gives whether it is CSV. Light (`bankfeeds::stream::readable`: a CSV file is read up
+/// to its header once its bytes are checked), for a command (`push`) whose own reading of the
+/// file does the rest.
+pub fn readable_or_exit(path: &Path) -> Result<bool, u8> {
+    let format = InputFormat::for_extension(path.extension().and_then(|e| e.to_str()));
+    match bankfeeds::stream::readable(path, format) {
+        Ok(Ok(format)) => Ok(format == InputFormat::Csv),
+        Ok(Err(issue)) => {
+            tell!("bankfeeds: {}: {}", path.display(), issue.message);
+            Err(UNREADABLE)
         }
-    };
-    if let Some(message) = loaded.unreadable() {
-        tell!("bankfeeds: {}: {message}", path.display());
-        return Err(UNREADABLE);
+        Err(e) => {
+            tell!("bankfeeds: cannot read {}: {e}", path.display());
+            Err(UNREADABLE)
+        }
     }
-    Ok(loaded)
 }
 
 /// `bankfeeds validate`: the file as given, or with `normalise` what `prepare` would make of it.

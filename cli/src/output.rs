@@ -211,8 +211,14 @@ pub fn print_findings(loaded: &Loaded, out: &mut dyn Write) {
 
 /// E.g. `... and 998,999 more balance_mismatch errors not listed (see --max-findings)`.
 pub fn omitted_line(omitted: &bankfeeds::validate::Omitted) -> String {
+    format!("{} (see --max-findings)", omitted_text(omitted))
+}
+
+/// E.g. `... and 998,999 more balance_mismatch errors not listed`: a push lists the first
+/// 1,000 of a code, whatever --max-findings says.
+pub fn omitted_text(omitted: &bankfeeds::validate::Omitted) -> String {
     format!(
-        "... and {} more {} {}{} not listed (see --max-findings)",
+        "... and {} more {} {}{} not listed",
         grouped(omitted.count),
         omitted.code,
         omitted.severity,

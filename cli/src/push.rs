@@ -584,10 +584,11 @@ pub fn run(args: PushArgs) -> u8 {
 
 /// Whether the file is CSV, and the file for the client; `Err` is the exit code for a file that
 /// cannot be read. An unreadable file (missing, no header, not JSON...) stops here, before any
-/// request. The check streams (`bankfeeds::stream`) and the client reads the file itself when
-/// the account's checks have passed, so no copy of the rows is held beside the client's.
+/// request. The check is light (`input::readable_or_exit`: a CSV file is read up to its
+/// header): the client streams the file itself once it knows the account's rules and what the
+/// account has, and refuses rows with errors before sending any.
 fn read_file(args: &PushArgs) -> Result<(bool, PushInput), u8> {
-    let csv = input::load_or_exit(&args.file, &args.prepare, args.batch_size)?.csv;
+    let csv = input::readable_or_exit(&args.file)?;
     let format = if csv {
         InputFormat::Csv
     } else {
@@ -621,6 +622,10 @@ fn print_pushed(report: &PushReport, ctx: &Context<'_>, csv: bool) -> u8 {
     for issue in report.validation.warnings() {
         say!("{}", output::finding_line(issue, csv));
     }
+    // A file's findings stream: past the first 1,000 of a code they are counted.
+    for omitted in &report.validation.omitted {
+        say!("{}", output::omitted_text(omitted));
+    }
     print_report(report, ctx);
     if report.is_complete() { OK } else { INCOMPLETE }
 }
@@ -629,6 +634,9 @@ fn print_pushed(report: &PushReport, ctx: &Context<'_>, csv: bool) -> u8 {
 fn print_refused(report: &ValidationReport, csv: bool) -> u8 {
     for issue in &report.issues {
         say!("{}", output::finding_line(issue, csv));
+    }
+    for omitted in &report.omitted {
+        say!("{}", output::omitted_text(omitted));
     }
     say!(
         "nothing was pushed: {} error(s), {} warning(s)",

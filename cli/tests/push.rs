@@ -212,6 +212,36 @@ fn push_refuses_bad_input_before_sending_anything() {
 }
 
 #[test]
+fn a_file_with_more_errors_than_are_listed_is_refused_with_every_error_counted() {
+    // Streamed by the client: the first 1,000 balance_mismatch errors listed, the rest
+    // counted, every one in the total.
+    let sandbox = sandbox();
+    let t = target(&sandbox, &["acc-005"]);
+    let mut csv = String::from("id,date,description,amount,balance\n");
+    for n in 1..=1_500 {
+        // Every other balance a cent off: every row after the first breaks the chain.
+        let cents = if n % 2 == 0 { "01" } else { "00" };
+        csv.push_str(&format!("m-{n},2024-05-01,Card,-1.00,-{n}.{cents}\n"));
+    }
+    let path = temp_ledger().with_file_name("many-errors.csv");
+    std::fs::write(&path, csv).unwrap();
+    let out = push(&sandbox, &t, "acc-005", path.to_str().unwrap(), Some(KEY));
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{all}");
+    assert_eq!(
+        all.matches("error balance_mismatch").count(),
+        1_000,
+        "{all}"
+    );
+    assert!(
+        all.contains("... and 499 more balance_mismatch errors not listed\n"),
+        "{all}"
+    );
+    assert!(all.contains("nothing was pushed: 1499 error(s)"), "{all}");
+    assert_eq!(sandbox.stats().pushes_accepted, 0);
+}
+
+#[test]
 fn demo_runs_the_whole_flow() {
     let mut demo = Command::new(BIN);
     demo.arg("demo");

@@ -50,7 +50,12 @@ use crate::validate::{self, Code, Field, Issue, ValidationContext, ValidationRep
 mod check;
 mod closing;
 mod json;
+mod push;
+mod readable;
 pub use check::{CsvChecker, FileChecker, JsonFile};
+use push::{PushPass, PushPlan};
+pub(crate) use push::{PushRows, RowSet};
+pub use readable::readable;
 
 /// Why a file was read whole instead of streamed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -124,6 +129,9 @@ pub struct Streamed {
     backward: Option<closing::Backward>,
     /// The file's size and modification time when it was first read.
     stamp: Option<Stamp>,
+    /// What a push's first reading kept ([`prepare_path_for_push`]).
+    #[cfg_attr(not(feature = "client"), allow(dead_code))]
+    push: Option<PushPlan>,
 }
 
 impl Streamed {
@@ -142,6 +150,39 @@ impl Streamed {
         path: &Path,
         options: &PrepareOptions,
         account_id: &str,
+        sink: impl FnMut(CreateBankTransactions) -> Result<(), E>,
+    ) -> Result<(), E> {
+        self.bodies(path, options, account_id, None, sink)
+    }
+
+    /// [`Streamed::write_bodies`] for a push ([`prepare_path_for_push`]): the bodies of the
+    /// rows the push did not leave out, each checked against what the first reading made of
+    /// it (a body that differs is [`FileChanged`], before `sink` sees it).
+    #[cfg_attr(not(feature = "client"), allow(dead_code))]
+    pub(crate) fn write_push_bodies<E: From<io::Error>>(
+        &self,
+        path: &Path,
+        options: &PrepareOptions,
+        account_id: &str,
+        sink: impl FnMut(CreateBankTransactions) -> Result<(), E>,
+    ) -> Result<(), E> {
+        self.bodies(path, options, account_id, self.push.as_ref(), sink)
+    }
+
+    /// The push bodies a push's first reading made, and the transactions in them.
+    #[cfg_attr(not(feature = "client"), allow(dead_code))]
+    pub(crate) fn push_totals(&self) -> (usize, usize) {
+        self.push
+            .as_ref()
+            .map_or((0, 0), |p| (p.digests.len(), p.to_push))
+    }
+
+    fn bodies<E: From<io::Error>>(
+        &self,
+        path: &Path,
+        options: &PrepareOptions,
+        account_id: &str,
+        plan: Option<&PushPlan>,
         mut sink: impl FnMut(CreateBankTransactions) -> Result<(), E>,
     ) -> Result<(), E> {
         if let Some(held) = &self.held {
@@ -160,8 +201,9 @@ impl Streamed {
         let mut failed = None;
         self.unchanged(path, None)?;
         let mut pushed = 0;
+        let mut checked = push::Checked::new(plan);
         // False stops the reading once `sink` fails.
-        let each = |row, mut tx: BankTransaction, _, _: &[(usize, Field)]| {
+        let each = |row, mut tx: BankTransaction, _, _: &mut Findings| {
             if self.dropped.contains(&row) {
                 return true;
             }
@@ -174,8 +216,14 @@ impl Streamed {
                 filled += 1;
             }
             pushed += 1;
+            if checked.skips(row) {
+                return true;
+            }
             if let Some(body) = bodies.push(tx)
-                && let Err(e) = sink(body)
+                && let Err(e) = checked
+                    .body(&body)
+                    .map_err(E::from)
+                    .and_then(|()| sink(body))
             {
                 failed = Some(e);
                 return false;
@@ -200,8 +248,10 @@ impl Streamed {
         }
         self.unchanged(path, Some((read, pushed)))?;
         for body in bodies.finish() {
+            checked.body(&body)?;
             sink(body)?;
         }
+        checked.all_made()?;
         Ok(())
     }
 
@@ -307,6 +357,10 @@ struct Findings {
     lines: RowLines,
     /// Findings are thrown away (a second reading).
     scratch: bool,
+    /// A push decides whether a row is left out only once it is typed: typing's findings on
+    /// the row wait here until then ([`Findings::row_kept`], [`Findings::row_left_out`]).
+    defer: bool,
+    pending: ValidationReport,
 }
 
 impl Findings {
@@ -322,7 +376,13 @@ impl Findings {
         if let Some(line) = line {
             self.lines.push(line);
         }
-        let typed = ingester.row(raw, row, &mut self.ingest, &mut self.malformed);
+        let typed = if self.defer {
+            // The row before was never handed over (not typed, or dropped as a repeat).
+            self.row_kept();
+            ingester.row(raw, row, &mut self.pending, &mut self.malformed)
+        } else {
+            ingester.row(raw, row, &mut self.ingest, &mut self.malformed)
+        };
         // Only a malformed balance or description can silence a later finding.
         self.malformed
             .retain(|(_, f)| matches!(f, Field::Balance | Field::Description));
@@ -331,9 +391,45 @@ impl Findings {
 
     /// The findings of typing once every row is read: gives the account the rows name.
     fn typing_done(&mut self, ingester: Ingester) -> Option<String> {
+        self.row_kept();
         let account = ingester.finish(&mut self.ingest);
         self.ingest.sort();
         account
+    }
+
+    /// Typing's findings on the row just typed count.
+    fn row_kept(&mut self) {
+        if !self.pending.issues.is_empty() {
+            let row = std::mem::take(&mut self.pending);
+            self.ingest.extend(row);
+        }
+    }
+
+    /// The row just typed is left out of a push: typing's findings on it do not count.
+    fn row_left_out(&mut self) {
+        self.pending.issues.clear();
+    }
+
+    /// Drops what the file's and typing's findings list about rows a push leaves out: those
+    /// found before a row could be told apart (a line with too many cells). Those past what
+    /// the report lists stay counted (see [`PushRows`]).
+    fn leave_out(&mut self, skipped: &RowSet, max: Option<usize>) {
+        for report in [&mut self.file, &mut self.ingest] {
+            if !report.issues.iter().any(|i| skipped.about(i)) {
+                continue;
+            }
+            let ValidationReport {
+                issues, omitted, ..
+            } = std::mem::replace(report, ValidationReport::listing(max));
+            for issue in issues {
+                if !skipped.about(&issue) {
+                    report.push(issue);
+                }
+            }
+            for o in omitted {
+                crate::validate::count_omitted(&mut report.omitted, o.code, o.severity, o.count);
+            }
+        }
     }
 
     fn scratch() -> Self {
@@ -508,13 +604,13 @@ impl<'o> RowSteps<'o> {
 
 /// Reads a CSV file's rows, typing and tidying each one (the per-row steps of normalisation),
 /// and hands each typed transaction to `each` with its input row, the hash of its id and the
-/// fields found malformed so far ([`Findings::typed`]); stops when `each` returns false. Gives
-/// the rows read and the account they name.
+/// findings so far (the fields found malformed: [`Findings::typed`]); stops when `each`
+/// returns false. Gives the rows read and the account they name.
 fn walk(
     path: &Path,
     options: &PrepareOptions,
     findings: &mut Findings,
-    mut each: impl FnMut(usize, BankTransaction, u64, &[(usize, Field)]) -> bool,
+    mut each: impl FnMut(usize, BankTransaction, u64, &mut Findings) -> bool,
 ) -> io::Result<(usize, Option<String>)> {
     let mut file = File::open(path)?;
     let start = text_start(&mut file)?;
@@ -531,7 +627,7 @@ fn walk(
             return;
         }
         if let Some((tx, id_hash)) = steps.row(findings, raw, row, Some(line))
-            && !each(row, tx, id_hash, &findings.malformed)
+            && !each(row, tx, id_hash, findings)
         {
             stopped_at.set(Some(row));
         }
@@ -575,7 +671,7 @@ fn rows(
     format: InputFormat,
     options: &PrepareOptions,
     findings: &mut Findings,
-    each: impl FnMut(usize, BankTransaction, u64, &[(usize, Field)]) -> bool,
+    each: impl FnMut(usize, BankTransaction, u64, &mut Findings) -> bool,
 ) -> io::Result<Result<(usize, Option<String>), Issue>> {
     match format {
         InputFormat::Json => json::walk(path, options, findings, each),
@@ -658,28 +754,63 @@ pub fn prepare_path(
     format: InputFormat,
     options: &PrepareOptions,
 ) -> io::Result<Streamed> {
+    match prepare_path_with(path, format, options, None)? {
+        Ok(streamed) => Ok(streamed),
+        Err(Whole::Unreadable(issue)) => {
+            Ok(held(unreadable(issue, options), None, options.max_listed))
+        }
+        Err(Whole::InMemory(why)) => whole(path, format, options, why),
+    }
+}
+
+/// [`prepare_path`] for a push to `push.account_id`, which leaves out the rows `push.skip`
+/// says (each kept row is handed to it once, in order) and the findings about them, as the
+/// whole-file push removes them; the bodies of the rest are written by
+/// [`Streamed::write_push_bodies`]. `None` when the file must be read whole (see
+/// [`InMemory`]), or cannot be read at all: the push then reads it whole, as it always did.
+#[cfg_attr(not(feature = "client"), allow(dead_code))]
+pub(crate) fn prepare_path_for_push(
+    path: &Path,
+    format: InputFormat,
+    options: &PrepareOptions,
+    push: PushRows<'_>,
+) -> io::Result<Option<Streamed>> {
+    Ok(prepare_path_with(path, format, options, Some(PushPass::new(push)))?.ok())
+}
+
+/// Why a file is not streamed after all.
+enum Whole {
+    /// It cannot be read at all: the one finding.
+    Unreadable(Issue),
+    /// It must be read whole.
+    InMemory(InMemory),
+}
+
+fn prepare_path_with(
+    path: &Path,
+    format: InputFormat,
+    options: &PrepareOptions,
+    push: Option<PushPass<'_>>,
+) -> io::Result<Result<Streamed, Whole>> {
     let stamp = Stamp::of(path)?;
     let format = match sniff(path, format)? {
         Ok(f) => f,
-        Err(issue) => return Ok(held(unreadable(issue, options), None, options.max_listed)),
+        Err(issue) => return Ok(Err(Whole::Unreadable(issue))),
     };
     let backward = match options.normalise.balances {
         BalanceFill::Closing(c) => match closing::sum(path, format, options, c)? {
             closing::Summed::Chain(backward) => Some(backward),
-            closing::Summed::Whole(why) => return whole(path, format, options, why),
-            closing::Summed::Unreadable(issue) => {
-                return Ok(held(unreadable(issue, options), None, options.max_listed));
-            }
+            closing::Summed::Whole(why) => return Ok(Err(Whole::InMemory(why))),
+            closing::Summed::Unreadable(issue) => return Ok(Err(Whole::Unreadable(issue))),
         },
         _ => None,
     };
-    match stream(path, format, options, backward)? {
-        Ok(streamed) => Ok(Streamed {
+    Ok(
+        stream(path, format, options, backward, push)?.map(|streamed| Streamed {
             stamp: Some(stamp),
             ..streamed
         }),
-        Err(why) => whole(path, format, options, why),
-    }
+    )
 }
 
 /// What [`crate::pipeline::prepare_file`] makes of a file it cannot read at all (not UTF-8):
@@ -716,6 +847,7 @@ fn held(mut prepared: Prepared, why: Option<InMemory>, max: Option<usize>) -> St
         format: InputFormat::Auto,
         backward: None,
         stamp: None,
+        push: None,
     }
 }
 
@@ -746,9 +878,11 @@ fn stream(
     format: InputFormat,
     options: &PrepareOptions,
     backward: Option<closing::Backward>,
-) -> io::Result<Result<Streamed, InMemory>> {
+    push: Option<PushPass<'_>>,
+) -> io::Result<Result<Streamed, Whole>> {
     let mut findings = Findings::listing(options.max_listed);
-    let mut pass = FirstPass::new(options);
+    findings.defer = push.is_some();
+    let mut pass = FirstPass::new(options, push);
     if let Some(b) = &backward {
         pass.running = Some(b.opening);
     }
@@ -758,20 +892,14 @@ fn stream(
         format,
         options,
         &mut findings,
-        |row, tx, id_hash, malformed| pass.row(row, tx, id_hash, malformed),
+        |row, tx, id_hash, findings| pass.row(row, tx, id_hash, findings),
     )?;
     let read = match read {
         Ok(read) => read,
-        Err(issue) => {
-            return Ok(Ok(held(
-                unreadable(issue, options),
-                None,
-                options.max_listed,
-            )));
-        }
+        Err(issue) => return Ok(Err(Whole::Unreadable(issue))),
     };
     if let Some(why) = pass.abandon {
-        return Ok(Err(why));
+        return Ok(Err(Whole::InMemory(why)));
     }
     pass.finish_reading();
     // Rows whose hashes repeat an earlier row's are read again and compared exactly.
@@ -779,13 +907,14 @@ fn stream(
         Repeated::default()
     } else {
         let Some(exact) = reread_repeats(path, format, options, &pass.repeats)? else {
-            return Ok(Err(InMemory::HashCollision));
+            return Ok(Err(Whole::InMemory(InMemory::HashCollision)));
         };
         judge_repeats(
             &pass.repeats,
             &exact,
             options.normalise.dedupe,
             options.max_listed,
+            pass.push.as_ref().map(PushPass::skipped),
         )
     };
     let mut streamed = assemble(pass, repeated, findings, read, options);
@@ -795,8 +924,10 @@ fn stream(
 
 /// The first reading of a streamed file: every row's own checks, and what spans rows, kept
 /// compactly.
-struct FirstPass<'o> {
+struct FirstPass<'o, 'p> {
     norm: &'o NormaliseOptions,
+    /// A push's: the rows it leaves out, and the bodies of the rest.
+    push: Option<PushPass<'p>>,
     validation: ValidationReport,
     checker: RowChecker<'o>,
     /// With dedupe: each id's hash, with the row it was first met on and that row's hash.
@@ -821,13 +952,16 @@ struct FirstPass<'o> {
     abandon: Option<InMemory>,
 }
 
-impl<'o> FirstPass<'o> {
-    fn new(options: &'o PrepareOptions) -> Self {
+impl<'o, 'p> FirstPass<'o, 'p> {
+    fn new(options: &'o PrepareOptions, push: Option<PushPass<'p>>) -> Self {
         let (ctx, norm) = (&options.context, &options.normalise);
         let mut validation = ValidationReport::listing(options.max_listed);
         validate::account_rules(ctx, &mut validation);
+        let size = norm.batch_size.min(norm.platform.profile().max_batch);
         FirstPass {
             norm,
+            bodies: Bodies::new(push.as_ref().map(PushPass::account_id), size),
+            push,
             validation,
             checker: RowChecker::new(ctx),
             first_seen: FxHashMap::default(),
@@ -843,20 +977,19 @@ impl<'o> FirstPass<'o> {
             fill_changes: ChangeList::new(options.max_listed),
             replaced: 0,
             kept: 0,
-            bodies: Bodies::new(None, norm.batch_size.min(norm.platform.profile().max_batch)),
             batches: 0,
             abandon: None,
         }
     }
 
-    /// One typed row (`malformed`: the fields found malformed so far); false stops the reading
-    /// (the file is then read whole).
+    /// One typed row (with the findings so far); false stops the reading (the file is then
+    /// read whole).
     fn row(
         &mut self,
         row: usize,
         mut tx: BankTransaction,
         id_hash: u64,
-        malformed: &[(usize, Field)],
+        findings: &mut Findings,
     ) -> bool {
         if self.norm.dedupe {
             if self.exact_repeat(row, &tx, id_hash) {
@@ -873,10 +1006,31 @@ impl<'o> FirstPass<'o> {
         if !self.fill_balance(row, &mut tx) {
             return false;
         }
-        check_row(&mut self.checker, &tx, row, malformed, &mut self.validation);
+        // A row a push leaves out is still checked (the rows after it are checked against it),
+        // but what is found about it does not count, as the whole-file push removes it.
+        let left_out = self.push.as_mut().is_some_and(|p| p.leaves_out(row, &tx));
+        if left_out {
+            findings.row_left_out();
+        } else {
+            findings.row_kept();
+        }
+        let skipped = self.push.as_ref().map(PushPass::skipped);
+        check_row(
+            &mut self.checker,
+            &tx,
+            row,
+            (&findings.malformed, skipped),
+            &mut self.validation,
+        );
         self.kept += 1;
-        if self.bodies.push(tx).is_some() {
+        if left_out {
+            return true;
+        }
+        if let Some(body) = self.bodies.push(tx) {
             self.batches += 1;
+            if let Some(p) = &mut self.push {
+                p.made(&body);
+            }
         }
         true
     }
@@ -999,6 +1153,7 @@ fn judge_repeats(
     exact: &FxHashMap<usize, BankTransaction>,
     dedupe: bool,
     max: Option<usize>,
+    skipped: Option<&RowSet>,
 ) -> Repeated {
     let mut out = Repeated {
         normalised: ValidationReport::listing(max),
@@ -1007,15 +1162,23 @@ fn judge_repeats(
         ids: ValidationReport::listing(max),
     };
     let mut changes = Vec::new();
+    let mut found = ValidationReport::new();
+    let counts = |issue: &Issue| skipped.is_none_or(|s| !s.about(issue));
     for r in repeats {
         let (tx, first) = (&exact[&r.row], &exact[&r.first]);
         if dedupe {
-            if normalise::judge_repeat(tx, r.row, first, r.first, &mut out.normalised, &mut changes)
-            {
+            if normalise::judge_repeat(tx, r.row, first, r.first, &mut found, &mut changes) {
                 out.dropped.insert(r.row);
             }
+            for issue in found.issues.drain(..) {
+                if counts(&issue) {
+                    out.normalised.push(issue);
+                }
+            }
             out.changes.take_from(&mut changes);
-        } else if let Some(issue) = crate::validate::rows::duplicate_id(&tx.id, r.row, r.first) {
+        } else if let Some(issue) = crate::validate::rows::duplicate_id(&tx.id, r.row, r.first)
+            && counts(&issue)
+        {
             out.ids.push(issue);
         }
     }
@@ -1024,7 +1187,7 @@ fn judge_repeats(
 
 /// What a streamed file makes, in the order [`crate::pipeline::prepare_file`] gives it.
 fn assemble(
-    pass: FirstPass<'_>,
+    pass: FirstPass<'_, '_>,
     repeated: Repeated,
     mut findings: Findings,
     (rows_read, account_id): (usize, Option<String>),
@@ -1048,11 +1211,29 @@ fn assemble(
         kept,
         bodies,
         batches,
+        push,
         ..
     } = pass;
     validation.extend(ids);
     normalised.sort();
-    let validation = close_validation(validation, checker, kept, ctx, &findings.malformed);
+    let skipped = push.as_ref().map(PushPass::skipped);
+    let validation = close_validation(
+        validation,
+        checker,
+        kept,
+        ctx,
+        (&findings.malformed, skipped),
+    );
+    if let Some(skipped) = skipped {
+        findings.leave_out(skipped, options.max_listed);
+    }
+    let last = bodies.finish();
+    let push = push.map(|mut p| {
+        for body in &last {
+            p.made(body);
+        }
+        p.plan()
+    });
 
     let mut changes = std::mem::take(&mut findings.listed);
     if let Some(change) = normalise::inferred_change(std::mem::take(&mut findings.inferred)) {
@@ -1076,7 +1257,7 @@ fn assemble(
         account_id,
         rows_read,
         transactions: kept,
-        batches: batches + bodies.finish().len(),
+        batches: batches + last.len(),
         batch_size: crate::batch::clamp_size(
             norm.batch_size.min(norm.platform.profile().max_batch),
         ),
@@ -1086,6 +1267,7 @@ fn assemble(
         format: InputFormat::Auto,
         backward,
         stamp: None,
+        push,
     }
 }
 
@@ -1098,12 +1280,14 @@ fn close_validation(
     checker: RowChecker<'_>,
     kept: usize,
     ctx: &ValidationContext,
-    malformed: &[(usize, Field)],
+    (malformed, skipped): (&[(usize, Field)], Option<&RowSet>),
 ) -> ValidationReport {
     if kept == 0 {
         validation.push(validate::empty_batch());
     } else {
-        checker.finish_with(&mut validation, |issue| !said_before(issue, malformed));
+        checker.finish_with(&mut validation, |issue| {
+            !said_before(issue, malformed) && skipped.is_none_or(|s| !s.about(issue))
+        });
     }
     validation.sort();
     ctx.settle(&mut validation);
@@ -1152,22 +1336,24 @@ fn final_report(
 }
 
 /// Checks a typed row into `validation`, leaving out what a malformed field of the row already
-/// says ([`pipeline::said_once`]) before it counts towards what the report lists.
+/// says ([`pipeline::said_once`]), and what is about a row a push leaves out (`skipped`),
+/// before it counts towards what the report lists.
 fn check_row(
     checker: &mut RowChecker<'_>,
     tx: &BankTransaction,
     row: usize,
-    malformed: &[(usize, Field)],
+    (malformed, skipped): (&[(usize, Field)], Option<&RowSet>),
     validation: &mut ValidationReport,
 ) {
-    if malformed.last().is_none_or(|&(r, _)| r != row) {
+    let skipping = skipped.is_some_and(|s| !s.is_empty());
+    if !skipping && malformed.last().is_none_or(|&(r, _)| r != row) {
         checker.row(tx, row, validation);
         return;
     }
     let mut own = ValidationReport::new();
     checker.row(tx, row, &mut own);
     for issue in own.issues {
-        if !said_before(&issue, malformed) {
+        if !said_before(&issue, malformed) && skipped.is_none_or(|s| !s.about(&issue)) {
             validation.push(issue);
         }
     }

@@ -409,6 +409,61 @@ fn unreadable_files_agree() {
     assert_eq!(streamed.report, whole.report);
 }
 
+/// A file's readability is told without reading its rows (`stream::readable`, what
+/// `bankfeeds push` checks before any request): the same finding reading it whole gives.
+#[test]
+fn readable_says_what_reading_the_file_whole_says() {
+    let long_header = format!(
+        "id,date,amount,{}\nt1,2024-05-01,1,x\n",
+        "memo".repeat(40_000)
+    );
+    let texts: Vec<Vec<u8>> = [
+        "",
+        "\n\n",
+        "\u{feff}\u{feff}id,date,amount\r\nt1,2024-05-01,1\r\r\nt2,2024-05-02,2",
+        "\u{feff}\u{feff}\u{feff}id,date,amount\nt1,2024-05-01,1\n",
+        "id,date\nt1,2024-05-01\n",
+        "id,date",
+        "id,date,amount,amount\n",
+        "id,Date,amount,DATE\nt1,2024-05-01,1,2024-05-01\n",
+        "id,date,amount\n\"t1,2024-05-01,1\n",
+        "id,date,amount,memo\nt1,2024-05-01,1,x,y\n",
+        "id,date,amount\nt1,not a date,lots\n",
+        &long_header,
+        "  [{\"id\":\"a\",\"date\":\"2024-05-01\",\"amount\":1}]",
+        "[{\"id\":\"a\",\"date\":\"2024-05-01\",\"amount\":1},",
+        "{\"accountId\": \"acc-1\"}",
+        "{\"accountId\": \"acc-1\", \"transactions\": [{\"id\": 1}]}",
+        "[1, 2",
+    ]
+    .iter()
+    .map(|t| t.as_bytes().to_vec())
+    .chain([
+        b"id,date,amount\nt1,2024-05-01,\xff\n".to_vec(),
+        b"\xef\xbb\xbf[{\"id\": \"\xff\"}]".to_vec(),
+    ])
+    .collect();
+    let context = bankfeeds::validate::ValidationContext::new(Platform::Generic, today());
+    let options = PrepareOptions::validate_only(context);
+    for bytes in texts {
+        let file = TempFile::new("");
+        std::fs::write(&file.0, &bytes).unwrap();
+        let whole = prepare_file(&bytes, InputFormat::Auto, &options);
+        let unreadable = whole
+            .report
+            .issues
+            .iter()
+            .find(|i| i.code == bankfeeds::validate::Code::MalformedInput && i.row.is_none());
+        let told = bankfeeds::stream::readable(&file.0, InputFormat::Auto).unwrap();
+        let text = String::from_utf8_lossy(&bytes);
+        match (unreadable, told) {
+            (None, Ok(format)) => assert_eq!(format, InputFormat::Auto.detect(&bytes), "{text}"),
+            (Some(whole), Err(told)) => assert_eq!(*whole, told, "{text}"),
+            (whole, told) => panic!("{text:?}: whole {whole:?}, told {told:?}"),
+        }
+    }
+}
+
 /// Lines are counted without holding the file: a file much longer than the block of bytes the
 /// counter keeps, with every kind of line break and blank lines, names each row's own line
 /// (counted here independently, not by the reader both paths share).

@@ -716,7 +716,9 @@ class Client:
     ) -> PushReport:
         """Validates, normalises, pushes and waits, recording every batch in the push ledger;
         raises ValidationError when nothing may be sent. ``events``: wait by webhook. ``rows``
-        may be a CSV or JSON file's path, read only when the push reaches it."""
+        may be a CSV or JSON file's path, read only when the push reaches it, and streamed: one
+        batch is held at a time, and the report lists the first 1,000 findings of each code
+        (the rest counted in ``omitted``); a file that changes during the push is refused."""
     def push_all(
         self,
         accounts: Iterable[tuple[str, str, str, _PushRows] | Mapping[str, Any]],

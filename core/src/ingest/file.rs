@@ -539,6 +539,11 @@ impl CsvPush {
         }
     }
 
+    /// Whether the header was read (well or not: what is wrong with it is reported).
+    pub(crate) fn header_read(&self) -> bool {
+        self.columns.is_some()
+    }
+
     /// Rows read so far (the header and lines of blank cells are not rows).
     pub(crate) fn rows(&self) -> usize {
         self.row

@@ -189,7 +189,7 @@ impl CsvChecker {
             self.checker,
             self.kept,
             &self.context,
-            &self.findings.malformed,
+            (&self.findings.malformed, None),
         );
         final_report(
             self.findings,
@@ -436,7 +436,7 @@ impl Rows<'_> {
             self.checker,
             &tx,
             row,
-            &self.findings.malformed,
+            (&self.findings.malformed, None),
             self.validation,
         );
         if let Some(first) = self.ids.first(&tx.id, row)

@@ -15,14 +15,14 @@ use crate::validate::{Issue, ValidationReport};
 
 /// Reads a JSON file's rows, typing and tidying each one (the per-row steps of normalisation),
 /// and hands each typed transaction to `each` with its input row, the hash of its id and the
-/// fields found malformed so far; stops when `each` returns false. Gives the rows read and the account the file names (its
+/// findings so far; stops when `each` returns false. Gives the rows read and the account the file names (its
 /// `accountId`, else the one its rows name), or the one finding for a file that cannot be read,
 /// as [`crate::ingest::read_json`] gives it. JSON rows have no lines.
 pub(super) fn walk(
     path: &Path,
     options: &PrepareOptions,
     findings: &mut Findings,
-    mut each: impl FnMut(usize, BankTransaction, u64, &[(usize, crate::validate::Field)]) -> bool,
+    mut each: impl FnMut(usize, BankTransaction, u64, &mut Findings) -> bool,
 ) -> io::Result<Result<(usize, Option<String>), Issue>> {
     let input = open(path)?;
 
@@ -39,7 +39,7 @@ pub(super) fn walk(
             let Some((tx, id_hash)) = steps.row(findings, RawCells::from(raw), row, None) else {
                 return true;
             };
-            let go_on = each(row, tx, id_hash, &findings.malformed);
+            let go_on = each(row, tx, id_hash, findings);
             stopped = !go_on;
             go_on
         };
