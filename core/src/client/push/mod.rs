@@ -1060,6 +1060,8 @@ struct Skips<'a> {
 /// the same rules for rows held in memory ([`skip_rows`]) and for a file as it streams.
 struct Skipper<'a> {
     skips: &'a Skips<'a>,
+    /// The ids timed-out batches hold, looked up once a row (not a scan of every held batch).
+    held: HashSet<&'a str>,
     /// The row the cursor names was met (rows of its date after it are sent).
     cursor_met: bool,
     ids: SkippedIds,
@@ -1069,6 +1071,12 @@ impl<'a> Skipper<'a> {
     fn new(skips: &'a Skips<'a>) -> Self {
         Skipper {
             skips,
+            held: skips
+                .history
+                .held
+                .iter()
+                .flat_map(|b| b.transaction_ids.iter().map(String::as_str))
+                .collect(),
             cursor_met: false,
             ids: SkippedIds::default(),
         }
@@ -1082,7 +1090,7 @@ impl<'a> Skipper<'a> {
         } = self.skips;
         let list = if history.contains(&tx.id) {
             &mut self.ids.on_account
-        } else if history.held_by(&tx.id).is_some() && !resend.contains(&tx.id) {
+        } else if self.held.contains(tx.id.as_str()) && !resend.contains(&tx.id) {
             &mut self.ids.held
         } else if by_cursor {
             &mut self.ids.by_cursor
