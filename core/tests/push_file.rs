@@ -423,3 +423,75 @@ async fn more_findings_than_a_report_lists_on_rows_already_sent_do_not_count_eit
     );
     sandbox.shutdown().await;
 }
+
+/// One account's file being read holds up no other account of a `push_all`: the rows are
+/// checked off the runtime's threads. Here the file is a pipe that nobody writes to until the
+/// other account is complete; while the check ran on the runtime's thread (the only one here),
+/// nothing else could run and the other account waited for the pipe. A pipe, which can be read
+/// only once, is read whole (it used to fail: "Illegal seek").
+#[cfg(unix)]
+#[tokio::test(flavor = "current_thread")]
+async fn an_account_whose_file_is_still_being_read_holds_up_no_other() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    use bankfeeds::client::{AccountPush, AccountState, AccountStatus, PushAllOptions};
+
+    let (sandbox, client) = start().await;
+    let ledger = TestLedger::new();
+    let (by_pipe, in_memory) = two_feeds(&client).await;
+    let txs = rows("p-", 0, 20, Decimal::ZERO);
+    let pipe = ledger.path().with_file_name("statement.csv");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&pipe)
+        .status()
+        .unwrap();
+    assert!(made.success());
+
+    let other_done = Arc::new(AtomicBool::new(false));
+    let writer = {
+        let (pipe, text, other_done) = (pipe.clone(), csv(&txs), other_done.clone());
+        std::thread::spawn(move || {
+            let deadline = std::time::Instant::now() + Duration::from_secs(20);
+            while !other_done.load(Ordering::SeqCst) && std::time::Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            let done_first = other_done.load(Ordering::SeqCst);
+            // A pipe is read once, whole.
+            std::fs::write(&pipe, &text).unwrap();
+            done_first
+        })
+    };
+
+    let seen = other_done.clone();
+    let options = PushAllOptions::new(options(&ledger)).on_progress(move |p| {
+        if p.index == 1 && p.state == AccountState::Complete {
+            seen.store(true, Ordering::SeqCst);
+        }
+    });
+    let list = vec![
+        AccountPush::new(
+            &by_pipe.company,
+            &by_pipe.connection,
+            &by_pipe.account,
+            PushInput::path(&pipe, InputFormat::Csv),
+        ),
+        AccountPush::new(
+            &in_memory.company,
+            &in_memory.connection,
+            &in_memory.account,
+            txs.clone(),
+        ),
+    ];
+    let report = client.push_all(list, &options).await.unwrap();
+    let done_first = writer.join().unwrap();
+    assert!(
+        done_first,
+        "the other account waited for the file being read: {report:?}"
+    );
+    for result in &report.accounts {
+        assert_eq!(result.status(), AccountStatus::Complete, "{result:?}");
+    }
+    assert_eq!(stored(&by_pipe).await, txs);
+    assert_eq!(stored(&in_memory).await, txs);
+    sandbox.shutdown().await;
+}

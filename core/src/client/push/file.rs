@@ -64,6 +64,11 @@ pub(super) fn prepare(
     skips: &Skips<'_>,
 ) -> Result<(Bodies, Checked), Error> {
     let format = format_of(&path, format);
+    if !is_regular_file(&path) {
+        // A pipe (`/dev/stdin`, a named pipe) can be read only once, and not from an offset:
+        // read whole, as the bytes of a file are.
+        return read_whole(&path, format, &options, account_id, skips);
+    }
     let mut skipper = Skipper::new(skips);
     let mut skip = |tx: &crate::model::BankTransaction| skipper.skip(tx);
     let rows = PushRows {
@@ -73,15 +78,7 @@ pub(super) fn prepare(
     let first = stream::prepare_path_for_push(&path, format, &options, rows)
         .map_err(|e| unreadable(&path, &e))?;
     let Some(mut streamed) = first else {
-        // Read whole, as the bytes of a file are.
-        let bytes = std::fs::read(&path).map_err(|e| unreadable(&path, &e))?;
-        let file = super::PushInput::file(bytes, format);
-        let (prepared, total, skipped) = super::prepare_rows(file, &options, account_id, skips)?;
-        let batches = super::Batches::new(account_id, skipped.todo, prepared.batch_size);
-        return Ok((
-            Bodies::Held(batches),
-            Checked::of(prepared, total, skipped.ids),
-        ));
+        return read_whole(&path, format, &options, account_id, skips);
     };
     let skipped = skipper.finish()?;
     let mut report = std::mem::take(&mut streamed.report);
@@ -103,6 +100,30 @@ pub(super) fn prepare(
         .collect();
     let bodies = FileBodies::start(path, options, account_id, streamed, held);
     Ok((Bodies::File(bodies), checked))
+}
+
+/// Whether `path` is a regular file (following links), which can be read twice and from an
+/// offset; a path that cannot be looked at counts as one (reading it then says why it fails).
+fn is_regular_file(path: &Path) -> bool {
+    std::fs::metadata(path).map_or(true, |m| m.is_file())
+}
+
+/// A file read whole, as the bytes of a file are ([`PushInput::File`]).
+fn read_whole(
+    path: &Path,
+    format: InputFormat,
+    options: &PrepareOptions,
+    account_id: &str,
+    skips: &Skips<'_>,
+) -> Result<(Bodies, Checked), Error> {
+    let bytes = std::fs::read(path).map_err(|e| unreadable(path, &e))?;
+    let file = super::PushInput::file(bytes, format);
+    let (prepared, total, skipped) = super::prepare_rows(file, options, account_id, skips)?;
+    let batches = super::Batches::new(account_id, skipped.todo, prepared.batch_size);
+    Ok((
+        Bodies::Held(batches),
+        Checked::of(prepared, total, skipped.ids),
+    ))
 }
 
 /// The bodies of a file, read again one at a time on a thread of their own, at most one ahead

@@ -200,27 +200,33 @@ impl Client {
             .await?;
         let cursor = unknown_history_policy(account_id, &history, options)?;
 
-        // 4. Normalise and validate; skip what is already there.
+        // 4. Normalise and validate; skip what is already there. Seconds of CPU for a large
+        // input: on the blocking pool, so that the runtime's other tasks (the other accounts of
+        // a `push_all`, their requests and leases) go on meanwhile, on other cores.
         let prepare_options = prepare_options(platform, &account, &history, cursor, options);
-        let skips = Skips {
-            history: &history,
-            cursor,
-            resend: &options.resend,
-        };
-        let (mut bodies, checked) = match rows {
-            PushInput::Path { path, format } => {
-                file::prepare(path, format, prepare_options, account_id, &skips)?
+        let cursor = cursor.cloned();
+        let history = Arc::new(history);
+        let (mut bodies, checked) = {
+            let history = Arc::clone(&history);
+            let resend = options.resend.clone();
+            let account_id = account_id.to_owned();
+            let check = move || {
+                let skips = Skips {
+                    history: &history,
+                    cursor: cursor.as_ref(),
+                    resend: &resend,
+                };
+                check_rows(rows, prepare_options, &account_id, &skips)
+            };
+            match tokio::task::spawn_blocking(check).await {
+                Ok(checked) => checked?,
+                Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+                Err(e) => return Err(Error::Config(format!("checking the rows stopped: {e}"))),
             }
-            rows => {
-                let (prepared, total, skipped) =
-                    prepare_rows(rows, &prepare_options, account_id, &skips)?;
-                let bodies = Batches::new(account_id, skipped.todo, prepared.batch_size);
-                (
-                    Bodies::Held(bodies),
-                    Checked::of(prepared, total, skipped.ids),
-                )
-            }
         };
+
+        // The check's copy went with it.
+        let history = Arc::try_unwrap(history).unwrap_or_else(|shared| PushHistory::clone(&shared));
 
         if let Bodies::File(file) = &mut bodies {
             file.ready().await?;
@@ -901,6 +907,30 @@ impl Checked {
             skipped,
             validation: std::mem::take(&mut prepared.report),
             changes: std::mem::take(&mut prepared.changes),
+        }
+    }
+}
+
+/// Step 4 of a push: the rows normalised, validated and sorted into those to send (as bodies
+/// held or read from the file as their turn comes) and those set aside.
+fn check_rows(
+    rows: PushInput,
+    prepare_options: PrepareOptions,
+    account_id: &str,
+    skips: &Skips<'_>,
+) -> Result<(Bodies, Checked), Error> {
+    match rows {
+        PushInput::Path { path, format } => {
+            file::prepare(path, format, prepare_options, account_id, skips)
+        }
+        rows => {
+            let (prepared, total, skipped) =
+                prepare_rows(rows, &prepare_options, account_id, skips)?;
+            let bodies = Batches::new(account_id, skipped.todo, prepared.batch_size);
+            Ok((
+                Bodies::Held(bodies),
+                Checked::of(prepared, total, skipped.ids),
+            ))
         }
     }
 }
