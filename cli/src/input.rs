@@ -186,11 +186,82 @@ impl Loaded {
     }
 }
 
+/// The file a command reads. The streaming commands read a file twice and from offsets, which a
+/// pipe cannot be read (`/dev/stdin`, `<(zcat statement.csv.gz)`, a named pipe): a pipe is
+/// first copied to a temporary file (readable by its owner only, with the pipe's extension so
+/// that the format is told the same way; removed when this is dropped) and read from there.
+/// Messages name the file as given.
+pub struct Source {
+    read: PathBuf,
+    spooled: bool,
+}
+
+impl Source {
+    /// The file at `given`, copied first when it is a pipe; `Err` is the exit code for a pipe
+    /// that cannot be read or copied (the reason is printed).
+    pub fn open(given: &Path) -> Result<Source, u8> {
+        let is_pipe = std::fs::metadata(given).is_ok_and(|m| !m.is_file() && !m.is_dir());
+        if !is_pipe {
+            return Ok(Source {
+                read: given.to_path_buf(),
+                spooled: false,
+            });
+        }
+        Source::spool(given).map_err(|e| {
+            tell!("bankfeeds: cannot read {}: {e}", given.display());
+            UNREADABLE
+        })
+    }
+
+    fn spool(given: &Path) -> std::io::Result<Source> {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        static MADE: AtomicUsize = AtomicUsize::new(0);
+        let extension = given
+            .extension()
+            .map(|e| format!(".{}", e.to_string_lossy()))
+            .unwrap_or_default();
+        let read = std::env::temp_dir().join(format!(
+            "bankfeeds-input-{}-{}{extension}",
+            std::process::id(),
+            MADE.fetch_add(1, Ordering::Relaxed)
+        ));
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let mut copy = options.open(&read)?;
+        let source = Source {
+            read,
+            spooled: true,
+        };
+        std::io::copy(&mut std::fs::File::open(given)?, &mut copy)?;
+        Ok(source)
+    }
+
+    /// Where the file is read from.
+    pub fn path(&self) -> &Path {
+        &self.read
+    }
+}
+
+impl Drop for Source {
+    fn drop(&mut self) {
+        if self.spooled {
+            let _ = std::fs::remove_file(&self.read);
+        }
+    }
+}
+
 /// Reads a file through the pipeline with `options`; `Err` is the message for a file that
 /// cannot be opened. The file streams through the core, one row at a time (see
 /// `bankfeeds::stream`), so its size does not bound what can be read.
-pub fn load_streaming(path: &Path, options: &PrepareOptions) -> Result<Loaded, String> {
-    let cannot = |e: std::io::Error| format!("cannot read {}: {e}", path.display());
+pub fn load_streaming(
+    source: &Source,
+    shown: &Path,
+    options: &PrepareOptions,
+) -> Result<Loaded, String> {
+    let path = source.path();
+    let cannot = |e: std::io::Error| format!("cannot read {}: {e}", shown.display());
     let format = InputFormat::for_extension(path.extension().and_then(|e| e.to_str()));
     let mut streamed = bankfeeds::stream::prepare_path(path, format, options).map_err(cannot)?;
     let csv = match format {
@@ -228,9 +299,10 @@ pub fn load_streaming(path: &Path, options: &PrepareOptions) -> Result<Loaded, S
 /// with; gives whether it is CSV. Light (`bankfeeds::stream::readable`: a CSV file is read up
 /// to its header once its bytes are checked), for a command (`push`) whose own reading of the
 /// file does the rest.
-pub fn readable_or_exit(path: &Path) -> Result<bool, u8> {
-    let format = InputFormat::for_extension(path.extension().and_then(|e| e.to_str()));
-    match bankfeeds::stream::readable(path, format) {
+pub fn readable_or_exit(source: &Source, path: &Path) -> Result<bool, u8> {
+    let read = source.path();
+    let format = InputFormat::for_extension(read.extension().and_then(|e| e.to_str()));
+    match bankfeeds::stream::readable(read, format) {
         Ok(Ok(format)) => Ok(format == InputFormat::Csv),
         Ok(Err(issue)) => {
             tell!("bankfeeds: {}: {}", path.display(), issue.message);
@@ -256,7 +328,11 @@ pub fn validate(path: &Path, args: &PrepareArgs, format: Format, normalise: bool
     } else {
         args.validate_only()
     };
-    let loaded = match load_streaming(path, &options) {
+    let source = match Source::open(path) {
+        Ok(source) => source,
+        Err(code) => return code,
+    };
+    let loaded = match load_streaming(&source, path, &options) {
         Ok(l) => l,
         Err(message) => {
             tell!("bankfeeds: {message}");
@@ -295,7 +371,11 @@ pub fn prepare(
     account_id: Option<String>,
     batch_size: Option<usize>,
 ) -> u8 {
-    let loaded = match load_streaming(path, &args.options(batch_size)) {
+    let source = match Source::open(path) {
+        Ok(source) => source,
+        Err(code) => return code,
+    };
+    let loaded = match load_streaming(&source, path, &args.options(batch_size)) {
         Ok(l) => l,
         Err(message) => {
             tell!("bankfeeds: {message}");
@@ -321,7 +401,7 @@ pub fn prepare(
         return UNREADABLE;
     };
     output::print_findings(&loaded, &mut std::io::stderr());
-    match write_batches(out, path, args, batch_size, &loaded, &account) {
+    match write_batches(out, (&source, path), args, batch_size, &loaded, &account) {
         Ok(files) => {
             for (file, count) in &files {
                 say!("wrote {} ({count} transactions)", file.display());
@@ -359,7 +439,7 @@ pub fn prepare(
 /// `bankfeeds::batch::MAX_PUSH_BODY_BYTES`), then a line break.
 fn write_batches(
     out: &Path,
-    path: &Path,
+    (source, path): (&Source, &Path),
     args: &PrepareArgs,
     batch_size: Option<usize>,
     loaded: &Loaded,
@@ -392,7 +472,7 @@ fn write_batches(
     };
     match &loaded.streamed {
         Some(streamed) => streamed
-            .write_bodies(path, &args.options(batch_size), account, |body| {
+            .write_bodies(source.path(), &args.options(batch_size), account, |body| {
                 write(body).map_err(StreamError::Write)
             })
             .map_err(|e| match e {

@@ -532,7 +532,7 @@ pub fn run(args: PushArgs) -> u8 {
         return UNREADABLE;
     };
     // Read the file first: an unreadable file stops here, before any request.
-    let (csv, input) = match read_file(&args) {
+    let (csv, input, _source) = match read_file(&args) {
         Ok(read) => read,
         Err(code) => return code,
     };
@@ -587,14 +587,17 @@ pub fn run(args: PushArgs) -> u8 {
 /// request. The check is light (`input::readable_or_exit`: a CSV file is read up to its
 /// header): the client streams the file itself once it knows the account's rules and what the
 /// account has, and refuses rows with errors before sending any.
-fn read_file(args: &PushArgs) -> Result<(bool, PushInput), u8> {
-    let csv = input::readable_or_exit(&args.file)?;
+/// A pipe is copied to a temporary file first (`input::Source`), kept while the push runs.
+fn read_file(args: &PushArgs) -> Result<(bool, PushInput, input::Source), u8> {
+    let source = input::Source::open(&args.file)?;
+    let csv = input::readable_or_exit(&source, &args.file)?;
     let format = if csv {
         InputFormat::Csv
     } else {
         InputFormat::Json
     };
-    Ok((csv, PushInput::path(&args.file, format)))
+    let input = PushInput::path(source.path(), format);
+    Ok((csv, input, source))
 }
 
 /// The client for the key, --base-url and the network flags.

@@ -641,3 +641,86 @@ fn a_finding_on_every_row_lists_the_first_of_each_code_and_counts_the_rest() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `args` with `input` on stdin.
+#[cfg(unix)]
+fn with_stdin(args: &[&str], input: &[u8]) -> Output {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_bankfeeds"))
+        .args(args)
+        .env_remove("CODAT_API_KEY")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(input).unwrap();
+    drop(stdin);
+    child.wait_with_output().unwrap()
+}
+
+/// A file given as a pipe (`/dev/stdin`, `<(zcat statement.csv.gz)`) is read as the file
+/// itself would be: the streaming commands used to fail on it ("Illegal seek"), as they read a
+/// file twice and from offsets. Messages name the path as given.
+#[cfg(unix)]
+#[test]
+fn a_pipe_is_read_as_the_file_would_be() {
+    let file = data("bad-cells.csv");
+    let bytes = std::fs::read(&file).unwrap();
+    let direct = bankfeeds(&["validate", file.to_str().unwrap(), "--today", "2024-06-01"]);
+    let piped = with_stdin(&["validate", "/dev/stdin", "--today", "2024-06-01"], &bytes);
+    assert_eq!(piped.status.code(), direct.status.code());
+    assert_eq!(
+        String::from_utf8_lossy(&piped.stdout),
+        String::from_utf8_lossy(&direct.stdout)
+    );
+    assert_eq!(direct.status.code(), Some(1), "the fixture has findings");
+
+    let dir = temp_dir("piped");
+    let (a, b) = (dir.join("file"), dir.join("pipe"));
+    let flags = ["--account-id", "acc-001", "--today", "2024-06-01"];
+    let valid = std::fs::read(data("valid.csv")).unwrap();
+    let out = bankfeeds(
+        &[
+            &[
+                "prepare",
+                data("valid.csv").to_str().unwrap(),
+                "--out",
+                a.to_str().unwrap(),
+            ][..],
+            &flags[..],
+        ]
+        .concat(),
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let out = with_stdin(
+        &[
+            &["prepare", "/dev/stdin", "--out", b.to_str().unwrap()][..],
+            &flags[..],
+        ]
+        .concat(),
+        &valid,
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        std::fs::read(a.join("batch-0001.json")).unwrap(),
+        std::fs::read(b.join("batch-0001.json")).unwrap()
+    );
+
+    // A header the pipe lacks is named by the path given, not by a copy's.
+    let out = with_stdin(&["validate", "/dev/stdin"], b"id,date\n");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("bankfeeds: /dev/stdin: the CSV header lacks"),
+        "{err}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

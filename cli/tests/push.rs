@@ -328,3 +328,50 @@ fn bad_network_flags_are_refused_before_anything_is_sent() {
     }
     assert_eq!(sandbox.stats().requests, before);
 }
+
+/// A file given as a pipe (`/dev/stdin` here) is pushed as the file itself would be: the light
+/// check before any request and the client's two readings used to fail on it.
+#[cfg(unix)]
+#[test]
+fn a_pipe_is_pushed_as_the_file_would_be() {
+    use std::io::Write;
+    use std::process::Stdio;
+    let sandbox = sandbox();
+    let t = target(&sandbox, &["acc-001"]);
+    let cmd = push_command(&sandbox, &t, "acc-001", "valid.csv");
+    // The file's argument is the pipe instead.
+    let args: Vec<String> = cmd
+        .get_args()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let mut cmd = Command::new(BIN);
+    cmd.args(args.iter().map(|a| {
+        if a.ends_with("valid.csv") {
+            "/dev/stdin"
+        } else {
+            a.as_str()
+        }
+    }))
+    .args(["--today", "2024-06-01", "--batch-size", "2"])
+    .env("CODAT_API_KEY", KEY)
+    .stdin(Stdio::piped())
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin
+        .write_all(&std::fs::read(data("valid.csv")).unwrap())
+        .unwrap();
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{all}");
+    assert!(
+        all.contains("5 of 5 transaction(s) pushed to account acc-001"),
+        "{all}"
+    );
+    let stored = sandbox
+        .stored_transactions(&t.company, &t.connection, "acc-001")
+        .unwrap();
+    assert_eq!(stored.len(), 5);
+}

@@ -72,6 +72,9 @@ pub enum InMemory {
     BalanceOverflow,
     /// Two rows' hashes agreed where the rows did not.
     HashCollision,
+    /// The path is a pipe (`/dev/stdin`, a named pipe), which can be read only once: streaming
+    /// reads a file twice.
+    Pipe,
 }
 
 impl fmt::Display for InMemory {
@@ -89,6 +92,7 @@ impl fmt::Display for InMemory {
             InMemory::HashCollision => {
                 "two rows shared a hash, and the file was read again whole to tell them apart"
             }
+            InMemory::Pipe => "the file is a pipe, which can be read only once: it was read whole",
         })
     }
 }
@@ -754,6 +758,9 @@ pub fn prepare_path(
     format: InputFormat,
     options: &PrepareOptions,
 ) -> io::Result<Streamed> {
+    if is_pipe(path) {
+        return whole(path, format, options, InMemory::Pipe);
+    }
     match prepare_path_with(path, format, options, None)? {
         Ok(streamed) => Ok(streamed),
         Err(Whole::Unreadable(issue)) => {
@@ -857,6 +864,12 @@ fn listed(whole: ValidationReport, max: Option<usize>) -> ValidationReport {
     report.extend(whole);
     report.list_all();
     report
+}
+
+/// Whether `path` names something that is neither a regular file nor a folder (a pipe, a
+/// device), which cannot be read twice or from an offset as streaming reads a file.
+pub(crate) fn is_pipe(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir())
 }
 
 fn whole(

@@ -596,3 +596,39 @@ fn a_file_changed_before_its_bodies_are_written_is_an_error() {
         .unwrap_err();
     assert_eq!(e.kind(), std::io::ErrorKind::InvalidData, "{e}");
 }
+
+/// A pipe (`/dev/stdin`, a named pipe) can be read only once, and not from an offset: it is
+/// read whole, as its text would be, and says so; it used to fail ("Illegal seek"). Its bodies
+/// come from the rows held.
+#[cfg(unix)]
+#[test]
+fn a_pipe_is_read_whole() {
+    let text = "id,date,amount,balance\nt1,2024-05-01,10.00,10.00\nt2,2024-05-02,-2.50,7.50\n";
+    let dir = TempFile::new("");
+    let pipe = dir.0.with_extension("pipe.csv");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&pipe)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let writer = {
+        let pipe = pipe.clone();
+        std::thread::spawn(move || std::fs::write(pipe, text).unwrap())
+    };
+    let options = PrepareOptions::new(Platform::Generic, today());
+    let streamed = prepare_path(&pipe, InputFormat::Auto, &options).unwrap();
+    writer.join().unwrap();
+    let whole = prepare_file(text.as_bytes(), InputFormat::Csv, &options);
+    assert_eq!(streamed.in_memory, Some(InMemory::Pipe));
+    assert_eq!(streamed.report, whole.report);
+    assert_eq!(streamed.transactions, 2);
+    let mut bodies = Vec::new();
+    streamed
+        .write_bodies::<std::io::Error>(&pipe, &options, "acc-1", |b| {
+            bodies.push(b);
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(bodies, whole.push_bodies("acc-1"));
+    std::fs::remove_file(&pipe).unwrap();
+}

@@ -64,7 +64,7 @@ pub(super) fn prepare(
     skips: &Skips<'_>,
 ) -> Result<(Bodies, Checked), Error> {
     let format = format_of(&path, format);
-    if !is_regular_file(&path) {
+    if stream::is_pipe(&path) {
         // A pipe (`/dev/stdin`, a named pipe) can be read only once, and not from an offset:
         // read whole, as the bytes of a file are.
         return read_whole(&path, format, &options, account_id, skips);
@@ -100,12 +100,6 @@ pub(super) fn prepare(
         .collect();
     let bodies = FileBodies::start(path, options, account_id, streamed, held);
     Ok((Bodies::File(bodies), checked))
-}
-
-/// Whether `path` is a regular file (following links), which can be read twice and from an
-/// offset; a path that cannot be looked at counts as one (reading it then says why it fails).
-fn is_regular_file(path: &Path) -> bool {
-    std::fs::metadata(path).map_or(true, |m| m.is_file())
 }
 
 /// A file read whole, as the bytes of a file are ([`PushInput::File`]).
