@@ -27,28 +27,11 @@ trap cleanup EXIT
 file="$work/statement.csv"
 python3 "$root/cli/bench/statement.py" "$rows" "$file" csv
 echo "file: $rows rows of csv, $(du -m "$file" | cut -f1) MB"
-"$bin" sandbox --port 0 --push-delay-ms 0 --today 2024-06-01 >"$work/sandbox.out" 2>"$work/sandbox.err" &
-sandbox_pid=$!
-url=
-for _ in $(seq 100); do
-    url=$(head -n1 "$work/sandbox.out" 2>/dev/null | grep -o 'http://[^ ]*' || true)
-    [ -n "$url" ] && break
-    sleep 0.1
-done
-[ -n "$url" ] || { echo "the sandbox did not start: $(cat "$work/sandbox.err")" >&2; exit 1; }
-post() {
-    curl -sf -X POST "$url$1" -H 'Authorization: Basic bench' -H 'Content-Type: application/json' -d "$2"
-}
-field() { python3 -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; }
-walls=() cpus=() rsss=()
+. "$root/cli/bench/sandbox.sh"
+start_sandbox
 for run in $(seq "$runs"); do
-    company=$(post /companies '{"name":"Bench"}' | field id)
-    connection=$(post "/companies/$company/connections" '{"platformKey":"hcws"}' | field id)
-    post "/sandbox/companies/$company/connections/$connection/link" '{}' >/dev/null
-    post "/companies/$company/connections/$connection/connectionInfo/bankFeedAccounts" \
-        '{"id":"acc-1","accountName":"Current","accountType":"Debit","accountNumber":"31926819","sortCode":"401276","currency":"GBP","balance":0}' >/dev/null
-    post "/sandbox/companies/$company/connections/$connection/bankFeedAccounts/acc-1/map" \
-        '{"feedStartDate":"2022-12-01T00:00:00Z"}' >/dev/null
+    new_connection
+    new_account acc-1
     push_args=(push "$file" --company "$company" --connection "$connection" --account acc-1
         --base-url "$url" --today 2024-06-01 --ledger "$work/ledger-$run.sqlite3")
     want=$rows ok=0
@@ -66,13 +49,8 @@ for run in $(seq "$runs"); do
     code=0
     CODAT_API_KEY=bench /usr/bin/time -v "$bin" "${push_args[@]}" >"$work/push.out" 2>"$work/time" || code=$?
     [ "$code" = "$ok" ] || { echo "push failed (exit $code):"; tail -n 20 "$work/push.out" "$work/time"; exit 1; }
-    stored=$(curl -sf "$url/sandbox/companies/$company/connections/$connection/bankFeedAccounts/acc-1/transactions" \
-        | python3 -c 'import json,sys; d=json.load(sys.stdin); print(len(d if isinstance(d, list) else d.get("transactions", d.get("results", []))))')
-    [ "$stored" = "$want" ] || { echo "the sandbox holds $stored transactions, not $want" >&2; exit 1; }
-    wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$work/time" | awk -F: '{ if (NF==3) print $1*3600+$2*60+$3; else print $1*60+$2 }')
-    cpu=$(awk -F': ' '/(User|System) time \(seconds\)/ {t += $2} END {print t}' "$work/time")
-    rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$work/time")
-    walls+=("$wall"); cpus+=("$cpu"); rsss+=("$rss")
-    printf '  push %6.3f s wall %6.3f s CPU %8d KB\n' "$wall" "$cpu" "$rss"
+    [ "$(stored "$company" "$connection" acc-1)" = "$want" ] \
+        || { echo "the sandbox does not hold $want transactions" >&2; exit 1; }
+    measured push "$work/time"
 done
-python3 -c 'import sys,statistics as s; w=[float(x) for x in sys.argv[1].split()]; c=[float(x) for x in sys.argv[2].split()]; r=[int(x) for x in sys.argv[3].split()]; print(f"push median: {s.median(w):.3f} s wall, {s.median(c):.3f} s CPU, peak RSS {s.median(r)/1024:.0f} MB")' "${walls[*]}" "${cpus[*]}" "${rsss[*]}"
+medians push

@@ -27,33 +27,16 @@ for a in $(seq "$accounts"); do
     python3 "$root/cli/bench/statement.py" "$rows" "$work/acc-$a.csv" csv
 done
 echo "files: $accounts of $rows rows of csv, $(du -m "$work/acc-1.csv" | cut -f1) MB each"
-"$bin" sandbox --port 0 --push-delay-ms 0 --today 2024-06-01 >"$work/sandbox.out" 2>"$work/sandbox.err" &
-sandbox_pid=$!
-url=
-for _ in $(seq 100); do
-    url=$(head -n1 "$work/sandbox.out" 2>/dev/null | grep -o 'http://[^ ]*' || true)
-    [ -n "$url" ] && break
-    sleep 0.1
-done
-[ -n "$url" ] || { echo "the sandbox did not start: $(cat "$work/sandbox.err")" >&2; exit 1; }
-post() {
-    curl -sf -X POST "$url$1" -H 'Authorization: Basic bench' -H 'Content-Type: application/json' -d "$2"
-}
-field() { python3 -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; }
-walls=() cpus=() rsss=()
+. "$root/cli/bench/sandbox.sh"
+start_sandbox
 for run in $(seq "$runs"); do
     manifest="$work/manifest-$run.csv"
     echo "company,connection,account,file" >"$manifest"
     targets=()
     for c in 1 2; do
-        company=$(post /companies '{"name":"Bench"}' | field id)
-        connection=$(post "/companies/$company/connections" '{"platformKey":"hcws"}' | field id)
-        post "/sandbox/companies/$company/connections/$connection/link" '{}' >/dev/null
+        new_connection
         for a in $(seq "$c" 2 "$accounts"); do
-            post "/companies/$company/connections/$connection/connectionInfo/bankFeedAccounts" \
-                "{\"id\":\"acc-$a\",\"accountName\":\"Current\",\"accountType\":\"Debit\",\"accountNumber\":\"31926819\",\"sortCode\":\"401276\",\"currency\":\"GBP\",\"balance\":0}" >/dev/null
-            post "/sandbox/companies/$company/connections/$connection/bankFeedAccounts/acc-$a/map" \
-                '{"feedStartDate":"2022-12-01T00:00:00Z"}' >/dev/null
+            new_account "acc-$a"
             echo "$company,$connection,acc-$a,acc-$a.csv" >>"$manifest"
             targets+=("$company/$connection/acc-$a")
         done
@@ -64,14 +47,9 @@ for run in $(seq "$runs"); do
         || { echo "push-all failed:"; tail -n 20 "$work/push.out" "$work/time"; exit 1; }
     for t in "${targets[@]}"; do
         IFS=/ read -r company connection account <<<"$t"
-        stored=$(curl -sf "$url/sandbox/companies/$company/connections/$connection/bankFeedAccounts/$account/transactions" \
-            | python3 -c 'import json,sys; d=json.load(sys.stdin); print(len(d if isinstance(d, list) else d.get("transactions", d.get("results", []))))')
-        [ "$stored" = "$rows" ] || { echo "$t holds $stored transactions, not $rows" >&2; exit 1; }
+        [ "$(stored "$company" "$connection" "$account")" = "$rows" ] \
+            || { echo "$t does not hold $rows transactions" >&2; exit 1; }
     done
-    wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$work/time" | awk -F: '{ if (NF==3) print $1*3600+$2*60+$3; else print $1*60+$2 }')
-    cpu=$(awk -F': ' '/(User|System) time \(seconds\)/ {t += $2} END {print t}' "$work/time")
-    rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$work/time")
-    walls+=("$wall"); cpus+=("$cpu"); rsss+=("$rss")
-    printf '  push-all %6.3f s wall %6.3f s CPU %8d KB\n' "$wall" "$cpu" "$rss"
+    measured push-all "$work/time"
 done
-python3 -c 'import sys,statistics as s; w=[float(x) for x in sys.argv[1].split()]; c=[float(x) for x in sys.argv[2].split()]; r=[int(x) for x in sys.argv[3].split()]; print(f"push-all median: {s.median(w):.3f} s wall, {s.median(c):.3f} s CPU, peak RSS {s.median(r)/1024:.0f} MB")' "${walls[*]}" "${cpus[*]}" "${rsss[*]}"
+medians push-all
