@@ -158,19 +158,28 @@ fn digest(body: &CreateBankTransactions) -> u64 {
     let mut h = rustc_hash::FxBuildHasher.build_hasher();
     body.transactions.len().hash(&mut h);
     for tx in &body.transactions {
-        tx.id.hash(&mut h);
-        tx.date.datetime().hash(&mut h);
-        tx.date.precision().hash(&mut h);
-        tx.description.hash(&mut h);
-        tx.counterparty.hash(&mut h);
-        tx.reference.hash(&mut h);
-        tx.reconciled.hash(&mut h);
-        tx.amount.serialize().hash(&mut h);
-        tx.balance.map(|b| b.serialize()).hash(&mut h);
-        tx.transaction_type
-            .as_ref()
-            .map(|t| t.as_str())
-            .hash(&mut h);
+        // Every field, named: a field added to the model must be added here too.
+        let BankTransaction {
+            id,
+            date,
+            description,
+            counterparty,
+            reference,
+            reconciled,
+            amount,
+            balance,
+            transaction_type,
+        } = tx;
+        id.hash(&mut h);
+        date.datetime().hash(&mut h);
+        date.precision().hash(&mut h);
+        description.hash(&mut h);
+        counterparty.hash(&mut h);
+        reference.hash(&mut h);
+        reconciled.hash(&mut h);
+        amount.serialize().hash(&mut h);
+        balance.map(|b| b.serialize()).hash(&mut h);
+        transaction_type.as_ref().map(|t| t.as_str()).hash(&mut h);
     }
     h.finish()
 }
