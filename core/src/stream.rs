@@ -694,18 +694,27 @@ fn hash_of(value: &impl Hash) -> u64 {
 /// A hash of everything [`BankTransaction`]'s equality compares.
 fn content_hash(tx: &BankTransaction) -> u64 {
     let mut h = rustc_hash::FxBuildHasher.build_hasher();
-    tx.id.hash(&mut h);
-    tx.date.hash(&mut h);
-    tx.description.hash(&mut h);
-    tx.counterparty.hash(&mut h);
-    tx.reference.hash(&mut h);
-    tx.reconciled.hash(&mut h);
-    tx.amount.hash(&mut h);
-    tx.balance.hash(&mut h);
-    tx.transaction_type
-        .as_ref()
-        .map(|t| t.as_str())
-        .hash(&mut h);
+    // Every field, named: a field added to the model must be added here too.
+    let BankTransaction {
+        id,
+        date,
+        description,
+        counterparty,
+        reference,
+        reconciled,
+        amount,
+        balance,
+        transaction_type,
+    } = tx;
+    id.hash(&mut h);
+    date.hash(&mut h);
+    description.hash(&mut h);
+    counterparty.hash(&mut h);
+    reference.hash(&mut h);
+    reconciled.hash(&mut h);
+    amount.hash(&mut h);
+    balance.hash(&mut h);
+    transaction_type.as_ref().map(|t| t.as_str()).hash(&mut h);
     h.finish()
 }
 
