@@ -19,10 +19,11 @@
 //! characters. Only exceptions Python raises while a value is read (a `__reduce__` that fails, a
 //! Ctrl-C) propagate; every value is a finding otherwise.
 //!
-//! Exact `date`s, naive `datetime`s and `Decimal`s of at most 18 digits are read from the
-//! object's own bytes, where CPython keeps them (a layout confirmed once per process on probe
-//! values, see [`LAYOUT`] and [`DECIMAL_LAYOUT`]); the same values as through `__reduce__` and
-//! `str()`, which remain the route wherever the layout is not confirmed.
+//! Exact `date`s, naive `datetime`s (subclasses too) and exact `Decimal`s of at most 18 digits
+//! are read from the object's own bytes, where CPython keeps them (a layout confirmed once per
+//! process on probe values, see [`LAYOUT`] and [`DECIMAL_LAYOUT`]); the same values as through
+//! `__reduce__`, `isoformat` and `str()`, which remain the route wherever the layout is not
+//! confirmed.
 
 use bankfeeds::dates::LocalDateTime;
 use bankfeeds::ingest::RawValue;
@@ -187,6 +188,15 @@ pub fn raw_value(v: &Bound<'_, PyAny>) -> PyResult<RawValue> {
         return decimal_value(v);
     }
     if v.is_instance(datetime)? {
+        // A naive subclass's fields are the base class's state, what `datetime.isoformat` of the
+        // base class writes (pandas' `Timestamp` keeps its nanoseconds apart, which that drops).
+        // SAFETY: the object's type really derives from `datetime` (not through `__class__`), so
+        // the object starts with a `datetime`'s fields.
+        if unsafe { pyo3::ffi::PyType_IsSubtype(ty, datetime.as_type_ptr()) } != 0
+            && let Some(raw) = naive_datetime_bytes(v)
+        {
+            return Ok(raw);
+        }
         return datetime_value(v);
     }
     if let Ok(d) = v.cast::<PyDate>() {
@@ -511,16 +521,23 @@ fn datetime_from_bytes(b: &[u8]) -> Option<NaiveDateTime> {
 /// An exact naive `datetime` read from its state; `None` for an aware one (read through its ISO
 /// text, which carries the offset).
 fn naive_datetime_state(v: &Bound<'_, PyAny>) -> PyResult<Option<RawValue>> {
-    if let Some(data) = layout(v.py()) {
-        // SAFETY: `v` is an exact `datetime` (the caller checked its type) and `data` the probed
-        // offset.
-        let (tz, b) = unsafe { (hastzinfo(v, data), state_bytes(v, data, 10)) };
-        if tz != 0 {
-            return Ok(None);
-        }
-        return Ok(datetime_from_bytes(b).map(RawValue::DateTime));
+    if layout(v.py()).is_some() {
+        return Ok(naive_datetime_bytes(v));
     }
     pickled_datetime(v)
+}
+
+/// A naive `datetime` (or an instance of a type derived from it) read from its bytes, when the
+/// layout is confirmed; `None` otherwise, or for an aware one. Runs no Python code.
+fn naive_datetime_bytes(v: &Bound<'_, PyAny>) -> Option<RawValue> {
+    let data = layout(v.py())?;
+    // SAFETY: `v` is a `datetime` or derives from it (the callers checked its type), so it starts
+    // with a `datetime`'s fields, and `data` is the probed offset.
+    let (tz, b) = unsafe { (hastzinfo(v, data), state_bytes(v, data, 10)) };
+    if tz != 0 {
+        return None;
+    }
+    datetime_from_bytes(b).map(RawValue::DateTime)
 }
 
 /// An exact `date` read from its state.

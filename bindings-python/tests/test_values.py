@@ -217,6 +217,30 @@ class TestValuesReadFromTheirState:
         assert list(result.report) == []
         assert result.transactions[0].date_text == text
 
+    @pytest.mark.parametrize(
+        "fields, text",
+        [
+            ((1, 1, 1), "0001-01-01T00:00:00"),
+            ((9999, 12, 31, 23, 59, 59, 999999), "9999-12-31T23:59:59.999999"),
+            ((2024, 5, 1, 10, 21, 0, 123000), "2024-05-01T10:21:00.123"),
+        ],
+    )
+    def test_a_datetime_subclass_is_read_by_its_fields_not_its_methods(self, fields: Any, text: str) -> None:
+        class Liar(dt.datetime):
+            @property
+            def year(self) -> int:
+                return 1999
+
+            def __reduce__(self) -> Any:
+                return (dt.datetime, (2020, 1, 1))
+
+            def isoformat(self, sep: str = "T", timespec: str = "auto") -> str:
+                return "2020-01-01T00:00:00"
+
+        result = bankfeeds.normalise([one(date=Liar(*fields, fold=1))], today=dt.date(9999, 12, 31))
+        assert list(result.report) == []
+        assert result.transactions[0].date_text == text
+
     def test_an_aware_datetime_keeps_its_microseconds_and_warns(self) -> None:
         ist = dt.timezone(dt.timedelta(hours=5, minutes=30))
         result = bankfeeds.normalise([one(date=dt.datetime(2024, 5, 1, 10, 21, 0, 1, tzinfo=ist))], today=TODAY)
