@@ -18,6 +18,12 @@
 //! digits, `decimal.Decimal.__str__` and `datetime.isoformat` of the base class, a `str`'s
 //! characters. Only exceptions Python raises while a value is read (a `__reduce__` that fails, a
 //! Ctrl-C) propagate; every value is a finding otherwise.
+//!
+//! Exact `date`s, naive `datetime`s (subclasses too) and exact `Decimal`s of at most 18 digits
+//! are read from the object's own bytes, where CPython keeps them (a layout confirmed once per
+//! process on probe values, see [`LAYOUT`] and [`DECIMAL_LAYOUT`]); the same values as through
+//! `__reduce__`, `isoformat` and `str()`, which remain the route wherever the layout is not
+//! confirmed.
 
 use bankfeeds::dates::LocalDateTime;
 use bankfeeds::ingest::RawValue;
@@ -159,26 +165,39 @@ pub fn raw_value(v: &Bound<'_, PyAny>) -> PyResult<RawValue> {
     if let Ok(f) = v.cast::<PyFloat>() {
         return Ok(RawValue::Float(f.value()));
     }
+    // Exact types first, by address: the common case costs no `isinstance`.
     let ty = v.get_type_ptr();
     let decimal = decimal_type(py)?;
-    if ty == decimal.as_type_ptr() || v.is_instance(decimal)? {
+    if ty == decimal.as_type_ptr() {
         return decimal_value(v);
     }
     let datetime = DATETIME.import(py, "datetime", "datetime")?;
     if ty == datetime.as_type_ptr() {
-        if let Some(raw) = pickled_datetime(v)? {
+        if let Some(raw) = naive_datetime_state(v)? {
             return Ok(raw);
         }
         return datetime_value(v);
     }
-    if v.is_instance(datetime)? {
-        return datetime_value(v);
-    }
     let date = DATE.import(py, "datetime", "date")?;
     if ty == date.as_type_ptr()
-        && let Some(raw) = pickled_date(v)?
+        && let Some(raw) = date_state(v)?
     {
         return Ok(raw);
+    }
+    if v.is_instance(decimal)? {
+        return decimal_value(v);
+    }
+    if v.is_instance(datetime)? {
+        // A naive subclass's fields are the base class's state, what `datetime.isoformat` of the
+        // base class writes (pandas' `Timestamp` keeps its nanoseconds apart, which that drops).
+        // SAFETY: the object's type really derives from `datetime` (not through `__class__`), so
+        // the object starts with a `datetime`'s fields.
+        if unsafe { pyo3::ffi::PyType_IsSubtype(ty, datetime.as_type_ptr()) } != 0
+            && let Some(raw) = naive_datetime_bytes(v)
+        {
+            return Ok(raw);
+        }
+        return datetime_value(v);
     }
     if let Ok(d) = v.cast::<PyDate>() {
         return Ok(
@@ -211,6 +230,9 @@ fn decimal_value(v: &Bound<'_, PyAny>) -> PyResult<RawValue> {
     let py = v.py();
     let decimal = decimal_type(py)?;
     let text = if v.get_type_ptr() == decimal.as_type_ptr() {
+        if let Some(d) = small_decimal(v) {
+            return Ok(RawValue::Decimal(d));
+        }
         v.str()?
     } else {
         decimal
@@ -223,6 +245,127 @@ fn decimal_value(v: &Bound<'_, PyAny>) -> PyResult<RawValue> {
         Ok(d) => RawValue::Decimal(d),
         Err(_) => RawValue::Number(text.to_owned()),
     })
+}
+
+/// Where an exact `decimal.Decimal` keeps its value, when it is `_decimal`'s object as CPython
+/// has laid it out since 3.3 (`PyDecObject`: the object header, a hash, then libmpdec's `mpd_t`:
+/// flags, exponent, digits, limb count, allocated limbs, a pointer to the limbs, base 10^19 on
+/// 64-bit builds). The layout is no public API, so it is trusted only after probes made here read
+/// back as their text does (within the type's `__basicsize__`); otherwise every value goes
+/// through `str()`. Read this way, a `Decimal` costs no Python call and no text (`str()` and the
+/// parser: 800 instructions).
+static DECIMAL_LAYOUT: PyOnceLock<bool> = PyOnceLock::new();
+
+/// Byte offsets of `mpd_t`'s fields in the object: flags, exponent, digits, limb count, limbs.
+const MPD: usize = std::mem::size_of::<pyo3::ffi::PyObject>() + std::mem::size_of::<isize>();
+const MPD_EXP: usize = MPD + std::mem::size_of::<isize>();
+const MPD_DIGITS: usize = MPD_EXP + std::mem::size_of::<isize>();
+const MPD_LEN: usize = MPD_DIGITS + std::mem::size_of::<isize>();
+const MPD_DATA: usize = MPD_LEN + 2 * std::mem::size_of::<isize>();
+/// libmpdec's flags for NaN, sNaN and infinity; the sign is bit 0.
+const MPD_SPECIAL: u8 = 2 | 4 | 8;
+
+/// A finite `Decimal` of at most 18 significant digits (not zero) and 0 to 28 places, read from
+/// its state: what [`bankfeeds::money::parse_decimal`] makes of its text without 128-bit
+/// arithmetic. `None` for anything else, or when the layout was not confirmed.
+fn small_decimal(v: &Bound<'_, PyAny>) -> Option<Decimal> {
+    if !*DECIMAL_LAYOUT.get_or_init(v.py(), || probe_decimal(v.py()).unwrap_or(false)) {
+        return None;
+    }
+    // SAFETY: `v` is an exact `Decimal` (the caller checked its type) laid out as probed.
+    unsafe { mpd_small(v) }
+}
+
+/// # Safety
+/// `v` is an exact `decimal.Decimal` of the layout [`DECIMAL_LAYOUT`] describes, or one at least
+/// `MPD_DATA + 16` bytes long, its limbs right after their pointer, when probing.
+unsafe fn mpd_small(v: &Bound<'_, PyAny>) -> Option<Decimal> {
+    let p = v.as_ptr().cast::<u8>();
+    let (flags, exp, digits, len) = unsafe {
+        (
+            *p.add(MPD),
+            p.add(MPD_EXP).cast::<isize>().read_unaligned(),
+            p.add(MPD_DIGITS).cast::<isize>().read_unaligned(),
+            p.add(MPD_LEN).cast::<isize>().read_unaligned(),
+        )
+    };
+    if flags & MPD_SPECIAL != 0
+        || len != 1
+        || !(1..=18).contains(&digits)
+        || !(-28..=0).contains(&exp)
+    {
+        return None;
+    }
+    // SAFETY: a finite value of one limb: `data` points at at least one.
+    let limb = unsafe { *p.add(MPD_DATA).cast::<*const u64>().read_unaligned() };
+    if limb == 0 || limb >= 1_000_000_000_000_000_000 {
+        return None;
+    }
+    let mut d = Decimal::new(limb as i64, (-exp) as u32);
+    d.set_sign_negative(flags & 1 != 0);
+    Some(d)
+}
+
+/// Whether `Decimal`s read back from their state as their text reads: a spread of signs, scales,
+/// exponents and sizes, and values the state must not be read for (special, too long).
+fn probe_decimal(py: Python<'_>) -> PyResult<bool> {
+    if !cfg!(target_pointer_width = "64") {
+        return Ok(false);
+    }
+    let decimal = decimal_type(py)?;
+    let size: usize = decimal.getattr(intern!(py, "__basicsize__"))?.extract()?;
+    if size < MPD_DATA + 2 * std::mem::size_of::<usize>() {
+        return Ok(false);
+    }
+    // Each text, and whether its value must be read from the state (it must not be read wrongly
+    // either way: `None` passes the value on to `str()`).
+    let probes = [
+        ("1", true),
+        ("-17.54", true),
+        ("4002.00", true),
+        ("0.001", true),
+        ("-0.0000001", true),
+        ("123456789012345678", true),
+        ("-1.23456789012345678", true),
+        ("9.99999999999999999E-11", true),
+        ("1E-28", true),
+        ("5E+3", false),
+        ("0.00", false),
+        ("-0", false),
+        ("1234567890123456789", false),
+        ("1E-29", false),
+        ("NaN", false),
+        ("-Infinity", false),
+        ("sNaN", false),
+        ("12345678901234567890123", false),
+    ];
+    for (text, must_read) in probes {
+        let v = decimal.call1((text,))?;
+        // A value made from text keeps its few limbs in the object itself, right after the
+        // pointer to them: anything else is not the layout assumed, and nothing is dereferenced.
+        let p = v.as_ptr().cast::<u8>();
+        // SAFETY: within the object, whose `__basicsize__` was checked above.
+        let limbs = unsafe { p.add(MPD_DATA).cast::<*const u8>().read_unaligned() };
+        if !std::ptr::eq(
+            limbs,
+            p.wrapping_add(MPD_DATA + std::mem::size_of::<usize>()),
+        ) {
+            return Ok(false);
+        }
+        let s = v.str()?;
+        let expected = bankfeeds::money::parse_decimal(utf8(&s)?).ok();
+        // SAFETY: an exact `Decimal` at least `MPD_DATA + 16` bytes long, its limb pointer checked.
+        let agrees = match unsafe { mpd_small(&v) } {
+            Some(d) => expected.is_some_and(|e| {
+                e == d && e.scale() == d.scale() && e.is_sign_negative() == d.is_sign_negative()
+            }),
+            None => !must_read,
+        };
+        if !agrees {
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }
 
 /// The state bytes of `date`/`datetime.__reduce__()`: the pickle format, frozen since Python 2
@@ -269,8 +412,7 @@ fn pickled_date(v: &Bound<'_, PyAny>) -> PyResult<Option<RawValue>> {
     if b.len() != 4 {
         return Ok(None);
     }
-    let year = i32::from(b[0]) * 256 + i32::from(b[1]);
-    Ok(NaiveDate::from_ymd_opt(year, b[2].into(), b[3].into()).map(RawValue::Date))
+    Ok(date_from_bytes(b).map(RawValue::Date))
 }
 
 fn pickled_datetime(v: &Bound<'_, PyAny>) -> PyResult<Option<RawValue>> {
@@ -282,13 +424,131 @@ fn pickled_datetime(v: &Bound<'_, PyAny>) -> PyResult<Option<RawValue>> {
         // Aware values go through their ISO text, which carries the offset.
         return Ok(None);
     }
+    Ok(datetime_from_bytes(b).map(RawValue::DateTime))
+}
+
+/// Where an exact `date` or `datetime` keeps its fields, when this interpreter lays them out as
+/// CPython's `datetime.h` has since Python 3.0: after the object header, a hash and a `hastzinfo`
+/// byte, `data[]` holds the same bytes as the pickled state (`date`: 4, `datetime`: 10; a
+/// `datetime`'s fold is kept apart, not in the month). The layout is not part of the stable ABI,
+/// so it is trusted only after it reads back probes made here (naive and aware `datetime`s, and
+/// `date`s, of known fields, within each type's `__basicsize__`); otherwise every value goes
+/// through `__reduce__`. Reading the bytes costs no Python call, where `__reduce__` builds a
+/// tuple, a `bytes` and a bound method per value (1,600 instructions).
+static LAYOUT: PyOnceLock<Option<usize>> = PyOnceLock::new();
+
+fn layout(py: Python<'_>) -> Option<usize> {
+    *LAYOUT.get_or_init(py, || probe_layout(py).ok().flatten())
+}
+
+fn probe_layout(py: Python<'_>) -> PyResult<Option<usize>> {
+    let data = std::mem::size_of::<pyo3::ffi::PyObject>()
+        + std::mem::size_of::<pyo3::ffi::Py_hash_t>()
+        + 1;
+    let datetime = DATETIME.import(py, "datetime", "datetime")?;
+    let date = DATE.import(py, "datetime", "date")?;
+    let size = |t: &Bound<'_, PyType>| -> PyResult<usize> {
+        t.getattr(intern!(py, "__basicsize__"))?.extract()
+    };
+    if size(datetime)? < data + 10 || size(date)? < data + 4 {
+        return Ok(None);
+    }
+    let utc = py.import("datetime")?.getattr("timezone")?.getattr("utc")?;
+    let fields: [(i32, u32, u32, u32, u32, u32, u32); 3] = [
+        (2345, 6, 7, 8, 9, 10, 111_213),
+        (1, 12, 31, 23, 59, 59, 999_999),
+        (9999, 1, 1, 0, 0, 0, 1),
+    ];
+    for (y, mo, d, h, mi, s, us) in fields {
+        let expected = NaiveDate::from_ymd_opt(y, mo, d)
+            .and_then(|day| day.and_hms_micro_opt(h, mi, s, us))
+            .expect("valid probe");
+        let naive = datetime.call1((y, mo, d, h, mi, s, us))?;
+        let aware = datetime.call1((y, mo, d, h, mi, s, us, &utc))?;
+        let day = date.call1((y, mo, d))?;
+        // SAFETY: each probe is an exact `datetime`/`date`, at least `__basicsize__` bytes long,
+        // checked above to cover every byte read.
+        let (naive_tz, naive_dt, aware_tz, aware_dt, day_d) = unsafe {
+            (
+                hastzinfo(&naive, data),
+                datetime_from_bytes(state_bytes(&naive, data, 10)),
+                hastzinfo(&aware, data),
+                datetime_from_bytes(state_bytes(&aware, data, 10)),
+                date_from_bytes(state_bytes(&day, data, 4)),
+            )
+        };
+        if naive_tz != 0
+            || aware_tz != 1
+            || naive_dt != Some(expected)
+            || aware_dt != Some(expected)
+            || day_d != Some(expected.date())
+        {
+            return Ok(None);
+        }
+    }
+    Ok(Some(data))
+}
+
+/// The `hastzinfo` byte of an exact `date`/`datetime` laid out as [`LAYOUT`] found.
+///
+/// # Safety
+/// `v` is an exact `date` or `datetime` and `data` the offset [`layout`] returned.
+unsafe fn hastzinfo(v: &Bound<'_, PyAny>, data: usize) -> u8 {
+    unsafe { *v.as_ptr().cast::<u8>().add(data - 1) }
+}
+
+/// The `len` state bytes of an exact `date` (4) or `datetime` (10).
+///
+/// # Safety
+/// As [`hastzinfo`], and `len` is 4 for a `date`, 4 or 10 for a `datetime`.
+unsafe fn state_bytes<'a>(v: &'a Bound<'_, PyAny>, data: usize, len: usize) -> &'a [u8] {
+    unsafe { std::slice::from_raw_parts(v.as_ptr().cast::<u8>().add(data), len) }
+}
+
+/// A date from the 4 state bytes (year high, year low, month, day).
+fn date_from_bytes(b: &[u8]) -> Option<NaiveDate> {
     let year = i32::from(b[0]) * 256 + i32::from(b[1]);
+    NaiveDate::from_ymd_opt(year, (b[2] & 0x7f).into(), b[3].into())
+}
+
+/// A date-time from the 10 state bytes (the date's 4, hour, minute, second, 3 of microseconds).
+/// The month's high bit, the fold in a pickle, is not part of the month.
+fn datetime_from_bytes(b: &[u8]) -> Option<NaiveDateTime> {
     let micro = u32::from(b[7]) << 16 | u32::from(b[8]) << 8 | u32::from(b[9]);
-    Ok(
-        NaiveDate::from_ymd_opt(year, (b[2] & 0x7f).into(), b[3].into())
-            .and_then(|d| d.and_hms_micro_opt(b[4].into(), b[5].into(), b[6].into(), micro))
-            .map(RawValue::DateTime),
-    )
+    date_from_bytes(&b[..4])?.and_hms_micro_opt(b[4].into(), b[5].into(), b[6].into(), micro)
+}
+
+/// An exact naive `datetime` read from its state; `None` for an aware one (read through its ISO
+/// text, which carries the offset).
+fn naive_datetime_state(v: &Bound<'_, PyAny>) -> PyResult<Option<RawValue>> {
+    if layout(v.py()).is_some() {
+        return Ok(naive_datetime_bytes(v));
+    }
+    pickled_datetime(v)
+}
+
+/// A naive `datetime` (or an instance of a type derived from it) read from its bytes, when the
+/// layout is confirmed; `None` otherwise, or for an aware one. Runs no Python code.
+fn naive_datetime_bytes(v: &Bound<'_, PyAny>) -> Option<RawValue> {
+    let data = layout(v.py())?;
+    // SAFETY: `v` is a `datetime` or derives from it (the callers checked its type), so it starts
+    // with a `datetime`'s fields, and `data` is the probed offset.
+    let (tz, b) = unsafe { (hastzinfo(v, data), state_bytes(v, data, 10)) };
+    if tz != 0 {
+        return None;
+    }
+    datetime_from_bytes(b).map(RawValue::DateTime)
+}
+
+/// An exact `date` read from its state.
+fn date_state(v: &Bound<'_, PyAny>) -> PyResult<Option<RawValue>> {
+    if let Some(data) = layout(v.py()) {
+        // SAFETY: `v` is an exact `date` (the caller checked its type) and `data` the probed
+        // offset.
+        let b = unsafe { state_bytes(v, data, 4) };
+        return Ok(date_from_bytes(b).map(RawValue::Date));
+    }
+    pickled_date(v)
 }
 
 /// A `datetime` through its ISO text, which carries every digit (pandas' nanoseconds too) and the

@@ -161,6 +161,108 @@ class TestDatesAreLocal:
         assert words.lower() in errors[0].message.lower(), errors[0].message
 
 
+class TestValuesReadFromTheirState:
+    """Exact `Decimal`s, `datetime`s and `date`s are read from the object's state where the
+    layout allows (small decimals, naive datetimes, dates), otherwise through their text: both
+    routes give the same values, at the edges between them too."""
+
+    @pytest.mark.parametrize(
+        "text, expected",
+        [
+            ("123456789012345678", "123456789012345678"),  # 18 digits: read from the state
+            ("1234567890123456789", "1234567890123456789"),  # 19: through the text
+            ("-1.23456789012345678", "-1.23456789012345678"),
+            ("-17.540", "-17.540"),
+            ("0.0000000000000000000000000001", "1E-28"),  # 28 places
+            ("9.99999999999999999E-11", "9.99999999999999999E-11"),
+            ("5E+3", "5000"),  # a positive exponent: through the text
+            ("1E+2", "100"),
+            ("0.00", "0.00"),  # zero keeps its scale and sign
+            ("-0.00", "-0.00"),
+            ("-0", "-0"),
+            ("12345678901234567890.12", "12345678901234567890.12"),
+        ],
+    )
+    def test_decimals_keep_their_digits_at_every_size(self, text: str, expected: str) -> None:
+        result = bankfeeds.normalise([one(amount=Decimal(text))], today=TODAY)
+        assert result.report.errors == []
+        assert str(result.transactions[0].amount) == expected
+
+    def test_decimals_from_arithmetic_are_exact(self) -> None:
+        amounts = [Decimal(c).scaleb(-2) for c in range(-5000, 5000, 37)]
+        balances = [sum(amounts[: i + 1], Decimal("10000.00")) for i in range(len(amounts))]
+        rows = [one(id=f"r{i}", amount=a, balance=b) for i, (a, b) in enumerate(zip(amounts, balances))]
+        txs = bankfeeds.normalise(rows * 20, today=TODAY, dedupe=False).transactions
+        assert [(t.amount, t.balance) for t in txs[: len(rows)]] == list(zip(amounts, balances))
+        assert all(str(t.amount) == str(a) for t, a in zip(txs, amounts * 20))
+
+    def test_a_decimal_with_too_many_places_names_row_and_field(self) -> None:
+        report = bankfeeds.validate([one(id="ok"), one(amount=Decimal("1E-29"))], today=TODAY)
+        (issue,) = report.errors
+        assert (issue.row, issue.field, issue.code) == (1, "amount", "invalid_number")
+        assert "29 significant digits" in issue.message
+
+    @pytest.mark.parametrize(
+        "value, text",
+        [
+            (dt.datetime(1, 1, 1), "0001-01-01T00:00:00"),
+            (dt.datetime(9999, 12, 31, 23, 59, 59, 999999), "9999-12-31T23:59:59.999999"),
+            (dt.datetime(2024, 11, 3, 1, 30, 0, 5, fold=1), "2024-11-03T01:30:00.000005"),
+            (dt.date(1, 1, 1), "0001-01-01"),
+            (dt.date(9999, 12, 31), "9999-12-31"),
+        ],
+    )
+    def test_datetimes_and_dates_at_their_limits(self, value: Any, text: str) -> None:
+        result = bankfeeds.normalise([one(date=value)], today=dt.date(9999, 12, 31))
+        assert list(result.report) == []
+        assert result.transactions[0].date_text == text
+
+    @pytest.mark.parametrize(
+        "fields, text",
+        [
+            ((1, 1, 1), "0001-01-01T00:00:00"),
+            ((9999, 12, 31, 23, 59, 59, 999999), "9999-12-31T23:59:59.999999"),
+            ((2024, 5, 1, 10, 21, 0, 123000), "2024-05-01T10:21:00.123"),
+        ],
+    )
+    def test_a_datetime_subclass_is_read_by_its_fields_not_its_methods(self, fields: Any, text: str) -> None:
+        class Liar(dt.datetime):
+            @property
+            def year(self) -> int:
+                return 1999
+
+            def __reduce__(self) -> Any:
+                return (dt.datetime, (2020, 1, 1))
+
+            def isoformat(self, sep: str = "T", timespec: str = "auto") -> str:
+                return "2020-01-01T00:00:00"
+
+        result = bankfeeds.normalise([one(date=Liar(*fields, fold=1))], today=dt.date(9999, 12, 31))
+        assert list(result.report) == []
+        assert result.transactions[0].date_text == text
+
+    def test_an_aware_datetime_keeps_its_microseconds_and_warns(self) -> None:
+        ist = dt.timezone(dt.timedelta(hours=5, minutes=30))
+        result = bankfeeds.normalise([one(date=dt.datetime(2024, 5, 1, 10, 21, 0, 1, tzinfo=ist))], today=TODAY)
+        assert result.transactions[0].date_text == "2024-05-01T10:21:00.000001"
+        assert [(i.code, i.field, i.row) for i in result.report] == [("offset_dropped", "date", 0)]
+
+    def test_many_rows_of_every_kind_of_date(self) -> None:
+        """Enough rows for the path that reads dicts while the core ingests them."""
+        utc = dt.timezone.utc
+        values = [
+            dt.datetime(2024, 5, 1, 10, 21, 0, 123456),
+            dt.date(2024, 5, 2),
+            dt.datetime(2024, 5, 3, 9, 30, tzinfo=utc),
+            "2024-05-04T08:00:00",
+        ]
+        texts = ["2024-05-01T10:21:00.123456", "2024-05-02", "2024-05-03T09:30:00", "2024-05-04T08:00:00"]
+        rows = [one(id=f"r{i}", date=values[i % 4]) for i in range(5000)]
+        result = bankfeeds.normalise(rows, today=TODAY)
+        assert list(result.report) == []
+        assert {t.id: t.date_text for t in result.transactions} == {f"r{i}": texts[i % 4] for i in range(5000)}
+
+
 class TestMissingAndWrong:
     @pytest.mark.parametrize("field", ["id", "date", "amount"])
     def test_missing_required_keys(self, field: str) -> None:
