@@ -120,6 +120,7 @@ fn _bankfeeds(m: &Bound<'_, PyModule>) -> PyResult<()> {
             .map(|s| s.as_str())
             .collect::<Vec<_>>(),
     )?;
+    m.add_function(wrap_pyfunction!(values::object_layouts, m)?)?;
     m.add_function(wrap_pyfunction!(functions::validate, m)?)?;
     m.add_function(wrap_pyfunction!(functions::prepare, m)?)?;
     m.add_function(wrap_pyfunction!(functions::validate_file, m)?)?;

@@ -256,6 +256,29 @@ fn decimal_value(v: &Bound<'_, PyAny>) -> PyResult<RawValue> {
 /// parser: 800 instructions).
 static DECIMAL_LAYOUT: PyOnceLock<bool> = PyOnceLock::new();
 
+/// Set to `0` (before the first value is read), keeps every value on the public routes
+/// (`__reduce__`, `isoformat`, `str()`): no object layout is probed or read.
+pub const LAYOUTS_ENV: &str = "BANKFEEDS_PYTHON_LAYOUTS";
+
+/// Whether values may be read from the object layouts, once probed ([`LAYOUTS_ENV`]).
+fn layouts_allowed() -> bool {
+    std::env::var_os(LAYOUTS_ENV).is_none_or(|v| v != "0")
+}
+
+fn decimal_layout(py: Python<'_>) -> bool {
+    *DECIMAL_LAYOUT.get_or_init(py, || {
+        layouts_allowed() && probe_decimal(py).unwrap_or(false)
+    })
+}
+
+/// Which values this process reads from their objects' layouts: `(date and datetime,
+/// Decimal)`. For tests and for reports of a problem.
+#[pyfunction]
+#[pyo3(name = "_object_layouts")]
+pub fn object_layouts(py: Python<'_>) -> (bool, bool) {
+    (layout(py).is_some(), decimal_layout(py))
+}
+
 /// Byte offsets of `mpd_t`'s fields in the object: flags, exponent, digits, limb count, limbs.
 const MPD: usize = std::mem::size_of::<pyo3::ffi::PyObject>() + std::mem::size_of::<isize>();
 const MPD_EXP: usize = MPD + std::mem::size_of::<isize>();
@@ -269,7 +292,7 @@ const MPD_SPECIAL: u8 = 2 | 4 | 8;
 /// its state: what [`bankfeeds::money::parse_decimal`] makes of its text without 128-bit
 /// arithmetic. `None` for anything else, or when the layout was not confirmed.
 fn small_decimal(v: &Bound<'_, PyAny>) -> Option<Decimal> {
-    if !*DECIMAL_LAYOUT.get_or_init(v.py(), || probe_decimal(v.py()).unwrap_or(false)) {
+    if !decimal_layout(v.py()) {
         return None;
     }
     // SAFETY: `v` is an exact `Decimal` (the caller checked its type) laid out as probed.
@@ -438,7 +461,13 @@ fn pickled_datetime(v: &Bound<'_, PyAny>) -> PyResult<Option<RawValue>> {
 static LAYOUT: PyOnceLock<Option<usize>> = PyOnceLock::new();
 
 fn layout(py: Python<'_>) -> Option<usize> {
-    *LAYOUT.get_or_init(py, || probe_layout(py).ok().flatten())
+    *LAYOUT.get_or_init(py, || {
+        if layouts_allowed() {
+            probe_layout(py).ok().flatten()
+        } else {
+            None
+        }
+    })
 }
 
 fn probe_layout(py: Python<'_>) -> PyResult<Option<usize>> {

@@ -481,3 +481,48 @@ class TestNumericOptions:
         client = bankfeeds.Client("k", base_url="http://127.0.0.1:9", retries=False, connect_timeout=1)
         with pytest.raises(KeyboardInterrupt):
             client.create_source_accounts("c", "k", Interrupting([{"id": "a"}]))
+
+
+def _layouts_in_a_new_process(env_value: str | None) -> tuple[list[bool], str]:
+    """`_object_layouts()` and the transactions of a few rows, in a fresh interpreter."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ)
+    env.pop("BANKFEEDS_PYTHON_LAYOUTS", None)
+    if env_value is not None:
+        env["BANKFEEDS_PYTHON_LAYOUTS"] = env_value
+    code = (
+        "import datetime as dt, json\n"
+        "from decimal import Decimal\n"
+        "import bankfeeds\n"
+        "rows = [{'id': f't{i}', 'date': dt.datetime(2024, 5, 1 + i, 9, 30, 0, 123456),\n"
+        "         'amount': Decimal('-17.54') * i, 'balance': Decimal('100.10')} for i in range(5)]\n"
+        "rows.append({'id': 'd', 'date': dt.date(2024, 5, 9), 'amount': Decimal('4002.00')})\n"
+        "out = bankfeeds.normalise(rows, today=dt.date(2024, 6, 1))\n"
+        "print(json.dumps(bankfeeds._bankfeeds._object_layouts()))\n"
+        "print(json.dumps([(t.id, str(t.date), str(t.amount), str(t.balance))\n"
+        "                  for t in out.transactions]))\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    layouts, transactions = run.stdout.splitlines()
+    read: list[bool] = json.loads(layouts)
+    return read, transactions
+
+
+def test_object_layouts_can_be_turned_off_and_read_the_same() -> None:
+    """Values are read from CPython's object layouts once probed; BANKFEEDS_PYTHON_LAYOUTS=0
+    keeps them on the public routes (__reduce__, str()), with the same transactions."""
+    on, read_on = _layouts_in_a_new_process(None)
+    off, read_off = _layouts_in_a_new_process("0")
+    assert off == [False, False]
+    assert read_on == read_off
+    import platform
+    import sys
+
+    if platform.python_implementation() == "CPython" and sys.maxsize > 2**32:
+        assert on == [True, True]

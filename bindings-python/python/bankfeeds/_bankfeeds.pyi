@@ -23,6 +23,7 @@ BATCH_STATES: list[str]
 _cancel: contextvars.ContextVar[threading.Event | None]
 __all__ = [
     "__version__",
+    "_object_layouts",
     "Transaction",
     "Transactions",
     "PushBody",
@@ -952,6 +953,12 @@ class MemoryLedger:
 
 def default_ledger_path() -> pathlib.Path:
     """Where the default push ledger lives: ``$BANKFEEDS_LEDGER``, else the user's data folder."""
+
+def _object_layouts() -> tuple[bool, bool]:
+    """Which values this process reads from CPython's object layouts once probed: (``date`` and
+    ``datetime``, ``Decimal``). ``BANKFEEDS_PYTHON_LAYOUTS=0`` (set before the first value is
+    read) turns both off."""
+    ...
 
 def lease_expiry(ttl: float, now: datetime.datetime | str | None = None) -> datetime.datetime:
     """When a lease taken now (or at ``now``) for ``ttl`` seconds lapses."""
