@@ -580,8 +580,9 @@ fn date_state(v: &Bound<'_, PyAny>) -> PyResult<Option<RawValue>> {
     pickled_date(v)
 }
 
-/// A `datetime` through its ISO text, which carries every digit (pandas' nanoseconds too) and the
-/// offset of an aware value; the core's parser keeps the wall-clock part and remembers the offset.
+/// A `datetime` through its ISO text, which carries its microseconds and the offset of an aware
+/// value (written by the base class's `isoformat`, so a subclass's own finer digits, pandas'
+/// nanoseconds, are not); the core's parser keeps the wall-clock part and remembers the offset.
 fn datetime_value(v: &Bound<'_, PyAny>) -> PyResult<RawValue> {
     let iso = iso_text(v)?;
     let iso = iso.as_str();
