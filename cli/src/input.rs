@@ -200,8 +200,7 @@ impl Source {
     /// The file at `given`, copied first when it is a pipe; `Err` is the exit code for a pipe
     /// that cannot be read or copied (the reason is printed).
     pub fn open(given: &Path) -> Result<Source, u8> {
-        let is_pipe = std::fs::metadata(given).is_ok_and(|m| !m.is_file() && !m.is_dir());
-        if !is_pipe {
+        if !bankfeeds::stream::is_pipe(given) {
             return Ok(Source {
                 read: given.to_path_buf(),
                 spooled: false,

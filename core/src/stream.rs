@@ -767,9 +767,6 @@ pub fn prepare_path(
     format: InputFormat,
     options: &PrepareOptions,
 ) -> io::Result<Streamed> {
-    if is_pipe(path) {
-        return whole(path, format, options, InMemory::Pipe);
-    }
     match prepare_path_with(path, format, options, None)? {
         Ok(streamed) => Ok(streamed),
         Err(Whole::Unreadable(issue)) => {
@@ -808,6 +805,9 @@ fn prepare_path_with(
     options: &PrepareOptions,
     push: Option<PushPass<'_>>,
 ) -> io::Result<Result<Streamed, Whole>> {
+    if is_pipe(path) {
+        return Ok(Err(Whole::InMemory(InMemory::Pipe)));
+    }
     let stamp = Stamp::of(path)?;
     let format = match sniff(path, format)? {
         Ok(f) => f,
@@ -875,9 +875,10 @@ fn listed(whole: ValidationReport, max: Option<usize>) -> ValidationReport {
     report
 }
 
-/// Whether `path` names something that is neither a regular file nor a folder (a pipe, a
-/// device), which cannot be read twice or from an offset as streaming reads a file.
-pub(crate) fn is_pipe(path: &Path) -> bool {
+/// Whether `path` names something that is neither a regular file nor a folder (a pipe such as
+/// `/dev/stdin`, a device), which cannot be read twice or from an offset as streaming reads a
+/// file: [`prepare_path`] reads it whole ([`InMemory::Pipe`]).
+pub fn is_pipe(path: &Path) -> bool {
     std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir())
 }
 

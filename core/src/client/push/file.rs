@@ -25,7 +25,6 @@ use crate::pipeline::PrepareOptions;
 use crate::stream::{self, FileChanged, PushRows, Streamed};
 use crate::validate::{Code, Issue, ValidationReport};
 
-#[cfg(doc)]
 use super::PushInput;
 
 /// The format a file is read as: the one given, else the one its extension says (the content
@@ -64,11 +63,6 @@ pub(super) fn prepare(
     skips: &Skips<'_>,
 ) -> Result<(Bodies, Checked), Error> {
     let format = format_of(&path, format);
-    if stream::is_pipe(&path) {
-        // A pipe (`/dev/stdin`, a named pipe) can be read only once, and not from an offset:
-        // read whole, as the bytes of a file are.
-        return read_whole(&path, format, &options, account_id, skips);
-    }
     let mut skipper = Skipper::new(skips);
     let mut skip = |tx: &crate::model::BankTransaction| skipper.skip(tx);
     let rows = PushRows {
@@ -78,7 +72,13 @@ pub(super) fn prepare(
     let first = stream::prepare_path_for_push(&path, format, &options, rows)
         .map_err(|e| unreadable(&path, &e))?;
     let Some(mut streamed) = first else {
-        return read_whole(&path, format, &options, account_id, skips);
+        // Read whole (a pipe, rows out of date order...), as the bytes of a file are.
+        return super::held_rows(
+            PushInput::Path { path, format },
+            &options,
+            account_id,
+            skips,
+        );
     };
     let skipped = skipper.finish()?;
     let mut report = std::mem::take(&mut streamed.report);
@@ -100,24 +100,6 @@ pub(super) fn prepare(
         .collect();
     let bodies = FileBodies::start(path, options, account_id, streamed, held);
     Ok((Bodies::File(bodies), checked))
-}
-
-/// A file read whole, as the bytes of a file are ([`PushInput::File`]).
-fn read_whole(
-    path: &Path,
-    format: InputFormat,
-    options: &PrepareOptions,
-    account_id: &str,
-    skips: &Skips<'_>,
-) -> Result<(Bodies, Checked), Error> {
-    let bytes = std::fs::read(path).map_err(|e| unreadable(path, &e))?;
-    let file = super::PushInput::file(bytes, format);
-    let (prepared, total, skipped) = super::prepare_rows(file, options, account_id, skips)?;
-    let batches = super::Batches::new(account_id, skipped.todo, prepared.batch_size);
-    Ok((
-        Bodies::Held(batches),
-        Checked::of(prepared, total, skipped.ids),
-    ))
 }
 
 /// The bodies of a file, read again one at a time on a thread of their own, at most one ahead

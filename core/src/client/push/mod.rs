@@ -506,7 +506,7 @@ impl BatchSender<'_> {
                 report.stopped = Some(stop);
                 break;
             }
-            bodies.sent(index, &body, report);
+            bodies.succeeded(&body);
         }
     }
 
@@ -923,16 +923,24 @@ fn check_rows(
         PushInput::Path { path, format } => {
             file::prepare(path, format, prepare_options, account_id, skips)
         }
-        rows => {
-            let (prepared, total, skipped) =
-                prepare_rows(rows, &prepare_options, account_id, skips)?;
-            let bodies = Batches::new(account_id, skipped.todo, prepared.batch_size);
-            Ok((
-                Bodies::Held(bodies),
-                Checked::of(prepared, total, skipped.ids),
-            ))
-        }
+        rows => held_rows(rows, &prepare_options, account_id, skips),
     }
+}
+
+/// Step 4 of a push for rows held in memory (a file read whole among them): their bodies are
+/// made from the rows kept.
+fn held_rows(
+    rows: PushInput,
+    prepare_options: &PrepareOptions,
+    account_id: &str,
+    skips: &Skips<'_>,
+) -> Result<(Bodies, Checked), Error> {
+    let (prepared, total, skipped) = prepare_rows(rows, prepare_options, account_id, skips)?;
+    let bodies = Batches::new(account_id, skipped.todo, prepared.batch_size);
+    Ok((
+        Bodies::Held(bodies),
+        Checked::of(prepared, total, skipped.ids),
+    ))
 }
 
 /// The report of a push about to send `batches` batches, before any is sent: what was read,
@@ -1033,8 +1041,8 @@ impl Bodies {
         }
     }
 
-    /// Batch `index` succeeded.
-    fn sent(&mut self, _index: usize, body: &CreateBankTransactions, _report: &PushReport) {
+    /// A body was sent and succeeded.
+    fn succeeded(&mut self, body: &CreateBankTransactions) {
         if let Bodies::File(f) = self {
             f.succeeded(body);
         }
