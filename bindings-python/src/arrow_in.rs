@@ -35,10 +35,13 @@ use arrow_array::temporal_conversions::{
 };
 use arrow_array::timezone::Tz;
 use arrow_array::types::*;
-use arrow_array::{Array, ArrayRef, RecordBatch};
+use arrow_array::{Array, ArrayRef, LargeStringArray, RecordBatch, StringArray, StringViewArray};
+use arrow_buffer::NullBuffer;
 use arrow_schema::ffi::FFI_ArrowSchema;
 use arrow_schema::{ArrowError, DataType, SchemaRef, TimeUnit};
-use bankfeeds::ingest::{RawField, RawTransaction, RawValue};
+use bankfeeds::ingest::{
+    IngestOptions, Ingested, RawCells, RawField, RawTransaction, RawValue, RowIngester,
+};
 use chrono::{NaiveDateTime, Offset, TimeDelta, TimeZone};
 use pyo3::intern;
 use pyo3::prelude::*;
@@ -245,13 +248,71 @@ fn family(data_type: &DataType) -> Option<Family<'_>> {
     })
 }
 
-/// A reader for a column, or `None` when its type maps to no value kind.
-fn reader(array: &ArrayRef) -> Option<Get> {
-    match family(array.data_type())? {
-        Family::Number => number_reader(array),
-        Family::Decimal => decimal_reader(array),
-        Family::Dictionary(_) => dictionary_reader(array),
-        Family::Scalar => scalar_reader(array),
+/// A column of a batch, read row by row: text borrowed from the Arrow buffers (the core copies
+/// only the text a transaction keeps), any other kind as a value.
+enum Column<'a> {
+    Utf8(&'a StringArray),
+    LargeUtf8(&'a LargeStringArray),
+    Utf8View(&'a StringViewArray),
+    /// A dictionary (a categorical): each row reads its key's value.
+    Dictionary {
+        keys: Vec<usize>,
+        nulls: Option<NullBuffer>,
+        values: Box<Column<'a>>,
+    },
+    /// Numbers, decimals, dates, timestamps, booleans and nulls.
+    Value(Get),
+}
+
+impl<'a> Column<'a> {
+    /// The column's reader, or `None` when its type maps to no value kind.
+    fn new(array: &'a ArrayRef) -> Option<Column<'a>> {
+        Some(match array.data_type() {
+            DataType::Utf8 => Column::Utf8(array.as_string_opt::<i32>()?),
+            DataType::LargeUtf8 => Column::LargeUtf8(array.as_string_opt::<i64>()?),
+            DataType::Utf8View => Column::Utf8View(array.as_string_view_opt()?),
+            data_type => match family(data_type)? {
+                Family::Number => Column::Value(number_reader(array)?),
+                Family::Decimal => Column::Value(decimal_reader(array)?),
+                Family::Dictionary(_) => {
+                    let dict = array.as_any_dictionary_opt()?;
+                    Column::Dictionary {
+                        keys: dict.normalized_keys(),
+                        nulls: array.logical_nulls(),
+                        values: Box::new(Column::new(dict.values())?),
+                    }
+                }
+                Family::Scalar => Column::Value(scalar_reader(array)?),
+            },
+        })
+    }
+
+    /// Sets `field` of `cells` to row `i`'s value.
+    #[inline]
+    fn set(&self, cells: &mut RawCells<'a>, field: RawField, i: usize) {
+        fn text<'a>(cells: &mut RawCells<'a>, field: RawField, value: Option<&'a str>) {
+            match value {
+                Some(t) => cells.set_text(field, t),
+                None => cells.set_value(field, RawValue::Null),
+            }
+        }
+        match self {
+            Column::Utf8(a) => text(cells, field, (!a.is_null(i)).then(|| a.value(i))),
+            Column::LargeUtf8(a) => text(cells, field, (!a.is_null(i)).then(|| a.value(i))),
+            Column::Utf8View(a) => text(cells, field, (!a.is_null(i)).then(|| a.value(i))),
+            Column::Dictionary {
+                keys,
+                nulls,
+                values,
+            } => {
+                if nulls.as_ref().is_some_and(|n| n.is_null(i)) {
+                    cells.set_value(field, RawValue::Null);
+                } else {
+                    values.set(cells, field, keys[i]);
+                }
+            }
+            Column::Value(get) => cells.set_value(field, get(i)),
+        }
     }
 }
 
@@ -314,37 +375,12 @@ fn decimal_reader(array: &ArrayRef) -> Option<Get> {
     })
 }
 
-/// A dictionary column (of any readable value type but another dictionary): each row reads its
-/// key's value.
-fn dictionary_reader(array: &ArrayRef) -> Option<Get> {
-    let dict = array.as_any_dictionary_opt()?;
-    let keys = dict.normalized_keys();
-    let values = reader(dict.values())?;
-    let nulls = array.logical_nulls();
-    Some(Box::new(move |i| {
-        if nulls.as_ref().is_some_and(|n| n.is_null(i)) {
-            RawValue::Null
-        } else {
-            values(keys[i])
-        }
-    }))
-}
-
-/// Null, boolean, text, date and timestamp columns.
+/// Null, boolean, date and timestamp columns (text is a [`Column`] of its own).
 fn scalar_reader(array: &ArrayRef) -> Option<Get> {
     Some(match array.data_type() {
         DataType::Null => Box::new(|_| RawValue::Null),
         DataType::Boolean => nullable(array.as_boolean_opt()?.clone(), |a, i| {
             RawValue::Bool(a.value(i))
-        }),
-        DataType::Utf8 => nullable(array.as_string_opt::<i32>()?.clone(), |a, i| {
-            RawValue::Text(a.value(i).to_owned())
-        }),
-        DataType::LargeUtf8 => nullable(array.as_string_opt::<i64>()?.clone(), |a, i| {
-            RawValue::Text(a.value(i).to_owned())
-        }),
-        DataType::Utf8View => nullable(array.as_string_view_opt()?.clone(), |a, i| {
-            RawValue::Text(a.value(i).to_owned())
         }),
         DataType::Date32 => primitive!(array, Date32Type, |v| date32_to_datetime(v).map_or_else(
             || RawValue::Other("a date out of range".into()),
@@ -372,8 +408,6 @@ fn readable(data_type: &DataType) -> Result<(), String> {
     }
 }
 
-/// The rows of an Arrow input, one `RawTransaction` at a time, so a million rows never sit in
-/// memory as raw values. Stops at the first error of the stream, kept in `error`.
 /// Record batches, each checked against the schema before it is handed out.
 type Batches = Box<dyn Iterator<Item = Result<RecordBatch, arrow_check::Mismatch>> + Send>;
 
@@ -389,18 +423,14 @@ fn mismatch(m: arrow_check::Mismatch) -> BindError {
     }
 }
 
+/// The rows of an Arrow input, read a batch at a time, so a million rows never sit in memory as
+/// raw values: each row's text is borrowed from its batch.
 pub struct ArrowRows {
     batches: Batches,
     /// (column index, field) for every column that names a field.
     plan: Vec<(usize, RawField)>,
     /// Columns that name no field, reported once on the first row.
     unknown: Vec<String>,
-    current: Vec<(RawField, Get)>,
-    len: usize,
-    pos: usize,
-    rows: usize,
-    /// Why reading stopped early, if it did.
-    pub error: Option<BindError>,
 }
 
 impl ArrowRows {
@@ -448,62 +478,93 @@ impl ArrowRows {
             batches,
             plan,
             unknown,
-            current: Vec::new(),
-            len: 0,
-            pos: 0,
-            rows: 0,
-            error: None,
         })
     }
 
-    fn load(&mut self, batch: &RecordBatch) -> Result<(), String> {
-        self.current.clear();
-        for &(index, field) in &self.plan {
-            let column = batch
-                .columns()
-                .get(index)
-                .ok_or_else(|| "a batch has fewer columns than its schema".to_owned())?;
-            let get = reader(column).ok_or_else(|| {
-                format!(
-                    "a batch's column {index} is {}, not the schema's type",
-                    column.data_type()
-                )
-            })?;
-            self.current.push((field, get));
+    /// Hands every row to `sink` in order, its text borrowed from its batch. Stops at the first
+    /// batch that cannot be read.
+    fn read(self, sink: &mut impl RowSink) -> BindResult<()> {
+        let ArrowRows {
+            batches,
+            plan,
+            mut unknown,
+        } = self;
+        for next in batches {
+            let record = next.map_err(mismatch)?;
+            let columns = columns(&plan, &record)?;
+            sink.reserve(record.num_rows());
+            for i in 0..record.num_rows() {
+                let mut cells = RawCells::default();
+                for (field, column) in &columns {
+                    column.set(&mut cells, *field, i);
+                }
+                for key in unknown.drain(..) {
+                    cells.push_unknown(key);
+                }
+                sink.row(cells);
+            }
         }
-        self.len = batch.num_rows();
-        self.pos = 0;
         Ok(())
+    }
+
+    /// Types every row in the core (see [`bankfeeds::ingest::RowIngester`]).
+    pub fn ingest(self, options: &IngestOptions) -> BindResult<Ingested> {
+        let mut ingester = RowIngester::new(options);
+        self.read(&mut ingester)?;
+        Ok(ingester.finish())
+    }
+
+    /// Every row as an owned [`RawTransaction`] (what a push from rows takes).
+    pub fn raw(self) -> BindResult<Vec<RawTransaction>> {
+        let mut rows = Vec::new();
+        self.read(&mut rows)?;
+        Ok(rows)
     }
 }
 
-impl Iterator for ArrowRows {
-    type Item = RawTransaction;
+/// The readers of a batch's columns that name a field.
+fn columns<'b>(
+    plan: &[(usize, RawField)],
+    batch: &'b RecordBatch,
+) -> BindResult<Vec<(RawField, Column<'b>)>> {
+    let mut columns = Vec::with_capacity(plan.len());
+    for &(index, field) in plan {
+        let column = batch.columns().get(index).ok_or_else(|| {
+            BindError::Arrow("a batch has fewer columns than its schema".to_owned())
+        })?;
+        let column = Column::new(column).ok_or_else(|| {
+            BindError::Arrow(format!(
+                "a batch's column {index} is {}, not the schema's type",
+                column.data_type()
+            ))
+        })?;
+        columns.push((field, column));
+    }
+    Ok(columns)
+}
 
-    fn next(&mut self) -> Option<RawTransaction> {
-        while self.pos >= self.len {
-            match self.batches.next()? {
-                Ok(batch) => {
-                    if let Err(e) = self.load(&batch) {
-                        self.error = Some(BindError::Arrow(e));
-                        return None;
-                    }
-                }
-                Err(e) => {
-                    self.error = Some(mismatch(e));
-                    return None;
-                }
-            }
-        }
-        let mut row = RawTransaction::default();
-        for (field, get) in &self.current {
-            row.set_field(*field, get(self.pos));
-        }
-        if self.rows == 0 {
-            row.unknown = std::mem::take(&mut self.unknown);
-        }
-        self.pos += 1;
-        self.rows += 1;
-        Some(row)
+/// Where [`ArrowRows::read`] hands rows.
+trait RowSink {
+    /// Room for `rows` more rows.
+    fn reserve(&mut self, rows: usize);
+    fn row(&mut self, cells: RawCells<'_>);
+}
+
+impl RowSink for RowIngester {
+    fn reserve(&mut self, rows: usize) {
+        RowIngester::reserve(self, rows);
+    }
+    #[inline]
+    fn row(&mut self, cells: RawCells<'_>) {
+        self.push(cells);
+    }
+}
+
+impl RowSink for Vec<RawTransaction> {
+    fn reserve(&mut self, rows: usize) {
+        Vec::reserve(self, rows);
+    }
+    fn row(&mut self, cells: RawCells<'_>) {
+        self.push(cells.into_raw());
     }
 }

@@ -1098,14 +1098,7 @@ fn push_input(py: Python<'_>, rows: &Bound<'_, PyAny>) -> BindResult<PushInput> 
                 }
                 PushInput::Raw(rows)
             }
-            Source::Arrow(arrow) => {
-                let mut reader = crate::arrow_in::ArrowRows::new(arrow)?;
-                let rows: Vec<_> = reader.by_ref().collect();
-                if let Some(e) = reader.error {
-                    return Err(e);
-                }
-                PushInput::Raw(rows)
-            }
+            Source::Arrow(arrow) => PushInput::Raw(crate::arrow_in::ArrowRows::new(arrow)?.raw()?),
         })
     })
 }

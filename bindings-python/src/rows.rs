@@ -2,7 +2,7 @@
 //! `Transactions` batch, or Arrow data. Read while attached to the interpreter where Python
 //! objects must be touched, then handed to the core detached from it.
 
-use bankfeeds::ingest::{self, IngestOptions, RawField, RawTransaction};
+use bankfeeds::ingest::{self, IngestOptions, RawField, RawTransaction, RowIngester};
 use bankfeeds::model::BankTransaction;
 use bankfeeds::pipeline::{self, PrepareOptions, Prepared};
 use bankfeeds::validate::{Code, Field, Issue, ValidationReport};
@@ -324,8 +324,15 @@ pub fn prepare_dicts(
     }
     let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<RawTransaction>>(4);
     std::thread::scope(|scope| {
-        let worker =
-            scope.spawn(move || pipeline::prepare(receiver.into_iter().flatten(), options));
+        let rows_given = list.len();
+        let worker = scope.spawn(move || {
+            let mut ingester = RowIngester::new(&options.ingest);
+            ingester.reserve(rows_given);
+            for raw in receiver.into_iter().flatten() {
+                ingester.push(raw.into());
+            }
+            pipeline::prepare_ingested(ingester.finish(), options)
+        });
         let mut keys = Keys::default();
         let mut shape = ValidationReport::new();
         let read = (|| -> PyResult<()> {
@@ -380,12 +387,8 @@ impl Source {
             }
             Source::Typed(txs) => Ok(pipeline::prepare_transactions(txs, options)),
             Source::Arrow(input) => {
-                let mut rows = ArrowRows::new(input)?;
-                let prepared = pipeline::prepare(&mut rows, options);
-                match rows.error {
-                    Some(e) => Err(e),
-                    None => Ok(prepared),
-                }
+                let ingested = ArrowRows::new(input)?.ingest(&options.ingest)?;
+                Ok(pipeline::prepare_ingested(ingested, options))
             }
         }
     }
@@ -408,14 +411,7 @@ impl Source {
                 out.report.sort();
                 out
             }
-            Source::Arrow(input) => {
-                let mut rows = ArrowRows::new(input)?;
-                let out = ingest::ingest(&mut rows, &options);
-                if let Some(e) = rows.error {
-                    return Err(e);
-                }
-                out
-            }
+            Source::Arrow(input) => ArrowRows::new(input)?.ingest(&options)?,
         };
         Ok(Typed {
             transactions: out.transactions,

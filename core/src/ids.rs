@@ -51,6 +51,7 @@ impl IdIndex {
                 return;
             }
             self.hashes.reserve(self.count * 2 + 16);
+            crate::memory::prefer_huge_pages(&mut self.hashes);
             self.hashes
                 .extend((0..self.count).map(|i| hash(earlier(i))));
         }
@@ -80,6 +81,7 @@ impl IdIndex {
         }
         let mut fill = starts.clone();
         let mut order = vec![(0u64, 0u32); n];
+        crate::memory::prefer_huge_pages_for(&mut order);
         for (i, &h) in self.hashes.iter().enumerate() {
             let b = (h >> shift) as usize;
             order[fill[b] as usize] = (h, i as u32);

@@ -38,6 +38,7 @@ pub mod dates;
 mod error_code;
 mod ids;
 pub mod ingest;
+mod memory;
 pub mod model;
 pub mod money;
 pub mod normalise;

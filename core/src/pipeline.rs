@@ -271,7 +271,12 @@ pub fn prepare(
     rows: impl IntoIterator<Item = RawTransaction>,
     options: &PrepareOptions,
 ) -> Prepared {
-    let ingested = ingest::ingest(rows, &options.ingest);
+    prepare_ingested(ingest::ingest(rows, &options.ingest), options)
+}
+
+/// [`prepare`] for rows already typed by [`ingest::ingest`] or [`ingest::RowIngester`] (with
+/// `options.ingest`): normalises and validates them.
+pub fn prepare_ingested(ingested: ingest::Ingested, options: &PrepareOptions) -> Prepared {
     finish(
         ingested.transactions,
         ingested.source_rows,

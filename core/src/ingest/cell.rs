@@ -104,9 +104,29 @@ pub(crate) fn flag_status(pending_when: bool, text: &str) -> FlagStatus {
     }
 }
 
-/// A row's values by field, as [`super::Ingester::row`] takes them.
+/// A row's values by field, as the core types them: each a [`RawValue`] handed over whole or text
+/// borrowed from where it was read (a CSV line, an Arrow column), so that only the text a
+/// transaction keeps (its id, description...) is ever copied, once. Filled with
+/// [`RawCells::set_text`] and [`RawCells::set_value`], exactly as [`RawTransaction::set_field`]
+/// fills a [`RawTransaction`], and typed by [`super::RowIngester::push`].
+///
+/// ```
+/// use bankfeeds::ingest::{IngestOptions, RawCells, RawField, RawValue, RowIngester};
+/// let line = String::from("t1|Coffee|-3.20");
+/// let cells: Vec<&str> = line.split('|').collect();
+/// let mut row = RawCells::default();
+/// row.set_text(RawField::Id, cells[0]);
+/// row.set_text(RawField::Description, cells[1]);
+/// row.set_text(RawField::Amount, cells[2]);
+/// row.set_value(RawField::Date, RawValue::Date(chrono::NaiveDate::from_ymd_opt(2024, 5, 1).unwrap()));
+/// let mut ingester = RowIngester::new(&IngestOptions::default());
+/// ingester.push(row);
+/// let ingested = ingester.finish();
+/// assert_eq!(ingested.transactions[0].description.as_deref(), Some("Coffee"));
+/// assert!(ingested.report.is_valid());
+/// ```
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct RawCells<'a> {
+pub struct RawCells<'a> {
     pub(crate) id: RawCell<'a>,
     pub(crate) date: RawCell<'a>,
     pub(crate) description: RawCell<'a>,
@@ -144,6 +164,62 @@ impl Default for RawCells<'_> {
 }
 
 impl<'a> RawCells<'a> {
+    /// Sets `field` to text, borrowed: what [`RawTransaction::set_field`] does with
+    /// `RawValue::Text(text.to_owned())`, without the copy. An empty text stays text (a CSV
+    /// reader's empty cell is a null: it sets [`RawValue::Null`] itself).
+    #[inline]
+    pub fn set_text(&mut self, field: RawField, text: &'a str) {
+        self.put(field, RawCell::Text(text));
+    }
+
+    /// Sets `field` to a value handed over whole, as [`RawTransaction::set_field`] does.
+    #[inline]
+    pub fn set_value(&mut self, field: RawField, value: RawValue) {
+        self.put(field, RawCell::Value(value));
+    }
+
+    /// Notes a key that names no field (reported once, on the first row that has it).
+    pub fn push_unknown(&mut self, key: String) {
+        self.unknown.push(key);
+    }
+
+    /// [`RawTransaction::set_field`] for a cell: a field set twice is recorded in `repeated`,
+    /// and a boolean clearing column becomes a status.
+    #[inline]
+    fn put(&mut self, field: RawField, cell: RawCell<'a>) {
+        if !matches!(self.slot_mut(field), RawCell::Value(RawValue::Missing)) {
+            self.repeated.push(RepeatedKey {
+                field: field.slot(),
+                key: None,
+            });
+        }
+        let cell = match field {
+            RawField::Cleared | RawField::Pending => {
+                let pending_when = field == RawField::Pending;
+                let status = |yes: bool| RawCell::Text(flag_meaning(pending_when, yes));
+                let flag = |text: &str| flag_status(pending_when, text);
+                match cell {
+                    RawCell::Value(RawValue::Bool(b)) => status(b),
+                    RawCell::Value(RawValue::Int(1)) => status(true),
+                    RawCell::Value(RawValue::Int(0)) => status(false),
+                    RawCell::Text(t) => match flag(t) {
+                        FlagStatus::Status(s) => RawCell::Text(s),
+                        FlagStatus::Empty => RawCell::Value(RawValue::Null),
+                        FlagStatus::Other => RawCell::Text(t),
+                    },
+                    RawCell::Value(RawValue::Text(t)) => match flag(&t) {
+                        FlagStatus::Status(s) => RawCell::Text(s),
+                        FlagStatus::Empty => RawCell::Value(RawValue::Null),
+                        FlagStatus::Other => RawCell::Value(RawValue::Text(t)),
+                    },
+                    other => other,
+                }
+            }
+            _ => cell,
+        };
+        *self.slot_mut(field) = cell;
+    }
+
     /// Sets a field from a CSV cell, as [`RawTransaction::set_text`] does (`set_field` for an
     /// empty cell: a null), without copying its text. The header names each field once (a
     /// second column for one is refused), so no field is set twice.
@@ -184,9 +260,10 @@ impl<'a> RawCells<'a> {
         }
     }
 
-    /// The row as a [`RawTransaction`], exactly as reading its cells with
-    /// [`RawTransaction::set_text`] makes it.
-    pub(crate) fn into_raw(self) -> RawTransaction {
+    /// The row as a [`RawTransaction`], its text copied: borrowed text as
+    /// [`RawTransaction::set_text`] keeps it (amounts, balances and dates read at once), which
+    /// types as the text would.
+    pub fn into_raw(self) -> RawTransaction {
         RawTransaction {
             id: self.id.into_value(RawField::Id),
             date: self.date.into_value(RawField::Date),
@@ -338,5 +415,113 @@ mod tests {
                 assert_eq!(cells.into_raw().status, raw.status, "{text:?}");
             }
         }
+    }
+
+    /// Every kind of value in every field, twice over in some: rows filled with `set_text` and
+    /// `set_value` type exactly as the same values set with `RawTransaction::set_field` do,
+    /// findings, repeated fields and clearing flags included.
+    #[test]
+    fn set_text_and_set_value_type_as_set_field_does() {
+        use chrono::NaiveDate;
+        use rust_decimal::Decimal;
+        let date = NaiveDate::from_ymd_opt(2024, 5, 1).unwrap();
+        let fields = [
+            RawField::Id,
+            RawField::Date,
+            RawField::Description,
+            RawField::Counterparty,
+            RawField::Reference,
+            RawField::Reconciled,
+            RawField::Amount,
+            RawField::Balance,
+            RawField::TransactionType,
+            RawField::Status,
+            RawField::Cleared,
+            RawField::Pending,
+            RawField::AccountId,
+        ];
+        let values = [
+            RawValue::Text("t1".into()),
+            RawValue::Text(String::new()),
+            RawValue::Text(" yes ".into()),
+            RawValue::Text("no".into()),
+            RawValue::Text("-3.20".into()),
+            RawValue::Text("2024-05-02".into()),
+            RawValue::Text("Debit".into()),
+            RawValue::Null,
+            RawValue::Missing,
+            RawValue::Bool(true),
+            RawValue::Int(0),
+            RawValue::Int(1),
+            RawValue::Int(7),
+            RawValue::Decimal(Decimal::new(-320, 2)),
+            RawValue::Date(date),
+            RawValue::DateTime(date.and_hms_opt(9, 30, 0).unwrap()),
+            RawValue::Other("a list".into()),
+        ];
+        // A complete row, so that each case's finding is about the field it sets.
+        let base = |raw: &mut RawTransaction, cells: &mut RawCells<'_>, skip: RawField| {
+            for (field, value) in [
+                (RawField::Id, RawValue::Text("base".into())),
+                (RawField::Date, RawValue::Date(date)),
+                (RawField::Amount, RawValue::Decimal(Decimal::ONE)),
+            ] {
+                if field != skip {
+                    raw.set_field(field, value.clone());
+                    cells.set_value(field, value);
+                }
+            }
+        };
+        let mut owned = Vec::new();
+        let mut plan = Vec::new();
+        for field in fields {
+            for value in &values {
+                for twice in [false, true] {
+                    let mut raw = RawTransaction::default();
+                    let mut cells = RawCells::default();
+                    base(&mut raw, &mut cells, field);
+                    raw.set_field(field, value.clone());
+                    if twice {
+                        raw.set_field(field, value.clone());
+                    }
+                    owned.push(raw);
+                    plan.push((field, value.clone(), twice));
+                }
+            }
+        }
+        let mut ingester = crate::ingest::RowIngester::new(&IngestOptions::default());
+        for (field, value, twice) in &plan {
+            let mut cells = RawCells::default();
+            let mut unused = RawTransaction::default();
+            base(&mut unused, &mut cells, *field);
+            for _ in 0..if *twice { 2 } else { 1 } {
+                match value {
+                    RawValue::Text(t) => cells.set_text(*field, t),
+                    other => cells.set_value(*field, other.clone()),
+                }
+            }
+            ingester.push(cells);
+        }
+        let borrowed = ingester.finish();
+        let owned = ingest(owned, &IngestOptions::default());
+        assert_eq!(borrowed.transactions, owned.transactions);
+        assert_eq!(borrowed.source_rows, owned.source_rows);
+        assert_eq!(borrowed.report, owned.report);
+        assert_eq!(borrowed.malformed, owned.malformed);
+        assert_eq!(borrowed.rows_read, plan.len());
+        assert!(
+            owned
+                .report
+                .with_code(crate::validate::Code::MalformedInput)
+                .count()
+                > 0
+        );
+        assert!(
+            owned
+                .report
+                .with_code(crate::validate::Code::InvalidDate)
+                .count()
+                > 0
+        );
     }
 }

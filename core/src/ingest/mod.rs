@@ -23,7 +23,7 @@ pub(crate) mod json;
 mod json_split;
 mod raw;
 
-pub(crate) use cell::RawCells;
+pub use cell::RawCells;
 use cell::{RawCell, View};
 pub use count::rows_exceed;
 pub use file::{InputFormat, RawBatch, read_csv, read_file};
@@ -452,23 +452,76 @@ fn clearing(cx: &mut Cx, status: RawCell) {
 /// ```
 pub fn ingest(rows: impl IntoIterator<Item = RawTransaction>, options: &IngestOptions) -> Ingested {
     let rows = rows.into_iter();
-    let mut out = Ingested::default();
-    out.transactions.reserve(rows.size_hint().0);
-    out.source_rows.reserve(rows.size_hint().0);
-    let mut ingester = Ingester::new(options);
-    let mut count = 0;
-    for (i, raw) in rows.enumerate() {
-        count += 1;
-        let row = options.first_row + i;
-        if let Some(tx) = ingester.row(raw.into(), row, &mut out.report, &mut out.malformed) {
+    let mut ingester = RowIngester::new(options);
+    ingester.reserve(rows.size_hint().0);
+    for raw in rows {
+        ingester.push(raw.into());
+    }
+    ingester.finish()
+}
+
+/// [`ingest`] one row at a time, for rows whose text is borrowed from where it was read
+/// ([`RawCells`]): an Arrow column's strings, a line of a file. The rows are numbered from
+/// [`IngestOptions::first_row`] in the order they are pushed.
+#[derive(Debug)]
+pub struct RowIngester {
+    ingester: Ingester,
+    out: Ingested,
+    first_row: usize,
+}
+
+impl RowIngester {
+    /// Ready to type rows under `options`.
+    pub fn new(options: &IngestOptions) -> Self {
+        RowIngester {
+            ingester: Ingester::new(options),
+            out: Ingested::default(),
+            first_row: options.first_row,
+        }
+    }
+
+    /// Makes room for `rows` more transactions.
+    pub fn reserve(&mut self, rows: usize) {
+        self.out.transactions.reserve(rows);
+        self.out.source_rows.reserve(rows);
+        crate::memory::prefer_huge_pages(&mut self.out.transactions);
+        crate::memory::prefer_huge_pages(&mut self.out.source_rows);
+    }
+
+    /// Doubles the room for transactions (rows that come without a count).
+    #[cold]
+    fn grow(&mut self) {
+        let more = self.out.transactions.len().max(1024);
+        self.out.transactions.reserve(more);
+        self.out.source_rows.reserve(more);
+    }
+
+    /// Types the next row, reporting each field it cannot type.
+    #[inline]
+    pub fn push(&mut self, cells: RawCells<'_>) {
+        let out = &mut self.out;
+        let row = self.first_row + out.rows_read;
+        out.rows_read += 1;
+        if let Some(tx) = self
+            .ingester
+            .row(cells, row, &mut out.report, &mut out.malformed)
+        {
+            if out.transactions.len() == out.transactions.capacity() {
+                self.grow();
+            }
+            let out = &mut self.out;
             out.transactions.push(tx);
             out.source_rows.push(row);
         }
     }
-    out.account_id = ingester.finish(&mut out.report);
-    out.rows_read = count;
-    out.report.sort();
-    out
+
+    /// The typed rows and every finding, in row order.
+    pub fn finish(self) -> Ingested {
+        let mut out = self.out;
+        out.account_id = self.ingester.finish(&mut out.report);
+        out.report.sort();
+        out
+    }
 }
 
 /// Types rows one at a time, keeping what spans rows (unknown keys first met, the account
