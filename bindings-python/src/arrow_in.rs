@@ -98,7 +98,7 @@ fn arrow_error(e: &ArrowError) -> BindError {
 }
 
 /// Reads one value of a column.
-type Get = Box<dyn Fn(usize) -> RawValue + Send>;
+type Get = Box<dyn Fn(usize) -> RawValue + Send + Sync>;
 
 /// Text of an integer mantissa at a scale: `(-1234, 2)` is `-12.34`, `(5, -3)` is `5e3`.
 fn scaled_text(digits: String, scale: i8) -> String {
@@ -317,9 +317,9 @@ impl<'a> Column<'a> {
 }
 
 /// A column of an array type `A`, read by `value` where a row is not null.
-fn nullable<A: Array + Send + 'static>(
+fn nullable<A: Array + Send + Sync + 'static>(
     a: A,
-    value: impl Fn(&A, usize) -> RawValue + Send + 'static,
+    value: impl Fn(&A, usize) -> RawValue + Send + Sync + 'static,
 ) -> Get {
     Box::new(move |i| {
         if a.is_null(i) {
@@ -493,24 +493,63 @@ impl ArrowRows {
             let record = next.map_err(mismatch)?;
             let columns = columns(&plan, &record)?;
             sink.reserve(record.num_rows());
-            for i in 0..record.num_rows() {
-                let mut cells = RawCells::default();
-                for (field, column) in &columns {
-                    column.set(&mut cells, *field, i);
-                }
-                for key in unknown.drain(..) {
-                    cells.push_unknown(key);
-                }
-                sink.row(cells);
-            }
+            fill(&columns, 0..record.num_rows(), sink, &mut unknown);
         }
         Ok(())
     }
 
-    /// Types every row in the core (see [`bankfeeds::ingest::RowIngester`]).
+    /// Types every row in the core (see [`bankfeeds::ingest::RowIngester`]). A large batch is
+    /// typed in pieces, one a core, joined in order: findings are those of one piece.
     pub fn ingest(self, options: &IngestOptions) -> BindResult<Ingested> {
+        let ArrowRows {
+            batches,
+            plan,
+            mut unknown,
+        } = self;
         let mut ingester = RowIngester::new(options);
-        self.read(&mut ingester)?;
+        let mut before = 0;
+        for next in batches {
+            let record = next.map_err(mismatch)?;
+            let columns = columns(&plan, &record)?;
+            let n = record.num_rows();
+            ingester.reserve(n);
+            let pieces = pieces_for(n);
+            let cut = |k: usize| n * k / pieces;
+            std::thread::scope(|scope| {
+                // Each later piece on a thread of its own; one that cannot be had is typed here.
+                let later: Vec<_> = (1..pieces)
+                    .map(|k| {
+                        let range = cut(k)..cut(k + 1);
+                        let columns = &columns;
+                        let options = IngestOptions {
+                            first_row: options.first_row + before + range.start,
+                            ..options.clone()
+                        };
+                        let rows = range.clone();
+                        std::thread::Builder::new()
+                            .name("bankfeeds-arrow".into())
+                            .spawn_scoped(scope, move || {
+                                let mut piece = RowIngester::new(&options);
+                                piece.reserve(rows.len());
+                                fill(columns, rows, &mut piece, &mut Vec::new());
+                                piece
+                            })
+                            .map_err(|_| range)
+                    })
+                    .collect();
+                fill(&columns, 0..cut(1), &mut ingester, &mut unknown);
+                for piece in later {
+                    match piece {
+                        Ok(thread) => match thread.join() {
+                            Ok(piece) => ingester.append(piece),
+                            Err(panic) => std::panic::resume_unwind(panic),
+                        },
+                        Err(rows) => fill(&columns, rows, &mut ingester, &mut Vec::new()),
+                    }
+                }
+            });
+            before += n;
+        }
         Ok(ingester.finish())
     }
 
@@ -519,6 +558,37 @@ impl ArrowRows {
         let mut rows = Vec::new();
         self.read(&mut rows)?;
         Ok(rows)
+    }
+}
+
+/// Rows a piece of a batch typed on its own thread has at least.
+const PIECE_ROWS: usize = 32 * 1024;
+
+/// How many pieces a batch of `rows` is typed in: one a core, up to 4, each of
+/// [`PIECE_ROWS`] rows at least.
+fn pieces_for(rows: usize) -> usize {
+    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    let cores = *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    cores.min(4).min(rows / PIECE_ROWS).max(1)
+}
+
+/// Hands rows `range` of a batch (its `columns`) to `sink`; the first row handed over carries
+/// `unknown`, the columns that name no field.
+fn fill<'a>(
+    columns: &[(RawField, Column<'a>)],
+    range: std::ops::Range<usize>,
+    sink: &mut impl RowSink,
+    unknown: &mut Vec<String>,
+) {
+    for i in range {
+        let mut cells = RawCells::default();
+        for (field, column) in columns {
+            column.set(&mut cells, *field, i);
+        }
+        for key in unknown.drain(..) {
+            cells.push_unknown(key);
+        }
+        sink.row(cells);
     }
 }
 

@@ -323,16 +323,27 @@ pub fn prepare_dicts(
         return Ok(None);
     }
     let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<RawTransaction>>(4);
+    // Emptied chunks go back to the reader, so that their buffers are not freed on one thread
+    // and allocated again on the other.
+    let (recycle, recycled) = std::sync::mpsc::sync_channel::<Vec<RawTransaction>>(8);
     std::thread::scope(|scope| {
         let rows_given = list.len();
-        let worker = scope.spawn(move || {
-            let mut ingester = RowIngester::new(&options.ingest);
-            ingester.reserve(rows_given);
-            for raw in receiver.into_iter().flatten() {
-                ingester.push(raw.into());
-            }
-            pipeline::prepare_ingested(ingester.finish(), options)
-        });
+        let worker = std::thread::Builder::new()
+            .name("bankfeeds-ingest".into())
+            .spawn_scoped(scope, move || {
+                let mut ingester = RowIngester::new(&options.ingest);
+                ingester.reserve(rows_given);
+                for mut chunk in receiver {
+                    for raw in chunk.drain(..) {
+                        ingester.push(raw.into());
+                    }
+                    let _ = recycle.try_send(chunk);
+                }
+                pipeline::prepare_ingested(ingester.finish(), options)
+            });
+        let Ok(worker) = worker else {
+            return Ok(None); // no thread to be had: the general path reads the rows
+        };
         let mut keys = Keys::default();
         let mut shape = ValidationReport::new();
         let read = (|| -> PyResult<()> {
@@ -342,7 +353,10 @@ pub fn prepare_dicts(
                 let row = chunk.last_mut().expect("just pushed");
                 untyped_row(i, &item, &mut keys, &mut shape, row)?;
                 if chunk.len() == CHUNK {
-                    let full = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK));
+                    let empty = recycled
+                        .try_recv()
+                        .unwrap_or_else(|_| Vec::with_capacity(CHUNK));
+                    let full = std::mem::replace(&mut chunk, empty);
                     if sender.send(full).is_err() {
                         break; // the worker stopped (it panicked): join reports it
                     }

@@ -209,6 +209,40 @@ def test_record_batches_readers_and_chunks() -> None:
     assert [t.id for t in bankfeeds.normalise(sliced, today=TODAY).transactions] == ["t2", "t3"]
 
 
+def test_a_large_batch_typed_in_pieces_gives_what_small_batches_give() -> None:
+    """A batch of 100,000 rows is typed in pieces on several threads (from 32,768 rows a
+    piece); batches of 10,000 are not. Bad values, a second account and an unknown column on
+    both sides of each cut give the same findings, rows and transactions."""
+    n = 100_000
+    bad = {5, 33_000, 49_999, 50_000, 66_666, 99_999}
+    rows: list[dict[str, Any]] = [
+        {
+            "id": f"t{i}",
+            "date": dt.datetime(2024, 1, 1) + dt.timedelta(minutes=i),
+            "description": f"row {i}",
+            "amount": "oops" if i in bad else f"{i % 100}.01",
+            "accountId": "acc-2" if i in (50_001, 70_000) else "acc-1",
+            "memo": "x",
+        }
+        for i in range(n)
+    ]
+    rows[33_001]["id"] = "t5"
+    whole = pa.Table.from_pylist(rows)
+    assert whole.column("id").num_chunks == 1
+    small = pa.Table.from_batches(whole.to_batches(max_chunksize=10_000))
+    kwargs: dict[str, Any] = {"today": TODAY, "sort": False}
+    by_pieces = bankfeeds.normalise(whole, **kwargs)
+    by_small = bankfeeds.normalise(small, **kwargs)
+    assert by_pieces.report == by_small.report
+    assert list(by_pieces.transactions) == list(by_small.transactions)
+    assert by_pieces.source_rows == by_small.source_rows
+    codes = {(i.code, i.row) for i in by_pieces.report.issues}
+    assert {("invalid_number", r) for r in bad} <= codes
+    assert ("multiple_accounts", 50_001) in codes
+    assert ("unknown_column", 0) in codes
+    assert bankfeeds.validate(whole, today=TODAY) == bankfeeds.validate(small, today=TODAY)
+
+
 def test_a_plain_array_is_not_a_table() -> None:
     with pytest.raises(TypeError, match="not a table"):
         bankfeeds.validate(pa.array([1, 2]))

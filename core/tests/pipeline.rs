@@ -486,3 +486,101 @@ fn javascript_floats_are_taken_by_their_text_unless_they_are_noise() {
             .any(|i| i.found.as_deref() == Some("0.30000000000000004"))
     );
 }
+
+/// Rows typed in pieces by several `RowIngester`s and joined with `append` are typed as one
+/// ingester types them, wherever the input is cut: findings (bad values, unknown keys first met,
+/// a second account named on either side of a cut, or on both), transactions and the account.
+#[test]
+fn rows_typed_in_pieces_and_appended_are_typed_as_in_one_piece() {
+    use bankfeeds::ingest::{IngestOptions, Ingested, RawCells, RawField, RowIngester, ingest};
+    /// The account a row names, its amount, and a key naming no field.
+    type Shape<'s> = (Option<&'s str>, &'s str, Option<&'s str>);
+    let shapes: [&[Shape<'_>]; 4] = [
+        &[
+            (None, "1.00", Some("memo")),
+            (Some("acc-a"), "2.00", None),
+            (Some("acc-a"), "x", Some("note")),
+            (Some("acc-b"), "4.00", Some("memo")),
+            (Some("acc-a"), "5.00", None),
+            (Some("acc-c"), "6.00", Some("extra")),
+            (None, "", None),
+        ],
+        &[
+            (Some("acc-a"), "1.00", None),
+            (Some("acc-a"), "2.00", None),
+            (Some("acc-a"), "3.00", None),
+            (Some("acc-b"), "4.00", None),
+        ],
+        &[
+            (Some("acc-a"), "1.00", None),
+            (Some("acc-b"), "2.00", None),
+            (Some("acc-a"), "3.00", None),
+            (Some("acc-b"), "4.00", None),
+        ],
+        &[
+            (Some("acc-a"), "1.00", None),
+            (Some("acc-a"), "2.00", None),
+            (None, "3.00", None),
+        ],
+    ];
+    for shape in shapes {
+        let ids: Vec<String> = (0..shape.len()).map(|i| format!("t{i}")).collect();
+        let fill = |i: usize, cells: &mut RawCells<'_>| {
+            let (account, amount, unknown) = shape[i];
+            cells.set_value(RawField::Id, RawValue::Text(ids[i].clone()));
+            cells.set_value(RawField::Date, RawValue::Date(day(2024, 5, 1)));
+            cells.set_value(RawField::Amount, RawValue::Text(amount.into()));
+            if let Some(a) = account {
+                cells.set_value(RawField::AccountId, RawValue::Text(a.into()));
+            }
+            if let Some(key) = unknown {
+                cells.push_unknown(key.into());
+            }
+        };
+        let whole = {
+            let mut rows = Vec::new();
+            for i in 0..shape.len() {
+                let mut cells = RawCells::default();
+                fill(i, &mut cells);
+                rows.push(cells.into_raw());
+            }
+            ingest(rows, &IngestOptions::default())
+        };
+        let second_account = whole.report.with_code(Code::MultipleAccounts).count() == 1;
+        assert!(second_account != whole.account_id.is_some());
+        let pieces = |cuts: &[usize]| -> Ingested {
+            let mut bounds = vec![0];
+            bounds.extend_from_slice(cuts);
+            bounds.push(shape.len());
+            let mut joined: Option<RowIngester> = None;
+            for w in bounds.windows(2) {
+                let options = IngestOptions {
+                    first_row: w[0],
+                    ..IngestOptions::default()
+                };
+                let mut piece = RowIngester::new(&options);
+                for i in w[0]..w[1] {
+                    let mut cells = RawCells::default();
+                    fill(i, &mut cells);
+                    piece.push(cells);
+                }
+                match &mut joined {
+                    None => joined = Some(piece),
+                    Some(j) => j.append(piece),
+                }
+            }
+            joined.expect("one piece at least").finish()
+        };
+        for a in 0..=shape.len() {
+            for b in a..=shape.len() {
+                let split = pieces(&[a, b]);
+                assert_eq!(split.transactions, whole.transactions, "cut at {a}, {b}");
+                assert_eq!(split.source_rows, whole.source_rows);
+                assert_eq!(split.report, whole.report, "cut at {a}, {b}");
+                assert_eq!(split.malformed, whole.malformed);
+                assert_eq!(split.account_id, whole.account_id, "cut at {a}, {b}");
+                assert_eq!(split.rows_read, whole.rows_read);
+            }
+        }
+    }
+}

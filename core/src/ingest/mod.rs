@@ -515,6 +515,25 @@ impl RowIngester {
         }
     }
 
+    /// Appends the rows another ingester typed, which came after every row pushed here
+    /// (numbered on from them: its [`IngestOptions::first_row`] is this one's plus the rows
+    /// pushed here). Findings are as if this ingester had typed every row, so that a large input
+    /// can be typed in pieces on several threads, then joined in order.
+    pub fn append(&mut self, later: RowIngester) {
+        let RowIngester {
+            ingester,
+            out: mut more,
+            first_row: _,
+        } = later;
+        self.ingester.append(ingester, &mut more.report);
+        let out = &mut self.out;
+        out.transactions.extend(more.transactions);
+        out.source_rows.extend(more.source_rows);
+        out.report.extend(more.report);
+        out.malformed.extend(more.malformed);
+        out.rows_read += more.rows_read;
+    }
+
     /// The typed rows and every finding, in row order.
     pub fn finish(self) -> Ingested {
         let mut out = self.out;
@@ -533,7 +552,8 @@ pub(crate) struct Ingester {
     unknown_seen: HashSet<String>,
     unknown_keys: Vec<(String, usize)>,
     accounts: Option<(String, usize)>,
-    multiple_accounts_reported: bool,
+    /// The first row naming an account other than `accounts`', once reported.
+    other_account: Option<(String, usize)>,
 }
 
 impl Ingester {
@@ -625,23 +645,42 @@ impl Ingester {
         let row = cx.row;
         match &self.accounts {
             None => self.accounts = Some((acc, row)),
-            Some((first, first_row)) if *first != acc && !self.multiple_accounts_reported => {
-                self.multiple_accounts_reported = true;
-                cx.report.push(
-                    Issue::new(
-                        Code::MultipleAccounts,
-                        format!(
-                            "row {row} is for account `{}` but row {first_row} is for `{}`; a push carries one account: group the rows by account first",
-                            crate::text::excerpt(&acc),
-                            crate::text::excerpt(first),
-                        ),
-                    )
-                    .at_row(row)
-                    .on(Field::AccountId)
-                    .expected_found(first, &acc),
-                );
+            Some((first, first_row)) if *first != acc && self.other_account.is_none() => {
+                cx.report
+                    .push(multiple_accounts(first, *first_row, &acc, row));
+                self.other_account = Some((acc, row));
             }
             Some(_) => {}
+        }
+    }
+
+    /// Takes on the state of an ingester that typed the rows after this one's (`later`, whose
+    /// findings are `report`), as if this one had typed them: its unknown keys not met here,
+    /// and the account its rows name, against this one's (its `multiple_accounts` finding, if
+    /// any, is made again against this one's first account).
+    fn append(&mut self, later: Ingester, report: &mut ValidationReport) {
+        for (key, row) in later.unknown_keys {
+            if self.unknown_seen.insert(key.clone()) {
+                self.unknown_keys.push((key, row));
+            }
+        }
+        let Some((first, first_row)) = &self.accounts else {
+            self.accounts = later.accounts;
+            self.other_account = later.other_account;
+            return;
+        };
+        if self.other_account.is_some() {
+            report.issues.retain(|i| i.code != Code::MultipleAccounts);
+            return;
+        }
+        let other = match later.accounts {
+            Some((acc, row)) if acc != *first => Some((acc, row)),
+            _ => later.other_account,
+        };
+        report.issues.retain(|i| i.code != Code::MultipleAccounts);
+        if let Some((acc, row)) = other {
+            report.push(multiple_accounts(first, *first_row, &acc, row));
+            self.other_account = Some((acc, row));
         }
     }
 
@@ -661,10 +700,25 @@ impl Ingester {
                 .at_row(row),
             );
         }
-        if self.multiple_accounts_reported {
+        if self.other_account.is_some() {
             None
         } else {
             self.accounts.map(|(a, _)| a)
         }
     }
+}
+
+/// Row `row` names account `acc`, but row `first_row` named `first`.
+fn multiple_accounts(first: &str, first_row: usize, acc: &str, row: usize) -> Issue {
+    Issue::new(
+        Code::MultipleAccounts,
+        format!(
+            "row {row} is for account `{}` but row {first_row} is for `{}`; a push carries one account: group the rows by account first",
+            crate::text::excerpt(acc),
+            crate::text::excerpt(first),
+        ),
+    )
+    .at_row(row)
+    .on(Field::AccountId)
+    .expected_found(first, acc)
 }
