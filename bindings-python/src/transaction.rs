@@ -1,8 +1,8 @@
 //! Typed transactions: `Transaction` (one statement line), `Transactions` (a batch kept in Rust
 //! until asked for) and `PushBody` (what one push sends).
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::{Arc, Condvar, Mutex, OnceLock};
 
 use bankfeeds::dates::Precision;
 use bankfeeds::ingest::{self, IngestOptions, RawTransaction, RawValue};
@@ -10,7 +10,7 @@ use bankfeeds::model::{BankTransaction, CreateBankTransactions};
 use bankfeeds::{balance, batch};
 use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList, PySlice, PySliceMethods};
+use pyo3::types::{PyDict, PyList, PySlice, PySliceMethods, PyString};
 
 use crate::args;
 use crate::arrow_out;
@@ -439,27 +439,61 @@ pub struct PyPushBody {
     ahead: Option<(Arc<Ahead>, usize)>,
 }
 
-/// The JSON of the bodies one `push_bodies` call made, written ahead: when `to_json` writes a
-/// body, the bodies after it are written at the same time on the machine's other cores (the
-/// interpreter released), and each is kept until its own `to_json` takes it. A pipeline writing
-/// every body in order so gets them in about `1/cores` of the time; a body asked for again, or
-/// out of order, is written then, as it would be without this. At most [`Ahead::HELPERS`]
-/// bodies are held ahead of the last one asked for.
+/// The JSON of the bodies one `push_bodies` call made, written ahead: from the first `to_json`
+/// of a large body, threads of their own (one per other core, up to [`Ahead::HELPERS`]) write
+/// the bodies after the last one asked for, in order, the interpreter released, and each is kept
+/// until its own `to_json` takes it. A pipeline writing every body in order so copies each body
+/// into Python while the next ones are written. At most [`Ahead::LOOKAHEAD`] bodies are written
+/// past the last one asked for; a body asked for again, or one no thread has started, is
+/// written then by the caller. The threads hold the bodies weakly: once every `PushBody` of the
+/// call is gone, they end.
 struct Ahead {
     account_id: String,
     items: Arc<Vec<BankTransaction>>,
     ranges: Vec<std::ops::Range<usize>>,
     /// A body's JSON, written ahead and not yet taken.
     ready: Vec<Mutex<Option<String>>>,
-    /// Whether a body was ever asked for or written ahead (so it is written ahead once only).
-    claimed: Vec<AtomicBool>,
+    /// Each body's [`Stage`].
+    stage: Vec<AtomicU8>,
+    /// Buffers of bodies already copied into Python, written into again: a body is about 150
+    /// KB, and a buffer made for each one is memory the kernel hands over (and clears) anew.
+    spare: Mutex<Vec<String>>,
+    /// Which bodies were asked for; the writers wait on `moved` for the caller to move on, and
+    /// the caller for a body being written.
+    flow: Mutex<Flow>,
+    moved: Condvar,
+}
+
+/// Where a body's JSON is.
+#[derive(Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+enum Stage {
+    /// Not written: the first to claim it writes it.
+    Free = 0,
+    /// A writer thread is writing it into `ready`.
+    Writing = 1,
+    /// Written into `ready` (and perhaps taken since).
+    Written = 2,
+}
+
+#[derive(Default)]
+struct Flow {
+    /// One past the body asked for last: the writers write the bodies from there.
+    next: usize,
+    /// The process the writers were started in (none yet: 0). A process forked since has no
+    /// writers, and never waits for one.
+    writers_in: u32,
 }
 
 impl Ahead {
     /// Other cores used at most (the machine's, less the caller's).
     const HELPERS: usize = 3;
+    /// Bodies written past the last one asked for, at most.
+    const LOOKAHEAD: usize = 4;
     /// Bodies smaller than this are not written ahead: a thread costs more than they do.
     const MIN_TRANSACTIONS: usize = 128;
+    /// Buffers kept for writing into again: one a writer, and one being copied.
+    const SPARE: usize = Self::HELPERS + 2;
 
     fn new(
         account_id: &str,
@@ -472,7 +506,10 @@ impl Ahead {
             items,
             ranges,
             ready: (0..n).map(|_| Mutex::new(None)).collect(),
-            claimed: (0..n).map(|_| AtomicBool::new(false)).collect(),
+            stage: (0..n).map(|_| AtomicU8::new(Stage::Free as u8)).collect(),
+            spare: Mutex::new(Vec::new()),
+            flow: Mutex::new(Flow::default()),
+            moved: Condvar::new(),
         }
     }
 
@@ -484,9 +521,17 @@ impl Ahead {
         (cores - 1).min(Self::HELPERS)
     }
 
-    /// Claims body `index` for writing; false when it was claimed before.
-    fn claim(&self, index: usize) -> bool {
-        !self.claimed[index].swap(true, Ordering::AcqRel)
+    fn flow(&self) -> std::sync::MutexGuard<'_, Flow> {
+        self.flow
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Moves body `index` from `from` to `to`; false when it was not at `from`.
+    fn advance(&self, index: usize, from: Stage, to: Stage) -> bool {
+        self.stage[index]
+            .compare_exchange(from as u8, to as u8, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
     }
 
     fn slot(&self, index: usize) -> std::sync::MutexGuard<'_, Option<String>> {
@@ -495,43 +540,146 @@ impl Ahead {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    fn write(&self, index: usize) -> String {
-        body_json(&self.account_id, &self.items[self.ranges[index].clone()])
+    /// Gives back the buffer of a body that was copied into Python.
+    fn recycle(&self, json: String) {
+        let mut spare = self
+            .spare
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if spare.len() < Self::SPARE {
+            spare.push(json);
+        }
     }
 
-    /// Body `index`'s JSON: taken when it was written ahead, otherwise written now while the
-    /// next unclaimed bodies are written ahead on other threads.
-    fn json(&self, index: usize) -> String {
-        if let Some(json) = self.slot(index).take() {
-            return json;
-        }
-        self.claim(index);
-        let mut next = Vec::new();
-        if self.ranges[index].len() >= Self::MIN_TRANSACTIONS {
-            next.extend(
-                (index + 1..self.ranges.len())
-                    .take(Self::helpers())
-                    .filter(|&j| self.claim(j)),
-            );
-        }
-        if next.is_empty() {
-            return self.write(index);
-        }
-        std::thread::scope(|scope| {
-            for &j in &next {
-                scope.spawn(move || {
-                    let json = self.write(j);
-                    *self.slot(j) = Some(json);
-                });
+    fn write(&self, index: usize) -> String {
+        let buffer = self
+            .spare
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .pop()
+            .unwrap_or_default();
+        body_json_into(
+            &self.account_id,
+            &self.items[self.ranges[index].clone()],
+            buffer,
+        )
+    }
+
+    /// Body `index`'s JSON: taken when it was written ahead, waited for while a writer writes
+    /// it, otherwise written now.
+    fn json(self: &Arc<Self>, index: usize) -> String {
+        let mut flow = self.flow();
+        flow.next = index + 1;
+        let here = std::process::id();
+        if flow.writers_in != here && self.ranges[index].len() >= Self::MIN_TRANSACTIONS {
+            if flow.writers_in != 0 {
+                // Forked: the bodies the parent's writers were writing are written here.
+                for stage in &self.stage {
+                    let _ = stage.compare_exchange(
+                        Stage::Writing as u8,
+                        Stage::Free as u8,
+                        Ordering::AcqRel,
+                        Ordering::Acquire,
+                    );
+                }
             }
-            self.write(index)
-        })
+            flow.writers_in = here;
+            for _ in 0..Self::helpers() {
+                let weak = Arc::downgrade(self);
+                // A writer that cannot be had leaves its bodies to the caller.
+                let _ = std::thread::Builder::new()
+                    .name("bankfeeds-json".into())
+                    .spawn(move || Ahead::writer(&weak));
+            }
+        }
+        self.moved.notify_all();
+        loop {
+            if let Some(json) = self.slot(index).take() {
+                return json;
+            }
+            let stage = self.stage[index].load(Ordering::Acquire);
+            let free = stage == Stage::Free as u8;
+            if (free && self.advance(index, Stage::Free, Stage::Written))
+                || stage == Stage::Written as u8
+                || flow.writers_in != here
+            {
+                // Not written yet, or written and taken before (asked for again).
+                drop(flow);
+                return self.write(index);
+            }
+            if free {
+                continue; // a writer took it just now
+            }
+            flow = self
+                .moved
+                .wait(flow)
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+        }
+    }
+
+    /// A writer thread: writes the next free body of the [`Ahead::LOOKAHEAD`] after the last
+    /// one asked for, until none is left after it or the bodies are gone.
+    fn writer(weak: &std::sync::Weak<Ahead>) {
+        loop {
+            let Some(ahead) = weak.upgrade() else {
+                return;
+            };
+            let n = ahead.ranges.len();
+            let job = {
+                let mut flow = ahead.flow();
+                loop {
+                    let window = flow.next..(flow.next + Self::LOOKAHEAD).min(n);
+                    let last = window.end == n;
+                    if let Some(j) = window
+                        .into_iter()
+                        .find(|&j| ahead.stage[j].load(Ordering::Acquire) == Stage::Free as u8)
+                    {
+                        break Some(j);
+                    }
+                    if last {
+                        return;
+                    }
+                    // Far enough ahead: wait for the caller, holding the bodies no longer than
+                    // a moment so that they can go when nothing asks for them any more.
+                    let (f, wait) = ahead
+                        .moved
+                        .wait_timeout(flow, std::time::Duration::from_millis(200))
+                        .unwrap_or_else(std::sync::PoisonError::into_inner);
+                    flow = f;
+                    if wait.timed_out() {
+                        break None;
+                    }
+                }
+            };
+            let Some(j) = job else {
+                continue;
+            };
+            if !ahead.advance(j, Stage::Free, Stage::Writing) {
+                continue;
+            }
+            match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| ahead.write(j))) {
+                Ok(json) => {
+                    *ahead.slot(j) = Some(json);
+                    ahead.stage[j].store(Stage::Written as u8, Ordering::Release);
+                }
+                // The caller writes it again, and its `guard` turns the panic into an error.
+                Err(_) => ahead.stage[j].store(Stage::Free as u8, Ordering::Release),
+            }
+            drop(ahead.flow());
+            ahead.moved.notify_all();
+        }
     }
 }
 
 /// One body's JSON, byte for byte the core's `CreateBankTransactions::write_json`.
 fn body_json(account_id: &str, transactions: &[BankTransaction]) -> String {
-    let mut out = Vec::new();
+    body_json_into(account_id, transactions, String::new())
+}
+
+/// [`body_json`] written into `buffer` (emptied first; its room is kept).
+fn body_json_into(account_id: &str, transactions: &[BankTransaction], buffer: String) -> String {
+    let mut out = buffer.into_bytes();
+    out.clear();
     CreateBankTransactions::write_json_of(account_id, transactions, &mut out);
     // The writer appends ASCII punctuation and digits and `&str`s, whole or escaped: UTF-8
     // throughout. Checked all the same (std's check runs at gigabytes a second), so that a
@@ -596,12 +744,17 @@ impl PyPushBody {
     }
     /// The body as Codat receives it: `{"accountId": ..., "transactions": [...]}`, exact
     /// amounts.
-    fn to_json(&self, py: Python<'_>) -> PyResult<String> {
+    fn to_json<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyString>> {
         guard(py, || {
-            Ok::<_, BindError>(py.detach(|| match &self.ahead {
+            let json = py.detach(|| match &self.ahead {
                 Some((ahead, index)) => ahead.json(*index),
                 None => body_json(&self.account_id, self.transactions_slice()),
-            }))
+            });
+            let text = PyString::new(py, &json);
+            if let Some((ahead, _)) = &self.ahead {
+                ahead.recycle(json);
+            }
+            Ok::<_, BindError>(text)
         })
     }
     fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from decimal import Decimal
 from typing import Any
 
@@ -137,6 +138,49 @@ def test_push_bodies_written_ahead_match_bodies_written_alone() -> None:
     fresh = bankfeeds.push_bodies("acc-1", many_rows(4500))
     with ThreadPoolExecutor(4) as pool:
         assert list(pool.map(lambda b: b.to_json(), fresh * 3)) == alone * 3
+
+
+def _json_writers() -> int:
+    """Threads of this process writing push bodies ahead (named `bankfeeds-json`)."""
+    import glob
+
+    names = []
+    for comm in glob.glob("/proc/self/task/*/comm"):
+        try:
+            with open(comm) as f:
+                names.append(f.read().strip())
+        except OSError:
+            pass  # the thread ended meanwhile
+    return names.count("bankfeeds-json")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc and forks")
+def test_body_writers_end_with_their_bodies_and_a_forked_child_writes_its_own() -> None:
+    import os
+    import time
+    import warnings
+
+    rows = many_rows(12_000)
+    alone = [bankfeeds.PushBody("acc-1", b.transactions).to_json() for b in bankfeeds.push_bodies("acc-1", rows)]
+    bodies = bankfeeds.push_bodies("acc-1", rows)
+    assert bodies[0].to_json() == alone[0]
+    if (os.cpu_count() or 1) > 1:
+        assert _json_writers() >= 1
+    time.sleep(0.1)  # the writers have written their bodies ahead and wait, holding no lock
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # 3.12+: forking with threads
+        pid = os.fork()
+    if pid == 0:  # the child: no writer threads came along, and no body waits for one
+        ok = [b.to_json() for b in bodies] == alone
+        os._exit(0 if ok else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert [b.to_json() for b in bodies[1:]] == alone[1:]
+    del bodies
+    deadline = time.monotonic() + 5
+    while _json_writers() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _json_writers() == 0
 
 
 def test_validate_push() -> None:
