@@ -2,8 +2,11 @@
 //! `Transactions` batch, or Arrow data. Read while attached to the interpreter where Python
 //! objects must be touched, then handed to the core detached from it.
 
-use bankfeeds::ingest::{self, IngestOptions, RawField, RawTransaction, RowIngester};
+use bankfeeds::ingest::{
+    self, IngestOptions, RawCells, RawField, RawTransaction, RawValue, RowIngester,
+};
 use bankfeeds::model::BankTransaction;
+use bankfeeds::model::TransactionType;
 use bankfeeds::pipeline::{self, PrepareOptions, Prepared};
 use bankfeeds::validate::{Code, Field, Issue, ValidationReport};
 use pyo3::Borrowed;
@@ -36,6 +39,64 @@ enum Key {
     NewUnknown(String),
     /// A key that names no field, already reported.
     Unknown,
+}
+
+/// Where a row's values go: a [`RawTransaction`], or cells handed to the core as they are
+/// ([`RawCells`], whose text may be one of the core's own names, never copied).
+trait Row {
+    fn set(&mut self, field: RawField, value: RawValue);
+    /// Sets `field` to text that lives as long as the program (a transaction type's name).
+    fn set_name(&mut self, field: RawField, name: &'static str);
+    fn unknown(&mut self, key: String);
+    /// The row a `Transaction` is.
+    fn typed(&mut self, t: &BankTransaction);
+}
+
+impl Row for RawTransaction {
+    fn set(&mut self, field: RawField, value: RawValue) {
+        self.set_field(field, value);
+    }
+    fn set_name(&mut self, field: RawField, name: &'static str) {
+        self.set_field(field, RawValue::Text(name.to_owned()));
+    }
+    fn unknown(&mut self, key: String) {
+        self.unknown.push(key);
+    }
+    fn typed(&mut self, t: &BankTransaction) {
+        *self = raw_from_typed(t);
+    }
+}
+
+impl Row for RawCells<'static> {
+    fn set(&mut self, field: RawField, value: RawValue) {
+        self.set_value(field, value);
+    }
+    fn set_name(&mut self, field: RawField, name: &'static str) {
+        self.set_text(field, name);
+    }
+    fn unknown(&mut self, key: String) {
+        self.push_unknown(key);
+    }
+    fn typed(&mut self, t: &BankTransaction) {
+        *self = raw_from_typed(t).into();
+    }
+}
+
+/// The name of a transaction type exactly as the core spells it, when `v` is a `str` holding
+/// one (`"Debit"`): what most rows' `transaction_type` is, set without copying its text.
+fn transaction_type_name(v: &Bound<'_, PyAny>) -> Option<&'static str> {
+    if v.get_type_ptr() != std::ptr::addr_of_mut!(ffi::PyUnicode_Type) {
+        return None;
+    }
+    let s = v.cast::<PyString>().ok()?;
+    let text = values::text_of(s).ok()?.ok()?;
+    if text.len() > 16 {
+        return None;
+    }
+    TransactionType::ALL
+        .iter()
+        .map(TransactionType::as_str)
+        .find(|name| *name == text)
 }
 
 #[derive(Default)]
@@ -111,7 +172,7 @@ impl Keys {
 
     fn put(
         &mut self,
-        row: &mut RawTransaction,
+        row: &mut impl Row,
         k: &Bound<'_, PyAny>,
         v: &Bound<'_, PyAny>,
     ) -> PyResult<()> {
@@ -123,7 +184,7 @@ impl Keys {
     fn put_at(
         &mut self,
         place: usize,
-        row: &mut RawTransaction,
+        row: &mut impl Row,
         k: &Bound<'_, PyAny>,
         v: &Bound<'_, PyAny>,
     ) -> PyResult<()> {
@@ -131,10 +192,14 @@ impl Keys {
         Self::set(row, key, v)
     }
 
-    fn set(row: &mut RawTransaction, key: Key, v: &Bound<'_, PyAny>) -> PyResult<()> {
+    fn set(row: &mut impl Row, key: Key, v: &Bound<'_, PyAny>) -> PyResult<()> {
         match key {
-            Key::Field(f) => row.set_field(f, raw_value(v)?),
-            Key::NewUnknown(name) => row.unknown.push(name),
+            Key::Field(f @ RawField::TransactionType) => match transaction_type_name(v) {
+                Some(name) => row.set_name(f, name),
+                None => row.set(f, raw_value(v)?),
+            },
+            Key::Field(f) => row.set(f, raw_value(v)?),
+            Key::NewUnknown(name) => row.unknown(name),
             Key::Unknown => {}
         }
         Ok(())
@@ -166,7 +231,7 @@ fn type_name(obj: &Bound<'_, PyAny>) -> String {
 /// abi3 every reference count is a function call, and a million rows have six million items);
 /// an item whose conversion could run Python code (a subclass of a builtin) is taken as an owned
 /// reference first, so a `__str__` that changes the dict cannot free it under us.
-fn dict_row(dict: &Bound<'_, PyDict>, keys: &mut Keys, row: &mut RawTransaction) -> PyResult<()> {
+fn dict_row(dict: &Bound<'_, PyDict>, keys: &mut Keys, row: &mut impl Row) -> PyResult<()> {
     let py = dict.py();
     let mut pos: ffi::Py_ssize_t = 0;
     let mut key: *mut ffi::PyObject = std::ptr::null_mut();
@@ -278,12 +343,12 @@ fn untyped_row(
     item: &Bound<'_, PyAny>,
     keys: &mut Keys,
     shape: &mut ValidationReport,
-    row: &mut RawTransaction,
+    row: &mut impl Row,
 ) -> PyResult<()> {
     if let Ok(dict) = item.cast::<PyDict>() {
         dict_row(dict, keys, row)?;
     } else if let Ok(t) = item.cast::<PyTransaction>() {
-        *row = raw_from_typed(&t.get().inner);
+        row.typed(&t.get().inner);
     } else if let Ok(mapping) = item.cast::<PyMapping>() {
         for pair in mapping.items()?.iter() {
             let (k, v): (Bound<'_, PyAny>, Bound<'_, PyAny>) = pair.extract()?;
@@ -322,10 +387,10 @@ pub fn prepare_dicts(
     if list.len() < 2 * CHUNK || !list.get_item(0)?.is_instance_of::<PyDict>() {
         return Ok(None);
     }
-    let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<RawTransaction>>(4);
+    let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<RawCells<'static>>>(4);
     // Emptied chunks go back to the reader, so that their buffers are not freed on one thread
     // and allocated again on the other.
-    let (recycle, recycled) = std::sync::mpsc::sync_channel::<Vec<RawTransaction>>(8);
+    let (recycle, recycled) = std::sync::mpsc::sync_channel::<Vec<RawCells<'static>>>(8);
     std::thread::scope(|scope| {
         let rows_given = list.len();
         let worker = std::thread::Builder::new()
@@ -334,8 +399,8 @@ pub fn prepare_dicts(
                 let mut ingester = RowIngester::new(&options.ingest);
                 ingester.reserve(rows_given);
                 for mut chunk in receiver {
-                    for raw in chunk.drain(..) {
-                        ingester.push(raw.into());
+                    for cells in chunk.drain(..) {
+                        ingester.push(cells);
                     }
                     let _ = recycle.try_send(chunk);
                 }
@@ -349,7 +414,7 @@ pub fn prepare_dicts(
         let read = (|| -> PyResult<()> {
             let mut chunk = Vec::with_capacity(CHUNK);
             for (i, item) in list.iter().enumerate() {
-                chunk.push(RawTransaction::default());
+                chunk.push(RawCells::default());
                 let row = chunk.last_mut().expect("just pushed");
                 untyped_row(i, &item, &mut keys, &mut shape, row)?;
                 if chunk.len() == CHUNK {

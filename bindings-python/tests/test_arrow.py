@@ -243,6 +243,32 @@ def test_a_large_batch_typed_in_pieces_gives_what_small_batches_give() -> None:
     assert bankfeeds.validate(whole, today=TODAY) == bankfeeds.validate(small, today=TODAY)
 
 
+def test_transaction_types_read_by_name_from_dicts_as_from_arrow() -> None:
+    """A `transaction_type` that is exactly a type's name is set without copying its text; any
+    other spelling, a `str` subclass or a non-`str` is read as before. 5,000 rows take the
+    path that reads dicts on one thread while the core types them on another."""
+
+    class Label(str):
+        pass
+
+    spellings: list[Any] = ["Debit", "Credit", "Unknown", "Fee", "SerChg", "DirectDep", "Xfer", "Payment"]
+    spellings += ["debit", " Credit ", "Nonsense", "", Label("Fee"), Label("nonsense"), None]
+    rows = [
+        {"id": f"t{i}", "date": dt.date(2024, 5, 1), "amount": "1.00",
+         "transaction_type": spellings[i % len(spellings)]}
+        for i in range(5_000)
+    ]
+    plain = [dict(r, transaction_type=None if r["transaction_type"] is None else str(r["transaction_type"])) for r in rows]
+    by_dicts = bankfeeds.normalise(rows, today=TODAY, sort=False)
+    by_arrow = bankfeeds.normalise(pa.Table.from_pylist(plain), today=TODAY, sort=False)
+    typed = [t.transaction_type for t in by_dicts.transactions]
+    assert typed == [t.transaction_type for t in by_arrow.transactions]
+    assert {"Debit", "Credit", "Fee", "DirectDep"} <= set(typed)
+    assert by_dicts.report == by_arrow.report
+    assert by_dicts.changes == by_arrow.changes
+    assert any(i.field == "transactionType" for i in by_dicts.report.issues)
+
+
 def test_a_plain_array_is_not_a_table() -> None:
     with pytest.raises(TypeError, match="not a table"):
         bankfeeds.validate(pa.array([1, 2]))
