@@ -350,11 +350,9 @@ fn finish(
     if let (Some(id), Some(account)) = (&account_id, context.account.as_mut()) {
         account.id.get_or_insert_with(|| id.clone());
     }
-    let validation = validate::validate_rows(
-        &normalised.transactions,
-        Some(&normalised.source_rows),
-        &context,
-    );
+    // Repeated ids are not looked for again when de-duplication already found them all: what
+    // validation would report of them is what `said_once` leaves out below.
+    let validation = normalised.validate(&context);
     let malformed: FxHashSet<(usize, Field)> = malformed.iter().copied().collect();
     let conflicting: FxHashSet<usize> = normalised
         .report
