@@ -5,6 +5,11 @@
 //! types every field, reporting each one it cannot type (`invalid_number`, `invalid_date`,
 //! `missing_field`, ...) and keeps going, so one pass finds every bad field of every row.
 //!
+//! Rows whose text can be borrowed from where it was read (a CSV line, an Arrow column) arrive as
+//! [`RawCells`] instead, typed one at a time by a [`RowIngester`], so that only the text a
+//! transaction keeps is copied; a large input can be typed in pieces on several threads and
+//! joined in order ([`RowIngester::append`]).
+//!
 //! [`read_csv`] and [`read_json`] turn file contents into raw rows.
 
 use std::collections::HashSet;
