@@ -1,6 +1,7 @@
 //! Hints about memory the core fills in bulk.
 
 /// Below this many bytes a buffer is left to the allocator as it is.
+#[cfg(target_os = "linux")]
 const HUGE_PAGE_MIN_BYTES: usize = 8 << 20;
 
 /// Asks the kernel to back the unused capacity of a large vector with transparent huge pages,
