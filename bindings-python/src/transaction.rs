@@ -258,12 +258,50 @@ pub struct PyTransactions {
     pub source_rows: Option<Arc<Vec<usize>>>,
 }
 
+impl Drop for PyTransactions {
+    fn drop(&mut self) {
+        release(&mut self.items);
+    }
+}
+
 impl PyTransactions {
     pub fn new(items: Vec<BankTransaction>, source_rows: Option<Vec<usize>>) -> Self {
         PyTransactions {
             items: Arc::new(items),
             source_rows: source_rows.map(Arc::new),
         }
+    }
+}
+
+/// Transactions no longer used: a large batch is freed on a thread of its own, so that the
+/// call that let go of it (a `del`, a function returning) does not wait for a million
+/// transactions' text to be freed. One batch is freed at a time; when a batch is still being
+/// freed, or in a process forked since the thread started, the next is freed where it is let go.
+pub fn release(items: &mut Arc<Vec<BankTransaction>>) {
+    const LARGE: usize = 100_000;
+    if items.len() < LARGE || Arc::strong_count(items) > 1 {
+        return;
+    }
+    static EMPTY: OnceLock<Arc<Vec<BankTransaction>>> = OnceLock::new();
+    let empty = Arc::clone(EMPTY.get_or_init(|| Arc::new(Vec::new())));
+    let Some(batch) = Arc::into_inner(std::mem::replace(items, empty)) else {
+        return; // another holder let go at the same time: it frees the batch
+    };
+    static FREER: OnceLock<Option<(u32, std::sync::mpsc::SyncSender<Vec<BankTransaction>>)>> =
+        OnceLock::new();
+    let freer = FREER.get_or_init(|| {
+        let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<BankTransaction>>(0);
+        std::thread::Builder::new()
+            .name("bankfeeds-free".into())
+            .spawn(move || receiver.into_iter().for_each(drop))
+            .ok()
+            .map(|_| (std::process::id(), sender))
+    });
+    if let Some((pid, sender)) = freer
+        && *pid == std::process::id()
+        && let Err(e) = sender.try_send(batch)
+    {
+        drop(e); // the thread is busy: the batch is freed here
     }
 }
 
@@ -485,6 +523,12 @@ struct Flow {
     writers_in: u32,
 }
 
+impl Drop for Ahead {
+    fn drop(&mut self) {
+        release(&mut self.items);
+    }
+}
+
 impl Ahead {
     /// Other cores used at most (the machine's, less the caller's).
     const HELPERS: usize = 3;
@@ -697,6 +741,12 @@ impl From<CreateBankTransactions> for PyPushBody {
             range: 0..n,
             ahead: None,
         }
+    }
+}
+
+impl Drop for PyPushBody {
+    fn drop(&mut self) {
+        release(&mut self.items);
     }
 }
 

@@ -183,6 +183,52 @@ def test_body_writers_end_with_their_bodies_and_a_forked_child_writes_its_own() 
     assert _json_writers() == 0
 
 
+FREEING = r"""
+import datetime as dt, glob, sys, time
+import bankfeeds
+
+def freeing_threads():
+    names = []
+    for comm in glob.glob("/proc/self/task/*/comm"):
+        try:
+            with open(comm) as f:
+                names.append(f.read().strip())
+        except OSError:
+            pass
+    return names.count("bankfeeds-free")
+
+rows = [{"id": f"id-{i}", "date": dt.date(2024, 5, 1), "amount": "1.00"} for i in range(120_000)]
+small = bankfeeds.normalise(rows[:10], today=dt.date(2024, 6, 1))
+del small  # small batches are freed where they are let go
+assert freeing_threads() == 0, "a small batch started the thread"
+result = bankfeeds.normalise(rows, today=dt.date(2024, 6, 1), sort=False, dedupe=False)
+bodies = result.push_bodies("acc-1")
+transactions = result.transactions
+first = bodies[0].to_json()
+del result  # the bodies and the batch still hold the transactions
+assert bodies[0].to_json() == first
+assert transactions[0].id == "id-0" and len(transactions) == 120_000
+del bodies
+assert transactions[119_999].id == "id-119999"
+assert freeing_threads() == 0, "a batch still held was let go"
+del transactions  # the last holder (with the bodies' writers, which let go within 0.2 s)
+deadline = time.monotonic() + 5
+while not freeing_threads() and time.monotonic() < deadline:
+    time.sleep(0.05)
+assert freeing_threads() == 1, "the batch was not freed on a thread of its own"
+print("ok")
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_a_large_batch_let_go_of_is_freed_on_a_thread_and_what_still_holds_it_keeps_it() -> None:
+    # In a fresh interpreter, so that no earlier test has started the thread.
+    import subprocess
+
+    done = subprocess.run([sys.executable, "-c", FREEING], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
+
+
 def test_validate_push() -> None:
     txs = bankfeeds.normalise(chain_rows(), today=TODAY).transactions
     body = bankfeeds.PushBody("acc-1", txs)
