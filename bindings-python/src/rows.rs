@@ -5,8 +5,7 @@
 use bankfeeds::ingest::{
     self, IngestOptions, RawCells, RawField, RawTransaction, RawValue, RowIngester,
 };
-use bankfeeds::model::BankTransaction;
-use bankfeeds::model::TransactionType;
+use bankfeeds::model::{BankTransaction, TransactionType};
 use bankfeeds::pipeline::{self, PrepareOptions, Prepared};
 use bankfeeds::validate::{Code, Field, Issue, ValidationReport};
 use pyo3::Borrowed;

@@ -484,7 +484,8 @@ pub struct PyPushBody {
 /// into Python while the next ones are written. At most [`Ahead::LOOKAHEAD`] bodies are written
 /// past the last one asked for; a body asked for again, or one no thread has started, is
 /// written then by the caller. The threads hold the bodies weakly: once every `PushBody` of the
-/// call is gone, they end.
+/// call is gone, or when nothing has been asked for in [`Ahead::IDLE`], they end (bodies kept
+/// for later start them again), so bodies held unused keep no thread.
 struct Ahead {
     account_id: String,
     items: Arc<Vec<BankTransaction>>,
@@ -518,8 +519,9 @@ enum Stage {
 struct Flow {
     /// One past the body asked for last: the writers write the bodies from there.
     next: usize,
-    /// The process the writers were started in (none yet: 0). A process forked since has no
-    /// writers, and never waits for one.
+    /// Writer threads running.
+    writers: usize,
+    /// The process they run in (none yet: 0). A process forked since has none of them.
     writers_in: u32,
 }
 
@@ -534,6 +536,8 @@ impl Ahead {
     const HELPERS: usize = 3;
     /// Bodies written past the last one asked for, at most.
     const LOOKAHEAD: usize = 4;
+    /// How long a writer waits for the caller to ask for another body before it ends.
+    const IDLE: std::time::Duration = std::time::Duration::from_millis(200);
     /// Bodies smaller than this are not written ahead: a thread costs more than they do.
     const MIN_TRANSACTIONS: usize = 128;
     /// Buffers kept for writing into again: one a writer, and one being copied.
@@ -615,7 +619,7 @@ impl Ahead {
         let mut flow = self.flow();
         flow.next = index + 1;
         let here = std::process::id();
-        if flow.writers_in != here && self.ranges[index].len() >= Self::MIN_TRANSACTIONS {
+        if flow.writers_in != here {
             if flow.writers_in != 0 {
                 // Forked: the bodies the parent's writers were writing are written here.
                 for stage in &self.stage {
@@ -628,12 +632,19 @@ impl Ahead {
                 }
             }
             flow.writers_in = here;
+            flow.writers = 0;
+        }
+        if flow.writers == 0 && self.ranges[index].len() >= Self::MIN_TRANSACTIONS {
             for _ in 0..Self::helpers() {
                 let weak = Arc::downgrade(self);
                 // A writer that cannot be had leaves its bodies to the caller.
-                let _ = std::thread::Builder::new()
+                if std::thread::Builder::new()
                     .name("bankfeeds-json".into())
-                    .spawn(move || Ahead::writer(&weak));
+                    .spawn(move || Ahead::writer(&weak))
+                    .is_ok()
+                {
+                    flow.writers += 1;
+                }
             }
         }
         self.moved.notify_all();
@@ -645,7 +656,7 @@ impl Ahead {
             let free = stage == Stage::Free as u8;
             if (free && self.advance(index, Stage::Free, Stage::Written))
                 || stage == Stage::Written as u8
-                || flow.writers_in != here
+                || flow.writers == 0
             {
                 // Not written yet, or written and taken before (asked for again).
                 drop(flow);
@@ -662,14 +673,15 @@ impl Ahead {
     }
 
     /// A writer thread: writes the next free body of the [`Ahead::LOOKAHEAD`] after the last
-    /// one asked for, until none is left after it or the bodies are gone.
+    /// one asked for, until none is left after it, the bodies are gone, or nothing has been
+    /// asked for in [`Ahead::IDLE`] (the next `to_json` starts writers again).
     fn writer(weak: &std::sync::Weak<Ahead>) {
         loop {
             let Some(ahead) = weak.upgrade() else {
                 return;
             };
             let n = ahead.ranges.len();
-            let job = {
+            let j = {
                 let mut flow = ahead.flow();
                 loop {
                     let window = flow.next..(flow.next + Self::LOOKAHEAD).min(n);
@@ -678,25 +690,22 @@ impl Ahead {
                         .into_iter()
                         .find(|&j| ahead.stage[j].load(Ordering::Acquire) == Stage::Free as u8)
                     {
-                        break Some(j);
+                        break j;
                     }
-                    if last {
-                        return;
+                    if !last {
+                        // Far enough ahead: wait for the caller to move on.
+                        let (f, wait) = ahead
+                            .moved
+                            .wait_timeout(flow, Self::IDLE)
+                            .unwrap_or_else(std::sync::PoisonError::into_inner);
+                        flow = f;
+                        if !wait.timed_out() {
+                            continue;
+                        }
                     }
-                    // Far enough ahead: wait for the caller, holding the bodies no longer than
-                    // a moment so that they can go when nothing asks for them any more.
-                    let (f, wait) = ahead
-                        .moved
-                        .wait_timeout(flow, std::time::Duration::from_millis(200))
-                        .unwrap_or_else(std::sync::PoisonError::into_inner);
-                    flow = f;
-                    if wait.timed_out() {
-                        break None;
-                    }
+                    flow.writers -= 1;
+                    return;
                 }
-            };
-            let Some(j) = job else {
-                continue;
             };
             if !ahead.advance(j, Stage::Free, Stage::Writing) {
                 continue;

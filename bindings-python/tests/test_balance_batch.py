@@ -175,7 +175,12 @@ def test_body_writers_end_with_their_bodies_and_a_forked_child_writes_its_own() 
         os._exit(0 if ok else 1)
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0
-    assert [b.to_json() for b in bodies[1:]] == alone[1:]
+    assert [b.to_json() for b in bodies[1:4]] == alone[1:4]
+    deadline = time.monotonic() + 5
+    while _json_writers() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _json_writers() == 0  # bodies held but not asked for keep no thread
+    assert [b.to_json() for b in bodies[4:]] == alone[4:]
     del bodies
     deadline = time.monotonic() + 5
     while _json_writers() and time.monotonic() < deadline:
