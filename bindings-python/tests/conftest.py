@@ -26,6 +26,20 @@ import pytest
 
 import bankfeeds
 
+def threads_named(name: str) -> int:
+    """Threads of this process named `name` (Linux: from /proc)."""
+    import glob
+
+    names = []
+    for comm in glob.glob("/proc/self/task/*/comm"):
+        try:
+            with open(comm) as f:
+                names.append(f.read().strip())
+        except OSError:
+            pass  # the thread ended meanwhile
+    return names.count(name)
+
+
 _SESSION_LEDGER = tempfile.mkdtemp(prefix="bankfeeds-test-ledger-")
 atexit.register(shutil.rmtree, _SESSION_LEDGER, True)
 os.environ["BANKFEEDS_LEDGER"] = os.path.join(_SESSION_LEDGER, "ledger.sqlite3")

@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import sys
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 import bankfeeds
-from conftest import TODAY, chain_rows
+from conftest import TODAY, chain_rows, threads_named
 
 
 def unbalanced() -> list[dict[str, Any]]:
@@ -141,17 +142,8 @@ def test_push_bodies_written_ahead_match_bodies_written_alone() -> None:
 
 
 def _json_writers() -> int:
-    """Threads of this process writing push bodies ahead (named `bankfeeds-json`)."""
-    import glob
-
-    names = []
-    for comm in glob.glob("/proc/self/task/*/comm"):
-        try:
-            with open(comm) as f:
-                names.append(f.read().strip())
-        except OSError:
-            pass  # the thread ended meanwhile
-    return names.count("bankfeeds-json")
+    """Threads of this process writing push bodies ahead."""
+    return threads_named("bankfeeds-json")
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc and forks")
@@ -189,18 +181,13 @@ def test_body_writers_end_with_their_bodies_and_a_forked_child_writes_its_own() 
 
 
 FREEING = r"""
-import datetime as dt, glob, sys, time
+import datetime as dt, sys, time
+sys.path.insert(0, sys.argv[1])
+from conftest import threads_named
 import bankfeeds
 
 def freeing_threads():
-    names = []
-    for comm in glob.glob("/proc/self/task/*/comm"):
-        try:
-            with open(comm) as f:
-                names.append(f.read().strip())
-        except OSError:
-            pass
-    return names.count("bankfeeds-free")
+    return threads_named("bankfeeds-free")
 
 rows = [{"id": f"id-{i}", "date": dt.date(2024, 5, 1), "amount": "1.00"} for i in range(120_000)]
 small = bankfeeds.normalise(rows[:10], today=dt.date(2024, 6, 1))
@@ -230,7 +217,8 @@ def test_a_large_batch_let_go_of_is_freed_on_a_thread_and_what_still_holds_it_ke
     # In a fresh interpreter, so that no earlier test has started the thread.
     import subprocess
 
-    done = subprocess.run([sys.executable, "-c", FREEING], capture_output=True, text=True, timeout=120)
+    tests = str(Path(__file__).parent)
+    done = subprocess.run([sys.executable, "-c", FREEING, tests], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
 
 

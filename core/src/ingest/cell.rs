@@ -425,21 +425,6 @@ mod tests {
         use chrono::NaiveDate;
         use rust_decimal::Decimal;
         let date = NaiveDate::from_ymd_opt(2024, 5, 1).unwrap();
-        let fields = [
-            RawField::Id,
-            RawField::Date,
-            RawField::Description,
-            RawField::Counterparty,
-            RawField::Reference,
-            RawField::Reconciled,
-            RawField::Amount,
-            RawField::Balance,
-            RawField::TransactionType,
-            RawField::Status,
-            RawField::Cleared,
-            RawField::Pending,
-            RawField::AccountId,
-        ];
         let values = [
             RawValue::Text("t1".into()),
             RawValue::Text(String::new()),
@@ -474,7 +459,7 @@ mod tests {
         };
         let mut owned = Vec::new();
         let mut plan = Vec::new();
-        for field in fields {
+        for field in RawField::ALL {
             for value in &values {
                 for twice in [false, true] {
                     let mut raw = RawTransaction::default();

@@ -169,6 +169,23 @@ pub enum RawField {
 }
 
 impl RawField {
+    /// Every field, in the order of [`RawTransaction`]'s (the clearing columns after `status`).
+    pub const ALL: [RawField; 13] = [
+        RawField::Id,
+        RawField::Date,
+        RawField::Description,
+        RawField::Counterparty,
+        RawField::Reference,
+        RawField::Reconciled,
+        RawField::Amount,
+        RawField::Balance,
+        RawField::TransactionType,
+        RawField::Status,
+        RawField::Cleared,
+        RawField::Pending,
+        RawField::AccountId,
+    ];
+
     /// The field a finding names for this raw field (the boolean clearing columns, `cleared`
     /// and `pending`, are the status). Public so that a binding reading columns itself (the
     /// Python binding's Arrow reader) names fields as the core's readers do.
@@ -514,22 +531,7 @@ mod tests {
 
     #[test]
     fn every_alias_names_its_field_and_every_spelling_is_listed() {
-        let all = [
-            RawField::Id,
-            RawField::Date,
-            RawField::Description,
-            RawField::Counterparty,
-            RawField::Reference,
-            RawField::Reconciled,
-            RawField::Amount,
-            RawField::Balance,
-            RawField::TransactionType,
-            RawField::Status,
-            RawField::Cleared,
-            RawField::Pending,
-            RawField::AccountId,
-        ];
-        for field in all {
+        for field in RawField::ALL {
             assert_eq!(RawField::for_key(field.name()), Some(field));
             for alias in field.aliases() {
                 let named = RawField::for_key(alias).unwrap_or_else(|| panic!("{alias}"));
