@@ -231,11 +231,17 @@ fn read_manifest(manifest: &Path) -> Result<Vec<Entry>, u8> {
 
 /// Each line's file as an account to push; `Err` is the exit code for a file that cannot be
 /// opened (named with its line). Each file is read by the client when its account's turn
-/// comes, so accounts waiting for theirs hold no rows.
+/// comes, so accounts waiting for theirs hold no rows. A named pipe is only looked up: opening
+/// one waits for a writer, and its writer may be waiting for another account to be pushed.
 fn read_files(args: &PushAllArgs, entries: &[Entry]) -> Result<Vec<AccountPush>, u8> {
     let mut accounts = Vec::with_capacity(entries.len());
     for e in entries {
-        std::fs::File::open(&e.file).map_err(|err| {
+        let checked = if is_fifo(&e.file) {
+            std::fs::metadata(&e.file).map(drop)
+        } else {
+            std::fs::File::open(&e.file).map(drop)
+        };
+        checked.map_err(|err| {
             tell!(
                 "bankfeeds: {} line {}: cannot read {}: {err}",
                 args.manifest.display(),
@@ -253,6 +259,17 @@ fn read_files(args: &PushAllArgs, entries: &[Entry]) -> Result<Vec<AccountPush>,
         ));
     }
     Ok(accounts)
+}
+
+#[cfg(unix)]
+fn is_fifo(path: &Path) -> bool {
+    use std::os::unix::fs::FileTypeExt;
+    std::fs::metadata(path).is_ok_and(|m| m.file_type().is_fifo())
+}
+
+#[cfg(not(unix))]
+fn is_fifo(_: &Path) -> bool {
+    false
 }
 
 /// 0 when every account is complete; one kind of trouble gets push's code for it; a mix is

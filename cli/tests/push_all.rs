@@ -164,3 +164,57 @@ fn bad_manifests_are_refused_naming_the_line_before_any_request() {
     assert_eq!(sandbox.stats().requests, 0, "nothing was sent");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A named pipe in a manifest is read when its account's turn comes, not opened with the other
+/// files before any request: opening one waits for its writer, and this writer waits for the
+/// other account to be pushed. It used to wait there for ever.
+#[cfg(unix)]
+#[test]
+fn a_named_pipe_in_a_manifest_holds_up_no_other_account() {
+    let sandbox = sandbox();
+    let (c, d) = target(&sandbox, &["acc-001", "acc-002"]);
+    let dir = folder("fifo");
+    let pipe = dir.join("files").join("later.csv");
+    let made = Command::new("mkfifo").arg(&pipe).status().unwrap();
+    assert!(made.success());
+    let manifest = format!(
+        "company,connection,account,file\n{c},{d},acc-001,files/valid.csv\n{c},{d},acc-002,files/later.csv\n"
+    );
+    let rows = std::fs::read(dir.join("files").join("valid.csv")).unwrap();
+    let done = std::sync::atomic::AtomicBool::new(false);
+    let out = std::thread::scope(|scope| {
+        scope.spawn(|| {
+            // Writes only once the other account is in: before the fix, nothing was pushed
+            // while push-all waited to open the pipe, so nothing was ever written to it.
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+            while std::time::Instant::now() < deadline {
+                if sandbox
+                    .stored_transactions(&c, &d, "acc-001")
+                    .is_ok_and(|t| t.len() == 5)
+                {
+                    std::fs::write(&pipe, &rows).unwrap();
+                    done.store(true, std::sync::atomic::Ordering::SeqCst);
+                    return;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            // Lets push-all's open go on, so that the test ends (and fails below).
+            let _ = std::fs::write(&pipe, b"");
+        });
+        push_all(&sandbox, &dir, &manifest)
+    });
+    let (stdout, stderr) = text(&out);
+    assert!(
+        done.load(std::sync::atomic::Ordering::SeqCst),
+        "acc-001 was not pushed while the pipe waited: {stdout}{stderr}"
+    );
+    assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
+    for account in ["acc-001", "acc-002"] {
+        assert_eq!(
+            sandbox.stored_transactions(&c, &d, account).unwrap().len(),
+            5,
+            "{account}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
