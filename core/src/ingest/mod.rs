@@ -493,14 +493,6 @@ impl RowIngester {
         crate::memory::prefer_huge_pages(&mut self.out.source_rows);
     }
 
-    /// Doubles the room for transactions (rows that come without a count).
-    #[cold]
-    fn grow(&mut self) {
-        let more = self.out.transactions.len().max(1024);
-        self.out.transactions.reserve(more);
-        self.out.source_rows.reserve(more);
-    }
-
     /// Types the next row, reporting each field it cannot type.
     #[inline]
     pub fn push(&mut self, cells: RawCells<'_>) {
@@ -511,10 +503,6 @@ impl RowIngester {
             .ingester
             .row(cells, row, &mut out.report, &mut out.malformed)
         {
-            if out.transactions.len() == out.transactions.capacity() {
-                self.grow();
-            }
-            let out = &mut self.out;
             out.transactions.push(tx);
             out.source_rows.push(row);
         }
