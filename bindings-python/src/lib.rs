@@ -55,6 +55,11 @@ macro_rules! pymethods_with_getters {
     };
 }
 
+/// The extension's Rust allocations (the interpreter keeps its own allocator): see
+/// `bindings-python/Cargo.toml` for why and what it gains.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod args;
 mod arrow_check;
 mod arrow_in;
