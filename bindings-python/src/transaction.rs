@@ -665,11 +665,40 @@ impl Ahead {
             if free {
                 continue; // a writer took it just now
             }
-            flow = self
-                .moved
-                .wait(flow)
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            // A writer is writing it: write a later body meanwhile rather than wait idle (a
+            // body takes a writer about as long as its copy into Python takes the caller, so
+            // a caller that only waited would wait for nearly every body).
+            let window = flow.next..(flow.next + Self::LOOKAHEAD).min(self.ranges.len());
+            drop(flow);
+            if let Some(j) = window
+                .into_iter()
+                .find(|&j| self.advance(j, Stage::Free, Stage::Writing))
+            {
+                self.fill(j);
+            }
+            flow = self.flow();
+            if self.stage[index].load(Ordering::Acquire) == Stage::Writing as u8 {
+                flow = self
+                    .moved
+                    .wait(flow)
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+            }
         }
+    }
+
+    /// Writes body `j`, which the caller moved to `Writing`, into `ready`, and tells whoever
+    /// waits for it. A panic leaves it `Free`, to be written again by whoever asks for it (the
+    /// caller's `guard` turns a second panic into an error).
+    fn fill(&self, j: usize) {
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.write(j))) {
+            Ok(json) => {
+                *self.slot(j) = Some(json);
+                self.stage[j].store(Stage::Written as u8, Ordering::Release);
+            }
+            Err(_) => self.stage[j].store(Stage::Free as u8, Ordering::Release),
+        }
+        drop(self.flow());
+        self.moved.notify_all();
     }
 
     /// A writer thread: writes the next free body of the [`Ahead::LOOKAHEAD`] after the last
@@ -707,19 +736,9 @@ impl Ahead {
                     return;
                 }
             };
-            if !ahead.advance(j, Stage::Free, Stage::Writing) {
-                continue;
+            if ahead.advance(j, Stage::Free, Stage::Writing) {
+                ahead.fill(j);
             }
-            match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| ahead.write(j))) {
-                Ok(json) => {
-                    *ahead.slot(j) = Some(json);
-                    ahead.stage[j].store(Stage::Written as u8, Ordering::Release);
-                }
-                // The caller writes it again, and its `guard` turns the panic into an error.
-                Err(_) => ahead.stage[j].store(Stage::Free as u8, Ordering::Release),
-            }
-            drop(ahead.flow());
-            ahead.moved.notify_all();
         }
     }
 }
