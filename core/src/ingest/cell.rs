@@ -185,37 +185,54 @@ impl<'a> RawCells<'a> {
 
     /// [`RawTransaction::set_field`] for a cell: a field set twice is recorded in `repeated`,
     /// and a boolean clearing column becomes a status.
-    #[inline]
+    ///
+    /// Inlined into each caller, so that the cell is built where it is kept: passed by value to
+    /// a function of its own, the cell (an enum of 40 bytes) was stored and loaded again in
+    /// pieces of different sizes, which the processor cannot forward (about a tenth of typing
+    /// a row from Arrow columns went there).
+    #[inline(always)]
     fn put(&mut self, field: RawField, cell: RawCell<'a>) {
+        if matches!(field, RawField::Cleared | RawField::Pending) {
+            return self.put_flag(field, cell);
+        }
+        let slot = self.slot_mut(field);
+        let repeated = !matches!(slot, RawCell::Value(RawValue::Missing));
+        *slot = cell;
+        if repeated {
+            self.repeated.push(RepeatedKey {
+                field: field.slot(),
+                key: None,
+            });
+        }
+    }
+
+    /// [`RawCells::put`] for a boolean clearing column, which becomes a status.
+    #[inline(never)]
+    fn put_flag(&mut self, field: RawField, cell: RawCell<'a>) {
         if !matches!(self.slot_mut(field), RawCell::Value(RawValue::Missing)) {
             self.repeated.push(RepeatedKey {
                 field: field.slot(),
                 key: None,
             });
         }
-        let cell = match field {
-            RawField::Cleared | RawField::Pending => {
-                let pending_when = field == RawField::Pending;
-                let status = |yes: bool| RawCell::Text(flag_meaning(pending_when, yes));
-                let flag = |text: &str| flag_status(pending_when, text);
-                match cell {
-                    RawCell::Value(RawValue::Bool(b)) => status(b),
-                    RawCell::Value(RawValue::Int(1)) => status(true),
-                    RawCell::Value(RawValue::Int(0)) => status(false),
-                    RawCell::Text(t) => match flag(t) {
-                        FlagStatus::Status(s) => RawCell::Text(s),
-                        FlagStatus::Empty => RawCell::Value(RawValue::Null),
-                        FlagStatus::Other => RawCell::Text(t),
-                    },
-                    RawCell::Value(RawValue::Text(t)) => match flag(&t) {
-                        FlagStatus::Status(s) => RawCell::Text(s),
-                        FlagStatus::Empty => RawCell::Value(RawValue::Null),
-                        FlagStatus::Other => RawCell::Value(RawValue::Text(t)),
-                    },
-                    other => other,
-                }
-            }
-            _ => cell,
+        let pending_when = field == RawField::Pending;
+        let status = |yes: bool| RawCell::Text(flag_meaning(pending_when, yes));
+        let flag = |text: &str| flag_status(pending_when, text);
+        let cell = match cell {
+            RawCell::Value(RawValue::Bool(b)) => status(b),
+            RawCell::Value(RawValue::Int(1)) => status(true),
+            RawCell::Value(RawValue::Int(0)) => status(false),
+            RawCell::Text(t) => match flag(t) {
+                FlagStatus::Status(s) => RawCell::Text(s),
+                FlagStatus::Empty => RawCell::Value(RawValue::Null),
+                FlagStatus::Other => RawCell::Text(t),
+            },
+            RawCell::Value(RawValue::Text(t)) => match flag(&t) {
+                FlagStatus::Status(s) => RawCell::Text(s),
+                FlagStatus::Empty => RawCell::Value(RawValue::Null),
+                FlagStatus::Other => RawCell::Value(RawValue::Text(t)),
+            },
+            other => other,
         };
         *self.slot_mut(field) = cell;
     }
