@@ -91,29 +91,151 @@ fn id_text_issue(
 
 pub(super) fn check_rows(
     txs: &[BankTransaction],
-    row_of: &dyn Fn(usize) -> usize,
+    row_of: &(dyn Fn(usize) -> usize + Sync),
     ctx: &ValidationContext,
     ids_checked: bool,
     report: &mut ValidationReport,
 ) {
-    let mut checker = RowChecker::new(ctx);
-    let mut ids = IdIndex::new();
-    for (i, tx) in txs.iter().enumerate() {
-        if !ids_checked {
+    let repeats = || {
+        let mut ids = IdIndex::new();
+        for (i, tx) in txs.iter().enumerate() {
             ids.push(&tx.id, i.checked_sub(1).map(|p| txs[p].id.as_str()), |j| {
                 &txs[j].id
             });
         }
-        checker.row(tx, row_of(i), report);
-    }
-    for (i, first) in ids.repeats(|j| &txs[j].id) {
+        ids.repeats(|j| &txs[j].id)
+    };
+    let (checker, repeats) = if ids_checked {
+        (check_in_pieces(txs, row_of, ctx, report), Vec::new())
+    } else if txs.len() < PIECE_ROWS || cfg!(target_family = "wasm") {
+        (check_in_pieces(txs, row_of, ctx, report), repeats())
+    } else {
+        // The repeated ids are looked for on a thread of their own while the rows are checked.
+        std::thread::scope(|scope| {
+            let ids = std::thread::Builder::new()
+                .name("bankfeeds-ids".into())
+                .spawn_scoped(scope, repeats);
+            let checker = check_in_pieces(txs, row_of, ctx, report);
+            let repeats = match ids {
+                Ok(thread) => thread
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+                Err(_) => repeats(),
+            };
+            (checker, repeats)
+        })
+    };
+    for (i, first) in repeats {
         let tx = &txs[i];
         if let Some(issue) = duplicate_id(&tx.id, row_of(i), row_of(first)) {
             report.push(issue);
         }
     }
-
     checker.finish(report);
+}
+
+/// Rows a piece of a batch checked on a thread of its own has at least.
+const PIECE_ROWS: usize = 64 * 1024;
+
+/// Where the pieces of a batch of `txs` start, one a core (up to 4): each after a row with a
+/// balance, which is all a [`RowChecker`] carries from one row to the next besides the date
+/// (see [`RowChecker::after`]). One piece (`[0]`) for a small batch, or one whose balances are
+/// too sparse to cut it.
+fn piece_starts(txs: &[BankTransaction]) -> Vec<usize> {
+    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    let cores = if cfg!(target_family = "wasm") {
+        1
+    } else {
+        *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+    };
+    let pieces = cores.min(4).min(txs.len() / PIECE_ROWS).max(1);
+    let mut starts = vec![0];
+    for k in 1..pieces {
+        let cut = txs.len() * k / pieces;
+        // The first row at or after the cut whose previous row has a balance.
+        if let Some(start) = (cut..(cut + 1024).min(txs.len()))
+            .find(|&i| txs[i - 1].balance.is_some())
+            .filter(|&i| i > *starts.last().unwrap_or(&0))
+        {
+            starts.push(start);
+        }
+    }
+    starts
+}
+
+/// Every row through [`RowChecker::row`], in pieces checked at once on other threads (see
+/// [`piece_starts`]), their findings joined in row order: the same findings, in the same order,
+/// as one checker going through every row. Returns the checker as it stands after the last
+/// row, for [`RowChecker::finish`].
+fn check_in_pieces<'c>(
+    txs: &[BankTransaction],
+    row_of: &(dyn Fn(usize) -> usize + Sync),
+    ctx: &'c ValidationContext,
+    report: &mut ValidationReport,
+) -> RowChecker<'c> {
+    check_from(txs, row_of, ctx, report, &piece_starts(txs))
+}
+
+/// [`check_in_pieces`] with the pieces starting at `starts`: `0`, then rows after a row with a
+/// balance, in order.
+fn check_from<'c>(
+    txs: &[BankTransaction],
+    row_of: &(dyn Fn(usize) -> usize + Sync),
+    ctx: &'c ValidationContext,
+    report: &mut ValidationReport,
+    starts: &[usize],
+) -> RowChecker<'c> {
+    let ends = starts.iter().skip(1).copied().chain([txs.len()]);
+    let ranges: Vec<std::ops::Range<usize>> = starts
+        .iter()
+        .copied()
+        .zip(ends)
+        .map(|(a, b)| a..b)
+        .collect();
+    let mut checker = RowChecker::new(ctx);
+    let check = |checker: &mut RowChecker<'_>,
+                 range: std::ops::Range<usize>,
+                 report: &mut ValidationReport| {
+        for i in range {
+            checker.row(&txs[i], row_of(i), report);
+        }
+    };
+    let Some((first, later)) = ranges.split_first() else {
+        return checker;
+    };
+    std::thread::scope(|scope| {
+        let later: Vec<_> = later
+            .iter()
+            .map(|range| {
+                let range = range.clone();
+                std::thread::Builder::new()
+                    .name("bankfeeds-check".into())
+                    .spawn_scoped(scope, {
+                        let range = range.clone();
+                        move || {
+                            let mut piece =
+                                RowChecker::after(ctx, &txs[range.start - 1], range.start);
+                            let mut found = ValidationReport::new();
+                            check(&mut piece, range, &mut found);
+                            (piece, found)
+                        }
+                    })
+                    .map_err(|_| range)
+            })
+            .collect();
+        check(&mut checker, first.clone(), report);
+        for piece in later {
+            match piece {
+                Ok(thread) => match thread.join() {
+                    Ok((piece, found)) => checker.absorb(piece, found, report),
+                    Err(panic) => std::panic::resume_unwind(panic),
+                },
+                // No thread to be had: checked here, where the last piece left off.
+                Err(range) => check(&mut checker, range, report),
+            }
+        }
+    });
+    checker
 }
 
 /// The finding for an id that input row `row` repeats from row `first`; none for a blank id
@@ -179,6 +301,49 @@ impl<'c> RowChecker<'c> {
             missing: Vec::new(),
             ctx,
         }
+    }
+
+    /// A checker for the rows from `position` on, as one that went through the rows before
+    /// stands after `previous`, the row before them, which has a balance: the chain carries
+    /// that balance and the date order that date. What else a checker gathers (first-seen
+    /// notes, balances missing) is joined by [`RowChecker::absorb`].
+    fn after(ctx: &'c ValidationContext, previous: &BankTransaction, position: usize) -> Self {
+        debug_assert!(previous.balance.is_some(), "pieces start after a balance");
+        let mut checker = Self::new(ctx);
+        checker.chain = ChainWalker::new(previous.balance);
+        checker.previous = Some(previous.date);
+        checker.position = position;
+        checker
+    }
+
+    /// Takes in the checker of the piece after this one's rows ([`RowChecker::after`]) and its
+    /// findings: a field first seen in the piece, already seen here, is not noted again.
+    fn absorb(
+        &mut self,
+        piece: RowChecker<'_>,
+        found: ValidationReport,
+        report: &mut ValidationReport,
+    ) {
+        let ignored = self.ctx.profile().ignored_fields;
+        let seen = self.ignored_seen;
+        for issue in found.issues {
+            let noted_here = issue.code == Code::FieldIgnored
+                && ignored
+                    .iter()
+                    .position(|f| Some(*f) == issue.field)
+                    .is_some_and(|k| k < seen.len() && seen[k]);
+            if !noted_here {
+                report.push(issue);
+            }
+        }
+        for (mine, theirs) in self.ignored_seen.iter_mut().zip(piece.ignored_seen) {
+            *mine |= theirs;
+        }
+        self.chain = piece.chain;
+        self.previous = piece.previous;
+        self.position = piece.position;
+        self.missing_count += piece.missing_count;
+        self.missing.extend(piece.missing);
     }
 
     /// Checks the next row, input row `row`: one rule group after another, in the order their
@@ -624,5 +789,151 @@ impl<K: Fn(&Issue) -> bool> Keeping<'_, K> {
         if (self.keep)(&issue) {
             self.report.push(issue);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::Platform;
+    use chrono::NaiveDate;
+    use proptest::prelude::*;
+    use rust_decimal::Decimal;
+
+    /// A row: amount in cents, its balance (`None`: none; `Some(false)`: one that breaks the
+    /// chain), days after the first date (rows may go back), and which ignored fields it has.
+    type Row = (i64, Option<bool>, u8, bool, bool, bool);
+
+    fn transactions(rows: &[Row]) -> Vec<BankTransaction> {
+        let start = NaiveDate::from_ymd_opt(2024, 1, 1).unwrap();
+        let mut balance = Decimal::new(10_000, 2);
+        rows.iter()
+            .enumerate()
+            .map(
+                |(i, &(cents, kept, days, counterparty, reference, reconciled))| {
+                    let amount = Decimal::new(cents, 2);
+                    balance += amount;
+                    let date = start + chrono::Days::new(days.into());
+                    let mut tx = BankTransaction::new(format!("t{i}"), date.into(), amount);
+                    tx.balance = kept.map(|good| {
+                        if good {
+                            balance
+                        } else {
+                            balance + Decimal::ONE
+                        }
+                    });
+                    tx.counterparty = counterparty.then(|| "Shop".to_owned());
+                    tx.reference = reference.then(|| "Ref".to_owned());
+                    tx.reconciled = reconciled.then_some(true);
+                    tx.description = Some("Coffee".to_owned());
+                    tx
+                },
+            )
+            .collect()
+    }
+
+    fn check(txs: &[BankTransaction], ctx: &ValidationContext, starts: &[usize]) -> Vec<Issue> {
+        let mut report = ValidationReport::new();
+        let row_of = |i: usize| i + 2;
+        check_from(txs, &row_of, ctx, &mut report, starts).finish(&mut report);
+        report.issues
+    }
+
+    fn row() -> impl Strategy<Value = Row> {
+        (
+            prop_oneof![Just(0i64), -5000i64..5000],
+            prop_oneof![8 => Just(Some(true)), 1 => Just(Some(false)), 2 => Just(None)],
+            prop_oneof![6 => 0u8..3, 1 => 0u8..40],
+            prop::bool::weighted(0.05),
+            prop::bool::weighted(0.05),
+            prop::bool::weighted(0.05),
+        )
+    }
+
+    proptest! {
+        /// Rows checked in pieces give the findings, in order, that one checker gives: breaks,
+        /// dates going back, missing balances and first-seen notes on either side of a cut.
+        #[test]
+        fn pieces_find_what_one_pass_finds(
+            rows in prop::collection::vec(row(), 2..120),
+            cuts in prop::collection::vec(1usize..120, 0..4),
+            platform in prop::sample::select(Platform::ALL.to_vec()),
+            opening in prop::option::of(Just(Decimal::new(10_000, 2))),
+        ) {
+            let txs = transactions(&rows);
+            let mut ctx = ValidationContext::new(platform, NaiveDate::from_ymd_opt(2024, 3, 1).unwrap());
+            ctx.opening_balance = opening;
+            let mut starts = vec![0];
+            let mut cuts: Vec<usize> = cuts.into_iter().filter(|&c| c < txs.len() && txs[c - 1].balance.is_some()).collect();
+            cuts.sort_unstable();
+            cuts.dedup();
+            starts.extend(cuts);
+            prop_assert_eq!(check(&txs, &ctx, &starts), check(&txs, &ctx, &[0]));
+        }
+    }
+
+    #[test]
+    fn a_large_batch_checked_in_pieces_reports_as_one_pass_does() {
+        // Repeated ids (looked for on a thread of their own), a broken chain and missing
+        // balances (Xero needs them) in pieces and across their cuts.
+        let rows: Vec<Row> = (0..(3 * PIECE_ROWS + 17))
+            .map(|i| {
+                let balance = match i % 50_000 {
+                    7 => Some(false),
+                    11 | 12 => None,
+                    _ => Some(true),
+                };
+                (100 + (i % 7) as i64, balance, 0, false, false, false)
+            })
+            .collect();
+        let mut txs = transactions(&rows);
+        for (from, to) in [(3, 70_000), (70_001, 150_000), (5, 6)] {
+            txs[to].id = txs[from].id.clone();
+        }
+        let ctx =
+            ValidationContext::new(Platform::Xero, NaiveDate::from_ymd_opt(2024, 3, 1).unwrap());
+        let row_of = |i: usize| i + 2;
+        let mut found = ValidationReport::new();
+        check_rows(&txs, &row_of, &ctx, false, &mut found);
+
+        let mut one_pass = ValidationReport::new();
+        let checker = check_from(&txs, &row_of, &ctx, &mut one_pass, &[0]);
+        let mut ids = IdIndex::new();
+        for (i, tx) in txs.iter().enumerate() {
+            ids.push(&tx.id, i.checked_sub(1).map(|p| txs[p].id.as_str()), |j| {
+                &txs[j].id
+            });
+        }
+        for (i, first) in ids.repeats(|j| &txs[j].id) {
+            one_pass.push(duplicate_id(&txs[i].id, row_of(i), row_of(first)).unwrap());
+        }
+        checker.finish(&mut one_pass);
+
+        let codes =
+            |r: &ValidationReport, code: Code| r.issues.iter().filter(|i| i.code == code).count();
+        assert_eq!(codes(&found, Code::DuplicateId), 3);
+        assert!(codes(&found, Code::BalanceMismatch) >= 4);
+        assert_eq!(codes(&found, Code::MissingBalance), 2 * 4);
+        assert_eq!(found.issues, one_pass.issues);
+    }
+
+    #[test]
+    fn a_large_batch_is_cut_after_balances_only() {
+        let rows: Vec<Row> = (0..(4 * PIECE_ROWS))
+            .map(|i| (100, (i % 3 != 0).then_some(true), 0, false, false, false))
+            .collect();
+        let txs = transactions(&rows);
+        let starts = piece_starts(&txs);
+        assert_eq!(starts[0], 0);
+        assert!(starts.windows(2).all(|w| w[0] < w[1]));
+        assert!(starts[1..].iter().all(|&s| txs[s - 1].balance.is_some()));
+        if std::thread::available_parallelism().map_or(1, |n| n.get()) > 1 {
+            assert!(starts.len() > 1, "{starts:?}");
+        }
+        let none: Vec<Row> = rows
+            .iter()
+            .map(|r| (r.0, None, 0, false, false, false))
+            .collect();
+        assert_eq!(piece_starts(&transactions(&none)), vec![0]);
     }
 }
