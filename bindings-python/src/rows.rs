@@ -87,7 +87,8 @@ fn transaction_type_name(v: &Bound<'_, PyAny>) -> Option<&'static str> {
     if v.get_type_ptr() != std::ptr::addr_of_mut!(ffi::PyUnicode_Type) {
         return None;
     }
-    let s = v.cast::<PyString>().ok()?;
+    // SAFETY: the object's type is exactly `str`.
+    let s = unsafe { v.cast_unchecked::<PyString>() };
     let text = values::text_of(s).ok()?.ok()?;
     if text.len() > 16 {
         return None;
@@ -344,7 +345,11 @@ fn untyped_row(
     shape: &mut ValidationReport,
     row: &mut impl Row,
 ) -> PyResult<()> {
-    if let Ok(dict) = item.cast::<PyDict>() {
+    if item.get_type_ptr() == std::ptr::addr_of_mut!(ffi::PyDict_Type) {
+        // SAFETY: the object's type is exactly `dict` (checked by address: `cast` asks the
+        // interpreter for the type's flags, a call under abi3).
+        dict_row(unsafe { item.cast_unchecked::<PyDict>() }, keys, row)?;
+    } else if let Ok(dict) = item.cast::<PyDict>() {
         dict_row(dict, keys, row)?;
     } else if let Ok(t) = item.cast::<PyTransaction>() {
         row.typed(&t.get().inner);

@@ -147,6 +147,30 @@ pub fn kind(v: &Bound<'_, PyAny>) -> String {
 /// One Python value as the core reads it; see the module table.
 pub fn raw_value(v: &Bound<'_, PyAny>) -> PyResult<RawValue> {
     let py = v.py();
+    // The values most rows hold, matched by their exact type's address first: each check below
+    // them is a call into the interpreter under abi3 (a type's flags, `isinstance`).
+    let ty = v.get_type_ptr();
+    if ty == std::ptr::addr_of_mut!(pyo3::ffi::PyUnicode_Type) {
+        // SAFETY: the object's type is exactly `str`.
+        let s = unsafe { v.cast_unchecked::<PyString>() };
+        return Ok(match text_of(s)? {
+            Ok(text) => RawValue::Text(text.to_owned()),
+            Err(why) => RawValue::Other(why),
+        });
+    }
+    if DECIMAL.get(py).is_some_and(|t| t.as_ptr().cast() == ty) {
+        return decimal_value(v);
+    }
+    if DATETIME.get(py).is_some_and(|t| t.as_ptr().cast() == ty)
+        && let Some(raw) = naive_datetime_state(v)?
+    {
+        return Ok(raw);
+    }
+    if DATE.get(py).is_some_and(|t| t.as_ptr().cast() == ty)
+        && let Some(raw) = date_state(v)?
+    {
+        return Ok(raw);
+    }
     if v.is_none() {
         return Ok(RawValue::Null);
     }
@@ -166,7 +190,6 @@ pub fn raw_value(v: &Bound<'_, PyAny>) -> PyResult<RawValue> {
         return Ok(RawValue::Float(f.value()));
     }
     // Exact types first, by address: the common case costs no `isinstance`.
-    let ty = v.get_type_ptr();
     let decimal = decimal_type(py)?;
     if ty == decimal.as_type_ptr() {
         return decimal_value(v);
