@@ -203,6 +203,10 @@ fn check_from<'c>(
     let Some((first, later)) = ranges.split_first() else {
         return checker;
     };
+    if later.is_empty() {
+        check(&mut checker, first.clone(), report);
+        return checker;
+    }
     std::thread::scope(|scope| {
         let later: Vec<_> = later
             .iter()
