@@ -211,20 +211,16 @@ fn check_from<'c>(
         let later: Vec<_> = later
             .iter()
             .map(|range| {
-                let range = range.clone();
+                let rows = range.clone();
                 std::thread::Builder::new()
                     .name("bankfeeds-check".into())
-                    .spawn_scoped(scope, {
-                        let range = range.clone();
-                        move || {
-                            let mut piece =
-                                RowChecker::after(ctx, &txs[range.start - 1], range.start);
-                            let mut found = ValidationReport::new();
-                            check(&mut piece, range, &mut found);
-                            (piece, found)
-                        }
+                    .spawn_scoped(scope, move || {
+                        let mut piece = RowChecker::after(ctx, &txs[rows.start - 1], rows.start);
+                        let mut found = ValidationReport::new();
+                        check(&mut piece, rows, &mut found);
+                        (piece, found)
                     })
-                    .map_err(|_| range)
+                    .map_err(|_| range.clone())
             })
             .collect();
         check(&mut checker, first.clone(), report);
