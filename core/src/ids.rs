@@ -61,7 +61,10 @@ impl IdIndex {
 
     /// For every id equal to an earlier one, `(position, position of its first occurrence)`, in
     /// position order.
-    pub(crate) fn repeats<'a>(self, id_at: impl Fn(usize) -> &'a str) -> Vec<(usize, usize)> {
+    pub(crate) fn repeats<'a>(
+        self,
+        id_at: impl Fn(usize) -> &'a str + Sync,
+    ) -> Vec<(usize, usize)> {
         let n = self.hashes.len();
         if n < 2 {
             return Vec::new();
@@ -87,36 +90,88 @@ impl IdIndex {
             order[fill[b] as usize] = (h, i as u32);
             fill[b] += 1;
         }
-        let mut out = Vec::new();
-        for b in 0..buckets {
-            let bucket = &mut order[starts[b] as usize..starts[b + 1] as usize];
-            if bucket.len() < 2 {
-                continue;
-            }
-            bucket.sort_unstable();
-            let mut g = 0;
-            while g < bucket.len() {
-                let mut end = g + 1;
-                while end < bucket.len() && bucket[end].0 == bucket[g].0 {
-                    end += 1;
+        // The buckets are sorted and searched in two halves at once for a large index (the
+        // halves share nothing: a bucket holds every hash with its top bits).
+        let half = buckets / 2;
+        let (low, high) = order.split_at_mut(starts[half] as usize);
+        let in_two = n >= PARALLEL_HASHES && !cfg!(target_family = "wasm");
+        let mut out = if in_two {
+            // The upper half goes to the thread, or stays here when no thread can be had.
+            let high = std::sync::Mutex::new(Some(high));
+            let take = || {
+                high.lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .take()
+            };
+            std::thread::scope(|scope| {
+                let upper = std::thread::Builder::new()
+                    .name("bankfeeds-ids".into())
+                    .spawn_scoped(scope, || {
+                        take().map_or_else(Vec::new, |high| {
+                            equal_in_buckets(high, &starts[half..], &id_at)
+                        })
+                    });
+                let mut out = equal_in_buckets(low, &starts[..=half], &id_at);
+                if let Ok(thread) = upper {
+                    out.extend(
+                        thread
+                            .join()
+                            .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+                    );
                 }
-                // Equal hashes, in position order: compare the strings, since different ids can
-                // share a hash.
-                let group = &bucket[g..end];
-                for (k, &(_, i)) in group.iter().enumerate().skip(1) {
-                    let id = id_at(i as usize);
-                    if let Some(&(_, first)) =
-                        group[..k].iter().find(|(_, j)| id_at(*j as usize) == id)
-                    {
-                        out.push((i as usize, first as usize));
-                    }
+                if let Some(high) = take() {
+                    out.extend(equal_in_buckets(high, &starts[half..], &id_at));
                 }
-                g = end;
-            }
-        }
+                out
+            })
+        } else {
+            let mut out = equal_in_buckets(low, &starts[..=half], &id_at);
+            out.extend(equal_in_buckets(high, &starts[half..], &id_at));
+            out
+        };
         out.sort_unstable();
         out
     }
+}
+
+/// Hashes from which [`IdIndex::repeats`] searches its buckets on two threads.
+const PARALLEL_HASHES: usize = 256 * 1024;
+
+/// The repeats in consecutive buckets of `(hash, position)`: `order` holds them, and bucket `b`
+/// is `order[starts[b] - starts[0]..starts[b + 1] - starts[0]]`.
+fn equal_in_buckets<'a>(
+    order: &mut [(u64, u32)],
+    starts: &[u32],
+    id_at: &impl Fn(usize) -> &'a str,
+) -> Vec<(usize, usize)> {
+    let base = starts[0] as usize;
+    let mut out = Vec::new();
+    for bounds in starts.windows(2) {
+        let bucket = &mut order[bounds[0] as usize - base..bounds[1] as usize - base];
+        if bucket.len() < 2 {
+            continue;
+        }
+        bucket.sort_unstable();
+        let mut g = 0;
+        while g < bucket.len() {
+            let mut end = g + 1;
+            while end < bucket.len() && bucket[end].0 == bucket[g].0 {
+                end += 1;
+            }
+            // Equal hashes, in position order: compare the strings, since different ids can
+            // share a hash.
+            let group = &bucket[g..end];
+            for (k, &(_, i)) in group.iter().enumerate().skip(1) {
+                let id = id_at(i as usize);
+                if let Some(&(_, first)) = group[..k].iter().find(|(_, j)| id_at(*j as usize) == id)
+                {
+                    out.push((i as usize, first as usize));
+                }
+            }
+            g = end;
+        }
+    }
+    out
 }
 
 /// Every id met once, for telling which repeat an earlier one as rows stream by: the bytes of
@@ -285,5 +340,35 @@ mod tests {
         let sorted: Vec<String> = (0..5000).map(|i| format!("id-{i:05}")).collect();
         let refs: Vec<&str> = sorted.iter().map(String::as_str).collect();
         assert!(repeats(&refs).is_empty());
+    }
+
+    #[test]
+    fn a_large_index_searched_in_two_halves_finds_every_repeat() {
+        // Enough hashes for the buckets to be searched on two threads, with repeats in both
+        // halves of the buckets, repeated more than once, and next to each other.
+        let n = PARALLEL_HASHES + 12_345;
+        let ids: Vec<String> = (0..n)
+            .map(|i| match i % 1000 {
+                7 => format!("again-{}", i % 5),
+                8 => format!(
+                    "id-{}",
+                    ((i - 2) as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+                ),
+                _ => format!("id-{}", (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)),
+            })
+            .collect();
+        let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+        let mut first: std::collections::HashMap<&str, usize> = Default::default();
+        let mut expected = Vec::new();
+        for (i, id) in refs.iter().enumerate() {
+            match first.get(id) {
+                Some(&j) => expected.push((i, j)),
+                None => {
+                    first.insert(id, i);
+                }
+            }
+        }
+        assert!(expected.len() > 2 * (n / 1000) - 10, "{}", expected.len());
+        assert_eq!(repeats(&refs), expected);
     }
 }
