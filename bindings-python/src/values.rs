@@ -147,49 +147,13 @@ pub fn kind(v: &Bound<'_, PyAny>) -> String {
 /// One Python value as the core reads it; see the module table.
 pub fn raw_value(v: &Bound<'_, PyAny>) -> PyResult<RawValue> {
     let py = v.py();
-    // The values most rows hold, matched by their exact type's address first: each check below
-    // them is a call into the interpreter under abi3 (a type's flags, `isinstance`).
+    // Exact types first, by address: the values most rows hold cost no call into the
+    // interpreter (under abi3 a type's flags and `isinstance` are calls).
     let ty = v.get_type_ptr();
     if ty == std::ptr::addr_of_mut!(pyo3::ffi::PyUnicode_Type) {
         // SAFETY: the object's type is exactly `str`.
-        let s = unsafe { v.cast_unchecked::<PyString>() };
-        return Ok(match text_of(s)? {
-            Ok(text) => RawValue::Text(text.to_owned()),
-            Err(why) => RawValue::Other(why),
-        });
+        return text_value(unsafe { v.cast_unchecked::<PyString>() });
     }
-    if DECIMAL.get(py).is_some_and(|t| t.as_ptr().cast() == ty) {
-        return decimal_value(v);
-    }
-    if DATETIME.get(py).is_some_and(|t| t.as_ptr().cast() == ty)
-        && let Some(raw) = naive_datetime_state(v)?
-    {
-        return Ok(raw);
-    }
-    if DATE.get(py).is_some_and(|t| t.as_ptr().cast() == ty)
-        && let Some(raw) = date_state(v)?
-    {
-        return Ok(raw);
-    }
-    if v.is_none() {
-        return Ok(RawValue::Null);
-    }
-    if let Ok(s) = v.cast::<PyString>() {
-        return Ok(match text_of(s)? {
-            Ok(text) => RawValue::Text(text.to_owned()),
-            Err(why) => RawValue::Other(why),
-        });
-    }
-    if v.is_instance_of::<PyBool>() {
-        return Ok(RawValue::Bool(v.is_truthy()?));
-    }
-    if v.is_instance_of::<PyInt>() {
-        return int_value(v);
-    }
-    if let Ok(f) = v.cast::<PyFloat>() {
-        return Ok(RawValue::Float(f.value()));
-    }
-    // Exact types first, by address: the common case costs no `isinstance`.
     let decimal = decimal_type(py)?;
     if ty == decimal.as_type_ptr() {
         return decimal_value(v);
@@ -206,6 +170,21 @@ pub fn raw_value(v: &Bound<'_, PyAny>) -> PyResult<RawValue> {
         && let Some(raw) = date_state(v)?
     {
         return Ok(raw);
+    }
+    if v.is_none() {
+        return Ok(RawValue::Null);
+    }
+    if let Ok(s) = v.cast::<PyString>() {
+        return text_value(s);
+    }
+    if v.is_instance_of::<PyBool>() {
+        return Ok(RawValue::Bool(v.is_truthy()?));
+    }
+    if v.is_instance_of::<PyInt>() {
+        return int_value(v);
+    }
+    if let Ok(f) = v.cast::<PyFloat>() {
+        return Ok(RawValue::Float(f.value()));
     }
     if v.is_instance(decimal)? {
         return decimal_value(v);
@@ -229,6 +208,14 @@ pub fn raw_value(v: &Bound<'_, PyAny>) -> PyResult<RawValue> {
         );
     }
     Ok(RawValue::Other(kind(v)))
+}
+
+/// A `str` (or a subclass's, read as `str` holds it) as text, or why it is none.
+fn text_value(s: &Bound<'_, PyString>) -> PyResult<RawValue> {
+    Ok(match text_of(s)? {
+        Ok(text) => RawValue::Text(text.to_owned()),
+        Err(why) => RawValue::Other(why),
+    })
 }
 
 /// An `int` from its value, never its text: `str()` refuses more than 4300 digits (a
