@@ -668,7 +668,7 @@ impl Ahead {
             // A writer is writing it: write a later body meanwhile rather than wait idle (a
             // body takes a writer about as long as its copy into Python takes the caller, so
             // a caller that only waited would wait for nearly every body).
-            let window = flow.next..(flow.next + Self::LOOKAHEAD).min(self.ranges.len());
+            let window = self.window(&flow);
             drop(flow);
             if let Some(j) = window
                 .into_iter()
@@ -684,6 +684,11 @@ impl Ahead {
                     .unwrap_or_else(std::sync::PoisonError::into_inner);
             }
         }
+    }
+
+    /// The bodies written ahead: the [`Ahead::LOOKAHEAD`] after the last one asked for.
+    fn window(&self, flow: &Flow) -> std::ops::Range<usize> {
+        flow.next..(flow.next + Self::LOOKAHEAD).min(self.ranges.len())
     }
 
     /// Writes body `j`, which the caller moved to `Writing`, into `ready`, and tells whoever
@@ -713,7 +718,7 @@ impl Ahead {
             let j = {
                 let mut flow = ahead.flow();
                 loop {
-                    let window = flow.next..(flow.next + Self::LOOKAHEAD).min(n);
+                    let window = ahead.window(&flow);
                     let last = window.end == n;
                     if let Some(j) = window
                         .into_iter()
