@@ -94,36 +94,15 @@ impl IdIndex {
         // halves share nothing: a bucket holds every hash with its top bits).
         let half = buckets / 2;
         let (low, high) = order.split_at_mut(starts[half] as usize);
-        let in_two = n >= PARALLEL_HASHES && !cfg!(target_family = "wasm");
+        let in_two = n >= PARALLEL_HASHES;
         let mut out = if in_two {
-            // The upper half goes to the thread, or stays here when no thread can be had.
-            let high = std::sync::Mutex::new(Some(high));
-            let take = || {
-                high.lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner)
-                    .take()
-            };
-            std::thread::scope(|scope| {
-                let upper = std::thread::Builder::new()
-                    .name("bankfeeds-ids".into())
-                    .spawn_scoped(scope, || {
-                        take().map_or_else(Vec::new, |high| {
-                            equal_in_buckets(high, &starts[half..], &id_at)
-                        })
-                    });
-                let mut out = equal_in_buckets(low, &starts[..=half], &id_at);
-                if let Ok(thread) = upper {
-                    out.extend(
-                        thread
-                            .join()
-                            .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-                    );
-                }
-                if let Some(high) = take() {
-                    out.extend(equal_in_buckets(high, &starts[half..], &id_at));
-                }
-                out
-            })
+            let (mut out, upper) = crate::threads::join(
+                "bankfeeds-ids",
+                || equal_in_buckets(low, &starts[..=half], &id_at),
+                || equal_in_buckets(high, &starts[half..], &id_at),
+            );
+            out.extend(upper);
+            out
         } else {
             let mut out = equal_in_buckets(low, &starts[..=half], &id_at);
             out.extend(equal_in_buckets(high, &starts[half..], &id_at));

@@ -49,6 +49,7 @@ pub mod stream;
 #[path = "../tests/shared/mod.rs"]
 mod test_shared;
 pub mod text;
+mod threads;
 pub mod validate;
 #[cfg(feature = "webhook")]
 pub mod webhook;

@@ -107,23 +107,15 @@ pub(super) fn check_rows(
     };
     let (checker, repeats) = if ids_checked {
         (check_in_pieces(txs, row_of, ctx, report), Vec::new())
-    } else if txs.len() < PIECE_ROWS || cfg!(target_family = "wasm") {
+    } else if txs.len() < PIECE_ROWS {
         (check_in_pieces(txs, row_of, ctx, report), repeats())
     } else {
         // The repeated ids are looked for on a thread of their own while the rows are checked.
-        std::thread::scope(|scope| {
-            let ids = std::thread::Builder::new()
-                .name("bankfeeds-ids".into())
-                .spawn_scoped(scope, repeats);
-            let checker = check_in_pieces(txs, row_of, ctx, report);
-            let repeats = match ids {
-                Ok(thread) => thread
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-                Err(_) => repeats(),
-            };
-            (checker, repeats)
-        })
+        crate::threads::join(
+            "bankfeeds-ids",
+            || check_in_pieces(txs, row_of, ctx, report),
+            repeats,
+        )
     };
     for (i, first) in repeats {
         let tx = &txs[i];
