@@ -104,6 +104,31 @@ pub(crate) fn flag_status(pending_when: bool, text: &str) -> FlagStatus {
     }
 }
 
+/// A boolean clearing column's cell as the status it means (see [`flag_status`]); a cell that
+/// is no yes or no is kept for the status rule to report. Out of line: these columns are rare,
+/// and [`RawCells::put`] is inlined into every caller.
+#[inline(never)]
+fn flag_cell(pending_when: bool, cell: RawCell<'_>) -> RawCell<'_> {
+    let status = |yes: bool| RawCell::Text(flag_meaning(pending_when, yes));
+    let flag = |text: &str| flag_status(pending_when, text);
+    match cell {
+        RawCell::Value(RawValue::Bool(b)) => status(b),
+        RawCell::Value(RawValue::Int(1)) => status(true),
+        RawCell::Value(RawValue::Int(0)) => status(false),
+        RawCell::Text(t) => match flag(t) {
+            FlagStatus::Status(s) => RawCell::Text(s),
+            FlagStatus::Empty => RawCell::Value(RawValue::Null),
+            FlagStatus::Other => RawCell::Text(t),
+        },
+        RawCell::Value(RawValue::Text(t)) => match flag(&t) {
+            FlagStatus::Status(s) => RawCell::Text(s),
+            FlagStatus::Empty => RawCell::Value(RawValue::Null),
+            FlagStatus::Other => RawCell::Value(RawValue::Text(t)),
+        },
+        other => other,
+    }
+}
+
 /// A row's values by field, as the core types them: each a [`RawValue`] handed over whole or text
 /// borrowed from where it was read (a CSV line, an Arrow column), so that only the text a
 /// transaction keeps (its id, description...) is ever copied, once. Filled with
@@ -192,9 +217,10 @@ impl<'a> RawCells<'a> {
     /// a row from Arrow columns went there).
     #[inline(always)]
     fn put(&mut self, field: RawField, cell: RawCell<'a>) {
-        if matches!(field, RawField::Cleared | RawField::Pending) {
-            return self.put_flag(field, cell);
-        }
+        let cell = match field {
+            RawField::Cleared | RawField::Pending => flag_cell(field == RawField::Pending, cell),
+            _ => cell,
+        };
         let slot = self.slot_mut(field);
         let repeated = !matches!(slot, RawCell::Value(RawValue::Missing));
         *slot = cell;
@@ -206,37 +232,6 @@ impl<'a> RawCells<'a> {
         }
     }
 
-    /// [`RawCells::put`] for a boolean clearing column, which becomes a status.
-    #[inline(never)]
-    fn put_flag(&mut self, field: RawField, cell: RawCell<'a>) {
-        if !matches!(self.slot_mut(field), RawCell::Value(RawValue::Missing)) {
-            self.repeated.push(RepeatedKey {
-                field: field.slot(),
-                key: None,
-            });
-        }
-        let pending_when = field == RawField::Pending;
-        let status = |yes: bool| RawCell::Text(flag_meaning(pending_when, yes));
-        let flag = |text: &str| flag_status(pending_when, text);
-        let cell = match cell {
-            RawCell::Value(RawValue::Bool(b)) => status(b),
-            RawCell::Value(RawValue::Int(1)) => status(true),
-            RawCell::Value(RawValue::Int(0)) => status(false),
-            RawCell::Text(t) => match flag(t) {
-                FlagStatus::Status(s) => RawCell::Text(s),
-                FlagStatus::Empty => RawCell::Value(RawValue::Null),
-                FlagStatus::Other => RawCell::Text(t),
-            },
-            RawCell::Value(RawValue::Text(t)) => match flag(&t) {
-                FlagStatus::Status(s) => RawCell::Text(s),
-                FlagStatus::Empty => RawCell::Value(RawValue::Null),
-                FlagStatus::Other => RawCell::Value(RawValue::Text(t)),
-            },
-            other => other,
-        };
-        *self.slot_mut(field) = cell;
-    }
-
     /// Sets a field from a CSV cell, as [`RawTransaction::set_text`] does (`set_field` for an
     /// empty cell: a null), without copying its text. The header names each field once (a
     /// second column for one is refused), so no field is set twice.
@@ -246,13 +241,9 @@ impl<'a> RawCells<'a> {
             RawCell::Value(RawValue::Null)
         } else {
             match field {
+                // A boolean column becomes a status, as `set_field` makes it.
                 RawField::Cleared | RawField::Pending => {
-                    // A boolean column becomes a status, as `set_field` makes it.
-                    match flag_status(field == RawField::Pending, cell) {
-                        FlagStatus::Status(s) => RawCell::Text(s),
-                        FlagStatus::Empty => RawCell::Value(RawValue::Null),
-                        FlagStatus::Other => RawCell::Text(cell),
-                    }
+                    flag_cell(field == RawField::Pending, RawCell::Text(cell))
                 }
                 _ => RawCell::Text(cell),
             }
