@@ -290,6 +290,7 @@ impl<'a> Column<'a> {
     /// Sets `field` of `cells` to row `i`'s value.
     #[inline]
     fn set(&self, cells: &mut RawCells<'a>, field: RawField, i: usize) {
+        #[inline(always)]
         fn text<'a>(cells: &mut RawCells<'a>, field: RawField, value: Option<&'a str>) {
             match value {
                 Some(t) => cells.set_text(field, t),
@@ -499,7 +500,8 @@ impl ArrowRows {
     }
 
     /// Types every row in the core (see [`bankfeeds::ingest::RowIngester`]). A large batch is
-    /// typed in pieces, one a core, joined in order: findings are those of one piece.
+    /// typed in pieces, one a core, each written into its place
+    /// ([`RowIngester::push_in_pieces`]): findings are those of one pass.
     pub fn ingest(self, options: &IngestOptions) -> BindResult<Ingested> {
         let ArrowRows {
             batches,
@@ -507,48 +509,21 @@ impl ArrowRows {
             mut unknown,
         } = self;
         let mut ingester = RowIngester::new(options);
-        let mut before = 0;
         for next in batches {
             let record = next.map_err(mismatch)?;
             let columns = columns(&plan, &record)?;
             let n = record.num_rows();
-            ingester.reserve(n);
-            let pieces = pieces_for(n);
-            let cut = |k: usize| n * k / pieces;
-            std::thread::scope(|scope| {
-                // Each later piece on a thread of its own; one that cannot be had is typed here.
-                let later: Vec<_> = (1..pieces)
-                    .map(|k| {
-                        let range = cut(k)..cut(k + 1);
-                        let columns = &columns;
-                        let options = IngestOptions {
-                            first_row: options.first_row + before + range.start,
-                            ..options.clone()
-                        };
-                        let rows = range.clone();
-                        std::thread::Builder::new()
-                            .name("bankfeeds-arrow".into())
-                            .spawn_scoped(scope, move || {
-                                let mut piece = RowIngester::new(&options);
-                                piece.reserve(rows.len());
-                                fill(columns, rows, &mut piece, &mut Vec::new());
-                                piece
-                            })
-                            .map_err(|_| range)
-                    })
-                    .collect();
-                fill(&columns, 0..cut(1), &mut ingester, &mut unknown);
-                for piece in later {
-                    match piece {
-                        Ok(thread) => match thread.join() {
-                            Ok(piece) => ingester.append(piece),
-                            Err(panic) => std::panic::resume_unwind(panic),
-                        },
-                        Err(rows) => fill(&columns, rows, &mut ingester, &mut Vec::new()),
-                    }
+            let mut rows = 0..n;
+            if !unknown.is_empty() && n > 0 {
+                // The columns that name no field are reported on the first row.
+                let mut first = cells(&columns, 0);
+                for key in unknown.drain(..) {
+                    first.push_unknown(key);
                 }
-            });
-            before += n;
+                ingester.push(first);
+                rows.start = 1;
+            }
+            ingester.push_in_pieces(rows, |i| cells(&columns, i));
         }
         Ok(ingester.finish())
     }
@@ -561,17 +536,6 @@ impl ArrowRows {
     }
 }
 
-/// Rows a piece of a batch typed on its own thread has at least.
-const PIECE_ROWS: usize = 32 * 1024;
-
-/// How many pieces a batch of `rows` is typed in: one a core, up to 4, each of
-/// [`PIECE_ROWS`] rows at least.
-fn pieces_for(rows: usize) -> usize {
-    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
-    let cores = *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    cores.min(4).min(rows / PIECE_ROWS).max(1)
-}
-
 /// Hands rows `range` of a batch (its `columns`) to `sink`; the first row handed over carries
 /// `unknown`, the columns that name no field.
 fn fill<'a>(
@@ -581,15 +545,22 @@ fn fill<'a>(
     unknown: &mut Vec<String>,
 ) {
     for i in range {
-        let mut cells = RawCells::default();
-        for (field, column) in columns {
-            column.set(&mut cells, *field, i);
-        }
+        let mut cells = cells(columns, i);
         for key in unknown.drain(..) {
             cells.push_unknown(key);
         }
         sink.row(cells);
     }
+}
+
+/// Row `i` of a batch (its `columns`) as cells.
+#[inline(always)]
+fn cells<'a>(columns: &[(RawField, Column<'a>)], i: usize) -> RawCells<'a> {
+    let mut cells = RawCells::default();
+    for (field, column) in columns {
+        column.set(&mut cells, *field, i);
+    }
+    cells
 }
 
 /// The readers of a batch's columns that name a field.

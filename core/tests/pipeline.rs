@@ -584,3 +584,73 @@ fn rows_typed_in_pieces_and_appended_are_typed_as_in_one_piece() {
         }
     }
 }
+
+/// A large batch typed in pieces at once, each written into its place, is typed as pushing its
+/// rows one by one: rows with no transaction anywhere (at the cuts too, and after rows already
+/// there), unknown keys, and a second account in a later piece.
+#[test]
+fn rows_typed_in_pieces_in_place_are_typed_as_pushed_one_by_one() {
+    use bankfeeds::ingest::{IngestOptions, Ingested, RawCells, RawField, RowIngester};
+    const N: usize = 150_000;
+    let ids: Vec<String> = (0..N).map(|i| format!("t{i}")).collect();
+    // Rows near every cut of 2, 3 or 4 pieces, and one row in 997, have no transaction.
+    let near_cut = |i: usize| {
+        [N / 4, N / 3, N / 2, 2 * N / 3, 3 * N / 4]
+            .iter()
+            .any(|&c| i + 300 >= c && i < c + 300)
+    };
+    let cells = |i: usize| {
+        let mut cells = RawCells::default();
+        if i % 1_999 != 5 {
+            cells.set_value(RawField::Id, RawValue::Text(ids[i].clone()));
+        }
+        cells.set_value(RawField::Date, RawValue::Date(day(2024, 5, 1)));
+        let amount = if i.is_multiple_of(997) || near_cut(i) {
+            "x"
+        } else {
+            "1.25"
+        };
+        cells.set_value(RawField::Amount, RawValue::Text(amount.into()));
+        let account = if i == 120_000 { "acc-b" } else { "acc-a" };
+        cells.set_value(RawField::AccountId, RawValue::Text(account.into()));
+        if i % 50_000 == 3 {
+            cells.push_unknown(format!("memo{}", i / 50_000));
+        }
+        cells
+    };
+    for already in [0, 10] {
+        let options = IngestOptions {
+            first_row: 2,
+            ..IngestOptions::default()
+        };
+        let one_by_one = {
+            let mut ingester = RowIngester::new(&options);
+            for i in 0..N {
+                ingester.push(cells(i));
+            }
+            ingester.finish()
+        };
+        let in_pieces: Ingested = {
+            let mut ingester = RowIngester::new(&options);
+            for i in 0..already {
+                ingester.push(cells(i));
+            }
+            ingester.push_in_pieces(already..N, cells);
+            ingester.finish()
+        };
+        assert!(one_by_one.transactions.len() < N - 1_000);
+        assert_eq!(
+            in_pieces.transactions, one_by_one.transactions,
+            "{already} rows before"
+        );
+        assert_eq!(in_pieces.source_rows, one_by_one.source_rows);
+        assert_eq!(in_pieces.report, one_by_one.report);
+        assert_eq!(in_pieces.malformed, one_by_one.malformed);
+        assert_eq!(in_pieces.account_id, one_by_one.account_id);
+        assert_eq!(in_pieces.rows_read, N);
+        assert_eq!(
+            one_by_one.report.with_code(Code::MultipleAccounts).count(),
+            1
+        );
+    }
+}

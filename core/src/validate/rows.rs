@@ -134,13 +134,7 @@ const PIECE_ROWS: usize = 64 * 1024;
 /// (see [`RowChecker::after`]). One piece (`[0]`) for a small batch, or one whose balances are
 /// too sparse to cut it.
 fn piece_starts(txs: &[BankTransaction]) -> Vec<usize> {
-    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
-    let cores = if cfg!(target_family = "wasm") {
-        1
-    } else {
-        *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-    };
-    let pieces = cores.min(4).min(txs.len() / PIECE_ROWS).max(1);
+    let pieces = crate::threads::pieces(txs.len(), PIECE_ROWS);
     let mut starts = vec![0];
     for k in 1..pieces {
         let cut = txs.len() * k / pieces;
@@ -184,7 +178,6 @@ fn check_from<'c>(
         .zip(ends)
         .map(|(a, b)| a..b)
         .collect();
-    let mut checker = RowChecker::new(ctx);
     let check = |checker: &mut RowChecker<'_>,
                  range: std::ops::Range<usize>,
                  report: &mut ValidationReport| {
@@ -192,41 +185,32 @@ fn check_from<'c>(
             checker.row(&txs[i], row_of(i), report);
         }
     };
-    let Some((first, later)) = ranges.split_first() else {
-        return checker;
-    };
-    if later.is_empty() {
-        check(&mut checker, first.clone(), report);
+    let mut checker = RowChecker::new(ctx);
+    if ranges.len() < 2 {
+        for range in ranges {
+            check(&mut checker, range, report);
+        }
         return checker;
     }
-    std::thread::scope(|scope| {
-        let later: Vec<_> = later
-            .iter()
-            .map(|range| {
-                let rows = range.clone();
-                std::thread::Builder::new()
-                    .name("bankfeeds-check".into())
-                    .spawn_scoped(scope, move || {
-                        let mut piece = RowChecker::after(ctx, &txs[rows.start - 1], rows.start);
-                        let mut found = ValidationReport::new();
-                        check(&mut piece, rows, &mut found);
-                        (piece, found)
-                    })
-                    .map_err(|_| range.clone())
-            })
-            .collect();
-        check(&mut checker, first.clone(), report);
-        for piece in later {
-            match piece {
-                Ok(thread) => match thread.join() {
-                    Ok((piece, found)) => checker.absorb(piece, found, report),
-                    Err(panic) => std::panic::resume_unwind(panic),
-                },
-                // No thread to be had: checked here, where the last piece left off.
-                Err(range) => check(&mut checker, range, report),
-            }
-        }
-    });
+    // Each piece checked at once by a checker of its own (the first as any checker starts),
+    // then joined in row order.
+    let mut pieces = crate::threads::each("bankfeeds-check", ranges, |rows| {
+        let mut piece = match rows.start {
+            0 => RowChecker::new(ctx),
+            start => RowChecker::after(ctx, &txs[start - 1], start),
+        };
+        let mut found = ValidationReport::new();
+        check(&mut piece, rows, &mut found);
+        (piece, found)
+    })
+    .into_iter();
+    if let Some((first, found)) = pieces.next() {
+        checker = first;
+        report.extend(found);
+    }
+    for (piece, found) in pieces {
+        checker.absorb(piece, found, report);
+    }
     checker
 }
 
