@@ -754,15 +754,14 @@ fn body_json(account_id: &str, transactions: &[BankTransaction]) -> String {
 }
 
 /// [`body_json`] written into `buffer` (emptied first; its room is kept).
-fn body_json_into(account_id: &str, transactions: &[BankTransaction], buffer: String) -> String {
-    let mut out = buffer.into_bytes();
-    out.clear();
-    CreateBankTransactions::write_json_of(account_id, transactions, &mut out);
-    // The writer appends ASCII punctuation and digits and `&str`s, whole or escaped: UTF-8
-    // throughout. Checked all the same (std's check runs at gigabytes a second), so that a
-    // mistake in the writer is an `InternalError` (the panic is caught by `guard`), never a
-    // Python `str` holding bytes that are not text.
-    String::from_utf8(out).expect("the push-body writer wrote bytes that are not UTF-8")
+fn body_json_into(
+    account_id: &str,
+    transactions: &[BankTransaction],
+    mut buffer: String,
+) -> String {
+    buffer.clear();
+    CreateBankTransactions::write_json_text_of(account_id, transactions, &mut buffer);
+    buffer
 }
 
 impl From<CreateBankTransactions> for PyPushBody {

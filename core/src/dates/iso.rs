@@ -185,6 +185,7 @@ pub(super) struct IsoText {
 impl IsoText {
     /// Formats digit by digit: serialising a million dates through `write!` cost more than
     /// parsing them.
+    #[inline(always)] // built where it is used, as `DecimalText` is
     pub(super) fn new(dt: &NaiveDateTime, precision: Precision, zulu: bool) -> Option<Self> {
         let year = dt.year();
         if !(0..=9999).contains(&year) {
@@ -194,19 +195,22 @@ impl IsoText {
             buf: [0; 40],
             len: 0,
         };
-        t.num(year as u32, 4);
+        let date = dt.date();
+        t.two(year as u32 / 100);
+        t.two(year as u32 % 100);
         t.byte(b'-');
-        t.num(dt.month(), 2);
+        t.two(date.month());
         t.byte(b'-');
-        t.num(dt.day(), 2);
+        t.two(date.day());
         if precision != Precision::Date {
+            let time = dt.time();
             t.byte(b'T');
-            t.num(dt.hour(), 2);
+            t.two(time.hour());
             t.byte(b':');
-            t.num(dt.minute(), 2);
+            t.two(time.minute());
             if let Precision::Seconds | Precision::Fraction(_) = precision {
                 t.byte(b':');
-                t.num(dt.second(), 2);
+                t.two(time.second());
             }
             if let Precision::Fraction(n) = precision {
                 let n = u32::from(n.clamp(1, 9));
@@ -228,6 +232,15 @@ impl IsoText {
         self.len += 1;
     }
 
+    /// Writes `value` (below 100) as two digits, zero-padded.
+    #[inline]
+    fn two(&mut self, value: u32) {
+        use crate::money::json::PAIRS;
+        let at = (value as usize % 100) * 2;
+        self.buf[self.len..self.len + 2].copy_from_slice(&PAIRS[at..at + 2]);
+        self.len += 2;
+    }
+
     /// Writes `value` as exactly `width` digits, zero-padded.
     fn num(&mut self, mut value: u32, width: usize) {
         for i in (0..width).rev() {
@@ -238,8 +251,10 @@ impl IsoText {
     }
 
     pub(super) fn as_str(&self) -> &str {
-        // Only ASCII digits and punctuation are written.
-        std::str::from_utf8(&self.buf[..self.len]).unwrap_or_default()
+        let text = &self.buf[..self.len];
+        debug_assert!(text.is_ascii());
+        // SAFETY: only ASCII digits and punctuation are written.
+        unsafe { std::str::from_utf8_unchecked(text) }
     }
 }
 
@@ -271,4 +286,53 @@ pub(super) fn write_iso(
         f.write_str("Z")?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The text written digit by digit is chrono's own formatting, at every precision, over
+    /// years 0 to 9999 (days 1 to 29 apart), and times across the day.
+    #[test]
+    fn iso_text_is_chronos_formatting() {
+        let first = NaiveDate::from_ymd_opt(0, 1, 1).unwrap();
+        let last = NaiveDate::from_ymd_opt(9999, 12, 31).unwrap();
+        let mut day = first;
+        let mut k = 0u64;
+        while day <= last {
+            let secs = ((k * 7_919) % 86_400) as u32;
+            let nanos = ((k * 104_729) % 1_000_000_000) as u32;
+            let time = NaiveTime::from_num_seconds_from_midnight_opt(secs, nanos).unwrap();
+            let dt = day.and_time(time);
+            let text = |precision, zulu| IsoText::new(&dt, precision, zulu).unwrap();
+            assert_eq!(
+                text(Precision::Date, false).as_str(),
+                dt.format("%Y-%m-%d").to_string()
+            );
+            assert_eq!(
+                text(Precision::Minutes, true).as_str(),
+                dt.format("%Y-%m-%dT%H:%MZ").to_string()
+            );
+            assert_eq!(
+                text(Precision::Seconds, false).as_str(),
+                dt.format("%Y-%m-%dT%H:%M:%S").to_string()
+            );
+            assert_eq!(
+                text(Precision::Fraction(9), false).as_str(),
+                dt.format("%Y-%m-%dT%H:%M:%S%.9f").to_string()
+            );
+            day = day + chrono::Days::new(1 + k % 29);
+            k += 1;
+        }
+        assert!(k > 200_000);
+        assert!(
+            IsoText::new(
+                &last.succ_opt().unwrap().and_hms_opt(0, 0, 0).unwrap(),
+                Precision::Date,
+                false
+            )
+            .is_none()
+        );
+    }
 }

@@ -213,6 +213,22 @@ impl CreateBankTransactions {
         out.reserve(64 + transactions.len() * 224);
         write::body(account_id, transactions, out);
     }
+
+    /// [`write_json_of`](Self::write_json_of) into text: the same bytes, appended to `out`
+    /// without checking them again (a binding handing the body to a language that takes text).
+    pub fn write_json_text_of(
+        account_id: &str,
+        transactions: &[BankTransaction],
+        out: &mut String,
+    ) {
+        let from = out.len();
+        // SAFETY: the writer appends only ASCII (punctuation, keys, digits, dates) and whole
+        // `&str`s, copied as they are or escaped by serde_json into UTF-8: what it appends to
+        // text is text.
+        let bytes = unsafe { out.as_mut_vec() };
+        Self::write_json_of(account_id, transactions, bytes);
+        debug_assert!(std::str::from_utf8(&bytes[from..]).is_ok());
+    }
 }
 
 /// The push body written straight into bytes, byte for byte what the derived `Serialize` gives
@@ -320,6 +336,26 @@ mod tests {
         assert_eq!(body.to_json(), text.to_vec());
         let err = CreateBankTransactions::from_json(b"{\"accountId\":\"\xff\"}").unwrap_err();
         assert!(err.to_string().contains("line 1"), "{err}");
+    }
+
+    #[test]
+    fn json_text_is_the_json_bytes_appended() {
+        let date = crate::dates::LocalDateTime::parse("2023-08-22T10:21:00").unwrap();
+        let txs = vec![
+            BankTransaction::new("t\"1\u{7}", date, Decimal::new(-1754, 2))
+                .with_description("Caf\u{e9} \u{1f600} \\ tab\t"),
+            BankTransaction::new("t2", date, Decimal::new(400200, 2)),
+        ];
+        let mut bytes = Vec::new();
+        CreateBankTransactions::write_json_of("acc-\u{e9}", &txs, &mut bytes);
+        let mut text = String::from("before:");
+        CreateBankTransactions::write_json_text_of("acc-\u{e9}", &txs, &mut text);
+        assert_eq!(
+            text.strip_prefix("before:").map(str::as_bytes),
+            Some(&bytes[..])
+        );
+        assert!(text.contains(r#""id":"t\"1\u0007""#), "{text}");
+        assert!(text.contains("Caf\u{e9} \u{1f600} \\\\ tab\\t"), "{text}");
     }
 
     #[test]

@@ -76,54 +76,99 @@ pub(crate) struct DecimalText {
     start: usize,
 }
 
+/// `00` to `99`, two bytes each.
+pub(crate) const PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
+    2021222324252627282930313233343536373839\
+    4041424344454647484950515253545556575859\
+    6061626364656667686970717273747576777879\
+    8081828384858687888990919293949596979899";
+
 impl DecimalText {
+    // Inlined so that the text is built where it is used: returned, its bytes would be copied
+    // out right after their byte-wide stores, a copy that waits for every one of them.
+    #[inline(always)]
     pub(crate) fn new(value: &Decimal) -> Self {
-        let mut buf = [0u8; 48];
-        let mut at = buf.len();
+        let mut text = DecimalText {
+            buf: [0; 48],
+            start: 48,
+        };
         let scale = value.scale() as usize;
         let mantissa = value.mantissa().unsigned_abs();
-        let mut written = 0;
-        let digit = |d: u8, buf: &mut [u8; 48], at: &mut usize, written: &mut usize| {
-            if *written == scale && scale != 0 {
-                *at -= 1;
-                buf[*at] = b'.';
+        match u64::try_from(mantissa) {
+            // Money: the fraction and the whole part apart, two digits at a time, right to left.
+            Ok(m) if scale <= 19 => {
+                let (whole, fraction) = match scale {
+                    0 => (m, 0),
+                    _ => (m / 10u64.pow(scale as u32), m % 10u64.pow(scale as u32)),
+                };
+                if scale > 0 {
+                    text.digits(fraction, scale);
+                    text.front(b'.');
+                }
+                let mut whole = whole;
+                while whole >= 100 {
+                    text.pair(whole % 100);
+                    whole /= 100;
+                }
+                if whole >= 10 {
+                    text.pair(whole);
+                } else {
+                    text.front(b'0' + whole as u8);
+                }
             }
-            *at -= 1;
-            buf[*at] = b'0' + d;
-            *written += 1;
-        };
-        // Digits right to left, the point after `scale` of them, at least one digit before it.
-        // Money fits in 64 bits; 128-bit division is a slow library call, so it is used only to
-        // split off the low 19 digits of larger values.
-        const TEN19: u128 = 10_000_000_000_000_000_000;
-        let (high, mut low, low_digits) = match u64::try_from(mantissa) {
-            Ok(m) => (0u64, m, usize::MAX),
-            Err(_) => ((mantissa / TEN19) as u64, (mantissa % TEN19) as u64, 19),
-        };
-        let mut n = 0;
-        while (low != 0 || high != 0 || written <= scale) && n < low_digits {
-            digit((low % 10) as u8, &mut buf, &mut at, &mut written);
-            low /= 10;
-            n += 1;
-        }
-        let mut high = high;
-        while high != 0 {
-            digit((high % 10) as u8, &mut buf, &mut at, &mut written);
-            high /= 10;
-        }
-        while written <= scale {
-            digit(0, &mut buf, &mut at, &mut written);
+            _ => text.long(mantissa, scale),
         }
         if value.is_sign_negative() {
-            at -= 1;
-            buf[at] = b'-';
+            text.front(b'-');
         }
-        DecimalText { buf, start: at }
+        text
+    }
+
+    /// The digits of a mantissa beyond 64 bits or a scale beyond 19, one at a time.
+    fn long(&mut self, mantissa: u128, scale: usize) {
+        let mut written = 0;
+        let mut rest = mantissa;
+        while rest != 0 || written <= scale {
+            if written == scale && scale != 0 {
+                self.front(b'.');
+            }
+            self.front(b'0' + (rest % 10) as u8);
+            rest /= 10;
+            written += 1;
+        }
+    }
+
+    /// `value` as exactly `width` digits, zero-padded.
+    fn digits(&mut self, mut value: u64, mut width: usize) {
+        while width >= 2 {
+            self.pair(value % 100);
+            value /= 100;
+            width -= 2;
+        }
+        if width == 1 {
+            self.front(b'0' + (value % 10) as u8);
+        }
+    }
+
+    /// Two digits of `value` (below 100) in front.
+    #[inline]
+    fn pair(&mut self, value: u64) {
+        let at = value as usize * 2;
+        self.start -= 2;
+        self.buf[self.start..self.start + 2].copy_from_slice(&PAIRS[at..at + 2]);
+    }
+
+    #[inline]
+    fn front(&mut self, byte: u8) {
+        self.start -= 1;
+        self.buf[self.start] = byte;
     }
 
     pub(crate) fn as_str(&self) -> &str {
-        // Only ASCII digits, '.' and '-' are written.
-        std::str::from_utf8(&self.buf[self.start..]).unwrap_or("0")
+        let text = &self.buf[self.start..];
+        debug_assert!(text.is_ascii());
+        // SAFETY: only ASCII digits, '.' and '-' are written.
+        unsafe { std::str::from_utf8_unchecked(text) }
     }
 }
 
@@ -356,8 +401,9 @@ mod tests {
             -145754,
             999_999_999_999_999_999,
             i64::MIN + 1,
+            i64::MAX,
         ] {
-            for scale in [0u32, 1, 2, 3, 7, 18, 28] {
+            for scale in 0u32..=28 {
                 let d = Decimal::new(m, scale);
                 assert_eq!(
                     DecimalText::new(&d).as_str(),
@@ -377,6 +423,24 @@ mod tests {
             DecimalText::new(&Decimal::MIN).as_str(),
             Decimal::MIN.to_string()
         );
+        // Mantissas of 1 to 29 digits, 64 bits and beyond, at every scale.
+        let mut m: i128 = 7;
+        while m.unsigned_abs() < 1u128 << 96 {
+            for scale in 0u32..=28 {
+                for m in [m, -m, m - 1, m + 1] {
+                    if m.unsigned_abs() >= 1u128 << 96 {
+                        continue;
+                    }
+                    let d = Decimal::from_i128_with_scale(m, scale);
+                    assert_eq!(
+                        DecimalText::new(&d).as_str(),
+                        d.to_string(),
+                        "{m} e-{scale}"
+                    );
+                }
+            }
+            m = m * 10 + 3;
+        }
     }
 
     #[test]
