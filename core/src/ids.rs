@@ -10,7 +10,8 @@
 
 use std::hash::{BuildHasher, Hasher};
 
-fn hash(s: &str) -> u64 {
+/// An id's 64-bit hash, as [`IdIndex`] keeps it.
+pub(crate) fn hash(s: &str) -> u64 {
     let mut h = rustc_hash::FxBuildHasher.build_hasher();
     h.write(s.as_bytes());
     // Fx leaves short keys poorly mixed; a final avalanche spreads every bit.
@@ -34,6 +35,14 @@ impl IdIndex {
             count: 0,
             hashes: Vec::new(),
         }
+    }
+
+    /// The index of `count` ids whose hashes (in order) are `hashes`, or, when the ids kept
+    /// increasing, no hashes: what pushing them one by one gives (a caller that hashed them in
+    /// pieces at once).
+    pub(crate) fn of_hashes(count: usize, hashes: Vec<u64>) -> Self {
+        debug_assert!(hashes.is_empty() || hashes.len() == count);
+        IdIndex { count, hashes }
     }
 
     /// Adds the next id, given the one before it. `earlier` gives back the id at an earlier

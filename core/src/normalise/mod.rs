@@ -305,32 +305,14 @@ pub fn normalise_rows(
     if rows.len() != txs.len() {
         rows = (0..txs.len()).collect();
     }
-    let mut changes = Vec::new();
     let mut report = ValidationReport::new();
-
-    // One pass does everything that looks at a single row: a million rows do not fit in cache, so
-    // each extra pass over them costs more than the work done in it.
-    let mut ids = crate::ids::IdIndex::new();
-    let mut sorted = true;
-    let mut inferred = Vec::new();
-    for (i, &row) in rows.iter().enumerate() {
-        let (before, rest) = txs.split_at_mut(i);
-        let tx = &mut rest[0];
-        let previous = before.last();
-        if previous.is_some_and(|p| tx.date < p.date) {
-            sorted = false;
-        }
-        // Trimmed before de-duplication, so that ` t1 ` and `t1` are seen to be one id.
-        tidy_row(tx, row, options, &mut changes);
-        if options.dedupe {
-            ids.push(&tx.id, previous.map(|p| p.id.as_str()), |j| {
-                before[j].id.as_str()
-            });
-        }
-        if fix_type(tx, row, options, &mut changes) {
-            inferred.push(row);
-        }
-    }
+    let pieces = crate::threads::pieces(txs.len(), PIECE_ROWS);
+    let RowPass {
+        mut changes,
+        inferred,
+        sorted,
+        ids,
+    } = row_pass(&mut txs, &rows, options, pieces);
     if let Some(change) = inferred_change(inferred) {
         changes.push(change);
     }
@@ -361,6 +343,125 @@ pub fn normalise_rows(
     }
 
     finish(txs, rows, !sorted, options, changes, report)
+}
+
+/// Rows a piece of a batch passed over on a thread of its own has at least ([`row_pass`]).
+const PIECE_ROWS: usize = 64 * 1024;
+
+/// What [`row_pass`] found.
+struct RowPass {
+    /// Every change made to a single row, in row order.
+    changes: Vec<Change>,
+    /// The rows whose type was inferred.
+    inferred: Vec<usize>,
+    /// Whether the dates never go back.
+    sorted: bool,
+    /// The ids, as trimmed, for finding repeats.
+    ids: crate::ids::IdIndex,
+}
+
+/// One pass over the rows does everything that looks at a single row (a million rows do not fit
+/// in cache, so each extra pass over them costs more than the work done in it): trimming,
+/// inferring and fixing types, and noting each id (trimmed first, so that ` t1 ` and `t1` are
+/// seen to be one id). In `pieces` pieces at once, each with its own changes and id hashes,
+/// joined in row order: the same as one pass.
+fn row_pass(
+    txs: &mut [BankTransaction],
+    rows: &[usize],
+    options: &NormaliseOptions,
+    pieces: usize,
+) -> RowPass {
+    if pieces < 2 || txs.len() < pieces {
+        let mut ids = crate::ids::IdIndex::new();
+        let (changes, inferred, sorted) = pass_rows(txs, rows, options, |before, tx, _| {
+            ids.push(&tx.id, before.last().map(|p| p.id.as_str()), |j| {
+                before[j].id.as_str()
+            });
+        });
+        return RowPass {
+            changes,
+            inferred,
+            sorted,
+            ids,
+        };
+    }
+    let n = txs.len();
+    let cut = |k: usize| n * k / pieces;
+    // One hash a row when de-duplicating, each piece writing its slice; none otherwise.
+    let mut hashes = if options.dedupe {
+        vec![0u64; n]
+    } else {
+        Vec::new()
+    };
+    let mut work = Vec::with_capacity(pieces);
+    let (mut rest_txs, mut rest_hashes) = (&mut *txs, &mut hashes[..]);
+    for k in 0..pieces {
+        let len = cut(k + 1) - cut(k);
+        let (piece, more) = std::mem::take(&mut rest_txs).split_at_mut(len);
+        rest_txs = more;
+        let take = len.min(rest_hashes.len()); // 0 without hashes
+        let (piece_hashes, more) = std::mem::take(&mut rest_hashes).split_at_mut(take);
+        rest_hashes = more;
+        work.push((piece, &rows[cut(k)..cut(k + 1)], piece_hashes));
+    }
+    // Each piece: its changes, its inferred rows, whether its dates and its ids keep increasing.
+    let done = crate::threads::each("bankfeeds-normalise", work, |(txs, rows, hashes)| {
+        let mut increasing = true;
+        let (changes, inferred, sorted) = pass_rows(txs, rows, options, |before, tx, i| {
+            increasing &= before.last().is_none_or(|p| p.id < tx.id);
+            hashes[i] = crate::ids::hash(&tx.id);
+        });
+        (changes, inferred, sorted, increasing)
+    });
+    let mut pass = RowPass {
+        changes: Vec::new(),
+        inferred: Vec::new(),
+        sorted: true,
+        ids: crate::ids::IdIndex::new(),
+    };
+    let mut increasing = true;
+    for (k, (changes, inferred, sorted, piece_increasing)) in done.into_iter().enumerate() {
+        // Where a piece meets the one before.
+        let seam = (k > 0).then(|| (&txs[cut(k) - 1], &txs[cut(k)]));
+        pass.sorted &= sorted && seam.is_none_or(|(a, b)| b.date >= a.date);
+        increasing &= piece_increasing && seam.is_none_or(|(a, b)| a.id < b.id);
+        pass.changes.extend(changes);
+        pass.inferred.extend(inferred);
+    }
+    if options.dedupe {
+        pass.ids = crate::ids::IdIndex::of_hashes(n, if increasing { Vec::new() } else { hashes });
+    }
+    pass
+}
+
+/// The single-row steps of [`row_pass`] over `txs` (input rows `rows`), in order: whether a
+/// date goes back, trimming, `id` (given the rows before, the row trimmed, and its index) when
+/// de-duplicating, then the type. Gives the changes, the inferred rows and whether the dates
+/// never go back.
+fn pass_rows(
+    txs: &mut [BankTransaction],
+    rows: &[usize],
+    options: &NormaliseOptions,
+    mut id: impl FnMut(&[BankTransaction], &BankTransaction, usize),
+) -> (Vec<Change>, Vec<usize>, bool) {
+    let mut changes = Vec::new();
+    let mut inferred = Vec::new();
+    let mut sorted = true;
+    for (i, &row) in rows.iter().enumerate() {
+        let (before, rest) = txs.split_at_mut(i);
+        let tx = &mut rest[0];
+        if before.last().is_some_and(|p| tx.date < p.date) {
+            sorted = false;
+        }
+        tidy_row(tx, row, options, &mut changes);
+        if options.dedupe {
+            id(before, tx, i);
+        }
+        if fix_type(tx, row, options, &mut changes) {
+            inferred.push(row);
+        }
+    }
+    (changes, inferred, sorted)
 }
 
 /// What [`normalise_rows`] does once the rows are de-duplicated: sorts them (when `may_be_unsorted`
@@ -763,6 +864,105 @@ fn differing_fields(a: &BankTransaction, b: &BankTransaction) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The rows passed over in 2, 3 and 4 pieces at once give what one pass gives: the rows as
+    /// tidied and typed, every change in order, the inferred rows, whether the dates keep
+    /// increasing and which ids repeat, including where the pieces meet.
+    #[test]
+    fn the_row_pass_in_pieces_is_one_pass() {
+        use crate::dates::LocalDateTime;
+        let date = |d: usize| {
+            let day =
+                chrono::NaiveDate::from_ymd_opt(2020, 1, 1).unwrap() + chrono::Days::new(d as u64);
+            LocalDateTime::new(day.and_hms_opt(10, 0, 0).unwrap())
+        };
+        let n = 1_200;
+        // Seams of 2, 3 and 4 pieces: 300, 400, 600, 800, 900.
+        let seams = [300, 400, 600, 800, 900];
+        let near_seam = |i: usize| seams.iter().any(|&c| i + 1 == c || i == c);
+        let shapes: [&dyn Fn(usize) -> BankTransaction; 4] = [
+            // Increasing ids, dates and no repeat: no hashes needed.
+            &|i| BankTransaction::new(format!("t{i:05}"), date(i), Decimal::new(i as i64 - 600, 2)),
+            // Ids that stop increasing only where two pieces meet, and a date going back there.
+            &|i| {
+                let id = if i == 600 {
+                    "t00000".to_string()
+                } else {
+                    format!("t{i:05}")
+                };
+                let day = if i == 400 { 0 } else { i };
+                let mut tx = BankTransaction::new(id, date(day), Decimal::new(-5, 0));
+                tx.transaction_type = Some(TransactionType::Credit);
+                tx
+            },
+            // Untrimmed ids and text, blanks, repeats across pieces, missing and wrong types.
+            &|i| {
+                let id = match i % 7 {
+                    0 => format!(" r{} ", i % 97),
+                    1 => format!("r{}", (i * 31) % 211),
+                    _ if near_seam(i) => "seam".to_string(),
+                    _ => format!("u{}", n - i),
+                };
+                let mut tx = BankTransaction::new(
+                    id,
+                    date((i * 37) % 400),
+                    Decimal::new(i as i64 % 9 - 4, 1),
+                );
+                tx.description = match i % 5 {
+                    0 => Some("  spaced  ".into()),
+                    1 => Some("   ".into()),
+                    2 => None,
+                    _ => Some(format!("line {i}")),
+                };
+                tx.transaction_type = match i % 4 {
+                    0 => None,
+                    1 => Some(TransactionType::Debit),
+                    2 => Some(TransactionType::Credit),
+                    _ => Some(TransactionType::Fee),
+                };
+                tx
+            },
+            // Every id the same.
+            &|i| BankTransaction::new("same", date(i), Decimal::new(1, 0)),
+        ];
+        let options = NormaliseOptions {
+            fix_signs: true,
+            truncate: true,
+            ..NormaliseOptions::default()
+        };
+        for (s, shape) in shapes.iter().enumerate() {
+            for options in [
+                options.clone(),
+                NormaliseOptions {
+                    dedupe: false,
+                    trim: false,
+                    ..options.clone()
+                },
+            ] {
+                let rows: Vec<usize> = (0..n).map(|i| i * 2 + 5).collect();
+                let mut one: Vec<BankTransaction> = (0..n).map(shape).collect();
+                let once = row_pass(&mut one, &rows, &options, 1);
+                let once_repeats = once.ids.repeats(|j| &one[j].id);
+                for pieces in [2, 3, 4] {
+                    let mut many: Vec<BankTransaction> = (0..n).map(shape).collect();
+                    let pass = row_pass(&mut many, &rows, &options, pieces);
+                    let what = format!("shape {s}, {pieces} pieces, dedupe {}", options.dedupe);
+                    assert_eq!(many, one, "{what}");
+                    assert_eq!(pass.changes, once.changes, "{what}");
+                    assert_eq!(pass.inferred, once.inferred, "{what}");
+                    assert_eq!(pass.sorted, once.sorted, "{what}");
+                    assert_eq!(pass.ids.repeats(|j| &many[j].id), once_repeats, "{what}");
+                }
+                // Each shape is what it says: in order with no repeat, or not.
+                assert_eq!(once.sorted, s == 0 || s == 3, "shape {s}");
+                assert_eq!(
+                    once_repeats.is_empty(),
+                    s == 0 || !options.dedupe,
+                    "shape {s}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn every_change_kind_is_listed_once_with_its_serde_name() {
