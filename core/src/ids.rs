@@ -218,7 +218,7 @@ pub(crate) enum IdText {
 pub(crate) fn id_text(id: &str) -> Option<IdText> {
     let bytes = id.as_bytes();
     // Printable ASCII, the usual case, needs only its ends looked at.
-    if bytes.iter().all(|b| (0x20..0x7f).contains(b)) {
+    if printable_ascii(bytes) {
         return match (bytes.first(), bytes.last()) {
             (Some(b' '), _) | (_, Some(b' ')) => Some(IdText::Untrimmed),
             _ => None,
@@ -228,6 +228,25 @@ pub(crate) fn id_text(id: &str) -> Option<IdText> {
         return Some(IdText::Control { at, ch });
     }
     (id.trim().len() != id.len()).then_some(IdText::Untrimmed)
+}
+
+/// Whether every byte is printable ASCII (0x20 to 0x7e), eight bytes at a time.
+fn printable_ascii(bytes: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut chunks = bytes.chunks_exact(8);
+    let mut bad = 0;
+    for chunk in &mut chunks {
+        let mut word = [0; 8];
+        word.copy_from_slice(chunk);
+        let v = u64::from_le_bytes(word);
+        // A byte below 0x20 borrows into its own high bit, which `!v` shows was clear (a borrow
+        // reaching a byte above comes from a byte that is itself below 0x20); a byte of 0x7f
+        // carries into its high bit, and a byte from 0x80 has it (a carry into the byte above
+        // comes only from 0xff).
+        bad |= (v.wrapping_sub(ONES * 0x20) & !v) | v.wrapping_add(ONES) | v;
+    }
+    bad & HIGH == 0 && chunks.remainder().iter().all(|b| (0x20..0x7f).contains(b))
 }
 
 /// The repeats among a list of ids; see [`IdIndex::repeats`].
@@ -243,6 +262,35 @@ fn repeats(ids: &[&str]) -> Vec<(usize, usize)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The word-at-a-time check is the byte-at-a-time one: every byte value at every place of
+    /// strings of 1 to 24 bytes, among printable bytes, and pairs of bytes either side of the
+    /// printable range.
+    #[test]
+    fn printable_ascii_is_each_byte_printable() {
+        let one_by_one = |b: &[u8]| b.iter().all(|b| (0x20..0x7f).contains(b));
+        for len in 1..=24 {
+            for at in 0..len {
+                for byte in 0..=255u8 {
+                    let mut text = vec![b'a' + (len % 26) as u8; len];
+                    text[at] = byte;
+                    assert_eq!(printable_ascii(&text), one_by_one(&text), "{text:?}");
+                }
+            }
+        }
+        let edges = [0x00, 0x1f, 0x20, 0x21, 0x7e, 0x7f, 0x80, 0xff];
+        for a in edges {
+            for b in edges {
+                for at in 0..15 {
+                    let mut text = vec![b'~'; 16];
+                    text[at] = a;
+                    text[at + 1] = b;
+                    assert_eq!(printable_ascii(&text), one_by_one(&text), "{text:?}");
+                }
+            }
+        }
+        assert!(printable_ascii(b""));
+    }
 
     #[test]
     fn id_text_finds_control_characters_and_untrimmed_ends() {
