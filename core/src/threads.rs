@@ -11,6 +11,26 @@ pub(crate) fn pieces(items: usize, least: usize) -> usize {
     cores.min(4).min(items / least.max(1)).max(1)
 }
 
+/// Where piece `k` of `n` things cut into `pieces` even pieces starts (`k == pieces`: `n`).
+pub(crate) fn cut(n: usize, pieces: usize, k: usize) -> usize {
+    n * k / pieces
+}
+
+/// `items` cut into `pieces` even pieces, in order, where [`cut`] puts them (every piece empty
+/// when `items` is).
+pub(crate) fn split_even<T>(items: &mut [T], pieces: usize) -> Vec<&mut [T]> {
+    let n = items.len();
+    let mut rest = items;
+    (0..pieces)
+        .map(|k| {
+            let (piece, more) =
+                std::mem::take(&mut rest).split_at_mut(cut(n, pieces, k + 1) - cut(n, pieces, k));
+            rest = more;
+            piece
+        })
+        .collect()
+}
+
 /// Runs `work` on every one of `items` at once: the first on the calling thread, each other on
 /// a thread of its own named `name` (or here, after the first, when no thread can be had, and
 /// on WASM). The results are in the items' order. A panic in any reaches the caller once every
@@ -118,6 +138,21 @@ mod tests {
             })
         });
         assert!(panicked.is_err());
+    }
+
+    #[test]
+    fn even_pieces_cover_everything_in_order() {
+        let mut items: Vec<usize> = (0..10).collect();
+        let pieces = super::split_even(&mut items, 3);
+        let lens: Vec<usize> = pieces.iter().map(|p| p.len()).collect();
+        assert_eq!(lens, [3, 3, 4]);
+        assert_eq!(pieces.concat(), (0..10).collect::<Vec<_>>());
+        assert_eq!(pieces[1][0], super::cut(10, 3, 1));
+        assert!(
+            super::split_even(&mut [0u8; 0], 4)
+                .iter()
+                .all(|p| p.is_empty())
+        );
     }
 
     #[test]

@@ -553,27 +553,30 @@ impl RowIngester {
             }
             return;
         }
-        let cut = |k: usize| n * k / pieces;
+        let cut = |k: usize| crate::threads::cut(n, pieces, k);
         let first_row = self.first_row + self.out.rows_read;
         let floats = self.ingester.floats;
         let base = self.out.transactions.len();
         // Piece k writes its transactions from `base + cut(k)` on: at most one a row.
-        let mut txs = &mut self.out.transactions.spare_capacity_mut()[..n];
-        let mut at = &mut self.out.source_rows.spare_capacity_mut()[..n];
-        let mut work = Vec::with_capacity(pieces);
-        for k in 0..pieces {
-            let len = cut(k + 1) - cut(k);
-            let (piece_txs, rest) = std::mem::take(&mut txs).split_at_mut(len);
-            txs = rest;
-            let (piece_at, rest) = std::mem::take(&mut at).split_at_mut(len);
-            at = rest;
-            let options = IngestOptions {
-                floats,
-                first_row: first_row + cut(k),
-            };
-            let range = rows.start + cut(k)..rows.start + cut(k + 1);
-            work.push((RowIngester::new(&options), range, piece_txs, piece_at));
-        }
+        let txs = crate::threads::split_even(
+            &mut self.out.transactions.spare_capacity_mut()[..n],
+            pieces,
+        );
+        let at =
+            crate::threads::split_even(&mut self.out.source_rows.spare_capacity_mut()[..n], pieces);
+        let work: Vec<_> = txs
+            .into_iter()
+            .zip(at)
+            .enumerate()
+            .map(|(k, (piece_txs, piece_at))| {
+                let options = IngestOptions {
+                    floats,
+                    first_row: first_row + cut(k),
+                };
+                let range = rows.start + cut(k)..rows.start + cut(k + 1);
+                (RowIngester::new(&options), range, piece_txs, piece_at)
+            })
+            .collect();
         let typed = crate::threads::each("bankfeeds-type", work, |(mut piece, range, txs, at)| {
             let mut written = 0;
             for i in range {

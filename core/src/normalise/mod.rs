@@ -386,24 +386,19 @@ fn row_pass(
         };
     }
     let n = txs.len();
-    let cut = |k: usize| n * k / pieces;
+    let cut = |k: usize| crate::threads::cut(n, pieces, k);
     // One hash a row when de-duplicating, each piece writing its slice; none otherwise.
     let mut hashes = if options.dedupe {
         vec![0u64; n]
     } else {
         Vec::new()
     };
-    let mut work = Vec::with_capacity(pieces);
-    let (mut rest_txs, mut rest_hashes) = (&mut *txs, &mut hashes[..]);
-    for k in 0..pieces {
-        let len = cut(k + 1) - cut(k);
-        let (piece, more) = std::mem::take(&mut rest_txs).split_at_mut(len);
-        rest_txs = more;
-        let take = len.min(rest_hashes.len()); // 0 without hashes
-        let (piece_hashes, more) = std::mem::take(&mut rest_hashes).split_at_mut(take);
-        rest_hashes = more;
-        work.push((piece, &rows[cut(k)..cut(k + 1)], piece_hashes));
-    }
+    let work: Vec<_> = crate::threads::split_even(txs, pieces)
+        .into_iter()
+        .zip(crate::threads::split_even(&mut hashes, pieces))
+        .enumerate()
+        .map(|(k, (piece, piece_hashes))| (piece, &rows[cut(k)..cut(k + 1)], piece_hashes))
+        .collect();
     // Each piece: its changes, its inferred rows, whether its dates and its ids keep increasing.
     let done = crate::threads::each("bankfeeds-normalise", work, |(txs, rows, hashes)| {
         let mut increasing = true;

@@ -137,7 +137,7 @@ fn piece_starts(txs: &[BankTransaction]) -> Vec<usize> {
     let pieces = crate::threads::pieces(txs.len(), PIECE_ROWS);
     let mut starts = vec![0];
     for k in 1..pieces {
-        let cut = txs.len() * k / pieces;
+        let cut = crate::threads::cut(txs.len(), pieces, k);
         // The first row at or after the cut whose previous row has a balance.
         if let Some(start) = (cut..(cut + 1024).min(txs.len()))
             .find(|&i| txs[i - 1].balance.is_some())
