@@ -124,17 +124,35 @@ impl DecimalText {
         text
     }
 
-    /// The digits of a mantissa beyond 64 bits or a scale beyond 19, one at a time.
+    /// The digits of a mantissa beyond 64 bits or a scale beyond 19, one at a time, the point
+    /// after `scale` of them, at least one digit before it. 128-bit division is a slow library
+    /// call, so it only splits off the low 19 digits of a mantissa beyond 64 bits.
     fn long(&mut self, mantissa: u128, scale: usize) {
+        const TEN19: u128 = 10_000_000_000_000_000_000;
+        let (mut high, mut low, low_digits) = match u64::try_from(mantissa) {
+            Ok(m) => (0u64, m, usize::MAX),
+            Err(_) => ((mantissa / TEN19) as u64, (mantissa % TEN19) as u64, 19),
+        };
         let mut written = 0;
-        let mut rest = mantissa;
-        while rest != 0 || written <= scale {
-            if written == scale && scale != 0 {
-                self.front(b'.');
+        let digit = |text: &mut Self, written: &mut usize, d: u64| {
+            if *written == scale && scale != 0 {
+                text.front(b'.');
             }
-            self.front(b'0' + (rest % 10) as u8);
-            rest /= 10;
-            written += 1;
+            text.front(b'0' + d as u8);
+            *written += 1;
+        };
+        let mut n = 0;
+        while (low != 0 || high != 0 || written <= scale) && n < low_digits {
+            digit(self, &mut written, low % 10);
+            low /= 10;
+            n += 1;
+        }
+        while high != 0 {
+            digit(self, &mut written, high % 10);
+            high /= 10;
+        }
+        while written <= scale {
+            digit(self, &mut written, 0);
         }
     }
 
