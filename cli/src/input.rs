@@ -434,7 +434,8 @@ pub fn prepare(
 }
 
 /// Writes `batch-0001.json`... replacing the batches of an earlier run, so a directory never
-/// mixes two runs. Each file is a push body exactly as the client sends it (compact JSON, within
+/// mixes two runs: an earlier file is written over where this run has one of its number (not
+/// deleted and made again), and removed where it has none, even when writing fails part way. Each file is a push body exactly as the client sends it (compact JSON, within
 /// `bankfeeds::batch::MAX_PUSH_BODY_BYTES`), then a line break.
 fn write_batches(
     out: &Path,
@@ -447,14 +448,17 @@ fn write_batches(
     std::fs::create_dir_all(out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
     let entries =
         std::fs::read_dir(out).map_err(|e| format!("cannot read {}: {e}", out.display()))?;
-    for entry in entries.flatten() {
-        let name = entry.file_name();
-        let name = name.to_string_lossy();
-        if name.starts_with("batch-") && name.ends_with(".json") {
-            std::fs::remove_file(entry.path())
-                .map_err(|e| format!("cannot remove {}: {e}", entry.path().display()))?;
-        }
-    }
+    // An earlier run's batches are written over where this run has as many, and removed past
+    // them: creating a file where one was just deleted costs the file system far more.
+    let earlier: Vec<PathBuf> = entries
+        .flatten()
+        .filter(|entry| {
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            name.starts_with("batch-") && name.ends_with(".json")
+        })
+        .map(|entry| entry.path())
+        .collect();
     let mut written = Vec::new();
     // The core's own writer, the bytes the client sends (those of serde_json at half the cost),
     // into one buffer reused for every batch.
@@ -469,7 +473,7 @@ fn write_batches(
         written.push((file, body.transactions.len()));
         Ok(())
     };
-    match &loaded.streamed {
+    let outcome = match &loaded.streamed {
         Some(streamed) => streamed
             .write_bodies(source.path(), &args.options(batch_size), account, |body| {
                 write(body).map_err(StreamError::Write)
@@ -477,14 +481,25 @@ fn write_batches(
             .map_err(|e| match e {
                 StreamError::Write(m) => m,
                 StreamError::Read(e) => format!("cannot read {}: {e}", path.display()),
-            })?,
-        None => {
-            for body in loaded.prepared.push_bodies(account) {
-                write(body)?;
-            }
+            }),
+        None => loaded
+            .prepared
+            .push_bodies(account)
+            .into_iter()
+            .try_for_each(&mut write),
+    };
+    // Whether or not every batch was written, none of the earlier run's is left beside them.
+    let this_run: std::collections::HashSet<&Path> =
+        written.iter().map(|(file, _)| file.as_path()).collect();
+    for file in earlier.iter().filter(|f| !this_run.contains(f.as_path())) {
+        if let Err(e) = std::fs::remove_file(file)
+            && e.kind() != std::io::ErrorKind::NotFound
+            && outcome.is_ok()
+        {
+            return Err(format!("cannot remove {}: {e}", file.display()));
         }
     }
-    Ok(written)
+    outcome.map(|()| written)
 }
 
 /// Why writing streamed batches stopped.

@@ -259,6 +259,52 @@ fn normalise_writes_batches_digit_for_digit() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// A rerun writes over the earlier run's batch files where it has as many (the same files, not
+/// new ones: creating files where as many were just deleted costs the file system more than
+/// writing them), removes those past its own, and leaves other files alone.
+#[cfg(unix)]
+#[test]
+fn a_rerun_writes_over_the_earlier_batches_and_removes_the_rest() {
+    let dir = temp_dir("rerun");
+    let batch = |n: usize| dir.join(format!("batch-{n:04}.json"));
+    let run = |size: &str| {
+        let args = ["--today", "2024-06-01", "--batch-size", size];
+        let out = normalise(&data("valid.csv"), &dir, &[&ACCOUNT[..], &args].concat());
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    run("1");
+    assert!((1..=5).all(|n| batch(n).exists()));
+    // A second name for the first batch file: it sees what is written over that file, and
+    // keeps the earlier text if the file is deleted and made again.
+    std::fs::hard_link(batch(1), dir.join("linked.txt")).unwrap();
+    std::fs::write(dir.join("notes.txt"), "kept").unwrap();
+
+    run("3");
+    let first = std::fs::read_to_string(batch(1)).unwrap();
+    let body: bankfeeds::model::CreateBankTransactions = serde_json::from_str(&first).unwrap();
+    assert_eq!(body.transactions.len(), 3, "{first}");
+    assert_eq!(
+        std::fs::read_to_string(dir.join("linked.txt")).unwrap(),
+        first,
+        "the first batch file is written over, not made again"
+    );
+    assert!(batch(2).exists());
+    assert!(
+        (3..=5).all(|n| !batch(n).exists()),
+        "the earlier run's later batches are removed"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("notes.txt")).unwrap(),
+        "kept"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[test]
 fn normalise_refuses_files_with_errors_and_writes_nothing() {
     let dir = temp_dir("refuse");
