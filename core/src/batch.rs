@@ -213,6 +213,16 @@ pub fn body_ranges(
         .collect()
 }
 
+/// The bytes of JSON a body's transactions may take for this account, or (`None`) for an
+/// account id of ordinary length: the same unless the account id's JSON is longer than about
+/// 990 bytes.
+pub(crate) fn room(account_id: Option<&str>) -> usize {
+    match account_id {
+        Some(id) => MAX_PUSH_BODY_BYTES.saturating_sub(envelope_len(id).max(ENVELOPE_RESERVE)),
+        None => MAX_PUSH_BODY_BYTES - ENVELOPE_RESERVE,
+    }
+}
+
 /// [`push_bodies`] for transactions that come one at a time: at most `size` of them are held.
 /// Each body is the one [`push_bodies`] (or, without an account id, [`split`]) gives for the
 /// same transactions: a batch takes at most `size` transactions, so the next one is settled once
@@ -229,15 +239,11 @@ impl Bodies {
     /// Bodies for an account; `None` sizes them as [`split`] does (the room kept for an account id
     /// of ordinary length), to count batches before the account is known.
     pub fn new(account_id: Option<&str>, size: usize) -> Self {
-        let room = match account_id {
-            Some(id) => MAX_PUSH_BODY_BYTES.saturating_sub(envelope_len(id).max(ENVELOPE_RESERVE)),
-            None => MAX_PUSH_BODY_BYTES - ENVELOPE_RESERVE,
-        };
         let size = clamp_size(size);
         Bodies {
             account_id: account_id.unwrap_or_default().to_owned(),
             size,
-            room,
+            room: room(account_id),
             pending: Vec::with_capacity(size),
         }
     }

@@ -767,12 +767,130 @@ pub fn prepare_path(
     format: InputFormat,
     options: &PrepareOptions,
 ) -> io::Result<Streamed> {
-    match prepare_path_with(path, format, options, None)? {
-        Ok(streamed) => Ok(streamed),
-        Err(Whole::Unreadable(issue)) => {
-            Ok(held(unreadable(issue, options), None, options.max_listed))
+    Ok(streamed_or_whole(path, format, options, None)?.0)
+}
+
+/// [`prepare_path`], also handing each push body's transactions to `spool` as the reading makes
+/// them, so that a caller writing the bodies needs no second reading of the file.
+///
+/// `spool` gets each body's transactions in order, as the JSON array a push body carries them
+/// in ([`CreateBankTransactions::write_transactions_json`]), with how many there are. Once the
+/// file is read, [`Spooled::bodies_for`] says whether they are the file's push bodies for an
+/// account: then each body is [`CreateBankTransactions::write_json_around`] its array, byte for
+/// byte what [`Streamed::write_bodies`] gives. When they are not (the file was read whole,
+/// or `spool` failed: an error from it stops the spooling, not the reading), what was spooled
+/// is to be thrown away and [`Streamed::write_bodies`] used.
+///
+/// The bodies are handed out before the file's findings are known: a caller keeps them aside
+/// (a temporary file) until [`Streamed::is_valid`] says they may be used.
+///
+/// ```
+/// use bankfeeds::ingest::InputFormat;
+/// use bankfeeds::model::CreateBankTransactions;
+/// use bankfeeds::pipeline::PrepareOptions;
+/// use bankfeeds::rules::Platform;
+/// let csv = "id,date,amount,balance\nt1,2024-05-01,10.00,10.00\nt2,2024-05-02,-2.50,7.50\n";
+/// let path = std::env::temp_dir().join(format!("bankfeeds-spool-doc-{}.csv", std::process::id()));
+/// std::fs::write(&path, csv).unwrap();
+/// let today = chrono::NaiveDate::from_ymd_opt(2024, 6, 1).unwrap();
+/// let options = PrepareOptions::new(Platform::Generic, today);
+/// let mut arrays: Vec<Vec<u8>> = Vec::new();
+/// let (streamed, spooled) = bankfeeds::stream::prepare_path_spooling(&path, InputFormat::Auto, &options, |array, _| {
+///     arrays.push(array.to_vec());
+///     Ok(())
+/// })
+/// .unwrap();
+/// assert!(streamed.is_valid() && spooled.bodies_for("acc-1"));
+/// let mut body = Vec::new();
+/// CreateBankTransactions::write_json_around("acc-1", &arrays[0], &mut body);
+/// let mut again = Vec::new();
+/// streamed.write_bodies(&path, &options, "acc-1", |b| {
+///     again.push(b.to_json());
+///     Ok::<_, std::io::Error>(())
+/// })
+/// .unwrap();
+/// assert_eq!(again, [body]);
+/// std::fs::remove_file(&path).unwrap();
+/// ```
+pub fn prepare_path_spooling(
+    path: &Path,
+    format: InputFormat,
+    options: &PrepareOptions,
+    mut spool: impl FnMut(&[u8], usize) -> io::Result<()>,
+) -> io::Result<(Streamed, Spooled)> {
+    let mut bodies = BodySpool {
+        sink: &mut spool,
+        text: Vec::new(),
+        failed: None,
+    };
+    let (streamed, complete) = streamed_or_whole(path, format, options, Some(&mut bodies))?;
+    let spooled = Spooled {
+        complete: complete && bodies.failed.is_none(),
+        error: bodies.failed,
+    };
+    Ok((streamed, spooled))
+}
+
+/// Whether the bodies [`prepare_path_spooling`] handed out are the file's.
+#[derive(Debug)]
+pub struct Spooled {
+    complete: bool,
+    error: Option<io::Error>,
+}
+
+impl Spooled {
+    /// True when the arrays handed to the spool are the file's push bodies for `account_id`,
+    /// every one, in order: those [`Streamed::write_bodies`] gives, each
+    /// [`CreateBankTransactions::write_json_around`] its array. False when the file was read
+    /// whole ([`Streamed::in_memory`]) or not at all, when the spool failed, or when the account
+    /// id is so long (about 990 bytes of JSON) that it leaves less room in a body than the
+    /// reading kept.
+    pub fn bodies_for(&self, account_id: &str) -> bool {
+        self.complete && crate::batch::room(Some(account_id)) == crate::batch::room(None)
+    }
+
+    /// The spool's error, which stopped the spooling (not the reading).
+    pub fn error(&self) -> Option<&io::Error> {
+        self.error.as_ref()
+    }
+}
+
+/// A streamed file, or the file read whole when it cannot stream; true when it streamed.
+fn streamed_or_whole(
+    path: &Path,
+    format: InputFormat,
+    options: &PrepareOptions,
+    spool: Option<&mut BodySpool<'_>>,
+) -> io::Result<(Streamed, bool)> {
+    match prepare_path_with(path, format, options, None, spool)? {
+        Ok(streamed) => Ok((streamed, true)),
+        Err(Whole::Unreadable(issue)) => Ok((
+            held(unreadable(issue, options), None, options.max_listed),
+            false,
+        )),
+        Err(Whole::InMemory(why)) => Ok((whole(path, format, options, why)?, false)),
+    }
+}
+
+/// Hands each push body's transactions, as JSON, to a spool ([`prepare_path_spooling`]).
+struct BodySpool<'s> {
+    sink: &'s mut dyn FnMut(&[u8], usize) -> io::Result<()>,
+    /// The array's text, reused from body to body.
+    text: Vec<u8>,
+    /// The error that stopped the spooling.
+    failed: Option<io::Error>,
+}
+
+impl BodySpool<'_> {
+    fn body(&mut self, body: &CreateBankTransactions) {
+        if self.failed.is_some() {
+            return;
         }
-        Err(Whole::InMemory(why)) => whole(path, format, options, why),
+        self.text.clear();
+        CreateBankTransactions::write_transactions_json(&body.transactions, &mut self.text);
+        if let Err(e) = (self.sink)(&self.text, body.transactions.len()) {
+            self.failed = Some(e);
+        }
     }
 }
 
@@ -788,7 +906,7 @@ pub(crate) fn prepare_path_for_push(
     options: &PrepareOptions,
     push: PushRows<'_>,
 ) -> io::Result<Option<Streamed>> {
-    Ok(prepare_path_with(path, format, options, Some(PushPass::new(push)))?.ok())
+    Ok(prepare_path_with(path, format, options, Some(PushPass::new(push)), None)?.ok())
 }
 
 /// Why a file is not streamed after all.
@@ -799,11 +917,12 @@ enum Whole {
     InMemory(InMemory),
 }
 
-fn prepare_path_with(
+fn prepare_path_with<'p>(
     path: &Path,
     format: InputFormat,
     options: &PrepareOptions,
-    push: Option<PushPass<'_>>,
+    push: Option<PushPass<'p>>,
+    spool: Option<&'p mut BodySpool<'_>>,
 ) -> io::Result<Result<Streamed, Whole>> {
     if is_pipe(path) {
         return Ok(Err(Whole::InMemory(InMemory::Pipe)));
@@ -822,7 +941,7 @@ fn prepare_path_with(
         _ => None,
     };
     Ok(
-        stream(path, format, options, backward, push)?.map(|streamed| Streamed {
+        stream(path, format, options, backward, (push, spool))?.map(|streamed| Streamed {
             stamp: Some(stamp),
             ..streamed
         }),
@@ -896,16 +1015,17 @@ fn whole(
     ))
 }
 
-fn stream(
+fn stream<'p>(
     path: &Path,
     format: InputFormat,
     options: &PrepareOptions,
     backward: Option<closing::Backward>,
-    push: Option<PushPass<'_>>,
+    (push, spool): (Option<PushPass<'p>>, Option<&'p mut BodySpool<'_>>),
 ) -> io::Result<Result<Streamed, Whole>> {
     let mut findings = Findings::listing(options.max_listed);
     findings.defer = push.is_some();
     let mut pass = FirstPass::new(options, push);
+    pass.spool = spool;
     if let Some(b) = &backward {
         pass.running = Some(b.opening);
     }
@@ -947,8 +1067,10 @@ fn stream(
 
 /// The first reading of a streamed file: every row's own checks, and what spans rows, kept
 /// compactly.
-struct FirstPass<'o, 'p> {
+struct FirstPass<'o, 'p, 's> {
     norm: &'o NormaliseOptions,
+    /// Where each push body's transactions go as they are made ([`prepare_path_spooling`]).
+    spool: Option<&'p mut BodySpool<'s>>,
     /// A push's: the rows it leaves out, and the bodies of the rest.
     push: Option<PushPass<'p>>,
     validation: ValidationReport,
@@ -975,7 +1097,7 @@ struct FirstPass<'o, 'p> {
     abandon: Option<InMemory>,
 }
 
-impl<'o, 'p> FirstPass<'o, 'p> {
+impl<'o, 'p, 's> FirstPass<'o, 'p, 's> {
     fn new(options: &'o PrepareOptions, push: Option<PushPass<'p>>) -> Self {
         let (ctx, norm) = (&options.context, &options.normalise);
         let mut validation = ValidationReport::listing(options.max_listed);
@@ -983,6 +1105,7 @@ impl<'o, 'p> FirstPass<'o, 'p> {
         let size = norm.batch_size.min(norm.platform.profile().max_batch);
         FirstPass {
             norm,
+            spool: None,
             bodies: Bodies::new(push.as_ref().map(PushPass::account_id), size),
             push,
             validation,
@@ -1053,6 +1176,9 @@ impl<'o, 'p> FirstPass<'o, 'p> {
             self.batches += 1;
             if let Some(p) = &mut self.push {
                 p.made(&body);
+            }
+            if let Some(spool) = &mut self.spool {
+                spool.body(&body);
             }
         }
         true
@@ -1210,7 +1336,7 @@ fn judge_repeats(
 
 /// What a streamed file makes, in the order [`crate::pipeline::prepare_file`] gives it.
 fn assemble(
-    pass: FirstPass<'_, '_>,
+    pass: FirstPass<'_, '_, '_>,
     repeated: Repeated,
     mut findings: Findings,
     (rows_read, account_id): (usize, Option<String>),
@@ -1235,6 +1361,7 @@ fn assemble(
         bodies,
         batches,
         push,
+        spool,
         ..
     } = pass;
     validation.extend(ids);
@@ -1251,6 +1378,11 @@ fn assemble(
         findings.leave_out(skipped, options.max_listed);
     }
     let last = bodies.finish();
+    if let Some(spool) = spool {
+        for body in &last {
+            spool.body(body);
+        }
+    }
     let push = push.map(|mut p| {
         for body in &last {
             p.made(body);

@@ -7,10 +7,11 @@
 use std::collections::BTreeMap;
 
 use bankfeeds::ingest::InputFormat;
+use bankfeeds::model::CreateBankTransactions;
 use bankfeeds::normalise::{BalanceFill, Change, ChangeKind, OmittedChanges};
 use bankfeeds::pipeline::{PrepareOptions, Prepared, prepare_file};
 use bankfeeds::rules::Platform;
-use bankfeeds::stream::{InMemory, prepare_path};
+use bankfeeds::stream::{InMemory, prepare_path, prepare_path_spooling};
 use bankfeeds::validate::ValidationReport;
 use proptest::prelude::*;
 use rust_decimal::Decimal;
@@ -94,7 +95,51 @@ fn agree(text: &str, options: &PrepareOptions) -> Option<InMemory> {
         written(&whole.push_bodies("acc-1")),
         "bodies differ for\n{text}"
     );
+    spooled_bodies_agree(&file, text, options, &streamed, &written(&bodies));
     streamed.in_memory
+}
+
+/// Spooling the bodies as the file is read finds what [`prepare_path`] finds, and when it says
+/// the spooled bodies are the file's, they are the bodies written after a second reading, byte
+/// for byte; it says so whenever the file streamed and has rows to push.
+fn spooled_bodies_agree(
+    file: &TempFile,
+    text: &str,
+    options: &PrepareOptions,
+    streamed: &bankfeeds::stream::Streamed,
+    bodies: &[Vec<u8>],
+) {
+    let mut arrays = Vec::new();
+    let (again, spooled) =
+        prepare_path_spooling(&file.0, InputFormat::Auto, options, |array, count| {
+            let parsed: Vec<bankfeeds::model::BankTransaction> =
+                serde_json::from_slice(array).unwrap();
+            assert_eq!(parsed.len(), count);
+            arrays.push(array.to_vec());
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(again.report, streamed.report, "for\n{text}");
+    assert_eq!(again.changes, streamed.changes);
+    assert_eq!(again.in_memory, streamed.in_memory);
+    assert_eq!(again.batches, streamed.batches);
+    assert!(spooled.error().is_none());
+    if streamed.in_memory.is_none() && streamed.transactions > 0 {
+        assert!(spooled.bodies_for("acc-1"), "not spooled for\n{text}");
+    }
+    if spooled.bodies_for("acc-1") {
+        let around: Vec<Vec<u8>> = arrays
+            .iter()
+            .map(|array| {
+                let mut body = Vec::new();
+                CreateBankTransactions::write_json_around("acc-1", array, &mut body);
+                body
+            })
+            .collect();
+        assert_eq!(around, bodies, "spooled bodies differ for\n{text}");
+    } else {
+        assert!(streamed.in_memory.is_some() || streamed.transactions == 0);
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -631,4 +676,53 @@ fn a_pipe_is_read_whole() {
         .unwrap();
     assert_eq!(bodies, whole.push_bodies("acc-1"));
     std::fs::remove_file(&pipe).unwrap();
+}
+
+/// A spool that fails stops the spooling, not the reading: the findings are those of a reading
+/// without a spool, the spool is not asked again, and the bodies are not the spool's to write.
+/// An account id too long for the room the reading kept in each body is not either.
+#[test]
+fn a_failing_spool_or_a_long_account_id_leaves_the_bodies_to_a_second_reading() {
+    let mut text = String::from("id,date,amount,balance\n");
+    let mut balance = Decimal::ZERO;
+    for i in 0..20 {
+        balance += Decimal::new(150, 2);
+        text.push_str(&format!("t{i:02},2024-05-{:02},1.50,{balance}\n", 1 + i));
+    }
+    let file = TempFile::new(&text);
+    let mut options = PrepareOptions::new(Platform::Generic, today());
+    options.normalise.batch_size = 3;
+    let plain = prepare_path(&file.0, InputFormat::Auto, &options).unwrap();
+    assert_eq!(plain.batches, 7);
+
+    let mut calls = 0;
+    let (streamed, spooled) =
+        prepare_path_spooling(&file.0, InputFormat::Auto, &options, |_, _| {
+            calls += 1;
+            if calls == 2 {
+                Err(std::io::Error::other("disk full"))
+            } else {
+                Ok(())
+            }
+        })
+        .unwrap();
+    assert_eq!(calls, 2);
+    assert_eq!(
+        spooled.error().map(ToString::to_string).as_deref(),
+        Some("disk full")
+    );
+    assert!(!spooled.bodies_for("acc-1"));
+    assert_eq!(streamed.report, plain.report);
+    assert_eq!((streamed.transactions, streamed.batches), (20, 7));
+
+    let mut counts = Vec::new();
+    let (_, spooled) = prepare_path_spooling(&file.0, InputFormat::Auto, &options, |_, n| {
+        counts.push(n);
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(counts, [3, 3, 3, 3, 3, 3, 2]);
+    assert!(spooled.bodies_for("acc-1"));
+    assert!(spooled.bodies_for(&"a".repeat(900)));
+    assert!(!spooled.bodies_for(&"a".repeat(1_000)));
 }

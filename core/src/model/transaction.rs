@@ -214,6 +214,27 @@ impl CreateBankTransactions {
         write::body(account_id, transactions, out);
     }
 
+    /// Appends `transactions` as the JSON array a push body carries them in: what
+    /// [`write_json_of`](Self::write_json_of) writes after `"transactions":`. With
+    /// [`write_json_around`](Self::write_json_around) it makes the body, for a caller that keeps
+    /// the transactions' text before it knows the account
+    /// ([`crate::stream::prepare_path_spooling`]).
+    pub fn write_transactions_json(transactions: &[BankTransaction], out: &mut Vec<u8>) {
+        out.reserve(2 + transactions.len() * 224);
+        write::array(transactions, out);
+    }
+
+    /// Appends the push body for `account_id` around `transactions_json`, a JSON array of
+    /// transactions as [`write_transactions_json`](Self::write_transactions_json) writes it:
+    /// byte for byte what [`write_json_of`](Self::write_json_of) writes for the same
+    /// transactions. The array is copied as it is, not checked.
+    pub fn write_json_around(account_id: &str, transactions_json: &[u8], out: &mut Vec<u8>) {
+        out.reserve(64 + account_id.len() + transactions_json.len());
+        write::head(account_id, out);
+        out.extend_from_slice(transactions_json);
+        out.push(b'}');
+    }
+
     /// [`write_json_of`](Self::write_json_of) into text: the same bytes, appended to `out`
     /// without checking them again (a binding handing the body to a language that takes text).
     pub fn write_json_text_of(
@@ -240,16 +261,28 @@ mod write {
     use crate::money::json::DecimalText;
 
     pub(super) fn body(account_id: &str, transactions: &[BankTransaction], out: &mut Vec<u8>) {
+        head(account_id, out);
+        array(transactions, out);
+        out.push(b'}');
+    }
+
+    /// What comes before the transactions' array: `{"accountId":"…","transactions":`.
+    pub(super) fn head(account_id: &str, out: &mut Vec<u8>) {
         out.extend_from_slice(b"{\"accountId\":");
         string(account_id, out);
-        out.extend_from_slice(b",\"transactions\":[");
+        out.extend_from_slice(b",\"transactions\":");
+    }
+
+    /// The transactions as a JSON array.
+    pub(super) fn array(transactions: &[BankTransaction], out: &mut Vec<u8>) {
+        out.push(b'[');
         for (i, t) in transactions.iter().enumerate() {
             if i > 0 {
                 out.push(b',');
             }
             transaction(t, out);
         }
-        out.extend_from_slice(b"]}");
+        out.push(b']');
     }
 
     fn transaction(t: &BankTransaction, out: &mut Vec<u8>) {
@@ -356,6 +389,26 @@ mod tests {
         );
         assert!(text.contains(r#""id":"t\"1\u0007""#), "{text}");
         assert!(text.contains("Caf\u{e9} \u{1f600} \\\\ tab\\t"), "{text}");
+    }
+
+    #[test]
+    fn a_body_around_its_transactions_text_is_the_body() {
+        let date = crate::dates::LocalDateTime::parse("2023-08-22T10:21:00").unwrap();
+        let txs = [
+            BankTransaction::new("t\"1", date, Decimal::new(-1754, 2)).with_description("\u{e9}"),
+            BankTransaction::new("t2", date, Decimal::new(400200, 2)),
+        ];
+        for (account, txs) in [("acc-\u{e9}\"", &txs[..]), ("a", &txs[..1]), ("", &[][..])] {
+            let mut whole = Vec::new();
+            CreateBankTransactions::write_json_of(account, txs, &mut whole);
+            let mut array = Vec::new();
+            CreateBankTransactions::write_transactions_json(txs, &mut array);
+            let mut around = b"kept".to_vec();
+            CreateBankTransactions::write_json_around(account, &array, &mut around);
+            assert_eq!(around.strip_prefix(b"kept"), Some(&whole[..]));
+            let parsed: Vec<BankTransaction> = serde_json::from_slice(&array).unwrap();
+            assert_eq!(parsed, txs);
+        }
     }
 
     #[test]
