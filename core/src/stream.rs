@@ -1077,6 +1077,10 @@ struct FirstPass<'o, 'p, 's> {
     checker: RowChecker<'o>,
     /// With dedupe: each id's hash, with the row it was first met on and that row's hash.
     first_seen: FxHashMap<u64, (usize, u64)>,
+    /// With dedupe, while every id has come after the one before it (as bytes): none of them
+    /// can repeat an earlier one, so their hashes wait in order here instead of going into
+    /// `first_seen`, a table probed at random. The first id out of order moves them there.
+    in_order: Option<InOrder>,
     repeats: Vec<Repeat>,
     /// Without dedupe nothing read depends on which ids repeat: the hashes are kept in a list
     /// and sorted once at the end, which is far cheaper than a hash table probed at random.
@@ -1111,6 +1115,7 @@ impl<'o, 'p, 's> FirstPass<'o, 'p, 's> {
             validation,
             checker: RowChecker::new(ctx),
             first_seen: FxHashMap::default(),
+            in_order: norm.dedupe.then(InOrder::default),
             repeats: Vec::new(),
             id_hashes: Vec::new(),
             previous_date: None,
@@ -1188,6 +1193,19 @@ impl<'o, 'p, 's> FirstPass<'o, 'p, 's> {
     /// (an exact repeat, dropped).
     fn exact_repeat(&mut self, row: usize, tx: &BankTransaction, id_hash: u64) -> bool {
         let content = content_hash(tx);
+        if let Some(order) = &mut self.in_order {
+            if order.takes(&tx.id) {
+                order.seen.push((id_hash, row, content));
+                return false;
+            }
+            let seen = std::mem::take(&mut order.seen);
+            self.in_order = None;
+            self.first_seen.reserve(seen.len());
+            for (hash, first, content) in seen {
+                // Two ids in order that share a hash: the first keeps it, as in the table.
+                self.first_seen.entry(hash).or_insert((first, content));
+            }
+        }
         match self.first_seen.entry(id_hash) {
             std::collections::hash_map::Entry::Vacant(v) => {
                 v.insert((row, content));
@@ -1240,9 +1258,31 @@ impl<'o, 'p, 's> FirstPass<'o, 'p, 's> {
     /// After the reading: the repeats known.
     fn finish_reading(&mut self) {
         drop(std::mem::take(&mut self.first_seen));
+        self.in_order = None;
         if !self.norm.dedupe {
             self.repeats = repeats_of(std::mem::take(&mut self.id_hashes));
         }
+    }
+}
+
+/// The ids met so far, while each has come after the one before it.
+#[derive(Default)]
+struct InOrder {
+    /// The last id.
+    last: String,
+    /// Each id's hash, with its row and the row's hash ([`content_hash`]).
+    seen: Vec<(u64, usize, u64)>,
+}
+
+impl InOrder {
+    /// True, noting `id` as the last, when it comes after every id before it.
+    fn takes(&mut self, id: &str) -> bool {
+        if !self.seen.is_empty() && id.as_bytes() <= self.last.as_bytes() {
+            return false;
+        }
+        self.last.clear();
+        self.last.push_str(id);
+        true
     }
 }
 

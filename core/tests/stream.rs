@@ -726,3 +726,61 @@ fn a_failing_spool_or_a_long_account_id_leaves_the_bodies_to_a_second_reading() 
     assert!(spooled.bodies_for(&"a".repeat(900)));
     assert!(!spooled.bodies_for(&"a".repeat(1_000)));
 }
+
+/// Ids that keep increasing are not looked up in a table until one comes out of order: a repeat
+/// after a long run in order, of the row just before or of one far back, exact or not, is found
+/// as it is when the ids are out of order from the start.
+#[test]
+fn repeats_after_ids_in_order_are_found() {
+    let row = |id: usize, cents: i64| format!("t{id:04},2024-05-01,{}\n", Decimal::new(cents, 2));
+    let cases: [&[(usize, i64)]; 4] = [
+        // A long run in order, then an exact repeat far back, a conflicting one, and more.
+        &[
+            (0, 100),
+            (1, 200),
+            (2, 300),
+            (3, 400),
+            (4, 500),
+            (1, 200),
+            (2, 999),
+            (5, 600),
+            (6, 700),
+        ],
+        // The row just before, repeated exactly, then the run goes on.
+        &[(0, 100), (1, 200), (1, 200), (2, 300), (3, 400), (0, 100)],
+        // In order to the end: nothing repeats.
+        &[(0, 100), (1, 200), (2, 300)],
+        // Out of order from the start.
+        &[(5, 100), (1, 200), (5, 100), (1, 300)],
+    ];
+    for rows in cases {
+        let mut text = String::from("id,date,amount\n");
+        for (id, cents) in rows {
+            text.push_str(&row(*id, *cents));
+        }
+        for dedupe in [true, false] {
+            let o = options(Platform::Generic, 0, dedupe, false);
+            assert_eq!(agree(&text, &o), None, "{text}");
+            let streamed = prepare_path(&TempFile::new(&text).0, InputFormat::Auto, &o).unwrap();
+            let whole = prepare_file(text.as_bytes(), InputFormat::Auto, &o);
+            assert_eq!(streamed.transactions, whole.transactions.len(), "{text}");
+        }
+    }
+    // The first case drops one exact repeat and reports one conflict.
+    let mut text = String::from("id,date,amount\n");
+    for (id, cents) in cases[0] {
+        text.push_str(&row(*id, *cents));
+    }
+    let o = options(Platform::Generic, 0, true, false);
+    let streamed = prepare_path(&TempFile::new(&text).0, InputFormat::Auto, &o).unwrap();
+    assert_eq!(streamed.transactions, 8);
+    let codes: Vec<_> = streamed.report.issues.iter().map(|i| i.code).collect();
+    assert!(
+        codes.contains(&bankfeeds::validate::Code::ExactDuplicate),
+        "{codes:?}"
+    );
+    assert!(
+        codes.contains(&bankfeeds::validate::Code::ConflictingDuplicate),
+        "{codes:?}"
+    );
+}
