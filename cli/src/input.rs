@@ -10,12 +10,14 @@ use bankfeeds::money::Currency;
 use bankfeeds::normalise::{BalanceFill, OmittedChanges};
 use bankfeeds::pipeline::{PrepareOptions, Prepared};
 use bankfeeds::rules::Platform;
+use bankfeeds::stream::{Spooled, Streamed};
 use bankfeeds::validate::ValidationContext;
 use bankfeeds::validate::{AccountContext, Code, RuleLevel, RulePolicy};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use crate::output::{self, Format};
+use crate::spool::Spool;
 use crate::{FINDINGS, OK, UNREADABLE};
 
 /// The options every command that reads a file shares.
@@ -260,9 +262,49 @@ pub fn load_streaming(
     options: &PrepareOptions,
 ) -> Result<Loaded, String> {
     let path = source.path();
-    let cannot = |e: std::io::Error| format!("cannot read {}: {e}", shown.display());
     let format = InputFormat::for_extension(path.extension().and_then(|e| e.to_str()));
-    let mut streamed = bankfeeds::stream::prepare_path(path, format, options).map_err(cannot)?;
+    let streamed = bankfeeds::stream::prepare_path(path, format, options)
+        .map_err(|e| cannot_read(shown, &e))?;
+    loaded(source, shown, format, streamed)
+}
+
+/// [`load_streaming`], keeping each push body aside in a [`Spool`] as the file is read, when a
+/// spool can be made: the batches are then written from it, without reading the file again
+/// ([`Spooled::bodies_for`] says when they may be).
+pub fn load_spooling(
+    source: &Source,
+    shown: &Path,
+    options: &PrepareOptions,
+) -> Result<(Loaded, Option<(Spool, Spooled)>), String> {
+    let Ok(mut spool) = Spool::new() else {
+        return load_streaming(source, shown, options).map(|loaded| (loaded, None));
+    };
+    let path = source.path();
+    let format = InputFormat::for_extension(path.extension().and_then(|e| e.to_str()));
+    let (streamed, spooled) =
+        bankfeeds::stream::prepare_path_spooling(path, format, options, |array, count| {
+            spool.keep(array, count)
+        })
+        .map_err(|e| cannot_read(shown, &e))?;
+    Ok((
+        loaded(source, shown, format, streamed)?,
+        Some((spool, spooled)),
+    ))
+}
+
+fn cannot_read(shown: &Path, e: &std::io::Error) -> String {
+    format!("cannot read {}: {e}", shown.display())
+}
+
+/// What the commands need of a streamed file.
+fn loaded(
+    source: &Source,
+    shown: &Path,
+    format: InputFormat,
+    mut streamed: Streamed,
+) -> Result<Loaded, String> {
+    let path = source.path();
+    let cannot = |e: std::io::Error| cannot_read(shown, &e);
     let csv = match format {
         InputFormat::Auto => {
             use std::io::Read as _;
@@ -374,7 +416,7 @@ pub fn prepare(
         Ok(source) => source,
         Err(code) => return code,
     };
-    let loaded = match load_streaming(&source, path, &args.options(batch_size)) {
+    let (loaded, mut spooled) = match load_spooling(&source, path, &args.options(batch_size)) {
         Ok(l) => l,
         Err(message) => {
             tell!("bankfeeds: {message}");
@@ -400,7 +442,14 @@ pub fn prepare(
         return UNREADABLE;
     };
     output::print_findings(&loaded, &mut std::io::stderr());
-    match write_batches(out, (&source, path), args, batch_size, &loaded, &account) {
+    let spool = spooled
+        .as_mut()
+        .and_then(|(spool, spooled)| spooled.bodies_for(&account).then_some(spool));
+    let from = Bodies {
+        source: (&source, path),
+        spool,
+    };
+    match write_batches(out, from, args, batch_size, &loaded, &account) {
         Ok(files) => {
             for (file, count) in &files {
                 say!("wrote {} ({count} transactions)", file.display());
@@ -439,7 +488,7 @@ pub fn prepare(
 /// `bankfeeds::batch::MAX_PUSH_BODY_BYTES`), then a line break.
 fn write_batches(
     out: &Path,
-    (source, path): (&Source, &Path),
+    from: Bodies<'_>,
     args: &PrepareArgs,
     batch_size: Option<usize>,
     loaded: &Loaded,
@@ -463,18 +512,32 @@ fn write_batches(
     // The core's own writer, the bytes the client sends (those of serde_json at half the cost),
     // into one buffer reused for every batch.
     let mut text = Vec::new();
-    let mut write = |body: bankfeeds::model::CreateBankTransactions| -> Result<(), String> {
+    // The next batch file: its text and how many transactions it holds.
+    let mut put = |text: &[u8], count: usize| -> Result<(), String> {
         let file = out.join(format!("batch-{:04}.json", written.len() + 1));
+        std::fs::write(&file, text).map_err(|e| format!("cannot write {}: {e}", file.display()))?;
+        written.push((file, count));
+        Ok(())
+    };
+    let mut write = |body: bankfeeds::model::CreateBankTransactions| -> Result<(), String> {
         text.clear();
         body.write_json(&mut text);
         text.push(b'\n');
-        std::fs::write(&file, &text)
-            .map_err(|e| format!("cannot write {}: {e}", file.display()))?;
-        written.push((file, body.transactions.len()));
-        Ok(())
+        put(&text, body.transactions.len())
     };
-    let outcome = match &loaded.streamed {
-        Some(streamed) => streamed
+    let (source, path) = from.source;
+    let outcome = match (&loaded.streamed, from.spool) {
+        (Some(_), Some(spool)) => spool
+            .each(|array, count| {
+                text.clear();
+                bankfeeds::model::CreateBankTransactions::write_json_around(
+                    account, array, &mut text,
+                );
+                text.push(b'\n');
+                put(&text, count)
+            })
+            .unwrap_or_else(|e| Err(format!("cannot read back the push bodies kept aside: {e}"))),
+        (Some(streamed), None) => streamed
             .write_bodies(source.path(), &args.options(batch_size), account, |body| {
                 write(body).map_err(StreamError::Write)
             })
@@ -482,7 +545,7 @@ fn write_batches(
                 StreamError::Write(m) => m,
                 StreamError::Read(e) => format!("cannot read {}: {e}", path.display()),
             }),
-        None => loaded
+        (None, _) => loaded
             .prepared
             .push_bodies(account)
             .into_iter()
@@ -500,6 +563,14 @@ fn write_batches(
         }
     }
     outcome.map(|()| written)
+}
+
+/// Where the batches come from: the file, read again, or the bodies kept aside as it was read.
+struct Bodies<'a> {
+    /// The file and the path it was given as.
+    source: (&'a Source, &'a Path),
+    /// The bodies kept aside, when they are the file's for the account.
+    spool: Option<&'a mut Spool>,
 }
 
 /// Why writing streamed batches stopped.

@@ -48,6 +48,7 @@ mod output;
 mod push;
 mod push_all;
 mod sandbox;
+mod spool;
 mod start;
 mod webhooks;
 

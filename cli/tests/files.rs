@@ -770,3 +770,78 @@ fn a_pipe_is_read_as_the_file_would_be() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The batch files are the core's push bodies for the file read whole, byte for byte, whichever
+/// way they are made: from the bodies kept aside as the file streamed (rows in order, repeats
+/// dropped, balances computed), from the rows held when the file is read whole (rows out of
+/// date order, which are sorted), and from a second reading (an account id too long for the
+/// room the first reading kept in each body).
+#[test]
+fn batch_files_are_the_push_bodies_however_they_are_made() {
+    let mut in_order = String::from("id,date,description,amount\n");
+    for i in 0..23 {
+        in_order.push_str(&format!(
+            "t{i:03},2024-05-{:02},Shop \"{i}\",-1.{i:02}\n",
+            1 + i
+        ));
+        if i == 9 {
+            // An exact repeat far back, dropped.
+            in_order.push_str("t002,2024-05-03,Shop \"2\",-1.02\n");
+        }
+    }
+    let out_of_order = in_order.replacen("2024-05-01", "2024-05-30", 1);
+    let long = "a".repeat(1_000);
+    for (name, text, account) in [
+        ("in-order", &in_order, "acc-001"),
+        ("unsorted", &out_of_order, "acc-001"),
+        ("long-account", &in_order, long.as_str()),
+    ] {
+        let (dir, path) = temp_file(&format!("bodies-{name}"), "rows.csv", text);
+        let out_dir = dir.join("batches");
+        let flags = [
+            "--today",
+            "2024-06-01",
+            "--batch-size",
+            "4",
+            "--opening-balance",
+            "100",
+            "--account-id",
+            account,
+        ];
+        let out = normalise(&path, &out_dir, &flags);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{name}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let mut options = bankfeeds::pipeline::PrepareOptions::new(
+            bankfeeds::rules::Platform::Generic,
+            chrono::NaiveDate::from_ymd_opt(2024, 6, 1).unwrap(),
+        );
+        options.normalise.batch_size = 4;
+        options.normalise.balances =
+            bankfeeds::normalise::BalanceFill::Opening(rust_decimal::Decimal::from(100));
+        let whole = bankfeeds::pipeline::prepare_file(
+            text.as_bytes(),
+            bankfeeds::ingest::InputFormat::Csv,
+            &options,
+        );
+        assert!(whole.is_valid(), "{name}: {:?}", whole.report);
+        let bodies = whole.push_bodies(account);
+        assert_eq!(bodies.len(), 6, "{name}");
+        for (k, body) in bodies.iter().enumerate() {
+            let mut expected = body.to_json();
+            expected.push(b'\n');
+            let file = out_dir.join(format!("batch-{:04}.json", k + 1));
+            assert_eq!(
+                std::fs::read(&file).unwrap(),
+                expected,
+                "{name}: {}",
+                file.display()
+            );
+        }
+        assert!(!out_dir.join("batch-0007.json").exists(), "{name}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
