@@ -515,7 +515,7 @@ fn write_batches(
     // The next batch file: its text and how many transactions it holds.
     let mut put = |text: &[u8], count: usize| -> Result<(), String> {
         let file = out.join(format!("batch-{:04}.json", written.len() + 1));
-        std::fs::write(&file, text).map_err(|e| format!("cannot write {}: {e}", file.display()))?;
+        write_over(&file, text).map_err(|e| format!("cannot write {}: {e}", file.display()))?;
         written.push((file, count));
         Ok(())
     };
@@ -563,6 +563,25 @@ fn write_batches(
         }
     }
     outcome.map(|()| written)
+}
+
+/// Writes `text` as the whole of `file`: over what an earlier run left there, then cut to its
+/// length when that was longer. Not emptied first: ext4 writes out a file emptied and written
+/// again as it is closed (its `auto_da_alloc`), which cost as much as writing the batches.
+fn write_over(file: &Path, text: &[u8]) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(file)?;
+    let before = f.metadata()?.len();
+    f.write_all(text)?;
+    let len = text.len() as u64;
+    if before > len {
+        f.set_len(len)?;
+    }
+    Ok(())
 }
 
 /// Where the batches come from: the file, read again, or the bodies kept aside as it was read.

@@ -302,6 +302,18 @@ fn a_rerun_writes_over_the_earlier_batches_and_removes_the_rest() {
         std::fs::read_to_string(dir.join("notes.txt")).unwrap(),
         "kept"
     );
+
+    // Smaller batches again: each file is cut to its new text, nothing of the longer one left.
+    run("1");
+    let first = std::fs::read_to_string(batch(1)).unwrap();
+    assert_eq!(first.lines().count(), 1, "{first}");
+    let body: bankfeeds::model::CreateBankTransactions = serde_json::from_str(&first).unwrap();
+    assert_eq!(body.transactions.len(), 1, "{first}");
+    assert_eq!(
+        std::fs::read_to_string(dir.join("linked.txt")).unwrap(),
+        first
+    );
+    assert!((1..=5).all(|n| batch(n).exists()));
     let _ = std::fs::remove_dir_all(&dir);
 }
 
