@@ -323,7 +323,7 @@ mod write {
     /// A JSON string: copied whole when nothing in it needs escaping (the common case),
     /// otherwise escaped by serde_json so that the two writers cannot differ.
     fn string(s: &str, out: &mut Vec<u8>) {
-        if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+        if plain(s.as_bytes()) {
             out.reserve(s.len() + 2);
             out.push(b'"');
             out.extend_from_slice(s.as_bytes());
@@ -332,6 +332,34 @@ mod write {
             // Writing a string into a Vec cannot fail.
             let _ = serde_json::to_writer(&mut *out, s);
         }
+    }
+
+    /// Whether JSON takes the bytes of a string as they are: none below 0x20, no `"` and no
+    /// `\`. Eight bytes at a time.
+    pub(super) fn plain(bytes: &[u8]) -> bool {
+        const ONES: u64 = 0x0101_0101_0101_0101;
+        const HIGH: u64 = 0x8080_8080_8080_8080;
+        let mut chunks = bytes.chunks_exact(8);
+        let mut bad = 0;
+        for chunk in &mut chunks {
+            let mut word = [0; 8];
+            word.copy_from_slice(chunk);
+            let v = u64::from_le_bytes(word);
+            // A byte below 0x20 borrows into its own high bit, which `!v` shows was clear; a
+            // byte equal to `"` or `\` is zero once xored with it, and so borrows the same
+            // way. A borrow that reaches the byte above comes only from a byte that is itself
+            // found, so a word has one of them exactly when a high bit is set.
+            let quote = v ^ (ONES * u64::from(b'"'));
+            let backslash = v ^ (ONES * u64::from(b'\\'));
+            bad |= (v.wrapping_sub(ONES * 0x20) & !v)
+                | (quote.wrapping_sub(ONES) & !quote)
+                | (backslash.wrapping_sub(ONES) & !backslash);
+        }
+        bad & HIGH == 0
+            && chunks
+                .remainder()
+                .iter()
+                .all(|&b| b >= 0x20 && b != b'"' && b != b'\\')
     }
 }
 
@@ -389,6 +417,36 @@ mod tests {
         );
         assert!(text.contains(r#""id":"t\"1\u0007""#), "{text}");
         assert!(text.contains("Caf\u{e9} \u{1f600} \\\\ tab\\t"), "{text}");
+    }
+
+    /// The word-at-a-time check is the byte-at-a-time one: every byte value at every place of
+    /// strings of 1 to 24 bytes, and pairs of bytes either side of each byte JSON escapes.
+    #[test]
+    fn plain_is_each_byte_plain() {
+        let one_by_one = |b: &[u8]| b.iter().all(|&b| b >= 0x20 && b != b'"' && b != b'\\');
+        for len in 1..=24 {
+            for at in 0..len {
+                for byte in 0..=255u8 {
+                    let mut text = vec![b'a' + (len % 26) as u8; len];
+                    text[at] = byte;
+                    assert_eq!(write::plain(&text), one_by_one(&text), "{text:?}");
+                }
+            }
+        }
+        let edges = [
+            0x00, 0x1f, 0x20, 0x21, 0x22, 0x23, 0x5b, 0x5c, 0x5d, 0x7f, 0x80, 0xff,
+        ];
+        for &a in &edges {
+            for &b in &edges {
+                for at in 0..15 {
+                    let mut text = vec![b'z'; 16];
+                    text[at] = a;
+                    text[at + 1] = b;
+                    assert_eq!(write::plain(&text), one_by_one(&text), "{text:?}");
+                }
+            }
+        }
+        assert!(write::plain("Caf\u{e9} \u{1f600} 12345678".as_bytes()));
     }
 
     #[test]
