@@ -1185,6 +1185,7 @@ impl<'o, 'p, 's> FirstPass<'o, 'p, 's> {
             if let Some(spool) = &mut self.spool {
                 spool.body(&body);
             }
+            self.bodies.recycle(body.transactions);
         }
         true
     }
