@@ -188,8 +188,10 @@ impl Loaded {
     }
 }
 
-/// The file a command reads. The streaming commands read a file twice and from offsets, which a
-/// pipe cannot be read (`/dev/stdin`, `<(zcat statement.csv.gz)`, a named pipe): a pipe is
+/// The file a command reads. The streaming commands may read a file more than once and from
+/// offsets (a push reads its batches again; rows whose ids repeat are read again to compare
+/// them exactly; balances from a closing balance take two more readings), which a pipe cannot be
+/// read (`/dev/stdin`, `<(zcat statement.csv.gz)`, a named pipe): a pipe is
 /// first copied to a temporary file (readable by its owner only, with the pipe's extension so
 /// that the format is told the same way; removed when this is dropped) and read from there.
 /// Messages name the file as given.

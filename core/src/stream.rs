@@ -1,5 +1,8 @@
 //! Files of any size: read, normalise and validate a file as it streams by, then write its push
-//! bodies in a second pass, holding one batch at a time.
+//! bodies in a second pass, holding one batch at a time; or, with [`prepare_path_spooling`],
+//! hand each body's transactions out as the first reading makes them, for the caller to keep
+//! aside until the findings say whether they may be used (`bankfeeds prepare` reads a file once
+//! this way).
 //!
 //! [`prepare_path`] gives what [`crate::pipeline::prepare_file`] gives for the same file (the
 //! same findings, in the same order, the same changes, the same batches), without holding the
