@@ -486,7 +486,8 @@ pub fn prepare(
 
 /// Writes `batch-0001.json`... replacing the batches of an earlier run, so a directory never
 /// mixes two runs: an earlier file is written over where this run has one of its number (not
-/// deleted and made again), and removed where it has none, even when writing fails part way. Each file is a push body exactly as the client sends it (compact JSON, within
+/// deleted and made again), and removed where it has none, even when writing fails part way.
+/// Each file is a push body exactly as the client sends it (compact JSON, within
 /// `bankfeeds::batch::MAX_PUSH_BODY_BYTES`), then a line break.
 fn write_batches(
     out: &Path,
@@ -500,16 +501,25 @@ fn write_batches(
     let entries =
         std::fs::read_dir(out).map_err(|e| format!("cannot read {}: {e}", out.display()))?;
     // An earlier run's batches are written over where this run has as many, and removed past
-    // them: creating a file where one was just deleted costs the file system far more.
-    let earlier: Vec<PathBuf> = entries
-        .flatten()
-        .filter(|entry| {
-            let name = entry.file_name();
-            let name = name.to_string_lossy();
-            name.starts_with("batch-") && name.ends_with(".json")
-        })
-        .map(|entry| entry.path())
-        .collect();
+    // them: creating a file where one was just deleted costs the file system far more. Only a
+    // file of its own is written over: a link (to a file elsewhere, or a second name such as a
+    // backup's hard link) is removed first, as every earlier batch once was, so that what it
+    // points to keeps its text.
+    let mut earlier: Vec<PathBuf> = Vec::new();
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if !(name.starts_with("batch-") && name.ends_with(".json")) {
+            continue;
+        }
+        let path = entry.path();
+        if own_file(&entry) {
+            earlier.push(path);
+        } else {
+            std::fs::remove_file(&path)
+                .map_err(|e| format!("cannot remove {}: {e}", path.display()))?;
+        }
+    }
     let mut written = Vec::new();
     // The core's own writer, the bytes the client sends (those of serde_json at half the cost),
     // into one buffer reused for every batch.
@@ -517,7 +527,11 @@ fn write_batches(
     // The next batch file: its text and how many transactions it holds.
     let mut put = |text: &[u8], count: usize| -> Result<(), String> {
         let file = out.join(format!("batch-{:04}.json", written.len() + 1));
-        write_over(&file, text).map_err(|e| format!("cannot write {}: {e}", file.display()))?;
+        if let Err(e) = write_over(&file, text) {
+            // Not left half written.
+            let _ = std::fs::remove_file(&file);
+            return Err(format!("cannot write {}: {e}", file.display()));
+        }
         written.push((file, count));
         Ok(())
     };
@@ -565,6 +579,23 @@ fn write_batches(
         }
     }
     outcome.map(|()| written)
+}
+
+/// Whether a directory entry is a regular file with no other name (not a symbolic link, nor
+/// hard-linked elsewhere): one that can be written over without touching anything else.
+fn own_file(entry: &std::fs::DirEntry) -> bool {
+    if !entry.file_type().is_ok_and(|t| t.is_file()) {
+        return false;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt as _;
+        entry.metadata().is_ok_and(|m| m.nlink() == 1)
+    }
+    #[cfg(not(unix))]
+    {
+        false
+    }
 }
 
 /// Writes `text` as the whole of `file`: over what an earlier run left there, then cut to its

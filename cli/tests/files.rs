@@ -261,10 +261,13 @@ fn normalise_writes_batches_digit_for_digit() {
 
 /// A rerun writes over the earlier run's batch files where it has as many (the same files, not
 /// new ones: creating files where as many were just deleted costs the file system more than
-/// writing them), removes those past its own, and leaves other files alone.
+/// writing them), cuts each to its new length, removes those past its own, and leaves other
+/// files alone. A batch file with another name (a backup's hard link) or that is a symbolic link
+/// is replaced, not written through: what the other name or the link points to keeps its text.
 #[cfg(unix)]
 #[test]
 fn a_rerun_writes_over_the_earlier_batches_and_removes_the_rest() {
+    use std::io::{Read, Seek};
     let dir = temp_dir("rerun");
     let batch = |n: usize| dir.join(format!("batch-{n:04}.json"));
     let run = |size: &str| {
@@ -277,43 +280,64 @@ fn a_rerun_writes_over_the_earlier_batches_and_removes_the_rest() {
             String::from_utf8_lossy(&out.stderr)
         );
     };
+    let text = |path: &Path| std::fs::read_to_string(path).unwrap();
+    let transactions = |n: usize| {
+        let body: bankfeeds::model::CreateBankTransactions =
+            serde_json::from_str(&text(&batch(n))).unwrap();
+        body.transactions.len()
+    };
     run("1");
     assert!((1..=5).all(|n| batch(n).exists()));
-    // A second name for the first batch file: it sees what is written over that file, and
-    // keeps the earlier text if the file is deleted and made again.
-    std::fs::hard_link(batch(1), dir.join("linked.txt")).unwrap();
+    // Open before the rerun: reads what is written over the file, or, were the file deleted and
+    // made again, the earlier text.
+    let mut held = std::fs::File::open(batch(1)).unwrap();
+    let mut read_held = || {
+        let mut t = String::new();
+        held.rewind().unwrap();
+        held.read_to_string(&mut t).unwrap();
+        t
+    };
+    let backup = dir.join("backup.json");
+    std::fs::hard_link(batch(2), &backup).unwrap();
+    let second = text(&batch(2));
+    let elsewhere = dir.join("elsewhere.txt");
+    std::fs::write(&elsewhere, "untouched").unwrap();
+    std::fs::remove_file(batch(3)).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, batch(3)).unwrap();
     std::fs::write(dir.join("notes.txt"), "kept").unwrap();
 
-    run("3");
-    let first = std::fs::read_to_string(batch(1)).unwrap();
-    let body: bankfeeds::model::CreateBankTransactions = serde_json::from_str(&first).unwrap();
-    assert_eq!(body.transactions.len(), 3, "{first}");
+    run("2");
     assert_eq!(
-        std::fs::read_to_string(dir.join("linked.txt")).unwrap(),
-        first,
-        "the first batch file is written over, not made again"
+        (transactions(1), transactions(2), transactions(3)),
+        (2, 2, 1)
     );
-    assert!(batch(2).exists());
+    assert_eq!(
+        read_held(),
+        text(&batch(1)),
+        "the first batch file is written over"
+    );
+    assert_eq!(
+        text(&backup),
+        second,
+        "a second name keeps the earlier text"
+    );
+    assert_eq!(
+        text(&elsewhere),
+        "untouched",
+        "a link's target keeps its text"
+    );
+    assert!(!std::fs::symlink_metadata(batch(3)).unwrap().is_symlink());
     assert!(
-        (3..=5).all(|n| !batch(n).exists()),
+        (4..=5).all(|n| !batch(n).exists()),
         "the earlier run's later batches are removed"
     );
-    assert_eq!(
-        std::fs::read_to_string(dir.join("notes.txt")).unwrap(),
-        "kept"
-    );
+    assert_eq!(text(&dir.join("notes.txt")), "kept");
 
     // Smaller batches again: each file is cut to its new text, nothing of the longer one left.
     run("1");
-    let first = std::fs::read_to_string(batch(1)).unwrap();
-    assert_eq!(first.lines().count(), 1, "{first}");
-    let body: bankfeeds::model::CreateBankTransactions = serde_json::from_str(&first).unwrap();
-    assert_eq!(body.transactions.len(), 1, "{first}");
-    assert_eq!(
-        std::fs::read_to_string(dir.join("linked.txt")).unwrap(),
-        first
-    );
-    assert!((1..=5).all(|n| batch(n).exists()));
+    assert!((1..=5).all(|n| transactions(n) == 1));
+    assert_eq!(text(&batch(1)).lines().count(), 1);
+    assert_eq!(read_held(), text(&batch(1)));
     let _ = std::fs::remove_dir_all(&dir);
 }
 
