@@ -232,21 +232,16 @@ pub(crate) fn id_text(id: &str) -> Option<IdText> {
 
 /// Whether every byte is printable ASCII (0x20 to 0x7e), eight bytes at a time.
 fn printable_ascii(bytes: &[u8]) -> bool {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let mut chunks = bytes.chunks_exact(8);
-    let mut bad = 0;
-    for chunk in &mut chunks {
-        let mut word = [0; 8];
-        word.copy_from_slice(chunk);
-        let v = u64::from_le_bytes(word);
+    use crate::text::ONES;
+    crate::text::all_bytes(
+        bytes,
         // A byte below 0x20 borrows into its own high bit, which `!v` shows was clear (a borrow
         // reaching a byte above comes from a byte that is itself below 0x20); a byte of 0x7f
         // carries into its high bit, and a byte from 0x80 has it (a carry into the byte above
         // comes only from 0xff).
-        bad |= (v.wrapping_sub(ONES * 0x20) & !v) | v.wrapping_add(ONES) | v;
-    }
-    bad & HIGH == 0 && chunks.remainder().iter().all(|b| (0x20..0x7f).contains(b))
+        |v| (v.wrapping_sub(ONES * 0x20) & !v) | v.wrapping_add(ONES) | v,
+        |b| (0x20..0x7f).contains(&b),
+    )
 }
 
 /// The repeats among a list of ids; see [`IdIndex::repeats`].

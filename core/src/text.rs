@@ -73,6 +73,29 @@ pub(crate) fn bounded(message: String) -> String {
     }
 }
 
+/// A byte of one in each of a word's eight bytes, for [`all_bytes`]'s checks.
+pub(crate) const ONES: u64 = 0x0101_0101_0101_0101;
+
+/// Whether every byte of `bytes` passes, eight bytes at a time: `fails` gives, for eight bytes
+/// read as a little-endian word, a word with the high bit of some byte set exactly when one of
+/// the eight fails (bits elsewhere are ignored); `passes` checks the bytes left over, one by one.
+#[inline(always)]
+pub(crate) fn all_bytes(
+    bytes: &[u8],
+    fails: impl Fn(u64) -> u64,
+    passes: impl Fn(u8) -> bool,
+) -> bool {
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut chunks = bytes.chunks_exact(8);
+    let mut bad = 0;
+    for chunk in &mut chunks {
+        let mut word = [0; 8];
+        word.copy_from_slice(chunk);
+        bad |= fails(u64::from_le_bytes(word));
+    }
+    bad & HIGH == 0 && chunks.remainder().iter().all(|&b| passes(b))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

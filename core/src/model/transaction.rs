@@ -337,29 +337,22 @@ mod write {
     /// Whether JSON takes the bytes of a string as they are: none below 0x20, no `"` and no
     /// `\`. Eight bytes at a time.
     pub(super) fn plain(bytes: &[u8]) -> bool {
-        const ONES: u64 = 0x0101_0101_0101_0101;
-        const HIGH: u64 = 0x8080_8080_8080_8080;
-        let mut chunks = bytes.chunks_exact(8);
-        let mut bad = 0;
-        for chunk in &mut chunks {
-            let mut word = [0; 8];
-            word.copy_from_slice(chunk);
-            let v = u64::from_le_bytes(word);
+        use crate::text::ONES;
+        crate::text::all_bytes(
+            bytes,
             // A byte below 0x20 borrows into its own high bit, which `!v` shows was clear; a
             // byte equal to `"` or `\` is zero once xored with it, and so borrows the same
             // way. A borrow that reaches the byte above comes only from a byte that is itself
-            // found, so a word has one of them exactly when a high bit is set.
-            let quote = v ^ (ONES * u64::from(b'"'));
-            let backslash = v ^ (ONES * u64::from(b'\\'));
-            bad |= (v.wrapping_sub(ONES * 0x20) & !v)
-                | (quote.wrapping_sub(ONES) & !quote)
-                | (backslash.wrapping_sub(ONES) & !backslash);
-        }
-        bad & HIGH == 0
-            && chunks
-                .remainder()
-                .iter()
-                .all(|&b| b >= 0x20 && b != b'"' && b != b'\\')
+            // found.
+            |v| {
+                let quote = v ^ (ONES * u64::from(b'"'));
+                let backslash = v ^ (ONES * u64::from(b'\\'));
+                (v.wrapping_sub(ONES * 0x20) & !v)
+                    | (quote.wrapping_sub(ONES) & !quote)
+                    | (backslash.wrapping_sub(ONES) & !backslash)
+            },
+            |b| b >= 0x20 && b != b'"' && b != b'\\',
+        )
     }
 }
 
