@@ -881,3 +881,55 @@ fn batch_files_are_the_push_bodies_however_they_are_made() {
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
+
+/// Without a temporary folder to keep the bodies aside in, `prepare` reads the file again for
+/// them: the same batch files.
+#[cfg(unix)]
+#[test]
+fn without_a_temporary_folder_the_batches_come_from_a_second_reading() {
+    let dir = temp_dir("no-tmp");
+    let (spooled, again) = (dir.join("spooled"), dir.join("again"));
+    let args = |out: &Path| {
+        let mut args = vec![
+            "normalise".to_owned(),
+            data("valid.csv").to_str().unwrap().to_owned(),
+            "--out".to_owned(),
+            out.to_str().unwrap().to_owned(),
+            "--batch-size".to_owned(),
+            "2".to_owned(),
+            "--today".to_owned(),
+            "2024-06-01".to_owned(),
+        ];
+        args.extend(ACCOUNT.map(str::to_owned));
+        args
+    };
+    let first = bankfeeds(
+        &args(&spooled)
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+    );
+    assert_eq!(first.status.code(), Some(0));
+    let second = Command::new(env!("CARGO_BIN_EXE_bankfeeds"))
+        .args(args(&again))
+        .env("TMPDIR", dir.join("no such folder"))
+        .env_remove("CODAT_API_KEY")
+        .output()
+        .unwrap();
+    assert_eq!(
+        second.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&second.stderr)
+    );
+    for n in 1..=3 {
+        let name = format!("batch-{n:04}.json");
+        assert_eq!(
+            std::fs::read(spooled.join(&name)).unwrap(),
+            std::fs::read(again.join(&name)).unwrap(),
+            "{name}"
+        );
+    }
+    assert!(!again.join("batch-0004.json").exists());
+    let _ = std::fs::remove_dir_all(&dir);
+}
