@@ -418,7 +418,7 @@ pub fn prepare(
         Ok(source) => source,
         Err(code) => return code,
     };
-    let (loaded, mut spooled) = match load_spooling(&source, path, &args.options(batch_size)) {
+    let (loaded, spooled) = match load_spooling(&source, path, &args.options(batch_size)) {
         Ok(l) => l,
         Err(message) => {
             tell!("bankfeeds: {message}");
@@ -444,12 +444,16 @@ pub fn prepare(
         return UNREADABLE;
     };
     output::print_findings(&loaded, &mut std::io::stderr());
-    let spool = spooled
-        .as_mut()
-        .and_then(|(spool, spooled)| spooled.bodies_for(&account).then_some(spool));
+    // Bodies that cannot be used are let go at once, with the room they took.
+    let mut spool = spooled.and_then(|(spool, spooled)| {
+        if let Some(e) = spooled.error() {
+            tell!("bankfeeds: note: the push bodies could not be kept aside ({e}): reading the file again for them");
+        }
+        spooled.bodies_for(&account).then_some(spool)
+    });
     let from = Bodies {
         source: (&source, path),
-        spool,
+        spool: spool.as_mut(),
     };
     match write_batches(out, from, args, batch_size, &loaded, &account) {
         Ok(files) => {
