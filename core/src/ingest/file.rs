@@ -481,43 +481,13 @@ pub(crate) struct CsvPush {
 
 /// The bytes that end a cell or a line, or make a line one [`CsvPush::plain_line`] leaves to
 /// the reader.
-const LINE_SPECIAL: [bool; 256] = {
-    let mut special = [false; 256];
-    special[b',' as usize] = true;
-    special[b'\n' as usize] = true;
-    special[b'\r' as usize] = true;
-    special[b'"' as usize] = true;
-    special
-};
+const LINE_SPECIAL: [u8; 4] = [b',', b'\n', b'\r', b'"'];
 
 /// Where the first byte of [`LINE_SPECIAL`] is in `input` from `at` on (its length when none
-/// is), eight bytes at a time.
+/// is).
 #[inline(always)]
-fn next_special(input: &[u8], mut at: usize) -> usize {
-    use crate::text::ONES;
-    const HIGH: u64 = ONES * 0x80;
-    let zero = |v: u64| v.wrapping_sub(ONES) & !v;
-    while let Some(chunk) = input.get(at..at + 8) {
-        let mut word = [0; 8];
-        word.copy_from_slice(chunk);
-        let v = u64::from_le_bytes(word);
-        // A byte equal to one looked for is zero once xored with it, and borrows into its own
-        // high bit; a borrow reaching the byte above comes only from such a byte, so the lowest
-        // high bit set is the first byte looked for.
-        let found = (zero(v ^ (ONES * u64::from(b',')))
-            | zero(v ^ (ONES * u64::from(b'\n')))
-            | zero(v ^ (ONES * u64::from(b'\r')))
-            | zero(v ^ (ONES * u64::from(b'"'))))
-            & HIGH;
-        if found != 0 {
-            return at + (found.trailing_zeros() / 8) as usize;
-        }
-        at += 8;
-    }
-    while at < input.len() && !LINE_SPECIAL[usize::from(input[at])] {
-        at += 1;
-    }
-    at
+fn next_special(input: &[u8], at: usize) -> usize {
+    crate::text::find_any(input, at, LINE_SPECIAL)
 }
 
 /// How many bytes [`CsvPush`] hands the reader first: enough for a byte order mark and one
@@ -786,50 +756,6 @@ impl CsvPush {
 
 #[cfg(test)]
 mod tests {
-    /// The word-at-a-time search finds what the byte-at-a-time one finds: every byte value at
-    /// every place of lines of 1 to 24 bytes, searched from every place, and each byte looked
-    /// for beside the others and beside non-ASCII bytes.
-    #[test]
-    fn next_special_is_the_first_special_byte() {
-        let one_by_one = |input: &[u8], at: usize| {
-            (at..input.len())
-                .find(|&i| super::LINE_SPECIAL[usize::from(input[i])])
-                .unwrap_or(input.len())
-        };
-        for len in 1..=24 {
-            for place in 0..len {
-                for byte in 0..=255u8 {
-                    let mut line = vec![b'a'; len];
-                    line[place] = byte;
-                    for at in 0..=len {
-                        assert_eq!(
-                            super::next_special(&line, at),
-                            one_by_one(&line, at),
-                            "{line:?} from {at}"
-                        );
-                    }
-                }
-            }
-        }
-        let edges = [
-            b',', b'\n', b'\r', b'"', 0x2b, 0x2d, 0x0b, 0x0c, 0x0e, 0x21, 0x23, 0x80, 0xff, 0,
-        ];
-        for &a in &edges {
-            for &b in &edges {
-                for place in 0..15 {
-                    let mut line = vec![b'x'; 16];
-                    line[place] = a;
-                    line[place + 1] = b;
-                    assert_eq!(
-                        super::next_special(&line, 0),
-                        one_by_one(&line, 0),
-                        "{line:?}"
-                    );
-                }
-            }
-        }
-    }
-
     use super::*;
     use crate::ingest::RawValue;
 

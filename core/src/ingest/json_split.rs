@@ -358,9 +358,7 @@ impl Splitter {
                     self.escaped = false;
                     i += 1;
                 } else {
-                    while i < input.len() && !matches!(input[i], b'"' | b'\\') {
-                        i += 1;
-                    }
+                    i = crate::text::find_any(input, i, [b'"', b'\\']);
                     if i < input.len() {
                         if input[i] == b'\\' {
                             self.escaped = true;
@@ -377,9 +375,7 @@ impl Splitter {
                 }
                 continue;
             }
-            while i < input.len() && !matches!(input[i], b'"' | b'{' | b'}' | b'[' | b']') {
-                i += 1;
-            }
+            i = crate::text::find_any(input, i, [b'"', b'{', b'}', b'[', b']']);
             if i == input.len() {
                 self.element.extend_from_slice(&input[start..i]);
                 return i;
