@@ -73,7 +73,8 @@ pub(crate) fn bounded(message: String) -> String {
     }
 }
 
-/// A byte of one in each of a word's eight bytes, for [`all_bytes`]'s checks.
+/// A byte of one in each of a word's eight bytes, for the checks and searches eight bytes at a
+/// time ([`all_bytes`], [`find_any`]).
 pub(crate) const ONES: u64 = 0x0101_0101_0101_0101;
 
 /// Whether every byte of `bytes` passes, eight bytes at a time: `fails` gives, for eight bytes
