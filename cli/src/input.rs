@@ -264,7 +264,7 @@ pub fn load_streaming(
     options: &PrepareOptions,
 ) -> Result<Loaded, String> {
     let path = source.path();
-    let format = InputFormat::for_extension(path.extension().and_then(|e| e.to_str()));
+    let format = InputFormat::for_path(path);
     let streamed = bankfeeds::stream::prepare_path(path, format, options)
         .map_err(|e| cannot_read(shown, &e))?;
     loaded(source, shown, format, streamed)
@@ -282,7 +282,7 @@ pub fn load_spooling(
         return load_streaming(source, shown, options).map(|loaded| (loaded, None));
     };
     let path = source.path();
-    let format = InputFormat::for_extension(path.extension().and_then(|e| e.to_str()));
+    let format = InputFormat::for_path(path);
     let (streamed, spooled) =
         bankfeeds::stream::prepare_path_spooling(path, format, options, |array, count| {
             spool.keep(array, count)
@@ -344,7 +344,7 @@ fn loaded(
 /// file does the rest.
 pub fn readable_or_exit(source: &Source, path: &Path) -> Result<bool, u8> {
     let read = source.path();
-    let format = InputFormat::for_extension(read.extension().and_then(|e| e.to_str()));
+    let format = InputFormat::for_path(read);
     match bankfeeds::stream::readable(read, format) {
         Ok(Ok(format)) => Ok(format == InputFormat::Csv),
         Ok(Err(issue)) => {

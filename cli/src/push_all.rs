@@ -250,7 +250,7 @@ fn read_files(args: &PushAllArgs, entries: &[Entry]) -> Result<Vec<AccountPush>,
             );
             UNREADABLE
         })?;
-        let format = InputFormat::for_extension(e.file.extension().and_then(|x| x.to_str()));
+        let format = InputFormat::for_path(&e.file);
         accounts.push(AccountPush::new(
             &e.company,
             &e.connection,

@@ -87,6 +87,17 @@ impl InputFormat {
         }
     }
 
+    /// The format a file's path says, by its extension ([`InputFormat::for_extension`]).
+    ///
+    /// ```
+    /// use bankfeeds::ingest::InputFormat;
+    /// assert_eq!(InputFormat::for_path("statement.Json".as_ref()), InputFormat::Json);
+    /// assert_eq!(InputFormat::for_path("statement".as_ref()), InputFormat::Auto);
+    /// ```
+    pub fn for_path(path: &std::path::Path) -> InputFormat {
+        Self::for_extension(path.extension().and_then(|e| e.to_str()))
+    }
+
     /// The format the core reads `bytes` as: [`InputFormat::Csv`] or [`InputFormat::Json`],
     /// never `Auto` (which is JSON when the first non-blank character after a byte order mark is
     /// `{` or `[`, CSV otherwise). What [`prepare_file`] and [`validate_file`] do, for callers

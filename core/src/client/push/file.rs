@@ -31,7 +31,7 @@ use super::PushInput;
 /// tells when neither does).
 pub(super) fn format_of(path: &Path, format: InputFormat) -> InputFormat {
     match format {
-        InputFormat::Auto => InputFormat::for_extension(path.extension().and_then(|e| e.to_str())),
+        InputFormat::Auto => InputFormat::for_path(path),
         known => known,
     }
 }
