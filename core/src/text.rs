@@ -77,6 +77,17 @@ pub(crate) fn bounded(message: String) -> String {
 /// time ([`all_bytes`], [`find_any`]).
 pub(crate) const ONES: u64 = 0x0101_0101_0101_0101;
 
+/// The high bit of each of a word's eight bytes.
+const HIGH: u64 = ONES * 0x80;
+
+/// A word whose high bit is set in each byte of `v` that is zero, and maybe in bytes above one
+/// (a borrow reaching a byte above comes only from a zero byte): exact in which bytes are zero
+/// up to and including the first, and in whether any is.
+#[inline(always)]
+pub(crate) fn zero_bytes(v: u64) -> u64 {
+    v.wrapping_sub(ONES) & !v
+}
+
 /// Whether every byte of `bytes` passes, eight bytes at a time: `fails` gives, for eight bytes
 /// read as a little-endian word, a word with the high bit of some byte set exactly when one of
 /// the eight fails (bits elsewhere are ignored); `passes` checks the bytes left over, one by one.
@@ -86,7 +97,6 @@ pub(crate) fn all_bytes(
     fails: impl Fn(u64) -> u64,
     passes: impl Fn(u8) -> bool,
 ) -> bool {
-    const HIGH: u64 = 0x8080_8080_8080_8080;
     let mut chunks = bytes.chunks_exact(8);
     let mut bad = 0;
     for chunk in &mut chunks {
@@ -101,18 +111,15 @@ pub(crate) fn all_bytes(
 /// eight bytes at a time.
 #[inline(always)]
 pub(crate) fn find_any<const N: usize>(bytes: &[u8], mut at: usize, needles: [u8; N]) -> usize {
-    const HIGH: u64 = ONES * 0x80;
-    let zero = |v: u64| v.wrapping_sub(ONES) & !v;
     while let Some(chunk) = bytes.get(at..at + 8) {
         let mut word = [0; 8];
         word.copy_from_slice(chunk);
         let v = u64::from_le_bytes(word);
-        // A byte equal to a needle is zero once xored with it, and borrows into its own high
-        // bit; a borrow reaching the byte above comes only from such a byte, so the lowest high
-        // bit set is the first needle.
+        // A byte equal to a needle is zero once xored with it: the lowest high bit set is the
+        // first needle.
         let found = needles
             .iter()
-            .fold(0, |found, &n| found | zero(v ^ (ONES * u64::from(n))))
+            .fold(0, |found, &n| found | zero_bytes(v ^ (ONES * u64::from(n))))
             & HIGH;
         if found != 0 {
             return at + (found.trailing_zeros() / 8) as usize;

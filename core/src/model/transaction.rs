@@ -337,19 +337,16 @@ mod write {
     /// Whether JSON takes the bytes of a string as they are: none below 0x20, no `"` and no
     /// `\`. Eight bytes at a time.
     pub(super) fn plain(bytes: &[u8]) -> bool {
-        use crate::text::ONES;
+        use crate::text::{ONES, zero_bytes};
         crate::text::all_bytes(
             bytes,
-            // A byte below 0x20 borrows into its own high bit, which `!v` shows was clear; a
-            // byte equal to `"` or `\` is zero once xored with it, and so borrows the same
-            // way. A borrow that reaches the byte above comes only from a byte that is itself
-            // found.
+            // A byte below 0x20 borrows into its own high bit, which `!v` shows was clear (a
+            // borrow reaching a byte above comes only from a byte that is itself below 0x20); a
+            // byte equal to `"` or `\` is zero once xored with it.
             |v| {
-                let quote = v ^ (ONES * u64::from(b'"'));
-                let backslash = v ^ (ONES * u64::from(b'\\'));
                 (v.wrapping_sub(ONES * 0x20) & !v)
-                    | (quote.wrapping_sub(ONES) & !quote)
-                    | (backslash.wrapping_sub(ONES) & !backslash)
+                    | zero_bytes(v ^ (ONES * u64::from(b'"')))
+                    | zero_bytes(v ^ (ONES * u64::from(b'\\')))
             },
             |b| b >= 0x20 && b != b'"' && b != b'\\',
         )
