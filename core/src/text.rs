@@ -132,6 +132,38 @@ pub(crate) fn find_any<const N: usize>(bytes: &[u8], mut at: usize, needles: [u8
     at
 }
 
+/// Texts to hold a word-at-a-time check or search to its byte-at-a-time twin: every byte value
+/// at every place of texts of 1 to 24 bytes (the rest `fill(length)`), then every ordered pair
+/// of `edges` side by side at every place of 16 bytes of `edge_fill`.
+#[cfg(test)]
+pub(crate) fn texts_around(
+    fill: impl Fn(usize) -> u8,
+    edge_fill: u8,
+    edges: &[u8],
+) -> Vec<Vec<u8>> {
+    let mut texts = Vec::new();
+    for len in 1..=24 {
+        for place in 0..len {
+            for byte in 0..=255u8 {
+                let mut text = vec![fill(len); len];
+                text[place] = byte;
+                texts.push(text);
+            }
+        }
+    }
+    for &a in edges {
+        for &b in edges {
+            for place in 0..15 {
+                let mut text = vec![edge_fill; 16];
+                text[place] = a;
+                text[place + 1] = b;
+                texts.push(text);
+            }
+        }
+    }
+    texts
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -148,38 +180,18 @@ mod tests {
                     .find(|&i| needles.contains(&text[i]))
                     .unwrap_or(text.len())
             };
-            for len in 1..=24 {
-                for place in 0..len {
-                    for byte in 0..=255u8 {
-                        let mut text = vec![b'a'; len];
-                        text[place] = byte;
-                        for at in 0..=len {
-                            assert_eq!(
-                                find_any(&text, at, needles),
-                                one_by_one(&text, at),
-                                "{text:?} from {at}"
-                            );
-                        }
-                    }
-                }
-            }
             let mut edges: Vec<u8> = needles.to_vec();
             for n in needles {
                 edges.extend([n ^ 1, n ^ 0x80, n.wrapping_add(1), n.wrapping_sub(1)]);
             }
             edges.extend([0, 0x7f, 0x80, 0xff]);
-            for &a in &edges {
-                for &b in &edges {
-                    for place in 0..15 {
-                        let mut text = vec![b'x'; 16];
-                        text[place] = a;
-                        text[place + 1] = b;
-                        assert_eq!(
-                            find_any(&text, 0, needles),
-                            one_by_one(&text, 0),
-                            "{text:?}"
-                        );
-                    }
+            for text in texts_around(|_| b'a', b'x', &edges) {
+                for at in 0..=text.len() {
+                    assert_eq!(
+                        find_any(&text, at, needles),
+                        one_by_one(&text, at),
+                        "{text:?} from {at}"
+                    );
                 }
             }
         }

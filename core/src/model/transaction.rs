@@ -414,27 +414,11 @@ mod tests {
     #[test]
     fn plain_is_each_byte_plain() {
         let one_by_one = |b: &[u8]| b.iter().all(|&b| b >= 0x20 && b != b'"' && b != b'\\');
-        for len in 1..=24 {
-            for at in 0..len {
-                for byte in 0..=255u8 {
-                    let mut text = vec![b'a' + (len % 26) as u8; len];
-                    text[at] = byte;
-                    assert_eq!(write::plain(&text), one_by_one(&text), "{text:?}");
-                }
-            }
-        }
         let edges = [
             0x00, 0x1f, 0x20, 0x21, 0x22, 0x23, 0x5b, 0x5c, 0x5d, 0x7f, 0x80, 0xff,
         ];
-        for &a in &edges {
-            for &b in &edges {
-                for at in 0..15 {
-                    let mut text = vec![b'z'; 16];
-                    text[at] = a;
-                    text[at + 1] = b;
-                    assert_eq!(write::plain(&text), one_by_one(&text), "{text:?}");
-                }
-            }
+        for text in crate::text::texts_around(|len| b'a' + (len % 26) as u8, b'z', &edges) {
+            assert_eq!(write::plain(&text), one_by_one(&text), "{text:?}");
         }
         assert!(write::plain("Caf\u{e9} \u{1f600} 12345678".as_bytes()));
     }
