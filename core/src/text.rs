@@ -12,6 +12,46 @@ pub(crate) fn trim(s: &str) -> &str {
     }
 }
 
+/// Bytes that text is written into in place, one or two at a time: a buffer of its own, or a
+/// vector's spare capacity (each byte written before the vector takes it in). Text built
+/// straight where it stays, not on the stack and then copied: a copy right after byte-wide
+/// stores waits for every one of them.
+pub(crate) trait Place {
+    fn put(&mut self, at: usize, byte: u8);
+
+    #[inline(always)]
+    fn put2(&mut self, at: usize, two: [u8; 2]) {
+        self.put(at, two[0]);
+        self.put(at + 1, two[1]);
+    }
+}
+
+impl Place for [u8] {
+    #[inline(always)]
+    fn put(&mut self, at: usize, byte: u8) {
+        self[at] = byte;
+    }
+
+    #[inline(always)]
+    fn put2(&mut self, at: usize, two: [u8; 2]) {
+        self[at..at + 2].copy_from_slice(&two);
+    }
+}
+
+impl Place for [std::mem::MaybeUninit<u8>] {
+    #[inline(always)]
+    fn put(&mut self, at: usize, byte: u8) {
+        self[at].write(byte);
+    }
+
+    #[inline(always)]
+    fn put2(&mut self, at: usize, two: [u8; 2]) {
+        let to = &mut self[at..at + 2];
+        to[0].write(two[0]);
+        to[1].write(two[1]);
+    }
+}
+
 /// The most characters of input text any message, finding or change quotes back. A 200 MB
 /// header line or cell is not copied into a report: it is quoted by its first
 /// `MAX_ECHO_CHARS` characters, an ellipsis, and its full length.

@@ -5,6 +5,8 @@ use std::fmt;
 use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime, Timelike};
 
 use super::{DateError, Precision};
+use crate::money::json::pair;
+use crate::text::Place;
 
 /// The pieces of an ISO 8601 text, before any meaning is given to its offset.
 pub(super) struct Parsed {
@@ -177,7 +179,7 @@ fn parse_offset(input: &str, rest: &[u8]) -> Result<Option<i32>, DateError> {
 }
 
 /// ISO 8601 text, at most 35 bytes (`YYYY-MM-DDTHH:MM:SS.fffffffffZ`).
-pub(super) struct IsoText {
+pub(crate) struct IsoText {
     buf: [u8; 40],
     len: usize,
 }
@@ -187,75 +189,70 @@ impl IsoText {
     /// parsing them.
     #[inline(always)] // built where it is used, as `DecimalText` is
     pub(super) fn new(dt: &NaiveDateTime, precision: Precision, zulu: bool) -> Option<Self> {
-        let year = dt.year();
-        if !(0..=9999).contains(&year) {
-            return None;
-        }
-        let mut t = IsoText {
-            buf: [0; 40],
-            len: 0,
-        };
-        let date = dt.date();
-        t.two(year as u32 / 100);
-        t.two(year as u32 % 100);
-        t.byte(b'-');
-        t.two(date.month());
-        t.byte(b'-');
-        t.two(date.day());
-        if precision != Precision::Date {
-            let time = dt.time();
-            t.byte(b'T');
-            t.two(time.hour());
-            t.byte(b':');
-            t.two(time.minute());
-            if let Precision::Seconds | Precision::Fraction(_) = precision {
-                t.byte(b':');
-                t.two(time.second());
-            }
-            if let Precision::Fraction(n) = precision {
-                let n = u32::from(n.clamp(1, 9));
-                t.byte(b'.');
-                t.num(
-                    dt.nanosecond() % 1_000_000_000 / 10u32.pow(9 - n),
-                    n as usize,
-                );
-            }
-            if zulu {
-                t.byte(b'Z');
-            }
-        }
-        Some(t)
+        let mut buf = [0; 40];
+        let len = put_iso(dt, precision, zulu, &mut buf[..])?;
+        Some(IsoText { buf, len })
     }
 
-    fn byte(&mut self, b: u8) {
-        self.buf[self.len] = b;
-        self.len += 1;
-    }
-
-    /// Writes `value` (below 100) as two digits, zero-padded.
-    #[inline]
-    fn two(&mut self, value: u32) {
-        use crate::money::json::PAIRS;
-        let at = (value as usize % 100) * 2;
-        self.buf[self.len..self.len + 2].copy_from_slice(&PAIRS[at..at + 2]);
-        self.len += 2;
-    }
-
-    /// Writes `value` as exactly `width` digits, zero-padded.
-    fn num(&mut self, mut value: u32, width: usize) {
-        for i in (0..width).rev() {
-            self.buf[self.len + i] = b'0' + (value % 10) as u8;
-            value /= 10;
-        }
-        self.len += width;
-    }
-
-    pub(super) fn as_str(&self) -> &str {
+    pub(crate) fn as_str(&self) -> &str {
         let text = &self.buf[..self.len];
         debug_assert!(text.is_ascii());
         // SAFETY: only ASCII digits and punctuation are written.
         unsafe { std::str::from_utf8_unchecked(text) }
     }
+}
+
+/// Writes the ISO text of `dt` at the front of `to` (room for 35 bytes) and says how long it
+/// is; `None` (nothing written) for a year outside 0 to 9999. Each byte is written where it
+/// stays (see [`Place`]).
+#[inline(always)]
+pub(crate) fn put_iso<P: Place + ?Sized>(
+    dt: &NaiveDateTime,
+    precision: Precision,
+    zulu: bool,
+    to: &mut P,
+) -> Option<usize> {
+    let year = dt.year();
+    if !(0..=9999).contains(&year) {
+        return None;
+    }
+    let two = |to: &mut P, at: usize, value: u32| to.put2(at, pair(u64::from(value % 100)));
+    let date = dt.date();
+    two(to, 0, year as u32 / 100);
+    two(to, 2, year as u32 % 100);
+    to.put(4, b'-');
+    two(to, 5, date.month());
+    to.put(7, b'-');
+    two(to, 8, date.day());
+    let mut len = 10;
+    if precision != Precision::Date {
+        let time = dt.time();
+        to.put(10, b'T');
+        two(to, 11, time.hour());
+        to.put(13, b':');
+        two(to, 14, time.minute());
+        len = 16;
+        if let Precision::Seconds | Precision::Fraction(_) = precision {
+            to.put(16, b':');
+            two(to, 17, time.second());
+            len = 19;
+        }
+        if let Precision::Fraction(n) = precision {
+            let n = usize::from(n.clamp(1, 9));
+            to.put(len, b'.');
+            let mut value = dt.nanosecond() % 1_000_000_000 / 10u32.pow(9 - n as u32);
+            for i in (0..n).rev() {
+                to.put(len + 1 + i, b'0' + (value % 10) as u8);
+                value /= 10;
+            }
+            len += 1 + n;
+        }
+        if zulu {
+            to.put(len, b'Z');
+            len += 1;
+        }
+    }
+    Some(len)
 }
 
 pub(super) fn write_iso(

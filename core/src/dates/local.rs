@@ -156,6 +156,13 @@ impl LocalDateTime {
         }
     }
 
+    /// Writes the ISO text at the front of `to` (room for 35 bytes) and says how long it is;
+    /// `None` (nothing written) for years outside 0 to 9999.
+    #[inline(always)]
+    pub(crate) fn put_iso<P: crate::text::Place + ?Sized>(&self, to: &mut P) -> Option<usize> {
+        super::iso::put_iso(&self.datetime, self.precision, false, to)
+    }
+
     /// Appends the date-time as a JSON string, exactly as its `Serialize` writes it (ISO 8601
     /// text needs no escaping).
     pub(crate) fn write_json(&self, out: &mut Vec<u8>) {

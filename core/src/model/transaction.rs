@@ -257,8 +257,10 @@ impl CreateBankTransactions {
 /// per token, and strings copied whole unless they need escaping. The client sends every push
 /// body this way.
 mod write {
-    use super::BankTransaction;
-    use crate::money::json::DecimalText;
+    use std::mem::MaybeUninit;
+
+    use super::{BankTransaction, TransactionType};
+    use crate::money::json::{DecimalText, put_money};
 
     pub(super) fn body(account_id: &str, transactions: &[BankTransaction], out: &mut Vec<u8>) {
         head(account_id, out);
@@ -285,7 +287,124 @@ mod write {
         out.push(b']');
     }
 
+    /// Room enough for a transaction's text besides its strings' own bytes: every key, quote and
+    /// brace, the date (at most 29 bytes), two amounts (at most 31 each) and the longest type the
+    /// spec knows (11) come to 232 (`the_longest_transaction_fits`).
+    pub(super) const FIXED: usize = 256;
+
+    /// One transaction. When every string in it goes into JSON as it is (the common case), it is
+    /// written into room reserved once for all of it; otherwise by [`escaped`]. The two write
+    /// the same bytes (`the_push_body_writer_matches_serde`, and the tests below).
+    #[inline]
     fn transaction(t: &BankTransaction, out: &mut Vec<u8>) {
+        let texts = [
+            Some(t.id.as_str()),
+            t.description.as_deref(),
+            t.counterparty.as_deref(),
+            t.reference.as_deref(),
+        ];
+        if matches!(t.transaction_type, Some(TransactionType::Unrecognised(_))) {
+            return escaped(t, out);
+        }
+        let mut strings = 0;
+        for text in texts.into_iter().flatten() {
+            if !plain(text.as_bytes()) {
+                return escaped(t, out);
+            }
+            strings += text.len();
+        }
+        out.reserve(FIXED + strings);
+        let mut room = Room {
+            spare: out.spare_capacity_mut(),
+            at: 0,
+        };
+        room.put(b"{\"id\":\"");
+        room.put(t.id.as_bytes());
+        room.put(b"\",\"date\":\"");
+        let Some(date) = t.date.put_iso(room.window::<40>()) else {
+            return escaped(t, out);
+        };
+        room.at += date;
+        room.put(b"\"");
+        for (key, value) in [
+            (&b",\"description\":\""[..], &t.description),
+            (b",\"counterparty\":\"", &t.counterparty),
+            (b",\"reference\":\"", &t.reference),
+        ] {
+            if let Some(v) = value {
+                room.put(key);
+                room.put(v.as_bytes());
+                room.put(b"\"");
+            }
+        }
+        if let Some(v) = t.reconciled {
+            room.put(if v {
+                b",\"reconciled\":true"
+            } else {
+                b",\"reconciled\":false"
+            });
+        }
+        room.put(b",\"amount\":");
+        room.decimal(&t.amount);
+        if let Some(v) = &t.balance {
+            room.put(b",\"balance\":");
+            room.decimal(v);
+        }
+        if let Some(v) = &t.transaction_type {
+            room.put(b",\"transactionType\":\"");
+            room.put(v.as_str().as_bytes());
+            room.put(b"\"");
+        }
+        room.put(b"}");
+        let written = room.at;
+        // SAFETY: `Room::put` writes its bytes at `at` and moves `at` past them, so the first
+        // `written` bytes of the spare capacity are all written.
+        unsafe { out.set_len(out.len() + written) };
+    }
+
+    /// Bytes written one after another into a vector's spare capacity, without the capacity check
+    /// and the call to copy that `extend_from_slice` makes for every token. Each write is still
+    /// bounds-checked: a bound too small panics, it cannot write past the room.
+    struct Room<'a> {
+        spare: &'a mut [MaybeUninit<u8>],
+        at: usize,
+    }
+
+    impl Room<'_> {
+        #[inline(always)]
+        fn put(&mut self, bytes: &[u8]) {
+            let to = &mut self.spare[self.at..self.at + bytes.len()];
+            // SAFETY: `to` is `bytes.len()` bytes long, and spare capacity borrowed mutably
+            // cannot overlap `bytes`.
+            unsafe {
+                std::ptr::copy_nonoverlapping(bytes.as_ptr(), to.as_mut_ptr().cast(), bytes.len())
+            };
+            self.at += bytes.len();
+        }
+
+        /// The next `N` bytes, as many as a text written in place may take: a window of known
+        /// length, so that writes at fixed places in it need no check.
+        #[inline(always)]
+        fn window<const N: usize>(&mut self) -> &mut [MaybeUninit<u8>] {
+            let window: &mut [MaybeUninit<u8>; N] = (&mut self.spare[self.at..self.at + N])
+                .try_into()
+                .expect("a window of N bytes");
+            window
+        }
+
+        /// A decimal's text as [`DecimalText`] has it; money written in place.
+        #[inline(always)]
+        fn decimal(&mut self, value: &rust_decimal::Decimal) {
+            match put_money(value, self.window::<32>()) {
+                Some(len) => self.at += len,
+                None => self.put(DecimalText::new(value).as_str().as_bytes()),
+            }
+        }
+    }
+
+    /// One transaction, token by token, its strings escaped where they need it.
+    #[cold]
+    fn escaped(t: &BankTransaction, out: &mut Vec<u8>) {
         out.extend_from_slice(b"{\"id\":");
         string(&t.id, out);
         out.extend_from_slice(b",\"date\":");
@@ -421,6 +540,74 @@ mod tests {
             assert_eq!(write::plain(&text), one_by_one(&text), "{text:?}");
         }
         assert!(write::plain("Caf\u{e9} \u{1f600} 12345678".as_bytes()));
+    }
+
+    /// Every optional field, each fixed part at its longest: what the writer writes besides the
+    /// strings' own bytes fits the room it reserves, and is what serde writes.
+    #[test]
+    fn the_longest_transaction_fits() {
+        let widest = Decimal::from_parts(u32::MAX, u32::MAX, u32::MAX, true, 28);
+        let date = crate::dates::LocalDateTime::parse("9999-12-31T23:59:59.123456789").unwrap();
+        let longest_type = TransactionType::ALL
+            .iter()
+            .max_by_key(|t| t.as_str().len())
+            .unwrap()
+            .clone();
+        let tx = BankTransaction {
+            id: "i".into(),
+            date,
+            description: Some("d".into()),
+            counterparty: Some("c".into()),
+            reference: Some("r".into()),
+            reconciled: Some(false),
+            amount: widest,
+            balance: Some(widest),
+            transaction_type: Some(longest_type),
+        };
+        let mut out = Vec::new();
+        write::array(std::slice::from_ref(&tx), &mut out);
+        let fixed = out.len() - "[]".len() - "idcr".len();
+        assert_eq!(fixed, 232);
+        assert!(fixed <= write::FIXED);
+        assert_eq!(out, serde_json::to_vec(&[&tx]).unwrap());
+    }
+
+    /// What the room cannot take is written token by token, and the same as serde: a string that
+    /// needs escaping in any field, a type the spec does not know, a year ISO text does not
+    /// write; and the transactions after it through the room again.
+    #[test]
+    fn transactions_the_room_cannot_take_are_written_as_serde_writes_them() {
+        let date = crate::dates::LocalDateTime::parse("2024-02-29T10:21:00").unwrap();
+        let plain =
+            BankTransaction::new("t", date, Decimal::new(-1754, 2)).with_description("Caf\u{e9}");
+        let mut odd = Vec::new();
+        for field in 0..4 {
+            let mut t = plain.clone();
+            let text = Some("a\"b\\c\u{1}".to_owned());
+            match field {
+                0 => t.id = "a\"b".into(),
+                1 => t.description = text,
+                2 => t.counterparty = text,
+                _ => t.reference = text,
+            }
+            odd.push(t);
+        }
+        let mut t = plain.clone();
+        t.transaction_type = Some(TransactionType::parse("Crypto\"x"));
+        odd.push(t);
+        let mut t = plain.clone();
+        t.date = chrono::NaiveDate::from_ymd_opt(12345, 1, 2)
+            .unwrap()
+            .and_hms_opt(3, 4, 5)
+            .unwrap()
+            .into();
+        odd.push(t);
+        for t in odd {
+            let txs = [plain.clone(), t, plain.clone()];
+            let mut out = Vec::new();
+            write::array(&txs, &mut out);
+            assert_eq!(out, serde_json::to_vec(&txs).unwrap(), "{txs:?}");
+        }
     }
 
     #[test]

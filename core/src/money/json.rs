@@ -16,6 +16,8 @@ use serde::de::{self, MapAccess, Visitor};
 use serde::ser::SerializeStruct;
 use serde::{Deserializer, Serializer};
 
+use crate::text::Place;
+
 use super::parse_decimal;
 
 /// serde_json's name for an arbitrary-precision number: a struct with this name and one field
@@ -74,6 +76,7 @@ pub(crate) fn from_raw_json(raw: &str) -> Result<Decimal, String> {
 pub(crate) struct DecimalText {
     buf: [u8; 48],
     start: usize,
+    end: usize,
 }
 
 /// `00` to `99`, two bytes each.
@@ -83,6 +86,63 @@ pub(crate) const PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
     6061626364656667686970717273747576777879\
     8081828384858687888990919293949596979899";
 
+/// `value` (below 100) as two digits.
+#[inline(always)]
+pub(crate) fn pair(value: u64) -> [u8; 2] {
+    let at = value as usize * 2;
+    [PAIRS[at], PAIRS[at + 1]]
+}
+
+/// Writes money's text (a mantissa within 64 bits, at most 19 decimals) at the front of `to`,
+/// as [`DecimalText`] has it, and says how long it is; `None` (nothing written) for any other
+/// decimal. Its length is known first, so each digit is written where it stays, two at a time,
+/// right to left.
+#[inline(always)]
+pub(crate) fn put_money<P: Place + ?Sized>(value: &Decimal, to: &mut P) -> Option<usize> {
+    let scale = value.scale() as usize;
+    let m = u64::try_from(value.mantissa().unsigned_abs()).ok()?;
+    if scale > 19 {
+        return None;
+    }
+    let (mut whole, mut fraction) = match scale {
+        0 => (m, 0),
+        _ => (m / 10u64.pow(scale as u32), m % 10u64.pow(scale as u32)),
+    };
+    let sign = usize::from(value.is_sign_negative());
+    let whole_digits = whole.checked_ilog10().map_or(1, |l| l as usize + 1);
+    let len = sign + whole_digits + if scale > 0 { 1 + scale } else { 0 };
+    let mut at = len;
+    if scale > 0 {
+        let mut width = scale;
+        while width >= 2 {
+            at -= 2;
+            to.put2(at, pair(fraction % 100));
+            fraction /= 100;
+            width -= 2;
+        }
+        if width == 1 {
+            at -= 1;
+            to.put(at, b'0' + fraction as u8);
+        }
+        at -= 1;
+        to.put(at, b'.');
+    }
+    while whole >= 100 {
+        at -= 2;
+        to.put2(at, pair(whole % 100));
+        whole /= 100;
+    }
+    if whole >= 10 {
+        to.put2(at - 2, pair(whole));
+    } else {
+        to.put(at - 1, b'0' + whole as u8);
+    }
+    if sign == 1 {
+        to.put(0, b'-');
+    }
+    Some(len)
+}
+
 impl DecimalText {
     // Inlined so that the text is built where it is used: returned, its bytes would be copied
     // out right after their byte-wide stores, a copy that waits for every one of them.
@@ -90,36 +150,19 @@ impl DecimalText {
     pub(crate) fn new(value: &Decimal) -> Self {
         let mut text = DecimalText {
             buf: [0; 48],
-            start: 48,
+            start: 0,
+            end: 48,
         };
-        let scale = value.scale() as usize;
-        let mantissa = value.mantissa().unsigned_abs();
-        match u64::try_from(mantissa) {
-            // Money: the fraction and the whole part apart, two digits at a time, right to left.
-            Ok(m) if scale <= 19 => {
-                let (whole, fraction) = match scale {
-                    0 => (m, 0),
-                    _ => (m / 10u64.pow(scale as u32), m % 10u64.pow(scale as u32)),
-                };
-                if scale > 0 {
-                    text.digits(fraction, scale);
-                    text.front(b'.');
-                }
-                let mut whole = whole;
-                while whole >= 100 {
-                    text.pair(whole % 100);
-                    whole /= 100;
-                }
-                if whole >= 10 {
-                    text.pair(whole);
-                } else {
-                    text.front(b'0' + whole as u8);
+        match put_money(value, &mut text.buf[..]) {
+            Some(len) => text.end = len,
+            None => {
+                text.start = 48;
+                let scale = value.scale() as usize;
+                text.long(value.mantissa().unsigned_abs(), scale);
+                if value.is_sign_negative() {
+                    text.front(b'-');
                 }
             }
-            _ => text.long(mantissa, scale),
-        }
-        if value.is_sign_negative() {
-            text.front(b'-');
         }
         text
     }
@@ -156,26 +199,6 @@ impl DecimalText {
         }
     }
 
-    /// `value` as exactly `width` digits, zero-padded.
-    fn digits(&mut self, mut value: u64, mut width: usize) {
-        while width >= 2 {
-            self.pair(value % 100);
-            value /= 100;
-            width -= 2;
-        }
-        if width == 1 {
-            self.front(b'0' + (value % 10) as u8);
-        }
-    }
-
-    /// Two digits of `value` (below 100) in front.
-    #[inline]
-    fn pair(&mut self, value: u64) {
-        let at = value as usize * 2;
-        self.start -= 2;
-        self.buf[self.start..self.start + 2].copy_from_slice(&PAIRS[at..at + 2]);
-    }
-
     #[inline]
     fn front(&mut self, byte: u8) {
         self.start -= 1;
@@ -183,7 +206,7 @@ impl DecimalText {
     }
 
     pub(crate) fn as_str(&self) -> &str {
-        let text = &self.buf[self.start..];
+        let text = &self.buf[self.start..self.end];
         debug_assert!(text.is_ascii());
         // SAFETY: only ASCII digits, '.' and '-' are written.
         unsafe { std::str::from_utf8_unchecked(text) }
