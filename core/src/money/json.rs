@@ -106,6 +106,8 @@ pub(crate) fn put_money<P: Place + ?Sized>(value: &Decimal, to: &mut P) -> Optio
     }
     let (mut whole, mut fraction) = match scale {
         0 => (m, 0),
+        // Cents, by a constant: a multiplication, not a division's 30-odd cycles.
+        2 => (m / 100, m % 100),
         _ => (m / 10u64.pow(scale as u32), m % 10u64.pow(scale as u32)),
     };
     let sign = usize::from(value.is_sign_negative());
