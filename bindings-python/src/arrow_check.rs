@@ -445,6 +445,51 @@ fn check_decimals(name: &str, column: &ArrayRef) -> Result<(), Mismatch> {
     }
 }
 
+/// Rows from which a batch's columns are checked at once, one a thread: below it, threads cost
+/// more than they save.
+const COLUMNS_AT_ONCE_FROM: usize = 65_536;
+
+/// `check` of every column, in column order. A large batch's columns are checked at once, each
+/// on a thread of its own (the first on this one): the checks read every value of every column,
+/// and nothing else can start before they end. Where no thread can be had, a column is checked
+/// on this thread.
+fn each_column<T: Sync, R: Send>(
+    columns: &[T],
+    rows: usize,
+    check: impl Fn(&T) -> R + Sync,
+) -> Vec<R> {
+    let Some((first, rest)) = columns.split_first() else {
+        return Vec::new();
+    };
+    if rows < COLUMNS_AT_ONCE_FROM || rest.is_empty() {
+        return columns.iter().map(&check).collect();
+    }
+    std::thread::scope(|scope| {
+        let check = &check;
+        let others: Vec<_> = rest
+            .iter()
+            .map(|column| {
+                std::thread::Builder::new()
+                    .name("bankfeeds-arrow-check".into())
+                    .spawn_scoped(scope, move || check(column))
+                    .map_err(|_| column)
+            })
+            .collect();
+        let mut out = Vec::with_capacity(columns.len());
+        out.push(check(first));
+        for other in others {
+            out.push(match other {
+                Ok(thread) => match thread.join() {
+                    Ok(r) => r,
+                    Err(panic) => std::panic::resume_unwind(panic),
+                },
+                Err(column) => check(column),
+            });
+        }
+        out
+    })
+}
+
 /// Imports one record batch (a struct array of type `data_type`) after checking it as the
 /// module says. `schema` is the stream's, when the batch comes from one.
 pub fn import_batch(
@@ -462,7 +507,9 @@ pub fn import_batch(
         .map_err(|e| format!("the Arrow batch cannot be imported: {e}"))?;
     data.validate_data()
         .map_err(|e| format!("the Arrow batch does not match its schema: {e}"))?;
-    for (field, child) in fields.iter().zip(data.child_data()) {
+    let rows = data.len();
+    let children: Vec<_> = fields.iter().zip(data.child_data()).collect();
+    for checked in each_column(&children, rows, |(field, child)| {
         child.validate_full().map_err(|e| Mismatch {
             column: Some(field.name().clone()),
             message: format!(
@@ -470,12 +517,16 @@ pub fn import_batch(
                 field.name(),
                 field.data_type()
             ),
-        })?;
+        })
+    }) {
+        checked?;
     }
-    let rows = data.len();
     let (_, columns, _) = StructArray::from(data).into_parts();
-    for (field, column) in fields.iter().zip(&columns) {
-        check_decimals(field.name(), column)?;
+    let named: Vec<_> = fields.iter().zip(&columns).collect();
+    for checked in each_column(&named, rows, |(field, column)| {
+        check_decimals(field.name(), column)
+    }) {
+        checked?;
     }
     let schema = schema
         .cloned()

@@ -408,6 +408,30 @@ def test_text_that_is_not_utf8() -> None:
     refused(Exported(pa.record_batch(base(2, id=bad))), "id", "Invalid UTF8")
 
 
+def test_a_large_batchs_columns_are_checked_as_one_by_one() -> None:
+    """A batch large enough for its columns to be checked at once, each on a thread of its own,
+    is refused as checking them one by one refuses it: for the first column that fails the full
+    check, before any decimal beyond its precision."""
+    n = 70_000
+    offsets = pa.py_buffer(b"".join(i.to_bytes(4, "little") for i in range(n + 1)))
+    not_utf8 = pa.Array.from_buffers(pa.string(), n, [None, offsets, pa.py_buffer(b"a" * (n - 1) + b"\xff")])
+    cents = b"".join((100).to_bytes(16, "little", signed=True) for _ in range(n - 1))
+    too_wide = pa.Array.from_buffers(
+        pa.decimal128(5, 2), n, [None, pa.py_buffer(cents + (10**12).to_bytes(16, "little", signed=True))]
+    )
+    ok = {
+        "id": [f"t{i}" for i in range(n)],
+        "date": pa.array([dt.date(2024, 5, 1)] * n, pa.date32()),
+        "amount": pa.array([Decimal("1.00")] * n, pa.decimal128(5, 2)),
+        "description": ["a"] * n,
+        "counterparty": ["b"] * n,
+    }
+    assert bankfeeds.validate(pa.table(ok), today=TODAY).is_valid
+    refused(pa.table({**ok, "description": not_utf8, "counterparty": not_utf8}), "description", "Invalid UTF8")
+    refused(pa.table({**ok, "amount": too_wide, "counterparty": not_utf8}), "counterparty", "Invalid UTF8")
+    refused(pa.table({**ok, "amount": too_wide}), "amount", f"the value at row {n - 1} has more than 5 digits")
+
+
 def test_offsets_out_of_order() -> None:
     offsets = bytearray(bytes([0, 0, 0, 0, 4, 0, 0, 0, 2, 0, 0, 0]))
     text = pa.Array.from_buffers(pa.string(), 2, [None, pa.py_buffer(offsets), pa.py_buffer(b"abcd")])
