@@ -164,6 +164,7 @@ fn repeated_keys(cx: &mut Cx, repeated: Vec<RepeatedKey>) {
     }
 }
 
+#[inline(always)]
 fn text(cx: &mut Cx, field: Field, v: RawCell) -> Option<String> {
     match v.into_text() {
         Ok(s) => Some(s),
@@ -187,6 +188,7 @@ fn money_message(field: Field, e: &MoneyError) -> String {
     format!("{field} is not an exact amount: {e}")
 }
 
+#[inline(always)]
 fn decimal(cx: &mut Cx, field: Field, v: RawCell, floats: FloatPolicy) -> Option<Decimal> {
     let result = match v.view() {
         View::Other(RawValue::Missing | RawValue::Null) => return None,

@@ -48,6 +48,12 @@ macro_rules! wire_enum {
 
             /// Parses ignoring ASCII case (`credit`, `CREDIT`), for input typed by people.
             pub fn parse_lenient(s: &str) -> Self {
+                // The spec's own spelling, the usual case, at once: no trimming, and one
+                // comparison instead of one a value in turn.
+                match s {
+                    $( $text => return $name::$variant, )+
+                    _ => {}
+                }
                 let t = s.trim();
                 $( if t.eq_ignore_ascii_case($text) { return $name::$variant; } )+
                 $name::Unrecognised(t.to_owned())
