@@ -144,7 +144,15 @@ pub(crate) fn all_bytes(
         word.copy_from_slice(chunk);
         bad |= fails(u64::from_le_bytes(word));
     }
-    bad & HIGH == 0 && chunks.remainder().iter().all(|&b| passes(b))
+    if chunks.remainder().is_empty() {
+        return bad & HIGH == 0;
+    }
+    match bytes.last_chunk::<8>() {
+        // The last eight bytes, some of them checked already: one more word instead of a byte
+        // at a time.
+        Some(last) => (bad | fails(u64::from_le_bytes(*last))) & HIGH == 0,
+        None => bad & HIGH == 0 && chunks.remainder().iter().all(|&b| passes(b)),
+    }
 }
 
 /// Where the first of `needles` is in `bytes` from `at` on (the length of `bytes` when none is),
