@@ -60,6 +60,7 @@ macro_rules! pymethods_with_getters {
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+mod alloc;
 mod args;
 mod arrow_check;
 mod arrow_in;
@@ -88,7 +89,9 @@ use pyo3::prelude::*;
 /// The compiled part of bankfeeds; import `bankfeeds`, not this module.
 #[pymodule]
 fn _bankfeeds(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    alloc::configure();
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add_function(wrap_pyfunction!(alloc::_allocator_options, m)?)?;
     m.add("_cancel", wait::cancel_var(m.py())?)?;
     logs::install(m.py());
     m.add_class::<transaction::PyTransaction>()?;

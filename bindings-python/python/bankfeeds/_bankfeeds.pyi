@@ -960,6 +960,10 @@ def _object_layouts() -> tuple[bool, bool]:
     read) turns both off."""
     ...
 
+def _allocator_options() -> list[tuple[str, int]]:
+    """The extension allocator's page-reclaim option and its neighbours, by name (for the tests)."""
+    ...
+
 def lease_expiry(ttl: float, now: datetime.datetime | str | None = None) -> datetime.datetime:
     """When a lease taken now (or at ``now``) for ``ttl`` seconds lapses."""
 
