@@ -5,6 +5,8 @@ before pushing them:
 
 - bankfeeds: ``normalise()`` (trim, de-duplicate, infer types, sort, validate every generic and
   Xero rule and the balance chain), then the push bodies as JSON (1000 transactions each).
+  Each body's JSON is made and let go before the next, on both sides, as a push sends one body
+  and moves on.
   Once from a list of dicts, once from a ``pyarrow.Table`` (read in Rust, no object per row).
 - codat-bankfeeds: its ``BankTransactions`` models built from the same rows (``from_dict``, after
   turning dates into the ISO text its model requires), grouped into ``CreateBankTransactions``
@@ -86,8 +88,10 @@ def bankfeeds_pipeline(source: Any, n: int) -> int:
     result = bankfeeds.normalise(source, platform="xero", today=today_for(n))
     if not result.is_valid:
         raise SystemExit(f"bankfeeds found errors in the bench rows: {result.report.errors[:3]}")
-    bodies = [body.to_json() for body in result.push_bodies(ACCOUNT)]
-    return sum(len(b) for b in bodies)
+    size = 0
+    for body in result.push_bodies(ACCOUNT):
+        size += len(body.to_json())
+    return size
 
 
 def bankfeeds_validate(source: Any, n: int) -> int:
