@@ -24,6 +24,7 @@ _cancel: contextvars.ContextVar[threading.Event | None]
 __all__ = [
     "__version__",
     "_object_layouts",
+    "_allocator_options",
     "Transaction",
     "Transactions",
     "PushBody",
