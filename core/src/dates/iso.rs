@@ -179,7 +179,7 @@ fn parse_offset(input: &str, rest: &[u8]) -> Result<Option<i32>, DateError> {
 }
 
 /// ISO 8601 text, at most 35 bytes (`YYYY-MM-DDTHH:MM:SS.fffffffffZ`).
-pub(crate) struct IsoText {
+pub(super) struct IsoText {
     buf: [u8; 40],
     len: usize,
 }
@@ -194,7 +194,7 @@ impl IsoText {
         Some(IsoText { buf, len })
     }
 
-    pub(crate) fn as_str(&self) -> &str {
+    pub(super) fn as_str(&self) -> &str {
         let text = &self.buf[..self.len];
         debug_assert!(text.is_ascii());
         // SAFETY: only ASCII digits and punctuation are written.

@@ -162,16 +162,6 @@ impl LocalDateTime {
     pub(crate) fn put_iso<P: crate::text::Place + ?Sized>(&self, to: &mut P) -> Option<usize> {
         super::iso::put_iso(&self.datetime, self.precision, false, to)
     }
-
-    /// Appends the date-time as a JSON string, exactly as its `Serialize` writes it (ISO 8601
-    /// text needs no escaping).
-    pub(crate) fn write_json(&self, out: &mut Vec<u8>) {
-        self.with_iso(|text| {
-            out.push(b'"');
-            out.extend_from_slice(text.as_bytes());
-            out.push(b'"');
-        })
-    }
 }
 
 impl Serialize for LocalDateTime {

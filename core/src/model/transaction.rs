@@ -287,44 +287,40 @@ mod write {
         out.push(b']');
     }
 
-    /// Room enough for a transaction's text besides its strings' own bytes: every key, quote and
-    /// brace, the date (at most 29 bytes), two amounts (at most 31 each) and the longest type the
-    /// spec knows (11) come to 232 (`the_longest_transaction_fits`).
+    /// Room enough for a transaction's text besides its strings: every key, quote and brace, the
+    /// date (at most 29 bytes as ISO text, 33 for a year past 9999), two amounts (at most 31
+    /// each) and the longest type the spec knows (11) come to at most 236
+    /// (`the_longest_transaction_fits`).
     pub(super) const FIXED: usize = 256;
 
-    /// One transaction. When every string in it goes into JSON as it is (the common case), it is
-    /// written into room reserved once for all of it; otherwise by [`escaped`]. The two write
-    /// the same bytes (`the_push_body_writer_matches_serde`, and the tests below).
+    /// The most bytes JSON takes for one byte of a string (`\u001f`).
+    const ESCAPED_BYTE: usize = 6;
+
+    /// One transaction, written into room reserved once for all of it ([`Room`]): strings copied
+    /// whole unless they need escaping (the common case), date and amounts written digit by
+    /// digit where they stay. Byte for byte what serde writes
+    /// (`the_push_body_writer_matches_serde`, and the tests below).
     #[inline]
     fn transaction(t: &BankTransaction, out: &mut Vec<u8>) {
-        let texts = [
-            Some(t.id.as_str()),
-            t.description.as_deref(),
-            t.counterparty.as_deref(),
-            t.reference.as_deref(),
-        ];
-        if matches!(t.transaction_type, Some(TransactionType::Unrecognised(_))) {
-            return escaped(t, out);
-        }
-        let mut strings = 0;
-        for text in texts.into_iter().flatten() {
-            if !plain(text.as_bytes()) {
-                return escaped(t, out);
-            }
-            strings += text.len();
-        }
-        out.reserve(FIXED + strings);
+        let kind = match &t.transaction_type {
+            Some(TransactionType::Unrecognised(s)) => s.len(),
+            _ => 0,
+        };
+        let strings = t.id.len()
+            + [&t.description, &t.counterparty, &t.reference]
+                .into_iter()
+                .flatten()
+                .map(String::len)
+                .sum::<usize>()
+            + kind;
+        out.reserve(FIXED.saturating_add(strings.saturating_mul(ESCAPED_BYTE)));
         let mut room = Room {
             spare: out.spare_capacity_mut(),
             at: 0,
         };
-        room.put(b"{\"id\":\"");
-        room.put(t.id.as_bytes());
-        room.put(b"\",\"date\":\"");
-        let Some(date) = t.date.put_iso(room.window::<40>()) else {
-            return escaped(t, out);
-        };
-        room.at += date;
+        room.text(b"{\"id\":\"", &t.id);
+        room.put(b",\"date\":\"");
+        room.date(&t.date);
         room.put(b"\"");
         for (key, value) in [
             (&b",\"description\":\""[..], &t.description),
@@ -332,9 +328,7 @@ mod write {
             (b",\"reference\":\"", &t.reference),
         ] {
             if let Some(v) = value {
-                room.put(key);
-                room.put(v.as_bytes());
-                room.put(b"\"");
+                room.text(key, v);
             }
         }
         if let Some(v) = t.reconciled {
@@ -351,14 +345,13 @@ mod write {
             room.decimal(v);
         }
         if let Some(v) = &t.transaction_type {
-            room.put(b",\"transactionType\":\"");
-            room.put(v.as_str().as_bytes());
-            room.put(b"\"");
+            room.text(b",\"transactionType\":\"", v.as_str());
         }
         room.put(b"}");
         let written = room.at;
-        // SAFETY: `Room::put` writes its bytes at `at` and moves `at` past them, so the first
-        // `written` bytes of the spare capacity are all written.
+        // SAFETY: `Room::put` writes its bytes at `at` and moves `at` past them (the date and
+        // amounts' writers say how many they wrote from `at`), so the first `written` bytes of
+        // the spare capacity are all written.
         unsafe { out.set_len(out.len() + written) };
     }
 
@@ -382,6 +375,30 @@ mod write {
             self.at += bytes.len();
         }
 
+        /// `key` (which ends with the string's opening quote), then the string and its closing
+        /// quote: copied whole when nothing in it needs escaping, else escaped by serde_json so
+        /// that the two writers cannot differ.
+        #[inline(always)]
+        fn text(&mut self, key: &[u8], s: &str) {
+            if plain(s.as_bytes()) {
+                self.put(key);
+                self.put(s.as_bytes());
+                self.put(b"\"");
+            } else {
+                self.put(&key[..key.len() - 1]);
+                self.escaped(s);
+            }
+        }
+
+        #[cold]
+        #[inline(never)]
+        fn escaped(&mut self, s: &str) {
+            let mut text = Vec::with_capacity(s.len() + 2);
+            // Writing a string into a Vec cannot fail.
+            let _ = serde_json::to_writer(&mut text, s);
+            self.put(&text);
+        }
+
         /// The next `N` bytes, as many as a text written in place may take: a window of known
         /// length, so that writes at fixed places in it need no check.
         #[inline(always)]
@@ -392,51 +409,32 @@ mod write {
             window
         }
 
+        /// A date-time's ISO text, written in place; a year past 9999 as `Display` writes it,
+        /// as serde does.
+        #[inline(always)]
+        fn date(&mut self, date: &crate::dates::LocalDateTime) {
+            match date.put_iso(self.window::<40>()) {
+                Some(len) => self.at += len,
+                None => self.put_cold(|| date.to_string()),
+            }
+        }
+
         /// A decimal's text as [`DecimalText`] has it; money written in place.
         #[inline(always)]
         fn decimal(&mut self, value: &rust_decimal::Decimal) {
             match put_money(value, self.window::<32>()) {
                 Some(len) => self.at += len,
-                None => self.put(DecimalText::new(value).as_str().as_bytes()),
+                None => self.put_cold(|| DecimalText::new(value).as_str().to_owned()),
             }
         }
-    }
 
-    /// One transaction, token by token, its strings escaped where they need it.
-    #[cold]
-    fn escaped(t: &BankTransaction, out: &mut Vec<u8>) {
-        out.extend_from_slice(b"{\"id\":");
-        string(&t.id, out);
-        out.extend_from_slice(b",\"date\":");
-        t.date.write_json(out);
-        for (key, value) in [
-            (&b",\"description\":"[..], &t.description),
-            (b",\"counterparty\":", &t.counterparty),
-            (b",\"reference\":", &t.reference),
-        ] {
-            if let Some(v) = value {
-                out.extend_from_slice(key);
-                string(v, out);
-            }
+        /// Text the writers in place do not write (a year past 9999, a decimal beyond money's),
+        /// kept out of the way of the usual path.
+        #[cold]
+        #[inline(never)]
+        fn put_cold(&mut self, text: impl FnOnce() -> String) {
+            self.put(text().as_bytes());
         }
-        if let Some(v) = t.reconciled {
-            out.extend_from_slice(if v {
-                b",\"reconciled\":true"
-            } else {
-                b",\"reconciled\":false"
-            });
-        }
-        out.extend_from_slice(b",\"amount\":");
-        out.extend_from_slice(DecimalText::new(&t.amount).as_str().as_bytes());
-        if let Some(v) = &t.balance {
-            out.extend_from_slice(b",\"balance\":");
-            out.extend_from_slice(DecimalText::new(v).as_str().as_bytes());
-        }
-        if let Some(v) = &t.transaction_type {
-            out.extend_from_slice(b",\"transactionType\":");
-            string(v.as_str(), out);
-        }
-        out.push(b'}');
     }
 
     /// A JSON string: copied whole when nothing in it needs escaping (the common case),
@@ -572,11 +570,11 @@ mod tests {
         assert_eq!(out, serde_json::to_vec(&[&tx]).unwrap());
     }
 
-    /// What the room cannot take is written token by token, and the same as serde: a string that
+    /// What the usual writers in place do not write is written as serde writes it: a string that
     /// needs escaping in any field, a type the spec does not know, a year ISO text does not
-    /// write; and the transactions after it through the room again.
+    /// write; and the transactions after it as usual again.
     #[test]
-    fn transactions_the_room_cannot_take_are_written_as_serde_writes_them() {
+    fn transactions_off_the_usual_path_are_written_as_serde_writes_them() {
         let date = crate::dates::LocalDateTime::parse("2024-02-29T10:21:00").unwrap();
         let plain =
             BankTransaction::new("t", date, Decimal::new(-1754, 2)).with_description("Caf\u{e9}");
