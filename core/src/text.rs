@@ -18,12 +18,7 @@ pub(crate) fn trim(s: &str) -> &str {
 /// stores waits for every one of them.
 pub(crate) trait Place {
     fn put(&mut self, at: usize, byte: u8);
-
-    #[inline(always)]
-    fn put2(&mut self, at: usize, two: [u8; 2]) {
-        self.put(at, two[0]);
-        self.put(at + 1, two[1]);
-    }
+    fn put2(&mut self, at: usize, two: [u8; 2]);
 }
 
 impl Place for [u8] {
